@@ -1,0 +1,130 @@
+import type { Transform } from 'node:stream';
+
+/**
+ * The runtime-neutral view of an incoming request that every middleware decides on.
+ * Adapters build it cheaply: on Node no `Request` object is created and no header is
+ * copied; derived values (client ip, secure flag, host, cookies) are computed lazily.
+ */
+export interface RequestView {
+  /** Request method as sent (upper-case for well-formed clients). */
+  readonly method: string;
+  /** Raw request target path (no query string), exactly as received: not decoded, not normalised. */
+  readonly path: string;
+  /** Raw query string without the leading `?` ('' when absent). */
+  readonly query: string;
+  /** One request header by lower-case name; repeated headers are joined with `, `. */
+  header(name: string): string | undefined;
+  /** One cookie value by name (the `Cookie` header is parsed on first use). */
+  cookie(name: string): string | undefined;
+  /** The client address after the trusted-proxy walk (IPv4-mapped IPv6 reduced to IPv4). '' when unknown. */
+  readonly ip: string;
+  /** The address of the peer that opened the connection. '' when the runtime does not expose it. */
+  readonly remoteAddress: string;
+  /** True when the request arrived over TLS, or a trusted proxy says so via X-Forwarded-Proto / Forwarded. */
+  readonly secure: boolean;
+  /** The effective host (`host[:port]`, lower-case) from `Host`, or `X-Forwarded-Host` when sent by a trusted proxy. '' when absent. */
+  readonly host: string;
+  /** The adapter's native request (IncomingMessage, Fastify request, Hono context, fetch Request). */
+  readonly raw: unknown;
+  /** Per-request values shared between middleware and exposed to handlers (CSP nonce, CSRF token, …). */
+  readonly locals: Record<string, unknown>;
+  /**
+   * Emit a security event for this request to the stack's event sink. ip, user agent and
+   * path are filled from this view (trusted client ip, never a spoofable header).
+   */
+  emit(event: string, detail?: string, extra?: Partial<SecurityEventRecord>): void;
+  /**
+   * Read the whole request body, at most `limit` bytes, WITHOUT consuming it for the
+   * application: the handler (or the framework's body parser) still reads the same bytes.
+   * Rejects with RampartError ERR_RAMPART_BODY_TOO_LARGE when the body is larger.
+   */
+  readBody(limit: number): Promise<Uint8Array>;
+  /**
+   * Cap the request body at `limit` bytes while the application streams it (chunked
+   * bodies included). When the cap is crossed the request is answered with `onExceed()`'s
+   * reply (413) and the rest of the body is discarded.
+   */
+  limitBody(limit: number, onExceed: () => Reply): void;
+}
+
+/** Response headers a middleware adds while letting the request continue. */
+export interface ResponseControl {
+  /** Set (replace) a response header. */
+  set(name: string, value: string): void;
+  /** Add a value to a header (a new line for Set-Cookie; a comma-joined token elsewhere, e.g. Vary). */
+  append(name: string, value: string): void;
+  /** Current value of a response header set so far (by rampart or the handler). */
+  get(name: string): string | undefined;
+  /**
+   * Register a hook that runs once, just before the response head is written (after the
+   * handler chose status and headers). The hook may edit headers and may return a body
+   * encoder that the adapter applies to the whole body (compression).
+   */
+  onHead(hook: HeadHook): void;
+}
+
+/** Called once with the final status and headers before they are sent. */
+export type HeadHook = (head: ResponseHead) => BodyEncoder | undefined;
+
+/** The response head as the handler left it, editable by head hooks. */
+export interface ResponseHead {
+  readonly status: number;
+  readonly method: string;
+  get(name: string): string | undefined;
+  set(name: string, value: string): void;
+  remove(name: string): void;
+}
+
+/** A body transformation chosen by a head hook (compression). */
+export interface BodyEncoder {
+  /** Content-Encoding token written by the hook ('gzip', 'br', 'zstd'). */
+  readonly encoding: string;
+  /** Encode a complete, already-buffered body synchronously (small bodies). */
+  encodeSync(body: Uint8Array): Uint8Array;
+  /** A streaming encoder for bodies written in several chunks or of unknown length. */
+  createStream(): Transform;
+}
+
+/** Headers of a reply: a plain record or name/value pairs (use pairs for repeated names). */
+export type ReplyHeaders = Record<string, string> | ReadonlyArray<readonly [string, string]>;
+
+/** A "respond now" decision: the stack answers without calling the application. */
+export interface Reply {
+  readonly status: number;
+  readonly headers?: ReplyHeaders;
+  readonly body?: string | Uint8Array;
+}
+
+/** What a middleware returns: nothing to continue, or a Reply to answer now. */
+export type Decision = Reply | undefined | void;
+
+/**
+ * A rampart middleware: a pure decision over the request view. It may add response
+ * headers through `res`, register head hooks, or return a Reply. Async only when it must
+ * be (remote stores, body reads): a synchronous return keeps the hot path promise-free.
+ */
+export interface Middleware {
+  /** Stable name, e.g. 'securityHeaders', used in diagnostics and `rampart check`. */
+  readonly name: string;
+  handle(req: RequestView, res: ResponseControl): Decision | Promise<Decision>;
+  /** Release timers, connections and stores. */
+  close?(): Promise<void> | void;
+}
+
+/** One security event as middleware emit it; the SecurityLog stores it. */
+export interface SecurityEventRecord {
+  event: string;
+  ip?: string | undefined;
+  userId?: string | number | undefined;
+  userAgent?: string | undefined;
+  path?: string | undefined;
+  detail?: string | undefined;
+}
+
+/**
+ * Where events go. Implementations must never throw and never block: the SecurityLog
+ * enqueues into a bounded queue and returns immediately.
+ */
+export interface EventSink {
+  emit(record: SecurityEventRecord): void;
+}
