@@ -70,6 +70,10 @@ export type HeadHook = (head: ResponseHead) => BodyEncoder | undefined;
 export interface ResponseHead {
   readonly status: number;
   readonly method: string;
+  /** Length of the complete body when the adapter knows it (one-shot body or Content-Length), else undefined. */
+  readonly bodyLength: number | undefined;
+  /** True when the body is produced incrementally (written in chunks, a stream, server-sent events). */
+  readonly streaming: boolean;
   get(name: string): string | undefined;
   set(name: string, value: string): void;
   remove(name: string): void;

@@ -1,0 +1,81 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { bindView } from '../core/registry.ts';
+import type { Reply } from '../core/types.ts';
+import type { Shield } from '../stack/index.ts';
+import { failureReply } from '../stack/run.ts';
+import { NodeExchange } from './node-exchange.ts';
+
+// Structural types: rampart does not depend on fastify's packages at runtime or in its .d.ts.
+interface FastifyRequestLike {
+  raw: IncomingMessage;
+}
+interface FastifyReplyLike {
+  raw: ServerResponse;
+  code(status: number): FastifyReplyLike;
+  header(name: string, value: string): FastifyReplyLike;
+  send(payload?: unknown): FastifyReplyLike;
+}
+interface FastifyInstanceLike {
+  addHook(name: 'onRequest', hook: (request: FastifyRequestLike, reply: FastifyReplyLike, done: (error?: Error) => void) => void): unknown;
+}
+
+/** A Fastify plugin function (registered with `await app.register(plugin)`). */
+export type FastifyPlugin = ((instance: FastifyInstanceLike, options: unknown, done: (error?: Error) => void) => void) & {
+  [key: symbol]: unknown;
+};
+
+function sendFastifyReply(reply: FastifyReplyLike, answer: Reply): void {
+  reply.code(answer.status);
+  const headers = answer.headers;
+  if (headers !== undefined) {
+    const pairs = Array.isArray(headers) ? (headers as ReadonlyArray<readonly [string, string]>) : Object.entries(headers);
+    for (const [name, value] of pairs) reply.header(name, value);
+  }
+  reply.send(answer.body ?? '');
+}
+
+/**
+ * A Fastify plugin running the stack in an `onRequest` hook, so it answers before body
+ * parsing and covers 404s and errors. It skips encapsulation (like fastify-plugin): the
+ * hook applies to the context it is registered in and its children. Works with `inject()`.
+ *
+ * @example
+ * await app.register(shield.fastify());
+ */
+export function fastifyAdapter(shield: Shield): FastifyPlugin {
+  const context = shield.context;
+  const plugin = function rampartFastify(instance: FastifyInstanceLike, _options: unknown, done: (error?: Error) => void): void {
+    instance.addHook('onRequest', function rampartOnRequest(request, reply, next) {
+      const exchange = new NodeExchange(context, request.raw, reply.raw);
+      bindView(exchange, request, request.raw);
+      let decision;
+      try {
+        decision = shield.run(exchange, exchange);
+      } catch (error) {
+        sendFastifyReply(reply, failureReply(error));
+        return;
+      }
+      if (decision === undefined) {
+        next();
+        return;
+      }
+      if (typeof (decision as Promise<unknown>).then === 'function') {
+        (decision as Promise<Reply | undefined>).then(
+          (answer) => (answer === undefined ? next() : sendFastifyReply(reply, answer)),
+          (error: unknown) => sendFastifyReply(reply, failureReply(error)),
+        );
+        return;
+      }
+      sendFastifyReply(reply, decision as Reply);
+    });
+    done();
+  } as FastifyPlugin;
+  plugin[Symbol.for('skip-override')] = true;
+  plugin[Symbol.for('fastify.display-name')] = 'rampart';
+  return plugin;
+}
+
+/** `rampart/fastify`: the Fastify plugin of a shield (same as `shield.fastify()`). */
+export function fastify(shield: Shield): FastifyPlugin {
+  return fastifyAdapter(shield);
+}

@@ -1,0 +1,72 @@
+import { bindView } from '../core/registry.ts';
+import { RampartError } from '../errors.ts';
+import type { Shield } from '../stack/index.ts';
+import { failureReply } from '../stack/run.ts';
+import { WebExchange, finishWebResponse, webReply } from './web-exchange.ts';
+
+/** A fetch-style handler: `(request, ...runtimeArgs) => Response`. */
+export type FetchHandler = (request: Request, ...rest: any[]) => Response | Promise<Response>;
+
+/** Options of the fetch adapter. */
+export interface FetchAdapterOptions {
+  /**
+   * How to find the peer address. Default: Deno's `info.remoteAddr.hostname`, Bun's
+   * `server.requestIP(request)`, Node (@hono/node-server style) `env.incoming.socket`;
+   * '' when the runtime exposes none (clients then share one rate-limit key — fail closed).
+   */
+  address?: (request: Request, ...rest: any[]) => string | undefined;
+}
+
+/** Peer address from the second argument fetch runtimes pass (Deno info, Bun server, node-server env). */
+export function runtimeAddress(request: Request, rest: readonly unknown[]): string {
+  const second = rest[0] as Record<string, any> | undefined;
+  if (second === undefined || second === null || typeof second !== 'object') return '';
+  try {
+    if (typeof second.requestIP === 'function') return second.requestIP(request)?.address ?? '';
+    if (second.remoteAddr?.hostname !== undefined) return String(second.remoteAddr.hostname);
+    if (second.incoming?.socket?.remoteAddress !== undefined) return String(second.incoming.socket.remoteAddress);
+  } catch {
+    // An exotic runtime object: fall through to "unknown".
+  }
+  return '';
+}
+
+/**
+ * Wrap a fetch-style handler (Bun, Deno, Cloudflare Workers, any `Request → Response`).
+ *
+ * @example
+ * export default { fetch: shield.fetch((req) => Response.json({ ok: true })) };
+ */
+export function fetchAdapter(shield: Shield, handler: FetchHandler, options: FetchAdapterOptions = {}): FetchHandler {
+  if (typeof handler !== 'function') {
+    throw new RampartError('ERR_RAMPART_ADAPTER', 'shield.fetch(handler) needs a (request) => Response function.');
+  }
+  const context = shield.context;
+  const address = options.address;
+  return async function rampartFetch(request: Request, ...rest: any[]): Promise<Response> {
+    const remote = (address !== undefined ? address(request, ...rest) : undefined) ?? runtimeAddress(request, rest);
+    const exchange = new WebExchange(context, request, remote);
+    bindView(exchange, request);
+    let reply;
+    try {
+      reply = await shield.run(exchange, exchange);
+    } catch (error) {
+      reply = failureReply(error);
+    }
+    if (reply !== undefined) return webReply(exchange, reply);
+    if (exchange.request !== request) bindView(exchange, exchange.request);
+    let response: Response;
+    try {
+      response = await handler(exchange.request, ...rest);
+    } catch (error) {
+      if (exchange.bodyExceeded === undefined) throw error;
+      return webReply(exchange, exchange.bodyExceeded());
+    }
+    return finishWebResponse(exchange, response);
+  };
+}
+
+/** `rampart/fetch`: wrap a fetch handler with a shield (same as `shield.fetch(handler)`). */
+export function fetch(shield: Shield, handler: FetchHandler, options?: FetchAdapterOptions): FetchHandler {
+  return fetchAdapter(shield, handler, options);
+}

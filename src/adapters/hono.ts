@@ -1,0 +1,69 @@
+import { bindView } from '../core/registry.ts';
+import type { Shield } from '../stack/index.ts';
+import { failureReply } from '../stack/run.ts';
+import { runtimeAddress } from './fetch.ts';
+import { WebExchange, finishWebResponse, webReply } from './web-exchange.ts';
+
+// Structural type of Hono's Context: rampart does not depend on hono at runtime or in its .d.ts.
+interface HonoContextLike {
+  req: { raw: Request };
+  env: unknown;
+  res: Response | undefined;
+  error?: unknown;
+}
+
+/** A Hono middleware. */
+export type HonoMiddleware = (c: any, next: () => Promise<void>) => Promise<Response | void>;
+
+/** Options of the Hono adapter. */
+export interface HonoAdapterOptions {
+  /** How to find the peer address from the context; default: @hono/node-server's `env.incoming`, Bun's and Deno's conventions. */
+  address?: (c: any) => string | undefined;
+}
+
+/**
+ * A Hono middleware running the stack: answers before the route when a middleware
+ * decides to, otherwise merges rampart's headers (and compression) into `c.res`.
+ *
+ * @example
+ * app.use(shield.hono());
+ */
+export function honoAdapter(shield: Shield, options: HonoAdapterOptions = {}): HonoMiddleware {
+  const context = shield.context;
+  const address = options.address;
+  return async function rampartHono(c: HonoContextLike, next: () => Promise<void>): Promise<Response | void> {
+    const request = c.req.raw;
+    const remote = (address !== undefined ? address(c) : undefined) ?? runtimeAddress(request, [c.env]);
+    const exchange = new WebExchange(context, request, remote);
+    bindView(exchange, c, request);
+    let reply;
+    try {
+      reply = await shield.run(exchange, exchange);
+    } catch (error) {
+      reply = failureReply(error);
+    }
+    if (reply !== undefined) return webReply(exchange, reply);
+    if (exchange.request !== request) {
+      c.req.raw = exchange.request;
+      bindView(exchange, exchange.request);
+    }
+    await next();
+    if (exchange.bodyExceeded !== undefined) {
+      c.res = undefined;
+      c.res = webReply(exchange, exchange.bodyExceeded());
+      return;
+    }
+    if (c.res === undefined) return;
+    const finished = await finishWebResponse(exchange, c.res);
+    if (finished !== c.res) {
+      // Reset first: Hono's setter would otherwise copy the old headers (stale Content-Length) back.
+      c.res = undefined;
+      c.res = finished;
+    }
+  };
+}
+
+/** `rampart/hono`: the Hono middleware of a shield (same as `shield.hono()`). */
+export function hono(shield: Shield, options?: HonoAdapterOptions): HonoMiddleware {
+  return honoAdapter(shield, options);
+}

@@ -1,0 +1,96 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Reply } from '../core/types.ts';
+import { RampartError } from '../errors.ts';
+import { sendNodeReply } from './node-exchange.ts';
+
+function tooLarge(limit: number): RampartError {
+  return new RampartError('ERR_RAMPART_BODY_TOO_LARGE', `The request body is larger than ${limit} bytes.`, { status: 413 });
+}
+
+/** True when the request announces a body (Content-Length > 0 or Transfer-Encoding). */
+export function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/**
+ * Read a node request body (≤ limit bytes) without consuming it for the application:
+ * the bytes are read in paused mode and put back with `unshift()` before the stream
+ * emits 'end', so body parsers and handlers that run later read exactly the same body.
+ */
+export function readNodeBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
+  if (!hasBody(req)) return Promise.resolve(new Uint8Array(0));
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge(limit));
+  if (req.readableEnded || req.readableFlowing === true) {
+    return Promise.reject(new RampartError('ERR_RAMPART_BODY_READ', 'The request body was already consumed before rampart could read it; mount rampart before body parsers.', { status: 400 }));
+  }
+  return new Promise<Uint8Array>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = (): void => {
+      req.removeListener('readable', onReadable);
+      req.removeListener('error', onError);
+      req.removeListener('close', onClose);
+    };
+    const onError = (error: Error): void => {
+      cleanup();
+      reject(new RampartError('ERR_RAMPART_BODY_READ', 'The request body could not be read.', { cause: error, status: 400 }));
+    };
+    const onClose = (): void => {
+      if (!req.complete) onError(new Error('client aborted the request'));
+    };
+    const onReadable = (): void => {
+      let chunk: Buffer | null;
+      while ((chunk = req.read() as Buffer | null) !== null) {
+        size += chunk.length;
+        if (size > limit) {
+          cleanup();
+          reject(tooLarge(limit));
+          return;
+        }
+        chunks.push(chunk);
+      }
+      if (req.complete) {
+        cleanup();
+        const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+        // Put the body back: legal until 'end' is emitted, which the pending data now prevents.
+        if (body.length > 0) req.unshift(body);
+        resolve(body);
+      }
+    };
+    req.on('readable', onReadable);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
+}
+
+/**
+ * Enforce a body size limit while the application streams the body (chunked uploads
+ * included), without reading it ourselves: bytes are counted as the HTTP parser pushes
+ * them. Past the limit the rest is dropped, the client gets 413, and the application's
+ * reader sees an error instead of a truncated body.
+ */
+export function limitNodeBody(req: IncomingMessage, res: ServerResponse, limit: number, onExceed: () => Reply): void {
+  let seen = 0;
+  let exceeded = false;
+  const originalPush = req.push;
+  req.push = function countingPush(this: IncomingMessage, chunk: unknown, encoding?: BufferEncoding): boolean {
+    if (exceeded) return false;
+    if (chunk !== null && chunk !== undefined) {
+      seen += (chunk as Buffer).length;
+      if (seen > limit) {
+        exceeded = true;
+        if (!res.headersSent) {
+          res.setHeader('connection', 'close');
+          sendNodeReply(res, onExceed());
+        }
+        const error = tooLarge(limit);
+        if (res.writableFinished) req.destroy(error);
+        else res.once('finish', () => req.destroy(error));
+        return false;
+      }
+    }
+    return originalPush.call(this, chunk, encoding);
+  } as IncomingMessage['push'];
+}

@@ -1,0 +1,208 @@
+import { Duplex } from 'node:stream';
+import type { HeadHook, Reply, ResponseControl, ResponseHead } from '../core/types.ts';
+import { RequestViewBase, type ViewContext } from '../core/view.ts';
+import { RampartError } from '../errors.ts';
+import { hasToken } from './node-exchange.ts';
+
+/** Bodies up to this size are buffered and encoded in one step; larger ones stream. */
+const SYNC_ENCODE_LIMIT = 1 << 20;
+
+/**
+ * Request view and response control over a fetch `Request` (Hono, Bun, Deno, Workers).
+ * Response headers are collected and merged into the application's Response afterwards.
+ */
+export class WebExchange extends RequestViewBase implements ResponseControl {
+  request: Request;
+  readonly raw: Request;
+  readonly method: string;
+  readonly remoteAddress: string;
+  /** Collected response headers, in order. */
+  readonly out: Array<[string, string]> = [];
+  hooks: HeadHook[] | undefined;
+  bodyExceeded: (() => Reply) | undefined;
+  #body: Promise<Uint8Array> | undefined;
+
+  constructor(context: ViewContext, request: Request, remoteAddress: string) {
+    super(context);
+    this.request = request;
+    this.raw = request;
+    this.method = request.method;
+    this.remoteAddress = remoteAddress;
+  }
+
+  header(name: string): string | undefined {
+    return this.request.headers.get(name) ?? undefined;
+  }
+
+  protected target(): string {
+    const url = this.request.url;
+    const authority = url.indexOf('//');
+    const slash = authority === -1 ? url.indexOf('/') : url.indexOf('/', authority + 2);
+    return slash === -1 ? '/' : url.slice(slash);
+  }
+
+  protected encrypted(): boolean {
+    return this.request.url.startsWith('https:');
+  }
+
+  set(name: string, value: string): void {
+    const lower = name.toLowerCase();
+    for (let i = this.out.length - 1; i >= 0; i--) if (this.out[i]![0] === lower) this.out.splice(i, 1);
+    this.out.push([lower, value]);
+  }
+
+  append(name: string, value: string): void {
+    const lower = name.toLowerCase();
+    if (lower !== 'set-cookie') {
+      const existing = this.out.find((pair) => pair[0] === lower);
+      if (existing !== undefined) {
+        if (!hasToken(existing[1], value)) existing[1] = `${existing[1]}, ${value}`;
+        return;
+      }
+    }
+    this.out.push([lower, value]);
+  }
+
+  get(name: string): string | undefined {
+    const lower = name.toLowerCase();
+    const values = this.out.filter((pair) => pair[0] === lower).map((pair) => pair[1]);
+    return values.length === 0 ? undefined : values.join(', ');
+  }
+
+  onHead(hook: HeadHook): void {
+    (this.hooks ??= []).push(hook);
+  }
+
+  readBody(limit: number): Promise<Uint8Array> {
+    this.#body ??= readWebBody(this.request, limit);
+    return this.#body;
+  }
+
+  limitBody(limit: number, onExceed: () => Reply): void {
+    const body = this.request.body;
+    if (body === null) return;
+    let seen = 0;
+    const counter = new TransformStream<Uint8Array, Uint8Array>({
+      transform: (chunk, controller) => {
+        seen += chunk.byteLength;
+        if (seen > limit) {
+          this.bodyExceeded = onExceed;
+          controller.error(new RampartError('ERR_RAMPART_BODY_TOO_LARGE', `The request body is larger than ${limit} bytes.`, { status: 413 }));
+          return;
+        }
+        controller.enqueue(chunk);
+      },
+    });
+    this.request = new Request(this.request, { body: body.pipeThrough(counter), duplex: 'half' } as RequestInit);
+  }
+}
+
+/** Read a fetch Request's body (≤ limit bytes) from a clone, leaving the original for the app. */
+async function readWebBody(request: Request, limit: number): Promise<Uint8Array> {
+  const declared = Number(request.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > limit) {
+    throw new RampartError('ERR_RAMPART_BODY_TOO_LARGE', `The request body is larger than ${limit} bytes.`, { status: 413 });
+  }
+  if (request.body === null) return new Uint8Array(0);
+  if (request.bodyUsed) {
+    throw new RampartError('ERR_RAMPART_BODY_READ', 'The request body was already consumed before rampart could read it.', { status: 400 });
+  }
+  const reader = request.clone().body!.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > limit) {
+        await reader.cancel();
+        throw new RampartError('ERR_RAMPART_BODY_TOO_LARGE', `The request body is larger than ${limit} bytes.`, { status: 413 });
+      }
+      chunks.push(value);
+    }
+  } catch (error) {
+    if (error instanceof RampartError) throw error;
+    throw new RampartError('ERR_RAMPART_BODY_READ', 'The request body could not be read.', { cause: error, status: 400 });
+  }
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.byteLength;
+  }
+  return out;
+}
+
+/** Build a Response for a stack reply, carrying the headers middleware already set. */
+export function webReply(exchange: WebExchange, reply: Reply): Response {
+  const headers = new Headers();
+  for (const [name, value] of exchange.out) headers.append(name, value);
+  const own = reply.headers;
+  if (own !== undefined) {
+    const pairs = Array.isArray(own) ? (own as ReadonlyArray<readonly [string, string]>) : Object.entries(own);
+    for (const [name, value] of pairs) {
+      if (name.toLowerCase() === 'set-cookie') headers.append(name, value);
+      else headers.set(name, value);
+    }
+  }
+  return new Response((reply.body ?? null) as BodyInit | null, { status: reply.status, headers });
+}
+
+/**
+ * Merge rampart's headers into the application's Response (the application's own
+ * values win, except Vary tokens and cookies, which accumulate) and apply head hooks.
+ */
+export async function finishWebResponse(exchange: WebExchange, response: Response): Promise<Response> {
+  let result = response;
+  try {
+    mergeHeaders(result.headers, exchange.out);
+  } catch {
+    // Immutable headers (a Response from fetch()): copy once, then merge.
+    result = new Response(result.body, result);
+    mergeHeaders(result.headers, exchange.out);
+  }
+  if (exchange.hooks === undefined) return result;
+  const headers = result.headers;
+  const declared = headers.get('content-length');
+  const length = result.body === null ? 0 : declared !== null && /^\d+$/.test(declared) ? Number(declared) : undefined;
+  const contentType = headers.get('content-type') ?? '';
+  const head: ResponseHead = {
+    status: result.status,
+    method: exchange.method,
+    bodyLength: length,
+    streaming: contentType.toLowerCase().startsWith('text/event-stream'),
+    get: (name) => headers.get(name) ?? undefined,
+    set: (name, value) => headers.set(name, value),
+    remove: (name) => headers.delete(name),
+  };
+  let encoder;
+  for (const hook of exchange.hooks) {
+    const chosen = hook(head);
+    if (chosen !== undefined && encoder === undefined) encoder = chosen;
+  }
+  if (encoder === undefined || result.body === null || exchange.method === 'HEAD') return result;
+  const init = { status: result.status, statusText: result.statusText, headers };
+  if (length !== undefined && length <= SYNC_ENCODE_LIMIT) {
+    const encoded = encoder.encodeSync(new Uint8Array(await result.arrayBuffer()));
+    headers.set('content-length', String(encoded.byteLength));
+    return new Response(encoded as Uint8Array<ArrayBuffer>, init);
+  }
+  headers.delete('content-length');
+  const transform = Duplex.toWeb(encoder.createStream()) as unknown as ReadableWritablePair<Uint8Array, Uint8Array>;
+  return new Response(result.body.pipeThrough(transform), init);
+}
+
+function mergeHeaders(headers: Headers, out: ReadonlyArray<[string, string]>): void {
+  for (const [name, value] of out) {
+    if (name === 'set-cookie') headers.append(name, value);
+    else if (name === 'vary') {
+      for (const token of value.split(',')) {
+        const t = token.trim();
+        const current = headers.get('vary');
+        if (current === null) headers.set('vary', t);
+        else if (!hasToken(current, t)) headers.set('vary', `${current}, ${t}`);
+      }
+    } else if (!headers.has(name)) headers.set(name, value);
+  }
+}

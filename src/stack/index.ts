@@ -1,0 +1,80 @@
+import { compileTrustProxy, type TrustProxyOption } from '../client-ip/index.ts';
+import { globalEventSink } from '../core/events.ts';
+import { checkKeys, optionsObject } from '../core/options.ts';
+import type { EventSink, Middleware, Reply, RequestView, ResponseControl } from '../core/types.ts';
+import type { ViewContext } from '../core/view.ts';
+import { RampartError } from '../errors.ts';
+import { nodeAdapter, type NodeHandler } from '../adapters/node.ts';
+import { expressAdapter, type ExpressMiddleware } from '../adapters/express.ts';
+import { fastifyAdapter, type FastifyPlugin } from '../adapters/fastify.ts';
+import { honoAdapter, type HonoAdapterOptions, type HonoMiddleware } from '../adapters/hono.ts';
+import { fetchAdapter, type FetchAdapterOptions, type FetchHandler } from '../adapters/fetch.ts';
+import { runChain } from './run.ts';
+
+/** Options shared by `stack()` and the `rampart()` preset. */
+export interface StackOptions {
+  /** Which peers may report the client address and scheme. Default false (socket address only). */
+  trustProxy?: TrustProxyOption;
+  /** Where security events go. Default: the global SecurityLog (see `rampart/log`). */
+  events?: EventSink;
+}
+
+/** A composed middleware stack with one method per adapter. */
+export interface Shield {
+  /** The middleware, outermost first. */
+  readonly middleware: readonly Middleware[];
+  /** Shared per-stack context (proxy policy, event sink) that adapters give each request view. */
+  readonly context: ViewContext;
+  /** Run the request phase. Adapters call this; applications normally do not. */
+  run(req: RequestView, res: ResponseControl): Reply | undefined | Promise<Reply | undefined>;
+  /** node:http handler: `http.createServer(shield.node(handler))`. */
+  node<H extends NodeHandler>(handler: H): NodeHandler;
+  /** Connect/Express middleware: `app.use(shield.express())`. */
+  express(): ExpressMiddleware;
+  /** Fastify plugin: `await app.register(shield.fastify())`. */
+  fastify(): FastifyPlugin;
+  /** Hono middleware: `app.use(shield.hono())`. */
+  hono(options?: HonoAdapterOptions): HonoMiddleware;
+  /** fetch-style handler (Bun, Deno, Workers, Node via an adapter): `export default { fetch: shield.fetch(handler) }`. */
+  fetch(handler: FetchHandler, options?: FetchAdapterOptions): FetchHandler;
+  /** Release middleware resources (stores, timers). */
+  close(): Promise<void>;
+}
+
+/**
+ * Compose middleware in order (outermost first) into a {@link Shield}.
+ *
+ * @example
+ * const shield = stack([securityHeaders(), cors({ origins: ['https://app.example'] })]);
+ * http.createServer(shield.node(handler)).listen(3000);
+ */
+export function stack(middleware: readonly Middleware[], options: StackOptions = {}): Shield {
+  if (!Array.isArray(middleware)) {
+    throw new RampartError('ERR_RAMPART_CONFIG', 'stack() takes an array of middleware, e.g. stack([securityHeaders(), cors({...})]).');
+  }
+  middleware.forEach((m, i) => {
+    if (m === null || typeof m !== 'object' || typeof m.handle !== 'function') {
+      throw new RampartError('ERR_RAMPART_CONFIG', `stack(): entry ${i} is not a rampart middleware (an object with handle(req, res)); call the factory, e.g. securityHeaders().`);
+    }
+  });
+  checkKeys(optionsObject(options, 'stack'), ['trustProxy', 'events'], 'stack');
+  const chain = Object.freeze([...middleware]);
+  const context: ViewContext = Object.freeze({
+    trust: compileTrustProxy(options.trustProxy),
+    sink: options.events ?? globalEventSink,
+  });
+  const shield: Shield = {
+    middleware: chain,
+    context,
+    run: (req, res) => runChain(chain, 0, req, res),
+    node: (handler) => nodeAdapter(shield, handler),
+    express: () => expressAdapter(shield),
+    fastify: () => fastifyAdapter(shield),
+    hono: (opts) => honoAdapter(shield, opts),
+    fetch: (handler, opts) => fetchAdapter(shield, handler, opts),
+    async close() {
+      await Promise.all(chain.map((m) => m.close?.()));
+    },
+  };
+  return Object.freeze(shield);
+}
