@@ -19,7 +19,7 @@ export function expressAdapter(shield: Shield): ExpressMiddleware {
   const context = shield.context;
   return function rampartExpress(req, res, next): void {
     const exchange = new NodeExchange(context, req, res);
-    bindView(exchange, req);
+    bindView(exchange, req, res);
     let decision;
     try {
       decision = shield.run(exchange, exchange);

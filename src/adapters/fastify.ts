@@ -47,7 +47,7 @@ export function fastifyAdapter(shield: Shield): FastifyPlugin {
   const plugin = function rampartFastify(instance: FastifyInstanceLike, _options: unknown, done: (error?: Error) => void): void {
     instance.addHook('onRequest', function rampartOnRequest(request, reply, next) {
       const exchange = new NodeExchange(context, request.raw, reply.raw);
-      bindView(exchange, request, request.raw);
+      bindView(exchange, request, request.raw, reply, reply.raw);
       let decision;
       try {
         decision = shield.run(exchange, exchange);

@@ -21,7 +21,7 @@ export function nodeAdapter(shield: Shield, handler: NodeHandler): NodeHandler {
   const context = shield.context;
   return function rampartNode(req: IncomingMessage, res: ServerResponse): unknown {
     const exchange = new NodeExchange(context, req, res);
-    bindView(exchange, req);
+    bindView(exchange, req, res);
     let decision;
     try {
       decision = shield.run(exchange, exchange);
