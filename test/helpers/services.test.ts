@@ -1,0 +1,48 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import postgres from 'postgres';
+import { Redis } from 'ioredis';
+import { startPostgres, startRedis, freePort } from './services.ts';
+
+test('freePort returns a usable port number', async () => {
+  const port = await freePort();
+  assert.ok(Number.isInteger(port) && port > 0 && port < 65536);
+});
+
+test('startPostgres: select 1, then kill and restart keeps the same URL working', async (t) => {
+  const pg = await startPostgres(t);
+  if (pg === undefined) return;
+  assert.match(pg.url, /^postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres$/);
+  const sql = postgres(pg.url, { max: 1, onnotice: () => {}, connect_timeout: 5 });
+  try {
+    const [row] = await sql`select 1 as one`;
+    assert.equal(row?.one, 1);
+    await sql`create table keep_me (v int)`;
+    await sql`insert into keep_me values (7)`;
+    await pg.kill();
+    await assert.rejects(sql`select 1`);
+    await pg.restart();
+    const rows = await sql`select v from keep_me`;
+    assert.deepEqual(rows.map((r) => r.v), [7]);
+  } finally {
+    await sql.end({ timeout: 1 });
+    await pg.stop();
+  }
+});
+
+test('startRedis: PING, then kill and restart on the same port', async (t) => {
+  const redis = await startRedis(t);
+  if (redis === undefined) return;
+  const client = new Redis(redis.url, { maxRetriesPerRequest: 1, retryStrategy: (n) => (n > 50 ? null : 50), lazyConnect: true });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    assert.equal(await client.ping(), 'PONG');
+    await redis.kill();
+    await redis.restart();
+    assert.equal(await client.ping(), 'PONG');
+  } finally {
+    client.disconnect();
+    await redis.stop();
+  }
+});

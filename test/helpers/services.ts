@@ -1,0 +1,339 @@
+/**
+ * Real services for tests: a throwaway PostgreSQL 15 cluster and a throwaway Redis server,
+ * each on a free loopback port, stopped automatically when the test ends (or the process
+ * exits). When a binary is missing the test is skipped with the reason, unless
+ * RAMPART_REQUIRE_SERVICES=1 (CI), in which case it fails with a clear error.
+ */
+import { spawn, spawnSync, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, chown, access, appendFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { TestContext, SuiteContext } from 'node:test';
+
+const execFileAsync = promisify(execFile);
+
+/** Where Debian's PostgreSQL 15 binaries live (override with RAMPART_PG_BIN). */
+const PG_BIN = process.env.RAMPART_PG_BIN ?? '/usr/lib/postgresql/15/bin';
+const READY_TIMEOUT_MS = 30_000;
+
+type Ctx = TestContext | SuiteContext | undefined;
+
+/** True when tests must have real services (CI sets RAMPART_REQUIRE_SERVICES=1). */
+export function servicesRequired(): boolean {
+  return process.env.RAMPART_REQUIRE_SERVICES === '1';
+}
+
+/** A running throwaway PostgreSQL cluster. */
+export interface PgServer {
+  /** `postgres://postgres@127.0.0.1:PORT/postgres` (trust auth, no password). */
+  url: string;
+  port: number;
+  /** Stop the server and delete its data directory. Idempotent. */
+  stop(): Promise<void>;
+  /** Immediate shutdown (`pg_ctl -m immediate`): like a crash, the data directory stays. */
+  kill(): Promise<void>;
+  /** Start the same data directory again on the same port (after kill()). */
+  restart(): Promise<void>;
+}
+
+/** A running throwaway Redis server. */
+export interface RedisServer {
+  /** `redis://127.0.0.1:PORT`. */
+  url: string;
+  port: number;
+  /** Stop the server. Idempotent. */
+  stop(): Promise<void>;
+  /** SIGKILL the server (no persistence: data is gone). */
+  kill(): Promise<void>;
+  /** Start a fresh server on the same port (after kill()). */
+  restart(): Promise<void>;
+}
+
+/** A free TCP port on 127.0.0.1 (asks the kernel for one). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+// ── cleanup registry ─────────────────────────────────────────────────────────
+const live = new Set<{ syncKill(): void }>();
+let exitHookInstalled = false;
+function track(entry: { syncKill(): void }): void {
+  live.add(entry);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // Last resort: a test that crashed without its after() hook must not leave servers behind.
+  process.once('exit', () => {
+    for (const e of live) {
+      try {
+        e.syncKill();
+      } catch {
+        // best effort
+      }
+    }
+  });
+}
+
+function registerCleanup(t: Ctx, stop: () => Promise<void>): void {
+  if (t === undefined) return;
+  const c = t as { after?: (fn: () => Promise<void>) => void };
+  if (typeof c.after === 'function') c.after(stop);
+}
+
+function unavailable(t: Ctx, what: string, reason: string): undefined {
+  const message = `${what} not available: ${reason}`;
+  if (servicesRequired()) throw new Error(`${message} (RAMPART_REQUIRE_SERVICES=1 makes it mandatory; install it, e.g. apt-get install postgresql-15 redis-server)`);
+  const c = t as { skip?: (msg?: string) => void } | undefined;
+  if (c !== undefined && typeof c.skip === 'function') c.skip(message);
+  return undefined;
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let delay = 20;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, 250);
+  }
+  throw new Error(`${what} did not become ready within ${timeoutMs} ms`);
+}
+
+function tcpOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = connect({ port, host: '127.0.0.1' });
+    const done = (ok: boolean): void => {
+      sock.destroy();
+      resolve(ok);
+    };
+    sock.setTimeout(500, () => done(false));
+    sock.once('connect', () => done(true));
+    sock.once('error', () => done(false));
+  });
+}
+
+// ── PostgreSQL ───────────────────────────────────────────────────────────────
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+
+function pgCommand(bin: string, args: string[]): [string, string[]] {
+  const full = join(PG_BIN, bin);
+  return isRoot ? ['runuser', ['-u', 'postgres', '--', full, ...args]] : [full, args];
+}
+
+async function pgRun(bin: string, args: string[], timeoutMs = READY_TIMEOUT_MS): Promise<void> {
+  const [cmd, argv] = pgCommand(bin, args);
+  await execFileAsync(cmd, argv, { timeout: timeoutMs, env: { ...process.env, LC_ALL: 'C' } });
+}
+
+/**
+ * Start a throwaway PostgreSQL 15 cluster (initdb + pg_ctl) on a free loopback port.
+ * Returns undefined (and skips `t`) when PostgreSQL is not installed, unless services are required.
+ */
+export async function startPostgres(t: Ctx): Promise<PgServer | undefined> {
+  try {
+    await access(join(PG_BIN, 'initdb'));
+    await access(join(PG_BIN, 'pg_ctl'));
+  } catch {
+    return unavailable(t, 'PostgreSQL', `${PG_BIN}/initdb not found`);
+  }
+  if (isRoot && !existsSync('/usr/sbin/runuser') && !existsSync('/usr/bin/runuser')) {
+    return unavailable(t, 'PostgreSQL', 'running as root but runuser is missing');
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'rampart-pg-'));
+  const data = join(dir, 'data');
+  const logFile = join(dir, 'server.log');
+  if (isRoot) {
+    const { stdout } = await execFileAsync('id', ['-u', 'postgres']).catch(() => ({ stdout: '' }));
+    const { stdout: gid } = await execFileAsync('id', ['-g', 'postgres']).catch(() => ({ stdout: '' }));
+    const uid = Number(stdout.trim());
+    if (!Number.isInteger(uid) || stdout.trim() === '') {
+      await rm(dir, { recursive: true, force: true });
+      return unavailable(t, 'PostgreSQL', 'running as root but there is no `postgres` user');
+    }
+    await chown(dir, uid, Number(gid.trim()));
+  }
+  const port = await freePort();
+  let stopped = false;
+  let running = false;
+
+  const start = async (): Promise<void> => {
+    await pgRun('pg_ctl', ['-D', data, '-l', logFile, '-w', '-t', '30', '-o', `-p ${port} -k ${dir}`, 'start'], READY_TIMEOUT_MS + 5000);
+    await waitFor(() => tcpOpen(port), READY_TIMEOUT_MS, `PostgreSQL on port ${port}`);
+    running = true;
+  };
+
+  try {
+    await pgRun('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C'], 60_000);
+    const conf = [
+      "listen_addresses = '127.0.0.1'",
+      'fsync = off',
+      'max_connections = 100',
+      "shared_buffers = '128MB'",
+      '',
+    ].join('\n');
+    await appendFile(join(data, 'postgresql.conf'), conf);
+    await start();
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    const message = `PostgreSQL failed to start: ${(err as Error).message}`;
+    if (servicesRequired()) throw new Error(message, { cause: err });
+    return unavailable(t, 'PostgreSQL', message);
+  }
+
+  const entry = {
+    syncKill(): void {
+      if (!running) return;
+      const [cmd, argv] = pgCommand('pg_ctl', ['-D', data, '-m', 'immediate', 'stop']);
+      spawnSync(cmd, argv, { timeout: 10_000 });
+      running = false;
+    },
+  };
+  track(entry);
+
+  const server: PgServer = {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    port,
+    async kill() {
+      if (!running) return;
+      await pgRun('pg_ctl', ['-D', data, '-m', 'immediate', '-w', '-t', '30', 'stop']);
+      running = false;
+    },
+    async restart() {
+      if (stopped) throw new Error('PostgreSQL server was stopped; start a new one');
+      if (running) await server.kill();
+      await start();
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      if (running) {
+        await pgRun('pg_ctl', ['-D', data, '-m', 'fast', '-w', '-t', '30', 'stop']).catch(() =>
+          pgRun('pg_ctl', ['-D', data, '-m', 'immediate', 'stop']).catch(() => undefined),
+        );
+        running = false;
+      }
+      live.delete(entry);
+      await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    },
+  };
+  registerCleanup(t, () => server.stop());
+  return server;
+}
+
+// ── Redis ────────────────────────────────────────────────────────────────────
+const REDIS_BIN = process.env.RAMPART_REDIS_BIN ?? 'redis-server';
+
+async function findRedis(): Promise<string | undefined> {
+  if (REDIS_BIN.includes('/')) return existsSync(REDIS_BIN) ? REDIS_BIN : undefined;
+  for (const d of (process.env.PATH ?? '').split(':').concat(['/usr/bin', '/usr/local/bin', '/usr/sbin'])) {
+    if (d !== '' && existsSync(join(d, REDIS_BIN))) return join(d, REDIS_BIN);
+  }
+  return undefined;
+}
+
+function redisPing(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = connect({ port, host: '127.0.0.1' });
+    let buf = '';
+    const done = (ok: boolean): void => {
+      sock.destroy();
+      resolve(ok);
+    };
+    sock.setTimeout(500, () => done(false));
+    sock.once('connect', () => sock.write('PING\r\n'));
+    sock.on('data', (d) => {
+      buf += d.toString();
+      if (buf.includes('\r\n')) done(buf.startsWith('+PONG'));
+    });
+    sock.once('error', () => done(false));
+  });
+}
+
+/**
+ * Start a throwaway `redis-server` (no persistence) on a free loopback port.
+ * Returns undefined (and skips `t`) when Redis is not installed, unless services are required.
+ */
+export async function startRedis(t?: Ctx): Promise<RedisServer | undefined> {
+  const bin = await findRedis();
+  if (bin === undefined) return unavailable(t, 'Redis', `${REDIS_BIN} not found on PATH`);
+  const port = await freePort();
+  const dir = await mkdtemp(join(tmpdir(), 'rampart-redis-'));
+  let child: ChildProcess | undefined;
+  let stopped = false;
+
+  const start = async (): Promise<void> => {
+    const proc = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
+      stdio: 'ignore',
+    });
+    child = proc;
+    proc.unref();
+    let exited = false;
+    proc.once('exit', () => {
+      exited = true;
+    });
+    await waitFor(async () => {
+      if (exited) throw new Error(`redis-server exited while starting on port ${port}`);
+      return redisPing(port);
+    }, READY_TIMEOUT_MS, `Redis on port ${port}`);
+  };
+
+  const killChild = async (signal: NodeJS.Signals): Promise<void> => {
+    const proc = child;
+    if (proc === undefined || proc.exitCode !== null || proc.signalCode !== null) return;
+    const gone = new Promise<void>((r) => proc.once('exit', () => r()));
+    proc.kill(signal);
+    await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+    child = undefined;
+  };
+
+  try {
+    await start();
+  } catch (err) {
+    await killChild('SIGKILL');
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    const message = `Redis failed to start: ${(err as Error).message}`;
+    if (servicesRequired()) throw new Error(message, { cause: err });
+    return unavailable(t, 'Redis', message);
+  }
+
+  const entry = {
+    syncKill(): void {
+      child?.kill('SIGKILL');
+    },
+  };
+  track(entry);
+
+  const server: RedisServer = {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    async kill() {
+      await killChild('SIGKILL');
+    },
+    async restart() {
+      if (stopped) throw new Error('Redis server was stopped; start a new one');
+      await killChild('SIGKILL');
+      await start();
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await killChild('SIGTERM');
+      live.delete(entry);
+      await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    },
+  };
+  registerCleanup(t, () => server.stop());
+  return server;
+}
