@@ -24,10 +24,47 @@ export const ERROR_CODES = {
   // (csrf codes)
   // ── auth ──────────────────────────────────────────────────────────────────
   // (auth codes)
+  ERR_RAMPART_JWT_MALFORMED: 'A JWT is not a well-formed compact JWS (wrong shape, bad base64url or JSON, over 8 KB, or a `crit` header).',
+  ERR_RAMPART_JWT_ALGORITHM: "A JWT's `alg` is not one of the algorithms this verifier was configured with (including `none` and HS/RS confusion).",
+  ERR_RAMPART_JWT_SIGNATURE: 'A JWT signature does not verify, or no configured key matches its `kid`.',
+  ERR_RAMPART_JWT_EXPIRED: 'A JWT is past its `exp` (beyond the clock tolerance).',
+  ERR_RAMPART_JWT_NOT_YET_VALID: 'A JWT has an `nbf` or `iat` in the future (beyond the clock tolerance).',
+  ERR_RAMPART_JWT_CLAIM: 'A JWT lacks a required claim (`exp`) or has a wrong `iss`, `aud` or `typ`.',
+  ERR_RAMPART_PASSWORD_HASH: 'A stored password hash is not a recognised argon2 PHC or bcrypt string, or its parameters are out of range.',
+  ERR_RAMPART_PASSWORD_TOO_LONG: 'A password is longer than the hash accepts (bcrypt: 72 bytes; rampart refuses rather than truncating).',
+  ERR_RAMPART_ARGON2_UNAVAILABLE: 'This Node.js has no `crypto.argon2` (needs Node >= 24.7) and `@node-rs/argon2` is not installed.',
+  ERR_RAMPART_TOTP_SECRET: 'A TOTP secret is not valid base32 or is shorter than 128 bits.',
+  ERR_RAMPART_APIKEY_MALFORMED: 'An API key does not have the `rk_<env>_<random>_<checksum>` shape or its checksum is wrong (rejected without a database lookup).',
+  ERR_RAMPART_APIKEY_INVALID: 'An API key is well formed but unknown, revoked or expired.',
+  ERR_RAMPART_RBAC_UNKNOWN_ROLE: 'A user or group names a role that the RBAC configuration does not define.',
+  ERR_RAMPART_SESSION_DATA: 'Session data is not plain JSON (functions, class instances, cycles, `__proto__` keys or non-finite numbers).',
+  ERR_RAMPART_SESSION_STORE: 'The session store failed (connection lost or corrupt record).',
+  ERR_RAMPART_SIGNATURE_MISSING: 'A signed request or webhook lacks its signature or timestamp header.',
+  ERR_RAMPART_SIGNATURE_INVALID: 'A request or webhook signature does not match the body and key.',
+  ERR_RAMPART_SIGNATURE_EXPIRED: 'A signed request or webhook timestamp is outside the allowed window (default 300 s).',
+  ERR_RAMPART_SIGNATURE_REPLAY: 'A signed request reused a nonce (or signature) already seen within the window.',
   // ── crypto ────────────────────────────────────────────────────────────────
   // (crypto codes)
+  ERR_RAMPART_CRYPTO_INPUT: 'A crypto function got a value of the wrong type (data must be a string or Uint8Array, a token a string).',
+  ERR_RAMPART_CRYPTO_KEY: 'An encryption key or key id is malformed (wrong length, not url-safe base64, or a key id with characters outside [A-Za-z0-9_-]).',
+  ERR_RAMPART_CRYPTO_UNKNOWN_KEY: 'A keyring ciphertext names a key id that the keyring does not hold (the key was removed before its data was re-encrypted).',
+  ERR_RAMPART_CRYPTO_MALFORMED: 'A keyring ciphertext is not `v1.<kid>.<base64url>` or is too short to hold an IV and tag.',
+  ERR_RAMPART_CRYPTO_DECRYPT: 'A keyring ciphertext failed authentication: it was tampered with, the AAD differs, or it was made with another key.',
+  ERR_RAMPART_CRYPTO_KEY_EXHAUSTED: 'A keyring key reached its message limit (random 96-bit IVs: 2^32 per key by default); add a new key and make it current.',
+  ERR_RAMPART_FERNET_TOKEN: 'A Fernet token is malformed or fails verification (bad base64, wrong version, bad length, wrong HMAC, bad padding).',
+  ERR_RAMPART_FERNET_EXPIRED: 'A Fernet token is older than the TTL given to decrypt().',
+  ERR_RAMPART_FERNET_FUTURE: 'A Fernet token timestamp is more than 60 s in the future (unacceptable clock skew) while a TTL was given.',
+  ERR_RAMPART_WEAK_SECRET: 'A secret is too short, a known placeholder ("changeme", "your-secret", …) or has too little entropy; generate one with `openssl rand -base64 48`.',
+  ERR_RAMPART_ENV: 'Environment configuration is invalid; the error lists every problem (missing, wrong type, weak secret, debug flag in production) with its fix.',
   // ── input safety ──────────────────────────────────────────────────────────
   // (input codes)
+  ERR_RAMPART_PATH_TRAVERSAL: 'safeJoin() refused a user path that escapes its root (`..`, absolute or drive path, encoded separators, NUL byte, or a symlink pointing outside).',
+  ERR_RAMPART_UNSAFE_URL: 'checkUrl() refused a URL: bad syntax, a scheme or host not allowed (`javascript:`, `data:`), credentials, or a host resolving to a private, loopback, link-local or metadata address.',
+  ERR_RAMPART_VALIDATION: 'Input did not match its schema; `issues` lists each field path and message (validate() answers 400 with them).',
+  ERR_RAMPART_SCHEMA: 'A value passed as a schema does not implement the Standard Schema `~standard` interface (zod >= 3.24, valibot >= 1, arktype >= 2).',
+  ERR_RAMPART_UPLOAD_LIMIT: 'A multipart upload exceeded a limit (file count, field count, file size or total size); answered with 413.',
+  ERR_RAMPART_UPLOAD_TYPE: "An uploaded file's sniffed type is not allowed, or its extension or declared Content-Type disagrees with the bytes (SVG is refused unless allowed); answered with 415.",
+  ERR_RAMPART_UPLOAD_MALFORMED: 'A multipart body is malformed (missing boundary, truncated part, bad headers) or is not multipart/form-data; answered with 400.',
 } as const;
 
 /** A stable rampart error code (`ERR_RAMPART_*`). */

@@ -1,0 +1,149 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import bcrypt from 'bcryptjs';
+import { RampartError } from '../../errors.ts';
+import { checkKeys, configError, numberOption, optionsObject } from '../../core/options.ts';
+import { argon2Raw, encodePhc, parsePhc, type Argon2Params } from './argon2.ts';
+
+/** Options of {@link hashPassword} and {@link verifyPassword}. */
+export interface PasswordHashOptions {
+  /**
+   * Server-side secret mixed in as argon2's `secret` input (a "pepper"): a leaked
+   * database alone does not allow offline guessing. Keep it outside the database.
+   */
+  pepper?: string | Uint8Array;
+  /** Memory cost in KiB. Default 19456 (19 MiB, OWASP). Minimum 7168. */
+  memory?: number;
+  /** Number of passes. Default 2 (OWASP). */
+  passes?: number;
+  /** Lanes. Default 1. */
+  parallelism?: number;
+}
+
+/** Result of {@link verifyPassword}. */
+export interface PasswordCheck {
+  /** True when the password matches the stored hash. */
+  ok: boolean;
+  /**
+   * True when the password matched but the hash uses an older scheme (bcrypt, argon2i/d)
+   * or weaker parameters than now configured: hash it again and store the new hash.
+   */
+  needsRehash: boolean;
+}
+
+const OPTION_NAMES = ['pepper', 'memory', 'passes', 'parallelism'];
+/** Longest password accepted (bytes): argon2 would take more, but nobody types this and it caps work per request. */
+export const MAX_PASSWORD_BYTES = 4096;
+const BCRYPT_MAX_BYTES = 72;
+const SALT_BYTES = 16;
+const TAG_BYTES = 32;
+
+/** The parameters new hashes use (OWASP's argon2id recommendation). */
+export const DEFAULT_ARGON2: Readonly<Argon2Params> = Object.freeze({ variant: 'argon2id', memory: 19456, passes: 2, parallelism: 1 });
+
+interface Resolved {
+  params: Argon2Params;
+  pepper: Buffer | undefined;
+}
+
+function resolve(options: PasswordHashOptions | undefined, fn: string): Resolved {
+  const o = optionsObject(options, fn);
+  checkKeys(o, OPTION_NAMES, fn);
+  const params: Argon2Params = {
+    variant: 'argon2id',
+    memory: o.memory === undefined ? DEFAULT_ARGON2.memory : numberOption(o.memory, `${fn}.memory`, 7168, 4 * 1024 * 1024),
+    passes: o.passes === undefined ? DEFAULT_ARGON2.passes : numberOption(o.passes, `${fn}.passes`, 1, 64),
+    parallelism: o.parallelism === undefined ? DEFAULT_ARGON2.parallelism : numberOption(o.parallelism, `${fn}.parallelism`, 1, 64),
+  };
+  let pepper: Buffer | undefined;
+  if (o.pepper !== undefined) {
+    if (typeof o.pepper === 'string') pepper = Buffer.from(o.pepper, 'utf8');
+    else if (o.pepper instanceof Uint8Array) pepper = Buffer.from(o.pepper);
+    else throw configError(`${fn}.pepper must be a string or bytes.`);
+    if (pepper.length < 16) throw configError(`${fn}.pepper must be at least 16 bytes; generate one with crypto.randomBytes(32).toString('base64').`);
+  }
+  return { params, pepper };
+}
+
+function passwordBytes(password: unknown, fn: string): Buffer {
+  if (typeof password !== 'string') throw new RampartError('ERR_RAMPART_CONFIG', `${fn}: the password must be a string.`, { status: 400 });
+  const bytes = Buffer.from(password, 'utf8');
+  if (bytes.length > MAX_PASSWORD_BYTES) {
+    throw new RampartError('ERR_RAMPART_PASSWORD_TOO_LONG', `Passwords are limited to ${MAX_PASSWORD_BYTES} bytes.`, { status: 400 });
+  }
+  return bytes;
+}
+
+/**
+ * Hash a password with argon2id (m=19456 KiB, t=2, p=1 by default) using node:crypto,
+ * returning a standard PHC string readable by other argon2 libraries (argon2-cffi,
+ * libargon2, @node-rs/argon2).
+ *
+ * @example
+ * const stored = await hashPassword('correct horse battery staple', { pepper: process.env.PEPPER });
+ */
+export async function hashPassword(password: string, options?: PasswordHashOptions): Promise<string> {
+  const { params, pepper } = resolve(options, 'hashPassword');
+  const bytes = passwordBytes(password, 'hashPassword');
+  const salt = randomBytes(SALT_BYTES);
+  const tag = await argon2Raw(params, bytes, salt, TAG_BYTES, pepper);
+  return encodePhc(params, salt, tag);
+}
+
+// A fixed hash to verify against when the account does not exist, so "unknown user"
+// costs the same argon2 work as "wrong password" (no user enumeration by timing).
+let dummyHash: Promise<string> | undefined;
+
+/**
+ * Verify a password against a stored hash: argon2id/argon2i/argon2d PHC strings (any
+ * parameters) and legacy bcrypt `$2a$`/`$2b$`/`$2y$`. `needsRehash` tells the app to
+ * store a fresh argon2id hash after a successful login (migration on login).
+ *
+ * Pass `null` as the hash when the user does not exist: a dummy hash is verified so the
+ * response time does not reveal which accounts exist.
+ *
+ * Throws ERR_RAMPART_PASSWORD_HASH for an unrecognised stored hash and
+ * ERR_RAMPART_PASSWORD_TOO_LONG for a password longer than bcrypt's 72 bytes when
+ * checked against a bcrypt hash (bcrypt would silently ignore the rest).
+ */
+export async function verifyPassword(hash: string | null | undefined, password: string, options?: PasswordHashOptions): Promise<PasswordCheck> {
+  const { params, pepper } = resolve(options, 'verifyPassword');
+  const bytes = passwordBytes(password, 'verifyPassword');
+  if (hash === null || hash === undefined) {
+    dummyHash ??= hashPassword('rampart-dummy-password-for-timing', options);
+    await verifyArgon2(await dummyHash, bytes, pepper);
+    return { ok: false, needsRehash: false };
+  }
+  if (typeof hash !== 'string') throw new RampartError('ERR_RAMPART_PASSWORD_HASH', 'verifyPassword: the stored hash must be a string.');
+  if (hash.startsWith('$argon2')) {
+    const parsed = parsePhc(hash);
+    const ok = await verifyArgon2(hash, bytes, pepper);
+    const weaker =
+      parsed.variant !== 'argon2id' ||
+      parsed.memory < params.memory ||
+      parsed.passes < params.passes ||
+      parsed.parallelism !== params.parallelism ||
+      parsed.hash.length < TAG_BYTES;
+    return { ok, needsRehash: ok && weaker };
+  }
+  if (/^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/.test(hash)) {
+    // bcrypt hashes never had a pepper; the legacy password is checked as typed.
+    if (bytes.length > BCRYPT_MAX_BYTES) {
+      throw new RampartError(
+        'ERR_RAMPART_PASSWORD_TOO_LONG',
+        `bcrypt only uses the first ${BCRYPT_MAX_BYTES} bytes of a password; refusing to compare a longer one.`,
+        { status: 400 },
+      );
+    }
+    const cost = Number(hash.slice(4, 6));
+    if (cost < 4 || cost > 20) throw new RampartError('ERR_RAMPART_PASSWORD_HASH', 'bcrypt cost out of range (4–20).');
+    const ok = await bcrypt.compare(bytes.toString('utf8'), hash);
+    return { ok, needsRehash: ok };
+  }
+  throw new RampartError('ERR_RAMPART_PASSWORD_HASH', 'verifyPassword: the stored hash is neither an argon2 PHC string nor a bcrypt $2a/$2b/$2y hash.');
+}
+
+async function verifyArgon2(phc: string, password: Buffer, pepper: Buffer | undefined): Promise<boolean> {
+  const parsed = parsePhc(phc);
+  const tag = await argon2Raw(parsed, password, parsed.salt, parsed.hash.length, pepper);
+  return timingSafeEqual(tag, parsed.hash);
+}

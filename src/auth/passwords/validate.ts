@@ -1,0 +1,108 @@
+import { ZxcvbnFactory } from '@zxcvbn-ts/core';
+import * as common from '@zxcvbn-ts/language-common';
+import { checkKeys, configError, numberOption, optionsObject } from '../../core/options.ts';
+import { similarity } from './similarity.ts';
+
+/** One reason a password is not acceptable. Codes follow Django's validators. */
+export interface PasswordProblem {
+  /**
+   * `password_too_short` · `password_too_long` · `password_too_common` ·
+   * `password_entirely_numeric` · `password_too_similar` · `password_too_weak`
+   */
+  code: string;
+  /** A sentence fit to show the end user. */
+  message: string;
+}
+
+/** Options of {@link validatePassword}. */
+export interface ValidatePasswordOptions {
+  /** The account the password is for: its attributes must not resemble the password. */
+  user?: Record<string, unknown>;
+  /** Attribute names of `user` compared with the password. Default: username, email, firstName, lastName, name. */
+  userAttributes?: readonly string[];
+  /** Minimum length in characters. Default 12 (the seed's minimum). */
+  minLength?: number;
+  /** Maximum length in characters. Default 128. */
+  maxLength?: number;
+  /** Similarity (0.1–1) at which a user attribute is "too similar". Default 0.7 (Django). */
+  maxSimilarity?: number;
+  /** Lowest acceptable zxcvbn score (0–4). Default 3. `0` disables the strength check. */
+  minScore?: number;
+}
+
+const OPTION_NAMES = ['user', 'userAttributes', 'minLength', 'maxLength', 'maxSimilarity', 'minScore'];
+const DEFAULT_ATTRIBUTES = ['username', 'email', 'firstName', 'lastName', 'name'];
+
+// 49,233 passwords from the maintained zxcvbn-ts list (the most common leaked passwords).
+const commonPasswords: ReadonlySet<string> = new Set((common.dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase()));
+let zxcvbn: ZxcvbnFactory | undefined;
+
+/** The number of entries in the common-password list (for documentation and tests). */
+export const COMMON_PASSWORD_COUNT = commonPasswords.size;
+
+/**
+ * Check a password against Django's validator set plus zxcvbn: minimum and maximum
+ * length, a common-password list (49k entries), entirely numeric, similarity to the
+ * user's attributes, and a strength score. Returns every problem found (`[]` when
+ * acceptable); each has a stable code and a message fit for end users.
+ *
+ * @example
+ * const problems = validatePassword(form.password, { user: { username: 'ada', email: 'ada@example.com' } });
+ * if (problems.length) return res.status(400).json({ problems });
+ */
+export function validatePassword(password: string, options?: ValidatePasswordOptions): PasswordProblem[] {
+  const o = optionsObject(options, 'validatePassword');
+  checkKeys(o, OPTION_NAMES, 'validatePassword');
+  const minLength = o.minLength === undefined ? 12 : numberOption(o.minLength, 'validatePassword.minLength', 1, 4096);
+  const maxLength = o.maxLength === undefined ? 128 : numberOption(o.maxLength, 'validatePassword.maxLength', minLength, 4096);
+  const maxSimilarity = o.maxSimilarity === undefined ? 0.7 : numberOption(o.maxSimilarity, 'validatePassword.maxSimilarity', 0.1, 1, false);
+  const minScore = o.minScore === undefined ? 3 : numberOption(o.minScore, 'validatePassword.minScore', 0, 4);
+  const attributes = o.userAttributes === undefined ? DEFAULT_ATTRIBUTES : (o.userAttributes as string[]);
+  if (!Array.isArray(attributes) || attributes.some((a) => typeof a !== 'string')) throw configError('validatePassword.userAttributes must be a list of strings.');
+  const user = o.user === undefined ? undefined : optionsObject(o.user, 'validatePassword.user');
+
+  if (typeof password !== 'string') return [{ code: 'password_required', message: 'Enter a password.' }];
+  const problems: PasswordProblem[] = [];
+  const length = [...password].length;
+  if (length < minLength) {
+    problems.push({ code: 'password_too_short', message: `This password is too short. It must contain at least ${minLength} characters.` });
+  }
+  if (length > maxLength) {
+    problems.push({ code: 'password_too_long', message: `This password is too long. It must contain at most ${maxLength} characters.` });
+    return problems; // the remaining checks are pointless and costly on huge input
+  }
+  if (commonPasswords.has(password.trim().toLowerCase())) {
+    problems.push({ code: 'password_too_common', message: 'This password is too common.' });
+  }
+  if (/^\d+$/.test(password)) {
+    problems.push({ code: 'password_entirely_numeric', message: 'This password is entirely numeric.' });
+  }
+  const userInputs: string[] = [];
+  if (user !== undefined) {
+    const lower = password.toLowerCase();
+    for (const name of attributes) {
+      const value = user[name];
+      if (typeof value !== 'string' || value.length === 0) continue;
+      userInputs.push(value);
+      const text = value.toLowerCase().slice(0, 256);
+      // Like Django: compare with the whole value and with each of its word parts.
+      const parts = [text, ...text.split(/\W+/)].filter((p) => p.length > 0);
+      if (parts.some((part) => lower.includes(part) && part.length >= 4) || parts.some((part) => similarity(lower, part) >= maxSimilarity)) {
+        problems.push({ code: 'password_too_similar', message: `The password is too similar to the ${label(name)}.` });
+        break;
+      }
+    }
+  }
+  if (minScore > 0 && problems.length === 0) {
+    zxcvbn ??= new ZxcvbnFactory({ dictionary: { ...common.dictionary }, graphs: common.adjacencyGraphs });
+    const result = zxcvbn.check(password, userInputs);
+    if (result.score < minScore) {
+      problems.push({ code: 'password_too_weak', message: 'This password is too easy to guess. Add more words or less predictable characters.' });
+    }
+  }
+  return problems;
+}
+
+function label(attribute: string): string {
+  return attribute.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+}
