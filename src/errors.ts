@@ -18,6 +18,12 @@ export const ERROR_CODES = {
   ERR_RAMPART_BODY_READ: 'A request body could not be read (client aborted, malformed framing, or it was already consumed).',
   // ── security log ──────────────────────────────────────────────────────────
   // (SecurityLog codes)
+  ERR_RAMPART_LOG_EVENT: 'A security event name is invalid (1–50 characters of A–Z, 0–9, _) or was not registered with registerEvent().',
+  ERR_RAMPART_LOG_INPUT: 'A SecurityLog field has an unusable type (for example a userId that is neither a string nor an integer).',
+  ERR_RAMPART_LOG_QUEUE_FULL: 'log(…, { wait: true }) was refused because the bounded SecurityLog queue is full (the event is counted as dropped).',
+  ERR_RAMPART_LOG_CLOSED: 'The SecurityLog was used after close().',
+  ERR_RAMPART_LOG_DROPPED: 'An awaited event could not be written before close() gave up (database unreachable); it is counted as dropped.',
+  ERR_RAMPART_LOG_DATABASE: 'The SecurityLog database failed (table creation, query or connection); the cause carries the driver error.',
   // ── rate limiting and abuse defence ───────────────────────────────────────
   // (rate limit codes)
   // ── CSRF ──────────────────────────────────────────────────────────────────

@@ -1,0 +1,56 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { RampartError } from '../errors.ts';
+
+const BASE64URL = /^[A-Za-z0-9_-]*={0,2}$/;
+
+/** Bytes of a string (UTF-8) or a copy-free view of a Uint8Array; anything else is ERR_RAMPART_CRYPTO_INPUT. */
+export function toBytes(data: unknown, what = 'data'): Buffer {
+  if (typeof data === 'string') return Buffer.from(data, 'utf8');
+  if (data instanceof Uint8Array) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  throw new RampartError('ERR_RAMPART_CRYPTO_INPUT', `${what} must be a string or a Uint8Array (got ${kind(data)}).`);
+}
+
+/**
+ * Strict url-safe base64 decoding: only the url-safe alphabet, padding only at the end and
+ * only in canonical form (re-encoding gives back the input), so a token has exactly one
+ * spelling. Returns undefined when the text is not canonical base64url.
+ */
+export function decodeBase64Url(text: string, padded: 'required' | 'optional'): Buffer | undefined {
+  if (!BASE64URL.test(text)) return undefined;
+  if (padded === 'required' && text.length % 4 !== 0) return undefined;
+  if (text.length % 4 === 1) return undefined;
+  const bytes = Buffer.from(text, 'base64url');
+  const unpadded = text.replace(/=+$/, '');
+  if (bytes.toString('base64url') !== unpadded) return undefined;
+  if (text.length !== unpadded.length && text.length % 4 !== 0) return undefined;
+  return bytes;
+}
+
+/** Url-safe base64 with `=` padding, as Python's `base64.urlsafe_b64encode`. */
+export function encodeBase64UrlPadded(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64').replaceAll('+', '-').replaceAll('/', '_');
+}
+
+// Per-process key: comparing HMACs of both sides hides the length of the secret and keeps
+// the comparison constant-time even when the lengths differ.
+const compareKey = randomBytes(32);
+
+/**
+ * Constant-time equality of two secrets (strings compare as UTF-8). Inputs of different
+ * lengths return false without revealing where they differ or how long the secret is.
+ *
+ * @example constantTimeEqual(req.headers['x-token'] ?? '', expectedToken)
+ */
+export function constantTimeEqual(a: string | Uint8Array, b: string | Uint8Array): boolean {
+  const left = createHmac('sha256', compareKey).update(toBytes(a, 'a')).digest();
+  const right = createHmac('sha256', compareKey).update(toBytes(b, 'b')).digest();
+  return timingSafeEqual(left, right);
+}
+
+/** A short description of a value's type for error messages (never the value itself). */
+export function kind(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (value instanceof Uint8Array) return `${value.byteLength} bytes`;
+  return typeof value;
+}

@@ -1,0 +1,223 @@
+import { inspect } from 'node:util';
+import { RampartError } from '../errors.ts';
+import { constantTimeEqual, kind, toBytes } from './bytes.ts';
+import { intOption, optionsObject } from './options.ts';
+
+const REDACTED = '[secret]';
+
+/**
+ * A secret value that never prints itself: `String(s)`, template literals, `console.log`,
+ * `util.inspect` and `JSON.stringify` all show `[secret]`. Read it with `reveal()` (bytes)
+ * or `revealString()`; compare it in constant time with `equals()`; wipe it with `dispose()`.
+ *
+ * @example
+ * const key = new Secret(process.env.SECRET_KEY!);
+ * console.log({ key });            // { key: [secret] }
+ * hmac.update(key.reveal());
+ */
+export class Secret {
+  #bytes: Buffer;
+  #disposed = false;
+
+  /** Copies `value` (a string is stored as UTF-8); the caller may zeroize its own buffer afterwards. */
+  constructor(value: string | Uint8Array) {
+    if (typeof value !== 'string' && !(value instanceof Uint8Array)) {
+      throw new RampartError('ERR_RAMPART_CRYPTO_INPUT', `Secret value must be a string or a Uint8Array (got ${kind(value)}).`);
+    }
+    this.#bytes = Buffer.from(toBytes(value, 'Secret value'));
+  }
+
+  /** The secret bytes (the internal buffer: do not keep references after `dispose()`). */
+  reveal(): Buffer {
+    this.#assertLive();
+    return this.#bytes;
+  }
+
+  /** The secret as a UTF-8 string (strings cannot be wiped: prefer `reveal()` where possible). */
+  revealString(): string {
+    this.#assertLive();
+    return this.#bytes.toString('utf8');
+  }
+
+  /** Length in bytes. */
+  get length(): number {
+    return this.#bytes.length;
+  }
+
+  /** Constant-time comparison with another secret, string or byte array. */
+  equals(other: Secret | string | Uint8Array): boolean {
+    this.#assertLive();
+    return constantTimeEqual(this.#bytes, other instanceof Secret ? other.reveal() : other);
+  }
+
+  /** Overwrite the bytes with zeros; later reads throw. */
+  dispose(): void {
+    zeroize(this.#bytes);
+    this.#disposed = true;
+  }
+
+  toString(): string {
+    return REDACTED;
+  }
+
+  toJSON(): string {
+    return REDACTED;
+  }
+
+  [Symbol.toPrimitive](): string {
+    return REDACTED;
+  }
+
+  [inspect.custom](): string {
+    return REDACTED;
+  }
+
+  #assertLive(): void {
+    if (this.#disposed) throw new RampartError('ERR_RAMPART_CRYPTO_INPUT', 'This Secret was disposed (zeroized) and can no longer be read.');
+  }
+}
+
+/**
+ * Overwrite a buffer (or any typed array / DataView) with zeros, e.g. a decrypted key once
+ * it has been used. JavaScript strings are immutable and cannot be wiped: keep secrets in
+ * buffers (or a {@link Secret}) if wiping matters.
+ */
+export function zeroize(buffer: ArrayBufferView): void {
+  if (!ArrayBuffer.isView(buffer)) {
+    throw new RampartError('ERR_RAMPART_CRYPTO_INPUT', `zeroize() takes a Buffer, typed array or DataView (got ${kind(buffer)}); strings cannot be wiped.`);
+  }
+  new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength).fill(0);
+}
+
+/** One reason a secret is unacceptable. */
+export interface SecretProblem {
+  code: 'SECRET_MISSING' | 'SECRET_TOO_SHORT' | 'SECRET_PLACEHOLDER' | 'SECRET_LOW_ENTROPY';
+  message: string;
+}
+
+/** Options of {@link checkSecret}. */
+export interface CheckSecretOptions {
+  /** Minimum length in characters (bytes for a Uint8Array). Default 32. */
+  minLength?: number;
+  /** Minimum estimated entropy in bits. Default 128. */
+  minEntropyBits?: number;
+}
+
+// Values copied from README files and .env.example templates. Compared after lower-casing
+// and removing everything but letters, so "Change-Me!", "CHANGE_ME" and "changeme123" match.
+const PLACEHOLDERS = new Set([
+  'changeme', 'changethis', 'changeit', 'replaceme', 'secret', 'password', 'passwd', 'yoursecret',
+  'yoursecretkey', 'yourcsrfsecret', 'yourjwtsecret', 'yoursessionsecret', 'mysecret', 'secretkey',
+  'supersecret', 'supersecretkey', 'notasecret', 'notsecret', 'default', 'example', 'test', 'testing',
+  'dev', 'development', 'keyboardcat', 'todo', 'fixme', 'xxx', 'abc', 'qwerty', 'admin', 'letmein',
+  'insecure', 'placeholder', 'jwtsecret', 'csrfsecret', 'sessionsecret', 'apikey', 'token',
+]);
+// Markers that betray a template value even inside a longer string ("django-insecure-…").
+const PLACEHOLDER_MARKERS = [
+  'changeme', 'changethis', 'replaceme', 'replacethis', 'yoursecret', 'yourcsrfsecret', 'yourjwtsecret',
+  'insecure', 'placeholder', 'notasecret', 'keyboardcat', 'putyour', 'generateone', 'examplesecret',
+];
+
+/**
+ * Check a secret's strength: length (≥ 32 by default), known placeholders ("changeme",
+ * "your-secret", "your-csrf-secret", "secret", "password", "django-insecure-…") and an
+ * entropy estimate (≥ 128 bits by default; repeated, sequential or single-class strings
+ * score low). Returns the problems, `[]` when acceptable. Never includes the value.
+ *
+ * @example
+ * checkSecret('changeme') // → [{ code: 'SECRET_TOO_SHORT', … }, { code: 'SECRET_PLACEHOLDER', … }, …]
+ */
+export function checkSecret(value: unknown, options?: CheckSecretOptions): SecretProblem[] {
+  const opts = optionsObject(options, 'checkSecret', ['minLength', 'minEntropyBits']);
+  const minLength = intOption(opts.minLength, 'checkSecret minLength', 1, 4096, 32);
+  const minEntropyBits = intOption(opts.minEntropyBits, 'checkSecret minEntropyBits', 0, 4096, 128);
+  const text = value instanceof Secret ? value.revealString()
+    : typeof value === 'string' ? value
+    : value instanceof Uint8Array ? Buffer.from(value).toString('latin1')
+    : undefined;
+  if (text === undefined || text.length === 0) {
+    return [{ code: 'SECRET_MISSING', message: `The secret is missing or empty (got ${value === undefined ? 'undefined' : kind(value)}).` }];
+  }
+  const problems: SecretProblem[] = [];
+  const length = value instanceof Uint8Array ? value.byteLength : [...text].length;
+  if (length < minLength) {
+    problems.push({ code: 'SECRET_TOO_SHORT', message: `The secret has ${length} characters; at least ${minLength} are required.` });
+  }
+  if (isPlaceholder(text)) {
+    problems.push({ code: 'SECRET_PLACEHOLDER', message: 'The secret is a known placeholder or example value; generate a random one.' });
+  }
+  const bits = value instanceof Uint8Array ? byteEntropyBits(value) : estimateEntropyBits(text);
+  if (bits < minEntropyBits) {
+    problems.push({ code: 'SECRET_LOW_ENTROPY', message: `The secret's estimated entropy is ${Math.floor(bits)} bits; at least ${minEntropyBits} are required.` });
+  }
+  return problems;
+}
+
+/** Throw ERR_RAMPART_WEAK_SECRET listing the problems when `checkSecret` finds any. */
+export function assertStrongSecret(value: unknown, name: string, options?: CheckSecretOptions): void {
+  const problems = checkSecret(value, options);
+  if (problems.length > 0) {
+    throw new RampartError(
+      'ERR_RAMPART_WEAK_SECRET',
+      `${name} is not a strong secret: ${problems.map((p) => p.message).join(' ')} Generate one with \`openssl rand -base64 48\`.`,
+    );
+  }
+}
+
+function isPlaceholder(text: string): boolean {
+  const letters = text.toLowerCase().replace(/[^a-z]/g, '');
+  if (letters.length === 0) return false;
+  if (PLACEHOLDERS.has(letters)) return true;
+  if (PLACEHOLDER_MARKERS.some((marker) => letters.includes(marker))) return true;
+  // The same placeholder repeated to reach the length ("secretsecretsecret…").
+  for (const word of PLACEHOLDERS) {
+    if (word.length >= 4 && letters.length % word.length === 0 && letters === word.repeat(letters.length / word.length)) return true;
+  }
+  return false;
+}
+
+/**
+ * Entropy estimate in bits: the smallest of (a) length × log2 of the character pool the
+ * string draws from (hex, lower, upper, digits, symbols), and (b, c) 1.25 × the Shannon
+ * entropy of the characters and of the differences between neighbouring characters. (b)
+ * catches repetition ("abab…"), (c) sequences ("abcdef…", "13579…"); 1.25 compensates the
+ * underestimate of Shannon entropy on short samples.
+ */
+export function estimateEntropyBits(text: string): number {
+  const chars = [...text];
+  if (chars.length === 0) return 0;
+  const codes = chars.map((c) => c.codePointAt(0) ?? 0);
+  const pool = poolSize(text);
+  const poolBits = chars.length * Math.log2(pool);
+  const charBits = 1.25 * chars.length * shannon(codes);
+  const deltas = codes.slice(1).map((c, i) => c - (codes[i] ?? 0));
+  const deltaBits = deltas.length === 0 ? charBits : 1.25 * chars.length * shannon(deltas);
+  return Math.min(poolBits, charBits, deltaBits);
+}
+
+function byteEntropyBits(bytes: Uint8Array): number {
+  const values = [...bytes];
+  const deltas = values.slice(1).map((v, i) => (v - (values[i] ?? 0)) & 0xff);
+  return Math.min(8 * values.length, 1.25 * values.length * shannon(values), deltas.length === 0 ? Infinity : 1.25 * values.length * shannon(deltas));
+}
+
+function poolSize(text: string): number {
+  if (/^[0-9a-f]+$/.test(text) || /^[0-9A-F]+$/.test(text)) return 16;
+  let pool = 0;
+  if (/[a-z]/.test(text)) pool += 26;
+  if (/[A-Z]/.test(text)) pool += 26;
+  if (/[0-9]/.test(text)) pool += 10;
+  if (/[^a-zA-Z0-9]/.test(text)) pool += 33;
+  return Math.max(pool, 2);
+}
+
+function shannon(values: readonly number[]): number {
+  const counts = new Map<number, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  let bits = 0;
+  for (const count of counts.values()) {
+    const p = count / values.length;
+    bits -= p * Math.log2(p);
+  }
+  return bits;
+}
