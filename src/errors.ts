@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   ERR_RAMPART_NOT_IMPLEMENTED: 'A preset section was configured whose capability is not available in this build.',
   ERR_RAMPART_HEADER_VALUE: 'A configured header name or value contains characters that are not allowed (CR, LF, NUL or non-token characters).',
   ERR_RAMPART_CSP: 'A Content-Security-Policy directive or source is invalid (unknown directive, unquoted keyword, or separator injection).',
+  ERR_RAMPART_OUTPUT_VALUE: 'escapeHtml() or jsonForScript() got a value it cannot render faithfully (an object for escapeHtml; undefined, a function, BigInt, NaN, Map/Set or a cycle for jsonForScript).',
   ERR_RAMPART_ADAPTER: 'An adapter was used incorrectly (for example, a handler that is not a function).',
   ERR_RAMPART_BODY_TOO_LARGE: 'A request body exceeded the configured limit while it was being read.',
   ERR_RAMPART_BODY_READ: 'A request body could not be read (client aborted, malformed framing, or it was already consumed).',
@@ -30,6 +31,8 @@ export const ERROR_CODES = {
   // (csrf codes)
   // ── auth ──────────────────────────────────────────────────────────────────
   // (auth codes)
+  ERR_RAMPART_AUTH_REQUIRED: 'A protected resource was requested without credentials (no token, key or session user).',
+  ERR_RAMPART_PERMISSION_DENIED: 'The authenticated principal lacks the required permission or scope.',
   ERR_RAMPART_JWT_MALFORMED: 'A JWT is not a well-formed compact JWS (wrong shape, bad base64url or JSON, over 8 KB, or a `crit` header).',
   ERR_RAMPART_JWT_ALGORITHM: "A JWT's `alg` is not one of the algorithms this verifier was configured with (including `none` and HS/RS confusion).",
   ERR_RAMPART_JWT_SIGNATURE: 'A JWT signature does not verify, or no configured key matches its `kid`.',

@@ -1,0 +1,112 @@
+/**
+ * Output-safety helpers for server-rendered HTML (the seed's XSS section): escape text
+ * for HTML bodies and quoted attributes, and embed data in an inline `<script>`.
+ */
+import { RampartError } from '../errors.ts';
+
+const HTML_SPECIAL = /[&<>"']/;
+
+/**
+ * Escape a value for HTML text or a quoted attribute value: `&`, `<`, `>`, `"` and `'`
+ * become entities. Strings without any of them are returned as-is (no allocation).
+ * Numbers, booleans and bigints are stringified; `null`/`undefined` become ''. Objects,
+ * functions and symbols throw ERR_RAMPART_OUTPUT_VALUE: `[object Object]` in a page is
+ * always a bug, so convert explicitly.
+ *
+ * Not for unquoted attributes, URLs (`href`), CSS or JavaScript contexts: use
+ * {@link jsonForScript} for data in scripts and validate URLs separately.
+ *
+ * @example
+ * `<p title="${escapeHtml(name)}">${escapeHtml(comment)}</p>`
+ */
+export function escapeHtml(value: unknown): string {
+  let text: string;
+  if (typeof value === 'string') text = value;
+  else if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  else if (value === null || value === undefined) return '';
+  else {
+    throw new RampartError('ERR_RAMPART_OUTPUT_VALUE', `escapeHtml() takes a string, number or boolean (got ${typeof value}); convert the value to text explicitly.`);
+  }
+  if (!HTML_SPECIAL.test(text)) return text;
+  let out = '';
+  let last = 0;
+  for (let i = 0; i < text.length; i++) {
+    let entity: string;
+    switch (text.charCodeAt(i)) {
+      case 38: entity = '&amp;'; break;
+      case 60: entity = '&lt;'; break;
+      case 62: entity = '&gt;'; break;
+      case 34: entity = '&quot;'; break;
+      case 39: entity = '&#39;'; break;
+      default: continue;
+    }
+    out += text.slice(last, i) + entity;
+    last = i + 1;
+  }
+  return out + text.slice(last);
+}
+
+const SCRIPT_UNSAFE = /[<>&\u2028\u2029]/g;
+const SCRIPT_ESCAPES: Record<string, string> = {
+  '<': '\\u003c',
+  '>': '\\u003e',
+  '&': '\\u0026',
+  '\u2028': '\\u2028',
+  '\u2029': '\\u2029',
+};
+
+function outputError(message: string, cause?: unknown): RampartError {
+  return new RampartError('ERR_RAMPART_OUTPUT_VALUE', message, cause === undefined ? undefined : { cause });
+}
+
+/** Rejects what JSON.stringify would silently drop or change (called after toJSON). */
+function strictReplacer(this: unknown, key: string, value: unknown): unknown {
+  const where = key === '' ? 'the value' : `property ${JSON.stringify(key)}`;
+  switch (typeof value) {
+    case 'undefined':
+      throw outputError(`jsonForScript(): ${where} is undefined, which JSON cannot represent; use null or omit the key.`);
+    case 'function':
+      throw outputError(`jsonForScript(): ${where} is a function, which JSON cannot represent.`);
+    case 'symbol':
+      throw outputError(`jsonForScript(): ${where} is a symbol, which JSON cannot represent.`);
+    case 'bigint':
+      throw outputError(`jsonForScript(): ${where} is a BigInt; convert it to a string or number first.`);
+    case 'number':
+      if (!Number.isFinite(value)) throw outputError(`jsonForScript(): ${where} is ${value}, which JSON would turn into null.`);
+      return value;
+    case 'object':
+      if (value instanceof Map || value instanceof Set) {
+        throw outputError(`jsonForScript(): ${where} is a ${value instanceof Map ? 'Map' : 'Set'}, which JSON turns into {}; convert it with Object.fromEntries() or [...set].`);
+      }
+      return value;
+    default:
+      return value;
+  }
+}
+
+/**
+ * Serialise `value` as JSON that is safe to place inside an inline `<script>` element:
+ * `<`, `>`, `&`, U+2028 and U+2029 are written as `\uXXXX` escapes, so neither
+ * `</script>`, `<!--` nor a line separator can end the script or change its meaning.
+ * The result is still valid JSON and a valid JavaScript expression.
+ *
+ * Throws ERR_RAMPART_OUTPUT_VALUE for values JSON cannot represent faithfully:
+ * `undefined`, functions, symbols, BigInt, NaN/Infinity, Map/Set and cycles.
+ *
+ * @example
+ * `<script>const data = ${jsonForScript(data)};</script>`
+ */
+export function jsonForScript(value: unknown): string {
+  let json: string;
+  try {
+    json = JSON.stringify(value, strictReplacer);
+  } catch (error) {
+    if (error instanceof RampartError) throw error;
+    const cyclic = error instanceof TypeError && /circular/i.test(error.message);
+    throw outputError(
+      cyclic ? 'jsonForScript(): the value contains a cycle (an object that refers to itself).' : 'jsonForScript(): the value could not be serialised (too deeply nested or a failing toJSON()).',
+      error,
+    );
+  }
+  return json.replace(SCRIPT_UNSAFE, (ch) => SCRIPT_ESCAPES[ch]!);
+}
