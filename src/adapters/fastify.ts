@@ -31,7 +31,9 @@ function sendFastifyReply(reply: FastifyReplyLike, answer: Reply): void {
     const pairs = Array.isArray(headers) ? (headers as ReadonlyArray<readonly [string, string]>) : Object.entries(headers);
     for (const [name, value] of pairs) reply.header(name, value);
   }
-  reply.send(answer.body ?? '');
+  // A Buffer keeps Fastify from appending `; charset=utf-8` to the reply's content type.
+  const body = answer.body;
+  reply.send(body === undefined ? '' : typeof body === 'string' ? Buffer.from(body) : body);
 }
 
 /**

@@ -1,0 +1,95 @@
+import { warnConfig } from '../core/events.ts';
+import { checkKeys, configError, optionsObject, stringList } from '../core/options.ts';
+import { problem } from '../core/problem.ts';
+import type { Middleware } from '../core/types.ts';
+
+/** Options of {@link hostGuard}. */
+export interface HostGuardOptions {
+  /** Exact host names, `.example.org` (the domain and every subdomain), IP literals (`[::1]`), or `'*'`. Required. */
+  allowedHosts: readonly string[];
+}
+
+const HOST_SYNTAX = /^(?:[a-z0-9](?:[a-z0-9-]{0,62})?(?:\.[a-z0-9](?:[a-z0-9-]{0,62})?)*\.?|\[[0-9a-f:.]+\])(?::\d{1,5})?$/;
+
+/**
+ * Split `host[:port]` and return the lower-case host name without port or trailing dot,
+ * or undefined when the value is not a syntactically valid host.
+ */
+export function hostName(value: string): string | undefined {
+  if (value.length === 0 || value.length > 260) return undefined;
+  const lower = value.toLowerCase();
+  if (!HOST_SYNTAX.test(lower)) return undefined;
+  let name: string;
+  if (lower.charCodeAt(0) === 91 /* [ */) name = lower.slice(0, lower.indexOf(']') + 1);
+  else {
+    const colon = lower.indexOf(':');
+    name = colon === -1 ? lower : lower.slice(0, colon);
+    if (name.endsWith('.')) name = name.slice(0, -1);
+  }
+  return name;
+}
+
+/** A compiled host allowlist. */
+export interface HostMatcher {
+  (host: string): boolean;
+}
+
+/** Compile an allowedHosts list (Django ALLOWED_HOSTS semantics). */
+export function compileHosts(list: readonly string[], option = 'allowedHosts'): HostMatcher {
+  const entries = stringList(list, option);
+  if (entries.length === 0) throw configError(`${option} is empty: list the host names this app serves, e.g. ['example.com', '.example.org'].`);
+  const exact = new Set<string>();
+  const suffixes: string[] = [];
+  let any = false;
+  for (const raw of entries) {
+    const entry = raw.trim().toLowerCase();
+    if (entry === '*') {
+      any = true;
+      continue;
+    }
+    if (entry.startsWith('.')) {
+      const base = hostName(entry.slice(1));
+      if (base === undefined || base.startsWith('[')) throw configError(`${option}: ${JSON.stringify(raw)} is not a valid domain wildcard; write '.example.org'.`);
+      exact.add(base);
+      suffixes.push(`.${base}`);
+      continue;
+    }
+    const name = hostName(entry.startsWith('[') || entry.indexOf(':') === -1 ? entry : `[${entry}]`);
+    if (name === undefined) throw configError(`${option}: ${JSON.stringify(raw)} is not a valid host name; write 'example.com', '.example.org' or '[::1]' (no scheme, no path).`);
+    exact.add(name);
+  }
+  if (any) {
+    warnConfig(`${option} contains '*': every Host header is accepted (host header poisoning is possible).`);
+    return (host) => hostName(host) !== undefined;
+  }
+  return (host) => {
+    const name = hostName(host);
+    if (name === undefined) return false;
+    if (exact.has(name)) return true;
+    for (const suffix of suffixes) if (name.endsWith(suffix)) return true;
+    return false;
+  };
+}
+
+/**
+ * Reject requests whose Host (or, from a trusted proxy, X-Forwarded-Host) is not in the
+ * allowlist with 400 problem+json — defeating cache and password-reset poisoning.
+ *
+ * @example
+ * hostGuard({ allowedHosts: ['example.com', '.example.org'] })
+ */
+export function hostGuard(options: HostGuardOptions): Middleware {
+  const opts = optionsObject(options, 'hostGuard') as unknown as HostGuardOptions;
+  checkKeys(opts, ['allowedHosts'], 'hostGuard');
+  if (opts.allowedHosts === undefined) throw configError("hostGuard.allowedHosts is required, e.g. ['example.com'].");
+  const allowed = compileHosts(opts.allowedHosts);
+  return {
+    name: 'hostGuard',
+    handle(req) {
+      const host = req.host;
+      if (allowed(host)) return undefined;
+      req.emit('INVALID_HOST', `host not allowed: ${JSON.stringify(host.slice(0, 100))}`);
+      return problem(400, 'Invalid host.');
+    },
+  };
+}

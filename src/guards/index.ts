@@ -1,0 +1,3 @@
+export { hostGuard, compileHosts, hostName, type HostGuardOptions } from './host.ts';
+export { httpsRedirect, type HttpsRedirectOptions } from './https.ts';
+export { bodyLimit, type BodyLimitOptions } from './body.ts';
