@@ -27,8 +27,13 @@ export const ERROR_CODES = {
   ERR_RAMPART_LOG_DATABASE: 'The SecurityLog database failed (table creation, query or connection); the cause carries the driver error.',
   // ── rate limiting and abuse defence ───────────────────────────────────────
   // (rate limit codes)
+  ERR_RAMPART_RATE_LIMIT_STORE: 'A remote rate-limit store (Redis, PostgreSQL) failed; the limiter falls back to its insurance store, or fails open/closed as configured.',
+  ERR_RAMPART_RATE_LIMIT_KEY: 'A rate-limit `key(req)` function returned something other than a non-empty string.',
+  ERR_RAMPART_BLOCKLIST_TARGET: 'A blocklist target is not a valid IP address or CIDR (or an account name is empty).',
   // ── CSRF ──────────────────────────────────────────────────────────────────
   // (csrf codes)
+  ERR_RAMPART_CSRF_SECRET: 'The csrf `secret` is missing, shorter than 32 bytes or a known placeholder ("your-csrf-secret"); generate one with `openssl rand -base64 48`.',
+  ERR_RAMPART_CSRF_NOT_MOUNTED: 'rotateCsrf() was given a request or response that did not pass through a csrf() middleware in token mode.',
   // ── auth ──────────────────────────────────────────────────────────────────
   // (auth codes)
   ERR_RAMPART_AUTH_REQUIRED: 'A protected resource was requested without credentials (no token, key or session user).',

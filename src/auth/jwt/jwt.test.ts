@@ -1,0 +1,248 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { generateKeyPairSync, createHmac, randomBytes, type KeyObject } from 'node:crypto';
+import { SignJWT, exportJWK } from 'jose';
+import { createJwt, type JwtOptions } from './index.ts';
+import { isRampartError, type RampartErrorCode } from '../../errors.ts';
+import type { SecurityEventRecord } from '../../core/types.ts';
+import { python } from '../../../test/helpers/python.ts';
+
+const SECRET = 'k'.repeat(32) + '-a-long-enough-hmac-secret';
+const b64u = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
+const now = () => Math.floor(Date.now() / 1000);
+const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+
+function hs256(header: object, payload: object, secret: string | Buffer = SECRET): string {
+  const input = `${b64u(header)}.${b64u(payload)}`;
+  return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
+}
+
+async function rejectsWith(p: Promise<unknown>, code: RampartErrorCode): Promise<void> {
+  await assert.rejects(p, (e: unknown) => {
+    assert.ok(isRampartError(e), `expected RampartError, got ${String(e)}`);
+    assert.equal(e.code, code);
+    return true;
+  });
+}
+
+test('HS256 sign/verify round trip with iss, aud, typ, iat and exp', async () => {
+  const jwt = createJwt({ algorithm: 'HS256', secret: SECRET, issuer: 'https://id.example', audience: 'api', expiresIn: 60 });
+  const token = await jwt.sign({ sub: 'u1', roles: ['editor'], iss: 'evil' });
+  const header = JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString());
+  assert.deepEqual(header, { alg: 'HS256', typ: 'JWT' });
+  const claims = await jwt.verify(token);
+  assert.equal(claims.sub, 'u1');
+  assert.equal(claims.iss, 'https://id.example', 'registered claims come from the options, not the caller');
+  assert.equal(claims.aud, 'api');
+  assert.equal(claims.exp! - claims.iat!, 60);
+});
+
+test('each failure cause has its own code; INVALID_TOKEN event without the token', async () => {
+  const events: SecurityEventRecord[] = [];
+  const jwt = createJwt({ algorithm: 'HS256', secret: SECRET, issuer: 'iss', audience: 'aud', events: { emit: (r) => events.push(r) } });
+  const base = { iss: 'iss', aud: 'aud', iat: now(), exp: now() + 60 };
+  await rejectsWith(jwt.verify(hs256({ alg: 'HS256' }, { ...base, exp: now() - 10 })), 'ERR_RAMPART_JWT_EXPIRED');
+  await rejectsWith(jwt.verify(hs256({ alg: 'HS256' }, { ...base, nbf: now() + 100 })), 'ERR_RAMPART_JWT_NOT_YET_VALID');
+  await rejectsWith(jwt.verify(hs256({ alg: 'HS256' }, { ...base, iat: now() + 100 })), 'ERR_RAMPART_JWT_NOT_YET_VALID');
+  await rejectsWith(jwt.verify(hs256({ alg: 'HS256' }, { iss: 'iss', aud: 'aud' })), 'ERR_RAMPART_JWT_CLAIM'); // missing exp
+  await rejectsWith(jwt.verify(hs256({ alg: 'HS256' }, { ...base, exp: String(now() + 60) })), 'ERR_RAMPART_JWT_CLAIM');
+  await rejectsWith(jwt.verify(hs256({ alg: 'HS256' }, { ...base, iss: 'other' })), 'ERR_RAMPART_JWT_CLAIM');
+  await rejectsWith(jwt.verify(hs256({ alg: 'HS256' }, { ...base, aud: 'other' })), 'ERR_RAMPART_JWT_CLAIM');
+  await rejectsWith(jwt.verify(hs256({ alg: 'HS256', typ: 'at+jwt' }, base)), 'ERR_RAMPART_JWT_CLAIM');
+  await rejectsWith(jwt.verify(hs256({ alg: 'HS256' }, base, 'x'.repeat(40))), 'ERR_RAMPART_JWT_SIGNATURE');
+  await rejectsWith(jwt.verify(hs256({ alg: 'HS384' }, base)), 'ERR_RAMPART_JWT_ALGORITHM');
+  const ok = await jwt.verify(hs256({ alg: 'HS256', typ: 'application/JWT' }, base));
+  assert.equal(ok.iss, 'iss');
+  const ok2 = await jwt.verify(hs256({ alg: 'HS256' }, { ...base, exp: now() - 3 }).replace(/x/, 'x')).catch((e) => e);
+  assert.ok(isRampartError(ok2, 'ERR_RAMPART_JWT_EXPIRED'));
+  const tolerant = createJwt({ algorithm: 'HS256', secret: SECRET, clockTolerance: 30 });
+  assert.ok(await tolerant.verify(hs256({ alg: 'HS256' }, { exp: now() - 10 })));
+  assert.ok(events.length >= 10);
+  for (const e of events) {
+    assert.equal(e.event, 'INVALID_TOKEN');
+    assert.match(e.detail!, /^jwt: ERR_RAMPART_JWT_/);
+    assert.ok(!e.detail!.includes('ey'), 'no token material in events');
+  }
+});
+
+test('malformed input of any kind is ERR_RAMPART_JWT_MALFORMED, never a crash', async () => {
+  const jwt = createJwt({ algorithm: 'HS256', secret: SECRET });
+  const cases: unknown[] = [
+    '', 'a', 'a.b', 'a.b.c.d', '..', 'e30.e30.', '!!.e30.sig', `${b64u('[1]')}.${b64u({})}.x`, `${b64u('not json')}.${b64u({})}.x`,
+    `${b64u('null')}.${b64u({})}.x`, null, 42, {}, ['a.b.c'], `${b64u({ alg: 'HS256' })}.${b64u('[]')}.${'A'.repeat(43)}`,
+  ];
+  for (const token of cases) {
+    await assert.rejects(jwt.verify(token as string), (e: unknown) => isRampartError(e) && /^ERR_RAMPART_JWT_(MALFORMED|SIGNATURE|ALGORITHM)$/.test(e.code), String(token));
+  }
+  // Over 8 KB: refused before any parsing (even a perfectly valid token).
+  const big = await jwt.sign({ pad: 'x'.repeat(9000) });
+  await rejectsWith(jwt.verify(big), 'ERR_RAMPART_JWT_MALFORMED');
+  await rejectsWith(jwt.verify('A'.repeat(1_000_000)), 'ERR_RAMPART_JWT_MALFORMED');
+});
+
+test('attack: alg none in every spelling is refused', async () => {
+  const jwt = createJwt({ algorithm: 'HS256', secret: SECRET });
+  for (const alg of ['none', 'None', 'NONE', 'nOnE']) {
+    await rejectsWith(jwt.verify(`${b64u({ alg })}.${b64u({ sub: 'admin', exp: now() + 60 })}.`), 'ERR_RAMPART_JWT_ALGORITHM');
+  }
+  await rejectsWith(jwt.verify(`${b64u({})}.${b64u({ exp: now() + 60 })}.`), 'ERR_RAMPART_JWT_ALGORITHM');
+  assert.throws(() => createJwt({ algorithm: 'none' as never, secret: SECRET }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+});
+
+test('attack: HS/RS confusion with the public key as HMAC secret fails', async () => {
+  const pem = rsa.publicKey.export({ type: 'spki', format: 'pem' }) as string;
+  const jwt = createJwt({ algorithm: 'RS256', publicKey: pem });
+  const forged = hs256({ alg: 'HS256', typ: 'JWT' }, { sub: 'admin', exp: now() + 60 }, pem);
+  await rejectsWith(jwt.verify(forged), 'ERR_RAMPART_JWT_ALGORITHM');
+  // the real thing works
+  const signer = createJwt({ algorithm: 'RS256', privateKey: rsa.privateKey });
+  assert.equal((await jwt.verify(await signer.sign({ sub: 'u' }))).sub, 'u');
+  // configuring a PEM key as an HMAC secret, or a public key with HS256, is a construction error
+  assert.throws(() => createJwt({ algorithm: 'HS256', secret: pem }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+  assert.throws(() => createJwt({ algorithm: 'HS256', publicKey: pem }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+  assert.throws(() => createJwt({ algorithm: 'RS256', secret: SECRET }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+});
+
+test('attack: a JWKS key without alg does not let the token choose the algorithm', async () => {
+  const jwk = await exportJWK(rsa.publicKey); // no "alg" member
+  const jwt = createJwt({ algorithm: 'RS256', jwks: { keys: [{ ...jwk, kid: 'k1' }] } });
+  const good = await new SignJWT({ sub: 'u', exp: now() + 60 }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).sign(rsa.privateKey);
+  assert.equal((await jwt.verify(good)).sub, 'u');
+  const ps = await new SignJWT({ sub: 'u', exp: now() + 60 }).setProtectedHeader({ alg: 'PS256', kid: 'k1' }).sign(rsa.privateKey);
+  await rejectsWith(jwt.verify(ps), 'ERR_RAMPART_JWT_ALGORITHM');
+  const n = Buffer.from(jwk.n!, 'base64url');
+  await rejectsWith(jwt.verify(hs256({ alg: 'HS256', kid: 'k1' }, { exp: now() + 60 }, n)), 'ERR_RAMPART_JWT_ALGORITHM');
+});
+
+test('attack: crit headers refused; jku, x5u, jwk and x5c never select a key', async () => {
+  const jwt = createJwt({ algorithm: 'RS256', privateKey: rsa.privateKey });
+  const crit = await new SignJWT({ exp: now() + 60 }).setProtectedHeader({ alg: 'RS256', crit: ['exp'] } as never).sign(rsa.privateKey).catch(() => undefined);
+  const critToken = crit ?? `${b64u({ alg: 'RS256', crit: ['x'], x: 1 })}.${b64u({ exp: now() + 60 })}.AAAA`;
+  await rejectsWith(jwt.verify(critToken), 'ERR_RAMPART_JWT_MALFORMED');
+  const attacker = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const attackerJwk = await exportJWK(attacker.publicKey);
+  let fetched = 0;
+  const server = http.createServer((_req, res) => {
+    fetched++;
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ keys: [attackerJwk] }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`;
+  try {
+    for (const header of [{ jku: url }, { x5u: url }, { jwk: attackerJwk }, { x5c: ['MIIB'] }]) {
+      const forged = await new SignJWT({ sub: 'admin', exp: now() + 60 }).setProtectedHeader({ alg: 'RS256', ...header }).sign(attacker.privateKey);
+      await rejectsWith(jwt.verify(forged), 'ERR_RAMPART_JWT_SIGNATURE');
+    }
+    assert.equal(fetched, 0, 'the verifier never fetched the attacker URL');
+  } finally {
+    server.close();
+  }
+});
+
+test('kid rotation; kid injection strings only miss the key map', async () => {
+  const keys = [{ kid: 'new', secret: randomBytes(32) }, { kid: 'old', secret: randomBytes(32) }];
+  const jwt = createJwt({ algorithm: 'HS256', keys });
+  const oldSigner = createJwt({ algorithm: 'HS256', keys, currentKid: 'old' });
+  const t1 = await jwt.sign({ sub: 'a' });
+  assert.equal(JSON.parse(Buffer.from(t1.split('.')[0]!, 'base64url').toString()).kid, 'new');
+  assert.equal((await jwt.verify(await oldSigner.sign({ sub: 'b' }))).sub, 'b', 'tokens of the previous key still verify');
+  for (const kid of ['../../../../dev/null', "' OR '1'='1", 'http://evil.example/key', 'new\u0000', '__proto__', 'constructor', 42, null, 'x'.repeat(300)]) {
+    await rejectsWith(jwt.verify(hs256({ alg: 'HS256', kid }, { exp: now() + 60 }, '')), 'ERR_RAMPART_JWT_SIGNATURE');
+  }
+  await rejectsWith(jwt.verify(hs256({ alg: 'HS256' }, { exp: now() + 60 }, keys[0]!.secret)), 'ERR_RAMPART_JWT_SIGNATURE');
+  assert.equal((await jwt.verify(hs256({ alg: 'HS256', kid: 'old' }, { exp: now() + 60 }, keys[1]!.secret))).exp! > 0, true);
+});
+
+test('remote JWKS is fetched once, cached, and refetched at most once per cooldown', async () => {
+  const kp = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const jwk = { ...(await exportJWK(kp.publicKey)), kid: 'e1', use: 'sig' };
+  let fetched = 0;
+  const server = http.createServer((_req, res) => {
+    fetched++;
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ keys: [jwk] }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`;
+    const jwt = createJwt({ algorithm: 'ES256', jwks: url, jwksCooldown: 60 });
+    const token = await new SignJWT({ sub: 'svc', exp: now() + 60 }).setProtectedHeader({ alg: 'ES256', kid: 'e1' }).sign(kp.privateKey);
+    for (let i = 0; i < 5; i++) assert.equal((await jwt.verify(token)).sub, 'svc');
+    assert.equal(fetched, 1);
+    const unknown = await new SignJWT({ exp: now() + 60 }).setProtectedHeader({ alg: 'ES256', kid: 'nope' }).sign(kp.privateKey);
+    for (let i = 0; i < 5; i++) await rejectsWith(jwt.verify(unknown), 'ERR_RAMPART_JWT_SIGNATURE');
+    assert.ok(fetched <= 2, `unknown kids must not hammer the issuer (fetched ${fetched})`);
+    assert.throws(() => createJwt({ algorithm: 'ES256', jwks: 'http://example.com/jwks' }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+  } finally {
+    server.close();
+  }
+});
+
+test('construction rejects weak or mismatched keys and unknown options', () => {
+  const bad: Array<[unknown, RampartErrorCode]> = [
+    [{ algorithm: 'HS256', secret: 'short' }, 'ERR_RAMPART_CONFIG'],
+    [{ algorithm: 'HS512', secret: 'x'.repeat(40) }, 'ERR_RAMPART_CONFIG'],
+    [{ algorithm: 'HS256' }, 'ERR_RAMPART_CONFIG'],
+    [{ algorithm: 'HS256', secret: SECRET, expiresin: 5 }, 'ERR_RAMPART_UNKNOWN_OPTION'],
+    [{ algorithm: 'ES256', privateKey: rsa.privateKey }, 'ERR_RAMPART_CONFIG'],
+    [{ algorithm: 'RS256', privateKey: generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey }, 'ERR_RAMPART_CONFIG'],
+    [{ algorithm: 'RS256', publicKey: 'not a pem' }, 'ERR_RAMPART_CONFIG'],
+    [{ algorithm: 'HS256', keys: [{ kid: 'a', secret: SECRET }, { kid: 'a', secret: SECRET }] }, 'ERR_RAMPART_CONFIG'],
+    [{ algorithm: 'HS256', keys: [{ kid: 'a', secret: SECRET }], currentKid: 'b' }, 'ERR_RAMPART_CONFIG'],
+    [{ algorithm: 'HS256', secret: SECRET, keys: [{ kid: 'a', secret: SECRET }] }, 'ERR_RAMPART_CONFIG'],
+    ['HS256', 'ERR_RAMPART_CONFIG'],
+  ];
+  for (const [options, code] of bad) assert.throws(() => createJwt(options as JwtOptions), (e) => isRampartError(e, code), JSON.stringify(options, (_k, v) => (typeof v === 'object' && v?.type ? 'key' : v)));
+  const opts = { algorithm: 'HS256' as const, secret: SECRET, audience: ['a', 'b'] };
+  const frozen = JSON.stringify(opts);
+  createJwt(opts);
+  assert.equal(JSON.stringify(opts), frozen, 'options are not mutated');
+});
+
+test('verify-only: a publicKey cannot sign', async () => {
+  const jwt = createJwt({ algorithm: 'ES256', publicKey: ec.publicKey as KeyObject });
+  await assert.rejects(jwt.sign({}), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+});
+
+test('interop: PyJWT verifies rampart tokens and rampart verifies PyJWT tokens (HS256, RS256, ES256)', async (t) => {
+  const rsaPem = rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+  const ecPem = ec.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+  const hs = createJwt({ algorithm: 'HS256', secret: SECRET, issuer: 'rampart', audience: 'py' });
+  const rs = createJwt({ algorithm: 'RS256', privateKey: rsaPem, issuer: 'rampart', audience: 'py' });
+  const es = createJwt({ algorithm: 'ES256', privateKey: ecPem, issuer: 'rampart', audience: 'py' });
+  const data = {
+    secret: SECRET, rsa: rsaPem, ec: ecPem,
+    hs: await hs.sign({ sub: 'u-hs' }), rs: await rs.sign({ sub: 'u-rs' }), es: await es.sign({ sub: 'u-es' }),
+  };
+  const out = await python(
+    t,
+    ['jwt', 'cryptography'],
+    `import jwt, time
+from cryptography.hazmat.primitives import serialization
+rsa = serialization.load_pem_private_key(data['rsa'].encode(), None)
+ec = serialization.load_pem_private_key(data['ec'].encode(), None)
+opts = dict(audience='py', issuer='rampart', options={'require': ['exp', 'iat']})
+got = [jwt.decode(data['hs'], data['secret'], algorithms=['HS256'], **opts)['sub'],
+       jwt.decode(data['rs'], rsa.public_key(), algorithms=['RS256'], **opts)['sub'],
+       jwt.decode(data['es'], ec.public_key(), algorithms=['ES256'], **opts)['sub']]
+claims = {'sub': 'from-py', 'iss': 'rampart', 'aud': 'py', 'iat': int(time.time()), 'exp': int(time.time()) + 60}
+print(json.dumps({'got': got,
+  'hs': jwt.encode(claims, data['secret'], algorithm='HS256'),
+  'rs': jwt.encode(claims, rsa, algorithm='RS256', headers={'kid': 'py'}),
+  'es': jwt.encode(claims, ec, algorithm='ES256'),
+  'expired': jwt.encode({**claims, 'exp': int(time.time()) - 100}, data['secret'], algorithm='HS256')}))`,
+    data,
+  );
+  if (out === undefined) return;
+  const r = JSON.parse(out) as Record<string, string> & { got: string[] };
+  assert.deepEqual(r.got, ['u-hs', 'u-rs', 'u-es']);
+  assert.equal((await hs.verify(r.hs)).sub, 'from-py');
+  assert.equal((await rs.verify(r.rs)).sub, 'from-py');
+  assert.equal((await es.verify(r.es)).sub, 'from-py');
+  await rejectsWith(hs.verify(r.expired), 'ERR_RAMPART_JWT_EXPIRED');
+  await rejectsWith(rs.verify(r.hs), 'ERR_RAMPART_JWT_ALGORITHM');
+});

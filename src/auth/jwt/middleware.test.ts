@@ -1,0 +1,69 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createJwt, requireJwt, jwtClaims } from './index.ts';
+import { stack } from '../../stack/index.ts';
+import { forEachAdapter } from '../../../test/helpers/adapters.ts';
+import type { SecurityEventRecord } from '../../core/types.ts';
+import { isRampartError } from '../../errors.ts';
+
+const jwt = createJwt({ algorithm: 'HS256', secret: 'an-hmac-secret-that-is-long-enough-0123456789', audience: 'api' });
+
+test('requireJwt through every adapter: 401 challenges, claims for the handler, events', async (t) => {
+  const token = await jwt.sign({ sub: 'u1', roles: ['editor'], scope: 'read write' });
+  const expired = await jwt.sign({ sub: 'u1', exp: Math.floor(Date.now() / 1000) - 60 });
+  let events: SecurityEventRecord[] = [];
+  await forEachAdapter(
+    t,
+    () => stack([requireJwt({ jwt })], { events: { emit: (r) => events.push(r) } }),
+    async (app) => {
+      events = [];
+      let r = await fetch(`${app.url}/me`);
+      assert.equal(r.status, 401);
+      assert.equal(r.headers.get('www-authenticate'), 'Bearer realm="api"');
+      assert.equal(r.headers.get('content-type'), 'application/problem+json');
+      assert.equal(((await r.json()) as { code: string }).code, 'ERR_RAMPART_AUTH_REQUIRED');
+
+      r = await fetch(`${app.url}/me`, { headers: { authorization: `Bearer ${expired}` } });
+      assert.equal(r.status, 401);
+      assert.equal(r.headers.get('www-authenticate'), 'Bearer realm="api", error="invalid_token"');
+      assert.equal(((await r.json()) as { code: string }).code, 'ERR_RAMPART_JWT_EXPIRED');
+
+      r = await fetch(`${app.url}/me`, { headers: { authorization: 'Basic dXNlcjpwYXNz' } });
+      assert.equal(r.status, 401);
+      await r.body?.cancel();
+      r = await fetch(`${app.url}/me`, { headers: { authorization: `Bearer ${'A'.repeat(9000)}` } });
+      assert.equal(r.status, 401);
+      await r.body?.cancel();
+
+      r = await fetch(`${app.url}/me`, { headers: { authorization: `bearer ${token}` } });
+      assert.equal(r.status, 200);
+      const body = (await r.json()) as { sub: string; user: { id: string; roles: string[]; permissions: string[] } };
+      assert.equal(body.sub, 'u1');
+      assert.deepEqual(body.user, { id: 'u1', roles: ['editor'], permissions: ['read', 'write'] });
+
+      assert.deepEqual(events.map((e) => e.event), ['AUTH_REQUIRED', 'INVALID_TOKEN', 'INVALID_TOKEN', 'INVALID_TOKEN']);
+      for (const e of events) {
+        assert.equal(e.ip, '127.0.0.1');
+        assert.ok(!JSON.stringify(e).includes(expired.slice(0, 20)), 'tokens never reach events');
+      }
+    },
+    (req) => ({ status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sub: jwtClaims(req.native)?.sub, user: req.view?.locals.user }) }),
+  );
+});
+
+test('requireJwt({ required: false }) lets anonymous requests through; bad options fail at construction', async (t) => {
+  await forEachAdapter(
+    t,
+    () => stack([requireJwt({ jwt, required: false, cookie: 'at' })]),
+    async (app) => {
+      const anon = await fetch(`${app.url}/`);
+      assert.equal(await anon.text(), 'anon');
+      const viaCookie = await fetch(`${app.url}/`, { headers: { cookie: `at=${await jwt.sign({ sub: 'c1' })}` } });
+      assert.equal(await viaCookie.text(), 'c1');
+    },
+    (req) => ({ body: String(jwtClaims(req.native)?.sub ?? 'anon') }),
+  );
+  assert.throws(() => requireJwt({} as never), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+  assert.throws(() => requireJwt({ jwt, realms: 'x' } as never), (e) => isRampartError(e, 'ERR_RAMPART_UNKNOWN_OPTION'));
+  assert.throws(() => requireJwt({ jwt, realm: 'a"b' }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+});
