@@ -89,17 +89,24 @@ export function installHeadHooks(res: ServerResponse, method: string, hooks: rea
       encoding = undefined;
     }
     if (!started) {
-      const body = chunk === undefined ? undefined : typeof chunk === 'string' ? Buffer.from(chunk, encoding as BufferEncoding) : chunk;
+      const body = chunk === undefined || chunk === null ? undefined : typeof chunk === 'string' ? Buffer.from(chunk, encoding as BufferEncoding) : chunk;
       const encoder = start(body === undefined ? 0 : body.byteLength, false);
       if (encoder !== undefined && body !== undefined && method !== 'HEAD') {
-        const encoded = encoder.encodeSync(body);
-        res.setHeader('content-length', encoded.byteLength);
-        return originalEnd.call(res, encoded, cb);
+        let encoded: Uint8Array | undefined;
+        try {
+          encoded = encoder.encodeSync(body);
+        } catch {
+          res.removeHeader('content-encoding'); // encoding failed: send the body as it is
+        }
+        if (encoded !== undefined) {
+          res.setHeader('content-length', encoded.byteLength);
+          return originalEnd.call(res, encoded, cb);
+        }
       }
       return originalEnd.call(res, body as Buffer, cb);
     }
     if (stream !== undefined) {
-      if (chunk !== undefined) stream.write(chunk, encoding as BufferEncoding);
+      if (chunk !== undefined && chunk !== null) stream.write(chunk, encoding as BufferEncoding);
       stream.end(cb);
       return res;
     }

@@ -6,6 +6,8 @@ import { hasToken } from './node-exchange.ts';
 
 /** Bodies up to this size are buffered and encoded in one step; larger ones stream. */
 const SYNC_ENCODE_LIMIT = 1 << 20;
+/** Bodies of unknown length are read up to this many bytes before deciding how to encode them. */
+const PEEK_LIMIT = 64 * 1024;
 
 /**
  * Request view and response control over a fetch `Request` (Hono, Bun, Deno, Workers).
@@ -165,13 +167,26 @@ export async function finishWebResponse(exchange: WebExchange, response: Respons
   if (exchange.hooks === undefined) return result;
   const headers = result.headers;
   const declared = headers.get('content-length');
-  const length = result.body === null ? 0 : declared !== null && /^\d+$/.test(declared) ? Number(declared) : undefined;
+  let length = result.body === null ? 0 : declared !== null && /^\d+$/.test(declared) ? Number(declared) : undefined;
   const contentType = headers.get('content-type') ?? '';
+  const streaming = contentType.toLowerCase().startsWith('text/event-stream');
+  let body: ReadableStream<Uint8Array> | null = result.body;
+  let bytes: Uint8Array | undefined;
+  if (length === undefined && body !== null && !streaming && exchange.method !== 'HEAD') {
+    // A fetch Response does not say how long its body is: read a bounded prefix so a
+    // small body is handled (and measured) whole, and a long one streams on.
+    const peeked = await peek(body, PEEK_LIMIT);
+    if (peeked.rest === undefined) {
+      bytes = peeked.bytes;
+      length = bytes.byteLength;
+      body = null;
+    } else body = peeked.rest;
+  }
   const head: ResponseHead = {
     status: result.status,
     method: exchange.method,
     bodyLength: length,
-    streaming: contentType.toLowerCase().startsWith('text/event-stream'),
+    streaming,
     get: (name) => headers.get(name) ?? undefined,
     set: (name, value) => headers.set(name, value),
     remove: (name) => headers.delete(name),
@@ -181,16 +196,59 @@ export async function finishWebResponse(exchange: WebExchange, response: Respons
     const chosen = hook(head);
     if (chosen !== undefined && encoder === undefined) encoder = chosen;
   }
-  if (encoder === undefined || result.body === null || exchange.method === 'HEAD') return result;
   const init = { status: result.status, statusText: result.statusText, headers };
-  if (length !== undefined && length <= SYNC_ENCODE_LIMIT) {
-    const encoded = encoder.encodeSync(new Uint8Array(await result.arrayBuffer()));
-    headers.set('content-length', String(encoded.byteLength));
-    return new Response(encoded as Uint8Array<ArrayBuffer>, init);
+  if (encoder === undefined || exchange.method === 'HEAD' || (bytes === undefined && body === null)) {
+    if (bytes !== undefined) return new Response(bytes as Uint8Array<ArrayBuffer>, init);
+    return body === result.body ? result : new Response(body, init);
+  }
+  if (bytes === undefined && length !== undefined && length <= SYNC_ENCODE_LIMIT) bytes = new Uint8Array(await new Response(body).arrayBuffer());
+  if (bytes !== undefined) {
+    try {
+      const encoded = encoder.encodeSync(bytes);
+      headers.set('content-length', String(encoded.byteLength));
+      return new Response(encoded as Uint8Array<ArrayBuffer>, init);
+    } catch {
+      headers.delete('content-encoding');
+      return new Response(bytes as Uint8Array<ArrayBuffer>, init);
+    }
   }
   headers.delete('content-length');
   const transform = Duplex.toWeb(encoder.createStream()) as unknown as ReadableWritablePair<Uint8Array, Uint8Array>;
-  return new Response(result.body.pipeThrough(transform), init);
+  return new Response(body!.pipeThrough(transform), init);
+}
+
+/** Read up to `limit` bytes; `rest` is undefined when the body ended within the limit. */
+async function peek(body: ReadableStream<Uint8Array>, limit: number): Promise<{ bytes: Uint8Array; rest: ReadableStream<Uint8Array> | undefined }> {
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.byteLength;
+    if (size >= limit) {
+      const rest = new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (const c of chunks) controller.enqueue(c);
+        },
+        async pull(controller) {
+          const next = await reader.read();
+          if (next.done) controller.close();
+          else controller.enqueue(next.value);
+        },
+        cancel: (reason) => reader.cancel(reason),
+      });
+      return { bytes: new Uint8Array(0), rest };
+    }
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) {
+    bytes.set(c, offset);
+    offset += c.byteLength;
+  }
+  return { bytes, rest: undefined };
 }
 
 function mergeHeaders(headers: Headers, out: ReadonlyArray<[string, string]>): void {

@@ -72,7 +72,7 @@ test('cors through every adapter', async (t) => {
       assert.equal(await r.text(), '');
 
       // Disallowed preflights carry no CORS headers.
-      const denied = [
+      const denied: Array<Record<string, string>> = [
         { origin: 'https://evil.example', 'access-control-request-method': 'PUT' },
         { origin: ORIGIN, 'access-control-request-method': 'TRACE' },
         { origin: ORIGIN, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'x-secret' },

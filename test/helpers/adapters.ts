@@ -76,7 +76,9 @@ function writeNode(res: http.ServerResponse, out: AppResponse): void {
 }
 
 function webResponse(out: AppResponse): Response {
-  return new Response(out.body ?? '', { status: out.status ?? 200, headers: out.headers ?? {} });
+  const status = out.status ?? 200;
+  const nullBody = status === 204 || status === 304 || status === 101;
+  return new Response(nullBody ? null : (out.body ?? ''), { status, headers: out.headers ?? {} });
 }
 
 /** Start `shield` in front of `app` on a real server for one adapter. */

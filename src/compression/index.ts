@@ -1,0 +1,148 @@
+import zlib from 'node:zlib';
+import type { Transform } from 'node:stream';
+import { checkKeys, configError, boolOption, numberOption, optionsObject } from '../core/options.ts';
+import type { BodyEncoder, Middleware, ResponseHead } from '../core/types.ts';
+import { negotiate, type Encoding } from './negotiate.ts';
+
+export { negotiate, type Encoding } from './negotiate.ts';
+
+/** Options of {@link compression} (the seed's CompressionMiddleware, camelCased). */
+export interface CompressionOptions {
+  /** Minimum body size in bytes to compress. Default 500. */
+  minSize?: number;
+  /** gzip level 1–9. Default 6. */
+  level?: number;
+  /** Brotli quality 0–11 for dynamic responses. Default 4 (fast; static assets should be precompressed). */
+  brotliQuality?: number;
+  /** zstd level 1–19. Default 3. */
+  zstdLevel?: number;
+  /** Codings offered, in server preference order. Default ['zstd', 'br', 'gzip'] (zstd only where node:zlib has it). */
+  encodings?: readonly Encoding[];
+  /** Compress streamed responses (written in chunks, server-sent events excluded) too. Default false. */
+  streams?: boolean;
+  /** Decide by content type; default: text, JSON, XML, JavaScript, SVG, WebAssembly and similar. */
+  filter?: (contentType: string) => boolean;
+}
+
+const KEYS = ['minSize', 'level', 'brotliQuality', 'zstdLevel', 'encodings', 'streams', 'filter'] as const;
+const HAS_ZSTD = typeof (zlib as { zstdCompressSync?: unknown }).zstdCompressSync === 'function';
+const SMALL = 4096;
+
+/** Default content-type test: textual and structured types compress; media and archives do not. */
+export function compressible(contentType: string): boolean {
+  const semi = contentType.indexOf(';');
+  const type = (semi === -1 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
+  if (type.startsWith('text/')) return type !== 'text/event-stream';
+  if (type.endsWith('+json') || type.endsWith('+xml')) return true;
+  switch (type) {
+    case 'application/json':
+    case 'application/javascript':
+    case 'application/x-javascript':
+    case 'application/ecmascript':
+    case 'application/xml':
+    case 'application/x-ndjson':
+    case 'application/wasm':
+    case 'application/graphql-response+json':
+    case 'application/vnd.ms-fontobject':
+    case 'image/svg+xml':
+    case 'image/x-icon':
+    case 'image/bmp':
+    case 'font/ttf':
+    case 'font/otf':
+      return true;
+    default:
+      return false;
+  }
+}
+
+function encoder(coding: Encoding, length: number | undefined, level: number, brotliQuality: number, zstdLevel: number): BodyEncoder {
+  const small = length !== undefined && length <= SMALL;
+  switch (coding) {
+    case 'gzip': {
+      // A 4 KiB window compresses a small body exactly as well as 32 KiB, and sets up faster.
+      const options: zlib.ZlibOptions = small ? { level, windowBits: 12, memLevel: 6 } : { level };
+      return { encoding: coding, encodeSync: (body) => zlib.gzipSync(body, options), createStream: () => zlib.createGzip(options) };
+    }
+    case 'br': {
+      const params: Record<number, number> = { [zlib.constants.BROTLI_PARAM_QUALITY]: brotliQuality };
+      if (length !== undefined) params[zlib.constants.BROTLI_PARAM_SIZE_HINT] = length;
+      if (small) params[zlib.constants.BROTLI_PARAM_LGWIN] = 12;
+      const options = { params };
+      return { encoding: coding, encodeSync: (body) => zlib.brotliCompressSync(body, options), createStream: () => zlib.createBrotliCompress(options) };
+    }
+    case 'zstd': {
+      const z = zlib as unknown as {
+        zstdCompressSync(b: Uint8Array, o: object): Buffer;
+        createZstdCompress(o: object): Transform;
+        constants: Record<string, number>;
+      };
+      const options = { params: { [z.constants.ZSTD_c_compressionLevel!]: zstdLevel } };
+      return { encoding: coding, encodeSync: (body) => z.zstdCompressSync(body, options), createStream: () => z.createZstdCompress(options) };
+    }
+  }
+}
+
+/**
+ * Compress responses with zstd, Brotli or gzip as negotiated from Accept-Encoding.
+ * Skips HEAD, 204/304, already-encoded bodies, `Cache-Control: no-transform`,
+ * non-compressible types (images, video, audio, archives), bodies under `minSize`, and
+ * streamed responses unless `streams: true`. Always sends `Vary: Accept-Encoding`;
+ * a strong ETag becomes weak when the body is compressed. Small bodies are compressed
+ * synchronously with a small window; large and streamed bodies go through zlib streams.
+ *
+ * @example
+ * compression({ minSize: 500, level: 6 })
+ */
+export function compression(options: CompressionOptions = {}): Middleware {
+  const opts = optionsObject(options, 'compression') as CompressionOptions;
+  checkKeys(opts, KEYS, 'compression');
+  const minSize = numberOption(opts.minSize ?? 500, 'compression.minSize', 0, Number.MAX_SAFE_INTEGER);
+  const level = numberOption(opts.level ?? 6, 'compression.level', 1, 9);
+  const brotliQuality = numberOption(opts.brotliQuality ?? 4, 'compression.brotliQuality', 0, 11);
+  const zstdLevel = numberOption(opts.zstdLevel ?? 3, 'compression.zstdLevel', 1, 19);
+  const streams = boolOption(opts.streams ?? false, 'compression.streams');
+  const filter = opts.filter ?? compressible;
+  if (typeof filter !== 'function') throw configError('compression.filter must be a function (contentType) => boolean.');
+  const requested = opts.encodings ?? ['zstd', 'br', 'gzip'];
+  if (!Array.isArray(requested) || requested.length === 0 || requested.some((e) => e !== 'zstd' && e !== 'br' && e !== 'gzip')) {
+    throw configError("compression.encodings must be a non-empty list of 'zstd', 'br' and 'gzip'.");
+  }
+  const preference = requested.filter((e) => e !== 'zstd' || HAS_ZSTD) as Encoding[];
+  // Accept-Encoding values repeat across clients; cache the negotiation per distinct header.
+  const negotiated = new Map<string, Encoding | null>();
+
+  const decide = (coding: Encoding, head: ResponseHead): BodyEncoder | undefined => {
+    if (head.method === 'HEAD' || head.status < 200 || head.status === 204 || head.status === 206 || head.status === 304) return undefined;
+    if (head.get('content-encoding') !== undefined) return undefined;
+    const cacheControl = head.get('cache-control');
+    if (cacheControl !== undefined && /(?:^|,)\s*no-transform\s*(?:,|$)/i.test(cacheControl)) return undefined;
+    const type = head.get('content-type');
+    if (type === undefined || !filter(type)) return undefined;
+    if (head.bodyLength !== undefined && head.bodyLength < minSize) return undefined;
+    if (head.streaming && (!streams || type.toLowerCase().startsWith('text/event-stream'))) return undefined;
+    head.set('content-encoding', coding);
+    head.remove('accept-ranges');
+    const etag = head.get('etag');
+    if (etag !== undefined && !etag.startsWith('W/')) head.set('etag', `W/${etag}`);
+    return encoder(coding, head.bodyLength, level, brotliQuality, zstdLevel);
+  };
+
+  return {
+    name: 'compression',
+    handle(req, res) {
+      res.append('vary', 'Accept-Encoding');
+      const accept = req.header('accept-encoding');
+      if (accept === undefined || accept === '') return undefined;
+      let coding = negotiated.get(accept);
+      if (coding === undefined) {
+        coding = negotiate(accept, preference) ?? null;
+        if (negotiated.size >= 256) negotiated.clear();
+        negotiated.set(accept, coding);
+      }
+      if (coding === null) return undefined;
+      const chosen = coding;
+      res.onHead((head) => decide(chosen, head));
+      return undefined;
+    },
+  };
+}
