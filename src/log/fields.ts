@@ -1,0 +1,135 @@
+import { isIP } from 'node:net';
+import { RampartError } from '../errors.ts';
+import { redact, redactString } from './redact.ts';
+
+/** Column limits (characters). The seed's: event 50, ip 45, user agent 500, path 2000. */
+export const LIMITS = Object.freeze({ event: 50, userId: 255, ip: 45, userAgent: 500, path: 2000, detail: 4096 });
+
+/** A row as it is queued and written (already validated, escaped, truncated and redacted). */
+export interface PendingRow {
+  event: string;
+  userId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  path: string | null;
+  detail: string | null;
+  /** Milliseconds since the epoch, taken when the event was logged (not when it was written). */
+  time: number;
+}
+
+// C0 controls, DEL and C1 controls. NUL cannot be stored in PostgreSQL text at all; the
+// others would let an attacker forge lines in exports and terminals (log injection).
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/** Replace control characters by visible `\xNN` escapes and make the string well-formed UTF-16. */
+export function escapeControls(text: string): string {
+  const escaped = text.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  // Lone surrogates cannot be encoded as UTF-8: replace them with U+FFFD.
+  return escaped.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+}
+
+/** Cut `text` to at most `max` characters, marking the cut so readers know data is missing. */
+export function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const marker = `…[truncated ${text.length - max} chars]`;
+  const keep = Math.max(0, max - marker.length);
+  // Never split a surrogate pair.
+  let cut = text.slice(0, keep);
+  if (cut.length > 0 && /[\ud800-\udbff]$/.test(cut)) cut = cut.slice(0, -1);
+  return (cut + marker).slice(0, max);
+}
+
+function cleanText(value: unknown, max: number, field: string): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string') {
+    throw new RampartError('ERR_RAMPART_LOG_INPUT', `SecurityLog: ${field} must be a string (got ${typeof value}).`);
+  }
+  if (value === '') return null;
+  // Escape before truncating so the stored text never exceeds the column limit.
+  return truncate(escapeControls(value.length > max * 8 ? value.slice(0, max * 8) : value), max);
+}
+
+/** Normalise a user id (number or string) to text; undefined/null → null. */
+export function normalizeUserId(value: unknown): string | null {
+  if (value === undefined || value === null || value === '') return null;
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value)) throw new RampartError('ERR_RAMPART_LOG_INPUT', `SecurityLog: userId must be an integer or a string (got ${value}).`);
+    return String(value);
+  }
+  if (typeof value === 'bigint') return String(value);
+  if (typeof value === 'string') return truncate(escapeControls(value), LIMITS.userId);
+  throw new RampartError('ERR_RAMPART_LOG_INPUT', `SecurityLog: userId must be an integer or a string (got ${typeof value}).`);
+}
+
+/**
+ * Normalise an IP address: a valid IPv4/IPv6 literal (IPv4-mapped IPv6 reduced to IPv4,
+ * zone id dropped) or null. Returns `{ invalid }` with the escaped input when the string
+ * is not an address, so the caller can keep it in `detail` instead of losing it.
+ */
+export function normalizeIp(value: unknown): { ip: string | null; invalid?: string } {
+  if (value === undefined || value === null || value === '') return { ip: null };
+  if (typeof value !== 'string') return { ip: null, invalid: truncate(escapeControls(String(value)), 100) };
+  let v = value.trim();
+  const zone = v.indexOf('%');
+  if (zone > 0 && v.includes(':')) v = v.slice(0, zone);
+  if (v.startsWith('[') && v.endsWith(']')) v = v.slice(1, -1);
+  const kind = isIP(v);
+  if (kind === 4) return { ip: v };
+  if (kind === 6) {
+    const lower = v.toLowerCase();
+    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
+    if (mapped?.[1] !== undefined && isIP(mapped[1]) === 4) return { ip: mapped[1] };
+    return { ip: lower.slice(0, LIMITS.ip) };
+  }
+  return { ip: null, invalid: truncate(escapeControls(value), 100) };
+}
+
+/** Turn `detail` (string or object) into redacted, escaped, bounded text. */
+export function normalizeDetail(value: unknown, maxDetail: number): string | null {
+  if (value === undefined || value === null) return null;
+  let text: string;
+  if (typeof value === 'string') text = redactString(value);
+  else if (typeof value === 'object') {
+    try {
+      text = JSON.stringify(redact(value), (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
+    } catch {
+      text = '[unserialisable detail]';
+    }
+  } else if (typeof value === 'number' || typeof value === 'boolean') text = String(value);
+  else throw new RampartError('ERR_RAMPART_LOG_INPUT', `SecurityLog: detail must be a string or an object (got ${typeof value}).`);
+  return cleanText(text, maxDetail, 'detail');
+}
+
+/** What callers pass to `log()`. */
+export interface LogFields {
+  /** User id (number or string; stored as text). */
+  userId?: string | number | bigint | null | undefined;
+  /** Client IP address; a non-address string is stored as null and quoted in `detail`. */
+  ip?: string | null | undefined;
+  /** User-Agent header (truncated to 500 characters). */
+  userAgent?: string | null | undefined;
+  /** Request path (truncated to 2000 characters). */
+  path?: string | null | undefined;
+  /** Free text or a structured object (redacted, JSON-encoded, bounded). */
+  detail?: string | Record<string, unknown> | null | undefined;
+}
+
+/** Validate and normalise one event into a row (throws RampartError ERR_RAMPART_LOG_INPUT). */
+export function toRow(event: string, fields: LogFields, maxDetail: number, time = Date.now()): PendingRow {
+  const ip = normalizeIp(fields.ip);
+  let detail = normalizeDetail(fields.detail, maxDetail);
+  if (ip.invalid !== undefined) {
+    const note = `[invalid ip: ${JSON.stringify(ip.invalid)}]`;
+    detail = truncate(detail === null ? note : `${detail} ${note}`, maxDetail);
+  }
+  return {
+    event,
+    userId: normalizeUserId(fields.userId),
+    ip: ip.ip,
+    userAgent: cleanText(fields.userAgent, LIMITS.userAgent, 'userAgent'),
+    path: cleanText(fields.path, LIMITS.path, 'path'),
+    detail,
+    time,
+  };
+}

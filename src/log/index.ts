@@ -1,0 +1,15 @@
+/**
+ * `rampart/log`: the security event audit log on embedded PGlite or PostgreSQL.
+ * @module
+ */
+export { SecurityLog } from './security-log.ts';
+export type { SecurityLogOptions, QueryOptions, AnonymizeReport } from './security-log.ts';
+export { SecurityEvent, registerEvent, eventDescription, isRegisteredEvent, isValidEventName, registeredEvents } from './events.ts';
+export type { BuiltinEventName } from './events.ts';
+export { redact, redactString, isSensitiveKey, REDACTED } from './redact.ts';
+export { LIMITS } from './fields.ts';
+export type { LogFields } from './fields.ts';
+export type { SecurityLogRow, VerifyReport, PartitionMode } from './store.ts';
+export type { WriterStats } from './queue.ts';
+export type { ExportFormat } from './export.ts';
+export { setSecurityLog, getSecurityLog } from './singleton.ts';

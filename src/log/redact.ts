@@ -1,0 +1,98 @@
+/** The replacement for a redacted value. */
+export const REDACTED = '***';
+
+// Key names (compared lower-case with `-` and spaces folded to `_`) whose values are secrets.
+const SENSITIVE_KEYS = new Set([
+  'password', 'passwd', 'pwd', 'pass', 'passphrase', 'new_password', 'old_password', 'current_password',
+  'token', 'access_token', 'refresh_token', 'id_token', 'csrf_token', 'xsrf_token', 'session', 'session_id', 'sessionid',
+  'secret', 'client_secret', 'api_key', 'apikey', 'private_key', 'otp', 'totp', 'pin',
+  'authorization', 'proxy_authorization', 'cookie', 'set_cookie',
+  'credit_card', 'card_number', 'cardnumber', 'cc_number', 'cvv', 'cvc', 'iban', 'ssn',
+]);
+
+const KEY_SUFFIXES = ['_password', '_token', '_secret', '_key', '_cookie'];
+
+/** True when a field named `key` holds a secret (case-insensitive: `Password`, `API-Key`, `x_auth_token`). */
+export function isSensitiveKey(key: string): boolean {
+  const k = key.toLowerCase().replace(/[-\s]/g, '_');
+  if (SENSITIVE_KEYS.has(k)) return true;
+  return KEY_SUFFIXES.some((s) => k.endsWith(s));
+}
+
+const BEARER = /\b(Bearer|Basic|Token)\s+[A-Za-z0-9\-._~+/]{8,}=*/gi;
+const JWT = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
+const CARD_CANDIDATE = /\b\d(?:[ -]?\d){12,18}\b/g;
+const KEY_VALUE = /\b(password|passwd|pwd|pass|token|access_token|refresh_token|secret|client_secret|api[_-]?key|authorization|cookie|credit_card|card_number|cvv)(\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&,;]+)/gi;
+
+function luhnValid(digits: string): boolean {
+  let sum = 0;
+  let double = false;
+  for (let i = digits.length - 1; i >= 0; i--) {
+    let d = digits.charCodeAt(i) - 48;
+    if (double) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+    double = !double;
+  }
+  return sum % 10 === 0;
+}
+
+/**
+ * Mask secrets inside free text: `Bearer …`/`Basic …` credentials, JWTs, Luhn-valid card
+ * numbers (13–19 digits, spaces or dashes allowed; the last four digits stay) and
+ * `password=…`-style pairs.
+ */
+export function redactString(text: string): string {
+  if (text.length < 8) return text;
+  let out = text.replace(KEY_VALUE, (_m, key: string, sep: string) => `${key}${sep}${REDACTED}`);
+  out = out.replace(BEARER, (_m, scheme: string) => `${scheme} ${REDACTED}`);
+  out = out.replace(JWT, REDACTED);
+  out = out.replace(CARD_CANDIDATE, (m) => {
+    const digits = m.replace(/[ -]/g, '');
+    if (digits.length < 13 || digits.length > 19 || !luhnValid(digits)) return m;
+    return `${REDACTED}${digits.slice(-4)}`;
+  });
+  return out;
+}
+
+/**
+ * The seed's sensitive-data filter as a reusable function: returns a deep copy of `value`
+ * where every property whose key names a secret (password, token, secret, api_key,
+ * authorization, cookie, credit_card, … case-insensitive, at any depth) becomes `***`,
+ * and strings are passed through {@link redactString}. Never mutates its input; cycles
+ * become `[Circular]`; depth is capped at 20.
+ *
+ * @example
+ * redact({ user: 'ann', Password: 'x', headers: { Authorization: 'Bearer abc' } })
+ * // → { user: 'ann', Password: '***', headers: { Authorization: '***' } }
+ */
+export function redact<T>(value: T): T {
+  return walk(value, new WeakSet(), 0) as T;
+}
+
+function walk(value: unknown, seen: WeakSet<object>, depth: number): unknown {
+  if (typeof value === 'string') return redactString(value);
+  if (value === null || typeof value !== 'object') return value;
+  if (seen.has(value)) return '[Circular]';
+  if (depth >= 20) return '[Too deep]';
+  seen.add(value);
+  try {
+    if (Array.isArray(value)) return value.map((v) => walk(v, seen, depth + 1));
+    if (value instanceof Date) return new Date(value.getTime());
+    if (value instanceof Map) {
+      const out = new Map<unknown, unknown>();
+      for (const [k, v] of value) out.set(k, typeof k === 'string' && isSensitiveKey(k) ? REDACTED : walk(v, seen, depth + 1));
+      return out;
+    }
+    if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return '[Binary]';
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      out[k] = isSensitiveKey(k) ? REDACTED : walk(v, seen, depth + 1);
+    }
+    return out;
+  } finally {
+    seen.delete(value);
+  }
+}

@@ -1,0 +1,428 @@
+import { readFileSync } from 'node:fs';
+import { RampartError } from '../errors.ts';
+import { checkKeys, configError, describe, numberOption, boolOption } from '../core/options.ts';
+import type { EventSink, SecurityEventRecord } from '../core/types.ts';
+import { isRegisteredEvent, isValidEventName } from './events.ts';
+import { LIMITS, toRow, type LogFields, type PendingRow } from './fields.ts';
+import { pgliteDriver, postgresDriver, type Driver } from './driver.ts';
+import { WriteQueue, type WriterStats } from './queue.ts';
+import { Store, type PartitionMode, type SecurityLogRow, type VerifyReport } from './store.ts';
+import { requestFields } from './request.ts';
+import { formatRow, type ExportFormat } from './export.ts';
+import type { Sql } from 'postgres';
+import type { PGlite } from '@electric-sql/pglite';
+
+/** Options of {@link SecurityLog}. Every option is optional. */
+export interface SecurityLogOptions {
+  /**
+   * Where events go. Default: embedded PGlite in memory.
+   * - a directory path (`'./data/security'`): embedded PGlite on disk;
+   * - `'postgres://…'` / `'postgresql://…'`: a PostgreSQL server (postgres.js, COPY batches);
+   * - a `postgres` (porsager) client or a `PGlite` instance you own (not closed by close()).
+   */
+  database?: string | Sql | PGlite;
+  /** Table name (`[a-z_][a-z0-9_]*`, ≤ 48 chars). Default `'rampart_security_log'`. */
+  table?: string;
+  /** Time partitioning: `'month'` (default), `'day'` or `false` (one plain table). */
+  partition?: PartitionMode;
+  /** Partitions created ahead of the current one. Default 2. */
+  partitionsAhead?: number;
+  /** UNLOGGED storage (faster, but PostgreSQL empties it after a crash). Default false. */
+  unlogged?: boolean;
+  /** Tamper-evident HMAC chain over rows. Default false; needs `chainKey`. */
+  chain?: boolean;
+  /** Secret for the chain HMAC: ≥ 32 bytes (string or Buffer). */
+  chainKey?: string | Uint8Array;
+  /** Most events held in memory before new ones are dropped (counted). Default 100 000. */
+  maxQueue?: number;
+  /** Events per write. Default 5000. */
+  batchSize?: number;
+  /** Longest wait before a partial batch is written, ms. Default 200. */
+  flushIntervalMs?: number;
+  /** First retry delay after a database error, ms. Default 100 (doubles up to retryMaxMs). */
+  retryMinMs?: number;
+  /** Longest retry delay, ms. Default 5000. */
+  retryMaxMs?: number;
+  /** How long close() keeps trying to write what is queued, ms. Default 10 000. */
+  closeTimeoutMs?: number;
+  /** Longest stored `detail`, characters (longer text is cut and marked). Default 4096. */
+  maxDetail?: number;
+  /** Pool size for a `postgres://` URL. Default 4. */
+  poolSize?: number;
+}
+
+const OPTION_NAMES = [
+  'database', 'table', 'partition', 'partitionsAhead', 'unlogged', 'chain', 'chainKey', 'maxQueue', 'batchSize',
+  'flushIntervalMs', 'retryMinMs', 'retryMaxMs', 'closeTimeoutMs', 'maxDetail', 'poolSize',
+] as const;
+
+/** Options of the query methods. */
+export interface QueryOptions {
+  /** Most rows returned (1–10 000). Default 100. */
+  limit?: number;
+  /** Only rows newer than this many hours. */
+  sinceHours?: number;
+}
+
+/** What `anonymizeUser()` changed. */
+export interface AnonymizeReport {
+  userId: string;
+  /** The pseudonym now stored instead of the user id (rows of one user stay linkable). */
+  pseudonym: string;
+  /** Rows updated. */
+  rows: number;
+  /** Columns rewritten in those rows. */
+  fields: readonly string[];
+}
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0';
+  } catch {
+    return '0';
+  }
+}
+
+const VERSION = packageVersion();
+
+function isPostgresClient(v: unknown): v is Sql {
+  return typeof v === 'function' && typeof (v as { unsafe?: unknown }).unsafe === 'function' && typeof (v as { begin?: unknown }).begin === 'function';
+}
+
+function isPGlite(v: unknown): v is PGlite {
+  return typeof v === 'object' && v !== null && typeof (v as { query?: unknown }).query === 'function' && typeof (v as { exec?: unknown }).exec === 'function' && typeof (v as { transaction?: unknown }).transaction === 'function';
+}
+
+function limitOf(options: QueryOptions | undefined, fallback = 100): number {
+  const limit = options?.limit ?? fallback;
+  return numberOption(limit, 'limit', 1, 10_000);
+}
+
+function sinceOf(options: QueryOptions | undefined, fallbackHours: number | undefined): Date | undefined {
+  const hours = options?.sinceHours ?? fallbackHours;
+  if (hours === undefined) return undefined;
+  numberOption(hours, 'sinceHours', 0, 24 * 365 * 100, false);
+  return new Date(Date.now() - hours * 3_600_000);
+}
+
+function checkQueryOptions(options: unknown, name: string): QueryOptions | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== 'object' || options === null) throw configError(`${name}: options must be an object (got ${describe(options)}).`);
+  checkKeys(options, ['limit', 'sinceHours'], name);
+  return options as QueryOptions;
+}
+
+/**
+ * The security event audit log, on embedded PGlite (default) or a PostgreSQL server.
+ * `log()` never waits for the database: events go to a bounded queue that a background
+ * writer flushes in batches (COPY on a server). It is also an {@link EventSink}, so
+ * `setSecurityLog(log)` makes every rampart middleware record into it.
+ *
+ * @example
+ * const log = new SecurityLog({ database: './data/security' });
+ * await log.ensureTable();
+ * await log.log(SecurityEvent.LOGIN_FAILED, { ip: '1.2.3.4', detail: 'invalid password' });
+ * const failures = await log.countByIp('1.2.3.4', SecurityEvent.LOGIN_FAILED, { sinceHours: 1 });
+ */
+export class SecurityLog implements EventSink {
+  private readonly options: Readonly<Required<Omit<SecurityLogOptions, 'database' | 'chainKey'>>> & { chainKey: Buffer | undefined };
+  private readonly database: SecurityLogOptions['database'];
+  private store: Store | undefined;
+  private opening: Promise<Store> | undefined;
+  private readonly queue: WriteQueue;
+  private closed = false;
+  /** Events passed to emit() that could not be turned into a row (malformed name or field). */
+  private rejected = 0;
+
+  constructor(options: SecurityLogOptions = {}) {
+    if (typeof options !== 'object' || options === null) throw configError(`SecurityLog options must be an object (got ${describe(options)}).`);
+    checkKeys(options, OPTION_NAMES, 'SecurityLog');
+    const db = options.database;
+    if (db !== undefined && typeof db !== 'string' && !isPostgresClient(db) && !isPGlite(db)) {
+      throw configError('SecurityLog: database must be a path, a postgres:// URL, a postgres (porsager) client or a PGlite instance.');
+    }
+    if (typeof db === 'string' && db.trim() === '') throw configError('SecurityLog: database must not be empty; omit it for an in-memory PGlite.');
+    const table = options.table ?? 'rampart_security_log';
+    if (typeof table !== 'string' || !/^[a-z_][a-z0-9_]{0,47}$/.test(table)) {
+      throw configError(`SecurityLog: table must match [a-z_][a-z0-9_]* and be at most 48 characters (got ${describe(table)}).`);
+    }
+    const partition = options.partition ?? 'month';
+    if (partition !== 'month' && partition !== 'day' && partition !== false) {
+      throw configError(`SecurityLog: partition must be 'month', 'day' or false (got ${describe(partition)}).`);
+    }
+    const chain = options.chain === undefined ? false : boolOption(options.chain, 'SecurityLog: chain');
+    let chainKey: Buffer | undefined;
+    if (chain) {
+      const k = options.chainKey;
+      if (typeof k === 'string') chainKey = Buffer.from(k, 'utf8');
+      else if (k instanceof Uint8Array) chainKey = Buffer.from(k);
+      if (chainKey === undefined || chainKey.length < 32) {
+        throw configError('SecurityLog: chain: true needs chainKey, a secret of at least 32 bytes (e.g. crypto.randomBytes(32), kept outside the database).');
+      }
+    } else if (options.chainKey !== undefined) {
+      throw configError('SecurityLog: chainKey is set but chain is not true; set chain: true to enable the tamper-evident chain.');
+    }
+    const retryMinMs = numberOption(options.retryMinMs ?? 100, 'SecurityLog: retryMinMs', 1, 60_000);
+    this.options = Object.freeze({
+      table,
+      partition,
+      partitionsAhead: numberOption(options.partitionsAhead ?? 2, 'SecurityLog: partitionsAhead', 0, 60),
+      unlogged: options.unlogged === undefined ? false : boolOption(options.unlogged, 'SecurityLog: unlogged'),
+      chain,
+      chainKey,
+      maxQueue: numberOption(options.maxQueue ?? 100_000, 'SecurityLog: maxQueue', 1, 10_000_000),
+      batchSize: numberOption(options.batchSize ?? 5000, 'SecurityLog: batchSize', 1, 50_000),
+      flushIntervalMs: numberOption(options.flushIntervalMs ?? 200, 'SecurityLog: flushIntervalMs', 1, 60_000),
+      retryMinMs,
+      retryMaxMs: numberOption(options.retryMaxMs ?? 5000, 'SecurityLog: retryMaxMs', retryMinMs, 600_000),
+      closeTimeoutMs: numberOption(options.closeTimeoutMs ?? 10_000, 'SecurityLog: closeTimeoutMs', 0, 3_600_000),
+      maxDetail: numberOption(options.maxDetail ?? LIMITS.detail, 'SecurityLog: maxDetail', 64, 1_000_000),
+      poolSize: numberOption(options.poolSize ?? 4, 'SecurityLog: poolSize', 1, 100),
+    });
+    this.database = db;
+    this.queue = new WriteQueue(
+      this.options,
+      async (rows) => (await this.open()).writeBatch(rows),
+      (count) => toRow('LOG_EVENTS_DROPPED', { detail: `${count} security event(s) dropped: the log queue was full (maxQueue ${this.options.maxQueue}) or the database stayed unreachable` }, this.options.maxDetail),
+    );
+  }
+
+  /** Which backend this log writes to. */
+  get backend(): 'pglite' | 'postgres' {
+    const db = this.database;
+    return typeof db === 'string' ? (/^postgres(ql)?:\/\//i.test(db) ? 'postgres' : 'pglite') : isPostgresClient(db) ? 'postgres' : 'pglite';
+  }
+
+  private open(): Promise<Store> {
+    if (this.store !== undefined) return Promise.resolve(this.store);
+    this.opening ??= this.connect().then(
+      (store) => (this.store = store),
+      (err: unknown) => {
+        this.opening = undefined;
+        throw err instanceof RampartError ? err : new RampartError('ERR_RAMPART_LOG_DATABASE', `SecurityLog: cannot open the database: ${(err as Error)?.message}`, { cause: err });
+      },
+    );
+    return this.opening;
+  }
+
+  private async connect(): Promise<Store> {
+    const db = this.database;
+    let driver: Driver;
+    if (isPostgresClient(db)) driver = postgresDriver(db, false);
+    else if (isPGlite(db)) driver = pgliteDriver(db, false);
+    else if (typeof db === 'string' && /^postgres(ql)?:\/\//i.test(db)) {
+      const { default: postgres } = await import('postgres');
+      driver = postgresDriver(postgres(db, { max: this.options.poolSize, onnotice: () => {}, connect_timeout: 10, idle_timeout: 60 }), true);
+    } else {
+      const { PGlite } = await import('@electric-sql/pglite');
+      const memory = db === undefined || db === 'pglite' || db === 'memory://' || db === ':memory:';
+      const pg = memory ? new PGlite() : new PGlite(db);
+      await pg.waitReady;
+      driver = pgliteDriver(pg, true);
+    }
+    const { table, partition, partitionsAhead, unlogged, chainKey } = this.options;
+    return new Store(driver, { table, partition, partitionsAhead, unlogged, chainKey });
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new RampartError('ERR_RAMPART_LOG_CLOSED', 'SecurityLog: used after close().');
+  }
+
+  /** Create the table, indexes and partitions. Idempotent and safe to call from several processes at once. */
+  async ensureTable(): Promise<void> {
+    this.assertOpen();
+    await (await this.open()).ensureTable();
+  }
+
+  /**
+   * Record an event. Returns at once (the event is queued); with `{ wait: true }` the
+   * promise resolves when the event is stored. Rejects with ERR_RAMPART_LOG_EVENT for an
+   * unknown event name and ERR_RAMPART_LOG_INPUT for unusable field types; strings are
+   * escaped, truncated and redacted, a non-IP `ip` is kept in `detail`.
+   */
+  async log(event: string, fields: LogFields = {}, options: { wait?: boolean } = {}): Promise<void> {
+    this.assertOpen();
+    if (!isValidEventName(event)) {
+      throw new RampartError('ERR_RAMPART_LOG_EVENT', `SecurityLog.log: event name ${JSON.stringify(String(event).slice(0, 60))} must be 1–50 characters of A–Z, 0–9 and _.`);
+    }
+    if (!isRegisteredEvent(event)) {
+      throw new RampartError('ERR_RAMPART_LOG_EVENT', `SecurityLog.log: unknown event ${JSON.stringify(event)}; use a SecurityEvent value or registerEvent('${event}', 'description') first.`);
+    }
+    if (typeof fields !== 'object' || fields === null) throw new RampartError('ERR_RAMPART_LOG_INPUT', 'SecurityLog.log: fields must be an object.');
+    const row = toRow(event, fields, this.options.maxDetail);
+    if (options.wait !== true) {
+      this.queue.push(row);
+      return;
+    }
+    await new Promise<void>((resolve, reject) => {
+      if (!this.queue.push(row, { resolve, reject })) {
+        reject(new RampartError('ERR_RAMPART_LOG_QUEUE_FULL', `SecurityLog: queue full (maxQueue ${this.options.maxQueue}); the event was counted as dropped.`));
+      }
+    });
+  }
+
+  /**
+   * Record an event with ip, user agent, path (and `req.user.id` when present) taken from
+   * a request of any adapter: node/Express `req`, Fastify `request`, Hono `c`, fetch
+   * `Request`. The ip is rampart's trusted client ip when the request went through a
+   * rampart stack, else the socket address.
+   */
+  async logFromRequest(event: string, req: unknown, fields: LogFields = {}, options: { wait?: boolean } = {}): Promise<void> {
+    const fromRequest = requestFields(req);
+    const merged: LogFields = { ...fromRequest };
+    for (const [k, v] of Object.entries(fields)) if (v !== undefined) (merged as Record<string, unknown>)[k] = v;
+    await this.log(event, merged, options);
+  }
+
+  /**
+   * EventSink: queue an event from middleware. Never throws and never blocks; events with
+   * a malformed name or fields are counted in `stats().rejected`. Unregistered but
+   * well-formed names are stored (an audit trail keeps what it is given).
+   */
+  emit(record: SecurityEventRecord): void {
+    try {
+      if (this.closed || !isValidEventName(record.event)) {
+        this.rejected++;
+        return;
+      }
+      this.queue.push(toRow(record.event, record, this.options.maxDetail));
+    } catch {
+      this.rejected++;
+    }
+  }
+
+  /** Writer counters: queued, written, dropped, failedFlushes, lastError, plus rejected emits. */
+  stats(): WriterStats & { rejected: number } {
+    return { ...this.queue.stats, rejected: this.rejected };
+  }
+
+  /** Resolve when every event queued before the call is stored (retrying while the database is down). */
+  async flush(): Promise<void> {
+    await this.queue.flush();
+  }
+
+  /**
+   * Flush (within `closeTimeoutMs`) and close the database connection the log opened.
+   * Events still queued when the timeout passes are dropped and counted; the count is returned.
+   */
+  async close(): Promise<{ dropped: number }> {
+    if (this.closed) return { dropped: 0 };
+    this.closed = true;
+    const dropped = await this.queue.close(this.options.closeTimeoutMs);
+    const store = this.store ?? (this.opening ? await this.opening.catch(() => undefined) : undefined);
+    await store?.driver.close().catch(() => undefined);
+    return { dropped };
+  }
+
+  private async query(): Promise<Store> {
+    this.assertOpen();
+    return this.open();
+  }
+
+  /** The most recent events, newest first. */
+  async getRecent(options?: QueryOptions): Promise<SecurityLogRow[]> {
+    const o = checkQueryOptions(options, 'getRecent');
+    return (await this.query()).recent(limitOf(o));
+  }
+
+  /** Events of one user (number or string id), newest first. */
+  async getForUser(userId: string | number, options?: QueryOptions): Promise<SecurityLogRow[]> {
+    const o = checkQueryOptions(options, 'getForUser');
+    const id = toRow('LOGOUT', { userId }, 64).userId;
+    if (id === null) throw new RampartError('ERR_RAMPART_LOG_INPUT', 'getForUser: userId is required.');
+    return (await this.query()).forColumn('user_id', id, limitOf(o), sinceOf(o, undefined));
+  }
+
+  /** Events from one IP address, newest first. */
+  async getForIp(ip: string, options?: QueryOptions): Promise<SecurityLogRow[]> {
+    const o = checkQueryOptions(options, 'getForIp');
+    const addr = toRow('LOGOUT', { ip }, 64).ip;
+    if (addr === null) return [];
+    return (await this.query()).forColumn('ip_address', addr, limitOf(o), sinceOf(o, undefined));
+  }
+
+  /** Events of one type within the last `sinceHours` (default 24), newest first (at most `limit`, default 1000). */
+  async getByEvent(event: string, options?: QueryOptions): Promise<SecurityLogRow[]> {
+    const o = checkQueryOptions(options, 'getByEvent');
+    this.checkEventName(event, 'getByEvent');
+    return (await this.query()).byEvent(event, sinceOf(o, 24)!, limitOf(o, 1000));
+  }
+
+  /** Number of events of one type within the last `sinceHours` (default 24). */
+  async countByEvent(event: string, options?: Omit<QueryOptions, 'limit'>): Promise<number> {
+    const o = checkQueryOptions(options, 'countByEvent');
+    this.checkEventName(event, 'countByEvent');
+    return (await this.query()).count({ event }, sinceOf(o, 24)!);
+  }
+
+  /** Number of events from one IP (optionally of one type) within the last `sinceHours` (default 24). */
+  async countByIp(ip: string, event?: string, options?: Omit<QueryOptions, 'limit'>): Promise<number> {
+    const o = checkQueryOptions(options, 'countByIp');
+    if (event !== undefined) this.checkEventName(event, 'countByIp');
+    const addr = toRow('LOGOUT', { ip }, 64).ip;
+    if (addr === null) return 0;
+    return (await this.query()).count({ event, ip: addr }, sinceOf(o, 24)!);
+  }
+
+  private checkEventName(event: string, method: string): void {
+    if (!isValidEventName(event)) throw new RampartError('ERR_RAMPART_LOG_EVENT', `${method}: event name ${JSON.stringify(String(event).slice(0, 60))} must be 1–50 characters of A–Z, 0–9 and _.`);
+  }
+
+  /** Delete events older than `days` days: whole partitions are dropped, the rest deleted. */
+  async cleanup(options: { days: number }): Promise<{ droppedPartitions: string[]; deletedRows: number }> {
+    if (typeof options !== 'object' || options === null) throw configError('cleanup: pass { days }.');
+    checkKeys(options, ['days'], 'cleanup');
+    const days = numberOption(options.days, 'cleanup: days', 0, 365 * 100, false);
+    await this.flush();
+    return (await this.query()).cleanup(new Date(Date.now() - days * 86_400_000));
+  }
+
+  /**
+   * GDPR erasure: replace `userId` by a random pseudonym and clear ip_address and
+   * user_agent in that user's rows. Free text in `detail` is not rewritten (the log's
+   * redaction keeps secrets out, but identifiers an application wrote there stay).
+   * With `chain: true`, the rewritten rows no longer verify: keep the report.
+   */
+  async anonymizeUser(userId: string | number): Promise<AnonymizeReport> {
+    const id = toRow('LOGOUT', { userId }, 64).userId;
+    if (id === null) throw new RampartError('ERR_RAMPART_LOG_INPUT', 'anonymizeUser: userId is required.');
+    await this.flush();
+    const { pseudonym, rows } = await (await this.query()).anonymize(id);
+    return { userId: id, pseudonym, rows, fields: ['user_id', 'ip_address', 'user_agent'] };
+  }
+
+  /** Check the tamper-evident chain (needs `chain: true`). */
+  async verify(options: { anchor?: string } = {}): Promise<VerifyReport> {
+    await this.flush();
+    return (await this.query()).verify(options);
+  }
+
+  /**
+   * Stream events since `since` (oldest first) as lines for a SIEM: `jsonl` (one JSON
+   * object per line), `cef` (ArcSight Common Event Format) or `syslog` (RFC 5424). Each
+   * yielded string is one line ending in `\n`; pages of 5000 rows are read as it goes.
+   */
+  async *export(options: { since?: Date; format?: ExportFormat } = {}): AsyncGenerator<string, void, undefined> {
+    checkKeys(options, ['since', 'format'], 'export');
+    const format = options.format ?? 'jsonl';
+    if (format !== 'jsonl' && format !== 'cef' && format !== 'syslog') throw configError(`export: format must be 'jsonl', 'cef' or 'syslog' (got ${describe(format)}).`);
+    const since = options.since ?? new Date(0);
+    if (!(since instanceof Date) || Number.isNaN(since.getTime())) throw configError('export: since must be a valid Date.');
+    await this.flush();
+    const store = await this.query();
+    let after = { time: new Date(since.getTime() - 1).toISOString(), id: Number.MAX_SAFE_INTEGER };
+    for (;;) {
+      const rows = await store.page(after, 5000);
+      for (const row of rows) yield `${formatRow(row, format, VERSION)}\n`;
+      const last = rows.at(-1);
+      if (last === undefined || rows.length < 5000) return;
+      after = { time: last.timestamp.toISOString(), id: last.id };
+    }
+  }
+
+  /** True when `unlogged: true` was asked for but the database refused it (a regular table is used). */
+  get unloggedFallback(): boolean {
+    return this.store?.unloggedFallback ?? false;
+  }
+}
