@@ -1,0 +1,179 @@
+import { serializeCookie } from '../core/cookies.ts';
+import { problem } from '../core/problem.ts';
+import { viewOf } from '../core/registry.ts';
+import type { Decision, Middleware, Reply, RequestView, ResponseControl } from '../core/types.ts';
+import { RampartError } from '../errors.ts';
+import { formKind, multipartField, urlencodedField } from './form.ts';
+import { compileCsrfOptions, type CsrfConfig, type CsrfOptions } from './options.ts';
+import { originAllowed } from './origin.ts';
+import { sameToken } from './token.ts';
+
+export type { CsrfMode, CsrfOptions } from './options.ts';
+
+/** Why a request was rejected; the text is the `reason` in the 403 body and the event detail. */
+export type CsrfFailure = 'missing token' | 'token mismatch' | 'bad signature' | 'cross-site request';
+
+const FAILURES: readonly CsrfFailure[] = ['missing token', 'token mismatch', 'bad signature', 'cross-site request'];
+
+// Precomputed 403 replies: constant bodies that name the failed check, never a token value.
+const REPLIES = new Map<CsrfFailure, Reply>(
+  FAILURES.map((reason) => [
+    reason,
+    Object.freeze(problem(403, `CSRF check failed: ${reason}.`, { title: 'Forbidden', extra: { reason } })),
+  ]),
+);
+
+// Per-request state kept in the view's locals, under a symbol so templates never see it.
+const STATE = Symbol('rampart.csrf');
+interface RequestState {
+  readonly config: CsrfConfig;
+  readonly res: ResponseControl;
+}
+
+function isSafe(method: string): boolean {
+  return method === 'GET' || method === 'HEAD' || method === 'OPTIONS' || method === 'TRACE';
+}
+
+function sessionOf(config: CsrfConfig, req: RequestView): string {
+  return config.sessionId === undefined ? '' : config.sessionId(req) ?? '';
+}
+
+function setCookie(config: CsrfConfig, req: RequestView, res: ResponseControl, token: string): void {
+  res.append(
+    'set-cookie',
+    serializeCookie(config.cookieName, token, { path: '/', sameSite: 'Lax', secure: config.hostPrefix || req.secure }),
+  );
+}
+
+/** Expose the request's valid token to handlers, issuing (and setting) a new one when the cookie is absent or invalid. */
+function provideToken(config: CsrfConfig, req: RequestView, res: ResponseControl, verified: string | undefined): void {
+  const locals = req.locals;
+  let token = verified;
+  if (token === undefined) {
+    const signer = config.signer!;
+    const session = sessionOf(config, req);
+    const cookie = req.cookie(config.cookieName);
+    if (cookie !== undefined && signer.verify(cookie, session)) token = cookie;
+    else {
+      token = signer.issue(session);
+      setCookie(config, req, res, token);
+    }
+  }
+  locals.csrfToken = token;
+  (locals as Record<symbol, unknown>)[STATE] = { config, res } satisfies RequestState;
+}
+
+function reject(req: RequestView, reason: CsrfFailure): Reply {
+  req.emit('CSRF_VIOLATION', reason);
+  return REPLIES.get(reason)!;
+}
+
+function hasApiCredentials(config: CsrfConfig, req: RequestView): boolean {
+  for (const name of config.apiKeyHeaders) {
+    const value = req.header(name);
+    if (value !== undefined && value.trim().length > 0) return true;
+  }
+  if (config.bearer) {
+    const auth = req.header('authorization');
+    if (auth !== undefined && auth.length > 7 && auth.slice(0, 7).toLowerCase() === 'bearer ' && auth.slice(7).trim().length > 0) return true;
+  }
+  return false;
+}
+
+/** The token check once the submitted value is known. */
+function checkToken(config: CsrfConfig, req: RequestView, res: ResponseControl, cookie: string, submitted: string | undefined): Decision {
+  if (submitted === undefined || submitted.length === 0) return reject(req, 'missing token');
+  if (!config.signer!.verify(cookie, sessionOf(config, req))) return reject(req, 'bad signature');
+  if (!sameToken(submitted, cookie)) return reject(req, 'token mismatch');
+  provideToken(config, req, res, cookie);
+  return undefined;
+}
+
+async function checkFormToken(config: CsrfConfig, req: RequestView, res: ResponseControl, cookie: string): Promise<Decision> {
+  const form = formKind(req.header('content-type'));
+  if (form === undefined) return reject(req, 'missing token');
+  let body: Uint8Array;
+  try {
+    body = await req.readBody(config.bodyLimit);
+  } catch (error) {
+    // Too large to search (or unreadable): no token was found within the limit. Fail closed.
+    if (error instanceof RampartError) return reject(req, 'missing token');
+    throw error;
+  }
+  const value = form.kind === 'urlencoded' ? urlencodedField(body, config.fieldName) : multipartField(body, form.boundary, config.fieldName);
+  return checkToken(config, req, res, cookie, value);
+}
+
+/**
+ * CSRF protection: a fetch-metadata / Origin layer (the Go 1.25 CrossOriginProtection
+ * model) in front of signed double-submit tokens (`{random}.{hmac}`, bound to the session
+ * when `sessionId` is given). Safe methods (GET, HEAD, OPTIONS, TRACE) pass and receive a
+ * token cookie when they have no valid one; other methods need the origin check to pass
+ * and the token in the `X-CSRF-Token` header or the `_csrf_token` form field to equal the
+ * cookie. Rejections are 403 problem+json naming the failed check, plus a CSRF_VIOLATION event.
+ *
+ * @example
+ * const shield = stack([csrf({ secret: process.env.CSRF_SECRET!, exemptPaths: ['/webhooks/'] })]);
+ * http.createServer(shield.node((req, res) => res.end(`<input name="_csrf_token" value="${csrfToken(req)}">`)));
+ */
+export function csrf(options: CsrfOptions): Middleware {
+  const config = compileCsrfOptions(options);
+  const useOrigin = config.mode !== 'token';
+  const useToken = config.mode !== 'origin';
+  return {
+    name: 'csrf',
+    handle: function csrfHandle(req: RequestView, res: ResponseControl): Decision | Promise<Decision> {
+      if (isSafe(req.method)) {
+        if (useToken) provideToken(config, req, res, undefined);
+        return undefined;
+      }
+      if ((config.skip !== undefined && config.skip(req)) || hasApiCredentials(config, req) || (config.hasExempt && config.isExempt(req.path))) {
+        return undefined;
+      }
+      if (useOrigin && !originAllowed(req, config.trusted)) return reject(req, 'cross-site request');
+      if (!useToken) return undefined;
+      const cookie = req.cookie(config.cookieName);
+      if (cookie === undefined || cookie.length === 0) return reject(req, 'missing token');
+      const header = req.header(config.headerName);
+      if (header !== undefined) return checkToken(config, req, res, cookie, header);
+      return checkFormToken(config, req, res, cookie);
+    },
+  };
+}
+
+/**
+ * The CSRF token for the current request, for templates and for clients that cannot read
+ * cookies. Accepts whatever request object the adapter hands the app (node/Express `req`,
+ * Fastify `request`, Hono `c`, the fetch `Request`). Undefined when the request did not
+ * pass through `csrf()` in token mode, or was rejected.
+ *
+ * @example
+ * res.end(`<input type="hidden" name="_csrf_token" value="${csrfToken(req)}">`);
+ */
+export function csrfToken(nativeReq: unknown): string | undefined {
+  const token = viewOf(nativeReq)?.locals.csrfToken;
+  return typeof token === 'string' ? token : undefined;
+}
+
+/**
+ * Issue a fresh token (new cookie) for this request, e.g. right after login or logout so
+ * a token seen before authentication cannot be reused after it. Returns the new token,
+ * also visible through `csrfToken(req)`. Accepts the adapter's native request or response
+ * (node/Express `req`/`res`, Fastify `request`/`reply`, Hono `c`, fetch `Request`). Call
+ * it before the response head is sent; with `sessionId` configured, call it after the new
+ * session exists so the token is bound to it.
+ *
+ * @throws RampartError ERR_RAMPART_CSRF_NOT_MOUNTED when the object did not pass through csrf().
+ */
+export function rotateCsrf(nativeReqOrRes: unknown): string {
+  const view = viewOf(nativeReqOrRes);
+  const state = view === undefined ? undefined : ((view.locals as Record<symbol, unknown>)[STATE] as RequestState | undefined);
+  if (view === undefined || state === undefined) {
+    throw new RampartError('ERR_RAMPART_CSRF_NOT_MOUNTED', 'rotateCsrf() needs a request or response that passed through csrf() in token mode; mount csrf() in the stack before the route.');
+  }
+  const { config, res } = state;
+  const token = config.signer!.issue(sessionOf(config, view));
+  setCookie(config, view, res, token);
+  view.locals.csrfToken = token;
+  return token;
+}

@@ -1,0 +1,148 @@
+import { warnConfig } from '../core/events.ts';
+import { checkKeys, configError, describe, numberOption, optionsObject, stringList } from '../core/options.ts';
+import type { RequestView } from '../core/types.ts';
+import { compileOrigins } from './origin.ts';
+import { compileExemptPaths } from './paths.ts';
+import { checkCsrfSecret } from './secret.ts';
+import { TokenSigner } from './token.ts';
+
+/** Which CSRF layers run on unsafe requests. */
+export type CsrfMode = 'both' | 'token' | 'origin';
+
+/** Options of {@link csrf} (the seed's CSRFMiddleware parameters, camelCased, plus rampart's additions). */
+export interface CsrfOptions {
+  /**
+   * HMAC key(s) for tokens: ≥ 32 bytes, not a placeholder. A list rotates keys: the first
+   * signs, every entry verifies. Required unless `mode: 'origin'`.
+   */
+  secret?: string | readonly string[];
+  /** Token cookie name. Default `'csrf_token'` (`'__Host-csrf_token'` with `hostPrefix`). */
+  cookieName?: string;
+  /** Request header carrying the token. Default `'x-csrf-token'`. */
+  headerName?: string;
+  /** Form field carrying the token (urlencoded and multipart bodies). Default `'_csrf_token'`. */
+  fieldName?: string;
+  /** Path prefixes that skip CSRF checks (webhooks). Default none. Announced at startup. */
+  exemptPaths?: readonly string[];
+  /** Extra origins (`https://app.example.com`) whose cross-origin requests pass the origin layer. Default none. */
+  trustedOrigins?: readonly string[];
+  /** The CORS allowlist (the preset passes it): these origins are trusted too. Exact origins only. */
+  corsOrigins?: readonly string[];
+  /** `'both'` (default): origin layer, then token; `'token'`: token only; `'origin'`: fetch-metadata/Origin only, no token. */
+  mode?: CsrfMode;
+  /** Session identifier to bind tokens to (a token from another session fails). Default: none. */
+  sessionId?: (req: RequestView) => string | undefined;
+  /** Return true to skip CSRF checks for a request (e.g. authenticated by a signature). */
+  skip?: (req: RequestView) => boolean;
+  /**
+   * Header name(s) whose presence marks an API client and skips CSRF (a browser cannot
+   * attach them cross-site without a CORS preflight). `'authorization'` counts only for the
+   * `Bearer` scheme (browsers attach cached Basic credentials on their own). Default none.
+   */
+  apiKeyHeader?: string | readonly string[];
+  /** Use the `__Host-` cookie prefix (Secure, Path=/, no Domain; needs HTTPS). Default false. */
+  hostPrefix?: boolean;
+  /** Most bytes read from a form body to find the field. Default 1 MiB (1048576). */
+  bodyLimit?: number;
+}
+
+const KEYS = [
+  'secret', 'cookieName', 'headerName', 'fieldName', 'exemptPaths', 'trustedOrigins', 'corsOrigins', 'mode',
+  'sessionId', 'skip', 'apiKeyHeader', 'hostPrefix', 'bodyLimit',
+] as const;
+
+const TOKEN_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** The validated, frozen configuration the middleware runs on. */
+export interface CsrfConfig {
+  readonly mode: CsrfMode;
+  readonly signer: TokenSigner | undefined;
+  readonly cookieName: string;
+  readonly headerName: string;
+  readonly fieldName: string;
+  readonly hostPrefix: boolean;
+  readonly bodyLimit: number;
+  readonly trusted: ReadonlySet<string>;
+  readonly isExempt: (rawPath: string) => boolean;
+  readonly hasExempt: boolean;
+  readonly sessionId: ((req: RequestView) => string | undefined) | undefined;
+  readonly skip: ((req: RequestView) => boolean) | undefined;
+  /** Lower-case API-key header names other than authorization. */
+  readonly apiKeyHeaders: readonly string[];
+  /** True when `Authorization: Bearer …` skips CSRF. */
+  readonly bearer: boolean;
+}
+
+function name(value: unknown, option: string, fallback: string): string {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || !TOKEN_NAME.test(value)) {
+    throw configError(`${option} must be a cookie/header/field token such as ${JSON.stringify(fallback)} (got ${describe(value)}).`);
+  }
+  return value;
+}
+
+function fn<T>(value: unknown, option: string): T | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'function') throw configError(`${option} must be a function (got ${describe(value)}).`);
+  return value as T;
+}
+
+/** Validate `csrf()` options (never mutating them) and compile the runtime configuration. */
+export function compileCsrfOptions(input: CsrfOptions | undefined): CsrfConfig {
+  const options = optionsObject(input, 'csrf');
+  checkKeys(options, KEYS, 'csrf');
+  const mode = options.mode ?? 'both';
+  if (mode !== 'both' && mode !== 'token' && mode !== 'origin') {
+    throw configError(`csrf.mode must be 'both', 'token' or 'origin' (got ${describe(mode)}).`);
+  }
+  let signer: TokenSigner | undefined;
+  if (mode !== 'origin' || options.secret !== undefined) {
+    const raw = options.secret;
+    const list = Array.isArray(raw) ? [...(raw as unknown[])] : [raw];
+    if (list.length === 0) throw configError('csrf.secret is an empty list; give at least one secret (the first signs, all verify).');
+    const secrets = list.map((s, i) => checkCsrfSecret(s, Array.isArray(raw) ? `csrf.secret[${i}]` : 'csrf.secret'));
+    signer = new TokenSigner(secrets);
+  }
+  const hostPrefix = options.hostPrefix === undefined ? false : options.hostPrefix;
+  if (typeof hostPrefix !== 'boolean') throw configError(`csrf.hostPrefix must be true or false (got ${describe(hostPrefix)}).`);
+  const baseCookie = name(options.cookieName, 'csrf.cookieName', 'csrf_token');
+  if (/^__(host|secure)-/i.test(baseCookie)) {
+    throw configError('csrf.cookieName must not carry a __Host-/__Secure- prefix itself; set hostPrefix: true instead.');
+  }
+  const headerName = name(options.headerName, 'csrf.headerName', 'x-csrf-token').toLowerCase();
+  const fieldName = name(options.fieldName, 'csrf.fieldName', '_csrf_token');
+  const bodyLimit = options.bodyLimit === undefined ? 1_048_576 : numberOption(options.bodyLimit, 'csrf.bodyLimit', 0, 1 << 30);
+  const trusted = compileOrigins(
+    [
+      ...(options.trustedOrigins === undefined ? [] : stringList(options.trustedOrigins, 'csrf.trustedOrigins')),
+      ...(options.corsOrigins === undefined ? [] : stringList(options.corsOrigins, 'csrf.corsOrigins')),
+    ],
+    'csrf.trustedOrigins/corsOrigins',
+  );
+  const exempt = options.exemptPaths === undefined ? [] : stringList(options.exemptPaths, 'csrf.exemptPaths');
+  const isExempt = compileExemptPaths(exempt);
+  const apiKeys = options.apiKeyHeader === undefined ? [] : stringList(options.apiKeyHeader, 'csrf.apiKeyHeader');
+  for (const h of apiKeys) name(h, 'csrf.apiKeyHeader', 'x-api-key');
+  const lowerKeys = apiKeys.map((h) => h.toLowerCase());
+  const bearer = lowerKeys.includes('authorization');
+  for (const h of lowerKeys) {
+    if (h === 'cookie') throw configError('csrf.apiKeyHeader cannot be "cookie": browsers attach cookies cross-site, which is exactly what CSRF abuses.');
+  }
+  if (exempt.length > 0) warnConfig(`csrf: requests under ${exempt.join(', ')} skip CSRF checks (exemptPaths)`);
+  return Object.freeze({
+    mode,
+    signer,
+    cookieName: hostPrefix ? `__Host-${baseCookie}` : baseCookie,
+    headerName,
+    fieldName,
+    hostPrefix,
+    bodyLimit,
+    trusted,
+    isExempt,
+    hasExempt: exempt.length > 0,
+    sessionId: fn<(req: RequestView) => string | undefined>(options.sessionId, 'csrf.sessionId'),
+    skip: fn<(req: RequestView) => boolean>(options.skip, 'csrf.skip'),
+    apiKeyHeaders: lowerKeys.filter((h) => h !== 'authorization'),
+    bearer,
+  });
+}

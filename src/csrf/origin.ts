@@ -1,0 +1,75 @@
+import { configError } from '../core/options.ts';
+import type { RequestView } from '../core/types.ts';
+
+// host[:port]: a DNS name / IPv4 address, or a bracketed IPv6 literal.
+const HOST = /^(?:[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?)*\.?|\[[0-9a-f:.]+\])(?::\d{1,5})?$/;
+
+/**
+ * Normalise a serialised origin (`scheme://host[:port]`, as browsers send in `Origin`):
+ * lower-case, default port removed. Undefined when it is not a valid http(s) origin
+ * (including the opaque `null`).
+ */
+export function normalizeOrigin(origin: string): string | undefined {
+  const sep = origin.indexOf('://');
+  if (sep === -1) return undefined;
+  const scheme = origin.slice(0, sep).toLowerCase();
+  if (scheme !== 'https' && scheme !== 'http') return undefined;
+  const host = normalizeHost(origin.slice(sep + 3), scheme === 'https');
+  return host === undefined ? undefined : `${scheme}://${host}`;
+}
+
+/** Validate and normalise `host[:port]` (lower-case, default port for the scheme dropped). */
+export function normalizeHost(value: string, secure: boolean): string | undefined {
+  const host = value.toLowerCase();
+  if (host.length === 0 || host.length > 300 || !HOST.test(host)) return undefined;
+  const defaultPort = secure ? ':443' : ':80';
+  return host.endsWith(defaultPort) ? host.slice(0, -defaultPort.length) : host;
+}
+
+/** Compile configured origins into a lookup set; an invalid entry is a construction error. */
+export function compileOrigins(list: readonly string[], option: string): Set<string> {
+  const out = new Set<string>();
+  for (const entry of list) {
+    if (entry === '*') {
+      throw configError(`${option}: '*' would trust every origin and disable CSRF protection; list the exact origins (https://app.example.com).`);
+    }
+    const normal = normalizeOrigin(entry);
+    if (normal === undefined) {
+      throw configError(`${option}: ${JSON.stringify(entry)} is not an origin; use scheme://host[:port] without a path, e.g. https://app.example.com.`);
+    }
+    out.add(normal);
+  }
+  return out;
+}
+
+/**
+ * The fetch-metadata layer (the model of Go 1.25's CrossOriginProtection) for an unsafe
+ * request. Returns true when the request may continue to the token check (or to the
+ * handler in origin-only mode), false when it is a cross-origin request to reject.
+ *
+ * - `Sec-Fetch-Site: same-origin` or `none` (user typed the URL / bookmark) → pass.
+ * - any other Sec-Fetch-Site value (`same-site`, `cross-site`, unknown) → pass only when
+ *   `Origin` is trusted.
+ * - no Sec-Fetch-Site (older browsers, non-browser clients): an `Origin` equal to the
+ *   request's own origin (scheme from the secure flag, validated host) or a trusted one
+ *   passes, any other `Origin` (including `null`) is rejected; no `Origin` → pass.
+ */
+export function originAllowed(req: RequestView, trusted: ReadonlySet<string>): boolean {
+  const site = req.header('sec-fetch-site');
+  if (site !== undefined) {
+    if (site === 'same-origin' || site === 'none') return true;
+    return isTrusted(req.header('origin'), trusted);
+  }
+  const origin = req.header('origin');
+  if (origin === undefined) return true;
+  const secure = req.secure;
+  const host = normalizeHost(req.host, secure);
+  if (host !== undefined && normalizeOrigin(origin) === `${secure ? 'https' : 'http'}://${host}`) return true;
+  return isTrusted(origin, trusted);
+}
+
+function isTrusted(origin: string | undefined, trusted: ReadonlySet<string>): boolean {
+  if (origin === undefined || trusted.size === 0) return false;
+  const normal = normalizeOrigin(origin);
+  return normal !== undefined && trusted.has(normal);
+}
