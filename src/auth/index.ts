@@ -8,3 +8,4 @@ export * from './passwords/index.ts';
 export * from './jwt/index.ts';
 export type { AuthUser } from './shared/http.ts';
 export * from './totp/index.ts';
+export * from './rbac/index.ts';
