@@ -1,0 +1,151 @@
+import { realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { RampartError } from '../errors.ts';
+
+/** Longest user path accepted (characters, before decoding). */
+const MAX_USER_PATH = 4096;
+/** Percent-decoding rounds before a still-encoded path is refused (double/triple encoding). */
+const MAX_DECODE_ROUNDS = 3;
+
+function refuse(reason: string): never {
+  throw new RampartError('ERR_RAMPART_PATH_TRAVERSAL', `safeJoin: ${reason}`, { status: 400 });
+}
+
+// Fullwidth and other look-alike dots and slashes that NFKC folds into `.` `/` `\`.
+const LOOKALIKE = /[\u2024\u2025\u2026\uFE52\uFF0E\u2215\u2044\uFF0F\uFE68\uFF3C\u29F5\u29F8\u29F9]/;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/**
+ * Decode percent-encoding until the string is stable. Double encoding (`%252e`) is
+ * decoded too; invalid UTF-8 sequences (overlong `%c0%ae`, lone `%ff`) are refused
+ * rather than passed through.
+ */
+function decodeFully(input: string): string {
+  let current = input;
+  for (let round = 0; round <= MAX_DECODE_ROUNDS; round++) {
+    if (!current.includes('%')) return current;
+    let next: string;
+    try {
+      next = decodeURIComponent(current);
+    } catch {
+      refuse('the path contains an invalid percent-encoding (overlong or malformed UTF-8)');
+    }
+    if (next === current) return current;
+    current = next;
+  }
+  refuse(`the path is percent-encoded more than ${MAX_DECODE_ROUNDS} times`);
+}
+
+/** Validate the user part and return its segments (no `.`/`..`, no separators inside). */
+function userSegments(userPath: unknown): string[] {
+  if (typeof userPath !== 'string') refuse('the user path must be a string');
+  if (userPath.length > MAX_USER_PATH) refuse(`the user path is longer than ${MAX_USER_PATH} characters`);
+  const decoded = decodeFully(userPath);
+  if (decoded.includes('\0')) refuse('the path contains a NUL byte');
+  if (CONTROL.test(decoded)) refuse('the path contains control characters');
+  if (LOOKALIKE.test(decoded)) refuse('the path contains look-alike dot or slash characters');
+  const unified = decoded.replaceAll('\\', '/');
+  if (unified.startsWith('/')) refuse('absolute paths are not accepted');
+  if (/^[a-zA-Z]:/.test(unified)) refuse('drive-letter paths are not accepted');
+  const segments: string[] = [];
+  for (const segment of unified.split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') refuse('`..` segments are not accepted');
+    // Windows treats trailing dots and spaces as absent ("..." / ".. " behave like ".."
+    // on some stacks); alternate data streams use ':'.
+    if (/^\.+\s*$/.test(segment) || /[.\s]$/.test(segment) || segment.includes(':')) {
+      refuse(`the segment ${JSON.stringify(segment.slice(0, 40))} is not accepted (trailing dot/space or ':')`);
+    }
+    segments.push(segment);
+  }
+  return segments;
+}
+
+function resolvedRoot(root: unknown): string {
+  if (typeof root !== 'string' || root === '') {
+    throw new RampartError('ERR_RAMPART_CONFIG', 'safeJoin: root must be a non-empty directory path.');
+  }
+  return path.resolve(root);
+}
+
+function inside(root: string, candidate: string): boolean {
+  if (candidate === root) return true;
+  const prefix = root.endsWith(path.sep) ? root : root + path.sep;
+  return candidate.startsWith(prefix);
+}
+
+/**
+ * Join a user-supplied relative path onto `root`, refusing anything that could leave it:
+ * `..` segments, absolute and drive-letter paths, backslashes used as separators,
+ * percent-encoded (also double-encoded and overlong UTF-8) dots and slashes, NUL bytes,
+ * control characters and look-alike Unicode dots/slashes. Returns the absolute path.
+ * Symlinks are not followed here: use {@link safeJoinReal} before opening the file when
+ * the tree may contain links.
+ *
+ * @throws RampartError ERR_RAMPART_PATH_TRAVERSAL (status 400) for a refused path.
+ * @example
+ * const file = safeJoin('/srv/uploads', req.params.name); // '/srv/uploads/a/b.png'
+ */
+export function safeJoin(root: string, userPath: string): string {
+  const base = resolvedRoot(root);
+  const joined = path.resolve(base, ...userSegments(userPath));
+  if (!inside(base, joined)) refuse('the path resolves outside the root');
+  return joined;
+}
+
+/**
+ * {@link safeJoin}, then resolve symlinks (realpath) and check the real location is still
+ * inside the real root. For a path that does not exist yet, the deepest existing parent
+ * is resolved instead. Check right before use: a link swapped in afterwards is not seen.
+ *
+ * @throws RampartError ERR_RAMPART_PATH_TRAVERSAL when a link points outside the root.
+ */
+export async function safeJoinReal(root: string, userPath: string): Promise<string> {
+  const joined = safeJoin(root, userPath);
+  const realRoot = await realpath(resolvedRoot(root));
+  let probe = joined;
+  let rest = '';
+  for (;;) {
+    try {
+      const real = await realpath(probe);
+      const full = rest === '' ? real : path.join(real, rest);
+      if (!inside(realRoot, full)) refuse('a symbolic link leads outside the root');
+      return full;
+    } catch (error) {
+      if (error instanceof RampartError) throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw error;
+      const parent = path.dirname(probe);
+      if (parent === probe) refuse('the root does not exist');
+      rest = rest === '' ? path.basename(probe) : path.join(path.basename(probe), rest);
+      probe = parent;
+    }
+  }
+}
+
+const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
+
+/**
+ * A safe file name from an untrusted one (an upload's filename): keeps the last path
+ * component, NFC-normalises, drops control, separator and shell/HTML-special characters,
+ * leading dots and trailing dots/spaces, avoids Windows device names, and caps the
+ * length at 200 bytes keeping the extension. Returns `fallback` when nothing is left.
+ */
+export function safeFilename(name: unknown, fallback = 'file'): string {
+  if (typeof name !== 'string') return fallback;
+  let base = name.slice(0, 1024).normalize('NFC');
+  base = base.split(/[/\\]/).pop() ?? '';
+  // eslint-disable-next-line no-control-regex
+  base = base.replace(/[\u0000-\u001f\u007f<>:"|?*;`$&'{}\u202a-\u202e\u2066-\u2069]/g, '_');
+  base = base.replace(/^[.\s]+/, '').replace(/[.\s]+$/, '');
+  if (WINDOWS_RESERVED.test(base)) base = `_${base}`;
+  if (Buffer.byteLength(base) > 200) {
+    const dot = base.lastIndexOf('.');
+    const ext = dot > 0 && base.length - dot <= 16 ? base.slice(dot) : '';
+    let stem = base.slice(0, base.length - ext.length);
+    while (Buffer.byteLength(stem + ext) > 200) stem = Array.from(stem).slice(0, -1).join('');
+    base = stem + ext;
+  }
+  return base === '' ? fallback : base;
+}
