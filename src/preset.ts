@@ -1,0 +1,139 @@
+import type { TrustProxyOption } from './client-ip/index.ts';
+import { checkKeys, configError, describe, optionsObject, section } from './core/options.ts';
+import type { EventSink, Middleware, SecurityEventRecord } from './core/types.ts';
+import { cors, compileOrigins, type CorsOptions } from './cors/index.ts';
+import { compression, type CompressionOptions } from './compression/index.ts';
+import { csrf, type CsrfOptions } from './csrf/index.ts';
+import { cspReport } from './csp/index.ts';
+import { bodyLimit, hostGuard, httpsRedirect, type HttpsRedirectOptions } from './guards/index.ts';
+import { securityHeaders, type SecurityHeadersOptions } from './headers/index.ts';
+import { SecurityLog, type SecurityLogOptions } from './log/index.ts';
+import { rateLimit, type RateLimitOptions } from './ratelimit/index.ts';
+import { stack, type Shield } from './stack/index.ts';
+
+/** Options of the {@link rampart} preset. Every section may be `false`. */
+export interface RampartOptions {
+  /** Which peers may report the client address and scheme. Default false (socket address only). */
+  trustProxy?: TrustProxyOption;
+  /** Host / X-Forwarded-Host allowlist (`'example.com'`, `'.example.org'`); others get 400. Default: no host check. */
+  allowedHosts?: readonly string[];
+  /** Redirect plain HTTP to https:// (needs allowedHosts or `{ host }`). Default false. */
+  httpsRedirect?: boolean | HttpsRedirectOptions;
+  /** Maximum request body in bytes (413 beyond). Default 1 MiB. */
+  bodyLimit?: number | false;
+  /** Security headers and CSP. Default on (see securityHeaders()). */
+  headers?: SecurityHeadersOptions | boolean;
+  /** CORS. Default off (no cross-origin reads). */
+  cors?: CorsOptions | false;
+  /** Rate limit per client. Default 100 requests per 60 s (the seed's). */
+  rateLimit?: RateLimitOptions | boolean;
+  /**
+   * CSRF protection. Default on: without a `secret`, the token-less Fetch-Metadata/Origin
+   * check (mode 'origin'); with a secret, signed double-submit tokens as well (mode 'both').
+   */
+  csrf?: CsrfOptions | boolean;
+  /** Response compression. Default on. */
+  compression?: CompressionOptions | boolean;
+  /**
+   * Where security events go: a SecurityLog, SecurityLog options (`{ database }`, default
+   * embedded in-memory PGlite, opened on the first event), any EventSink, or false.
+   */
+  log?: false | SecurityLog | EventSink | SecurityLogOptions;
+}
+
+/** The preset's shield: a {@link Shield} plus the SecurityLog it writes to (if any). */
+export interface RampartShield extends Shield {
+  /** The SecurityLog the preset created or was given; undefined with `log: false` or a plain sink. */
+  readonly log: SecurityLog | undefined;
+}
+
+const KEYS = ['trustProxy', 'allowedHosts', 'httpsRedirect', 'bodyLimit', 'headers', 'cors', 'rateLimit', 'csrf', 'compression', 'log'] as const;
+
+function logOption(value: RampartOptions['log']): { sink: EventSink | undefined; log: SecurityLog | undefined } {
+  if (value === false) return { sink: { emit: () => undefined }, log: undefined };
+  if (value instanceof SecurityLog) return { sink: value, log: value };
+  if (value !== undefined && typeof value === 'object' && typeof (value as EventSink).emit === 'function') return { sink: value as EventSink, log: undefined };
+  if (value !== undefined && (typeof value !== 'object' || value === null)) {
+    throw configError(`log must be false, a SecurityLog, an event sink or SecurityLog options (got ${describe(value)}).`);
+  }
+  const log = new SecurityLog(value as SecurityLogOptions | undefined);
+  return { sink: log, log };
+}
+
+/**
+ * The safe-by-default stack, in the spec's order: security headers (outermost, also on
+ * the stack's own 4xx/5xx) → host guard → HTTPS redirect → body limit → CSP report
+ * endpoint → CORS (answers preflight) → rate limit → CSRF → compression (innermost).
+ *
+ * @example
+ * const shield = rampart({ allowedHosts: ['example.com'], csrf: { secret: process.env.CSRF_SECRET } });
+ * http.createServer(shield.node(handler)).listen(3000);
+ */
+export function rampart(options: RampartOptions = {}): RampartShield {
+  const opts = optionsObject(options, 'rampart') as RampartOptions;
+  checkKeys(opts, KEYS, 'rampart');
+  const chain: Middleware[] = [];
+
+  const headers = section(opts.headers, 'headers', true);
+  if (headers !== false) {
+    const headerMiddleware = securityHeaders(headers);
+    chain.push(headerMiddleware);
+  }
+  if (opts.allowedHosts !== undefined) chain.push(hostGuard({ allowedHosts: opts.allowedHosts }));
+  const redirect = section(opts.httpsRedirect, 'httpsRedirect', false);
+  if (redirect !== false) {
+    chain.push(httpsRedirect({ ...(opts.allowedHosts !== undefined && redirect.host === undefined ? { allowedHosts: opts.allowedHosts } : {}), ...redirect }));
+  }
+  if (opts.bodyLimit !== false) chain.push(bodyLimit(opts.bodyLimit ?? 1_048_576));
+
+  if (headers !== false && typeof headers.csp === 'object' && headers.csp !== null) {
+    const reportUri = (headers.csp as { reportUri?: unknown }).reportUri;
+    if (typeof reportUri === 'string' && reportUri.startsWith('/')) chain.push(cspReport({ path: reportUri }));
+  }
+
+  let corsOrigins: string[] | undefined;
+  if (opts.cors !== undefined && opts.cors !== false) {
+    const corsOptions = optionsObject(opts.cors, 'cors') as unknown as CorsOptions;
+    chain.push(cors(corsOptions));
+    if (corsOptions.origins !== undefined && corsOptions.origins !== '*') corsOrigins = compileOrigins(corsOptions.origins).list;
+  }
+
+  const limit = section(opts.rateLimit, 'rateLimit', true);
+  if (limit !== false) chain.push(rateLimit(limit));
+
+  const csrfOptions = section(opts.csrf, 'csrf', true);
+  if (csrfOptions !== false) {
+    const withMode: CsrfOptions = csrfOptions.secret === undefined && csrfOptions.mode === undefined ? { ...csrfOptions, mode: 'origin' } : { ...csrfOptions };
+    if (corsOrigins !== undefined && withMode.corsOrigins === undefined) withMode.corsOrigins = corsOrigins;
+    chain.push(csrf(withMode));
+  }
+
+  const compress = section(opts.compression, 'compression', true);
+  if (compress !== false) chain.push(compression(compress));
+
+  const { sink, log } = logOption(opts.log);
+  const shield = stack(chain, { trustProxy: opts.trustProxy, ...(sink !== undefined ? { events: sink } : {}) });
+  return Object.freeze({
+    ...shield,
+    log,
+    async close() {
+      await shield.close();
+      if (log !== undefined && !(opts.log instanceof SecurityLog)) await log.close();
+    },
+  });
+}
+
+/** Forward events to several sinks (e.g. the SecurityLog and an adaptive blocker). */
+export function teeSink(...sinks: EventSink[]): EventSink {
+  return {
+    emit(record: SecurityEventRecord) {
+      for (const sink of sinks) {
+        try {
+          sink.emit(record);
+        } catch {
+          // one failing sink must not starve the others
+        }
+      }
+    },
+  };
+}
