@@ -2,6 +2,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { RampartError } from '../errors.ts';
 
 const BASE64URL = /^[A-Za-z0-9_-]*={0,2}$/;
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
 /** Bytes of a string (UTF-8) or a copy-free view of a Uint8Array; anything else is ERR_RAMPART_CRYPTO_INPUT. */
 export function toBytes(data: unknown, what = 'data'): Buffer {
@@ -17,13 +18,19 @@ export function toBytes(data: unknown, what = 'data'): Buffer {
  */
 export function decodeBase64Url(text: string, padded: 'required' | 'optional'): Buffer | undefined {
   if (!BASE64URL.test(text)) return undefined;
-  if (padded === 'required' && text.length % 4 !== 0) return undefined;
-  if (text.length % 4 === 1) return undefined;
-  const bytes = Buffer.from(text, 'base64url');
-  const unpadded = text.replace(/=+$/, '');
-  if (bytes.toString('base64url') !== unpadded) return undefined;
-  if (text.length !== unpadded.length && text.length % 4 !== 0) return undefined;
-  return bytes;
+  let unpadded = text.length;
+  while (unpadded > 0 && text.charCodeAt(unpadded - 1) === 0x3d) unpadded--;
+  const rest = unpadded % 4;
+  if (rest === 1) return undefined;
+  const hasPadding = unpadded !== text.length;
+  if ((padded === 'required' || hasPadding) && text.length % 4 !== 0) return undefined;
+  // Canonical form: the bits of the last character that fall outside the data must be zero
+  // (otherwise several spellings would decode to the same bytes).
+  if (rest !== 0) {
+    const last = ALPHABET.indexOf(text.charAt(unpadded - 1));
+    if ((rest === 2 && (last & 0x0f) !== 0) || (rest === 3 && (last & 0x03) !== 0)) return undefined;
+  }
+  return Buffer.from(text, 'base64url');
 }
 
 /** Url-safe base64 with `=` padding, as Python's `base64.urlsafe_b64encode`. */

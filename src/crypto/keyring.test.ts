@@ -125,7 +125,7 @@ test('property: round trip with any data and aad; any tampering is rejected with
 
 test('property: arbitrary strings are rejected with a RampartError, never a crash', () => {
   const ring = keyring({ keys: { k1 }, current: 'k1' });
-  fc.assert(fc.property(fc.oneof(fc.string(), fc.string().map((s) => `v1.k1.${s}`), fc.base64String().map((s) => `v1.k1.${s}`)), (text) => {
+  fc.assert(fc.property(fc.oneof(fc.string(), fc.string().map((s) => `v1.k1.${s}`), fc.uint8Array({ maxLength: 100 }).map((b) => `v1.k1.${Buffer.from(b).toString('base64url')}`)), (text) => {
     assert.throws(() => ring.decrypt(text), (e: unknown) => isRampartError(e));
   }), { numRuns: 500 });
 });

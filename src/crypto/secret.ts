@@ -143,7 +143,7 @@ export function checkSecret(value: unknown, options?: CheckSecretOptions): Secre
   if (length < minLength) {
     problems.push({ code: 'SECRET_TOO_SHORT', message: `The secret has ${length} characters; at least ${minLength} are required.` });
   }
-  if (isPlaceholder(text)) {
+  if (isPlaceholder(value instanceof Uint8Array && !isPrintableAscii(value) ? '' : text)) {
     problems.push({ code: 'SECRET_PLACEHOLDER', message: 'The secret is a known placeholder or example value; generate a random one.' });
   }
   const bits = value instanceof Uint8Array ? byteEntropyBits(value) : estimateEntropyBits(text);
@@ -164,11 +164,18 @@ export function assertStrongSecret(value: unknown, name: string, options?: Check
   }
 }
 
+function isPrintableAscii(bytes: Uint8Array): boolean {
+  return bytes.every((b) => b >= 0x20 && b < 0x7f);
+}
+
 function isPlaceholder(text: string): boolean {
   const letters = text.toLowerCase().replace(/[^a-z]/g, '');
   if (letters.length === 0) return false;
-  if (PLACEHOLDERS.has(letters)) return true;
   if (PLACEHOLDER_MARKERS.some((marker) => letters.includes(marker))) return true;
+  // Whole-word matches only where letters make up most of the text ("Password123", not
+  // a random hex string whose few letters happen to spell "abc").
+  if (letters.length * 2 < text.length) return false;
+  if (PLACEHOLDERS.has(letters)) return true;
   // The same placeholder repeated to reach the length ("secretsecretsecret…").
   for (const word of PLACEHOLDERS) {
     if (word.length >= 4 && letters.length % word.length === 0 && letters === word.repeat(letters.length / word.length)) return true;
@@ -177,28 +184,44 @@ function isPlaceholder(text: string): boolean {
 }
 
 /**
- * Entropy estimate in bits: the smallest of (a) length × log2 of the character pool the
- * string draws from (hex, lower, upper, digits, symbols), and (b, c) 1.25 × the Shannon
- * entropy of the characters and of the differences between neighbouring characters. (b)
- * catches repetition ("abab…"), (c) sequences ("abcdef…", "13579…"); 1.25 compensates the
- * underestimate of Shannon entropy on short samples.
+ * Entropy estimate in bits, deliberately conservative: a string that repeats a shorter
+ * unit ("abcabc…", "0123456789abcdef0123456789abcdef") is worth its unit; otherwise the
+ * smallest of (a) length × log2 of the character pool it draws from (hex, lower, upper,
+ * digits, symbols) and (b, c) 1.5 × length × the Shannon entropy of the characters and of
+ * the differences between neighbouring characters. (b) catches skewed strings ("aaab…"),
+ * (c) sequences ("abcdef…", "13579…"); 1.5 compensates Shannon's underestimate on short
+ * samples, so that random secrets (32 hex characters = 128 bits) pass reliably.
  */
 export function estimateEntropyBits(text: string): number {
   const chars = [...text];
   if (chars.length === 0) return 0;
+  const period = smallestPeriod(chars);
+  if (period < chars.length) return estimateEntropyBits(chars.slice(0, period).join(''));
   const codes = chars.map((c) => c.codePointAt(0) ?? 0);
-  const pool = poolSize(text);
-  const poolBits = chars.length * Math.log2(pool);
-  const charBits = 1.25 * chars.length * shannon(codes);
+  const poolBits = chars.length * Math.log2(poolSize(text));
+  const charBits = 1.5 * chars.length * shannon(codes);
   const deltas = codes.slice(1).map((c, i) => c - (codes[i] ?? 0));
-  const deltaBits = deltas.length === 0 ? charBits : 1.25 * chars.length * shannon(deltas);
+  const deltaBits = deltas.length === 0 ? charBits : 1.5 * chars.length * shannon(deltas);
   return Math.min(poolBits, charBits, deltaBits);
+}
+
+/** Length of the shortest unit whose repetition (possibly cut short) spells `chars` (KMP failure function). */
+function smallestPeriod(chars: readonly string[]): number {
+  const fail = new Array<number>(chars.length).fill(0);
+  for (let i = 1, k = 0; i < chars.length; i++) {
+    while (k > 0 && chars[i] !== chars[k]) k = fail[k - 1] ?? 0;
+    if (chars[i] === chars[k]) k++;
+    fail[i] = k;
+  }
+  const period = chars.length - (fail[chars.length - 1] ?? 0);
+  // Only a unit repeated at least twice counts as repetition.
+  return period * 2 <= chars.length ? period : chars.length;
 }
 
 function byteEntropyBits(bytes: Uint8Array): number {
   const values = [...bytes];
   const deltas = values.slice(1).map((v, i) => (v - (values[i] ?? 0)) & 0xff);
-  return Math.min(8 * values.length, 1.25 * values.length * shannon(values), deltas.length === 0 ? Infinity : 1.25 * values.length * shannon(deltas));
+  return Math.min(8 * values.length, 1.5 * values.length * shannon(values), deltas.length === 0 ? Infinity : 1.5 * values.length * shannon(deltas));
 }
 
 function poolSize(text: string): number {
