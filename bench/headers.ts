@@ -1,0 +1,73 @@
+/**
+ * Per-request cost of securityHeaders (target ≤ 2 µs), in-process on real node:http
+ * objects. One real request is received on 127.0.0.1 and its IncomingMessage kept; each
+ * timed iteration builds a fresh ServerResponse + NodeExchange (what the node adapter
+ * does) and, except in the baseline, calls the middleware's handle(). Cost = median
+ * ns/iteration minus the baseline median, batches interleaved. Head hooks registered by
+ * `override: true` are included (registration), not run.
+ *
+ *   npx node bench/headers.ts
+ */
+import http from 'node:http';
+import os from 'node:os';
+import type { AddressInfo } from 'node:net';
+import { NodeExchange } from '../src/adapters/node-exchange.ts';
+import { stack } from '../src/stack/index.ts';
+import type { Middleware } from '../src/core/types.ts';
+import { securityHeaders } from '../src/headers/index.ts';
+
+process.env.RAMPART_SILENT = '1';
+const BATCHES = 31;
+const ITERATIONS = 20_000;
+
+const server = http.createServer();
+const captured = new Promise<http.IncomingMessage>((resolve) => server.once('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+  res.end();
+  resolve(req);
+}));
+await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/page`);
+const req = await captured;
+const context = stack([]).context;
+
+const defaults = securityHeaders();
+// Node's own floor: the same 7 res.setHeader() calls written by hand, no middleware.
+const rawSetHeader: Middleware = {
+  name: 'raw',
+  handle(exchange) {
+    const res = (exchange as NodeExchange).res;
+    for (const [name, value] of defaults.headers) res.setHeader(name, value);
+  },
+};
+const candidates: Array<[string, Middleware | undefined]> = [
+  ['baseline (exchange only)', undefined],
+  ['raw res.setHeader ×7 (floor)', rawSetHeader],
+  ['defaults (7 headers)', defaults],
+  ['+ hsts', securityHeaders({ hsts: { maxAge: 31536000, includeSubDomains: true } })],
+  ['csp nonce: true', securityHeaders({ csp: { nonce: true } })],
+  ['override: true', securityHeaders({ override: true })],
+];
+
+function batch(m: Middleware | undefined): number {
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < ITERATIONS; i++) {
+    const res = new http.ServerResponse(req);
+    const exchange = new NodeExchange(context, req, res);
+    if (m !== undefined) m.handle(exchange, exchange);
+  }
+  return Number(process.hrtime.bigint() - start) / ITERATIONS;
+}
+
+const samples = candidates.map(() => [] as number[]);
+for (let b = 0; b < BATCHES; b++) candidates.forEach(([, m], i) => samples[i]!.push(batch(m)));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const base = median(samples[0]!);
+console.log('securityHeaders per-request cost (node:http objects, median of', BATCHES, 'batches ×', ITERATIONS, ')');
+console.log('load average', os.loadavg().map((l) => l.toFixed(1)).join(' '), 'on', os.cpus().length, 'cores (a loaded machine inflates every row alike)');
+console.log('variant'.padEnd(28), 'ns/iter'.padStart(9), 'added ns'.padStart(9), '  ≤ 2 µs');
+candidates.forEach(([name], i) => {
+  const ns = median(samples[i]!);
+  const added = ns - base;
+  console.log(name.padEnd(28), ns.toFixed(0).padStart(9), (i === 0 ? '-' : added.toFixed(0)).padStart(9), i === 0 ? '' : added <= 2000 ? '  ok' : '  OVER');
+});
+server.close();
