@@ -9,3 +9,4 @@ export * from './jwt/index.ts';
 export type { AuthUser } from './shared/http.ts';
 export * from './totp/index.ts';
 export * from './rbac/index.ts';
+export * from './signing/index.ts';

@@ -1,0 +1,50 @@
+import { configError } from '../../core/options.ts';
+
+/**
+ * Remembers nonces (or signatures) for the replay window. `add` returns true when the
+ * value is new (the request may proceed) and false when it was already seen.
+ */
+export interface NonceStore {
+  add(nonce: string, ttlSeconds: number): Promise<boolean>;
+  close?(): Promise<void> | void;
+}
+
+/** In-process nonce store (single instance). Bounded: the oldest entries go first when full. */
+export function memoryNonceStore(options: { max?: number } = {}): NonceStore {
+  const max = options.max ?? 100_000;
+  if (!Number.isInteger(max) || max < 1) throw configError('memoryNonceStore.max must be a positive integer.');
+  const seen = new Map<string, number>();
+  return {
+    async add(nonce, ttlSeconds) {
+      const now = Date.now();
+      const expires = seen.get(nonce);
+      if (expires !== undefined && expires > now) return false;
+      seen.delete(nonce);
+      seen.set(nonce, now + ttlSeconds * 1000);
+      if (seen.size > max) {
+        // Maps iterate in insertion order: drop expired entries, then the oldest.
+        for (const [key, exp] of seen) {
+          if (seen.size <= max && exp > now) break;
+          seen.delete(key);
+        }
+      }
+      return true;
+    },
+  };
+}
+
+/** The subset of an ioredis client that the Redis nonce store uses. */
+export interface RedisLike {
+  set(key: string, value: string, ...args: Array<string | number>): Promise<string | null>;
+}
+
+/** Redis nonce store (`SET key 1 EX ttl NX`, one round trip), shared by every instance. */
+export function redisNonceStore(client: RedisLike, options: { prefix?: string } = {}): NonceStore {
+  if (client === null || typeof client !== 'object' || typeof client.set !== 'function') throw configError('redisNonceStore needs an ioredis client.');
+  const prefix = options.prefix ?? 'rampart:nonce:';
+  return {
+    async add(nonce, ttlSeconds) {
+      return (await client.set(prefix + nonce, '1', 'EX', Math.max(1, Math.ceil(ttlSeconds)), 'NX')) === 'OK';
+    },
+  };
+}

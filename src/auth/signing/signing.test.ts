@@ -1,0 +1,188 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac, generateKeyPairSync } from 'node:crypto';
+import {
+  signRequest, verifyRequest, requireSignedRequest, verifyWebhook, signWebhook, requireWebhook,
+  signHttpMessage, verifyHttpMessage, memoryNonceStore, redisNonceStore,
+} from './index.ts';
+import { isRampartError, type RampartErrorCode } from '../../errors.ts';
+import { stack } from '../../stack/index.ts';
+import { forEachAdapter } from '../../../test/helpers/adapters.ts';
+import { startRedis } from '../../../test/helpers/services.ts';
+import type { SecurityEventRecord } from '../../core/types.ts';
+
+const SECRET = 'request-signing-secret-of-32-bytes!!';
+
+async function rejectsWith(p: Promise<unknown> | (() => unknown), code: RampartErrorCode): Promise<void> {
+  const run = typeof p === 'function' ? Promise.resolve().then(p) : p;
+  await assert.rejects(run, (e: unknown) => isRampartError(e, code) || assert.fail(`expected ${code}, got ${String(e)}`));
+}
+
+test('seed HMAC request signing: round trip, tampering, window, replay', async () => {
+  const body = '{"amount":100}';
+  const now = 1_800_000_000;
+  const headers = signRequest({ secret: SECRET, method: 'post', path: '/api/secure/pay?x=1', body, timestamp: now });
+  const store = memoryNonceStore();
+  const base = { secret: SECRET, method: 'POST', path: '/api/secure/pay?x=1', body, headers, now, nonceStore: store };
+  await verifyRequest(base);
+  await rejectsWith(verifyRequest(base), 'ERR_RAMPART_SIGNATURE_REPLAY');
+  const fresh = () => signRequest({ secret: SECRET, method: 'POST', path: '/api/secure/pay?x=1', body, timestamp: now });
+  await rejectsWith(verifyRequest({ ...base, headers: fresh(), body: '{"amount":1000}' }), 'ERR_RAMPART_SIGNATURE_INVALID');
+  await rejectsWith(verifyRequest({ ...base, headers: fresh(), path: '/api/secure/pay?x=2' }), 'ERR_RAMPART_SIGNATURE_INVALID');
+  await rejectsWith(verifyRequest({ ...base, headers: fresh(), method: 'PUT' }), 'ERR_RAMPART_SIGNATURE_INVALID');
+  await rejectsWith(verifyRequest({ ...base, headers: fresh(), now: now + 301 }), 'ERR_RAMPART_SIGNATURE_EXPIRED');
+  await rejectsWith(verifyRequest({ ...base, headers: fresh(), now: now - 301 }), 'ERR_RAMPART_SIGNATURE_EXPIRED');
+  await verifyRequest({ ...base, headers: fresh(), now: now + 299 });
+  await verifyRequest({ ...base, headers: fresh(), secret: ['another-secret-of-at-least-32-bytes!!', SECRET] });
+  await rejectsWith(verifyRequest({ ...base, headers: { 'x-timestamp': String(now) } }), 'ERR_RAMPART_SIGNATURE_MISSING');
+  await rejectsWith(verifyRequest({ ...base, headers: { ...fresh(), 'x-signature': 'zz' } }), 'ERR_RAMPART_SIGNATURE_INVALID');
+  await rejectsWith(verifyRequest({ ...base, headers: { ...fresh(), 'x-timestamp': '1e9' } }), 'ERR_RAMPART_SIGNATURE_INVALID');
+  assert.throws(() => signRequest({ secret: 'short', method: 'GET', path: '/' }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+});
+
+test('GitHub X-Hub-Signature-256: the documented example verifies', () => {
+  // docs.github.com "Validating webhook deliveries": secret, payload and expected signature.
+  const headers = { 'X-Hub-Signature-256': 'sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17' };
+  verifyWebhook({ provider: 'github', secret: "It's a Secret to Everybody", body: 'Hello, World!', headers });
+  assert.throws(() => verifyWebhook({ provider: 'github', secret: "It's a Secret to Everybody", body: 'Hello, World?', headers }), (e) => isRampartError(e, 'ERR_RAMPART_SIGNATURE_INVALID'));
+  assert.throws(() => verifyWebhook({ provider: 'github', secret: 'x', body: 'Hello, World!', headers: {} }), (e) => isRampartError(e, 'ERR_RAMPART_SIGNATURE_MISSING'));
+  assert.throws(() => verifyWebhook({ provider: 'github', secret: 'x', body: 'a', headers: { 'x-hub-signature-256': 'sha1=abc' } }), (e) => isRampartError(e, 'ERR_RAMPART_SIGNATURE_INVALID'));
+});
+
+test('Stripe-style t=…,v1=… with tolerance and rotation', () => {
+  const secret = 'whsec_stripe_test_secret';
+  const body = '{"id":"evt_1","object":"event"}';
+  const t = 1_700_000_000;
+  const sig = createHmac('sha256', secret).update(`${t}.${body}`).digest('hex');
+  const headers = { 'stripe-signature': `t=${t},v1=${'0'.repeat(64)},v1=${sig},v0=deadbeef` };
+  verifyWebhook({ provider: 'stripe', secret, body, headers, now: t + 10 });
+  assert.throws(() => verifyWebhook({ provider: 'stripe', secret, body, headers, now: t + 301 }), (e) => isRampartError(e, 'ERR_RAMPART_SIGNATURE_EXPIRED'));
+  assert.throws(() => verifyWebhook({ provider: 'stripe', secret, body: body + ' ', headers, now: t }), (e) => isRampartError(e, 'ERR_RAMPART_SIGNATURE_INVALID'));
+  assert.throws(() => verifyWebhook({ provider: 'stripe', secret, body, headers: { 'stripe-signature': `t=${t}` }, now: t }), (e) => isRampartError(e, 'ERR_RAMPART_SIGNATURE_MISSING'));
+  assert.throws(() => verifyWebhook({ provider: 'stripe', secret, body, headers: { 'stripe-signature': `v1=${sig}` }, now: t }), (e) => isRampartError(e, 'ERR_RAMPART_SIGNATURE_MISSING'));
+});
+
+test('Standard Webhooks: the specification test vector verifies; signWebhook reproduces it', () => {
+  const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+  const body = '{"test": 2432232314}';
+  const headers = { 'webhook-id': 'msg_p5jXN8AQM9LWM0D4loKWxJek', 'webhook-timestamp': '1614265330', 'webhook-signature': 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=' };
+  verifyWebhook({ provider: 'standard', secret, body, headers, now: 1614265330 });
+  assert.deepEqual(signWebhook({ secret, id: 'msg_p5jXN8AQM9LWM0D4loKWxJek', body, timestamp: 1614265330 }), headers);
+  verifyWebhook({ provider: 'standard', secret, body, headers: { ...headers, 'webhook-signature': `v1,AAAA ${headers['webhook-signature']}` }, now: 1614265330 });
+  const svix = { 'svix-id': headers['webhook-id'], 'svix-timestamp': headers['webhook-timestamp'], 'svix-signature': headers['webhook-signature'] };
+  verifyWebhook({ provider: 'standard', secret, body, headers: new Headers(svix), now: 1614265330 });
+  assert.throws(() => verifyWebhook({ provider: 'standard', secret, body, headers, now: 1614265330 + 600 }), (e) => isRampartError(e, 'ERR_RAMPART_SIGNATURE_EXPIRED'));
+  assert.throws(() => verifyWebhook({ provider: 'standard', secret, body: '{"test": 2432232315}', headers, now: 1614265330 }), (e) => isRampartError(e, 'ERR_RAMPART_SIGNATURE_INVALID'));
+  assert.throws(() => verifyWebhook({ provider: 'standard', secret, body, headers: { ...headers, 'webhook-id': 'msg_other' }, now: 1614265330 }), (e) => isRampartError(e, 'ERR_RAMPART_SIGNATURE_INVALID'));
+  assert.throws(() => verifyWebhook({ provider: 'gitlab' as never, secret, body, headers }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+});
+
+// RFC 9421 Appendix B.1.4 / B.1.5 test keys and the B.2 test request.
+const RFC_SHARED_SECRET = Buffer.from('uzvJfB4u3N0Jy4T7NZ75MDVcr8zSTInedJtkgcu46YW4XByzNJjxBdtjUkdJPBtbmHhIDi6pcl8jsasjlTMtDQ==', 'base64');
+const RFC_ED25519 = { kty: 'OKP', crv: 'Ed25519', d: 'n4Ni-HpISpVObnQMW0wOhCKROaIKqKtW_2ZYb2p9KcU', x: 'JrQLj5P_89iXES9-vFgrIy29clF9CC_oPPsw3c5D0bs' };
+const RFC_REQUEST = {
+  method: 'POST',
+  url: 'https://example.com/foo?param=Value&Pet=dog',
+  headers: {
+    host: 'example.com',
+    date: 'Tue, 20 Apr 2021 02:07:55 GMT',
+    'content-type': 'application/json',
+    'content-digest': 'sha-512=:WZDPaVn/7XgHaAy8pmojAkGWoRx2UFChF41A2svX+TaPm+AbwAgBWnrIiYllu7BNNyealdVLvRwEmTHWXvJwew==:',
+    'content-length': '18',
+  } as Record<string, string>,
+};
+
+test('RFC 9421 B.2.5 (hmac-sha256) and B.2.6 (ed25519): verify the published signatures and reproduce them', async () => {
+  const b25 = {
+    'signature-input': 'sig-b25=("date" "@authority" "content-type");created=1618884473;keyid="test-shared-secret"',
+    signature: 'sig-b25=:pxcQw6G3AjtMBQjwo8XzkZf/bws5LelbaMk5rGIGtE8=:',
+  };
+  const b26 = {
+    'signature-input': 'sig-b26=("date" "@method" "@path" "@authority" "content-type" "content-length");created=1618884473;keyid="test-key-ed25519"',
+    signature: 'sig-b26=:wqcAqbmYJ2ji2glfAMaRy4gruYYnx2nEFN2HN6jrnDnQCK1u02Gb04v9EDgwUPiu4A0w6vuQv5lIp5WPpBKRCw==:',
+  };
+  const keys = {
+    'test-shared-secret': { key: RFC_SHARED_SECRET, algorithm: 'hmac-sha256' as const },
+    'test-key-ed25519': { key: { kty: 'OKP', crv: 'Ed25519', x: RFC_ED25519.x }, algorithm: 'ed25519' as const },
+  };
+  assert.deepEqual(await verifyHttpMessage({ keys, maxAge: 0 }, { ...RFC_REQUEST, headers: { ...RFC_REQUEST.headers, ...b25 } }), { keyId: 'test-shared-secret' });
+  assert.deepEqual(await verifyHttpMessage({ keys, maxAge: 0 }, { ...RFC_REQUEST, headers: { ...RFC_REQUEST.headers, ...b26 } }), { keyId: 'test-key-ed25519' });
+  const produced25 = await signHttpMessage({ key: RFC_SHARED_SECRET, keyId: 'test-shared-secret', algorithm: 'hmac-sha256', label: 'sig-b25', created: 1618884473, components: ['date', '@authority', 'content-type'] }, RFC_REQUEST);
+  assert.deepEqual(produced25, b25);
+  const produced26 = await signHttpMessage(
+    { key: RFC_ED25519, keyId: 'test-key-ed25519', algorithm: 'ed25519', label: 'sig-b26', created: 1618884473, components: ['date', '@method', '@path', '@authority', 'content-type', 'content-length'] },
+    RFC_REQUEST,
+  );
+  assert.deepEqual(produced26, b26);
+  // Tampering with a covered component, unknown keys, and age limits.
+  await rejectsWith(verifyHttpMessage({ keys, maxAge: 0 }, { ...RFC_REQUEST, url: 'https://evil.example/foo', headers: { ...RFC_REQUEST.headers, ...b26 } }), 'ERR_RAMPART_SIGNATURE_INVALID');
+  await rejectsWith(verifyHttpMessage({ keys: { other: keys['test-key-ed25519'] }, maxAge: 0 }, { ...RFC_REQUEST, headers: { ...RFC_REQUEST.headers, ...b26 } }), 'ERR_RAMPART_SIGNATURE_MISSING');
+  await rejectsWith(verifyHttpMessage({ keys }, { ...RFC_REQUEST, headers: { ...RFC_REQUEST.headers, ...b26 } }), 'ERR_RAMPART_SIGNATURE_EXPIRED');
+  await rejectsWith(verifyHttpMessage({ keys, maxAge: 0, requiredComponents: ['content-digest'] }, { ...RFC_REQUEST, headers: { ...RFC_REQUEST.headers, ...b26 } }), 'ERR_RAMPART_SIGNATURE_INVALID');
+  await rejectsWith(verifyHttpMessage({ keys, maxAge: 0 }, { ...RFC_REQUEST, headers: { ...RFC_REQUEST.headers, 'signature-input': 'garbage((', signature: 'x' } }), 'ERR_RAMPART_SIGNATURE_INVALID');
+  // a fresh ES256 signature round-trips with maxAge on
+  const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const sig = await signHttpMessage({ key: ec.privateKey, keyId: 'k', algorithm: 'ecdsa-p256-sha256', components: ['@method', '@path', 'content-digest'] }, RFC_REQUEST);
+  assert.deepEqual(await verifyHttpMessage({ keys: { k: { key: ec.publicKey, algorithm: 'ecdsa-p256-sha256' } }, requiredComponents: ['content-digest'] }, { ...RFC_REQUEST, headers: { ...RFC_REQUEST.headers, ...sig } }), { keyId: 'k' });
+});
+
+test('requireSignedRequest and requireWebhook through every adapter (raw body kept for the app)', async (t) => {
+  const events: SecurityEventRecord[] = [];
+  const whSecret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+  const webhook = requireWebhook({ provider: 'standard', secret: whSecret });
+  await forEachAdapter(
+    t,
+    () =>
+      stack(
+        [
+          requireSignedRequest({ secret: SECRET, nonceStore: memoryNonceStore(), paths: '/api/secure/' }),
+          { name: 'route', handle: (req) => (req.path.startsWith('/webhooks/') ? webhook.handle(req, undefined as never) : undefined) },
+        ],
+        { events: { emit: (r) => events.push(r) } },
+      ),
+    async (app) => {
+      events.length = 0;
+      const body = JSON.stringify({ amount: 5, note: 'ünïcode' });
+      const headers = signRequest({ secret: SECRET, method: 'POST', path: '/api/secure/pay?q=1', body });
+      let r = await fetch(`${app.url}/api/secure/pay?q=1`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body });
+      assert.equal(r.status, 200);
+      assert.equal(((await r.json()) as { body: string }).body, body, 'the application still reads the body');
+      r = await fetch(`${app.url}/api/secure/pay?q=1`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body });
+      assert.equal(r.status, 401, 'replay refused');
+      assert.match(await r.text(), /ERR_RAMPART_SIGNATURE_REPLAY/);
+      r = await fetch(`${app.url}/api/secure/pay`, { method: 'POST', body });
+      assert.equal(r.status, 401);
+      await r.body?.cancel();
+      r = await fetch(`${app.url}/public`, { method: 'POST', body });
+      assert.equal(r.status, 200, 'other paths are not checked');
+      await r.body?.cancel();
+
+      const delivery = signWebhook({ secret: whSecret, id: `msg_${app.adapter}`, body });
+      r = await fetch(`${app.url}/webhooks/in`, { method: 'POST', headers: { ...delivery, 'content-type': 'application/json' }, body });
+      assert.equal(r.status, 200);
+      assert.equal(((await r.json()) as { body: string }).body, body);
+      r = await fetch(`${app.url}/webhooks/in`, { method: 'POST', headers: { ...delivery, 'content-type': 'application/json' }, body: body.replace('5', '6') });
+      assert.equal(r.status, 401);
+      await r.body?.cancel();
+      assert.deepEqual(events.map((e) => e.event), ['INVALID_TOKEN', 'INVALID_TOKEN', 'INVALID_TOKEN']);
+    },
+  );
+});
+
+test('redis nonce store refuses replays across instances', async (t) => {
+  const redis = await startRedis(t);
+  if (redis === undefined) return;
+  const { Redis } = await import('ioredis');
+  const a = new Redis(redis.url);
+  const b = new Redis(redis.url);
+  try {
+    const sa = redisNonceStore(a);
+    const sb = redisNonceStore(b);
+    const headers = signRequest({ secret: SECRET, method: 'GET', path: '/x' });
+    await verifyRequest({ secret: SECRET, method: 'GET', path: '/x', headers, nonceStore: sa });
+    await rejectsWith(verifyRequest({ secret: SECRET, method: 'GET', path: '/x', headers, nonceStore: sb }), 'ERR_RAMPART_SIGNATURE_REPLAY');
+  } finally {
+    a.disconnect();
+    b.disconnect();
+  }
+});

@@ -1,0 +1,192 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { RampartError } from '../../errors.ts';
+import { checkKeys, configError, numberOption, optionsObject } from '../../core/options.ts';
+import { problem } from '../../core/problem.ts';
+import type { Middleware, RequestView } from '../../core/types.ts';
+import { unauthorized } from '../shared/http.ts';
+import { bodyBytes, readHeader, type HeaderSource } from './headers.ts';
+import type { NonceStore } from './nonces.ts';
+
+/** Webhook signature schemes rampart verifies. */
+export type WebhookProvider = 'github' | 'stripe' | 'standard';
+
+/** Options of {@link verifyWebhook}. */
+export interface VerifyWebhookOptions {
+  /**
+   * `github`: `X-Hub-Signature-256: sha256=<hex>`; `stripe`: `Stripe-Signature: t=…,v1=…`;
+   * `standard`: Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`, also `svix-*`).
+   */
+  provider: WebhookProvider;
+  /** The endpoint secret (Standard Webhooks: `whsec_<base64>`), or several during a rotation. */
+  secret: string | Uint8Array | ReadonlyArray<string | Uint8Array>;
+  /** The exact raw body as received — not re-serialised JSON. */
+  body: string | Uint8Array;
+  headers: HeaderSource;
+  /** Allowed age of the timestamp in seconds (stripe, standard). Default 300. */
+  tolerance?: number;
+  /** Unix seconds to verify at. Default now. */
+  now?: number;
+}
+
+const OPTION_NAMES = ['provider', 'secret', 'body', 'headers', 'tolerance', 'now'];
+
+function fail(code: 'ERR_RAMPART_SIGNATURE_MISSING' | 'ERR_RAMPART_SIGNATURE_INVALID' | 'ERR_RAMPART_SIGNATURE_EXPIRED', message: string): RampartError {
+  return new RampartError(code, message, { status: 401 });
+}
+
+function keysOf(secret: unknown, provider: WebhookProvider): Buffer[] {
+  const list = Array.isArray(secret) ? secret : [secret];
+  if (list.length === 0) throw configError('verifyWebhook.secret must not be empty.');
+  return list.map((s) => {
+    if (s instanceof Uint8Array) return Buffer.from(s);
+    if (typeof s !== 'string' || s.length === 0) throw configError('verifyWebhook.secret must be a non-empty string or bytes.');
+    if (provider === 'standard') {
+      const b64 = s.startsWith('whsec_') ? s.slice(6) : s;
+      if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) throw configError('verifyWebhook.secret for Standard Webhooks must be whsec_<base64>.');
+      return Buffer.from(b64, 'base64');
+    }
+    return Buffer.from(s, 'utf8');
+  });
+}
+
+function anyEqual(expected: Buffer[], given: Buffer[]): boolean {
+  let ok = false;
+  for (const e of expected) for (const g of given) if (e.length === g.length && timingSafeEqual(e, g)) ok = true;
+  return ok;
+}
+
+function checkAge(timestamp: string | undefined, tolerance: number, now: number): number {
+  if (timestamp === undefined || !/^\d{1,12}$/.test(timestamp)) throw fail('ERR_RAMPART_SIGNATURE_MISSING', 'The webhook timestamp is missing or not Unix seconds.');
+  const t = Number(timestamp);
+  if (Math.abs(now - t) > tolerance) throw fail('ERR_RAMPART_SIGNATURE_EXPIRED', `The webhook timestamp is outside the ${tolerance}-second tolerance.`);
+  return t;
+}
+
+/**
+ * Verify a webhook delivery's signature over the exact raw body, in constant time.
+ * Throws ERR_RAMPART_SIGNATURE_MISSING / _INVALID / _EXPIRED. GitHub deliveries carry no
+ * timestamp: pair them with a nonce store on `X-GitHub-Delivery` to refuse replays.
+ *
+ * @example
+ * app.post('/webhooks/github', express.raw({ type: '*\/*' }), (req, res) => {
+ *   verifyWebhook({ provider: 'github', secret: process.env.GH_SECRET!, body: req.body, headers: req.headers });
+ * });
+ */
+export function verifyWebhook(options: VerifyWebhookOptions): void {
+  const o = optionsObject(options, 'verifyWebhook');
+  checkKeys(o, OPTION_NAMES, 'verifyWebhook');
+  const provider = o.provider as WebhookProvider;
+  if (provider !== 'github' && provider !== 'stripe' && provider !== 'standard') throw configError("verifyWebhook.provider must be 'github', 'stripe' or 'standard'.");
+  const keys = keysOf(o.secret, provider);
+  const tolerance = o.tolerance === undefined ? 300 : numberOption(o.tolerance, 'verifyWebhook.tolerance', 1, 86400);
+  const now = o.now === undefined ? Date.now() / 1000 : numberOption(o.now, 'verifyWebhook.now', 0, 2 ** 40, false);
+  const body = bodyBytes(o.body as string);
+  const headers = o.headers as HeaderSource;
+  if (headers === undefined || headers === null) throw configError('verifyWebhook.headers is required.');
+
+  if (provider === 'github') {
+    const header = readHeader(headers, 'x-hub-signature-256');
+    if (header === undefined) throw fail('ERR_RAMPART_SIGNATURE_MISSING', 'X-Hub-Signature-256 is missing.');
+    const match = /^sha256=([0-9a-f]{64})$/i.exec(header.trim());
+    if (match === null) throw fail('ERR_RAMPART_SIGNATURE_INVALID', 'X-Hub-Signature-256 must be sha256=<64 hex>.');
+    const expected = keys.map((k) => createHmac('sha256', k).update(body).digest());
+    if (!anyEqual(expected, [Buffer.from(match[1]!, 'hex')])) throw fail('ERR_RAMPART_SIGNATURE_INVALID', 'The webhook signature does not match.');
+    return;
+  }
+
+  if (provider === 'stripe') {
+    const header = readHeader(headers, 'stripe-signature');
+    if (header === undefined) throw fail('ERR_RAMPART_SIGNATURE_MISSING', 'Stripe-Signature is missing.');
+    let timestamp: string | undefined;
+    const given: Buffer[] = [];
+    for (const part of header.split(',')) {
+      const eq = part.indexOf('=');
+      const name = part.slice(0, eq).trim();
+      const value = part.slice(eq + 1).trim();
+      if (name === 't') timestamp = value;
+      else if (name === 'v1' && /^[0-9a-f]{64}$/i.test(value)) given.push(Buffer.from(value, 'hex'));
+    }
+    const t = checkAge(timestamp, tolerance, now);
+    if (given.length === 0) throw fail('ERR_RAMPART_SIGNATURE_MISSING', 'Stripe-Signature has no v1 signature.');
+    const signed = Buffer.concat([Buffer.from(`${t}.`), body]);
+    if (!anyEqual(keys.map((k) => createHmac('sha256', k).update(signed).digest()), given)) throw fail('ERR_RAMPART_SIGNATURE_INVALID', 'The webhook signature does not match.');
+    return;
+  }
+
+  const id = readHeader(headers, 'webhook-id') ?? readHeader(headers, 'svix-id');
+  const timestamp = readHeader(headers, 'webhook-timestamp') ?? readHeader(headers, 'svix-timestamp');
+  const signatures = readHeader(headers, 'webhook-signature') ?? readHeader(headers, 'svix-signature');
+  if (id === undefined || signatures === undefined) throw fail('ERR_RAMPART_SIGNATURE_MISSING', 'webhook-id, webhook-timestamp and webhook-signature are required.');
+  const t = checkAge(timestamp, tolerance, now);
+  const given: Buffer[] = [];
+  for (const entry of signatures.split(/\s+/)) {
+    const m = /^v1,([A-Za-z0-9+/]+={0,2}),?$/.exec(entry);
+    if (m !== null) given.push(Buffer.from(m[1]!, 'base64'));
+  }
+  if (given.length === 0) throw fail('ERR_RAMPART_SIGNATURE_MISSING', 'webhook-signature has no v1 signature.');
+  const signed = Buffer.concat([Buffer.from(`${id}.${t}.`), body]);
+  if (!anyEqual(keys.map((k) => createHmac('sha256', k).update(signed).digest()), given)) throw fail('ERR_RAMPART_SIGNATURE_INVALID', 'The webhook signature does not match.');
+}
+
+/**
+ * Sign a Standard Webhooks delivery (for services that send webhooks). Returns the three
+ * headers to send with the exact body.
+ */
+export function signWebhook(options: { secret: string | Uint8Array; id: string; body: string | Uint8Array; timestamp?: number }): Record<'webhook-id' | 'webhook-timestamp' | 'webhook-signature', string> {
+  const o = optionsObject(options, 'signWebhook');
+  checkKeys(o, ['secret', 'id', 'body', 'timestamp'], 'signWebhook');
+  const [key] = keysOf(o.secret, 'standard');
+  if (typeof o.id !== 'string' || !/^[\x21-\x7e]{1,256}$/.test(o.id)) throw configError('signWebhook.id must be 1–256 printable characters without spaces.');
+  const t = o.timestamp === undefined ? Math.floor(Date.now() / 1000) : numberOption(o.timestamp, 'signWebhook.timestamp', 0, 2 ** 40);
+  const mac = createHmac('sha256', key!).update(Buffer.concat([Buffer.from(`${o.id}.${t}.`), bodyBytes(o.body as string)])).digest('base64');
+  return { 'webhook-id': o.id, 'webhook-timestamp': String(t), 'webhook-signature': `v1,${mac}` };
+}
+
+/** Options of {@link requireWebhook}. */
+export interface RequireWebhookOptions {
+  provider: WebhookProvider;
+  secret: VerifyWebhookOptions['secret'];
+  tolerance?: number;
+  /** Refuse a delivery id seen before (webhook-id / X-GitHub-Delivery / the Stripe signature). */
+  nonceStore?: NonceStore;
+  /** Largest body read for verification, in bytes. Default 1 MiB (larger → 413). */
+  maxBodyBytes?: number;
+}
+
+/**
+ * Middleware that verifies webhook deliveries before the handler runs. It reads the raw
+ * body through the request view without consuming it, so it works on every adapter even
+ * when a JSON body parser runs afterwards. Failures → 401 + INVALID_TOKEN.
+ */
+export function requireWebhook(options: RequireWebhookOptions): Middleware {
+  const o = optionsObject(options, 'requireWebhook');
+  checkKeys(o, ['provider', 'secret', 'tolerance', 'nonceStore', 'maxBodyBytes'], 'requireWebhook');
+  const provider = o.provider as WebhookProvider;
+  keysOf(o.secret, provider);
+  if (provider !== 'github' && provider !== 'stripe' && provider !== 'standard') throw configError("requireWebhook.provider must be 'github', 'stripe' or 'standard'.");
+  const maxBody = o.maxBodyBytes === undefined ? 1 << 20 : numberOption(o.maxBodyBytes, 'requireWebhook.maxBodyBytes', 0, 1 << 30);
+  const tolerance = o.tolerance === undefined ? 300 : numberOption(o.tolerance, 'requireWebhook.tolerance', 1, 86400);
+  const store = o.nonceStore as NonceStore | undefined;
+  return {
+    name: 'requireWebhook',
+    async handle(req: RequestView) {
+      try {
+        const body = await req.readBody(maxBody);
+        const headers = (name: string) => req.header(name);
+        verifyWebhook({ provider, secret: o.secret as string, body, headers, tolerance });
+        if (store !== undefined) {
+          const id = provider === 'github' ? req.header('x-github-delivery') : provider === 'stripe' ? req.header('stripe-signature') : (req.header('webhook-id') ?? req.header('svix-id'));
+          if (id !== undefined && !(await store.add(`${provider}:${id}`, tolerance * 2))) {
+            throw new RampartError('ERR_RAMPART_SIGNATURE_REPLAY', 'This webhook delivery was already received.', { status: 401 });
+          }
+        }
+        return undefined;
+      } catch (error) {
+        if (!(error instanceof RampartError)) throw error;
+        if (error.code === 'ERR_RAMPART_BODY_TOO_LARGE') return problem(413, 'The webhook body is larger than the signature check allows.');
+        req.emit('INVALID_TOKEN', `webhook ${provider}: ${error.code}`);
+        return unauthorized('The webhook signature is missing or invalid.', 'HMAC-SHA256', error.code);
+      }
+    },
+  };
+}
