@@ -14,6 +14,10 @@ test('decodeBase64Url accepts exactly the canonical spellings', () => {
   assert.equal(decodeBase64Url('Q', 'optional'), undefined);
   assert.equal(decodeBase64Url('QU+D', 'optional'), undefined, 'standard alphabet refused');
   assert.equal(decodeBase64Url('QU D', 'optional'), undefined);
+  assert.equal(decodeBase64Url('QU=D', 'optional'), undefined);
+  assert.equal(decodeBase64Url('QUJD\n', 'optional'), undefined);
+  assert.equal(decodeBase64Url('QUJDé', 'optional'), undefined);
+  assert.equal(decodeBase64Url('QUJD===', 'optional'), undefined);
   assert.deepEqual(decodeBase64Url('', 'required'), Buffer.alloc(0));
 });
 
@@ -23,7 +27,10 @@ test('property: encode → decode is the identity and every other spelling is re
     assert.deepEqual(new Uint8Array(decodeBase64Url(padded, 'required') ?? []), bytes);
     assert.deepEqual(new Uint8Array(decodeBase64Url(padded.replace(/=+$/, ''), 'optional') ?? []), bytes);
   }), { numRuns: 500 });
-  fc.assert(fc.property(fc.string({ maxLength: 24 }), (text) => {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  const junk = ['=', '+', '/', ' ', '\n', '%', '*', '\u0000', 'é', '\u{1F600}', '\uD800', '.'];
+  const mixed = fc.array(fc.oneof(fc.constantFrom(...alphabet), fc.constantFrom(...alphabet), fc.constantFrom(...junk)), { maxLength: 24 }).map((a) => a.join(''));
+  fc.assert(fc.property(fc.oneof(fc.string({ maxLength: 24 }), mixed), (text) => {
     const decoded = decodeBase64Url(text, 'optional');
     if (decoded !== undefined) assert.equal(encodeBase64UrlPadded(decoded).replace(/=+$/, ''), text.replace(/=+$/, ''), 'only canonical text decodes');
   }), { numRuns: 2000 });
