@@ -1,0 +1,9 @@
+/** Contender: Hono on @hono/node-server, one route. */
+import { Hono } from 'hono';
+import { serve } from '@hono/node-server';
+import { CONTENT_TYPE, PAYLOAD, announce } from '../shared.ts';
+
+const body = new Uint8Array(PAYLOAD); // Uint8Array<ArrayBuffer>, as Hono's c.body() types want
+const app = new Hono();
+app.get('/', (c) => c.body(body, 200, { 'content-type': CONTENT_TYPE }));
+const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => announce(info.port, '', () => server.close()));
