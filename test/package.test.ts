@@ -1,0 +1,31 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+
+// `npm test` builds dist/ first (pretest); these imports go through package.json "exports"
+// exactly as a consumer's would.
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { exports: Record<string, { types: string; default: string }>; engines: { node: string } };
+
+test('package metadata', () => {
+  assert.equal(pkg.engines.node, '>=22');
+  for (const [subpath, target] of Object.entries(pkg.exports)) {
+    if (typeof target === 'string') continue;
+    assert.ok(existsSync(new URL(`../${target.default}`, import.meta.url)), `${subpath} → ${target.default} is built`);
+    assert.ok(existsSync(new URL(`../${target.types}`, import.meta.url)), `${subpath} → ${target.types} is built`);
+  }
+});
+
+test('the built package exposes the public API on every subpath', async () => {
+  const main = await import('rampart');
+  for (const name of ['rampart', 'stack', 'RampartError', 'securityHeaders', 'cors', 'csrf', 'rateLimit', 'compression', 'hostGuard', 'httpsRedirect', 'bodyLimit', 'clientIp', 'isSecure', 'cspNonce', 'csrfToken', 'escapeHtml', 'jsonForScript']) {
+    assert.equal(typeof (main as Record<string, unknown>)[name], 'function', name);
+  }
+  assert.equal(typeof (await import('rampart/node')).node, 'function');
+  assert.equal(typeof (await import('rampart/express')).express, 'function');
+  assert.equal(typeof (await import('rampart/fastify')).fastify, 'function');
+  assert.equal(typeof (await import('rampart/hono')).hono, 'function');
+  assert.equal(typeof (await import('rampart/fetch')).fetch, 'function');
+  const shield = main.rampart({ log: false });
+  assert.equal(typeof shield.node(() => undefined), 'function');
+  await shield.close();
+});
