@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import { RampartError } from '../errors.ts';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
@@ -43,19 +43,17 @@ export function encodeBase64UrlPadded(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64').replaceAll('+', '-').replaceAll('/', '_');
 }
 
-// Per-process key: comparing HMACs of both sides hides the length of the secret and keeps
-// the comparison constant-time even when the lengths differ.
-const compareKey = randomBytes(32);
-
 /**
- * Constant-time equality of two secrets (strings compare as UTF-8). Inputs of different
- * lengths return false without revealing where they differ or how long the secret is.
+ * Constant-time equality of two secrets (strings compare as UTF-8). Both sides are hashed
+ * with SHA-256 first and the digests compared with `crypto.timingSafeEqual`, so inputs of
+ * different lengths simply return false, without an early exit that would reveal where
+ * they differ.
  *
  * @example constantTimeEqual(req.headers['x-token'] ?? '', expectedToken)
  */
 export function constantTimeEqual(a: string | Uint8Array, b: string | Uint8Array): boolean {
-  const left = createHmac('sha256', compareKey).update(toBytes(a, 'a')).digest();
-  const right = createHmac('sha256', compareKey).update(toBytes(b, 'b')).digest();
+  const left = hash('sha256', toBytes(a, 'a'), 'buffer');
+  const right = hash('sha256', toBytes(b, 'b'), 'buffer');
   return timingSafeEqual(left, right);
 }
 
