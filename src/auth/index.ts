@@ -10,3 +10,4 @@ export type { AuthUser } from './shared/http.ts';
 export * from './totp/index.ts';
 export * from './rbac/index.ts';
 export * from './signing/index.ts';
+export * from './apikeys/index.ts';

@@ -35,7 +35,8 @@ export function memoryNonceStore(options: { max?: number } = {}): NonceStore {
 
 /** The subset of an ioredis client that the Redis nonce store uses. */
 export interface RedisLike {
-  set(key: string, value: string, ...args: Array<string | number>): Promise<string | null>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  set(...args: any[]): Promise<unknown>;
 }
 
 /** Redis nonce store (`SET key 1 EX ttl NX`, one round trip), shared by every instance. */

@@ -1,0 +1,132 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PGlite } from '@electric-sql/pglite';
+import { apiKeys, requireApiKey, apiKeyOf, type ApiKeyManager } from './index.ts';
+import { isRampartError, type RampartErrorCode } from '../../errors.ts';
+import { stack } from '../../stack/index.ts';
+import { forEachAdapter } from '../../../test/helpers/adapters.ts';
+import { startPostgres } from '../../../test/helpers/services.ts';
+import type { SecurityEventRecord } from '../../core/types.ts';
+
+const SECRET = 'api-key-hmac-secret-of-at-least-32-bytes';
+const db = new PGlite();
+let tables = 0;
+const manager = (extra: Record<string, unknown> = {}) => apiKeys({ secret: SECRET, database: db, table: `keys_${++tables}`, ...extra });
+
+async function rejectsWith(p: Promise<unknown>, code: RampartErrorCode): Promise<void> {
+  await assert.rejects(p, (e: unknown) => isRampartError(e, code) || assert.fail(`expected ${code}, got ${String(e)}`));
+}
+
+async function lifecycle(keys: ApiKeyManager, raw: (sql: string) => Promise<Record<string, unknown>[]>, table: string): Promise<void> {
+  const created = await keys.create({ owner: 'acme', scopes: ['orders:read', 'orders:write'], name: 'CI' });
+  assert.match(created.key, /^rk_live_[0-9A-Za-z]{32}_[0-9A-Za-z]{6}$/);
+  assert.equal(created.prefix, created.key.slice(0, 12));
+  assert.deepEqual(await keys.verify(created.key), { id: created.id, owner: 'acme', scopes: ['orders:read', 'orders:write'], name: 'CI' });
+  // only a hash is stored
+  const stored = await raw(`select * from ${table}`);
+  assert.ok(!JSON.stringify(stored).includes(created.key.slice(12, 40)), 'the key itself is never stored');
+  // typo: checksum fails before any query
+  const typo = created.key.slice(0, 20) + (created.key[20] === 'a' ? 'b' : 'a') + created.key.slice(21);
+  await rejectsWith(keys.verify(typo), 'ERR_RAMPART_APIKEY_MALFORMED');
+  for (const bad of ['', 'rk_live_', 'sk_live_x', 'rk_test_' + created.key.slice(8), 'x'.repeat(10_000), null, 42]) {
+    await rejectsWith(keys.verify(bad as string), 'ERR_RAMPART_APIKEY_MALFORMED');
+  }
+  // usage recorded in a batch
+  await keys.verify(created.key);
+  await keys.flush();
+  let listed = await keys.list({ owner: 'acme' });
+  assert.equal(listed.length, 1);
+  assert.equal(listed[0]!.usageCount, 2);
+  assert.ok(listed[0]!.lastUsedAt instanceof Date);
+  assert.ok(!('key' in listed[0]!) && !('keyHash' in listed[0]!));
+  // rotate with overlap: both work, then the old one expires
+  const rotated = await keys.rotate(created.id, { overlap: 1 });
+  assert.notEqual(rotated.key, created.key);
+  assert.equal((await keys.verify(rotated.key)).owner, 'acme');
+  assert.equal((await keys.verify(created.key)).owner, 'acme', 'old key works during the overlap');
+  await raw(`update ${table} set expires_at = now() - interval '1 second' where id = '${created.id}'`);
+  await rejectsWith(keys.verify(created.key), 'ERR_RAMPART_APIKEY_INVALID');
+  // revoke
+  assert.equal(await keys.revoke(rotated.id), true);
+  assert.equal(await keys.revoke(rotated.id), false);
+  await rejectsWith(keys.verify(rotated.key), 'ERR_RAMPART_APIKEY_INVALID');
+  await rejectsWith(keys.rotate(rotated.id), 'ERR_RAMPART_APIKEY_INVALID');
+  // expiry at creation
+  const short = await keys.create({ owner: 'acme', expiresIn: 3600 });
+  assert.ok(short.expiresAt !== null && short.expiresAt.getTime() > Date.now());
+  // a well-formed key that was never issued
+  const other = apiKeys({ secret: SECRET, database: db, table: 'keys_unused' });
+  const foreign = (await other.create({ owner: 'x' })).key;
+  await rejectsWith(keys.verify(foreign), 'ERR_RAMPART_APIKEY_INVALID');
+  listed = await keys.list();
+  assert.equal(listed.length, 3);
+}
+
+test('API keys on PGlite: create once, verify, checksum typos, usage, rotate with overlap, revoke, expire', async () => {
+  const keys = manager();
+  const table = `keys_${tables}`;
+  await lifecycle(keys, async (sql) => (await db.query<Record<string, unknown>>(sql)).rows, table);
+  await keys.close();
+});
+
+test('API keys on a real PostgreSQL server (postgres:// URL)', async (t) => {
+  const pg = await startPostgres(t);
+  if (pg === undefined) return;
+  const keys = apiKeys({ secret: SECRET, database: pg.url });
+  const { default: postgres } = await import('postgres');
+  const sql = postgres(pg.url, { onnotice: () => {} });
+  try {
+    await keys.ensureTable();
+    await lifecycle(keys, async (q) => (await sql.unsafe(q)) as unknown as Record<string, unknown>[], 'rampart_api_keys');
+  } finally {
+    await keys.close();
+    await sql.end();
+  }
+});
+
+test('construction errors and events from direct verify()', async () => {
+  assert.throws(() => apiKeys({ secret: 'short' }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+  assert.throws(() => apiKeys({ secret: SECRET, table: 'x; drop table y' }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+  assert.throws(() => apiKeys({ secret: SECRET, database: 42 as never }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+  assert.throws(() => apiKeys({ secret: SECRET, prefix: 'RK_' }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+  assert.throws(() => apiKeys({ secret: SECRET, tabel: 'x' } as never), (e) => isRampartError(e, 'ERR_RAMPART_UNKNOWN_OPTION'));
+  const events: SecurityEventRecord[] = [];
+  const keys = manager({ environment: 'test', events: { emit: (r: SecurityEventRecord) => events.push(r) } });
+  await assert.rejects(keys.create({ owner: '' }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+  const { key } = await keys.create({ owner: 'o' });
+  assert.ok(key.startsWith('rk_test_'));
+  await rejectsWith(keys.verify(key.slice(0, -1) + '0'), 'ERR_RAMPART_APIKEY_MALFORMED');
+  assert.deepEqual(events, [{ event: 'INVALID_TOKEN', detail: 'api key: ERR_RAMPART_APIKEY_MALFORMED' }]);
+  await keys.close();
+});
+
+test('requireApiKey through every adapter: 401 / 403 / principal for the handler', async (t) => {
+  const keys = manager();
+  const reader = await keys.create({ owner: 'acme', scopes: ['orders:read'] });
+  const admin = await keys.create({ owner: 'root', scopes: ['orders:*'] });
+  const events: SecurityEventRecord[] = [];
+  await forEachAdapter(
+    t,
+    () => stack([requireApiKey({ keys, scopes: 'orders:write' })], { events: { emit: (r) => events.push(r) } }),
+    async (app) => {
+      events.length = 0;
+      let r = await fetch(`${app.url}/orders`);
+      assert.equal(r.status, 401);
+      await r.body?.cancel();
+      r = await fetch(`${app.url}/orders`, { headers: { 'x-api-key': 'rk_live_nope' } });
+      assert.equal(r.status, 401);
+      assert.match(r.headers.get('www-authenticate')!, /invalid_token/);
+      await r.body?.cancel();
+      r = await fetch(`${app.url}/orders`, { headers: { 'x-api-key': reader.key } });
+      assert.equal(r.status, 403);
+      assert.match(await r.text(), /ERR_RAMPART_PERMISSION_DENIED/);
+      r = await fetch(`${app.url}/orders`, { headers: { authorization: `Bearer ${admin.key}` } });
+      assert.equal(r.status, 200);
+      assert.equal(await r.text(), `root:${admin.id}`);
+      assert.deepEqual(events.map((e) => e.event), ['AUTH_REQUIRED', 'INVALID_TOKEN', 'PERMISSION_DENIED']);
+      assert.ok(!JSON.stringify(events).includes(reader.key), 'keys never reach events');
+    },
+    (req) => ({ body: `${apiKeyOf(req.native)?.owner}:${apiKeyOf(req.native)?.id}` }),
+  );
+  await keys.close();
+});

@@ -1,0 +1,62 @@
+import { RampartError } from '../../errors.ts';
+import { checkKeys, configError, optionsObject, stringList } from '../../core/options.ts';
+import type { Middleware, RequestView } from '../../core/types.ts';
+import { permissionCovers } from '../rbac/index.ts';
+import { bearerToken, forbidden, localOf, unauthorized } from '../shared/http.ts';
+import type { ApiKeyManager, ApiKeyPrincipal } from './manager.ts';
+
+/** Options of {@link requireApiKey}. */
+export interface RequireApiKeyOptions {
+  keys: ApiKeyManager;
+  /** Scopes the key must hold (all of them; wildcards like `orders:*` in the key count). Default none. */
+  scopes?: string | readonly string[];
+  /** Header carrying the key. Default 'x-api-key'; `Authorization: Bearer <key>` is accepted too. */
+  header?: string;
+}
+
+/**
+ * Middleware that requires a valid API key (`X-API-Key` or `Authorization: Bearer`).
+ * Sets `req.locals.apiKey` (read with {@link apiKeyOf}) and `req.locals.user`
+ * (`{ id: owner, permissions: scopes }`). Missing/invalid → 401 + INVALID_TOKEN (or
+ * AUTH_REQUIRED when absent); lacking a scope → 403 + PERMISSION_DENIED.
+ */
+export function requireApiKey(options: RequireApiKeyOptions): Middleware {
+  const o = optionsObject(options, 'requireApiKey');
+  checkKeys(o, ['keys', 'scopes', 'header'], 'requireApiKey');
+  const keys = o.keys as ApiKeyManager;
+  if (keys === undefined || typeof keys.check !== 'function') throw configError('requireApiKey.keys must come from apiKeys({...}).');
+  const scopes = o.scopes === undefined ? [] : stringList(o.scopes, 'requireApiKey.scopes');
+  const header = o.header === undefined ? 'x-api-key' : String(o.header).toLowerCase();
+  const challenge = 'Bearer realm="api"';
+  return {
+    name: 'requireApiKey',
+    async handle(req: RequestView) {
+      const key = req.header(header) ?? bearerToken(req);
+      if (key === undefined) {
+        req.emit('AUTH_REQUIRED', 'api key: none sent');
+        return unauthorized('An API key is required.', challenge, 'ERR_RAMPART_AUTH_REQUIRED');
+      }
+      let principal: ApiKeyPrincipal;
+      try {
+        principal = await keys.check(key.trim());
+      } catch (error) {
+        if (!(error instanceof RampartError)) throw error;
+        req.emit('INVALID_TOKEN', `api key: ${error.code}`);
+        return unauthorized('The API key is invalid.', `${challenge}, error="invalid_token"`, error.code);
+      }
+      req.locals.apiKey = principal;
+      if (req.locals.user === undefined) req.locals.user = { id: principal.owner, permissions: principal.scopes, apiKeyId: principal.id };
+      const missing = scopes.filter((s) => !principal.scopes.some((g) => permissionCovers(g, s)));
+      if (missing.length > 0) {
+        req.emit('PERMISSION_DENIED', `api key ${principal.id} lacks ${missing.join(', ')}`, { userId: principal.owner });
+        return forbidden('The API key lacks a required scope.', 'ERR_RAMPART_PERMISSION_DENIED', `${challenge}, error="insufficient_scope", scope="${missing.join(' ')}"`);
+      }
+      return undefined;
+    },
+  };
+}
+
+/** The verified API key of a request that passed {@link requireApiKey} (any adapter's request object). */
+export function apiKeyOf(req: unknown): ApiKeyPrincipal | undefined {
+  return localOf<ApiKeyPrincipal>(req, 'apiKey');
+}
