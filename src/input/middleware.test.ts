@@ -96,7 +96,7 @@ test('inputGuard monitor mode: events with rule and bounded excerpt, request con
       assert.equal(trav.status, 200);
       assert.equal(s.events.at(-1)!.event, 'PATH_TRAVERSAL_ATTEMPT');
 
-      const benign = await fetch(app.url + "/search?q=O'Brien%20%26%20sons", { method: 'POST', ...json({ comment: "It's great -- select the best one from the list" }) });
+      const benign = await fetch(app.url + "/search?q=O'Brien%20%26%20sons", { ...json({ comment: "It's great -- select the best one from the list" }) });
       assert.equal(benign.status, 200);
       assert.equal(s.events.length, 2, 'benign input emits nothing');
     },
