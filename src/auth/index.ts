@@ -11,3 +11,4 @@ export * from './totp/index.ts';
 export * from './rbac/index.ts';
 export * from './signing/index.ts';
 export * from './apikeys/index.ts';
+export * from './sessions/index.ts';

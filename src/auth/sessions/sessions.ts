@@ -1,0 +1,272 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { RampartError } from '../../errors.ts';
+import { checkKeys, configError, numberOption, optionsObject } from '../../core/options.ts';
+import { serializeCookie } from '../../core/cookies.ts';
+import type { Middleware, RequestView, ResponseControl } from '../../core/types.ts';
+import { localOf } from '../shared/http.ts';
+import { jsonCopy, parseJson, type JsonValue } from './data.ts';
+import { memorySessionStore, type SessionStore } from './stores.ts';
+
+/** Options of {@link sessions}. Times in seconds. */
+export interface SessionOptions {
+  /** Key that signs session ids (≥ 32 bytes); a list rotates: the first signs, all verify. Required. */
+  secret: string | Uint8Array | ReadonlyArray<string | Uint8Array>;
+  /** Default: an in-process memory store (single instance only). */
+  store?: SessionStore;
+  /** Absolute lifetime from login. Default 86400 (24 h). */
+  maxAge?: number;
+  /** Idle timeout since the last request. Default 1800 (30 min). */
+  idleTimeout?: number;
+  /** Cookie without Max-Age: ends when the browser closes (server-side timeouts still apply). Default false. */
+  browserSession?: boolean;
+  /** 'auto' (default): `__Host-sid` + Secure on HTTPS, `sid` on plain HTTP (development). true: always secure. */
+  secure?: boolean | 'auto';
+  /** SameSite attribute. Default 'Lax'. */
+  sameSite?: 'Strict' | 'Lax' | 'None';
+  /** Cookie name on plain HTTP (HTTPS always uses `__Host-` + this). Default 'sid'. */
+  cookieName?: string;
+  /** Largest serialized session data in bytes. Default 65536. */
+  maxDataBytes?: number;
+}
+
+interface StoredRecord {
+  data: { [key: string]: JsonValue };
+  created: number;
+  seen: number;
+  expires: number;
+  csrf: string;
+  destroyed?: true;
+}
+
+const OPTION_NAMES = ['secret', 'store', 'maxAge', 'idleTimeout', 'browserSession', 'secure', 'sameSite', 'cookieName', 'maxDataBytes'];
+const ID = /^[A-Za-z0-9_-]{43}$/;
+const TOMBSTONE_TTL = 86400;
+const EXPIRED_GRACE = 86400;
+
+/** One request's session (see {@link getSession}). Mutations are written to the store at once: await them before responding. */
+export interface Session {
+  /** The session id ('' until the session is saved for the first time). Never put it in URLs or logs. */
+  readonly id: string;
+  /** True when no stored session came with the request. */
+  readonly isNew: boolean;
+  /** A per-session CSRF token; rotated by regenerate(). */
+  readonly csrfToken: string;
+  /** A deep copy of the session data. */
+  readonly data: Readonly<Record<string, JsonValue>>;
+  get<T extends JsonValue = JsonValue>(key: string): T | undefined;
+  /** Set a JSON value and save (creates the session and its cookie on first use). */
+  set(key: string, value: unknown): Promise<void>;
+  /** Remove a key and save. */
+  delete(key: string): Promise<void>;
+  /** Replace all data and save. */
+  replace(data: Record<string, unknown>): Promise<void>;
+  /**
+   * New id for the same visitor (call on login and privilege change: prevents session
+   * fixation). Data is cleared unless `keepData`; the CSRF token is rotated; the old id
+   * is invalidated.
+   */
+  regenerate(options?: { keepData?: boolean }): Promise<void>;
+  /** Delete the session and clear the cookie (logout). */
+  destroy(): Promise<void>;
+}
+
+/** The sessions middleware (also closes its store). */
+export interface SessionsMiddleware extends Middleware {
+  readonly store: SessionStore;
+}
+
+/**
+ * Server-side sessions for every adapter. Ids are 256-bit random, signed (a forged id is
+ * rejected without touching the store), kept in a `__Host-sid` cookie (HttpOnly, Secure,
+ * SameSite=Lax) over HTTPS. Absolute and idle timeouts, regenerate() against fixation,
+ * JSON-only data. Events: SESSION_CREATED, SESSION_DESTROYED, SESSION_EXPIRED,
+ * SESSION_FIXATION_ATTEMPT (an id the store never issued or already destroyed).
+ *
+ * @example
+ * const shield = stack([sessions({ secret: process.env.SESSION_SECRET!, store: redisSessionStore(redis) })]);
+ * // in a handler (any adapter):
+ * const session = getSession(req)!;
+ * await session.regenerate();                // on login
+ * await session.set('user', { id: 'u1', roles: ['editor'] });
+ */
+export function sessions(options: SessionOptions): SessionsMiddleware {
+  const o = optionsObject(options, 'sessions');
+  checkKeys(o, OPTION_NAMES, 'sessions');
+  const secrets = (Array.isArray(o.secret) ? o.secret : [o.secret]).map((s, i) => {
+    const buf = typeof s === 'string' ? Buffer.from(s, 'utf8') : s instanceof Uint8Array ? Buffer.from(s) : undefined;
+    if (buf === undefined || buf.length < 32) throw configError(`sessions.secret${Array.isArray(o.secret) ? `[${i}]` : ''} must be at least 32 bytes; generate one with crypto.randomBytes(32).toString('base64url').`);
+    return buf;
+  });
+  if (secrets.length === 0) throw configError('sessions.secret must not be an empty list.');
+  const store = (o.store as SessionStore | undefined) ?? memorySessionStore();
+  if (typeof store.get !== 'function' || typeof store.set !== 'function' || typeof store.delete !== 'function') throw configError('sessions.store must implement get/set/delete (memorySessionStore, redisSessionStore, postgresSessionStore).');
+  const maxAge = o.maxAge === undefined ? 86400 : numberOption(o.maxAge, 'sessions.maxAge', 1, 400 * 86400);
+  const idle = o.idleTimeout === undefined ? 1800 : numberOption(o.idleTimeout, 'sessions.idleTimeout', 1, 400 * 86400);
+  const browserSession = o.browserSession === true;
+  const secure = o.secure === undefined ? 'auto' : o.secure;
+  if (secure !== 'auto' && secure !== true && secure !== false) throw configError("sessions.secure must be 'auto', true or false.");
+  const sameSite = (o.sameSite ?? 'Lax') as 'Strict' | 'Lax' | 'None';
+  if (!['Strict', 'Lax', 'None'].includes(sameSite)) throw configError("sessions.sameSite must be 'Strict', 'Lax' or 'None'.");
+  if (sameSite === 'None' && secure === false) throw configError("sessions.sameSite 'None' needs secure cookies (secure: true or 'auto').");
+  const baseName = o.cookieName === undefined ? 'sid' : String(o.cookieName);
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(baseName)) throw configError('sessions.cookieName must be 1–64 letters, digits, _ or -.');
+  const maxBytes = o.maxDataBytes === undefined ? 65536 : numberOption(o.maxDataBytes, 'sessions.maxDataBytes', 256, 16 << 20);
+
+  const mac = (id: string, key = secrets[0]!): Buffer => createHmac('sha256', key).update(id).digest();
+  const sign = (id: string): string => `${id}.${mac(id).toString('base64url')}`;
+  const unsign = (value: string): string | undefined => {
+    const dot = value.indexOf('.');
+    const id = value.slice(0, dot);
+    const given = value.slice(dot + 1);
+    if (dot !== 43 || !ID.test(id) || !/^[A-Za-z0-9_-]{43}$/.test(given)) return undefined;
+    const givenBytes = Buffer.from(given, 'base64url');
+    let ok = false;
+    for (const key of secrets) if (timingSafeEqual(mac(id, key), givenBytes)) ok = true;
+    return ok ? id : undefined;
+  };
+  const newId = (): string => randomBytes(32).toString('base64url');
+  const newCsrf = (): string => randomBytes(32).toString('base64url');
+
+  async function load(id: string): Promise<StoredRecord | 'missing' | 'destroyed'> {
+    const text = await store.get(id);
+    if (text === undefined) return 'missing';
+    let record: StoredRecord;
+    try {
+      record = parseJson(text) as StoredRecord;
+    } catch {
+      return 'missing';
+    }
+    if (record === null || typeof record !== 'object') return 'missing';
+    if (record.destroyed === true) return 'destroyed';
+    if (typeof record.expires !== 'number' || typeof record.seen !== 'number' || record.data === null || typeof record.data !== 'object') return 'missing';
+    return record;
+  }
+
+  return {
+    name: 'sessions',
+    store,
+    async handle(req: RequestView, res: ResponseControl) {
+      const isSecure = secure === true || (secure === 'auto' && req.secure);
+      const cookieName = isSecure ? `__Host-${baseName}` : baseName;
+      const cookieOptions = { path: '/', httpOnly: true, secure: isSecure, sameSite };
+      const now = Date.now();
+      const raw = req.cookie(cookieName);
+      let id = '';
+      let record: StoredRecord | undefined;
+      const clearCookie = () => res.append('set-cookie', serializeCookie(cookieName, '', { ...cookieOptions, maxAge: 0 }));
+      if (raw !== undefined && raw !== '') {
+        const verified = unsign(raw);
+        if (verified === undefined) {
+          req.emit('INVALID_TOKEN', 'session: cookie signature invalid');
+          clearCookie();
+        } else {
+          const loaded = await load(verified);
+          if (loaded === 'missing' || loaded === 'destroyed') {
+            req.emit('SESSION_FIXATION_ATTEMPT', loaded === 'destroyed' ? 'session id was destroyed' : 'session id unknown to the store');
+            clearCookie();
+          } else if (loaded.expires <= now || loaded.seen + idle * 1000 <= now) {
+            req.emit('SESSION_EXPIRED', loaded.expires <= now ? 'absolute timeout' : 'idle timeout');
+            await store.delete(verified);
+            clearCookie();
+          } else {
+            id = verified;
+            record = loaded;
+          }
+        }
+      }
+      const isNew = record === undefined;
+      let state: StoredRecord = record ?? { data: {}, created: now, seen: now, expires: now + maxAge * 1000, csrf: newCsrf() };
+
+      const ttlOf = (r: StoredRecord) => Math.max(1, Math.ceil((r.expires - Date.now()) / 1000) + EXPIRED_GRACE);
+      const setCookie = () => {
+        const opts = browserSession ? cookieOptions : { ...cookieOptions, maxAge: Math.max(0, Math.floor((state.expires - Date.now()) / 1000)) };
+        res.append('set-cookie', serializeCookie(cookieName, sign(id), opts));
+      };
+      const save = async () => {
+        const text = JSON.stringify(state);
+        if (Buffer.byteLength(text) > maxBytes) throw new RampartError('ERR_RAMPART_SESSION_DATA', `Session data is larger than maxDataBytes (${maxBytes}).`);
+        const created = id === '';
+        if (created) id = newId();
+        state.seen = Date.now();
+        await store.set(id, text, ttlOf(state));
+        if (created) {
+          setCookie();
+          req.emit('SESSION_CREATED', 'new session');
+        }
+      };
+
+      // Idle timeout: record activity, at most about once a minute per session.
+      if (record !== undefined && now - record.seen > Math.min(60_000, (idle * 1000) / 10)) {
+        record.seen = now;
+        await store.set(id, JSON.stringify(record), ttlOf(record));
+      }
+
+      const session: Session = {
+        get id() {
+          return id;
+        },
+        isNew,
+        get csrfToken() {
+          return state.csrf;
+        },
+        get data() {
+          return jsonCopy(state.data) as Record<string, JsonValue>;
+        },
+        get<T extends JsonValue = JsonValue>(key: string): T | undefined {
+          if (!Object.hasOwn(state.data, key)) return undefined;
+          return jsonCopy(state.data[key]) as T;
+        },
+        async set(key: string, value: unknown) {
+          if (typeof key !== 'string' || key === '__proto__') throw new RampartError('ERR_RAMPART_SESSION_DATA', 'Session keys must be strings other than __proto__.');
+          const copy = jsonCopy(value);
+          state.data = { ...state.data, [key]: copy };
+          await save();
+        },
+        async delete(key: string) {
+          if (!Object.hasOwn(state.data, key)) return;
+          const next = { ...state.data };
+          delete next[key];
+          state.data = next;
+          await save();
+        },
+        async replace(data: Record<string, unknown>) {
+          const copy = jsonCopy(data);
+          if (copy === null || typeof copy !== 'object' || Array.isArray(copy)) throw new RampartError('ERR_RAMPART_SESSION_DATA', 'Session data must be an object.');
+          state.data = copy;
+          await save();
+        },
+        async regenerate(regenerateOptions: { keepData?: boolean } = {}) {
+          const keep = regenerateOptions.keepData === true;
+          const oldId = id;
+          if (oldId !== '') await store.set(oldId, JSON.stringify({ destroyed: true }), TOMBSTONE_TTL);
+          const at = Date.now();
+          state = { data: keep ? state.data : {}, created: at, seen: at, expires: at + maxAge * 1000, csrf: newCsrf() };
+          id = '';
+          await save();
+          req.locals.csrfTokenRotated = true;
+        },
+        async destroy() {
+          if (id !== '') {
+            await store.set(id, JSON.stringify({ destroyed: true }), TOMBSTONE_TTL);
+            req.emit('SESSION_DESTROYED', 'logout');
+          }
+          id = '';
+          state = { data: {}, created: Date.now(), seen: Date.now(), expires: Date.now() + maxAge * 1000, csrf: newCsrf() };
+          clearCookie();
+        },
+      };
+      req.locals.session = session;
+      const user = state.data.user;
+      if (req.locals.user === undefined && user !== null && typeof user === 'object' && !Array.isArray(user)) req.locals.user = jsonCopy(user);
+      return undefined;
+    },
+    async close() {
+      await store.close?.();
+    },
+  };
+}
+
+/** The session of a request that passed the sessions middleware (any adapter's request object). */
+export function getSession(req: unknown): Session | undefined {
+  return localOf<Session>(req, 'session');
+}
