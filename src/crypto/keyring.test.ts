@@ -87,6 +87,9 @@ test('construction errors say what to fix', () => {
     [{ keys: { k1: randomBytes(16) }, current: 'k1' }, 'ERR_RAMPART_CRYPTO_KEY'],
     [{ keys: { k1: 'not base64 !!' }, current: 'k1' }, 'ERR_RAMPART_CRYPTO_KEY'],
     [{ keys: { k1: 42 }, current: 'k1' }, 'ERR_RAMPART_CRYPTO_KEY'],
+    [{ keys: { k1: Buffer.alloc(32) }, current: 'k1' }, 'ERR_RAMPART_WEAK_SECRET'],
+    [{ keys: { k1: Buffer.from(Array.from({ length: 32 }, (_, i) => i)) }, current: 'k1' }, 'ERR_RAMPART_WEAK_SECRET'],
+    [{ keys: { k1: Buffer.alloc(32, 7).toString('base64url') }, current: 'k1' }, 'ERR_RAMPART_WEAK_SECRET'],
     [{ keys: { k1 }, current: 'k1', purpose: '' }, 'ERR_RAMPART_CONFIG'],
   ];
   for (const [options, code] of cases) {

@@ -191,14 +191,16 @@ function headerAad(prefix: string, aad: Buffer): Buffer {
 }
 
 function aesKey(material: unknown, kid: string): Buffer {
-  const raw = material instanceof Secret ? (material.length === KEY_BYTES ? material.reveal() : material.revealString()) : material;
   let key: Buffer | undefined;
-  if (typeof raw === 'string') key = decodeBase64Url(raw, 'optional');
-  else if (raw instanceof Uint8Array) key = Buffer.from(raw);
-  else throw new RampartError('ERR_RAMPART_CRYPTO_KEY', `keyring key ${kid} must be 32 bytes or their base64url (got ${kind(raw)}).`);
+  if (material instanceof Secret) key = decodeBase64Url(material.revealString(), 'optional') ?? Buffer.from(material.reveal());
+  else if (typeof material === 'string') key = decodeBase64Url(material, 'optional');
+  else if (material instanceof Uint8Array) key = Buffer.from(material);
+  else throw new RampartError('ERR_RAMPART_CRYPTO_KEY', `keyring key ${kid} must be 32 bytes or their base64url (got ${kind(material)}).`);
   if (key === undefined || key.length !== KEY_BYTES) {
     throw new RampartError('ERR_RAMPART_CRYPTO_KEY', `keyring key ${kid} must be exactly 32 random bytes (a Uint8Array or 43 base64url characters); generate one with generateKeyringKey(). To use a passphrase or master secret, set \`purpose\`.`);
   }
+  // Refuse keys that are obviously not random (all zeros, a repeated byte, a counter).
+  assertStrongSecret(key, `keyring key ${kid}`);
   return key;
 }
 

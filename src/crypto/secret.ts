@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { RampartError } from '../errors.ts';
-import { constantTimeEqual, kind, toBytes } from './bytes.ts';
+import { constantTimeEqual, kind } from './bytes.ts';
 import { intOption, optionsObject } from './options.ts';
 
 const REDACTED = '[secret]';
@@ -24,7 +24,8 @@ export class Secret {
     if (typeof value !== 'string' && !(value instanceof Uint8Array)) {
       throw new RampartError('ERR_RAMPART_CRYPTO_INPUT', `Secret value must be a string or a Uint8Array (got ${kind(value)}).`);
     }
-    this.#bytes = Buffer.from(toBytes(value, 'Secret value'));
+    // A string's UTF-8 encoding is already a fresh buffer; caller-owned bytes are copied.
+    this.#bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : Buffer.from(value);
   }
 
   /** The secret bytes (the internal buffer: do not keep references after `dispose()`). */
