@@ -40,7 +40,8 @@ export function decodeBase64Url(text: string, padded: 'required' | 'optional'): 
 
 /** Url-safe base64 with `=` padding, as Python's `base64.urlsafe_b64encode`. */
 export function encodeBase64UrlPadded(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64').replaceAll('+', '-').replaceAll('/', '_');
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
+  return text + '=='.slice(0, (4 - (text.length % 4)) % 4);
 }
 
 /**
