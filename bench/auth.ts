@@ -10,7 +10,6 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import jsonwebtoken from 'jsonwebtoken';
 import { SignJWT, jwtVerify } from 'jose';
-import autocannon from 'autocannon';
 import { createJwt, hashPassword, verifyPassword, apiKeys, sessions, getSession, redisSessionStore } from '../src/auth/index.ts';
 import { stack } from '../src/stack/index.ts';
 import { startPostgres, startRedis } from '../test/helpers/services.ts';
@@ -89,6 +88,10 @@ async function listen(server: http.Server): Promise<string> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
+
+type Cannon = (opts: object) => Promise<{ non2xx: number; errors: number; requests: { average: number } }>;
+const autocannonModule = 'autocannon';
+const autocannon = ((await import(autocannonModule)) as { default: Cannon }).default;
 
 async function load(url: string, cookie: string): Promise<number> {
   const result = await autocannon({ url, connections: 20, duration: 3, headers: { cookie } });
