@@ -1,0 +1,170 @@
+/**
+ * A small, linear-time JavaScript/TypeScript tokenizer for `rampart scan`: enough to tell
+ * code from strings, templates, comments and regex literals, never a parser. One pass,
+ * no backtracking; unterminated literals end at the end of the file.
+ */
+
+/** Token kinds. */
+export type TokenKind = 'ident' | 'punct' | 'string' | 'template' | 'number' | 'regex';
+
+/** One token with its 1-based position. */
+export interface Token {
+  kind: TokenKind;
+  /** Identifier name, punctuator, the string's value (escapes kept raw), or the template's text parts joined. */
+  text: string;
+  /** Templates: whether `${…}` occurs. */
+  interpolated: boolean;
+  line: number;
+  column: number;
+}
+
+const IDENT_START = /[A-Za-z_$\u00c0-\uffff]/;
+const IDENT_PART = /[A-Za-z0-9_$\u00c0-\uffff]/;
+// After these, a `/` starts a regex literal rather than a division.
+const REGEX_AFTER_KEYWORD = new Set(['return', 'typeof', 'instanceof', 'in', 'of', 'new', 'delete', 'void', 'throw', 'case', 'do', 'else', 'yield', 'await']);
+
+/** Tokenize `source`. Template interpolations are tokenized as code, nested to any depth. */
+export function tokenize(source: string): Token[] {
+  const tokens: Token[] = [];
+  const n = source.length;
+  let i = 0;
+  let line = 1;
+  let lineStart = 0;
+  // One entry per open `${`: the brace depth inside it, and the template token it belongs to.
+  const templates: Array<{ depth: number; token: Token }> = [];
+
+  const newline = (at: number): void => {
+    line++;
+    lineStart = at + 1;
+  };
+  const push = (kind: TokenKind, text: string, startLine: number, startCol: number): Token => {
+    const token: Token = { kind, text, interpolated: false, line: startLine, column: startCol };
+    tokens.push(token);
+    return token;
+  };
+
+  // Read template text from i (just after ` or }) up to the closing ` or the next ${.
+  const readTemplate = (token: Token): void => {
+    let text = '';
+    while (i < n) {
+      const c = source[i]!;
+      if (c === '\\') {
+        text += source.slice(i, i + 2);
+        if (source[i + 1] === '\n') newline(i + 1);
+        i += 2;
+        continue;
+      }
+      if (c === '`') {
+        i++;
+        token.text += text;
+        return;
+      }
+      if (c === '$' && source[i + 1] === '{') {
+        i += 2;
+        token.text += `${text}\${}`;
+        token.interpolated = true;
+        templates.push({ depth: 0, token });
+        return;
+      }
+      if (c === '\n') newline(i);
+      text += c;
+      i++;
+    }
+    token.text += text;
+  };
+
+  while (i < n) {
+    const c = source[i]!;
+    const col = i - lineStart + 1;
+    if (c === '\n') {
+      newline(i);
+      i++;
+      continue;
+    }
+    if (c === ' ' || c === '\t' || c === '\r' || c === '\f' || c === '\v' || c === '\ufeff') {
+      i++;
+      continue;
+    }
+    if (c === '/' && source[i + 1] === '/') {
+      const end = source.indexOf('\n', i);
+      i = end === -1 ? n : end;
+      continue;
+    }
+    if (c === '/' && source[i + 1] === '*') {
+      const end = source.indexOf('*/', i + 2);
+      const stop = end === -1 ? n : end + 2;
+      for (let j = i; j < stop; j++) if (source[j] === '\n') newline(j);
+      i = stop;
+      continue;
+    }
+    if (c === '"' || c === "'") {
+      const startLine = line;
+      let j = i + 1;
+      while (j < n && source[j] !== c && source[j] !== '\n') j += source[j] === '\\' ? 2 : 1;
+      push('string', source.slice(i + 1, Math.min(j, n)), startLine, col);
+      i = j + 1;
+      continue;
+    }
+    if (c === '`') {
+      const token = push('template', '', line, col);
+      i++;
+      readTemplate(token);
+      continue;
+    }
+    if (c === '}' && templates.length > 0 && templates[templates.length - 1]!.depth === 0) {
+      const { token } = templates.pop()!;
+      i++;
+      readTemplate(token);
+      continue;
+    }
+    if (IDENT_START.test(c)) {
+      let j = i + 1;
+      while (j < n && IDENT_PART.test(source[j]!)) j++;
+      push('ident', source.slice(i, j), line, col);
+      i = j;
+      continue;
+    }
+    if (c >= '0' && c <= '9') {
+      let j = i + 1;
+      while (j < n && /[0-9A-Za-z_.]/.test(source[j]!)) j++;
+      push('number', source.slice(i, j), line, col);
+      i = j;
+      continue;
+    }
+    if (c === '/' && regexAllowed(tokens[tokens.length - 1])) {
+      let j = i + 1;
+      let inClass = false;
+      while (j < n && source[j] !== '\n') {
+        const d = source[j]!;
+        if (d === '\\') j += 2;
+        else {
+          if (d === '[') inClass = true;
+          else if (d === ']') inClass = false;
+          else if (d === '/' && !inClass) break;
+          j++;
+        }
+      }
+      j++;
+      while (j < n && /[a-z]/.test(source[j]!)) j++;
+      push('regex', source.slice(i, Math.min(j, n)), line, col);
+      i = j;
+      continue;
+    }
+    if (c === '{' && templates.length > 0) templates[templates.length - 1]!.depth++;
+    if (c === '}' && templates.length > 0) templates[templates.length - 1]!.depth--;
+    // Multi-character punctuators the rules care about.
+    const three = source.slice(i, i + 3);
+    const two = source.slice(i, i + 2);
+    const p = three === '===' || three === '!==' || three === '...' ? three : ['==', '!=', '+=', '=>', '&&', '||', '??', '?.'].includes(two) ? two : c;
+    push('punct', p, line, col);
+    i += p.length;
+  }
+  return tokens;
+}
+
+function regexAllowed(prev: Token | undefined): boolean {
+  if (prev === undefined) return true;
+  if (prev.kind === 'ident') return REGEX_AFTER_KEYWORD.has(prev.text);
+  if (prev.kind === 'punct') return prev.text !== ')' && prev.text !== ']' && prev.text !== '}';
+  return false;
+}

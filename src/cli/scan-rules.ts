@@ -1,0 +1,181 @@
+/**
+ * The rules of `rampart scan`: patterns over the token stream of one file (see lexer.ts).
+ * Every rule is a constant number of token look-ups per token, so a scan is linear in
+ * the file size; the few regular expressions test single short tokens and have no
+ * nested quantifiers.
+ */
+import { checkSecret, estimateEntropyBits } from '../crypto/index.ts';
+import type { Finding, Severity } from './findings.ts';
+import { tokenize, type Token } from './lexer.ts';
+
+/** One scan rule: id, severity and explanation. */
+export interface ScanRuleInfo {
+  id: string;
+  severity: Severity;
+  title: string;
+}
+
+/** The catalogue of `rampart scan` rule ids. */
+export const SCAN_RULES: readonly ScanRuleInfo[] = [
+  { id: 'RAMPART-S001', severity: 'error', title: 'SQL built by template interpolation or string concatenation is passed to a query function (query, execute, raw, prepare, run, all, get, exec): SQL injection. Use parameters ($1, ?) or a tagged template (sql`… ${x}`).' },
+  { id: 'RAMPART-S002', severity: 'error', title: 'A SQL statement is built by string concatenation or an untagged template with ${…}: SQL injection once it reaches the database.' },
+  { id: 'RAMPART-S003', severity: 'warning', title: 'sql.unsafe() / $queryRawUnsafe() with a query that is not a string literal: make sure no user input reaches it.' },
+  { id: 'RAMPART-S010', severity: 'error', title: 'A hard-coded secret: a placeholder ("changeme", "your-csrf-secret") or a high-entropy literal assigned to a secret/key/token/password name. Load it from the environment.' },
+  { id: 'RAMPART-S020', severity: 'error', title: 'eval(): string-to-code; an injection sink.' },
+  { id: 'RAMPART-S021', severity: 'error', title: 'new Function(…): string-to-code; an injection sink.' },
+  { id: 'RAMPART-S030', severity: 'error', title: 'child_process exec()/execSync() with an interpolated or concatenated command: shell injection. Use execFile/spawn with an argument array.' },
+  { id: 'RAMPART-S040', severity: 'error', title: 'innerHTML/outerHTML/insertAdjacentHTML/document.write with interpolated or concatenated markup: DOM XSS. Use textContent or escapeHtml()/sanitizeHtml(). A warning for a plain variable.' },
+  { id: 'RAMPART-S041', severity: 'warning', title: 'dangerouslySetInnerHTML: make sure the HTML is sanitised (sanitizeHtml from rampart/input).' },
+  { id: 'RAMPART-S050', severity: 'error', title: 'TLS certificate verification disabled (rejectUnauthorized: false, NODE_TLS_REJECT_UNAUTHORIZED = "0"): man-in-the-middle.' },
+  { id: 'RAMPART-S060', severity: 'error', title: 'Math.random() used for a token, secret, nonce, salt, session id or code: predictable. Use crypto.randomBytes / crypto.randomUUID.' },
+];
+
+const INFO = new Map(SCAN_RULES.map((r) => [r.id, r]));
+
+const QUERY_FUNCTIONS = new Set(['query', 'execute', 'raw', 'prepare', 'run', 'all', 'get', 'exec', 'unsafe', 'queryRaw', '$queryRawUnsafe', '$executeRawUnsafe', 'queryUnsafe', 'many', 'one', 'none', 'any', 'oneOrNone', 'manyOrNone']);
+const UNSAFE_FUNCTIONS = new Set(['unsafe', '$queryRawUnsafe', '$executeRawUnsafe', 'queryUnsafe']);
+const EXEC_FUNCTIONS = new Set(['exec', 'execSync']);
+const KEYWORDS = new Set(['return', 'typeof', 'instanceof', 'in', 'of', 'new', 'delete', 'void', 'throw', 'case', 'do', 'else', 'yield', 'await', 'export', 'default']);
+const SQL_START = /^\s*\(?\s*(?:SELECT|INSERT|UPDATE|DELETE|REPLACE|UPSERT|MERGE|WITH|CREATE|DROP|ALTER|TRUNCATE)\s/i;
+const SQL_CLAUSE = /\b(?:FROM|INTO|SET|WHERE|VALUES|JOIN|TABLE|AS)\b/i;
+// Upper-case clause keywords that start the middle piece of a concatenated query.
+const SQL_CONTINUATION = /^\s*(?:WHERE|AND|OR|ORDER BY|GROUP BY|LIMIT|OFFSET|VALUES|SET|FROM|JOIN|HAVING|IN)\b/;
+const SECRET_NAME = /secret|passw(?:or)?d|token|api_?key|apikey|private_?key|pepper|credential|^key$|_key$|[a-z]Key$|^KEY_|_KEY_/i;
+const NOT_SECRET_NAME = /public|publishable|name$|header$|field$|cookie$|param$|prefix$|url$|uri$|path$|file$|type$|length$|id$|ids$|_id$|expires|ttl$|event/i;
+const SECURITY_NAME = /token|secret|nonce|salt|passw|session|otp|csrf|apikey|api_key|^key|[a-z]Key\b|_key|code|uuid|guid|password|reset|verification|invite/i;
+const MAX_EXCERPT = 60;
+
+function looksLikeSql(text: string): boolean {
+  return (SQL_START.test(text) && SQL_CLAUSE.test(text)) || SQL_CONTINUATION.test(text);
+}
+
+function isStringy(t: Token | undefined): t is Token {
+  return t !== undefined && (t.kind === 'string' || t.kind === 'template');
+}
+
+function isTagged(prev: Token | undefined): boolean {
+  if (prev === undefined) return false;
+  if (prev.kind === 'ident') return !KEYWORDS.has(prev.text);
+  return prev.kind === 'punct' && (prev.text === ')' || prev.text === ']');
+}
+
+/** Whether the expression starting at `i` builds a string from pieces: `\`…${x}…\`` or `'…' + x` / `x + '…'`. */
+function dynamicString(tokens: readonly Token[], i: number): boolean {
+  const t = tokens[i];
+  if (t === undefined) return false;
+  if (t.kind === 'template') return t.interpolated && !isTagged(tokens[i - 1]);
+  if (t.kind === 'string') return tokens[i + 1]?.kind === 'punct' && tokens[i + 1]!.text === '+';
+  // `x + '…'` directly as the argument
+  return (t.kind === 'ident') && tokens[i + 1]?.text === '+' && isStringy(tokens[i + 2]);
+}
+
+function excerpt(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > MAX_EXCERPT ? `${flat.slice(0, MAX_EXCERPT)}…` : flat;
+}
+
+/** Scan one file's source. `file` is only copied into the findings. */
+export function scanSource(source: string, file: string): Finding[] {
+  const tokens = tokenize(source);
+  const out: Finding[] = [];
+  const reported = new Set<Token>();
+  const add = (id: string, at: Token, message: string, severity?: Severity): void => {
+    out.push({ id, severity: severity ?? INFO.get(id)!.severity, message, file, line: at.line, column: at.column });
+  };
+
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    const prev = tokens[i - 1];
+    const next = tokens[i + 1];
+    const calls = next?.kind === 'punct' && next.text === '(';
+
+    if (t.kind === 'ident') {
+      // ── SQL through query functions, sql.unsafe, exec
+      if (calls && QUERY_FUNCTIONS.has(t.text) && (prev?.text === '.' || prev?.text === '?.' || UNSAFE_FUNCTIONS.has(t.text) || t.text === 'query')) {
+        const arg = tokens[i + 2];
+        if (arg !== undefined && dynamicString(tokens, i + 2)) {
+          const text = isStringy(arg) ? arg.text : (tokens[i + 4]?.text ?? '');
+          if (looksLikeSql(text) || UNSAFE_FUNCTIONS.has(t.text)) {
+            add('RAMPART-S001', t, `${t.text}() receives SQL built from pieces (${excerpt(text)}); pass the values as parameters.`);
+            reported.add(arg);
+            if (isStringy(tokens[i + 4])) reported.add(tokens[i + 4]!);
+            continue;
+          }
+        } else if (UNSAFE_FUNCTIONS.has(t.text) && arg !== undefined && arg.text !== ')' && tokens[i + 3]?.text !== ':' && !(arg.kind === 'string' || (arg.kind === 'template' && !arg.interpolated))) {
+          // (`unsafe(text: string)` is a declaration, not a call)
+          add('RAMPART-S003', t, `${t.text}() is called with a query that is not a literal.`);
+          continue;
+        }
+      }
+      if (calls && EXEC_FUNCTIONS.has(t.text) && dynamicString(tokens, i + 2)) {
+        const arg = tokens[i + 2]!;
+        if (!(isStringy(arg) && looksLikeSql(arg.text))) {
+          add('RAMPART-S030', t, `${t.text}() runs a shell command built from pieces; use execFile()/spawn() with an argument array.`);
+          continue;
+        }
+      }
+      // ── string to code
+      if (t.text === 'eval' && calls && prev?.text !== '.' && prev?.text !== 'function') add('RAMPART-S020', t, 'eval() turns a string into code.');
+      if (t.text === 'Function' && calls && prev?.text === 'new') add('RAMPART-S021', t, 'new Function() turns a string into code.');
+      // ── DOM XSS
+      if ((t.text === 'innerHTML' || t.text === 'outerHTML') && prev?.text === '.' && next?.kind === 'punct' && (next.text === '=' || next.text === '+=')) {
+        const value = tokens[i + 2];
+        if (value !== undefined && dynamicString(tokens, i + 2)) add('RAMPART-S040', t, `${t.text} is assigned interpolated or concatenated markup.`);
+        else if (value !== undefined && value.kind === 'ident' && tokens[i + 3]?.text !== '(' ) add('RAMPART-S040', t, `${t.text} is assigned the variable ${value.text}; make sure it is escaped or sanitised.`, 'warning');
+      }
+      if ((t.text === 'insertAdjacentHTML' || (t.text === 'write' && prev?.text === '.' && tokens[i - 2]?.text === 'document')) && calls) {
+        const argAt = t.text === 'insertAdjacentHTML' ? i + 4 : i + 2;
+        if (dynamicString(tokens, argAt)) add('RAMPART-S040', t, `${t.text}() receives interpolated or concatenated markup.`);
+      }
+      if (t.text === 'dangerouslySetInnerHTML') add('RAMPART-S041', t, 'dangerouslySetInnerHTML renders raw HTML.');
+      // ── TLS verification
+      if (t.text === 'rejectUnauthorized' && next?.text === ':' && tokens[i + 2]?.text === 'false') add('RAMPART-S050', t, 'rejectUnauthorized: false disables certificate verification.');
+      if (t.text === 'NODE_TLS_REJECT_UNAUTHORIZED' && next?.text === '=' && tokens[i + 2]?.kind === 'string' && tokens[i + 2]!.text === '0') add('RAMPART-S050', t, 'NODE_TLS_REJECT_UNAUTHORIZED = "0" disables certificate verification process-wide.');
+      // ── Math.random for secrets
+      if (t.text === 'random' && prev?.text === '.' && tokens[i - 2]?.text === 'Math' && calls) {
+        const name = securityNameOnLine(tokens, i);
+        if (name !== undefined) add('RAMPART-S060', t, `Math.random() feeds ${name}; use crypto.randomBytes()/randomUUID().`);
+      }
+    }
+
+    // ── hard-coded secrets: name = 'literal', name: 'literal', env.NAME ?? 'literal'
+    if ((t.kind === 'ident' || t.kind === 'string') && SECRET_NAME.test(t.text) && !NOT_SECRET_NAME.test(t.text) && next?.kind === 'punct' && ['=', ':', '??', '||'].includes(next.text)) {
+      const value = tokens[i + 2];
+      const after = tokens[i + 3];
+      if (value !== undefined && (value.kind === 'string' || (value.kind === 'template' && !value.interpolated)) && after?.text !== '+' && after?.text !== '.') {
+        const verdict = secretVerdict(value.text);
+        if (verdict !== undefined) add('RAMPART-S010', value, `${t.text} is set to ${verdict}; load it from the environment (rampart keys secret generates one).`);
+      }
+    }
+
+    // ── SQL strings built outside a query call
+    if (!reported.has(t) && isStringy(t) && looksLikeSql(t.text)) {
+      const concatenated = (next?.text === '+' && tokens[i + 2]?.kind !== 'string') || (prev?.text === '+' && SQL_CONTINUATION.test(t.text));
+      const interpolated = t.kind === 'template' && t.interpolated && !isTagged(prev);
+      if (concatenated || interpolated) add('RAMPART-S002', t, `SQL built from pieces: ${excerpt(t.text)}`);
+    }
+  }
+  return out;
+}
+
+function secretVerdict(value: string): string | undefined {
+  if (value.length === 0 || value.length > 4096) return undefined;
+  const problems = checkSecret(value);
+  if (problems.some((p) => p.code === 'SECRET_PLACEHOLDER')) return 'a placeholder value';
+  if (value.length >= 20 && !/\s/.test(value) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(value) && estimateEntropyBits(value) >= 80) return 'a high-entropy literal (a real secret in the source)';
+  return undefined;
+}
+
+/** An identifier on the same line as token `at` that names a secret-like value, if any. */
+function securityNameOnLine(tokens: readonly Token[], at: number): string | undefined {
+  const line = tokens[at]!.line;
+  for (let j = at - 1; j >= 0 && j >= at - 40 && tokens[j]!.line === line; j--) {
+    const t = tokens[j]!;
+    if (t.kind === 'ident' && SECURITY_NAME.test(t.text)) return t.text;
+  }
+  for (let j = at + 1; j < tokens.length && j <= at + 40 && tokens[j]!.line === line; j++) {
+    const t = tokens[j]!;
+    if (t.kind === 'ident' && SECURITY_NAME.test(t.text)) return t.text;
+  }
+  return undefined;
+}
