@@ -2,6 +2,7 @@ import { RampartError } from '../../errors.ts';
 import { checkKeys, configError, optionsObject, stringList } from '../../core/options.ts';
 import type { Middleware, RequestView } from '../../core/types.ts';
 import { permissionCovers } from '../rbac/index.ts';
+import { checkPermission } from '../rbac/permissions.ts';
 import { bearerToken, forbidden, localOf, unauthorized } from '../shared/http.ts';
 import type { ApiKeyManager, ApiKeyPrincipal } from './manager.ts';
 
@@ -25,8 +26,9 @@ export function requireApiKey(options: RequireApiKeyOptions): Middleware {
   checkKeys(o, ['keys', 'scopes', 'header'], 'requireApiKey');
   const keys = o.keys as ApiKeyManager;
   if (keys === undefined || typeof keys.check !== 'function') throw configError('requireApiKey.keys must come from apiKeys({...}).');
-  const scopes = o.scopes === undefined ? [] : stringList(o.scopes, 'requireApiKey.scopes');
+  const scopes = (o.scopes === undefined ? [] : stringList(o.scopes, 'requireApiKey.scopes')).map((s) => checkPermission(s, 'requireApiKey.scopes'));
   const header = o.header === undefined ? 'x-api-key' : String(o.header).toLowerCase();
+  if (!/^[a-z0-9-]{1,64}$/.test(header)) throw configError('requireApiKey.header must be a header name (letters, digits, -).');
   const challenge = 'Bearer realm="api"';
   return {
     name: 'requireApiKey',
