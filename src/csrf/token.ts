@@ -25,6 +25,9 @@ function randomPart(): string {
   return part;
 }
 
+/** How many verified (session, token) pairs are remembered before the cache starts over. */
+const VERIFIED_CACHE_SIZE = 8192;
+
 /**
  * Signs and verifies CSRF tokens `{random}.{hmac}`: 32 random bytes, and an HMAC-SHA256
  * over a domain-separated message binding the random part to the session identifier
@@ -33,6 +36,12 @@ function randomPart(): string {
  */
 export class TokenSigner {
   readonly #keys: readonly KeyObject[];
+  // (session, token) pairs whose signature already verified (or that we issued). An HMAC
+  // costs microseconds in Node (createHmac allocates native state); a browser sends the
+  // same cookie on every request, so the steady state is one Map lookup. Only successes
+  // are stored, keyed by session too, so the cache can never make a bad token pass; it is
+  // cleared when full (bounded memory whatever clients send).
+  readonly #verified = new Map<string, true>();
 
   constructor(secrets: readonly string[]) {
     this.#keys = secrets.map((s) => createSecretKey(Buffer.from(s, 'utf8')));
@@ -41,12 +50,15 @@ export class TokenSigner {
   /** A fresh token bound to `sessionId` ('' for none). */
   issue(sessionId: string): string {
     const random = randomPart();
-    return `${random}.${mac(this.#keys[0]!, random, sessionId)}`;
+    const token = `${random}.${mac(this.#keys[0]!, random, sessionId)}`;
+    this.#remember(token, sessionId);
+    return token;
   }
 
   /** True when `token` has the right shape and a signature made by one of the keys for `sessionId`. */
   verify(token: string, sessionId: string): boolean {
     if (token.length !== TOKEN_LENGTH || token.charCodeAt(PART_LENGTH) !== 46 /* . */) return false;
+    if (this.#verified.has(`${sessionId}\n${token}`)) return true;
     const random = token.slice(0, PART_LENGTH);
     const given = Buffer.from(token.slice(PART_LENGTH + 1), 'latin1');
     let ok = false;
@@ -55,7 +67,13 @@ export class TokenSigner {
       const expected = Buffer.from(mac(key, random, sessionId), 'latin1');
       if (expected.length === given.length && timingSafeEqual(expected, given)) ok = true;
     }
+    if (ok) this.#remember(token, sessionId);
     return ok;
+  }
+
+  #remember(token: string, sessionId: string): void {
+    if (this.#verified.size >= VERIFIED_CACHE_SIZE) this.#verified.clear();
+    this.#verified.set(`${sessionId}\n${token}`, true);
   }
 }
 
@@ -66,10 +84,24 @@ function mac(key: KeyObject, random: string, sessionId: string): string {
     .digest('base64url');
 }
 
-/** Constant-time equality of two token strings (length is not secret). */
+// Scratch space for sameToken: no allocation per request. UTF-8 (not latin1) so that two
+// different strings can never be written as the same bytes.
+const SCRATCH_SIZE = TOKEN_LENGTH * 3;
+const scratchA = Buffer.alloc(SCRATCH_SIZE);
+const scratchB = Buffer.alloc(SCRATCH_SIZE);
+
+/** Constant-time equality of two token strings (crypto.timingSafeEqual; the length is not secret). */
 export function sameToken(a: string, b: string): boolean {
   if (a.length !== b.length) return false;
-  const x = Buffer.from(a, 'utf8');
-  const y = Buffer.from(b, 'utf8');
-  return x.length === y.length && timingSafeEqual(x, y);
+  if (a.length > TOKEN_LENGTH) {
+    const x = Buffer.from(a, 'utf8');
+    const y = Buffer.from(b, 'utf8');
+    return x.length === y.length && timingSafeEqual(x, y);
+  }
+  const n = scratchA.write(a, 0, 'utf8');
+  const m = scratchB.write(b, 0, 'utf8');
+  const equal = n === m && timingSafeEqual(scratchA.subarray(0, n), scratchB.subarray(0, m));
+  scratchA.fill(0, 0, n);
+  scratchB.fill(0, 0, m);
+  return equal;
 }
