@@ -118,7 +118,9 @@ async function readWebBody(request: Request, limit: number): Promise<Uint8Array>
       if (done) break;
       size += value.byteLength;
       if (size > limit) {
-        await reader.cancel();
+        // Not awaited: cancelling one branch of a tee resolves only once the other branch
+        // (the application's) is cancelled too.
+        reader.cancel().catch(() => undefined);
         throw new RampartError('ERR_RAMPART_BODY_TOO_LARGE', `The request body is larger than ${limit} bytes.`, { status: 413 });
       }
       chunks.push(value);
