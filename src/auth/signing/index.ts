@@ -4,6 +4,6 @@ export { verifyWebhook, signWebhook, requireWebhook } from './webhooks.ts';
 export type { VerifyWebhookOptions, RequireWebhookOptions, WebhookProvider } from './webhooks.ts';
 export { signHttpMessage, verifyHttpMessage } from './http-signatures.ts';
 export type { HttpMessage, HttpSignatureAlgorithm, HttpSignatureKey, SignHttpMessageOptions, VerifyHttpMessageOptions } from './http-signatures.ts';
-export { memoryNonceStore, redisNonceStore } from './nonces.ts';
+export { memoryNonceStore, redisNonceStore, postgresNonceStore } from './nonces.ts';
 export type { NonceStore, RedisLike } from './nonces.ts';
 export type { HeaderSource } from './headers.ts';

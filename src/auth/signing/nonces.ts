@@ -1,4 +1,5 @@
 import { configError } from '../../core/options.ts';
+import { checkDatabase, checkTable, connect, lazy, type DatabaseOption } from '../shared/database.ts';
 
 /**
  * Remembers nonces (or signatures) for the replay window. `add` returns true when the
@@ -46,6 +47,36 @@ export function redisNonceStore(client: RedisLike, options: { prefix?: string } 
   return {
     async add(nonce, ttlSeconds) {
       return (await client.set(prefix + nonce, '1', 'EX', Math.max(1, Math.ceil(ttlSeconds)), 'NX')) === 'OK';
+    },
+  };
+}
+
+/** PostgreSQL / PGlite nonce store (same `database` option as SecurityLog): one INSERT … ON CONFLICT DO NOTHING per check. */
+export function postgresNonceStore(options: { database?: DatabaseOption; table?: string } = {}): NonceStore & { prune(): Promise<number> } {
+  const database = checkDatabase(options.database, 'postgresNonceStore');
+  const table = checkTable(options.table ?? 'rampart_nonces', 'postgresNonceStore');
+  const open = lazy(async () => {
+    const db = await connect(database);
+    await db.query(`create table if not exists ${table} (nonce text primary key, expires_at timestamptz not null)`);
+    return db;
+  });
+  return {
+    async add(nonce, ttlSeconds) {
+      const db = await open();
+      // An expired row for the same nonce is replaced; a live one makes the insert a no-op.
+      const rows = await db.query(
+        `insert into ${table} (nonce, expires_at) values ($1, now() + make_interval(secs => $2::float8))
+         on conflict (nonce) do update set expires_at = excluded.expires_at where ${table}.expires_at <= now()
+         returning nonce`,
+        [nonce, ttlSeconds],
+      );
+      return rows.length === 1;
+    },
+    async prune() {
+      return (await (await open()).query(`delete from ${table} where expires_at <= now() returning nonce`)).length;
+    },
+    async close() {
+      await (await open()).close();
     },
   };
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import {
   signRequest, verifyRequest, requireSignedRequest, verifyWebhook, signWebhook, requireWebhook,
-  signHttpMessage, verifyHttpMessage, memoryNonceStore, redisNonceStore,
+  signHttpMessage, verifyHttpMessage, memoryNonceStore, redisNonceStore, postgresNonceStore,
 } from './index.ts';
 import { isRampartError, type RampartErrorCode } from '../../errors.ts';
 import { stack } from '../../stack/index.ts';
@@ -185,4 +185,20 @@ test('redis nonce store refuses replays across instances', async (t) => {
     a.disconnect();
     b.disconnect();
   }
+});
+
+test('postgres nonce store (PGlite) refuses replays and accepts a nonce again after expiry', async () => {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const db = new PGlite();
+  const store = postgresNonceStore({ database: db });
+  assert.equal(await store.add('n-1', 60), true);
+  assert.equal(await store.add('n-1', 60), false);
+  assert.equal(await store.add('n-2', 0.001), true);
+  await db.query(`update rampart_nonces set expires_at = now() - interval '1 second' where nonce = 'n-2'`);
+  assert.equal(await store.add('n-2', 60), true, 'an expired nonce row is reused');
+  assert.equal(await store.prune(), 0);
+  const headers = signRequest({ secret: SECRET, method: 'GET', path: '/y' });
+  await verifyRequest({ secret: SECRET, method: 'GET', path: '/y', headers, nonceStore: store });
+  await rejectsWith(verifyRequest({ secret: SECRET, method: 'GET', path: '/y', headers, nonceStore: store }), 'ERR_RAMPART_SIGNATURE_REPLAY');
+  await db.close();
 });
