@@ -10,7 +10,6 @@ export const ERROR_CODES = {
   // ── configuration and core ────────────────────────────────────────────────
   ERR_RAMPART_CONFIG: 'An option has an invalid value or type; the message names the option and how to fix it.',
   ERR_RAMPART_UNKNOWN_OPTION: 'An option name is not recognised (usually a typo); the message suggests the closest valid name.',
-  ERR_RAMPART_NOT_IMPLEMENTED: 'A preset section was configured whose capability is not available in this build.',
   ERR_RAMPART_HEADER_VALUE: 'A configured header name or value contains characters that are not allowed (CR, LF, NUL or non-token characters).',
   ERR_RAMPART_CSP: 'A Content-Security-Policy directive or source is invalid (unknown directive, unquoted keyword, or separator injection).',
   ERR_RAMPART_OUTPUT_VALUE: 'escapeHtml() or jsonForScript() got a value it cannot render faithfully (an object for escapeHtml; undefined, a function, BigInt, NaN, Map/Set or a cycle for jsonForScript).',
