@@ -106,7 +106,7 @@ function copyText(rows: readonly InsertRow[], withIds: boolean): string {
   return out;
 }
 
-function postgresQueryable(sql: Sql | TransactionSql): Queryable {
+function postgresQueryable(sql: Sql | TransactionSql, writeTimeoutMs: number): Queryable {
   return {
     async query<T>(text: string, params?: readonly unknown[]): Promise<T[]> {
       const rows = await sql.unsafe(text, (params ?? []) as never[]);
@@ -122,19 +122,33 @@ function postgresQueryable(sql: Sql | TransactionSql): Queryable {
         if (!stream.write(text.slice(i, i + piece))) await new Promise<void>((r) => stream.once('drain', r));
       }
       stream.end();
-      await finished(stream);
+      // A COPY whose connection dies mid-stream (server crash) never finishes nor errors in
+      // postgres.js: bound the wait, destroy the stream, and let the writer retry the batch.
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          const err = new Error(`COPY did not complete within ${writeTimeoutMs} ms (connection lost?)`);
+          stream.destroy(err);
+          reject(err);
+        }, writeTimeoutMs);
+      });
+      try {
+        await Promise.race([finished(stream), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
   };
 }
 
 /** Wrap a postgres.js client. `owned`: end it on close(). */
-export function postgresDriver(sql: Sql, owned: boolean): Driver {
-  const q = postgresQueryable(sql);
+export function postgresDriver(sql: Sql, owned: boolean, writeTimeoutMs = 30_000): Driver {
+  const q = postgresQueryable(sql, writeTimeoutMs);
   return {
     kind: 'postgres',
     ...q,
     async transaction(fn) {
-      return (await sql.begin(async (tx) => fn(postgresQueryable(tx)))) as Awaited<ReturnType<typeof fn>>;
+      return (await sql.begin(async (tx) => fn(postgresQueryable(tx, writeTimeoutMs)))) as Awaited<ReturnType<typeof fn>>;
     },
     async close() {
       if (owned) await sql.end({ timeout: 5 });

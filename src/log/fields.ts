@@ -121,7 +121,8 @@ export function toRow(event: string, fields: LogFields, maxDetail: number, time 
   let detail = normalizeDetail(fields.detail, maxDetail);
   if (ip.invalid !== undefined) {
     const note = `[invalid ip: ${JSON.stringify(ip.invalid)}]`;
-    detail = truncate(detail === null ? note : `${detail} ${note}`, maxDetail);
+    // Keep the note whole: cut the detail to make room for it.
+    detail = detail === null ? note : `${truncate(detail, Math.max(0, maxDetail - note.length - 1))} ${note}`;
   }
   return {
     event,

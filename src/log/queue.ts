@@ -22,6 +22,8 @@ export interface QueueSettings {
   flushIntervalMs: number;
   retryMinMs: number;
   retryMaxMs: number;
+  /** A batch write that takes longer counts as failed and is retried. */
+  writeTimeoutMs: number;
 }
 
 interface Entry {
@@ -122,7 +124,7 @@ export class WriteQueue {
       const end = Math.min(this.entries.length, this.head + this.settings.batchSize);
       const batch = this.entries.slice(this.head, end);
       try {
-        await this.write(batch.map((e) => e.row));
+        await this.writeBounded(batch.map((e) => e.row));
       } catch (err) {
         this.stats.failedFlushes++;
         this.stats.lastError = (err as Error)?.message ?? String(err);
@@ -144,6 +146,21 @@ export class WriteQueue {
       this.notifyDrained();
       // A partial batch waits for the interval unless someone is flushing.
       if (this.size < this.settings.batchSize && !this.closing && this.drainWaiters.length === 0) return;
+    }
+  }
+
+  private async writeBounded(rows: PendingRow[]): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const limit = this.settings.writeTimeoutMs + 1000;
+    try {
+      await Promise.race([
+        this.write(rows),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`batch write did not complete within ${limit} ms`)), limit);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -19,10 +19,11 @@ export function isSensitiveKey(key: string): boolean {
   return KEY_SUFFIXES.some((s) => k.endsWith(s));
 }
 
-const BEARER = /\b(Bearer|Basic|Token)\s+[A-Za-z0-9\-._~+/]{8,}=*/gi;
+// Scheme names are matched case-sensitively (except bearer) so prose like "token mismatch" survives.
+const BEARER = /\b([Bb]earer|BEARER|Basic|Digest)\s+[A-Za-z0-9\-._~+/]{8,}=*/g;
 const JWT = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
 const CARD_CANDIDATE = /\b\d(?:[ -]?\d){12,18}\b/g;
-const KEY_VALUE = /\b(password|passwd|pwd|pass|token|access_token|refresh_token|secret|client_secret|api[_-]?key|authorization|cookie|credit_card|card_number|cvv)(\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&,;]+)/gi;
+const KEY_VALUE = /\b(password|passwd|pwd|pass|token|access_token|refresh_token|secret|client_secret|api[_-]?key|authorization|cookie|credit_card|card_number|cvv)(\s*[=:]\s*)((?:(?:bearer|basic|digest)\s+)?(?:"[^"]*"|'[^']*'|[^\s&,;]+))/gi;
 
 function luhnValid(digits: string): boolean {
   let sum = 0;

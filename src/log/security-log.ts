@@ -43,6 +43,8 @@ export interface SecurityLogOptions {
   retryMinMs?: number;
   /** Longest retry delay, ms. Default 5000. */
   retryMaxMs?: number;
+  /** A batch write that takes longer is abandoned and retried (a server that died mid-COPY), ms. Default 30 000. */
+  writeTimeoutMs?: number;
   /** How long close() keeps trying to write what is queued, ms. Default 10 000. */
   closeTimeoutMs?: number;
   /** Longest stored `detail`, characters (longer text is cut and marked). Default 4096. */
@@ -53,7 +55,7 @@ export interface SecurityLogOptions {
 
 const OPTION_NAMES = [
   'database', 'table', 'partition', 'partitionsAhead', 'unlogged', 'chain', 'chainKey', 'maxQueue', 'batchSize',
-  'flushIntervalMs', 'retryMinMs', 'retryMaxMs', 'closeTimeoutMs', 'maxDetail', 'poolSize',
+  'flushIntervalMs', 'retryMinMs', 'retryMaxMs', 'writeTimeoutMs', 'closeTimeoutMs', 'maxDetail', 'poolSize',
 ] as const;
 
 /** Options of the query methods. */
@@ -176,6 +178,7 @@ export class SecurityLog implements EventSink {
       flushIntervalMs: numberOption(options.flushIntervalMs ?? 200, 'SecurityLog: flushIntervalMs', 1, 60_000),
       retryMinMs,
       retryMaxMs: numberOption(options.retryMaxMs ?? 5000, 'SecurityLog: retryMaxMs', retryMinMs, 600_000),
+      writeTimeoutMs: numberOption(options.writeTimeoutMs ?? 30_000, 'SecurityLog: writeTimeoutMs', 100, 3_600_000),
       closeTimeoutMs: numberOption(options.closeTimeoutMs ?? 10_000, 'SecurityLog: closeTimeoutMs', 0, 3_600_000),
       maxDetail: numberOption(options.maxDetail ?? LIMITS.detail, 'SecurityLog: maxDetail', 64, 1_000_000),
       poolSize: numberOption(options.poolSize ?? 4, 'SecurityLog: poolSize', 1, 100),
@@ -209,11 +212,11 @@ export class SecurityLog implements EventSink {
   private async connect(): Promise<Store> {
     const db = this.database;
     let driver: Driver;
-    if (isPostgresClient(db)) driver = postgresDriver(db, false);
+    if (isPostgresClient(db)) driver = postgresDriver(db, false, this.options.writeTimeoutMs);
     else if (isPGlite(db)) driver = pgliteDriver(db, false);
     else if (typeof db === 'string' && /^postgres(ql)?:\/\//i.test(db)) {
       const { default: postgres } = await import('postgres');
-      driver = postgresDriver(postgres(db, { max: this.options.poolSize, onnotice: () => {}, connect_timeout: 10, idle_timeout: 60 }), true);
+      driver = postgresDriver(postgres(db, { max: this.options.poolSize, onnotice: () => {}, connect_timeout: 10, idle_timeout: 60 }), true, this.options.writeTimeoutMs);
     } else {
       const { PGlite } = await import('@electric-sql/pglite');
       const memory = db === undefined || db === 'pglite' || db === 'memory://' || db === ':memory:';
@@ -394,6 +397,7 @@ export class SecurityLog implements EventSink {
 
   /** Check the tamper-evident chain (needs `chain: true`). */
   async verify(options: { anchor?: string } = {}): Promise<VerifyReport> {
+    if (!this.options.chain) throw configError('SecurityLog.verify() needs the log to be created with chain: true and a chainKey.');
     await this.flush();
     return (await this.query()).verify(options);
   }
