@@ -1,4 +1,4 @@
-export { sessions, getSession } from './sessions.ts';
+export { sessions, getSession, sessionIdOf } from './sessions.ts';
 export type { Session, SessionOptions, SessionsMiddleware } from './sessions.ts';
 export { memorySessionStore, redisSessionStore, postgresSessionStore } from './stores.ts';
 export type { SessionStore, RedisSessionClient } from './stores.ts';

@@ -270,3 +270,14 @@ export function sessions(options: SessionOptions): SessionsMiddleware {
 export function getSession(req: unknown): Session | undefined {
   return localOf<Session>(req, 'session');
 }
+
+/**
+ * The current session id of a request, for binding other tokens to the session — e.g.
+ * `csrf({ secret, sessionId: sessionIdOf })`, so a CSRF token issued before login stops
+ * working after `regenerate()`; call `rotateCsrf(req)` right after `regenerate()`.
+ * Accepts a request view or any adapter's native request. Undefined without a session.
+ */
+export function sessionIdOf(req: unknown): string | undefined {
+  const id = localOf<Session>(req, 'session')?.id;
+  return id === undefined || id === '' ? undefined : id;
+}
