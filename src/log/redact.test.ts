@@ -1,0 +1,52 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { redact, redactString, isSensitiveKey } from './redact.ts';
+import { SecurityEvent, registerEvent, eventDescription, isValidEventName } from './events.ts';
+import { escapeControls, truncate, normalizeIp } from './fields.ts';
+import { isRampartError } from '../errors.ts';
+
+test('redact: sensitive keys at any depth, case-insensitive, input untouched', () => {
+  const input = { user: 'ann', Password: 'p', deep: { Set_Cookie: 'c', items: [{ 'API-Key': 'k', refresh_token: 'r', ok: 1 }] }, x_auth_token: 't' };
+  const out = redact(input);
+  assert.deepEqual(out, { user: 'ann', Password: '***', deep: { Set_Cookie: '***', items: [{ 'API-Key': '***', refresh_token: '***', ok: 1 }] }, x_auth_token: '***' });
+  assert.equal(input.Password, 'p');
+  const cyclic: Record<string, unknown> = { a: 1 };
+  cyclic.self = cyclic;
+  assert.deepEqual(redact(cyclic), { a: 1, self: '[Circular]' });
+  assert.ok(isSensitiveKey('CREDIT_CARD') && isSensitiveKey('client-secret') && !isSensitiveKey('email'));
+});
+
+test('redactString: bearer, basic, JWT, key=value pairs and Luhn-valid cards only', () => {
+  assert.equal(redactString('Authorization: Bearer abc.def-ghi_jkl'), 'Authorization: ***');
+  assert.equal(redactString('sent bearer abcdefghijkl'), 'sent bearer ***');
+  assert.equal(redactString('hdr Basic dXNlcjpwYXNzd29yZA=='), 'hdr Basic ***');
+  assert.equal(redactString('t=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig_nature end'), 't=*** end');
+  assert.equal(redactString('api_key="a b c" next'), 'api_key=*** next');
+  assert.equal(redactString('card 5500-0000-0000-0004 ok'), 'card ***0004 ok');
+  assert.equal(redactString('order 1234567890123 shipped'), 'order 1234567890123 shipped'); // not Luhn-valid
+  assert.equal(redactString('token mismatch on form'), 'token mismatch on form');
+});
+
+test('event names: the seed set, registration rules', () => {
+  assert.equal(SecurityEvent.LOGIN_FAILED, 'LOGIN_FAILED');
+  assert.equal(eventDescription('SESSION_FIXATION_ATTEMPT'), 'Detected session fixation attack attempt');
+  assert.equal(Object.keys(SecurityEvent).length, 20);
+  assert.ok(isValidEventName('A_1') && !isValidEventName('a') && !isValidEventName('A'.repeat(51)) && !isValidEventName(''));
+  assert.equal(registerEvent('WEBHOOK_REJECTED', 'A webhook signature did not verify'), 'WEBHOOK_REJECTED');
+  registerEvent('WEBHOOK_REJECTED', 'A webhook signature did not verify'); // same: no-op
+  assert.throws(() => registerEvent('WEBHOOK_REJECTED', 'other'), (e) => isRampartError(e, 'ERR_RAMPART_LOG_EVENT'));
+  assert.throws(() => registerEvent('bad-name', 'x'), (e) => isRampartError(e, 'ERR_RAMPART_LOG_EVENT'));
+  assert.throws(() => registerEvent('OK_NAME', ''), (e) => isRampartError(e, 'ERR_RAMPART_LOG_EVENT'));
+});
+
+test('field helpers: escaping, truncation, IP normalisation', () => {
+  assert.equal(escapeControls('a\u0000b\r\nc\u007f\u009b'), 'a\\x00b\\x0d\\x0ac\\x7f\\x9b');
+  const cut = truncate('x'.repeat(100), 40);
+  assert.equal(cut.length, 40);
+  assert.ok(cut.endsWith('…[truncated 60 chars]'));
+  assert.equal(truncate('😀'.repeat(30), 30).includes('\ud83d…'), false, 'no split surrogate pair');
+  assert.deepEqual(normalizeIp('::FFFF:10.0.0.1'), { ip: '10.0.0.1' });
+  assert.deepEqual(normalizeIp('[2001:DB8::1]'), { ip: '2001:db8::1' });
+  assert.deepEqual(normalizeIp('fe80::1%eth0'), { ip: 'fe80::1' });
+  assert.deepEqual(normalizeIp('1.2.3.4, 5.6.7.8'), { ip: null, invalid: '1.2.3.4, 5.6.7.8' });
+});
