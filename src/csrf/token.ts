@@ -84,11 +84,12 @@ function mac(key: KeyObject, random: string, sessionId: string): string {
     .digest('base64url');
 }
 
-// Scratch space for sameToken: no allocation per request. UTF-8 (not latin1) so that two
-// different strings can never be written as the same bytes.
+// Scratch space for sameToken, so a comparison allocates nothing: two fixed views over one
+// buffer. UTF-8 (not latin1) so that two different strings never become the same bytes.
 const SCRATCH_SIZE = TOKEN_LENGTH * 3;
-const scratchA = Buffer.alloc(SCRATCH_SIZE);
-const scratchB = Buffer.alloc(SCRATCH_SIZE);
+const scratch = Buffer.alloc(SCRATCH_SIZE * 2);
+const scratchA = scratch.subarray(0, SCRATCH_SIZE);
+const scratchB = scratch.subarray(SCRATCH_SIZE);
 
 /** Constant-time equality of two token strings (crypto.timingSafeEqual; the length is not secret). */
 export function sameToken(a: string, b: string): boolean {
@@ -100,8 +101,8 @@ export function sameToken(a: string, b: string): boolean {
   }
   const n = scratchA.write(a, 0, 'utf8');
   const m = scratchB.write(b, 0, 'utf8');
-  const equal = n === m && timingSafeEqual(scratchA.subarray(0, n), scratchB.subarray(0, m));
-  scratchA.fill(0, 0, n);
-  scratchB.fill(0, 0, m);
+  // Whole views compared: the bytes after n/m are zero (wiped after every use).
+  const equal = timingSafeEqual(scratchA, scratchB) && n === m;
+  scratch.fill(0);
   return equal;
 }
