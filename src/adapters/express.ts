@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bindView } from '../core/registry.ts';
-import type { Reply } from '../core/types.ts';
 import type { Shield } from '../stack/index.ts';
-import { failureReply } from '../stack/run.ts';
+import { dispatch } from '../stack/run.ts';
 import { NodeExchange, sendNodeReply } from './node-exchange.ts';
 
 /** A Connect/Express middleware function. */
@@ -17,28 +16,11 @@ export type ExpressMiddleware = (req: IncomingMessage, res: ServerResponse, next
  */
 export function expressAdapter(shield: Shield): ExpressMiddleware {
   const context = shield.context;
+  const run = shield.run;
   return function rampartExpress(req, res, next): void {
     const exchange = new NodeExchange(context, req, res);
     bindView(exchange, req, res);
-    let decision;
-    try {
-      decision = shield.run(exchange, exchange);
-    } catch (error) {
-      sendNodeReply(res, failureReply(error));
-      return;
-    }
-    if (decision === undefined) {
-      next();
-      return;
-    }
-    if (typeof (decision as Promise<unknown>).then === 'function') {
-      (decision as Promise<Reply | undefined>).then(
-        (reply) => (reply === undefined ? next() : sendNodeReply(res, reply)),
-        (error: unknown) => sendNodeReply(res, failureReply(error)),
-      );
-      return;
-    }
-    sendNodeReply(res, decision as Reply);
+    void dispatch(run, exchange, () => next(), (reply) => sendNodeReply(res, reply));
   };
 }
 

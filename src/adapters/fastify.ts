@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bindView } from '../core/registry.ts';
 import type { Reply } from '../core/types.ts';
 import type { Shield } from '../stack/index.ts';
-import { failureReply } from '../stack/run.ts';
+import { dispatch } from '../stack/run.ts';
 import { NodeExchange } from './node-exchange.ts';
 
 // Structural types: rampart does not depend on fastify's packages at runtime or in its .d.ts.
@@ -46,29 +46,12 @@ function sendFastifyReply(reply: FastifyReplyLike, answer: Reply): void {
  */
 export function fastifyAdapter(shield: Shield): FastifyPlugin {
   const context = shield.context;
+  const run = shield.run;
   const plugin = function rampartFastify(instance: FastifyInstanceLike, _options: unknown, done: (error?: Error) => void): void {
     instance.addHook('onRequest', function rampartOnRequest(request, reply, next) {
       const exchange = new NodeExchange(context, request.raw, reply.raw);
       bindView(exchange, request, request.raw, reply, reply.raw);
-      let decision;
-      try {
-        decision = shield.run(exchange, exchange);
-      } catch (error) {
-        sendFastifyReply(reply, failureReply(error));
-        return;
-      }
-      if (decision === undefined) {
-        next();
-        return;
-      }
-      if (typeof (decision as Promise<unknown>).then === 'function') {
-        (decision as Promise<Reply | undefined>).then(
-          (answer) => (answer === undefined ? next() : sendFastifyReply(reply, answer)),
-          (error: unknown) => sendFastifyReply(reply, failureReply(error)),
-        );
-        return;
-      }
-      sendFastifyReply(reply, decision as Reply);
+      void dispatch(run, exchange, () => next(), (answer) => sendFastifyReply(reply, answer));
     });
     done();
   } as FastifyPlugin;

@@ -1,8 +1,7 @@
 import { bindView } from '../core/registry.ts';
 import { RampartError } from '../errors.ts';
 import type { Shield } from '../stack/index.ts';
-import { failureReply } from '../stack/run.ts';
-import { WebExchange, finishWebResponse, webReply } from './web-exchange.ts';
+import { finishWebResponse, startWebExchange, webReply } from './web-exchange.ts';
 
 /** A fetch-style handler: `(request, ...runtimeArgs) => Response`. */
 export type FetchHandler = (request: Request, ...rest: any[]) => Response | Promise<Response>;
@@ -41,19 +40,11 @@ export function fetchAdapter(shield: Shield, handler: FetchHandler, options: Fet
   if (typeof handler !== 'function') {
     throw new RampartError('ERR_RAMPART_ADAPTER', 'shield.fetch(handler) needs a (request) => Response function.');
   }
-  const context = shield.context;
   const address = options.address;
   return async function rampartFetch(request: Request, ...rest: any[]): Promise<Response> {
     const remote = (address !== undefined ? address(request, ...rest) : undefined) ?? runtimeAddress(request, rest);
-    const exchange = new WebExchange(context, request, remote);
-    bindView(exchange, request);
-    let reply;
-    try {
-      reply = await shield.run(exchange, exchange);
-    } catch (error) {
-      reply = failureReply(error);
-    }
-    if (reply !== undefined) return webReply(exchange, reply);
+    const { exchange, early } = await startWebExchange(shield, request, remote);
+    if (early !== undefined) return early;
     if (exchange.request !== request) bindView(exchange, exchange.request);
     let response: Response;
     try {

@@ -1,8 +1,7 @@
 import { bindView } from '../core/registry.ts';
 import type { Shield } from '../stack/index.ts';
-import { failureReply } from '../stack/run.ts';
 import { runtimeAddress } from './fetch.ts';
-import { WebExchange, finishWebResponse, webReply } from './web-exchange.ts';
+import { finishWebResponse, startWebExchange, webReply } from './web-exchange.ts';
 
 // Structural type of Hono's Context: rampart does not depend on hono at runtime or in its .d.ts.
 interface HonoContextLike {
@@ -29,20 +28,12 @@ export interface HonoAdapterOptions {
  * app.use(shield.hono());
  */
 export function honoAdapter(shield: Shield, options: HonoAdapterOptions = {}): HonoMiddleware {
-  const context = shield.context;
   const address = options.address;
   return async function rampartHono(c: HonoContextLike, next: () => Promise<void>): Promise<Response | void> {
     const request = c.req.raw;
     const remote = (address !== undefined ? address(c) : undefined) ?? runtimeAddress(request, [c.env]);
-    const exchange = new WebExchange(context, request, remote);
-    bindView(exchange, c, request);
-    let reply;
-    try {
-      reply = await shield.run(exchange, exchange);
-    } catch (error) {
-      reply = failureReply(error);
-    }
-    if (reply !== undefined) return webReply(exchange, reply);
+    const { exchange, early } = await startWebExchange(shield, request, remote, c);
+    if (early !== undefined) return early;
     if (exchange.request !== request) {
       c.req.raw = exchange.request;
       bindView(exchange, exchange.request);

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bindView } from '../core/registry.ts';
 import { RampartError } from '../errors.ts';
 import type { Shield } from '../stack/index.ts';
-import { failureReply } from '../stack/run.ts';
+import { dispatch } from '../stack/run.ts';
 import { NodeExchange, sendNodeReply } from './node-exchange.ts';
 
 /** A node:http request handler. */
@@ -19,25 +19,11 @@ export function nodeAdapter(shield: Shield, handler: NodeHandler): NodeHandler {
     throw new RampartError('ERR_RAMPART_ADAPTER', 'shield.node(handler) needs a (req, res) handler function.');
   }
   const context = shield.context;
+  const run = shield.run;
   return function rampartNode(req: IncomingMessage, res: ServerResponse): unknown {
     const exchange = new NodeExchange(context, req, res);
     bindView(exchange, req, res);
-    let decision;
-    try {
-      decision = shield.run(exchange, exchange);
-    } catch (error) {
-      sendNodeReply(res, failureReply(error));
-      return undefined;
-    }
-    if (decision === undefined) return handler(req, res);
-    if (typeof (decision as Promise<unknown>).then === 'function') {
-      return (decision as Promise<ReturnType<typeof shield.run>>).then(
-        (reply) => (reply === undefined ? handler(req, res) : sendNodeReply(res, reply as never)),
-        (error: unknown) => sendNodeReply(res, failureReply(error)),
-      );
-    }
-    sendNodeReply(res, decision as never);
-    return undefined;
+    return dispatch(run, exchange, () => handler(req, res), (reply) => sendNodeReply(res, reply));
   };
 }
 

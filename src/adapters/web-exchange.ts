@@ -3,6 +3,9 @@ import type { HeadHook, Reply, ResponseControl, ResponseHead } from '../core/typ
 import { RequestViewBase, type ViewContext } from '../core/view.ts';
 import { RampartError } from '../errors.ts';
 import { hasToken } from './node-exchange.ts';
+import { bindView } from '../core/registry.ts';
+import type { Shield } from '../stack/index.ts';
+import { failureReply } from '../stack/run.ts';
 
 /** Bodies up to this size are buffered and encoded in one step; larger ones stream. */
 const SYNC_ENCODE_LIMIT = 1 << 20;
@@ -136,6 +139,27 @@ async function readWebBody(request: Request, limit: number): Promise<Uint8Array>
     offset += c.byteLength;
   }
   return out;
+}
+
+/**
+ * Build the exchange for a fetch Request, bind it to the native objects and run the
+ * stack. `early` is the Response when a middleware answered (or failed closed).
+ */
+export async function startWebExchange(
+  shield: Shield,
+  request: Request,
+  remoteAddress: string,
+  native?: unknown,
+): Promise<{ exchange: WebExchange; early: Response | undefined }> {
+  const exchange = new WebExchange(shield.context, request, remoteAddress);
+  bindView(exchange, request, native);
+  let reply;
+  try {
+    reply = await shield.run(exchange, exchange);
+  } catch (error) {
+    reply = failureReply(error);
+  }
+  return { exchange, early: reply === undefined ? undefined : webReply(exchange, reply) };
 }
 
 /** Build a Response for a stack reply, carrying the headers middleware already set. */

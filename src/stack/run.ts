@@ -36,3 +36,30 @@ export function failureReply(error: unknown): Reply {
   }
   return problem(500, 'The request could not be checked.');
 }
+
+/**
+ * Run the stack for one exchange and hand the outcome to the adapter: `proceed()` when
+ * every middleware let the request through, `answer(reply)` when one answered (or threw:
+ * fail closed). Synchronous until a middleware is async.
+ */
+export function dispatch<T>(
+  run: (req: RequestView, res: ResponseControl) => Reply | undefined | Promise<Reply | undefined>,
+  exchange: RequestView & ResponseControl,
+  proceed: () => T,
+  answer: (reply: Reply) => T,
+): T | Promise<T> {
+  let decision;
+  try {
+    decision = run(exchange, exchange);
+  } catch (error) {
+    return answer(failureReply(error));
+  }
+  if (decision === undefined) return proceed();
+  if (typeof (decision as Promise<unknown>).then === 'function') {
+    return (decision as Promise<Reply | undefined>).then(
+      (reply) => (reply === undefined ? proceed() : answer(reply)),
+      (error: unknown) => answer(failureReply(error)),
+    );
+  }
+  return answer(decision as Reply);
+}
