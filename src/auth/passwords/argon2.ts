@@ -32,12 +32,51 @@ const MAX_MEMORY_KIB = 4 * 1024 * 1024;
 const MAX_PASSES = 64;
 const MAX_PARALLELISM = 64;
 
-/** Compute a raw argon2 tag with node:crypto (Node >= 24.7). */
-export function argon2Raw(params: Argon2Params, password: Buffer, salt: Buffer, tagLength: number, secret?: Buffer): Promise<Buffer> {
+/** The raw-hash function of `@node-rs/argon2`, the fallback on Node < 24.7. */
+type NodeRsHashRaw = (
+  password: Buffer,
+  options: { memoryCost: number; timeCost: number; parallelism: number; outputLen: number; salt: Buffer; secret?: Buffer; algorithm: number; version: number },
+) => Promise<Buffer>;
+
+let fallback: Promise<NodeRsHashRaw | undefined> | undefined;
+
+function loadFallback(): Promise<NodeRsHashRaw | undefined> {
+  // A variable specifier keeps bundlers and the type checker from requiring the optional package.
+  const specifier = '@node-rs/argon2';
+  fallback ??= import(specifier).then(
+    (m: { hashRaw?: NodeRsHashRaw }) => m.hashRaw,
+    () => undefined,
+  );
+  return fallback;
+}
+
+// @node-rs/argon2's enums: Algorithm.Argon2d = 0, Argon2i = 1, Argon2id = 2; Version.V0x13 = 1.
+const NODE_RS_ALGORITHM: Record<Argon2Variant, number> = { argon2d: 0, argon2i: 1, argon2id: 2 };
+
+/**
+ * Compute a raw argon2 tag: node:crypto on Node >= 24.7 (no native module), else
+ * `@node-rs/argon2` when it is installed, else ERR_RAMPART_ARGON2_UNAVAILABLE.
+ */
+export async function argon2Raw(params: Argon2Params, password: Buffer, salt: Buffer, tagLength: number, secret?: Buffer): Promise<Buffer> {
+  const hasSecret = secret !== undefined && secret.length > 0;
   if (nativeArgon2 === undefined) {
-    return Promise.reject(
-      new RampartError('ERR_RAMPART_ARGON2_UNAVAILABLE', 'crypto.argon2 is not available in this Node.js; run Node >= 24.7 (rampart needs no native module there).'),
-    );
+    const hashRaw = await loadFallback();
+    if (hashRaw === undefined) {
+      throw new RampartError(
+        'ERR_RAMPART_ARGON2_UNAVAILABLE',
+        'crypto.argon2 is not available in this Node.js: run Node >= 24.7 (no native module needed), or install @node-rs/argon2.',
+      );
+    }
+    return hashRaw(password, {
+      memoryCost: params.memory,
+      timeCost: params.passes,
+      parallelism: params.parallelism,
+      outputLen: tagLength,
+      salt,
+      algorithm: NODE_RS_ALGORITHM[params.variant],
+      version: 1,
+      ...(hasSecret ? { secret } : {}),
+    });
   }
   return new Promise((resolve, reject) => {
     const parameters: Parameters<Argon2Fn>[1] = {
@@ -48,7 +87,7 @@ export function argon2Raw(params: Argon2Params, password: Buffer, salt: Buffer, 
       memory: params.memory,
       passes: params.passes,
     };
-    if (secret !== undefined && secret.length > 0) parameters.secret = secret;
+    if (hasSecret) parameters.secret = secret;
     nativeArgon2(params.variant, parameters, (err, result) => (err ? reject(err) : resolve(result)));
   });
 }
