@@ -84,6 +84,22 @@ test('every rule stays linear on 100 KB adversarial inputs', () => {
   }
 });
 
+test('each rule gate is implied by its pattern (gates only skip rules that cannot match)', () => {
+  const samples = [...ATTACK_CORPORA.flatMap((c) => loadCorpus(c.file)), ...BENIGN_CORPORA.flatMap((f) => loadCorpus(f))].map((l) => l.toLowerCase());
+  samples.push('-moz-binding:url(x)', 'net user x /add', 'or true--', '1 union select 2', 'waitfor delay \'0:0:5\'', '\u0000', 'a%00');
+  let checked = 0;
+  for (const rule of detectionRules()) {
+    if (rule.gate === undefined) continue;
+    for (const s of samples) {
+      if (rule.pattern.test(s)) {
+        checked++;
+        assert.ok(rule.gate.test(s), `${rule.id}: gate ${rule.gate} misses ${JSON.stringify(s)}`);
+      }
+    }
+  }
+  assert.ok(checked > 500);
+});
+
 test('input longer than maxLength is cut and reported', () => {
   const d = detectAttack('x'.repeat(70_000) + '<script>');
   assert.equal(d.truncated, true);
