@@ -22,9 +22,14 @@ export interface PendingRow {
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 
+// eslint-disable-next-line no-control-regex
+const CONTROL_TEST = /[\u0000-\u001f\u007f-\u009f]/;
+const SURROGATE_TEST = /[\ud800-\udfff]/;
+
 /** Replace control characters by visible `\xNN` escapes and make the string well-formed UTF-16. */
 export function escapeControls(text: string): string {
-  const escaped = text.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  const escaped = CONTROL_TEST.test(text) ? text.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`) : text;
+  if (!SURROGATE_TEST.test(escaped)) return escaped;
   // Lone surrogates cannot be encoded as UTF-8: replace them with U+FFFD.
   return escaped.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
 }

@@ -3,7 +3,7 @@ import type { PendingRow } from './fields.ts';
 
 /** Counters of the background writer (also returned by `SecurityLog.stats()`). */
 export interface WriterStats {
-  /** Events waiting in memory. */
+  /** Events waiting in memory (including batches being written). */
   queued: number;
   /** Events written to the database since start. */
   written: number;
@@ -24,35 +24,38 @@ export interface QueueSettings {
   retryMaxMs: number;
   /** A batch write that takes longer counts as failed and is retried. */
   writeTimeoutMs: number;
+  /** Batches written at the same time (each on its own connection). */
+  concurrency: number;
 }
 
 interface Entry {
+  seq: number;
   row: PendingRow;
-  summary?: true;
   resolve?: () => void;
   reject?: (err: Error) => void;
 }
 
 /**
- * A bounded in-memory queue drained by one background writer. Batches go out when
- * `batchSize` events are waiting or `flushIntervalMs` after the first one; failures keep
- * the batch and retry with exponential backoff; a full queue drops (and counts) new
- * events instead of growing.
+ * A bounded in-memory queue drained by background writers. Batches go out when
+ * `batchSize` events are waiting or `flushIntervalMs` after the first one; up to
+ * `concurrency` batches are written at once; a failed batch goes back to the front and
+ * is retried with exponential backoff; a full queue drops (and counts) new events
+ * instead of growing.
  */
 export class WriteQueue {
-  private entries: Entry[] = [];
+  private pending: Entry[] = [];
   private head = 0;
+  private readonly inflight = new Set<Entry[]>();
   private readonly settings: QueueSettings;
   private readonly write: (rows: PendingRow[]) => Promise<void>;
   private readonly onDrop: (count: number) => PendingRow;
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
   private backoffMs = 0;
   private droppedSinceReport = 0;
-  private drainWaiters: Array<{ target: number; resolve: () => void }> = [];
-  private pushed = 0;
-  private done = 0;
+  private waiters: Array<{ target: number; resolve: () => void }> = [];
+  private seq = 0;
   private closing = false;
+  private idle: Array<() => void> = [];
   readonly stats: WriterStats = { queued: 0, written: 0, dropped: 0, failedFlushes: 0, lastError: undefined };
 
   /**
@@ -65,89 +68,100 @@ export class WriteQueue {
     this.onDrop = onDrop;
   }
 
-  private get size(): number {
-    return this.entries.length - this.head;
+  private get waiting(): number {
+    return this.pending.length - this.head;
+  }
+
+  private inflightCount(): number {
+    let n = 0;
+    for (const b of this.inflight) n += b.length;
+    return n;
   }
 
   /** Queue a row. Returns false (and counts a drop) when the queue is full. */
   push(row: PendingRow, waiter?: { resolve: () => void; reject: (err: Error) => void }): boolean {
-    if (this.size >= this.settings.maxQueue) {
+    if (this.waiting >= this.settings.maxQueue) {
       this.stats.dropped++;
       this.droppedSinceReport++;
       return false;
     }
-    this.entries.push(waiter === undefined ? { row } : { row, ...waiter });
-    this.pushed++;
-    this.stats.queued = this.size;
-    this.schedule();
+    const seq = ++this.seq;
+    this.pending.push(waiter === undefined ? { seq, row } : { seq, row, ...waiter });
+    this.stats.queued = this.waiting + this.inflightCount();
+    if (this.waiting >= this.settings.batchSize) this.pump();
+    else this.arm();
     return true;
   }
 
-  private schedule(): void {
-    if (this.running !== undefined) return;
-    if (this.size >= this.settings.batchSize && this.backoffMs === 0) {
-      this.start();
+  /** Make sure a timer will write a partial batch (or retry after backoff). */
+  private arm(): void {
+    if (this.timer !== undefined) return;
+    const delay = this.backoffMs > 0 ? this.backoffMs : this.settings.flushIntervalMs;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.pump(true);
+    }, delay);
+    this.timer.unref();
+  }
+
+  /** Start writers while there is work and capacity. `partial`: also write batches smaller than batchSize. */
+  private pump(partial = false): void {
+    if (this.backoffMs > 0 && !partial) {
+      this.arm();
       return;
     }
-    if (this.timer === undefined) {
-      const delay = this.backoffMs > 0 ? this.backoffMs : this.settings.flushIntervalMs;
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        this.start();
-      }, delay);
-      this.timer.unref();
+    if (this.droppedSinceReport > 0 && this.inflight.size === 0) {
+      // The summary event bypasses the bound: it is one row and it is the evidence.
+      const n = this.droppedSinceReport;
+      this.droppedSinceReport = 0;
+      this.pending.splice(this.head, 0, { seq: 0, row: this.onDrop(n) });
     }
-  }
-
-  private start(): void {
-    if (this.running !== undefined) return;
-    if (this.timer !== undefined) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-    }
-    this.running = this.loop().finally(() => {
-      this.running = undefined;
-      if (this.size > 0 || this.droppedSinceReport > 0) this.schedule();
-      this.notifyDrained();
-    });
-  }
-
-  private async loop(): Promise<void> {
-    for (;;) {
-      if (this.droppedSinceReport > 0) {
-        // The summary event bypasses the bound: it is one row and it is the evidence.
-        const n = this.droppedSinceReport;
-        this.droppedSinceReport = 0;
-        this.entries.splice(this.head, 0, { row: this.onDrop(n), summary: true });
-      }
-      if (this.size === 0) return;
-      const end = Math.min(this.entries.length, this.head + this.settings.batchSize);
-      const batch = this.entries.slice(this.head, end);
-      try {
-        await this.writeBounded(batch.map((e) => e.row));
-      } catch (err) {
-        this.stats.failedFlushes++;
-        this.stats.lastError = (err as Error)?.message ?? String(err);
-        this.backoffMs = Math.min(this.settings.retryMaxMs, this.backoffMs === 0 ? this.settings.retryMinMs : this.backoffMs * 2);
-        return; // keep the batch; schedule() retries after the backoff
-      }
-      this.backoffMs = 0;
+    const urgent = partial || this.closing || this.waiters.length > 0;
+    while (this.inflight.size < this.settings.concurrency && this.waiting > 0 && (urgent || this.waiting >= this.settings.batchSize)) {
+      const end = Math.min(this.pending.length, this.head + this.settings.batchSize);
+      const batch = this.pending.slice(this.head, end);
       this.head = end;
-      if (this.head > 4096 && this.head * 2 > this.entries.length) {
-        this.entries = this.entries.slice(this.head);
+      if (this.head > 4096 && this.head * 2 > this.pending.length) {
+        this.pending = this.pending.slice(this.head);
         this.head = 0;
       }
-      this.stats.written += batch.length;
-      this.stats.queued = this.size;
-      for (const e of batch) {
-        if (e.summary !== true) this.done++;
-        e.resolve?.();
-      }
-      this.notifyDrained();
-      // A partial batch waits for the interval unless someone is flushing.
-      if (this.size < this.settings.batchSize && !this.closing && this.drainWaiters.length === 0) return;
+      this.inflight.add(batch);
+      void this.run(batch);
+      if (this.backoffMs > 0) break; // one probe at a time while the database is failing
     }
+    if (this.waiting > 0 && this.inflight.size < this.settings.concurrency) this.arm();
   }
+
+  private async run(batch: Entry[]): Promise<void> {
+    let ok = false;
+    try {
+      await this.writeBounded(batch.map((e) => e.row));
+      ok = true;
+    } catch (err) {
+      this.stats.failedFlushes++;
+      this.stats.lastError = (err as Error)?.message ?? String(err);
+      this.backoffMs = Math.min(this.settings.retryMaxMs, this.backoffMs === 0 ? this.settings.retryMinMs : this.backoffMs * 2);
+    }
+    this.inflight.delete(batch);
+    if (ok) {
+      this.backoffMs = 0;
+      this.stats.written += batch.length;
+      for (const e of batch) e.resolve?.();
+    } else {
+      // Back to the front, in sequence order, for the retry.
+      const rest = this.pending.slice(this.head);
+      this.pending = [...batch, ...rest].sort((a, b) => a.seq - b.seq);
+      this.head = 0;
+    }
+    this.stats.queued = this.waiting + this.inflightCount();
+    this.notify();
+    if (this.closed) return;
+    if (ok) this.pump(this.waiters.length > 0 || this.closing);
+    else this.arm();
+    if (this.inflight.size === 0 && this.waiting === 0) for (const f of this.idle.splice(0)) f();
+  }
+
+  private closed = false;
 
   private async writeBounded(rows: PendingRow[]): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
@@ -164,24 +178,44 @@ export class WriteQueue {
     }
   }
 
-  private notifyDrained(all = false): void {
-    if (this.drainWaiters.length === 0) return;
-    const keep: typeof this.drainWaiters = [];
-    for (const w of this.drainWaiters) {
-      if (all || this.done >= w.target) w.resolve();
+  /** The smallest sequence number not yet written (Infinity when nothing is outstanding). */
+  private lowestOutstanding(): number {
+    let low = Infinity;
+    for (let i = this.head; i < this.pending.length; i++) {
+      const s = this.pending[i]!.seq;
+      if (s !== 0) {
+        low = s;
+        break;
+      }
+    }
+    for (const b of this.inflight) for (const e of b) if (e.seq !== 0 && e.seq < low) low = e.seq;
+    return low;
+  }
+
+  private notify(all = false): void {
+    if (this.waiters.length === 0) return;
+    const low = all ? Infinity : this.lowestOutstanding();
+    const keep: typeof this.waiters = [];
+    for (const w of this.waiters) {
+      if (low > w.target) w.resolve();
       else keep.push(w);
     }
-    this.drainWaiters = keep;
+    this.waiters = keep;
   }
 
   /** Resolve when everything queued before the call is written (retrying while the database is down). */
   async flush(timeoutMs?: number): Promise<boolean> {
-    if (this.size === 0 && this.droppedSinceReport === 0 && this.running === undefined) return true;
-    const target = this.pushed;
-    const drained = new Promise<void>((resolve) => this.drainWaiters.push({ target, resolve }));
-    if (this.backoffMs === 0) this.start();
+    const target = this.seq;
+    if (this.lowestOutstanding() > target && this.droppedSinceReport === 0) return true;
+    const done = new Promise<void>((resolve) => this.waiters.push({ target, resolve }));
+    this.pump(true);
+    if (this.droppedSinceReport > 0 && this.inflight.size > 0) {
+      // The drop summary is queued once the writers are idle; wait for that too.
+      await new Promise<void>((r) => this.idle.push(r));
+      this.pump(true);
+    }
     if (timeoutMs === undefined) {
-      await drained;
+      await done;
       return true;
     }
     let timer: NodeJS.Timeout | undefined;
@@ -189,7 +223,7 @@ export class WriteQueue {
       timer = setTimeout(() => resolve(false), timeoutMs);
       timer.unref();
     });
-    const ok = await Promise.race([drained.then(() => true as const), timedOut]);
+    const ok = await Promise.race([done.then(() => true as const), timedOut]);
     clearTimeout(timer);
     return ok;
   }
@@ -198,18 +232,20 @@ export class WriteQueue {
   async close(timeoutMs: number): Promise<number> {
     this.closing = true;
     const ok = await this.flush(timeoutMs);
+    this.closed = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
-    if (ok) return 0;
-    if (this.running !== undefined) await Promise.race([this.running, new Promise((r) => setTimeout(r, 1000))]);
-    const left = this.entries.slice(this.head);
-    this.entries = [];
+    if (ok && this.inflight.size === 0 && this.waiting === 0) return 0;
+    const left = [...this.pending.slice(this.head), ...[...this.inflight].flat()];
+    this.pending = [];
     this.head = 0;
-    this.stats.dropped += left.length;
+    this.inflight.clear();
+    const counted = left.filter((e) => e.seq !== 0).length;
+    this.stats.dropped += counted;
     this.stats.queued = 0;
-    const err = new RampartError('ERR_RAMPART_LOG_DROPPED', `SecurityLog: ${left.length} event(s) could not be written before close() gave up (last error: ${this.stats.lastError ?? 'timeout'}).`);
+    const err = new RampartError('ERR_RAMPART_LOG_DROPPED', `SecurityLog: ${counted} event(s) could not be written before close() gave up (last error: ${this.stats.lastError ?? 'timeout'}).`);
     for (const e of left) e.reject?.(err);
-    this.notifyDrained(true);
-    return left.length;
+    this.notify(true);
+    return counted;
   }
 }

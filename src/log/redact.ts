@@ -25,6 +25,10 @@ const JWT = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
 const CARD_CANDIDATE = /\b\d(?:[ -]?\d){12,18}\b/g;
 const KEY_VALUE = /\b(password|passwd|pwd|pass|token|access_token|refresh_token|secret|client_secret|api[_-]?key|authorization|cookie|credit_card|card_number|cvv)(\s*[=:]\s*)((?:(?:bearer|basic|digest)\s+)?(?:"[^"]*"|'[^']*'|[^\s&,;]+))/gi;
 
+const KEY_VALUE_HINT = /[=:]/;
+const SCHEME_HINT = /earer|EARER|Basic|Digest/;
+const DIGITS_HINT = /\d{4}/;
+
 function luhnValid(digits: string): boolean {
   let sum = 0;
   let double = false;
@@ -47,10 +51,12 @@ function luhnValid(digits: string): boolean {
  */
 export function redactString(text: string): string {
   if (text.length < 8) return text;
-  let out = text.replace(KEY_VALUE, (_m, key: string, sep: string) => `${key}${sep}${REDACTED}`);
-  out = out.replace(BEARER, (_m, scheme: string) => `${scheme} ${REDACTED}`);
-  out = out.replace(JWT, REDACTED);
-  out = out.replace(CARD_CANDIDATE, (m) => {
+  let out = text;
+  // Cheap pre-checks keep the common case (nothing to mask) to a few scans.
+  if (KEY_VALUE_HINT.test(out)) out = out.replace(KEY_VALUE, (_m, key: string, sep: string) => `${key}${sep}${REDACTED}`);
+  if (SCHEME_HINT.test(out)) out = out.replace(BEARER, (_m, scheme: string) => `${scheme} ${REDACTED}`);
+  if (out.includes('eyJ')) out = out.replace(JWT, REDACTED);
+  if (DIGITS_HINT.test(out)) out = out.replace(CARD_CANDIDATE, (m) => {
     const digits = m.replace(/[ -]/g, '');
     if (digits.length < 13 || digits.length > 19 || !luhnValid(digits)) return m;
     return `${REDACTED}${digits.slice(-4)}`;

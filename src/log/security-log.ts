@@ -51,11 +51,13 @@ export interface SecurityLogOptions {
   maxDetail?: number;
   /** Pool size for a `postgres://` URL. Default 4. */
   poolSize?: number;
+  /** Batches written at the same time: default 2 on a PostgreSQL server (uses both cores of the server), 1 on PGlite. */
+  writers?: number;
 }
 
 const OPTION_NAMES = [
   'database', 'table', 'partition', 'partitionsAhead', 'unlogged', 'chain', 'chainKey', 'maxQueue', 'batchSize',
-  'flushIntervalMs', 'retryMinMs', 'retryMaxMs', 'writeTimeoutMs', 'closeTimeoutMs', 'maxDetail', 'poolSize',
+  'flushIntervalMs', 'retryMinMs', 'retryMaxMs', 'writeTimeoutMs', 'closeTimeoutMs', 'maxDetail', 'poolSize', 'writers',
 ] as const;
 
 /** Options of the query methods. */
@@ -182,10 +184,14 @@ export class SecurityLog implements EventSink {
       closeTimeoutMs: numberOption(options.closeTimeoutMs ?? 10_000, 'SecurityLog: closeTimeoutMs', 0, 3_600_000),
       maxDetail: numberOption(options.maxDetail ?? LIMITS.detail, 'SecurityLog: maxDetail', 64, 1_000_000),
       poolSize: numberOption(options.poolSize ?? 4, 'SecurityLog: poolSize', 1, 100),
+      writers: 1,
     });
     this.database = db;
+    const serverBackend = typeof db === 'string' ? /^postgres(ql)?:\/\//i.test(db) : isPostgresClient(db);
+    const writers = numberOption(options.writers ?? (serverBackend ? 2 : 1), 'SecurityLog: writers', 1, 16);
+    this.options = Object.freeze({ ...this.options, writers });
     this.queue = new WriteQueue(
-      this.options,
+      { ...this.options, concurrency: serverBackend ? writers : 1 },
       async (rows) => (await this.open()).writeBatch(rows),
       (count) => toRow('LOG_EVENTS_DROPPED', { detail: `${count} security event(s) dropped: the log queue was full (maxQueue ${this.options.maxQueue}) or the database stayed unreachable` }, this.options.maxDetail),
     );
