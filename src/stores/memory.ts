@@ -1,0 +1,194 @@
+import { checkKeys, numberOption, optionsObject } from '../core/options.ts';
+import { describe, freshState, step } from './algorithms.ts';
+import type { BlockEntry, CounterState, Policy, RateDecision, RateLimitStore } from './types.ts';
+
+/** Options of {@link memoryStore}. */
+export interface MemoryStoreOptions {
+  /**
+   * Most counters kept at once (default 200,000, about 30 MB). When full, the least
+   * recently refreshed key is evicted, so a flood of spoofed keys cannot exhaust memory.
+   */
+  maxKeys?: number;
+  /** How often expired counters are swept, in seconds (default 60). */
+  sweepInterval?: number;
+}
+
+interface Entry extends CounterState {
+  /** Insertion sequence number (approximate LRU: refreshed entries are re-inserted). */
+  seq: number;
+}
+
+/** True when a counter holds nothing that still matters at `now` (safe to forget). */
+function expired(policy: Policy, entry: CounterState, now: number): boolean {
+  switch (policy.algorithm) {
+    case 'sliding-window':
+      return now >= entry.a + 2 * policy.windowMs;
+    case 'fixed-window':
+      return now >= entry.a + policy.windowMs;
+    case 'token-bucket':
+      return entry.b + ((now - entry.a) * policy.limit) / policy.windowMs >= policy.limit;
+    case 'gcra':
+      return entry.a <= now;
+  }
+}
+
+/** A memory store; `size` is the number of counters held. */
+export interface MemoryStore extends RateLimitStore {
+  readonly kind: 'memory';
+  consume(key: string, policy: Policy, now: number, cost?: number): RateDecision;
+  get(key: string, policy: Policy, now: number): RateDecision | undefined;
+  reset(key: string, policy?: Policy): void;
+  block(target: string, until: number, reason: string): void;
+  unblock(target: string): void;
+  blocked(target: string, now: number): BlockEntry | undefined;
+  blocks(now: number): BlockEntry[];
+  close(): void;
+  /** Number of counters currently held. */
+  readonly size: number;
+  /** Drop every counter whose state has expired at `now`. */
+  sweep(now: number): void;
+}
+
+/**
+ * The default store: counters in one process's memory, decisions synchronous. Bounded:
+ * expired keys are swept periodically and the total is capped with LRU-style eviction.
+ *
+ * @example
+ * const limiter = rateLimit({ maxRequests: 100, window: 60, store: memoryStore({ maxKeys: 50_000 }) });
+ */
+export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
+  checkKeys(optionsObject(options, 'memoryStore'), ['maxKeys', 'sweepInterval'], 'memoryStore');
+  const maxKeys = options.maxKeys === undefined ? 200_000 : numberOption(options.maxKeys, 'memoryStore.maxKeys', 1, 100_000_000);
+  const sweepMs = (options.sweepInterval === undefined ? 60 : numberOption(options.sweepInterval, 'memoryStore.sweepInterval', 0.01, 86_400, false)) * 1000;
+  const refreshAfter = Math.max(1, maxKeys >> 1);
+  // One map per policy id: the client key string is used as is (its hash is cached by V8).
+  const maps = new Map<string, Map<string, Entry>>();
+  const policies = new Map<string, Policy>();
+  let total = 0;
+  const blockMap = new Map<string, BlockEntry>();
+  let seq = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+  let lastPolicy: Policy | undefined;
+  let lastMap: Map<string, Entry> | undefined;
+
+  const startSweeper = (): void => {
+    if (timer !== undefined || closed) return;
+    timer = setInterval(() => store.sweep(Date.now()), sweepMs);
+    timer.unref();
+  };
+
+  const mapOf = (policy: Policy): Map<string, Entry> => {
+    if (policy === lastPolicy) return lastMap!;
+    let m = maps.get(policy.id);
+    if (m === undefined) {
+      m = new Map();
+      maps.set(policy.id, m);
+      policies.set(policy.id, policy);
+    }
+    lastPolicy = policy;
+    lastMap = m;
+    return m;
+  };
+
+  // Evict in batches: V8 leaves deleted Map slots in place until the next rehash, so
+  // starting a fresh iterator per eviction would rescan them (quadratic under a flood).
+  const evictBatch = Math.max(1, maxKeys >> 6);
+  const evict = (preferred: Map<string, Entry>): void => {
+    let victim = preferred;
+    if (victim.size === 0) for (const m of maps.values()) if (m.size > victim.size) victim = m;
+    // Map iteration is insertion order: the first keys are the least recently refreshed.
+    let n = 0;
+    for (const k of victim.keys()) {
+      victim.delete(k);
+      total--;
+      if (++n >= evictBatch) break;
+    }
+  };
+
+  const store: MemoryStore = {
+    kind: 'memory',
+    get size() {
+      return total;
+    },
+    consume(key, policy, now, cost = 1) {
+      const m = mapOf(policy);
+      let entry = m.get(key);
+      if (entry === undefined) {
+        if (timer === undefined) startSweeper();
+        if (total >= maxKeys) evict(m);
+        const fresh = freshState(policy, now);
+        entry = { a: fresh.a, b: fresh.b, c: fresh.c, seq: ++seq };
+        m.set(key, entry);
+        total++;
+      } else if (seq - entry.seq > refreshAfter) {
+        // Keep hot keys away from the eviction end without paying a re-insert per hit.
+        m.delete(key);
+        entry.seq = ++seq;
+        m.set(key, entry);
+      }
+      const allowed = step(policy, entry, now, cost);
+      return describe(policy, entry, now, allowed);
+    },
+    get(key, policy, now) {
+      const entry = maps.get(policy.id)?.get(key);
+      if (entry === undefined) return undefined;
+      const copy: CounterState = { a: entry.a, b: entry.b, c: entry.c };
+      step(policy, copy, now, 0);
+      const d = describe(policy, copy, now, true);
+      return d.remaining >= 1 ? d : describe(policy, copy, now, false);
+    },
+    reset(key, policy) {
+      if (policy !== undefined) {
+        if (maps.get(policy.id)?.delete(key) === true) total--;
+        return;
+      }
+      for (const m of maps.values()) if (m.delete(key)) total--;
+    },
+    block(target, until, reason) {
+      blockMap.set(target, { target, until, reason });
+    },
+    unblock(target) {
+      blockMap.delete(target);
+    },
+    blocked(target, now) {
+      const entry = blockMap.get(target);
+      if (entry === undefined) return undefined;
+      if (entry.until <= now) {
+        blockMap.delete(target);
+        return undefined;
+      }
+      return entry;
+    },
+    blocks(now) {
+      const out: BlockEntry[] = [];
+      for (const [target, entry] of blockMap) {
+        if (entry.until <= now) blockMap.delete(target);
+        else out.push(entry);
+      }
+      return out;
+    },
+    sweep(now) {
+      for (const [id, m] of maps) {
+        const policy = policies.get(id)!;
+        for (const [k, entry] of m) {
+          if (expired(policy, entry, now)) {
+            m.delete(k);
+            total--;
+          }
+        }
+      }
+      for (const [target, entry] of blockMap) if (entry.until <= now) blockMap.delete(target);
+    },
+    close() {
+      closed = true;
+      if (timer !== undefined) clearInterval(timer);
+      timer = undefined;
+      maps.clear();
+      total = 0;
+      lastPolicy = lastMap = undefined;
+      blockMap.clear();
+    },
+  };
+  return store;
+}

@@ -1,0 +1,215 @@
+import { createHash } from 'node:crypto';
+import postgres from 'postgres';
+import { checkKeys, configError, numberOption, optionsObject } from '../core/options.ts';
+import { RampartError } from '../errors.ts';
+import { describe, step, windowStart } from './algorithms.ts';
+import type { Algorithm, BlockEntry, Policy, RateDecision, RateLimitStore } from './types.ts';
+
+type Sql = postgres.Sql<Record<string, unknown>>;
+
+/** Options of {@link postgresStore}: pass a postgres.js `sql` client or a URL. */
+export interface PostgresStoreOptions {
+  /** A postgres.js client (not closed by the store). */
+  sql?: Sql;
+  /** `postgres://user@host:port/db`: the store creates and owns its client. */
+  url?: string;
+  /** Table name prefix (default `rampart_`): tables `<prefix>rate_limit` and `<prefix>blocks`. */
+  tablePrefix?: string;
+  /** Connection pool size for a client the store creates (default 10). */
+  poolSize?: number;
+}
+
+/** A PostgreSQL store; `open()` creates its tables (the first decision calls it too). */
+export interface PostgresStore extends RateLimitStore {
+  /** Create the tables if missing (UNLOGGED: counters need no WAL). Safe to call repeatedly. */
+  open(): Promise<void>;
+  /** Delete expired counters and blocks; returns the number of counter rows removed. */
+  cleanup(now?: number): Promise<number>;
+}
+
+// Rolled state of the existing row r at now ($2), window start ($7), window ($3).
+const PREV = 'CASE WHEN r.a >= $7 THEN r.b WHEN r.a = $7 - $3 THEN r.c ELSE 0 END';
+const CURR = 'CASE WHEN r.a >= $7 THEN r.c ELSE 0 END';
+const SLIDE_OK = `((${PREV}) * (CASE WHEN $2 - GREATEST(r.a, $7) > 0 THEN ($3 - ($2 - GREATEST(r.a, $7))) / $3 ELSE 1 END) + (${CURR}) + $5 <= $4 + 1e-6)`;
+const TOKENS = 'LEAST($4, r.b + GREATEST($2 - r.a, 0) * $4 / $3)';
+const TAT = 'GREATEST(r.a, $2)';
+const GCRA_OK = `(${TAT} + ($3 / $4) * $5 - $2 <= $3 + 1e-3)`;
+
+/**
+ * One INSERT … ON CONFLICT DO UPDATE per algorithm: the row lock taken by the upsert makes
+ * the read-modify-write atomic per key across every connection. Parameters:
+ * $1 key, $2 now, $3 window ms, $4 limit, $5 cost, $6 expires_at, $7 window start.
+ * The arithmetic mirrors src/stores/algorithms.ts `step()`.
+ */
+function consumeStatement(table: string, algorithm: Algorithm): string {
+  const head = `INSERT INTO ${table} AS r (key, a, b, c, ok, expires_at) VALUES `;
+  const tail = 'RETURNING a, b, c, ok';
+  const cast = (sql: string): string =>
+    sql
+      .replaceAll('$1', '$1::text')
+      .replace(/\$([2-7])(?!\d)/g, '$$$1::float8');
+  let text: string;
+  switch (algorithm) {
+    case 'sliding-window':
+      text = `${head}($1, $7, 0, CASE WHEN $5 <= $4 THEN $5 ELSE 0 END, $5 <= $4, $6)
+        ON CONFLICT (key) DO UPDATE SET
+          a = GREATEST(r.a, $7),
+          b = CASE WHEN r.a >= $7 THEN r.b ELSE ${PREV} END,
+          c = ${CURR} + CASE WHEN ${SLIDE_OK} THEN $5 ELSE 0 END,
+          ok = ${SLIDE_OK},
+          expires_at = $6 ${tail}`;
+      break;
+    case 'fixed-window':
+      text = `${head}($1, $7, 0, CASE WHEN $5 <= $4 THEN $5 ELSE 0 END, $5 <= $4, $6)
+        ON CONFLICT (key) DO UPDATE SET
+          a = GREATEST(r.a, $7),
+          b = 0,
+          c = ${CURR} + CASE WHEN ${CURR} + $5 <= $4 THEN $5 ELSE 0 END,
+          ok = ${CURR} + $5 <= $4,
+          expires_at = $6 ${tail}`;
+      break;
+    case 'token-bucket':
+      text = `${head}($1, $2, CASE WHEN $5 <= $4 THEN $4 - $5 ELSE $4 END, 0, $5 <= $4, $6)
+        ON CONFLICT (key) DO UPDATE SET
+          a = GREATEST($2, r.a),
+          b = GREATEST(0, ${TOKENS} - CASE WHEN ${TOKENS} + 1e-6 >= $5 THEN $5 ELSE 0 END),
+          c = 0,
+          ok = ${TOKENS} + 1e-6 >= $5,
+          expires_at = $6 ${tail}`;
+      break;
+    case 'gcra':
+      text = `${head}($1, CASE WHEN ($3 / $4) * $5 <= $3 THEN $2 + ($3 / $4) * $5 ELSE $2 END, 0, 0, ($3 / $4) * $5 <= $3, $6)
+        ON CONFLICT (key) DO UPDATE SET
+          a = CASE WHEN ${GCRA_OK} THEN ${TAT} + ($3 / $4) * $5 ELSE ${TAT} END,
+          b = 0,
+          c = 0,
+          ok = ${GCRA_OK},
+          expires_at = $6 ${tail}`;
+      break;
+  }
+  return cast(text);
+}
+
+/**
+ * A PostgreSQL store (postgres.js) for multi-server deployments without Redis: one
+ * statement per decision, atomic per key through the upsert's row lock.
+ *
+ * @example
+ * const store = postgresStore({ url: process.env.DATABASE_URL });
+ * await store.open();
+ * const limiter = rateLimit({ maxRequests: 100, window: 60, store });
+ */
+export function postgresStore(options: PostgresStoreOptions): PostgresStore {
+  checkKeys(optionsObject(options, 'postgresStore'), ['sql', 'url', 'tablePrefix', 'poolSize'], 'postgresStore');
+  if ((options.sql === undefined) === (options.url === undefined)) {
+    throw configError('postgresStore needs exactly one of `sql` (a postgres.js client) or `url` (postgres://…).');
+  }
+  if (options.url !== undefined && (typeof options.url !== 'string' || !/^postgres(ql)?:\/\//.test(options.url))) {
+    throw configError('postgresStore.url must be a postgres:// URL.');
+  }
+  if (options.sql !== undefined && typeof options.sql !== 'function') throw configError('postgresStore.sql must be a postgres.js client (the `sql` tag function).');
+  const tablePrefix = options.tablePrefix ?? 'rampart_';
+  if (typeof tablePrefix !== 'string' || !/^[a-z_][a-z0-9_]{0,40}$/.test(tablePrefix)) {
+    throw configError('postgresStore.tablePrefix must be a lower-case SQL identifier prefix such as "rampart_".');
+  }
+  const poolSize = options.poolSize === undefined ? 10 : numberOption(options.poolSize, 'postgresStore.poolSize', 1, 1000);
+  const counters = `${tablePrefix}rate_limit`;
+  const blockTable = `${tablePrefix}blocks`;
+  const owned = options.sql === undefined;
+  let sql: Sql | undefined = options.sql;
+  let opened: Promise<void> | undefined;
+  const statements = new Map<Algorithm, string>();
+
+  const db = (): Sql => {
+    sql ??= postgres(options.url!, { max: poolSize, onnotice: () => {}, connect_timeout: 2, idle_timeout: 30 });
+    return sql;
+  };
+
+  const open = (): Promise<void> => {
+    opened ??= (async () => {
+      const s = db();
+      await s.unsafe(`CREATE UNLOGGED TABLE IF NOT EXISTS ${counters} (
+        key text PRIMARY KEY, a float8 NOT NULL, b float8 NOT NULL, c float8 NOT NULL, ok boolean NOT NULL, expires_at float8 NOT NULL)`);
+      await s.unsafe(`CREATE INDEX IF NOT EXISTS ${counters}_expires ON ${counters} (expires_at)`);
+      await s.unsafe(`CREATE TABLE IF NOT EXISTS ${blockTable} (target text PRIMARY KEY, until float8 NOT NULL, reason text NOT NULL)`);
+    })().catch((error: unknown) => {
+      opened = undefined;
+      throw storeError(error);
+    });
+    return opened;
+  };
+
+  const query = async <T>(text: string, params: unknown[]): Promise<T[]> => {
+    if (opened === undefined) await open();
+    else await opened;
+    try {
+      return (await db().unsafe(text, params as never[], { prepare: true })) as unknown as T[];
+    } catch (error) {
+      throw storeError(error);
+    }
+  };
+
+  const rowKey = (policy: Policy, key: string): string => `${policy.id}:${key.length <= 200 ? key : createHash('sha256').update(key).digest('base64url')}`;
+
+  return {
+    kind: 'remote',
+    open,
+    async consume(key, policy, now, cost = 1): Promise<RateDecision> {
+      let text = statements.get(policy.algorithm);
+      if (text === undefined) {
+        text = consumeStatement(counters, policy.algorithm);
+        statements.set(policy.algorithm, text);
+      }
+      const expires = now + (policy.algorithm === 'sliding-window' ? 2 : 1) * policy.windowMs;
+      const rows = await query<{ a: number; b: number; c: number; ok: boolean }>(text, [
+        rowKey(policy, key), now, policy.windowMs, policy.limit, cost, expires, windowStart(now, policy.windowMs),
+      ]);
+      const row = rows[0]!;
+      return describe(policy, { a: Number(row.a), b: Number(row.b), c: Number(row.c) }, now, row.ok);
+    },
+    async get(key, policy, now) {
+      const rows = await query<{ a: number; b: number; c: number }>(`SELECT a, b, c FROM ${counters} WHERE key = $1`, [rowKey(policy, key)]);
+      if (rows.length === 0) return undefined;
+      const state = { a: Number(rows[0]!.a), b: Number(rows[0]!.b), c: Number(rows[0]!.c) };
+      step(policy, state, now, 0);
+      const d = describe(policy, state, now, true);
+      return d.remaining >= 1 ? d : describe(policy, state, now, false);
+    },
+    async reset(key, policy) {
+      if (policy === undefined) throw configError('postgresStore.reset(key, policy) needs the policy whose counter to delete.');
+      await query(`DELETE FROM ${counters} WHERE key = $1`, [rowKey(policy, key)]);
+    },
+    async block(target, until, reason) {
+      await query(`INSERT INTO ${blockTable} (target, until, reason) VALUES ($1, $2, $3)
+        ON CONFLICT (target) DO UPDATE SET until = EXCLUDED.until, reason = EXCLUDED.reason`, [target, until, reason]);
+    },
+    async unblock(target) {
+      await query(`DELETE FROM ${blockTable} WHERE target = $1`, [target]);
+    },
+    async blocked(target, now) {
+      const rows = await query<{ until: number; reason: string }>(`SELECT until, reason FROM ${blockTable} WHERE target = $1 AND until > $2`, [target, now]);
+      return rows.length === 0 ? undefined : { target, until: Number(rows[0]!.until), reason: rows[0]!.reason };
+    },
+    async blocks(now) {
+      const rows = await query<{ target: string; until: number; reason: string }>(`SELECT target, until, reason FROM ${blockTable} WHERE until > $1`, [now]);
+      return rows.map((r): BlockEntry => ({ target: r.target, until: Number(r.until), reason: r.reason }));
+    },
+    async cleanup(now = Date.now()) {
+      const deleted = await query(`DELETE FROM ${counters} WHERE expires_at < $1 RETURNING 1`, [now]);
+      await query(`DELETE FROM ${blockTable} WHERE until <= $1`, [now]);
+      return deleted.length;
+    },
+    async close() {
+      if (owned && sql !== undefined) {
+        const s = sql;
+        sql = undefined;
+        await s.end({ timeout: 1 });
+      }
+    },
+  };
+}
+
+function storeError(error: unknown): RampartError {
+  if (error instanceof RampartError) return error;
+  return new RampartError('ERR_RAMPART_RATE_LIMIT_STORE', `rate-limit store (PostgreSQL) failed: ${(error as Error)?.message ?? String(error)}`, { cause: error, status: 503 });
+}

@@ -1,0 +1,242 @@
+import { createHash } from 'node:crypto';
+import { Redis, type Cluster } from 'ioredis';
+import { checkKeys, configError, numberOption, optionsObject } from '../core/options.ts';
+import { RampartError } from '../errors.ts';
+import { ALGORITHM_CODES, describe, step } from './algorithms.ts';
+import type { BlockEntry, CounterState, Policy, RateDecision, RateLimitStore } from './types.ts';
+
+/** Options of {@link redisStore}: pass a connected ioredis client or a URL. */
+export interface RedisStoreOptions {
+  /** An ioredis `Redis` or `Cluster` client (not closed by the store). Give it `enableOfflineQueue: false` so an outage fails fast. */
+  client?: Redis | Cluster;
+  /** `redis://host:port/db`: the store creates (lazily) and owns its client. */
+  url?: string;
+  /** Key prefix (default `rampart:`). Counter keys look like `rampart:rl:<policy>:{<key>}`. */
+  prefix?: string;
+  /** Command timeout in seconds for a client the store creates (default 0.5). */
+  timeout?: number;
+}
+
+/**
+ * One script per decision (one round trip): advance the counter state to `now`, try to
+ * take `cost`, store the state with an expiry and return it. The arithmetic mirrors
+ * src/stores/algorithms.ts `step()` exactly.
+ */
+const CONSUME_SCRIPT = `
+local key = KEYS[1]
+local algo = ARGV[1]
+local now = tonumber(ARGV[2])
+local w = tonumber(ARGV[3])
+local limit = tonumber(ARGV[4])
+local cost = tonumber(ARGV[5])
+local s = redis.call('HMGET', key, 'a', 'b', 'c')
+local a = tonumber(s[1])
+local b = tonumber(s[2]) or 0
+local c = tonumber(s[3]) or 0
+local ok = 0
+local ttl = w
+if algo == 's' or algo == 'f' then
+  local start = now - (now % w)
+  if a == nil then
+    a = start; b = 0; c = 0
+  elseif start > a then
+    if algo == 's' and a == start - w then b = c else b = 0 end
+    c = 0; a = start
+  end
+  local used = c
+  if algo == 's' then
+    local elapsed = now - a
+    local weight = 1
+    if elapsed > 0 then weight = (w - elapsed) / w end
+    used = b * weight + c
+    ttl = a + 2 * w - now
+  else
+    ttl = a + w - now
+  end
+  if used + cost <= limit + 1e-6 then c = c + cost; ok = 1 end
+elseif algo == 't' then
+  if a == nil then
+    a = now; b = limit
+  else
+    local elapsed = 0
+    if now > a then elapsed = now - a end
+    b = b + elapsed * limit / w
+    if b > limit then b = limit end
+    if now > a then a = now end
+  end
+  if b + 1e-6 >= cost then b = math.max(0, b - cost); ok = 1 end
+  ttl = math.ceil((limit - b) * w / limit)
+else
+  local tat = a or now
+  if tat < now then tat = now end
+  local nxt = tat + (w / limit) * cost
+  if nxt - now <= w + 1e-3 then a = nxt; ok = 1 else a = tat end
+  ttl = math.ceil(a - now)
+end
+if ttl < 1 then ttl = 1 end
+redis.call('HSET', key, 'a', string.format('%.17g', a), 'b', string.format('%.17g', b), 'c', string.format('%.17g', c))
+redis.call('PEXPIRE', key, math.ceil(ttl))
+return {string.format('%.17g', a), string.format('%.17g', b), string.format('%.17g', c), ok}
+`;
+const CONSUME_SHA = createHash('sha1').update(CONSUME_SCRIPT).digest('hex');
+
+type AnyRedis = Redis | Cluster;
+
+/**
+ * A Redis store (ioredis): one Lua script round trip per decision, atomic across every
+ * process sharing the server. Keys carry a hash tag around the client key
+ * (`rampart:rl:g:{1.2.3.4}`), so all of one client's counters live in one Redis Cluster slot.
+ *
+ * @example
+ * const limiter = rateLimit({ maxRequests: 100, window: 60, store: redisStore({ url: 'redis://127.0.0.1:6379' }) });
+ */
+export function redisStore(options: RedisStoreOptions): RateLimitStore {
+  checkKeys(optionsObject(options, 'redisStore'), ['client', 'url', 'prefix', 'timeout'], 'redisStore');
+  if ((options.client === undefined) === (options.url === undefined)) {
+    throw configError('redisStore needs exactly one of `client` (an ioredis client) or `url` (redis://host:port).');
+  }
+  if (options.url !== undefined && (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url))) {
+    throw configError('redisStore.url must be a redis:// or rediss:// URL.');
+  }
+  if (options.client !== undefined && (typeof options.client !== 'object' || typeof (options.client as Redis).evalsha !== 'function')) {
+    throw configError('redisStore.client must be an ioredis Redis or Cluster client.');
+  }
+  const prefix = options.prefix ?? 'rampart:';
+  if (typeof prefix !== 'string' || /[{}\s]/.test(prefix)) throw configError('redisStore.prefix must be a string without braces or spaces.');
+  const timeoutMs = (options.timeout === undefined ? 0.5 : numberOption(options.timeout, 'redisStore.timeout', 0.001, 60, false)) * 1000;
+  const owned = options.client === undefined;
+  let client: AnyRedis | undefined = options.client;
+  const blocksKey = `${prefix}blocks`;
+
+  const redis = (): AnyRedis => {
+    if (client === undefined) {
+      const created = new Redis(options.url!, {
+        lazyConnect: true,
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 1,
+        commandTimeout: timeoutMs,
+        connectTimeout: Math.max(1000, timeoutMs * 4),
+        retryStrategy: (attempt) => Math.min(50 * attempt, 1000),
+      });
+      // Connection errors surface as rejected commands; the limiter logs them once.
+      created.on('error', () => {});
+      created.connect().catch(() => {});
+      client = created;
+    }
+    return client;
+  };
+
+  const counterKey = (policy: Policy, key: string): string => `${prefix}rl:${policy.id}:{${safeKey(key)}}`;
+
+  const run = async (key: string, policy: Policy, now: number, cost: number): Promise<[CounterState, boolean]> => {
+    const args = [ALGORITHM_CODES[policy.algorithm], String(now), String(policy.windowMs), String(policy.limit), String(cost)];
+    const r = redis();
+    let out: unknown;
+    try {
+      out = await r.evalsha(CONSUME_SHA, 1, counterKey(policy, key), ...args);
+    } catch (error) {
+      if (!String((error as Error).message).includes('NOSCRIPT')) throw storeError(error);
+      try {
+        out = await r.eval(CONSUME_SCRIPT, 1, counterKey(policy, key), ...args);
+      } catch (second) {
+        throw storeError(second);
+      }
+    }
+    const [a, b, c, ok] = out as [string, string, string, number];
+    return [{ a: Number(a), b: Number(b), c: Number(c) }, ok === 1];
+  };
+
+  return {
+    kind: 'remote',
+    async consume(key, policy, now, cost = 1): Promise<RateDecision> {
+      const [state, allowed] = await run(key, policy, now, cost);
+      return describe(policy, state, now, allowed);
+    },
+    async get(key, policy, now) {
+      let fields: Array<string | null>;
+      try {
+        fields = await redis().hmget(counterKey(policy, key), 'a', 'b', 'c');
+      } catch (error) {
+        throw storeError(error);
+      }
+      if (fields[0] === null) return undefined;
+      // Read-only view: advance a copy locally rather than writing.
+      const state = { a: Number(fields[0]), b: Number(fields[1] ?? 0), c: Number(fields[2] ?? 0) };
+      step(policy, state, now, 0);
+      const d = describe(policy, state, now, true);
+      return d.remaining >= 1 ? d : describe(policy, state, now, false);
+    },
+    async reset(key, policy) {
+      if (policy === undefined) throw configError('redisStore.reset(key, policy) needs the policy whose counter to delete.');
+      try {
+        await redis().del(counterKey(policy, key));
+      } catch (error) {
+        throw storeError(error);
+      }
+    },
+    async block(target, until, reason) {
+      try {
+        await redis().hset(blocksKey, target, `${until}|${reason}`);
+      } catch (error) {
+        throw storeError(error);
+      }
+    },
+    async unblock(target) {
+      try {
+        await redis().hdel(blocksKey, target);
+      } catch (error) {
+        throw storeError(error);
+      }
+    },
+    async blocked(target, now) {
+      let value: string | null;
+      try {
+        value = await redis().hget(blocksKey, target);
+      } catch (error) {
+        throw storeError(error);
+      }
+      const entry = value === null ? undefined : parseBlock(target, value);
+      return entry !== undefined && entry.until > now ? entry : undefined;
+    },
+    async blocks(now) {
+      let all: Record<string, string>;
+      try {
+        all = await redis().hgetall(blocksKey);
+      } catch (error) {
+        throw storeError(error);
+      }
+      const out: BlockEntry[] = [];
+      const expired: string[] = [];
+      for (const [target, value] of Object.entries(all)) {
+        const entry = parseBlock(target, value);
+        if (entry !== undefined && entry.until > now) out.push(entry);
+        else expired.push(target);
+      }
+      if (expired.length > 0) await redis().hdel(blocksKey, ...expired).catch(() => undefined);
+      return out;
+    },
+    async close() {
+      if (owned && client !== undefined) {
+        const c = client;
+        client = undefined;
+        await c.quit().catch(() => c.disconnect());
+      }
+    },
+  };
+}
+
+/** Keys longer than 200 characters (custom key functions) are hashed to bound Redis memory. */
+function safeKey(key: string): string {
+  return key.length <= 200 ? key : `h:${createHash('sha256').update(key).digest('base64url')}`;
+}
+
+function parseBlock(target: string, value: string): BlockEntry | undefined {
+  const bar = value.indexOf('|');
+  const until = Number(bar === -1 ? value : value.slice(0, bar));
+  if (!Number.isFinite(until)) return undefined;
+  return { target, until, reason: bar === -1 ? '' : value.slice(bar + 1) };
+}
+
+function storeError(error: unknown): RampartError {
+  return new RampartError('ERR_RAMPART_RATE_LIMIT_STORE', `rate-limit store (Redis) failed: ${(error as Error)?.message ?? String(error)}`, { cause: error, status: 503 });
+}
