@@ -106,3 +106,38 @@ test('uploads: text files only when allowed and not markup; options are validate
   assert.throws(() => uploads({ maxFiles: -1 }), (e: unknown) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
   await assert.rejects(parseMultipart(bytes, 'text/plain'), (e: unknown) => isRampartError(e, 'ERR_RAMPART_UPLOAD_MALFORMED'));
 });
+
+test('uploads: total size cap, unexpected file fields, empty file inputs', async () => {
+  const big = new Response(form([['a', PNG, 'a.png', 'image/png'], ['b', PNG, 'b.png', 'image/png']]));
+  const ct = big.headers.get('content-type')!;
+  const bytes = new Uint8Array(await big.arrayBuffer());
+  await assert.rejects(parseMultipart(bytes, ct, { maxFiles: 2, maxTotalSize: PNG.length + 10 }), (e: unknown) => isRampartError(e, 'ERR_RAMPART_UPLOAD_LIMIT'));
+  await assert.rejects(parseMultipart(bytes, ct, { maxFiles: 2, fileFields: ['a'] }), (e: unknown) => isRampartError(e, 'ERR_RAMPART_UPLOAD_MALFORMED'));
+  const ok = await parseMultipart(Readable.from([bytes.subarray(0, 50), bytes.subarray(50)]), ct, { maxFiles: 2, fileFields: ['a', 'b'] });
+  assert.equal(ok.files.length, 2);
+  const empty = new Response(form([['a', Buffer.alloc(0), '', 'application/octet-stream'], ['note', 'hi']]));
+  const none = await parseMultipart(new Uint8Array(await empty.arrayBuffer()), empty.headers.get('content-type')!);
+  assert.deepEqual(none.files, []);
+  assert.deepEqual({ ...none.fields }, { note: 'hi' });
+  assert.equal(Object.getPrototypeOf(none.fields), null, 'fields cannot be polluted through __proto__');
+  const truncated = bytes.subarray(0, bytes.length - 20);
+  await assert.rejects(parseMultipart(truncated, ct, { maxFiles: 2 }), (e: unknown) => isRampartError(e, 'ERR_RAMPART_UPLOAD_MALFORMED'));
+});
+
+test('fuzz: parseMultipart rejects garbage and truncations only with upload error codes', async () => {
+  const fc = (await import('fast-check')).default;
+  const good = new Response(form([['a', PNG, 'a.png', 'image/png'], ['note', 'hello']]));
+  const ct = good.headers.get('content-type')!;
+  const bytes = new Uint8Array(await good.arrayBuffer());
+  await fc.assert(
+    fc.asyncProperty(fc.oneof(fc.uint8Array({ maxLength: 400 }), fc.integer({ min: 0, max: bytes.length }).map((n) => bytes.subarray(0, n)),
+      fc.tuple(fc.integer({ min: 0, max: bytes.length - 1 }), fc.integer({ min: 0, max: 255 })).map(([i, b]) => { const c = bytes.slice(); c[i] = b; return c; })), async (body) => {
+      try {
+        await parseMultipart(body, ct, { maxFiles: 1 });
+      } catch (e) {
+        assert.ok(isRampartError(e) && e.code.startsWith('ERR_RAMPART_UPLOAD_'), String(e));
+      }
+    }),
+    { numRuns: 500 },
+  );
+});

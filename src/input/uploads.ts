@@ -231,6 +231,7 @@ async function parseCompiled(source: Readable | Uint8Array, contentType: string,
         else entry.chunks.push(chunk);
       });
       stream.on('limit', () => fail(limit(`a file is larger than ${c.maxFileSize} bytes.`)));
+      stream.on('error', (error: Error) => fail(malformed(`malformed multipart body (${error.message}).`)));
     });
     parser.on('field', (name, value, info) => {
       if (info.valueTruncated) return fail(limit(`field ${JSON.stringify(name.slice(0, 40))} is larger than ${c.maxFieldSize} bytes.`));
