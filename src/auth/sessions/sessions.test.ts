@@ -232,3 +232,36 @@ test('construction and data validation', () => {
   for (let i = 0; i < 40; i++) deep = [deep];
   assert.throws(() => jsonCopy(deep), (e) => isRampartError(e, 'ERR_RAMPART_SESSION_DATA'));
 });
+
+test('a failing session store answers 503 (never 500) and recovers when it is back', async (t) => {
+  const redis = await startRedis(t);
+  if (redis === undefined) return;
+  const { Redis } = await import('ioredis');
+  const client = new Redis(redis.url, { maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => 50 });
+  client.on('error', () => {});
+  const ready = async () => {
+    for (let i = 0; i < 100 && client.status !== 'ready'; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  };
+  await ready();
+  const { serve } = await import('../../../test/helpers/adapters.ts');
+  const shield = stack([sessions({ secret: SECRET, store: redisSessionStore(client) })]);
+  const running = await serve('node', shield, app);
+  try {
+    const jar = new Jar();
+    let r = await call(`${running.url}/login`, jar);
+    assert.equal(r.status, 200);
+    await redis.kill();
+    const res = await fetch(`${running.url}/`, { headers: jar.header() });
+    assert.equal(res.status, 503);
+    assert.equal(res.headers.get('content-type'), 'application/problem+json');
+    await res.body?.cancel();
+    await redis.restart();
+    await ready();
+    r = await call(`${running.url}/`, jar);
+    assert.equal(r.status, 200);
+    assert.equal((r.json as { isNew: boolean }).isNew, true, 'the restarted Redis lost the session: a fresh one');
+  } finally {
+    await running.close();
+    client.disconnect();
+  }
+});

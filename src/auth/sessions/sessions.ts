@@ -4,6 +4,7 @@ import { checkKeys, configError, numberOption, optionsObject } from '../../core/
 import { serializeCookie } from '../../core/cookies.ts';
 import type { Middleware, RequestView, ResponseControl } from '../../core/types.ts';
 import { localOf } from '../shared/http.ts';
+import { problem } from '../../core/problem.ts';
 import { jsonCopy, parseJson, type JsonValue } from './data.ts';
 import { memorySessionStore, type SessionStore } from './stores.ts';
 
@@ -142,128 +143,139 @@ export function sessions(options: SessionOptions): SessionsMiddleware {
     return record;
   }
 
-  return {
+  const middleware: SessionsMiddleware = {
     name: 'sessions',
     store,
     async handle(req: RequestView, res: ResponseControl) {
-      const isSecure = secure === true || (secure === 'auto' && req.secure);
-      const cookieName = isSecure ? `__Host-${baseName}` : baseName;
-      const cookieOptions = { path: '/', httpOnly: true, secure: isSecure, sameSite };
-      const now = Date.now();
-      const raw = req.cookie(cookieName);
-      let id = '';
-      let record: StoredRecord | undefined;
-      const clearCookie = () => res.append('set-cookie', serializeCookie(cookieName, '', { ...cookieOptions, maxAge: 0 }));
-      if (raw !== undefined && raw !== '') {
-        const verified = unsign(raw);
-        if (verified === undefined) {
-          req.emit('INVALID_TOKEN', 'session: cookie signature invalid');
-          clearCookie();
-        } else {
-          const loaded = await load(verified);
-          if (loaded === 'missing' || loaded === 'destroyed') {
-            req.emit('SESSION_FIXATION_ATTEMPT', loaded === 'destroyed' ? 'session id was destroyed' : 'session id unknown to the store');
-            clearCookie();
-          } else if (loaded.expires <= now || loaded.seen + idle * 1000 <= now) {
-            req.emit('SESSION_EXPIRED', loaded.expires <= now ? 'absolute timeout' : 'idle timeout');
-            await store.delete(verified);
-            clearCookie();
-          } else {
-            id = verified;
-            record = loaded;
-          }
-        }
+      try {
+        return await attach(req, res);
+      } catch (error) {
+        if (!(error instanceof RampartError) || error.code !== 'ERR_RAMPART_SESSION_STORE') throw error;
+        // Fail closed without a 500: the request cannot be tied to its session right now.
+        return problem(503, 'Sessions are temporarily unavailable.', { headers: { 'retry-after': '5' } });
       }
-      const isNew = record === undefined;
-      let state: StoredRecord = record ?? { data: {}, created: now, seen: now, expires: now + maxAge * 1000, csrf: newCsrf() };
-
-      const ttlOf = (r: StoredRecord) => Math.max(1, Math.ceil((r.expires - Date.now()) / 1000) + EXPIRED_GRACE);
-      const setCookie = () => {
-        const opts = browserSession ? cookieOptions : { ...cookieOptions, maxAge: Math.max(0, Math.floor((state.expires - Date.now()) / 1000)) };
-        res.append('set-cookie', serializeCookie(cookieName, sign(id), opts));
-      };
-      const save = async () => {
-        const text = JSON.stringify(state);
-        if (Buffer.byteLength(text) > maxBytes) throw new RampartError('ERR_RAMPART_SESSION_DATA', `Session data is larger than maxDataBytes (${maxBytes}).`);
-        const created = id === '';
-        if (created) id = newId();
-        state.seen = Date.now();
-        await store.set(id, text, ttlOf(state));
-        if (created) {
-          setCookie();
-          req.emit('SESSION_CREATED', 'new session');
-        }
-      };
-
-      // Idle timeout: record activity, at most about once a minute per session.
-      if (record !== undefined && now - record.seen > Math.min(60_000, (idle * 1000) / 10)) {
-        record.seen = now;
-        await store.set(id, JSON.stringify(record), ttlOf(record));
-      }
-
-      const session: Session = {
-        get id() {
-          return id;
-        },
-        isNew,
-        get csrfToken() {
-          return state.csrf;
-        },
-        get data() {
-          return jsonCopy(state.data) as Record<string, JsonValue>;
-        },
-        get<T extends JsonValue = JsonValue>(key: string): T | undefined {
-          if (!Object.hasOwn(state.data, key)) return undefined;
-          return jsonCopy(state.data[key]) as T;
-        },
-        async set(key: string, value: unknown) {
-          if (typeof key !== 'string' || key === '__proto__') throw new RampartError('ERR_RAMPART_SESSION_DATA', 'Session keys must be strings other than __proto__.');
-          const copy = jsonCopy(value);
-          state.data = { ...state.data, [key]: copy };
-          await save();
-        },
-        async delete(key: string) {
-          if (!Object.hasOwn(state.data, key)) return;
-          const next = { ...state.data };
-          delete next[key];
-          state.data = next;
-          await save();
-        },
-        async replace(data: Record<string, unknown>) {
-          const copy = jsonCopy(data);
-          if (copy === null || typeof copy !== 'object' || Array.isArray(copy)) throw new RampartError('ERR_RAMPART_SESSION_DATA', 'Session data must be an object.');
-          state.data = copy;
-          await save();
-        },
-        async regenerate(regenerateOptions: { keepData?: boolean } = {}) {
-          const keep = regenerateOptions.keepData === true;
-          const oldId = id;
-          if (oldId !== '') await store.set(oldId, JSON.stringify({ destroyed: true }), TOMBSTONE_TTL);
-          const at = Date.now();
-          state = { data: keep ? state.data : {}, created: at, seen: at, expires: at + maxAge * 1000, csrf: newCsrf() };
-          id = '';
-          await save();
-          req.locals.csrfTokenRotated = true;
-        },
-        async destroy() {
-          if (id !== '') {
-            await store.set(id, JSON.stringify({ destroyed: true }), TOMBSTONE_TTL);
-            req.emit('SESSION_DESTROYED', 'logout');
-          }
-          id = '';
-          state = { data: {}, created: Date.now(), seen: Date.now(), expires: Date.now() + maxAge * 1000, csrf: newCsrf() };
-          clearCookie();
-        },
-      };
-      req.locals.session = session;
-      const user = state.data.user;
-      if (req.locals.user === undefined && user !== null && typeof user === 'object' && !Array.isArray(user)) req.locals.user = jsonCopy(user);
-      return undefined;
     },
     async close() {
       await store.close?.();
     },
   };
+  return middleware;
+
+  async function attach(req: RequestView, res: ResponseControl): Promise<undefined> {
+    const isSecure = secure === true || (secure === 'auto' && req.secure);
+    const cookieName = isSecure ? `__Host-${baseName}` : baseName;
+    const cookieOptions = { path: '/', httpOnly: true, secure: isSecure, sameSite };
+    const now = Date.now();
+    const raw = req.cookie(cookieName);
+    let id = '';
+    let record: StoredRecord | undefined;
+    const clearCookie = () => res.append('set-cookie', serializeCookie(cookieName, '', { ...cookieOptions, maxAge: 0 }));
+    if (raw !== undefined && raw !== '') {
+      const verified = unsign(raw);
+      if (verified === undefined) {
+        req.emit('INVALID_TOKEN', 'session: cookie signature invalid');
+        clearCookie();
+      } else {
+        const loaded = await load(verified);
+        if (loaded === 'missing' || loaded === 'destroyed') {
+          req.emit('SESSION_FIXATION_ATTEMPT', loaded === 'destroyed' ? 'session id was destroyed' : 'session id unknown to the store');
+          clearCookie();
+        } else if (loaded.expires <= now || loaded.seen + idle * 1000 <= now) {
+          req.emit('SESSION_EXPIRED', loaded.expires <= now ? 'absolute timeout' : 'idle timeout');
+          await store.delete(verified);
+          clearCookie();
+        } else {
+          id = verified;
+          record = loaded;
+        }
+      }
+    }
+    const isNew = record === undefined;
+    let state: StoredRecord = record ?? { data: {}, created: now, seen: now, expires: now + maxAge * 1000, csrf: newCsrf() };
+
+    const ttlOf = (r: StoredRecord) => Math.max(1, Math.ceil((r.expires - Date.now()) / 1000) + EXPIRED_GRACE);
+    const setCookie = () => {
+      const opts = browserSession ? cookieOptions : { ...cookieOptions, maxAge: Math.max(0, Math.floor((state.expires - Date.now()) / 1000)) };
+      res.append('set-cookie', serializeCookie(cookieName, sign(id), opts));
+    };
+    const save = async () => {
+      const text = JSON.stringify(state);
+      if (Buffer.byteLength(text) > maxBytes) throw new RampartError('ERR_RAMPART_SESSION_DATA', `Session data is larger than maxDataBytes (${maxBytes}).`);
+      const created = id === '';
+      if (created) id = newId();
+      state.seen = Date.now();
+      await store.set(id, text, ttlOf(state));
+      if (created) {
+        setCookie();
+        req.emit('SESSION_CREATED', 'new session');
+      }
+    };
+
+    // Idle timeout: record activity, at most about once a minute per session.
+    if (record !== undefined && now - record.seen > Math.min(60_000, (idle * 1000) / 10)) {
+      record.seen = now;
+      await store.set(id, JSON.stringify(record), ttlOf(record));
+    }
+
+    const session: Session = {
+      get id() {
+        return id;
+      },
+      isNew,
+      get csrfToken() {
+        return state.csrf;
+      },
+      get data() {
+        return jsonCopy(state.data) as Record<string, JsonValue>;
+      },
+      get<T extends JsonValue = JsonValue>(key: string): T | undefined {
+        if (!Object.hasOwn(state.data, key)) return undefined;
+        return jsonCopy(state.data[key]) as T;
+      },
+      async set(key: string, value: unknown) {
+        if (typeof key !== 'string' || key === '__proto__') throw new RampartError('ERR_RAMPART_SESSION_DATA', 'Session keys must be strings other than __proto__.');
+        const copy = jsonCopy(value);
+        state.data = { ...state.data, [key]: copy };
+        await save();
+      },
+      async delete(key: string) {
+        if (!Object.hasOwn(state.data, key)) return;
+        const next = { ...state.data };
+        delete next[key];
+        state.data = next;
+        await save();
+      },
+      async replace(data: Record<string, unknown>) {
+        const copy = jsonCopy(data);
+        if (copy === null || typeof copy !== 'object' || Array.isArray(copy)) throw new RampartError('ERR_RAMPART_SESSION_DATA', 'Session data must be an object.');
+        state.data = copy;
+        await save();
+      },
+      async regenerate(regenerateOptions: { keepData?: boolean } = {}) {
+        const keep = regenerateOptions.keepData === true;
+        const oldId = id;
+        if (oldId !== '') await store.set(oldId, JSON.stringify({ destroyed: true }), TOMBSTONE_TTL);
+        const at = Date.now();
+        state = { data: keep ? state.data : {}, created: at, seen: at, expires: at + maxAge * 1000, csrf: newCsrf() };
+        id = '';
+        await save();
+        req.locals.csrfTokenRotated = true;
+      },
+      async destroy() {
+        if (id !== '') {
+          await store.set(id, JSON.stringify({ destroyed: true }), TOMBSTONE_TTL);
+          req.emit('SESSION_DESTROYED', 'logout');
+        }
+        id = '';
+        state = { data: {}, created: Date.now(), seen: Date.now(), expires: Date.now() + maxAge * 1000, csrf: newCsrf() };
+        clearCookie();
+      },
+    };
+    req.locals.session = session;
+    const user = state.data.user;
+    if (req.locals.user === undefined && user !== null && typeof user === 'object' && !Array.isArray(user)) req.locals.user = jsonCopy(user);
+    return undefined;
+  }
 }
 
 /** The session of a request that passed the sessions middleware (any adapter's request object). */

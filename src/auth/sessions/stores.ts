@@ -10,7 +10,19 @@ export interface SessionStore {
   get(id: string): Promise<string | undefined>;
   set(id: string, record: string, ttl: number): Promise<void>;
   delete(id: string): Promise<void>;
+  /**
+   * Every stored record, in no particular order (for GDPR reports, erasure and retention,
+   * which must find a user's sessions without an index). `expiresAt` when the store knows it.
+   */
+  scan?(): AsyncIterable<StoredSession>;
   close?(): Promise<void>;
+}
+
+/** One record as {@link SessionStore.scan} yields it. The id is a bearer secret: never log or report it. */
+export interface StoredSession {
+  id: string;
+  record: string;
+  expiresAt?: Date;
 }
 
 /** In-process store (one instance, tests, development). Bounded by `max` sessions (oldest evicted). */
@@ -39,6 +51,9 @@ export function memorySessionStore(options: { max?: number } = {}): SessionStore
     async delete(id) {
       map.delete(id);
     },
+    async *scan() {
+      for (const [id, entry] of [...map.entries()]) if (entry.expires > Date.now()) yield { id, record: entry.record, expiresAt: new Date(entry.expires) };
+    },
   };
 }
 
@@ -50,6 +65,11 @@ export interface RedisSessionClient {
   set(...args: any[]): Promise<unknown>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   del(...keys: any[]): Promise<unknown>;
+  /** Needed only by scan(): SCAN cursor MATCH pattern COUNT n. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  scan?(...args: any[]): Promise<[string, string[]]>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  mget?(...keys: any[]): Promise<Array<string | null>>;
 }
 
 /** Redis store (ioredis client): one GET per lookup, SET … EX per write. */
@@ -67,6 +87,26 @@ export function redisSessionStore(client: RedisSessionClient, options: { prefix?
     get: (id) => wrap(async () => ((await client.get(prefix + id)) as string | null) ?? undefined),
     set: (id, record, ttl) => wrap(async () => void (await client.set(prefix + id, record, 'EX', Math.max(1, Math.ceil(ttl))))),
     delete: (id) => wrap(async () => void (await client.del(prefix + id))),
+    async *scan() {
+      const scanKeys = client.scan?.bind(client);
+      const mget = client.mget?.bind(client);
+      if (scanKeys === undefined || mget === undefined) throw new RampartError('ERR_RAMPART_SESSION_STORE', 'redisSessionStore.scan needs a client with scan() and mget() (ioredis has both).');
+      // SCAN may return a key twice across pages: report each once.
+      const seen = new Set<string>();
+      let cursor = '0';
+      do {
+        const [next, keys] = await wrap(() => scanKeys(cursor, 'MATCH', `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`, 'COUNT', 500));
+        cursor = next;
+        const fresh = keys.filter((k) => !seen.has(k));
+        for (const k of fresh) seen.add(k);
+        if (fresh.length === 0) continue;
+        const records = await wrap(() => mget(...fresh));
+        for (let i = 0; i < fresh.length; i++) {
+          const record = records[i];
+          if (typeof record === 'string') yield { id: fresh[i]!.slice(prefix.length), record };
+        }
+      } while (cursor !== '0');
+    },
   };
 }
 
@@ -105,6 +145,17 @@ export function postgresSessionStore(options: { database?: DatabaseOption; table
       }),
     delete: (id) => wrap(async () => void (await (await open()).query(`delete from ${table} where id = $1`, [id]))),
     prune: () => wrap(async () => (await (await open()).query(`delete from ${table} where expires_at <= now() returning id`)).length),
+    async *scan() {
+      let after = '';
+      for (;;) {
+        const page = await wrap(async () =>
+          (await open()).query<{ id: string; record: string; expires_at: Date | string }>(`select id, record, expires_at from ${table} where id > $1 and expires_at > now() order by id limit 1000`, [after]),
+        );
+        for (const row of page) yield { id: row.id, record: row.record, expiresAt: row.expires_at instanceof Date ? row.expires_at : new Date(row.expires_at) };
+        if (page.length < 1000) return;
+        after = page.at(-1)!.id;
+      }
+    },
     close: () => wrap(async () => (await open()).close()),
   };
 }
