@@ -21,6 +21,10 @@ export interface InputGuardOptions {
   bodyLimit?: number;
   /** Path prefixes not scanned (e.g. `['/webhooks/']`). Default none. */
   exemptPaths?: readonly string[];
+  /** Most body strings (values and keys) scanned per request; the rest is not inspected. Default 1,000. */
+  maxValues?: number;
+  /** Most characters scanned per request over all parts; bounds the CPU a request can cost. Default 262,144. */
+  maxChars?: number;
 }
 
 /** What the guard found, on `req.locals.inputGuard` when anything matched. */
@@ -32,9 +36,8 @@ export interface GuardFinding {
   score: number;
 }
 
-const KEYS = ['mode', 'threshold', 'scan', 'headers', 'types', 'bodyLimit', 'exemptPaths'];
+const KEYS = ['mode', 'threshold', 'scan', 'headers', 'types', 'bodyLimit', 'exemptPaths', 'maxValues', 'maxChars'];
 const DEFAULT_HEADERS = ['referer', 'user-agent', 'x-forwarded-host', 'x-original-url', 'x-rewrite-url'];
-const MAX_VALUES = 10_000;
 const MAX_DEPTH = 64;
 const MAX_FINDINGS = 5;
 
@@ -96,12 +99,20 @@ export function inputGuard(options: InputGuardOptions = {}): Middleware {
   const bodyLimit = opts.bodyLimit === undefined ? 1_048_576 : numberOption(opts.bodyLimit, 'inputGuard.bodyLimit', 1, 1 << 30);
   const exempt = opts.exemptPaths === undefined ? [] : stringList(opts.exemptPaths, 'inputGuard.exemptPaths');
   for (const p of exempt) warnConfig(`inputGuard: requests under ${p} are not scanned (exemptPaths).`);
-  const detectOptions = types === undefined ? { threshold } : { threshold, types };
+  const maxValues = opts.maxValues === undefined ? 1_000 : numberOption(opts.maxValues, 'inputGuard.maxValues', 1, 1_000_000);
+  const maxChars = opts.maxChars === undefined ? 262_144 : numberOption(opts.maxChars, 'inputGuard.maxChars', 1_024, 100_000_000);
+  // Characters left to scan for each request (CPU bound per request).
+  const budgets = new WeakMap<RequestView, { chars: number }>();
 
   const inspect = (req: RequestView, where: string, value: string): boolean => {
     // At most MAX_FINDINGS events per request: a body full of payloads must not flood the log.
     if (((req.locals.inputGuard as GuardFinding[] | undefined)?.length ?? 0) >= MAX_FINDINGS) return false;
-    const d = detectAttack(value, detectOptions);
+    let budget = budgets.get(req);
+    if (budget === undefined) budgets.set(req, (budget = { chars: maxChars }));
+    if (budget.chars <= 0 || value.length === 0) return false;
+    const maxLength = Math.min(65_536, budget.chars);
+    budget.chars -= Math.min(value.length, maxLength);
+    const d = detectAttack(value, types === undefined ? { threshold, maxLength } : { threshold, maxLength, types });
     if (!d.detected) return false;
     const top = d.attacks[0]!;
     const finding: GuardFinding = { where, type: top.type, rule: top.rule, score: d.score };
@@ -146,7 +157,7 @@ export function inputGuard(options: InputGuardOptions = {}): Middleware {
       return readParsedBody(req, bodyLimit).then((parsed) => {
         if (parsed.kind === 'too-large') return mode === 'block' ? problem(413, `The request body is larger than ${bodyLimit} bytes and cannot be inspected.`) : undefined;
         if (parsed.kind !== 'json' && parsed.kind !== 'form') return undefined;
-        const budget = { left: MAX_VALUES };
+        const budget = { left: maxValues };
         for (const [where, value] of leaves(parsed.value, 'body', 0, budget)) {
           if (inspect(req, where.replace(/^body\.?/, 'body.'), value) && mode === 'block') return blocked();
         }

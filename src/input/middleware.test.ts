@@ -137,3 +137,19 @@ test('inputGuard options are validated', () => {
   assert.throws(() => inputGuard({ modes: 'block' } as never), (e: unknown) => isRampartError(e, 'ERR_RAMPART_UNKNOWN_OPTION'));
   assert.throws(() => inputGuard({ scan: ['cookies' as never] }), (e: unknown) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
 });
+
+test('inputGuard bounds the work per request (maxValues, maxChars)', async (t) => {
+  await forEachAdapter(
+    t,
+    () => stack([inputGuard({ mode: 'block', maxValues: 100, maxChars: 4096 })]),
+    async (app) => {
+      const filler = Array.from({ length: 500 }, (_, i) => `value ${i}`);
+      const early = await fetch(app.url + '/api', json({ items: ["1' OR '1'='1", ...filler] }));
+      assert.equal(early.status, 403);
+      const late = await fetch(app.url + '/api', json({ items: [...filler, "1' OR '1'='1"] }));
+      assert.equal(late.status, 200, 'values beyond maxValues are not inspected (documented bound)');
+      const longText = await fetch(app.url + '/api', json({ a: 'x'.repeat(5000), b: '<script>alert(1)</script>' }));
+      assert.equal(longText.status, 200, 'characters beyond maxChars are not inspected');
+    },
+  );
+});
