@@ -49,6 +49,7 @@ export const ERROR_CODES = {
   ERR_RAMPART_TOTP_SECRET: 'A TOTP secret is not valid base32 or is shorter than 128 bits.',
   ERR_RAMPART_APIKEY_MALFORMED: 'An API key does not have the `rk_<env>_<random>_<checksum>` shape or its checksum is wrong (rejected without a database lookup).',
   ERR_RAMPART_APIKEY_INVALID: 'An API key is well formed but unknown, revoked or expired.',
+  ERR_RAMPART_APIKEY_STORE: 'The API key database could not be reached or failed; the key could not be checked.',
   ERR_RAMPART_RBAC_UNKNOWN_ROLE: 'A user or group names a role that the RBAC configuration does not define.',
   ERR_RAMPART_SESSION_DATA: 'Session data is not plain JSON (functions, class instances, cycles, `__proto__` keys or non-finite numbers).',
   ERR_RAMPART_SESSION_STORE: 'The session store failed (connection lost or corrupt record).',
@@ -78,6 +79,8 @@ export const ERROR_CODES = {
   ERR_RAMPART_UPLOAD_LIMIT: 'A multipart upload exceeded a limit (file count, field count, file size or total size); answered with 413.',
   ERR_RAMPART_UPLOAD_TYPE: "An uploaded file's sniffed type is not allowed, or its extension or declared Content-Type disagrees with the bytes (SVG is refused unless allowed); answered with 415.",
   ERR_RAMPART_UPLOAD_MALFORMED: 'A multipart body is malformed (missing boundary, truncated part, bad headers) or is not multipart/form-data; answered with 400.',
+  // ── GDPR ──────────────────────────────────────────────────────────────────
+  ERR_RAMPART_GDPR_INPUT: 'privacy(): a user id passed to erasureReport()/erase() is not a non-empty string (≤ 255 characters) or a safe integer, or erase() options are invalid.',
 } as const;
 
 /** A stable rampart error code (`ERR_RAMPART_*`). */

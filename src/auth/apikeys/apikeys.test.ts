@@ -130,3 +130,39 @@ test('requireApiKey through every adapter: 401 / 403 / principal for the handler
   );
   await keys.close();
 });
+
+test('requireApiKey answers 503 while PostgreSQL is down and recovers after a restart', async (t) => {
+  const pg = await startPostgres(t);
+  if (pg === undefined) return;
+  const { default: postgres } = await import('postgres');
+  const sql = postgres(pg.url, { onnotice: () => {}, connect_timeout: 2, max: 2 });
+  const keys = apiKeys({ secret: SECRET, database: sql });
+  const { key } = await keys.create({ owner: 'acme' });
+  const { serve } = await import('../../../test/helpers/adapters.ts');
+  const shield = stack([requireApiKey({ keys })]);
+  const running = await serve('express', shield);
+  try {
+    let r = await fetch(`${running.url}/`, { headers: { 'x-api-key': key } });
+    assert.equal(r.status, 200);
+    await r.body?.cancel();
+    await pg.kill();
+    r = await fetch(`${running.url}/`, { headers: { 'x-api-key': key } });
+    assert.equal(r.status, 503);
+    assert.equal(r.headers.get('content-type'), 'application/problem+json');
+    await r.body?.cancel();
+    await rejectsWith(keys.verify(key), 'ERR_RAMPART_APIKEY_STORE');
+    await pg.restart();
+    let status = 0;
+    for (let i = 0; i < 50 && status !== 200; i++) {
+      r = await fetch(`${running.url}/`, { headers: { 'x-api-key': key } });
+      status = r.status;
+      await r.body?.cancel();
+      if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(status, 200);
+  } finally {
+    await running.close();
+    await keys.close().catch(() => {});
+    await sql.end({ timeout: 1 });
+  }
+});

@@ -68,6 +68,16 @@ export interface ApiKeyManager {
   rotate(id: string, options?: { overlap?: number; expiresIn?: number }): Promise<{ key: string; id: string; prefix: string; expiresAt: Date | null }>;
   /** Keys (optionally of one owner), newest first. */
   list(options?: { owner?: string }): Promise<ApiKeyRecord[]>;
+  /**
+   * Delete keys for good: all keys of `owner` (GDPR erasure), or keys revoked or expired
+   * before `inactiveBefore` (retention). Resolves to the number of keys deleted.
+   */
+  purge(options: { owner: string } | { inactiveBefore: Date }): Promise<number>;
+  /**
+   * GDPR anonymisation: revoke every key of `owner` and keep the rows (for audit) under
+   * `pseudonym`, with their names cleared. Resolves to the number of keys rewritten.
+   */
+  anonymizeOwner(owner: string, pseudonym: string): Promise<number>;
   /** Write pending usage counts now. */
   flush(): Promise<void>;
   /** Flush usage and close the connection the manager opened. */
@@ -165,13 +175,17 @@ export function apiKeys(options: ApiKeysOptions): ApiKeyManager {
     if (!wellFormed(key, prefix, environment)) {
       throw new RampartError('ERR_RAMPART_APIKEY_MALFORMED', 'The API key is malformed or mistyped.', { status: 401 });
     }
-    const db = await open();
     const digest = hash(key);
-    const rows = await db.query<{ id: string; key_hash: string; owner: string; name: string | null; scopes: unknown; revoked: boolean; expired: boolean }>(
-      `select id, key_hash, owner, name, scopes, revoked_at is not null as revoked, (expires_at is not null and expires_at <= now()) as expired
-       from ${table} where key_hash = $1`,
-      [digest],
-    );
+    let rows: Array<{ id: string; key_hash: string; owner: string; name: string | null; scopes: unknown; revoked: boolean; expired: boolean }>;
+    try {
+      rows = await (await open()).query(
+        `select id, key_hash, owner, name, scopes, revoked_at is not null as revoked, (expires_at is not null and expires_at <= now()) as expired
+         from ${table} where key_hash = $1`,
+        [digest],
+      );
+    } catch (error) {
+      throw new RampartError('ERR_RAMPART_APIKEY_STORE', `The API key database failed: ${(error as Error).message}`, { cause: error, status: 503 });
+    }
     const row = rows[0];
     // The index finds the row; the comparison itself is constant-time.
     const match = row !== undefined && timingSafeEqual(Buffer.from(row.key_hash), Buffer.from(digest));
@@ -254,6 +268,34 @@ export function apiKeys(options: ApiKeysOptions): ApiKeyManager {
         lastUsedAt: toDate(row.last_used_at),
         usageCount: Number(row.usage_count),
       }));
+    },
+    async purge(purgeOptions: { owner: string } | { inactiveBefore: Date }) {
+      const p = optionsObject(purgeOptions, 'apiKeys.purge');
+      checkKeys(p, ['owner', 'inactiveBefore'], 'apiKeys.purge');
+      const db = await open();
+      if ('owner' in p && !('inactiveBefore' in p)) {
+        if (typeof p.owner !== 'string' || p.owner.length === 0) throw configError('apiKeys.purge: owner must be a non-empty string.');
+        await flush();
+        return (await db.query(`delete from ${table} where owner = $1 returning id`, [p.owner])).length;
+      }
+      const before = p.inactiveBefore;
+      if ('owner' in p || !(before instanceof Date) || Number.isNaN(before.getTime())) throw configError('apiKeys.purge: pass either { owner } or { inactiveBefore: Date }.');
+      return (
+        await db.query(`delete from ${table} where revoked_at < $1 or expires_at < $1 returning id`, [before.toISOString()])
+      ).length;
+    },
+    async anonymizeOwner(owner: string, pseudonym: string) {
+      if (typeof owner !== 'string' || owner.length === 0) throw configError('apiKeys.anonymizeOwner: owner must be a non-empty string.');
+      if (typeof pseudonym !== 'string' || pseudonym.length === 0 || pseudonym.length > 256 || pseudonym === owner) {
+        throw configError('apiKeys.anonymizeOwner: pseudonym must be a non-empty string (at most 256 characters) other than the owner.');
+      }
+      await flush();
+      const db = await open();
+      const rows = await db.query(
+        `update ${table} set owner = $2, name = null, revoked_at = coalesce(revoked_at, now()) where owner = $1 returning id`,
+        [owner, pseudonym],
+      );
+      return rows.length;
     },
     flush,
     async close() {

@@ -4,6 +4,7 @@ import type { Middleware, RequestView } from '../../core/types.ts';
 import { permissionCovers } from '../rbac/index.ts';
 import { checkPermission } from '../rbac/permissions.ts';
 import { bearerToken, forbidden, localOf, unauthorized } from '../shared/http.ts';
+import { problem } from '../../core/problem.ts';
 import type { ApiKeyManager, ApiKeyPrincipal } from './manager.ts';
 
 /** Options of {@link requireApiKey}. */
@@ -43,6 +44,7 @@ export function requireApiKey(options: RequireApiKeyOptions): Middleware {
         principal = await keys.check(key.trim());
       } catch (error) {
         if (!(error instanceof RampartError)) throw error;
+        if (error.code === 'ERR_RAMPART_APIKEY_STORE') return problem(503, 'API keys cannot be checked right now.', { headers: { 'retry-after': '5' } });
         req.emit('INVALID_TOKEN', `api key: ${error.code}`);
         return unauthorized('The API key is invalid.', `${challenge}, error="invalid_token"`, error.code);
       }
