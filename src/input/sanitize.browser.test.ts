@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
+import fc from 'fast-check';
 import { launchBrowser } from '../../test/helpers/browser.ts';
 import { sanitizeHtml, type HtmlPolicy } from './sanitize.ts';
 
@@ -23,11 +24,20 @@ function page(outputs: string[]): string {
   return `<!doctype html><html><head><meta charset="utf-8">${HOOKS}</head><body>${cells}</body></html>`;
 }
 
+// Random mixes of corpus fragments (seeded, reproducible) on top of the corpus itself.
+function fuzzPayloads(corpus: string[]): string[] {
+  const pieces = ['<', '>', '"', "'", '`', '=', ' ', '<!--', '-->', '<![CDATA[', ']]>', '<script>', '</script>', '<svg onload=alert(3)>', '<a href="', 'javascript:alert(4)', '&#x6a;',
+    '<style>', '</style>', '<textarea>', '</textarea>', '<noscript>', '<img src=x onerror=alert(5)>', '<iframe srcdoc="<script>alert(6)</script>">', '<math><mtext><table><mglyph><style><img src=x onerror=alert(7)>'];
+  const samples = fc.sample(fc.array(fc.oneof(fc.constantFrom(...pieces), fc.constantFrom(...corpus)), { minLength: 1, maxLength: 6 }).map((a) => a.join('')), { numRuns: 200, seed: 20261124 });
+  return samples;
+}
+
 for (const [label, policy] of [['default policy', undefined], ['allowImages policy', { allowImages: true }]] as const) {
-  test(`Chromium: no script runs from the sanitised XSS corpus (${label})`, async (t) => {
+  test(`Chromium: no script runs from the sanitised XSS corpus and 200 fuzzed mixes (${label})`, async (t) => {
     const browser = await launchBrowser(t);
     if (!browser) return;
-    const payloads = (await readFile(new URL('./fixtures/xss.txt', import.meta.url), 'utf8')).split('\n').filter(Boolean);
+    const corpus = (await readFile(new URL('./fixtures/xss.txt', import.meta.url), 'utf8')).split('\n').filter(Boolean);
+    const payloads = [...corpus, ...fuzzPayloads(corpus)];
     const outputs = payloads.map((p) => sanitizeHtml(p, policy as HtmlPolicy | undefined));
     const body = page(outputs);
     const server = http.createServer((req, res) => {

@@ -65,3 +65,18 @@ test('deeply nested and huge inputs stay bounded by maxLength', () => {
   assert.equal(sanitizeHtml(big).length, big.length);
   assert.throws(() => sanitizeHtml('a'.repeat(100_001)), (e: unknown) => isRampartError(e, 'ERR_RAMPART_VALIDATION'));
 });
+
+test('fuzz: sanitised output is stable when sanitised again and never gains active markup', async () => {
+  const fc = (await import('fast-check')).default;
+  const pieces = ['<', '>', '/', '"', "'", '`', '=', ' ', '<!--', '-->', '<![CDATA[', ']]>', '<script>', '</script>', '<img src=x onerror=alert(1)>', '<a href="', 'javascript:', '&#x6a;', '&lt;',
+    '<svg>', '<math>', '<style>', '</style>', '<textarea>', '</textarea>', '<noscript>', '<p>', '</p>', '<b>', 'onload=', 'alert(1)', '<iframe src=', 'data:text/html,', '\u0000', '\u2028', '<a href=https://x.example>'];
+  fc.assert(
+    fc.property(fc.array(fc.oneof(fc.constantFrom(...pieces), fc.string({ maxLength: 4 })), { maxLength: 40 }).map((a) => a.join('')), (html) => {
+      const once = sanitizeHtml(html);
+      assert.equal(sanitizeHtml(once), once, JSON.stringify(html));
+      const tagsOnly = once.replace(/"[^"]*"/g, '""');
+      assert.doesNotMatch(tagsOnly, /<(script|iframe|svg|math|style|textarea|noscript)|<[^>]+\son[a-z]+\s*=/i);
+    }),
+    { numRuns: 3000 },
+  );
+});
