@@ -41,9 +41,10 @@ const GCRA_OK = `(${TAT} + ($3 / $4) * $5 - $2 <= $3 + 1e-3)`;
  * $1 key, $2 now, $3 window ms, $4 limit, $5 cost, $6 expires_at, $7 window start.
  * The arithmetic mirrors src/stores/algorithms.ts `step()`.
  */
-function consumeStatement(table: string, algorithm: Algorithm): string {
+export function consumeStatement(table: string, algorithm: Algorithm): string {
   const head = `INSERT INTO ${table} AS r (key, a, b, c, ok, expires_at) VALUES `;
-  const tail = 'RETURNING a, b, c, ok';
+  // Every parameter is referenced (and so typed) in every statement, even where an algorithm ignores it.
+  const tail = 'WHERE $1 IS NOT NULL AND $2 IS NOT NULL AND $3 IS NOT NULL AND $4 IS NOT NULL AND $5 IS NOT NULL AND $6 IS NOT NULL AND $7 IS NOT NULL RETURNING a, b, c, ok';
   const cast = (sql: string): string =>
     sql
       .replaceAll('$1', '$1::text')
@@ -51,40 +52,40 @@ function consumeStatement(table: string, algorithm: Algorithm): string {
   let text: string;
   switch (algorithm) {
     case 'sliding-window':
-      text = `${head}($1, $7, 0, CASE WHEN $5 <= $4 THEN $5 ELSE 0 END, $5 <= $4, $6)
+      text = `${head}($1, $7, 0, CASE WHEN $5 <= $4 THEN $5 ELSE 0 END, $5 <= $4, GREATEST($6, $2))
         ON CONFLICT (key) DO UPDATE SET
           a = GREATEST(r.a, $7),
           b = CASE WHEN r.a >= $7 THEN r.b ELSE ${PREV} END,
           c = ${CURR} + CASE WHEN ${SLIDE_OK} THEN $5 ELSE 0 END,
           ok = ${SLIDE_OK},
-          expires_at = $6 ${tail}`;
+          expires_at = GREATEST($6, $2) ${tail}`;
       break;
     case 'fixed-window':
-      text = `${head}($1, $7, 0, CASE WHEN $5 <= $4 THEN $5 ELSE 0 END, $5 <= $4, $6)
+      text = `${head}($1, $7, 0, CASE WHEN $5 <= $4 THEN $5 ELSE 0 END, $5 <= $4, GREATEST($6, $2))
         ON CONFLICT (key) DO UPDATE SET
           a = GREATEST(r.a, $7),
           b = 0,
           c = ${CURR} + CASE WHEN ${CURR} + $5 <= $4 THEN $5 ELSE 0 END,
           ok = ${CURR} + $5 <= $4,
-          expires_at = $6 ${tail}`;
+          expires_at = GREATEST($6, $2) ${tail}`;
       break;
     case 'token-bucket':
-      text = `${head}($1, $2, CASE WHEN $5 <= $4 THEN $4 - $5 ELSE $4 END, 0, $5 <= $4, $6)
+      text = `${head}($1, $2, CASE WHEN $5 <= $4 THEN $4 - $5 ELSE $4 END, 0, $5 <= $4, GREATEST($6, $2))
         ON CONFLICT (key) DO UPDATE SET
           a = GREATEST($2, r.a),
           b = GREATEST(0, ${TOKENS} - CASE WHEN ${TOKENS} + 1e-6 >= $5 THEN $5 ELSE 0 END),
           c = 0,
           ok = ${TOKENS} + 1e-6 >= $5,
-          expires_at = $6 ${tail}`;
+          expires_at = GREATEST($6, $2) ${tail}`;
       break;
     case 'gcra':
-      text = `${head}($1, CASE WHEN ($3 / $4) * $5 <= $3 THEN $2 + ($3 / $4) * $5 ELSE $2 END, 0, 0, ($3 / $4) * $5 <= $3, $6)
+      text = `${head}($1, CASE WHEN ($3 / $4) * $5 <= $3 THEN $2 + ($3 / $4) * $5 ELSE $2 END, 0, 0, ($3 / $4) * $5 <= $3, GREATEST($6, $2))
         ON CONFLICT (key) DO UPDATE SET
           a = CASE WHEN ${GCRA_OK} THEN ${TAT} + ($3 / $4) * $5 ELSE ${TAT} END,
           b = 0,
           c = 0,
           ok = ${GCRA_OK},
-          expires_at = $6 ${tail}`;
+          expires_at = GREATEST($6, $2) ${tail}`;
       break;
   }
   return cast(text);
@@ -127,11 +128,15 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
 
   const open = (): Promise<void> => {
     opened ??= (async () => {
-      const s = db();
-      await s.unsafe(`CREATE UNLOGGED TABLE IF NOT EXISTS ${counters} (
-        key text PRIMARY KEY, a float8 NOT NULL, b float8 NOT NULL, c float8 NOT NULL, ok boolean NOT NULL, expires_at float8 NOT NULL)`);
-      await s.unsafe(`CREATE INDEX IF NOT EXISTS ${counters}_expires ON ${counters} (expires_at)`);
-      await s.unsafe(`CREATE TABLE IF NOT EXISTS ${blockTable} (target text PRIMARY KEY, until float8 NOT NULL, reason text NOT NULL)`);
+      // Concurrent CREATE TABLE IF NOT EXISTS from several servers can collide in the
+      // catalogue; an advisory lock serialises the DDL.
+      await db().begin(async (tx) => {
+        await tx.unsafe(`SELECT pg_advisory_xact_lock(hashtext('${counters}'))`);
+        await tx.unsafe(`CREATE UNLOGGED TABLE IF NOT EXISTS ${counters} (
+          key text PRIMARY KEY, a float8 NOT NULL, b float8 NOT NULL, c float8 NOT NULL, ok boolean NOT NULL, expires_at float8 NOT NULL)`);
+        await tx.unsafe(`CREATE INDEX IF NOT EXISTS ${counters}_expires ON ${counters} (expires_at)`);
+        await tx.unsafe(`CREATE TABLE IF NOT EXISTS ${blockTable} (target text PRIMARY KEY, until float8 NOT NULL, reason text NOT NULL)`);
+      });
     })().catch((error: unknown) => {
       opened = undefined;
       throw storeError(error);

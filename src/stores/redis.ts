@@ -106,6 +106,8 @@ export function redisStore(options: RedisStoreOptions): RateLimitStore {
   const timeoutMs = (options.timeout === undefined ? 0.5 : numberOption(options.timeout, 'redisStore.timeout', 0.001, 60, false)) * 1000;
   const owned = options.client === undefined;
   let client: AnyRedis | undefined = options.client;
+  // The first commands wait for the initial connection; later outages fail fast (no offline queue).
+  let firstConnect: Promise<void> | undefined;
   const blocksKey = `${prefix}blocks`;
 
   const redis = (): AnyRedis => {
@@ -120,17 +122,26 @@ export function redisStore(options: RedisStoreOptions): RateLimitStore {
       });
       // Connection errors surface as rejected commands; the limiter logs them once.
       created.on('error', () => {});
-      created.connect().catch(() => {});
+      firstConnect = created.connect().then(
+        () => undefined,
+        () => undefined,
+      );
+      void firstConnect.then(() => (firstConnect = undefined));
       client = created;
     }
     return client;
+  };
+  const ready = async (): Promise<AnyRedis> => {
+    const r = redis();
+    if (firstConnect !== undefined) await firstConnect;
+    return r;
   };
 
   const counterKey = (policy: Policy, key: string): string => `${prefix}rl:${policy.id}:{${safeKey(key)}}`;
 
   const run = async (key: string, policy: Policy, now: number, cost: number): Promise<[CounterState, boolean]> => {
     const args = [ALGORITHM_CODES[policy.algorithm], String(now), String(policy.windowMs), String(policy.limit), String(cost)];
-    const r = redis();
+    const r = await ready();
     let out: unknown;
     try {
       out = await r.evalsha(CONSUME_SHA, 1, counterKey(policy, key), ...args);
@@ -155,7 +166,7 @@ export function redisStore(options: RedisStoreOptions): RateLimitStore {
     async get(key, policy, now) {
       let fields: Array<string | null>;
       try {
-        fields = await redis().hmget(counterKey(policy, key), 'a', 'b', 'c');
+        fields = await (await ready()).hmget(counterKey(policy, key), 'a', 'b', 'c');
       } catch (error) {
         throw storeError(error);
       }
@@ -169,21 +180,21 @@ export function redisStore(options: RedisStoreOptions): RateLimitStore {
     async reset(key, policy) {
       if (policy === undefined) throw configError('redisStore.reset(key, policy) needs the policy whose counter to delete.');
       try {
-        await redis().del(counterKey(policy, key));
+        await (await ready()).del(counterKey(policy, key));
       } catch (error) {
         throw storeError(error);
       }
     },
     async block(target, until, reason) {
       try {
-        await redis().hset(blocksKey, target, `${until}|${reason}`);
+        await (await ready()).hset(blocksKey, target, `${until}|${reason}`);
       } catch (error) {
         throw storeError(error);
       }
     },
     async unblock(target) {
       try {
-        await redis().hdel(blocksKey, target);
+        await (await ready()).hdel(blocksKey, target);
       } catch (error) {
         throw storeError(error);
       }
@@ -191,7 +202,7 @@ export function redisStore(options: RedisStoreOptions): RateLimitStore {
     async blocked(target, now) {
       let value: string | null;
       try {
-        value = await redis().hget(blocksKey, target);
+        value = await (await ready()).hget(blocksKey, target);
       } catch (error) {
         throw storeError(error);
       }
@@ -201,7 +212,7 @@ export function redisStore(options: RedisStoreOptions): RateLimitStore {
     async blocks(now) {
       let all: Record<string, string>;
       try {
-        all = await redis().hgetall(blocksKey);
+        all = await (await ready()).hgetall(blocksKey);
       } catch (error) {
         throw storeError(error);
       }
@@ -212,7 +223,7 @@ export function redisStore(options: RedisStoreOptions): RateLimitStore {
         if (entry !== undefined && entry.until > now) out.push(entry);
         else expired.push(target);
       }
-      if (expired.length > 0) await redis().hdel(blocksKey, ...expired).catch(() => undefined);
+      if (expired.length > 0) await (await ready()).hdel(blocksKey, ...expired).catch(() => undefined);
       return out;
     },
     async close() {
