@@ -56,6 +56,7 @@ export const ERROR_CODES = {
   ERR_RAMPART_SIGNATURE_MISSING: 'A signed request or webhook lacks its signature or timestamp header.',
   ERR_RAMPART_SIGNATURE_INVALID: 'A request or webhook signature does not match the body and key.',
   ERR_RAMPART_SIGNATURE_EXPIRED: 'A signed request or webhook timestamp is outside the allowed window (default 300 s).',
+  ERR_RAMPART_NONCE_STORE: 'The nonce store (replay protection) failed, so a signed request could not be accepted safely.',
   ERR_RAMPART_SIGNATURE_REPLAY: 'A signed request reused a nonce (or signature) already seen within the window.',
   // ── crypto ────────────────────────────────────────────────────────────────
   // (crypto codes)

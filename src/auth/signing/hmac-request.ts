@@ -5,7 +5,7 @@ import type { Middleware, RequestView } from '../../core/types.ts';
 import { unauthorized } from '../shared/http.ts';
 import { problem } from '../../core/problem.ts';
 import { bodyBytes, readHeader, type HeaderSource } from './headers.ts';
-import type { NonceStore } from './nonces.ts';
+import { addNonce, type NonceStore } from './nonces.ts';
 
 /** Options of {@link signRequest}. */
 export interface SignRequestOptions {
@@ -101,7 +101,7 @@ export async function verifyRequest(options: VerifyRequestOptions): Promise<void
   for (const key of secrets) if (timingSafeEqual(createHmac('sha256', key).update(message).digest(), given)) ok = true;
   if (!ok) throw fail('ERR_RAMPART_SIGNATURE_INVALID', 'The request signature does not match.');
   const store = o.nonceStore as NonceStore | undefined;
-  if (store !== undefined && !(await store.add(`${timestamp}:${nonce}`, window * 2))) {
+  if (store !== undefined && !(await addNonce(store, `${timestamp}:${nonce}`, window * 2))) {
     throw fail('ERR_RAMPART_SIGNATURE_REPLAY', 'This request was already received (nonce reused).');
   }
 }
@@ -143,6 +143,7 @@ export function requireSignedRequest(options: RequireSignedRequestOptions): Midd
         return undefined;
       } catch (error) {
         if (!(error instanceof RampartError)) throw error;
+        if (error.code === 'ERR_RAMPART_NONCE_STORE') return problem(503, 'Signed requests cannot be checked for replays right now.', { headers: { 'retry-after': '5' } });
         if (error.code === 'ERR_RAMPART_BODY_TOO_LARGE') return problem(413, 'The request body is larger than the signature check allows.');
         req.emit('INVALID_TOKEN', `signed request: ${error.code}`);
         return unauthorized('The request signature is missing or invalid.', 'HMAC-SHA256', error.code);

@@ -1,4 +1,5 @@
 import { configError } from '../../core/options.ts';
+import { RampartError } from '../../errors.ts';
 import { checkDatabase, checkTable, connect, lazy, type DatabaseOption } from '../shared/database.ts';
 
 /**
@@ -79,4 +80,13 @@ export function postgresNonceStore(options: { database?: DatabaseOption; table?:
       await (await open()).close();
     },
   };
+}
+
+/** Record a nonce, turning store failures into ERR_RAMPART_NONCE_STORE (fail closed: 503, not 500). */
+export async function addNonce(store: NonceStore, nonce: string, ttlSeconds: number): Promise<boolean> {
+  try {
+    return await store.add(nonce, ttlSeconds);
+  } catch (error) {
+    throw new RampartError('ERR_RAMPART_NONCE_STORE', `The nonce store failed: ${(error as Error).message}`, { cause: error, status: 503 });
+  }
 }

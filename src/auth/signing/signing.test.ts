@@ -202,3 +202,27 @@ test('postgres nonce store (PGlite) refuses replays and accepts a nonce again af
   await rejectsWith(verifyRequest({ secret: SECRET, method: 'GET', path: '/y', headers, nonceStore: store }), 'ERR_RAMPART_SIGNATURE_REPLAY');
   await db.close();
 });
+
+test('a failing nonce store fails closed: ERR_RAMPART_NONCE_STORE, 503 in middleware', async (t) => {
+  const redis = await startRedis(t);
+  if (redis === undefined) return;
+  const { Redis } = await import('ioredis');
+  const client = new Redis(redis.url, { maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => 50 });
+  client.on('error', () => {});
+  for (let i = 0; i < 100 && client.status !== 'ready'; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  const store = redisNonceStore(client);
+  const { serve } = await import('../../../test/helpers/adapters.ts');
+  const shield = stack([requireSignedRequest({ secret: SECRET, nonceStore: store })]);
+  const running = await serve('hono', shield);
+  try {
+    await redis.kill();
+    const headers = signRequest({ secret: SECRET, method: 'GET', path: '/z' });
+    await rejectsWith(verifyRequest({ secret: SECRET, method: 'GET', path: '/z', headers, nonceStore: store }), 'ERR_RAMPART_NONCE_STORE');
+    const r = await fetch(`${running.url}/z`, { headers: signRequest({ secret: SECRET, method: 'GET', path: '/z' }) });
+    assert.equal(r.status, 503);
+    await r.body?.cancel();
+  } finally {
+    await running.close();
+    client.disconnect();
+  }
+});

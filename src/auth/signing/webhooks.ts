@@ -5,7 +5,7 @@ import { problem } from '../../core/problem.ts';
 import type { Middleware, RequestView } from '../../core/types.ts';
 import { unauthorized } from '../shared/http.ts';
 import { bodyBytes, readHeader, type HeaderSource } from './headers.ts';
-import type { NonceStore } from './nonces.ts';
+import { addNonce, type NonceStore } from './nonces.ts';
 
 /** Webhook signature schemes rampart verifies. */
 export type WebhookProvider = 'github' | 'stripe' | 'standard';
@@ -176,13 +176,14 @@ export function requireWebhook(options: RequireWebhookOptions): Middleware {
         verifyWebhook({ provider, secret: o.secret as string, body, headers, tolerance });
         if (store !== undefined) {
           const id = provider === 'github' ? req.header('x-github-delivery') : provider === 'stripe' ? req.header('stripe-signature') : (req.header('webhook-id') ?? req.header('svix-id'));
-          if (id !== undefined && !(await store.add(`${provider}:${id}`, tolerance * 2))) {
+          if (id !== undefined && !(await addNonce(store, `${provider}:${id}`, tolerance * 2))) {
             throw new RampartError('ERR_RAMPART_SIGNATURE_REPLAY', 'This webhook delivery was already received.', { status: 401 });
           }
         }
         return undefined;
       } catch (error) {
         if (!(error instanceof RampartError)) throw error;
+        if (error.code === 'ERR_RAMPART_NONCE_STORE') return problem(503, 'Signed requests cannot be checked for replays right now.', { headers: { 'retry-after': '5' } });
         if (error.code === 'ERR_RAMPART_BODY_TOO_LARGE') return problem(413, 'The webhook body is larger than the signature check allows.');
         req.emit('INVALID_TOKEN', `webhook ${provider}: ${error.code}`);
         return unauthorized('The webhook signature is missing or invalid.', 'HMAC-SHA256', error.code);
