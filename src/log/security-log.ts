@@ -6,7 +6,7 @@ import { isRegisteredEvent, isValidEventName } from './events.ts';
 import { LIMITS, toRow, type LogFields, type PendingRow } from './fields.ts';
 import { pgliteDriver, postgresDriver, type Driver } from './driver.ts';
 import { WriteQueue, type WriterStats } from './queue.ts';
-import { Store, type PartitionMode, type SecurityLogRow, type VerifyReport } from './store.ts';
+import { Store, type PartitionMode, type ResealReport, type SecurityLogRow, type VerifyReport } from './store.ts';
 import { requestFields } from './request.ts';
 import { formatRow, type ExportFormat } from './export.ts';
 import type { Sql } from 'postgres';
@@ -77,6 +77,8 @@ export interface AnonymizeReport {
   rows: number;
   /** Columns rewritten in those rows. */
   fields: readonly string[];
+  /** With `reseal: true` on a chained log: how the chain was re-sealed (or why not). */
+  chain?: ResealReport;
 }
 
 function packageVersion(): string {
@@ -391,14 +393,32 @@ export class SecurityLog implements EventSink {
    * GDPR erasure: replace `userId` by a random pseudonym and clear ip_address and
    * user_agent in that user's rows. Free text in `detail` is not rewritten (the log's
    * redaction keeps secrets out, but identifiers an application wrote there stay).
-   * With `chain: true`, the rewritten rows no longer verify: keep the report.
+   * With `chain: true`, the rewritten rows no longer verify unless `reseal: true`: then, under
+   * the chain lock, the rows from the user's oldest one on are checked and re-sealed with
+   * fresh MACs (`report.chain` gives the old and new newest MAC for external anchors); a
+   * chain that was already broken there is not re-sealed. `pseudonym` replaces the random one
+   * (e.g. a keyed pseudonym from rampart/crypto's pseudonymizer, stable per user).
    */
-  async anonymizeUser(userId: string | number): Promise<AnonymizeReport> {
+  async anonymizeUser(userId: string | number, options: { pseudonym?: string; reseal?: boolean } = {}): Promise<AnonymizeReport> {
     const id = toRow('LOGOUT', { userId }, 64).userId;
     if (id === null) throw new RampartError('ERR_RAMPART_LOG_INPUT', 'anonymizeUser: userId is required.');
+    checkKeys(options, ['pseudonym', 'reseal'], 'anonymizeUser');
+    const wanted = options.pseudonym;
+    if (wanted !== undefined && (typeof wanted !== 'string' || !/^[\x21-\x7e]{8,255}$/.test(wanted) || wanted === id)) {
+      throw configError('anonymizeUser: pseudonym must be 8–255 printable ASCII characters and differ from the user id.');
+    }
+    const reseal = options.reseal === undefined ? false : boolOption(options.reseal, 'anonymizeUser: reseal');
     await this.flush();
-    const { pseudonym, rows } = await (await this.query()).anonymize(id);
-    return { userId: id, pseudonym, rows, fields: ['user_id', 'ip_address', 'user_agent'] };
+    const { pseudonym, rows, chain } = await (await this.query()).anonymize(id, wanted, reseal);
+    return { userId: id, pseudonym, rows, fields: ['user_id', 'ip_address', 'user_agent'], ...(chain ? { chain } : {}) };
+  }
+
+  /** Rows stored for one user, per event type with the first and last time (for GDPR access/erasure reports). */
+  async userSummary(userId: string | number): Promise<Array<{ event: string; count: number; first: Date; last: Date }>> {
+    const id = toRow('LOGOUT', { userId }, 64).userId;
+    if (id === null) throw new RampartError('ERR_RAMPART_LOG_INPUT', 'userSummary: userId is required.');
+    await this.flush();
+    return (await this.query()).userSummary(id);
   }
 
   /** Check the tamper-evident chain (needs `chain: true`). */

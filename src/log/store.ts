@@ -112,6 +112,38 @@ function chainPayload(prev: string, r: InsertRow): string {
   return `${prev}\n${JSON.stringify([r.id, r.event, r.userId, r.ip, r.userAgent, r.path, r.detail, r.timestamp])}`;
 }
 
+/** How `anonymizeUser(…, { reseal: true })` left the tamper-evident chain. */
+export interface ResealReport {
+  /** True when the rows from `fromId` on were re-sealed with fresh MACs (the chain verifies again). */
+  resealed: boolean;
+  /** Why nothing was re-sealed. */
+  reason?: string;
+  /** The first re-sealed row (the user's oldest chained row). */
+  fromId?: number;
+  /** Rows whose chain columns were rewritten. */
+  rows?: number;
+  /** The newest row before re-sealing: an anchor kept outside the database with this MAC must be replaced by `last`. */
+  previousLast?: { id: number; hmac: string };
+  /** The newest row after re-sealing: the new anchor. */
+  last?: { id: number; hmac: string };
+}
+
+/** The chain input of a stored row (the same fields verify() checks). */
+function chainRowOf(raw: RawRow, prev: string): InsertRow {
+  return {
+    id: Number(raw.id),
+    event: raw.event,
+    userId: raw.user_id,
+    ip: raw.ip_address,
+    userAgent: raw.user_agent,
+    path: raw.path,
+    detail: raw.detail,
+    timestamp: (raw.timestamp instanceof Date ? raw.timestamp : new Date(raw.timestamp)).toISOString(),
+    chainPrev: prev,
+    chainHmac: null,
+  };
+}
+
 /** Table-level operations of the SecurityLog over one driver. */
 export class Store {
   readonly driver: Driver;
@@ -409,14 +441,96 @@ export class Store {
   }
 
   /** Replace a user's id by a pseudonym and clear IP and user agent in their rows. */
-  async anonymize(userId: string): Promise<{ pseudonym: string; rows: number }> {
-    const pseudonym = `anon_${randomBytes(8).toString('hex')}`;
-    const res = await this.run<{ n: number | string }>(
-      'anonymizeUser',
-      `with u as (update ${this.q} set user_id = $2, ip_address = null, user_agent = null where user_id = $1 returning 1) select count(*) as n from u`,
-      [userId, pseudonym],
+  async anonymize(userId: string, pseudonym = `anon_${randomBytes(8).toString('hex')}`, reseal = false): Promise<{ pseudonym: string; rows: number; chain?: ResealReport }> {
+    const update = `with u as (update ${this.q} set user_id = $2, ip_address = null, user_agent = null where user_id = $1 returning 1) select count(*) as n from u`;
+    const key = this.settings.chainKey;
+    if (!reseal || key === undefined) {
+      const res = await this.run<{ n: number | string }>('anonymizeUser', update, [userId, pseudonym]);
+      return { pseudonym, rows: Number(res[0]?.n ?? 0) };
+    }
+    await this.ensureTable();
+    try {
+      // Under the chain lock: writers wait, so the rows re-sealed here are the chain's tail.
+      return await this.driver.transaction(async (tx) => {
+        await this.lock(tx, 'chain');
+        const first = await tx.query<{ id: number | string | null }>(`select min(id) as id from ${this.q} where user_id = $1 and chain_hmac is not null`, [userId]);
+        const fromId = first[0]?.id === null || first[0]?.id === undefined ? undefined : Number(first[0].id);
+        // Never re-seal over tampering: the rows whose MACs are rewritten must verify first.
+        const bad = fromId === undefined ? undefined : await this.firstBadFrom(tx, key, fromId);
+        const res = await tx.query<{ n: number | string }>(update, [userId, pseudonym]);
+        const rows = Number(res[0]?.n ?? 0);
+        if (fromId === undefined) return { pseudonym, rows, chain: { resealed: false, reason: 'no chained rows of this user' } };
+        if (bad !== undefined) return { pseudonym, rows, chain: { resealed: false, reason: `the chain was already broken at row ${bad.id} (${bad.reason}); not re-sealed` } };
+        return { pseudonym, rows, chain: await this.resealFrom(tx, key, fromId) };
+      });
+    } catch (err) {
+      throw dbError('anonymizeUser', err);
+    }
+  }
+
+  /** The first altered or unlinked chained row with id ≥ fromId, or undefined. */
+  private async firstBadFrom(tx: Queryable, key: Buffer, fromId: number): Promise<{ id: number; reason: 'altered' | 'deleted' } | undefined> {
+    let expected: string | undefined;
+    let lastId = fromId - 1;
+    for (;;) {
+      const page = await tx.query<RawRow>(`select ${SELECT_COLUMNS}, chain_prev, chain_hmac from ${this.q} where id > $1 and chain_hmac is not null order by id limit 5000`, [lastId]);
+      if (page.length === 0) return undefined;
+      for (const raw of page) {
+        lastId = Number(raw.id);
+        const prev = raw.chain_prev ?? '';
+        expected ??= prev;
+        if (prev !== expected) return { id: lastId, reason: 'deleted' };
+        const mac = createHmac('sha256', key).update(chainPayload(prev, chainRowOf(raw, prev))).digest();
+        const stored = Buffer.from(raw.chain_hmac ?? '', 'hex');
+        if (stored.length !== mac.length || !timingSafeEqual(stored, mac)) return { id: lastId, reason: 'altered' };
+        expected = raw.chain_hmac!;
+      }
+    }
+  }
+
+  /** Recompute chain_prev/chain_hmac of every chained row with id ≥ fromId (inside the caller's chain lock). */
+  private async resealFrom(tx: Queryable, key: Buffer, fromId: number): Promise<ResealReport> {
+    const oldLast = await tx.query<{ id: number | string; chain_hmac: string }>(`select id, chain_hmac from ${this.q} where chain_hmac is not null order by id desc limit 1`);
+    let prev: string | undefined;
+    let lastId = fromId - 1;
+    let count = 0;
+    let last: { id: number; hmac: string } | undefined;
+    for (;;) {
+      const page = await tx.query<RawRow>(`select ${SELECT_COLUMNS}, chain_prev, chain_hmac from ${this.q} where id > $1 and chain_hmac is not null order by id limit 5000`, [lastId]);
+      if (page.length === 0) break;
+      const ids: number[] = [];
+      const prevs: string[] = [];
+      const macs: string[] = [];
+      for (const raw of page) {
+        lastId = Number(raw.id);
+        // The first re-sealed row keeps its link to the untouched row before it.
+        prev ??= raw.chain_prev ?? GENESIS;
+        const mac = createHmac('sha256', key).update(chainPayload(prev, chainRowOf(raw, prev))).digest('hex');
+        ids.push(lastId);
+        prevs.push(prev);
+        macs.push(mac);
+        prev = mac;
+        last = { id: lastId, hmac: mac };
+      }
+      await tx.query(
+        `update ${this.q} t set chain_prev = u.p, chain_hmac = u.h from unnest($1::int8[], $2::text[], $3::text[]) as u(id, p, h) where t.id = u.id`,
+        [ids, prevs, macs],
+      );
+      count += page.length;
+    }
+    const previous = oldLast[0] === undefined ? undefined : { id: Number(oldLast[0].id), hmac: oldLast[0].chain_hmac };
+    return { resealed: true, fromId, rows: count, ...(previous ? { previousLast: previous } : {}), ...(last ? { last } : {}) };
+  }
+
+  /** How many rows a user has, per event, with the first and last time of each. */
+  async userSummary(userId: string): Promise<Array<{ event: string; count: number; first: Date; last: Date }>> {
+    const rows = await this.run<{ event: string; n: number | string; first: Date | string; last: Date | string }>(
+      'userSummary',
+      `select event, count(*) as n, min("timestamp") as first, max("timestamp") as last from ${this.q} where user_id = $1 group by event order by event`,
+      [userId],
     );
-    return { pseudonym, rows: Number(res[0]?.n ?? 0) };
+    const date = (v: Date | string): Date => (v instanceof Date ? v : new Date(v));
+    return rows.map((r) => ({ event: r.event, count: Number(r.n), first: date(r.first), last: date(r.last) }));
   }
 
   /** Rows after `(time, id)` in ascending order (keyset pagination for export). */
