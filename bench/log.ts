@@ -6,8 +6,12 @@
  *   npx node bench/log.ts                      # 1M rows for the query part
  *   BENCH_LOG_ROWS=10000000 npx node bench/log.ts
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import postgres from 'postgres';
 import { SecurityLog, SecurityEvent } from '../src/log/index.ts';
+import { stack } from '../src/stack/index.ts';
+import type { Middleware } from '../src/core/types.ts';
 import { startPostgres } from '../test/helpers/services.ts';
 
 const QUERY_ROWS = Number(process.env.BENCH_LOG_ROWS ?? 1_000_000);
@@ -46,12 +50,53 @@ async function timeQuery(name: string, fn: () => Promise<unknown>): Promise<void
   results.push([`${name} (median of 7, ${QUERY_ROWS.toLocaleString()} rows)`, `${times[3]!.toFixed(2)} ms`]);
 }
 
+// ── request path: the same server with and without logging every request ────
+type Cannon = (opts: object) => Promise<{ non2xx: number; errors: number; requests: { average: number }; latency: { p50: number; p99: number } }>;
+const autocannonModule = 'autocannon';
+const autocannon = ((await import(autocannonModule)) as { default: Cannon }).default;
+
+async function serveWith(middleware: Middleware[], events: SecurityLog | undefined): Promise<{ url: string; close(): Promise<void> }> {
+  const shield = stack(middleware, events === undefined ? {} : { events });
+  const server = http.createServer(shield.node((_req, res) => res.end('{"ok":true}')));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    }),
+  };
+}
+
+async function requestPath(name: string, log: SecurityLog): Promise<void> {
+  const logEvery: Middleware = { name: 'logEvery', handle: (req) => void req.emit('RATE_LIMIT_HIT', 'bench') };
+  const rows: Record<string, number[]> = { off: [], on: [] };
+  // Interleaved rounds so machine noise hits both sides alike.
+  for (let round = 0; round < 3; round++) {
+    for (const mode of ['off', 'on'] as const) {
+      const app = await serveWith(mode === 'on' ? [logEvery] : [], mode === 'on' ? log : undefined);
+      const r = await autocannon({ url: app.url, connections: 20, duration: 2 });
+      await app.close();
+      if (r.non2xx > 0 || r.errors > 0) throw new Error(`bench: ${r.non2xx} non-2xx, ${r.errors} errors`);
+      rows[mode]!.push(r.requests.average);
+    }
+  }
+  await log.flush();
+  const best = (xs: number[]): number => Math.max(...xs);
+  results.push([`${name}: req/s without logging (best of 3)`, Math.round(best(rows.off!)).toLocaleString()]);
+  results.push([`${name}: req/s logging every request (best of 3; written ${log.stats().written.toLocaleString()}, dropped ${log.stats().dropped})`, Math.round(best(rows.on!)).toLocaleString()]);
+}
+
 // ── PGlite ────────────────────────────────────────────────────────────────────
 {
   const log = new SecurityLog({ table: 'bench_pglite', maxQueue: 1_000_000 });
   await throughput('PGlite (in memory)', log, 100_000);
   emitCost(log);
   await log.close();
+  const httpLog = new SecurityLog({ table: 'bench_http' });
+  await httpLog.ensureTable();
+  await requestPath('node:http + PGlite log', httpLog);
+  await httpLog.close();
 }
 
 // ── PostgreSQL ────────────────────────────────────────────────────────────────
