@@ -17,7 +17,7 @@ export { checkEmail, isEmail } from './email.ts';
 export type { EmailOptions, EmailCheck } from './email.ts';
 export { checkUrl, isAllowedUrl, isPublicAddress } from './url.ts';
 export type { UrlPolicy, CheckedUrl } from './url.ts';
-export { findPii, redactPii, redactKeys, moderate, piiModerator, PII_TYPES } from './pii.ts';
+export { findPii, redactPii, redactKeys, redactingSink, moderate, piiModerator, PII_TYPES } from './pii.ts';
 export type { PiiType, PiiMatch, FindPiiOptions, RedactPiiOptions, RedactKeysOptions, ModerationResult, Moderator, ModerateOptions } from './pii.ts';
 export { uploads, uploadsOf, parseMultipart } from './uploads.ts';
 export type { UploadOptions, UploadedFile, UploadResult } from './uploads.ts';

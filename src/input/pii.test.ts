@@ -108,3 +108,16 @@ test('adversarial 100 KB inputs complete (linear-time patterns, bounded phone pa
     assert.ok(Array.isArray(findPii(s, { defaultCountry: 'US' })));
   }
 });
+
+test('redactingSink redacts PII from event details before the sink sees them', async () => {
+  const { redactingSink } = await import('./pii.ts');
+  const seen: Array<{ event: string; detail?: string | undefined; path?: string | undefined }> = [];
+  const sink = redactingSink({ emit: (r) => void seen.push(r) });
+  sink.emit({ event: 'SUSPICIOUS_INPUT', detail: 'excerpt="ann@example.com 4111 1111 1111 1111"', path: '/users/ann@example.com' });
+  sink.emit({ event: 'AUTH_FAILURE', detail: 'nothing personal' });
+  assert.deepEqual(seen, [
+    { event: 'SUSPICIOUS_INPUT', detail: 'excerpt="[REDACTED:email] [REDACTED:credit_card]"', path: '/users/[REDACTED:email]' },
+    { event: 'AUTH_FAILURE', detail: 'nothing personal' },
+  ]);
+  assert.throws(() => redactingSink({} as never), (e: unknown) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+});

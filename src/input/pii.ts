@@ -3,6 +3,7 @@ import { isValidIBAN, electronicFormatIBAN } from 'ibantools';
 import ipaddr from 'ipaddr.js';
 import { checkEmail } from './email.ts';
 import { configError } from '../core/options.ts';
+import type { EventSink, SecurityEventRecord } from '../core/types.ts';
 
 /** Kinds of personal or secret data {@link findPii} recognises. */
 export type PiiType = 'email' | 'phone' | 'credit_card' | 'ssn' | 'iban' | 'ip' | 'jwt' | 'api_key';
@@ -37,7 +38,9 @@ const DEFAULT_MAX_LENGTH = 1_000_000;
 // Candidate patterns are linear-time (bounded or non-overlapping repetitions); each
 // candidate is then validated (email syntax, Luhn, SSN ranges, IBAN checksum, IP parse,
 // JWT header JSON) so random digit runs are not reported.
-const ATEXT = /[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]/;
+// The local-part characters people actually use (RFC 5322 allows more, such as `/` and `=`,
+// which in free text are far more often a path or a key=value separator than part of an address).
+const ATEXT = /[A-Za-z0-9._%+'-]/;
 const EMAIL_DOMAIN = /[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?){1,8}/y;
 const CARD = /(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d])/g;
 const SSN = /(?<![\d-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\d-])/g;
@@ -117,7 +120,7 @@ function collect(text: string, types: ReadonlySet<PiiType>, defaultCountry: Coun
     for (let at = text.indexOf('@'); at !== -1 && emails < 10_000; at = text.indexOf('@', at + 1)) {
       let start = at;
       while (start > 0 && at - start < 64 && ATEXT.test(text[start - 1]!)) start--;
-      while (start < at && text[start] === '.') start++;
+      while (start < at && (text[start] === '.' || text[start] === "'")) start++;
       if (start === at) continue;
       EMAIL_DOMAIN.lastIndex = at + 1;
       const domain = EMAIL_DOMAIN.exec(text);
@@ -362,4 +365,28 @@ export async function moderate(text: string, options: ModerateOptions = {}): Pro
   };
   if (scores.length > 0) merged.score = Math.max(...scores);
   return merged;
+}
+
+/**
+ * Wrap an event sink (a SecurityLog, or any `{ emit(record) }`) so every event's `detail`
+ * and `path` have PII redacted before they are stored — the SecurityLog detail filter.
+ *
+ * @example
+ * const shield = stack([inputGuard()], { events: redactingSink(securityLog) });
+ */
+export function redactingSink(sink: EventSink, options: RedactPiiOptions = {}): EventSink {
+  if (sink === null || typeof sink !== 'object' || typeof sink.emit !== 'function') throw configError('redactingSink: pass an event sink (an object with emit(record)), e.g. a SecurityLog.');
+  return {
+    emit(record: SecurityEventRecord): void {
+      let out = record;
+      try {
+        const detail = record.detail === undefined ? undefined : redactPii(record.detail, options);
+        const path = record.path === undefined ? undefined : redactPii(record.path, options);
+        if (detail !== record.detail || path !== record.path) out = { ...record, detail, path };
+      } catch {
+        out = { ...record, detail: '[detail withheld: redaction failed]' };
+      }
+      sink.emit(out);
+    },
+  };
 }
