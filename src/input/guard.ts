@@ -2,7 +2,7 @@ import { problem } from '../core/problem.ts';
 import { checkKeys, optionsObject, numberOption, stringList, configError } from '../core/options.ts';
 import { warnConfig } from '../core/events.ts';
 import type { Middleware, RequestView } from '../core/types.ts';
-import { readParsedBody } from './body.ts';
+import { mediaType, readParsedBody } from './body.ts';
 import { detectAttack, DEFAULT_THRESHOLD, type AttackMatch, type AttackType } from './detect.ts';
 
 /** Options for {@link inputGuard}. */
@@ -40,6 +40,7 @@ const KEYS = ['mode', 'threshold', 'scan', 'headers', 'types', 'bodyLimit', 'exe
 const DEFAULT_HEADERS = ['referer', 'user-agent', 'x-forwarded-host', 'x-original-url', 'x-rewrite-url'];
 const MAX_DEPTH = 64;
 const MAX_FINDINGS = 5;
+const BODYLESS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 
 function describeFinding(f: GuardFinding, m: AttackMatch): string {
   return `rule=${f.rule} type=${f.type} in=${f.where.slice(0, 80)} score=${f.score} excerpt=${JSON.stringify(m.excerpt)}`;
@@ -153,7 +154,10 @@ export function inputGuard(options: InputGuardOptions = {}): Middleware {
     handle(req) {
       if (exempt.some((p) => req.path.startsWith(p))) return undefined;
       if (scanSync(req) && mode === 'block') return blocked();
-      if (!scan.has('body')) return undefined;
+      if (!scan.has('body') || BODYLESS.has(req.method)) return undefined;
+      const type = mediaType(req);
+      // Only JSON and urlencoded bodies are inspected; skip the read (and stay synchronous) otherwise.
+      if (type !== 'application/json' && type !== 'application/x-www-form-urlencoded' && !(type.startsWith('application/') && type.endsWith('+json'))) return undefined;
       return readParsedBody(req, bodyLimit).then((parsed) => {
         if (parsed.kind === 'too-large') return mode === 'block' ? problem(413, `The request body is larger than ${bodyLimit} bytes and cannot be inspected.`) : undefined;
         if (parsed.kind !== 'json' && parsed.kind !== 'form') return undefined;
