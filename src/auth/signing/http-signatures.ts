@@ -106,6 +106,26 @@ export async function signHttpMessage(options: SignHttpMessageOptions, message: 
   return { 'signature-input': String(h['Signature-Input'] ?? h['signature-input']), signature: String(h.Signature ?? h.signature) };
 }
 
+type CompiledKeys = Map<string, ReturnType<typeof createVerifier> & { algorithm: HttpSignatureAlgorithm }>;
+const compiled = new WeakMap<object, CompiledKeys>();
+
+/** Load and check verification keys once (cached per keys object); throws ERR_RAMPART_CONFIG. */
+export function compileKeys(input: unknown): CompiledKeys {
+  const source = optionsObject(input, 'verifyHttpMessage.keys');
+  const cached = compiled.get(source);
+  if (cached !== undefined) return cached;
+  const keys: CompiledKeys = new Map();
+  for (const [id, raw] of Object.entries(source)) {
+    const def = optionsObject(raw, `verifyHttpMessage.keys.${id}`);
+    checkKeys(def, ['key', 'algorithm'], `verifyHttpMessage.keys.${id}`);
+    const algorithm = checkAlgorithm(def.algorithm, `verifyHttpMessage.keys.${id}.algorithm`);
+    keys.set(id, Object.assign(createVerifier(loadKey(def.key, algorithm, 'public') as never, algorithm), { algorithm }));
+  }
+  if (keys.size === 0) throw configError('verifyHttpMessage.keys must name at least one key.');
+  compiled.set(source, keys);
+  return keys;
+}
+
 /**
  * Verify RFC 9421 HTTP Message Signatures against known keys (selected by `keyid`; a key
  * id's algorithm is fixed by configuration, never by the message). Resolves with the
@@ -114,12 +134,7 @@ export async function signHttpMessage(options: SignHttpMessageOptions, message: 
 export async function verifyHttpMessage(options: VerifyHttpMessageOptions, message: HttpMessage): Promise<{ keyId: string }> {
   const o = optionsObject(options, 'verifyHttpMessage');
   checkKeys(o, ['keys', 'maxAge', 'requiredComponents'], 'verifyHttpMessage');
-  const keys = new Map<string, ReturnType<typeof createVerifier> & { algorithm: HttpSignatureAlgorithm }>();
-  for (const [id, raw] of Object.entries(optionsObject(o.keys, 'verifyHttpMessage.keys'))) {
-    const def = optionsObject(raw, `verifyHttpMessage.keys.${id}`);
-    const algorithm = checkAlgorithm(def.algorithm, `verifyHttpMessage.keys.${id}.algorithm`);
-    keys.set(id, Object.assign(createVerifier(loadKey(def.key, algorithm, 'public') as never, algorithm), { algorithm }));
-  }
+  const keys = compileKeys(o.keys);
   const maxAge = o.maxAge === undefined ? 300 : numberOption(o.maxAge, 'verifyHttpMessage.maxAge', 0, 86400 * 365);
   let used: string | undefined;
   let result: boolean | null;

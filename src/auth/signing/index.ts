@@ -7,3 +7,5 @@ export type { HttpMessage, HttpSignatureAlgorithm, HttpSignatureKey, SignHttpMes
 export { memoryNonceStore, redisNonceStore, postgresNonceStore } from './nonces.ts';
 export type { NonceStore, RedisLike } from './nonces.ts';
 export type { HeaderSource } from './headers.ts';
+export { requireHttpSignature, httpSignatureOf, contentDigest } from './http-signature-middleware.ts';
+export type { RequireHttpSignatureOptions } from './http-signature-middleware.ts';

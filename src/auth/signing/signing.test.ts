@@ -226,3 +226,39 @@ test('a failing nonce store fails closed: ERR_RAMPART_NONCE_STORE, 503 in middle
     client.disconnect();
   }
 });
+
+test('requireHttpSignature (RFC 9421) through every adapter: signature plus Content-Digest over the raw body', async (t) => {
+  const { requireHttpSignature, httpSignatureOf, contentDigest } = await import('./index.ts');
+  const ed = generateKeyPairSync('ed25519');
+  const keys = { 'client-1': { key: ed.publicKey, algorithm: 'ed25519' as const } };
+  assert.throws(() => requireHttpSignature({ keys: { k: { key: 'not a key', algorithm: 'ed25519' } } }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+  assert.throws(() => requireHttpSignature({ keys: { k: { key: ed.publicKey, algorithm: 'rsa-md5' as never } } }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+  await forEachAdapter(
+    t,
+    () => stack([requireHttpSignature({ keys, requiredComponents: ['@method', '@path', 'content-digest'] })]),
+    async (app) => {
+      const body = JSON.stringify({ order: 42 });
+      const url = `${app.url}/orders?x=1`;
+      const headers: Record<string, string> = { 'content-type': 'application/json', 'content-digest': contentDigest(body) };
+      Object.assign(headers, await signHttpMessage({ key: ed.privateKey, keyId: 'client-1', algorithm: 'ed25519', components: ['@method', '@authority', '@path', '@query', 'content-digest', 'content-type'] }, { method: 'POST', url, headers }));
+      let r = await fetch(url, { method: 'POST', headers, body });
+      assert.equal(r.status, 200);
+      assert.equal(await r.text(), `client-1:${body}`);
+      r = await fetch(url, { method: 'POST', headers, body: body.replace('42', '43') });
+      assert.equal(r.status, 401, 'a changed body fails the digest');
+      await r.body?.cancel();
+      r = await fetch(`${app.url}/orders?x=2`, { method: 'POST', headers, body });
+      assert.equal(r.status, 401, 'a changed query fails the signature');
+      await r.body?.cancel();
+      r = await fetch(url, { method: 'POST', body });
+      assert.equal(r.status, 401);
+      assert.match(await r.text(), /ERR_RAMPART_SIGNATURE_MISSING/);
+      const partial = { ...headers };
+      Object.assign(partial, await signHttpMessage({ key: ed.privateKey, keyId: 'client-1', algorithm: 'ed25519', components: ['@method', '@authority'] }, { method: 'POST', url, headers }));
+      r = await fetch(url, { method: 'POST', headers: partial, body });
+      assert.equal(r.status, 401, 'required components must be covered');
+      await r.body?.cancel();
+    },
+    (req) => ({ body: `${httpSignatureOf(req.native)?.keyId}:${req.body}` }),
+  );
+});
