@@ -77,6 +77,8 @@ async function rps(url: string, opts: object = {}): Promise<number> {
 
 const path = '/search?q=red+shoes&page=2&sort=price';
 const bare = await serve([]);
+// Control: only the adapter's non-consuming body read, to separate its cost from the guard's own work.
+const readOnly = await serve([{ name: 'readBodyOnly', handle: (req) => req.readBody(1 << 20).then(() => undefined) }]);
 const guarded = await serve([inputGuard({ mode: 'block' })]);
 const bodyOpts = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: "Conor O'Brien", email: 'c@example.com', comment: 'Great product, would buy again. Please select a faster courier next time.' }) };
 await rps(bare.url + path, { duration: 1 });
@@ -84,14 +86,18 @@ await rps(guarded.url + path, { duration: 1 });
 const bareGet = await rps(bare.url + path);
 const guardGet = await rps(guarded.url + path);
 const barePost = await rps(bare.url + path, bodyOpts);
+const readPost = await rps(readOnly.url + path, bodyOpts);
 const guardPost = await rps(guarded.url + path, bodyOpts);
 await bare.close();
+await readOnly.close();
 await guarded.close();
-const overhead = (a: number, b: number) => fmt((1 / b - 1 / a) * 1e6 * 20 / 20, 1); // µs of server time per request at equal concurrency
+// Extra server time per request: the single-threaded server spends 1/rps seconds per request.
+const overhead = (a: number, b: number) => fmt((1 / b - 1 / a) * 1e6, 1);
 rows.push(['GET with query, bare stack', `${fmt(bareGet)} req/s`]);
 rows.push(['GET with query, inputGuard(block)', `${fmt(guardGet)} req/s (${fmt((guardGet / bareGet) * 100, 1)}%, ≈${overhead(bareGet, guardGet)} µs/request)`]);
 rows.push(['POST small JSON body, bare stack', `${fmt(barePost)} req/s`]);
-rows.push(['POST small JSON body, inputGuard(block)', `${fmt(guardPost)} req/s (${fmt((guardPost / barePost) * 100, 1)}%, ≈${overhead(barePost, guardPost)} µs/request)`]);
+rows.push(['POST small JSON body, readBody only (control)', `${fmt(readPost)} req/s (${fmt((readPost / barePost) * 100, 1)}%, ≈${overhead(barePost, readPost)} µs/request)`]);
+rows.push(['POST small JSON body, inputGuard(block)', `${fmt(guardPost)} req/s (${fmt((guardPost / barePost) * 100, 1)}%, ≈${overhead(barePost, guardPost)} µs/request; ≈${overhead(readPost, guardPost)} µs over the body read)`]);
 
 // ── detection rates ─────────────────────────────────────────────────────────
 for (const { file, type } of ATTACK_CORPORA) {

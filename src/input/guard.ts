@@ -40,6 +40,7 @@ const KEYS = ['mode', 'threshold', 'scan', 'headers', 'types', 'bodyLimit', 'exe
 const DEFAULT_HEADERS = ['referer', 'user-agent', 'x-forwarded-host', 'x-original-url', 'x-rewrite-url'];
 const MAX_DEPTH = 64;
 const MAX_FINDINGS = 5;
+const PLAIN_KEY = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 const BODYLESS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 
 function describeFinding(f: GuardFinding, m: AttackMatch): string {
@@ -58,7 +59,8 @@ function* leaves(value: unknown, where: string, depth: number, budget: { left: n
     for (const [k, v] of Object.entries(value)) {
       if (budget.left <= 0) return;
       budget.left--;
-      yield [`${where}.${k.slice(0, 40)}#key`, k];
+      // Identifier-like keys cannot carry an injection; skip scanning them.
+      if (!PLAIN_KEY.test(k)) yield [`${where}.${k.slice(0, 40)}#key`, k];
       yield* leaves(v, `${where}.${k.slice(0, 40)}`, depth + 1, budget);
     }
   }
