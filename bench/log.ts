@@ -4,7 +4,7 @@
  * latency on a large table. Loopback only; bounded in time.
  *
  *   npx node bench/log.ts                      # 1M rows for the query part
- *   BENCH_LOG_ROWS=10000000 npx node bench/log.ts
+ *   BENCH_LOG_ROWS=10000000 BENCH_LOG_ONLY_QUERIES=1 npx node bench/log.ts   # queries at 10M rows
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +15,7 @@ import type { Middleware } from '../src/core/types.ts';
 import { startPostgres } from '../test/helpers/services.ts';
 
 const QUERY_ROWS = Number(process.env.BENCH_LOG_ROWS ?? 1_000_000);
+const SKIP_THROUGHPUT = process.env.BENCH_LOG_ONLY_QUERIES === '1';
 const results: Array<[string, string]> = [];
 
 async function throughput(name: string, log: SecurityLog, events: number): Promise<void> {
@@ -88,7 +89,7 @@ async function requestPath(name: string, log: SecurityLog): Promise<void> {
 }
 
 // ── PGlite ────────────────────────────────────────────────────────────────────
-{
+if (!SKIP_THROUGHPUT) {
   const log = new SecurityLog({ table: 'bench_pglite', maxQueue: 1_000_000 });
   await throughput('PGlite (in memory)', log, 100_000);
   emitCost(log);
@@ -105,12 +106,18 @@ if (pg === undefined) {
   results.push(['PostgreSQL', 'skipped: not available']);
 } else {
   try {
-    const log = new SecurityLog({ database: pg.url, table: 'bench_copy', maxQueue: 2_000_000, batchSize: 10_000 });
-    await throughput('PostgreSQL 15 (COPY)', log, 500_000);
-    await log.close();
-    const chained = new SecurityLog({ database: pg.url, table: 'bench_chain', maxQueue: 1_000_000, batchSize: 10_000, chain: true, chainKey: 'x'.repeat(32) });
-    await throughput('PostgreSQL 15 (COPY, chain: true)', chained, 200_000);
-    await chained.close();
+    if (!SKIP_THROUGHPUT) {
+      const log = new SecurityLog({ database: pg.url, table: 'bench_copy', maxQueue: 2_000_000, batchSize: 10_000 });
+      await throughput('PostgreSQL 15 (COPY)', log, 500_000);
+      await log.close();
+      const httpLog = new SecurityLog({ database: pg.url, table: 'bench_http' });
+      await httpLog.ensureTable();
+      await requestPath('node:http + PostgreSQL log', httpLog);
+      await httpLog.close();
+      const chained = new SecurityLog({ database: pg.url, table: 'bench_chain', maxQueue: 1_000_000, batchSize: 10_000, chain: true, chainKey: 'x'.repeat(32) });
+      await throughput('PostgreSQL 15 (COPY, chain: true)', chained, 200_000);
+      await chained.close();
+    }
 
     // Query latency on a large table: rows spread over 60 days, 20k IPs, 100k users.
     const q = new SecurityLog({ database: pg.url, table: 'bench_query' });

@@ -6,7 +6,7 @@
  */
 import { spawn, spawnSync, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, chown, access, appendFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,8 +73,7 @@ function track(entry: { syncKill(): void }): void {
   live.add(entry);
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  // Last resort: a test that crashed without its after() hook must not leave servers behind.
-  process.once('exit', () => {
+  const killAll = (): void => {
     for (const e of live) {
       try {
         e.syncKill();
@@ -82,7 +81,18 @@ function track(entry: { syncKill(): void }): void {
         // best effort
       }
     }
-  });
+    live.clear();
+  };
+  // Last resort: a test that crashed without its after() hook, or a runner that was
+  // interrupted (timeout, Ctrl-C), must not leave servers behind.
+  process.once('exit', killAll);
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      killAll();
+      // Re-raise: with this listener gone the default action (exit) applies.
+      process.kill(process.pid, signal);
+    });
+  }
 }
 
 function registerCleanup(t: Ctx, stop: () => Promise<void>): void {
@@ -193,10 +203,12 @@ export async function startPostgres(t: Ctx): Promise<PgServer | undefined> {
 
   const entry = {
     syncKill(): void {
-      if (!running) return;
-      const [cmd, argv] = pgCommand('pg_ctl', ['-D', data, '-m', 'immediate', 'stop']);
-      spawnSync(cmd, argv, { timeout: 10_000 });
-      running = false;
+      if (running) {
+        const [cmd, argv] = pgCommand('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+        spawnSync(cmd, argv, { timeout: 10_000 });
+        running = false;
+      }
+      rmSync(dir, { recursive: true, force: true });
     },
   };
   track(entry);
@@ -311,6 +323,7 @@ export async function startRedis(t?: Ctx): Promise<RedisServer | undefined> {
   const entry = {
     syncKill(): void {
       child?.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
     },
   };
   track(entry);
