@@ -29,7 +29,7 @@ export class GuardedStore {
     return this.#down;
   }
 
-  consume(req: RequestView, key: string, policy: Policy, now: number): RateDecision | Promise<RateDecision> | undefined {
+  consume(req: RequestView, key: string, policy: Policy, now: number): RateDecision | Promise<RateDecision | undefined> | undefined {
     if (this.#down && (this.#probing || now < this.#retryAt)) return this.#fallback(key, policy, now);
     if (this.#down) this.#probing = true;
     let pending: RateDecision | Promise<RateDecision>;
@@ -47,8 +47,7 @@ export class GuardedStore {
       },
       (error: unknown) => {
         this.#fail(req, error, now);
-        const fallback = this.#fallback(key, policy, now);
-        return fallback === undefined ? Promise.reject(error) : fallback;
+        return this.#fallback(key, policy, now);
       },
     );
   }

@@ -50,7 +50,7 @@ export interface RateLimitOptions {
   allowlist?: readonly string[];
   /** Return true to let a request through uncounted. */
   skip?: (req: RequestView) => boolean;
-  /** Where counters live (default: a bounded in-memory store, synchronous decisions). */
+  /** Where counters live (default: a bounded in-memory store, synchronous decisions). Closed by `close()`. */
   store?: RateLimitStore;
   /** For a remote store: decide in memory while it is down (default true), or a store to use. */
   insurance?: boolean | RateLimitStore;
@@ -192,7 +192,6 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
   }
 
   const store = o.store ?? memoryStore();
-  const ownsStore = o.store === undefined;
   const remote = store.kind !== 'memory';
   let guard: GuardedStore | undefined;
   if (remote) {
@@ -323,7 +322,8 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
     },
     async close(): Promise<void> {
       hits.clear();
-      if (ownsStore) await store.close();
+      // Closes the store too (stores close idempotently, so sharing one is fine on shutdown).
+      await store.close();
       if (guard?.insurance !== undefined && o.insurance !== guard.insurance) await guard.insurance.close();
     },
   };

@@ -230,7 +230,8 @@ export function redisStore(options: RedisStoreOptions): RateLimitStore {
       if (owned && client !== undefined) {
         const c = client;
         client = undefined;
-        await c.quit().catch(() => c.disconnect());
+        if (c.status !== 'ready') c.disconnect();
+        else await Promise.race([c.quit().catch(() => undefined), new Promise((r) => setTimeout(r, 1000).unref())]).finally(() => c.disconnect());
       }
     },
   };

@@ -1,0 +1,136 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
+import { startPostgres, startRedis } from '../../test/helpers/services.ts';
+import { serve } from '../../test/helpers/adapters.ts';
+import { stack } from '../stack/index.ts';
+import type { SecurityEventRecord } from '../core/types.ts';
+import { postgresStore, rateLimit, redisStore } from './index.ts';
+
+process.env.RAMPART_SILENT = '1';
+
+async function waitUntil(check: () => Promise<boolean>, what: string, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`${what} did not happen within ${ms} ms`);
+}
+
+test('Redis killed mid-run: insurance takes over with no 5xx, logged once; recovery when it restarts', async (t) => {
+  const server = await startRedis(t);
+  if (server === undefined) return;
+  const events: SecurityEventRecord[] = [];
+  const shield = stack([rateLimit({ maxRequests: 1000, window: 60, store: redisStore({ url: server.url, timeout: 0.2 }) })], {
+    events: { emit: (r) => events.push(r) },
+  });
+  const app = await serve('node', shield);
+  const probe = new Redis(server.url, { lazyConnect: true, enableOfflineQueue: false, retryStrategy: () => 100 });
+  probe.on('error', () => {});
+  try {
+    const statuses: number[] = [];
+    const hit = async (): Promise<number> => {
+      const r = await fetch(app.url);
+      await r.arrayBuffer();
+      statuses.push(r.status);
+      return r.status;
+    };
+    for (let i = 0; i < 5; i++) assert.equal(await hit(), 200);
+    await probe.connect();
+    assert.equal((await probe.keys('rampart:rl:*')).length, 1, 'the decision went to Redis');
+    probe.disconnect();
+
+    await server.kill();
+    for (let i = 0; i < 20; i++) await hit();
+    assert.ok(statuses.every((s) => s === 200), `statuses while Redis is down: ${statuses.join(',')}`);
+    const down = events.filter((e) => e.event === 'RATE_LIMIT_STORE_DOWN');
+    assert.equal(down.length, 1, 'the failure is logged once');
+
+    await server.restart();
+    await waitUntil(async () => {
+      await hit();
+      return events.some((e) => e.event === 'RATE_LIMIT_STORE_RECOVERED');
+    }, 'recovery');
+    const fresh = new Redis(server.url);
+    try {
+      assert.equal((await fresh.keys('rampart:rl:*')).length, 1, 'decisions go to the restarted Redis again');
+    } finally {
+      fresh.disconnect();
+    }
+    assert.ok(statuses.every((s) => s < 500), 'never a 5xx');
+  } finally {
+    await app.close();
+    await shield.close();
+  }
+});
+
+test('insurance keeps limiting while the store is down (the limit still holds)', async (t) => {
+  const server = await startRedis(t);
+  if (server === undefined) return;
+  const shield = stack([rateLimit({ maxRequests: 3, window: 60, store: redisStore({ url: server.url, timeout: 0.2 }) })]);
+  const app = await serve('node', shield);
+  try {
+    await server.kill();
+    const codes = [];
+    for (let i = 0; i < 5; i++) codes.push((await fetch(app.url)).status);
+    assert.deepEqual(codes, [200, 200, 200, 429, 429]);
+  } finally {
+    await app.close();
+    await shield.close();
+  }
+});
+
+test('no insurance: fail closed (503 + Retry-After) by default, fail open when asked', async (t) => {
+  const server = await startRedis(t);
+  if (server === undefined) return;
+  await server.kill();
+  for (const failOpen of [false, true]) {
+    const shield = stack([rateLimit({ maxRequests: 3, window: 60, insurance: false, failOpen, store: redisStore({ url: server.url, timeout: 0.2 }) })]);
+    const app = await serve('node', shield);
+    try {
+      const r = await fetch(app.url);
+      if (failOpen) assert.equal(r.status, 200);
+      else {
+        assert.equal(r.status, 503);
+        assert.equal(r.headers.get('retry-after'), '1');
+        assert.equal(r.headers.get('content-type'), 'application/problem+json');
+      }
+    } finally {
+      await app.close();
+      await shield.close();
+    }
+  }
+});
+
+test('PostgreSQL killed mid-run: insurance takes over with no 5xx; recovery after restart', async (t) => {
+  const server = await startPostgres(t);
+  if (server === undefined) return;
+  const events: SecurityEventRecord[] = [];
+  const store = postgresStore({ url: server.url });
+  await store.open();
+  const shield = stack([rateLimit({ maxRequests: 1000, window: 60, store })], { events: { emit: (r) => events.push(r) } });
+  const app = await serve('node', shield);
+  try {
+    const statuses: number[] = [];
+    const hit = async (): Promise<void> => {
+      const r = await fetch(app.url);
+      await r.arrayBuffer();
+      statuses.push(r.status);
+    };
+    for (let i = 0; i < 3; i++) await hit();
+    await server.kill();
+    for (let i = 0; i < 10; i++) await hit();
+    assert.equal(events.filter((e) => e.event === 'RATE_LIMIT_STORE_DOWN').length, 1);
+    await server.restart();
+    await waitUntil(async () => {
+      await hit();
+      return events.some((e) => e.event === 'RATE_LIMIT_STORE_RECOVERED');
+    }, 'recovery');
+    assert.ok(statuses.every((s) => s === 200), statuses.join(','));
+  } finally {
+    await app.close();
+    await shield.close();
+    await store.close();
+  }
+});
