@@ -1,0 +1,52 @@
+import { createHash } from 'node:crypto';
+import ipaddr from 'ipaddr.js';
+import { parseIp } from '../client-ip/index.ts';
+import { RampartError } from '../errors.ts';
+
+/** A parsed blocklist target: one address or a CIDR range. */
+export interface IpTarget {
+  /** Canonical text (`192.0.2.1`, `2001:db8::/64`). */
+  readonly text: string;
+  readonly range: [ipaddr.IPv4 | ipaddr.IPv6, number] | undefined;
+}
+
+/** Parse and canonicalise an IP or CIDR; throws ERR_RAMPART_BLOCKLIST_TARGET. */
+export function parseTarget(value: unknown): IpTarget {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 64) throw badTarget(value);
+  const slash = value.indexOf('/');
+  if (slash === -1) {
+    const ip = parseIp(value);
+    if (ip === undefined) throw badTarget(value);
+    return { text: ip.toString(), range: undefined };
+  }
+  const ip = parseIp(value.slice(0, slash));
+  const bitsText = value.slice(slash + 1);
+  const bits = /^\d{1,3}$/.test(bitsText) ? Number(bitsText) : NaN;
+  const max = ip?.kind() === 'ipv4' ? 32 : 128;
+  if (ip === undefined || !(bits >= 0 && bits <= max)) throw badTarget(value);
+  if (bits === max) return { text: ip.toString(), range: undefined };
+  // Canonical network address: zero the host bits.
+  const bytes = ip.toByteArray();
+  for (let bit = bits; bit < max; bit++) bytes[bit >> 3]! &= ~(0x80 >> (bit & 7));
+  const net = ipaddr.fromByteArray(bytes);
+  return { text: `${net.toString()}/${bits}`, range: [net, bits] };
+}
+
+function badTarget(value: unknown): RampartError {
+  const shown = typeof value === 'string' ? JSON.stringify(value.slice(0, 64)) : typeof value;
+  return new RampartError('ERR_RAMPART_BLOCKLIST_TARGET', `${shown} is not an IP address or CIDR (use forms like '192.0.2.7', '10.0.0.0/8', '2001:db8::/64').`, { status: 400 });
+}
+
+/**
+ * The stored form of an account name: never the name itself (stores and logs may be
+ * read by operators), but a digest of its normalised form, keyed when a secret is given.
+ */
+export function accountKey(account: unknown, secret?: string): string {
+  if (typeof account !== 'string' || account.trim().length === 0) {
+    throw new RampartError('ERR_RAMPART_BLOCKLIST_TARGET', 'The account name must be a non-empty string.', { status: 400 });
+  }
+  const normalised = account.normalize('NFKC').trim().toLowerCase();
+  const h = createHash('sha256');
+  if (secret !== undefined) h.update(secret).update('\u0000');
+  return h.update(normalised).digest('base64url').slice(0, 22);
+}
