@@ -270,8 +270,8 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
   };
 
   const decideRemote = async (req: RequestView, res: ResponseControl, plan: Plan, key: string, now: number): Promise<Reply | undefined> => {
-    const pending = plan.policies.map((p) => guard!.consume(req, key, p, now));
-    const decisions = await Promise.all(pending);
+    const policies = plan.policies;
+    const decisions = policies.length === 1 ? [await guard!.consume(req, key, policies[0]!, now)] : await Promise.all(policies.map((p) => guard!.consume(req, key, p, now)));
     let worst = -1;
     for (let i = 0; i < decisions.length; i++) {
       const d = decisions[i];

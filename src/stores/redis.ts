@@ -141,7 +141,7 @@ export function redisStore(options: RedisStoreOptions): RateLimitStore {
 
   const run = async (key: string, policy: Policy, now: number, cost: number): Promise<[CounterState, boolean]> => {
     const args = [ALGORITHM_CODES[policy.algorithm], String(now), String(policy.windowMs), String(policy.limit), String(cost)];
-    const r = await ready();
+    const r = client !== undefined && firstConnect === undefined ? client : await ready();
     let out: unknown;
     try {
       out = await r.evalsha(CONSUME_SHA, 1, counterKey(policy, key), ...args);
