@@ -35,6 +35,7 @@ local b = tonumber(s[2]) or 0
 local c = tonumber(s[3]) or 0
 local ok = 0
 local ttl = w
+local a0 = a
 if algo == 's' or algo == 'f' then
   local start = now - (now % w)
   if a == nil then
@@ -54,6 +55,13 @@ if algo == 's' or algo == 'f' then
     ttl = a + w - now
   end
   if used + cost <= limit + 1e-6 then c = c + cost; ok = 1 end
+  -- Window counters are integers: plain replies, and the expiry only moves with the window.
+  if ok == 1 then redis.call('HINCRBY', key, 'c', cost) end
+  if a ~= a0 then
+    redis.call('HSET', key, 'a', string.format('%.17g', a), 'b', string.format('%.17g', b), 'c', string.format('%.17g', c))
+    redis.call('PEXPIRE', key, math.ceil(ttl))
+  end
+  return {a, b, c, ok}
 elseif algo == 't' then
   if a == nil then
     a = now; b = limit
@@ -153,7 +161,7 @@ export function redisStore(options: RedisStoreOptions): RateLimitStore {
         throw storeError(second);
       }
     }
-    const [a, b, c, ok] = out as [string, string, string, number];
+    const [a, b, c, ok] = out as [string | number, string | number, string | number, number];
     return [{ a: Number(a), b: Number(b), c: Number(c) }, ok === 1];
   };
 
