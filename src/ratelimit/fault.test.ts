@@ -134,3 +134,58 @@ test('PostgreSQL killed mid-run: insurance takes over with no 5xx; recovery afte
     await store.close();
   }
 });
+
+test('remote stores through all five adapters: limit, headers and 429 as with memory', async (t) => {
+  const redis = await startRedis(t);
+  const pg = await startPostgres(t);
+  if (redis === undefined || pg === undefined) return;
+  const { forEachAdapter } = await import('../../test/helpers/adapters.ts');
+  const T0 = 60_000 * 16_666_667;
+  for (const [name, makeStore] of [
+    ['redis', () => redisStore({ url: redis.url })],
+    ['postgres', () => postgresStore({ url: pg.url })],
+  ] as const) {
+    await t.test(name, async (t) => {
+      // One Redis/PostgreSQL serves every adapter's run: each run counts under its own key.
+      let round = 0;
+      await forEachAdapter(
+        t,
+        () => {
+          const key = `${name}-run-${round++}`;
+          return stack([rateLimit({ maxRequests: 2, window: 60, now: () => T0 + 15_000, key: () => key, store: makeStore() })]);
+        },
+        async (app) => {
+          const a = await fetch(app.url);
+          assert.equal(a.status, 200);
+          assert.equal(a.headers.get('x-ratelimit-remaining'), '1');
+          assert.equal(a.headers.get('ratelimit'), '"default";r=1;t=45');
+          assert.equal((await fetch(app.url)).status, 200);
+          const c = await fetch(app.url);
+          assert.equal(c.status, 429);
+          assert.equal(c.headers.get('content-type'), 'application/problem+json');
+          assert.match(c.headers.get('retry-after')!, /^\d+$/);
+        },
+      );
+    });
+  }
+});
+
+test('loginGuard and blocklist share locks through one Redis store', async (t) => {
+  const redis = await startRedis(t);
+  if (redis === undefined) return;
+  const { loginGuard } = await import('../abuse/index.ts');
+  const a = loginGuard({ maxFailures: 2, store: redisStore({ url: redis.url }), events: { emit() {} } });
+  const b = loginGuard({ maxFailures: 2, store: redisStore({ url: redis.url }), events: { emit() {} } });
+  try {
+    await a.fail('192.0.2.50', 'erin');
+    await b.fail('192.0.2.50', 'erin');
+    const seen = await a.check('192.0.2.50', 'erin');
+    assert.equal(seen.allowed, false, 'failures on two servers add up');
+    assert.equal(seen.lock, 'pair');
+    await b.succeed('192.0.2.50', 'erin');
+    assert.equal((await a.check('192.0.2.50', 'erin')).allowed, true);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
