@@ -79,6 +79,9 @@ export interface RateLimitMiddleware extends Middleware {
 interface CompiledPolicy extends Policy {
   readonly name: string;
   readonly windowSeconds: number;
+  /** Precomputed header pieces: `X-RateLimit-Limit` value and the `RateLimit` item prefix. */
+  readonly limitText: string;
+  readonly itemPrefix: string;
 }
 
 interface Plan {
@@ -103,7 +106,7 @@ function algorithmOption(value: unknown, name: string): Algorithm {
 }
 
 function policy(id: string, name: string, algorithm: Algorithm, limit: number, windowSeconds: number): CompiledPolicy {
-  return Object.freeze({ id, name, algorithm, limit, windowMs: Math.max(1, Math.round(windowSeconds * 1000)), windowSeconds });
+  return Object.freeze({ id, name, algorithm, limit, windowMs: Math.max(1, Math.round(windowSeconds * 1000)), windowSeconds, limitText: String(limit), itemPrefix: `"${name}";r=` });
 }
 
 function isStore(value: unknown): value is RateLimitStore {
@@ -249,13 +252,13 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
   const writeHeaders = (res: ResponseControl, plan: Plan, d: RateDecision, p: CompiledPolicy): void => {
     const reset = Math.ceil(d.resetMs / 1000);
     if (legacyHeaders) {
-      res.set('X-RateLimit-Limit', String(d.limit));
-      res.set('X-RateLimit-Remaining', String(d.remaining));
-      res.set('X-RateLimit-Reset', String(reset));
+      res.set('X-RateLimit-Limit', p.limitText);
+      res.set('X-RateLimit-Remaining', '' + d.remaining);
+      res.set('X-RateLimit-Reset', '' + reset);
     }
     if (standardHeaders) {
       res.set('RateLimit-Policy', plan.policyHeader);
-      res.set('RateLimit', `"${p.name}";r=${d.remaining};t=${reset}`);
+      res.set('RateLimit', p.itemPrefix + d.remaining + ';t=' + reset);
     }
   };
 
