@@ -149,3 +149,36 @@ test('blocks expire', () => {
   assert.equal(s.blocks(T0 + 1000).length, 0);
   s.close();
 });
+
+test('property: the documented bounds hold for random traffic (fast-check)', async () => {
+  const fc = await import('fast-check');
+  fc.assert(
+    fc.property(
+      fc.constantFrom<Algorithm>('sliding-window', 'fixed-window', 'token-bucket', 'gcra'),
+      fc.integer({ min: 1, max: 20 }),
+      fc.array(fc.integer({ min: 0, max: 5000 }), { minLength: 1, maxLength: 300 }),
+      (algorithm, limit, offsets) => {
+        const w = 1000;
+        const p = policy(algorithm, limit, w);
+        const state = freshState(p, T0);
+        const admitted: number[] = [];
+        for (const t of [...offsets].sort((a, b) => a - b)) if (step(p, state, T0 + t, 1)) admitted.push(t);
+        for (const start of admitted) {
+          const inWindow = admitted.filter((t) => t >= start && t < start + w).length;
+          // Any interval of one window: ≤ 2 × limit (fixed window across a boundary; bucket and GCRA: burst + refill),
+          // strictly less for the sliding window (documented bound).
+          if (inWindow > 2 * limit) return false;
+          if (algorithm === 'sliding-window' && inWindow >= 2 * limit) return false;
+        }
+        if (algorithm === 'sliding-window' || algorithm === 'fixed-window') {
+          // Inside one aligned window: never more than the limit.
+          const perWindow = new Map<number, number>();
+          for (const t of admitted) perWindow.set(Math.floor(t / w), (perWindow.get(Math.floor(t / w)) ?? 0) + 1);
+          for (const n of perWindow.values()) if (n > limit) return false;
+        }
+        return true;
+      },
+    ),
+    { numRuns: 500 },
+  );
+});
