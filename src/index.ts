@@ -15,6 +15,18 @@ export { cors, type CorsOptions, type CorsOrigins } from './cors/index.ts';
 export { csrf, csrfToken, rotateCsrf, type CsrfOptions } from './csrf/index.ts';
 export { rateLimit, memoryStore, redisStore, postgresStore, type RateLimitOptions, type RateLimitStore } from './ratelimit/index.ts';
 export { compression, type CompressionOptions } from './compression/index.ts';
+export {
+  blocklist,
+  adaptiveBlocking,
+  loginGuard,
+  botGuard,
+  scoreUserAgent,
+  type Blocklist,
+  type BlocklistOptions,
+  type LoginGuard,
+  type LoginGuardOptions,
+  type AdaptiveBlockingOptions,
+} from './abuse/index.ts';
 export { hostGuard, httpsRedirect, bodyLimit, type HostGuardOptions, type HttpsRedirectOptions, type BodyLimitOptions } from './guards/index.ts';
 export { escapeHtml, jsonForScript } from './output/index.ts';
 

@@ -123,3 +123,23 @@ test('every section can be switched off', async (t) => {
     app,
   );
 });
+
+test('shield.blocklist blocks an address (403 with security headers) and unblocks it', async () => {
+  const shield = rampart({ log: false });
+  assert.ok(shield.blocklist !== undefined);
+  await shield.blocklist!.block('127.0.0.0/8', { seconds: 60, reason: 'test' });
+  const { serve } = await import('../test/helpers/adapters.ts');
+  for (const adapter of ['node', 'hono'] as const) {
+    const running = await serve(adapter, shield, app);
+    const blocked = await request(`${running.url}/x`);
+    assert.equal(blocked.status, 403);
+    assert.equal(blocked.headers['x-frame-options'], 'DENY');
+    await running.close();
+  }
+  await shield.blocklist!.unblock('127.0.0.0/8');
+  const running = await serve('express', shield, app);
+  assert.equal((await request(`${running.url}/x`)).status, 200);
+  await running.close();
+  await shield.close();
+  assert.equal(rampart({ blocklist: false, log: false }).blocklist, undefined);
+});

@@ -1,6 +1,7 @@
 import type { TrustProxyOption } from './client-ip/index.ts';
 import { checkKeys, configError, describe, optionsObject, section } from './core/options.ts';
 import type { EventSink, Middleware, SecurityEventRecord } from './core/types.ts';
+import { blocklist as createBlocklist, type Blocklist, type BlocklistOptions } from './abuse/index.ts';
 import { cors, compileOrigins, type CorsOptions } from './cors/index.ts';
 import { compression, type CompressionOptions } from './compression/index.ts';
 import { csrf, type CsrfOptions } from './csrf/index.ts';
@@ -21,6 +22,8 @@ export interface RampartOptions {
   httpsRedirect?: boolean | HttpsRedirectOptions;
   /** Maximum request body in bytes (413 beyond). Default 1 MiB. */
   bodyLimit?: number | false;
+  /** IP / CIDR blocklist answering 403 before any other work (after the headers). Default on, in memory. */
+  blocklist?: BlocklistOptions | boolean;
   /** Security headers and CSP. Default on (see securityHeaders()). */
   headers?: SecurityHeadersOptions | boolean;
   /** CORS. Default off (no cross-origin reads). */
@@ -45,9 +48,11 @@ export interface RampartOptions {
 export interface RampartShield extends Shield {
   /** The SecurityLog the preset created or was given; undefined with `log: false` or a plain sink. */
   readonly log: SecurityLog | undefined;
+  /** The preset's blocklist: `shield.blocklist.block('203.0.113.7', { seconds: 900, reason })`; undefined with `blocklist: false`. */
+  readonly blocklist: Blocklist | undefined;
 }
 
-const KEYS = ['trustProxy', 'allowedHosts', 'httpsRedirect', 'bodyLimit', 'headers', 'cors', 'rateLimit', 'csrf', 'compression', 'log'] as const;
+const KEYS = ['trustProxy', 'blocklist', 'allowedHosts', 'httpsRedirect', 'bodyLimit', 'headers', 'cors', 'rateLimit', 'csrf', 'compression', 'log'] as const;
 
 function logOption(value: RampartOptions['log']): { sink: EventSink | undefined; log: SecurityLog | undefined } {
   if (value === false) return { sink: { emit: () => undefined }, log: undefined };
@@ -62,7 +67,7 @@ function logOption(value: RampartOptions['log']): { sink: EventSink | undefined;
 
 /**
  * The safe-by-default stack, in the spec's order: security headers (outermost, also on
- * the stack's own 4xx/5xx) → host guard → HTTPS redirect → body limit → CSP report
+ * the stack's own 4xx/5xx) → blocklist → host guard → HTTPS redirect → body limit → CSP report
  * endpoint → CORS (answers preflight) → rate limit → CSRF → compression (innermost).
  *
  * @example
@@ -79,6 +84,9 @@ export function rampart(options: RampartOptions = {}): RampartShield {
     const headerMiddleware = securityHeaders(headers);
     chain.push(headerMiddleware);
   }
+  const blockOptions = section(opts.blocklist, 'blocklist', true);
+  const blocks = blockOptions === false ? undefined : createBlocklist(blockOptions);
+  if (blocks !== undefined) chain.push(blocks);
   if (opts.allowedHosts !== undefined) chain.push(hostGuard({ allowedHosts: opts.allowedHosts }));
   const redirect = section(opts.httpsRedirect, 'httpsRedirect', false);
   if (redirect !== false) {
@@ -116,6 +124,7 @@ export function rampart(options: RampartOptions = {}): RampartShield {
   return Object.freeze({
     ...shield,
     log,
+    blocklist: blocks,
     async close() {
       await shield.close();
       if (log !== undefined && !(opts.log instanceof SecurityLog)) await log.close();

@@ -28,14 +28,21 @@ const BUILTIN = {
   CONFIG_WARNING: 'A safe default was relaxed by configuration',
   CSP_VIOLATION: 'The browser reported a Content-Security-Policy violation',
   LOG_EVENTS_DROPPED: 'The security log dropped events because its queue was full or the database stayed unreachable',
+  INVALID_HOST: 'Request with a Host / X-Forwarded-Host outside the allowlist',
+  BODY_LIMIT_EXCEEDED: 'Request body larger than the configured limit',
+  BLOCKED_IP_REQUEST: 'Request from a blocked IP address or range',
+  IP_BLOCKED: 'An IP address or range was added to the blocklist',
+  SUSPICIOUS_USER_AGENT: 'Request from a client whose user agent looks like an attack tool',
+  RATE_LIMIT_STORE_DOWN: 'The remote rate-limit store failed; the limiter fell back to its insurance policy',
+  RATE_LIMIT_STORE_RECOVERED: 'The remote rate-limit store answers again',
 } as const;
 
 /** A built-in event name. */
 export type BuiltinEventName = keyof typeof BUILTIN;
 
 /**
- * The built-in security event names (the seed's 17 plus CONFIG_WARNING, CSP_VIOLATION and
- * LOG_EVENTS_DROPPED). Values are the names themselves, so `SecurityEvent.LOGIN_FAILED === 'LOGIN_FAILED'`.
+ * The built-in security event names (the seed's 17 plus the events rampart's own
+ * middleware emit: CONFIG_WARNING, CSP_VIOLATION, LOG_EVENTS_DROPPED, INVALID_HOST, …). Values are the names themselves, so `SecurityEvent.LOGIN_FAILED === 'LOGIN_FAILED'`.
  */
 export const SecurityEvent: { readonly [K in BuiltinEventName]: K } = Object.freeze(
   Object.fromEntries(Object.keys(BUILTIN).map((k) => [k, k])) as { [K in BuiltinEventName]: K },
