@@ -1,6 +1,6 @@
 /**
  * Abuse defence: an IP/CIDR blocklist with expiry, fail2ban-style adaptive blocking fed by
- * security events, a brute-force login guard, and user-agent heuristics. See docs/ratelimit.md.
+ * security events, a brute-force login guard, and user-agent heuristics. See the README, "Rate limiting and abuse defence".
  */
 export { blocklist, clientBlockKey } from './blocklist.ts';
 export type { Blocklist, BlocklistOptions, BlockOptions } from './blocklist.ts';

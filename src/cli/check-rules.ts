@@ -1,7 +1,7 @@
 /**
  * The deploy checks of `rampart check` over a `rampart()` options object, in the spirit of
  * Django's `check --deploy` (security.W001…). Each rule has a stable id; the catalogue
- * with explanations is CHECKS (docs/cli.md is written from the same text).
+ * with explanations is CHECKS (the README's CLI section is written from the same text).
  */
 import { compileHeaders } from '../headers/index.ts';
 import type { RampartOptions } from '../preset.ts';

@@ -1,6 +1,6 @@
 /**
  * Rate limiting: the `rateLimit()` middleware, its stores (memory, Redis, PostgreSQL) and
- * the store contract. See docs/ratelimit.md.
+ * the store contract. See the README, "Rate limiting and abuse defence".
  */
 export { rateLimit } from './limiter.ts';
 export type { RateLimitOptions, RateLimitRule, RateLimitHeaderOptions, RateLimitMiddleware } from './limiter.ts';

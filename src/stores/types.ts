@@ -4,7 +4,7 @@
  * remote stores (Redis, PostgreSQL) answer with a promise after one round trip.
  */
 
-/** Counting algorithms every store implements identically (see docs/ratelimit.md). */
+/** Counting algorithms every store implements identically (see the README, "Rate limiting and abuse defence"). */
 export type Algorithm = 'sliding-window' | 'fixed-window' | 'token-bucket' | 'gcra';
 
 /** What a store needs to decide: a compiled, frozen policy. */
