@@ -13,6 +13,7 @@ type Callback = (error?: Error | null) => void;
 export function installHeadHooks(res: ServerResponse, method: string, hooks: readonly HeadHook[]): void {
   const originalWrite = res.write as (chunk: Chunk, encoding?: unknown, cb?: unknown) => boolean;
   const originalEnd = res.end as (chunk?: unknown, encoding?: unknown, cb?: unknown) => ServerResponse;
+  const originalWriteHead = res.writeHead;
   let started = false;
   let stream: import('node:stream').Transform | undefined;
 
@@ -36,8 +37,9 @@ export function installHeadHooks(res: ServerResponse, method: string, hooks: rea
 
   const start = (bodyLength: number | undefined, streaming: boolean): BodyEncoder | undefined => {
     started = true;
-    // Node's own implicit header path calls writeHead: give it the real one back.
-    delete (res as { writeHead?: unknown }).writeHead;
+    // Node's own implicit header path calls writeHead: give it the real one back. Assigned,
+    // not deleted: `delete` would drop the response object into slow dictionary mode.
+    res.writeHead = originalWriteHead;
     const head: ResponseHead = {
       status: res.statusCode,
       method,
