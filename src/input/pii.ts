@@ -4,6 +4,7 @@ import ipaddr from 'ipaddr.js';
 import { checkEmail } from './email.ts';
 import { configError } from '../core/options.ts';
 import type { EventSink, SecurityEventRecord } from '../core/types.ts';
+import { luhnValid } from '../core/luhn.ts';
 
 /** Kinds of personal or secret data {@link findPii} recognises. */
 export type PiiType = 'email' | 'phone' | 'credit_card' | 'ssn' | 'iban' | 'ip' | 'jwt' | 'api_key';
@@ -63,20 +64,6 @@ const API_KEYS: readonly RegExp[] = [
   /-----BEGIN (?:[A-Z]{1,20} )?PRIVATE KEY-----/g,
 ];
 
-function luhn(digits: string): boolean {
-  let sum = 0;
-  let double = false;
-  for (let i = digits.length - 1; i >= 0; i--) {
-    let d = digits.charCodeAt(i) - 48;
-    if (double) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-    double = !double;
-  }
-  return sum % 10 === 0;
-}
 
 // Issuer prefixes of the major card networks: Visa, Mastercard, Amex, Discover, JCB, Diners, UnionPay, Maestro.
 const CARD_PREFIX = /^(?:4|5[1-5]|2(?:2[2-9]|[3-6]\d|7[01]|720)|3[47]|6(?:011|5|4[4-9]|22)|35(?:2[89]|[3-8])|3(?:0[0-5]|[68])|62|5[06-9]|6\d)/;
@@ -140,7 +127,7 @@ function collect(text: string, types: ReadonlySet<PiiType>, defaultCountry: Coun
   if (types.has('credit_card')) {
     for (const m of regexMatches(CARD, text)) {
       const digits = m[0].replace(/[ -]/g, '');
-      if (digits.length >= 13 && digits.length <= 19 && CARD_PREFIX.test(digits) && luhn(digits)) add('credit_card', m.index, m[0]);
+      if (digits.length >= 13 && digits.length <= 19 && CARD_PREFIX.test(digits) && luhnValid(digits)) add('credit_card', m.index, m[0]);
     }
   }
   if (types.has('ssn')) for (const m of regexMatches(SSN, text)) if (validSsn(m[1]!, m[3]!, m[4]!)) add('ssn', m.index, m[0]);

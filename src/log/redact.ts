@@ -1,3 +1,4 @@
+import { luhnValid } from '../core/luhn.ts';
 /** The replacement for a redacted value. */
 export const REDACTED = '***';
 
@@ -29,20 +30,6 @@ const KEY_VALUE_HINT = /[=:]/;
 const SCHEME_HINT = /earer|EARER|Basic|Digest/;
 const DIGITS_HINT = /\d{4}/;
 
-function luhnValid(digits: string): boolean {
-  let sum = 0;
-  let double = false;
-  for (let i = digits.length - 1; i >= 0; i--) {
-    let d = digits.charCodeAt(i) - 48;
-    if (double) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-    double = !double;
-  }
-  return sum % 10 === 0;
-}
 
 /**
  * Mask secrets inside free text: `Bearer …`/`Basic …` credentials, JWTs, Luhn-valid card
