@@ -62,3 +62,19 @@ test('without trustProxy a forged X-Forwarded-For is ignored; middleware events 
     },
   ).finally(() => current?.close());
 });
+
+test('an on-disk PGlite log creates missing parent directories (a fresh clone has no ./data)', async () => {
+  const { mkdtemp, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const root = await mkdtemp(join(tmpdir(), 'rampart-log-'));
+  const log = new SecurityLog({ database: join(root, 'missing', 'parent', 'security') });
+  try {
+    await log.ensureTable();
+    await log.log(SecurityEvent.LOGIN_FAILED, { ip: '192.0.2.1' }, { wait: true });
+    assert.equal((await log.getForIp('192.0.2.1')).length, 1);
+  } finally {
+    await log.close();
+    await rm(root, { recursive: true, force: true });
+  }
+});

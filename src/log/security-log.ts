@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { RampartError } from '../errors.ts';
 import { checkKeys, configError, describe, numberOption, boolOption } from '../core/options.ts';
 import type { EventSink, SecurityEventRecord } from '../core/types.ts';
@@ -228,6 +230,8 @@ export class SecurityLog implements EventSink {
     } else {
       const { PGlite } = await import('@electric-sql/pglite');
       const memory = db === undefined || db === 'pglite' || db === 'memory://' || db === ':memory:';
+      // PGlite creates its data directory but not missing parents ('./data/security' on a fresh clone).
+      if (!memory && typeof db === 'string' && !/^[a-z]+:\/\//i.test(db)) await mkdir(dirname(resolve(db)), { recursive: true });
       const pg = memory ? new PGlite() : new PGlite(db);
       await pg.waitReady;
       driver = pgliteDriver(pg, true);
