@@ -126,7 +126,7 @@ server.listen(port, host, () => {
   console.log(`rampart demo listening on http://${host}:${port}`);
   console.log('protected by: security headers + CSP nonces, host allowlist, 1 MiB body limit, CORS (localhost:5173 only),');
   console.log('              rate limit 120/min (login 5/min), CSRF (signed double-submit + Fetch Metadata), compression');
-  console.log('security events → embedded PGlite at ./data/security (query: npx rampart log --database ./data/security)');
+  console.log('security events → embedded PGlite at ./data/security (after Ctrl-C: npm run rampart -- log --database ./data/security)');
   console.log('Ctrl-C to stop');
 });
 
