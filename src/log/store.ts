@@ -337,18 +337,7 @@ export class Store {
         // The first chained row anchors the walk (older rows may have been cleaned up).
         expected ??= prev;
         if (prev !== expected) return { ok: false, checked, unchained, firstBad: { id: lastId, reason: 'deleted' }, ...(last ? { last } : {}) };
-        const row: InsertRow = {
-          id: lastId,
-          event: raw.event,
-          userId: raw.user_id,
-          ip: raw.ip_address,
-          userAgent: raw.user_agent,
-          path: raw.path,
-          detail: raw.detail,
-          timestamp: (raw.timestamp instanceof Date ? raw.timestamp : new Date(raw.timestamp)).toISOString(),
-          chainPrev: prev,
-          chainHmac: null,
-        };
+        const row = chainRowOf(raw, prev);
         const mac = createHmac('sha256', key).update(chainPayload(prev, row)).digest();
         const stored = Buffer.from(raw.chain_hmac, 'hex');
         if (stored.length !== mac.length || !timingSafeEqual(stored, mac)) {
