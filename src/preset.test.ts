@@ -1,11 +1,11 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import net from 'node:net';
 import zlib from 'node:zlib';
 import { rampart } from './preset.ts';
 import { isRampartError } from './errors.ts';
 import { forEachAdapter, type TestApp } from '../test/helpers/adapters.ts';
+import { rawStatus } from '../test/helpers/raw-http.ts';
 import type { SecurityEventRecord } from './core/types.ts';
 
 const ORIGIN = 'https://app.example.com';
@@ -21,25 +21,6 @@ function request(url: string, options: http.RequestOptions & { body?: string } =
     });
     req.on('error', reject);
     req.end(options.body);
-  });
-}
-
-/** Send a request head only and read the status line the server answers with. */
-function rawStatus(url: string, head: string): Promise<number> {
-  const { port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(Number(port), '127.0.0.1', () => socket.write(head));
-    let data = '';
-    socket.setEncoding('latin1');
-    socket.on('data', (c: string) => {
-      data += c;
-      const m = /^HTTP\/1\.1 (\d{3})/.exec(data);
-      if (m !== null) {
-        socket.destroy();
-        resolve(Number(m[1]));
-      }
-    });
-    socket.on('error', reject);
   });
 }
 

@@ -1,10 +1,13 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { compileTrustProxy, ipKey, normalizeIp, parseIp, compileIpList } from './index.ts';
 import { isRampartError } from '../errors.ts';
 import { stack } from '../stack/index.ts';
 import { forEachAdapter } from '../../test/helpers/adapters.ts';
+import { rawRequest } from '../../test/helpers/raw-http.ts';
+
+const rawGet = (url: string, headers: string): Promise<string> =>
+  rawRequest(url, `GET /ip HTTP/1.1\r\nHost: 127.0.0.1\r\n${headers}Connection: close\r\n\r\n`);
 import { clientIpOf, isSecureOf } from './request.ts';
 
 test('normalizeIp and parseIp', () => {
@@ -72,17 +75,6 @@ test('trustProxy configuration errors', () => {
   assert.throws(() => compileTrustProxy(-1), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
   assert.throws(() => compileTrustProxy('yes' as never), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
 });
-
-function rawGet(url: string, headers: string): Promise<string> {
-  const { port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(Number(port), '127.0.0.1', () => socket.write(`GET /ip HTTP/1.1\r\nHost: 127.0.0.1\r\n${headers}Connection: close\r\n\r\n`));
-    let data = '';
-    socket.on('data', (c) => (data += c));
-    socket.on('end', () => resolve(data));
-    socket.on('error', reject);
-  });
-}
 
 test('clientIp(req) and isSecure(req) on every adapter', async (t) => {
   const app = (req: { native: unknown }) => ({

@@ -1,31 +1,11 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { hostGuard, httpsRedirect, bodyLimit, hostName, compileHosts } from './index.ts';
 import { stack } from '../stack/index.ts';
 import { forEachAdapter } from '../../test/helpers/adapters.ts';
+import { rawRequest as raw, statusOf } from '../../test/helpers/raw-http.ts';
 import { isRampartError } from '../errors.ts';
 import type { EventSink, SecurityEventRecord } from '../core/types.ts';
-
-/** Send raw bytes and collect the raw answer (for Host headers fetch() will not let us forge). */
-function raw(url: string, request: string): Promise<string> {
-  const { port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(Number(port), '127.0.0.1', () => socket.write(request));
-    let data = '';
-    socket.setEncoding('latin1');
-    socket.on('data', (c: string) => {
-      data += c;
-    });
-    socket.on('end', () => resolve(data));
-    socket.on('error', reject);
-    setTimeout(() => socket.end(), 1500).unref();
-  });
-}
-
-function statusOf(response: string): number {
-  return Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1] ?? 0);
-}
 
 test('hostName parses ports, IPv6 literals and rejects junk', () => {
   assert.equal(hostName('Example.COM:8080'), 'example.com');
