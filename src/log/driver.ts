@@ -2,16 +2,11 @@ import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import type { Sql, TransactionSql } from 'postgres';
+import type { PendingRow } from './fields.ts';
 
 /** The columns a batch writes, in order (id only when the chain pre-assigns ids). */
-export interface InsertRow {
+export interface InsertRow extends Omit<PendingRow, 'time'> {
   id?: number;
-  event: string;
-  userId: string | null;
-  ip: string | null;
-  userAgent: string | null;
-  path: string | null;
-  detail: string | null;
   timestamp: string;
   chainPrev: string | null;
   chainHmac: string | null;
