@@ -75,10 +75,17 @@ test('totp.verify and recoveryCodes.consume: arbitrary codes are null, valid cod
 });
 
 test('session data: jsonCopy accepts exactly JSON and round-trips it; parseJson never yields __proto__ keys', () => {
+  const hasProtoKey = (x: unknown): boolean =>
+    x !== null && typeof x === 'object' && (Object.hasOwn(x, '__proto__') || Object.values(x).some(hasProtoKey));
   fc.assert(fc.property(fc.jsonValue(), (v) => {
     const normal = JSON.parse(JSON.stringify(v)); // -0 → 0, as JSON itself does
+    // An own "__proto__" key is valid JSON but refused by design (prototype pollution).
+    if (hasProtoKey(normal)) {
+      assert.throws(() => jsonCopy(normal), (e: unknown) => isRampartError(e, 'ERR_RAMPART_SESSION_DATA'));
+      return true;
+    }
     return JSON.stringify(jsonCopy(normal)) === JSON.stringify(normal);
-  }));
+  }), { examples: [[{ ['__proto__']: '' }]] });
   // JSON text whose objects are written entry by entry, so keys can repeat and be "__proto__".
   type Entries = { entries: [string, unknown][] };
   const { node } = fc.letrec<{ node: unknown }>((tie) => ({
