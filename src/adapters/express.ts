@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bindView } from '../core/registry.ts';
 import type { Shield } from '../stack/index.ts';
 import { dispatch } from '../stack/run.ts';
-import { NodeExchange, sendNodeReply } from './node-exchange.ts';
+import { NodeExchange } from './node-exchange.ts';
 
 /** A Connect/Express middleware function. */
 export type ExpressMiddleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
@@ -20,7 +20,15 @@ export function expressAdapter(shield: Shield): ExpressMiddleware {
   return function rampartExpress(req, res, next): void {
     const exchange = new NodeExchange(context, req, res);
     bindView(exchange, req, res);
-    void dispatch(run, exchange, () => next(), (reply) => sendNodeReply(res, reply));
+    void dispatch(
+      run,
+      exchange,
+      () => {
+        exchange.commit();
+        next();
+      },
+      (reply) => exchange.answer(reply),
+    );
   };
 }
 

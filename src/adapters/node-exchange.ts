@@ -2,7 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { HeadHook, Reply, ResponseControl } from '../core/types.ts';
 import { RequestViewBase, type ViewContext } from '../core/view.ts';
-import { installHeadHooks } from './node-head.ts';
+import { dropWrittenHead, takeOverHead } from './node-head.ts';
+import { findHeader, listValue, setInList, tokenUnion, type HeadList } from './node-head-list.ts';
+
+export { hasToken } from './node-head-list.ts';
 import { limitNodeBody, readNodeBody } from './node-body.ts';
 
 /**
@@ -41,24 +44,72 @@ export class NodeExchange extends RequestViewBase implements ResponseControl {
     return (this.raw.socket as TLSSocket | undefined)?.encrypted === true;
   }
 
+  /**
+   * rampart's response headers, kept as a flat list until the response is handed on:
+   * written to node's header map before Express/Fastify middleware and rampart's own
+   * replies, or merged into the handler's single `writeHead` on plain node:http.
+   */
+  #pending: HeadList = [];
+
+  /** True once rampart's headers go straight to the response (after commit, or once the head is sent). */
+  #direct = false;
+
   set(name: string, value: string): void {
-    this.res.setHeader(name, value);
+    if (this.#direct || this.res.headersSent) this.res.setHeader(name, value);
+    else setInList(this.#pending, name, value);
   }
 
   append(name: string, value: string): void {
-    appendNodeHeader(this.res, name, value);
+    if (this.#direct || this.res.headersSent) {
+      appendNodeHeader(this.res, name, value);
+      return;
+    }
+    const pending = this.#pending;
+    if (name.length === 10 && name.toLowerCase() === 'set-cookie') {
+      pending.push(name, value);
+      return;
+    }
+    const i = findHeader(pending, name);
+    if (i === -1) pending.push(name, value);
+    else pending[i + 1] = tokenUnion(pending[i + 1], value);
   }
 
   get(name: string): string | undefined {
+    const pending = this.#direct ? undefined : listValue(this.#pending, name);
+    if (pending !== undefined) return pending;
     const value = this.res.getHeader(name);
     return value === undefined ? undefined : Array.isArray(value) ? value.join(', ') : String(value);
   }
 
   onHead(hook: HeadHook): void {
-    if (this.hooks === undefined) {
-      this.hooks = [hook];
-      installHeadHooks(this.res, this.method, this.hooks);
-    } else this.hooks.push(hook);
+    (this.hooks ??= []).push(hook);
+  }
+
+  /**
+   * Hand the response to a plain node:http handler: rampart's headers are merged into
+   * the handler's head when it is written (the handler wins, Vary and Set-Cookie combine).
+   */
+  handOver(): void {
+    if (this.#pending.length > 0 || this.hooks !== undefined) takeOverHead(this.res, this.method, this.#pending, this.hooks);
+    else this.#direct = true; // nothing to merge: later headers go straight to the response
+  }
+
+  /**
+   * Put rampart's headers on the response now, for code that reads them back (Express
+   * and Fastify middleware, rampart's own replies); head hooks still run at the head.
+   */
+  commit(): void {
+    const pending = this.#pending;
+    for (let i = 0; i < pending.length; i += 2) appendNodeHeader(this.res, pending[i] as string, pending[i + 1] as string, true);
+    pending.length = 0;
+    this.#direct = true;
+    if (this.hooks !== undefined) takeOverHead(this.res, this.method, pending, this.hooks);
+  }
+
+  /** Send a stack reply on the response, rampart's headers included. */
+  answer(reply: Reply): void {
+    this.commit();
+    sendNodeReply(this.res, reply);
   }
 
   readBody(limit: number): Promise<Uint8Array> {
@@ -71,29 +122,26 @@ export class NodeExchange extends RequestViewBase implements ResponseControl {
   }
 }
 
-/** Append to a node response header: a new Set-Cookie line, or a comma token (no duplicates) elsewhere. */
-export function appendNodeHeader(res: ServerResponse, name: string, value: string): void {
+/**
+ * Add a header to a node response: a new Set-Cookie line, the token union for Vary and
+ * other comma lists (`append`), or a replacement (`replace`, except Vary and Set-Cookie).
+ */
+export function appendNodeHeader(res: ServerResponse, name: string, value: string, replace = false): void {
+  const lower = name.toLowerCase();
   const current = res.getHeader(name);
   if (current === undefined) {
-    res.setHeader(name, name.toLowerCase() === 'set-cookie' ? [value] : value);
+    res.setHeader(name, lower === 'set-cookie' ? [value] : value);
     return;
   }
-  if (name.toLowerCase() === 'set-cookie') {
+  if (lower === 'set-cookie') {
     res.setHeader(name, Array.isArray(current) ? [...current, value] : [String(current), value]);
     return;
   }
-  const text = Array.isArray(current) ? current.join(', ') : String(current);
-  if (!hasToken(text, value)) res.setHeader(name, `${text}, ${value}`);
-}
-
-/** True when a comma-separated header already lists `token` (case-insensitive), or is `*`. */
-export function hasToken(list: string, token: string): boolean {
-  const wanted = token.toLowerCase();
-  for (const part of list.split(',')) {
-    const t = part.trim().toLowerCase();
-    if (t === wanted || t === '*') return true;
+  if (replace && lower !== 'vary') {
+    res.setHeader(name, value);
+    return;
   }
-  return false;
+  res.setHeader(name, tokenUnion(current, value));
 }
 
 /** Write a stack reply on a node response (headers rampart already set stay). */
@@ -102,6 +150,7 @@ export function sendNodeReply(res: ServerResponse, reply: Reply): void {
     res.destroy();
     return;
   }
+  dropWrittenHead(res);
   const headers = reply.headers;
   if (headers !== undefined) {
     if (Array.isArray(headers)) {

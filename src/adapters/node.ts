@@ -3,7 +3,7 @@ import { bindView } from '../core/registry.ts';
 import { RampartError } from '../errors.ts';
 import type { Shield } from '../stack/index.ts';
 import { dispatch } from '../stack/run.ts';
-import { NodeExchange, sendNodeReply } from './node-exchange.ts';
+import { NodeExchange } from './node-exchange.ts';
 
 /** A node:http request handler. */
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => unknown;
@@ -23,7 +23,15 @@ export function nodeAdapter(shield: Shield, handler: NodeHandler): NodeHandler {
   return function rampartNode(req: IncomingMessage, res: ServerResponse): unknown {
     const exchange = new NodeExchange(context, req, res);
     bindView(exchange, req, res);
-    return dispatch(run, exchange, () => handler(req, res), (reply) => sendNodeReply(res, reply));
+    return dispatch(
+      run,
+      exchange,
+      () => {
+        exchange.handOver();
+        return handler(req, res);
+      },
+      (reply) => exchange.answer(reply),
+    );
   };
 }
 

@@ -1,7 +1,7 @@
 import zlib from 'node:zlib';
 import type { Transform } from 'node:stream';
 import { checkKeys, configError, boolOption, numberOption, optionsObject } from '../core/options.ts';
-import type { BodyEncoder, Middleware, ResponseHead } from '../core/types.ts';
+import type { BodyEncoder, HeadHook, Middleware, ResponseHead } from '../core/types.ts';
 import { negotiate, type Encoding } from './negotiate.ts';
 
 export { negotiate, type Encoding } from './negotiate.ts';
@@ -55,31 +55,41 @@ export function compressible(contentType: string): boolean {
   }
 }
 
-function encoder(coding: Encoding, length: number | undefined, level: number, brotliQuality: number, zstdLevel: number): BodyEncoder {
-  const small = length !== undefined && length <= SMALL;
-  switch (coding) {
-    case 'gzip': {
-      // A 4 KiB window compresses a small body exactly as well as 32 KiB, and sets up faster.
-      const options: zlib.ZlibOptions = small ? { level, windowBits: 12, memLevel: 6 } : { level };
-      return { encoding: coding, encodeSync: (body) => zlib.gzipSync(body, options), createStream: () => zlib.createGzip(options) };
-    }
-    case 'br': {
-      const params: Record<number, number> = { [zlib.constants.BROTLI_PARAM_QUALITY]: brotliQuality };
-      if (length !== undefined) params[zlib.constants.BROTLI_PARAM_SIZE_HINT] = length;
-      if (small) params[zlib.constants.BROTLI_PARAM_LGWIN] = 12;
-      const options = { params };
-      return { encoding: coding, encodeSync: (body) => zlib.brotliCompressSync(body, options), createStream: () => zlib.createBrotliCompress(options) };
-    }
-    case 'zstd': {
-      const z = zlib as unknown as {
-        zstdCompressSync(b: Uint8Array, o: object): Buffer;
-        createZstdCompress(o: object): Transform;
-        constants: Record<string, number>;
-      };
-      const options = { params: { [z.constants.ZSTD_c_compressionLevel!]: zstdLevel } };
-      return { encoding: coding, encodeSync: (body) => z.zstdCompressSync(body, options), createStream: () => z.createZstdCompress(options) };
-    }
+/**
+ * The body encoders of one compression middleware. gzip and zstd encoders are built once
+ * (two gzip variants: small bodies get a 4 KiB window, which compresses them exactly as
+ * well as 32 KiB and sets up faster); Brotli's carry a per-body size hint.
+ */
+function encoders(level: number, brotliQuality: number, zstdLevel: number): (coding: Encoding, length: number | undefined) => BodyEncoder {
+  const gzipWith = (options: zlib.ZlibOptions): BodyEncoder => ({
+    encoding: 'gzip',
+    encodeSync: (body) => zlib.gzipSync(body, options),
+    createStream: () => zlib.createGzip(options),
+  });
+  const gzipSmall = gzipWith({ level, windowBits: 12, memLevel: 6 });
+  const gzipLarge = gzipWith({ level });
+  let zstd: BodyEncoder | undefined;
+  if (HAS_ZSTD) {
+    const z = zlib as unknown as {
+      zstdCompressSync(b: Uint8Array, o: object): Buffer;
+      createZstdCompress(o: object): Transform;
+      constants: Record<string, number>;
+    };
+    const options = { params: { [z.constants.ZSTD_c_compressionLevel!]: zstdLevel } };
+    zstd = { encoding: 'zstd', encodeSync: (body) => z.zstdCompressSync(body, options), createStream: () => z.createZstdCompress(options) };
   }
+  const brotli = (length: number | undefined): BodyEncoder => {
+    const params: Record<number, number> = { [zlib.constants.BROTLI_PARAM_QUALITY]: brotliQuality };
+    if (length !== undefined) params[zlib.constants.BROTLI_PARAM_SIZE_HINT] = length;
+    if (length !== undefined && length <= SMALL) params[zlib.constants.BROTLI_PARAM_LGWIN] = 12;
+    const options = { params };
+    return { encoding: 'br', encodeSync: (body) => zlib.brotliCompressSync(body, options), createStream: () => zlib.createBrotliCompress(options) };
+  };
+  return (coding, length) => {
+    if (coding === 'gzip') return length !== undefined && length <= SMALL ? gzipSmall : gzipLarge;
+    if (coding === 'zstd') return zstd!;
+    return brotli(length);
+  };
 }
 
 /**
@@ -110,6 +120,7 @@ export function compression(options: CompressionOptions = {}): Middleware {
   const preference = requested.filter((e) => e !== 'zstd' || HAS_ZSTD) as Encoding[];
   // Accept-Encoding values repeat across clients; cache the negotiation per distinct header.
   const negotiated = new Map<string, Encoding | null>();
+  const encoderFor = encoders(level, brotliQuality, zstdLevel);
 
   const decide = (coding: Encoding, head: ResponseHead): BodyEncoder | undefined => {
     if (head.method === 'HEAD' || head.status < 200 || head.status === 204 || head.status === 206 || head.status === 304) return undefined;
@@ -124,8 +135,11 @@ export function compression(options: CompressionOptions = {}): Middleware {
     head.remove('accept-ranges');
     const etag = head.get('etag');
     if (etag !== undefined && !etag.startsWith('W/')) head.set('etag', `W/${etag}`);
-    return encoder(coding, head.bodyLength, level, brotliQuality, zstdLevel);
+    return encoderFor(coding, head.bodyLength);
   };
+
+  // One hook per coding, made once: no closure per request.
+  const hooks = new Map<Encoding, HeadHook>(preference.map((coding) => [coding, (head: ResponseHead) => decide(coding, head)]));
 
   return {
     name: 'compression',
@@ -140,8 +154,7 @@ export function compression(options: CompressionOptions = {}): Middleware {
         negotiated.set(accept, coding);
       }
       if (coding === null) return undefined;
-      const chosen = coding;
-      res.onHead((head) => decide(chosen, head));
+      res.onHead(hooks.get(coding)!);
       return undefined;
     },
   };

@@ -62,12 +62,16 @@ export function compileHosts(list: readonly string[], option = 'allowedHosts'): 
     warnConfig(`${option} contains '*': every Host header is accepted (host header poisoning is possible).`);
     return (host) => hostName(host) !== undefined;
   }
+  // Nearly every request repeats the last accepted Host value: skip the parse for it.
+  let lastAccepted = '';
   return (host) => {
+    if (host === lastAccepted && host !== '') return true;
     const name = hostName(host);
     if (name === undefined) return false;
-    if (exact.has(name)) return true;
-    for (const suffix of suffixes) if (name.endsWith(suffix)) return true;
-    return false;
+    let ok = exact.has(name);
+    for (let i = 0; !ok && i < suffixes.length; i++) ok = name.endsWith(suffixes[i]!);
+    if (ok) lastAccepted = host;
+    return ok;
   };
 }
 

@@ -1,0 +1,205 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import zlib from 'node:zlib';
+import { hasToken, mergeHead, tokenUnion } from './node-head-list.ts';
+import { stack } from '../stack/index.ts';
+import { securityHeaders } from '../headers/index.ts';
+import { cors } from '../cors/index.ts';
+import { compression } from '../compression/index.ts';
+import { csrf } from '../csrf/index.ts';
+import { bodyLimit } from '../guards/body.ts';
+import type { Middleware } from '../core/types.ts';
+
+const SECRET = 'k9f8s7d6f5g4h3j2k1l0p9o8i7u6y5t4r3e2w1qQ';
+const ORIGIN = 'https://app.example.com';
+
+test('hasToken and tokenUnion: case-insensitive tokens, whitespace, `*`', () => {
+  assert.equal(hasToken('Origin, Accept-Encoding', 'accept-encoding'), true);
+  assert.equal(hasToken('Origin,Accept-Encoding ', ' Accept-Encoding'), true);
+  assert.equal(hasToken('Origin', 'Orig'), false);
+  assert.equal(hasToken('Originx', 'Origin'), false);
+  assert.equal(hasToken('', 'Origin'), false);
+  assert.equal(hasToken('*', 'Cookie'), true);
+  assert.equal(tokenUnion('Origin', 'Accept-Encoding'), 'Origin, Accept-Encoding');
+  assert.equal(tokenUnion('Origin, Accept-Encoding', 'cookie, origin'), 'Origin, Accept-Encoding, cookie');
+  assert.equal(tokenUnion(['Origin'], 'Origin'), 'Origin');
+  assert.equal(tokenUnion('', 'Cookie'), 'Cookie');
+  assert.equal(tokenUnion('Origin', '*'), '*');
+  assert.equal(tokenUnion('*', 'Origin'), '*');
+});
+
+test('mergeHead: the handler wins, Vary is the union, Set-Cookie lines are all kept', () => {
+  const res = new http.ServerResponse(new http.IncomingMessage(null as never));
+  const pending = ['X-Frame-Options', 'DENY', 'vary', 'Origin', 'set-cookie', 'a=1', 'X-Other', 'kept'];
+  const list = mergeHead(res, pending, { 'x-frame-options': 'SAMEORIGIN', Vary: 'Cookie', 'Set-Cookie': ['b=2', 'c=3'], 'content-length': 5 });
+  assert.deepEqual(list, ['vary', 'Origin, Cookie', 'set-cookie', 'a=1', 'X-Other', 'kept', 'x-frame-options', 'SAMEORIGIN', 'Set-Cookie', ['b=2', 'c=3'], 'content-length', 5]);
+});
+
+test('mergeHead: flat and nested handler arrays keep their own repeated names', () => {
+  const res = new http.ServerResponse(new http.IncomingMessage(null as never));
+  assert.deepEqual(mergeHead(res, ['link', '</a>', 'x', '1'], ['Link', '</b>', 'Link', '</c>']), ['x', '1', 'Link', '</b>', 'Link', '</c>']);
+  const nested = mergeHead(res, ['x', '1'], [['X', '2'], ['y', '3']]);
+  assert.deepEqual(nested, ['X', '2', 'y', '3']);
+});
+
+test('mergeHead: headers the handler set with setHeader win; Vary and Set-Cookie fold into node’s map', () => {
+  const res = new http.ServerResponse(new http.IncomingMessage(null as never));
+  res.setHeader('Content-Security-Policy', "default-src 'none'");
+  res.setHeader('Vary', 'Cookie');
+  res.setHeader('Set-Cookie', 'mine=1');
+  const list = mergeHead(res, ['content-security-policy', "default-src 'self'", 'vary', 'Origin', 'set-cookie', 'ours=1', 'x-a', 'b'], undefined);
+  assert.deepEqual(list, ['x-a', 'b']);
+  assert.equal(res.getHeader('content-security-policy'), "default-src 'none'");
+  assert.equal(res.getHeader('vary'), 'Origin, Cookie');
+  assert.deepEqual(res.getHeader('set-cookie'), ['mine=1', 'ours=1']);
+});
+
+interface Raw {
+  status: number;
+  headers: Record<string, string | string[]>;
+  body: Buffer;
+}
+
+async function serveNode(middleware: Middleware[], handler: http.RequestListener): Promise<{ port: number; get: (path: string, headers?: Record<string, string>) => Promise<Raw>; close: () => Promise<void> }> {
+  const server = http.createServer(stack(middleware).node(handler));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const get = (path: string, headers: Record<string, string> = {}): Promise<Raw> =>
+    new Promise((resolve, reject) => {
+      http
+        .get({ host: '127.0.0.1', port, path, headers: { origin: ORIGIN, ...headers }, agent: false }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers as Record<string, string | string[]>, body: Buffer.concat(chunks) }));
+        })
+        .on('error', reject);
+    });
+  return { port, get, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+const chain = (): Middleware[] => [securityHeaders(), cors({ origins: [ORIGIN] }), csrf({ secret: SECRET }), compression({ minSize: 10 })];
+const JSON_BODY = Buffer.from(JSON.stringify({ items: Array.from({ length: 50 }, (_, i) => ({ id: i, name: `item ${i}` })) }));
+
+test('node:http: every way a handler writes its head gets rampart’s headers merged, with or without compression', async () => {
+  const handlers: Record<string, http.RequestListener> = {
+    '/writehead-object': (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'x-frame-options': 'SAMEORIGIN', vary: 'Cookie', 'set-cookie': 'mine=1' });
+      res.end(JSON_BODY);
+    },
+    '/writehead-array': (_req, res) => {
+      res.writeHead(200, 'Fine', ['content-type', 'application/json', 'set-cookie', 'mine=1', 'set-cookie', 'mine2=2']);
+      res.end(JSON_BODY);
+    },
+    '/setheader': (_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.setHeader('X-Frame-Options', 'SAMEORIGIN');
+      res.setHeader('Vary', 'Cookie');
+      res.statusCode = 201;
+      res.end(JSON_BODY);
+    },
+    '/stream': (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', vary: 'Cookie' });
+      res.write(JSON_BODY.subarray(0, 100));
+      res.end(JSON_BODY.subarray(100));
+    },
+    '/twice': (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'x-a': '1' });
+      try {
+        res.writeHead(202, { 'x-a': '2', 'x-frame-options': 'SAMEORIGIN' });
+      } catch (error) {
+        res.end(`threw ${(error as { code?: string }).code}`);
+        return;
+      }
+      res.end('a body long enough to compress, a body long enough to compress');
+    },
+  };
+  const app = await serveNode(chain(), (req, res) => handlers[req.url!]!(req, res));
+  try {
+    for (const gzip of [false, true]) {
+      const ae = gzip ? { 'accept-encoding': 'gzip' } : { 'accept-encoding': 'identity' };
+      const decode = (r: Raw): Buffer => (r.headers['content-encoding'] === 'gzip' ? zlib.gunzipSync(r.body) : r.body);
+
+      let r = await app.get('/writehead-object', ae);
+      assert.equal(r.status, 200);
+      assert.equal(r.headers['x-frame-options'], 'SAMEORIGIN', 'the handler wins');
+      assert.equal(r.headers['x-content-type-options'], 'nosniff', 'rampart headers the handler did not set are added');
+      assert.equal(r.headers.vary, 'Origin, Accept-Encoding, Cookie', 'Vary is the union');
+      assert.equal(r.headers['access-control-allow-origin'], ORIGIN);
+      const cookies = r.headers['set-cookie'] as string[];
+      assert.ok(cookies.includes('mine=1') && cookies.some((c) => c.startsWith('csrf_token=')), 'both cookies are sent');
+      assert.equal(r.headers['content-encoding'], gzip ? 'gzip' : undefined);
+      assert.deepEqual(decode(r), JSON_BODY);
+      if (gzip) assert.equal(Number(r.headers['content-length']), r.body.length, 'the encoded length replaces the handler’s');
+
+      r = await app.get('/writehead-array', ae);
+      assert.equal(r.status, 200);
+      assert.equal((r.headers['set-cookie'] as string[]).length, 3);
+      assert.deepEqual(decode(r), JSON_BODY);
+
+      r = await app.get('/setheader', ae);
+      assert.equal(r.status, 201);
+      assert.equal(r.headers['x-frame-options'], 'SAMEORIGIN');
+      assert.equal(r.headers.vary, 'Origin, Accept-Encoding, Cookie');
+      assert.equal(r.headers['referrer-policy'], 'strict-origin-when-cross-origin');
+      assert.deepEqual(decode(r), JSON_BODY);
+
+      r = await app.get('/stream', ae);
+      assert.equal(r.headers.vary, 'Origin, Accept-Encoding, Cookie');
+      assert.deepEqual(decode(r), JSON_BODY);
+
+      r = await app.get('/twice', ae);
+      if (gzip) {
+        // Deferred head (compression hook): the second writeHead's values win, as setHeader would.
+        assert.equal(r.status, 202);
+        assert.equal(r.headers['x-a'], '2');
+        assert.equal(r.headers['x-frame-options'], 'SAMEORIGIN');
+      } else {
+        assert.equal(r.status, 200);
+        assert.equal(r.headers['x-a'], '1');
+        assert.equal(r.body.toString(), 'threw ERR_HTTP_HEADERS_SENT', 'a second writeHead throws, as on node:http without rampart');
+      }
+    }
+  } finally {
+    await app.close();
+  }
+});
+
+test('node:http: the handler does not see rampart’s headers in node’s map; a 413 replaces a head written but not yet sent', async () => {
+  let seen: unknown = 'unset';
+  const app = await serveNode([securityHeaders(), bodyLimit({ maxBytes: 10 }), compression({ minSize: 1 })], (req, res) => {
+    if (req.url === '/upload') {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '2', 'x-app': 'yes' });
+      req.on('error', () => undefined);
+      req.on('data', () => undefined);
+      req.on('end', () => res.end('ok'));
+      return;
+    }
+    seen = res.getHeader('x-content-type-options');
+    res.end('hello there, hello there');
+  });
+  try {
+    const r = await app.get('/', { 'accept-encoding': 'gzip' });
+    assert.equal(r.headers['x-content-type-options'], 'nosniff');
+    assert.equal(seen, undefined, 'on plain node:http rampart’s headers join the head when it is written');
+
+    const upload = await new Promise<Raw>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: app.port, path: '/upload', method: 'POST', headers: { 'accept-encoding': 'gzip', 'content-type': 'text/plain' }, agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers as Record<string, string | string[]>, body: Buffer.concat(chunks) }));
+      });
+      req.on('error', reject);
+      req.write('x'.repeat(8));
+      setTimeout(() => req.end('y'.repeat(50)), 50);
+    });
+    assert.equal(upload.status, 413);
+    assert.equal(upload.headers['x-app'], undefined, 'nothing of the handler’s unsent head is mixed into the reply');
+    assert.equal(upload.headers['x-content-type-options'], 'nosniff');
+    const body = upload.headers['content-encoding'] === 'gzip' ? zlib.gunzipSync(upload.body) : upload.body;
+    assert.equal(JSON.parse(body.toString()).status, 413);
+  } finally {
+    await app.close();
+  }
+});
