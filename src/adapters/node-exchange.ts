@@ -3,7 +3,7 @@ import type { TLSSocket } from 'node:tls';
 import type { HeadHook, Reply, ResponseControl } from '../core/types.ts';
 import { RequestViewBase, type ViewContext } from '../core/view.ts';
 import { dropWrittenHead, takeOverHead } from './node-head.ts';
-import { findHeader, listValue, setInList, tokenUnion, type HeadList } from './node-head-list.ts';
+import { findHeader, isSetCookie, isVary, listValue, setInList, tokenUnion, type HeadList } from './node-head-list.ts';
 
 export { hasToken } from './node-head-list.ts';
 import { limitNodeBody, readNodeBody } from './node-body.ts';
@@ -65,7 +65,7 @@ export class NodeExchange extends RequestViewBase implements ResponseControl {
       return;
     }
     const pending = this.#pending;
-    if (name.length === 10 && name.toLowerCase() === 'set-cookie') {
+    if (isSetCookie(name)) {
       pending.push(name, value);
       return;
     }
@@ -100,7 +100,13 @@ export class NodeExchange extends RequestViewBase implements ResponseControl {
    */
   commit(): void {
     const pending = this.#pending;
-    for (let i = 0; i < pending.length; i += 2) appendNodeHeader(this.res, pending[i] as string, pending[i + 1] as string, true);
+    const res = this.res;
+    for (let i = 0; i < pending.length; i += 2) {
+      const name = pending[i] as string;
+      // rampart's value replaces an earlier middleware's, except Vary and Set-Cookie, which combine.
+      if (isVary(name) || isSetCookie(name)) appendNodeHeader(res, name, pending[i + 1] as string);
+      else res.setHeader(name, pending[i + 1] as string);
+    }
     pending.length = 0;
     this.#direct = true;
     if (this.hooks !== undefined) takeOverHead(this.res, this.method, pending, this.hooks);
@@ -122,26 +128,14 @@ export class NodeExchange extends RequestViewBase implements ResponseControl {
   }
 }
 
-/**
- * Add a header to a node response: a new Set-Cookie line, the token union for Vary and
- * other comma lists (`append`), or a replacement (`replace`, except Vary and Set-Cookie).
- */
-export function appendNodeHeader(res: ServerResponse, name: string, value: string, replace = false): void {
-  const lower = name.toLowerCase();
+/** Append to a node response header: a new Set-Cookie line, or the token union elsewhere (Vary). */
+export function appendNodeHeader(res: ServerResponse, name: string, value: string): void {
   const current = res.getHeader(name);
-  if (current === undefined) {
-    res.setHeader(name, lower === 'set-cookie' ? [value] : value);
+  if (isSetCookie(name)) {
+    res.setHeader(name, current === undefined ? [value] : Array.isArray(current) ? [...current, value] : [String(current), value]);
     return;
   }
-  if (lower === 'set-cookie') {
-    res.setHeader(name, Array.isArray(current) ? [...current, value] : [String(current), value]);
-    return;
-  }
-  if (replace && lower !== 'vary') {
-    res.setHeader(name, value);
-    return;
-  }
-  res.setHeader(name, tokenUnion(current, value));
+  res.setHeader(name, current === undefined ? value : tokenUnion(current, value));
 }
 
 /** Write a stack reply on a node response (headers rampart already set stay). */

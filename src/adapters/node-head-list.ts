@@ -95,11 +95,11 @@ export function tokenUnion(current: unknown, added: unknown): string {
   return out;
 }
 
-function isVary(name: string): boolean {
+export function isVary(name: string): boolean {
   return name.length === 4 && name.toLowerCase() === 'vary';
 }
 
-function isSetCookie(name: string): boolean {
+export function isSetCookie(name: string): boolean {
   return name.length === 10 && name.toLowerCase() === 'set-cookie';
 }
 
