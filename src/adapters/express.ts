@@ -20,15 +20,7 @@ export function expressAdapter(shield: Shield): ExpressMiddleware {
   return function rampartExpress(req, res, next): void {
     const exchange = new NodeExchange(context, req, res);
     bindView(exchange, req, res);
-    void dispatch(
-      run,
-      exchange,
-      () => {
-        exchange.commit();
-        next();
-      },
-      (reply) => exchange.answer(reply),
-    );
+    void dispatch(run, exchange, () => exchange.commitThen(next), (reply) => exchange.answer(reply));
   };
 }
 

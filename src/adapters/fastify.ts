@@ -51,18 +51,7 @@ export function fastifyAdapter(shield: Shield): FastifyPlugin {
     instance.addHook('onRequest', function rampartOnRequest(request, reply, next) {
       const exchange = new NodeExchange(context, request.raw, reply.raw);
       bindView(exchange, request, request.raw, reply, reply.raw);
-      void dispatch(
-        run,
-        exchange,
-        () => {
-          exchange.commit();
-          next();
-        },
-        (answer) => {
-          exchange.commit();
-          sendFastifyReply(reply, answer);
-        },
-      );
+      void dispatch(run, exchange, () => exchange.commitThen(next), (answer) => exchange.commitThen(() => sendFastifyReply(reply, answer)));
     });
     done();
   } as FastifyPlugin;

@@ -112,6 +112,12 @@ export class NodeExchange extends RequestViewBase implements ResponseControl {
     if (this.hooks !== undefined) takeOverHead(this.res, this.method, pending, this.hooks);
   }
 
+  /** Commit rampart's headers, then hand on to the next Express/Fastify step. */
+  commitThen<T>(next: () => T): T {
+    this.commit();
+    return next();
+  }
+
   /** Send a stack reply on the response, rampart's headers included. */
   answer(reply: Reply): void {
     this.commit();
