@@ -15,6 +15,8 @@ export interface PendingRow {
   detail: string | null;
   /** Milliseconds since the epoch, taken when the event was logged (not when it was written). */
   time: number;
+  /** Row id given by the first write attempt; a retry skips the row when that id is stored (exactly once). */
+  id?: number;
 }
 
 // C0 controls, DEL and C1 controls. NUL cannot be stored in PostgreSQL text at all; the

@@ -279,9 +279,11 @@ export class Store {
   }
 
   /** Write one batch in one transaction (COPY or multi-row INSERT); chained when configured. */
-  async writeBatch(rows: readonly PendingRow[]): Promise<void> {
-    if (rows.length === 0) return;
+  async writeBatch(batch: readonly PendingRow[]): Promise<void> {
+    if (batch.length === 0) return;
     await this.ensureTable();
+    const rows = await this.notYetStored(batch);
+    if (rows.length === 0) return;
     await this.ensurePeriods(rows.map((r) => r.time));
     const key = this.settings.chainKey;
     const insert: InsertRow[] = rows.map((r) => ({
@@ -296,22 +298,58 @@ export class Store {
       chainHmac: null,
     }));
     if (key === undefined) {
-      await this.driver.insertRows(this.q, insert, false);
+      // Ids are reserved before the COPY and kept on the pending rows, so a retry after an
+      // ambiguous failure (the COPY committed, the connection died before the reply) can
+      // tell which rows are already stored instead of writing them twice.
+      const ids = await this.reserveIds(this.driver, insert.length);
+      insert.forEach((r, i) => {
+        r.id = ids[i]!;
+        rows[i]!.id = ids[i]!;
+      });
+      await this.driver.insertRows(this.q, insert, true);
       return;
     }
     await this.driver.transaction(async (tx) => {
       await this.lock(tx, 'chain');
       const last = await tx.query<{ chain_hmac: string }>(`select chain_hmac from ${this.q} where chain_hmac is not null order by id desc limit 1`);
       let prev = last[0]?.chain_hmac ?? GENESIS;
-      const ids = await tx.query<{ id: number | string }>(`select nextval(pg_get_serial_sequence($1, 'id')) as id from generate_series(1, $2::int)`, [this.q, insert.length]);
+      const ids = await this.reserveIds(tx, insert.length);
       insert.forEach((r, i) => {
-        r.id = Number(ids[i]!.id);
+        r.id = ids[i]!;
+        rows[i]!.id = ids[i]!;
         r.chainPrev = prev;
         r.chainHmac = createHmac('sha256', key).update(chainPayload(prev, r)).digest('hex');
         prev = r.chainHmac;
       });
       await tx.insertRows(this.q, insert, true);
     });
+  }
+
+  private async reserveIds(q: Queryable, count: number): Promise<number[]> {
+    const ids = await q.query<{ id: number | string }>(`select nextval(pg_get_serial_sequence($1, 'id')) as id from generate_series(1, $2::int)`, [this.q, count]);
+    return ids.map((r) => Number(r.id));
+  }
+
+  /** The rows of a batch not stored yet: rows tried before are looked up by their reserved id. */
+  private async notYetStored(rows: readonly PendingRow[]): Promise<readonly PendingRow[]> {
+    let min = Infinity;
+    let max = -Infinity;
+    const tried: number[] = [];
+    for (const r of rows) {
+      if (r.id === undefined) continue;
+      tried.push(r.id);
+      if (r.time < min) min = r.time;
+      if (r.time > max) max = r.time;
+    }
+    if (tried.length === 0) return rows;
+    // The time bounds let a partitioned table prune to the partitions the rows went to.
+    const found = await this.driver.query<{ id: number | string }>(
+      `select id from ${this.q} where id = any($1::bigint[]) and "timestamp" between $2::timestamptz and $3::timestamptz`,
+      [tried, new Date(min).toISOString(), new Date(max).toISOString()],
+    );
+    if (found.length === 0) return rows;
+    const stored = new Set(found.map((f) => Number(f.id)));
+    return rows.filter((r) => r.id === undefined || !stored.has(r.id));
   }
 
   /** Walk the chain in id order and report the first altered or deleted row. */
