@@ -1,6 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import { randomBytes } from 'node:crypto';
 import zlib from 'node:zlib';
 import { compression, negotiate, compressible } from './index.ts';
 import { stack } from '../stack/index.ts';
@@ -8,6 +9,10 @@ import { forEachAdapter, type AppResponse, type TestApp } from '../../test/helpe
 import { isRampartError } from '../errors.ts';
 
 const HAS_ZSTD = typeof (zlib as { zstdDecompressSync?: unknown }).zstdDecompressSync === 'function';
+// Poorly compressible text just under the small-body size (its encoded form spans several
+// 1 KiB output chunks) and a body over it (the large-body encoders).
+const DENSE = randomBytes(3000).toString('base64');
+const LARGE = DENSE.repeat(20);
 const BIG = JSON.stringify({ items: Array.from({ length: 60 }, (_, i) => ({ id: i, name: `item number ${i}` })) });
 
 /** GET with explicit Accept-Encoding and no automatic decompression (node:http, not fetch). */
@@ -69,6 +74,10 @@ test('construction errors', () => {
 
 const app: TestApp = (req): AppResponse => {
   switch (req.path) {
+    case '/dense':
+      return { headers: { 'content-type': 'text/plain' }, body: DENSE };
+    case '/large':
+      return { headers: { 'content-type': 'text/plain' }, body: LARGE };
     case '/small':
       return { headers: { 'content-type': 'application/json' }, body: '{"a":1}' };
     case '/png':
@@ -100,6 +109,12 @@ test('compression through every adapter', async (t) => {
         assert.equal(decode(coding, r.body), BIG);
         assert.ok(r.body.length < BIG.length);
         if (r.headers['content-length'] !== undefined) assert.equal(Number(r.headers['content-length']), r.body.length);
+        for (const [path, text] of [['/dense', DENSE], ['/large', LARGE]] as const) {
+          const d = await get(`${server.url}${path}`, { 'accept-encoding': coding });
+          assert.equal(d.headers['content-encoding'], coding, path);
+          assert.equal(decode(coding, d.body), text, `${path} ${coding} round-trips`);
+          if (d.headers['content-length'] !== undefined) assert.equal(Number(d.headers['content-length']), d.body.length);
+        }
       }
       // Refused and absent codings, small bodies, media types, pre-encoded and no-transform stay identity.
       for (const [path, accept] of [['/json', 'gzip;q=0'], ['/json', ''], ['/small', 'gzip'], ['/png', 'gzip'], ['/encoded', 'gzip'], ['/no-transform', 'gzip']] as const) {
