@@ -25,7 +25,7 @@ test('jwt.verify: arbitrary strings and structured garbage are RampartErrors', a
       );
       assert.equal(outcome, 'refused');
     }),
-    { numRuns: 400 },
+    { numRuns: 400, examples: [['eyJhbGciOnsidG9TdHJpbmciOmZhbHNlfX0.MA.AAAA']] },
   );
 });
 

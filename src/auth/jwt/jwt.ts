@@ -191,7 +191,9 @@ export function createJwt(options: JwtOptions): Jwt {
     }
     if (header === null || typeof header !== 'object' || Array.isArray(header)) throw fail('ERR_RAMPART_JWT_MALFORMED', 'The token header is not a JSON object.');
     if (header.alg !== algorithm) {
-      throw fail('ERR_RAMPART_JWT_ALGORITHM', `The token algorithm ${JSON.stringify(String(header.alg).slice(0, 20))} is not allowed; this verifier accepts ${algorithm} only.`);
+      // The header is attacker-controlled JSON: describe alg without converting it (an object with a bad toString would throw).
+      const shown = typeof header.alg === 'string' ? JSON.stringify(header.alg.slice(0, 20)) : `of type ${header.alg === null ? 'null' : typeof header.alg}`;
+      throw fail('ERR_RAMPART_JWT_ALGORITHM', `The token algorithm ${shown} is not allowed; this verifier accepts ${algorithm} only.`);
     }
     if (header.crit !== undefined) throw fail('ERR_RAMPART_JWT_MALFORMED', 'Tokens with critical (crit) header extensions are refused.');
     if (header.typ !== undefined && (typeof header.typ !== 'string' || normaliseTyp(header.typ) !== typ)) {
