@@ -4,9 +4,9 @@ import type { HeadHook, Reply, ResponseControl } from '../core/types.ts';
 import { RequestViewBase, type ViewContext } from '../core/view.ts';
 import { dropWrittenHead, takeOverHead } from './node-head.ts';
 import { findHeader, isSetCookie, isVary, listValue, setInList, tokenUnion, type HeadList } from './node-head-list.ts';
+import { limitNodeBody, readNodeBody } from './node-body.ts';
 
 export { hasToken } from './node-head-list.ts';
-import { limitNodeBody, readNodeBody } from './node-body.ts';
 
 /**
  * The request view and response control of one node:http exchange (also used by Express

@@ -203,3 +203,80 @@ test('node:http: the handler does not see rampart’s headers in node’s map; a
     await app.close();
   }
 });
+
+test('Express: a library that wraps writeHead after rampart (express-session via on-headers) still runs its hook on compressed responses', async () => {
+  const { default: express } = await import('express');
+  const { default: session } = await import('express-session');
+  const app = express();
+  app.use(stack(chain()).express());
+  app.use(session({ secret: SECRET, resave: false, saveUninitialized: false, name: 'sid' }));
+  app.get('/data', (req, res) => {
+    (req.session as unknown as { seen: boolean }).seen = true;
+    res.set('x-frame-options', 'SAMEORIGIN').json(JSON.parse(JSON_BODY.toString()));
+  });
+  const server = http.createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const port = (server.address() as AddressInfo).port;
+    for (const encoding of ['gzip', 'identity']) {
+      const r = await new Promise<Raw>((resolve, reject) => {
+        http.get({ host: '127.0.0.1', port, path: '/data', headers: { origin: ORIGIN, 'accept-encoding': encoding }, agent: false }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers as Record<string, string | string[]>, body: Buffer.concat(chunks) }));
+        }).on('error', reject);
+      });
+      assert.equal(r.status, 200);
+      const cookies = (r.headers['set-cookie'] ?? []) as string[];
+      assert.ok(cookies.some((c) => c.startsWith('sid=')), `${encoding}: the session cookie set in express-session's on-headers hook is sent`);
+      assert.ok(cookies.some((c) => c.startsWith('csrf_token=')), `${encoding}: rampart's cookie too`);
+      assert.equal(r.headers['x-frame-options'], 'SAMEORIGIN');
+      assert.equal(r.headers['x-content-type-options'], 'nosniff');
+      assert.equal(r.headers['content-encoding'], encoding === 'gzip' ? 'gzip' : undefined);
+      const body = encoding === 'gzip' ? zlib.gunzipSync(r.body) : r.body;
+      assert.deepEqual(JSON.parse(body.toString()), JSON.parse(JSON_BODY.toString()));
+    }
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+test('Express: a writeHead wrapper installed after rampart runs once, sees no flat header list, and the response is still compressed', async () => {
+  const { default: express } = await import('express');
+  const app = express();
+  app.use(stack(chain()).express());
+  const seen: unknown[] = [];
+  app.use((_req, res, next) => {
+    // The shape of on-headers before 1.1.0: headers given as an array are read as [name, value] pairs.
+    const previous = res.writeHead;
+    res.writeHead = function wrapped(this: typeof res, status: number, ...rest: unknown[]) {
+      seen.push(rest[0]);
+      if (Array.isArray(rest[0])) for (const [name, value] of rest[0] as Array<[string, string]>) this.setHeader(name, value);
+      this.setHeader('x-wrapped', 'yes');
+      return previous.call(this, status);
+    } as typeof res.writeHead;
+    next();
+  });
+  app.get('/data', (_req, res) => void res.type('json').send(JSON_BODY.toString()));
+  const server = http.createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const port = (server.address() as AddressInfo).port;
+    const r = await new Promise<Raw>((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port, path: '/data', headers: { origin: ORIGIN, 'accept-encoding': 'gzip' }, agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers as Record<string, string | string[]>, body: Buffer.concat(chunks) }));
+      }).on('error', reject);
+    });
+    assert.equal(r.headers['x-wrapped'], 'yes');
+    assert.deepEqual(seen, [undefined], 'the wrapper ran once, without a header list');
+    assert.equal(r.headers['content-encoding'], 'gzip');
+    assert.equal(r.headers['x-content-type-options'], 'nosniff');
+    assert.equal(r.headers.vary, 'Origin, Accept-Encoding');
+    assert.deepEqual(zlib.gunzipSync(r.body), JSON_BODY);
+    assert.equal(Number(r.headers['content-length']), r.body.length);
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+});

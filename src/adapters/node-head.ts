@@ -79,6 +79,8 @@ function mergingWriteHead(this: Hooked, status: number, reason?: unknown, header
 
 function deferredWriteHead(this: Hooked, status: number, reason?: unknown, headers?: unknown): ServerResponse {
   const state = this[STATE]!;
+  // Reached through another library's wrapper once the head is being written (see writeFinalHead).
+  if (state.started) return typeof reason === 'string' ? state.writeHead.call(this, status, reason, headers) : state.writeHead.call(this, status, reason);
   this.statusCode = status;
   if (typeof reason === 'string') this.statusMessage = reason;
   else headers = reason;
@@ -144,7 +146,6 @@ class NodeResponseHead implements ResponseHead {
 /** Run the hooks once, on the final head; returns the encoder chosen and the head list. */
 function start(res: Hooked, state: HeadState, bodyLength: number | undefined, streaming: boolean): { encoder: BodyEncoder | undefined; list: HeadList } {
   state.started = true;
-  res.writeHead = state.writeHead as ServerResponse['writeHead'];
   const list = mergeHead(res, state.pending, state.written);
   state.written = undefined;
   if (bodyLength === undefined) {
@@ -162,6 +163,23 @@ function start(res: Hooked, state: HeadState, bodyLength: number | undefined, st
   return { encoder, list };
 }
 
+/**
+ * Write the head once the hooks have run. Usually straight to node's writeHead with the
+ * flat list. When another library wrapped writeHead after rampart (on-headers, used by
+ * express-session, morgan, response-time…), go through its wrapper so its hook runs, with
+ * the list applied to node's header map first (wrappers do not all read flat lists).
+ */
+function writeFinalHead(res: Hooked, state: HeadState, list: HeadList): void {
+  if (res.writeHead === (deferredWriteHead as unknown)) {
+    res.writeHead = state.writeHead as ServerResponse['writeHead']; // assigned, not deleted (see mergingWriteHead)
+    state.writeHead.call(res, res.statusCode, list);
+    return;
+  }
+  for (let i = 0; i < list.length; i += 2) res.removeHeader(list[i] as string);
+  for (let i = 0; i < list.length; i += 2) res.appendHeader(list[i] as string, list[i + 1] as string | readonly string[]);
+  res.writeHead(res.statusCode);
+}
+
 function startStream(res: Hooked, state: HeadState, encoder: BodyEncoder): void {
   const s = encoder.createStream();
   state.stream = s;
@@ -177,7 +195,7 @@ function hookedWrite(this: Hooked, chunk: Chunk, encoding?: BufferEncoding | Cal
   const state = this[STATE]!;
   if (!state.started) {
     const { encoder, list } = start(this, state, undefined, true);
-    state.writeHead.call(this, this.statusCode, list);
+    writeFinalHead(this, state, list);
     if (encoder !== undefined) startStream(this, state, encoder);
   }
   if (state.stream !== undefined) return state.stream.write(chunk, encoding as BufferEncoding, cb);
@@ -208,7 +226,7 @@ function hookedEnd(this: Hooked, chunk?: Chunk | Callback, encoding?: BufferEnco
         this.removeHeader('content-encoding');
       }
     }
-    state.writeHead.call(this, this.statusCode, list);
+    writeFinalHead(this, state, list);
     return state.end.call(this, out, cb);
   }
   if (state.stream !== undefined) {

@@ -18,7 +18,7 @@ export interface CompressionOptions {
   zstdLevel?: number;
   /** Codings offered, in server preference order. Default ['zstd', 'br', 'gzip'] (zstd only where node:zlib has it). */
   encodings?: readonly Encoding[];
-  /** Compress streamed responses (written in chunks, server-sent events excluded) too. Default false. */
+  /** Compress streamed responses of unknown length (server-sent events excluded) too. Default false; a body written in chunks with a declared Content-Length is always compressed. */
   streams?: boolean;
   /** Decide by content type; default: text, JSON, XML, JavaScript, SVG, WebAssembly and similar. */
   filter?: (contentType: string) => boolean;
@@ -143,7 +143,9 @@ export function compression(options: CompressionOptions = {}): Middleware {
     const type = head.get('content-type');
     if (type === undefined || !filter(type)) return undefined;
     if (head.bodyLength !== undefined && head.bodyLength < minSize) return undefined;
-    if (head.streaming && (!streams || type.toLowerCase().startsWith('text/event-stream'))) return undefined;
+    // A body written in pieces is compressed when `streams` is on, or when its length is
+    // declared (a finite body, e.g. Express after express-session split its end()).
+    if (head.streaming && ((!streams && head.bodyLength === undefined) || type.toLowerCase().startsWith('text/event-stream'))) return undefined;
     head.set('content-encoding', coding);
     head.remove('accept-ranges');
     const etag = head.get('etag');
