@@ -87,7 +87,7 @@ function deferredWriteHead(this: Hooked, status: number, reason?: unknown, heade
   if (state.written === undefined || state.written === null) state.written = headers;
   else if (headers !== undefined && headers !== null) {
     // writeHead twice before any body: keep both, the later winning (as setHeader would).
-    const list = mergeHead(this, toList(state.written), undefined);
+    const list = toList(state.written);
     const merged = toList(headers);
     for (let i = 0; i < merged.length; i += 2) setInList(list, merged[i] as string, merged[i + 1]);
     state.written = list;
