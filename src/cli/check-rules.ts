@@ -5,14 +5,10 @@
  */
 import { compileHeaders } from '../headers/index.ts';
 import type { RampartOptions } from '../preset.ts';
-import type { Finding, Severity } from './findings.ts';
+import type { Finding, RuleInfo, Severity } from './findings.ts';
 
 /** One check: its id, default severity and what it means. */
-export interface CheckInfo {
-  id: string;
-  severity: Severity;
-  title: string;
-}
+export type CheckInfo = RuleInfo;
 
 /** The catalogue of `rampart check` ids (severity is the default; some rules escalate or relax). */
 export const CHECKS: readonly CheckInfo[] = [

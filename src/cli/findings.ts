@@ -1,6 +1,13 @@
 /** How bad a finding is: `error` fails the command (exit 1), `warning` and `info` do not. */
 export type Severity = 'error' | 'warning' | 'info';
 
+/** One rule of a catalogue (`rampart check`, `rampart scan`): its stable id, default severity and what it means. */
+export interface RuleInfo {
+  id: string;
+  severity: Severity;
+  title: string;
+}
+
 /** One result of `rampart check` or `rampart scan`. */
 export interface Finding {
   /** Stable id (`RAMPART-W006`, `RAMPART-S001`): match on it, not on the message. */

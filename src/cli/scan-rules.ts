@@ -5,15 +5,11 @@
  * nested quantifiers.
  */
 import { checkSecret, estimateEntropyBits } from '../crypto/index.ts';
-import type { Finding, Severity } from './findings.ts';
+import type { Finding, RuleInfo, Severity } from './findings.ts';
 import { tokenize, type Token } from './lexer.ts';
 
 /** One scan rule: id, severity and explanation. */
-export interface ScanRuleInfo {
-  id: string;
-  severity: Severity;
-  title: string;
-}
+export type ScanRuleInfo = RuleInfo;
 
 /** The catalogue of `rampart scan` rule ids. */
 export const SCAN_RULES: readonly ScanRuleInfo[] = [
