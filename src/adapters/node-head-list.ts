@@ -11,13 +11,14 @@ export type HeadList = unknown[];
 type HeaderValue = string | number | readonly string[];
 
 /** Case-insensitive header name equality, cheap when lengths differ (the usual case). */
-export function sameName(a: string, b: string): boolean {
-  return a.length === b.length && (a === b || a.toLowerCase() === b.toLowerCase());
+export function sameName(a: unknown, b: string): boolean {
+  // `a` comes from a handler's header list, which may hold a non-string that node rejects later.
+  return typeof a === 'string' && a.length === b.length && (a === b || a.toLowerCase() === b.toLowerCase());
 }
 
 /** Index of the first entry named `name` at or after `from`, or -1. */
 export function findHeader(list: HeadList, name: string, from = 0): number {
-  for (let i = from; i < list.length; i += 2) if (sameName(list[i] as string, name)) return i;
+  for (let i = from; i < list.length; i += 2) if (sameName(list[i], name)) return i;
   return -1;
 }
 
@@ -47,7 +48,7 @@ export function setInList(list: HeadList, name: string, value: unknown): void {
 export function removeFromList(list: HeadList, name: string, from = 0, to = list.length): number {
   let removed = 0;
   for (let i = from; i < to - removed * 2; ) {
-    if (sameName(list[i] as string, name)) {
+    if (sameName(list[i], name)) {
       list.splice(i, 2);
       removed++;
     } else i += 2;

@@ -280,3 +280,10 @@ test('Express: a writeHead wrapper installed after rampart runs once, sees no fl
     await new Promise((resolve) => server.close(resolve));
   }
 });
+
+test('mergeHead: a non-string name in the handler’s list reaches node, which rejects it as it would without rampart', () => {
+  const res = new http.ServerResponse(new http.IncomingMessage(null as never));
+  const list = mergeHead(res, ['vary', 'Origin', 'x-a', '1'], [null, 'x', 'Vary', 'Cookie', 'x-a', '2']);
+  assert.deepEqual(list, ['vary', 'Origin, Cookie', null, 'x', 'x-a', '2']);
+  assert.throws(() => res.writeHead(200, list as never), (e: unknown) => (e as { code?: string }).code === 'ERR_INVALID_HTTP_TOKEN');
+});
