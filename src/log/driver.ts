@@ -110,6 +110,9 @@ function postgresQueryable(sql: Sql | TransactionSql, writeTimeoutMs: number): Q
     async insertRows(table, rows, withIds) {
       if (rows.length === 0) return;
       const stream = (await sql.unsafe(`copy ${table} (${columnList(withIds)}) from stdin`).writable()) as Writable;
+      // Errors are read through finished() below; a late one (the connection reset after the
+      // COPY settled) must not become an uncaught 'error' event that takes the process down.
+      stream.on('error', () => undefined);
       const text = copyText(rows, withIds);
       // Write in ~1 MiB pieces so a large batch does not build one huge Buffer.
       const piece = 1 << 20;
