@@ -301,11 +301,7 @@ export class Store {
       // Ids are reserved before the COPY and kept on the pending rows, so a retry after an
       // ambiguous failure (the COPY committed, the connection died before the reply) can
       // tell which rows are already stored instead of writing them twice.
-      const ids = await this.reserveIds(this.driver, insert.length);
-      insert.forEach((r, i) => {
-        r.id = ids[i]!;
-        rows[i]!.id = ids[i]!;
-      });
+      await this.reserveIds(this.driver, insert, rows);
       await this.driver.insertRows(this.q, insert, true);
       return;
     }
@@ -313,10 +309,8 @@ export class Store {
       await this.lock(tx, 'chain');
       const last = await tx.query<{ chain_hmac: string }>(`select chain_hmac from ${this.q} where chain_hmac is not null order by id desc limit 1`);
       let prev = last[0]?.chain_hmac ?? GENESIS;
-      const ids = await this.reserveIds(tx, insert.length);
-      insert.forEach((r, i) => {
-        r.id = ids[i]!;
-        rows[i]!.id = ids[i]!;
+      await this.reserveIds(tx, insert, rows);
+      insert.forEach((r) => {
         r.chainPrev = prev;
         r.chainHmac = createHmac('sha256', key).update(chainPayload(prev, r)).digest('hex');
         prev = r.chainHmac;
@@ -325,9 +319,13 @@ export class Store {
     });
   }
 
-  private async reserveIds(q: Queryable, count: number): Promise<number[]> {
-    const ids = await q.query<{ id: number | string }>(`select nextval(pg_get_serial_sequence($1, 'id')) as id from generate_series(1, $2::int)`, [this.q, count]);
-    return ids.map((r) => Number(r.id));
+  /** Take one id per row from the table's sequence; each goes on the row to insert and on its pending row. */
+  private async reserveIds(q: Queryable, insert: InsertRow[], pending: readonly PendingRow[]): Promise<void> {
+    const ids = await q.query<{ id: number | string }>(`select nextval(pg_get_serial_sequence($1, 'id')) as id from generate_series(1, $2::int)`, [this.q, insert.length]);
+    insert.forEach((r, i) => {
+      r.id = Number(ids[i]!.id);
+      pending[i]!.id = r.id;
+    });
   }
 
   /** The rows of a batch not stored yet: rows tried before are looked up by their reserved id. */
