@@ -3,10 +3,8 @@ import type { TLSSocket } from 'node:tls';
 import type { HeadHook, Reply, ResponseControl } from '../core/types.ts';
 import { RequestViewBase, type ViewContext } from '../core/view.ts';
 import { dropWrittenHead, takeOverHead } from './node-head.ts';
-import { findHeader, isSetCookie, isVary, listValue, setInList, tokenUnion, type HeadList } from './node-head-list.ts';
+import { appendInList, headerText, isSetCookie, isVary, listValue, setInList, tokenUnion, type HeadList } from './node-head-list.ts';
 import { limitNodeBody, readNodeBody } from './node-body.ts';
-
-export { hasToken } from './node-head-list.ts';
 
 /**
  * The request view and response control of one node:http exchange (also used by Express
@@ -64,21 +62,12 @@ export class NodeExchange extends RequestViewBase implements ResponseControl {
       appendNodeHeader(this.res, name, value);
       return;
     }
-    const pending = this.#pending;
-    if (isSetCookie(name)) {
-      pending.push(name, value);
-      return;
-    }
-    const i = findHeader(pending, name);
-    if (i === -1) pending.push(name, value);
-    else pending[i + 1] = tokenUnion(pending[i + 1], value);
+    appendInList(this.#pending, name, value);
   }
 
   get(name: string): string | undefined {
     const pending = this.#direct ? undefined : listValue(this.#pending, name);
-    if (pending !== undefined) return pending;
-    const value = this.res.getHeader(name);
-    return value === undefined ? undefined : Array.isArray(value) ? value.join(', ') : String(value);
+    return pending ?? headerText(this.res, name);
   }
 
   onHead(hook: HeadHook): void {

@@ -44,6 +44,19 @@ export function setInList(list: HeadList, name: string, value: unknown): void {
   removeFromList(list, name, i + 2);
 }
 
+/** Add `name: value` to the list: another Set-Cookie line, the token union (Vary) for any other name already there. */
+export function appendInList(list: HeadList, name: string, value: string): void {
+  const i = isSetCookie(name) ? -1 : findHeader(list, name);
+  if (i === -1) list.push(name, value);
+  else list[i + 1] = tokenUnion(list[i + 1], value);
+}
+
+/** A header of node's own map as one string (repeated values joined), or undefined. */
+export function headerText(res: ServerResponse, name: string): string | undefined {
+  const value = res.getHeader(name);
+  return value === undefined ? undefined : Array.isArray(value) ? value.join(', ') : String(value);
+}
+
 /** Remove entries named `name` at or after `from`; returns how many were removed. */
 export function removeFromList(list: HeadList, name: string, from = 0, to = list.length): number {
   let removed = 0;

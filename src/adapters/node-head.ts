@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Transform } from 'node:stream';
 import type { BodyEncoder, HeadHook, ResponseHead } from '../core/types.ts';
-import { findHeader, listValue, mergeHead, removeFromList, setInList, type HeadList } from './node-head-list.ts';
+import { findHeader, headerText, listValue, mergeHead, removeFromList, setInList, type HeadList } from './node-head-list.ts';
 
 type Chunk = string | Uint8Array;
 type Callback = (error?: Error | null) => void;
@@ -125,10 +125,7 @@ class NodeResponseHead implements ResponseHead {
   }
 
   get(name: string): string | undefined {
-    const listed = listValue(this.#list, name);
-    if (listed !== undefined) return listed;
-    const v = this.#res.getHeader(name);
-    return v === undefined ? undefined : Array.isArray(v) ? v.join(', ') : String(v);
+    return listValue(this.#list, name) ?? headerText(this.#res, name);
   }
 
   set(name: string, value: string): void {
@@ -143,8 +140,13 @@ class NodeResponseHead implements ResponseHead {
   }
 }
 
-/** Run the hooks once, on the final head; returns the encoder chosen and the head list. */
-function start(res: Hooked, state: HeadState, bodyLength: number | undefined, streaming: boolean): { encoder: BodyEncoder | undefined; list: HeadList } {
+/** Run the hooks once, on the final head; returns the encoder chosen, the head and its list. */
+function start(
+  res: Hooked,
+  state: HeadState,
+  bodyLength: number | undefined,
+  streaming: boolean,
+): { encoder: BodyEncoder | undefined; head: NodeResponseHead; list: HeadList } {
   state.started = true;
   const list = mergeHead(res, state.pending, state.written);
   state.written = undefined;
@@ -160,7 +162,7 @@ function start(res: Hooked, state: HeadState, bodyLength: number | undefined, st
     if (chosen !== undefined && encoder === undefined) encoder = chosen;
   }
   if (encoder !== undefined && streaming) head.remove('content-length');
-  return { encoder, list };
+  return { encoder, head, list };
 }
 
 /**
@@ -213,17 +215,14 @@ function hookedEnd(this: Hooked, chunk?: Chunk | Callback, encoding?: BufferEnco
   }
   if (!state.started) {
     const body = chunk === undefined || chunk === null ? undefined : typeof chunk === 'string' ? Buffer.from(chunk, encoding as BufferEncoding | undefined) : chunk;
-    const { encoder, list } = start(this, state, body === undefined ? 0 : body.byteLength, false);
+    const { encoder, head, list } = start(this, state, body === undefined ? 0 : body.byteLength, false);
     let out: Uint8Array | undefined = body;
     if (encoder !== undefined && state.method !== 'HEAD') {
       try {
         out = encoder.encodeSync(body ?? new Uint8Array(0));
-        setInList(list, 'content-length', out.byteLength);
-        this.removeHeader('content-length');
+        head.set('content-length', String(out.byteLength));
       } catch {
-        // encoding failed: send the body as it is
-        removeFromList(list, 'content-encoding');
-        this.removeHeader('content-encoding');
+        head.remove('content-encoding'); // encoding failed: send the body as it is
       }
     }
     writeFinalHead(this, state, list);

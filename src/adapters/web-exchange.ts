@@ -2,7 +2,7 @@ import { Duplex } from 'node:stream';
 import type { HeadHook, Reply, ResponseControl, ResponseHead } from '../core/types.ts';
 import { RequestViewBase, type ViewContext } from '../core/view.ts';
 import { RampartError } from '../errors.ts';
-import { hasToken } from './node-exchange.ts';
+import { hasToken } from './node-head-list.ts';
 import { bindView } from '../core/registry.ts';
 import type { Shield } from '../stack/index.ts';
 import { failureReply } from '../stack/run.ts';
