@@ -1,5 +1,6 @@
 /** Opening a SecurityLog database for the CLI (read side: `rampart log`, `rampart dashboard`). */
 import { existsSync, statSync } from 'node:fs';
+import { postgresOptions, postgresParams } from '../core/postgres.ts';
 import { SecurityLog } from '../log/index.ts';
 import { UsageError } from './args.ts';
 
@@ -31,9 +32,9 @@ export async function openLog(command: string, database: string, table = 'rampar
   let client: unknown;
   if (/^postgres(ql)?:\/\//i.test(database)) {
     const { default: postgres } = await import('postgres');
-    const sql = postgres(database, { max: 2, onnotice: () => {}, connect_timeout: 10 });
+    const sql = postgres(database, postgresOptions({ max: 2, connectTimeout: 10 }));
     client = sql;
-    run = async (text, params) => [...(await sql.unsafe(text, params as never[]))] as Array<Record<string, unknown>>;
+    run = async (text, params) => [...(await sql.unsafe(text, postgresParams(params)))] as Array<Record<string, unknown>>;
     closeClient = async () => sql.end({ timeout: 5 });
   } else {
     if (!existsSync(database) || !statSync(database).isDirectory()) {

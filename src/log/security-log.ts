@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { RampartError } from '../errors.ts';
+import { postgresOptions } from '../core/postgres.ts';
 import { checkKeys, configError, describe, numberOption, boolOption } from '../core/options.ts';
 import type { EventSink, SecurityEventRecord } from '../core/types.ts';
 import { isRegisteredEvent, isValidEventName } from './events.ts';
@@ -19,7 +20,7 @@ export interface SecurityLogOptions {
   /**
    * Where events go. Default: embedded PGlite in memory.
    * - a directory path (`'./data/security'`): embedded PGlite on disk;
-   * - `'postgres://…'` / `'postgresql://…'`: a PostgreSQL server (postgres.js, COPY batches);
+   * - `'postgres://…'` / `'postgresql://…'`: a PostgreSQL server (postgres.js, batched INSERTs);
    * - a `postgres` (porsager) client or a `PGlite` instance you own (not closed by close()).
    */
   database?: string | Sql | PGlite;
@@ -45,7 +46,7 @@ export interface SecurityLogOptions {
   retryMinMs?: number;
   /** Longest retry delay, ms. Default 5000. */
   retryMaxMs?: number;
-  /** A batch write that takes longer is abandoned and retried (a server that died mid-COPY), ms. Default 30 000. */
+  /** A batch write that takes longer is abandoned and retried (a connection that hangs), ms. Default 30 000. */
   writeTimeoutMs?: number;
   /** How long close() keeps trying to write what is queued, ms. Default 10 000. */
   closeTimeoutMs?: number;
@@ -53,7 +54,7 @@ export interface SecurityLogOptions {
   maxDetail?: number;
   /** Pool size for a `postgres://` URL. Default 4. */
   poolSize?: number;
-  /** Batches written at the same time: default 2 on a PostgreSQL server (uses both cores of the server), 1 on PGlite. */
+  /** Batches written at the same time: default 2 on a PostgreSQL server (uses both cores of the server), 1 on PGlite and with `chain`. */
   writers?: number;
 }
 
@@ -124,7 +125,7 @@ function checkQueryOptions(options: unknown, name: string): QueryOptions | undef
 /**
  * The security event audit log, on embedded PGlite (default) or a PostgreSQL server.
  * `log()` never waits for the database: events go to a bounded queue that a background
- * writer flushes in batches (COPY on a server). It is also an {@link EventSink}, so
+ * writer flushes in batches (one INSERT per batch). It is also an {@link EventSink}, so
  * `setSecurityLog(log)` makes every rampart middleware record into it.
  *
  * @example
@@ -192,7 +193,9 @@ export class SecurityLog implements EventSink {
     });
     this.database = db;
     const serverBackend = typeof db === 'string' ? /^postgres(ql)?:\/\//i.test(db) : isPostgresClient(db);
-    const writers = numberOption(options.writers ?? (serverBackend ? 2 : 1), 'SecurityLog: writers', 1, 16);
+    // A chain is serial: one writer keeps ids (and the chain) in the order events were logged.
+    const writers = numberOption(options.writers ?? (serverBackend && !chain ? 2 : 1), 'SecurityLog: writers', 1, 16);
+    if (chain && writers > 1) throw configError('SecurityLog: chain: true writes one batch at a time (each batch extends the chain); remove the writers option.');
     this.options = Object.freeze({ ...this.options, writers });
     this.queue = new WriteQueue(
       { ...this.options, concurrency: serverBackend ? writers : 1 },
@@ -222,11 +225,11 @@ export class SecurityLog implements EventSink {
   private async connect(): Promise<Store> {
     const db = this.database;
     let driver: Driver;
-    if (isPostgresClient(db)) driver = postgresDriver(db, false, this.options.writeTimeoutMs);
+    if (isPostgresClient(db)) driver = postgresDriver(db, false);
     else if (isPGlite(db)) driver = pgliteDriver(db, false);
     else if (typeof db === 'string' && /^postgres(ql)?:\/\//i.test(db)) {
       const { default: postgres } = await import('postgres');
-      driver = postgresDriver(postgres(db, { max: this.options.poolSize, onnotice: () => {}, connect_timeout: 10, idle_timeout: 60 }), true, this.options.writeTimeoutMs);
+      driver = postgresDriver(postgres(db, postgresOptions({ max: this.options.poolSize, connectTimeout: 10, idleTimeout: 60 })), true);
     } else {
       const { PGlite } = await import('@electric-sql/pglite');
       const memory = db === undefined || db === 'pglite' || db === 'memory://' || db === ':memory:';

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import postgres from 'postgres';
 import { checkKeys, configError, numberOption, optionsObject } from '../core/options.ts';
+import { postgresOptions } from '../core/postgres.ts';
 import { RampartError } from '../errors.ts';
 import { describe, step, windowStart } from './algorithms.ts';
 import type { Algorithm, BlockEntry, Policy, RateDecision, RateLimitStore } from './types.ts';
@@ -122,7 +123,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   const statements = new Map<Algorithm, string>();
 
   const db = (): Sql => {
-    sql ??= postgres(options.url!, { max: poolSize, onnotice: () => {}, connect_timeout: 2, idle_timeout: 30 });
+    sql ??= postgres(options.url!, postgresOptions({ max: poolSize, connectTimeout: 2, idleTimeout: 30 }));
     return sql;
   };
 

@@ -1,6 +1,7 @@
 import type { PGlite } from '@electric-sql/pglite';
 import type { Sql } from 'postgres';
 import { configError } from '../../core/options.ts';
+import { postgresOptions, postgresParams } from '../../core/postgres.ts';
 
 /**
  * Where auth tables live — the same shape SecurityLog accepts: omitted (an in-memory
@@ -43,7 +44,7 @@ export async function connect(db: DatabaseOption): Promise<SqlConnection> {
   if (isPGlite(db)) return pgliteConnection(db, false);
   if (typeof db === 'string' && /^postgres(ql)?:\/\//i.test(db)) {
     const { default: postgres } = await import('postgres');
-    return postgresConnection(postgres(db, { max: 5, onnotice: () => {}, connect_timeout: 10, idle_timeout: 60 }), true);
+    return postgresConnection(postgres(db, postgresOptions({ max: 5, connectTimeout: 10, idleTimeout: 60 })), true);
   }
   const { PGlite } = await import('@electric-sql/pglite');
   const memory = db === undefined || db === 'pglite' || db === 'memory://' || db === ':memory:';
@@ -68,7 +69,7 @@ function postgresConnection(sql: Sql, owned: boolean): SqlConnection {
   return {
     kind: 'postgres',
     async query<T>(text: string, params?: readonly unknown[]) {
-      return (await sql.unsafe(text, (params ?? []) as never[])) as unknown as T[];
+      return (await sql.unsafe(text, postgresParams(params))) as unknown as T[];
     },
     async close() {
       if (owned) await sql.end({ timeout: 5 });
