@@ -1,5 +1,5 @@
 /**
- * SecurityLog benchmark: sustained events/s into PGlite and PostgreSQL (COPY batches),
+ * SecurityLog benchmark: sustained events/s into PGlite and PostgreSQL (INSERT … unnest batches),
  * the cost of logging on the request path (emit() per call), and the spec queries'
  * latency on a large table. Loopback only; bounded in time.
  *
@@ -108,14 +108,14 @@ if (pg === undefined) {
   try {
     if (!SKIP_THROUGHPUT) {
       const log = new SecurityLog({ database: pg.url, table: 'bench_copy', maxQueue: 2_000_000, batchSize: 10_000 });
-      await throughput('PostgreSQL 15 (COPY)', log, 500_000);
+      await throughput('PostgreSQL 15', log, 500_000);
       await log.close();
       const httpLog = new SecurityLog({ database: pg.url, table: 'bench_http' });
       await httpLog.ensureTable();
       await requestPath('node:http + PostgreSQL log', httpLog);
       await httpLog.close();
       const chained = new SecurityLog({ database: pg.url, table: 'bench_chain', maxQueue: 1_000_000, batchSize: 10_000, chain: true, chainKey: 'x'.repeat(32) });
-      await throughput('PostgreSQL 15 (COPY, chain: true)', chained, 200_000);
+      await throughput('PostgreSQL 15 (chain: true)', chained, 200_000);
       await chained.close();
     }
 

@@ -451,3 +451,17 @@ describe('SecurityLog faults on a real PostgreSQL server', () => {
     assert.equal(row?.n, 3);
   });
 });
+
+test('misconfiguration fails at construction with ERR_RAMPART_CONFIG', () => {
+  const bad: Array<Record<string, unknown>> = [
+    { chain: true },
+    { chain: true, chainKey: 'short' },
+    { chain: true, chainKey: CHAIN_KEY, writers: 2 },
+    { batchSize: 0 },
+    { writers: 17 },
+    { table: 'Robert; drop table x' },
+  ];
+  for (const options of bad) assert.throws(() => new SecurityLog(options as never), rejectsWith('ERR_RAMPART_CONFIG'), JSON.stringify(options));
+  assert.throws(() => new SecurityLog({ bacthSize: 10 } as never), (e) => rejectsWith('ERR_RAMPART_UNKNOWN_OPTION')(e) && /did you mean "batchSize"/.test((e as Error).message));
+  assert.doesNotThrow(() => new SecurityLog({ chain: true, chainKey: CHAIN_KEY, writers: 1 }));
+});

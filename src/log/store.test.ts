@@ -31,3 +31,30 @@ for (const partition of [false, 'month'] as PartitionMode[]) {
     });
   }
 }
+
+test('ids handed out again after a crash (the sequence went back) do not hide a batch that was never stored', async () => {
+  const db = new PGlite();
+  const store = new Store(pgliteDriver(db, true), { table: 'security_events', partition: 'month', partitionsAhead: 1, unlogged: false, chainKey: undefined });
+  try {
+    await store.ensureTable();
+    // Batch A reserves ids, then its COPY is lost with the server.
+    const lost = rowsOf(20);
+    const insert = store.driver.insertRows.bind(store.driver);
+    store.driver.insertRows = async () => {
+      throw new Error('connection reset');
+    };
+    await assert.rejects(store.writeBatch(lost), /connection reset/);
+    store.driver.insertRows = insert;
+    // The crash also lost the sequence's advance: batch B, written after the restart, gets the same ids.
+    await store.driver.query(`select setval('security_events_id_seq', $1::int8, false)`, [lost[0]!.id]);
+    const later = rowsOf(20, 100).map((r) => ({ ...r, time: r.time + 5 }));
+    await store.writeBatch(later);
+    assert.deepEqual(later.map((r) => r.id), lost.map((r) => r.id), 'the same ids were handed out again');
+    // The retry of A must not mistake B's rows for its own.
+    await store.writeBatch(lost);
+    const [count] = await store.driver.query<{ n: number; d: number }>('select count(*)::int as n, count(distinct detail)::int as d from security_events');
+    assert.deepEqual(count, { n: 40, d: 40 });
+  } finally {
+    await store.driver.close();
+  }
+});

@@ -278,7 +278,7 @@ export class Store {
     for (const k of wanted.keys()) this.knownPeriods.add(k);
   }
 
-  /** Write one batch in one transaction (COPY or multi-row INSERT); chained when configured. */
+  /** Write one batch in one multi-row INSERT; chained when configured. */
   async writeBatch(batch: readonly PendingRow[]): Promise<void> {
     if (batch.length === 0) return;
     await this.ensureTable();
@@ -298,8 +298,8 @@ export class Store {
       chainHmac: null,
     }));
     if (key === undefined) {
-      // Ids are reserved before the COPY and kept on the pending rows, so a retry after an
-      // ambiguous failure (the COPY committed, the connection died before the reply) can
+      // Ids are reserved before the INSERT and kept on the pending rows, so a retry after an
+      // ambiguous failure (the INSERT committed, the connection died before the reply) can
       // tell which rows are already stored instead of writing them twice.
       await this.reserveIds(this.driver, insert, rows);
       await this.driver.insertRows(this.q, insert, true);
@@ -319,9 +319,17 @@ export class Store {
     });
   }
 
-  /** Take one id per row from the table's sequence; each goes on the row to insert and on its pending row. */
+  /**
+   * Take one id per row from the table's sequence; each goes on the row to insert and on its
+   * pending row. nextval alone does not make its transaction flush WAL at commit, so after a
+   * server crash the sequence can hand the same ids out again; taking a transaction id makes
+   * the commit durable, and with it the reservation.
+   */
   private async reserveIds(q: Queryable, insert: InsertRow[], pending: readonly PendingRow[]): Promise<void> {
-    const ids = await q.query<{ id: number | string }>(`select nextval(pg_get_serial_sequence($1, 'id')) as id from generate_series(1, $2::int)`, [this.q, insert.length]);
+    const ids = await q.query<{ id: number | string }>(
+      `select nextval(pg_get_serial_sequence($1, 'id')) as id from generate_series(1, $2::int), (select pg_current_xact_id()) as durable`,
+      [this.q, insert.length],
+    );
     insert.forEach((r, i) => {
       r.id = Number(ids[i]!.id);
       pending[i]!.id = r.id;
@@ -341,13 +349,15 @@ export class Store {
     }
     if (tried.length === 0) return rows;
     // The time bounds let a partitioned table prune to the partitions the rows went to.
-    const found = await this.driver.query<{ id: number | string }>(
-      `select id from ${this.q} where id = any($1::bigint[]) and "timestamp" between $2::timestamptz and $3::timestamptz`,
+    const found = await this.driver.query<{ id: number | string; ms: number | string }>(
+      `select id, (extract(epoch from "timestamp") * 1000)::int8 as ms from ${this.q} where id = any($1::bigint[]) and "timestamp" between $2::timestamptz and $3::timestamptz`,
       [tried, new Date(min).toISOString(), new Date(max).toISOString()],
     );
     if (found.length === 0) return rows;
-    const stored = new Set(found.map((f) => Number(f.id)));
-    return rows.filter((r) => r.id === undefined || !stored.has(r.id));
+    // A row counts as stored only when the id holds this row's own timestamp too: a belt to
+    // the braces of durable reservations (a server with synchronous_commit off may reuse ids).
+    const stored = new Map(found.map((f) => [Number(f.id), Number(f.ms)]));
+    return rows.filter((r) => r.id === undefined || stored.get(r.id) !== r.time);
   }
 
   /** Walk the chain in id order and report the first altered or deleted row. */
