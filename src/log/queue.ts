@@ -53,6 +53,8 @@ export class WriteQueue {
   private backoffMs = 0;
   private droppedSinceReport = 0;
   private waiters: Array<{ target: number; resolve: () => void }> = [];
+  /** Queued or in-flight entries whose caller awaits the write. */
+  private awaited = 0;
   private seq = 0;
   private closing = false;
   private idle: Array<() => void> = [];
@@ -86,6 +88,7 @@ export class WriteQueue {
       return false;
     }
     const seq = ++this.seq;
+    if (waiter !== undefined) this.awaited++;
     this.pending.push(waiter === undefined ? { seq, row } : { seq, row, ...waiter });
     this.stats.queued = this.waiting + this.inflightCount();
     if (this.waiting >= this.settings.batchSize) this.pump();
@@ -95,13 +98,21 @@ export class WriteQueue {
 
   /** Make sure a timer will write a partial batch (or retry after backoff). */
   private arm(): void {
-    if (this.timer !== undefined) return;
-    const delay = this.backoffMs > 0 ? this.backoffMs : this.settings.flushIntervalMs;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.pump(true);
-    }, delay);
-    this.timer.unref();
+    if (this.timer === undefined) {
+      const delay = this.backoffMs > 0 ? this.backoffMs : this.settings.flushIntervalMs;
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.pump(true);
+      }, delay);
+    }
+    this.holdProcess();
+  }
+
+  /** Events written in the background never keep the process alive; a caller awaiting a write, flush() or close() does, through the retries. */
+  private holdProcess(): void {
+    if (this.timer === undefined) return;
+    if (this.awaited > 0 || this.waiters.length > 0 || this.closing) this.timer.ref();
+    else this.timer.unref();
   }
 
   /** Start writers while there is work and capacity. `partial`: also write batches smaller than batchSize. */
@@ -146,7 +157,11 @@ export class WriteQueue {
     if (ok) {
       this.backoffMs = 0;
       this.stats.written += batch.length;
-      for (const e of batch) e.resolve?.();
+      for (const e of batch) {
+        if (e.resolve === undefined) continue;
+        this.awaited--;
+        e.resolve();
+      }
     } else {
       // Back to the front, in sequence order, for the retry.
       const rest = this.pending.slice(this.head);
@@ -165,7 +180,7 @@ export class WriteQueue {
 
   private async writeBounded(rows: PendingRow[]): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
-    const limit = this.settings.writeTimeoutMs + 1000;
+    const limit = this.settings.writeTimeoutMs;
     try {
       await Promise.race([
         this.write(rows),
@@ -201,6 +216,7 @@ export class WriteQueue {
       else keep.push(w);
     }
     this.waiters = keep;
+    this.holdProcess();
   }
 
   /** Resolve when everything queued before the call is written (retrying while the database is down). */
@@ -208,6 +224,7 @@ export class WriteQueue {
     const target = this.seq;
     if (this.lowestOutstanding() > target && this.droppedSinceReport === 0) return true;
     const done = new Promise<void>((resolve) => this.waiters.push({ target, resolve }));
+    this.holdProcess();
     this.pump(true);
     if (this.droppedSinceReport > 0 && this.inflight.size > 0) {
       // The drop summary is queued once the writers are idle; wait for that too.
@@ -244,6 +261,7 @@ export class WriteQueue {
     this.stats.dropped += counted;
     this.stats.queued = 0;
     const err = new RampartError('ERR_RAMPART_LOG_DROPPED', `SecurityLog: ${counted} event(s) could not be written before close() gave up (last error: ${this.stats.lastError ?? 'timeout'}).`);
+    this.awaited = 0;
     for (const e of left) e.reject?.(err);
     this.notify(true);
     return counted;
