@@ -1,6 +1,6 @@
 /** Opening a SecurityLog database for the CLI (read side: `rampart log`, `rampart dashboard`). */
 import { existsSync, statSync } from 'node:fs';
-import { postgresOptions, postgresParams } from '../core/postgres.ts';
+import { postgresOptions, postgresQuery } from '../core/postgres.ts';
 import { SecurityLog } from '../log/index.ts';
 import { UsageError } from './args.ts';
 
@@ -34,7 +34,7 @@ export async function openLog(command: string, database: string, table = 'rampar
     const { default: postgres } = await import('postgres');
     const sql = postgres(database, postgresOptions({ max: 2, connectTimeout: 10 }));
     client = sql;
-    run = async (text, params) => [...(await sql.unsafe(text, postgresParams(params)))] as Array<Record<string, unknown>>;
+    run = postgresQuery(sql);
     closeClient = async () => sql.end({ timeout: 5 });
   } else {
     if (!existsSync(database) || !statSync(database).isDirectory()) {

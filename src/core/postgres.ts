@@ -1,4 +1,4 @@
-import type { Options, PostgresType } from 'postgres';
+import type { Options, PostgresType, Sql, TransactionSql } from 'postgres';
 
 /**
  * Options for every postgres.js client rampart opens itself. `fetch_types` is off: with it
@@ -33,4 +33,9 @@ export function arrayLiteral(values: readonly unknown[]): string {
 export function postgresParams(params: readonly unknown[] | undefined): never[] {
   if (params === undefined) return [];
   return params.map((p) => (Array.isArray(p) ? arrayLiteral(p) : p)) as never[];
+}
+
+/** Parameterised SQL on a postgres.js client or transaction, rows as plain objects. */
+export function postgresQuery(sql: Sql | TransactionSql): <T = Record<string, unknown>>(text: string, params?: readonly unknown[]) => Promise<T[]> {
+  return async <T>(text: string, params?: readonly unknown[]) => [...(await sql.unsafe(text, postgresParams(params)))] as T[];
 }

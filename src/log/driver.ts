@@ -1,9 +1,9 @@
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import type { Sql, TransactionSql } from 'postgres';
-import { postgresParams } from '../core/postgres.ts';
+import { postgresQuery } from '../core/postgres.ts';
 import type { PendingRow } from './fields.ts';
 
-/** The columns a batch writes, in order (id only when the chain pre-assigns ids). */
+/** The columns a batch writes, in order; the id is reserved from the table's sequence first. */
 export interface InsertRow extends Omit<PendingRow, 'time'> {
   id?: number;
   timestamp: string;
@@ -15,7 +15,7 @@ export interface InsertRow extends Omit<PendingRow, 'time'> {
 export interface Queryable {
   query<T = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<T[]>;
   /** Bulk insert: one multi-row INSERT … SELECT unnest(…). */
-  insertRows(table: string, rows: readonly InsertRow[], withIds: boolean): Promise<void>;
+  insertRows(table: string, rows: readonly InsertRow[]): Promise<void>;
 }
 
 /** What the SecurityLog needs from a database. */
@@ -27,8 +27,8 @@ export interface Driver extends Queryable {
   close(): Promise<void>;
 }
 
-const COLUMNS = ['event', 'user_id', 'ip_address', 'user_agent', 'path', 'detail', '"timestamp"', 'chain_prev', 'chain_hmac'];
-const TYPES = ['text', 'text', 'text', 'text', 'text', 'text', 'timestamptz', 'text', 'text'];
+const COLUMNS = ['id', 'event', 'user_id', 'ip_address', 'user_agent', 'path', 'detail', '"timestamp"', 'chain_prev', 'chain_hmac'].join(', ');
+const TYPES = ['int8', 'text', 'text', 'text', 'text', 'text', 'text', 'timestamptz', 'text', 'text'];
 
 /**
  * One multi-row INSERT … SELECT unnest(…): a column array per parameter, so a batch is one
@@ -36,34 +36,30 @@ const TYPES = ['text', 'text', 'text', 'text', 'text', 'text', 'timestamptz', 't
  * peaked about 20% higher but could report as finished a COPY that a database restart had
  * discarded: its completion callback outlived the connection and fired on the next reply.
  */
-function insertStatement(table: string, rows: readonly InsertRow[], withIds: boolean): { text: string; params: unknown[][] } {
-  const data: unknown[][] = [[], [], [], [], [], [], [], [], []];
-  const ids: unknown[] = [];
+function insertStatement(table: string, rows: readonly InsertRow[]): { text: string; params: unknown[][] } {
+  const params: unknown[][] = TYPES.map(() => []);
   for (const r of rows) {
-    if (withIds) ids.push(r.id);
-    data[0]!.push(r.event);
-    data[1]!.push(r.userId);
-    data[2]!.push(r.ip);
-    data[3]!.push(r.userAgent);
-    data[4]!.push(r.path);
-    data[5]!.push(r.detail);
-    data[6]!.push(r.timestamp);
-    data[7]!.push(r.chainPrev);
-    data[8]!.push(r.chainHmac);
+    params[0]!.push(r.id);
+    params[1]!.push(r.event);
+    params[2]!.push(r.userId);
+    params[3]!.push(r.ip);
+    params[4]!.push(r.userAgent);
+    params[5]!.push(r.path);
+    params[6]!.push(r.detail);
+    params[7]!.push(r.timestamp);
+    params[8]!.push(r.chainPrev);
+    params[9]!.push(r.chainHmac);
   }
-  const params = withIds ? [ids, ...data] : data;
-  const types = withIds ? ['int8', ...TYPES] : TYPES;
-  const columns = (withIds ? ['id', ...COLUMNS] : COLUMNS).join(', ');
-  const placeholders = types.map((t, i) => `$${i + 1}::${t}[]`).join(', ');
-  return { text: `insert into ${table} (${columns}) select * from unnest(${placeholders})`, params };
+  const placeholders = TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ');
+  return { text: `insert into ${table} (${COLUMNS}) select * from unnest(${placeholders})`, params };
 }
 
 function queryable(run: <T>(text: string, params?: readonly unknown[]) => Promise<T[]>): Queryable {
   return {
     query: run,
-    async insertRows(table, rows, withIds) {
+    async insertRows(table, rows) {
       if (rows.length === 0) return;
-      const { text, params } = insertStatement(table, rows, withIds);
+      const { text, params } = insertStatement(table, rows);
       await run(text, params);
     },
   };
@@ -93,8 +89,7 @@ export function pgliteDriver(db: PGlite, owned: boolean): Driver {
 // ── PostgreSQL server through postgres.js ────────────────────────────────────
 
 function postgresQueryable(sql: Sql | TransactionSql): Queryable {
-  // Array parameters go as array literals: rampart's own clients run without fetch_types.
-  return queryable(async <T>(text: string, params?: readonly unknown[]) => (await sql.unsafe(text, postgresParams(params))) as unknown as T[]);
+  return queryable(postgresQuery(sql));
 }
 
 /** Wrap a postgres.js client. `owned`: end it on close(). */

@@ -302,7 +302,7 @@ export class Store {
       // ambiguous failure (the INSERT committed, the connection died before the reply) can
       // tell which rows are already stored instead of writing them twice.
       await this.reserveIds(this.driver, insert, rows);
-      await this.driver.insertRows(this.q, insert, true);
+      await this.driver.insertRows(this.q, insert);
       return;
     }
     await this.driver.transaction(async (tx) => {
@@ -315,7 +315,7 @@ export class Store {
         r.chainHmac = createHmac('sha256', key).update(chainPayload(prev, r)).digest('hex');
         prev = r.chainHmac;
       });
-      await tx.insertRows(this.q, insert, true);
+      await tx.insertRows(this.q, insert);
     });
   }
 

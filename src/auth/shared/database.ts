@@ -1,7 +1,7 @@
 import type { PGlite } from '@electric-sql/pglite';
 import type { Sql } from 'postgres';
 import { configError } from '../../core/options.ts';
-import { postgresOptions, postgresParams } from '../../core/postgres.ts';
+import { postgresOptions, postgresQuery } from '../../core/postgres.ts';
 
 /**
  * Where auth tables live — the same shape SecurityLog accepts: omitted (an in-memory
@@ -68,9 +68,7 @@ function pgliteConnection(db: PGlite, owned: boolean): SqlConnection {
 function postgresConnection(sql: Sql, owned: boolean): SqlConnection {
   return {
     kind: 'postgres',
-    async query<T>(text: string, params?: readonly unknown[]) {
-      return (await sql.unsafe(text, postgresParams(params))) as unknown as T[];
-    },
+    query: postgresQuery(sql),
     async close() {
       if (owned) await sql.end({ timeout: 5 });
     },
