@@ -100,3 +100,59 @@ test('safeFilename keeps a harmless base name', () => {
   const wide = safeFilename('é'.repeat(300) + '.png');
   assert.ok(Buffer.byteLength(wide) <= 200 && wide.endsWith('.png'));
 });
+
+test('safeJoinReal follows links whose target does not exist yet and refuses those that leave the root', async (t) => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'rampart-safejoin-dangling-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const realRoot = path.join(dir, 'root');
+  const outside = path.join(dir, 'outside');
+  await mkdir(path.join(realRoot, 'sub'), { recursive: true });
+  await mkdir(outside);
+  // Dangling links: the target does not exist (yet), so realpath() fails on them.
+  await symlink(path.join(outside, 'created-later.txt'), path.join(realRoot, 'dangling'));
+  await symlink(path.join(outside, 'new-dir'), path.join(realRoot, 'dangling-dir'));
+  await symlink('../outside/rel.txt', path.join(realRoot, 'dangling-rel'));
+  await symlink('../../outside/rel-dir', path.join(realRoot, 'sub', 'dangling-rel-dir'));
+  // Chains: in-root link → in-root link → outside (dangling), and in-root link → in-root dangling.
+  await symlink(path.join(realRoot, 'dangling'), path.join(realRoot, 'chain-1'));
+  await symlink('chain-1', path.join(realRoot, 'chain-2'));
+  await symlink('sub/future.txt', path.join(realRoot, 'ok-chain-1'));
+  await symlink('ok-chain-1', path.join(realRoot, 'ok-chain-2'));
+  // Loops.
+  await symlink('loop-b', path.join(realRoot, 'loop-a'));
+  await symlink('loop-a', path.join(realRoot, 'loop-b'));
+  await symlink('self', path.join(realRoot, 'self'));
+  // A link to an existing directory outside, used with a child that does not exist yet.
+  await symlink(outside, path.join(realRoot, 'escape'));
+  // A target that climbs out of a missing directory back onto that link.
+  await symlink('missing/../escape/x.txt', path.join(realRoot, 'climb'));
+  // In-root dangling links (absolute and relative) and one that leaves and comes back.
+  await symlink(path.join(realRoot, 'sub', 'later'), path.join(realRoot, 'in-abs'));
+  await symlink('sub/later-rel', path.join(realRoot, 'in-rel'));
+  await symlink('../root/sub/back.txt', path.join(realRoot, 'out-and-back'));
+  // The root itself reached through a symlink.
+  const linkedRoot = path.join(dir, 'root-link');
+  await symlink(realRoot, linkedRoot);
+
+  const refused = [
+    'dangling', 'dangling-dir', 'dangling-dir/child.txt', 'dangling-dir/a/b/c.txt', 'dangling-rel', 'sub/dangling-rel-dir',
+    'sub/dangling-rel-dir/x.txt', 'chain-1', 'chain-2', 'chain-2/x', 'loop-a', 'loop-b/x', 'self', 'escape/not-yet.txt',
+    'escape/new-dir/deeper.txt', 'climb',
+  ];
+  for (const root of [realRoot, linkedRoot]) {
+    for (const p of refused) {
+      await assert.rejects(safeJoinReal(root, p), (e: unknown) => isRampartError(e, 'ERR_RAMPART_PATH_TRAVERSAL'), `${root}: ${p}`);
+    }
+    assert.equal(await safeJoinReal(root, 'in-abs'), path.join(realRoot, 'sub', 'later'));
+    assert.equal(await safeJoinReal(root, 'in-abs/child.txt'), path.join(realRoot, 'sub', 'later', 'child.txt'));
+    assert.equal(await safeJoinReal(root, 'in-rel'), path.join(realRoot, 'sub', 'later-rel'));
+    assert.equal(await safeJoinReal(root, 'ok-chain-2'), path.join(realRoot, 'sub', 'future.txt'));
+    assert.equal(await safeJoinReal(root, 'out-and-back'), path.join(realRoot, 'sub', 'back.txt'));
+    assert.equal(await safeJoinReal(root, 'sub/new/file.txt'), path.join(realRoot, 'sub', 'new', 'file.txt'));
+    assert.equal(await safeJoinReal(root, ''), realRoot);
+  }
+  // What a refused path would have done: writing through it lands outside the root.
+  await writeFile(path.join(realRoot, 'dangling'), 'x');
+  const { readdir } = await import('node:fs/promises');
+  assert.deepEqual((await readdir(outside)).sort(), ['created-later.txt']);
+});

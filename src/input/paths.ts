@@ -1,4 +1,4 @@
-import { realpath } from 'node:fs/promises';
+import { lstat, readlink, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { RampartError } from '../errors.ts';
 
@@ -94,34 +94,66 @@ export function safeJoin(root: string, userPath: string): string {
   return joined;
 }
 
+/** Symbolic links followed while resolving one path before it is refused (Linux's limit is 40). */
+const MAX_LINKS = 40;
+
 /**
- * {@link safeJoin}, then resolve symlinks (realpath) and check the real location is still
- * inside the real root. For a path that does not exist yet, the deepest existing parent
- * is resolved instead. Check right before use: a link swapped in afterwards is not seen.
- *
- * @throws RampartError ERR_RAMPART_PATH_TRAVERSAL when a link points outside the root.
+ * Where `segments`, taken from `start` (a real directory), lead once every symbolic link
+ * on the way is followed — also links whose target does not exist yet, since opening or
+ * creating the path would follow them too. Every component is looked up (also after one
+ * that does not exist: a link target's `..` can climb back to existing directories).
  */
-export async function safeJoinReal(root: string, userPath: string): Promise<string> {
-  const joined = safeJoin(root, userPath);
-  const realRoot = await realpath(resolvedRoot(root));
-  let probe = joined;
-  let rest = '';
-  for (;;) {
+async function resolveLinks(start: string, segments: string[]): Promise<string> {
+  let current = start;
+  const queue = [...segments];
+  let links = 0;
+  while (queue.length > 0) {
+    const segment = queue.shift()!;
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') {
+      current = path.dirname(current);
+      continue;
+    }
+    const candidate = path.join(current, segment);
+    let stats;
     try {
-      const real = await realpath(probe);
-      const full = rest === '' ? real : path.join(real, rest);
-      if (!inside(realRoot, full)) refuse('a symbolic link leads outside the root');
-      return full;
+      stats = await lstat(candidate);
     } catch (error) {
-      if (error instanceof RampartError) throw error;
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT' && code !== 'ENOTDIR') throw error;
-      const parent = path.dirname(probe);
-      if (parent === probe) refuse('the root does not exist');
-      rest = rest === '' ? path.basename(probe) : path.join(path.basename(probe), rest);
-      probe = parent;
+      current = candidate;
+      continue;
     }
+    if (!stats.isSymbolicLink()) {
+      current = candidate;
+      continue;
+    }
+    if (++links > MAX_LINKS) refuse(`more than ${MAX_LINKS} symbolic links (a loop?)`);
+    const target = await readlink(candidate);
+    if (path.isAbsolute(target)) current = path.parse(target).root;
+    // A backslash separates only on Windows; elsewhere it is part of a name.
+    queue.unshift(...target.split(path.sep === '\\' ? /[\\/]/ : '/'));
   }
+  return current;
+}
+
+/**
+ * {@link safeJoin}, then follow every symbolic link on the path — including dangling
+ * links and links below which the rest of the path does not exist yet — and check that
+ * the real location is still inside the real root (the root itself may be a link).
+ * Link chains are followed up to 40 links; loops are refused. Returns the real path, the
+ * one to open or create. Check right before use: a link swapped in afterwards is not seen.
+ *
+ * @throws RampartError ERR_RAMPART_PATH_TRAVERSAL when a link (existing target or not) leads outside the root.
+ */
+export async function safeJoinReal(root: string, userPath: string): Promise<string> {
+  const base = resolvedRoot(root);
+  const joined = safeJoin(root, userPath);
+  const realRoot = await realpath(base);
+  const segments = path.relative(base, joined).split(path.sep);
+  const real = await resolveLinks(realRoot, segments);
+  if (!inside(realRoot, real)) refuse('a symbolic link leads outside the root');
+  return real;
 }
 
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
