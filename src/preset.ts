@@ -2,7 +2,7 @@ import type { TrustProxyOption } from './client-ip/index.ts';
 import { checkKeys, configError, describe, optionsObject, section } from './core/options.ts';
 import type { EventSink, Middleware, SecurityEventRecord } from './core/types.ts';
 import { blocklist as createBlocklist, type Blocklist, type BlocklistOptions } from './abuse/index.ts';
-import { cors, compileOrigins, type CorsOptions } from './cors/index.ts';
+import { cors, type CorsOptions } from './cors/index.ts';
 import { compression, type CompressionOptions } from './compression/index.ts';
 import { csrf, type CsrfOptions } from './csrf/index.ts';
 import { cspReport } from './csp/index.ts';
@@ -99,11 +99,10 @@ export function rampart(options: RampartOptions = {}): RampartShield {
     if (typeof reportUri === 'string' && reportUri.startsWith('/')) chain.push(cspReport({ path: reportUri }));
   }
 
-  let corsOrigins: string[] | undefined;
   if (opts.cors !== undefined && opts.cors !== false) {
-    const corsOptions = optionsObject(opts.cors, 'cors') as unknown as CorsOptions;
-    chain.push(cors(corsOptions));
-    if (corsOptions.origins !== undefined && corsOptions.origins !== '*') corsOrigins = compileOrigins(corsOptions.origins).list;
+    // CSRF does not inherit cors.origins: reading cross-origin is not writing with the
+    // user's cookies. Origins that may post go in csrf.trustedOrigins.
+    chain.push(cors(optionsObject(opts.cors, 'cors') as unknown as CorsOptions));
   }
 
   const limit = section(opts.rateLimit, 'rateLimit', true);
@@ -112,7 +111,6 @@ export function rampart(options: RampartOptions = {}): RampartShield {
   const csrfOptions = section(opts.csrf, 'csrf', true);
   if (csrfOptions !== false) {
     const withMode: CsrfOptions = csrfOptions.secret === undefined && csrfOptions.mode === undefined ? { ...csrfOptions, mode: 'origin' } : { ...csrfOptions };
-    if (corsOrigins !== undefined && withMode.corsOrigins === undefined) withMode.corsOrigins = corsOrigins;
     chain.push(csrf(withMode));
   }
 

@@ -216,7 +216,7 @@ test('form bodies over bodyLimit are not buffered: the request is rejected as mi
 });
 
 test('fetch-metadata / Origin layer (mode both)', async (t) => {
-  await forEachAdapter(t, shieldFactory({ trustedOrigins: ['https://partner.example'], corsOrigins: ['https://app.example.com'] }), async (app) => {
+  await forEachAdapter(t, shieldFactory({ trustedOrigins: ['https://partner.example', 'https://app.example.com'] }), async (app) => {
     const token = await getToken(app);
     const base = { cookie: token, token };
     const own = app.url; // http://127.0.0.1:port
@@ -419,7 +419,7 @@ test('construction errors: secret strength, unknown options, bad values; options
   code(() => csrf({ secret: SECRET, headerName: 'x\r\ny' }), 'ERR_RAMPART_CONFIG');
   code(() => csrf({ secret: SECRET, exemptPaths: ['/'] }), 'ERR_RAMPART_CONFIG');
   code(() => csrf({ secret: SECRET, trustedOrigins: ['*'] }), 'ERR_RAMPART_CONFIG');
-  code(() => csrf({ secret: SECRET, corsOrigins: ['https://a.example/x'] }), 'ERR_RAMPART_CONFIG');
+  code(() => csrf({ secret: SECRET, trustedOrigins: ['https://a.example/x'] }), 'ERR_RAMPART_CONFIG');
   code(() => csrf({ secret: SECRET, apiKeyHeader: 'cookie' }), 'ERR_RAMPART_CONFIG');
   code(() => csrf({ secret: SECRET, bodyLimit: -1 }), 'ERR_RAMPART_CONFIG');
   code(() => csrf({ secret: SECRET, hostPrefix: 'yes' as never }), 'ERR_RAMPART_CONFIG');

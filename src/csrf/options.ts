@@ -24,10 +24,12 @@ export interface CsrfOptions {
   fieldName?: string;
   /** Path prefixes that skip CSRF checks (webhooks). Default none. Announced at startup. */
   exemptPaths?: readonly string[];
-  /** Extra origins (`https://app.example.com`) whose cross-origin requests pass the origin layer. Default none. */
+  /**
+   * Origins (`https://app.example.com`) whose cross-origin requests pass the origin layer.
+   * Default none. The only origins CSRF trusts: the CORS allowlist is never inherited
+   * (letting a site read is not letting it write with the user's cookies).
+   */
   trustedOrigins?: readonly string[];
-  /** The CORS allowlist (the preset passes it): these origins are trusted too. Exact origins only. */
-  corsOrigins?: readonly string[];
   /** `'both'` (default): origin layer, then token; `'token'`: token only; `'origin'`: fetch-metadata/Origin only, no token. */
   mode?: CsrfMode;
   /** Session identifier to bind tokens to (a token from another session fails). Default: none. */
@@ -47,7 +49,7 @@ export interface CsrfOptions {
 }
 
 const KEYS = [
-  'secret', 'cookieName', 'headerName', 'fieldName', 'exemptPaths', 'trustedOrigins', 'corsOrigins', 'mode',
+  'secret', 'cookieName', 'headerName', 'fieldName', 'exemptPaths', 'trustedOrigins', 'mode',
   'sessionId', 'skip', 'apiKeyHeader', 'hostPrefix', 'bodyLimit',
 ] as const;
 
@@ -90,6 +92,11 @@ function fn<T>(value: unknown, option: string): T | undefined {
 /** Validate `csrf()` options (never mutating them) and compile the runtime configuration. */
 export function compileCsrfOptions(input: CsrfOptions | undefined): CsrfConfig {
   const options = optionsObject(input, 'csrf');
+  if (options.corsOrigins !== undefined) {
+    // Removed: CSRF used to trust the CORS allowlist. Refused rather than ignored, so an app
+    // that relied on it learns where its origins belong.
+    throw configError('csrf.corsOrigins was removed: CSRF no longer trusts the CORS allowlist (a site allowed to read is not allowed to write with the user\'s cookies); list the origins that may send unsafe requests in csrf.trustedOrigins.');
+  }
   checkKeys(options, KEYS, 'csrf');
   const mode = options.mode ?? 'both';
   if (mode !== 'both' && mode !== 'token' && mode !== 'origin') {
@@ -112,13 +119,7 @@ export function compileCsrfOptions(input: CsrfOptions | undefined): CsrfConfig {
   const headerName = name(options.headerName, 'csrf.headerName', 'x-csrf-token').toLowerCase();
   const fieldName = name(options.fieldName, 'csrf.fieldName', '_csrf_token');
   const bodyLimit = options.bodyLimit === undefined ? 1_048_576 : numberOption(options.bodyLimit, 'csrf.bodyLimit', 0, 1 << 30);
-  const trusted = compileOrigins(
-    [
-      ...(options.trustedOrigins === undefined ? [] : stringList(options.trustedOrigins, 'csrf.trustedOrigins')),
-      ...(options.corsOrigins === undefined ? [] : stringList(options.corsOrigins, 'csrf.corsOrigins')),
-    ],
-    'csrf.trustedOrigins/corsOrigins',
-  );
+  const trusted = compileOrigins(options.trustedOrigins === undefined ? [] : stringList(options.trustedOrigins, 'csrf.trustedOrigins'), 'csrf.trustedOrigins');
   const exempt = options.exemptPaths === undefined ? [] : stringList(options.exemptPaths, 'csrf.exemptPaths');
   const isExempt = compileExemptPaths(exempt);
   const apiKeys = options.apiKeyHeader === undefined ? [] : stringList(options.apiKeyHeader, 'csrf.apiKeyHeader');
