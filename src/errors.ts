@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   ERR_RAMPART_ADAPTER: 'An adapter was used incorrectly (for example, a handler that is not a function).',
   ERR_RAMPART_BODY_TOO_LARGE: 'A request body exceeded the configured limit while it was being read.',
   ERR_RAMPART_BODY_READ: 'A request body could not be read (client aborted, malformed framing, or it was already consumed).',
+  ERR_RAMPART_MISSING_DEPENDENCY: 'A feature needs an optional peer package that is not installed; the message names the feature and the exact `npm install …` line.',
   // ── security log ──────────────────────────────────────────────────────────
   // (SecurityLog codes)
   ERR_RAMPART_LOG_EVENT: 'A security event name is invalid (1–50 characters of A–Z, 0–9, _) or was not registered with registerEvent().',
