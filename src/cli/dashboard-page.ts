@@ -1,5 +1,5 @@
-/** The dashboard's HTML: server-rendered with escapeHtml, refreshed by a nonce'd script using textContent only. */
-import { escapeHtml } from '../output/index.ts';
+/** The dashboard's HTML: server-rendered with inertText + escapeHtml, refreshed by a nonce'd script using textContent only. */
+import { escapeHtml, inertText } from '../output/index.ts';
 import type { SecurityLogRow } from '../log/index.ts';
 
 /** What the dashboard shows (also its JSON endpoint's body). */
@@ -9,6 +9,37 @@ export interface Summary {
   counts: Array<{ event: string; count: number }>;
   topIps: Array<{ ip: string; count: number }>;
   recent: Array<Omit<SecurityLogRow, 'timestamp'> & { timestamp: string }>;
+}
+
+const inert = (v: string | null): string | null => (v === null ? null : inertText(v));
+
+/**
+ * Build the summary from the log's answers (the page and the JSON endpoint show the same).
+ * Every text field is made inert ({@link inertText}): the page script puts them into text
+ * nodes, where a bidi override would still reorder what a reader sees.
+ */
+export function summaryFor(
+  counts: ReadonlyArray<{ event: string; count: number }>,
+  topIps: ReadonlyArray<{ ip: string; count: number }>,
+  recent: readonly SecurityLogRow[],
+  windowHours: number,
+): Summary {
+  return {
+    generatedAt: new Date().toISOString(),
+    windowHours,
+    counts: counts.map((c) => ({ event: inertText(c.event), count: c.count })),
+    topIps: topIps.map((c) => ({ ip: inertText(c.ip), count: c.count })),
+    recent: recent.map((r) => ({
+      ...r,
+      event: inertText(r.event),
+      userId: inert(r.userId),
+      ipAddress: inert(r.ipAddress),
+      userAgent: inert(r.userAgent),
+      path: inert(r.path),
+      detail: inert(r.detail),
+      timestamp: r.timestamp.toISOString(),
+    })),
+  };
 }
 
 const STYLE = `
@@ -44,7 +75,7 @@ async function refresh() {
 setInterval(refresh, 5000);`;
 
 function rows<T>(items: readonly T[], cells: (item: T) => Array<[unknown, string?]>): string {
-  return items.map((item) => `<tr>${cells(item).map(([v, cls]) => `<td${cls ? ` class="${cls}"` : ''}>${escapeHtml(v === null || v === undefined ? '-' : String(v))}</td>`).join('')}</tr>`).join('');
+  return items.map((item) => `<tr>${cells(item).map(([v, cls]) => `<td${cls ? ` class="${cls}"` : ''}>${escapeHtml(inertText(v === null || v === undefined ? '-' : String(v)))}</td>`).join('')}</tr>`).join('');
 }
 
 /** The full page for `summary`, with `nonce` on the inline style and script. */

@@ -5,7 +5,7 @@ import { cspNonce } from '../csp/index.ts';
 import { rampart } from '../preset.ts';
 import { intFlag, parse, stringFlag, UsageError } from './args.ts';
 import { DEFAULT_DATABASE, openLog, type OpenLog } from './database.ts';
-import { renderPage, type Summary } from './dashboard-page.ts';
+import { renderPage, summaryFor, type Summary } from './dashboard-page.ts';
 
 export const DASHBOARD_HELP = `Usage: rampart dashboard [--database DIR|postgres://…] [--port 3001] [--host 127.0.0.1] [--table NAME]
 
@@ -27,13 +27,7 @@ const WINDOW_HOURS = 24;
 async function summarize(db: OpenLog): Promise<Summary> {
   const since = new Date(Date.now() - WINDOW_HOURS * 3_600_000);
   const [counts, topIps, recent] = [await db.countsByEvent(since), await db.topIps(since, 10), await db.log.getRecent({ limit: 50 })];
-  return {
-    generatedAt: new Date().toISOString(),
-    windowHours: WINDOW_HOURS,
-    counts,
-    topIps,
-    recent: recent.map((r) => ({ ...r, timestamp: r.timestamp.toISOString() })),
-  };
+  return summaryFor(counts, topIps, recent, WINDOW_HOURS);
 }
 
 /** Entry of `rampart dashboard`; resolves with the exit code once stopped by SIGINT/SIGTERM. */

@@ -4,7 +4,7 @@ import { formatRow, type ExportFormat } from '../log/export.ts';
 import type { SecurityLogRow } from '../log/index.ts';
 import { choiceFlag, intFlag, parse, stringFlag, UsageError } from './args.ts';
 import { DEFAULT_DATABASE, openLog } from './database.ts';
-import { printable } from './findings.ts';
+import { inertText } from '../output/index.ts';
 
 export const LOG_HELP = `Usage: rampart log [--database DIR|postgres://…] [--event NAME] [--ip IP] [--user ID]
                    [--since-hours N] [--limit N] [--format table|jsonl|cef|syslog] [--table NAME]
@@ -34,11 +34,11 @@ function version(): string {
 }
 
 function cell(value: string | null, width: number): string {
-  const text = printable(value ?? '-');
+  const text = inertText(value ?? '-');
   return text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);
 }
 
-/** Rows as an aligned table. */
+/** Rows as an aligned table, one line per event: every field is inert (escaped controls, bidi and line separators). */
 export function formatTable(rows: readonly SecurityLogRow[]): string {
   const lines = [`${'time (UTC)'.padEnd(24)}  ${'event'.padEnd(24)}  ${'ip'.padEnd(39)}  ${'user'.padEnd(12)}  ${'path'.padEnd(24)}  detail`];
   for (const r of rows) {

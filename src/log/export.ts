@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { inertJson, inertText } from '../output/index.ts';
 import { eventDescription } from './events.ts';
 import type { SecurityLogRow } from './store.ts';
 
@@ -21,26 +22,26 @@ function cefSeverity(event: string): number {
   return WARNING.has(event) ? 7 : INFO.has(event) ? 3 : 5;
 }
 
-// Stored values are already free of control characters; exports still escape defensively.
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/g;
+// Stored values are free of C0/C1 controls, but bidi controls, line separators and rows
+// written by other tools may still be there: every field is made inert (visible escapes,
+// one event per line) before the format's own escaping, so a SIEM shows the escape.
 
 function cefHeader(v: string): string {
-  return v.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(CONTROL, ' ');
+  return inertText(v).replace(/[\\|]/g, (c) => `\\${c}`);
 }
 
 function cefValue(v: string): string {
-  return v.replace(/\\/g, '\\\\').replace(/=/g, '\\=').replace(/\r?\n|\r/g, '\\n').replace(CONTROL, ' ');
+  return inertText(v).replace(/[\\=]/g, (c) => `\\${c}`);
 }
 
 function sdValue(v: string): string {
-  return v.replace(/[\\"\]]/g, (c) => `\\${c}`).replace(CONTROL, ' ');
+  return inertText(v).replace(/[\\"\]]/g, (c) => `\\${c}`);
 }
 
-/** One exported line (without the trailing newline). */
+/** One exported line (without the trailing newline); every field is inert (see `inertText`). */
 export function formatRow(row: SecurityLogRow, format: ExportFormat, version: string, host = hostname()): string {
   if (format === 'jsonl') {
-    return JSON.stringify({ ...row, timestamp: row.timestamp.toISOString() });
+    return inertJson(JSON.stringify({ ...row, timestamp: row.timestamp.toISOString() }));
   }
   if (format === 'cef') {
     const ext: string[] = [`rt=${row.timestamp.getTime()}`, `externalId=${row.id}`];
@@ -59,7 +60,7 @@ export function formatRow(row: SecurityLogRow, format: ExportFormat, version: st
   if (row.userId !== null) params.push(`user="${sdValue(row.userId)}"`);
   if (row.path !== null) params.push(`path="${sdValue(row.path)}"`);
   if (row.userAgent !== null) params.push(`ua="${sdValue(row.userAgent)}"`);
-  const msg = row.detail === null ? '-' : `\ufeff${row.detail.replace(CONTROL, ' ')}`;
+  const msg = row.detail === null ? '-' : `\ufeff${inertText(row.detail)}`;
   const safeHost = host.replace(/[^\x21-\x7e]/g, '').slice(0, 255) || '-';
   return `<${pri}>1 ${row.timestamp.toISOString()} ${safeHost} rampart - ${row.event} [rampart@32473 ${params.join(' ')}] ${msg}`;
 }

@@ -110,3 +110,57 @@ export function jsonForScript(value: unknown): string {
   }
   return json.replace(SCRIPT_UNSAFE, (ch) => SCRIPT_ESCAPES[ch]!);
 }
+
+// Characters that change how text around them is displayed or split into lines: C0
+// controls (ESC starts terminal sequences, CR/LF/VT/FF split lines), DEL, C1 controls
+// (U+0085 NEL is a line break, U+009B a one-byte CSI), U+061C and U+200E/U+200F (bidi
+// marks), U+200B–U+200D (zero-width), U+2028/U+2029 (line/paragraph separators),
+// U+202A–U+202E and U+2066–U+2069 (bidi embeddings, overrides and isolates), U+2060–U+206F
+// (invisible operators, deprecated format controls), U+FEFF (zero-width no-break space),
+// U+FFF9–U+FFFB (interlinear annotations) and lone surrogates (not encodable as UTF-8).
+// One character class, no quantifier: linear on any input.
+// eslint-disable-next-line no-control-regex
+const NOT_INERT = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+// eslint-disable-next-line no-control-regex
+const NOT_INERT_TEST = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff]/;
+
+const hex = (code: number, width: number): string => code.toString(16).padStart(width, '0');
+
+/**
+ * Make text inert for a terminal or a line-oriented format (syslog, CEF, a table): every
+ * control character, line or paragraph separator, bidi control, zero-width or invisible
+ * format character and lone surrogate becomes a visible escape — `\xNN` below U+0100
+ * (`\x1b`, `\x0a`, `\x85`), `\uNNNN` above (`\u202e`, `\u2028`). Printable text, including
+ * non-Latin scripts and emoji, is unchanged; strings without such characters are returned
+ * as-is. The result never contains a raw control, so it cannot move the cursor, colour the
+ * terminal, reorder what follows or start a new line. Idempotent. The escapes are for
+ * display: a backslash already in the text is not doubled, so the mapping is not reversible.
+ *
+ * rampart uses it wherever stored text leaves it: `rampart log`, the CEF and syslog exports
+ * and the dashboard (which HTML-escapes the result as well).
+ *
+ * @example
+ * inertText('admin\u202egnp.exe'); // 'admin\\u202egnp.exe'
+ */
+export function inertText(text: string): string {
+  if (!NOT_INERT_TEST.test(text)) return text;
+  return text.replace(NOT_INERT, (c) => {
+    const code = c.charCodeAt(0);
+    return code < 0x100 ? `\\x${hex(code, 2)}` : `\\u${hex(code, 4)}`;
+  });
+}
+
+/**
+ * Make JSON text inert for a terminal or a JSON-lines file: the characters {@link inertText}
+ * escapes are written as JSON `\uNNNN` escapes. The result is the same JSON value (it parses
+ * back to exactly what was serialised), but the line itself holds only inert characters.
+ * `json` must be the output of `JSON.stringify` (those characters can only occur inside its
+ * strings).
+ *
+ * @example
+ * process.stdout.write(inertJson(JSON.stringify(row)) + '\n');
+ */
+export function inertJson(json: string): string {
+  if (!NOT_INERT_TEST.test(json)) return json;
+  return json.replace(NOT_INERT, (c) => `\\u${hex(c.charCodeAt(0), 4)}`);
+}

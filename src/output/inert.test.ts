@@ -1,0 +1,96 @@
+// Issue 12 item 9: text that leaves rampart (terminal table, CEF, syslog, JSON lines, the
+// dashboard) is inert — no bidi reordering, no line splitting, no terminal escapes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { inertJson, inertText } from './index.ts';
+import { formatRow } from '../log/export.ts';
+import type { SecurityLogRow } from '../log/store.ts';
+import { formatTable } from '../cli/log.ts';
+import { renderPage, summaryFor, type Summary } from '../cli/dashboard-page.ts';
+
+const HOSTILE = ['\u202E', '\u2028', '\x85', '\x1b[31m', '\r\n', '\u2066', '\u2029', '\u200F', '\u061C', '\u0000', '\u009b'];
+const PAYLOAD = `admin${HOSTILE.join('x')}end`;
+
+// Every character a terminal or line-oriented reader treats as control, line break or bidi
+// override; none may appear raw in any output.
+// eslint-disable-next-line no-control-regex
+const RAW = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/;
+
+function row(): SecurityLogRow {
+  return {
+    id: 7,
+    event: 'LOGIN_FAILED',
+    userId: PAYLOAD,
+    ipAddress: '203.0.113.9',
+    userAgent: `curl${PAYLOAD}`,
+    path: `/login${PAYLOAD}`,
+    detail: `bad password for ${PAYLOAD}`,
+    timestamp: new Date('2025-01-02T03:04:05.000Z'),
+  } as SecurityLogRow;
+}
+
+test('inertText: bidi, line separators, C0/C1 controls and ESC become visible escapes', () => {
+  assert.equal(inertText('a\u202Eb'), 'a\\u202eb');
+  assert.equal(inertText('a\u2028b\u2029c'), 'a\\u2028b\\u2029c');
+  assert.equal(inertText('a\x85b'), 'a\\x85b');
+  assert.equal(inertText('\x1b[31mred'), '\\x1b[31mred');
+  assert.equal(inertText('a\r\nb'), 'a\\x0d\\x0ab');
+  assert.equal(inertText('\u2066\u2067\u2068\u2069\u200E\u200F\u061C'), '\\u2066\\u2067\\u2068\\u2069\\u200e\\u200f\\u061c');
+  assert.equal(inertText('lone \ud800 surrogate'), 'lone \\ud800 surrogate');
+  const plain = 'héllo wörld — 日本語 😀 \\ "quoted"';
+  assert.equal(inertText(plain), plain, 'printable text (emoji pairs included) is unchanged');
+  assert.equal(inertText(inertText(PAYLOAD)), inertText(PAYLOAD), 'idempotent');
+  assert.doesNotMatch(inertText(PAYLOAD), RAW);
+});
+
+test('inertJson: the same characters as JSON escapes; the value still round-trips', () => {
+  const value = { user: PAYLOAD, n: 1 };
+  const json = inertJson(JSON.stringify(value));
+  assert.doesNotMatch(json, RAW);
+  assert.deepEqual(JSON.parse(json), value);
+});
+
+test('CEF export: hostile fields are escaped and each event stays one line', () => {
+  const line = formatRow(row(), 'cef', '1.0.0', 'host');
+  assert.doesNotMatch(line, RAW);
+  assert.equal(line.split(/\r\n|\r|\n/).length, 1);
+  assert.match(line, /suser=admin\\\\u202ex/, 'the escape itself is CEF-escaped (backslash doubled)');
+});
+
+test('syslog export: hostile fields are escaped and each event stays one line', () => {
+  const line = formatRow(row(), 'syslog', '1.0.0', 'host');
+  // The RFC 5424 BOM that introduces the UTF-8 MSG is rampart's own and stays.
+  assert.doesNotMatch(line.replace('\ufeffbad', 'bad'), RAW);
+  assert.equal(line.split(/\r\n|\r|\n/).length, 1);
+  assert.match(line, /user="admin\\\\u202ex/, 'SD-PARAM escaping doubles the backslash of the escape');
+});
+
+test('JSON lines export: hostile fields are JSON-escaped and the row round-trips', () => {
+  const line = formatRow(row(), 'jsonl', '1.0.0', 'host');
+  assert.doesNotMatch(line, RAW);
+  assert.equal((JSON.parse(line) as { userId: string }).userId, PAYLOAD);
+});
+
+test('rampart log table: hostile fields are escaped, one line per event', () => {
+  const out = formatTable([row(), row()]);
+  assert.doesNotMatch(out.replaceAll('\n', ''), RAW);
+  assert.equal(out.trimEnd().split('\n').length, 4, 'header, two rows, count');
+  assert.match(out, /admin\\u202ex/);
+});
+
+test('dashboard: hostile fields are HTML-escaped and inert, in the page and in its JSON', () => {
+  const r = row();
+  const summary: Summary = summaryFor(
+    [{ event: 'LOGIN_FAILED', count: 2 }],
+    [{ ip: `203.0.113.9${PAYLOAD}`, count: 2 }],
+    [{ ...r, detail: `<img src=x onerror=alert(1)>${PAYLOAD}` }],
+    24,
+  );
+  const page = renderPage(summary, 'n0nce', 'memory');
+  assert.doesNotMatch(page.replace(/<script nonce="n0nce">[\s\S]*<\/script>/, '').replaceAll('\n', ''), RAW);
+  assert.doesNotMatch(page, /<img/);
+  assert.match(page, /&lt;img src=x onerror=alert\(1\)&gt;admin\\u202ex/);
+  const json = JSON.stringify(summary);
+  assert.doesNotMatch(json, RAW);
+  assert.ok(!(JSON.parse(json) as Summary).recent[0]!.userId!.includes('\u202E'), 'what the script puts in textContent is inert too');
+});
