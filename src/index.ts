@@ -28,7 +28,7 @@ export {
   type AdaptiveBlockingOptions,
 } from './abuse/index.ts';
 export { hostGuard, httpsRedirect, bodyLimit, type HostGuardOptions, type HttpsRedirectOptions, type BodyLimitOptions } from './guards/index.ts';
-export { escapeHtml, jsonForScript } from './output/index.ts';
+export { escapeHtml, inertJson, inertText, jsonForScript } from './output/index.ts';
 
 export { clientIpOf as clientIp, isSecureOf as isSecure } from './client-ip/request.ts';
 export { compileTrustProxy, ipKey, type TrustProxyOption } from './client-ip/index.ts';
