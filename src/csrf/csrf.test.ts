@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { csrf, csrfToken, rotateCsrf, type CsrfOptions } from './index.ts';
-import { TokenSigner } from './token.ts';
+import { TokenSigner, unmaskToken } from './token.ts';
 import { stack, type StackOptions } from '../stack/index.ts';
 import { forEachAdapter, type RunningApp, type TestApp } from '../../test/helpers/adapters.ts';
 import type { SecurityEventRecord } from '../core/types.ts';
@@ -13,7 +13,8 @@ process.env.RAMPART_SILENT = '1';
 
 const SECRET = 'k3J9vQ2mX8pL4tR7wZ1cF6hN0bD5gS2yE9uA3iO8qW4=';
 const OTHER = 'Zq8Lm3Np7Rt2Vx6Bc1Df5Gh9Jk4Ws0Ey3Ua8Io2Pe6Q=';
-const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/;
+// Masked on the wire (BREACH): base64url of a 64-byte pad and the 64-byte token XOR the pad.
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{171}$/;
 
 function shieldFactory(options: Partial<CsrfOptions> = {}, stackOptions: StackOptions = {}, events: SecurityEventRecord[] = []) {
   return () => stack([csrf({ secret: SECRET, ...options })], { events: { emit: (r) => void events.push(r) }, ...stackOptions });
@@ -79,11 +80,14 @@ test('safe methods pass and receive a token cookie with the expected attributes;
     assert.match(token, TOKEN_SHAPE);
     assert.deepEqual(attrs.sort(), ['Path=/', 'SameSite=Lax'], 'not HttpOnly (scripts read it), not Secure over http');
     const body = await r.json();
-    assert.equal(body.locals.csrfToken, token, 'handlers see the token');
+    assert.equal(body.locals.csrfToken, token, 'handlers see the token set in this response');
 
     const again = await fetch(`${app.url}/form`, { headers: { cookie: `csrf_token=${token}` } });
     assert.equal(setCookies(again).length, 0, 'a valid cookie is not replaced');
-    assert.equal((await again.json()).locals.csrfToken, token);
+    const remasked = (await again.json()).locals.csrfToken;
+    assert.match(remasked, TOKEN_SHAPE);
+    assert.notEqual(remasked, token, 'the same token, masked afresh for this response');
+    assert.equal(unmaskToken(remasked), unmaskToken(token));
 
     for (const method of ['HEAD', 'OPTIONS']) {
       const h = await fetch(`${app.url}/form`, { method });
@@ -111,7 +115,7 @@ test('unsafe methods need the header token to equal a validly signed cookie', as
     const ok = await send(app, '/submit', { cookie: token, token, body: '{"a":1}', contentType: 'application/json' });
     assert.equal(ok.status, 200);
     assert.equal(ok.json.body, '{"a":1}', 'the app reads the body');
-    assert.equal(ok.json.locals.csrfToken, token);
+    assert.equal(unmaskToken(ok.json.locals.csrfToken), unmaskToken(token), 'the handler sees the same token, masked afresh');
 
     for (const method of ['PUT', 'PATCH', 'DELETE']) {
       assertRejected(await send(app, '/submit', { method, cookie: token }), 'missing token', [token]);
@@ -323,7 +327,7 @@ test('hostPrefix: __Host- cookie, Secure, Path=/, no Domain', async (t) => {
     const r = await fetch(`${app.url}/`);
     const line = setCookies(r)[0] ?? '';
     await r.arrayBuffer();
-    assert.match(line, /^__Host-csrf_token=[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}; Path=\/; Secure; SameSite=Lax$/);
+    assert.match(line, /^__Host-csrf_token=[A-Za-z0-9_-]{171}; Path=\/; Secure; SameSite=Lax$/);
     const token = line.split(';')[0]!.slice('__Host-csrf_token='.length);
     assert.equal((await send(app, '/s', { token, headers: { cookie: `__Host-csrf_token=${token}` } })).status, 200);
     // The unprefixed cookie (which a sibling subdomain could plant) is not read.
@@ -353,7 +357,7 @@ test('secret rotation: tokens signed with the previous secret still pass', async
   await forEachAdapter(t, shieldFactory({ secret: [SECRET, OTHER] }), async (app) => {
     assert.equal((await send(app, '/s', { cookie: old, token: old })).status, 200);
     const fresh = await getToken(app);
-    assert.equal(new TokenSigner([SECRET]).verify(fresh, ''), true, 'the first secret signs');
+    assert.equal(new TokenSigner([SECRET]).verify(unmaskToken(fresh)!, ''), true, 'the first secret signs');
   });
 });
 
@@ -370,14 +374,14 @@ test('csrfToken(req) and rotateCsrf(req) work with every adapter native request'
       const token = await getToken(running);
       const r = await fetch(`${running.url}/login`, { method: 'POST', headers: { cookie: `csrf_token=${token}`, 'x-csrf-token': token } });
       const body = await r.json();
-      assert.equal(body.before, token);
+      assert.equal(unmaskToken(body.before), unmaskToken(token));
       assert.match(body.rotated, TOKEN_SHAPE);
-      assert.notEqual(body.rotated, token);
+      assert.notEqual(unmaskToken(body.rotated), unmaskToken(token));
       assert.equal(body.after, body.rotated);
       const cookie = setCookies(r).find((l) => l.startsWith('csrf_token='));
       assert.equal(cookie?.split(';')[0], `csrf_token=${body.rotated}`, 'the rotated token is set as the cookie');
       const page = await fetch(`${running.url}/page`, { headers: { cookie: `csrf_token=${token}` } });
-      assert.equal((await page.json()).before, token);
+      assert.equal(unmaskToken((await page.json()).before), unmaskToken(token));
     },
     app,
   );

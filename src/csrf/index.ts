@@ -6,7 +6,7 @@ import { RampartError } from '../errors.ts';
 import { formKind, multipartField, urlencodedField } from './form.ts';
 import { compileCsrfOptions, type CsrfConfig, type CsrfOptions } from './options.ts';
 import { originAllowed } from './origin.ts';
-import { sameToken } from './token.ts';
+import { maskToken, sameToken, unmaskToken } from './token.ts';
 
 export type { CsrfMode, CsrfOptions } from './options.ts';
 
@@ -45,21 +45,27 @@ function setCookie(config: CsrfConfig, req: RequestView, res: ResponseControl, t
   );
 }
 
-/** Expose the request's valid token to handlers, issuing (and setting) a new one when the cookie is absent or invalid. */
+/**
+ * Expose the request's valid token to handlers, issuing (and setting) a new one when the
+ * cookie is absent or invalid. Handlers get the token masked afresh for this response
+ * (BREACH): the same secret token never appears twice on the wire.
+ */
 function provideToken(config: CsrfConfig, req: RequestView, res: ResponseControl, verified: string | undefined): void {
   const locals = req.locals;
-  let token = verified;
-  if (token === undefined) {
+  let wire: string;
+  if (verified !== undefined) wire = maskToken(verified);
+  else {
     const signer = config.signer!;
     const session = sessionOf(config, req);
     const cookie = req.cookie(config.cookieName);
-    if (cookie !== undefined && signer.verify(cookie, session)) token = cookie;
+    const current = cookie === undefined ? undefined : unmaskToken(cookie);
+    if (current !== undefined && signer.verify(current, session)) wire = maskToken(current);
     else {
-      token = signer.issue(session);
-      setCookie(config, req, res, token);
+      wire = maskToken(signer.issue(session));
+      setCookie(config, req, res, wire);
     }
   }
-  locals.csrfToken = token;
+  locals.csrfToken = wire;
   (locals as Record<symbol, unknown>)[STATE] = { config, res } satisfies RequestState;
 }
 
@@ -80,12 +86,18 @@ function hasApiCredentials(config: CsrfConfig, req: RequestView): boolean {
   return false;
 }
 
-/** The token check once the submitted value is known. */
+/**
+ * The token check once the submitted value is known. Cookie and submitted value are each
+ * unmasked (masked or, from before masking, plain), then the cookie's signature is verified
+ * and the two tokens are compared in constant time.
+ */
 function checkToken(config: CsrfConfig, req: RequestView, res: ResponseControl, cookie: string, submitted: string | undefined): Decision {
   if (submitted === undefined || submitted.length === 0) return reject(req, 'missing token');
-  if (!config.signer!.verify(cookie, sessionOf(config, req))) return reject(req, 'bad signature');
-  if (!sameToken(submitted, cookie)) return reject(req, 'token mismatch');
-  provideToken(config, req, res, cookie);
+  const token = unmaskToken(cookie);
+  if (token === undefined || !config.signer!.verify(token, sessionOf(config, req))) return reject(req, 'bad signature');
+  const given = unmaskToken(submitted);
+  if (given === undefined || !sameToken(given, token)) return reject(req, 'token mismatch');
+  provideToken(config, req, res, token);
   return undefined;
 }
 
@@ -172,8 +184,8 @@ export function rotateCsrf(nativeReqOrRes: unknown): string {
     throw new RampartError('ERR_RAMPART_CSRF_NOT_MOUNTED', 'rotateCsrf() needs a request or response that passed through csrf() in token mode; mount csrf() in the stack before the route.');
   }
   const { config, res } = state;
-  const token = config.signer!.issue(sessionOf(config, view));
-  setCookie(config, view, res, token);
-  view.locals.csrfToken = token;
-  return token;
+  const wire = maskToken(config.signer!.issue(sessionOf(config, view)));
+  setCookie(config, view, res, wire);
+  view.locals.csrfToken = wire;
+  return wire;
 }

@@ -13,16 +13,68 @@ const POOL_SIZE = 32 * 128;
 const pool = Buffer.alloc(POOL_SIZE);
 let poolOffset = POOL_SIZE;
 
-function randomPart(): string {
-  if (poolOffset + 32 > POOL_SIZE) {
+/** Offset of `n` fresh random bytes in the pool (refilled when short); the caller wipes them after use. */
+function takeRandom(n: number): number {
+  if (poolOffset + n > POOL_SIZE) {
     randomFillSync(pool);
     poolOffset = 0;
   }
-  const part = pool.toString('base64url', poolOffset, poolOffset + 32);
+  const at = poolOffset;
+  poolOffset += n;
+  return at;
+}
+
+function randomPart(): string {
+  const at = takeRandom(32);
+  const part = pool.toString('base64url', at, at + 32);
   // Each slice is used once: wipe it so the pool never holds issued randomness for long.
-  pool.fill(0, poolOffset, poolOffset + 32);
-  poolOffset += 32;
+  pool.fill(0, at, at + 32);
   return part;
+}
+
+/** Bytes of a token once its two base64url parts are decoded: 32 random + 32 MAC. */
+const RAW_BYTES = 64;
+/** Characters of a masked token: base64url (unpadded) of pad (64 bytes) || pad XOR token (64 bytes). */
+export const MASKED_LENGTH = Math.ceil(((RAW_BYTES * 2) * 4) / 3);
+const MASKED_SHAPE = /^[A-Za-z0-9_-]{171}$/;
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+// Scratch space for masking: one token at a time, wiped after every use.
+const maskScratch = Buffer.alloc(RAW_BYTES * 2);
+
+/**
+ * The string to put on the wire for `token` (BREACH defence, Django's scheme on bytes):
+ * base64url(pad || pad XOR token) with a fresh 64-byte random pad, so every response
+ * carries a different string for the same token. {@link unmaskToken} recovers the token.
+ * `token` is one this module issued (`{random}.{hmac}`).
+ */
+export function maskToken(token: string): string {
+  const at = takeRandom(RAW_BYTES);
+  pool.copy(maskScratch, 0, at, at + RAW_BYTES);
+  pool.fill(0, at, at + RAW_BYTES);
+  maskScratch.write(token.slice(0, PART_LENGTH), RAW_BYTES, 32, 'base64url');
+  maskScratch.write(token.slice(PART_LENGTH + 1), RAW_BYTES + 32, 32, 'base64url');
+  for (let i = 0; i < RAW_BYTES; i++) maskScratch[RAW_BYTES + i]! ^= maskScratch[i]!;
+  const wire = maskScratch.toString('base64url');
+  maskScratch.fill(0);
+  return wire;
+}
+
+/**
+ * The token behind a value sent by a client: a masked token ({@link maskToken}) is
+ * unmasked; an unmasked `{random}.{hmac}` token (issued before masking) is returned as
+ * is. Undefined for anything else, including a non-canonical base64url encoding. The
+ * result still has to be verified / compared in constant time.
+ */
+export function unmaskToken(value: string): string | undefined {
+  if (value.length === TOKEN_LENGTH) return value;
+  if (value.length !== MASKED_LENGTH || !MASKED_SHAPE.test(value)) return undefined;
+  // 128 bytes leave 2 unused bits in the last character: they must be zero (one encoding per token).
+  if ((BASE64URL.indexOf(value[MASKED_LENGTH - 1]!) & 3) !== 0) return undefined;
+  maskScratch.write(value, 0, 'base64url');
+  for (let i = 0; i < RAW_BYTES; i++) maskScratch[RAW_BYTES + i]! ^= maskScratch[i]!;
+  const token = `${maskScratch.toString('base64url', RAW_BYTES, RAW_BYTES + 32)}.${maskScratch.toString('base64url', RAW_BYTES + 32)}`;
+  maskScratch.fill(0);
+  return token;
 }
 
 /** How many verified (session, token) pairs are remembered before the cache starts over. */
