@@ -1,11 +1,12 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { RampartError } from '../../errors.ts';
-import { checkKeys, configError, numberOption, optionsObject, stringList } from '../../core/options.ts';
+import { boolOption, checkKeys, configError, numberOption, optionsObject, stringList } from '../../core/options.ts';
 import type { Middleware, RequestView } from '../../core/types.ts';
 import { unauthorized } from '../shared/http.ts';
 import { problem } from '../../core/problem.ts';
 import { bodyBytes, readHeader, type HeaderSource } from './headers.ts';
-import { addNonce, type NonceStore } from './nonces.ts';
+import { addNonce, defaultNonceStore, memoryNonceStore, type NonceStore } from './nonces.ts';
+import { warnConfig } from '../../core/events.ts';
 
 /** Options of {@link signRequest}. */
 export interface SignRequestOptions {
@@ -31,8 +32,14 @@ export interface VerifyRequestOptions {
   headers: HeaderSource;
   /** Allowed clock difference in seconds. Default 300 (5 minutes, the seed's window). */
   window?: number;
-  /** Rejects a nonce seen before within the window. Without one, replays inside the window are possible. */
+  /**
+   * Where nonces seen within the window are remembered, so a replayed request is refused.
+   * Default: a process-wide memory store (one instance); use `redisNonceStore` or
+   * `postgresNonceStore` when several instances serve the API.
+   */
   nonceStore?: NonceStore;
+  /** Relaxation (announced once): skip the replay check, so a captured request can be re-sent within the window. Default false. */
+  allowReplay?: boolean;
   /** Unix seconds to verify at. Default now. */
   now?: number;
 }
@@ -71,6 +78,9 @@ export function signRequest(options: SignRequestOptions): Record<'x-signature' |
   return { 'x-signature': signature, 'x-timestamp': timestamp, 'x-nonce': nonce };
 }
 
+const REPLAY_WARNING = (where: string): string =>
+  `${where}.allowReplay is true: a captured signed request can be re-sent as often as wanted within the time window.`;
+
 function fail(code: 'ERR_RAMPART_SIGNATURE_MISSING' | 'ERR_RAMPART_SIGNATURE_INVALID' | 'ERR_RAMPART_SIGNATURE_EXPIRED' | 'ERR_RAMPART_SIGNATURE_REPLAY', message: string): RampartError {
   return new RampartError(code, message, { status: 401 });
 }
@@ -78,11 +88,15 @@ function fail(code: 'ERR_RAMPART_SIGNATURE_MISSING' | 'ERR_RAMPART_SIGNATURE_INV
 /**
  * Verify a request signed with {@link signRequest}: timestamp within ±window seconds,
  * constant-time signature comparison (any of the rotation secrets), then the nonce is
- * recorded so the same request cannot be replayed. Throws ERR_RAMPART_SIGNATURE_*.
+ * recorded (in `nonceStore`, by default a process-wide memory store) so the same request
+ * cannot be replayed. Throws ERR_RAMPART_SIGNATURE_*.
  */
 export async function verifyRequest(options: VerifyRequestOptions): Promise<void> {
   const o = optionsObject(options, 'verifyRequest');
-  checkKeys(o, ['secret', 'method', 'path', 'body', 'headers', 'window', 'nonceStore', 'now'], 'verifyRequest');
+  checkKeys(o, ['secret', 'method', 'path', 'body', 'headers', 'window', 'nonceStore', 'allowReplay', 'now'], 'verifyRequest');
+  const allowReplay = o.allowReplay === undefined ? false : boolOption(o.allowReplay, 'verifyRequest.allowReplay');
+  if (allowReplay && o.nonceStore !== undefined) throw configError('verifyRequest: nonceStore and allowReplay: true contradict each other; drop one.');
+  if (allowReplay) warnConfig(REPLAY_WARNING('verifyRequest'));
   const secrets = (Array.isArray(o.secret) ? o.secret : [o.secret]).map((s, i) => secretBuffer(s, `verifyRequest.secret[${i}]`));
   const window = o.window === undefined ? 300 : numberOption(o.window, 'verifyRequest.window', 1, 3600);
   const now = o.now === undefined ? Date.now() / 1000 : numberOption(o.now, 'verifyRequest.now', 0, 2 ** 40, false);
@@ -100,8 +114,9 @@ export async function verifyRequest(options: VerifyRequestOptions): Promise<void
   let ok = false;
   for (const key of secrets) if (timingSafeEqual(createHmac('sha256', key).update(message).digest(), given)) ok = true;
   if (!ok) throw fail('ERR_RAMPART_SIGNATURE_INVALID', 'The request signature does not match.');
-  const store = o.nonceStore as NonceStore | undefined;
-  if (store !== undefined && !(await addNonce(store, `${timestamp}:${nonce}`, window * 2))) {
+  if (allowReplay) return;
+  const store = o.nonceStore === undefined ? defaultNonceStore() : (o.nonceStore as NonceStore);
+  if (!(await addNonce(store, `${timestamp}:${nonce}`, window * 2))) {
     throw fail('ERR_RAMPART_SIGNATURE_REPLAY', 'This request was already received (nonce reused).');
   }
 }
@@ -109,8 +124,14 @@ export async function verifyRequest(options: VerifyRequestOptions): Promise<void
 /** Options of {@link requireSignedRequest}. */
 export interface RequireSignedRequestOptions {
   secret: string | Uint8Array | ReadonlyArray<string | Uint8Array>;
-  /** Strongly recommended: a nonce store (memory for one instance, Redis for several). */
+  /**
+   * Where nonces are remembered for the window (replays → 401 ERR_RAMPART_SIGNATURE_REPLAY).
+   * Default: a memory store of this middleware (one instance); `redisNonceStore` or
+   * `postgresNonceStore` for several instances.
+   */
   nonceStore?: NonceStore;
+  /** Relaxation (announced once): no replay check at all. Default false. */
+  allowReplay?: boolean;
   window?: number;
   /** Largest body read for verification, in bytes. Default 1 MiB (larger → 413). */
   maxBodyBytes?: number;
@@ -121,17 +142,23 @@ export interface RequireSignedRequestOptions {
 /**
  * Middleware that verifies {@link signRequest} signatures (the seed's `/api/secure/`
  * middleware). The raw body is read through the request view without consuming it, so
- * the application's body parser still sees it. Failures → 401 + INVALID_TOKEN.
+ * the application's body parser still sees it. Replays are refused by default (a memory
+ * nonce store per middleware; pass `nonceStore` for a shared one). Failures → 401 +
+ * INVALID_TOKEN; a failing nonce store → 503.
  */
 export function requireSignedRequest(options: RequireSignedRequestOptions): Middleware {
   const o = optionsObject(options, 'requireSignedRequest');
-  checkKeys(o, ['secret', 'nonceStore', 'window', 'maxBodyBytes', 'paths'], 'requireSignedRequest');
+  checkKeys(o, ['secret', 'nonceStore', 'allowReplay', 'window', 'maxBodyBytes', 'paths'], 'requireSignedRequest');
+  const allowReplay = o.allowReplay === undefined ? false : boolOption(o.allowReplay, 'requireSignedRequest.allowReplay');
+  if (allowReplay && o.nonceStore !== undefined) throw configError('requireSignedRequest: nonceStore and allowReplay: true contradict each other; drop one.');
+  if (allowReplay) warnConfig(REPLAY_WARNING('requireSignedRequest'));
   (Array.isArray(o.secret) ? o.secret : [o.secret]).forEach((s, i) => secretBuffer(s, `requireSignedRequest.secret[${i}]`));
   const maxBody = o.maxBodyBytes === undefined ? 1 << 20 : numberOption(o.maxBodyBytes, 'requireSignedRequest.maxBodyBytes', 0, 1 << 30);
   const paths = o.paths === undefined ? undefined : stringList(o.paths, 'requireSignedRequest.paths');
-  const base = { secret: o.secret, window: o.window, nonceStore: o.nonceStore } as Pick<VerifyRequestOptions, 'secret' | 'window' | 'nonceStore'>;
-  if (base.window === undefined) delete base.window;
-  if (base.nonceStore === undefined) delete base.nonceStore;
+  const base: Pick<VerifyRequestOptions, 'secret' | 'window' | 'nonceStore' | 'allowReplay'> = { secret: o.secret as VerifyRequestOptions['secret'] };
+  if (o.window !== undefined) base.window = o.window as number;
+  if (allowReplay) base.allowReplay = true;
+  else base.nonceStore = o.nonceStore === undefined ? memoryNonceStore() : (o.nonceStore as NonceStore);
   return {
     name: 'requireSignedRequest',
     async handle(req: RequestView) {

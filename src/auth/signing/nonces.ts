@@ -11,28 +11,50 @@ export interface NonceStore {
   close?(): Promise<void> | void;
 }
 
-/** In-process nonce store (single instance). Bounded: the oldest entries go first when full. */
+/**
+ * In-process nonce store (single instance). Entries expire after their TTL (the replay
+ * window). Bounded by `max` live entries (default 100,000): when it is full of entries
+ * that have not expired, `add` fails (ERR_RAMPART_NONCE_STORE → 503) rather than forget a
+ * live one, since forgetting would let that request be replayed. Size `max` for your
+ * signed-request rate × window, or use a Redis/PostgreSQL store.
+ */
 export function memoryNonceStore(options: { max?: number } = {}): NonceStore {
   const max = options.max ?? 100_000;
   if (!Number.isInteger(max) || max < 1) throw configError('memoryNonceStore.max must be a positive integer.');
   const seen = new Map<string, number>();
+  // No entry expires before this time: skip sweeps that cannot free anything.
+  let nextExpiry = 0;
   return {
     async add(nonce, ttlSeconds) {
       const now = Date.now();
       const expires = seen.get(nonce);
       if (expires !== undefined && expires > now) return false;
       seen.delete(nonce);
-      seen.set(nonce, now + ttlSeconds * 1000);
-      if (seen.size > max) {
-        // Maps iterate in insertion order: drop expired entries, then the oldest.
+      if (seen.size >= max && now >= nextExpiry) {
+        let earliest = Infinity;
         for (const [key, exp] of seen) {
-          if (seen.size <= max && exp > now) break;
-          seen.delete(key);
+          if (exp <= now) seen.delete(key);
+          else if (exp < earliest) earliest = exp;
         }
+        nextExpiry = earliest;
       }
+      if (seen.size >= max) {
+        throw new Error(`the in-memory nonce store is full (${max} live entries); raise memoryNonceStore({ max }) or use a shared store`);
+      }
+      const until = now + ttlSeconds * 1000;
+      seen.set(nonce, until);
+      if (until < nextExpiry) nextExpiry = until;
       return true;
     },
   };
+}
+
+let shared: NonceStore | undefined;
+
+/** The process-wide memory store that `verifyRequest` / `verifyHttpMessage` use when given none. */
+export function defaultNonceStore(): NonceStore {
+  shared ??= memoryNonceStore();
+  return shared;
 }
 
 /** The subset of an ioredis client that the Redis nonce store uses. */
