@@ -1,4 +1,4 @@
-import type { TrustProxyOption } from './client-ip/index.ts';
+import type { ProxyHeadersOption, TrustProxyOption } from './client-ip/index.ts';
 import { checkKeys, configError, describe, optionsObject, section } from './core/options.ts';
 import type { EventSink, Middleware, SecurityEventRecord } from './core/types.ts';
 import { blocklist as createBlocklist, type Blocklist, type BlocklistOptions } from './abuse/index.ts';
@@ -16,6 +16,8 @@ import { stack, type Shield } from './stack/index.ts';
 export interface RampartOptions {
   /** Which peers may report the client address and scheme. Default false (socket address only). */
   trustProxy?: TrustProxyOption;
+  /** Header family trusted proxies use: `'x-forwarded'` (default) or `'forwarded'` (RFC 7239); the other is ignored. */
+  proxyHeaders?: ProxyHeadersOption;
   /** Host / X-Forwarded-Host allowlist (`'example.com'`, `'.example.org'`); others get 400. Default: no host check. */
   allowedHosts?: readonly string[];
   /** Redirect plain HTTP to https:// (needs allowedHosts or `{ host }`). Default false. */
@@ -52,7 +54,7 @@ export interface RampartShield extends Shield {
   readonly blocklist: Blocklist | undefined;
 }
 
-const KEYS = ['trustProxy', 'blocklist', 'allowedHosts', 'httpsRedirect', 'bodyLimit', 'headers', 'cors', 'rateLimit', 'csrf', 'compression', 'log'] as const;
+const KEYS = ['trustProxy', 'proxyHeaders', 'blocklist', 'allowedHosts', 'httpsRedirect', 'bodyLimit', 'headers', 'cors', 'rateLimit', 'csrf', 'compression', 'log'] as const;
 
 function logOption(value: RampartOptions['log']): { sink: EventSink | undefined; log: SecurityLog | undefined } {
   if (value === false) return { sink: { emit: () => undefined }, log: undefined };
@@ -118,7 +120,7 @@ export function rampart(options: RampartOptions = {}): RampartShield {
   if (compress !== false) chain.push(compression(compress));
 
   const { sink, log } = logOption(opts.log);
-  const shield = stack(chain, { trustProxy: opts.trustProxy, ...(sink !== undefined ? { events: sink } : {}) });
+  const shield = stack(chain, { trustProxy: opts.trustProxy, proxyHeaders: opts.proxyHeaders, ...(sink !== undefined ? { events: sink } : {}) });
   return Object.freeze({
     ...shield,
     log,

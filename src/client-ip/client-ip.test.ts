@@ -1,6 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { compileTrustProxy, ipKey, normalizeIp, parseIp, compileIpList } from './index.ts';
+import type { SecurityEventRecord } from '../core/types.ts';
 import { isRampartError } from '../errors.ts';
 import { stack } from '../stack/index.ts';
 import { forEachAdapter } from '../../test/helpers/adapters.ts';
@@ -53,10 +54,6 @@ test('trustProxy list: walk right to left, stop at the first untrusted hop', () 
   assert.equal(t.clientIp('127.0.0.1', 'x'.repeat(10000), undefined), '127.0.0.1');
   // All hops trusted: the leftmost.
   assert.equal(t.clientIp('127.0.0.1', '10.0.0.2, 10.0.0.3', undefined), '10.0.0.2');
-  // RFC 7239 Forwarded, with IPv6 and ports; obfuscated identifiers fall back.
-  assert.equal(t.clientIp('127.0.0.1', undefined, 'for=192.0.2.60;proto=https, for="[2001:db8:cafe::17]:4711"'), '2001:db8:cafe::17');
-  assert.equal(t.clientIp('127.0.0.1', undefined, 'for=_hidden'), '127.0.0.1');
-  assert.equal(t.forwardedProto('127.0.0.1', undefined, 'for=1.2.3.4;proto=https'), 'https');
   assert.equal(t.forwardedProto('127.0.0.1', 'javascript', undefined), undefined);
   assert.equal(t.forwardedHost('127.0.0.1', 'a.example, b.example', undefined), 'b.example');
   assert.equal(t.forwardedHost('8.8.8.8', 'evil.example', undefined), undefined);
@@ -88,5 +85,72 @@ test('clientIp(req) and isSecure(req) on every adapter', async (t) => {
   await forEachAdapter(t, () => stack([], { trustProxy: ['127.0.0.1'] }), async (server) => {
     const proxied = await rawGet(server.url, 'X-Forwarded-For: 6.6.6.6, 203.0.113.7\r\nX-Forwarded-Proto: https\r\n');
     assert.match(proxied, /"ip":"203\.0\.113\.7","secure":true/);
+  }, app);
+});
+
+/** A sink that keeps what it receives. */
+function recorder(): { emit(r: SecurityEventRecord): void; records: SecurityEventRecord[] } {
+  const records: SecurityEventRecord[] = [];
+  return { records, emit: (r) => void records.push(r) };
+}
+
+test('proxyHeaders x-forwarded (default): a Forwarded header is ignored for address, proto and host', () => {
+  const sink = recorder();
+  const t = compileTrustProxy(['127.0.0.1'], { sink });
+  // nginx appended the real peer to X-Forwarded-For and set X-Forwarded-Proto; the client added Forwarded.
+  assert.equal(t.clientIp('127.0.0.1', '6.6.6.6, 203.0.113.9', 'for=1.2.3.4;proto=https'), '203.0.113.9');
+  assert.equal(t.forwardedProto('127.0.0.1', 'http', 'for=1.2.3.4;proto=https'), 'http');
+  assert.equal(t.forwardedProto('127.0.0.1', undefined, 'for=1.2.3.4;proto=https'), undefined);
+  assert.equal(t.forwardedHost('127.0.0.1', undefined, 'host=evil.example'), undefined);
+  assert.equal(t.forwardedHost('127.0.0.1', 'app.example', 'host=evil.example'), 'app.example');
+  // Only Forwarded, no X-Forwarded-For: the socket address, not the client's claim.
+  assert.equal(t.clientIp('127.0.0.1', undefined, 'for=1.2.3.4'), '127.0.0.1');
+  assert.equal(compileTrustProxy(1, { sink }).clientIp('10.0.0.1', undefined, 'for=1.2.3.4'), '10.0.0.1');
+  assert.equal(compileTrustProxy(true, { sink }).forwardedProto('9.9.9.9', undefined, 'proto=https'), undefined);
+});
+
+test('proxyHeaders forwarded: RFC 7239 only; X-Forwarded-* is ignored', () => {
+  const sink = recorder();
+  const t = compileTrustProxy(['127.0.0.1'], { proxyHeaders: 'forwarded', sink });
+  // RFC 7239 Forwarded, with IPv6 and ports; obfuscated identifiers fall back.
+  assert.equal(t.clientIp('127.0.0.1', undefined, 'for=192.0.2.60;proto=https, for="[2001:db8:cafe::17]:4711"'), '2001:db8:cafe::17');
+  assert.equal(t.clientIp('127.0.0.1', undefined, 'for=_hidden'), '127.0.0.1');
+  assert.equal(t.clientIp('127.0.0.1', '6.6.6.6', undefined), '127.0.0.1');
+  assert.equal(t.clientIp('127.0.0.1', '6.6.6.6', 'for=203.0.113.9'), '203.0.113.9');
+  assert.equal(t.forwardedProto('127.0.0.1', undefined, 'for=1.2.3.4;proto=https'), 'https');
+  assert.equal(t.forwardedProto('127.0.0.1', 'https', undefined), undefined);
+  assert.equal(t.forwardedProto('127.0.0.1', 'https', 'for=1.2.3.4;proto=http'), 'http');
+  assert.equal(t.forwardedHost('127.0.0.1', 'evil.example', undefined), undefined);
+  assert.equal(t.forwardedHost('127.0.0.1', 'evil.example', 'for=1.2.3.4;host=App.Example'), 'app.example');
+  // Untrusted peer: nothing from either family.
+  assert.equal(t.clientIp('198.51.100.1', undefined, 'for=1.2.3.4'), '198.51.100.1');
+  assert.equal(t.forwardedProto('198.51.100.1', undefined, 'proto=https'), undefined);
+});
+
+test('proxyHeaders is validated at construction', () => {
+  for (const bad of ['Forwarded', 'x-forwarded-for', '', true, 1, null]) {
+    assert.throws(() => compileTrustProxy(['127.0.0.1'], { proxyHeaders: bad as never }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'), String(bad));
+    assert.throws(() => stack([], { trustProxy: 1, proxyHeaders: bad as never }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'), String(bad));
+  }
+  // Validated even when trustProxy is off, so a typo is not found only when a proxy is added.
+  assert.throws(() => stack([], { proxyHeaders: 'xforwarded' as never }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+  assert.throws(() => stack([], { proxyHeader: 'forwarded' } as never), (e) => isRampartError(e, 'ERR_RAMPART_UNKNOWN_OPTION'));
+  assert.doesNotThrow(() => stack([], { trustProxy: 1, proxyHeaders: 'forwarded' }));
+  assert.doesNotThrow(() => stack([], { trustProxy: 1, proxyHeaders: 'x-forwarded' }));
+});
+
+test('proxyHeaders through every adapter: the client-sent other family changes nothing', async (t) => {
+  const app = (req: { native: unknown }) => ({
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ip: clientIpOf(req.native), secure: isSecureOf(req.native) }),
+  });
+  const silent = { emit: () => undefined };
+  await forEachAdapter(t, () => stack([], { trustProxy: ['127.0.0.1'], events: silent }), async (server) => {
+    const res = await rawGet(server.url, 'Forwarded: for=1.2.3.4;proto=https\r\nX-Forwarded-For: 6.6.6.6, 203.0.113.7\r\nX-Forwarded-Proto: http\r\n');
+    assert.match(res, /"ip":"203\.0\.113\.7","secure":false/);
+  }, app);
+  await forEachAdapter(t, () => stack([], { trustProxy: ['127.0.0.1'], proxyHeaders: 'forwarded', events: silent }), async (server) => {
+    const res = await rawGet(server.url, 'Forwarded: for=6.6.6.6, for=203.0.113.7;proto=https\r\nX-Forwarded-For: 1.2.3.4\r\nX-Forwarded-Proto: http\r\n');
+    assert.match(res, /"ip":"203\.0\.113\.7","secure":true/);
   }, app);
 });

@@ -1,5 +1,6 @@
 import { RampartError } from '../errors.ts';
-import { warnConfig } from '../core/events.ts';
+import { globalEventSink, warnConfig } from '../core/events.ts';
+import type { EventSink } from '../core/types.ts';
 import { compileIpList, normalizeIp, parseIp } from './ip.ts';
 
 export { normalizeIp, parseIp, isIp, compileIpList, ipKey } from './ip.ts';
@@ -8,14 +9,41 @@ export type { IpMatcher } from './ip.ts';
 /**
  * Which peers may tell us the client address and scheme:
  * - `false` (default): only the socket address counts; forwarding headers are ignored.
- * - a list of addresses / CIDRs: walk `Forwarded` / `X-Forwarded-For` right to left while the hop is trusted.
+ * - a list of addresses / CIDRs: walk the forwarding header (`X-Forwarded-For`, or `Forwarded` with
+ *   `proxyHeaders: 'forwarded'`) right to left while the hop is trusted.
  * - a number n: exactly n reverse proxies sit in front of the app.
  * - `true`: trust every hop (announced as a configuration warning — anyone can spoof).
  */
 export type TrustProxyOption = boolean | number | readonly string[];
 
-/** The compiled trusted-proxy policy used by every request view. */
+/**
+ * Which header family a trusted proxy uses to report the client (address, scheme, host):
+ * - `'x-forwarded'` (default, as Express): `X-Forwarded-For`, `X-Forwarded-Proto`, `X-Forwarded-Host`.
+ * - `'forwarded'`: RFC 7239 `Forwarded: for=…;proto=…;host=…`.
+ *
+ * The other family is ignored entirely: most proxies append to one family and pass the
+ * other on as the client sent it.
+ */
+export type ProxyHeadersOption = 'x-forwarded' | 'forwarded';
+
+/** The accepted `proxyHeaders` values. */
+export const PROXY_HEADER_FAMILIES: readonly ProxyHeadersOption[] = ['x-forwarded', 'forwarded'];
+
+/** Options of {@link compileTrustProxy} besides the trust itself. */
+export interface ProxyTrustOptions {
+  /** Header family to read. Default `'x-forwarded'`. */
+  proxyHeaders?: ProxyHeadersOption;
+  /** Where configuration warnings go. Default: the global event sink. */
+  sink?: EventSink;
+}
+
+/**
+ * The compiled trusted-proxy policy used by every request view. Each method receives both
+ * header families' values and reads only the configured one.
+ */
 export interface ProxyTrust {
+  /** The header family this policy reads. */
+  readonly family: ProxyHeadersOption;
   /** True when the immediate peer may set forwarding headers. */
   trusts(remoteAddress: string): boolean;
   /** The client address after walking the forwarding chain; falls back to the socket address on malformed input. */
@@ -26,66 +54,103 @@ export interface ProxyTrust {
   forwardedHost(remoteAddress: string, xForwardedHost: string | undefined, forwarded: string | undefined): string | undefined;
 }
 
-const NO_TRUST: ProxyTrust = {
+const NO_TRUST: ProxyTrust = Object.freeze({
+  family: 'x-forwarded' as const,
   trusts: () => false,
-  clientIp: (remote) => normalizeIp(remote),
+  clientIp: (remote: string) => normalizeIp(remote),
   forwardedProto: () => undefined,
   forwardedHost: () => undefined,
-};
+});
 
-/** Compile a `trustProxy` option. Throws ERR_RAMPART_CONFIG for invalid entries. */
-export function compileTrustProxy(option: TrustProxyOption | undefined): ProxyTrust {
-  if (option === undefined || option === false) return NO_TRUST;
+/** Validate a `proxyHeaders` option (ERR_RAMPART_CONFIG naming the valid values). */
+export function proxyHeadersOption(value: unknown): ProxyHeadersOption {
+  if (value === undefined) return 'x-forwarded';
+  if (value === 'x-forwarded' || value === 'forwarded') return value;
+  throw new RampartError(
+    'ERR_RAMPART_CONFIG',
+    `proxyHeaders must be 'x-forwarded' (X-Forwarded-For/-Proto/-Host, what nginx, HAProxy and most load balancers set) or 'forwarded' (RFC 7239 Forwarded); got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}.`,
+  );
+}
+
+/**
+ * Compile a `trustProxy` option (and the header family to read). Throws ERR_RAMPART_CONFIG
+ * for invalid entries.
+ */
+export function compileTrustProxy(option: TrustProxyOption | undefined, options: ProxyTrustOptions = {}): ProxyTrust {
+  const family = proxyHeadersOption(options.proxyHeaders);
+  const sink = options.sink ?? globalEventSink;
+  if (option === undefined || option === false) return family === 'x-forwarded' ? NO_TRUST : Object.freeze({ ...NO_TRUST, family });
   let trusted: (address: string, hop: number) => boolean;
   if (option === true) {
-    warnConfig('trustProxy: true trusts X-Forwarded-For from any peer; clients can spoof their address. List your proxies instead.');
+    warnConfig('trustProxy: true trusts X-Forwarded-For from any peer; clients can spoof their address. List your proxies instead.', sink);
     trusted = () => true;
   } else if (typeof option === 'number') {
     if (!Number.isInteger(option) || option < 0 || option > 32) {
       throw new RampartError('ERR_RAMPART_CONFIG', `trustProxy: ${option} is not a valid hop count; use an integer from 0 to 32 (the number of reverse proxies in front of the app).`);
     }
-    if (option === 0) return NO_TRUST;
+    if (option === 0) return family === 'x-forwarded' ? NO_TRUST : Object.freeze({ ...NO_TRUST, family });
     trusted = (_address, hop) => hop < option;
   } else if (Array.isArray(option)) {
     const { matcher, invalid } = compileIpList(option);
     if (invalid.length > 0) {
       throw new RampartError('ERR_RAMPART_CONFIG', `trustProxy contains invalid addresses or CIDRs: ${invalid.map((s) => JSON.stringify(s)).join(', ')}; use forms like '127.0.0.1', '10.0.0.0/8' or 'fd00::/8'.`);
     }
-    if (matcher.size === 0) return NO_TRUST;
+    if (matcher.size === 0) return family === 'x-forwarded' ? NO_TRUST : Object.freeze({ ...NO_TRUST, family });
     trusted = (address) => matcher.has(address);
   } else {
     throw new RampartError('ERR_RAMPART_CONFIG', 'trustProxy must be false, true, a hop count, or a list of proxy addresses/CIDRs.');
   }
 
-  return {
-    trusts: (remote) => remote !== '' && trusted(normalizeIp(remote), 0),
-    clientIp(remote, xff, forwarded) {
+  const forwardedFamily = family === 'forwarded';
+  // A trusted peer passed on the family rampart does not read: say so once. Either the
+  // proxy speaks that family (then proxyHeaders is wrong) or a client sent it and the
+  // proxy let it through (then it is ignored, as it must be).
+  let announced = false;
+  const ignored = (): void => {
+    if (announced) return;
+    announced = true;
+    warnConfig(
+      forwardedFamily
+        ? "proxyHeaders: 'forwarded' reads only the Forwarded header; a trusted proxy passed X-Forwarded-For/-Proto/-Host, which rampart ignores. If your proxy sets X-Forwarded-*, set proxyHeaders: 'x-forwarded'; otherwise a client sent them and the proxy passed them on (strip them at the proxy)."
+        : "proxyHeaders: 'x-forwarded' (the default) reads only X-Forwarded-For/-Proto/-Host; a trusted proxy passed a Forwarded header, which rampart ignores. If your proxy sets Forwarded (RFC 7239), set proxyHeaders: 'forwarded'; otherwise a client sent it and the proxy passed it on (strip it at the proxy: proxy_set_header Forwarded \"\").",
+      sink,
+    );
+  };
+  const trusts = (remote: string): boolean => remote !== '' && trusted(normalizeIp(remote), 0);
+
+  return Object.freeze({
+    family,
+    trusts,
+    clientIp(remote: string, xff: string | undefined, forwarded: string | undefined): string {
       const socketIp = normalizeIp(remote);
       if (socketIp === '' || !trusted(socketIp, 0)) return socketIp;
-      const chain = forwarded !== undefined ? forwardedFor(forwarded) : xff !== undefined ? xffChain(xff) : undefined;
+      if ((forwardedFamily ? xff : forwarded) !== undefined) ignored();
+      const chain = forwardedFamily ? (forwarded === undefined ? undefined : forwardedFor(forwarded)) : xff === undefined ? undefined : xffChain(xff);
       if (chain === undefined) return socketIp;
       let current = socketIp;
       for (let i = chain.length - 1, hop = 1; i >= 0; i--, hop++) {
-        const candidate = chain[i]!;
+        const candidate = chain[i];
         if (candidate === undefined) return socketIp; // malformed or obfuscated hop: fail to the socket address
         current = candidate;
         if (!trusted(current, hop)) return current;
       }
       return current;
     },
-    forwardedProto(remote, xfp, forwarded) {
-      if (!this.trusts(remote)) return undefined;
-      const value = forwarded !== undefined ? lastParam(forwarded, 'proto') : xfp !== undefined ? lastToken(xfp) : undefined;
+    forwardedProto(remote: string, xfp: string | undefined, forwarded: string | undefined): string | undefined {
+      if (!trusts(remote)) return undefined;
+      if ((forwardedFamily ? xfp : forwarded) !== undefined) ignored();
+      const value = forwardedFamily ? (forwarded === undefined ? undefined : lastParam(forwarded, 'proto')) : xfp === undefined ? undefined : lastToken(xfp);
       if (value === undefined) return undefined;
       const proto = value.toLowerCase();
       return proto === 'https' || proto === 'http' ? proto : undefined;
     },
-    forwardedHost(remote, xfh, forwarded) {
-      if (!this.trusts(remote)) return undefined;
-      const value = forwarded !== undefined ? lastParam(forwarded, 'host') : xfh !== undefined ? lastToken(xfh) : undefined;
+    forwardedHost(remote: string, xfh: string | undefined, forwarded: string | undefined): string | undefined {
+      if (!trusts(remote)) return undefined;
+      if ((forwardedFamily ? xfh : forwarded) !== undefined) ignored();
+      const value = forwardedFamily ? (forwarded === undefined ? undefined : lastParam(forwarded, 'host')) : xfh === undefined ? undefined : lastToken(xfh);
       return value === undefined || value === '' ? undefined : value.toLowerCase();
     },
-  };
+  });
 }
 
 /** X-Forwarded-For entries left to right; an invalid entry becomes undefined. */

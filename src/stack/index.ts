@@ -1,4 +1,4 @@
-import { compileTrustProxy, type TrustProxyOption } from '../client-ip/index.ts';
+import { compileTrustProxy, type ProxyHeadersOption, type TrustProxyOption } from '../client-ip/index.ts';
 import { globalEventSink } from '../core/events.ts';
 import { checkKeys, optionsObject } from '../core/options.ts';
 import type { EventSink, Middleware, Reply, RequestView, ResponseControl } from '../core/types.ts';
@@ -15,6 +15,12 @@ import { runChain } from './run.ts';
 export interface StackOptions {
   /** Which peers may report the client address and scheme. Default false (socket address only). */
   trustProxy?: TrustProxyOption;
+  /**
+   * Which header family trusted proxies use for the client address, scheme and host:
+   * `'x-forwarded'` (default: X-Forwarded-For/-Proto/-Host) or `'forwarded'` (RFC 7239).
+   * The other family is ignored.
+   */
+  proxyHeaders?: ProxyHeadersOption;
   /** Where security events go. Default: the global SecurityLog (see `rampart/log`). */
   events?: EventSink;
 }
@@ -57,11 +63,12 @@ export function stack(middleware: readonly Middleware[], options: StackOptions =
       throw new RampartError('ERR_RAMPART_CONFIG', `stack(): entry ${i} is not a rampart middleware (an object with handle(req, res)); call the factory, e.g. securityHeaders().`);
     }
   });
-  checkKeys(optionsObject(options, 'stack'), ['trustProxy', 'events'], 'stack');
+  checkKeys(optionsObject(options, 'stack'), ['trustProxy', 'proxyHeaders', 'events'], 'stack');
   const chain = Object.freeze([...middleware]);
+  const sink = options.events ?? globalEventSink;
   const context: ViewContext = Object.freeze({
-    trust: compileTrustProxy(options.trustProxy),
-    sink: options.events ?? globalEventSink,
+    trust: compileTrustProxy(options.trustProxy, { proxyHeaders: options.proxyHeaders, sink }),
+    sink,
   });
   const shield: Shield = {
     middleware: chain,

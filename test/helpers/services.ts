@@ -1,11 +1,11 @@
 /**
- * Real services for tests: a throwaway PostgreSQL 15 cluster and a throwaway Redis server,
+ * Real services for tests: a throwaway PostgreSQL 15 cluster, a throwaway Redis server and a throwaway nginx,
  * each on a free loopback port, stopped automatically when the test ends (or the process
  * exits). When a binary is missing the test is skipped with the reason, unless
  * RAMPART_REQUIRE_SERVICES=1 (CI), in which case it fails with a clear error.
  */
 import { spawn, spawnSync, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, chown, access, appendFile } from 'node:fs/promises';
+import { mkdtemp, rm, chown, chmod, access, appendFile, writeFile, readFile } from 'node:fs/promises';
 import { existsSync, rmSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -103,7 +103,7 @@ function registerCleanup(t: Ctx, stop: () => Promise<void>): void {
 
 function unavailable(t: Ctx, what: string, reason: string): undefined {
   const message = `${what} not available: ${reason}`;
-  if (servicesRequired()) throw new Error(`${message} (RAMPART_REQUIRE_SERVICES=1 makes it mandatory; install it, e.g. apt-get install postgresql-15 redis-server)`);
+  if (servicesRequired()) throw new Error(`${message} (RAMPART_REQUIRE_SERVICES=1 makes it mandatory; install it, e.g. apt-get install postgresql-15 redis-server nginx)`);
   const c = t as { skip?: (msg?: string) => void } | undefined;
   if (c !== undefined && typeof c.skip === 'function') c.skip(message);
   return undefined;
@@ -343,6 +343,148 @@ export async function startRedis(t?: Ctx): Promise<RedisServer | undefined> {
       if (stopped) return;
       stopped = true;
       await killChild('SIGTERM');
+      live.delete(entry);
+      await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    },
+  };
+  registerCleanup(t, () => server.stop());
+  return server;
+}
+
+// ── nginx ────────────────────────────────────────────────────────────────────
+const NGINX_BIN = process.env.RAMPART_NGINX_BIN ?? 'nginx';
+
+/** A running throwaway nginx. */
+export interface NginxServer {
+  /** `http://127.0.0.1:PORT`. */
+  url: string;
+  port: number;
+  /** The nginx.conf that was written (for diagnostics). */
+  conf: string;
+  /** Stop nginx (fast shutdown) and delete its prefix directory. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** What goes into the throwaway nginx.conf. */
+export interface NginxConfig {
+  /**
+   * Directives inside `server { listen 127.0.0.1:PORT; … }`, e.g. a `location / { proxy_pass …; }`.
+   * The helper writes `listen`; `$`-variables are nginx's.
+   */
+  server: string;
+  /** Extra directives at `http { … }` level (maps, upstreams). */
+  http?: string;
+}
+
+async function findBinary(name: string, extra: readonly string[]): Promise<string | undefined> {
+  if (name.includes('/')) return existsSync(name) ? name : undefined;
+  for (const d of (process.env.PATH ?? '').split(':').concat(extra)) {
+    if (d !== '' && existsSync(join(d, name))) return join(d, name);
+  }
+  return undefined;
+}
+
+/**
+ * Start a throwaway nginx on a free loopback port with its own prefix, conf, pid, temp
+ * and log files in a temp directory (`daemon off`, one worker). As root the worker runs as
+ * `nobody`; otherwise as the current user (no `user` directive). A syntax error in `config`
+ * always fails; a missing binary skips `t` unless services are required.
+ *
+ * @example
+ * const nginx = await startNginx(t, { server: `location / { proxy_pass ${app.url}; }` });
+ */
+export async function startNginx(t: Ctx, config: NginxConfig): Promise<NginxServer | undefined> {
+  const bin = await findBinary(NGINX_BIN, ['/usr/sbin', '/usr/local/sbin', '/usr/local/nginx/sbin']);
+  if (bin === undefined) return unavailable(t, 'nginx', `${NGINX_BIN} not found on PATH or in /usr/sbin (apt-get install nginx)`);
+  const dir = await mkdtemp(join(tmpdir(), 'rampart-nginx-'));
+  const port = await freePort();
+  let user = '';
+  if (isRoot) {
+    // Workers drop to nobody: they must be able to traverse the prefix (nginx chowns its temp dirs).
+    const { stdout: group } = await execFileAsync('id', ['-gn', 'nobody']).catch(() => ({ stdout: '' }));
+    user = `user nobody ${group.trim() === '' ? 'nogroup' : group.trim()};`;
+    await chmod(dir, 0o755);
+  }
+  const conf = [
+    user,
+    'daemon off;',
+    'master_process on;',
+    'worker_processes 1;',
+    `pid ${join(dir, 'nginx.pid')};`,
+    `error_log ${join(dir, 'error.log')} warn;`,
+    'events { worker_connections 256; }',
+    'http {',
+    `  access_log ${join(dir, 'access.log')};`,
+    ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((k) => `  ${k}_temp_path ${join(dir, `${k}_temp`)};`),
+    config.http ?? '',
+    '  server {',
+    `    listen 127.0.0.1:${port};`,
+    config.server,
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+  const confFile = join(dir, 'nginx.conf');
+  await writeFile(confFile, conf);
+  const args = ['-p', `${dir}/`, '-e', join(dir, 'error.log'), '-c', confFile];
+  try {
+    await execFileAsync(bin, [...args, '-t', '-q'], { timeout: READY_TIMEOUT_MS });
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    const stderr = (err as { stderr?: string }).stderr ?? (err as Error).message;
+    throw new Error(`nginx rejected the test configuration: ${stderr.trim()}\n${conf}`, { cause: err });
+  }
+
+  // Own process group: stopping it ends the master and its worker together.
+  const child = spawn(bin, args, { stdio: 'ignore', detached: true });
+  child.unref();
+  let exited = child.exitCode !== null;
+  child.once('exit', () => {
+    exited = true;
+  });
+  const killGroup = (signal: NodeJS.Signals): void => {
+    if (exited || child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      // already gone
+    }
+  };
+  try {
+    await waitFor(async () => {
+      if (exited) throw new Error(`nginx exited while starting on port ${port}`);
+      return tcpOpen(port);
+    }, READY_TIMEOUT_MS, `nginx on port ${port}`);
+  } catch (err) {
+    const log = await readFile(join(dir, 'error.log'), 'utf8').catch(() => '');
+    killGroup('SIGKILL');
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    const message = `nginx failed to start: ${(err as Error).message}${log === '' ? '' : `\n${log.trim()}`}`;
+    if (servicesRequired()) throw new Error(message, { cause: err });
+    return unavailable(t, 'nginx', message);
+  }
+
+  const entry = {
+    syncKill(): void {
+      killGroup('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  track(entry);
+  let stopped = false;
+  const server: NginxServer = {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    conf,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      if (!exited) {
+        const gone = new Promise<void>((r) => child.once('exit', () => r()));
+        killGroup('SIGTERM');
+        await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
+        killGroup('SIGKILL');
+      }
       live.delete(entry);
       await rm(dir, { recursive: true, force: true }).catch(() => undefined);
     },
