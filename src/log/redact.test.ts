@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { redact, redactString, isSensitiveKey } from './redact.ts';
+import { redact, redactString, isSensitiveKey, REDACT_MAX_LENGTH } from './redact.ts';
 import { SecurityEvent, registerEvent, eventDescription, isValidEventName } from './events.ts';
 import { escapeControls, truncate, normalizeIp } from './fields.ts';
 import { isRampartError } from '../errors.ts';
@@ -53,4 +53,38 @@ test('field helpers: escaping, truncation, IP normalisation', () => {
   assert.deepEqual(normalizeIp('[2001:DB8::1]'), { ip: '2001:db8::1' });
   assert.deepEqual(normalizeIp('fe80::1%eth0'), { ip: 'fe80::1' });
   assert.deepEqual(normalizeIp('1.2.3.4, 5.6.7.8'), { ip: null, invalid: '1.2.3.4, 5.6.7.8' });
+});
+
+test('redactString: crafted JWT-shaped runs (the 100 KB stall) are left as they are, a real JWT among them is masked', () => {
+  const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig_nature';
+  for (const unit of ['eyJyyyy-', 'eyJ-', 'eyJ-e---', 'eyJ', 'eyJ-e.']) {
+    const crafted = unit.repeat(Math.floor(60_000 / unit.length));
+    assert.ok(redactString(crafted) === crafted, unit);
+    assert.ok(redactString(`${crafted} ${jwt} end`) === `${crafted} *** end`, unit);
+  }
+  // Dot-separated runs that are JWT-shaped are masked, three segments at a time.
+  assert.equal(redactString('eyJ-e---.eyJ-e---.eyJ-e---.eyJ-e---.eyJ-e---.'), '***.***');
+  // The regex's word boundary: `x-eyJ…` is a token, `xeyJ…` is not.
+  assert.equal(redactString(`id-${jwt}`), 'id-***');
+  assert.equal(redactString(`id${jwt}`), `id${jwt}`);
+  // Segments: header ≥ 8 characters with eyJ, payload ≥ 5, signature may be empty.
+  assert.equal(redactString('a eyJhbGci.abcde. b'), 'a *** b');
+  assert.equal(redactString('a eyJhbGc.abcde.x b'), 'a eyJhbGc.abcde.x b');
+  assert.equal(redactString('a eyJhbGci.abcd.x b'), 'a eyJhbGci.abcd.x b');
+});
+
+test('redactString: text over REDACT_MAX_LENGTH is cut before scanning, never returned unscanned', () => {
+  const secret = 'password=hunter2hunter2';
+  const long = `${'word '.repeat(REDACT_MAX_LENGTH / 5)}${secret} and more ${'x'.repeat(5000)}`;
+  const out = redactString(long);
+  assert.ok(out.length < long.length);
+  assert.ok(!out.includes('hunter2'));
+  assert.match(out, /…\[\d+ characters not scanned, removed\]$/);
+  // A token straddling the cut is dropped whole, not left half-visible.
+  const straddle = `${'x '.repeat((REDACT_MAX_LENGTH - 10) / 2)}eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.signature`;
+  assert.ok(!redactString(straddle).includes('eyJ'));
+  // 200 KB username through the log's detail path: bounded, redacted, marked.
+  const detail = redact({ username: `${'ab'.repeat(100_000)} ${secret}` });
+  assert.ok(detail.username.length <= REDACT_MAX_LENGTH + 64);
+  assert.ok(!detail.username.includes('hunter2'));
 });

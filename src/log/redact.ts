@@ -1,6 +1,14 @@
 import { luhnValid } from '../core/luhn.ts';
+import { cutForScan, jwtSpans, type JwtShape } from '../core/text-scan.ts';
 /** The replacement for a redacted value. */
 export const REDACTED = '***';
+
+/**
+ * Characters of one string {@link redactString} scans (64 KiB). Longer text is cut before
+ * scanning and the rest is removed, never returned unscanned; the log's columns keep far
+ * less (detail: 4,096 characters).
+ */
+export const REDACT_MAX_LENGTH = 65_536;
 
 // Key names (compared lower-case with `-` and spaces folded to `_`) whose values are secrets.
 const SENSITIVE_KEYS = new Set([
@@ -22,7 +30,9 @@ export function isSensitiveKey(key: string): boolean {
 
 // Scheme names are matched case-sensitively (except bearer) so prose like "token mismatch" survives.
 const BEARER = /\b([Bb]earer|BEARER|Basic|Digest)\s+[A-Za-z0-9\-._~+/]{8,}=*/g;
-const JWT = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
+// JWT-shaped tokens (`eyJ…` `.` ≥ 5 `.` any) are found by a scanner: as a regex the repeated
+// `eyJ` prefix inside one long base64url run made the search quadratic (seconds on 100 KB).
+const JWT_SHAPE: JwtShape = { header: [8, REDACT_MAX_LENGTH], payload: [5, REDACT_MAX_LENGTH], signature: REDACT_MAX_LENGTH, payloadJson: false };
 const CARD_CANDIDATE = /\b\d(?:[ -]?\d){12,18}\b/g;
 const KEY_VALUE = /\b(password|passwd|pwd|pass|token|access_token|refresh_token|secret|client_secret|api[_-]?key|authorization|cookie|credit_card|card_number|cvv)(\s*[=:]\s*)((?:(?:bearer|basic|digest)\s+)?(?:"[^"]*"|'[^']*'|[^\s&,;]+))/gi;
 
@@ -31,24 +41,39 @@ const SCHEME_HINT = /earer|EARER|Basic|Digest/;
 const DIGITS_HINT = /\d{4}/;
 
 
+function maskJwts(text: string): string {
+  const spans = jwtSpans(text, JWT_SHAPE);
+  if (spans.length === 0) return text;
+  let out = '';
+  let last = 0;
+  for (const [start, end] of spans) {
+    out += text.slice(last, start) + REDACTED;
+    last = end;
+  }
+  return out + text.slice(last);
+}
+
 /**
  * Mask secrets inside free text: `Bearer …`/`Basic …` credentials, JWTs, Luhn-valid card
  * numbers (13–19 digits, spaces or dashes allowed; the last four digits stay) and
- * `password=…`-style pairs.
+ * `password=…`-style pairs. Linear time; text longer than {@link REDACT_MAX_LENGTH} is cut
+ * before scanning (with a trailing run that could hold a half secret) and ends with
+ * `…[N characters not scanned, removed]`.
  */
 export function redactString(text: string): string {
   if (text.length < 8) return text;
-  let out = text;
+  let out = cutForScan(text, REDACT_MAX_LENGTH);
+  const removed = text.length - out.length;
   // Cheap pre-checks keep the common case (nothing to mask) to a few scans.
   if (KEY_VALUE_HINT.test(out)) out = out.replace(KEY_VALUE, (_m, key: string, sep: string) => `${key}${sep}${REDACTED}`);
   if (SCHEME_HINT.test(out)) out = out.replace(BEARER, (_m, scheme: string) => `${scheme} ${REDACTED}`);
-  if (out.includes('eyJ')) out = out.replace(JWT, REDACTED);
+  if (out.includes('eyJ')) out = maskJwts(out);
   if (DIGITS_HINT.test(out)) out = out.replace(CARD_CANDIDATE, (m) => {
     const digits = m.replace(/[ -]/g, '');
     if (digits.length < 13 || digits.length > 19 || !luhnValid(digits)) return m;
     return `${REDACTED}${digits.slice(-4)}`;
   });
-  return out;
+  return removed > 0 ? `${out}…[${removed} characters not scanned, removed]` : out;
 }
 
 /**
