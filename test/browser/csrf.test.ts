@@ -113,7 +113,8 @@ test('CSRF in Chromium: same-origin forms and fetches pass, cross-site and same-
   const cookies = await context.cookies(appUrl);
   const cookie = cookies.find((c) => c.name === 'csrf_token');
   assert.ok(cookie, 'the browser stored the token cookie');
-  assert.match(cookie.value, /^[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/);
+  // Masked (BREACH): base64url of a 64-byte pad and the token XOR the pad.
+  assert.match(cookie.value, /^[A-Za-z0-9_-]{171}$/);
   assert.equal(cookie.path, '/');
   assert.equal(cookie.sameSite, 'Lax');
   assert.equal(cookie.httpOnly, false, 'scripts may read it (double submit from JS)');
@@ -127,8 +128,12 @@ test('CSRF in Chromium: same-origin forms and fetches pass, cross-site and same-
   assert.equal(await formResponse.text(), 'accepted /submit');
   assert.equal(reached.at(-1)!.body, `title=hello&_csrf_token=${encodeURIComponent(cookie.value)}`, 'the app read the whole form body');
 
-  // 3. Same-origin multipart form POST (Chromium's own multipart encoding).
+  // 3. Same-origin multipart form POST (Chromium's own multipart encoding), from a reloaded
+  // page whose token is masked afresh (BREACH: no two responses carry the same string).
   await page.goto(`${appUrl}/form`);
+  const reloaded = await page.inputValue('#m input[name="_csrf_token"]');
+  assert.match(reloaded, /^[A-Za-z0-9_-]{171}$/);
+  assert.notEqual(reloaded, cookie.value, 'the reloaded page carries a different token string');
   const [multipartResponse] = await Promise.all([page.waitForResponse(`${appUrl}/upload`), page.click('#go-m')]);
   assert.equal(multipartResponse.status(), 200);
   assert.match(reached.at(-1)!.body, /name="note"\r\n\r\nmulti\r\n/);
