@@ -11,7 +11,7 @@ export type { HtmlPolicy } from './sanitize.ts';
 export { detectAttack, detectionRules, DEFAULT_THRESHOLD } from './detect.ts';
 export type { AttackType, AttackMatch, Detection, DetectOptions } from './detect.ts';
 export { inputGuard } from './guard.ts';
-export type { InputGuardOptions, GuardFinding } from './guard.ts';
+export type { InputGuardOptions, GuardFinding, InputGuard, InputGuardLimits } from './guard.ts';
 export { safeJoin, safeJoinReal, safeFilename } from './paths.ts';
 export { checkEmail, isEmail } from './email.ts';
 export type { EmailOptions, EmailCheck } from './email.ts';
