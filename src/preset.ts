@@ -9,6 +9,8 @@ import { cspReport } from './csp/index.ts';
 import { bodyLimit, hostGuard, httpsRedirect, type HttpsRedirectOptions } from './guards/index.ts';
 import { securityHeaders, type SecurityHeadersOptions } from './headers/index.ts';
 import { SecurityLog, type SecurityLogOptions } from './log/index.ts';
+import { jsonLinesSink } from './log/json-lines.ts';
+import { getDefaultEventSink, safeEmit } from './core/events.ts';
 import { rateLimit, type RateLimitOptions } from './ratelimit/index.ts';
 import { stack, type Shield } from './stack/index.ts';
 
@@ -40,8 +42,10 @@ export interface RampartOptions {
   /** Response compression. Default on. */
   compression?: CompressionOptions | boolean;
   /**
-   * Where security events go: a SecurityLog, SecurityLog options (`{ database }`, default
-   * embedded in-memory PGlite, opened on the first event), any EventSink, or false.
+   * Where security events go. Default: one JSON line per event on stderr (bounded volume,
+   * no database; see jsonLinesSink). SecurityLog options (`{ database: './data/security' }`,
+   * `'memory'`, `'postgres://…'`) open that database when the shield is built — an embedded
+   * PGlite in a worker thread, never on the request path. Also a SecurityLog, any EventSink, or false.
    */
   log?: false | SecurityLog | EventSink | SecurityLogOptions;
 }
@@ -56,14 +60,29 @@ export interface RampartShield extends Shield {
 
 const KEYS = ['trustProxy', 'proxyHeaders', 'blocklist', 'allowedHosts', 'httpsRedirect', 'bodyLimit', 'headers', 'cors', 'rateLimit', 'csrf', 'compression', 'log'] as const;
 
-function logOption(value: RampartOptions['log']): { sink: EventSink | undefined; log: SecurityLog | undefined } {
+function logOption(value: RampartOptions['log']): { sink: EventSink; log: SecurityLog | undefined; ownedSink?: { close(): void } } {
   if (value === false) return { sink: { emit: () => undefined }, log: undefined };
+  if (value === undefined) {
+    // setSecurityLog() installs a process-wide log: it wins over the stderr lines.
+    const lines = jsonLinesSink();
+    const sink: EventSink = {
+      emit(record) {
+        const installed = getDefaultEventSink();
+        if (installed !== undefined) safeEmit(installed, record);
+        else lines.emit(record);
+      },
+    };
+    return { sink, log: undefined, ownedSink: lines };
+  }
   if (value instanceof SecurityLog) return { sink: value, log: value };
-  if (value !== undefined && typeof value === 'object' && typeof (value as EventSink).emit === 'function') return { sink: value as EventSink, log: undefined };
-  if (value !== undefined && (typeof value !== 'object' || value === null)) {
+  if (typeof value === 'object' && value !== null && typeof (value as EventSink).emit === 'function') return { sink: value as EventSink, log: undefined };
+  if (typeof value !== 'object' || value === null) {
     throw configError(`log must be false, a SecurityLog, an event sink or SecurityLog options (got ${describe(value)}).`);
   }
-  const log = new SecurityLog(value as SecurityLogOptions | undefined);
+  const log = new SecurityLog(value as SecurityLogOptions);
+  // Open the database now, off the request path (PGlite in a worker thread); a failure
+  // here is retried and reported by the log's writer, like any database outage.
+  log.ready().catch(() => undefined);
   return { sink: log, log };
 }
 
@@ -119,14 +138,15 @@ export function rampart(options: RampartOptions = {}): RampartShield {
   const compress = section(opts.compression, 'compression', true);
   if (compress !== false) chain.push(compression(compress));
 
-  const { sink, log } = logOption(opts.log);
-  const shield = stack(chain, { trustProxy: opts.trustProxy, proxyHeaders: opts.proxyHeaders, ...(sink !== undefined ? { events: sink } : {}) });
+  const { sink, log, ownedSink } = logOption(opts.log);
+  const shield = stack(chain, { trustProxy: opts.trustProxy, proxyHeaders: opts.proxyHeaders, events: sink });
   return Object.freeze({
     ...shield,
     log,
     blocklist: blocks,
     async close() {
       await shield.close();
+      ownedSink?.close();
       if (log !== undefined && !(opts.log instanceof SecurityLog)) await log.close();
     },
   });

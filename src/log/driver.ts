@@ -54,7 +54,7 @@ function insertStatement(table: string, rows: readonly InsertRow[]): { text: str
   return { text: `insert into ${table} (${COLUMNS}) select * from unnest(${placeholders})`, params };
 }
 
-function queryable(run: <T>(text: string, params?: readonly unknown[]) => Promise<T[]>): Queryable {
+export function queryable(run: <T>(text: string, params?: readonly unknown[]) => Promise<T[]>): Queryable {
   return {
     query: run,
     async insertRows(table, rows) {

@@ -1,6 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
 import { RampartError } from '../errors.ts';
 import { postgresOptions } from '../core/postgres.ts';
 import { checkKeys, configError, describe, numberOption, boolOption } from '../core/options.ts';
@@ -8,6 +6,7 @@ import type { EventSink, SecurityEventRecord } from '../core/types.ts';
 import { isRegisteredEvent, isValidEventName } from './events.ts';
 import { LIMITS, toRow, type LogFields, type PendingRow } from './fields.ts';
 import { pgliteDriver, postgresDriver, type Driver } from './driver.ts';
+import { PGliteWorkerDriver } from './worker-driver.ts';
 import { WriteQueue, type WriterStats } from './queue.ts';
 import { Store, type PartitionMode, type ResealReport, type SecurityLogRow, type VerifyReport } from './store.ts';
 import { requestFields } from './request.ts';
@@ -18,8 +17,8 @@ import type { PGlite } from '@electric-sql/pglite';
 /** Options of {@link SecurityLog}. Every option is optional. */
 export interface SecurityLogOptions {
   /**
-   * Where events go. Default: embedded PGlite in memory.
-   * - a directory path (`'./data/security'`): embedded PGlite on disk;
+   * Where events go. Default: embedded PGlite in memory (also `'memory'`), in a worker thread.
+   * - a directory path (`'./data/security'`): embedded PGlite on disk, in a worker thread;
    * - `'postgres://…'` / `'postgresql://…'`: a PostgreSQL server (postgres.js, batched INSERTs);
    * - a `postgres` (porsager) client or a `PGlite` instance you own (not closed by close()).
    */
@@ -231,13 +230,15 @@ export class SecurityLog implements EventSink {
       const { default: postgres } = await import('postgres');
       driver = postgresDriver(postgres(db, postgresOptions({ max: this.options.poolSize, connectTimeout: 10, idleTimeout: 60 })), true);
     } else {
-      const { PGlite } = await import('@electric-sql/pglite');
-      const memory = db === undefined || db === 'pglite' || db === 'memory://' || db === ':memory:';
-      // PGlite creates its data directory but not missing parents ('./data/security' on a fresh clone).
-      if (!memory && typeof db === 'string' && !/^[a-z]+:\/\//i.test(db)) await mkdir(dirname(resolve(db)), { recursive: true });
-      const pg = memory ? new PGlite() : new PGlite(db);
-      await pg.waitReady;
-      driver = pgliteDriver(pg, true);
+      const memory = db === undefined || db === 'memory' || db === 'pglite' || db === 'memory://' || db === ':memory:';
+      const worker = new PGliteWorkerDriver(memory ? undefined : db);
+      try {
+        await worker.open();
+      } catch (err) {
+        await worker.close();
+        throw err;
+      }
+      driver = worker;
     }
     const { table, partition, partitionsAhead, unlogged, chainKey } = this.options;
     return new Store(driver, { table, partition, partitionsAhead, unlogged, chainKey });
@@ -245,6 +246,16 @@ export class SecurityLog implements EventSink {
 
   private assertOpen(): void {
     if (this.closed) throw new RampartError('ERR_RAMPART_LOG_CLOSED', 'SecurityLog: used after close().');
+  }
+
+  /**
+   * Open the database now instead of on the first event (the preset calls this when the
+   * shield is built). An embedded PGlite opens in a worker thread, so this never blocks the
+   * event loop; events logged meanwhile wait in the bounded queue. Resolves when it is open.
+   */
+  async ready(): Promise<void> {
+    this.assertOpen();
+    await this.open();
   }
 
   /** Create the table, indexes and partitions. Idempotent and safe to call from several processes at once. */

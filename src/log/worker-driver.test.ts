@@ -1,0 +1,73 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PGliteWorkerDriver } from './worker-driver.ts';
+
+test('the SecurityLog on embedded PGlite runs no SQL on the main thread (PGlite is loaded only in the worker)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rampart-worker-'));
+  try {
+    const script = `
+      import { registerHooks } from 'node:module';
+      const seen = new Set();
+      registerHooks({ resolve(spec, ctx, next) { seen.add(spec); return next(spec, ctx); } });
+      const { rampart } = await import(${JSON.stringify(new URL('../index.ts', import.meta.url).href)});
+      const shield = rampart({ allowedHosts: ['app.example'], log: { database: ${JSON.stringify(join(dir, 'nested', 'security'))} } });
+      const { default: http } = await import('node:http');
+      const server = http.createServer(shield.node((req, res) => res.end('ok')));
+      await new Promise((r) => server.listen(0, '127.0.0.1', r));
+      const { port } = server.address();
+      const res = await fetch('http://127.0.0.1:' + port + '/', { headers: { host: 'evil.example' } });
+      await res.text();
+      await shield.log.flush();
+      const rows = await shield.log.getByEvent('INVALID_HOST');
+      server.close();
+      await shield.close();
+      process.stdout.write(JSON.stringify({ status: res.status, rows: rows.length, ip: rows[0]?.ipAddress, mainThreadPglite: [...seen].some((s) => s.includes('pglite')) }));
+    `;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 90_000 });
+    assert.equal(child.status, 0, child.stderr);
+    const result = JSON.parse(child.stdout) as { status: number; rows: number; ip: string; mainThreadPglite: boolean };
+    assert.equal(result.status, 400);
+    assert.equal(result.rows, 1);
+    assert.equal(result.ip, '127.0.0.1');
+    assert.equal(result.mainThreadPglite, false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('PGliteWorkerDriver: queries, transactions that commit and roll back, and database errors keep their SQLSTATE', async () => {
+  const driver = new PGliteWorkerDriver(undefined);
+  try {
+    await driver.open();
+    await driver.query('create table t (id int primary key, at timestamptz)');
+    const at = new Date('2026-01-02T03:04:05.000Z');
+    await driver.transaction(async (tx) => {
+      await tx.query('insert into t values ($1, $2)', [1, at]);
+    });
+    await assert.rejects(
+      driver.transaction(async (tx) => {
+        await tx.query('insert into t values ($1, $2)', [2, at]);
+        throw new Error('abort');
+      }),
+      /abort/,
+    );
+    const rows = await driver.query<{ id: number; at: Date }>('select id, at from t order by id');
+    assert.deepEqual(rows.map((r) => r.id), [1], 'the rolled-back insert is gone');
+    assert.ok(rows[0]!.at instanceof Date && rows[0]!.at.getTime() === at.getTime(), 'dates survive the thread boundary');
+    await assert.rejects(driver.query('insert into t values (1, now())'), (err: Error & { code?: string }) => err.code === '23505');
+    await assert.rejects(
+      driver.transaction(async (tx) => {
+        await tx.query('insert into t values (1, now())');
+      }),
+      (err: Error & { code?: string }) => err.code === '23505',
+    );
+    assert.equal((await driver.query<{ n: number }>('select count(*)::int as n from t'))[0]!.n, 1);
+  } finally {
+    await driver.close();
+  }
+  await assert.rejects(driver.query('select 1'), /exited|terminated/);
+});

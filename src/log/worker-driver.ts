@@ -1,0 +1,127 @@
+import { Worker } from 'node:worker_threads';
+import { queryable, type Driver, type Queryable } from './driver.ts';
+
+/** A message to the PGlite worker (pglite-worker.ts). */
+export type WorkerRequest =
+  | { id: number; op: 'open' }
+  | { id: number; op: 'query'; text: string; params: unknown[] | undefined; tx?: number }
+  | { id: number; op: 'begin' }
+  | { id: number; op: 'end'; tx: number; commit: boolean }
+  | { id: number; op: 'close' };
+
+/** The worker's answer to one request. */
+export interface WorkerReply {
+  id: number;
+  ok: boolean;
+  result?: unknown;
+  error?: { message: string; [field: string]: string };
+}
+
+type RequestBody = { [K in WorkerRequest['op']]: Omit<Extract<WorkerRequest, { op: K }>, 'id'> }[WorkerRequest['op']];
+
+type Pending = { resolve: (value: unknown) => void; reject: (err: Error) => void };
+
+function workerUrl(): URL {
+  // Source runs as .ts under Node's type stripping; the published build is .js.
+  return new URL(import.meta.url.endsWith('.ts') ? './pglite-worker.ts' : './pglite-worker.js', import.meta.url);
+}
+
+/**
+ * A worker inherits the parent's execArgv; with `node -e`/`-p` that is the parent's eval
+ * script, which the worker would run instead of its own file. Such a parent's flags are
+ * dropped (the worker needs none); otherwise Node's inheritance applies.
+ */
+function workerExecArgv(): string[] | undefined {
+  const evals = process.execArgv.some((a) => a === '-e' || a === '--eval' || a === '-p' || a === '--print' || a.startsWith('--eval=') || a.startsWith('--print='));
+  return evals ? [] : undefined;
+}
+
+function rebuildError(error: WorkerReply['error']): Error {
+  const err = new Error(error?.message ?? 'PGlite worker failed');
+  if (error !== undefined) for (const [k, v] of Object.entries(error)) if (k !== 'message') (err as unknown as Record<string, string>)[k] = v;
+  return err;
+}
+
+/**
+ * An embedded PGlite that lives in a worker thread: opening it (WebAssembly compilation,
+ * hundreds of milliseconds) and every statement run off the main thread, so a security
+ * event never stalls the requests being served. `dataDir` undefined: in memory.
+ * The worker never keeps the process alive; the SecurityLog's queue does, while a caller
+ * awaits a write.
+ */
+export class PGliteWorkerDriver implements Driver {
+  readonly kind = 'pglite' as const;
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 1;
+  #dead: Error | undefined;
+  readonly #root: Queryable;
+
+  constructor(dataDir: string | undefined) {
+    const execArgv = workerExecArgv();
+    this.#worker = new Worker(workerUrl(), { workerData: { dataDir }, ...(execArgv !== undefined ? { execArgv } : {}) });
+    this.#worker.unref();
+    this.#worker.on('message', (msg: WorkerReply) => {
+      const pending = this.#pending.get(msg.id);
+      if (pending === undefined) return;
+      this.#pending.delete(msg.id);
+      if (msg.ok) pending.resolve(msg.result);
+      else pending.reject(rebuildError(msg.error));
+    });
+    const die = (err: Error): void => {
+      this.#dead ??= err;
+      for (const p of this.#pending.values()) p.reject(err);
+      this.#pending.clear();
+    };
+    this.#worker.on('error', (err) => die(err instanceof Error ? err : new Error(String(err))));
+    this.#worker.on('exit', (code) => die(new Error(`PGlite worker exited (code ${code})`)));
+    this.#root = this.#queryable(undefined);
+  }
+
+  #call(request: RequestBody): Promise<unknown> {
+    if (this.#dead !== undefined) return Promise.reject(this.#dead);
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.postMessage({ ...request, id });
+    });
+  }
+
+  #queryable(tx: number | undefined): Queryable {
+    return queryable(async <T>(text: string, params?: readonly unknown[]) => {
+      const request = { op: 'query' as const, text, params: params === undefined ? undefined : [...params], ...(tx !== undefined ? { tx } : {}) };
+      return (await this.#call(request)) as T[];
+    });
+  }
+
+  /** Resolves when the database is open and ready (starts opening it if needed). */
+  async open(): Promise<void> {
+    await this.#call({ op: 'open' });
+  }
+
+  query<T = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<T[]> {
+    return this.#root.query<T>(text, params);
+  }
+
+  insertRows(table: string, rows: Parameters<Queryable['insertRows']>[1]): Promise<void> {
+    return this.#root.insertRows(table, rows);
+  }
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    const tx = (await this.#call({ op: 'begin' })) as number;
+    let result: T;
+    try {
+      result = await fn(this.#queryable(tx));
+    } catch (err) {
+      await this.#call({ op: 'end', tx, commit: false }).catch(() => undefined);
+      throw err;
+    }
+    await this.#call({ op: 'end', tx, commit: true });
+    return result;
+  }
+
+  async close(): Promise<void> {
+    if (this.#dead === undefined) await this.#call({ op: 'close' }).catch(() => undefined);
+    await this.#worker.terminate();
+  }
+}
