@@ -121,3 +121,34 @@ test('redactingSink redacts PII from event details before the sink sees them', a
   ]);
   assert.throws(() => redactingSink({} as never), (e: unknown) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
 });
+
+test('crafted 100 KB inputs (the redaction stall shapes) give the right findings', () => {
+  const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln';
+  for (const unit of ['eyJyyyy-', 'eyJ-', 'eyJ-e---.', 'eyJ-e.', 'eyJ']) {
+    const crafted = unit.repeat(Math.floor(100_000 / unit.length));
+    assert.deepEqual(findPii(crafted, { types: ['jwt'] }), [], unit);
+    const found = findPii(`${crafted} ${jwt} end`, { types: ['jwt'] });
+    assert.deepEqual(found.map((m) => m.value), [jwt], unit);
+  }
+  // Inside a longer base64url run the token is not at a word boundary: not a JWT (as the regex had it).
+  assert.deepEqual(findPii(`x${jwt}`, { types: ['jwt'] }), []);
+  assert.deepEqual(findPii(`x-${jwt}`, { types: ['jwt'] }).map((m) => m.value), [jwt]);
+});
+
+test('phones past the parse budget are still masked (over-redaction, never a number left in)', () => {
+  // 2,000 distinct, valid-looking US numbers: more than the per-call libphonenumber budget.
+  const numbers = Array.from({ length: 2_000 }, (_, i) => `(212) 555-${String(i % 10_000).padStart(4, '0')}`);
+  const text = numbers.join(' ; ');
+  const out = redactPii(text, { types: ['phone'], defaultCountry: 'US' });
+  assert.ok(!/\d{4}/.test(out), 'a phone number was left in the output');
+  // Below the budget, validation still refuses what is not a number.
+  assert.deepEqual(findPii('call 123 456 7 now', { types: ['phone'], defaultCountry: 'US' }), []);
+});
+
+test('redactPii never returns text it did not scan: past maxLength the rest is removed and marked', () => {
+  const text = `${'word '.repeat(2_000)}mail ann@example.com ${'x'.repeat(100)}`;
+  const out = redactPii(text, { maxLength: 5_000 });
+  assert.ok(!out.includes('ann@example.com'));
+  assert.match(out, /…\[\d+ characters not scanned, removed\]$/);
+  assert.equal(redactPii('mail ann@example.com', { maxLength: 5_000 }), 'mail [REDACTED:email]');
+});
