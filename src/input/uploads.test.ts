@@ -141,3 +141,19 @@ test('fuzz: parseMultipart rejects garbage and truncations only with upload erro
     { numRuns: 500 },
   );
 });
+
+test('uploads: SVG sniffing reads comments and the XML declaration linearly (crafted comment chains are classified, not a stall)', async () => {
+  const parse = async (content: string, type = 'text/plain', name = 'notes.txt') => {
+    const res = new Response(form([['f', content, name, type]]));
+    return parseMultipart(new Uint8Array(await res.arrayBuffer()), res.headers.get('content-type')!, { allowSvg: true, allowedTypes: ['text/plain'] });
+  };
+  // SVG behind a declaration, comments and whitespace is still SVG.
+  for (const svg of ['<?xml version="1.0"?>\n<!-- a --> <!-- b -->\n<svg xmlns="http://www.w3.org/2000/svg"/>', '<!--x-->'.repeat(300) + '<svg>', '<!doctype  svg><svg/>', '\uFEFF  <SVG >']) {
+    assert.equal((await parse(svg, 'image/svg+xml', 'a.svg')).files[0]!.mime, 'image/svg+xml', svg.slice(0, 40));
+  }
+  // A chain of comment openers that never reaches <svg> (exponential for the old pattern: 2^n) is plain text.
+  const chain = '<!--' + '---><!--'.repeat(400);
+  assert.equal((await parse(chain)).files[0]!.mime, 'text/plain');
+  // A comment longer than 1,000 characters ends the prologue, as before: not SVG, and markup is no text file either.
+  await assert.rejects(parse(`<!--${'x'.repeat(1_200)}--><svg>`), (e: unknown) => isRampartError(e, 'ERR_RAMPART_UPLOAD_TYPE'));
+});

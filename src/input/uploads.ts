@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
-import busboy from 'busboy';
-import { fileTypeFromBuffer } from 'file-type';
+import type busboy from 'busboy';
+import { checkPeer, lazyPeer, PEERS } from '../core/optional.ts';
 import { problem } from '../core/problem.ts';
 import { viewOf } from '../core/registry.ts';
 import { checkKeys, optionsObject, numberOption, boolOption, stringList, configError } from '../core/options.ts';
@@ -86,9 +86,15 @@ interface Compiled {
   reencode: UploadOptions['reencode'];
 }
 
+// busboy and file-type are optional peers: checked when uploads()/parseMultipart() is
+// called (no loading), imported with the first multipart body.
+const loadBusboy = lazyPeer(PEERS.uploads, () => import('busboy'));
+const loadFileType = lazyPeer(PEERS.uploads, () => import('file-type'));
+
 function compile(options: UploadOptions): Compiled {
   const opts = optionsObject(options, 'uploads');
   checkKeys(opts, KEYS, 'uploads');
+  checkPeer(PEERS.uploads);
   const maxFiles = opts.maxFiles === undefined ? 1 : numberOption(opts.maxFiles, 'uploads.maxFiles', 0, 1000);
   const maxFileSize = opts.maxFileSize === undefined ? 10 * 1024 * 1024 : numberOption(opts.maxFileSize, 'uploads.maxFileSize', 1, 2 ** 32);
   const maxFields = opts.maxFields === undefined ? 50 : numberOption(opts.maxFields, 'uploads.maxFields', 0, 10_000);
@@ -132,7 +138,35 @@ function extensionOf(name: string): string {
 
 function looksLikeSvg(data: Uint8Array): boolean {
   const head = new TextDecoder('utf-8', { fatal: false }).decode(data.subarray(0, 4096)).replace(/^\uFEFF/, '').trimStart().toLowerCase();
-  return /^(?:<\?xml[^>]{0,200}\?>\s{0,100})?(?:<!--[\s\S]{0,1000}?-->\s{0,100})*(?:<!doctype\s+svg|<svg[\s>])/.test(head) || (head.startsWith('<?xml') && head.includes('<svg'));
+  if (head.startsWith('<?xml') && head.includes('<svg')) return true;
+  // Prologue scanner (a regex with a repeated lazy comment group was exponential on a chain
+  // of `<!--`): an optional XML declaration (≤ 200 characters), then comments (≤ 1,000
+  // characters each, ending at the first `-->`), each followed by ≤ 100 white-space characters.
+  let i = 0;
+  if (head.startsWith('<?xml')) {
+    const close = head.indexOf('?>', 5);
+    if (close !== -1 && close - 5 <= 200 && head.indexOf('>', 5) === close + 1) i = skipSpace(head, close + 2, 100);
+  }
+  while (head.startsWith('<!--', i)) {
+    const close = head.indexOf('-->', i + 4);
+    if (close === -1 || close - (i + 4) > 1000) return false;
+    i = skipSpace(head, close + 3, 100);
+  }
+  if (head.startsWith('<svg', i)) return i + 4 < head.length && (head[i + 4] === '>' || isSpace(head[i + 4]!));
+  if (!head.startsWith('<!doctype', i)) return false;
+  const name = skipSpace(head, i + 9, head.length);
+  return name > i + 9 && head.startsWith('svg', name);
+}
+
+function isSpace(ch: string): boolean {
+  return ch.trim() === '';
+}
+
+/** Index after at most `max` white-space characters from `from`. */
+function skipSpace(text: string, from: number, max: number): number {
+  let i = from;
+  while (i < text.length && i - from < max && isSpace(text[i]!)) i++;
+  return i;
 }
 
 function looksLikeMarkup(text: string): boolean {
@@ -146,7 +180,7 @@ async function classify(data: Uint8Array, declared: string, name: string, c: Com
   let mime: string;
   let canonicalExt: string;
   let active = false;
-  const sniffed = await fileTypeFromBuffer(data);
+  const sniffed = await (await loadFileType()).fileTypeFromBuffer(data);
   if (sniffed !== undefined && sniffed.mime !== 'application/xml') {
     mime = sniffed.mime;
     canonicalExt = sniffed.ext;
@@ -183,7 +217,9 @@ async function classify(data: Uint8Array, declared: string, name: string, c: Com
  * run the optional re-encode hook. `source` may be a Node stream (parsed as it arrives,
  * aborted at the first exceeded limit) or the complete body.
  *
- * @throws RampartError ERR_RAMPART_CONFIG / ERR_RAMPART_UNKNOWN_OPTION synchronously for bad options; the promise
+ * Needs the optional peers `busboy` and `file-type` (`npm install busboy file-type`).
+ *
+ * @throws RampartError ERR_RAMPART_CONFIG / ERR_RAMPART_UNKNOWN_OPTION synchronously for bad options, ERR_RAMPART_MISSING_DEPENDENCY without busboy or file-type; the promise
  * rejects with ERR_RAMPART_UPLOAD_LIMIT (413), ERR_RAMPART_UPLOAD_TYPE (415) or ERR_RAMPART_UPLOAD_MALFORMED (400).
  */
 export function parseMultipart(source: Readable | Uint8Array, contentType: string, options: UploadOptions = {}): Promise<UploadResult> {
@@ -193,9 +229,10 @@ export function parseMultipart(source: Readable | Uint8Array, contentType: strin
 
 async function parseCompiled(source: Readable | Uint8Array, contentType: string, c: Compiled): Promise<UploadResult> {
   if (!/^multipart\/form-data\s*;.*boundary=/i.test(contentType)) throw malformed('expected multipart/form-data with a boundary.');
+  const { default: createParser } = await loadBusboy();
   let parser: busboy.Busboy;
   try {
-    parser = busboy({
+    parser = createParser({
       headers: { 'content-type': contentType },
       limits: { files: c.maxFiles, fileSize: c.maxFileSize, fields: c.maxFields, fieldSize: c.maxFieldSize, parts: c.maxFiles + c.maxFields, headerPairs: 50, fieldNameSize: 200 },
       preservePath: false,
