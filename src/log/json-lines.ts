@@ -1,5 +1,6 @@
 import { checkKeys, configError, describe, numberOption, optionsObject } from '../core/options.ts';
 import type { EventSink, SecurityEventRecord } from '../core/types.ts';
+import { inertJson } from '../output/index.ts';
 import { isValidEventName } from './events.ts';
 import { toRow } from './fields.ts';
 
@@ -36,15 +37,6 @@ const LEVELS: Readonly<Record<string, number>> = {
   RATE_LIMIT_STORE_DOWN: 50,
 };
 
-// JSON.stringify escapes C0 controls but leaves C1 controls, line and paragraph separators
-// and bidi controls as they are; in a terminal or a line-based collector they split or
-// reorder lines. The fields are already escaped by toRow(); this covers the whole line.
-const UNSAFE_IN_LINE = /[\u0080-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-
-function inert(line: string): string {
-  return line.replace(UNSAFE_IN_LINE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
 interface Budget {
   windowStart: number;
   lines: number;
@@ -75,7 +67,7 @@ export function jsonLinesSink(options: JsonLinesSinkOptions = {}): EventSink & {
 
   const write = (line: string): void => {
     try {
-      stream.write(`${inert(line)}\n`);
+      stream.write(`${inertJson(line)}\n`);
     } catch {
       // A closed or broken stream must never break the request path.
     }
