@@ -32,7 +32,7 @@ const QUERY_FUNCTIONS = new Set(['query', 'execute', 'raw', 'prepare', 'run', 'a
 const UNSAFE_FUNCTIONS = new Set(['unsafe', '$queryRawUnsafe', '$executeRawUnsafe', 'queryUnsafe']);
 const EXEC_FUNCTIONS = new Set(['exec', 'execSync']);
 const KEYWORDS = new Set(['return', 'typeof', 'instanceof', 'in', 'of', 'new', 'delete', 'void', 'throw', 'case', 'do', 'else', 'yield', 'await', 'export', 'default']);
-const SQL_START = /^\s*\(?\s*(?:SELECT|INSERT|UPDATE|DELETE|REPLACE|UPSERT|MERGE|WITH|CREATE|DROP|ALTER|TRUNCATE)\s/i;
+const SQL_START = /^\s*(?:\(\s*)?(?:SELECT|INSERT|UPDATE|DELETE|REPLACE|UPSERT|MERGE|WITH|CREATE|DROP|ALTER|TRUNCATE)\s/i;
 const SQL_CLAUSE = /\b(?:FROM|INTO|SET|WHERE|VALUES|JOIN|TABLE|AS)\b/i;
 // Upper-case clause keywords that start the middle piece of a concatenated query.
 const SQL_CONTINUATION = /^\s*(?:WHERE|AND|OR|ORDER BY|GROUP BY|LIMIT|OFFSET|VALUES|SET|FROM|JOIN|HAVING|IN)\b/;

@@ -94,7 +94,10 @@ export async function argon2Raw(params: Argon2Params, password: Buffer, salt: Bu
 
 /** Standard base64 without padding, as the PHC string format uses. */
 export function b64(buf: Buffer): string {
-  return buf.toString('base64').replace(/=+$/, '');
+  const text = buf.toString('base64');
+  let end = text.length;
+  while (end > 0 && text[end - 1] === '=') end--;
+  return text.slice(0, end);
 }
 
 const B64 = /^[A-Za-z0-9+/]+$/;
