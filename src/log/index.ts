@@ -13,3 +13,4 @@ export type { SecurityLogRow, VerifyReport, PartitionMode, ResealReport } from '
 export type { WriterStats } from './queue.ts';
 export type { ExportFormat } from './export.ts';
 export { setSecurityLog, getSecurityLog } from './singleton.ts';
+export { jsonLinesSink, type JsonLinesSinkOptions, type LineWriter } from './json-lines.ts';
