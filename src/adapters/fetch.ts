@@ -1,5 +1,6 @@
 import { bindView } from '../core/registry.ts';
 import { RampartError } from '../errors.ts';
+import { checkKeys, optionsObject } from '../core/options.ts';
 import type { Shield } from '../stack/index.ts';
 import { finishWebResponse, startWebExchange, webReply } from './web-exchange.ts';
 
@@ -9,11 +10,18 @@ export type FetchHandler = (request: Request, ...rest: any[]) => Response | Prom
 /** Options of the fetch adapter. */
 export interface FetchAdapterOptions {
   /**
-   * How to find the peer address. Default: Deno's `info.remoteAddr.hostname`, Bun's
-   * `server.requestIP(request)`, Node (@hono/node-server style) `env.incoming.socket`;
-   * '' when the runtime exposes none (clients then share one rate-limit key — fail closed).
+   * Where this runtime keeps the client address, called with the handler's arguments
+   * (`request, env, ctx` on Workers). Needed where the runtime passes none — Cloudflare
+   * Workers: `(request) => request.headers.get('CF-Connecting-IP')` — when the stack keys
+   * by client (rate limit, blocklist): without an address such requests fail with
+   * ERR_RAMPART_CONFIG instead of every client sharing one key. Returning undefined falls
+   * back to the default: Deno's `info.remoteAddr.hostname`, Bun's `server.requestIP(request)`,
+   * @hono/node-server's `env.incoming.socket`. The result is the peer address: `trustProxy`
+   * still applies to it.
    */
-  address?: (request: Request, ...rest: any[]) => string | undefined;
+  clientIp?: (request: Request, ...rest: any[]) => string | undefined | null;
+  /** Older name of {@link FetchAdapterOptions.clientIp}. */
+  address?: (request: Request, ...rest: any[]) => string | undefined | null;
 }
 
 /** Peer address from the second argument fetch runtimes pass (Deno info, Bun server, node-server env). */
@@ -40,7 +48,15 @@ export function fetchAdapter(shield: Shield, handler: FetchHandler, options: Fet
   if (typeof handler !== 'function') {
     throw new RampartError('ERR_RAMPART_ADAPTER', 'shield.fetch(handler) needs a (request) => Response function.');
   }
-  const address = options.address;
+  const opts = optionsObject(options, 'shield.fetch()');
+  checkKeys(opts, ['clientIp', 'address'], 'shield.fetch()');
+  if (options.clientIp !== undefined && options.address !== undefined) {
+    throw new RampartError('ERR_RAMPART_CONFIG', 'shield.fetch(): give clientIp or its older name address, not both.');
+  }
+  const address = options.clientIp ?? options.address;
+  if (address !== undefined && typeof address !== 'function') {
+    throw new RampartError('ERR_RAMPART_CONFIG', "shield.fetch(): clientIp must be a function (request, ...runtimeArgs) => address, e.g. (request) => request.headers.get('CF-Connecting-IP').");
+  }
   return async function rampartFetch(request: Request, ...rest: any[]): Promise<Response> {
     const remote = (address !== undefined ? address(request, ...rest) : undefined) ?? runtimeAddress(request, rest);
     const { exchange, early } = await startWebExchange(shield, request, remote);

@@ -6,6 +6,7 @@ import { hasToken } from './node-head-list.ts';
 import { bindView } from '../core/registry.ts';
 import type { Shield } from '../stack/index.ts';
 import { failureReply } from '../stack/run.ts';
+import { requireClientAddress } from '../client-ip/address.ts';
 
 /** Bodies up to this size are buffered and encoded in one step; larger ones stream. */
 const SYNC_ENCODE_LIMIT = 1 << 20;
@@ -151,6 +152,8 @@ export async function startWebExchange(
   remoteAddress: string,
   native?: unknown,
 ): Promise<{ exchange: WebExchange; early: Response | undefined }> {
+  // No address while something keys by client: refuse (ERR_RAMPART_CONFIG), never share a key.
+  remoteAddress = requireClientAddress(shield.middleware, remoteAddress);
   const exchange = new WebExchange(shield.context, request, remoteAddress);
   bindView(exchange, request, native);
   let reply;
