@@ -1,10 +1,11 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { RampartError } from '../../errors.ts';
-import { checkKeys, numberOption, optionsObject } from '../../core/options.ts';
+import { numberOption, optionsObject } from '../../core/options.ts';
 import { problem } from '../../core/problem.ts';
 import type { Middleware, RequestView } from '../../core/types.ts';
 import { localOf, unauthorized } from '../shared/http.ts';
-import { compileKeys, verifyHttpMessage, type VerifyHttpMessageOptions } from './http-signatures.ts';
+import { checkVerifyOptions, verifyChecked, type VerifyHttpMessageOptions } from './http-signatures.ts';
+import { memoryNonceStore } from './nonces.ts';
 
 /** Options of {@link requireHttpSignature}. */
 export interface RequireHttpSignatureOptions extends VerifyHttpMessageOptions {
@@ -17,35 +18,19 @@ export function contentDigest(body: string | Uint8Array): string {
   return `sha-256=:${createHash('sha256').update(body).digest('base64')}:`;
 }
 
-/** Check every sha-256 / sha-512 member of a Content-Digest header against the body (at least one must be present). */
-function digestMatches(header: string, body: Uint8Array): boolean {
-  let checked = 0;
-  for (const member of header.split(',')) {
-    const m = /^\s*(sha-256|sha-512)=:([A-Za-z0-9+/]+={0,2}):\s*$/.exec(member);
-    if (m === null) continue;
-    const expected = createHash(m[1] === 'sha-256' ? 'sha256' : 'sha512').update(body).digest();
-    const given = Buffer.from(m[2]!, 'base64');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return false;
-    checked++;
-  }
-  return checked > 0;
-}
-
 /**
- * Middleware that requires an RFC 9421 HTTP Message Signature from one of `keys`. When
- * the signature covers `content-digest`, the digest is checked against the raw body
- * (read without consuming it), so the signature really covers the body. Sets
- * `req.locals.httpSignature` ({@link httpSignatureOf}). Failures → 401 + INVALID_TOKEN.
+ * Middleware that requires an RFC 9421 HTTP Message Signature from one of `keys`, with the
+ * defaults of {@link verifyHttpMessage}: the signature covers `@method`, the target URI and,
+ * when the request has a body, `content-digest`, whose value is checked against the raw body
+ * (read without consuming it); a signed request is accepted once (a memory store of this
+ * middleware unless `nonceStore` is given). Sets `req.locals.httpSignature`
+ * ({@link httpSignatureOf}). Failures → 401 + INVALID_TOKEN; a failing nonce store → 503.
  */
 export function requireHttpSignature(options: RequireHttpSignatureOptions): Middleware {
   const o = optionsObject(options, 'requireHttpSignature');
-  checkKeys(o, ['keys', 'maxAge', 'requiredComponents', 'maxBodyBytes'], 'requireHttpSignature');
+  // Bad keys and options fail here, at construction; relaxations are announced here.
+  const checked = checkVerifyOptions(o, 'requireHttpSignature', () => memoryNonceStore(), ['maxBodyBytes']);
   const maxBody = o.maxBodyBytes === undefined ? 1 << 20 : numberOption(o.maxBodyBytes, 'requireHttpSignature.maxBodyBytes', 0, 1 << 30);
-  const verifyOptions: VerifyHttpMessageOptions = { keys: o.keys as VerifyHttpMessageOptions['keys'] };
-  if (o.maxAge !== undefined) verifyOptions.maxAge = o.maxAge as number;
-  if (o.requiredComponents !== undefined) verifyOptions.requiredComponents = o.requiredComponents as string[];
-  compileKeys(verifyOptions.keys); // bad keys fail here, at construction
-  if (verifyOptions.maxAge !== undefined) numberOption(verifyOptions.maxAge, 'requireHttpSignature.maxAge', 0, 86400 * 365);
   return {
     name: 'requireHttpSignature',
     async handle(req: RequestView) {
@@ -55,25 +40,20 @@ export function requireHttpSignature(options: RequireHttpSignatureOptions): Midd
         if (input === undefined || signature === undefined) throw new RampartError('ERR_RAMPART_SIGNATURE_MISSING', 'Signature and Signature-Input are required.', { status: 401 });
         const headers: Record<string, string> = { 'signature-input': input, signature };
         // Only the covered fields are needed; RequestView looks headers up by name.
-        for (const match of input.matchAll(/"([a-z0-9!#$%&'*+.^_`|~-]+)"/g)) {
-          const value = req.header(match[1]!);
-          if (value !== undefined) headers[match[1]!] = value;
+        for (const name of [...input.matchAll(/"([a-z0-9!#$%&'*+.^_`|~-]+)"/g)].map((m) => m[1]!).concat('content-digest')) {
+          const value = req.header(name);
+          if (value !== undefined) headers[name] = value;
         }
-        const covered = new Set([...input.matchAll(/"([^"]+)"/g)].map((m) => m[1]));
-        if (covered.has('content-digest')) {
-          const digest = req.header('content-digest');
-          if (digest === undefined || !digestMatches(digest, await req.readBody(maxBody))) {
-            throw new RampartError('ERR_RAMPART_SIGNATURE_INVALID', 'Content-Digest does not match the body.', { status: 401 });
-          }
-        }
+        const body = await req.readBody(maxBody);
         const url = `${req.secure ? 'https' : 'http'}://${req.host}${req.path}${req.query === '' ? '' : `?${req.query}`}`;
-        const result = await verifyHttpMessage(verifyOptions, { method: req.method, url, headers });
+        const result = await verifyChecked(checked, { method: req.method, url, headers, body });
         req.locals.httpSignature = result;
         if (req.locals.user === undefined) req.locals.user = { id: result.keyId };
         return undefined;
       } catch (error) {
         if (!(error instanceof RampartError)) throw error;
         if (error.code === 'ERR_RAMPART_BODY_TOO_LARGE') return problem(413, 'The body is larger than the signature check allows.');
+        if (error.code === 'ERR_RAMPART_NONCE_STORE') return problem(503, 'Signed requests cannot be checked for replays right now.', { headers: { 'retry-after': '5' } });
         if (error.code === 'ERR_RAMPART_CONFIG' || error.code === 'ERR_RAMPART_UNKNOWN_OPTION') throw error;
         req.emit('INVALID_TOKEN', `http signature: ${error.code}`);
         return unauthorized('The HTTP message signature is missing or invalid.', 'Signature', error.code);
