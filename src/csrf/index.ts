@@ -1,12 +1,14 @@
 import { serializeCookie } from '../core/cookies.ts';
 import { problem } from '../core/problem.ts';
+import { exemptionPath } from '../core/canonical.ts';
 import { viewOf } from '../core/registry.ts';
 import type { Decision, Middleware, Reply, RequestView, ResponseControl } from '../core/types.ts';
 import { RampartError } from '../errors.ts';
 import { formKind, multipartField, urlencodedField } from './form.ts';
 import { compileCsrfOptions, type CsrfConfig, type CsrfOptions } from './options.ts';
 import { originAllowed } from './origin.ts';
-import { maskToken, sameToken, unmaskToken } from './token.ts';
+import { timingSafeEqual } from 'node:crypto';
+import { maskBytes, maskToken, readToken, TOKEN_BYTES } from './token.ts';
 
 export type { CsrfMode, CsrfOptions } from './options.ts';
 
@@ -22,6 +24,10 @@ const REPLIES = new Map<CsrfFailure, Reply>(
     Object.freeze(problem(403, `CSRF check failed: ${reason}.`, { title: 'Forbidden', extra: { reason } })),
   ]),
 );
+
+// The cookie's and the submitted token's 64 bytes during one (synchronous) check; wiped after.
+const cookieToken = Buffer.alloc(TOKEN_BYTES);
+const givenToken = Buffer.alloc(TOKEN_BYTES);
 
 // Per-request state kept in the view's locals, under a symbol so templates never see it.
 const STATE = Symbol('rampart.csrf');
@@ -50,20 +56,20 @@ function setCookie(config: CsrfConfig, req: RequestView, res: ResponseControl, t
  * cookie is absent or invalid. Handlers get the token masked afresh for this response
  * (BREACH): the same secret token never appears twice on the wire.
  */
-function provideToken(config: CsrfConfig, req: RequestView, res: ResponseControl, verified: string | undefined): void {
+function provideToken(config: CsrfConfig, req: RequestView, res: ResponseControl, verified: Buffer | undefined): void {
   const locals = req.locals;
   let wire: string;
-  if (verified !== undefined) wire = maskToken(verified);
+  if (verified !== undefined) wire = maskBytes(verified);
   else {
     const signer = config.signer!;
     const session = sessionOf(config, req);
     const cookie = req.cookie(config.cookieName);
-    const current = cookie === undefined ? undefined : unmaskToken(cookie);
-    if (current !== undefined && signer.verify(current, session)) wire = maskToken(current);
+    if (cookie !== undefined && readToken(cookie, cookieToken) && signer.verifyBytes(cookieToken, session)) wire = maskBytes(cookieToken);
     else {
       wire = maskToken(signer.issue(session));
       setCookie(config, req, res, wire);
     }
+    cookieToken.fill(0);
   }
   locals.csrfToken = wire;
   (locals as Record<symbol, unknown>)[STATE] = { config, res } satisfies RequestState;
@@ -93,12 +99,14 @@ function hasApiCredentials(config: CsrfConfig, req: RequestView): boolean {
  */
 function checkToken(config: CsrfConfig, req: RequestView, res: ResponseControl, cookie: string, submitted: string | undefined): Decision {
   if (submitted === undefined || submitted.length === 0) return reject(req, 'missing token');
-  const token = unmaskToken(cookie);
-  if (token === undefined || !config.signer!.verify(token, sessionOf(config, req))) return reject(req, 'bad signature');
-  const given = unmaskToken(submitted);
-  if (given === undefined || !sameToken(given, token)) return reject(req, 'token mismatch');
-  provideToken(config, req, res, token);
-  return undefined;
+  // Synchronous from here to the end: the shared buffers cannot be interleaved.
+  let failure: CsrfFailure | undefined;
+  if (!readToken(cookie, cookieToken) || !config.signer!.verifyBytes(cookieToken, sessionOf(config, req))) failure = 'bad signature';
+  else if (!readToken(submitted, givenToken) || !timingSafeEqual(cookieToken, givenToken)) failure = 'token mismatch';
+  else provideToken(config, req, res, cookieToken);
+  cookieToken.fill(0);
+  givenToken.fill(0);
+  return failure === undefined ? undefined : reject(req, failure);
 }
 
 async function checkFormToken(config: CsrfConfig, req: RequestView, res: ResponseControl, cookie: string): Promise<Decision> {
@@ -139,7 +147,7 @@ export function csrf(options: CsrfOptions): Middleware {
         if (useToken) provideToken(config, req, res, undefined);
         return undefined;
       }
-      if ((config.skip !== undefined && config.skip(req)) || hasApiCredentials(config, req) || (config.hasExempt && config.isExempt(req.path))) {
+      if ((config.skip !== undefined && config.skip(req)) || hasApiCredentials(config, req) || (config.hasExempt && config.isExempt(exemptionPath(req)))) {
         return undefined;
       }
       if (useOrigin && !originAllowed(req, config.trusted)) return reject(req, 'cross-site request');

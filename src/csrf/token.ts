@@ -33,47 +33,82 @@ function randomPart(): string {
 }
 
 /** Bytes of a token once its two base64url parts are decoded: 32 random + 32 MAC. */
-const RAW_BYTES = 64;
+export const TOKEN_BYTES = 64;
 /** Characters of a masked token: base64url (unpadded) of pad (64 bytes) || pad XOR token (64 bytes). */
-export const MASKED_LENGTH = Math.ceil(((RAW_BYTES * 2) * 4) / 3);
-const MASKED_SHAPE = /^[A-Za-z0-9_-]{171}$/;
-const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-// Scratch space for masking: one token at a time, wiped after every use.
-const maskScratch = Buffer.alloc(RAW_BYTES * 2);
+export const MASKED_LENGTH = Math.ceil((TOKEN_BYTES * 2 * 4) / 3);
+// Scratch space for masking and unmasking: one value at a time, wiped after every use.
+const scratch128 = Buffer.alloc(TOKEN_BYTES * 2);
+// base64url alphabet index of each ASCII code, -1 elsewhere.
+const B64URL = new Int8Array(128).fill(-1);
+for (const [i, c] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'].entries()) B64URL[c.charCodeAt(0)] = i;
 
 /**
- * The string to put on the wire for `token` (BREACH defence, Django's scheme on bytes):
- * base64url(pad || pad XOR token) with a fresh 64-byte random pad, so every response
- * carries a different string for the same token. {@link unmaskToken} recovers the token.
- * `token` is one this module issued (`{random}.{hmac}`).
+ * Read the 64 token bytes behind a value a client sent into `out`: a masked token
+ * ({@link maskBytes}) is unmasked; a plain `{random}.{hmac}` token (issued before masking)
+ * is decoded. False (and `out` zeroed) for anything else, including non-canonical
+ * base64url, so a token has one spelling per pad. The bytes still have to be verified /
+ * compared in constant time.
  */
-export function maskToken(token: string): string {
-  const at = takeRandom(RAW_BYTES);
-  pool.copy(maskScratch, 0, at, at + RAW_BYTES);
-  pool.fill(0, at, at + RAW_BYTES);
-  maskScratch.write(token.slice(0, PART_LENGTH), RAW_BYTES, 32, 'base64url');
-  maskScratch.write(token.slice(PART_LENGTH + 1), RAW_BYTES + 32, 32, 'base64url');
-  for (let i = 0; i < RAW_BYTES; i++) maskScratch[RAW_BYTES + i]! ^= maskScratch[i]!;
-  const wire = maskScratch.toString('base64url');
-  maskScratch.fill(0);
-  return wire;
+export function readToken(value: string, out: Buffer): boolean {
+  if (value.length === MASKED_LENGTH) {
+    // 171 characters carry 128 bytes only when every one is in the base64url alphabet (the
+    // decoder skips others, and takes '+' '/' as well) and the 2 spare bits of the last are 0.
+    const last = value.charCodeAt(MASKED_LENGTH - 1);
+    if (last > 127 || B64URL[last]! < 0 || (B64URL[last]! & 3) !== 0 || value.indexOf('+') !== -1 || value.indexOf('/') !== -1) return fail(out);
+    const written = scratch128.write(value, 0, 'base64url');
+    if (written !== TOKEN_BYTES * 2) {
+      scratch128.fill(0);
+      return fail(out);
+    }
+    for (let i = 0; i < TOKEN_BYTES; i++) out[i] = scratch128[TOKEN_BYTES + i]! ^ scratch128[i]!;
+    scratch128.fill(0);
+    return true;
+  }
+  if (value.length !== TOKEN_LENGTH || value.charCodeAt(PART_LENGTH) !== 46 /* . */) return fail(out);
+  const random = value.slice(0, PART_LENGTH);
+  const signature = value.slice(PART_LENGTH + 1);
+  out.write(random, 0, 32, 'base64url');
+  out.write(signature, 32, 32, 'base64url');
+  // Rare (tokens from before masking): the simple canonical check, re-encoding.
+  if (out.toString('base64url', 0, 32) !== random || out.toString('base64url', 32, 64) !== signature) return fail(out);
+  return true;
+}
+
+function fail(out: Buffer): false {
+  out.fill(0);
+  return false;
 }
 
 /**
- * The token behind a value sent by a client: a masked token ({@link maskToken}) is
- * unmasked; an unmasked `{random}.{hmac}` token (issued before masking) is returned as
- * is. Undefined for anything else, including a non-canonical base64url encoding. The
- * result still has to be verified / compared in constant time.
+ * The string to put on the wire for a token (BREACH defence, Django's scheme on bytes):
+ * base64url(pad || pad XOR token) with a fresh 64-byte random pad, so every response
+ * carries a different string for the same token. {@link readToken} recovers the bytes.
  */
+export function maskBytes(token: Buffer): string {
+  const at = takeRandom(TOKEN_BYTES);
+  pool.copy(scratch128, 0, at, at + TOKEN_BYTES);
+  pool.fill(0, at, at + TOKEN_BYTES);
+  for (let i = 0; i < TOKEN_BYTES; i++) scratch128[TOKEN_BYTES + i] = token[i]! ^ scratch128[i]!;
+  const wire = scratch128.toString('base64url');
+  scratch128.fill(0);
+  return wire;
+}
+
+const convert = Buffer.alloc(TOKEN_BYTES);
+
+/** {@link maskBytes} for a token in its `{random}.{hmac}` form (as {@link TokenSigner.issue} returns it). */
+export function maskToken(token: string): string {
+  if (!readToken(token, convert) || token.length !== TOKEN_LENGTH) throw new TypeError('maskToken expects a {random}.{hmac} token');
+  const wire = maskBytes(convert);
+  convert.fill(0);
+  return wire;
+}
+
+/** The `{random}.{hmac}` form of a masked or plain token value; undefined when malformed. */
 export function unmaskToken(value: string): string | undefined {
-  if (value.length === TOKEN_LENGTH) return value;
-  if (value.length !== MASKED_LENGTH || !MASKED_SHAPE.test(value)) return undefined;
-  // 128 bytes leave 2 unused bits in the last character: they must be zero (one encoding per token).
-  if ((BASE64URL.indexOf(value[MASKED_LENGTH - 1]!) & 3) !== 0) return undefined;
-  maskScratch.write(value, 0, 'base64url');
-  for (let i = 0; i < RAW_BYTES; i++) maskScratch[RAW_BYTES + i]! ^= maskScratch[i]!;
-  const token = `${maskScratch.toString('base64url', RAW_BYTES, RAW_BYTES + 32)}.${maskScratch.toString('base64url', RAW_BYTES + 32)}`;
-  maskScratch.fill(0);
+  if (!readToken(value, convert)) return undefined;
+  const token = `${convert.toString('base64url', 0, 32)}.${convert.toString('base64url', 32)}`;
+  convert.fill(0);
   return token;
 }
 
@@ -99,41 +134,51 @@ export class TokenSigner {
     this.#keys = secrets.map((s) => createSecretKey(Buffer.from(s, 'utf8')));
   }
 
-  /** A fresh token bound to `sessionId` ('' for none). */
+  /** A fresh token bound to `sessionId` ('' for none), in its `{random}.{hmac}` form. */
   issue(sessionId: string): string {
     const random = randomPart();
-    const token = `${random}.${mac(this.#keys[0]!, random, sessionId)}`;
-    this.#remember(token, sessionId);
+    const signature = mac(this.#keys[0]!, random, sessionId);
+    const token = `${random}.${signature.toString('base64url')}`;
+    // Cache key: the token's 64 bytes as latin1, as verifyBytes builds it.
+    this.#remember(`${Buffer.from(random, 'base64url').toString('latin1')}${signature.toString('latin1')}`, sessionId);
     return token;
   }
 
-  /** True when `token` has the right shape and a signature made by one of the keys for `sessionId`. */
+  /** True when `token` (`{random}.{hmac}`) has a signature made by one of the keys for `sessionId`. */
   verify(token: string, sessionId: string): boolean {
-    if (token.length !== TOKEN_LENGTH || token.charCodeAt(PART_LENGTH) !== 46 /* . */) return false;
-    if (this.#verified.has(`${sessionId}\n${token}`)) return true;
-    const random = token.slice(0, PART_LENGTH);
-    const given = Buffer.from(token.slice(PART_LENGTH + 1), 'latin1');
-    let ok = false;
-    // Try every key (no early exit) so the key that matched is not visible in the timing.
-    for (const key of this.#keys) {
-      const expected = Buffer.from(mac(key, random, sessionId), 'latin1');
-      if (expected.length === given.length && timingSafeEqual(expected, given)) ok = true;
-    }
-    if (ok) this.#remember(token, sessionId);
+    if (token.length !== TOKEN_LENGTH) return false;
+    const bytes = Buffer.alloc(TOKEN_BYTES);
+    const ok = readToken(token, bytes) && this.verifyBytes(bytes, sessionId);
+    bytes.fill(0);
     return ok;
   }
 
-  #remember(token: string, sessionId: string): void {
+  /** {@link verify} for the token's 64 bytes (32 random, 32 MAC), as {@link readToken} gives them. */
+  verifyBytes(token: Buffer, sessionId: string): boolean {
+    const key = token.toString('latin1', 0, TOKEN_BYTES);
+    if (this.#verified.has(`${sessionId}\n${key}`)) return true;
+    const random = token.toString('base64url', 0, 32);
+    const given = token.subarray(32, TOKEN_BYTES);
+    let ok = false;
+    // Try every key (no early exit) so the key that matched is not visible in the timing.
+    for (const k of this.#keys) {
+      if (timingSafeEqual(mac(k, random, sessionId), given)) ok = true;
+    }
+    if (ok) this.#remember(key, sessionId);
+    return ok;
+  }
+
+  #remember(key: string, sessionId: string): void {
     if (this.#verified.size >= VERIFIED_CACHE_SIZE) this.#verified.clear();
-    this.#verified.set(`${sessionId}\n${token}`, true);
+    this.#verified.set(`${sessionId}\n${key}`, true);
   }
 }
 
-function mac(key: KeyObject, random: string, sessionId: string): string {
+function mac(key: KeyObject, random: string, sessionId: string): Buffer {
   // Length-prefixed fields: ("ab", "c") and ("a", "bc") produce different messages.
   return createHmac('sha256', key)
     .update(`${DOMAIN}\n${sessionId.length}:${sessionId}\n${random}`, 'utf8')
-    .digest('base64url');
+    .digest();
 }
 
 // Scratch space for sameToken, so a comparison allocates nothing: two fixed views over one
