@@ -1,5 +1,6 @@
 /** Opening a SecurityLog database for the CLI (read side: `rampart log`, `rampart dashboard`). */
 import { existsSync, statSync } from 'node:fs';
+import { importPeer, PEERS } from '../core/optional.ts';
 import { postgresOptions, postgresQuery } from '../core/postgres.ts';
 import { SecurityLog } from '../log/index.ts';
 import { UsageError } from './args.ts';
@@ -31,7 +32,7 @@ export async function openLog(command: string, database: string, table = 'rampar
   let closeClient: () => Promise<void>;
   let client: unknown;
   if (/^postgres(ql)?:\/\//i.test(database)) {
-    const { default: postgres } = await import('postgres');
+    const { default: postgres } = await importPeer(PEERS.postgresUrl, () => import('postgres'));
     const sql = postgres(database, postgresOptions({ max: 2, connectTimeout: 10 }));
     client = sql;
     run = postgresQuery(sql);
@@ -40,7 +41,7 @@ export async function openLog(command: string, database: string, table = 'rampar
     if (!existsSync(database) || !statSync(database).isDirectory()) {
       throw new UsageError(`rampart ${command}: no SecurityLog database at ${database} (a PGlite directory or a postgres:// URL; the demo writes ./data/security).`);
     }
-    const { PGlite } = await import('@electric-sql/pglite');
+    const { PGlite } = await importPeer(PEERS.pglite, () => import('@electric-sql/pglite'));
     const pg = new PGlite(database);
     await pg.waitReady;
     client = pg;

@@ -1,4 +1,36 @@
-import type { Options, PostgresType, Sql, TransactionSql } from 'postgres';
+/**
+ * The part of a postgres.js (porsager) client or transaction that rampart uses. A
+ * `postgres()` client fits it; rampart's public types do not import `postgres` itself (an
+ * optional peer).
+ */
+export interface PostgresQueryable {
+  unsafe(query: string, parameters?: unknown[], options?: { prepare?: boolean }): PromiseLike<Iterable<Record<string, unknown>>>;
+}
+
+/** A postgres.js client (`postgres(url)`), as rampart uses it: queries, transactions, end. */
+export interface PostgresClientLike extends PostgresQueryable {
+  begin<T>(fn: (tx: PostgresQueryable) => Promise<T>): Promise<unknown>;
+  end(options?: { timeout?: number }): Promise<void>;
+}
+
+/**
+ * The part of a PGlite instance (`new PGlite()`) that rampart uses; rampart's public types
+ * do not import `@electric-sql/pglite` itself (an optional peer).
+ */
+export interface PGliteLike {
+  query<T = Record<string, unknown>>(query: string, params?: unknown[]): Promise<{ rows: T[] }>;
+  exec(query: string): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/** The postgres.js options rampart sets on clients it opens itself. */
+export interface PostgresClientOptions {
+  max: number;
+  connect_timeout: number;
+  idle_timeout?: number;
+  fetch_types: boolean;
+  onnotice: () => void;
+}
 
 /**
  * Options for every postgres.js client rampart opens itself. `fetch_types` is off: with it
@@ -7,7 +39,7 @@ import type { Options, PostgresType, Sql, TransactionSql } from 'postgres';
  * that ends the process (porsager/postgres#1192, #1223). Array parameters are sent as
  * array literals instead (postgresParams), which needs no type catalogue.
  */
-export function postgresOptions(pool: { max: number; connectTimeout: number; idleTimeout?: number }): Options<Record<string, PostgresType>> {
+export function postgresOptions(pool: { max: number; connectTimeout: number; idleTimeout?: number }): PostgresClientOptions {
   return {
     max: pool.max,
     connect_timeout: pool.connectTimeout,
@@ -36,6 +68,6 @@ export function postgresParams(params: readonly unknown[] | undefined): never[] 
 }
 
 /** Parameterised SQL on a postgres.js client or transaction, rows as plain objects. */
-export function postgresQuery(sql: Sql | TransactionSql): <T = Record<string, unknown>>(text: string, params?: readonly unknown[]) => Promise<T[]> {
+export function postgresQuery(sql: PostgresQueryable): <T = Record<string, unknown>>(text: string, params?: readonly unknown[]) => Promise<T[]> {
   return async <T>(text: string, params?: readonly unknown[]) => [...(await sql.unsafe(text, postgresParams(params)))] as T[];
 }

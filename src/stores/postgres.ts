@@ -1,18 +1,18 @@
 import { createHash } from 'node:crypto';
-import postgres from 'postgres';
 import { checkKeys, configError, numberOption, optionsObject } from '../core/options.ts';
-import { postgresOptions } from '../core/postgres.ts';
+import { checkPeer, lazyPeer, PEERS } from '../core/optional.ts';
+import { postgresOptions, type PostgresClientLike } from '../core/postgres.ts';
 import { RampartError } from '../errors.ts';
 import { describe, step, windowStart } from './algorithms.ts';
 import type { Algorithm, BlockEntry, Policy, RateDecision, RateLimitStore } from './types.ts';
 
-type Sql = postgres.Sql<Record<string, unknown>>;
+const loadPostgres = lazyPeer(PEERS.postgresStore, () => import('postgres'));
 
 /** Options of {@link postgresStore}: pass a postgres.js `sql` client or a URL. */
 export interface PostgresStoreOptions {
   /** A postgres.js client (not closed by the store). */
-  sql?: Sql;
-  /** `postgres://user@host:port/db`: the store creates and owns its client. */
+  sql?: PostgresClientLike;
+  /** `postgres://user@host:port/db`: the store creates and owns its client; needs `npm install postgres`. */
   url?: string;
   /** Table name prefix (default `rampart_`): tables `<prefix>rate_limit` and `<prefix>blocks`. */
   tablePrefix?: string;
@@ -117,13 +117,19 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   const poolSize = options.poolSize === undefined ? 10 : numberOption(options.poolSize, 'postgresStore.poolSize', 1, 1000);
   const counters = `${tablePrefix}rate_limit`;
   const blockTable = `${tablePrefix}blocks`;
+  // postgres is an optional peer: a store built from a URL checks for it now (no I/O) and
+  // imports it when the store opens.
+  if (options.url !== undefined) checkPeer(PEERS.postgresStore);
   const owned = options.sql === undefined;
-  let sql: Sql | undefined = options.sql;
+  let sql: PostgresClientLike | undefined = options.sql;
   let opened: Promise<void> | undefined;
   const statements = new Map<Algorithm, string>();
 
-  const db = (): Sql => {
-    sql ??= postgres(options.url!, postgresOptions({ max: poolSize, connectTimeout: 2, idleTimeout: 30 }));
+  const connect = async (): Promise<PostgresClientLike> => {
+    if (sql === undefined) {
+      const { default: postgres } = await loadPostgres();
+      sql ??= postgres(options.url!, postgresOptions({ max: poolSize, connectTimeout: 2, idleTimeout: 30 }));
+    }
     return sql;
   };
 
@@ -131,7 +137,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     opened ??= (async () => {
       // Concurrent CREATE TABLE IF NOT EXISTS from several servers can collide in the
       // catalogue; an advisory lock serialises the DDL.
-      await db().begin(async (tx) => {
+      await (await connect()).begin(async (tx) => {
         await tx.unsafe(`SELECT pg_advisory_xact_lock(hashtext('${counters}'))`);
         await tx.unsafe(`CREATE UNLOGGED TABLE IF NOT EXISTS ${counters} (
           key text PRIMARY KEY, a float8 NOT NULL, b float8 NOT NULL, c float8 NOT NULL, ok boolean NOT NULL, expires_at float8 NOT NULL)`);
@@ -149,7 +155,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     if (opened === undefined) await open();
     else await opened;
     try {
-      return (await db().unsafe(text, params as never[], { prepare: true })) as unknown as T[];
+      return (await (sql ?? (await connect())).unsafe(text, params, { prepare: true })) as unknown as T[];
     } catch (error) {
       throw storeError(error);
     }

@@ -1,15 +1,30 @@
 import { createHash } from 'node:crypto';
-import { Redis, type Cluster } from 'ioredis';
 import { checkKeys, configError, numberOption, optionsObject } from '../core/options.ts';
+import { checkPeer, lazyPeer, PEERS } from '../core/optional.ts';
 import { RampartError } from '../errors.ts';
 import { ALGORITHM_CODES, describe, step } from './algorithms.ts';
 import type { BlockEntry, CounterState, Policy, RateDecision, RateLimitStore } from './types.ts';
 
+/**
+ * The Redis commands the store uses, as an ioredis `Redis` or `Cluster` client has them
+ * (rampart's public types do not depend on ioredis: it is an optional peer).
+ */
+export interface RedisLike {
+  evalsha(sha: string, numKeys: number, ...args: string[]): Promise<unknown>;
+  eval(script: string, numKeys: number, ...args: string[]): Promise<unknown>;
+  hmget(key: string, ...fields: string[]): Promise<Array<string | null>>;
+  hget(key: string, field: string): Promise<string | null>;
+  hgetall(key: string): Promise<Record<string, string>>;
+  hset(key: string, field: string, value: string): Promise<number>;
+  hdel(key: string, ...fields: string[]): Promise<number>;
+  del(...keys: string[]): Promise<number>;
+}
+
 /** Options of {@link redisStore}: pass a connected ioredis client or a URL. */
 export interface RedisStoreOptions {
   /** An ioredis `Redis` or `Cluster` client (not closed by the store). Give it `enableOfflineQueue: false` so an outage fails fast. */
-  client?: Redis | Cluster;
-  /** `redis://host:port/db`: the store creates (lazily) and owns its client. */
+  client?: RedisLike;
+  /** `redis://host:port/db`: the store creates (lazily) and owns its client; needs `npm install ioredis`. */
   url?: string;
   /** Key prefix (default `rampart:`). Counter keys look like `rampart:rl:<policy>:{<key>}`. */
   prefix?: string;
@@ -88,7 +103,14 @@ return {string.format('%.17g', a), string.format('%.17g', b), string.format('%.1
 `;
 const CONSUME_SHA = createHash('sha1').update(CONSUME_SCRIPT).digest('hex');
 
-type AnyRedis = Redis | Cluster;
+/** A client the store creates from `url` (ioredis `Redis`), with what closing it needs. */
+interface OwnedRedis extends RedisLike {
+  readonly status: string;
+  quit(): Promise<unknown>;
+  disconnect(): void;
+}
+
+const loadIoredis = lazyPeer(PEERS.redisStore, () => import('ioredis'));
 
 /**
  * A Redis store (ioredis): one Lua script round trip per decision, atomic across every
@@ -106,41 +128,56 @@ export function redisStore(options: RedisStoreOptions): RateLimitStore {
   if (options.url !== undefined && (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url))) {
     throw configError('redisStore.url must be a redis:// or rediss:// URL.');
   }
-  if (options.client !== undefined && (typeof options.client !== 'object' || typeof (options.client as Redis).evalsha !== 'function')) {
+  if (options.client !== undefined && (typeof options.client !== 'object' || typeof (options.client as { evalsha?: unknown }).evalsha !== 'function')) {
     throw configError('redisStore.client must be an ioredis Redis or Cluster client.');
   }
   const prefix = options.prefix ?? 'rampart:';
   if (typeof prefix !== 'string' || /[{}\s]/.test(prefix)) throw configError('redisStore.prefix must be a string without braces or spaces.');
   const timeoutMs = (options.timeout === undefined ? 0.5 : numberOption(options.timeout, 'redisStore.timeout', 0.001, 60, false)) * 1000;
+  // ioredis is an optional peer: a store built from a URL checks for it now (no I/O) and
+  // imports it with its first command.
+  if (options.url !== undefined) checkPeer(PEERS.redisStore);
   const owned = options.client === undefined;
-  let client: AnyRedis | undefined = options.client;
+  let client: RedisLike | undefined = options.client;
+  let ownedClient: OwnedRedis | undefined;
+  let creating: Promise<RedisLike> | undefined;
+  let closed = false;
   // The first commands wait for the initial connection; later outages fail fast (no offline queue).
   let firstConnect: Promise<void> | undefined;
   const blocksKey = `${prefix}blocks`;
 
-  const redis = (): AnyRedis => {
-    if (client === undefined) {
-      const created = new Redis(options.url!, {
-        lazyConnect: true,
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 1,
-        commandTimeout: timeoutMs,
-        connectTimeout: Math.max(1000, timeoutMs * 4),
-        retryStrategy: (attempt) => Math.min(50 * attempt, 1000),
-      });
-      // Connection errors surface as rejected commands; the limiter logs them once.
-      created.on('error', () => {});
-      firstConnect = created.connect().then(
-        () => undefined,
-        () => undefined,
-      );
-      void firstConnect.then(() => (firstConnect = undefined));
-      client = created;
-    }
-    return client;
+  const create = async (): Promise<RedisLike> => {
+    const { Redis } = await loadIoredis();
+    if (closed) throw storeError(new Error('the store is closed'));
+    const created = new Redis(options.url!, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      commandTimeout: timeoutMs,
+      connectTimeout: Math.max(1000, timeoutMs * 4),
+      retryStrategy: (attempt) => Math.min(50 * attempt, 1000),
+    });
+    // Connection errors surface as rejected commands; the limiter logs them once.
+    created.on('error', () => {});
+    firstConnect = created.connect().then(
+      () => undefined,
+      () => undefined,
+    );
+    void firstConnect.then(() => (firstConnect = undefined));
+    client = created;
+    ownedClient = created;
+    return created;
   };
-  const ready = async (): Promise<AnyRedis> => {
-    const r = redis();
+  const ready = async (): Promise<RedisLike> => {
+    let r = client;
+    if (r === undefined) {
+      if (creating === undefined) {
+        // close() while a client is being created stops that one; a later command opens anew.
+        closed = false;
+        creating = create().finally(() => (creating = undefined));
+      }
+      r = await creating;
+    }
     if (firstConnect !== undefined) await firstConnect;
     return r;
   };
@@ -235,9 +272,11 @@ export function redisStore(options: RedisStoreOptions): RateLimitStore {
       return out;
     },
     async close() {
-      if (owned && client !== undefined) {
-        const c = client;
+      closed = true;
+      if (owned && ownedClient !== undefined) {
+        const c = ownedClient;
         client = undefined;
+        ownedClient = undefined;
         if (c.status !== 'ready') c.disconnect();
         else await Promise.race([c.quit().catch(() => undefined), new Promise((r) => setTimeout(r, 1000).unref())]).finally(() => c.disconnect());
       }

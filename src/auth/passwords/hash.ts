@@ -1,8 +1,11 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import bcrypt from 'bcryptjs';
+import { lazyPeer, PEERS } from '../../core/optional.ts';
 import { RampartError } from '../../errors.ts';
 import { checkKeys, configError, numberOption, optionsObject } from '../../core/options.ts';
 import { argon2Raw, encodePhc, parsePhc, type Argon2Params } from './argon2.ts';
+
+// bcryptjs is an optional peer, only needed to verify legacy bcrypt hashes.
+const loadBcrypt = lazyPeer(PEERS.bcrypt, () => import('bcryptjs'));
 
 /** Options of {@link hashPassword} and {@link verifyPassword}. */
 export interface PasswordHashOptions {
@@ -103,7 +106,9 @@ let dummyHash: Promise<string> | undefined;
  *
  * Throws ERR_RAMPART_PASSWORD_HASH for an unrecognised stored hash and
  * ERR_RAMPART_PASSWORD_TOO_LONG for a password longer than bcrypt's 72 bytes when
- * checked against a bcrypt hash (bcrypt would silently ignore the rest).
+ * checked against a bcrypt hash (bcrypt would silently ignore the rest). Verifying a bcrypt
+ * hash needs the optional peer `bcryptjs` (`npm install bcryptjs`); without it,
+ * ERR_RAMPART_MISSING_DEPENDENCY.
  */
 export async function verifyPassword(hash: string | null | undefined, password: string, options?: PasswordHashOptions): Promise<PasswordCheck> {
   const { params, pepper } = resolve(options, 'verifyPassword');
@@ -136,6 +141,7 @@ export async function verifyPassword(hash: string | null | undefined, password: 
     }
     const cost = Number(hash.slice(4, 6));
     if (cost < 4 || cost > 20) throw new RampartError('ERR_RAMPART_PASSWORD_HASH', 'bcrypt cost out of range (4–20).');
+    const { default: bcrypt } = await loadBcrypt();
     const ok = await bcrypt.compare(bytes.toString('utf8'), hash);
     return { ok, needsRehash: ok };
   }

@@ -1,4 +1,4 @@
 export { hashPassword, verifyPassword, DEFAULT_ARGON2, MAX_PASSWORD_BYTES } from './hash.ts';
 export type { PasswordHashOptions, PasswordCheck } from './hash.ts';
-export { validatePassword, COMMON_PASSWORD_COUNT } from './validate.ts';
+export { validatePassword, commonPasswordCount } from './validate.ts';
 export type { PasswordProblem, ValidatePasswordOptions } from './validate.ts';

@@ -1,5 +1,5 @@
-import { ZxcvbnFactory } from '@zxcvbn-ts/core';
-import * as common from '@zxcvbn-ts/language-common';
+import type { ZxcvbnFactory } from '@zxcvbn-ts/core';
+import { PEERS, requirePeer } from '../../core/optional.ts';
 import { checkKeys, configError, numberOption, optionsObject } from '../../core/options.ts';
 import { similarity } from './similarity.ts';
 
@@ -33,18 +33,49 @@ export interface ValidatePasswordOptions {
 const OPTION_NAMES = ['user', 'userAttributes', 'minLength', 'maxLength', 'maxSimilarity', 'minScore'];
 const DEFAULT_ATTRIBUTES = ['username', 'email', 'firstName', 'lastName', 'name'];
 
+type Common = typeof import('@zxcvbn-ts/language-common');
+
+// The optional peers @zxcvbn-ts/core and @zxcvbn-ts/language-common load on first use
+// (synchronously: validatePassword is synchronous; both ship CommonJS).
+let common: Common | undefined;
 // 49,233 passwords from the maintained zxcvbn-ts list (the most common leaked passwords).
-const commonPasswords: ReadonlySet<string> = new Set((common.dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase()));
+let commonPasswords: ReadonlySet<string> | undefined;
 let zxcvbn: ZxcvbnFactory | undefined;
 
-/** The number of entries in the common-password list (for documentation and tests). */
-export const COMMON_PASSWORD_COUNT = commonPasswords.size;
+function commonList(): ReadonlySet<string> {
+  if (commonPasswords === undefined) {
+    common ??= requirePeer<Common>(PEERS.validatePassword, '@zxcvbn-ts/language-common');
+    commonPasswords = new Set((common.dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase()));
+  }
+  return commonPasswords;
+}
+
+function strength(): ZxcvbnFactory {
+  if (zxcvbn === undefined) {
+    const { ZxcvbnFactory: Factory } = requirePeer<typeof import('@zxcvbn-ts/core')>(PEERS.validatePassword, '@zxcvbn-ts/core');
+    common ??= requirePeer<Common>(PEERS.validatePassword, '@zxcvbn-ts/language-common');
+    zxcvbn = new Factory({ dictionary: { ...common.dictionary }, graphs: common.adjacencyGraphs });
+  }
+  return zxcvbn;
+}
+
+/**
+ * The number of entries in the common-password list (for documentation and tests). Loads
+ * the list (optional peer `@zxcvbn-ts/language-common`).
+ */
+export function commonPasswordCount(): number {
+  return commonList().size;
+}
 
 /**
  * Check a password against Django's validator set plus zxcvbn: minimum and maximum
  * length, a common-password list (49k entries), entirely numeric, similarity to the
  * user's attributes, and a strength score. Returns every problem found (`[]` when
  * acceptable); each has a stable code and a message fit for end users.
+ *
+ * Needs the optional peers `@zxcvbn-ts/core` and `@zxcvbn-ts/language-common`
+ * (`npm install @zxcvbn-ts/core @zxcvbn-ts/language-common`); without them the first call
+ * throws ERR_RAMPART_MISSING_DEPENDENCY (checked before the password is looked at).
  *
  * @example
  * const problems = validatePassword(form.password, { user: { username: 'ada', email: 'ada@example.com' } });
@@ -60,6 +91,8 @@ export function validatePassword(password: string, options?: ValidatePasswordOpt
   const attributes = o.userAttributes === undefined ? DEFAULT_ATTRIBUTES : (o.userAttributes as string[]);
   if (!Array.isArray(attributes) || attributes.some((a) => typeof a !== 'string')) throw configError('validatePassword.userAttributes must be a list of strings.');
   const user = o.user === undefined ? undefined : optionsObject(o.user, 'validatePassword.user');
+  const list = commonList();
+  const scorer = minScore > 0 ? strength() : undefined;
 
   if (typeof password !== 'string') return [{ code: 'password_required', message: 'Enter a password.' }];
   const problems: PasswordProblem[] = [];
@@ -71,7 +104,7 @@ export function validatePassword(password: string, options?: ValidatePasswordOpt
     problems.push({ code: 'password_too_long', message: `This password is too long. It must contain at most ${maxLength} characters.` });
     return problems; // the remaining checks are pointless and costly on huge input
   }
-  if (commonPasswords.has(password.trim().toLowerCase())) {
+  if (list.has(password.trim().toLowerCase())) {
     problems.push({ code: 'password_too_common', message: 'This password is too common.' });
   }
   if (/^\d+$/.test(password)) {
@@ -93,9 +126,8 @@ export function validatePassword(password: string, options?: ValidatePasswordOpt
       }
     }
   }
-  if (minScore > 0 && problems.length === 0) {
-    zxcvbn ??= new ZxcvbnFactory({ dictionary: { ...common.dictionary }, graphs: common.adjacencyGraphs });
-    const result = zxcvbn.check(password, userInputs);
+  if (scorer !== undefined && problems.length === 0) {
+    const result = scorer.check(password, userInputs);
     if (result.score < minScore) {
       problems.push({ code: 'password_too_weak', message: 'This password is too easy to guess. Add more words or less predictable characters.' });
     }

@@ -1,14 +1,13 @@
-import type { PGlite } from '@electric-sql/pglite';
-import type { Sql } from 'postgres';
+import { checkPeer, importPeer, PEERS } from '../../core/optional.ts';
 import { configError } from '../../core/options.ts';
-import { postgresOptions, postgresQuery } from '../../core/postgres.ts';
+import { postgresOptions, postgresQuery, type PGliteLike, type PostgresClientLike } from '../../core/postgres.ts';
 
 /**
  * Where auth tables live — the same shape SecurityLog accepts: omitted (an in-memory
  * PGlite), a PGlite data directory path, a `postgres://` URL, a postgres (porsager)
  * client or a PGlite instance.
  */
-export type DatabaseOption = string | Sql | PGlite | undefined;
+export type DatabaseOption = string | PostgresClientLike | PGliteLike | undefined;
 
 /** Minimal parameterised SQL access. */
 export interface SqlConnection {
@@ -17,18 +16,26 @@ export interface SqlConnection {
   close(): Promise<void>;
 }
 
-function isPostgresClient(v: unknown): v is Sql {
+function isPostgresClient(v: unknown): v is PostgresClientLike {
   return typeof v === 'function' && typeof (v as { unsafe?: unknown }).unsafe === 'function' && typeof (v as { begin?: unknown }).begin === 'function';
 }
 
-function isPGlite(v: unknown): v is PGlite {
+function isPGlite(v: unknown): v is PGliteLike {
   return typeof v === 'object' && v !== null && typeof (v as { query?: unknown }).query === 'function' && typeof (v as { exec?: unknown }).exec === 'function';
 }
 
-/** Validate a database option at construction (no I/O). */
+const isPostgresUrl = (db: string): boolean => /^postgres(ql)?:\/\//i.test(db);
+
+/**
+ * Validate a database option at construction (no I/O). A URL or path needs its optional
+ * peer (`postgres`, `@electric-sql/pglite`): ERR_RAMPART_MISSING_DEPENDENCY when it is absent.
+ */
 export function checkDatabase(db: unknown, owner: string): DatabaseOption {
-  if (db === undefined || isPostgresClient(db) || isPGlite(db)) return db as DatabaseOption;
-  if (typeof db === 'string' && db.trim() !== '') return db;
+  if (isPostgresClient(db) || isPGlite(db)) return db;
+  if (db === undefined || (typeof db === 'string' && db.trim() !== '')) {
+    checkPeer(db !== undefined && isPostgresUrl(db) ? PEERS.postgresUrl : PEERS.pglite);
+    return db;
+  }
   throw configError(`${owner}: database must be a path, a postgres:// URL, a postgres (porsager) client or a PGlite instance (omit it for an in-memory PGlite).`);
 }
 
@@ -42,18 +49,18 @@ export function checkTable(name: unknown, owner: string): string {
 export async function connect(db: DatabaseOption): Promise<SqlConnection> {
   if (isPostgresClient(db)) return postgresConnection(db, false);
   if (isPGlite(db)) return pgliteConnection(db, false);
-  if (typeof db === 'string' && /^postgres(ql)?:\/\//i.test(db)) {
-    const { default: postgres } = await import('postgres');
+  if (typeof db === 'string' && isPostgresUrl(db)) {
+    const { default: postgres } = await importPeer(PEERS.postgresUrl, () => import('postgres'));
     return postgresConnection(postgres(db, postgresOptions({ max: 5, connectTimeout: 10, idleTimeout: 60 })), true);
   }
-  const { PGlite } = await import('@electric-sql/pglite');
+  const { PGlite } = await importPeer(PEERS.pglite, () => import('@electric-sql/pglite'));
   const memory = db === undefined || db === 'pglite' || db === 'memory://' || db === ':memory:';
   const pg = memory ? new PGlite() : new PGlite(db);
   await pg.waitReady;
   return pgliteConnection(pg, true);
 }
 
-function pgliteConnection(db: PGlite, owned: boolean): SqlConnection {
+function pgliteConnection(db: PGliteLike, owned: boolean): SqlConnection {
   return {
     kind: 'pglite',
     async query<T>(text: string, params?: readonly unknown[]) {
@@ -65,7 +72,7 @@ function pgliteConnection(db: PGlite, owned: boolean): SqlConnection {
   };
 }
 
-function postgresConnection(sql: Sql, owned: boolean): SqlConnection {
+function postgresConnection(sql: PostgresClientLike, owned: boolean): SqlConnection {
   return {
     kind: 'postgres',
     query: postgresQuery(sql),

@@ -1,8 +1,10 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import QRCode from 'qrcode';
+import { lazyPeer, PEERS } from '../../core/optional.ts';
 import { RampartError } from '../../errors.ts';
 import { checkKeys, configError, numberOption, optionsObject } from '../../core/options.ts';
 import { base32Decode, base32Encode } from './base32.ts';
+
+const loadQrcode = lazyPeer(PEERS.totpQr, () => import('qrcode'));
 
 /** HMAC algorithms of RFC 6238. */
 export type TotpAlgorithm = 'SHA1' | 'SHA256' | 'SHA512';
@@ -133,9 +135,13 @@ export const totp = Object.freeze({
     return matched;
   },
 
-  /** An SVG QR code of `text` (normally the otpauth URI). */
+  /**
+   * An SVG QR code of `text` (normally the otpauth URI). Needs the optional peer `qrcode`
+   * (`npm install qrcode`); without it, rejects with ERR_RAMPART_MISSING_DEPENDENCY.
+   */
   async qrSvg(text: string): Promise<string> {
     if (typeof text !== 'string' || text.length === 0 || text.length > 2048) throw configError('totp.qrSvg needs a non-empty string of at most 2048 characters.');
+    const { default: QRCode } = await loadQrcode();
     return QRCode.toString(text, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
   },
 });
