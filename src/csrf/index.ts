@@ -1,6 +1,5 @@
 import { serializeCookie } from '../core/cookies.ts';
 import { problem } from '../core/problem.ts';
-import { exemptionPath } from '../core/canonical.ts';
 import { viewOf } from '../core/registry.ts';
 import type { Decision, Middleware, Reply, RequestView, ResponseControl } from '../core/types.ts';
 import { RampartError } from '../errors.ts';
@@ -147,7 +146,7 @@ export function csrf(options: CsrfOptions): Middleware {
         if (useToken) provideToken(config, req, res, undefined);
         return undefined;
       }
-      if ((config.skip !== undefined && config.skip(req)) || hasApiCredentials(config, req) || (config.hasExempt && config.isExempt(exemptionPath(req)))) {
+      if ((config.skip !== undefined && config.skip(req)) || hasApiCredentials(config, req) || (config.hasExempt && config.isExempt(req.path))) {
         return undefined;
       }
       if (useOrigin && !originAllowed(req, config.trusted)) return reject(req, 'cross-site request');
