@@ -4,6 +4,7 @@ import { compileTrustProxy, ipKey, normalizeIp, parseIp, compileIpList } from '.
 import type { SecurityEventRecord } from '../core/types.ts';
 import { isRampartError } from '../errors.ts';
 import { stack } from '../stack/index.ts';
+import { rampart } from '../preset.ts';
 import { forEachAdapter } from '../../test/helpers/adapters.ts';
 import { rawRequest } from '../../test/helpers/raw-http.ts';
 
@@ -136,6 +137,12 @@ test('proxyHeaders is validated at construction', () => {
   assert.throws(() => stack([], { proxyHeaders: 'xforwarded' as never }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
   assert.throws(() => stack([], { proxyHeader: 'forwarded' } as never), (e) => isRampartError(e, 'ERR_RAMPART_UNKNOWN_OPTION'));
   assert.doesNotThrow(() => stack([], { trustProxy: 1, proxyHeaders: 'forwarded' }));
+  // The preset registers and passes the option on.
+  assert.throws(() => rampart({ log: false, trustProxy: 1, proxyHeaders: 'rfc7239' as never }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+  assert.throws(() => rampart({ log: false, proxyheaders: 'forwarded' } as never), (e) => isRampartError(e, 'ERR_RAMPART_UNKNOWN_OPTION') && /proxyHeaders/.test((e as Error).message));
+  const preset = rampart({ log: false, trustProxy: 1, proxyHeaders: 'forwarded' });
+  assert.equal(preset.context.trust.family, 'forwarded');
+  void preset.close();
   assert.doesNotThrow(() => stack([], { trustProxy: 1, proxyHeaders: 'x-forwarded' }));
 });
 
