@@ -39,6 +39,21 @@ export function runtimeAddress(request: Request, rest: readonly unknown[]): stri
 }
 
 /**
+ * The request target as the client sent it, when the runtime keeps it (@hono/node-server
+ * passes `{ incoming }` as the second argument); undefined elsewhere (the URL is used).
+ */
+export function runtimeTarget(rest: readonly unknown[]): string | undefined {
+  const second = rest[0] as Record<string, any> | undefined;
+  if (second === undefined || second === null || typeof second !== 'object') return undefined;
+  try {
+    const url = second.incoming?.url;
+    return typeof url === 'string' ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Wrap a fetch-style handler (Bun, Deno, Cloudflare Workers, any `Request → Response`).
  *
  * @example
@@ -59,7 +74,7 @@ export function fetchAdapter(shield: Shield, handler: FetchHandler, options: Fet
   }
   return async function rampartFetch(request: Request, ...rest: any[]): Promise<Response> {
     const remote = (address !== undefined ? address(request, ...rest) : undefined) ?? runtimeAddress(request, rest);
-    const { exchange, early } = await startWebExchange(shield, request, remote);
+    const { exchange, early } = await startWebExchange(shield, request, remote, undefined, runtimeTarget(rest));
     if (early !== undefined) return early;
     if (exchange.request !== request) bindView(exchange, exchange.request);
     let response: Response;

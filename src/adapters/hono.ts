@@ -1,6 +1,6 @@
 import { bindView } from '../core/registry.ts';
 import type { Shield } from '../stack/index.ts';
-import { runtimeAddress } from './fetch.ts';
+import { runtimeAddress, runtimeTarget } from './fetch.ts';
 import { finishWebResponse, startWebExchange, webReply } from './web-exchange.ts';
 
 // Structural type of Hono's Context: rampart does not depend on hono at runtime or in its .d.ts.
@@ -32,7 +32,7 @@ export function honoAdapter(shield: Shield, options: HonoAdapterOptions = {}): H
   return async function rampartHono(c: HonoContextLike, next: () => Promise<void>): Promise<Response | void> {
     const request = c.req.raw;
     const remote = (address !== undefined ? address(c) : undefined) ?? runtimeAddress(request, [c.env]);
-    const { exchange, early } = await startWebExchange(shield, request, remote, c);
+    const { exchange, early } = await startWebExchange(shield, request, remote, c, runtimeTarget([c.env]));
     if (early !== undefined) return early;
     if (exchange.request !== request) {
       c.req.raw = exchange.request;

@@ -38,6 +38,12 @@ export class NodeExchange extends RequestViewBase implements ResponseControl {
     return this.raw.url ?? '/';
   }
 
+  /** HTTP/2 (node:http2 compat API): the authority is the `:authority` pseudo-header. */
+  protected override impliedAuthority(): string | undefined {
+    const value = this.raw.headers[':authority'];
+    return typeof value === 'string' ? value : undefined;
+  }
+
   protected encrypted(): boolean {
     return (this.raw.socket as TLSSocket | undefined)?.encrypted === true;
   }

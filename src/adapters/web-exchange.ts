@@ -28,23 +28,39 @@ export class WebExchange extends RequestViewBase implements ResponseControl {
   bodyExceeded: (() => Reply) | undefined;
   #body: Promise<Uint8Array> | undefined;
 
-  constructor(context: ViewContext, request: Request, remoteAddress: string) {
+  /** The request target as the client sent it, when the runtime exposes it (@hono/node-server's `incoming.url`). */
+  readonly #rawTarget: string | undefined;
+
+  constructor(context: ViewContext, request: Request, remoteAddress: string, rawTarget?: string) {
     super(context);
     this.request = request;
     this.raw = request;
     this.method = request.method;
     this.remoteAddress = remoteAddress;
+    this.#rawTarget = rawTarget === '' ? undefined : rawTarget;
   }
 
   header(name: string): string | undefined {
     return this.request.headers.get(name) ?? undefined;
   }
 
+  /**
+   * The target as sent when the runtime kept it (so `/x/%2e%2e/y` is judged as sent, not
+   * after URL parsing), else the absolute URL the runtime built: its authority is checked
+   * against Host like an absolute-form target.
+   */
   protected target(): string {
+    return this.#rawTarget ?? this.request.url;
+  }
+
+  /** With an origin-form raw target, the authority is the host of the URL the runtime built. */
+  protected override impliedAuthority(): string | undefined {
+    if (this.#rawTarget === undefined) return undefined;
     const url = this.request.url;
-    const authority = url.indexOf('//');
-    const slash = authority === -1 ? url.indexOf('/') : url.indexOf('/', authority + 2);
-    return slash === -1 ? '/' : url.slice(slash);
+    const start = url.indexOf('//');
+    if (start === -1) return undefined;
+    const end = url.indexOf('/', start + 2);
+    return url.slice(start + 2, end === -1 ? url.length : end);
   }
 
   protected encrypted(): boolean {
@@ -151,10 +167,11 @@ export async function startWebExchange(
   request: Request,
   remoteAddress: string,
   native?: unknown,
+  rawTarget?: string,
 ): Promise<{ exchange: WebExchange; early: Response | undefined }> {
   // No address while something keys by client: refuse (ERR_RAMPART_CONFIG), never share a key.
   remoteAddress = requireClientAddress(shield.middleware, remoteAddress);
-  const exchange = new WebExchange(shield.context, request, remoteAddress);
+  const exchange = new WebExchange(shield.context, request, remoteAddress, rawTarget);
   bindView(exchange, request, native);
   let reply;
   try {

@@ -12,6 +12,22 @@ export interface RequestView {
   readonly path: string;
   /** Raw query string without the leading `?` ('' when absent). */
   readonly query: string;
+  /**
+   * The one canonical path every path-scoped decision uses: percent-decoded once (UTF-8),
+   * `\` read as `/`, `//` runs collapsed, `.` segments removed, ASCII lower-case. See
+   * `canonicalPath()` in `src/core/canonical.ts`; '' when the target is refused.
+   */
+  readonly canonicalPath: string;
+  /**
+   * The authority the request is for (lower-case `host[:port]`): an absolute-form
+   * target's, else HTTP/2 `:authority`, else `Host`. '' when absent.
+   */
+  readonly authority: string;
+  /**
+   * Why the target cannot be read one way only (encoded slash, NUL, `..`, invalid UTF-8,
+   * an authority disagreeing with Host), or undefined. The stack answers such targets 400.
+   */
+  readonly targetError?: string | undefined;
   /** One request header by lower-case name; repeated headers are joined with `, `. */
   header(name: string): string | undefined;
   /** One cookie value by name (the `Cookie` header is parsed on first use). */
@@ -22,7 +38,7 @@ export interface RequestView {
   readonly remoteAddress: string;
   /** True when the request arrived over TLS, or a trusted proxy says so via X-Forwarded-Proto / Forwarded. */
   readonly secure: boolean;
-  /** The effective host (`host[:port]`, lower-case) from `Host`, or `X-Forwarded-Host` when sent by a trusted proxy. '' when absent. */
+  /** The effective host (`host[:port]`, lower-case): {@link RequestView.authority}, or `X-Forwarded-Host` when sent by a trusted proxy. '' when absent. */
   readonly host: string;
   /** The adapter's native request (IncomingMessage, Fastify request, Hono context, fetch Request). */
   readonly raw: unknown;

@@ -1,4 +1,5 @@
 import type { ProxyTrust } from '../client-ip/index.ts';
+import { canonicalPath } from './canonical.ts';
 import { safeEmit } from './events.ts';
 import { parseCookies } from './cookies.ts';
 import type { EventSink, Reply, RequestView, SecurityEventRecord } from './types.ts';
@@ -7,6 +8,19 @@ import type { EventSink, Reply, RequestView, SecurityEventRecord } from './types
 export interface ViewContext {
   readonly trust: ProxyTrust;
   readonly sink: EventSink;
+  /** Keep `%2F`/`%5C` inside path segments instead of refusing the target (stack option `allowEncodedSlashes`). */
+  readonly allowEncodedSlashes?: boolean;
+}
+
+const ABSOLUTE_FORM = /^([a-z][a-z0-9+.-]{0,15}):\/\//i;
+
+/** `host[:port]` lower-cased, without a default port (80, 443) or a trailing dot on the name. */
+function comparableAuthority(value: string): string {
+  let text = value.trim().toLowerCase();
+  if (text.endsWith(':80')) text = text.slice(0, -3);
+  else if (text.endsWith(':443')) text = text.slice(0, -4);
+  if (text.endsWith('.')) text = text.slice(0, -1);
+  return text;
 }
 
 /**
@@ -20,14 +34,25 @@ export abstract class RequestViewBase implements RequestView {
   abstract header(name: string): string | undefined;
   abstract readBody(limit: number): Promise<Uint8Array>;
   abstract limitBody(limit: number, onExceed: () => Reply): void;
-  /** The raw request target (`/path?query`). */
+  /** The request target as received: origin-form (`/path?query`) or absolute-form (`http://host/path`). */
   protected abstract target(): string;
+  /**
+   * The authority the runtime gives besides the target and Host: HTTP/2 `:authority`
+   * (node), the URL's host (fetch runtimes). Undefined when there is none.
+   */
+  protected impliedAuthority(): string | undefined {
+    return undefined;
+  }
   /** True when the connection itself is TLS. */
   protected abstract encrypted(): boolean;
 
   protected readonly context: ViewContext;
   #path: string | undefined;
   #query: string | undefined;
+  #authority: string | undefined;
+  #targetError: string | undefined;
+  #canonical: string | undefined;
+  #checked = false;
   #ip: string | undefined;
   #secure: boolean | undefined;
   #host: string | undefined;
@@ -50,14 +75,75 @@ export abstract class RequestViewBase implements RequestView {
 
   #splitTarget(): void {
     let target = this.target();
-    // Absolute-form targets (`GET http://host/path`) carry the path after the authority.
-    if (target.charCodeAt(0) !== 47 /* / */ && /^[a-z][a-z0-9+.-]*:\/\//i.test(target)) {
-      const slash = target.indexOf('/', target.indexOf('//') + 2);
-      target = slash === -1 ? '/' : target.slice(slash);
+    let authority: string | undefined;
+    // Absolute-form targets (`GET http://host/path`): the authority replaces Host (RFC 9112 §3.2.2).
+    if (target.charCodeAt(0) !== 47 /* / */ && target !== '*') {
+      const scheme = ABSOLUTE_FORM.exec(target);
+      if (scheme !== null) {
+        const start = scheme[0].length;
+        let end = start;
+        while (end < target.length) {
+          const c = target.charCodeAt(end);
+          if (c === 47 || c === 63 /* ? */ || c === 35 /* # */) break;
+          end++;
+        }
+        authority = target.slice(start, end).toLowerCase();
+        const rest = target.slice(end);
+        target = rest.charCodeAt(0) === 47 ? rest : `/${rest}`;
+        const name = scheme[1]!.toLowerCase();
+        if (name !== 'http' && name !== 'https') this.#targetError = `an absolute-form target with scheme ${JSON.stringify(name.slice(0, 16))}`;
+        else if (authority.length === 0) this.#targetError = 'an absolute-form target without authority';
+        else if (authority.indexOf('@') !== -1) this.#targetError = 'user information in the target authority';
+      }
     }
     const q = target.indexOf('?');
     this.#path = q === -1 ? target : target.slice(0, q);
     this.#query = q === -1 ? '' : target.slice(q + 1);
+    const host = this.header('host');
+    if (authority === undefined) {
+      const implied = this.impliedAuthority();
+      if (implied !== undefined && implied !== '') {
+        authority = implied.toLowerCase();
+        if (host !== undefined && this.#targetError === undefined && comparableAuthority(host) !== comparableAuthority(authority)) {
+          this.#targetError = 'a Host header that disagrees with the request authority';
+        }
+      } else authority = (host ?? '').toLowerCase();
+    } else if (host !== undefined && this.#targetError === undefined && comparableAuthority(host) !== comparableAuthority(authority)) {
+      this.#targetError = 'an absolute-form target whose authority disagrees with Host';
+    }
+    this.#authority = authority;
+  }
+
+  /**
+   * The authority this request is for (lower-case `host[:port]`): the absolute-form
+   * target's, else HTTP/2 `:authority` (or the fetch URL's host), else Host. '' when absent.
+   */
+  get authority(): string {
+    if (this.#authority === undefined) this.#splitTarget();
+    return this.#authority!;
+  }
+
+  /** The canonical path (see `src/core/canonical.ts`): decoded, dot segments and `//` runs removed, `\` as `/`, lower-case. */
+  get canonicalPath(): string {
+    if (this.#canonical === undefined) this.#checkTarget();
+    return this.#canonical!;
+  }
+
+  /**
+   * Why this target cannot be read one way only (an encoded slash, NUL, `..`, invalid
+   * UTF-8, an authority that disagrees with Host), or undefined. The stack answers 400.
+   */
+  get targetError(): string | undefined {
+    if (!this.#checked) this.#checkTarget();
+    return this.#targetError;
+  }
+
+  #checkTarget(): void {
+    const path = this.path; // splits the target (and may set #targetError)
+    const verdict = canonicalPath(path, this.context.allowEncodedSlashes === true ? { allowEncodedSlashes: true } : undefined);
+    this.#canonical = verdict.error === undefined ? verdict.path : '';
+    if (this.#targetError === undefined) this.#targetError = verdict.error;
+    this.#checked = true;
   }
 
   get ip(): string {
@@ -81,7 +167,7 @@ export abstract class RequestViewBase implements RequestView {
   get host(): string {
     if (this.#host === undefined) {
       const forwarded = this.context.trust.forwardedHost(this.remoteAddress, this.header('x-forwarded-host'), this.header('forwarded'));
-      this.#host = forwarded ?? (this.header('host') ?? '').toLowerCase();
+      this.#host = forwarded ?? this.authority;
     }
     return this.#host;
   }

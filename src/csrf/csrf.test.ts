@@ -317,7 +317,8 @@ test('exemptPaths: canonical prefix match only', async (t) => {
     assert.equal(await rawPost(app.url, '/webhooks/stripe'), 200);
     assert.equal(await rawPost(app.url, '/webhooks/stripe?x=1'), 200);
     for (const path of ['/webhooks/../admin', '/webhooks/%2e%2e/admin', '/webhooks/%2E%2E/admin', '/webhooks//admin', '/webhooks/%252e%252e/admin', '/Webhooks/stripe', '/webhooks', '/admin']) {
-      assert.equal(await rawPost(app.url, path), 403, path);
+      // A `..` segment (raw or encoded) is refused by the stack before CSRF: 400 (src/stack/canonical-path.test.ts).
+      assert.equal(await rawPost(app.url, path), /\.\.|%2e%2e/i.test(path) ? 400 : 403, path);
     }
   });
 });

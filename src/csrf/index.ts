@@ -1,5 +1,6 @@
 import { serializeCookie } from '../core/cookies.ts';
 import { problem } from '../core/problem.ts';
+import { exemptionPath } from '../core/canonical.ts';
 import { viewOf } from '../core/registry.ts';
 import type { Decision, Middleware, Reply, RequestView, ResponseControl } from '../core/types.ts';
 import { RampartError } from '../errors.ts';
@@ -146,7 +147,7 @@ export function csrf(options: CsrfOptions): Middleware {
         if (useToken) provideToken(config, req, res, undefined);
         return undefined;
       }
-      if ((config.skip !== undefined && config.skip(req)) || hasApiCredentials(config, req) || (config.hasExempt && config.isExempt(req.path))) {
+      if ((config.skip !== undefined && config.skip(req)) || hasApiCredentials(config, req) || (config.hasExempt && config.isExempt(exemptionPath(req)))) {
         return undefined;
       }
       if (useOrigin && !originAllowed(req, config.trusted)) return reject(req, 'cross-site request');

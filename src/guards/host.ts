@@ -76,8 +76,11 @@ export function compileHosts(list: readonly string[], option = 'allowedHosts'): 
 }
 
 /**
- * Reject requests whose Host (or, from a trusted proxy, X-Forwarded-Host) is not in the
- * allowlist with 400 problem+json — defeating cache and password-reset poisoning.
+ * Reject requests whose authority is not in the allowlist with 400 problem+json —
+ * defeating cache and password-reset poisoning. The authority is the absolute-form
+ * target's (`GET http://host/x`), else HTTP/2 `:authority`, else Host; from a trusted
+ * proxy, X-Forwarded-Host. A target whose authority disagrees with Host never gets here:
+ * the stack answers it 400 first.
  *
  * @example
  * hostGuard({ allowedHosts: ['example.com', '.example.org'] })

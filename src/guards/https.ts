@@ -1,3 +1,4 @@
+import { exemptionPath } from '../core/canonical.ts';
 import { checkKeys, configError, optionsObject, stringList } from '../core/options.ts';
 import type { Middleware } from '../core/types.ts';
 import { compileHosts, hostName } from './host.ts';
@@ -15,8 +16,9 @@ export interface HttpsRedirectOptions {
 /**
  * Redirect plain-HTTP requests to https:// — 301 for GET/HEAD, 308 for other methods
  * (keeps method and body). `isSecure` honours X-Forwarded-Proto only from trusted proxies.
- * The Location host comes from the allowlist-validated Host or a configured canonical
- * host, never from an unvalidated header.
+ * The Location host comes from the allowlist-validated authority (an absolute-form
+ * target's, HTTP/2 `:authority`, else Host) or a configured canonical host, never from an
+ * unvalidated header.
  */
 export function httpsRedirect(options: HttpsRedirectOptions): Middleware {
   const opts = optionsObject(options, 'httpsRedirect') as HttpsRedirectOptions;
@@ -38,7 +40,9 @@ export function httpsRedirect(options: HttpsRedirectOptions): Middleware {
     handle(req) {
       if (req.secure) return undefined;
       const path = req.path;
-      for (const prefix of exempt) if (path.startsWith(prefix)) return undefined;
+      // An exemption needs the path in normal form as sent (`/.well-known//acme-challenge/` is redirected).
+      const plain = exempt.length === 0 ? '' : exemptionPath(req);
+      if (plain !== '') for (const prefix of exempt) if (plain.startsWith(prefix)) return undefined;
       let target = canonical;
       if (target === undefined) {
         const host = req.host;

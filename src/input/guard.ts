@@ -2,6 +2,7 @@ import zlib from 'node:zlib';
 import { problem } from '../core/problem.ts';
 import { checkKeys, optionsObject, numberOption, stringList, configError } from '../core/options.ts';
 import { warnConfig } from '../core/events.ts';
+import { exemptionPath } from '../core/canonical.ts';
 import type { Middleware, Reply, RequestView } from '../core/types.ts';
 import { isRampartError } from '../errors.ts';
 import { mediaType, parseForm } from './body.ts';
@@ -339,7 +340,9 @@ export function inputGuard(options: InputGuardOptions = {}): InputGuard {
 
 /** True when the request is under one of the exempt path prefixes (not scanned). */
 function isExempt(exempt: readonly string[], req: RequestView): boolean {
-  return exempt.some((p) => req.path.startsWith(p));
+  // Only a path in normal form as sent is exempt: `/STATIC/`, `/st%61tic/`, `//static/` get scanned.
+  const path = exemptionPath(req);
+  return path !== '' && exempt.some((p) => path.startsWith(p));
 }
 
 /** The Content-Encoding tokens of a request, lower-case, `identity` left out. */

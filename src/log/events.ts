@@ -29,6 +29,7 @@ const BUILTIN = {
   CSP_VIOLATION: 'The browser reported a Content-Security-Policy violation',
   LOG_EVENTS_DROPPED: 'The security log dropped events because its queue was full or the database stayed unreachable',
   INVALID_HOST: 'Request with a Host / X-Forwarded-Host outside the allowlist',
+  INVALID_REQUEST_TARGET: 'Request target that routers can read in more than one way (encoded slash, NUL, "..", invalid UTF-8, authority disagreeing with Host)',
   BODY_LIMIT_EXCEEDED: 'Request body larger than the configured limit',
   BLOCKED_IP_REQUEST: 'Request from a blocked IP address or range',
   IP_BLOCKED: 'An IP address or range was added to the blocklist',

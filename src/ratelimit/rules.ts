@@ -1,4 +1,5 @@
 import type { RequestView } from '../core/types.ts';
+import { canonicalPathOf, compileCoveredPaths } from '../core/canonical.ts';
 import { configError, describe as describeValue } from '../core/options.ts';
 
 /** What a rule matches: a path (exact or segment prefix), a RegExp over the path, or method + path. */
@@ -9,9 +10,10 @@ export type RequestMatcher = (req: RequestView) => boolean;
 
 /**
  * Compile a rule's `match`:
- * - `'/login'` matches `/login` and everything below it (`/login/otp`), not `/login-help`;
- *   a string ending in `/` matches every path starting with it;
- * - a RegExp is tested against the raw path;
+ * - `'/login'` matches `/login`, `/login/` and everything below it (`/login/otp`), not
+ *   `/login-help`, on the canonical path (case-insensitive, decoded, `//` and `.` removed);
+ *   `'/api/'` is the same as `'/api'`;
+ * - a RegExp is tested against the canonical (lower-case) path and the raw path: either matches;
  * - `{ method, path }` also requires the method (one or a list, case-insensitive).
  */
 export function compileMatch(match: unknown, name: string): RequestMatcher {
@@ -40,16 +42,14 @@ export function compileMatch(match: unknown, name: string): RequestMatcher {
 
 function pathMatcher(path: string, name: string): RequestMatcher {
   if (!path.startsWith('/')) throw configError(`${name} must start with "/" (got ${JSON.stringify(path)}).`);
-  if (path.endsWith('/')) return (req) => req.path.startsWith(path);
-  const below = `${path}/`;
-  return (req) => {
-    const p = req.path;
-    return p === path || p.startsWith(below);
-  };
+  // Matched on the canonical path, case-insensitively: every variant a router delivers
+  // to the route (`/LOGIN`, `/login/`, `//login`, `/%6cogin`, absolute-form) is covered.
+  return compileCoveredPaths([path], name);
 }
 
 function regexMatcher(re: RegExp): RequestMatcher {
   // A global/sticky RegExp keeps lastIndex between calls; use a clean copy.
   const clean = re.global || re.sticky ? new RegExp(re.source, re.flags.replace(/[gy]/g, '')) : re;
-  return (req) => clean.test(req.path);
+  // The canonical (lower-case) path, and the raw path for expressions written against it.
+  return (req) => clean.test(canonicalPathOf(req)) || clean.test(req.path);
 }

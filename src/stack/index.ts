@@ -1,5 +1,5 @@
 import { compileTrustProxy, type ProxyHeadersOption, type TrustProxyOption } from '../client-ip/index.ts';
-import { globalEventSink } from '../core/events.ts';
+import { globalEventSink, warnConfig } from '../core/events.ts';
 import { checkKeys, optionsObject } from '../core/options.ts';
 import type { EventSink, Middleware, Reply, RequestView, ResponseControl } from '../core/types.ts';
 import type { ViewContext } from '../core/view.ts';
@@ -10,6 +10,7 @@ import { fastifyAdapter, type FastifyPlugin } from '../adapters/fastify.ts';
 import { honoAdapter, type HonoAdapterOptions, type HonoMiddleware } from '../adapters/hono.ts';
 import { fetchAdapter, type FetchAdapterOptions, type FetchHandler } from '../adapters/fetch.ts';
 import { runChain } from './run.ts';
+import { withTargetCheck } from './target.ts';
 
 /** Options shared by `stack()` and the `rampart()` preset. */
 export interface StackOptions {
@@ -23,6 +24,11 @@ export interface StackOptions {
   proxyHeaders?: ProxyHeadersOption;
   /** Where security events go. Default: the global SecurityLog (see `rampart/log`). */
   events?: EventSink;
+  /**
+   * Accept `%2F`/`%5C` inside a path segment (kept encoded in the canonical path) instead
+   * of answering 400. Only for apps whose routes carry encoded slashes; announced at startup.
+   */
+  allowEncodedSlashes?: boolean;
 }
 
 /** A composed middleware stack with one method per adapter. */
@@ -63,17 +69,27 @@ export function stack(middleware: readonly Middleware[], options: StackOptions =
       throw new RampartError('ERR_RAMPART_CONFIG', `stack(): entry ${i} is not a rampart middleware (an object with handle(req, res)); call the factory, e.g. securityHeaders().`);
     }
   });
-  checkKeys(optionsObject(options, 'stack'), ['trustProxy', 'proxyHeaders', 'events'], 'stack');
+  checkKeys(optionsObject(options, 'stack'), ['trustProxy', 'proxyHeaders', 'events', 'allowEncodedSlashes'], 'stack');
+  const allowEncodedSlashes = options.allowEncodedSlashes ?? false;
+  if (typeof allowEncodedSlashes !== 'boolean') {
+    throw new RampartError('ERR_RAMPART_CONFIG', `allowEncodedSlashes must be true or false (got ${JSON.stringify(allowEncodedSlashes)}).`);
+  }
   const chain = Object.freeze([...middleware]);
   const sink = options.events ?? globalEventSink;
   const context: ViewContext = Object.freeze({
     trust: compileTrustProxy(options.trustProxy, { proxyHeaders: options.proxyHeaders, sink }),
     sink,
+    ...(allowEncodedSlashes ? { allowEncodedSlashes } : {}),
   });
+  if (allowEncodedSlashes) {
+    warnConfig("allowEncodedSlashes: %2F and %5C inside path segments are accepted; a router that decodes them reads another path than rampart's path rules see.", sink);
+  }
+  // The target check runs right after the security headers, before any other decision.
+  const full = withTargetCheck(chain);
   const shield: Shield = {
     middleware: chain,
     context,
-    run: (req, res) => runChain(chain, 0, req, res),
+    run: (req, res) => runChain(full, 0, req, res),
     node: (handler) => nodeAdapter(shield, handler),
     express: () => expressAdapter(shield),
     fastify: () => fastifyAdapter(shield),

@@ -7,6 +7,7 @@ import { problem } from '../../core/problem.ts';
 import { bodyBytes, readHeader, type HeaderSource } from './headers.ts';
 import { addNonce, defaultNonceStore, memoryNonceStore, type NonceStore } from './nonces.ts';
 import { warnConfig } from '../../core/events.ts';
+import { compileCoveredPaths } from '../../core/canonical.ts';
 
 /** Options of {@link signRequest}. */
 export interface SignRequestOptions {
@@ -154,7 +155,8 @@ export function requireSignedRequest(options: RequireSignedRequestOptions): Midd
   if (allowReplay) warnConfig(REPLAY_WARNING('requireSignedRequest'));
   (Array.isArray(o.secret) ? o.secret : [o.secret]).forEach((s, i) => secretBuffer(s, `requireSignedRequest.secret[${i}]`));
   const maxBody = o.maxBodyBytes === undefined ? 1 << 20 : numberOption(o.maxBodyBytes, 'requireSignedRequest.maxBodyBytes', 0, 1 << 30);
-  const paths = o.paths === undefined ? undefined : stringList(o.paths, 'requireSignedRequest.paths');
+  // Covered on the canonical path (case-insensitive, decoded, `//` and `.` removed), so no variant of a signed path escapes.
+  const paths = o.paths === undefined ? undefined : compileCoveredPaths(stringList(o.paths, 'requireSignedRequest.paths'), 'requireSignedRequest.paths', false);
   const base: Pick<VerifyRequestOptions, 'secret' | 'window' | 'nonceStore' | 'allowReplay'> = { secret: o.secret as VerifyRequestOptions['secret'] };
   if (o.window !== undefined) base.window = o.window as number;
   if (allowReplay) base.allowReplay = true;
@@ -162,7 +164,7 @@ export function requireSignedRequest(options: RequireSignedRequestOptions): Midd
   return {
     name: 'requireSignedRequest',
     async handle(req: RequestView) {
-      if (paths !== undefined && !paths.some((p) => req.path.startsWith(p))) return undefined;
+      if (paths !== undefined && !paths(req)) return undefined;
       try {
         const body = await req.readBody(maxBody);
         const path = req.query === '' ? req.path : `${req.path}?${req.query}`;
