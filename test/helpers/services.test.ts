@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import postgres from 'postgres';
 import { Redis } from 'ioredis';
-import { startPostgres, startRedis, freePort } from './services.ts';
+import { startPostgres, startRedis, startNginx, freePort } from './services.ts';
 
 test('freePort returns a usable port number', async () => {
   const port = await freePort();
@@ -45,4 +45,14 @@ test('startRedis: PING, then kill and restart on the same port', async (t) => {
     client.disconnect();
     await redis.stop();
   }
+});
+
+test('startNginx: serves its configuration, stops cleanly; a broken configuration is an error, not a skip', async (t) => {
+  const nginx = await startNginx(t, { server: "location / { default_type text/plain; return 200 'nginx $http_x_probe'; }" });
+  if (nginx === undefined) return;
+  const res = await fetch(`${nginx.url}/`, { headers: { 'x-probe': 'ok' } });
+  assert.equal(await res.text(), 'nginx ok');
+  await nginx.stop();
+  await assert.rejects(fetch(`${nginx.url}/`));
+  await assert.rejects(startNginx(t, { server: 'location / { no_such_directive on; }' }), /nginx rejected the test configuration/);
 });
