@@ -109,6 +109,17 @@ function policy(id: string, name: string, algorithm: Algorithm, limit: number, w
   return Object.freeze({ id, name, algorithm, limit, windowMs: Math.max(1, Math.round(windowSeconds * 1000)), windowSeconds, limitText: String(limit), itemPrefix: `"${name}";r=` });
 }
 
+/** Seconds for X-RateLimit-Reset and RateLimit t on an admitted request (see writeHeaders). */
+function resetSeconds(d: RateDecision): number {
+  return d.remaining > 0 ? Math.ceil(d.resetMs / 1000) : Math.max(1, Math.ceil(d.retryAfterMs / 1000));
+}
+
+/** The policy the headers describe: fewest requests left, then the longest wait. */
+function tighter(d: RateDecision, than: RateDecision): boolean {
+  if (d.remaining !== than.remaining) return d.remaining < than.remaining;
+  return d.remaining === 0 ? d.retryAfterMs > than.retryAfterMs : d.resetMs > than.resetMs;
+}
+
 function isStore(value: unknown): value is RateLimitStore {
   const s = value as RateLimitStore;
   return value !== null && typeof value === 'object' && typeof s.consume === 'function' && typeof s.get === 'function' && typeof s.reset === 'function' && typeof s.close === 'function';
@@ -249,8 +260,11 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
     req.emit('RATE_LIMIT_HIT', `${p.limit}/${p.windowSeconds}s exceeded (policy "${p.name}")${who}`);
   };
 
-  const writeHeaders = (res: ResponseControl, plan: Plan, d: RateDecision, p: CompiledPolicy): void => {
-    const reset = Math.ceil(d.resetMs / 1000);
+  // One number for X-RateLimit-Reset, the RateLimit field's t and Retry-After: while requests
+  // remain, the seconds until the quota is fully restored; once none remain (the 2xx that
+  // took the last one, and every 429), the seconds until the next request is admitted — the
+  // same point in time as Retry-After. Never more than the window.
+  const writeHeaders = (res: ResponseControl, plan: Plan, d: RateDecision, p: CompiledPolicy, reset: number): void => {
     if (legacyHeaders) {
       res.set('X-RateLimit-Limit', p.limitText);
       res.set('X-RateLimit-Remaining', '' + d.remaining);
@@ -267,7 +281,7 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
     if (d.unavailable === true) {
       return problem(503, 'The rate limiter is temporarily unavailable; retry shortly.', { headers: { 'retry-after': String(retry) } });
     }
-    writeHeaders(res, plan, d, p);
+    writeHeaders(res, plan, d.remaining === 0 ? d : { ...d, remaining: 0 }, p, retry);
     reportHit(req, p, key, d, now);
     return problem(429, `Too many requests; retry in ${retry} s.`, { headers: { 'retry-after': String(retry) } });
   };
@@ -280,9 +294,9 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
       const d = decisions[i];
       if (d === undefined) return undefined; // fail open
       if (!d.allowed) return reject(req, res, plan, plan.policies[i]!, d, key, now);
-      if (worst === -1 || d.remaining < decisions[worst]!.remaining) worst = i;
+      if (worst === -1 || tighter(d, decisions[worst]!)) worst = i;
     }
-    writeHeaders(res, plan, decisions[worst]!, plan.policies[worst]!);
+    writeHeaders(res, plan, decisions[worst]!, plan.policies[worst]!, resetSeconds(decisions[worst]!));
     return undefined;
   };
 
@@ -309,12 +323,12 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
         const p = policies[i]!;
         const d = store.consume(key, p, now) as RateDecision;
         if (!d.allowed) return reject(req, res, plan, p, d, key, now);
-        if (worst === undefined || d.remaining < worst.remaining) {
+        if (worst === undefined || tighter(d, worst)) {
           worst = d;
           worstPolicy = p;
         }
       }
-      if (legacyHeaders || standardHeaders) writeHeaders(res, plan, worst!, worstPolicy);
+      if (legacyHeaders || standardHeaders) writeHeaders(res, plan, worst!, worstPolicy, resetSeconds(worst!));
       return undefined;
     },
     async reset(key: string): Promise<void> {

@@ -30,6 +30,9 @@ export function freshState(policy: Policy, now: number): CounterState {
       return { a: now, b: policy.limit, c: 0 };
     case 'gcra':
       return { a: now, b: 0, c: 0 };
+    case 'sliding-window':
+      // No admission yet: a "last admission" two windows back weighs nothing.
+      return { a: now - 2 * policy.windowMs, b: 0, c: 0 };
     default:
       return { a: windowStart(now, policy.windowMs), b: 0, c: 0 };
   }
@@ -44,17 +47,16 @@ export function step(policy: Policy, state: CounterState, now: number, cost: num
   const limit = policy.limit;
   switch (policy.algorithm) {
     case 'sliding-window': {
-      let elapsed = now - state.a;
-      if (elapsed >= w) {
-        const start = now - (now % w);
-        state.b = start - state.a === w ? state.c : 0;
-        state.c = 0;
-        state.a = start;
-        elapsed = now - start;
-      }
-      const weight = elapsed <= 0 ? 1 : (w - elapsed) / w;
-      if (state.b * weight + state.c + cost <= limit + EPSILON) {
-        state.c += cost;
+      // A refused request changes nothing; an admitted one stores the rolled view.
+      const t = now > state.a ? now : state.a;
+      const v = slidingView(state, t, w);
+      if (v.used + cost <= limit + EPSILON) {
+        // A zero-cost step (a read) admits nothing: the last admission stays where it was.
+        if (cost > 0) {
+          state.a = t;
+          state.b = v.prev;
+          state.c = v.cur + cost;
+        }
         return true;
       }
       return false;
@@ -94,7 +96,12 @@ export function step(policy: Policy, state: CounterState, now: number, cost: num
   }
 }
 
-/** Turn a state (after {@link step}, or as read) into the decision a client sees. */
+/**
+ * Turn a state (after {@link step}, or as read) into the decision a client sees. Whenever
+ * nothing remains (`remaining` 0, whether this request was admitted or not),
+ * `retryAfterMs` is the wait until one more request is admitted; it never exceeds the
+ * window, and neither does `resetMs`.
+ */
 export function describe(policy: Policy, state: CounterState, now: number, allowed: boolean): RateDecision {
   const w = policy.windowMs;
   const limit = policy.limit;
@@ -103,54 +110,98 @@ export function describe(policy: Policy, state: CounterState, now: number, allow
   let retryAfterMs = 0;
   switch (policy.algorithm) {
     case 'sliding-window': {
-      const elapsed = Math.min(w, Math.max(0, now - state.a));
-      const used = state.b * (w - elapsed) / w + state.c;
-      remaining = Math.max(0, Math.floor(limit - used + 1e-9));
-      resetMs = Math.max(0, state.a + w - now);
-      if (!allowed) retryAfterMs = slidingRetry(state, limit, w, elapsed);
+      const t = now > state.a ? now : state.a;
+      const v = slidingView(state, t, w);
+      remaining = Math.max(0, Math.floor(limit - v.used + EPSILON));
+      // Every request counted ages out one window after the last admission.
+      resetMs = Math.min(w, Math.max(0, state.a + w - now));
+      // (t > now only when the clock stepped back, e.g. another server's clock runs ahead.)
+      if (remaining === 0) retryAfterMs = Math.min(w, slidingRetry(v, state.a, t, limit, w) + (t - now));
       break;
     }
     case 'fixed-window':
       remaining = Math.max(0, limit - state.c);
-      resetMs = Math.max(0, state.a + w - now);
-      if (!allowed) retryAfterMs = resetMs;
+      resetMs = Math.min(w, Math.max(0, state.a + w - now));
+      if (remaining === 0) retryAfterMs = resetMs;
       break;
     case 'token-bucket':
-      remaining = Math.max(0, Math.floor(state.b + 1e-9));
-      resetMs = Math.max(0, ((limit - state.b) * w) / limit);
-      if (!allowed) retryAfterMs = Math.max(0, ((1 - state.b) * w) / limit);
+      remaining = Math.max(0, Math.floor(state.b + EPSILON));
+      resetMs = Math.min(w, Math.max(0, ((limit - state.b) * w) / limit));
+      if (remaining === 0) retryAfterMs = Math.min(w, Math.max(0, ((1 - state.b) * w) / limit));
       break;
     case 'gcra': {
       const interval = w / limit;
       const ahead = Math.max(0, state.a - now);
-      remaining = Math.max(0, Math.floor((w - ahead) / interval + 1e-9));
-      resetMs = ahead;
-      if (!allowed) retryAfterMs = Math.max(0, ahead + interval - w);
+      remaining = Math.max(0, Math.floor((w + 1e-3 - ahead) / interval + 1e-9));
+      resetMs = Math.min(w, ahead);
+      if (remaining === 0) retryAfterMs = Math.min(w, Math.max(0, ahead + interval - w));
       break;
     }
   }
   return { allowed, limit, remaining, resetMs, retryAfterMs };
 }
 
-/** Milliseconds until the weighted estimate leaves room for one request. */
-function slidingRetry(state: CounterState, limit: number, w: number, elapsed: number): number {
-  const untilEnd = w - elapsed;
-  const room = limit - 1 - state.c;
-  if (room >= 0) {
-    // Within this window: b·(w − e)/w ≤ room  ⇔  e ≥ w − room·w/b.
-    if (state.b <= 0) return 0;
-    return Math.max(0, w - (room * w) / state.b - elapsed);
+/** The sliding-window counters as seen at `t` (≥ the last admission `state.a`). */
+interface SlidingView {
+  /** Count of the aligned window before t's. */
+  readonly prev: number;
+  /** Count of t's aligned window. */
+  readonly cur: number;
+  /** Milliseconds since t's window began. */
+  readonly elapsed: number;
+  /** The weighted estimate prev·(w − elapsed)/w + cur. */
+  readonly used: number;
+}
+
+/**
+ * Roll the stored counters forward to `t`. The state is (a = time of the last admission,
+ * b = count of the window before a's, c = count of a's window). The previous window weighs
+ * nothing once a whole window has passed since the last admission (every request it
+ * counted is then older than one window), so no client ever waits longer than the window.
+ */
+function slidingView(state: CounterState, t: number, w: number): SlidingView {
+  const ws = state.a - (state.a % w);
+  const cs = t - (t % w);
+  let prev: number;
+  let cur: number;
+  if (cs <= ws) {
+    prev = state.b;
+    cur = state.c;
+  } else if (cs === ws + w) {
+    prev = t >= state.a + w ? 0 : state.c;
+    cur = 0;
+  } else {
+    prev = 0;
+    cur = 0;
   }
-  // Next window: the current count becomes the previous one.
-  if (state.c <= 0) return untilEnd;
-  return untilEnd + Math.max(0, w - ((limit - 1) * w) / state.c);
+  const elapsed = t - cs;
+  return { prev, cur, elapsed, used: (prev * (w - elapsed)) / w + cur };
+}
+
+/**
+ * Milliseconds after `t` until one more request fits: when the weighted estimate leaves
+ * room, or one window after the last admission `a`, whichever comes first (so ≤ w).
+ */
+function slidingRetry(v: SlidingView, a: number, t: number, limit: number, w: number): number {
+  const cap = Math.max(0, a + w - t);
+  const untilEnd = w - v.elapsed;
+  const room = limit - 1 - v.cur;
+  let estimate: number;
+  if (room >= 0) {
+    // Within this window: prev·(w − e)/w ≤ room  ⇔  e ≥ w − room·w/prev.
+    estimate = v.prev <= 0 ? 0 : Math.max(0, w - (room * w) / v.prev - v.elapsed);
+  } else {
+    // Next window: the current count becomes the previous one.
+    estimate = v.cur <= 0 ? untilEnd : untilEnd + Math.max(0, w - ((limit - 1) * w) / v.cur);
+  }
+  return Math.min(cap, estimate);
 }
 
 /** How long a key's state matters after `now` (for store expiry), in milliseconds. */
 export function stateTtl(policy: Policy, state: CounterState, now: number): number {
   switch (policy.algorithm) {
     case 'sliding-window':
-      return Math.max(1, state.a + 2 * policy.windowMs - now);
+      return Math.max(1, state.a + policy.windowMs - now);
     case 'fixed-window':
       return Math.max(1, state.a + policy.windowMs - now);
     case 'token-bucket':

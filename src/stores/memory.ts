@@ -22,7 +22,8 @@ interface Entry extends CounterState {
 function expired(policy: Policy, entry: CounterState, now: number): boolean {
   switch (policy.algorithm) {
     case 'sliding-window':
-      return now >= entry.a + 2 * policy.windowMs;
+      // entry.a is the last admission: a window later nothing it counted weighs anything.
+      return now >= entry.a + policy.windowMs;
     case 'fixed-window':
       return now >= entry.a + policy.windowMs;
     case 'token-bucket':

@@ -28,10 +28,17 @@ export interface PostgresStore extends RateLimitStore {
   cleanup(now?: number): Promise<number>;
 }
 
-// Rolled state of the existing row r at now ($2), window start ($7), window ($3).
-const PREV = 'CASE WHEN r.a >= $7 THEN r.b WHEN r.a = $7 - $3 THEN r.c ELSE 0 END';
+// Fixed window: rolled state of the existing row r at now ($2), window start ($7), window ($3).
 const CURR = 'CASE WHEN r.a >= $7 THEN r.c ELSE 0 END';
-const SLIDE_OK = `((${PREV}) * (CASE WHEN $2 - GREATEST(r.a, $7) > 0 THEN ($3 - ($2 - GREATEST(r.a, $7))) / $3 ELSE 1 END) + (${CURR}) + $5 <= $4 + 1e-6)`;
+// Sliding window: r.a = last admission, r.b = count of the window before r.a's, r.c = count
+// of r.a's window; judged at T = GREATEST(now, r.a) (a clock behind never gains capacity).
+// The previous window weighs nothing once a whole window has passed since the last admission.
+const S_T = 'GREATEST($2, r.a)';
+const S_WS = '($3 * floor(r.a / $3))';
+const S_CS = `($3 * floor(${S_T} / $3))`;
+const S_PREV = `(CASE WHEN ${S_CS} <= ${S_WS} THEN r.b WHEN ${S_CS} = ${S_WS} + $3 AND ${S_T} < r.a + $3 THEN r.c ELSE 0 END)`;
+const S_CUR = `(CASE WHEN ${S_CS} <= ${S_WS} THEN r.c ELSE 0 END)`;
+const SLIDE_OK = `(${S_PREV} * ($3 - (${S_T} - ${S_CS})) / $3 + ${S_CUR} + $5 <= $4 + 1e-6)`;
 const TOKENS = 'LEAST($4, r.b + GREATEST($2 - r.a, 0) * $4 / $3)';
 const TAT = 'GREATEST(r.a, $2)';
 const GCRA_OK = `(${TAT} + ($3 / $4) * $5 - $2 <= $3 + 1e-3)`;
@@ -53,13 +60,14 @@ export function consumeStatement(table: string, algorithm: Algorithm): string {
   let text: string;
   switch (algorithm) {
     case 'sliding-window':
-      text = `${head}($1, $7, 0, CASE WHEN $5 <= $4 THEN $5 ELSE 0 END, $5 <= $4, GREATEST($6, $2))
+      // A refused request leaves the row as it was (SET evaluates every expression on the old row).
+      text = `${head}($1, CASE WHEN $5 <= $4 THEN $2 ELSE $2 - 2 * $3 END, 0, CASE WHEN $5 <= $4 THEN $5 ELSE 0 END, $5 <= $4, GREATEST($6, $2))
         ON CONFLICT (key) DO UPDATE SET
-          a = GREATEST(r.a, $7),
-          b = CASE WHEN r.a >= $7 THEN r.b ELSE ${PREV} END,
-          c = ${CURR} + CASE WHEN ${SLIDE_OK} THEN $5 ELSE 0 END,
+          a = CASE WHEN ${SLIDE_OK} THEN ${S_T} ELSE r.a END,
+          b = CASE WHEN ${SLIDE_OK} THEN ${S_PREV} ELSE r.b END,
+          c = CASE WHEN ${SLIDE_OK} THEN ${S_CUR} + $5 ELSE r.c END,
           ok = ${SLIDE_OK},
-          expires_at = GREATEST($6, $2) ${tail}`;
+          expires_at = CASE WHEN ${SLIDE_OK} THEN GREATEST($6, ${S_T} + $3) ELSE r.expires_at END ${tail}`;
       break;
     case 'fixed-window':
       text = `${head}($1, $7, 0, CASE WHEN $5 <= $4 THEN $5 ELSE 0 END, $5 <= $4, GREATEST($6, $2))
@@ -172,7 +180,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
         text = consumeStatement(counters, policy.algorithm);
         statements.set(policy.algorithm, text);
       }
-      const expires = now + (policy.algorithm === 'sliding-window' ? 2 : 1) * policy.windowMs;
+      const expires = now + policy.windowMs;
       const rows = await query<{ a: number; b: number; c: number; ok: boolean }>(text, [
         rowKey(policy, key), now, policy.windowMs, policy.limit, cost, expires, windowStart(now, policy.windowMs),
       ]);

@@ -51,24 +51,37 @@ local c = tonumber(s[3]) or 0
 local ok = 0
 local ttl = w
 local a0 = a
-if algo == 's' or algo == 'f' then
+if algo == 's' then
+  -- a = last admission, b = count of the window before a's, c = count of a's window.
+  -- A refused request writes nothing; the previous window weighs nothing once a whole
+  -- window has passed since the last admission.
+  if a == nil then a = now - 2 * w; b = 0; c = 0 end
+  local t = now
+  if a > t then t = a end
+  local ws = a - (a % w)
+  local cs = t - (t % w)
+  local prev = 0
+  local cur = 0
+  if cs <= ws then prev = b; cur = c
+  elseif cs == ws + w then
+    if t < a + w then prev = c end
+  end
+  local used = prev * (w - (t - cs)) / w + cur
+  if used + cost <= limit + 1e-6 then
+    a = t; b = prev; c = cur + cost; ok = 1
+    redis.call('HSET', key, 'a', string.format('%.17g', a), 'b', string.format('%.17g', b), 'c', string.format('%.17g', c))
+    redis.call('PEXPIRE', key, math.max(1, math.ceil(a + w - now)))
+  end
+  return {string.format('%.17g', a), string.format('%.17g', b), string.format('%.17g', c), ok}
+elseif algo == 'f' then
   local start = now - (now % w)
   if a == nil then
     a = start; b = 0; c = 0
   elseif start > a then
-    if algo == 's' and a == start - w then b = c else b = 0 end
-    c = 0; a = start
+    b = 0; c = 0; a = start
   end
   local used = c
-  if algo == 's' then
-    local elapsed = now - a
-    local weight = 1
-    if elapsed > 0 then weight = (w - elapsed) / w end
-    used = b * weight + c
-    ttl = a + 2 * w - now
-  else
-    ttl = a + w - now
-  end
+  ttl = a + w - now
   if used + cost <= limit + 1e-6 then c = c + cost; ok = 1 end
   -- Window counters are integers: plain replies, and the expiry only moves with the window.
   if ok == 1 then redis.call('HINCRBY', key, 'c', cost) end

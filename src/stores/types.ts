@@ -20,8 +20,9 @@ export interface Policy {
 
 /**
  * The raw counter state every store keeps per key: three numbers whose meaning depends
- * on the algorithm (fixed: a = window start, c = count; sliding: a = current window
- * start, b = previous count, c = current count; token-bucket: a = last refill, b = tokens;
+ * on the algorithm (fixed: a = window start, c = count; sliding: a = time of the last
+ * admission, b = count of the aligned window before a's, c = count of a's window;
+ * token-bucket: a = last refill, b = tokens;
  * GCRA: a = theoretical arrival time).
  */
 export interface CounterState {
@@ -36,9 +37,9 @@ export interface RateDecision {
   readonly limit: number;
   /** Requests still allowed now (integer, >= 0). */
   readonly remaining: number;
-  /** Milliseconds until the quota is fully restored (the window ends, the bucket is full). */
+  /** Milliseconds until the quota is fully restored (the window ends, the bucket is full); at most the window. */
   readonly resetMs: number;
-  /** Milliseconds until one more request would be allowed (0 when allowed). */
+  /** Milliseconds until one more request would be allowed (0 while `remaining` > 0); at most the window. */
   readonly retryAfterMs: number;
   /** Set when no store could decide and the limiter fails closed (answered with 503). */
   readonly unavailable?: boolean;
