@@ -60,6 +60,16 @@ test('trustProxy list: walk right to left, stop at the first untrusted hop', () 
   assert.equal(t.forwardedHost('8.8.8.8', 'evil.example', undefined), undefined);
 });
 
+test('X-Forwarded-For entries: only canonical addresses count, anything else falls back to the socket', () => {
+  const t = compileTrustProxy(['127.0.0.1']);
+  for (const good of ['0.0.0.0', '203.0.113.9', '255.255.255.255', '10.20.30.40']) assert.equal(t.clientIp('127.0.0.1', ` ${good} `, undefined), good, good);
+  for (const bad of ['017.0.0.1', '00.1.2.3', '1.2.3.256', '1.2.3', '1.2.3.4.5', '1..2.3', '1.2.3.4.', '.1.2.3.4', '0x7f.0.0.1', '1.2.3.4:80', '1234.1.1.1', '+1.2.3.4']) {
+    assert.equal(t.clientIp('127.0.0.1', bad, undefined), '127.0.0.1', bad);
+  }
+  assert.equal(t.clientIp('127.0.0.1', '::ffff:203.0.113.9', undefined), '203.0.113.9');
+  assert.equal(t.clientIp('127.0.0.1', '2001:DB8::1', undefined), '2001:db8::1');
+});
+
 test('trustProxy hop count', () => {
   const t = compileTrustProxy(1);
   assert.equal(t.clientIp('10.0.0.1', '1.1.1.1, 203.0.113.5', undefined), '203.0.113.5');

@@ -171,8 +171,31 @@ function forwardedFor(header: string): Array<string | undefined> | undefined {
 }
 
 function validIp(value: string): string | undefined {
+  if (isDottedQuad(value)) return value; // the common case, without a general parse
   const ip = parseIp(value);
   return ip === undefined ? undefined : ip.toString();
+}
+
+/** Four decimal octets 0–255 without leading zeros (`203.0.113.9`): already canonical. */
+function isDottedQuad(value: string): boolean {
+  const n = value.length;
+  if (n < 7 || n > 15) return false;
+  let parts = 0;
+  let digits = 0;
+  let octet = 0;
+  for (let i = 0; i <= n; i++) {
+    const c = i === n ? 46 : value.charCodeAt(i);
+    if (c === 46 /* . */) {
+      if (digits === 0 || octet > 255 || ++parts > 4) return false;
+      digits = 0;
+      octet = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits === 1 && octet === 0) return false; // leading zero
+      octet = octet * 10 + (c - 48);
+      if (++digits > 3) return false;
+    } else return false;
+  }
+  return parts === 4;
 }
 
 /** Strip quotes, brackets and port from a Forwarded node (`"[2001:db8::1]:4711"`, `192.0.2.1:80`). */
