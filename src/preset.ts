@@ -20,6 +20,8 @@ export interface RampartOptions {
   trustProxy?: TrustProxyOption;
   /** Header family trusted proxies use: `'x-forwarded'` (default) or `'forwarded'` (RFC 7239); the other is ignored. */
   proxyHeaders?: ProxyHeadersOption;
+  /** Accept `%2F`/`%5C` inside path segments instead of answering 400 (README: "One canonical request"). Default false; announced. */
+  allowEncodedSlashes?: boolean;
   /** Host / X-Forwarded-Host allowlist (`'example.com'`, `'.example.org'`); others get 400. Default: no host check. */
   allowedHosts?: readonly string[];
   /** Redirect plain HTTP to https:// (needs allowedHosts or `{ host }`). Default false. */
@@ -58,7 +60,7 @@ export interface RampartShield extends Shield {
   readonly blocklist: Blocklist | undefined;
 }
 
-const KEYS = ['trustProxy', 'proxyHeaders', 'blocklist', 'allowedHosts', 'httpsRedirect', 'bodyLimit', 'headers', 'cors', 'rateLimit', 'csrf', 'compression', 'log'] as const;
+const KEYS = ['trustProxy', 'proxyHeaders', 'allowEncodedSlashes', 'blocklist', 'allowedHosts', 'httpsRedirect', 'bodyLimit', 'headers', 'cors', 'rateLimit', 'csrf', 'compression', 'log'] as const;
 
 function logOption(value: RampartOptions['log']): { sink: EventSink; log: SecurityLog | undefined; ownedSink?: { close(): void } } {
   if (value === false) return { sink: { emit: () => undefined }, log: undefined };
@@ -88,8 +90,8 @@ function logOption(value: RampartOptions['log']): { sink: EventSink; log: Securi
 
 /**
  * The safe-by-default stack, in the spec's order: security headers (outermost, also on
- * the stack's own 4xx/5xx) → blocklist → host guard → HTTPS redirect → body limit → CSP report
- * endpoint → CORS (answers preflight) → rate limit → CSRF → compression (innermost).
+ * the stack's own 4xx/5xx) → blocklist → host guard → HTTPS redirect → body limit → CORS
+ * (answers preflight) → rate limit → CSP report endpoint → CSRF → compression (innermost).
  *
  * @example
  * const shield = rampart({ allowedHosts: ['example.com'], csrf: { secret: process.env.CSRF_SECRET } });
@@ -115,11 +117,6 @@ export function rampart(options: RampartOptions = {}): RampartShield {
   }
   if (opts.bodyLimit !== false) chain.push(bodyLimit(opts.bodyLimit ?? 1_048_576));
 
-  if (headers !== false && typeof headers.csp === 'object' && headers.csp !== null) {
-    const reportUri = (headers.csp as { reportUri?: unknown }).reportUri;
-    if (typeof reportUri === 'string' && reportUri.startsWith('/')) chain.push(cspReport({ path: reportUri }));
-  }
-
   if (opts.cors !== undefined && opts.cors !== false) {
     // CSRF does not inherit cors.origins: reading cross-origin is not writing with the
     // user's cookies. Origins that may post go in csrf.trustedOrigins.
@@ -128,6 +125,13 @@ export function rampart(options: RampartOptions = {}): RampartShield {
 
   const limit = section(opts.rateLimit, 'rateLimit', true);
   if (limit !== false) chain.push(rateLimit(limit));
+
+  // Behind the rate limiter: reports are requests like any other and count against the
+  // client's budget; cspReport adds its own per-client, global and identical-report bounds.
+  if (headers !== false && typeof headers.csp === 'object' && headers.csp !== null) {
+    const reportUri = (headers.csp as { reportUri?: unknown }).reportUri;
+    if (typeof reportUri === 'string' && reportUri.startsWith('/')) chain.push(cspReport({ path: reportUri }));
+  }
 
   const csrfOptions = section(opts.csrf, 'csrf', true);
   if (csrfOptions !== false) {
@@ -139,7 +143,7 @@ export function rampart(options: RampartOptions = {}): RampartShield {
   if (compress !== false) chain.push(compression(compress));
 
   const { sink, log, ownedSink } = logOption(opts.log);
-  const shield = stack(chain, { trustProxy: opts.trustProxy, proxyHeaders: opts.proxyHeaders, events: sink });
+  const shield = stack(chain, { trustProxy: opts.trustProxy, proxyHeaders: opts.proxyHeaders, ...(opts.allowEncodedSlashes !== undefined ? { allowEncodedSlashes: opts.allowEncodedSlashes } : {}), events: sink });
   return Object.freeze({
     ...shield,
     log,

@@ -22,6 +22,7 @@ import { rateLimit } from '../ratelimit/index.ts';
 import { requireSignedRequest } from '../auth/signing/hmac-request.ts';
 import { securityHeaders } from '../headers/index.ts';
 import { stack, type Shield } from './index.ts';
+import { rampart } from '../preset.ts';
 import { ADAPTERS, type AdapterName } from '../../test/helpers/adapters.ts';
 import { rawRequest, statusOf } from '../../test/helpers/raw-http.ts';
 import { isRampartError } from '../errors.ts';
@@ -72,8 +73,10 @@ test('canonicalPath: allowEncodedSlashes keeps %2F encoded and still refuses dot
   assert.notEqual(canonicalPath('/files/%00', { allowEncodedSlashes: true }).error, undefined);
 });
 
-test('stack({ allowEncodedSlashes }) is validated', () => {
+test('stack({ allowEncodedSlashes }) and the preset option are validated', () => {
   assert.throws(() => stack([], { allowEncodedSlashes: 'yes' as never }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+  assert.throws(() => rampart({ allowEncodedSlashes: 1 as never, log: false }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+  assert.equal(rampart({ allowEncodedSlashes: true, log: false }).context.allowEncodedSlashes, true);
 });
 
 const SECRET = 'k'.repeat(40);
