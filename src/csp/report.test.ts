@@ -125,3 +125,163 @@ test('cspReport options are validated', () => {
   code(() => cspReport({ pth: '/x' } as never), 'ERR_RAMPART_UNKNOWN_OPTION');
   assert.equal(cspReport().name, 'cspReport');
 });
+
+// ── Floods (issue 12, item 8): per-client and global limits, identical reports counted ──
+
+function report(blocked: string, document = 'https://app.example/page'): string {
+  return JSON.stringify({ 'csp-report': { 'document-uri': document, 'effective-directive': 'script-src-elem', 'blocked-uri': blocked } });
+}
+
+function from(ip: string, url: string, body: string): Promise<Response> {
+  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/csp-report', 'x-forwarded-for': ip }, body });
+}
+
+/** Send `count` requests, `parallel` at a time; resolves to the status counts. */
+async function flood(count: number, parallel: number, send: (i: number) => Promise<Response>): Promise<Map<number, number>> {
+  const statuses = new Map<number, number>();
+  for (let i = 0; i < count; i += parallel) {
+    const batch = await Promise.all(Array.from({ length: Math.min(parallel, count - i) }, async (_, j) => {
+      const r = await send(i + j);
+      await r.arrayBuffer();
+      return r.status;
+    }));
+    for (const s of batch) statuses.set(s, (statuses.get(s) ?? 0) + 1);
+  }
+  return statuses;
+}
+
+function limited(options: Parameters<typeof cspReport>[0], now?: { t: number }) {
+  const events: SecurityEventRecord[] = [];
+  const make = () => stack([cspReport({ ...options, ...(now ? { now: () => now.t } : {}) })], { trustProxy: true, events: { emit: (r) => void events.push(r) } });
+  return { events, make };
+}
+
+test('every adapter: 10,000 reports from one client produce a bounded number of events; other clients still get through', async (t) => {
+  const { events, make } = limited({});
+  await forEachAdapter(t, make, async (app) => {
+    events.length = 0;
+    const statuses = await flood(10_000, 50, (i) => from('203.0.113.9', `${app.url}/csp-report`, report(`https://evil.example/${i}.js`)));
+    assert.equal(statuses.get(204), 20, 'the default: 20 reports per client and minute');
+    assert.equal(statuses.get(429), 9_980);
+    assert.ok(events.length <= 21, `bounded events (got ${events.length})`);
+    assert.equal(events.filter((e) => e.event === 'CSP_VIOLATION').length, 20);
+    const refused = await from('203.0.113.9', `${app.url}/csp-report`, report('inline'));
+    assert.equal(refused.status, 429);
+    assert.ok(Number(refused.headers.get('retry-after')) >= 1 && Number(refused.headers.get('retry-after')) <= 60);
+    assert.equal(refused.headers.get('content-type'), 'application/problem+json');
+    await refused.text();
+    const other = await from('198.51.100.4', `${app.url}/csp-report`, report('inline'));
+    assert.equal(other.status, 204, 'another client still gets through');
+    await other.text();
+    assert.equal(events.at(-1)!.ip, '198.51.100.4');
+  });
+});
+
+test('every adapter: identical reports are counted, not stored one by one; the summary carries the count', async (t) => {
+  const clock = { t: 1_000_000 };
+  const { events, make } = limited({ maxPerClient: 1000, window: 60 }, clock);
+  await forEachAdapter(t, make, async (app) => {
+    events.length = 0;
+    clock.t += 120_000;
+    const statuses = await flood(300, 20, (i) => from(`192.0.2.${i % 50}`, `${app.url}/csp-report`, report('https://evil.example/x.js', 'https://app.example/page?session=S3CRET')));
+    assert.equal(statuses.get(204), 300);
+    assert.equal(events.length, 1, 'one event for 300 identical reports');
+    assert.equal(events[0]!.detail, 'directive=script-src-elem blocked=https://evil.example/x.js document=https://app.example/page');
+    const distinct = await from('192.0.2.1', `${app.url}/csp-report`, report('eval'));
+    assert.equal(distinct.status, 204);
+    await distinct.text();
+    assert.equal(events.length, 2, 'a different report is its own event');
+    clock.t += 61_000;
+    const next = await from('192.0.2.1', `${app.url}/csp-report`, report('https://evil.example/x.js'));
+    assert.equal(next.status, 204);
+    await next.text();
+    const summary = events.find((e) => / repeated=299 /.test(e.detail ?? ''));
+    assert.ok(summary, `a summary with the count (got ${JSON.stringify(events.map((e) => e.detail))})`);
+    assert.equal(summary.event, 'CSP_VIOLATION');
+    assert.match(summary.detail!, /^directive=script-src-elem blocked=https:\/\/evil\.example\/x\.js document=https:\/\/app\.example\/page repeated=299 window=60s$/);
+    assert.doesNotMatch(JSON.stringify(events), /S3CRET/);
+    assert.equal(events.at(-1)!.detail, 'directive=script-src-elem blocked=https://evil.example/x.js document=https://app.example/page', 'a new window logs it afresh');
+  });
+});
+
+test('every adapter: the global cap bounds reports from many clients; refusals are summarised in one event per window', async (t) => {
+  const clock = { t: 5_000_000 };
+  const { events, make } = limited({ maxPerClient: 5, maxTotal: 30, maxEvents: 10, window: 60 }, clock);
+  await forEachAdapter(t, make, async (app) => {
+    events.length = 0;
+    clock.t += 120_000;
+    // 200 clients, 5 distinct reports each: 1,000 requests.
+    const statuses = await flood(1_000, 25, (i) => from(`10.0.${i % 200 >> 8}.${i % 200}`, `${app.url}/csp-report`, report(`https://cdn${i}.example/a.js`)));
+    assert.equal(statuses.get(204), 30);
+    assert.equal(statuses.get(429), 970);
+    assert.equal(events.filter((e) => e.event === 'CSP_VIOLATION').length, 10, 'at most maxEvents events per window');
+    assert.equal(events.length, 10, 'no event per refused report');
+    clock.t += 61_000;
+    const after = await from('10.9.9.9', `${app.url}/csp-report`, report('inline'));
+    assert.equal(after.status, 204, 'the next window accepts again');
+    await after.text();
+    const overflow = events.find((e) => /^cspReport: 20 further violations/.test(e.detail ?? ''));
+    assert.ok(overflow, `overflow summary (got ${JSON.stringify(events.map((e) => e.detail))})`);
+    const refusals = events.filter((e) => e.event === 'RATE_LIMIT_HIT');
+    assert.equal(refusals.length, 1);
+    assert.match(refusals[0]!.detail!, /^cspReport: refused 970 reports from 200 clients /);
+  });
+});
+
+test('every adapter: an IPv6 client rotating addresses within its /64 shares one budget', async (t) => {
+  const { make } = limited({ maxPerClient: 3 });
+  await forEachAdapter(t, make, async (app) => {
+    const statuses = await flood(10, 1, (i) => from(`2001:db8:1:2::${(i + 1).toString(16)}`, `${app.url}/csp-report`, report('inline')));
+    assert.equal(statuses.get(204), 3);
+    assert.equal(statuses.get(429), 7);
+  });
+});
+
+test('cspReport limit options are validated; close() flushes pending summaries', async () => {
+  const code = (fn: () => unknown, c: string) => assert.throws(fn, (e) => isRampartError(e) && e.code === c);
+  code(() => cspReport({ maxPerClient: 0 }), 'ERR_RAMPART_CONFIG');
+  code(() => cspReport({ maxTotal: 0 }), 'ERR_RAMPART_CONFIG');
+  code(() => cspReport({ window: 0 }), 'ERR_RAMPART_CONFIG');
+  code(() => cspReport({ maxEvents: 0 }), 'ERR_RAMPART_CONFIG');
+  code(() => cspReport({ now: 5 as never }), 'ERR_RAMPART_CONFIG');
+  const events: SecurityEventRecord[] = [];
+  const shield = stack([cspReport()], { events: { emit: (r) => void events.push(r) } });
+  const { serve } = await import('../../test/helpers/adapters.ts');
+  const app = await serve('node', shield);
+  try {
+    for (let i = 0; i < 3; i++) {
+      const r = await post(`${app.url}/csp-report`, report('inline'));
+      assert.equal(r.status, 204);
+      await r.text();
+    }
+  } finally {
+    await app.close();
+    await shield.close();
+  }
+  assert.equal(events.length, 2);
+  assert.match(events[1]!.detail!, / repeated=2 window=60s$/);
+});
+
+test('every adapter, preset: the CSP report endpoint sits behind the rate limiter (reports count against the client budget)', async (t) => {
+  const { rampart } = await import('../preset.ts');
+  const events: SecurityEventRecord[] = [];
+  const make = () =>
+    rampart({
+      headers: { csp: { reportUri: '/csp-report' } },
+      rateLimit: { maxRequests: 5, window: 60 },
+      compression: false,
+      log: { emit: (r: SecurityEventRecord) => void events.push(r) },
+    });
+  const probe = make();
+  const names = probe.middleware.map((m) => m.name);
+  await probe.close();
+  assert.ok(names.indexOf('rateLimit') < names.indexOf('cspReport'), `order: ${names.join(' → ')}`);
+  assert.ok(names.indexOf('cspReport') < names.indexOf('csrf'), 'before CSRF: browsers send no token with reports');
+  await forEachAdapter(t, make, async (app) => {
+    events.length = 0;
+    const statuses = await flood(10, 1, (i) => post(`${app.url}/csp-report`, report(`https://evil.example/${i}.js`)));
+    assert.equal(statuses.get(204), 5);
+    assert.equal(statuses.get(429), 5);
+    assert.equal(events.filter((e) => e.event === 'CSP_VIOLATION').length, 5);
+  });
+});
