@@ -1,3 +1,4 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ipKey } from '../client-ip/index.ts';
 import { globalEventSink, safeEmit } from '../core/events.ts';
 import { checkKeys, configError, numberOption, optionsObject } from '../core/options.ts';
@@ -18,9 +19,25 @@ export interface LoginGuardOptions {
   maxLockout?: number;
   /** Failures on one account from all IPs before the account is throttled for `lockout` (default 50; false: off). Softer: never exponential, so an attacker cannot lock the victim out for long. */
   accountMaxFailures?: number | false;
-  /** Failures from one IP across all accounts before the IP is locked for `maxLockout` (default 100; false: off). */
+  /** Failures from one IP across all accounts before the IP is locked for `maxLockout` (default 100; false: off). For IPv6 it also applies to the whole `networkPrefix`. */
   ipMaxFailures?: number | false;
-  /** Salt for the stored account digests (recommended with a shared store). */
+  /**
+   * IPv6 prefix an attacker is assumed to control (default 48; false: off). Failures are
+   * also counted per network: on one account (`networkMaxFailures`, locked with the same
+   * exponential backoff as a pair) and across accounts (`ipMaxFailures`), so rotating /64s
+   * inside one allocation does not evade the locks. Applies to untrusted clients only.
+   */
+  networkPrefix?: number | false;
+  /** Failures on one account from one IPv6 network before that network is locked on it (default 4 × maxFailures). */
+  networkMaxFailures?: number;
+  /**
+   * How long a client stays trusted for an account after a successful login (seconds,
+   * default 30 days): from the same address (IPv6: /64) or with a device cookie from
+   * {@link LoginGuard.issueDevice}. A trusted client is judged on its own failures only;
+   * the account throttle and network locks apply to untrusted clients.
+   */
+  deviceTtl?: number;
+  /** Salt for the stored account digests (recommended with a shared store); the key of device cookies (required for them). */
   secret?: string;
   /** Where counters and locks live (default: in memory; Redis/PostgreSQL share them across servers). */
   store?: RateLimitStore;
@@ -37,42 +54,70 @@ export interface LoginCheck {
   readonly allowed: boolean;
   /** Seconds until a new attempt is allowed (0 when allowed). */
   readonly retryAfter: number;
-  /** Which lock applies: 'pair' (this IP on this account), 'account' (throttled), 'ip' (too many accounts tried). */
-  readonly lock?: 'pair' | 'account' | 'ip';
+  /**
+   * Which lock applies: 'pair' (this IP on this account), 'account' (throttled for
+   * untrusted clients), 'ip' (too many accounts tried), 'network' (the client's IPv6
+   * network, on this account or across accounts), 'device' (this device cookie failed too often).
+   */
+  readonly lock?: 'pair' | 'account' | 'ip' | 'network' | 'device';
+  /** Present (true) when the client is trusted for this account: a valid device cookie, or an address that logged in before. */
+  readonly trusted?: boolean;
+}
+
+/** Per-call options: the device cookie the client presented, if any. */
+export interface LoginClient {
+  /** The value of the device cookie ({@link LoginGuard.issueDevice}) the client sent. */
+  device?: string | undefined;
 }
 
 /** Brute-force protection for a login endpoint. */
 export interface LoginGuard {
-  check(ip: string, account: string): Promise<LoginCheck>;
+  check(ip: string, account: string, client?: LoginClient): Promise<LoginCheck>;
   /** Record a failed login; returns the state after it. */
-  fail(ip: string, account: string): Promise<LoginCheck>;
-  /** Record a successful login: clears this pair's failures and lock-out history. */
-  succeed(ip: string, account: string): Promise<void>;
+  fail(ip: string, account: string, client?: LoginClient): Promise<LoginCheck>;
+  /**
+   * Record a successful login: clears this pair's failures and lock-out history, and trusts
+   * this address (IPv6: /64) for the account for `deviceTtl`.
+   */
+  succeed(ip: string, account: string, client?: LoginClient): Promise<void>;
+  /**
+   * A device cookie value for `account` (OWASP "device cookies"): give it to the client
+   * after a successful login (HttpOnly, Secure, Max-Age = `deviceTtl`) and pass it back as
+   * `{ device }`. Signed with `secret` (required), valid for `deviceTtl`; cookie-safe text.
+   */
+  issueDevice(account: string): string;
   /**
    * check → verify → fail/succeed in one call, padded to `minDuration` so the response
    * time does not reveal whether the account exists. `verify` must do the same work for
-   * unknown accounts (e.g. verify against a dummy hash).
+   * unknown accounts (e.g. verify against a dummy hash). With a `secret`, a successful
+   * attempt carries a fresh device cookie in `device`.
    */
-  attempt(ip: string, account: string, verify: () => Promise<boolean> | boolean): Promise<LoginCheck & { ok: boolean }>;
+  attempt(ip: string, account: string, verify: () => Promise<boolean> | boolean, client?: LoginClient): Promise<LoginCheck & { ok: boolean; device?: string }>;
   close(): Promise<void>;
 }
 
 const DAY_MS = 86_400_000;
+const DEVICE_VERSION = 'd1';
 
 /**
- * The seed's brute-force detection pattern as a helper: per IP-and-account lock-out with
- * exponential backoff, a softer per-account throttle (no lock-out-the-victim), a per-IP
- * limit across accounts (credential stuffing), and identical work for unknown accounts.
+ * The seed's brute-force detection pattern as a helper, following OWASP's guidance against
+ * online guessing: per IP-and-account lock-out with exponential backoff; a softer
+ * per-account throttle that applies to untrusted clients only, so an attacker cannot lock
+ * the owner out (she is trusted from an address she logged in from, or with a device
+ * cookie, and judged on her own failures); per-IP and (IPv6) per-network limits; identical
+ * work for unknown accounts.
  *
  * @example
- * const guard = loginGuard({ maxFailures: 5, window: 900, lockout: 60 });
- * const { allowed, retryAfter } = await guard.check(clientIp(req), email);
+ * const guard = loginGuard({ maxFailures: 5, window: 900, lockout: 60, secret });
+ * const device = req.cookies.device;
+ * const { allowed, retryAfter } = await guard.check(clientIp(req), email, { device });
  * if (!allowed) return tooMany(retryAfter);
- * if (await verifyPassword(hash, password)) await guard.succeed(ip, email); else await guard.fail(ip, email);
+ * if (await verifyPassword(hash, password)) { await guard.succeed(ip, email, { device }); setCookie('device', guard.issueDevice(email)); }
+ * else await guard.fail(ip, email, { device });
  */
 export function loginGuard(options: LoginGuardOptions = {}): LoginGuard {
   const o = optionsObject(options, 'loginGuard') as LoginGuardOptions;
-  checkKeys(o, ['maxFailures', 'window', 'lockout', 'maxLockout', 'accountMaxFailures', 'ipMaxFailures', 'secret', 'store', 'minDuration', 'events', 'now'], 'loginGuard');
+  checkKeys(o, ['maxFailures', 'window', 'lockout', 'maxLockout', 'accountMaxFailures', 'ipMaxFailures', 'networkPrefix', 'networkMaxFailures', 'deviceTtl', 'secret', 'store', 'minDuration', 'events', 'now'], 'loginGuard');
   const maxFailures = o.maxFailures === undefined ? 5 : numberOption(o.maxFailures, 'loginGuard.maxFailures', 1, 1_000_000);
   const windowMs = (o.window === undefined ? 900 : numberOption(o.window, 'loginGuard.window', 1, 31_536_000, false)) * 1000;
   const lockoutMs = (o.lockout === undefined ? 60 : numberOption(o.lockout, 'loginGuard.lockout', 0.001, 31_536_000, false)) * 1000;
@@ -80,88 +125,177 @@ export function loginGuard(options: LoginGuardOptions = {}): LoginGuard {
   if (maxLockoutMs < lockoutMs) throw configError('loginGuard.maxLockout must be at least loginGuard.lockout.');
   const accountMax = o.accountMaxFailures === false ? undefined : o.accountMaxFailures === undefined ? 50 : numberOption(o.accountMaxFailures, 'loginGuard.accountMaxFailures', 1, 1_000_000);
   const ipMax = o.ipMaxFailures === false ? undefined : o.ipMaxFailures === undefined ? 100 : numberOption(o.ipMaxFailures, 'loginGuard.ipMaxFailures', 1, 1_000_000);
+  const netPrefix = o.networkPrefix === false ? undefined : o.networkPrefix === undefined ? 48 : numberOption(o.networkPrefix, 'loginGuard.networkPrefix', 16, 64);
+  const netMax = o.networkMaxFailures === undefined ? 4 * maxFailures : numberOption(o.networkMaxFailures, 'loginGuard.networkMaxFailures', 1, 1_000_000);
+  const trustMs = (o.deviceTtl === undefined ? 30 * 86_400 : numberOption(o.deviceTtl, 'loginGuard.deviceTtl', 1, 31_536_000 * 5, false)) * 1000;
   if (o.secret !== undefined && (typeof o.secret !== 'string' || o.secret.length < 16)) throw configError('loginGuard.secret must be a string of at least 16 characters.');
   const minDuration = o.minDuration === undefined ? 0 : numberOption(o.minDuration, 'loginGuard.minDuration', 0, 60_000);
   const store = o.store ?? memoryStore();
   const clock = o.now ?? Date.now;
   const sink = o.events ?? globalEventSink;
+  const secret = o.secret;
 
   const pairPolicy: Policy = { id: 'lg:pair', algorithm: 'fixed-window', limit: maxFailures, windowMs };
   const strikePolicy: Policy = { id: 'lg:strikes', algorithm: 'fixed-window', limit: 1_000_000, windowMs: DAY_MS };
   const accountPolicy: Policy | undefined = accountMax === undefined ? undefined : { id: 'lg:acct', algorithm: 'sliding-window', limit: accountMax, windowMs };
   const ipPolicy: Policy | undefined = ipMax === undefined ? undefined : { id: 'lg:ip', algorithm: 'sliding-window', limit: ipMax, windowMs };
+  const netPairPolicy: Policy = { id: 'lg:npair', algorithm: 'fixed-window', limit: netMax, windowMs };
 
-  const keys = (ip: string, account: string): { pair: string; acct: string; ip: string } => {
-    const a = accountKey(account, o.secret);
-    const i = ipKey(typeof ip === 'string' && ip !== '' ? ip : 'unknown');
-    return { pair: `${i}|${a}`, acct: a, ip: i };
+  interface Keys {
+    pair: string;
+    acct: string;
+    ip: string;
+    /** The IPv6 network (undefined for IPv4 or with networkPrefix: false). */
+    net: string | undefined;
+    netPair: string | undefined;
+  }
+  const keys = (ip: string, account: string): Keys => {
+    const a = accountKey(account, secret);
+    const addr = typeof ip === 'string' && ip !== '' ? ip : 'unknown';
+    const i = ipKey(addr);
+    const net = netPrefix !== undefined && i.indexOf(':') !== -1 ? ipKey(addr, netPrefix) : undefined;
+    return { pair: `${i}|${a}`, acct: a, ip: i, net, netPair: net === undefined ? undefined : `${net}|${a}` };
   };
 
+  const deviceMac = (acct: string, issued: string, nonce: string): Buffer =>
+    createHmac('sha256', secret!).update(`rampart-login-device\u0000${DEVICE_VERSION}\u0000${acct}\u0000${issued}\u0000${nonce}`).digest();
+
+  /** The device id (its nonce) when `token` is a valid, unexpired device cookie for this account. */
+  const deviceOf = (token: unknown, acct: string, now: number): string | undefined => {
+    if (secret === undefined || typeof token !== 'string' || token.length > 200) return undefined;
+    const parts = token.split('.');
+    if (parts.length !== 4 || parts[0] !== DEVICE_VERSION) return undefined;
+    const [, issued, nonce, mac] = parts as [string, string, string, string];
+    if (!/^[0-9a-z]{1,12}$/.test(issued) || !/^[A-Za-z0-9_-]{22}$/.test(nonce) || !/^[A-Za-z0-9_-]{43}$/.test(mac)) return undefined;
+    const at = parseInt(issued, 36);
+    if (!(at <= now + 60_000 && now - at < trustMs)) return undefined;
+    const given = Buffer.from(mac, 'base64url');
+    const want = deviceMac(acct, issued, nonce);
+    return given.length === want.length && timingSafeEqual(given, want) ? nonce : undefined;
+  };
+
+  interface State {
+    k: Keys;
+    device: string | undefined;
+    trusted: boolean;
+    check: LoginCheck;
+  }
+
   // Same store operations whatever the account: no timing or lock difference for unknown names.
-  const check = async (ip: string, account: string): Promise<LoginCheck> => {
+  const evaluate = async (ip: string, account: string, client: LoginClient | undefined): Promise<State> => {
     const k = keys(ip, account);
     const now = clock();
-    const [pair, acct, addr] = await Promise.all([store.blocked(`lg:p:${k.pair}`, now), store.blocked(`lg:a:${k.acct}`, now), store.blocked(`lg:i:${k.ip}`, now)]);
+    const device = deviceOf(client?.device, k.acct, now);
+    const none = undefined;
+    const [pair, acct, addr, known, netPair, net, dev] = await Promise.all([
+      store.blocked(`lg:p:${k.pair}`, now),
+      store.blocked(`lg:a:${k.acct}`, now),
+      store.blocked(`lg:i:${k.ip}`, now),
+      store.blocked(`lg:k:${k.pair}`, now),
+      k.netPair === undefined ? none : store.blocked(`lg:n:${k.netPair}`, now),
+      k.net === undefined ? none : store.blocked(`lg:i:${k.net}`, now),
+      device === undefined ? none : store.blocked(`lg:d:${device}`, now),
+    ]);
+    const trusted = (device !== undefined && dev === undefined) || known !== undefined;
     let until = 0;
     let lock: LoginCheck['lock'];
-    for (const [entry, kind] of [[pair, 'pair'], [acct, 'account'], [addr, 'ip']] as const) {
+    const candidates: Array<[typeof pair, NonNullable<LoginCheck['lock']>]> = [[pair, 'pair'], [addr, 'ip']];
+    if (!trusted) candidates.push([acct, 'account'], [netPair, 'network'], [net, 'network'], [dev, 'device']);
+    for (const [entry, kind] of candidates) {
       if (entry !== undefined && entry.until > until) {
         until = entry.until;
         lock = kind;
       }
     }
-    if (lock === undefined) return { allowed: true, retryAfter: 0 };
-    return { allowed: false, retryAfter: Math.max(1, Math.ceil((until - now) / 1000)), lock };
+    const extra = trusted ? { trusted } : {};
+    const check: LoginCheck = lock === undefined ? { allowed: true, retryAfter: 0, ...extra } : { allowed: false, retryAfter: Math.max(1, Math.ceil((until - now) / 1000)), lock, ...extra };
+    return { k, device, trusted, check };
   };
+
+  const check = async (ip: string, account: string, client?: LoginClient): Promise<LoginCheck> => (await evaluate(ip, account, client)).check;
 
   const lock = async (target: string, ms: number, reason: string, now: number): Promise<void> => {
     await store.block(target, now + ms, reason);
     safeEmit(sink, { event: 'LOGIN_LOCKED', detail: `${reason} for ${Math.ceil(ms / 1000)} s` });
   };
 
-  const fail = async (ip: string, account: string): Promise<LoginCheck> => {
-    const k = keys(ip, account);
+  /** Exponential backoff for a repeat offender (pair, network pair, device): counted per day. */
+  const backoff = async (key: string, target: string, reason: string, policy: Policy, now: number, work: Array<Promise<void>>): Promise<void> => {
+    const strikes = await store.consume(key, strikePolicy, now);
+    const n = strikePolicy.limit - strikes.remaining; // 1 for the first lock-out
+    const ms = Math.min(maxLockoutMs, lockoutMs * 2 ** Math.min(30, n - 1));
+    work.push(lock(target, ms, `${reason} lock-out #${n}`, now), Promise.resolve(store.reset(key, policy)));
+  };
+
+  const fail = async (ip: string, account: string, client?: LoginClient): Promise<LoginCheck> => {
+    const { k, device, trusted } = await evaluate(ip, account, client);
     const now = clock();
-    const [pair, acct, addr] = await Promise.all([
+    const untrusted = !trusted;
+    const [pair, acct, addr, netPair, net, dev] = await Promise.all([
       store.consume(k.pair, pairPolicy, now),
-      accountPolicy === undefined ? undefined : store.consume(k.acct, accountPolicy, now),
+      // A trusted client's failures are its own: they never count towards the account throttle.
+      accountPolicy === undefined || !untrusted ? undefined : store.consume(k.acct, accountPolicy, now),
       ipPolicy === undefined ? undefined : store.consume(k.ip, ipPolicy, now),
+      k.netPair === undefined || !untrusted ? undefined : store.consume(`n:${k.netPair}`, netPairPolicy, now),
+      ipPolicy === undefined || k.net === undefined || !untrusted ? undefined : store.consume(`n:${k.net}`, ipPolicy, now),
+      device === undefined ? undefined : store.consume(`d:${device}`, pairPolicy, now),
     ]);
     const work: Array<Promise<void>> = [];
-    if (!pair.allowed || pair.remaining === 0) {
-      const strikes = await store.consume(k.pair, strikePolicy, now);
-      const n = strikePolicy.limit - strikes.remaining; // 1 for the first lock-out
-      const ms = Math.min(maxLockoutMs, lockoutMs * 2 ** Math.min(30, n - 1));
-      work.push(lock(`lg:p:${k.pair}`, ms, `ip+account lock-out #${n}`, now), Promise.resolve(store.reset(k.pair, pairPolicy)));
+    if (!pair.allowed || pair.remaining === 0) await backoff(k.pair, `lg:p:${k.pair}`, 'ip+account', pairPolicy, now, work);
+    if (netPair !== undefined && (!netPair.allowed || netPair.remaining === 0)) {
+      await backoff(`n:${k.netPair!}`, `lg:n:${k.netPair!}`, `network ${k.net!} on one account`, netPairPolicy, now, work);
     }
+    if (dev !== undefined && (!dev.allowed || dev.remaining === 0)) await backoff(`d:${device!}`, `lg:d:${device!}`, 'device cookie', pairPolicy, now, work);
     if (acct !== undefined && (!acct.allowed || acct.remaining === 0)) {
-      work.push(lock(`lg:a:${k.acct}`, lockoutMs, 'account throttled (failures from many addresses)', now), Promise.resolve(store.reset(k.acct, accountPolicy)));
+      work.push(lock(`lg:a:${k.acct}`, lockoutMs, 'account throttled for untrusted clients (failures from many addresses)', now), Promise.resolve(store.reset(k.acct, accountPolicy)));
     }
     if (addr !== undefined && (!addr.allowed || addr.remaining === 0)) {
       work.push(lock(`lg:i:${k.ip}`, maxLockoutMs, 'address locked (failures across many accounts)', now), Promise.resolve(store.reset(k.ip, ipPolicy)));
     }
+    if (net !== undefined && (!net.allowed || net.remaining === 0)) {
+      work.push(lock(`lg:i:${k.net!}`, maxLockoutMs, `network ${k.net!} locked (failures across many accounts)`, now), Promise.resolve(store.reset(`n:${k.net!}`, ipPolicy)));
+    }
     await Promise.all(work);
-    return check(ip, account);
+    return check(ip, account, client);
   };
 
-  const succeed = async (ip: string, account: string): Promise<void> => {
+  const succeed = async (ip: string, account: string, client?: LoginClient): Promise<void> => {
     const k = keys(ip, account);
-    await Promise.all([store.reset(k.pair, pairPolicy), store.reset(k.pair, strikePolicy), store.unblock(`lg:p:${k.pair}`)]);
+    const now = clock();
+    const device = deviceOf(client?.device, k.acct, now);
+    const work: Array<unknown> = [
+      store.reset(k.pair, pairPolicy),
+      store.reset(k.pair, strikePolicy),
+      store.unblock(`lg:p:${k.pair}`),
+      // This address is now a known client of the account (OWASP: lock per account and client).
+      store.block(`lg:k:${k.pair}`, now + trustMs, 'known client'),
+    ];
+    if (device !== undefined) work.push(store.reset(`d:${device}`, pairPolicy), store.reset(`d:${device}`, strikePolicy), store.unblock(`lg:d:${device}`));
+    await Promise.all(work);
+  };
+
+  const issueDevice = (account: string): string => {
+    if (secret === undefined) throw configError('loginGuard: device cookies need loginGuard.secret (a random string of at least 16 characters) to sign them.');
+    const acct = accountKey(account, secret);
+    const issued = clock().toString(36);
+    const nonce = randomBytes(16).toString('base64url');
+    return `${DEVICE_VERSION}.${issued}.${nonce}.${deviceMac(acct, issued, nonce).toString('base64url')}`;
   };
 
   return {
     check,
     fail,
     succeed,
-    async attempt(ip, account, verify) {
+    issueDevice,
+    async attempt(ip, account, verify, client) {
       const started = performance.now();
-      let result: LoginCheck & { ok: boolean };
-      const state = await check(ip, account);
+      let result: LoginCheck & { ok: boolean; device?: string };
+      const state = await check(ip, account, client);
       if (!state.allowed) result = { ...state, ok: false };
       else if (await verify()) {
-        await succeed(ip, account);
-        result = { allowed: true, retryAfter: 0, ok: true };
-      } else result = { ...(await fail(ip, account)), ok: false };
+        await succeed(ip, account, client);
+        result = { allowed: true, retryAfter: 0, ok: true, ...(secret === undefined ? {} : { device: issueDevice(account) }) };
+      } else result = { ...(await fail(ip, account, client)), ok: false };
       const left = minDuration - (performance.now() - started);
       if (left > 0) await new Promise((r) => setTimeout(r, left));
       return result;
