@@ -19,7 +19,10 @@ export function base32Encode(bytes: Uint8Array): string {
 
 /** Strict base32 decode (case-insensitive, spaces and padding ignored); undefined when invalid. */
 export function base32Decode(text: string): Buffer | undefined {
-  const clean = text.replace(/[\s-]/g, '').replace(/=+$/, '').toUpperCase();
+  let clean = text.replace(/[\s-]/g, '').toUpperCase();
+  let end = clean.length;
+  while (end > 0 && clean[end - 1] === '=') end--;
+  clean = clean.slice(0, end);
   if (clean.length === 0 || clean.length > 1024 || !/^[A-Z2-7]+$/.test(clean)) return undefined;
   const out: number[] = [];
   let bits = 0;
