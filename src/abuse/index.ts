@@ -7,6 +7,6 @@ export type { Blocklist, BlocklistOptions, BlockOptions } from './blocklist.ts';
 export { adaptiveBlocking } from './adaptive.ts';
 export type { AdaptiveBlocking, AdaptiveBlockingOptions, AdaptiveRule } from './adaptive.ts';
 export { loginGuard } from './login-guard.ts';
-export type { LoginGuard, LoginGuardOptions, LoginCheck } from './login-guard.ts';
+export type { LoginGuard, LoginGuardOptions, LoginCheck, LoginClient } from './login-guard.ts';
 export { botGuard, scoreUserAgent, DEFAULT_UA_POINTS } from './bots.ts';
 export type { BotGuardOptions, UserAgentScore, UserAgentPatterns } from './bots.ts';
