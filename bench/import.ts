@@ -1,0 +1,89 @@
+/**
+ * Import cost of the built package (DESIGN §8 footprint: `await import('rampart')` ≤ 20 ms
+ * and ≤ +8 MB RSS on Node 24).
+ *
+ * Builds dist/ into a temporary directory (never the shared ./dist) whose node_modules
+ * points at this repository's, then imports each public entry point in fresh Node processes
+ * (default 7 per entry) and prints the median wall time of the `await import()` and the
+ * median RSS growth across it. Every package is installed here, so this also shows that an
+ * installed-but-unused optional peer is not loaded.
+ *
+ *   node bench/import.ts                 # main entry and every subpath, 7 runs each
+ *   node bench/import.ts --runs 11 --only .,./log
+ *   node bench/import.ts --dist ./dist   # an existing build instead of a fresh one
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const repo = fileURLToPath(new URL('../', import.meta.url));
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' }, only: { type: 'string' }, dist: { type: 'string' } } });
+const runs = Math.max(5, Number(values.runs));
+
+let dist: string;
+let cleanup = (): void => {};
+if (values.dist !== undefined) {
+  dist = resolve(values.dist);
+} else {
+  const dir = mkdtempSync(join(tmpdir(), 'rampart-import-'));
+  symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  dist = join(dir, 'dist');
+  try {
+    execFileSync(join(repo, 'node_modules', '.bin', 'tsc'), ['-p', join(repo, 'tsconfig.build.json'), '--outDir', dist], { cwd: repo, stdio: 'pipe' });
+  } catch {
+    console.error('(tsc reported type errors; measuring what it emitted)');
+  }
+  cleanup = () => rmSync(dir, { recursive: true, force: true });
+}
+
+const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { exports: Record<string, string | { default: string }> };
+const only = values.only?.split(',');
+const entries = Object.entries(pkg.exports)
+  .filter((e): e is [string, { default: string }] => typeof e[1] === 'object')
+  .filter(([subpath]) => only === undefined || only.includes(subpath))
+  .map(([subpath, target]) => ({ subpath, url: pathToFileURL(join(dist, target.default.replace(/^\.\/dist\//, ''))).href }));
+
+// One fresh process per sample: time and RSS around the dynamic import only.
+const PROBE = `
+const before = process.memoryUsage().rss;
+const t0 = performance.now();
+await import(process.argv[1]);
+const ms = performance.now() - t0;
+const rss = process.memoryUsage().rss - before;
+process.stdout.write(JSON.stringify({ ms, rss }));
+`;
+
+function sample(url: string): { ms: number; rss: number } {
+  return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', PROBE, url], { encoding: 'utf8' })) as { ms: number; rss: number };
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+const rows: Array<{ subpath: string; ms: number; mb: number }> = [];
+const empty = `data:text/javascript,export default 1`;
+{
+  const s = Array.from({ length: runs }, () => sample(empty));
+  rows.push({ subpath: '(empty module)', ms: median(s.map((x) => x.ms)), mb: median(s.map((x) => x.rss)) / 1e6 });
+}
+for (const { subpath, url } of entries) {
+  sample(url); // warm the file-system cache
+  const s = Array.from({ length: runs }, () => sample(url));
+  rows.push({ subpath: subpath === '.' ? 'rampart' : `rampart/${subpath.slice(2)}`, ms: median(s.map((x) => x.ms)), mb: median(s.map((x) => x.rss)) / 1e6 });
+}
+cleanup();
+
+console.log(`import cost, Node ${process.version}, median of ${runs} fresh processes (built dist)`);
+console.log('| entry | import ms | RSS +MB |');
+console.log('| --- | ---: | ---: |');
+for (const r of rows) console.log(`| ${r.subpath} | ${r.ms.toFixed(1)} | ${r.mb.toFixed(1)} |`);
+const main = rows.find((r) => r.subpath === 'rampart');
+if (main !== undefined) {
+  const ok = main.ms <= 20 && main.mb <= 8;
+  console.log(`\nDESIGN §8: await import('rampart') ≤ 20 ms and ≤ +8 MB → ${main.ms.toFixed(1)} ms, +${main.mb.toFixed(1)} MB: ${ok ? 'PASS' : 'FAIL'}`);
+}
