@@ -55,32 +55,42 @@ function hexValue(code: number): number {
 }
 
 /**
- * Canonicalise a raw request path (no query string). The common case, a path without
- * `%`, `\`, `//`, `/.` or NUL, costs one scan (and a lower-casing when it has capitals).
+ * The canonical path when `raw` needs no decoding or segment work (no `%`, `\`, NUL,
+ * `//` or dot segment): `raw` itself, or lower-cased when it has capitals. Undefined when
+ * the full canonicalisation is needed. Allocation-free for the common lower-case path.
  */
-export function canonicalPath(raw: string, options: CanonicalPathOptions = {}): PathVerdict {
-  let upper = false;
-  let slow = false;
+export function quickCanonicalPath(raw: string): string | undefined {
   const n = raw.length;
+  if (n === 0 || raw.charCodeAt(0) !== 47 /* / */) return undefined;
+  let upper = false;
+  let ascii = true;
   for (let i = 0; i < n; i++) {
     const c = raw.charCodeAt(i);
-    if (c === 37 /* % */ || c === 92 /* \ */ || c === 0) {
-      slow = true;
-      break;
-    }
-    if (c === 47 /* / */) {
+    if (c === 47) {
       const next = raw.charCodeAt(i + 1);
-      if (next === 47 || next === 46 /* . */) {
-        slow = true;
-        break;
+      if (next === 47) return undefined;
+      if (next === 46 /* . */) {
+        // Only a `.` or `..` segment needs work (`/.well-known` does not).
+        const after = raw.charCodeAt(i + 2);
+        if (i + 2 >= n || after === 47 || (after === 46 && (i + 3 >= n || raw.charCodeAt(i + 3) === 47))) return undefined;
       }
-    } else if (c >= 65 && c <= 90) upper = true;
+    } else if (c === 37 /* % */ || c === 92 /* \ */ || c === 0) return undefined;
+    else if (c >= 65 && c <= 90) upper = true;
+    else if (c > 127) ascii = false;
   }
-  if (!slow) {
-    if (n === 0 || (raw.charCodeAt(0) !== 47 && raw !== '*')) return refused('the path does not start with "/"');
-    return { path: upper ? lowerAscii(raw) : raw, normal: true, error: undefined };
-  }
-  return slowCanonical(raw, options.allowEncodedSlashes === true);
+  if (!upper) return raw;
+  return ascii ? raw.toLowerCase() : lowerAscii(raw);
+}
+
+/**
+ * Canonicalise a raw request path (no query string). The common case, a path without
+ * `%`, `\`, `//`, a dot segment or NUL, costs one scan (and a lower-casing when it has capitals).
+ */
+export function canonicalPath(raw: string, options?: CanonicalPathOptions): PathVerdict {
+  const quick = quickCanonicalPath(raw);
+  if (quick !== undefined) return { path: quick, normal: true, error: undefined };
+  if (raw === '*') return { path: '*', normal: true, error: undefined };
+  return slowCanonical(raw, options !== undefined && options.allowEncodedSlashes === true);
 }
 
 function slowCanonical(raw: string, allowEncodedSlashes: boolean): PathVerdict {
@@ -163,7 +173,7 @@ export function canonicalPathOf(req: RequestView): string {
  */
 export function exemptionPath(req: RequestView): string {
   const raw = req.path;
-  return canonicalPath(raw).normal ? raw : '';
+  return quickCanonicalPath(raw) !== undefined || canonicalPath(raw).normal ? raw : '';
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { ProxyTrust } from '../client-ip/index.ts';
-import { canonicalPath } from './canonical.ts';
+import { canonicalPath, quickCanonicalPath } from './canonical.ts';
 import { safeEmit } from './events.ts';
 import { parseCookies } from './cookies.ts';
 import type { EventSink, Reply, RequestView, SecurityEventRecord } from './types.ts';
@@ -140,10 +140,15 @@ export abstract class RequestViewBase implements RequestView {
 
   #checkTarget(): void {
     const path = this.path; // splits the target (and may set #targetError)
+    this.#checked = true;
+    const quick = quickCanonicalPath(path);
+    if (quick !== undefined) {
+      this.#canonical = quick;
+      return;
+    }
     const verdict = canonicalPath(path, this.context.allowEncodedSlashes === true ? { allowEncodedSlashes: true } : undefined);
     this.#canonical = verdict.error === undefined ? verdict.path : '';
     if (this.#targetError === undefined) this.#targetError = verdict.error;
-    this.#checked = true;
   }
 
   get ip(): string {
