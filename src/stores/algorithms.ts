@@ -49,13 +49,13 @@ export function step(policy: Policy, state: CounterState, now: number, cost: num
     case 'sliding-window': {
       // A refused request changes nothing; an admitted one stores the rolled view.
       const t = now > state.a ? now : state.a;
-      const v = slidingView(state, t, w);
-      if (v.used + cost <= limit + EPSILON) {
+      slidingView(state, t, w);
+      if (view.used + cost <= limit + EPSILON) {
         // A zero-cost step (a read) admits nothing: the last admission stays where it was.
         if (cost > 0) {
           state.a = t;
-          state.b = v.prev;
-          state.c = v.cur + cost;
+          state.b = view.prev;
+          state.c = view.cur + cost;
         }
         return true;
       }
@@ -111,7 +111,8 @@ export function describe(policy: Policy, state: CounterState, now: number, allow
   switch (policy.algorithm) {
     case 'sliding-window': {
       const t = now > state.a ? now : state.a;
-      const v = slidingView(state, t, w);
+      slidingView(state, t, w);
+      const v = view;
       remaining = Math.max(0, Math.floor(limit - v.used + EPSILON));
       // Every request counted ages out one window after the last admission.
       resetMs = Math.min(w, Math.max(0, state.a + w - now));
@@ -144,30 +145,44 @@ export function describe(policy: Policy, state: CounterState, now: number, allow
 /** The sliding-window counters as seen at `t` (≥ the last admission `state.a`). */
 interface SlidingView {
   /** Count of the aligned window before t's. */
-  readonly prev: number;
+  prev: number;
   /** Count of t's aligned window. */
-  readonly cur: number;
+  cur: number;
   /** Milliseconds since t's window began. */
-  readonly elapsed: number;
+  elapsed: number;
   /** The weighted estimate prev·(w − elapsed)/w + cur. */
-  readonly used: number;
+  used: number;
 }
 
+// Written by slidingView and read right after it (synchronous): no allocation per decision.
+const view: SlidingView = { prev: 0, cur: 0, elapsed: 0, used: 0 };
+let memoT = Number.NaN;
+let memoW = Number.NaN;
+let memoCs = 0;
+
 /**
- * Roll the stored counters forward to `t`. The state is (a = time of the last admission,
+ * Roll the stored counters forward to `t` into {@link view}. The state is (a = time of the last admission,
  * b = count of the window before a's, c = count of a's window). The previous window weighs
  * nothing once a whole window has passed since the last admission (every request it
  * counted is then older than one window), so no client ever waits longer than the window.
  */
-function slidingView(state: CounterState, t: number, w: number): SlidingView {
-  const ws = state.a - (state.a % w);
-  const cs = t - (t % w);
+function slidingView(state: CounterState, t: number, w: number): void {
+  // One floating-point modulo per decision, remembered for the next call at the same instant
+  // (step() then describe()). a ≥ cs: a's window is t's; a ≥ cs − w: it is the one before.
+  let cs: number;
+  if (t === memoT && w === memoW) cs = memoCs;
+  else {
+    cs = t - (t % w);
+    memoT = t;
+    memoW = w;
+    memoCs = cs;
+  }
   let prev: number;
   let cur: number;
-  if (cs <= ws) {
+  if (state.a >= cs) {
     prev = state.b;
     cur = state.c;
-  } else if (cs === ws + w) {
+  } else if (state.a >= cs - w) {
     prev = t >= state.a + w ? 0 : state.c;
     cur = 0;
   } else {
@@ -175,7 +190,10 @@ function slidingView(state: CounterState, t: number, w: number): SlidingView {
     cur = 0;
   }
   const elapsed = t - cs;
-  return { prev, cur, elapsed, used: (prev * (w - elapsed)) / w + cur };
+  view.prev = prev;
+  view.cur = cur;
+  view.elapsed = elapsed;
+  view.used = (prev * (w - elapsed)) / w + cur;
 }
 
 /**
