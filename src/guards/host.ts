@@ -78,9 +78,11 @@ export function compileHosts(list: readonly string[], option = 'allowedHosts'): 
 /**
  * Reject requests whose authority is not in the allowlist with 400 problem+json —
  * defeating cache and password-reset poisoning. The authority is the absolute-form
- * target's (`GET http://host/x`), else HTTP/2 `:authority`, else Host; from a trusted
- * proxy, X-Forwarded-Host. A target whose authority disagrees with Host never gets here:
- * the stack answers it 400 first.
+ * target's (`GET http://host/x`), else HTTP/2 `:authority`, else Host. When a trusted
+ * proxy also sends X-Forwarded-Host, both it and the authority must be allowed: apps differ
+ * in which one they build URLs from (a proxy that rewrites Host to an internal name needs
+ * that name listed too). A target whose authority disagrees with Host never gets here: the
+ * stack answers it 400 first.
  *
  * @example
  * hostGuard({ allowedHosts: ['example.com', '.example.org'] })
@@ -93,9 +95,13 @@ export function hostGuard(options: HostGuardOptions): Middleware {
   return {
     name: 'hostGuard',
     handle(req) {
+      // Behind a trusted proxy, req.host is X-Forwarded-Host while many apps build URLs from
+      // Host: every reading the app may use must be allowed.
       const host = req.host;
-      if (allowed(host)) return undefined;
-      req.emit('INVALID_HOST', `host not allowed: ${JSON.stringify(host.slice(0, 100))}`);
+      const authority = req.authority;
+      const bad = !allowed(host) ? host : authority !== host && !allowed(authority) ? authority : undefined;
+      if (bad === undefined) return undefined;
+      req.emit('INVALID_HOST', `host not allowed: ${JSON.stringify(bad.slice(0, 100))}`);
       return problem(400, 'Invalid host.');
     },
   };
