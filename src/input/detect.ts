@@ -40,7 +40,7 @@ export interface DetectOptions {
 export const DEFAULT_THRESHOLD = 8;
 const DEFAULT_MAX_LENGTH = 65_536;
 
-type Variant = 'norm' | 'compact' | 'path' | 'raw' | 'joined';
+type Variant = 'norm' | 'compact' | 'path' | 'raw' | 'joined' | 'commented' | 'prose' | 'token';
 
 interface Rule {
   id: string;
@@ -50,6 +50,20 @@ interface Rule {
   /** Cheap pre-check: the rule can only match when this matches too (skips most rules on ordinary text). */
   gate?: RegExp;
   re: RegExp;
+  /** Extra condition on a match (false: the match does not count). */
+  accept?: (text: string, match: RegExpExecArray) => boolean;
+}
+
+/**
+ * An attribute breakout closes a quote the input did not open (`"><svg …`, `x' onfocus=…`).
+ * A quote that closes `href="…"` written in the same input is markup, not a breakout
+ * (`<a href="…"><img src="…"></a>` in a README).
+ */
+function closesForeignQuote(text: string, match: RegExpExecArray): boolean {
+  const quote = match[0][0]!;
+  let count = 0;
+  for (let i = text.indexOf(quote); i !== -1 && i < match.index; i = text.indexOf(quote, i + 1)) count++;
+  return count % 2 === 0;
 }
 
 // Every pattern below is written to run in linear time on a backtracking engine: no
@@ -69,15 +83,17 @@ const RULES: readonly Rule[] = [
   { id: 'xss_script_url', type: 'xss', weight: 10, on: 'compact', gate: /:/, re: /(?:^|[="'`(<,;\]\[])(?:javascript|vbscript|livescript|mocha):/ },
   { id: 'xss_script_url_text', type: 'xss', weight: 10, on: 'norm', gate: /:/, re: /(?:^|[\s"'`=(<,;])(?:javascript|vbscript|livescript):(?!\s)/ },
   { id: 'xss_data_html', type: 'xss', weight: 10, on: 'compact', gate: /:/, re: /data:(?:text\/html|image\/svg\+xml|text\/javascript|application\/(?:x-)?(?:javascript|ecmascript|xhtml\+xml))/ },
-  { id: 'xss_active_tag', type: 'xss', weight: 8, on: 'norm', gate: /</, re: /<\s?(?:iframe|frame|frameset|object|embed|applet|base|meta|isindex|xml|layer|bgsound|portal|import)\b/ },
-  { id: 'xss_markup_tag', type: 'xss', weight: 5, on: 'norm', gate: /</, re: /<\s?(?:svg|math|style|link|form|template|noscript|xmp|plaintext|marquee|listing|comment|keygen|details|video|audio|source|body|img|image|input|textarea|select|option|button|a\s)[\s/>]/ },
+  { id: 'xss_active_tag', type: 'xss', weight: 8, on: 'norm', gate: /</, re: /<\s?(?:iframe|frame|frameset|object|embed|applet|base|isindex|xml|layer|bgsound|portal|import)\b/ },
+  { id: 'xss_markup_tag', type: 'xss', weight: 5, on: 'norm', gate: /</, re: /<\s?(?:svg|math|style|link|meta|form|template|noscript|xmp|plaintext|marquee|listing|comment|keygen|details|video|audio|source|body|img|image|input|textarea|select|option|button|a\s)[\s/>]/ },
   { id: 'xss_css_expression', type: 'xss', weight: 8, on: 'compact', gate: /[(:@]|-moz-binding/, re: /expression\(|-moz-binding|behavior:url|@import['"(u]/ },
   { id: 'xss_js_sink', type: 'xss', weight: 4, on: 'norm', gate: /[(`.=]/, re: /\b(?:alert|prompt|confirm)\s?(?:\(|`)|document\s?\.\s?(?:cookie|write|domain|location)|\bfromcharcode\s?\(|\beval\s?\(|\bimportscripts\s?\(|\.innerhtml\s?=|\bsettimeout\s?\(\s?['"`]|\bnew\s+function\s?\(/ },
   { id: 'xss_dangerous_attribute', type: 'xss', weight: 5, on: 'norm', re: /[\s/"'`](?:srcdoc|formaction|http-equiv|xlink:href|dynsrc|lowsrc|autofocus)\s?=?/ },
-  { id: 'xss_attribute_breakout', type: 'xss', weight: 4, on: 'norm', gate: />/, re: /["'`]\s?\/?>\s?</ },
+  { id: 'xss_attribute_breakout', type: 'xss', weight: 4, on: 'norm', gate: />/, re: /["'`]\s?\/?>\s?</, accept: closesForeignQuote },
   // ── SQL injection ────────────────────────────────────────────────────
   { id: 'sqli_union_select', type: 'sqli', weight: 10, on: 'norm', gate: /union/, re: /\bunion(?:\s(?:all|distinct))?\s?\(?\s?select\b/ },
-  { id: 'sqli_split_keyword', type: 'sqli', weight: 10, on: 'joined', gate: /union|select/, re: /(?<![a-z])union(?:all|distinct)?\(?select(?![a-z])|(?<![a-z])select\(?(?:\*|@@|null,)/ },
+  { id: 'sqli_split_keyword', type: 'sqli', weight: 10, on: 'joined', gate: /union/, re: /(?<![a-z])union(?:all|distinct)?\(?select(?![a-z])/ },
+  // `sel/**/ect/**/*`: only where comments split the text (`select * from t` is a query a developer writes, not a probe).
+  { id: 'sqli_split_select', type: 'sqli', weight: 10, on: 'commented', gate: /select/, re: /(?<![a-z])select\(?(?:\*|@@|null,)/ },
   { id: 'sqli_tautology', type: 'sqli', weight: 10, on: 'norm', gate: /['"`]/, re: /['"`]\s?\){0,3}\s?(?:or|and|xor|\|\||&&)\s?\({0,3}\s?(?:['"`][^'"`]{0,30}['"`]|[\w.]{1,30})\s?\){0,3}\s?(?:=(?!=)|<>|!=(?!=)|<=|>=|<|>|\blike\b|\bis\b|\bbetween\b|\bin\s?\()/ },
   { id: 'sqli_quote_boolean', type: 'sqli', weight: 10, on: 'norm', gate: /['"`]/, re: /['"`]\s?\){0,3}\s?(?:or|and|\|\||&&)\s?\({0,3}\s?(?:true\b|false\b|null\b|not\s|exists\s?\(|\(\s?exists\b|\(\s?select\b|(?:pg_)?sleep\s?\(|benchmark\s?\(|\d{1,10}\s?(?:--|#|;|\/\*|$))/ },
   { id: 'sqli_numeric_tautology', type: 'sqli', weight: 8, on: 'norm', gate: /=|like/, re: /(?:^|[\s)'"`])(?:or|and|xor|\|\||&&)\s\(?\s?(\d{1,10}|[a-z]{1,10})\s?(?:=|<=|>=|like)\s?\(?\s?\1(?![\w.])/ },
@@ -86,10 +102,14 @@ const RULES: readonly Rule[] = [
   { id: 'sqli_quoted_equality', type: 'sqli', weight: 8, on: 'norm', gate: /['"`]/, re: /(['"`])([\w%]{0,20})\1\s?(?:=|<>|like)\s?\1\2(?:\1|$)/ },
   { id: 'sqli_comment_after_quote', type: 'sqli', weight: 8, on: 'norm', gate: /['"`]/, re: /^[\w@.+-]{1,64}['"`]\s?\){0,3}\s?(?:--|#|\/\*|;)/ },
   { id: 'sqli_quote_comment', type: 'sqli', weight: 4, on: 'norm', gate: /['"`]/, re: /['"`]\s?\){0,3}\s?;?\s?(?:--|#|\/\*)/ },
-  { id: 'sqli_time_delay', type: 'sqli', weight: 8, on: 'norm', gate: /\(|waitfor/, re: /\b(?:pg_sleep|sleep|benchmark|randomblob|dbms_lock\.sleep)\s?\(\s?\d|\bwaitfor\s(?:delay|time)\s?['"]/ },
+  // A delay function in an SQL position (after a boolean, a quote, `;`, `(`, `,`, `=`, `select`…), not `the sleep(5) call`.
+  { id: 'sqli_time_delay', type: 'sqli', weight: 8, on: 'norm', gate: /\(|waitfor/, re: /(?:\b(?:and|or|xor|not|select|by|if|then|else|when|case)|[;'"`(),=|&+-])\s?(?:pg_sleep|sleep|benchmark|randomblob|dbms_lock\.sleep)\s?\(\s?\d|^(?:pg_sleep|sleep|benchmark|randomblob|dbms_lock\.sleep)\s?\(\s?\d|\bwaitfor\s(?:delay|time)\s?['"]/ },
   { id: 'sqli_stacked_ddl', type: 'sqli', weight: 10, on: 'norm', gate: /;/, re: /;\s?(?:drop|truncate|alter|create|rename)\s(?:table|database|schema|user|view|index|procedure|function)\b/ },
   { id: 'sqli_stacked_query', type: 'sqli', weight: 8, on: 'norm', gate: /;/, re: /;\s?(?:insert\s(?:into\s)?[\w.`"[\]]{1,64}\s?(?:\(|values|select)|delete\sfrom\s|update\s[\w.`"[\]]{1,64}\sset\s|exec(?:ute)?\s|declare\s@|shutdown\b|select\s(?:\*|@@|[\w]{1,40}\s?\(|null\b|\d))/ },
-  { id: 'sqli_system_object', type: 'sqli', weight: 10, on: 'norm', re: /\b(?:information_schema|sysobjects|syscolumns|sys\.(?:tables|objects|databases)|pg_catalog|pg_shadow|sqlite_master|mysql\.user|all_tables|user_tables|xp_cmdshell|xp_regread|xp_dirtree|sp_password|sp_executesql|sp_oacreate|load_file|utl_http|utl_inaddr|dbms_pipe|extractvalue|updatexml|into\s(?:out|dump)file|group_concat|json_keys)\b|@@(?:version|datadir|hostname|servername|basedir)\b/ },
+  // A system object used as one (dotted, called, selected from), or a server variable.
+  { id: 'sqli_system_object', type: 'sqli', weight: 10, on: 'norm', re: /\b(?:information_schema|sysobjects|syscolumns|sys\.(?:tables|objects|databases)|pg_catalog|pg_shadow|sqlite_master|mysql\.user|all_tables|user_tables|xp_cmdshell|xp_regread|xp_dirtree|sp_password|sp_executesql|sp_oacreate|load_file|utl_http|utl_inaddr|dbms_pipe|extractvalue|updatexml|into\s(?:out|dump)file|group_concat|json_keys)\b(?=\s?[.(])|(?:\b(?:from|join|into|exec(?:ute)?)\s|(?:--|#|;|['")])\s?)(?:information_schema|sysobjects|syscolumns|sys\.(?:tables|objects|databases)|pg_catalog|pg_shadow|sqlite_master|mysql\.user|all_tables|user_tables|xp_cmdshell|xp_regread|xp_dirtree|sp_password|sp_executesql|sp_oacreate|load_file|utl_http|utl_inaddr|dbms_pipe|extractvalue|updatexml|into\s(?:out|dump)file|group_concat|json_keys)\b|@@(?:version|datadir|hostname|servername|basedir)\b|\binto\s(?:out|dump)file\b/ },
+  // The bare name (`revoked access to pg_catalog`): a weak signal.
+  { id: 'sqli_system_object_name', type: 'sqli', weight: 4, on: 'norm', re: /\b(?:information_schema|sysobjects|syscolumns|sys\.(?:tables|objects|databases)|pg_catalog|pg_shadow|sqlite_master|mysql\.user|all_tables|user_tables|xp_cmdshell|xp_regread|xp_dirtree|sp_password|sp_executesql|sp_oacreate|load_file|utl_http|utl_inaddr|dbms_pipe|extractvalue|updatexml|into\s(?:out|dump)file|group_concat|json_keys)\b/ },
   { id: 'sqli_exec', type: 'sqli', weight: 10, on: 'norm', gate: /exec/, re: /\bexec(?:ute)?\s?\(?\s?(?:@|master\.|xp_|sp_|(?:xp|sp)$|immediate\b|\(\s?['"]sel)/ },
   { id: 'sqli_select_probe', type: 'sqli', weight: 5, on: 'norm', gate: /select/, re: /\bselect\s?(?:\*|@@|(?:count|user|database|version|current_user|system_user|char|concat|sleep)\s?\(|null\s?,|\d{1,5}\s?,\s?\d)/ },
   { id: 'sqli_char_function', type: 'sqli', weight: 6, on: 'norm', gate: /\(/, re: /\b(?:char|chr|nchar|concat(?:_ws)?|unhex|ascii|substring|substr|mid|elt|cast|convert)\s?\(\s?(?:\d{1,3}\s?[,+)]|0x[0-9a-f]|@@|select\b|-?\d\s?[+-])/ },
@@ -104,9 +124,9 @@ const RULES: readonly Rule[] = [
   { id: 'traversal_windows_root', type: 'path_traversal', weight: 6, on: 'path', gate: /^[a-z]:/, re: /^[a-z]:\/(?:windows|winnt|boot\.ini|inetpub|program\sfiles)/ },
   { id: 'traversal_nul_byte', type: 'path_traversal', weight: 4, on: 'raw', gate: /%|\u0000/, re: /%(?:25){0,3}00|\u0000/ },
   // ── command injection ────────────────────────────────────────────────
-  { id: 'cmd_chained_command', type: 'cmd_injection', weight: 8, on: 'norm', gate: /[;&|`]|\$\(/, re: new RegExp(`(?:[;&|\`]|\\$\\()\\s?\`?\\s?(?:/(?:usr/)?s?bin/)?${CMD}(?=$|[\\s;&|\`)'"<>\\\\])`) },
-  { id: 'cmd_line_command', type: 'cmd_injection', weight: 8, on: 'norm', re: new RegExp(`(?:^|\\n)\\s?(?:/(?:usr/)?s?bin/)?${CMD}(?:\\s(?:-{1,2}[a-z]|/[a-z.]|\\$|\\d{1,3}\\.\\d|[a-z]:\\\\)|\\s?[;&|])|\\n\\s?(?:/(?:usr/)?s?bin/)?${CMD}\\s?(?:$|\\n)`) },
-  { id: 'cmd_subshell', type: 'cmd_injection', weight: 6, on: 'norm', gate: /\$\(|`/, re: new RegExp(`\\$\\(\\s?\`?\\s?${CMD}\\b|\`\\s?${CMD}\\b[^\`]{0,100}\``) },
+  { id: 'cmd_chained_command', type: 'cmd_injection', weight: 8, on: 'prose', gate: /[;&|`]|\$\(/, re: new RegExp(`(?:[;&|\`]|\\$\\()\\s?\`?\\s?(?:/(?:usr/)?s?bin/)?${CMD}(?=$|[\\s;&|\`)'"<>\\\\])`) },
+  { id: 'cmd_line_command', type: 'cmd_injection', weight: 8, on: 'prose', re: new RegExp(`(?:^|\\n)\\s?(?:/(?:usr/)?s?bin/)?${CMD}(?:\\s(?:-{1,2}[a-z]|/[a-z.]|\\$|\\d{1,3}\\.\\d|[a-z]:\\\\)|\\s?[;&|])|\\n\\s?(?:/(?:usr/)?s?bin/)?${CMD}\\s?(?:$|\\n)`) },
+  { id: 'cmd_subshell', type: 'cmd_injection', weight: 6, on: 'prose', gate: /\$\(|`/, re: new RegExp(`\\$\\(\\s?\`?\\s?${CMD}\\b|\`\\s?${CMD}\\b[^\`]{0,100}\``) },
   { id: 'cmd_shellshock', type: 'cmd_injection', weight: 10, on: 'norm', gate: /\(/, re: /\(\s?\)\s?\{\s?:\s?;\s?\}\s?;/ },
   { id: 'cmd_php_code', type: 'cmd_injection', weight: 8, on: 'norm', re: /<\?(?:php|=)|\$_(?:get|post|request|server|cookie|files)\s?\[|\{\$\{|\bphpinfo\s?\(|\b(?:system|passthru|shell_exec|popen|proc_open|pcntl_exec)\s?\(\s?['"$]|\$\{@?(?:print|system|eval)/ },
   { id: 'cmd_shell_path', type: 'cmd_injection', weight: 8, on: 'norm', re: /\/bin\/(?:ba|z|k|c|da)?sh\b|\/dev\/tcp\/|\bnc\s-[a-z]{0,6}e\s|\bmkfifo\s|socket\s?\(\s?s\s?,\s?pf_inet|\/usr\/bin\/id\b/ },
@@ -115,7 +135,7 @@ const RULES: readonly Rule[] = [
   { id: 'cmd_code_eval', type: 'cmd_injection', weight: 8, on: 'norm', gate: /\(/, re: /\b(?:eval|exec|system)\s?\(\s?['"](?:[a-z]{1,10}\s|ls|pwd|id|whoami|sleep|cat|echo)/ },
   // ── SSRF ─────────────────────────────────────────────────────────────
   { id: 'ssrf_metadata', type: 'ssrf', weight: 10, on: 'norm', re: /169\.254\.169\.254|metadata\.google\.internal|100\.100\.100\.200|fd00:ec2::254|\/latest\/meta-data\b|\/computemetadata\/|\/metadata\/instance\b/ },
-  { id: 'ssrf_loopback_url', type: 'ssrf', weight: 8, on: 'norm', gate: /\/\/|@/, re: /(?:\/\/|@)(?:[^\s/?#@]{0,80}\.)?(?:127(?:\.\d{1,3}){1,3}|0\.0\.0\.0|0|localhost|\[::1?\])(?=[:/?#%\s\\]|$)/ },
+  { id: 'ssrf_loopback_url', type: 'ssrf', weight: 8, on: 'token', gate: /\/\/|@/, re: /(?:\/\/|@)(?:[^\s/?#@]{0,80}\.)?(?:127(?:\.\d{1,3}){1,3}|0\.0\.0\.0|0|localhost|\[::1?\])(?=[:/?#%\s\\]|$)/ },
   { id: 'ssrf_loopback_name', type: 'ssrf', weight: 8, on: 'norm', re: /(?:^|[.\/@])(?:127|10|0|192\.168|169\.254|172\.(?:1[6-9]|2\d|3[01]))(?:[.-]\d{1,3}){1,3}\.(?:nip|xip|sslip)\.io\b|(?:^|[.\/@])(?:localtest\.me|lvh\.me|vcap\.me)\b|^localhost:/ },
   { id: 'ssrf_dangerous_scheme', type: 'ssrf', weight: 8, on: 'norm', gate: /:\/\//, re: /(?:^|[\s"'=(<])(?:gopher|dict|file|ldap|tftp|sftp|jar|netdoc|php|expect|phar|zip|glob):\/\// },
 ];
@@ -198,6 +218,31 @@ interface Variants {
   norm: string;
   compact: string;
   path: string;
+  /** `joined` when the input holds SQL comments, else empty (rules for comment-split keywords). */
+  commented: string;
+  /** `norm` with the contents of Markdown code spans blanked when the rest is prose (see {@link proseView}). */
+  prose: string;
+  /** `norm` when the value is one token (no white space inside), else empty: a URL to fetch, not a URL mentioned in text. */
+  token: string;
+}
+
+const CODE_SPAN = /`[^`\n]{1,200}`/g;
+const PROSE_WORD = /[a-z]{2,}/g;
+const SHELL_META = /[;|&$<>`]/;
+
+/**
+ * Markdown prose with inline code (`` Run `ls -la` to list files ``): the code spans are
+ * text for a reader, not shell command substitution. When the input has code spans and,
+ * outside them, at least three words and no shell metacharacters, the spans' contents are
+ * blanked for the command-injection rules. Anything else is returned unchanged.
+ */
+function proseView(norm: string): string {
+  if (!norm.includes('`')) return norm;
+  const outside = norm.replace(CODE_SPAN, ' ');
+  if (SHELL_META.test(outside)) return norm;
+  const words = outside.match(PROSE_WORD);
+  if (words === null || words.length < 3) return norm;
+  return norm.replace(CODE_SPAN, '` `');
 }
 
 function variants(input: string): Variants {
@@ -210,7 +255,10 @@ function variants(input: string): Variants {
   const path = decoded.replaceAll('\\', '/');
   // SQL comments used to split keywords (`uni/**/on`): removed without a space.
   const joined = decoded.includes('/*') ? decoded.replace(/\/\*[^*]{0,200}\*\//g, '').replace(/\s+/g, '') : compact;
-  return { raw, norm, compact, path, joined };
+  const commented = decoded.includes('/*') ? joined : '';
+  const trimmed = norm.trim();
+  const token = /\s/.test(trimmed) ? '' : trimmed;
+  return { raw, norm, compact, path, joined, commented, prose: proseView(norm), token };
 }
 
 function excerptAt(text: string, index: number): string {
@@ -264,11 +312,12 @@ export function detectAttack(value: unknown, options: DetectOptions = {}): Detec
     if (types !== undefined && !types.has(rule.type)) continue;
     const text = v[rule.on];
     if (rule.gate !== undefined && !rule.gate.test(text)) continue;
+    if (text.length === 0) continue;
     const m = rule.re.exec(text);
-    if (m !== null) attacks.push({ type: rule.type, rule: rule.id, weight: rule.weight, excerpt: excerptAt(text, m.index) });
+    if (m !== null && (rule.accept === undefined || rule.accept(text, m))) attacks.push({ type: rule.type, rule: rule.id, weight: rule.weight, excerpt: excerptAt(text, m.index) });
   }
   if (types === undefined || types.has('ssrf')) {
-    const ssrf = ssrfInUrls(v.norm);
+    const ssrf = ssrfInUrls(v.token);
     if (ssrf) attacks.push(ssrf);
   }
   attacks.sort((a, b) => b.weight - a.weight);
