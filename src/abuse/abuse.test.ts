@@ -196,6 +196,11 @@ test('user-agent scoring: scanners, empty, automation, crawlers, custom patterns
   assert.equal(scoreUserAgent('curl/8.5.0').score, 30);
   assert.equal(scoreUserAgent('Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)').score, 15);
   assert.equal(scoreUserAgent('curl/8.5.0', { 'curl/8': -30 }).score, 0);
+  // Over 2,048 characters: scored on its first 2,048, plus points for the length itself.
+  const huge = scoreUserAgent(`Mozilla/5.0 ${'x'.repeat(100_000)} sqlmap`);
+  assert.equal(huge.score, 20);
+  assert.deepEqual(huge.reasons, ['very long user agent']);
+  assert.ok(scoreUserAgent(`sqlmap/1.7 ${'x'.repeat(100_000)}`).score >= 120);
 });
 
 test('botGuard: scanners get 403, suspicious clients are flagged, browsers pass', async (t) => {

@@ -25,17 +25,26 @@ const AUTOMATION = [
 const CRAWLER = ['bot', 'crawler', 'spider', 'scraper'];
 
 /** Default points (the seed's heuristics, scored rather than blindly blocked). */
-export const DEFAULT_UA_POINTS = Object.freeze({ empty: 40, scanner: 100, automation: 30, crawler: 15, short: 20 });
+export const DEFAULT_UA_POINTS = Object.freeze({ empty: 40, scanner: 100, automation: 30, crawler: 15, short: 20, long: 20 });
+
+/** Characters of a User-Agent that are scored; a longer one scores `long` on top (no browser sends one). */
+export const UA_MAX_LENGTH = 2_048;
 
 /**
  * Score a User-Agent. Empty: 40; known scanner (sqlmap, nikto, masscan, …): 100; HTTP
  * library or CLI (curl, python-requests, …): 30; self-declared bot/crawler/spider: 15;
- * shorter than 10 characters: 20; plus any `extra` patterns. Scores add up.
+ * shorter than 10 characters: 20; longer than {@link UA_MAX_LENGTH}: 20 (only its first
+ * 2,048 characters are scored); plus any `extra` patterns. Scores add up.
  */
 export function scoreUserAgent(userAgent: string | undefined, extra: UserAgentPatterns = {}): UserAgentScore {
-  const ua = (userAgent ?? '').trim().toLowerCase();
+  const raw = userAgent ?? '';
+  const ua = (raw.length > UA_MAX_LENGTH ? raw.slice(0, UA_MAX_LENGTH) : raw).trim().toLowerCase();
   const reasons: string[] = [];
   let score = 0;
+  if (raw.length > UA_MAX_LENGTH) {
+    score += DEFAULT_UA_POINTS.long;
+    reasons.push('very long user agent');
+  }
   if (ua.length === 0) return { score: DEFAULT_UA_POINTS.empty, reasons: ['empty user agent'] };
   const scanner = SCANNERS.find((s) => ua.includes(s));
   if (scanner !== undefined) {
