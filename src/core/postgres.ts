@@ -20,7 +20,14 @@ export interface PostgresClientLike extends PostgresQueryable {
 export interface PGliteLike {
   query<T = Record<string, unknown>>(query: string, params?: unknown[]): Promise<{ rows: T[] }>;
   exec(query: string): Promise<unknown>;
+  transaction<T>(fn: (tx: PGliteTransactionLike) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  readonly closed: boolean;
+}
+
+/** The part of a PGlite transaction that rampart uses. */
+export interface PGliteTransactionLike {
+  query<T = Record<string, unknown>>(query: string, params?: unknown[]): Promise<{ rows: T[] }>;
 }
 
 /** The postgres.js options rampart sets on clients it opens itself. */

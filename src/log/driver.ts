@@ -1,6 +1,4 @@
-import type { PGlite, Transaction } from '@electric-sql/pglite';
-import type { Sql, TransactionSql } from 'postgres';
-import { postgresQuery } from '../core/postgres.ts';
+import { postgresQuery, type PGliteLike, type PGliteTransactionLike, type PostgresClientLike, type PostgresQueryable } from '../core/postgres.ts';
 import type { PendingRow } from './fields.ts';
 
 /** The columns a batch writes, in order; the id is reserved from the table's sequence first. */
@@ -67,12 +65,12 @@ export function queryable(run: <T>(text: string, params?: readonly unknown[]) =>
 
 // ── PGlite ───────────────────────────────────────────────────────────────────
 
-function pgliteQueryable(db: PGlite | Transaction): Queryable {
+function pgliteQueryable(db: PGliteLike | PGliteTransactionLike): Queryable {
   return queryable(async <T>(text: string, params?: readonly unknown[]) => (await db.query<T>(text, params === undefined ? undefined : [...params])).rows);
 }
 
 /** Wrap a PGlite instance. `owned`: close it on close(). */
-export function pgliteDriver(db: PGlite, owned: boolean): Driver {
+export function pgliteDriver(db: PGliteLike, owned: boolean): Driver {
   const q = pgliteQueryable(db);
   return {
     kind: 'pglite',
@@ -88,12 +86,12 @@ export function pgliteDriver(db: PGlite, owned: boolean): Driver {
 
 // ── PostgreSQL server through postgres.js ────────────────────────────────────
 
-function postgresQueryable(sql: Sql | TransactionSql): Queryable {
+function postgresQueryable(sql: PostgresQueryable): Queryable {
   return queryable(postgresQuery(sql));
 }
 
 /** Wrap a postgres.js client. `owned`: end it on close(). */
-export function postgresDriver(sql: Sql, owned: boolean): Driver {
+export function postgresDriver(sql: PostgresClientLike, owned: boolean): Driver {
   const q = postgresQueryable(sql);
   return {
     kind: 'postgres',

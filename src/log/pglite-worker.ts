@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { PGlite, Transaction } from '@electric-sql/pglite';
+import { importPeer, PEERS } from '../core/optional.ts';
 import type { WorkerReply, WorkerRequest } from './worker-driver.ts';
 
 const port = parentPort!;
@@ -20,7 +21,7 @@ const transactions = new Map<number, { tx: Transaction; end: (commit: boolean) =
 async function open(): Promise<PGlite> {
   if (db !== undefined) return db;
   opening ??= (async () => {
-    const { PGlite } = await import('@electric-sql/pglite');
+    const { PGlite } = await importPeer(PEERS.pglite, () => import('@electric-sql/pglite'));
     // PGlite creates its data directory but not missing parents ('./data/security' on a fresh clone).
     if (dataDir !== undefined && !/^[a-z]+:\/\//i.test(dataDir)) await mkdir(dirname(resolve(dataDir)), { recursive: true });
     const created = dataDir === undefined ? new PGlite() : new PGlite(dataDir);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { RampartError } from '../errors.ts';
-import { postgresOptions } from '../core/postgres.ts';
+import { postgresOptions, type PGliteLike, type PostgresClientLike } from '../core/postgres.ts';
+import { checkPeer, importPeer, PEERS } from '../core/optional.ts';
 import { checkKeys, configError, describe, numberOption, boolOption } from '../core/options.ts';
 import type { EventSink, SecurityEventRecord } from '../core/types.ts';
 import { isRegisteredEvent, isValidEventName } from './events.ts';
@@ -11,8 +12,6 @@ import { WriteQueue, type WriterStats } from './queue.ts';
 import { Store, type PartitionMode, type ResealReport, type SecurityLogRow, type VerifyReport } from './store.ts';
 import { requestFields } from './request.ts';
 import { formatRow, type ExportFormat } from './export.ts';
-import type { Sql } from 'postgres';
-import type { PGlite } from '@electric-sql/pglite';
 
 /** Options of {@link SecurityLog}. Every option is optional. */
 export interface SecurityLogOptions {
@@ -22,7 +21,7 @@ export interface SecurityLogOptions {
    * - `'postgres://…'` / `'postgresql://…'`: a PostgreSQL server (postgres.js, batched INSERTs);
    * - a `postgres` (porsager) client or a `PGlite` instance you own (not closed by close()).
    */
-  database?: string | Sql | PGlite;
+  database?: string | PostgresClientLike | PGliteLike;
   /** Table name (`[a-z_][a-z0-9_]*`, ≤ 48 chars). Default `'rampart_security_log'`. */
   table?: string;
   /** Time partitioning: `'month'` (default), `'day'` or `false` (one plain table). */
@@ -94,11 +93,11 @@ function packageVersion(): string {
 
 const VERSION = packageVersion();
 
-function isPostgresClient(v: unknown): v is Sql {
+function isPostgresClient(v: unknown): v is PostgresClientLike {
   return typeof v === 'function' && typeof (v as { unsafe?: unknown }).unsafe === 'function' && typeof (v as { begin?: unknown }).begin === 'function';
 }
 
-function isPGlite(v: unknown): v is PGlite {
+function isPGlite(v: unknown): v is PGliteLike {
   return typeof v === 'object' && v !== null && typeof (v as { query?: unknown }).query === 'function' && typeof (v as { exec?: unknown }).exec === 'function' && typeof (v as { transaction?: unknown }).transaction === 'function';
 }
 
@@ -192,6 +191,8 @@ export class SecurityLog implements EventSink {
     });
     this.database = db;
     const serverBackend = typeof db === 'string' ? /^postgres(ql)?:\/\//i.test(db) : isPostgresClient(db);
+    // A missing optional peer is a construction error naming the npm install line.
+    if (db === undefined || typeof db === 'string') checkPeer(serverBackend ? PEERS.postgresUrl : PEERS.pglite);
     // A chain is serial: one writer keeps ids (and the chain) in the order events were logged.
     const writers = numberOption(options.writers ?? (serverBackend && !chain ? 2 : 1), 'SecurityLog: writers', 1, 16);
     if (chain && writers > 1) throw configError('SecurityLog: chain: true writes one batch at a time (each batch extends the chain); remove the writers option.');
@@ -227,7 +228,7 @@ export class SecurityLog implements EventSink {
     if (isPostgresClient(db)) driver = postgresDriver(db, false);
     else if (isPGlite(db)) driver = pgliteDriver(db, false);
     else if (typeof db === 'string' && /^postgres(ql)?:\/\//i.test(db)) {
-      const { default: postgres } = await import('postgres');
+      const { default: postgres } = await importPeer(PEERS.postgresUrl, () => import('postgres'));
       driver = postgresDriver(postgres(db, postgresOptions({ max: this.options.poolSize, connectTimeout: 10, idleTimeout: 60 })), true);
     } else {
       const memory = db === undefined || db === 'memory' || db === 'pglite' || db === 'memory://' || db === ':memory:';

@@ -1,10 +1,16 @@
 import { createHash, createPrivateKey, createPublicKey, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
-import { httpbis, createSigner, createVerifier, ExpiredError, type Request as SigRequest } from 'http-message-signatures';
+import type * as Sig from 'http-message-signatures';
+import { PEERS, requirePeer } from '../../core/optional.ts';
 import { RampartError } from '../../errors.ts';
 import { boolOption, checkKeys, configError, numberOption, optionsObject, stringList } from '../../core/options.ts';
 import { warnConfig } from '../../core/events.ts';
 import { bodyBytes } from './headers.ts';
 import { addNonce, defaultNonceStore, type NonceStore } from './nonces.ts';
+
+/** http-message-signatures, an optional peer, loaded on first use. */
+function signatures(): typeof Sig {
+  return requirePeer<typeof Sig>(PEERS.httpSignatures, 'http-message-signatures');
+}
 
 /** RFC 9421 algorithms (§3.3). */
 export type HttpSignatureAlgorithm = 'ed25519' | 'ecdsa-p256-sha256' | 'ecdsa-p384-sha384' | 'rsa-pss-sha512' | 'rsa-v1_5-sha256' | 'hmac-sha256';
@@ -143,16 +149,23 @@ export async function signHttpMessage(options: SignHttpMessageOptions, message: 
     paramValues.nonce = o.nonce === undefined ? randomBytes(16).toString('base64url') : String(o.nonce);
   }
   if (o.includeAlg === true) params.push('alg');
+  const { createSigner, httpbis } = signatures();
   const key = createSigner(loadKey(o.key, algorithm, 'private') as never, algorithm, o.keyId);
   const signed = await httpbis.signMessage(
     { key, name: typeof o.label === 'string' ? o.label : 'sig1', fields: [...(components as string[])], params, paramValues: paramValues as never },
-    { method: message.method, url: String(message.url), headers: { ...message.headers } } as SigRequest,
+    { method: message.method, url: String(message.url), headers: { ...message.headers } } as Sig.Request,
   );
   const h = signed.headers as Record<string, string>;
   return { 'signature-input': String(h['Signature-Input'] ?? h['signature-input']), signature: String(h.Signature ?? h.signature) };
 }
 
-export type CompiledKeys = Map<string, ReturnType<typeof createVerifier> & { algorithm: HttpSignatureAlgorithm }>;
+/** A verifier for one key (the shape http-message-signatures' createVerifier returns). */
+export interface CompiledVerifier {
+  (data: Buffer, signature: Buffer, parameters?: unknown): Promise<boolean | null>;
+  readonly algorithm: HttpSignatureAlgorithm;
+}
+
+export type CompiledKeys = Map<string, CompiledVerifier>;
 const compiled = new WeakMap<object, CompiledKeys>();
 
 /** Load and check verification keys once (cached per keys object); throws ERR_RAMPART_CONFIG. */
@@ -165,7 +178,7 @@ export function compileKeys(input: unknown): CompiledKeys {
     const def = optionsObject(raw, `verifyHttpMessage.keys.${id}`);
     checkKeys(def, ['key', 'algorithm'], `verifyHttpMessage.keys.${id}`);
     const algorithm = checkAlgorithm(def.algorithm, `verifyHttpMessage.keys.${id}.algorithm`);
-    keys.set(id, Object.assign(createVerifier(loadKey(def.key, algorithm, 'public') as never, algorithm), { algorithm }));
+    keys.set(id, Object.assign(signatures().createVerifier(loadKey(def.key, algorithm, 'public') as never, algorithm), { algorithm }) as unknown as CompiledVerifier);
   }
   if (keys.size === 0) throw configError('verifyHttpMessage.keys must name at least one key.');
   compiled.set(source, keys);
@@ -320,7 +333,7 @@ export async function verifyChecked(checked: CheckedVerifyOptions, message: Http
   let decided: { id: string; base: Buffer; params: Record<string, unknown> } | undefined;
   let result: boolean | null;
   try {
-    result = await httpbis.verifyMessage(
+    result = await signatures().httpbis.verifyMessage(
       {
         keyLookup: async (params) => {
           const id = typeof params.keyid === 'string' ? params.keyid : undefined;
@@ -343,11 +356,11 @@ export async function verifyChecked(checked: CheckedVerifyOptions, message: Http
         requiredParams: ['created', 'keyid'],
         requiredFields: checked.required,
       },
-      { method: String(m.method), url: String(m.url), headers } as SigRequest,
+      { method: String(m.method), url: String(m.url), headers } as Sig.Request,
     );
   } catch (error) {
     if (error instanceof RampartError) throw error;
-    if (error instanceof ExpiredError) throw new RampartError('ERR_RAMPART_SIGNATURE_EXPIRED', 'The HTTP message signature is too old or expired.', { status: 401, cause: error });
+    if (error instanceof signatures().ExpiredError) throw new RampartError('ERR_RAMPART_SIGNATURE_EXPIRED', 'The HTTP message signature is too old or expired.', { status: 401, cause: error });
     throw new RampartError('ERR_RAMPART_SIGNATURE_INVALID', 'The HTTP message signature is malformed or unacceptable.', { status: 401, cause: error });
   }
   if (result === null && found === undefined) throw new RampartError('ERR_RAMPART_SIGNATURE_MISSING', 'No HTTP message signature with a known key id.', { status: 401 });
