@@ -25,19 +25,6 @@ const run = promisify(execFile);
 const repo = fileURLToPath(new URL('../', import.meta.url));
 const bin = (name: string): string => join(repo, 'node_modules', '.bin', name);
 
-/**
- * Features whose files still import their peer at module load (they are under hardening in
- * issue 12; each needs the one-line change listed in the issue 13 report). Their checks are
- * `todo` until then: a subpath that imports a missing peer at load cannot be imported at all.
- */
-const PENDING_SUBPATHS: Record<string, string> = {
-  'rampart/auth': 'src/auth/signing/http-signatures.ts imports http-message-signatures at load',
-  'rampart/input': 'src/input/sanitize.ts and src/input/pii.ts import sanitize-html, libphonenumber-js, ibantools at load',
-  'rampart/log': 'src/log/security-log.ts: PGlite opens in a worker without a construction-time peer check',
-};
-/** Declaration files that still import an optional peer's types (same files). */
-const PENDING_DTS = ['auth/signing/http-signatures.d.ts', 'input/pii.d.ts', 'log/security-log.d.ts', 'log/driver.d.ts'];
-
 interface Setup {
   dir: string;
   consumer: string;
@@ -155,8 +142,7 @@ const FEATURES: Array<{ name: string; subpath: string; call: string; install: st
 ];
 
 for (const f of FEATURES) {
-  const todo = PENDING_SUBPATHS[f.subpath];
-  test(`without its package, ${f.name} fails with ERR_RAMPART_MISSING_DEPENDENCY and "${f.install}"`, { timeout: 240_000, ...(todo === undefined ? {} : { todo }) }, async (t) => {
+  test(`without its package, ${f.name} fails with ERR_RAMPART_MISSING_DEPENDENCY and "${f.install}"`, { timeout: 240_000 }, async (t) => {
     const s = await prepare(t);
     const out = await inConsumer<{ code?: string; message?: string; resolved?: boolean }>(
       s,
@@ -186,9 +172,7 @@ test('a strict consumer with skipLibCheck: false type-checks every subpath', { t
     output = String((error as { stdout?: string }).stdout ?? error);
   }
   const errors = output.split('\n').filter((l) => /error TS\d+/.test(l));
-  const unexpected = errors.filter((l) => !PENDING_DTS.some((p) => l.includes(`rampart/dist/${p}`)));
-  assert.deepEqual(unexpected, [], output);
-  if (errors.length > 0) t.todo(`pending declaration files still import optional peers: ${PENDING_DTS.join(', ')}`);
+  assert.deepEqual(errors, [], output);
 });
 
 const ADAPTERS_SCRIPT = `

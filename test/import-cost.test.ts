@@ -65,16 +65,6 @@ test('importing the main entry loads no optional peer (only its two small depend
   assert.deepEqual(loaded.filter((p) => p !== 'ipaddr.js' && p !== 'jose'), [], `main entry loads ${loaded.join(', ')}`);
 });
 
-/**
- * Peers still imported at module load by files under hardening (issue 12) when this test was
- * written; each needs a one-line change to `requirePeer`/`lazyPeer` (src/core/optional.ts).
- * Remove an entry once its file is converted: the todo test below then passes in full.
- */
-const PENDING: Record<string, readonly string[]> = {
-  './auth': ['http-message-signatures'], // src/auth/signing/http-signatures.ts
-  './input': ['sanitize-html', 'libphonenumber-js', 'ibantools'], // src/input/sanitize.ts, src/input/pii.ts
-};
-
 const loadedBySubpath = new Map<string, string[]>();
 function optionalLoadedBy(subpath: string, entry: URL): string[] {
   let loaded = loadedBySubpath.get(subpath);
@@ -85,15 +75,8 @@ function optionalLoadedBy(subpath: string, entry: URL): string[] {
   return loaded.filter((p) => OPTIONAL.includes(p));
 }
 
-test('no public subpath loads an optional peer at import (besides the files still pending conversion)', () => {
+test('no public subpath loads any optional peer at import', () => {
   assert.ok(entries.length >= 10);
-  for (const [subpath, entry] of entries) {
-    const pending = PENDING[subpath] ?? [];
-    assert.deepEqual(optionalLoadedBy(subpath, entry).filter((p) => !pending.includes(p)), [], `${subpath} loads optional peers at import`);
-  }
-});
-
-test('no public subpath loads any optional peer at import', { todo: Object.keys(PENDING).length > 0 ? 'pending: src/auth/signing/http-signatures.ts, src/input/sanitize.ts, src/input/pii.ts' : false }, () => {
   for (const [subpath, entry] of entries) {
     assert.deepEqual(optionalLoadedBy(subpath, entry), [], `${subpath} loads optional peers at import`);
   }

@@ -92,21 +92,7 @@ function extract(): { found: Found[]; dynamic: string[] } {
 // Patterns recheck cannot prove safe, keyed by file and pattern source, each with why it
 // cannot stall on request-derived text. Keep this list as small as possible: prefer
 // rewriting the pattern with bounded quantifiers or a scanner (src/core/text-scan.ts).
-const ALLOWED: ReadonlyArray<{ file: string; source: string; reason: string }> = [
-  {
-    // TODO(owner of src/input/paths.ts): trim the trailing dots and spaces with a loop and remove this entry.
-    file: 'src/input/paths.ts',
-    source: String.raw`[.\s]+$`,
-    reason: 'safeFilename cuts the name to 1,024 characters before this runs: quadratic in a run of dots/spaces of at most 1,024 (~0.5 M steps, ~1 ms)',
-  },
-  {
-    // TODO(owner of src/guards/host.ts, issue 12 item 1): write each label as `[a-z0-9][a-z0-9-]{0,62}`
-    // (the same language without the ambiguous empty tail) and remove this entry.
-    file: 'src/guards/host.ts',
-    source: String.raw`^(?:[a-z0-9](?:[a-z0-9-]{0,62})?(?:\.[a-z0-9](?:[a-z0-9-]{0,62})?)*\.?|\[[0-9a-f:.]+\])(?::\d{1,5})?$`,
-    reason: '`(?:[a-z0-9-]{0,62})?` matches empty two ways per label (recheck: exponential), but V8 skips empty iterations (0.1 ms on the attack string) and a Host header is capped by the 16 KB header limit',
-  },
-];
+const ALLOWED: ReadonlyArray<{ file: string; source: string; reason: string }> = [];
 
 // `new RegExp(x)` where x is not a literal: copies of a caller's RegExp (their literal, if in
 // src/, is checked above; patterns passed by the application are the application's own).

@@ -9,7 +9,7 @@ export interface HostGuardOptions {
   allowedHosts: readonly string[];
 }
 
-const HOST_SYNTAX = /^(?:[a-z0-9](?:[a-z0-9-]{0,62})?(?:\.[a-z0-9](?:[a-z0-9-]{0,62})?)*\.?|\[[0-9a-f:.]+\])(?::\d{1,5})?$/;
+const HOST_SYNTAX = /^(?:[a-z0-9][a-z0-9-]{0,62}(?:\.[a-z0-9][a-z0-9-]{0,62})*\.?|\[[0-9a-f:.]+\])(?::\d{1,5})?$/;
 
 /**
  * Split `host[:port]` and return the lower-case host name without port or trailing dot,

@@ -158,6 +158,8 @@ export async function safeJoinReal(root: string, userPath: string): Promise<stri
 
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
 
+const DOT_OR_SPACE = /[.\s]/;
+
 /**
  * A safe file name from an untrusted one (an upload's filename): keeps the last path
  * component, NFC-normalises, drops control, separator and shell/HTML-special characters,
@@ -170,7 +172,11 @@ export function safeFilename(name: unknown, fallback = 'file'): string {
   base = base.split(/[/\\]/).pop() ?? '';
   // eslint-disable-next-line no-control-regex
   base = base.replace(/[\u0000-\u001f\u007f<>:"|?*;`$&'{}\u202a-\u202e\u2066-\u2069]/g, '_');
-  base = base.replace(/^[.\s]+/, '').replace(/[.\s]+$/, '');
+  base = base.replace(/^[.\s]+/, '');
+  // Trailing dots and spaces: a loop (a `[.\s]+$` regex is quadratic on a long run of them).
+  let end = base.length;
+  while (end > 0 && DOT_OR_SPACE.test(base[end - 1]!)) end--;
+  base = base.slice(0, end);
   if (WINDOWS_RESERVED.test(base)) base = `_${base}`;
   if (Buffer.byteLength(base) > 200) {
     const dot = base.lastIndexOf('.');

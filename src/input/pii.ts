@@ -1,5 +1,6 @@
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
-import { isValidIBAN, electronicFormatIBAN } from 'ibantools';
+import type { CountryCode } from 'libphonenumber-js';
+import { PEERS, requirePeer } from '../core/optional.ts';
+import { RampartError } from '../errors.ts';
 import ipaddr from 'ipaddr.js';
 import { checkEmail } from './email.ts';
 import { configError } from '../core/options.ts';
@@ -23,7 +24,7 @@ export interface FindPiiOptions {
   /** Only these types. Default all. */
   types?: readonly PiiType[];
   /** Country for phone numbers written without `+` (e.g. `'US'`, `'GB'`). Default none: only international `+…` numbers. */
-  defaultCountry?: CountryCode;
+  defaultCountry?: string;
   /** Characters scanned per call. Default 100,000 (a worst-case text costs ~10 ms); longer text is scanned in its first `maxLength` characters only ({@link redactPii} removes the rest). */
   maxLength?: number;
 }
@@ -110,6 +111,8 @@ function* regexMatches(re: RegExp, text: string): Generator<RegExpExecArray> {
 }
 
 function collect(text: string, types: ReadonlySet<PiiType>, defaultCountry: CountryCode | undefined): PiiMatch[] {
+  const { isValidIBAN, electronicFormatIBAN } = requirePeer<typeof import('ibantools')>(PEERS.findPii, 'ibantools');
+  const { parsePhoneNumberFromString } = requirePeer<typeof import('libphonenumber-js')>(PEERS.findPii, 'libphonenumber-js');
   const found: PiiMatch[] = [];
   const add = (type: PiiType, start: number, value: string) => found.push({ type, value, start, end: start + value.length });
 
@@ -214,7 +217,11 @@ export function findPii(text: unknown, options: FindPiiOptions = {}): PiiMatch[]
   if (typeof text !== 'string' || text.length === 0) return [];
   const max = options.maxLength ?? DEFAULT_MAX_LENGTH;
   const scanned = text.length > max ? text.slice(0, max) : text;
-  return collect(scanned, typeSet(options.types), options.defaultCountry);
+  const country = options.defaultCountry;
+  if (country !== undefined && (typeof country !== 'string' || !/^[A-Z]{2}$/.test(country))) {
+    throw new RampartError('ERR_RAMPART_CONFIG', `findPii: defaultCountry must be an ISO 3166-1 alpha-2 code such as 'US' or 'GB' (got ${JSON.stringify(String(country)).slice(0, 40)}).`);
+  }
+  return collect(scanned, typeSet(options.types), country as CountryCode | undefined);
 }
 
 /**

@@ -1,4 +1,5 @@
-import sanitize from 'sanitize-html';
+import type sanitize from 'sanitize-html';
+import { PEERS, requirePeer } from '../core/optional.ts';
 import { checkKeys, optionsObject, boolOption, numberOption, stringList, configError } from '../core/options.ts';
 import { RampartError } from '../errors.ts';
 
@@ -175,12 +176,13 @@ export function sanitizeHtml(html: unknown, policy?: HtmlPolicy): string {
     throw new RampartError('ERR_RAMPART_VALIDATION', `sanitizeHtml: input is ${text.length} characters, over maxLength ${maxLength}.`, { status: 413 });
   }
   // NUL is replaced by U+FFFD by browsers anyway; removing it keeps parser and browser in agreement.
-  let out = sanitize(text.replaceAll('\0', ''), options);
+  const clean = requirePeer<typeof sanitize>(PEERS.sanitizeHtml, 'sanitize-html');
+  let out = clean(text.replaceAll('\0', ''), options);
   // A dropped element's children move up into its parent, which can nest what HTML does
   // not allow (`<p><x><p>` → `<p><p></p></p>`); a browser re-parses that into another
   // tree. Sanitise the output again until it is stable, so it means what the browser builds.
   for (let pass = 0; pass < MAX_PASSES; pass++) {
-    const again = sanitize(out, options);
+    const again = clean(out, options);
     if (again === out) break;
     out = again;
   }
