@@ -98,7 +98,7 @@ test('the preset without a log option writes events as JSON lines on stderr and 
   const script = `
     import { registerHooks } from 'node:module';
     const seen = new Set();
-    registerHooks({ resolve(spec, ctx, next) { seen.add(spec); return next(spec, ctx); } });
+    registerHooks({ load(url, ctx, next) { seen.add(url); return next(url, ctx); } });
     const { rampart } = await import(${JSON.stringify(new URL('../index.ts', import.meta.url).href)});
     const shield = rampart({ allowedHosts: ['app.example'] });
     const { default: http } = await import('node:http');
@@ -109,7 +109,7 @@ test('the preset without a log option writes events as JSON lines on stderr and 
     await res.text();
     server.close();
     await shield.close();
-    process.stdout.write(JSON.stringify({ status: res.status, pglite: [...seen].some((s) => s.includes('pglite')) }));
+    process.stdout.write(JSON.stringify({ status: res.status, pglite: [...seen].some((s) => s.includes('@electric-sql/pglite')) }));
   `;
   const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(child.status, 0, child.stderr);

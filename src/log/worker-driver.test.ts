@@ -12,7 +12,7 @@ test('the SecurityLog on embedded PGlite runs no SQL on the main thread (PGlite 
     const script = `
       import { registerHooks } from 'node:module';
       const seen = new Set();
-      registerHooks({ resolve(spec, ctx, next) { seen.add(spec); return next(spec, ctx); } });
+      registerHooks({ load(url, ctx, next) { seen.add(url); return next(url, ctx); } });
       const { rampart } = await import(${JSON.stringify(new URL('../index.ts', import.meta.url).href)});
       const shield = rampart({ allowedHosts: ['app.example'], log: { database: ${JSON.stringify(join(dir, 'nested', 'security'))} } });
       const { default: http } = await import('node:http');
@@ -25,7 +25,7 @@ test('the SecurityLog on embedded PGlite runs no SQL on the main thread (PGlite 
       const rows = await shield.log.getByEvent('INVALID_HOST');
       server.close();
       await shield.close();
-      process.stdout.write(JSON.stringify({ status: res.status, rows: rows.length, ip: rows[0]?.ipAddress, mainThreadPglite: [...seen].some((s) => s.includes('pglite')) }));
+      process.stdout.write(JSON.stringify({ status: res.status, rows: rows.length, ip: rows[0]?.ipAddress, mainThreadPglite: [...seen].some((s) => s.includes('@electric-sql/pglite')) }));
     `;
     const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 90_000 });
     assert.equal(child.status, 0, child.stderr);
