@@ -428,9 +428,11 @@ describe('SecurityLog faults on a real PostgreSQL server', () => {
     await server.kill();
     t.after(() => server.restart());
     const waited = env.log.log(SecurityEvent.LOGOUT, { userId: 1 }, { wait: true });
+    // Attach the expectation now: the rejection may come before close() resolves.
+    const rejected = assert.rejects(waited, rejectsWith('ERR_RAMPART_LOG_DROPPED'));
     const res = await env.log.close();
     assert.deepEqual(res, { dropped: 1 });
-    await assert.rejects(waited, rejectsWith('ERR_RAMPART_LOG_DROPPED'));
+    await rejected;
     assert.equal(env.log.stats().dropped, 1);
   });
 
