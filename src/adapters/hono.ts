@@ -1,4 +1,6 @@
 import { bindView } from '../core/registry.ts';
+import { checkKeys, optionsObject } from '../core/options.ts';
+import { RampartError } from '../errors.ts';
 import type { Shield } from '../stack/index.ts';
 import { runtimeAddress, runtimeTarget } from './fetch.ts';
 import { finishWebResponse, startWebExchange, webReply } from './web-exchange.ts';
@@ -16,8 +18,15 @@ export type HonoMiddleware = (c: any, next: () => Promise<void>) => Promise<Resp
 
 /** Options of the Hono adapter. */
 export interface HonoAdapterOptions {
-  /** How to find the peer address from the context; default: @hono/node-server's `env.incoming`, Bun's and Deno's conventions. */
-  address?: (c: any) => string | undefined;
+  /**
+   * How to find the peer address from the context; default: @hono/node-server's
+   * `env.incoming`, Bun's and Deno's conventions. Required where the runtime gives none
+   * (Workers: `(c) => c.req.header('CF-Connecting-IP')`; `app.request()` in tests) when the
+   * stack keys by client (rate limit, blocklist). `trustProxy` still applies to the result.
+   */
+  clientIp?: (c: any) => string | undefined | null;
+  /** Older name of {@link HonoAdapterOptions.clientIp}. */
+  address?: (c: any) => string | undefined | null;
 }
 
 /**
@@ -28,7 +37,15 @@ export interface HonoAdapterOptions {
  * app.use(shield.hono());
  */
 export function honoAdapter(shield: Shield, options: HonoAdapterOptions = {}): HonoMiddleware {
-  const address = options.address;
+  const opts = optionsObject(options, 'shield.hono()') as HonoAdapterOptions;
+  checkKeys(opts, ['clientIp', 'address'], 'shield.hono()');
+  if (opts.clientIp !== undefined && opts.address !== undefined) {
+    throw new RampartError('ERR_RAMPART_CONFIG', 'shield.hono(): give clientIp or its older name address, not both.');
+  }
+  const address = opts.clientIp ?? opts.address;
+  if (address !== undefined && typeof address !== 'function') {
+    throw new RampartError('ERR_RAMPART_CONFIG', "shield.hono(): clientIp must be a function (c) => address, e.g. (c) => c.req.header('CF-Connecting-IP').");
+  }
   return async function rampartHono(c: HonoContextLike, next: () => Promise<void>): Promise<Response | void> {
     const request = c.req.raw;
     const remote = (address !== undefined ? address(c) : undefined) ?? runtimeAddress(request, [c.env]);

@@ -44,7 +44,13 @@ test('fastify.inject through the preset', async () => {
 test("Hono's app.request through the preset", async () => {
   const shield = rampart(options);
   const app = new Hono();
-  app.use(shield.hono());
+  // app.request() has no socket: without clientIp the per-client rate limit refuses to run.
+  const bare = new Hono();
+  bare.use(shield.hono());
+  bare.get('/', (c) => c.text('ok'));
+  bare.onError((err, c) => c.text(String((err as { code?: string }).code), 500));
+  assert.equal(await (await bare.request('/')).text(), 'ERR_RAMPART_CONFIG');
+  app.use(shield.hono({ clientIp: () => '203.0.113.5' }));
   app.get('/', (c) => c.json({ nonce: cspNonce(c), token: csrfToken(c) }));
   app.post('/', (c) => c.json({ posted: true }));
   const first = await app.request('/', { headers: { origin: 'https://app.example.com' } });
