@@ -1,3 +1,4 @@
+import { RampartError } from '../errors.ts';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ipKey } from '../client-ip/index.ts';
 import { globalEventSink, safeEmit } from '../core/events.ts';
@@ -151,9 +152,12 @@ export function loginGuard(options: LoginGuardOptions = {}): LoginGuard {
   }
   const keys = (ip: string, account: string): Keys => {
     const a = accountKey(account, secret);
-    const addr = typeof ip === 'string' && ip !== '' ? ip : 'unknown';
-    const i = ipKey(addr);
-    const net = netPrefix !== undefined && i.indexOf(':') !== -1 ? ipKey(addr, netPrefix) : undefined;
+    if (typeof ip !== 'string' || ip === '') {
+      // A shared 'unknown' key would let one client lock everyone out (and the attacker in).
+      throw new RampartError('ERR_RAMPART_CONFIG', 'loginGuard: no client address (the runtime gave none); pass clientIp(req), and on fetch runtimes without a socket give the adapter a clientIp option (e.g. CF-Connecting-IP on Cloudflare).');
+    }
+    const i = ipKey(ip);
+    const net = netPrefix !== undefined && i.indexOf(':') !== -1 ? ipKey(ip, netPrefix) : undefined;
     return { pair: `${i}|${a}`, acct: a, ip: i, net, netPair: net === undefined ? undefined : `${net}|${a}` };
   };
 

@@ -9,7 +9,8 @@ import { Hono } from 'hono';
 import { stack } from '../stack/index.ts';
 import { rampart } from '../preset.ts';
 import { rateLimit } from '../ratelimit/index.ts';
-import { blocklist } from '../abuse/index.ts';
+import { blocklist, loginGuard } from '../abuse/index.ts';
+import { cspReport } from '../csp/index.ts';
 import { securityHeaders } from '../headers/index.ts';
 import { viewOf } from '../core/registry.ts';
 import { isRampartError, type RampartError } from '../errors.ts';
@@ -36,6 +37,22 @@ test('Workers-style call with a blocklist: ERR_RAMPART_CONFIG', async () => {
   const shield = stack([blocklist()], { events: silent });
   await assert.rejects(async () => shield.fetch(ok)(new Request('https://app.example/'), env, ctx), isMissingAddress);
   await shield.close();
+});
+
+test('Workers-style call with the CSP report endpoint (per-client report limit): ERR_RAMPART_CONFIG', async () => {
+  const shield = stack([cspReport()], { events: silent });
+  const report = new Request('https://app.example/csp-report', { method: 'POST', headers: { 'content-type': 'application/csp-report' }, body: '{"csp-report":{"violated-directive":"script-src"}}' });
+  await assert.rejects(async () => shield.fetch(ok)(report, env, ctx), isMissingAddress);
+  await shield.close();
+});
+
+test('loginGuard without a client address refuses instead of sharing one key', async () => {
+  const guard = loginGuard();
+  for (const ip of ['', undefined as unknown as string]) {
+    await assert.rejects(async () => guard.check(ip, 'alice'), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+    await assert.rejects(async () => guard.fail(ip, 'alice'), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+  }
+  assert.equal((await guard.check('203.0.113.9', 'alice')).allowed, true);
 });
 
 test('the preset (rate limit and blocklist on by default) on Workers: ERR_RAMPART_CONFIG', async () => {

@@ -3,13 +3,13 @@ import { RampartError } from '../errors.ts';
 import { normalizeIp, parseIp } from './ip.ts';
 
 /** rampart middleware that decide per client address (their key or their match is the address). */
-const CLIENT_KEYED: ReadonlySet<string> = new Set(['rateLimit', 'blocklist']);
+const CLIENT_KEYED: ReadonlySet<string> = new Set(['rateLimit', 'blocklist', 'cspReport']);
 
 const keyedCache = new WeakMap<readonly Middleware[], readonly string[]>();
 
 /**
  * Names of the middleware in `chain` that key by client address: rampart's `rateLimit` and
- * `blocklist`, and any middleware that declares `clientKeyed: true` (a middleware may also
+ * `blocklist`, the CSP report endpoint's per-client limit, and any middleware that declares `clientKeyed: true` (a middleware may also
  * declare `clientKeyed: false`, e.g. a limiter keyed by API key).
  */
 export function clientKeyedMiddleware(chain: readonly Middleware[]): readonly string[] {
@@ -42,6 +42,6 @@ export function requireClientAddress(chain: readonly Middleware[], remote: strin
       'This fetch runtime passes no address (Cloudflare Workers call fetch(request, env, ctx)); tell rampart where it is: ' +
       "shield.fetch(handler, { clientIp: (request) => request.headers.get('CF-Connecting-IP') }) on Cloudflare, " +
       '{ clientIp: (request, info) => info.remoteAddr.hostname } on Deno, { clientIp: (request, server) => server.requestIP(request)?.address } on Bun ' +
-      '(Hono: shield.hono({ address: (c) => … })).',
+      '(Hono: shield.hono({ clientIp: (c) => … })).',
   );
 }
