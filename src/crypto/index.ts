@@ -5,8 +5,8 @@
  * and TLS settings. A pure library on node:crypto: no HTTP, no core, no logging.
  */
 export { constantTimeEqual } from './bytes.ts';
-export { Secret, zeroize, checkSecret, assertStrongSecret, estimateEntropyBits } from './secret.ts';
-export type { SecretProblem, CheckSecretOptions } from './secret.ts';
+export { Secret, zeroize, checkSecret, assertStrongSecret, estimateEntropyBits, requireSecret } from './secret.ts';
+export type { SecretProblem, CheckSecretOptions, RequireSecretOptions } from './secret.ts';
 export { pbkdf2, scrypt, hkdf, deriveKey, PBKDF2_DEFAULT_ITERATIONS, PBKDF2_MIN_ITERATIONS, SCRYPT_DEFAULTS } from './kdf.ts';
 export type { Pbkdf2Options, ScryptOptions, HkdfOptions, DeriveKeyOptions } from './kdf.ts';
 export { keyring, generateKeyringKey, GCM_RANDOM_IV_MESSAGE_LIMIT } from './keyring.ts';

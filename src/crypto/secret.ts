@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { RampartError } from '../errors.ts';
+import { RampartError, type RampartErrorCode } from '../errors.ts';
 import { constantTimeEqual, kind } from './bytes.ts';
 import { intOption, optionsObject } from './options.ts';
 
@@ -117,7 +117,10 @@ const PLACEHOLDERS = new Set([
 const PLACEHOLDER_MARKERS = [
   'changeme', 'changethis', 'replaceme', 'replacethis', 'yoursecret', 'yourcsrfsecret', 'yourjwtsecret',
   'insecure', 'placeholder', 'notasecret', 'keyboardcat', 'putyour', 'generateone', 'examplesecret',
+  'csrfsecret', 'sessionsecret', 'jwtsecret', 'mysecret', 'supersecret', 'secretkey',
 ];
+// Fewer distinct symbols than this is a tiny alphabet, however long or shuffled the secret is.
+const MIN_DISTINCT_SYMBOLS = 8;
 
 /**
  * Check a secret's strength: length (≥ 32 by default), known placeholders ("changeme",
@@ -148,7 +151,10 @@ export function checkSecret(value: unknown, options?: CheckSecretOptions): Secre
     problems.push({ code: 'SECRET_PLACEHOLDER', message: 'The secret is a known placeholder or example value; generate a random one.' });
   }
   const bits = value instanceof Uint8Array ? byteEntropyBits(value) : estimateEntropyBits(text);
-  if (bits < minEntropyBits) {
+  const distinct = value instanceof Uint8Array ? new Set(value).size : new Set(text).size;
+  if (minEntropyBits > 0 && distinct < MIN_DISTINCT_SYMBOLS && length >= MIN_DISTINCT_SYMBOLS) {
+    problems.push({ code: 'SECRET_LOW_ENTROPY', message: `The secret uses only ${distinct} distinct characters; a random secret uses many more.` });
+  } else if (bits < minEntropyBits) {
     problems.push({ code: 'SECRET_LOW_ENTROPY', message: `The secret's estimated entropy is ${Math.floor(bits)} bits; at least ${minEntropyBits} are required.` });
   }
   return problems;
@@ -163,6 +169,76 @@ export function assertStrongSecret(value: unknown, name: string, options?: Check
       `${name} is not a strong secret: ${problems.map((p) => p.message).join(' ')} Generate one with \`openssl rand -base64 48\`.`,
     );
   }
+}
+
+/** Options of {@link requireSecret}. */
+export interface RequireSecretOptions {
+  /** The option's name in error messages, e.g. `'csrf.secret'`. */
+  name: string;
+  /** The error code to throw (the capability's own, e.g. `ERR_RAMPART_CSRF_SECRET`). Default `ERR_RAMPART_WEAK_SECRET`. */
+  code?: RampartErrorCode;
+  /**
+   * Accept a rotation list: an array of secrets where the first signs and all verify (a
+   * single secret is a list of one). Default false: an array is refused.
+   */
+  rotation?: boolean;
+}
+
+/** Minimum length of a signing secret, in bytes (256 bits: the HMAC-SHA256 key size). */
+export const MIN_SECRET_BYTES = 32;
+const HOW_TO_FIX = 'generate one with `openssl rand -base64 48` and keep it outside the code and the database';
+
+/**
+ * The one check every signing secret passes at construction (CSRF, sessions, API-key
+ * pepper, request signing, HMAC HTTP signatures, the log chain key): a string (UTF-8),
+ * `Uint8Array` or {@link Secret} of at least 32 bytes that is not a known placeholder
+ * ("your-csrf-secret", "changeme…", "secretsecret…") and not low-entropy (one character or a
+ * short unit repeated, a sequence, fewer than 8 distinct characters, < 128 estimated bits;
+ * see {@link checkSecret}). Throws `RampartError` with `options.code`, naming the option (and
+ * the list entry) and how to fix it, never the value. Returns fresh Buffers (the caller may
+ * wipe its own): one Buffer, or with `rotation: true` a frozen non-empty list in the
+ * caller's order (the first signs, all verify).
+ *
+ * @example
+ * const [signing, ...older] = requireSecret(options.secret, { name: 'csrf.secret', code: 'ERR_RAMPART_CSRF_SECRET', rotation: true });
+ * const pepper = requireSecret(options.secret, { name: 'apiKeys.secret', code: 'ERR_RAMPART_CONFIG' });
+ */
+export function requireSecret(value: unknown, options: RequireSecretOptions & { rotation: true }): readonly [Buffer, ...Buffer[]];
+export function requireSecret(value: unknown, options: RequireSecretOptions & { rotation?: false }): Buffer;
+export function requireSecret(value: unknown, options: RequireSecretOptions): Buffer | readonly [Buffer, ...Buffer[]];
+export function requireSecret(value: unknown, options: RequireSecretOptions): Buffer | readonly [Buffer, ...Buffer[]] {
+  const { name, code = 'ERR_RAMPART_WEAK_SECRET', rotation = false } = options;
+  if (!Array.isArray(value)) {
+    const one = oneSecret(value, name, code);
+    return rotation ? Object.freeze([one] as [Buffer]) : one;
+  }
+  if (!rotation) {
+    throw new RampartError(code, `${name} must be one secret (a string or bytes), not a list; ${HOW_TO_FIX}.`);
+  }
+  if (value.length === 0) {
+    throw new RampartError('ERR_RAMPART_CONFIG', `${name} is an empty list; give at least one secret (the first signs, all verify).`);
+  }
+  const list = (value as unknown[]).map((entry, i) => oneSecret(entry, `${name}[${i}]`, code));
+  return Object.freeze(list as [Buffer, ...Buffer[]]);
+}
+
+function oneSecret(value: unknown, name: string, code: RampartErrorCode): Buffer {
+  const bytes = value instanceof Secret ? Buffer.from(value.reveal())
+    : typeof value === 'string' ? Buffer.from(value, 'utf8')
+    : value instanceof Uint8Array ? Buffer.from(value)
+    : undefined;
+  if (bytes === undefined || bytes.length === 0) {
+    throw new RampartError(code, `${name} is required: a random string or bytes of at least ${MIN_SECRET_BYTES} bytes (got ${value === undefined ? 'undefined' : kind(value)}); ${HOW_TO_FIX}.`);
+  }
+  const reasons: string[] = [];
+  if (bytes.length < MIN_SECRET_BYTES) reasons.push(`It has ${bytes.length} bytes; at least ${MIN_SECRET_BYTES} are required.`);
+  // Length is judged on bytes above; checkSecret adds the placeholder and entropy verdicts.
+  for (const problem of checkSecret(value instanceof Secret ? bytes.toString('utf8') : value, { minLength: 1 })) reasons.push(problem.message);
+  if (reasons.length > 0) {
+    bytes.fill(0);
+    throw new RampartError(code, `${name} is not usable as a secret. ${reasons.join(' ')} Fix: ${HOW_TO_FIX}.`);
+  }
+  return bytes;
 }
 
 function isPrintableAscii(bytes: Uint8Array): boolean {
