@@ -3,7 +3,7 @@ import { checkKeys, configError, describe, numberOption, optionsObject, stringLi
 import type { RequestView } from '../core/types.ts';
 import { compileOrigins } from './origin.ts';
 import { compileExemptPaths } from './paths.ts';
-import { checkCsrfSecret } from './secret.ts';
+import { requireSecret } from '../crypto/secret.ts';
 import { TokenSigner } from './token.ts';
 
 /** Which CSRF layers run on unsafe requests. */
@@ -12,10 +12,10 @@ export type CsrfMode = 'both' | 'token' | 'origin';
 /** Options of {@link csrf} (the seed's CSRFMiddleware parameters, camelCased, plus rampart's additions). */
 export interface CsrfOptions {
   /**
-   * HMAC key(s) for tokens: ≥ 32 bytes, not a placeholder. A list rotates keys: the first
-   * signs, every entry verifies. Required unless `mode: 'origin'`.
+   * HMAC key(s) for tokens: ≥ 32 bytes, not a placeholder, not low-entropy (`requireSecret`).
+   * A list rotates keys: the first signs, every entry verifies. Required unless `mode: 'origin'`.
    */
-  secret?: string | readonly string[];
+  secret?: string | Uint8Array | ReadonlyArray<string | Uint8Array>;
   /** Token cookie name. Default `'csrf_token'` (`'__Host-csrf_token'` with `hostPrefix`). */
   cookieName?: string;
   /** Request header carrying the token. Default `'x-csrf-token'`. */
@@ -104,11 +104,7 @@ export function compileCsrfOptions(input: CsrfOptions | undefined): CsrfConfig {
   }
   let signer: TokenSigner | undefined;
   if (mode !== 'origin' || options.secret !== undefined) {
-    const raw = options.secret;
-    const list = Array.isArray(raw) ? [...(raw as unknown[])] : [raw];
-    if (list.length === 0) throw configError('csrf.secret is an empty list; give at least one secret (the first signs, all verify).');
-    const secrets = list.map((s, i) => checkCsrfSecret(s, Array.isArray(raw) ? `csrf.secret[${i}]` : 'csrf.secret'));
-    signer = new TokenSigner(secrets);
+    signer = new TokenSigner(requireSecret(options.secret, { name: 'csrf.secret', code: 'ERR_RAMPART_CSRF_SECRET', rotation: true }));
   }
   const hostPrefix = options.hostPrefix === undefined ? false : options.hostPrefix;
   if (typeof hostPrefix !== 'boolean') throw configError(`csrf.hostPrefix must be true or false (got ${describe(hostPrefix)}).`);

@@ -130,8 +130,9 @@ export class TokenSigner {
   // cleared when full (bounded memory whatever clients send).
   readonly #verified = new Map<string, true>();
 
-  constructor(secrets: readonly string[]) {
-    this.#keys = secrets.map((s) => createSecretKey(Buffer.from(s, 'utf8')));
+  /** `secrets`: checked by requireSecret (the first signs, all verify). */
+  constructor(secrets: ReadonlyArray<string | Uint8Array>) {
+    this.#keys = secrets.map((s) => createSecretKey(typeof s === 'string' ? Buffer.from(s, 'utf8') : s));
   }
 
   /** A fresh token bound to `sessionId` ('' for none), in its `{random}.{hmac}` form. */
