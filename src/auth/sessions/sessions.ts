@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { RampartError } from '../../errors.ts';
 import { checkKeys, configError, numberOption, optionsObject } from '../../core/options.ts';
+import { requireSecret } from '../../crypto/secret.ts';
 import { serializeCookie } from '../../core/cookies.ts';
 import type { Middleware, RequestView, ResponseControl } from '../../core/types.ts';
 import { localOf } from '../shared/http.ts';
@@ -93,12 +94,7 @@ export interface SessionsMiddleware extends Middleware {
 export function sessions(options: SessionOptions): SessionsMiddleware {
   const o = optionsObject(options, 'sessions');
   checkKeys(o, OPTION_NAMES, 'sessions');
-  const secrets = (Array.isArray(o.secret) ? o.secret : [o.secret]).map((s, i) => {
-    const buf = typeof s === 'string' ? Buffer.from(s, 'utf8') : s instanceof Uint8Array ? Buffer.from(s) : undefined;
-    if (buf === undefined || buf.length < 32) throw configError(`sessions.secret${Array.isArray(o.secret) ? `[${i}]` : ''} must be at least 32 bytes; generate one with crypto.randomBytes(32).toString('base64url').`);
-    return buf;
-  });
-  if (secrets.length === 0) throw configError('sessions.secret must not be an empty list.');
+  const secrets = requireSecret(o.secret, { name: 'sessions.secret', code: 'ERR_RAMPART_CONFIG', rotation: true });
   const store = (o.store as SessionStore | undefined) ?? memorySessionStore();
   if (typeof store.get !== 'function' || typeof store.set !== 'function' || typeof store.delete !== 'function') throw configError('sessions.store must implement get/set/delete (memorySessionStore, redisSessionStore, postgresSessionStore).');
   const maxAge = o.maxAge === undefined ? 86400 : numberOption(o.maxAge, 'sessions.maxAge', 1, 400 * 86400);
@@ -113,7 +109,7 @@ export function sessions(options: SessionOptions): SessionsMiddleware {
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(baseName)) throw configError('sessions.cookieName must be 1–64 letters, digits, _ or -.');
   const maxBytes = o.maxDataBytes === undefined ? 65536 : numberOption(o.maxDataBytes, 'sessions.maxDataBytes', 256, 16 << 20);
 
-  const mac = (id: string, key = secrets[0]!): Buffer => createHmac('sha256', key).update(id).digest();
+  const mac = (id: string, key = secrets[0]): Buffer => createHmac('sha256', key).update(id).digest();
   const sign = (id: string): string => `${id}.${mac(id).toString('base64url')}`;
   const unsign = (value: string): string | undefined => {
     const dot = value.indexOf('.');
