@@ -14,8 +14,9 @@ import type { RequestView } from './types.ts';
  *
  * Targets that routers read in different ways are refused instead ({@link PathVerdict}
  * `error`): an encoded `/` or `\` inside a segment (`%2F`, `%5C`), NUL, a malformed
- * `%` escape or invalid UTF-8, and `..` segments (raw or encoded): Express and Fastify
- * deliver `/x/../login` to a `/x/*` route, WHATWG URL-based routers to `/login`.
+ * `%` escape or invalid UTF-8, `..` segments (raw or encoded): Express and Fastify
+ * deliver `/x/../login` to a `/x/*` route, WHATWG URL-based routers to `/login`; and a `#`
+ * (a fragment is never part of a request target; routers drop it).
  */
 export interface PathVerdict {
   /** The canonical path (lower-case), or '' when `error` is set. */
@@ -74,7 +75,7 @@ export function quickCanonicalPath(raw: string): string | undefined {
         const after = raw.charCodeAt(i + 2);
         if (i + 2 >= n || after === 47 || (after === 46 && (i + 3 >= n || raw.charCodeAt(i + 3) === 47))) return undefined;
       }
-    } else if (c === 37 /* % */ || c === 92 /* \ */ || c === 0) return undefined;
+    } else if (c === 37 /* % */ || c === 92 /* \ */ || c === 0 || c === 35 /* # */) return undefined;
     else if (c >= 65 && c <= 90) upper = true;
     else if (c > 127) ascii = false;
   }
@@ -96,6 +97,9 @@ export function canonicalPath(raw: string, options?: CanonicalPathOptions): Path
 function slowCanonical(raw: string, allowEncodedSlashes: boolean): PathVerdict {
   const first = raw.charCodeAt(0);
   if (first !== 47 && first !== 92) return refused('the path does not start with "/"');
+  // A request target never carries a fragment (RFC 9112 §3.2): routers drop it (`/login#1`
+  // reaches `/login`), so a rule matched on the raw text would miss it.
+  if (raw.indexOf('#') !== -1) return refused('a "#" fragment in the request target');
   let normal = raw.indexOf('\\') === -1;
   const pieces = raw.split(/[/\\]/);
   const last = pieces.length - 1;
