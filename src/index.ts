@@ -6,7 +6,7 @@
  * request object each adapter hands the application.
  */
 export { rampart, teeSink, type RampartOptions, type RampartShield } from './preset.ts';
-export { stack, type Shield, type StackOptions } from './stack/index.ts';
+export { stack, type Shield, type ShieldCore, type StackOptions } from './stack/index.ts';
 export { RampartError, ERROR_CODES, isRampartError, type RampartErrorCode } from './errors.ts';
 
 export { securityHeaders, type SecurityHeadersOptions, type HstsOptions } from './headers/index.ts';

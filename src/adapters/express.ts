@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bindView } from '../core/registry.ts';
-import type { Shield } from '../stack/index.ts';
+import type { ShieldCore } from '../stack/shield.ts';
 import { dispatch } from '../stack/run.ts';
 import { NodeExchange } from './node-exchange.ts';
 
@@ -14,7 +14,7 @@ export type ExpressMiddleware = (req: IncomingMessage, res: ServerResponse, next
  * @example
  * app.use(shield.express());
  */
-export function expressAdapter(shield: Shield): ExpressMiddleware {
+export function expressAdapter(shield: ShieldCore): ExpressMiddleware {
   const context = shield.context;
   const run = shield.run;
   return function rampartExpress(req, res, next): void {
@@ -25,6 +25,6 @@ export function expressAdapter(shield: Shield): ExpressMiddleware {
 }
 
 /** `rampart/express`: the Express middleware of a shield (same as `shield.express()`). */
-export function express(shield: Shield): ExpressMiddleware {
+export function express(shield: ShieldCore): ExpressMiddleware {
   return expressAdapter(shield);
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bindView } from '../core/registry.ts';
 import type { Reply } from '../core/types.ts';
-import type { Shield } from '../stack/index.ts';
+import type { ShieldCore } from '../stack/shield.ts';
 import { dispatch } from '../stack/run.ts';
 import { NodeExchange } from './node-exchange.ts';
 
@@ -44,7 +44,7 @@ function sendFastifyReply(reply: FastifyReplyLike, answer: Reply): void {
  * @example
  * await app.register(shield.fastify());
  */
-export function fastifyAdapter(shield: Shield): FastifyPlugin {
+export function fastifyAdapter(shield: ShieldCore): FastifyPlugin {
   const context = shield.context;
   const run = shield.run;
   const plugin = function rampartFastify(instance: FastifyInstanceLike, _options: unknown, done: (error?: Error) => void): void {
@@ -61,6 +61,6 @@ export function fastifyAdapter(shield: Shield): FastifyPlugin {
 }
 
 /** `rampart/fastify`: the Fastify plugin of a shield (same as `shield.fastify()`). */
-export function fastify(shield: Shield): FastifyPlugin {
+export function fastify(shield: ShieldCore): FastifyPlugin {
   return fastifyAdapter(shield);
 }

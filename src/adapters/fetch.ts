@@ -1,7 +1,7 @@
 import { bindView } from '../core/registry.ts';
 import { RampartError } from '../errors.ts';
 import { checkKeys, optionsObject } from '../core/options.ts';
-import type { Shield } from '../stack/index.ts';
+import type { ShieldCore } from '../stack/shield.ts';
 import { finishWebResponse, startWebExchange, webReply } from './web-exchange.ts';
 
 /** A fetch-style handler: `(request, ...runtimeArgs) => Response`. */
@@ -59,7 +59,7 @@ export function runtimeTarget(rest: readonly unknown[]): string | undefined {
  * @example
  * export default { fetch: shield.fetch((req) => Response.json({ ok: true })) };
  */
-export function fetchAdapter(shield: Shield, handler: FetchHandler, options: FetchAdapterOptions = {}): FetchHandler {
+export function fetchAdapter(shield: ShieldCore, handler: FetchHandler, options: FetchAdapterOptions = {}): FetchHandler {
   if (typeof handler !== 'function') {
     throw new RampartError('ERR_RAMPART_ADAPTER', 'shield.fetch(handler) needs a (request) => Response function.');
   }
@@ -89,6 +89,6 @@ export function fetchAdapter(shield: Shield, handler: FetchHandler, options: Fet
 }
 
 /** `rampart/fetch`: wrap a fetch handler with a shield (same as `shield.fetch(handler)`). */
-export function fetch(shield: Shield, handler: FetchHandler, options?: FetchAdapterOptions): FetchHandler {
+export function fetch(shield: ShieldCore, handler: FetchHandler, options?: FetchAdapterOptions): FetchHandler {
   return fetchAdapter(shield, handler, options);
 }

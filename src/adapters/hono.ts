@@ -1,7 +1,7 @@
 import { bindView } from '../core/registry.ts';
 import { checkKeys, optionsObject } from '../core/options.ts';
 import { RampartError } from '../errors.ts';
-import type { Shield } from '../stack/index.ts';
+import type { ShieldCore } from '../stack/shield.ts';
 import { runtimeAddress, runtimeTarget } from './fetch.ts';
 import { finishWebResponse, startWebExchange, webReply } from './web-exchange.ts';
 
@@ -36,7 +36,7 @@ export interface HonoAdapterOptions {
  * @example
  * app.use(shield.hono());
  */
-export function honoAdapter(shield: Shield, options: HonoAdapterOptions = {}): HonoMiddleware {
+export function honoAdapter(shield: ShieldCore, options: HonoAdapterOptions = {}): HonoMiddleware {
   const opts = optionsObject(options, 'shield.hono()') as HonoAdapterOptions;
   checkKeys(opts, ['clientIp', 'address'], 'shield.hono()');
   if (opts.clientIp !== undefined && opts.address !== undefined) {
@@ -72,6 +72,6 @@ export function honoAdapter(shield: Shield, options: HonoAdapterOptions = {}): H
 }
 
 /** `rampart/hono`: the Hono middleware of a shield (same as `shield.hono()`). */
-export function hono(shield: Shield, options?: HonoAdapterOptions): HonoMiddleware {
+export function hono(shield: ShieldCore, options?: HonoAdapterOptions): HonoMiddleware {
   return honoAdapter(shield, options);
 }

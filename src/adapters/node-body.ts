@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Reply } from '../core/types.ts';
 import { RampartError } from '../errors.ts';
-import { sendNodeReply } from './node-exchange.ts';
+import { sendNodeReply } from './node-reply.ts';
 
 function tooLarge(limit: number): RampartError {
   return new RampartError('ERR_RAMPART_BODY_TOO_LARGE', `The request body is larger than ${limit} bytes.`, { status: 413 });

@@ -2,9 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { HeadHook, Reply, ResponseControl } from '../core/types.ts';
 import { RequestViewBase, type ViewContext } from '../core/view.ts';
-import { dropWrittenHead, takeOverHead } from './node-head.ts';
-import { appendInList, headerText, isSetCookie, isVary, listValue, setInList, tokenUnion, type HeadList } from './node-head-list.ts';
+import { takeOverHead } from './node-head.ts';
+import { appendInList, headerText, isSetCookie, isVary, listValue, setInList, type HeadList } from './node-head-list.ts';
 import { limitNodeBody, readNodeBody } from './node-body.ts';
+import { appendNodeHeader, sendNodeReply } from './node-reply.ts';
 
 /**
  * The request view and response control of one node:http exchange (also used by Express
@@ -126,39 +127,5 @@ export class NodeExchange extends RequestViewBase implements ResponseControl {
 
   limitBody(limit: number, onExceed: () => Reply): void {
     limitNodeBody(this.raw, this.res, limit, onExceed);
-  }
-}
-
-/** Append to a node response header: a new Set-Cookie line, or the token union elsewhere (Vary). */
-export function appendNodeHeader(res: ServerResponse, name: string, value: string): void {
-  const current = res.getHeader(name);
-  if (isSetCookie(name)) {
-    res.setHeader(name, current === undefined ? [value] : Array.isArray(current) ? [...current, value] : [String(current), value]);
-    return;
-  }
-  res.setHeader(name, current === undefined ? value : tokenUnion(current, value));
-}
-
-/** Write a stack reply on a node response (headers rampart already set stay). */
-export function sendNodeReply(res: ServerResponse, reply: Reply): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  dropWrittenHead(res);
-  const headers = reply.headers;
-  if (headers !== undefined) {
-    if (Array.isArray(headers)) {
-      for (const [name, value] of headers as ReadonlyArray<readonly [string, string]>) appendNodeHeader(res, name, value);
-    } else {
-      for (const name in headers) res.setHeader(name, (headers as Record<string, string>)[name]!);
-    }
-  }
-  res.statusCode = reply.status;
-  const body = reply.body;
-  if (body === undefined) res.end();
-  else {
-    res.setHeader('content-length', typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
-    res.end(body);
   }
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bindView } from '../core/registry.ts';
 import { RampartError } from '../errors.ts';
-import type { Shield } from '../stack/index.ts';
+import type { ShieldCore } from '../stack/shield.ts';
 import { dispatch } from '../stack/run.ts';
 import { NodeExchange } from './node-exchange.ts';
 
@@ -14,7 +14,7 @@ export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => unknown
  * @example
  * http.createServer(shield.node((req, res) => res.end('ok'))).listen(3000);
  */
-export function nodeAdapter(shield: Shield, handler: NodeHandler): NodeHandler {
+export function nodeAdapter(shield: ShieldCore, handler: NodeHandler): NodeHandler {
   if (typeof handler !== 'function') {
     throw new RampartError('ERR_RAMPART_ADAPTER', 'shield.node(handler) needs a (req, res) handler function.');
   }
@@ -36,6 +36,6 @@ export function nodeAdapter(shield: Shield, handler: NodeHandler): NodeHandler {
 }
 
 /** `rampart/node`: wrap a node:http handler with a shield (same as `shield.node(handler)`). */
-export function node(shield: Shield, handler: NodeHandler): NodeHandler {
+export function node(shield: ShieldCore, handler: NodeHandler): NodeHandler {
   return nodeAdapter(shield, handler);
 }

@@ -4,7 +4,7 @@ import { RequestViewBase, type ViewContext } from '../core/view.ts';
 import { RampartError } from '../errors.ts';
 import { hasToken } from './node-head-list.ts';
 import { bindView } from '../core/registry.ts';
-import type { Shield } from '../stack/index.ts';
+import type { ShieldCore } from '../stack/shield.ts';
 import { failureReply } from '../stack/run.ts';
 import { requireClientAddress } from '../client-ip/address.ts';
 
@@ -163,7 +163,7 @@ async function readWebBody(request: Request, limit: number): Promise<Uint8Array>
  * stack. `early` is the Response when a middleware answered (or failed closed).
  */
 export async function startWebExchange(
-  shield: Shield,
+  shield: ShieldCore,
   request: Request,
   remoteAddress: string,
   native?: unknown,

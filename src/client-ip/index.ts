@@ -1,10 +1,12 @@
 import { RampartError } from '../errors.ts';
 import { globalEventSink, warnConfig } from '../core/events.ts';
-import type { EventSink } from '../core/types.ts';
+import type { EventSink, ProxyHeadersOption, ProxyTrust } from '../core/types.ts';
 import { compileIpList, normalizeIp, parseIp } from './ip.ts';
 
 export { normalizeIp, parseIp, isIp, compileIpList, ipKey } from './ip.ts';
 export type { IpMatcher } from './ip.ts';
+// Defined in core (the request view holds a ProxyTrust); compiled here.
+export type { ProxyHeadersOption, ProxyTrust } from '../core/types.ts';
 
 /**
  * Which peers may tell us the client address and scheme:
@@ -16,16 +18,6 @@ export type { IpMatcher } from './ip.ts';
  */
 export type TrustProxyOption = boolean | number | readonly string[];
 
-/**
- * Which header family a trusted proxy uses to report the client (address, scheme, host):
- * - `'x-forwarded'` (default, as Express): `X-Forwarded-For`, `X-Forwarded-Proto`, `X-Forwarded-Host`.
- * - `'forwarded'`: RFC 7239 `Forwarded: for=…;proto=…;host=…`.
- *
- * The other family is ignored entirely: most proxies append to one family and pass the
- * other on as the client sent it.
- */
-export type ProxyHeadersOption = 'x-forwarded' | 'forwarded';
-
 /** The accepted `proxyHeaders` values. */
 export const PROXY_HEADER_FAMILIES: readonly ProxyHeadersOption[] = ['x-forwarded', 'forwarded'];
 
@@ -35,23 +27,6 @@ export interface ProxyTrustOptions {
   proxyHeaders?: ProxyHeadersOption;
   /** Where configuration warnings go. Default: the global event sink. */
   sink?: EventSink;
-}
-
-/**
- * The compiled trusted-proxy policy used by every request view. Each method receives both
- * header families' values and reads only the configured one.
- */
-export interface ProxyTrust {
-  /** The header family this policy reads. */
-  readonly family: ProxyHeadersOption;
-  /** True when the immediate peer may set forwarding headers. */
-  trusts(remoteAddress: string): boolean;
-  /** The client address after walking the forwarding chain; falls back to the socket address on malformed input. */
-  clientIp(remoteAddress: string, xForwardedFor: string | undefined, forwarded: string | undefined): string;
-  /** Scheme reported by a trusted peer ('https' / 'http'), or undefined. */
-  forwardedProto(remoteAddress: string, xForwardedProto: string | undefined, forwarded: string | undefined): string | undefined;
-  /** Host reported by a trusted peer, or undefined. */
-  forwardedHost(remoteAddress: string, xForwardedHost: string | undefined, forwarded: string | undefined): string | undefined;
 }
 
 const NO_TRUST: ProxyTrust = Object.freeze({

@@ -148,3 +148,31 @@ export interface SecurityEventRecord {
 export interface EventSink {
   emit(record: SecurityEventRecord): void;
 }
+
+/**
+ * Which header family a trusted proxy uses to report the client (address, scheme, host):
+ * - `'x-forwarded'` (default, as Express): `X-Forwarded-For`, `X-Forwarded-Proto`, `X-Forwarded-Host`.
+ * - `'forwarded'`: RFC 7239 `Forwarded: for=…;proto=…;host=…`.
+ *
+ * The other family is ignored entirely: most proxies append to one family and pass the
+ * other on as the client sent it.
+ */
+export type ProxyHeadersOption = 'x-forwarded' | 'forwarded';
+
+/**
+ * The compiled trusted-proxy policy used by every request view (compiled by
+ * `compileTrustProxy()` in `src/client-ip/`). Each method receives both
+ * header families' values and reads only the configured one.
+ */
+export interface ProxyTrust {
+  /** The header family this policy reads. */
+  readonly family: ProxyHeadersOption;
+  /** True when the immediate peer may set forwarding headers. */
+  trusts(remoteAddress: string): boolean;
+  /** The client address after walking the forwarding chain; falls back to the socket address on malformed input. */
+  clientIp(remoteAddress: string, xForwardedFor: string | undefined, forwarded: string | undefined): string;
+  /** Scheme reported by a trusted peer ('https' / 'http'), or undefined. */
+  forwardedProto(remoteAddress: string, xForwardedProto: string | undefined, forwarded: string | undefined): string | undefined;
+  /** Host reported by a trusted peer, or undefined. */
+  forwardedHost(remoteAddress: string, xForwardedHost: string | undefined, forwarded: string | undefined): string | undefined;
+}

@@ -1,8 +1,7 @@
-import type { ProxyTrust } from '../client-ip/index.ts';
 import { canonicalPath, quickCanonicalPath } from './canonical.ts';
 import { safeEmit } from './events.ts';
 import { parseCookies } from './cookies.ts';
-import type { EventSink, Reply, RequestView, SecurityEventRecord } from './types.ts';
+import type { EventSink, ProxyTrust, Reply, RequestView, SecurityEventRecord } from './types.ts';
 
 /** What every request view of one stack shares: the compiled proxy policy and the event sink. */
 export interface ViewContext {

@@ -111,18 +111,17 @@ export function jsonForScript(value: unknown): string {
   return json.replace(SCRIPT_UNSAFE, (ch) => SCRIPT_ESCAPES[ch]!);
 }
 
-// Characters that change how text around them is displayed or split into lines: C0
-// controls (ESC starts terminal sequences, CR/LF/VT/FF split lines), DEL, C1 controls
-// (U+0085 NEL is a line break, U+009B a one-byte CSI), U+061C and U+200E/U+200F (bidi
-// marks), U+200B–U+200D (zero-width), U+2028/U+2029 (line/paragraph separators),
-// U+202A–U+202E and U+2066–U+2069 (bidi embeddings, overrides and isolates), U+2060–U+206F
-// (invisible operators, deprecated format controls), U+FEFF (zero-width no-break space),
-// U+FFF9–U+FFFB (interlinear annotations) and lone surrogates (not encodable as UTF-8).
+// Characters that change how text around them is displayed or split into lines, or that
+// display as nothing: every control (Cc: C0, DEL, C1 — ESC starts terminal sequences, NEL
+// breaks lines), every format character (Cf: bidi marks, embeddings, overrides and
+// isolates, zero-width characters, the soft hyphen, invisible operators, U+FEFF, TAG
+// characters U+E0000–E007F that can spell a hidden string, musical format controls),
+// line and paragraph separators (Zl, Zp), lone surrogates (Cs: not encodable as UTF-8),
+// and letters or marks that render blank: Hangul fillers, the combining grapheme joiner,
+// variation selectors, U+2800 (blank braille pattern).
 // One character class, no quantifier: linear on any input.
-// eslint-disable-next-line no-control-regex
-const NOT_INERT = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-// eslint-disable-next-line no-control-regex
-const NOT_INERT_TEST = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff]/;
+const NOT_INERT = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\u034f\u115f\u1160\u180b-\u180f\u2800\u3164\ufe00-\ufe0f\uffa0\u{e0100}-\u{e01ef}]/gu;
+const NOT_INERT_TEST = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\u034f\u115f\u1160\u180b-\u180f\u2800\u3164\ufe00-\ufe0f\uffa0\u{e0100}-\u{e01ef}]/u;
 
 const hex = (code: number, width: number): string => code.toString(16).padStart(width, '0');
 
@@ -145,8 +144,8 @@ const hex = (code: number, width: number): string => code.toString(16).padStart(
 export function inertText(text: string): string {
   if (!NOT_INERT_TEST.test(text)) return text;
   return text.replace(NOT_INERT, (c) => {
-    const code = c.charCodeAt(0);
-    return code < 0x100 ? `\\x${hex(code, 2)}` : `\\u${hex(code, 4)}`;
+    const code = c.codePointAt(0)!;
+    return code < 0x100 ? `\\x${hex(code, 2)}` : code <= 0xffff ? `\\u${hex(code, 4)}` : `\\u{${hex(code, 5)}}`;
   });
 }
 
@@ -162,5 +161,7 @@ export function inertText(text: string): string {
  */
 export function inertJson(json: string): string {
   if (!NOT_INERT_TEST.test(json)) return json;
-  return json.replace(NOT_INERT, (c) => `\\u${hex(c.charCodeAt(0), 4)}`);
+  // A supplementary character (a TAG, a variation selector supplement) is written as its
+  // surrogate pair of escapes, which JSON reads back as the same character.
+  return json.replace(NOT_INERT, (c) => (c.length === 1 ? `\\u${hex(c.charCodeAt(0), 4)}` : `\\u${hex(c.charCodeAt(0), 4)}\\u${hex(c.charCodeAt(1), 4)}`));
 }

@@ -94,3 +94,23 @@ test('dashboard: hostile fields are HTML-escaped and inert, in the page and in i
   assert.doesNotMatch(json, RAW);
   assert.ok(!(JSON.parse(json) as Summary).recent[0]!.userId!.includes('\u202E'), 'what the script puts in textContent is inert too');
 });
+
+test('inertText/inertJson: invisible characters are escaped too (soft hyphen, TAG characters, fillers, variation selectors)', () => {
+  // Found by the black-box attack pass: U+E0000–E007F can spell a hidden string such as "rm -rf /".
+  const tags = [...'rm -rf /'].map((c) => String.fromCodePoint(0xe0000 + c.charCodeAt(0))).join('');
+  const invisible = ['\u00ad', '\u180e', '\u115f', '\u1160', '\u3164', '\uffa0', '\ufe0f', '\u{e0100}', '\u{1d173}', '\u034f', '\u2800', tags];
+  for (const c of invisible) {
+    const text = `a${c}b`;
+    const out = inertText(text);
+    assert.notEqual(out, text, JSON.stringify(c));
+    assert.match(out, /^a(\\(x[0-9a-f]{2}|u[0-9a-f]{4}|u\{[0-9a-f]{5}\}))+b$/, JSON.stringify(out));
+    assert.equal(inertText(out), out, 'idempotent');
+    const json = inertJson(JSON.stringify({ text }));
+    assert.match(json, /^[\x20-\x7e]+$/, 'only printable ASCII on the line');
+    assert.equal((JSON.parse(json) as { text: string }).text, text, 'round-trips');
+  }
+  // Printable text in any script, emoji included, is unchanged.
+  for (const text of ['Grüße 世界 مرحبا שלום', 'emoji 👩‍💻 ok', 'tab-free ascii']) {
+    assert.equal(inertText(text.replace('\u200d', '')), text.replace('\u200d', ''));
+  }
+});

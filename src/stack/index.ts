@@ -1,7 +1,7 @@
 import { compileTrustProxy, type ProxyHeadersOption, type TrustProxyOption } from '../client-ip/index.ts';
 import { globalEventSink, warnConfig } from '../core/events.ts';
 import { checkKeys, optionsObject } from '../core/options.ts';
-import type { EventSink, Middleware, Reply, RequestView, ResponseControl } from '../core/types.ts';
+import type { EventSink, Middleware } from '../core/types.ts';
 import type { ViewContext } from '../core/view.ts';
 import { RampartError } from '../errors.ts';
 import { nodeAdapter, type NodeHandler } from '../adapters/node.ts';
@@ -10,6 +10,7 @@ import { fastifyAdapter, type FastifyPlugin } from '../adapters/fastify.ts';
 import { honoAdapter, type HonoAdapterOptions, type HonoMiddleware } from '../adapters/hono.ts';
 import { fetchAdapter, type FetchAdapterOptions, type FetchHandler } from '../adapters/fetch.ts';
 import { runChain } from './run.ts';
+import type { ShieldCore } from './shield.ts';
 import { withTargetCheck } from './target.ts';
 
 /** Options shared by `stack()` and the `rampart()` preset. */
@@ -31,14 +32,10 @@ export interface StackOptions {
   allowEncodedSlashes?: boolean;
 }
 
-/** A composed middleware stack with one method per adapter. */
-export interface Shield {
-  /** The middleware, outermost first. */
-  readonly middleware: readonly Middleware[];
-  /** Shared per-stack context (proxy policy, event sink) that adapters give each request view. */
-  readonly context: ViewContext;
-  /** Run the request phase. Adapters call this; applications normally do not. */
-  run(req: RequestView, res: ResponseControl): Reply | undefined | Promise<Reply | undefined>;
+export type { ShieldCore } from './shield.ts';
+
+/** A composed middleware stack with one method per adapter (each hands this shield to its adapter). */
+export interface Shield extends ShieldCore {
   /** node:http handler: `http.createServer(shield.node(handler))`. */
   node<H extends NodeHandler>(handler: H): NodeHandler;
   /** Connect/Express middleware: `app.use(shield.express())`. */
