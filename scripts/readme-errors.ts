@@ -4,14 +4,15 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ERROR_CODES } from '../src/errors.ts';
+import { ERROR_CODES, type ErrorCodeEntry } from '../src/errors.ts';
 
 const START = '<!-- errors:start -->';
 const END = '<!-- errors:end -->';
 
 export function errorTable(): string {
-  const rows = Object.entries(ERROR_CODES).map(([code, text]) => `| \`${code}\` | ${text.replaceAll('|', '\\|')} |`);
-  return [START, '| code | meaning |', '| --- | --- |', ...rows, END].join('\n');
+  const rows = Object.entries(ERROR_CODES).map(([code, entry]: [string, ErrorCodeEntry]) =>
+    `| \`${code}\` | ${entry.status ?? '–'} | ${entry.description.replaceAll('|', '\\|')} |`);
+  return [START, '| code | HTTP status | meaning |', '| --- | --- | --- |', ...rows, END].join('\n');
 }
 
 export function withErrorTable(readme: string): string {

@@ -32,5 +32,5 @@ test('every code in the catalogue is documented and every ERR_RAMPART_ code used
   };
   walk(new URL('../src', import.meta.url).pathname);
   for (const code of used) assert.ok(code in ERROR_CODES, `${code} is thrown but missing from src/errors.ts`);
-  for (const [code, text] of Object.entries(ERROR_CODES)) assert.ok(text.length > 20, `${code} needs a real description`);
+  for (const [code, entry] of Object.entries(ERROR_CODES)) assert.ok(entry.description.length > 20, `${code} needs a real description`);
 });

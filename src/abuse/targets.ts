@@ -34,7 +34,7 @@ export function parseTarget(value: unknown): IpTarget {
 
 function badTarget(value: unknown): RampartError {
   const shown = typeof value === 'string' ? JSON.stringify(value.slice(0, 64)) : typeof value;
-  return new RampartError('ERR_RAMPART_BLOCKLIST_TARGET', `${shown} is not an IP address or CIDR (use forms like '192.0.2.7', '10.0.0.0/8', '2001:db8::/64').`, { status: 400 });
+  return new RampartError('ERR_RAMPART_BLOCKLIST_TARGET', `${shown} is not an IP address or CIDR (use forms like '192.0.2.7', '10.0.0.0/8', '2001:db8::/64').`);
 }
 
 /**
@@ -43,7 +43,7 @@ function badTarget(value: unknown): RampartError {
  */
 export function accountKey(account: unknown, secret?: string): string {
   if (typeof account !== 'string' || account.trim().length === 0) {
-    throw new RampartError('ERR_RAMPART_BLOCKLIST_TARGET', 'The account name must be a non-empty string.', { status: 400 });
+    throw new RampartError('ERR_RAMPART_BLOCKLIST_TARGET', 'The account name must be a non-empty string.');
   }
   const normalised = account.normalize('NFKC').trim().toLowerCase();
   const h = createHash('sha256');

@@ -4,7 +4,7 @@ import { RampartError } from '../errors.ts';
 import { sendNodeReply } from './node-reply.ts';
 
 function tooLarge(limit: number): RampartError {
-  return new RampartError('ERR_RAMPART_BODY_TOO_LARGE', `The request body is larger than ${limit} bytes.`, { status: 413 });
+  return new RampartError('ERR_RAMPART_BODY_TOO_LARGE', `The request body is larger than ${limit} bytes.`);
 }
 
 /** True when the request announces a body (Content-Length > 0 or Transfer-Encoding). */
@@ -23,7 +23,7 @@ export function readNodeBody(req: IncomingMessage, limit: number): Promise<Uint8
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge(limit));
   if (req.readableEnded || req.readableFlowing === true) {
-    return Promise.reject(new RampartError('ERR_RAMPART_BODY_READ', 'The request body was already consumed before rampart could read it; mount rampart before body parsers.', { status: 400 }));
+    return Promise.reject(new RampartError('ERR_RAMPART_BODY_READ', 'The request body was already consumed before rampart could read it; mount rampart before body parsers.'));
   }
   return new Promise<Uint8Array>((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -35,7 +35,7 @@ export function readNodeBody(req: IncomingMessage, limit: number): Promise<Uint8
     };
     const onError = (error: Error): void => {
       cleanup();
-      reject(new RampartError('ERR_RAMPART_BODY_READ', 'The request body could not be read.', { cause: error, status: 400 }));
+      reject(new RampartError('ERR_RAMPART_BODY_READ', 'The request body could not be read.', { cause: error }));
     };
     const onClose = (): void => {
       if (!req.complete) onError(new Error('client aborted the request'));

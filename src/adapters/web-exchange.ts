@@ -109,7 +109,7 @@ export class WebExchange extends RequestViewBase implements ResponseControl {
         seen += chunk.byteLength;
         if (seen > limit) {
           this.bodyExceeded = onExceed;
-          controller.error(new RampartError('ERR_RAMPART_BODY_TOO_LARGE', `The request body is larger than ${limit} bytes.`, { status: 413 }));
+          controller.error(new RampartError('ERR_RAMPART_BODY_TOO_LARGE', `The request body is larger than ${limit} bytes.`));
           return;
         }
         controller.enqueue(chunk);
@@ -123,11 +123,11 @@ export class WebExchange extends RequestViewBase implements ResponseControl {
 async function readWebBody(request: Request, limit: number): Promise<Uint8Array> {
   const declared = Number(request.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > limit) {
-    throw new RampartError('ERR_RAMPART_BODY_TOO_LARGE', `The request body is larger than ${limit} bytes.`, { status: 413 });
+    throw new RampartError('ERR_RAMPART_BODY_TOO_LARGE', `The request body is larger than ${limit} bytes.`);
   }
   if (request.body === null) return new Uint8Array(0);
   if (request.bodyUsed) {
-    throw new RampartError('ERR_RAMPART_BODY_READ', 'The request body was already consumed before rampart could read it.', { status: 400 });
+    throw new RampartError('ERR_RAMPART_BODY_READ', 'The request body was already consumed before rampart could read it.');
   }
   const reader = request.clone().body!.getReader();
   const chunks: Uint8Array[] = [];
@@ -141,13 +141,13 @@ async function readWebBody(request: Request, limit: number): Promise<Uint8Array>
         // Not awaited: cancelling one branch of a tee resolves only once the other branch
         // (the application's) is cancelled too.
         reader.cancel().catch(() => undefined);
-        throw new RampartError('ERR_RAMPART_BODY_TOO_LARGE', `The request body is larger than ${limit} bytes.`, { status: 413 });
+        throw new RampartError('ERR_RAMPART_BODY_TOO_LARGE', `The request body is larger than ${limit} bytes.`);
       }
       chunks.push(value);
     }
   } catch (error) {
     if (error instanceof RampartError) throw error;
-    throw new RampartError('ERR_RAMPART_BODY_READ', 'The request body could not be read.', { cause: error, status: 400 });
+    throw new RampartError('ERR_RAMPART_BODY_READ', 'The request body could not be read.', { cause: error });
   }
   const out = new Uint8Array(size);
   let offset = 0;

@@ -8,7 +8,7 @@ const MAX_USER_PATH = 4096;
 const MAX_DECODE_ROUNDS = 3;
 
 function refuse(reason: string): never {
-  throw new RampartError('ERR_RAMPART_PATH_TRAVERSAL', `safeJoin: ${reason}`, { status: 400 });
+  throw new RampartError('ERR_RAMPART_PATH_TRAVERSAL', `safeJoin: ${reason}`);
 }
 
 // Fullwidth and other look-alike dots and slashes that NFKC folds into `.` `/` `\`.

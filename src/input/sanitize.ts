@@ -163,7 +163,7 @@ function build(policy: HtmlPolicy): CompiledHtmlPolicy {
  * (DOM clobbering) and `javascript:`/`data:` URLs. A policy can narrow or widen the
  * allowlist, but never to tags or attributes that run code.
  *
- * @throws RampartError ERR_RAMPART_VALIDATION when the input is longer than `maxLength`.
+ * @throws RampartError ERR_RAMPART_INPUT_TOO_LARGE (413) when the input is longer than `maxLength`.
  * @example
  * sanitizeHtml('<p onclick="x()">Hi <script>alert(1)</script><a href="javascript:x">y</a></p>');
  * // → '<p>Hi <a>y</a></p>'
@@ -173,7 +173,7 @@ export function sanitizeHtml(html: unknown, policy?: HtmlPolicy): string {
   if (html === null || html === undefined) return '';
   const text = typeof html === 'string' ? html : String(html);
   if (text.length > maxLength) {
-    throw new RampartError('ERR_RAMPART_VALIDATION', `sanitizeHtml: input is ${text.length} characters, over maxLength ${maxLength}.`, { status: 413 });
+    throw new RampartError('ERR_RAMPART_INPUT_TOO_LARGE', `sanitizeHtml: input is ${text.length} characters, over maxLength ${maxLength}.`);
   }
   // NUL is replaced by U+FFFD by browsers anyway; removing it keeps parser and browser in agreement.
   const clean = requirePeer<typeof sanitize>(PEERS.sanitizeHtml, 'sanitize-html');

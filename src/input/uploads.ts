@@ -127,9 +127,9 @@ function compile(options: UploadOptions): Compiled {
   };
 }
 
-const limit = (message: string) => new RampartError('ERR_RAMPART_UPLOAD_LIMIT', message, { status: 413 });
-const badType = (message: string) => new RampartError('ERR_RAMPART_UPLOAD_TYPE', message, { status: 415 });
-const malformed = (message: string) => new RampartError('ERR_RAMPART_UPLOAD_MALFORMED', message, { status: 400 });
+const limit = (message: string) => new RampartError('ERR_RAMPART_UPLOAD_LIMIT', message);
+const badType = (message: string) => new RampartError('ERR_RAMPART_UPLOAD_TYPE', message);
+const malformed = (message: string) => new RampartError('ERR_RAMPART_UPLOAD_MALFORMED', message);
 
 function extensionOf(name: string): string {
   const dot = name.lastIndexOf('.');

@@ -112,7 +112,7 @@ export function isPublicAddress(address: string): boolean {
 }
 
 function fail(reason: string): never {
-  throw new RampartError('ERR_RAMPART_UNSAFE_URL', `checkUrl: ${reason}`, { status: 400 });
+  throw new RampartError('ERR_RAMPART_UNSAFE_URL', `checkUrl: ${reason}`);
 }
 
 function parse(input: unknown): URL {

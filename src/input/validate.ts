@@ -41,7 +41,7 @@ export interface FieldError {
 export class ValidationError extends RampartError {
   readonly errors: FieldError[];
   constructor(errors: FieldError[]) {
-    super('ERR_RAMPART_VALIDATION', `Input is invalid: ${errors.slice(0, 3).map((e) => `${e.path || '(value)'}: ${e.message}`).join('; ')}${errors.length > 3 ? '; …' : ''}`, { status: 400 });
+    super('ERR_RAMPART_VALIDATION', `Input is invalid: ${errors.slice(0, 3).map((e) => `${e.path || '(value)'}: ${e.message}`).join('; ')}${errors.length > 3 ? '; …' : ''}`);
     this.name = 'ValidationError';
     this.errors = errors;
   }

@@ -227,7 +227,7 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
     if (keyFn !== undefined) {
       const k = keyFn(req);
       if (typeof k !== 'string' || k.length === 0) {
-        throw new RampartError('ERR_RAMPART_RATE_LIMIT_KEY', 'rateLimit.key(req) must return a non-empty string.', { status: 500 });
+        throw new RampartError('ERR_RAMPART_RATE_LIMIT_KEY', 'rateLimit.key(req) must return a non-empty string.');
       }
       return k;
     }

@@ -231,5 +231,5 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
 
 function storeError(error: unknown): RampartError {
   if (error instanceof RampartError) return error;
-  return new RampartError('ERR_RAMPART_RATE_LIMIT_STORE', `rate-limit store (PostgreSQL) failed: ${(error as Error)?.message ?? String(error)}`, { cause: error, status: 503 });
+  return new RampartError('ERR_RAMPART_RATE_LIMIT_STORE', `rate-limit store (PostgreSQL) failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
 }

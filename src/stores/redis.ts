@@ -310,5 +310,5 @@ function parseBlock(target: string, value: string): BlockEntry | undefined {
 }
 
 function storeError(error: unknown): RampartError {
-  return new RampartError('ERR_RAMPART_RATE_LIMIT_STORE', `rate-limit store (Redis) failed: ${(error as Error)?.message ?? String(error)}`, { cause: error, status: 503 });
+  return new RampartError('ERR_RAMPART_RATE_LIMIT_STORE', `rate-limit store (Redis) failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
 }

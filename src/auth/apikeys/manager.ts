@@ -173,7 +173,7 @@ export function apiKeys(options: ApiKeysOptions): ApiKeyManager {
 
   async function check(key: string): Promise<ApiKeyPrincipal> {
     if (!wellFormed(key, prefix, environment)) {
-      throw new RampartError('ERR_RAMPART_APIKEY_MALFORMED', 'The API key is malformed or mistyped.', { status: 401 });
+      throw new RampartError('ERR_RAMPART_APIKEY_MALFORMED', 'The API key is malformed or mistyped.');
     }
     const digest = hash(key);
     let rows: Array<{ id: string; key_hash: string; owner: string; name: string | null; scopes: unknown; revoked: boolean; expired: boolean }>;
@@ -184,13 +184,13 @@ export function apiKeys(options: ApiKeysOptions): ApiKeyManager {
         [digest],
       );
     } catch (error) {
-      throw new RampartError('ERR_RAMPART_APIKEY_STORE', `The API key database failed: ${(error as Error).message}`, { cause: error, status: 503 });
+      throw new RampartError('ERR_RAMPART_APIKEY_STORE', `The API key database failed: ${(error as Error).message}`, { cause: error });
     }
     const row = rows[0];
     // The index finds the row; the comparison itself is constant-time.
     const match = row !== undefined && timingSafeEqual(Buffer.from(row.key_hash), Buffer.from(digest));
     if (!match || row.revoked || row.expired) {
-      throw new RampartError('ERR_RAMPART_APIKEY_INVALID', 'The API key is unknown, revoked or expired.', { status: 401 });
+      throw new RampartError('ERR_RAMPART_APIKEY_INVALID', 'The API key is unknown, revoked or expired.');
     }
     const entry = usage.get(row.id);
     if (entry === undefined) usage.set(row.id, { count: 1, last: new Date() });

@@ -81,7 +81,7 @@ interface CompiledKey {
 }
 
 function fail(code: RampartErrorCode, message: string, cause?: unknown): RampartError {
-  return new RampartError(code, message, { status: 401, cause });
+  return new RampartError(code, message, { cause });
 }
 
 /**

@@ -68,10 +68,10 @@ function resolve(options: PasswordHashOptions | undefined, fn: string): Resolved
 }
 
 function passwordBytes(password: unknown, fn: string): Buffer {
-  if (typeof password !== 'string') throw new RampartError('ERR_RAMPART_CONFIG', `${fn}: the password must be a string.`, { status: 400 });
+  if (typeof password !== 'string') throw new RampartError('ERR_RAMPART_PASSWORD_INPUT', `${fn}: the password must be a string.`);
   const bytes = Buffer.from(password, 'utf8');
   if (bytes.length > MAX_PASSWORD_BYTES) {
-    throw new RampartError('ERR_RAMPART_PASSWORD_TOO_LONG', `Passwords are limited to ${MAX_PASSWORD_BYTES} bytes.`, { status: 400 });
+    throw new RampartError('ERR_RAMPART_PASSWORD_TOO_LONG', `Passwords are limited to ${MAX_PASSWORD_BYTES} bytes.`);
   }
   return bytes;
 }
@@ -136,7 +136,6 @@ export async function verifyPassword(hash: string | null | undefined, password: 
       throw new RampartError(
         'ERR_RAMPART_PASSWORD_TOO_LONG',
         `bcrypt only uses the first ${BCRYPT_MAX_BYTES} bytes of a password; refusing to compare a longer one.`,
-        { status: 400 },
       );
     }
     const cost = Number(hash.slice(4, 6));

@@ -116,12 +116,12 @@ export function rbac(options: RbacOptions): Rbac {
     const out = new Set<string>();
     for (const role of stringsOf(user.roles)) {
       const perms = effective.get(role);
-      if (perms === undefined) throw new RampartError('ERR_RAMPART_RBAC_UNKNOWN_ROLE', `Unknown role ${JSON.stringify(role.slice(0, 100))}.`, { status: 403 });
+      if (perms === undefined) throw new RampartError('ERR_RAMPART_RBAC_UNKNOWN_ROLE', `Unknown role ${JSON.stringify(role.slice(0, 100))}.`);
       for (const p of perms) out.add(p);
     }
     for (const group of stringsOf(user.groups)) {
       const perms = groups.get(group);
-      if (perms === undefined) throw new RampartError('ERR_RAMPART_RBAC_UNKNOWN_ROLE', `Unknown group ${JSON.stringify(group.slice(0, 100))}.`, { status: 403 });
+      if (perms === undefined) throw new RampartError('ERR_RAMPART_RBAC_UNKNOWN_ROLE', `Unknown group ${JSON.stringify(group.slice(0, 100))}.`);
       for (const p of perms) out.add(p);
     }
     for (const p of stringsOf(user.permissions)) out.add(p);

@@ -80,7 +80,7 @@ export function redisSessionStore(client: RedisSessionClient, options: { prefix?
     try {
       return await fn();
     } catch (error) {
-      throw new RampartError('ERR_RAMPART_SESSION_STORE', `Redis session store failed: ${(error as Error).message}`, { cause: error, status: 503 });
+      throw new RampartError('ERR_RAMPART_SESSION_STORE', `Redis session store failed: ${(error as Error).message}`, { cause: error });
     }
   };
   return {
@@ -125,7 +125,7 @@ export function postgresSessionStore(options: { database?: DatabaseOption; table
       return await fn();
     } catch (error) {
       if (error instanceof RampartError) throw error;
-      throw new RampartError('ERR_RAMPART_SESSION_STORE', `PostgreSQL session store failed: ${(error as Error).message}`, { cause: error, status: 503 });
+      throw new RampartError('ERR_RAMPART_SESSION_STORE', `PostgreSQL session store failed: ${(error as Error).message}`, { cause: error });
     }
   };
   return {

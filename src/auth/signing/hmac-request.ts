@@ -83,7 +83,7 @@ const REPLAY_WARNING = (where: string): string =>
   `${where}.allowReplay is true: a captured signed request can be re-sent as often as wanted within the time window.`;
 
 function fail(code: 'ERR_RAMPART_SIGNATURE_MISSING' | 'ERR_RAMPART_SIGNATURE_INVALID' | 'ERR_RAMPART_SIGNATURE_EXPIRED' | 'ERR_RAMPART_SIGNATURE_REPLAY', message: string): RampartError {
-  return new RampartError(code, message, { status: 401 });
+  return new RampartError(code, message);
 }
 
 /**

@@ -37,7 +37,7 @@ export function requireHttpSignature(options: RequireHttpSignatureOptions): Midd
       try {
         const input = req.header('signature-input');
         const signature = req.header('signature');
-        if (input === undefined || signature === undefined) throw new RampartError('ERR_RAMPART_SIGNATURE_MISSING', 'Signature and Signature-Input are required.', { status: 401 });
+        if (input === undefined || signature === undefined) throw new RampartError('ERR_RAMPART_SIGNATURE_MISSING', 'Signature and Signature-Input are required.');
         const headers: Record<string, string> = { 'signature-input': input, signature };
         // Only the covered fields are needed; RequestView looks headers up by name.
         for (const name of [...input.matchAll(/"([a-z0-9!#$%&'*+.^_`|~-]+)"/g)].map((m) => m[1]!).concat('content-digest')) {

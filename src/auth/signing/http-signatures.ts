@@ -267,7 +267,7 @@ const UNBOUNDED_TTL = 365 * 86400;
 const VERIFY_OPTIONS = ['keys', 'maxAge', 'requiredComponents', 'allowPartialCoverage', 'nonceStore', 'allowReplay'];
 
 function invalid(message: string): RampartError {
-  return new RampartError('ERR_RAMPART_SIGNATURE_INVALID', message, { status: 401 });
+  return new RampartError('ERR_RAMPART_SIGNATURE_INVALID', message);
 }
 
 /** Validated verification settings (shared by {@link verifyHttpMessage} and the middleware). */
@@ -360,10 +360,10 @@ export async function verifyChecked(checked: CheckedVerifyOptions, message: Http
     );
   } catch (error) {
     if (error instanceof RampartError) throw error;
-    if (error instanceof signatures().ExpiredError) throw new RampartError('ERR_RAMPART_SIGNATURE_EXPIRED', 'The HTTP message signature is too old or expired.', { status: 401, cause: error });
-    throw new RampartError('ERR_RAMPART_SIGNATURE_INVALID', 'The HTTP message signature is malformed or unacceptable.', { status: 401, cause: error });
+    if (error instanceof signatures().ExpiredError) throw new RampartError('ERR_RAMPART_SIGNATURE_EXPIRED', 'The HTTP message signature is too old or expired.', { cause: error });
+    throw new RampartError('ERR_RAMPART_SIGNATURE_INVALID', 'The HTTP message signature is malformed or unacceptable.', { cause: error });
   }
-  if (result === null && found === undefined) throw new RampartError('ERR_RAMPART_SIGNATURE_MISSING', 'No HTTP message signature with a known key id.', { status: 401 });
+  if (result === null && found === undefined) throw new RampartError('ERR_RAMPART_SIGNATURE_MISSING', 'No HTTP message signature with a known key id.');
   if (result !== true || decided === undefined) throw invalid('The HTTP message signature does not verify.');
   if (checked.store !== undefined) {
     // The replay key is the signed content, not the signature bytes: an ECDSA signature
@@ -375,7 +375,7 @@ export async function verifyChecked(checked: CheckedVerifyOptions, message: Http
     if (expires !== undefined) until = Math.min(until, expires);
     const key = `rfc9421:${decided.id}:${createHash('sha256').update(decided.base).digest('base64url')}`;
     if (!(await addNonce(checked.store, key, Math.max(1, Math.ceil(until - now) + 1)))) {
-      throw new RampartError('ERR_RAMPART_SIGNATURE_REPLAY', 'This signed request was already received.', { status: 401 });
+      throw new RampartError('ERR_RAMPART_SIGNATURE_REPLAY', 'This signed request was already received.');
     }
   }
   return { keyId: decided.id };

@@ -109,6 +109,6 @@ export async function addNonce(store: NonceStore, nonce: string, ttlSeconds: num
   try {
     return await store.add(nonce, ttlSeconds);
   } catch (error) {
-    throw new RampartError('ERR_RAMPART_NONCE_STORE', `The nonce store failed: ${(error as Error).message}`, { cause: error, status: 503 });
+    throw new RampartError('ERR_RAMPART_NONCE_STORE', `The nonce store failed: ${(error as Error).message}`, { cause: error });
   }
 }

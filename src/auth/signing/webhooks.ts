@@ -31,7 +31,7 @@ export interface VerifyWebhookOptions {
 const OPTION_NAMES = ['provider', 'secret', 'body', 'headers', 'tolerance', 'now'];
 
 function fail(code: 'ERR_RAMPART_SIGNATURE_MISSING' | 'ERR_RAMPART_SIGNATURE_INVALID' | 'ERR_RAMPART_SIGNATURE_EXPIRED', message: string): RampartError {
-  return new RampartError(code, message, { status: 401 });
+  return new RampartError(code, message);
 }
 
 function keysOf(secret: unknown, provider: WebhookProvider): Buffer[] {
@@ -177,7 +177,7 @@ export function requireWebhook(options: RequireWebhookOptions): Middleware {
         if (store !== undefined) {
           const id = provider === 'github' ? req.header('x-github-delivery') : provider === 'stripe' ? req.header('stripe-signature') : (req.header('webhook-id') ?? req.header('svix-id'));
           if (id !== undefined && !(await addNonce(store, `${provider}:${id}`, tolerance * 2))) {
-            throw new RampartError('ERR_RAMPART_SIGNATURE_REPLAY', 'This webhook delivery was already received.', { status: 401 });
+            throw new RampartError('ERR_RAMPART_SIGNATURE_REPLAY', 'This webhook delivery was already received.');
           }
         }
         return undefined;
