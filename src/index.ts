@@ -7,7 +7,7 @@
  */
 export { rampart, teeSink, type RampartOptions, type RampartShield } from './preset.ts';
 export { stack, type Shield, type ShieldCore, type StackOptions } from './stack/index.ts';
-export { RampartError, ERROR_CODES, isRampartError, type RampartErrorCode } from './errors.ts';
+export { RampartError, ERROR_CODES, errorStatus, isRampartError, type ErrorCodeEntry, type RampartErrorCode } from './errors.ts';
 
 export { securityHeaders, type SecurityHeadersOptions, type HstsOptions } from './headers/index.ts';
 export { cspNonce, cspReport, compileCsp, type CspOptions, type CspDirectives, type CspReportOptions } from './csp/index.ts';
