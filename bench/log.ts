@@ -6,6 +6,7 @@
  *   npx node bench/log.ts                      # 1M rows for the query part
  *   BENCH_LOG_ROWS=10000000 BENCH_LOG_ONLY_QUERIES=1 npx node bench/log.ts   # queries at 10M rows
  */
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import postgres from 'postgres';
@@ -114,7 +115,7 @@ if (pg === undefined) {
       await httpLog.ensureTable();
       await requestPath('node:http + PostgreSQL log', httpLog);
       await httpLog.close();
-      const chained = new SecurityLog({ database: pg.url, table: 'bench_chain', maxQueue: 1_000_000, batchSize: 10_000, chain: true, chainKey: 'x'.repeat(32) });
+      const chained = new SecurityLog({ database: pg.url, table: 'bench_chain', maxQueue: 1_000_000, batchSize: 10_000, chain: true, chainKey: randomBytes(32) });
       await throughput('PostgreSQL 15 (chain: true)', chained, 200_000);
       await chained.close();
     }

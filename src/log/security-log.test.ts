@@ -79,7 +79,7 @@ function rejectsWith(code: string): (err: unknown) => boolean {
   return (err) => isRampartError(err) && err.code === code;
 }
 
-const CHAIN_KEY = 'k'.repeat(40);
+const CHAIN_KEY = 'chain-key-Zq8v2Lr6Xw0Tn4Bm7Kc1Hd5Gf9Js3Pa8Ye2U';
 
 for (const backend of [pgliteBackend, postgresBackend]) {
   describe(`SecurityLog on ${backend.name}`, () => {

@@ -3,6 +3,7 @@ import { RampartError } from '../errors.ts';
 import { postgresOptions, type PGliteLike, type PostgresClientLike } from '../core/postgres.ts';
 import { checkPeer, importPeer, PEERS } from '../core/optional.ts';
 import { checkKeys, configError, describe, numberOption, boolOption } from '../core/options.ts';
+import { requireSecret } from '../crypto/secret.ts';
 import type { EventSink, SecurityEventRecord } from '../core/types.ts';
 import { isRegisteredEvent, isValidEventName } from './events.ts';
 import { LIMITS, toRow, type LogFields, type PendingRow } from './fields.ts';
@@ -161,12 +162,7 @@ export class SecurityLog implements EventSink {
     const chain = options.chain === undefined ? false : boolOption(options.chain, 'SecurityLog: chain');
     let chainKey: Buffer | undefined;
     if (chain) {
-      const k = options.chainKey;
-      if (typeof k === 'string') chainKey = Buffer.from(k, 'utf8');
-      else if (k instanceof Uint8Array) chainKey = Buffer.from(k);
-      if (chainKey === undefined || chainKey.length < 32) {
-        throw configError('SecurityLog: chain: true needs chainKey, a secret of at least 32 bytes (e.g. crypto.randomBytes(32), kept outside the database).');
-      }
+      chainKey = requireSecret(options.chainKey, { name: 'SecurityLog: chainKey (needed by chain: true)', code: 'ERR_RAMPART_CONFIG' });
     } else if (options.chainKey !== undefined) {
       throw configError('SecurityLog: chainKey is set but chain is not true; set chain: true to enable the tamper-evident chain.');
     }

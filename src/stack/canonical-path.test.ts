@@ -79,7 +79,7 @@ test('stack({ allowEncodedSlashes }) and the preset option are validated', () =>
   assert.equal(rampart({ allowEncodedSlashes: true, log: false }).context.allowEncodedSlashes, true);
 });
 
-const SECRET = 'k'.repeat(40);
+const SECRET = 'signing-key-Zq8v2Lr6Xw0Tn4Bm7Kc1Hd5Gf9Js3Pa8Ye2U';
 const HIT = 'HIT:';
 
 type Route = 'LOGIN' | 'PAY' | 'ADMIN' | 'SEARCH' | 'STATIC' | 'ROOT';

@@ -1,6 +1,7 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { RampartError } from '../../errors.ts';
 import { checkKeys, configError, numberOption, optionsObject, stringList } from '../../core/options.ts';
+import { requireSecret } from '../../crypto/secret.ts';
 import { globalEventSink, safeEmit } from '../../core/events.ts';
 import type { EventSink } from '../../core/types.ts';
 import { checkDatabase, checkTable, connect, lazy, type DatabaseOption, type SqlConnection } from '../shared/database.ts';
@@ -8,7 +9,7 @@ import { displayPrefix, newKey, wellFormed } from './format.ts';
 
 /** Options of {@link apiKeys}. */
 export interface ApiKeysOptions {
-  /** HMAC key for the stored key hashes (≥ 32 bytes, kept outside the database). Required. */
+  /** HMAC key (pepper) for the stored key hashes: ≥ 32 bytes, random (`requireSecret`), kept outside the database. Required. */
   secret: string | Uint8Array;
   /** Same shape as SecurityLog: omitted → in-memory PGlite; a path; a postgres:// URL; a postgres client or PGlite instance. */
   database?: DatabaseOption;
@@ -101,8 +102,7 @@ const SEGMENT = /^[a-z0-9]{1,16}$/;
 export function apiKeys(options: ApiKeysOptions): ApiKeyManager {
   const o = optionsObject(options, 'apiKeys');
   checkKeys(o, OPTION_NAMES, 'apiKeys');
-  const secret = typeof o.secret === 'string' ? Buffer.from(o.secret, 'utf8') : o.secret instanceof Uint8Array ? Buffer.from(o.secret) : undefined;
-  if (secret === undefined || secret.length < 32) throw configError("apiKeys.secret must be at least 32 bytes (crypto.randomBytes(32).toString('base64url')), kept outside the database.");
+  const secret = requireSecret(o.secret, { name: 'apiKeys.secret', code: 'ERR_RAMPART_CONFIG' });
   const database = checkDatabase(o.database, 'apiKeys');
   const table = checkTable(o.table ?? 'rampart_api_keys', 'apiKeys');
   const prefix = String(o.prefix ?? 'rk');

@@ -1,6 +1,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { RampartError } from '../../errors.ts';
 import { boolOption, checkKeys, configError, numberOption, optionsObject, stringList } from '../../core/options.ts';
+import { requireSecret } from '../../crypto/secret.ts';
 import type { Middleware, RequestView } from '../../core/types.ts';
 import { unauthorized } from '../shared/http.ts';
 import { problem } from '../../core/problem.ts';
@@ -47,11 +48,10 @@ export interface VerifyRequestOptions {
 
 const NONCE = /^[A-Za-z0-9_-]{16,128}$/;
 
-function secretBuffer(secret: unknown, name: string): Buffer {
-  const buf = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret instanceof Uint8Array ? Buffer.from(secret) : undefined;
-  if (buf === undefined || buf.length < 32) throw configError(`${name} must be a string or bytes of at least 32 bytes; generate one with crypto.randomBytes(32).toString('base64url').`);
-  return buf;
-}
+// Secret lists requireSignedRequest checked at construction: verifyRequest skips the
+// (microseconds-long) entropy check for them on every request. Module-private, so a
+// caller cannot mark an unchecked list.
+const CHECKED = new WeakSet<object>();
 
 function stringToSign(method: string, path: string, timestamp: string, nonce: string, body: Buffer): string {
   const digest = createHash('sha256').update(body).digest('hex');
@@ -70,7 +70,7 @@ function stringToSign(method: string, path: string, timestamp: string, nonce: st
 export function signRequest(options: SignRequestOptions): Record<'x-signature' | 'x-timestamp' | 'x-nonce', string> {
   const o = optionsObject(options, 'signRequest');
   checkKeys(o, ['secret', 'method', 'path', 'body', 'timestamp', 'nonce'], 'signRequest');
-  const key = secretBuffer(o.secret, 'signRequest.secret');
+  const key = requireSecret(o.secret, { name: 'signRequest.secret', code: 'ERR_RAMPART_CONFIG' });
   if (typeof o.method !== 'string' || typeof o.path !== 'string' || !o.path.startsWith('/')) throw configError('signRequest needs method and a path starting with /.');
   const timestamp = String(o.timestamp === undefined ? Math.floor(Date.now() / 1000) : numberOption(o.timestamp, 'signRequest.timestamp', 0, 2 ** 40));
   const nonce = o.nonce === undefined ? randomBytes(16).toString('base64url') : String(o.nonce);
@@ -98,7 +98,7 @@ export async function verifyRequest(options: VerifyRequestOptions): Promise<void
   const allowReplay = o.allowReplay === undefined ? false : boolOption(o.allowReplay, 'verifyRequest.allowReplay');
   if (allowReplay && o.nonceStore !== undefined) throw configError('verifyRequest: nonceStore and allowReplay: true contradict each other; drop one.');
   if (allowReplay) warnConfig(REPLAY_WARNING('verifyRequest'));
-  const secrets = (Array.isArray(o.secret) ? o.secret : [o.secret]).map((s, i) => secretBuffer(s, `verifyRequest.secret[${i}]`));
+  const secrets = CHECKED.has(o.secret as object) ? (o.secret as readonly Buffer[]) : requireSecret(o.secret, { name: 'verifyRequest.secret', code: 'ERR_RAMPART_CONFIG', rotation: true });
   const window = o.window === undefined ? 300 : numberOption(o.window, 'verifyRequest.window', 1, 3600);
   const now = o.now === undefined ? Date.now() / 1000 : numberOption(o.now, 'verifyRequest.now', 0, 2 ** 40, false);
   const headers = o.headers as HeaderSource;
@@ -153,11 +153,12 @@ export function requireSignedRequest(options: RequireSignedRequestOptions): Midd
   const allowReplay = o.allowReplay === undefined ? false : boolOption(o.allowReplay, 'requireSignedRequest.allowReplay');
   if (allowReplay && o.nonceStore !== undefined) throw configError('requireSignedRequest: nonceStore and allowReplay: true contradict each other; drop one.');
   if (allowReplay) warnConfig(REPLAY_WARNING('requireSignedRequest'));
-  (Array.isArray(o.secret) ? o.secret : [o.secret]).forEach((s, i) => secretBuffer(s, `requireSignedRequest.secret[${i}]`));
+  const secrets = requireSecret(o.secret, { name: 'requireSignedRequest.secret', code: 'ERR_RAMPART_CONFIG', rotation: true });
+  CHECKED.add(secrets);
   const maxBody = o.maxBodyBytes === undefined ? 1 << 20 : numberOption(o.maxBodyBytes, 'requireSignedRequest.maxBodyBytes', 0, 1 << 30);
   // Covered on the canonical path (case-insensitive, decoded, `//` and `.` removed), so no variant of a signed path escapes.
   const paths = o.paths === undefined ? undefined : compileCoveredPaths(stringList(o.paths, 'requireSignedRequest.paths'), 'requireSignedRequest.paths', false);
-  const base: Pick<VerifyRequestOptions, 'secret' | 'window' | 'nonceStore' | 'allowReplay'> = { secret: o.secret as VerifyRequestOptions['secret'] };
+  const base: Pick<VerifyRequestOptions, 'secret' | 'window' | 'nonceStore' | 'allowReplay'> = { secret: secrets };
   if (o.window !== undefined) base.window = o.window as number;
   if (allowReplay) base.allowReplay = true;
   else base.nonceStore = o.nonceStore === undefined ? memoryNonceStore() : (o.nonceStore as NonceStore);

@@ -3,6 +3,7 @@ import type * as Sig from 'http-message-signatures';
 import { PEERS, requirePeer } from '../../core/optional.ts';
 import { RampartError } from '../../errors.ts';
 import { boolOption, checkKeys, configError, numberOption, optionsObject, stringList } from '../../core/options.ts';
+import { requireSecret } from '../../crypto/secret.ts';
 import { warnConfig } from '../../core/events.ts';
 import { bodyBytes } from './headers.ts';
 import { addNonce, defaultNonceStore, type NonceStore } from './nonces.ts';
@@ -91,12 +92,8 @@ export interface VerifyHttpMessageOptions {
   allowReplay?: boolean;
 }
 
-function loadKey(key: unknown, algorithm: HttpSignatureAlgorithm, kind: 'private' | 'public'): KeyObject | Buffer {
-  if (algorithm === 'hmac-sha256') {
-    const buf = typeof key === 'string' ? Buffer.from(key, 'utf8') : key instanceof Uint8Array ? Buffer.from(key) : undefined;
-    if (buf === undefined || buf.length < 32) throw configError('hmac-sha256 keys must be at least 32 bytes.');
-    return buf;
-  }
+function loadKey(key: unknown, algorithm: HttpSignatureAlgorithm, kind: 'private' | 'public', name: string): KeyObject | Buffer {
+  if (algorithm === 'hmac-sha256') return requireSecret(key, { name: `${name} (hmac-sha256)`, code: 'ERR_RAMPART_CONFIG' });
   try {
     if (key !== null && typeof key === 'object' && typeof (key as KeyObject).export === 'function') {
       const k = key as KeyObject;
@@ -150,7 +147,7 @@ export async function signHttpMessage(options: SignHttpMessageOptions, message: 
   }
   if (o.includeAlg === true) params.push('alg');
   const { createSigner, httpbis } = signatures();
-  const key = createSigner(loadKey(o.key, algorithm, 'private') as never, algorithm, o.keyId);
+  const key = createSigner(loadKey(o.key, algorithm, 'private', 'signHttpMessage.key') as never, algorithm, o.keyId);
   const signed = await httpbis.signMessage(
     { key, name: typeof o.label === 'string' ? o.label : 'sig1', fields: [...(components as string[])], params, paramValues: paramValues as never },
     { method: message.method, url: String(message.url), headers: { ...message.headers } } as Sig.Request,
@@ -178,7 +175,7 @@ export function compileKeys(input: unknown): CompiledKeys {
     const def = optionsObject(raw, `verifyHttpMessage.keys.${id}`);
     checkKeys(def, ['key', 'algorithm'], `verifyHttpMessage.keys.${id}`);
     const algorithm = checkAlgorithm(def.algorithm, `verifyHttpMessage.keys.${id}.algorithm`);
-    keys.set(id, Object.assign(signatures().createVerifier(loadKey(def.key, algorithm, 'public') as never, algorithm), { algorithm }) as unknown as CompiledVerifier);
+    keys.set(id, Object.assign(signatures().createVerifier(loadKey(def.key, algorithm, 'public', `verifyHttpMessage.keys.${id}.key`) as never, algorithm), { algorithm }) as unknown as CompiledVerifier);
   }
   if (keys.size === 0) throw configError('verifyHttpMessage.keys must name at least one key.');
   compiled.set(source, keys);
