@@ -1,5 +1,5 @@
 import type { ProxyHeadersOption, TrustProxyOption } from './client-ip/index.ts';
-import { checkKeys, configError, describe, optionsObject, section } from './core/options.ts';
+import { checkKeys, configError, describeValue, optionsObject, section } from './core/options.ts';
 import type { EventSink, Middleware, SecurityEventRecord } from './core/types.ts';
 import { blocklist as createBlocklist, type Blocklist, type BlocklistOptions } from './abuse/index.ts';
 import { cors, type CorsOptions } from './cors/index.ts';
@@ -79,7 +79,7 @@ function logOption(value: RampartOptions['log']): { sink: EventSink; log: Securi
   if (value instanceof SecurityLog) return { sink: value, log: value };
   if (typeof value === 'object' && value !== null && typeof (value as EventSink).emit === 'function') return { sink: value as EventSink, log: undefined };
   if (typeof value !== 'object' || value === null) {
-    throw configError(`log must be false, a SecurityLog, an event sink or SecurityLog options (got ${describe(value)}).`);
+    throw configError(`log must be false, a SecurityLog, an event sink or SecurityLog options (got ${describeValue(value)}).`);
   }
   const log = new SecurityLog(value as SecurityLogOptions);
   // Open the database now, off the request path (PGlite in a worker thread); a failure

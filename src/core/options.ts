@@ -21,7 +21,7 @@ export function section<T extends object>(value: T | boolean | undefined, name: 
   if (value === false) return false;
   if (value === true) return {} as T;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new RampartError('ERR_RAMPART_CONFIG', `${name} must be an options object, true or false (got ${describe(value)}).`);
+    throw new RampartError('ERR_RAMPART_CONFIG', `${name} must be an options object, true or false (got ${describeValue(value)}).`);
   }
   return value;
 }
@@ -30,7 +30,7 @@ export function section<T extends object>(value: T | boolean | undefined, name: 
 export function optionsObject(value: unknown, name: string): Record<string, unknown> {
   if (value === undefined) return {};
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new RampartError('ERR_RAMPART_CONFIG', `${name} options must be an object (got ${describe(value)}).`);
+    throw new RampartError('ERR_RAMPART_CONFIG', `${name} options must be an object (got ${describeValue(value)}).`);
   }
   return value as Record<string, unknown>;
 }
@@ -42,31 +42,38 @@ export function configError(message: string): RampartError {
 /** A finite number within [min, max] or a config error naming the option. */
 export function numberOption(value: unknown, name: string, min: number, max: number, integer = true): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
-    throw configError(`${name} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max} (got ${describe(value)}).`);
+    throw configError(`${name} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max} (got ${describeValue(value)}).`);
   }
   return value;
 }
 
 export function boolOption(value: unknown, name: string): boolean {
-  if (typeof value !== 'boolean') throw configError(`${name} must be true or false (got ${describe(value)}).`);
+  if (typeof value !== 'boolean') throw configError(`${name} must be true or false (got ${describeValue(value)}).`);
   return value;
 }
 
 export function stringList(value: unknown, name: string): string[] {
   if (typeof value === 'string') return [value];
   if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) {
-    throw configError(`${name} must be a string or a list of strings (got ${describe(value)}).`);
+    throw configError(`${name} must be a string or a list of strings (got ${describeValue(value)}).`);
   }
   return [...value];
 }
 
-export function describe(value: unknown): string {
+/** A short, safe rendering of an option value for error messages ("an object", a string cut at 40 characters). */
+export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   if (typeof value === 'object') return 'an object';
   return String(value);
 }
+
+/**
+ * @deprecated Old name of {@link describeValue}, kept only until the last importer moves
+ * (the rate-limit stores' `describe` is now `toRateDecision`).
+ */
+export const describe = describeValue;
 
 function closest(key: string, allowed: readonly string[]): string | undefined {
   let best: string | undefined;

@@ -1,5 +1,5 @@
 import { warnConfig } from '../core/events.ts';
-import { checkKeys, configError, describe, numberOption, optionsObject, stringList, checkHeader } from '../core/options.ts';
+import { checkKeys, configError, describeValue, numberOption, optionsObject, stringList, checkHeader } from '../core/options.ts';
 import type { Middleware, Reply, RequestView, ResponseControl } from '../core/types.ts';
 
 /** Which origins may read responses cross-origin. */
@@ -117,7 +117,7 @@ export function cors(options: CorsOptions): Middleware {
   checkKeys(opts, KEYS, 'cors');
   if (opts.origins === undefined) throw configError("cors.origins is required: list the origins allowed to call this server, e.g. ['https://app.example.com'] (or '*' for public, credential-less APIs).");
   const credentials = opts.allowCredentials ?? false;
-  if (typeof credentials !== 'boolean') throw configError(`cors.allowCredentials must be true or false (got ${describe(credentials)}).`);
+  if (typeof credentials !== 'boolean') throw configError(`cors.allowCredentials must be true or false (got ${describeValue(credentials)}).`);
   if (opts.origins === '*' && credentials) {
     throw configError("cors: origins '*' cannot be combined with allowCredentials: true (browsers refuse it, and reflecting every origin would expose user data); list the origins instead.");
   }

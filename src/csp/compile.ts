@@ -4,7 +4,7 @@
  * around the nonce slots, so a request only concatenates strings.
  */
 import { warnConfig } from '../core/events.ts';
-import { checkKeys, checkHeader, describe } from '../core/options.ts';
+import { checkKeys, checkHeader, describeValue } from '../core/options.ts';
 import { RampartError } from '../errors.ts';
 import { checkDirective, checkInjection, cspError, directiveName, FLAG_DIRECTIVES, isKnownDirective, KNOWN_DIRECTIVES, splitSources } from './sources.ts';
 
@@ -94,14 +94,14 @@ function directiveFromObject(key: string, value: unknown): [string, string[] | u
     if (FLAG_DIRECTIVES.has(name) || name === 'sandbox') return [name, []];
     throw cspError(`${name}: true is only for flag directives (upgrade-insecure-requests, sandbox); list sources, e.g. ["'self'"].`);
   }
-  if (typeof value !== 'string' && !Array.isArray(value)) throw cspError(`${name}: expected a list of sources (got ${describe(value)}).`);
+  if (typeof value !== 'string' && !Array.isArray(value)) throw cspError(`${name}: expected a list of sources (got ${describeValue(value)}).`);
   return [name, checkDirective(name, splitSources(name, value as string | string[]))];
 }
 
 function normalise(option: unknown): CspOptions {
   if (typeof option === 'string') return { directives: option };
   if (typeof option !== 'object' || option === null || Array.isArray(option)) {
-    throw new RampartError('ERR_RAMPART_CONFIG', `csp must be false, a policy string or an options object (got ${describe(option)}).`);
+    throw new RampartError('ERR_RAMPART_CONFIG', `csp must be false, a policy string or an options object (got ${describeValue(option)}).`);
   }
   const options: Record<string, unknown> = {};
   const shorthand: Record<string, unknown> = {};
@@ -122,7 +122,7 @@ function normalise(option: unknown): CspOptions {
 
 function flag(value: unknown, name: string, fallback: boolean): boolean {
   if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw new RampartError('ERR_RAMPART_CONFIG', `csp.${name} must be true or false (got ${describe(value)}).`);
+  if (typeof value !== 'boolean') throw new RampartError('ERR_RAMPART_CONFIG', `csp.${name} must be true or false (got ${describeValue(value)}).`);
   return value;
 }
 
@@ -151,7 +151,7 @@ export function compileCsp(option: CspOption | undefined): CompiledCsp | undefin
     directives = parsePolicy(given);
   } else {
     if (given !== undefined && (typeof given !== 'object' || given === null || Array.isArray(given))) {
-      throw new RampartError('ERR_RAMPART_CONFIG', `csp.directives must be an object or a policy string (got ${describe(given)}).`);
+      throw new RampartError('ERR_RAMPART_CONFIG', `csp.directives must be an object or a policy string (got ${describeValue(given)}).`);
     }
     directives = new Map(useDefaults ? Object.entries(DEFAULT_CSP).map(([k, v]) => [k, [...v]]) : []);
     for (const [key, value] of Object.entries(given ?? {})) {
@@ -173,7 +173,7 @@ export function compileCsp(option: CspOption | undefined): CompiledCsp | undefin
   if (options.reportTo !== undefined) {
     const url = options.reportTo;
     if (typeof url !== 'string' || !/^(?:https?:\/\/[^\s/?#"]+)?\/[^\s"]*$/i.test(url)) {
-      throw new RampartError('ERR_RAMPART_CONFIG', `csp.reportTo must be the reporting endpoint's path or http(s) URL, e.g. "/csp-report" (got ${describe(url)}).`);
+      throw new RampartError('ERR_RAMPART_CONFIG', `csp.reportTo must be the reporting endpoint's path or http(s) URL, e.g. "/csp-report" (got ${describeValue(url)}).`);
     }
     checkInjection('reportTo', url);
     directives.set('report-to', [REPORT_GROUP]);

@@ -6,7 +6,7 @@
  * per-window count of identical reports keep a flood of reports from flooding the log.
  */
 import { ipKey } from '../client-ip/ip.ts';
-import { checkKeys, describe, numberOption, optionsObject } from '../core/options.ts';
+import { checkKeys, describeValue, numberOption, optionsObject } from '../core/options.ts';
 import { problem } from '../core/problem.ts';
 import type { Middleware, Reply, RequestView } from '../core/types.ts';
 import { isRampartError, RampartError } from '../errors.ts';
@@ -131,7 +131,7 @@ export function cspReport(options: CspReportOptions = {}): Middleware {
   checkKeys(opts, KEYS, 'cspReport');
   const path = opts.path ?? '/csp-report';
   if (typeof path !== 'string' || !/^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*$/.test(path)) {
-    throw new RampartError('ERR_RAMPART_CONFIG', `cspReport.path must be an absolute path like "/csp-report" (got ${describe(path)}).`);
+    throw new RampartError('ERR_RAMPART_CONFIG', `cspReport.path must be an absolute path like "/csp-report" (got ${describeValue(path)}).`);
   }
   const maxBytes = opts.maxBytes === undefined ? 16_384 : numberOption(opts.maxBytes, 'cspReport.maxBytes', 256, 1_048_576);
   const maxReports = opts.maxReports === undefined ? 10 : numberOption(opts.maxReports, 'cspReport.maxReports', 1, 100);
@@ -141,7 +141,7 @@ export function cspReport(options: CspReportOptions = {}): Middleware {
   const windowSeconds = opts.window === undefined ? 60 : numberOption(opts.window, 'cspReport.window', 1, 86_400);
   const windowMs = windowSeconds * 1000;
   if (opts.now !== undefined && typeof opts.now !== 'function') {
-    throw new RampartError('ERR_RAMPART_CONFIG', `cspReport.now must be a function returning epoch milliseconds (got ${describe(opts.now)}).`);
+    throw new RampartError('ERR_RAMPART_CONFIG', `cspReport.now must be a function returning epoch milliseconds (got ${describeValue(opts.now)}).`);
   }
   const now = opts.now ?? Date.now;
 

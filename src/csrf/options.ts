@@ -1,5 +1,5 @@
 import { warnConfig } from '../core/events.ts';
-import { checkKeys, configError, describe, numberOption, optionsObject, stringList } from '../core/options.ts';
+import { checkKeys, configError, describeValue, numberOption, optionsObject, stringList } from '../core/options.ts';
 import type { RequestView } from '../core/types.ts';
 import { compileOrigins } from './origin.ts';
 import { compileExemptPaths } from './paths.ts';
@@ -78,14 +78,14 @@ export interface CsrfConfig {
 function name(value: unknown, option: string, fallback: string): string {
   if (value === undefined) return fallback;
   if (typeof value !== 'string' || !TOKEN_NAME.test(value)) {
-    throw configError(`${option} must be a cookie/header/field token such as ${JSON.stringify(fallback)} (got ${describe(value)}).`);
+    throw configError(`${option} must be a cookie/header/field token such as ${JSON.stringify(fallback)} (got ${describeValue(value)}).`);
   }
   return value;
 }
 
 function fn<T>(value: unknown, option: string): T | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'function') throw configError(`${option} must be a function (got ${describe(value)}).`);
+  if (typeof value !== 'function') throw configError(`${option} must be a function (got ${describeValue(value)}).`);
   return value as T;
 }
 
@@ -100,14 +100,14 @@ export function compileCsrfOptions(input: CsrfOptions | undefined): CsrfConfig {
   checkKeys(options, KEYS, 'csrf');
   const mode = options.mode ?? 'both';
   if (mode !== 'both' && mode !== 'token' && mode !== 'origin') {
-    throw configError(`csrf.mode must be 'both', 'token' or 'origin' (got ${describe(mode)}).`);
+    throw configError(`csrf.mode must be 'both', 'token' or 'origin' (got ${describeValue(mode)}).`);
   }
   let signer: TokenSigner | undefined;
   if (mode !== 'origin' || options.secret !== undefined) {
     signer = new TokenSigner(requireSecret(options.secret, { name: 'csrf.secret', code: 'ERR_RAMPART_CSRF_SECRET', rotation: true }));
   }
   const hostPrefix = options.hostPrefix === undefined ? false : options.hostPrefix;
-  if (typeof hostPrefix !== 'boolean') throw configError(`csrf.hostPrefix must be true or false (got ${describe(hostPrefix)}).`);
+  if (typeof hostPrefix !== 'boolean') throw configError(`csrf.hostPrefix must be true or false (got ${describeValue(hostPrefix)}).`);
   const baseCookie = name(options.cookieName, 'csrf.cookieName', 'csrf_token');
   if (/^__(host|secure)-/i.test(baseCookie)) {
     throw configError('csrf.cookieName must not carry a __Host-/__Secure- prefix itself; set hostPrefix: true instead.');

@@ -3,7 +3,7 @@
  * [name, value] pairs the middleware writes on every response.
  */
 import { warnConfig } from '../core/events.ts';
-import { checkHeader, checkKeys, configError, describe, numberOption, optionsObject } from '../core/options.ts';
+import { checkHeader, checkKeys, configError, describeValue, numberOption, optionsObject } from '../core/options.ts';
 import { compileCsp, type CompiledCsp, type CspOption } from '../csp/compile.ts';
 
 /** Referrer-Policy tokens. */
@@ -75,7 +75,7 @@ const PERMISSION_ITEM = /^[a-z][a-z0-9-]*=(?:\*|self|\((?:\s*(?:\*|self|src|"[^"
 
 function bool(value: unknown, name: string, fallback: boolean): boolean {
   if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw configError(`headers.${name} must be true or false (got ${describe(value)}).`);
+  if (typeof value !== 'boolean') throw configError(`headers.${name} must be true or false (got ${describeValue(value)}).`);
   return value;
 }
 
@@ -87,7 +87,7 @@ function choice(value: unknown, name: string, allowed: readonly string[], fallba
     const found = allowed.find((a) => a.toLowerCase() === value.trim().toLowerCase());
     if (found !== undefined) return found;
   }
-  throw configError(`headers.${name} must be ${allowed.map((a) => JSON.stringify(a)).join(', ')} or false (got ${describe(value)}).${hint}`);
+  throw configError(`headers.${name} must be ${allowed.map((a) => JSON.stringify(a)).join(', ')} or false (got ${describeValue(value)}).${hint}`);
 }
 
 function hstsValue(value: unknown): string | false {
@@ -108,10 +108,10 @@ function referrerValue(value: unknown): string | false {
   if (value === undefined) return 'strict-origin-when-cross-origin';
   if (value === false) return false;
   const tokens = typeof value === 'string' ? value.split(',').map((t) => t.trim()) : value;
-  if (!Array.isArray(tokens) || tokens.length === 0) throw configError(`headers.referrerPolicy must be a policy token, a list of them, or false (got ${describe(value)}).`);
+  if (!Array.isArray(tokens) || tokens.length === 0) throw configError(`headers.referrerPolicy must be a policy token, a list of them, or false (got ${describeValue(value)}).`);
   for (const token of tokens) {
     if (typeof token !== 'string' || !REFERRER_TOKENS.includes(token)) {
-      throw configError(`headers.referrerPolicy: ${describe(token)} is not a Referrer-Policy token; use one of ${REFERRER_TOKENS.join(', ')}.`);
+      throw configError(`headers.referrerPolicy: ${describeValue(token)} is not a Referrer-Policy token; use one of ${REFERRER_TOKENS.join(', ')}.`);
     }
     if (token === 'unsafe-url' || token === 'no-referrer-when-downgrade') {
       warnConfig(`headers.referrerPolicy '${token}' sends full URLs (paths and query strings) to other sites.`);
@@ -130,16 +130,16 @@ function permissionsValue(value: unknown): string | false {
       const name = feature.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
       if (allow === '*') return `${name}=*`;
       const list = typeof allow === 'string' ? [allow] : allow;
-      if (!Array.isArray(list)) throw configError(`headers.permissionsPolicy.${feature} must be a list like [] or ['self', 'https://a.example'] (got ${describe(allow)}).`);
+      if (!Array.isArray(list)) throw configError(`headers.permissionsPolicy.${feature} must be a list like [] or ['self', 'https://a.example'] (got ${describeValue(allow)}).`);
       const members = list.map((m: unknown) => {
         if (m === 'self' || m === "'self'") return 'self';
         if (m === '*' || m === 'src') return m;
         if (typeof m === 'string' && /^https?:\/\/[^\s"(),;]+$/.test(m)) return `"${m}"`;
-        throw configError(`headers.permissionsPolicy.${feature}: ${describe(m)} is not 'self', '*' or an origin like 'https://a.example'.`);
+        throw configError(`headers.permissionsPolicy.${feature}: ${describeValue(m)} is not 'self', '*' or an origin like 'https://a.example'.`);
       });
       return `${name}=(${members.join(' ')})`;
     });
-  } else throw configError(`headers.permissionsPolicy must be a string, an object or false (got ${describe(value)}).`);
+  } else throw configError(`headers.permissionsPolicy must be a string, an object or false (got ${describeValue(value)}).`);
   if (items.length === 0) throw configError("headers.permissionsPolicy is empty; use false to omit it, or e.g. 'camera=()'.");
   for (const item of items) {
     if (!PERMISSION_ITEM.test(item)) {

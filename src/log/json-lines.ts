@@ -1,4 +1,4 @@
-import { checkKeys, configError, describe, numberOption, optionsObject } from '../core/options.ts';
+import { checkKeys, configError, describeValue, numberOption, optionsObject } from '../core/options.ts';
 import type { EventSink, SecurityEventRecord } from '../core/types.ts';
 import { inertJson } from '../output/index.ts';
 import { isValidEventName } from './events.ts';
@@ -58,7 +58,7 @@ export function jsonLinesSink(options: JsonLinesSinkOptions = {}): EventSink & {
   checkKeys(optionsObject(options, 'jsonLinesSink'), ['stream', 'maxPerInterval', 'interval'], 'jsonLinesSink');
   const stream = options.stream ?? process.stderr;
   if (typeof stream !== 'object' || stream === null || typeof stream.write !== 'function') {
-    throw configError(`jsonLinesSink: stream must have a write(line) method, like process.stderr (got ${describe(stream)}).`);
+    throw configError(`jsonLinesSink: stream must have a write(line) method, like process.stderr (got ${describeValue(stream)}).`);
   }
   const maxPerInterval = numberOption(options.maxPerInterval ?? 100, 'jsonLinesSink: maxPerInterval', 1, 1_000_000);
   const intervalMs = numberOption(options.interval ?? 10, 'jsonLinesSink: interval', 0.001, 86_400, false) * 1000;

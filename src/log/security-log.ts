@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { RampartError } from '../errors.ts';
 import { postgresOptions, type PGliteLike, type PostgresClientLike } from '../core/postgres.ts';
 import { checkPeer, importPeer, PEERS } from '../core/optional.ts';
-import { checkKeys, configError, describe, numberOption, boolOption } from '../core/options.ts';
+import { checkKeys, configError, describeValue, numberOption, boolOption } from '../core/options.ts';
 import { requireSecret } from '../crypto/secret.ts';
 import type { EventSink, SecurityEventRecord } from '../core/types.ts';
 import { isRegisteredEvent, isValidEventName } from './events.ts';
@@ -116,7 +116,7 @@ function sinceOf(options: QueryOptions | undefined, fallbackHours: number | unde
 
 function checkQueryOptions(options: unknown, name: string): QueryOptions | undefined {
   if (options === undefined) return undefined;
-  if (typeof options !== 'object' || options === null) throw configError(`${name}: options must be an object (got ${describe(options)}).`);
+  if (typeof options !== 'object' || options === null) throw configError(`${name}: options must be an object (got ${describeValue(options)}).`);
   checkKeys(options, ['limit', 'sinceHours'], name);
   return options as QueryOptions;
 }
@@ -144,7 +144,7 @@ export class SecurityLog implements EventSink {
   private rejected = 0;
 
   constructor(options: SecurityLogOptions = {}) {
-    if (typeof options !== 'object' || options === null) throw configError(`SecurityLog options must be an object (got ${describe(options)}).`);
+    if (typeof options !== 'object' || options === null) throw configError(`SecurityLog options must be an object (got ${describeValue(options)}).`);
     checkKeys(options, OPTION_NAMES, 'SecurityLog');
     const db = options.database;
     if (db !== undefined && typeof db !== 'string' && !isPostgresClient(db) && !isPGlite(db)) {
@@ -153,11 +153,11 @@ export class SecurityLog implements EventSink {
     if (typeof db === 'string' && db.trim() === '') throw configError('SecurityLog: database must not be empty; omit it for an in-memory PGlite.');
     const table = options.table ?? 'rampart_security_log';
     if (typeof table !== 'string' || !/^[a-z_][a-z0-9_]{0,47}$/.test(table)) {
-      throw configError(`SecurityLog: table must match [a-z_][a-z0-9_]* and be at most 48 characters (got ${describe(table)}).`);
+      throw configError(`SecurityLog: table must match [a-z_][a-z0-9_]* and be at most 48 characters (got ${describeValue(table)}).`);
     }
     const partition = options.partition ?? 'month';
     if (partition !== 'month' && partition !== 'day' && partition !== false) {
-      throw configError(`SecurityLog: partition must be 'month', 'day' or false (got ${describe(partition)}).`);
+      throw configError(`SecurityLog: partition must be 'month', 'day' or false (got ${describeValue(partition)}).`);
     }
     const chain = options.chain === undefined ? false : boolOption(options.chain, 'SecurityLog: chain');
     let chainKey: Buffer | undefined;
@@ -451,7 +451,7 @@ export class SecurityLog implements EventSink {
   async *export(options: { since?: Date; format?: ExportFormat } = {}): AsyncGenerator<string, void, undefined> {
     checkKeys(options, ['since', 'format'], 'export');
     const format = options.format ?? 'jsonl';
-    if (format !== 'jsonl' && format !== 'cef' && format !== 'syslog') throw configError(`export: format must be 'jsonl', 'cef' or 'syslog' (got ${describe(format)}).`);
+    if (format !== 'jsonl' && format !== 'cef' && format !== 'syslog') throw configError(`export: format must be 'jsonl', 'cef' or 'syslog' (got ${describeValue(format)}).`);
     const since = options.since ?? new Date(0);
     if (!(since instanceof Date) || Number.isNaN(since.getTime())) throw configError('export: since must be a valid Date.');
     await this.flush();

@@ -3,7 +3,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import assert from 'node:assert/strict';
 import { memoryStore } from '../stores/memory.ts';
-import { describe, freshState, step } from '../stores/algorithms.ts';
+import { toRateDecision, freshState, step } from '../stores/algorithms.ts';
 import type { Algorithm, Policy } from '../stores/types.ts';
 
 const T0 = 60_000 * 16_666_667; // aligned to a 60 s window
@@ -87,7 +87,7 @@ test('a clock stepping backwards never grants extra capacity', () => {
     let admitted = 0;
     for (const dt of [5000, 5000, 5000, 4000, 1000, 0, 3000, 5000]) if (step(p, state, T0 + dt, 1)) admitted++;
     assert.equal(admitted, 3, algorithm);
-    assert.equal(describe(p, state, T0 + 5000, false).remaining, 0, algorithm);
+    assert.equal(toRateDecision(p, state, T0 + 5000, false).remaining, 0, algorithm);
   }
 });
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { compileIpList, ipKey } from '../client-ip/index.ts';
 import { warnConfig } from '../core/events.ts';
-import { boolOption, checkKeys, configError, describe as describeValue, numberOption, optionsObject } from '../core/options.ts';
+import { boolOption, checkKeys, configError, describeValue, numberOption, optionsObject } from '../core/options.ts';
 import { problem } from '../core/problem.ts';
 import type { Middleware, Reply, RequestView, ResponseControl } from '../core/types.ts';
 import { RampartError } from '../errors.ts';

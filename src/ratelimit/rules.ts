@@ -1,6 +1,6 @@
 import type { RequestView } from '../core/types.ts';
 import { canonicalPathOf, compileCoveredPaths } from '../core/canonical.ts';
-import { configError, describe as describeValue } from '../core/options.ts';
+import { configError, describeValue } from '../core/options.ts';
 
 /** What a rule matches: a path (exact or segment prefix), a RegExp over the path, or method + path. */
 export type RuleMatch = string | RegExp | { method?: string | readonly string[]; path?: string | RegExp };

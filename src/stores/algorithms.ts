@@ -4,7 +4,7 @@ import type { Algorithm, CounterState, Policy, RateDecision } from './types.ts';
  * The four counting algorithms as pure steps over a {@link CounterState}. The memory store
  * runs these directly; the Redis Lua script and the PostgreSQL statement implement the
  * same arithmetic, and every store turns the resulting state into a decision with
- * {@link describe}, so all stores answer identically for the same sequence of calls.
+ * {@link toRateDecision}, so all stores answer identically for the same sequence of calls.
  */
 
 /** One-letter algorithm codes used in remote scripts. */
@@ -102,7 +102,7 @@ export function step(policy: Policy, state: CounterState, now: number, cost: num
  * `retryAfterMs` is the wait until one more request is admitted; it never exceeds the
  * window, and neither does `resetMs`.
  */
-export function describe(policy: Policy, state: CounterState, now: number, allowed: boolean): RateDecision {
+export function toRateDecision(policy: Policy, state: CounterState, now: number, allowed: boolean): RateDecision {
   const w = policy.windowMs;
   const limit = policy.limit;
   let remaining: number;
@@ -168,7 +168,7 @@ let memoCs = 0;
  */
 function slidingView(state: CounterState, t: number, w: number): void {
   // One floating-point modulo per decision, remembered for the next call at the same instant
-  // (step() then describe()). a ≥ cs: a's window is t's; a ≥ cs − w: it is the one before.
+  // (step() then toRateDecision()). a ≥ cs: a's window is t's; a ≥ cs − w: it is the one before.
   let cs: number;
   if (t === memoT && w === memoW) cs = memoCs;
   else {

@@ -5,5 +5,5 @@ export { redisStore } from './redis.ts';
 export type { RedisStoreOptions } from './redis.ts';
 export { postgresStore } from './postgres.ts';
 export type { PostgresStore, PostgresStoreOptions } from './postgres.ts';
-export { describe, step, freshState, windowStart } from './algorithms.ts';
+export { toRateDecision, step, freshState, windowStart } from './algorithms.ts';
 export type { Algorithm, Policy, RateDecision, RateLimitStore, BlockEntry, CounterState, MaybePromise } from './types.ts';

@@ -1,5 +1,5 @@
 import { checkKeys, numberOption, optionsObject } from '../core/options.ts';
-import { describe, freshState, step } from './algorithms.ts';
+import { toRateDecision, freshState, step } from './algorithms.ts';
 import type { BlockEntry, CounterState, Policy, RateDecision, RateLimitStore } from './types.ts';
 
 /** Options of {@link memoryStore}. */
@@ -129,15 +129,15 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
         m.set(key, entry);
       }
       const allowed = step(policy, entry, now, cost);
-      return describe(policy, entry, now, allowed);
+      return toRateDecision(policy, entry, now, allowed);
     },
     get(key, policy, now) {
       const entry = maps.get(policy.id)?.get(key);
       if (entry === undefined) return undefined;
       const copy: CounterState = { a: entry.a, b: entry.b, c: entry.c };
       step(policy, copy, now, 0);
-      const d = describe(policy, copy, now, true);
-      return d.remaining >= 1 ? d : describe(policy, copy, now, false);
+      const d = toRateDecision(policy, copy, now, true);
+      return d.remaining >= 1 ? d : toRateDecision(policy, copy, now, false);
     },
     reset(key, policy) {
       if (policy !== undefined) {

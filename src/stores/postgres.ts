@@ -3,7 +3,7 @@ import { checkKeys, configError, numberOption, optionsObject } from '../core/opt
 import { checkPeer, lazyPeer, PEERS } from '../core/optional.ts';
 import { postgresOptions, type PostgresClientLike } from '../core/postgres.ts';
 import { RampartError } from '../errors.ts';
-import { describe, step, windowStart } from './algorithms.ts';
+import { toRateDecision, step, windowStart } from './algorithms.ts';
 import type { Algorithm, BlockEntry, Policy, RateDecision, RateLimitStore } from './types.ts';
 
 const loadPostgres = lazyPeer(PEERS.postgresStore, () => import('postgres'));
@@ -185,15 +185,15 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
         rowKey(policy, key), now, policy.windowMs, policy.limit, cost, expires, windowStart(now, policy.windowMs),
       ]);
       const row = rows[0]!;
-      return describe(policy, { a: Number(row.a), b: Number(row.b), c: Number(row.c) }, now, row.ok);
+      return toRateDecision(policy, { a: Number(row.a), b: Number(row.b), c: Number(row.c) }, now, row.ok);
     },
     async get(key, policy, now) {
       const rows = await query<{ a: number; b: number; c: number }>(`SELECT a, b, c FROM ${counters} WHERE key = $1`, [rowKey(policy, key)]);
       if (rows.length === 0) return undefined;
       const state = { a: Number(rows[0]!.a), b: Number(rows[0]!.b), c: Number(rows[0]!.c) };
       step(policy, state, now, 0);
-      const d = describe(policy, state, now, true);
-      return d.remaining >= 1 ? d : describe(policy, state, now, false);
+      const d = toRateDecision(policy, state, now, true);
+      return d.remaining >= 1 ? d : toRateDecision(policy, state, now, false);
     },
     async reset(key, policy) {
       if (policy === undefined) throw configError('postgresStore.reset(key, policy) needs the policy whose counter to delete.');

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { checkKeys, configError, numberOption, optionsObject } from '../core/options.ts';
 import { checkPeer, lazyPeer, PEERS } from '../core/optional.ts';
 import { RampartError } from '../errors.ts';
-import { ALGORITHM_CODES, describe, step } from './algorithms.ts';
+import { ALGORITHM_CODES, toRateDecision, step } from './algorithms.ts';
 import type { BlockEntry, CounterState, Policy, RateDecision, RateLimitStore } from './types.ts';
 
 /**
@@ -219,7 +219,7 @@ export function redisStore(options: RedisStoreOptions): RateLimitStore {
     kind: 'remote',
     async consume(key, policy, now, cost = 1): Promise<RateDecision> {
       const [state, allowed] = await run(key, policy, now, cost);
-      return describe(policy, state, now, allowed);
+      return toRateDecision(policy, state, now, allowed);
     },
     async get(key, policy, now) {
       let fields: Array<string | null>;
@@ -232,8 +232,8 @@ export function redisStore(options: RedisStoreOptions): RateLimitStore {
       // Read-only view: advance a copy locally rather than writing.
       const state = { a: Number(fields[0]), b: Number(fields[1] ?? 0), c: Number(fields[2] ?? 0) };
       step(policy, state, now, 0);
-      const d = describe(policy, state, now, true);
-      return d.remaining >= 1 ? d : describe(policy, state, now, false);
+      const d = toRateDecision(policy, state, now, true);
+      return d.remaining >= 1 ? d : toRateDecision(policy, state, now, false);
     },
     async reset(key, policy) {
       if (policy === undefined) throw configError('redisStore.reset(key, policy) needs the policy whose counter to delete.');
