@@ -50,8 +50,8 @@ export function normalizeOrigin(origin: string): string | undefined {
 /** A compiled origin test: exact set lookup, anchored RegExp, or predicate. */
 export type OriginMatcher = (origin: string) => boolean;
 
-/** Compile a `CorsOrigins` value. `'*'` compiles to "any origin except the opaque `null`". */
-export function compileOrigins(origins: CorsOrigins, option = 'cors.origins'): { match: OriginMatcher; any: boolean; list: string[] | undefined } {
+/** Compile a `CorsOrigins` value into an origin test. `'*'` compiles to "any origin except the opaque `null`". */
+export function compileOriginMatcher(origins: CorsOrigins, option = 'cors.origins'): { match: OriginMatcher; any: boolean; list: string[] | undefined } {
   if (origins === '*') return { match: (o) => o !== 'null', any: true, list: undefined };
   if (origins instanceof RegExp) {
     if (!origins.source.startsWith('^') || !origins.source.endsWith('$')) {
@@ -121,7 +121,7 @@ export function cors(options: CorsOptions): Middleware {
   if (opts.origins === '*' && credentials) {
     throw configError("cors: origins '*' cannot be combined with allowCredentials: true (browsers refuse it, and reflecting every origin would expose user data); list the origins instead.");
   }
-  const { match, any } = compileOrigins(opts.origins);
+  const { match, any } = compileOriginMatcher(opts.origins);
   if (any) warnConfig("cors.origins: '*' lets any website read responses (without credentials). List origins unless this is a public API.");
   const methods = tokens(opts.methods ?? DEFAULT_METHODS, 'cors.methods', true);
   const allowHeaders = tokens(opts.headers ?? ['*'], 'cors.headers', false);

@@ -1,7 +1,7 @@
 import { warnConfig } from '../core/events.ts';
 import { checkKeys, configError, describeValue, numberOption, optionsObject, stringList } from '../core/options.ts';
 import type { RequestView } from '../core/types.ts';
-import { compileOrigins } from './origin.ts';
+import { trustedOriginSet } from './origin.ts';
 import { compileExemptPaths } from './paths.ts';
 import { requireSecret } from '../crypto/secret.ts';
 import { TokenSigner } from './token.ts';
@@ -115,7 +115,7 @@ export function compileCsrfOptions(input: CsrfOptions | undefined): CsrfConfig {
   const headerName = name(options.headerName, 'csrf.headerName', 'x-csrf-token').toLowerCase();
   const fieldName = name(options.fieldName, 'csrf.fieldName', '_csrf_token');
   const bodyLimit = options.bodyLimit === undefined ? 1_048_576 : numberOption(options.bodyLimit, 'csrf.bodyLimit', 0, 1 << 30);
-  const trusted = compileOrigins(options.trustedOrigins === undefined ? [] : stringList(options.trustedOrigins, 'csrf.trustedOrigins'), 'csrf.trustedOrigins');
+  const trusted = trustedOriginSet(options.trustedOrigins === undefined ? [] : stringList(options.trustedOrigins, 'csrf.trustedOrigins'), 'csrf.trustedOrigins');
   const exempt = options.exemptPaths === undefined ? [] : stringList(options.exemptPaths, 'csrf.exemptPaths');
   const isExempt = compileExemptPaths(exempt);
   const apiKeys = options.apiKeyHeader === undefined ? [] : stringList(options.apiKeyHeader, 'csrf.apiKeyHeader');

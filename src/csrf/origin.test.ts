@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { compileOrigins, normalizeHost, normalizeOrigin } from './origin.ts';
+import { trustedOriginSet, normalizeHost, normalizeOrigin } from './origin.ts';
 import { isRampartError } from '../errors.ts';
 
 test('normalizeOrigin: http(s) only, lower-case, default port dropped, no path/userinfo/null', () => {
@@ -21,9 +21,9 @@ test('normalizeHost validates the Host header', () => {
   assert.equal(normalizeHost('a@b', false), undefined);
 });
 
-test('compileOrigins rejects "*" and non-origins with a fix', () => {
-  assert.deepEqual([...compileOrigins(['https://A.example:443', 'http://b.example:8080'], 'x')], ['https://a.example', 'http://b.example:8080']);
+test('trustedOriginSet rejects "*" and non-origins with a fix', () => {
+  assert.deepEqual([...trustedOriginSet(['https://A.example:443', 'http://b.example:8080'], 'x')], ['https://a.example', 'http://b.example:8080']);
   for (const bad of ['*', 'https://a.example/path', 'a.example', 'null']) {
-    assert.throws(() => compileOrigins([bad], 'csrf.trustedOrigins'), (e: unknown) => isRampartError(e, 'ERR_RAMPART_CONFIG') && /scheme:\/\/host|exact origins/.test(e.message), bad);
+    assert.throws(() => trustedOriginSet([bad], 'csrf.trustedOrigins'), (e: unknown) => isRampartError(e, 'ERR_RAMPART_CONFIG') && /scheme:\/\/host|exact origins/.test(e.message), bad);
   }
 });

@@ -26,8 +26,8 @@ export function normalizeHost(value: string, secure: boolean): string | undefine
   return host.endsWith(defaultPort) ? host.slice(0, -defaultPort.length) : host;
 }
 
-/** Compile configured origins into a lookup set; an invalid entry is a construction error. */
-export function compileOrigins(list: readonly string[], option: string): Set<string> {
+/** Normalise configured trusted origins into a lookup set; an invalid entry (or `'*'`) is a construction error. */
+export function trustedOriginSet(list: readonly string[], option: string): Set<string> {
   const out = new Set<string>();
   for (const entry of list) {
     if (entry === '*') {
