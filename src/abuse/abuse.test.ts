@@ -67,6 +67,10 @@ test('blocklist API: IPs, CIDRs, IPv6 ranges, accounts, bad targets', async () =
     await assert.rejects(b.block(bad as string), { code: 'ERR_RAMPART_BLOCKLIST_TARGET' });
   }
   assert.throws(() => blocklist({ sync: 1 } as never), { code: 'ERR_RAMPART_UNKNOWN_OPTION' });
+  // Checked once at construction, not on the first request or block().
+  for (const bad of [{ now: 5 }, { events: {} }, { store: {} }, { secret: 'short' }, { defaultSeconds: 0 }]) {
+    assert.throws(() => blocklist(bad as never), { code: 'ERR_RAMPART_CONFIG' }, JSON.stringify(bad));
+  }
   await b.close();
 });
 

@@ -1,28 +1,14 @@
 import { ipKey, normalizeIp, parseIp } from '../client-ip/index.ts';
-import { globalEventSink, safeEmit } from '../core/events.ts';
-import { checkKeys, configError, numberOption, optionsObject } from '../core/options.ts';
+import { safeEmit } from '../core/events.ts';
+import { checkKeys, numberOption, optionsObject } from '../core/options.ts';
 import { problem } from '../core/problem.ts';
-import type { EventSink, Middleware, Reply, RequestView } from '../core/types.ts';
-import { memoryStore } from '../stores/memory.ts';
-import type { BlockEntry, RateLimitStore } from '../stores/types.ts';
+import type { Middleware, Reply, RequestView } from '../core/types.ts';
+import type { BlockEntry } from '../stores/types.ts';
+import { compileBlocklistOptions, type BlocklistOptions } from './blocklist-options.ts';
 import { accountKey, parseTarget } from './targets.ts';
 import type ipaddr from 'ipaddr.js';
 
-/** Options of {@link blocklist}. */
-export interface BlocklistOptions {
-  /** Where blocks are shared (default: in memory). With Redis/PostgreSQL every server sees every block. */
-  store?: RateLimitStore;
-  /** With a remote store: how often the local copy is refreshed, in seconds (default 5). */
-  syncInterval?: number;
-  /** Default block duration in seconds (default 3600). */
-  defaultSeconds?: number;
-  /** Where IP_BLOCKED events of `block()` go (requests use the stack's sink). Default: the global SecurityLog. */
-  events?: EventSink;
-  /** Salt for stored account digests (recommended with a shared store). */
-  secret?: string;
-  /** Clock in epoch milliseconds (tests). */
-  now?: () => number;
-}
+export type { BlocklistOptions } from './blocklist-options.ts';
 
 /** How long and why. */
 export interface BlockOptions {
@@ -66,16 +52,7 @@ const ACCOUNT_PREFIX = 'account:';
  * await blocked.block('203.0.113.0/24', { seconds: 900, reason: 'scanner' });
  */
 export function blocklist(options: BlocklistOptions = {}): Blocklist {
-  const o = optionsObject(options, 'blocklist') as BlocklistOptions;
-  checkKeys(o, ['store', 'syncInterval', 'defaultSeconds', 'events', 'secret', 'now'], 'blocklist');
-  const store = o.store ?? memoryStore();
-  if (typeof store.block !== 'function' || typeof store.blocks !== 'function') throw configError('blocklist.store must be a rampart store (memoryStore(), redisStore(…), postgresStore(…)).');
-  const remote = store.kind !== 'memory';
-  const syncMs = (o.syncInterval === undefined ? 5 : numberOption(o.syncInterval, 'blocklist.syncInterval', 0.1, 3600, false)) * 1000;
-  const defaultSeconds = o.defaultSeconds === undefined ? 3600 : numberOption(o.defaultSeconds, 'blocklist.defaultSeconds', 1, 31_536_000, false);
-  if (o.secret !== undefined && (typeof o.secret !== 'string' || o.secret.length < 16)) throw configError('blocklist.secret must be a string of at least 16 characters.');
-  const clock = o.now ?? Date.now;
-  const sink = o.events ?? globalEventSink;
+  const { store, remote, syncMs, defaultSeconds, secret, clock, sink } = compileBlocklistOptions(options);
 
   // Local copy: exact targets (addresses, account digests) and CIDR ranges.
   let exact = new Map<string, BlockEntry>();
@@ -166,7 +143,7 @@ export function blocklist(options: BlocklistOptions = {}): Blocklist {
     return { until: now + seconds * 1000, reason };
   };
 
-  const list: Blocklist = {
+  return Object.freeze({
     name: 'blocklist',
     handle(req: RequestView): Reply | undefined {
       if (timer === undefined && remote) startSync();
@@ -202,7 +179,7 @@ export function blocklist(options: BlocklistOptions = {}): Blocklist {
       return find(ip, clock()) !== undefined;
     },
     async blockAccount(account, opts) {
-      const key = ACCOUNT_PREFIX + accountKey(account, o.secret);
+      const key = ACCOUNT_PREFIX + accountKey(account, secret);
       const now = clock();
       const { until: end, reason } = until(opts, now);
       addLocal({ target: key, until: end, reason });
@@ -210,12 +187,12 @@ export function blocklist(options: BlocklistOptions = {}): Blocklist {
       await store.block(key, end, reason);
     },
     async unblockAccount(account) {
-      const key = ACCOUNT_PREFIX + accountKey(account, o.secret);
+      const key = ACCOUNT_PREFIX + accountKey(account, secret);
       removeLocal(key);
       await store.unblock(key);
     },
     isAccountBlocked(account) {
-      return activeExact(ACCOUNT_PREFIX + accountKey(account, o.secret), clock()) !== undefined;
+      return activeExact(ACCOUNT_PREFIX + accountKey(account, secret), clock()) !== undefined;
     },
     list() {
       const now = clock();
@@ -227,8 +204,7 @@ export function blocklist(options: BlocklistOptions = {}): Blocklist {
       timer = undefined;
       await store.close();
     },
-  };
-  return list;
+  } satisfies Blocklist);
 }
 
 /** The blocklist key of a client address: IPv4 as is, IPv6 as its /64 (adaptive blocking blocks the allocation). */
