@@ -37,7 +37,7 @@ export function requireJwt(options: RequireJwtOptions): Middleware {
   const missing = `Bearer realm="${realm}"`;
   const invalid = `Bearer realm="${realm}", error="invalid_token"`;
 
-  return {
+  return Object.freeze({
     name: 'requireJwt',
     async handle(req: RequestView) {
       const token = bearerToken(req) ?? (cookie === undefined ? undefined : req.cookie(cookie));
@@ -62,7 +62,7 @@ export function requireJwt(options: RequireJwtOptions): Middleware {
         return unauthorized('The access token is invalid or expired.', invalid, error.code);
       }
     },
-  };
+  });
 }
 
 function principal(claims: JwtClaims): AuthUser {
