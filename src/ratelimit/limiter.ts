@@ -1,70 +1,13 @@
 import { createHash } from 'node:crypto';
-import { compileIpList, ipKey } from '../client-ip/index.ts';
-import { warnConfig } from '../core/events.ts';
-import { boolOption, checkKeys, configError, describeValue, numberOption, optionsObject } from '../core/options.ts';
+import { ipKey } from '../client-ip/index.ts';
 import { problem } from '../core/problem.ts';
 import type { Middleware, Reply, RequestView, ResponseControl } from '../core/types.ts';
 import { RampartError } from '../errors.ts';
-import { memoryStore } from '../stores/memory.ts';
-import type { Algorithm, Policy, RateDecision, RateLimitStore } from '../stores/types.ts';
-import { announceFailOpen, GuardedStore } from './guarded-store.ts';
-import { compileMatch, type RequestMatcher, type RuleMatch } from './rules.ts';
+import type { RateDecision, RateLimitStore } from '../stores/types.ts';
+import { GuardedStore } from './guarded-store.ts';
+import { compileRateLimitOptions, type CompiledPolicy, type Plan, type RateLimitOptions } from './options.ts';
 
-/** A per-route limit: the first matching rule applies, in addition to the global limit. */
-export interface RateLimitRule {
-  /** `'/login'` (that path and below), a RegExp over the path, or `{ method, path }`. */
-  match: RuleMatch;
-  /** Requests allowed per window. */
-  maxRequests: number;
-  /** Window in seconds. */
-  window: number;
-  /** Algorithm for this rule (default: the limiter's). */
-  algorithm?: Algorithm;
-  /** Policy name shown in `RateLimit-Policy` and events (default `rule<index>`). */
-  name?: string;
-}
-
-/** Which rate-limit response headers to send. */
-export interface RateLimitHeaderOptions {
-  /** `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset` (seconds until reset). Default true. */
-  legacy?: boolean;
-  /** IETF `RateLimit-Policy` and `RateLimit` fields (draft-ietf-httpapi-ratelimit-headers). Default true. */
-  standard?: boolean;
-}
-
-/** Options of {@link rateLimit}. Times are in seconds. */
-export interface RateLimitOptions {
-  /** Requests allowed per window per key (default 100). For token-bucket and GCRA: the burst size. */
-  maxRequests?: number;
-  /** Window in seconds (default 60). For token-bucket and GCRA: the time to refill fully. */
-  window?: number;
-  /** Counting algorithm (default 'sliding-window'). */
-  algorithm?: Algorithm;
-  /** The key a request is counted under (default: the trusted client IP, IPv6 by /ipv6Prefix). */
-  key?: (req: RequestView) => string;
-  /** IPv6 prefix length for the default key (default 64). */
-  ipv6Prefix?: number;
-  /** Per-route limits; the first match applies in addition to the global limit. */
-  rules?: readonly RateLimitRule[];
-  /** Client IPs / CIDRs that are never limited. */
-  allowlist?: readonly string[];
-  /** Return true to let a request through uncounted. */
-  skip?: (req: RequestView) => boolean;
-  /** Where counters live (default: a bounded in-memory store, synchronous decisions). Closed by `close()`. */
-  store?: RateLimitStore;
-  /** For a remote store: decide in memory while it is down (default true), or a store to use. */
-  insurance?: boolean | RateLimitStore;
-  /** Without insurance, let requests through while the store is down (default false: 503). */
-  failOpen?: boolean;
-  /** The opposite of failOpen (default true). */
-  failClosed?: boolean;
-  /** Response headers to send (default: legacy and standard). */
-  headers?: boolean | RateLimitHeaderOptions;
-  /** Additional per-second limit per key (DDoS burst guard), e.g. 20. Default: none. */
-  burst?: number;
-  /** Clock in epoch milliseconds (tests). Default Date.now. */
-  now?: () => number;
-}
+export type { RateLimitHeaderOptions, RateLimitOptions, RateLimitRule } from './options.ts';
 
 /** The rate-limit middleware with its store and an admin reset. */
 export interface RateLimitMiddleware extends Middleware {
@@ -76,38 +19,7 @@ export interface RateLimitMiddleware extends Middleware {
   close(): Promise<void>;
 }
 
-interface CompiledPolicy extends Policy {
-  readonly name: string;
-  readonly windowSeconds: number;
-  /** Precomputed header pieces: `X-RateLimit-Limit` value and the `RateLimit` item prefix. */
-  readonly limitText: string;
-  readonly itemPrefix: string;
-}
-
-interface Plan {
-  readonly policies: readonly CompiledPolicy[];
-  /** Precomputed `RateLimit-Policy` value. */
-  readonly policyHeader: string;
-}
-
-const OPTION_KEYS = [
-  'maxRequests', 'window', 'algorithm', 'key', 'ipv6Prefix', 'rules', 'allowlist', 'skip', 'store',
-  'insurance', 'failOpen', 'failClosed', 'headers', 'burst', 'now',
-] as const;
-const RULE_KEYS = ['match', 'maxRequests', 'window', 'algorithm', 'name'] as const;
-const ALGORITHMS: readonly Algorithm[] = ['sliding-window', 'fixed-window', 'token-bucket', 'gcra'];
 const HIT_MEMORY = 10_000;
-
-function algorithmOption(value: unknown, name: string): Algorithm {
-  if (!ALGORITHMS.includes(value as Algorithm)) {
-    throw configError(`${name} must be one of ${ALGORITHMS.map((a) => `'${a}'`).join(', ')} (got ${describeValue(value)}).`);
-  }
-  return value as Algorithm;
-}
-
-function policy(id: string, name: string, algorithm: Algorithm, limit: number, windowSeconds: number): CompiledPolicy {
-  return Object.freeze({ id, name, algorithm, limit, windowMs: Math.max(1, Math.round(windowSeconds * 1000)), windowSeconds, limitText: String(limit), itemPrefix: `"${name}";r=` });
-}
 
 /** Seconds for X-RateLimit-Reset and RateLimit t on an admitted request (see writeHeaders). */
 function resetSeconds(d: RateDecision): number {
@@ -120,11 +32,6 @@ function tighter(d: RateDecision, than: RateDecision): boolean {
   return d.remaining === 0 ? d.retryAfterMs > than.retryAfterMs : d.resetMs > than.resetMs;
 }
 
-function isStore(value: unknown): value is RateLimitStore {
-  const s = value as RateLimitStore;
-  return value !== null && typeof value === 'object' && typeof s.consume === 'function' && typeof s.get === 'function' && typeof s.reset === 'function' && typeof s.close === 'function';
-}
-
 /**
  * Rate limiting per client (or per custom key), with per-route rules, an optional
  * per-second burst limit, legacy and IETF headers, 429 + Retry-After + problem+json when
@@ -134,93 +41,12 @@ function isStore(value: unknown): value is RateLimitStore {
  * const shield = stack([rateLimit({ maxRequests: 100, window: 60, rules: [{ match: '/login', maxRequests: 5, window: 60 }] })]);
  */
 export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
-  const o = optionsObject(options, 'rateLimit') as RateLimitOptions;
-  checkKeys(o, OPTION_KEYS, 'rateLimit');
-  const maxRequests = o.maxRequests === undefined ? 100 : numberOption(o.maxRequests, 'rateLimit.maxRequests', 1, 1_000_000_000);
-  const window = o.window === undefined ? 60 : numberOption(o.window, 'rateLimit.window', 0.001, 31_536_000, false);
-  const algorithm = o.algorithm === undefined ? 'sliding-window' : algorithmOption(o.algorithm, 'rateLimit.algorithm');
-  const ipv6Prefix = o.ipv6Prefix === undefined ? 64 : numberOption(o.ipv6Prefix, 'rateLimit.ipv6Prefix', 1, 128);
-  if (o.key !== undefined && typeof o.key !== 'function') throw configError('rateLimit.key must be a function (req) => string.');
-  if (o.skip !== undefined && typeof o.skip !== 'function') throw configError('rateLimit.skip must be a function (req) => boolean.');
-  if (o.now !== undefined && typeof o.now !== 'function') throw configError('rateLimit.now must be a function returning epoch milliseconds.');
-  if (o.store !== undefined && !isStore(o.store)) throw configError('rateLimit.store must be a rate-limit store (memoryStore(), redisStore(…), postgresStore(…)).');
-
-  let failOpen = o.failOpen === undefined ? false : boolOption(o.failOpen, 'rateLimit.failOpen');
-  if (o.failClosed !== undefined) {
-    const closed = boolOption(o.failClosed, 'rateLimit.failClosed');
-    if (o.failOpen !== undefined && closed === failOpen) throw configError('rateLimit.failOpen and rateLimit.failClosed contradict each other; set only one.');
-    failOpen = !closed;
-  }
-
-  let legacyHeaders = true;
-  let standardHeaders = true;
-  if (o.headers === false) legacyHeaders = standardHeaders = false;
-  else if (o.headers !== undefined && o.headers !== true) {
-    const h = optionsObject(o.headers, 'rateLimit.headers') as RateLimitHeaderOptions;
-    checkKeys(h, ['legacy', 'standard'], 'rateLimit.headers');
-    if (h.legacy !== undefined) legacyHeaders = boolOption(h.legacy, 'rateLimit.headers.legacy');
-    if (h.standard !== undefined) standardHeaders = boolOption(h.standard, 'rateLimit.headers.standard');
-  }
-
-  let allow: { has(ip: string): boolean } | undefined;
-  if (o.allowlist !== undefined) {
-    if (!Array.isArray(o.allowlist)) throw configError('rateLimit.allowlist must be a list of IP addresses or CIDRs.');
-    const { matcher, invalid } = compileIpList(o.allowlist);
-    if (invalid.length > 0) throw configError(`rateLimit.allowlist contains invalid addresses or CIDRs: ${invalid.map((s) => JSON.stringify(s)).join(', ')}.`);
-    if (matcher.size > 0) allow = matcher;
-  }
-
-  const global = policy('g', 'default', algorithm, maxRequests, window);
-  const burst = o.burst === undefined ? undefined : policy('b', 'burst', 'sliding-window', numberOption(o.burst, 'rateLimit.burst', 1, 1_000_000_000), 1);
-  const basePolicies = burst === undefined ? [global] : [global, burst];
-  const makePlan = (policies: CompiledPolicy[]): Plan =>
-    Object.freeze({
-      policies: Object.freeze(policies),
-      policyHeader: policies.map((p) => `"${p.name}";q=${p.limit};w=${Math.max(1, Math.round(p.windowSeconds))}`).join(', '),
-    });
-  const basePlan = makePlan(basePolicies);
-
-  const rules: Array<{ match: RequestMatcher; plan: Plan }> = [];
-  if (o.rules !== undefined) {
-    if (!Array.isArray(o.rules)) throw configError('rateLimit.rules must be a list of { match, maxRequests, window }.');
-    const names = new Set<string>(['default', 'burst']);
-    o.rules.forEach((raw, i) => {
-      const where = `rateLimit.rules[${i}]`;
-      const rule = optionsObject(raw, where) as unknown as RateLimitRule;
-      checkKeys(rule, RULE_KEYS, where);
-      if (rule.match === undefined) throw configError(`${where}.match is required ('/login', a RegExp, or { method, path }).`);
-      const name = rule.name === undefined ? `rule${i}` : rule.name;
-      if (typeof name !== 'string' || !/^[A-Za-z0-9_.-]{1,40}$/.test(name) || names.has(name)) {
-        throw configError(`${where}.name must be a unique token of letters, digits, "_", "." or "-" (got ${describeValue(name)}).`);
-      }
-      names.add(name);
-      const p = policy(
-        `r:${name}`,
-        name,
-        rule.algorithm === undefined ? algorithm : algorithmOption(rule.algorithm, `${where}.algorithm`),
-        numberOption(rule.maxRequests, `${where}.maxRequests`, 1, 1_000_000_000),
-        numberOption(rule.window, `${where}.window`, 0.001, 31_536_000, false),
-      );
-      rules.push({ match: compileMatch(rule.match, `${where}.match`), plan: makePlan([p, ...basePolicies]) });
-    });
-  }
-
-  const store = o.store ?? memoryStore();
-  const remote = store.kind !== 'memory';
-  let guard: GuardedStore | undefined;
-  if (remote) {
-    const insurance = o.insurance === undefined || o.insurance === true ? memoryStore() : o.insurance === false ? undefined : o.insurance;
-    if (insurance !== undefined && !isStore(insurance)) throw configError('rateLimit.insurance must be true, false or a store.');
-    if (insurance === undefined && failOpen) announceFailOpen();
-    guard = new GuardedStore(store, insurance, failOpen);
-  } else if (o.insurance !== undefined && o.insurance !== false && o.insurance !== true) {
-    throw configError('rateLimit.insurance is only used with a remote store (Redis, PostgreSQL).');
-  }
-  if (failOpen && !remote) warnConfig('rateLimit.failOpen has no effect with the memory store.');
-
-  const clock = o.now ?? Date.now;
-  const keyFn = o.key;
-  const skip = o.skip;
+  const config = compileRateLimitOptions(options);
+  const { basePlan, rules, ipv6Prefix, allow, store, legacyHeaders, standardHeaders } = config;
+  const guard = config.remote ? new GuardedStore(store, config.insurance, config.failOpen) : undefined;
+  const clock = config.clock;
+  const keyFn = config.key;
+  const skip = config.skip;
   const v6Keys = new Map<string, string>();
 
   const clientKey = (req: RequestView): string => {
@@ -332,16 +158,15 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
       return undefined;
     },
     async reset(key: string): Promise<void> {
-      const all = new Set<CompiledPolicy>(basePolicies);
-      for (const r of rules) for (const p of r.plan.policies) all.add(p);
-      await Promise.all([...all].map((p) => store.reset(key, p)));
-      if (guard?.insurance !== undefined) await Promise.all([...all].map((p) => guard!.insurance!.reset(key, p)));
+      const all = config.allPolicies;
+      await Promise.all(all.map((p) => store.reset(key, p)));
+      if (guard?.insurance !== undefined) await Promise.all(all.map((p) => guard!.insurance!.reset(key, p)));
     },
     async close(): Promise<void> {
       hits.clear();
       // Closes the store too (stores close idempotently, so sharing one is fine on shutdown).
       await store.close();
-      if (guard?.insurance !== undefined && o.insurance !== guard.insurance) await guard.insurance.close();
+      if (config.ownsInsurance && guard?.insurance !== undefined) await guard.insurance.close();
     },
   };
   return Object.freeze(middleware);
