@@ -4,7 +4,7 @@ import { checkKeys, configError, optionsObject } from '../core/options.ts';
 import type { SecurityLog } from '../log/security-log.ts';
 import type { ResealReport } from '../log/store.ts';
 import type { ApiKeyManager } from '../auth/apikeys/manager.ts';
-import type { SessionStore } from '../auth/sessions/stores.ts';
+import type { SessionStore } from '../stores/sessions.ts';
 import { parseJson, type JsonValue } from '../auth/sessions/data.ts';
 import { pseudonymizer } from '../crypto/pseudonym.ts';
 import { checkPolicies, type CheckedPolicies, type RetentionPolicies } from './retention.ts';

@@ -1,14 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { RampartError } from '../errors.ts';
-import { postgresOptions, type PGliteLike, type PostgresClientLike } from '../core/postgres.ts';
-import { checkPeer, importPeer, PEERS } from '../core/optional.ts';
 import { checkKeys, configError, describeValue, numberOption, boolOption } from '../core/options.ts';
 import { requireSecret } from '../crypto/secret.ts';
 import type { EventSink, SecurityEventRecord } from '../core/types.ts';
 import { isRegisteredEvent, isValidEventName } from './events.ts';
 import { LIMITS, toRow, type LogFields, type PendingRow } from './fields.ts';
-import { pgliteDriver, postgresDriver, type Driver } from './driver.ts';
-import { PGliteWorkerDriver } from './worker-driver.ts';
+import { checkDatabase, openDatabase, type DatabaseOption, type DatabaseTarget } from '../stores/database.ts';
 import { WriteQueue, type WriterStats } from './queue.ts';
 import { Store, type PartitionMode, type ResealReport, type SecurityLogRow, type VerifyReport } from './store.ts';
 import { requestFields } from './request.ts';
@@ -17,12 +14,13 @@ import { formatRow, type ExportFormat } from './export.ts';
 /** Options of {@link SecurityLog}. Every option is optional. */
 export interface SecurityLogOptions {
   /**
-   * Where events go. Default: embedded PGlite in memory (also `'memory'`), in a worker thread.
+   * Where events go ({@link DatabaseOption}, the same shape as every rampart database option).
+   * Default: embedded PGlite in memory (also `'memory'`), in a worker thread.
    * - a directory path (`'./data/security'`): embedded PGlite on disk, in a worker thread;
    * - `'postgres://…'` / `'postgresql://…'`: a PostgreSQL server (postgres.js, batched INSERTs);
    * - a `postgres` (porsager) client or a `PGlite` instance you own (not closed by close()).
    */
-  database?: string | PostgresClientLike | PGliteLike;
+  database?: DatabaseOption;
   /** Table name (`[a-z_][a-z0-9_]*`, ≤ 48 chars). Default `'rampart_security_log'`. */
   table?: string;
   /** Time partitioning: `'month'` (default), `'day'` or `false` (one plain table). */
@@ -94,14 +92,6 @@ function packageVersion(): string {
 
 const VERSION = packageVersion();
 
-function isPostgresClient(v: unknown): v is PostgresClientLike {
-  return typeof v === 'function' && typeof (v as { unsafe?: unknown }).unsafe === 'function' && typeof (v as { begin?: unknown }).begin === 'function';
-}
-
-function isPGlite(v: unknown): v is PGliteLike {
-  return typeof v === 'object' && v !== null && typeof (v as { query?: unknown }).query === 'function' && typeof (v as { exec?: unknown }).exec === 'function' && typeof (v as { transaction?: unknown }).transaction === 'function';
-}
-
 function limitOf(options: QueryOptions | undefined, fallback = 100): number {
   const limit = options?.limit ?? fallback;
   return numberOption(limit, 'limit', 1, 10_000);
@@ -135,7 +125,7 @@ function checkQueryOptions(options: unknown, name: string): QueryOptions | undef
  */
 export class SecurityLog implements EventSink {
   private readonly options: Readonly<Required<Omit<SecurityLogOptions, 'database' | 'chainKey'>>> & { chainKey: Buffer | undefined };
-  private readonly database: SecurityLogOptions['database'];
+  private readonly target: DatabaseTarget;
   private store: Store | undefined;
   private opening: Promise<Store> | undefined;
   private readonly queue: WriteQueue;
@@ -146,11 +136,8 @@ export class SecurityLog implements EventSink {
   constructor(options: SecurityLogOptions = {}) {
     if (typeof options !== 'object' || options === null) throw configError(`SecurityLog options must be an object (got ${describeValue(options)}).`);
     checkKeys(options, OPTION_NAMES, 'SecurityLog');
-    const db = options.database;
-    if (db !== undefined && typeof db !== 'string' && !isPostgresClient(db) && !isPGlite(db)) {
-      throw configError('SecurityLog: database must be a path, a postgres:// URL, a postgres (porsager) client or a PGlite instance.');
-    }
-    if (typeof db === 'string' && db.trim() === '') throw configError('SecurityLog: database must not be empty; omit it for an in-memory PGlite.');
+    // The shape, and the optional peer it needs (ERR_RAMPART_MISSING_DEPENDENCY), are checked now.
+    const target = checkDatabase(options.database, 'SecurityLog');
     const table = options.table ?? 'rampart_security_log';
     if (typeof table !== 'string' || !/^[a-z_][a-z0-9_]{0,47}$/.test(table)) {
       throw configError(`SecurityLog: table must match [a-z_][a-z0-9_]* and be at most 48 characters (got ${describeValue(table)}).`);
@@ -185,10 +172,8 @@ export class SecurityLog implements EventSink {
       poolSize: numberOption(options.poolSize ?? 4, 'SecurityLog: poolSize', 1, 100),
       writers: 1,
     });
-    this.database = db;
-    const serverBackend = typeof db === 'string' ? /^postgres(ql)?:\/\//i.test(db) : isPostgresClient(db);
-    // A missing optional peer is a construction error naming the npm install line.
-    if (db === undefined || typeof db === 'string') checkPeer(serverBackend ? PEERS.postgresUrl : PEERS.pglite);
+    this.target = target;
+    const serverBackend = target.backend === 'postgres';
     // A chain is serial: one writer keeps ids (and the chain) in the order events were logged.
     const writers = numberOption(options.writers ?? (serverBackend && !chain ? 2 : 1), 'SecurityLog: writers', 1, 16);
     if (chain && writers > 1) throw configError('SecurityLog: chain: true writes one batch at a time (each batch extends the chain); remove the writers option.');
@@ -202,8 +187,7 @@ export class SecurityLog implements EventSink {
 
   /** Which backend this log writes to. */
   get backend(): 'pglite' | 'postgres' {
-    const db = this.database;
-    return typeof db === 'string' ? (/^postgres(ql)?:\/\//i.test(db) ? 'postgres' : 'pglite') : isPostgresClient(db) ? 'postgres' : 'pglite';
+    return this.target.backend;
   }
 
   private open(): Promise<Store> {
@@ -219,26 +203,10 @@ export class SecurityLog implements EventSink {
   }
 
   private async connect(): Promise<Store> {
-    const db = this.database;
-    let driver: Driver;
-    if (isPostgresClient(db)) driver = postgresDriver(db, false);
-    else if (isPGlite(db)) driver = pgliteDriver(db, false);
-    else if (typeof db === 'string' && /^postgres(ql)?:\/\//i.test(db)) {
-      const { default: postgres } = await importPeer(PEERS.postgresUrl, () => import('postgres'));
-      driver = postgresDriver(postgres(db, postgresOptions({ max: this.options.poolSize, connectTimeout: 10, idleTimeout: 60 })), true);
-    } else {
-      const memory = db === undefined || db === 'memory' || db === 'pglite' || db === 'memory://' || db === ':memory:';
-      const worker = new PGliteWorkerDriver(memory ? undefined : db);
-      try {
-        await worker.open();
-      } catch (err) {
-        await worker.close();
-        throw err;
-      }
-      driver = worker;
-    }
+    // An embedded PGlite (a path or 'memory') opens in a worker thread; see src/stores/database.ts.
+    const db = await openDatabase(this.target, { poolSize: this.options.poolSize, connectTimeout: 10, idleTimeout: 60 });
     const { table, partition, partitionsAhead, unlogged, chainKey } = this.options;
-    return new Store(driver, { table, partition, partitionsAhead, unlogged, chainKey });
+    return new Store(db, { table, partition, partitionsAhead, unlogged, chainKey });
   }
 
   private assertOpen(): void {
@@ -337,7 +305,7 @@ export class SecurityLog implements EventSink {
     this.closed = true;
     const dropped = await this.queue.close(this.options.closeTimeoutMs);
     const store = this.store ?? (this.opening ? await this.opening.catch(() => undefined) : undefined);
-    await store?.driver.close().catch(() => undefined);
+    await store?.db.close().catch(() => undefined);
     return { dropped };
   }
 

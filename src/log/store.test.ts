@@ -1,9 +1,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PGlite } from '@electric-sql/pglite';
-import { pgliteDriver } from './driver.ts';
+import { checkDatabase, openDatabase, type Database } from '../stores/database.ts';
 import { Store, type PartitionMode } from './store.ts';
 import type { PendingRow } from './fields.ts';
+
+/** An embedded PGlite on this thread whose INSERTs can be made to fail (a connection lost mid-COPY). */
+async function database(pg: PGlite): Promise<Database & { failInserts: boolean }> {
+  const base = await openDatabase(checkDatabase(pg, 'test'));
+  const db = {
+    ...base,
+    failInserts: false,
+    query: <T>(text: string, params?: readonly unknown[]): Promise<T[]> =>
+      db.failInserts && text.startsWith('insert into') ? Promise.reject(new Error('connection reset')) : base.query<T>(text, params),
+  };
+  return db;
+}
 
 const rowsOf = (n: number, from = 0): PendingRow[] =>
   Array.from({ length: n }, (_, i) => ({ event: 'LOGIN_FAILED', userId: null, ip: '10.0.0.1', userAgent: null, path: '/login', detail: `n=${from + i}`, time: Date.now() + i }));
@@ -11,8 +23,8 @@ const rowsOf = (n: number, from = 0): PendingRow[] =>
 for (const partition of [false, 'month'] as PartitionMode[]) {
   for (const chained of [false, true]) {
     test(`a batch written again after its commit reply was lost is stored once (partition ${partition}, chain ${chained})`, async () => {
-      const db = new PGlite();
-      const store = new Store(pgliteDriver(db, true), { table: 'security_events', partition, partitionsAhead: 1, unlogged: false, chainKey: chained ? Buffer.alloc(32, 7) : undefined });
+      const pg = new PGlite();
+      const store = new Store(await database(pg), { table: 'security_events', partition, partitionsAhead: 1, unlogged: false, chainKey: chained ? Buffer.alloc(32, 7) : undefined });
       try {
         const first = rowsOf(50);
         await store.writeBatch(first);
@@ -22,39 +34,37 @@ for (const partition of [false, 'month'] as PartitionMode[]) {
         // A retried batch can also carry rows that were never written.
         const fresh = rowsOf(30, 50);
         await store.writeBatch([...first.slice(40), ...fresh]);
-        const [count] = await store.driver.query<{ n: number; d: number }>('select count(*)::int as n, count(distinct detail)::int as d from security_events');
+        const [count] = await store.db.query<{ n: number; d: number }>('select count(*)::int as n, count(distinct detail)::int as d from security_events');
         assert.deepEqual(count, { n: 80, d: 80 });
         if (chained) assert.equal((await store.verify()).ok, true, 'the chain is intact');
       } finally {
-        await store.driver.close();
+        await pg.close();
       }
     });
   }
 }
 
 test('ids handed out again after a crash (the sequence went back) do not hide a batch that was never stored', async () => {
-  const db = new PGlite();
-  const store = new Store(pgliteDriver(db, true), { table: 'security_events', partition: 'month', partitionsAhead: 1, unlogged: false, chainKey: undefined });
+  const pg = new PGlite();
+  const db = await database(pg);
+  const store = new Store(db, { table: 'security_events', partition: 'month', partitionsAhead: 1, unlogged: false, chainKey: undefined });
   try {
     await store.ensureTable();
     // Batch A reserves ids, then its COPY is lost with the server.
     const lost = rowsOf(20);
-    const insert = store.driver.insertRows.bind(store.driver);
-    store.driver.insertRows = async () => {
-      throw new Error('connection reset');
-    };
+    db.failInserts = true;
     await assert.rejects(store.writeBatch(lost), /connection reset/);
-    store.driver.insertRows = insert;
+    db.failInserts = false;
     // The crash also lost the sequence's advance: batch B, written after the restart, gets the same ids.
-    await store.driver.query(`select setval('security_events_id_seq', $1::int8, false)`, [lost[0]!.id]);
+    await store.db.query(`select setval('security_events_id_seq', $1::int8, false)`, [lost[0]!.id]);
     const later = rowsOf(20, 100).map((r) => ({ ...r, time: r.time + 5 }));
     await store.writeBatch(later);
     assert.deepEqual(later.map((r) => r.id), lost.map((r) => r.id), 'the same ids were handed out again');
     // The retry of A must not mistake B's rows for its own.
     await store.writeBatch(lost);
-    const [count] = await store.driver.query<{ n: number; d: number }>('select count(*)::int as n, count(distinct detail)::int as d from security_events');
+    const [count] = await store.db.query<{ n: number; d: number }>('select count(*)::int as n, count(distinct detail)::int as d from security_events');
     assert.deepEqual(count, { n: 40, d: 40 });
   } finally {
-    await store.driver.close();
+    await pg.close();
   }
 });

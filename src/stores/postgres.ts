@@ -1,18 +1,23 @@
 import { createHash } from 'node:crypto';
 import { checkKeys, configError, numberOption, optionsObject } from '../core/options.ts';
-import { checkPeer, lazyPeer, PEERS } from '../core/optional.ts';
-import { postgresOptions, type PostgresClientLike } from '../core/postgres.ts';
+import { PEERS } from '../core/optional.ts';
+import type { PostgresClientLike } from '../core/postgres.ts';
 import { RampartError } from '../errors.ts';
 import { toRateDecision, step, windowStart } from './algorithms.ts';
+import { checkDatabase, openDatabase, type Database, type DatabaseOption, type DatabaseTarget } from './database.ts';
 import type { Algorithm, BlockEntry, Policy, RateDecision, RateLimitStore } from './types.ts';
 
-const loadPostgres = lazyPeer(PEERS.postgresStore, () => import('postgres'));
-
-/** Options of {@link postgresStore}: pass a postgres.js `sql` client or a URL. */
+/** Options of {@link postgresStore}: where the counters live, as `database` (or its older names `sql` / `url`). */
 export interface PostgresStoreOptions {
-  /** A postgres.js client (not closed by the store). */
+  /**
+   * The same shape as every rampart database option: a `postgres://` URL (the store opens and
+   * closes its own pool; needs `npm install postgres`), a postgres.js client (never closed by the
+   * store), or an embedded PGlite (a path, `'memory'` or a PGlite instance: one process only).
+   */
+  database?: DatabaseOption;
+  /** Older name of `database` for a postgres.js client (not closed by the store). */
   sql?: PostgresClientLike;
-  /** `postgres://user@host:port/db`: the store creates and owns its client; needs `npm install postgres`. */
+  /** Older name of `database` for a `postgres://user@host:port/db` URL. */
   url?: string;
   /** Table name prefix (default `rampart_`): tables `<prefix>rate_limit` and `<prefix>blocks`. */
   tablePrefix?: string;
@@ -110,14 +115,8 @@ export function consumeStatement(table: string, algorithm: Algorithm): string {
  * const limiter = rateLimit({ maxRequests: 100, window: 60, store });
  */
 export function postgresStore(options: PostgresStoreOptions): PostgresStore {
-  checkKeys(optionsObject(options, 'postgresStore'), ['sql', 'url', 'tablePrefix', 'poolSize'], 'postgresStore');
-  if ((options.sql === undefined) === (options.url === undefined)) {
-    throw configError('postgresStore needs exactly one of `sql` (a postgres.js client) or `url` (postgres://…).');
-  }
-  if (options.url !== undefined && (typeof options.url !== 'string' || !/^postgres(ql)?:\/\//.test(options.url))) {
-    throw configError('postgresStore.url must be a postgres:// URL.');
-  }
-  if (options.sql !== undefined && typeof options.sql !== 'function') throw configError('postgresStore.sql must be a postgres.js client (the `sql` tag function).');
+  checkKeys(optionsObject(options, 'postgresStore'), ['database', 'sql', 'url', 'tablePrefix', 'poolSize'], 'postgresStore');
+  const target = storeTarget(options);
   const tablePrefix = options.tablePrefix ?? 'rampart_';
   if (typeof tablePrefix !== 'string' || !/^[a-z_][a-z0-9_]{0,40}$/.test(tablePrefix)) {
     throw configError('postgresStore.tablePrefix must be a lower-case SQL identifier prefix such as "rampart_".');
@@ -125,45 +124,47 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   const poolSize = options.poolSize === undefined ? 10 : numberOption(options.poolSize, 'postgresStore.poolSize', 1, 1000);
   const counters = `${tablePrefix}rate_limit`;
   const blockTable = `${tablePrefix}blocks`;
-  // postgres is an optional peer: a store built from a URL checks for it now (no I/O) and
-  // imports it when the store opens.
-  if (options.url !== undefined) checkPeer(PEERS.postgresStore);
-  const owned = options.sql === undefined;
-  let sql: PostgresClientLike | undefined = options.sql;
-  let opened: Promise<void> | undefined;
   const statements = new Map<Algorithm, string>();
-
-  const connect = async (): Promise<PostgresClientLike> => {
-    if (sql === undefined) {
-      const { default: postgres } = await loadPostgres();
-      sql ??= postgres(options.url!, postgresOptions({ max: poolSize, connectTimeout: 2, idleTimeout: 30 }));
-    }
-    return sql;
-  };
-
-  const open = (): Promise<void> => {
-    opened ??= (async () => {
+  // The database (and the optional peer behind a URL) is opened by the first decision or open().
+  let db: Database | undefined;
+  let opening: Promise<Database> | undefined;
+  let closed = false;
+  const create = async (): Promise<Database> => {
+    const database = await openDatabase(target, { poolSize, connectTimeout: 2, idleTimeout: 30, prepare: true }, PEERS.postgresStore);
+    try {
       // Concurrent CREATE TABLE IF NOT EXISTS from several servers can collide in the
       // catalogue; an advisory lock serialises the DDL.
-      await (await connect()).begin(async (tx) => {
-        await tx.unsafe(`SELECT pg_advisory_xact_lock(hashtext('${counters}'))`);
-        await tx.unsafe(`CREATE UNLOGGED TABLE IF NOT EXISTS ${counters} (
+      await database.transaction(async (tx) => {
+        await tx.query(`SELECT pg_advisory_xact_lock(hashtext('${counters}'))`);
+        await tx.query(`CREATE UNLOGGED TABLE IF NOT EXISTS ${counters} (
           key text PRIMARY KEY, a float8 NOT NULL, b float8 NOT NULL, c float8 NOT NULL, ok boolean NOT NULL, expires_at float8 NOT NULL)`);
-        await tx.unsafe(`CREATE INDEX IF NOT EXISTS ${counters}_expires ON ${counters} (expires_at)`);
-        await tx.unsafe(`CREATE TABLE IF NOT EXISTS ${blockTable} (target text PRIMARY KEY, until float8 NOT NULL, reason text NOT NULL)`);
+        await tx.query(`CREATE INDEX IF NOT EXISTS ${counters}_expires ON ${counters} (expires_at)`);
+        await tx.query(`CREATE TABLE IF NOT EXISTS ${blockTable} (target text PRIMARY KEY, until float8 NOT NULL, reason text NOT NULL)`);
       });
-    })().catch((error: unknown) => {
-      opened = undefined;
-      throw storeError(error);
+      return database;
+    } catch (error) {
+      await database.close().catch(() => undefined);
+      throw error;
+    }
+  };
+  const open = async (): Promise<void> => {
+    if (closed) throw storeError(new Error('the store is closed'));
+    // A failed open is not kept: the next decision tries again (the server may be back).
+    opening ??= create().catch((error: unknown) => {
+      opening = undefined;
+      throw error;
     });
-    return opened;
+    try {
+      db = await opening;
+    } catch (error) {
+      throw storeError(error);
+    }
   };
 
   const query = async <T>(text: string, params: unknown[]): Promise<T[]> => {
-    if (opened === undefined) await open();
-    else await opened;
+    if (db === undefined) await open();
     try {
-      return (await (sql ?? (await connect())).unsafe(text, params, { prepare: true })) as unknown as T[];
+      return await db!.query<T>(text, params);
     } catch (error) {
       throw storeError(error);
     }
@@ -220,13 +221,24 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       return deleted.length;
     },
     async close() {
-      if (owned && sql !== undefined) {
-        const s = sql;
-        sql = undefined;
-        await s.end({ timeout: 1 });
-      }
+      closed = true;
+      const database = db ?? (await opening?.catch(() => undefined));
+      db = undefined;
+      opening = undefined;
+      await database?.close();
     },
   };
+}
+
+/** The one `database` of the options (or its older names), checked; the messages name the shapes. */
+function storeTarget(options: PostgresStoreOptions): DatabaseTarget {
+  const given = (['database', 'sql', 'url'] as const).filter((k) => options[k] !== undefined);
+  if (given.length !== 1) {
+    throw configError('postgresStore needs exactly one `database`: a postgres:// URL, a postgres (porsager) client, or an embedded PGlite (a path, \'memory\' or a PGlite instance). `sql` and `url` are older names of it.');
+  }
+  const name = given[0]!;
+  // The older names keep their meaning: `sql` a client, `url` a URL.
+  return checkDatabase(options[name], `postgresStore.${name}`, { fallback: 'required', urlPeer: PEERS.postgresStore, ...(name === 'database' ? {} : { backends: ['postgres'] as const }) });
 }
 
 function storeError(error: unknown): RampartError {

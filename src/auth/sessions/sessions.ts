@@ -7,7 +7,7 @@ import type { Middleware, RequestView, ResponseControl } from '../../core/types.
 import { localOf } from '../shared/http.ts';
 import { problem } from '../../core/problem.ts';
 import { jsonCopy, parseJson, type JsonValue } from './data.ts';
-import { memorySessionStore, type SessionStore } from './stores.ts';
+import { memorySessionStore, type SessionStore } from '../../stores/sessions.ts';
 
 /** Options of {@link sessions}. Times in seconds. */
 export interface SessionOptions {

@@ -6,7 +6,7 @@ import type { Middleware, RequestView } from '../../core/types.ts';
 import { unauthorized } from '../shared/http.ts';
 import { problem } from '../../core/problem.ts';
 import { bodyBytes, readHeader, type HeaderSource } from './headers.ts';
-import { addNonce, defaultNonceStore, memoryNonceStore, type NonceStore } from './nonces.ts';
+import { addNonce, defaultNonceStore, memoryNonceStore, type NonceStore } from '../../stores/nonces.ts';
 import { warnConfig } from '../../core/events.ts';
 import { compileCoveredPaths } from '../../core/canonical.ts';
 

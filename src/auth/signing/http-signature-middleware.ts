@@ -5,7 +5,7 @@ import { problem } from '../../core/problem.ts';
 import type { Middleware, RequestView } from '../../core/types.ts';
 import { localOf, unauthorized } from '../shared/http.ts';
 import { checkVerifyOptions, verifyChecked, type VerifyHttpMessageOptions } from './http-signatures.ts';
-import { memoryNonceStore } from './nonces.ts';
+import { memoryNonceStore } from '../../stores/nonces.ts';
 
 /** Options of {@link requireHttpSignature}. */
 export interface RequireHttpSignatureOptions extends VerifyHttpMessageOptions {

@@ -6,7 +6,7 @@ import { boolOption, checkKeys, configError, numberOption, optionsObject, string
 import { requireSecret } from '../../crypto/secret.ts';
 import { warnConfig } from '../../core/events.ts';
 import { bodyBytes } from './headers.ts';
-import { addNonce, defaultNonceStore, type NonceStore } from './nonces.ts';
+import { addNonce, defaultNonceStore, type NonceStore } from '../../stores/nonces.ts';
 
 /** http-message-signatures, an optional peer, loaded on first use. */
 function signatures(): typeof Sig {

@@ -5,7 +5,7 @@ import { problem } from '../../core/problem.ts';
 import type { Middleware, RequestView } from '../../core/types.ts';
 import { unauthorized } from '../shared/http.ts';
 import { bodyBytes, readHeader, type HeaderSource } from './headers.ts';
-import { addNonce, type NonceStore } from './nonces.ts';
+import { addNonce, type NonceStore } from '../../stores/nonces.ts';
 
 /** Webhook signature schemes rampart verifies. */
 export type WebhookProvider = 'github' | 'stripe' | 'standard';

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { queryable, type Driver, type Queryable } from './driver.ts';
+import type { Database, Queryable } from './database.ts';
 
 /** A message to the PGlite worker (pglite-worker.ts). */
 export type WorkerRequest =
@@ -45,12 +45,12 @@ function rebuildError(error: WorkerReply['error']): Error {
 /**
  * An embedded PGlite that lives in a worker thread: opening it (WebAssembly compilation,
  * hundreds of milliseconds) and every statement run off the main thread, so a security
- * event never stalls the requests being served. `dataDir` undefined: in memory.
- * The worker never keeps the process alive; the SecurityLog's queue does, while a caller
- * awaits a write.
+ * event or a session lookup never stalls the requests being served. `dataDir` undefined: in
+ * memory. An idle worker never keeps the process alive; while a statement is under way it
+ * does (a script awaiting `keys.create()` does not exit with the promise pending).
  */
-export class PGliteWorkerDriver implements Driver {
-  readonly kind = 'pglite' as const;
+export class PGliteWorkerDriver implements Database {
+  readonly backend = 'pglite' as const;
   readonly #worker: Worker;
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
@@ -65,6 +65,7 @@ export class PGliteWorkerDriver implements Driver {
       const pending = this.#pending.get(msg.id);
       if (pending === undefined) return;
       this.#pending.delete(msg.id);
+      if (this.#pending.size === 0) this.#worker.unref();
       if (msg.ok) pending.resolve(msg.result);
       else pending.reject(rebuildError(msg.error));
     });
@@ -72,6 +73,7 @@ export class PGliteWorkerDriver implements Driver {
       this.#dead ??= err;
       for (const p of this.#pending.values()) p.reject(err);
       this.#pending.clear();
+      this.#worker.unref();
     };
     this.#worker.on('error', (err) => die(err instanceof Error ? err : new Error(String(err))));
     this.#worker.on('exit', (code) => die(new Error(`PGlite worker exited (code ${code})`)));
@@ -82,16 +84,19 @@ export class PGliteWorkerDriver implements Driver {
     if (this.#dead !== undefined) return Promise.reject(this.#dead);
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
+      if (this.#pending.size === 0) this.#worker.ref();
       this.#pending.set(id, { resolve, reject });
       this.#worker.postMessage({ ...request, id });
     });
   }
 
   #queryable(tx: number | undefined): Queryable {
-    return queryable(async <T>(text: string, params?: readonly unknown[]) => {
-      const request = { op: 'query' as const, text, params: params === undefined ? undefined : [...params], ...(tx !== undefined ? { tx } : {}) };
-      return (await this.#call(request)) as T[];
-    });
+    return {
+      query: async <T>(text: string, params?: readonly unknown[]) => {
+        const request = { op: 'query' as const, text, params: params === undefined ? undefined : [...params], ...(tx !== undefined ? { tx } : {}) };
+        return (await this.#call(request)) as T[];
+      },
+    };
   }
 
   /** Resolves when the database is open and ready (starts opening it if needed). */
@@ -101,10 +106,6 @@ export class PGliteWorkerDriver implements Driver {
 
   query<T = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<T[]> {
     return this.#root.query<T>(text, params);
-  }
-
-  insertRows(table: string, rows: Parameters<Queryable['insertRows']>[1]): Promise<void> {
-    return this.#root.insertRows(table, rows);
   }
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {

@@ -1,6 +1,6 @@
-import { configError } from '../../core/options.ts';
-import { RampartError } from '../../errors.ts';
-import { checkDatabase, checkTable, connect, lazy, type DatabaseOption } from '../shared/database.ts';
+import { configError } from '../core/options.ts';
+import { RampartError } from '../errors.ts';
+import { checkDatabase, checkTable, once, openDatabase, type DatabaseOption } from './database.ts';
 
 /**
  * Remembers nonces (or signatures) for the replay window. `add` returns true when the
@@ -74,12 +74,12 @@ export function redisNonceStore(client: RedisLike, options: { prefix?: string } 
   };
 }
 
-/** PostgreSQL / PGlite nonce store (same `database` option as SecurityLog): one INSERT … ON CONFLICT DO NOTHING per check. */
+/** PostgreSQL / PGlite nonce store (the `database` option every rampart database takes: 'memory', a PGlite path, a postgres:// URL or your client, which is never closed): one INSERT … ON CONFLICT DO NOTHING per check. */
 export function postgresNonceStore(options: { database?: DatabaseOption; table?: string } = {}): NonceStore & { prune(): Promise<number> } {
   const database = checkDatabase(options.database, 'postgresNonceStore');
   const table = checkTable(options.table ?? 'rampart_nonces', 'postgresNonceStore');
-  const open = lazy(async () => {
-    const db = await connect(database);
+  const open = once(async () => {
+    const db = await openDatabase(database);
     await db.query(`create table if not exists ${table} (nonce text primary key, expires_at timestamptz not null)`);
     return db;
   });

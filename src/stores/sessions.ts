@@ -1,6 +1,6 @@
-import { RampartError } from '../../errors.ts';
-import { configError } from '../../core/options.ts';
-import { checkDatabase, checkTable, connect, lazy, type DatabaseOption } from '../shared/database.ts';
+import { RampartError } from '../errors.ts';
+import { configError } from '../core/options.ts';
+import { checkDatabase, checkTable, once, openDatabase, type DatabaseOption } from './database.ts';
 
 /**
  * Where sessions live. Records are opaque JSON strings; `ttl` is in seconds. Stores only
@@ -110,12 +110,12 @@ export function redisSessionStore(client: RedisSessionClient, options: { prefix?
   };
 }
 
-/** PostgreSQL / PGlite store (same `database` option as SecurityLog). Call prune() periodically to delete expired rows. */
+/** PostgreSQL / PGlite store (the `database` option every rampart database takes: 'memory', a PGlite path, a postgres:// URL or your client, which is never closed). Call prune() periodically to delete expired rows. */
 export function postgresSessionStore(options: { database?: DatabaseOption; table?: string } = {}): SessionStore & { prune(): Promise<number>; ensureTable(): Promise<void> } {
   const database = checkDatabase(options.database, 'postgresSessionStore');
   const table = checkTable(options.table ?? 'rampart_sessions', 'postgresSessionStore');
-  const open = lazy(async () => {
-    const db = await connect(database);
+  const open = once(async () => {
+    const db = await openDatabase(database);
     await db.query(`create table if not exists ${table} (id text primary key, record text not null, expires_at timestamptz not null)`);
     await db.query(`create index if not exists ${table}_expires_idx on ${table} (expires_at)`);
     return db;

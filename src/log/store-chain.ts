@@ -1,0 +1,197 @@
+/**
+ * The tamper-evident chain: each row's HMAC covers its fields and the previous row's HMAC.
+ * Sealing a batch, verifying the chain, and GDPR anonymisation (which re-seals the rows it
+ * rewrote when asked, under the chain lock).
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Queryable } from '../stores/database.ts';
+import { SELECT_COLUMNS, type RawRow } from './store-query.ts';
+import type { LogTable } from './store-schema.ts';
+import type { InsertRow } from './store-write.ts';
+
+/** The result of `verify()`. */
+export interface VerifyReport {
+  /** True when every chained row checks out. */
+  ok: boolean;
+  /** Chained rows checked. */
+  checked: number;
+  /** Rows without chain columns (written while the chain was off), skipped. */
+  unchained: number;
+  /** The first bad row: `altered` (its content or MAC changed) or `deleted` (a row before it is missing). */
+  firstBad?: { id: number; reason: 'altered' | 'deleted' };
+  /** The last chained row: keep `{ id, hmac }` elsewhere to detect deletion of the newest rows. */
+  last?: { id: number; hmac: string };
+}
+
+/** How `anonymizeUser(…, { reseal: true })` left the tamper-evident chain. */
+export interface ResealReport {
+  /** True when the rows from `fromId` on were re-sealed with fresh MACs (the chain verifies again). */
+  resealed: boolean;
+  /** Why nothing was re-sealed. */
+  reason?: string;
+  /** The first re-sealed row (the user's oldest chained row). */
+  fromId?: number;
+  /** Rows whose chain columns were rewritten. */
+  rows?: number;
+  /** The newest row before re-sealing: an anchor kept outside the database with this MAC must be replaced by `last`. */
+  previousLast?: { id: number; hmac: string };
+  /** The newest row after re-sealing: the new anchor. */
+  last?: { id: number; hmac: string };
+}
+
+type BadRow = { id: number; reason: 'altered' | 'deleted' };
+
+const GENESIS = '0'.repeat(64);
+const PAGE = 5000;
+
+/** The HMAC of a row: over every stored field, including the id (so deletions show), and the previous MAC. */
+function mac(key: Buffer, prev: string, r: InsertRow): Buffer {
+  return createHmac('sha256', key).update(`${prev}\n${JSON.stringify([r.id, r.event, r.userId, r.ip, r.userAgent, r.path, r.detail, r.timestamp])}`).digest();
+}
+
+/** The chain input of a stored row (the same fields a batch was sealed with). */
+function chainRowOf(raw: RawRow, prev: string): InsertRow {
+  return {
+    id: Number(raw.id),
+    event: raw.event,
+    userId: raw.user_id,
+    ip: raw.ip_address,
+    userAgent: raw.user_agent,
+    path: raw.path,
+    detail: raw.detail,
+    timestamp: (raw.timestamp instanceof Date ? raw.timestamp : new Date(raw.timestamp)).toISOString(),
+    chainPrev: prev,
+    chainHmac: null,
+  };
+}
+
+/** Why a stored chained row does not check out after `expected` (undefined: it does). */
+function badReason(key: Buffer, raw: RawRow, expected: string): BadRow['reason'] | undefined {
+  const prev = raw.chain_prev ?? '';
+  if (prev !== expected) return 'deleted';
+  const stored = Buffer.from(raw.chain_hmac ?? '', 'hex');
+  const computed = mac(key, prev, chainRowOf(raw, prev));
+  return stored.length === computed.length && timingSafeEqual(stored, computed) ? undefined : 'altered';
+}
+
+/** The newest chained row. */
+async function lastSealed(t: LogTable, q: Queryable): Promise<{ id: number; hmac: string } | undefined> {
+  const rows = await q.query<{ id: number | string; chain_hmac: string }>(`select id, chain_hmac from ${t.q} where chain_hmac is not null order by id desc limit 1`);
+  return rows[0] === undefined ? undefined : { id: Number(rows[0].id), hmac: rows[0].chain_hmac };
+}
+
+/** Pages of rows with id > `after` (chained ones only when `chainedOnly`), in id order. */
+async function* pagesFrom(t: LogTable, q: Queryable, after: number, chainedOnly: boolean): AsyncGenerator<RawRow[]> {
+  let lastId = after;
+  for (;;) {
+    const page = await q.query<RawRow>(
+      `select ${SELECT_COLUMNS}, chain_prev, chain_hmac from ${t.q} where id > $1${chainedOnly ? ' and chain_hmac is not null' : ''} order by id limit ${PAGE}`,
+      [lastId],
+    );
+    if (page.length === 0) return;
+    yield page;
+    lastId = Number(page.at(-1)!.id);
+  }
+}
+
+/** Seal a batch whose ids are reserved: link each row to the previous MAC (inside the caller's chain lock). */
+export async function sealBatch(t: LogTable, tx: Queryable, key: Buffer, rows: InsertRow[]): Promise<void> {
+  let prev = (await lastSealed(t, tx))?.hmac ?? GENESIS;
+  for (const r of rows) {
+    r.chainPrev = prev;
+    r.chainHmac = mac(key, prev, r).toString('hex');
+    prev = r.chainHmac;
+  }
+}
+
+/** Walk the chain in id order and report the first altered or deleted row. `anchor`: the MAC the first chained row must follow. */
+export async function verifyChain(t: LogTable, key: Buffer, anchor: string | undefined): Promise<VerifyReport> {
+  let expected = anchor;
+  let checked = 0;
+  let unchained = 0;
+  let last: VerifyReport['last'];
+  for await (const page of pagesFrom(t, t.db, -1, false)) {
+    for (const raw of page) {
+      const id = Number(raw.id);
+      if (raw.chain_hmac === null || raw.chain_hmac === undefined) {
+        unchained++;
+        continue;
+      }
+      // The first chained row anchors the walk (older rows may have been cleaned up).
+      expected ??= raw.chain_prev ?? '';
+      const reason = badReason(key, raw, expected);
+      if (reason !== undefined) return { ok: false, checked, unchained, firstBad: { id, reason }, ...(last ? { last } : {}) };
+      checked++;
+      expected = raw.chain_hmac;
+      last = { id, hmac: raw.chain_hmac };
+    }
+  }
+  return { ok: true, checked, unchained, ...(last ? { last } : {}) };
+}
+
+/** The first altered or unlinked chained row with id ≥ fromId, or undefined. */
+async function firstBadFrom(t: LogTable, tx: Queryable, key: Buffer, fromId: number): Promise<BadRow | undefined> {
+  let expected: string | undefined;
+  for await (const page of pagesFrom(t, tx, fromId - 1, true)) {
+    for (const raw of page) {
+      expected ??= raw.chain_prev ?? '';
+      const reason = badReason(key, raw, expected);
+      if (reason !== undefined) return { id: Number(raw.id), reason };
+      expected = raw.chain_hmac!;
+    }
+  }
+  return undefined;
+}
+
+/** Recompute chain_prev/chain_hmac of every chained row with id ≥ fromId (inside the caller's chain lock). */
+async function resealFrom(t: LogTable, tx: Queryable, key: Buffer, fromId: number): Promise<ResealReport> {
+  const previous = await lastSealed(t, tx);
+  let prev: string | undefined;
+  let count = 0;
+  let last: { id: number; hmac: string } | undefined;
+  for await (const page of pagesFrom(t, tx, fromId - 1, true)) {
+    const ids: number[] = [];
+    const prevs: string[] = [];
+    const macs: string[] = [];
+    for (const raw of page) {
+      const id = Number(raw.id);
+      // The first re-sealed row keeps its link to the untouched row before it.
+      prev ??= raw.chain_prev ?? GENESIS;
+      const hmac = mac(key, prev, chainRowOf(raw, prev)).toString('hex');
+      ids.push(id);
+      prevs.push(prev);
+      macs.push(hmac);
+      prev = hmac;
+      last = { id, hmac };
+    }
+    await tx.query(
+      `update ${t.q} t set chain_prev = u.p, chain_hmac = u.h from unnest($1::int8[], $2::text[], $3::text[]) as u(id, p, h) where t.id = u.id`,
+      [ids, prevs, macs],
+    );
+    count += page.length;
+  }
+  return { resealed: true, fromId, rows: count, ...(previous ? { previousLast: previous } : {}), ...(last ? { last } : {}) };
+}
+
+/** Replace a user's id by a pseudonym and clear IP and user agent in their rows; with `reseal` (and a chain key), re-seal the chain from the user's oldest row. */
+export async function anonymize(t: LogTable, userId: string, pseudonym = `anon_${randomBytes(8).toString('hex')}`, reseal = false): Promise<{ pseudonym: string; rows: number; chain?: ResealReport }> {
+  const update = `with u as (update ${t.q} set user_id = $2, ip_address = null, user_agent = null where user_id = $1 returning 1) select count(*) as n from u`;
+  const key = t.settings.chainKey;
+  if (!reseal || key === undefined) {
+    const res = await t.db.query<{ n: number | string }>(update, [userId, pseudonym]);
+    return { pseudonym, rows: Number(res[0]?.n ?? 0) };
+  }
+  // Under the chain lock: writers wait, so the rows re-sealed here are the chain's tail.
+  return t.db.transaction(async (tx) => {
+    await t.lock(tx, 'chain');
+    const first = await tx.query<{ id: number | string | null }>(`select min(id) as id from ${t.q} where user_id = $1 and chain_hmac is not null`, [userId]);
+    const fromId = first[0]?.id === null || first[0]?.id === undefined ? undefined : Number(first[0].id);
+    // Never re-seal over tampering: the rows whose MACs are rewritten must verify first.
+    const bad = fromId === undefined ? undefined : await firstBadFrom(t, tx, key, fromId);
+    const res = await tx.query<{ n: number | string }>(update, [userId, pseudonym]);
+    const rows = Number(res[0]?.n ?? 0);
+    if (fromId === undefined) return { pseudonym, rows, chain: { resealed: false, reason: 'no chained rows of this user' } };
+    if (bad !== undefined) return { pseudonym, rows, chain: { resealed: false, reason: `the chain was already broken at row ${bad.id} (${bad.reason}); not re-sealed` } };
+    return { pseudonym, rows, chain: await resealFrom(t, tx, key, fromId) };
+  });
+}
