@@ -90,6 +90,8 @@ test('construction errors and events from direct verify()', async () => {
   assert.throws(() => apiKeys({ secret: SECRET, database: 42 as never }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
   assert.throws(() => apiKeys({ secret: SECRET, prefix: 'RK_' }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
   assert.throws(() => apiKeys({ secret: SECRET, tabel: 'x' } as never), (e) => isRampartError(e, 'ERR_RAMPART_UNKNOWN_OPTION'));
+  // A sink without emit() is refused at construction, not on the first failed verify().
+  assert.throws(() => apiKeys({ secret: SECRET, events: {} as never }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
   const events: SecurityEventRecord[] = [];
   const keys = manager({ environment: 'test', events: { emit: (r: SecurityEventRecord) => events.push(r) } });
   await assert.rejects(keys.create({ owner: '' }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));

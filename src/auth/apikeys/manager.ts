@@ -1,29 +1,12 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { RampartError } from '../../errors.ts';
 import { checkKeys, configError, numberOption, optionsObject, stringList } from '../../core/options.ts';
-import { requireSecret } from '../../crypto/secret.ts';
-import { globalEventSink, safeEmit } from '../../core/events.ts';
-import type { EventSink } from '../../core/types.ts';
-import { checkDatabase, checkTable, connect, lazy, type DatabaseOption, type SqlConnection } from '../shared/database.ts';
+import { safeEmit } from '../../core/events.ts';
+import { connect, lazy, type SqlConnection } from '../shared/database.ts';
+import { compileApiKeysOptions, type ApiKeysOptions } from './options.ts';
 import { displayPrefix, newKey, wellFormed } from './format.ts';
 
-/** Options of {@link apiKeys}. */
-export interface ApiKeysOptions {
-  /** HMAC key (pepper) for the stored key hashes: ≥ 32 bytes, random (`requireSecret`), kept outside the database. Required. */
-  secret: string | Uint8Array;
-  /** Same shape as SecurityLog: omitted → in-memory PGlite; a path; a postgres:// URL; a postgres client or PGlite instance. */
-  database?: DatabaseOption;
-  /** Table name. Default 'rampart_api_keys'. */
-  table?: string;
-  /** First part of every key. Default 'rk'. */
-  prefix?: string;
-  /** Second part: 'live', 'test', … Default 'live'. */
-  environment?: string;
-  /** Seconds between batched writes of usage counts and last-used times. Default 5. */
-  usageFlushInterval?: number;
-  /** Where INVALID_TOKEN events of direct verify() calls go. Default: the global SecurityLog sink. */
-  events?: EventSink;
-}
+export type { ApiKeysOptions } from './options.ts';
 
 /** What verify() returns for a valid key. */
 export interface ApiKeyPrincipal {
@@ -85,9 +68,6 @@ export interface ApiKeyManager {
   close(): Promise<void>;
 }
 
-const OPTION_NAMES = ['secret', 'database', 'table', 'prefix', 'environment', 'usageFlushInterval', 'events'];
-const SEGMENT = /^[a-z0-9]{1,16}$/;
-
 /**
  * API key manager (the seed's APIKeyManager, made safe): keys look like
  * `rk_live_<base62>_<crc32>` so secret scanners recognise them and typos are rejected
@@ -100,16 +80,7 @@ const SEGMENT = /^[a-z0-9]{1,16}$/;
  * const principal = await keys.verify(key); // { id, owner: 'acme', scopes: ['orders:read'], name: null }
  */
 export function apiKeys(options: ApiKeysOptions): ApiKeyManager {
-  const o = optionsObject(options, 'apiKeys');
-  checkKeys(o, OPTION_NAMES, 'apiKeys');
-  const secret = requireSecret(o.secret, { name: 'apiKeys.secret', code: 'ERR_RAMPART_CONFIG' });
-  const database = checkDatabase(o.database, 'apiKeys');
-  const table = checkTable(o.table ?? 'rampart_api_keys', 'apiKeys');
-  const prefix = String(o.prefix ?? 'rk');
-  const environment = String(o.environment ?? 'live');
-  if (!SEGMENT.test(prefix) || !SEGMENT.test(environment)) throw configError('apiKeys.prefix and environment must be 1–16 lower-case letters or digits.');
-  const flushEvery = o.usageFlushInterval === undefined ? 5 : numberOption(o.usageFlushInterval, 'apiKeys.usageFlushInterval', 0.01, 3600, false);
-  const events = (o.events as EventSink | undefined) ?? globalEventSink;
+  const { secret, database, table, prefix, environment, flushMs, events } = compileApiKeysOptions(options);
 
   const usage = new Map<string, { count: number; last: Date }>();
   let timer: NodeJS.Timeout | undefined;
@@ -155,7 +126,7 @@ export function apiKeys(options: ApiKeysOptions): ApiKeyManager {
       flush().catch(() => {
         /* retried on the next use; usage statistics are best effort */
       });
-    }, flushEvery * 1000);
+    }, flushMs);
     timer.unref();
   }
 

@@ -31,7 +31,7 @@ export function requireApiKey(options: RequireApiKeyOptions): Middleware {
   const header = o.header === undefined ? 'x-api-key' : String(o.header).toLowerCase();
   if (!/^[a-z0-9-]{1,64}$/.test(header)) throw configError('requireApiKey.header must be a header name (letters, digits, -).');
   const challenge = 'Bearer realm="api"';
-  return {
+  return Object.freeze({
     name: 'requireApiKey',
     async handle(req: RequestView) {
       const key = req.header(header) ?? bearerToken(req);
@@ -57,7 +57,7 @@ export function requireApiKey(options: RequireApiKeyOptions): Middleware {
       }
       return undefined;
     },
-  };
+  });
 }
 
 /** The verified API key of a request that passed {@link requireApiKey} (any adapter's request object). */
