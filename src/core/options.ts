@@ -39,6 +39,26 @@ export function configError(message: string): RampartError {
   return new RampartError('ERR_RAMPART_CONFIG', message);
 }
 
+const announcedRenames = new Set<string>();
+
+/**
+ * Read an option that was renamed (README "Glossary"): the new name, else the deprecated old
+ * one, announced once per process with a DeprecationWarning. Giving both is a construction
+ * error (they could disagree).
+ */
+export function renamedOption(options: Record<string, unknown>, name: string, oldName: string, where: string): unknown {
+  const old = options[oldName];
+  if (old === undefined) return options[name];
+  if (options[name] !== undefined) throw configError(`${where}: ${oldName} is the old name of ${name}; give only ${name}.`);
+  const key = `${where}.${oldName}`;
+  if (!announcedRenames.has(key)) {
+    announcedRenames.add(key);
+    const warn = (globalThis as { process?: { emitWarning?: (message: string, options: object) => void } }).process?.emitWarning;
+    warn?.(`${key} is deprecated: rename it to ${name} (same value and unit).`, { type: 'DeprecationWarning', code: 'RAMPART_RENAMED_OPTION' });
+  }
+  return old;
+}
+
 /** A finite number within [min, max] or a config error naming the option. */
 export function numberOption(value: unknown, name: string, min: number, max: number, integer = true): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {

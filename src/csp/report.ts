@@ -6,7 +6,7 @@
  * per-window count of identical reports keep a flood of reports from flooding the log.
  */
 import { ipKey } from '../client-ip/ip.ts';
-import { checkKeys, describeValue, numberOption, optionsObject } from '../core/options.ts';
+import { checkKeys, describeValue, numberOption, optionsObject, renamedOption } from '../core/options.ts';
 import { problem } from '../core/problem.ts';
 import type { Middleware, Reply, RequestView } from '../core/types.ts';
 import { isRampartError, RampartError } from '../errors.ts';
@@ -16,6 +16,8 @@ export interface CspReportOptions {
   /** The exact request path that receives reports. Default '/csp-report'. */
   path?: string;
   /** Largest accepted report body in bytes. Default 16384. */
+  bodyLimit?: number;
+  /** @deprecated Old name of `bodyLimit` (same value and unit); still accepted. */
   maxBytes?: number;
   /** Most violations recorded from one request (a Reporting API batch); the rest of a batch is ignored. Default 10. */
   maxReports?: number;
@@ -35,7 +37,7 @@ export interface CspReportOptions {
   now?: () => number;
 }
 
-const KEYS = ['path', 'maxBytes', 'maxReports', 'maxPerClient', 'maxTotal', 'maxEvents', 'window', 'now'];
+const KEYS = ['path', 'bodyLimit', 'maxBytes', 'maxReports', 'maxPerClient', 'maxTotal', 'maxEvents', 'window', 'now'];
 /** Distinct client keys remembered per window for the refusal summary. */
 const MAX_REFUSED_CLIENTS = 10_000;
 const MEDIA_TYPES = new Set(['application/csp-report', 'application/reports+json', 'application/json']);
@@ -113,7 +115,7 @@ interface Window {
  * A middleware answering violation reports on `path` with 204 and emitting one
  * `CSP_VIOLATION` event per distinct violation (`directive=… blocked=… document=…`; URLs
  * without query strings, printable ASCII, 200 characters per field). Non-POST → 405, other
- * media types → 415, bodies over `maxBytes` → 413, malformed JSON or not a report → 400.
+ * media types → 415, bodies over `bodyLimit` → 413, malformed JSON or not a report → 400.
  *
  * Floods are bounded: at most `maxPerClient` reports per client and `maxTotal` overall per
  * `window` (429 with Retry-After, no event per refusal; one `RATE_LIMIT_HIT` summary per
@@ -133,7 +135,8 @@ export function cspReport(options: CspReportOptions = {}): Middleware {
   if (typeof path !== 'string' || !/^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*$/.test(path)) {
     throw new RampartError('ERR_RAMPART_CONFIG', `cspReport.path must be an absolute path like "/csp-report" (got ${describeValue(path)}).`);
   }
-  const maxBytes = opts.maxBytes === undefined ? 16_384 : numberOption(opts.maxBytes, 'cspReport.maxBytes', 256, 1_048_576);
+  const bodyLimit = renamedOption(opts, 'bodyLimit', 'maxBytes', 'cspReport');
+  const maxBytes = bodyLimit === undefined ? 16_384 : numberOption(bodyLimit, 'cspReport.bodyLimit', 256, 1_048_576);
   const maxReports = opts.maxReports === undefined ? 10 : numberOption(opts.maxReports, 'cspReport.maxReports', 1, 100);
   const maxPerClient = opts.maxPerClient === undefined ? 20 : numberOption(opts.maxPerClient, 'cspReport.maxPerClient', 1, 1_000_000);
   const maxTotal = opts.maxTotal === undefined ? 600 : numberOption(opts.maxTotal, 'cspReport.maxTotal', 1, 100_000_000);

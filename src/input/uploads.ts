@@ -3,7 +3,7 @@ import type busboy from 'busboy';
 import { checkPeer, lazyPeer, PEERS } from '../core/optional.ts';
 import { problem } from '../core/problem.ts';
 import { viewOf } from '../core/registry.ts';
-import { checkKeys, optionsObject, numberOption, boolOption, stringList, configError } from '../core/options.ts';
+import { checkKeys, optionsObject, numberOption, boolOption, stringList, configError, renamedOption } from '../core/options.ts';
 import { warnConfig } from '../core/events.ts';
 import type { Middleware } from '../core/types.ts';
 import { RampartError, isRampartError } from '../errors.ts';
@@ -39,12 +39,18 @@ export interface UploadOptions {
   /** Most files per request. Default 1. */
   maxFiles?: number;
   /** Largest file in bytes. Default 10 MiB. */
+  maxFileBytes?: number;
+  /** @deprecated Old name of `maxFileBytes` (same value and unit); still accepted. */
   maxFileSize?: number;
   /** Most non-file fields. Default 50. */
   maxFields?: number;
   /** Largest field value in bytes. Default 64 KiB. */
+  maxFieldBytes?: number;
+  /** @deprecated Old name of `maxFieldBytes` (same value and unit); still accepted. */
   maxFieldSize?: number;
-  /** Largest whole request body in bytes. Default maxFiles × maxFileSize + maxFields × maxFieldSize + 64 KiB. */
+  /** Largest whole request body in bytes. Default maxFiles × maxFileBytes + maxFields × maxFieldBytes + 64 KiB. */
+  maxTotalBytes?: number;
+  /** @deprecated Old name of `maxTotalBytes` (same value and unit); still accepted. */
   maxTotalSize?: number;
   /** Sniffed MIME types accepted. Default `['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'application/pdf']`. */
   allowedTypes?: readonly string[];
@@ -58,7 +64,7 @@ export interface UploadOptions {
   reencode?: (file: UploadedFile) => Uint8Array | Promise<Uint8Array>;
 }
 
-const KEYS = ['maxFiles', 'maxFileSize', 'maxFields', 'maxFieldSize', 'maxTotalSize', 'allowedTypes', 'fileFields', 'allowSvg', 'requireExtension', 'reencode'];
+const KEYS = ['maxFiles', 'maxFileBytes', 'maxFileSize', 'maxFields', 'maxFieldBytes', 'maxFieldSize', 'maxTotalBytes', 'maxTotalSize', 'allowedTypes', 'fileFields', 'allowSvg', 'requireExtension', 'reencode'];
 const DEFAULT_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'application/pdf'];
 // Extensions a sniffed type may legitimately carry.
 const EXTENSION_ALIASES: Record<string, readonly string[]> = {
@@ -96,12 +102,15 @@ function compile(options: UploadOptions): Compiled {
   checkKeys(opts, KEYS, 'uploads');
   checkPeer(PEERS.uploads);
   const maxFiles = opts.maxFiles === undefined ? 1 : numberOption(opts.maxFiles, 'uploads.maxFiles', 0, 1000);
-  const maxFileSize = opts.maxFileSize === undefined ? 10 * 1024 * 1024 : numberOption(opts.maxFileSize, 'uploads.maxFileSize', 1, 2 ** 32);
+  const fileBytes = renamedOption(opts, 'maxFileBytes', 'maxFileSize', 'uploads');
+  const fieldBytes = renamedOption(opts, 'maxFieldBytes', 'maxFieldSize', 'uploads');
+  const totalBytes = renamedOption(opts, 'maxTotalBytes', 'maxTotalSize', 'uploads');
+  const maxFileSize = fileBytes === undefined ? 10 * 1024 * 1024 : numberOption(fileBytes, 'uploads.maxFileBytes', 1, 2 ** 32);
   const maxFields = opts.maxFields === undefined ? 50 : numberOption(opts.maxFields, 'uploads.maxFields', 0, 10_000);
-  const maxFieldSize = opts.maxFieldSize === undefined ? 64 * 1024 : numberOption(opts.maxFieldSize, 'uploads.maxFieldSize', 1, 2 ** 30);
-  const maxTotalSize = opts.maxTotalSize === undefined
+  const maxFieldSize = fieldBytes === undefined ? 64 * 1024 : numberOption(fieldBytes, 'uploads.maxFieldBytes', 1, 2 ** 30);
+  const maxTotalSize = totalBytes === undefined
     ? Math.min(maxFiles * maxFileSize + maxFields * maxFieldSize + 64 * 1024, 2 ** 32)
-    : numberOption(opts.maxTotalSize, 'uploads.maxTotalSize', 1, 2 ** 32);
+    : numberOption(totalBytes, 'uploads.maxTotalBytes', 1, 2 ** 32);
   const allowSvg = opts.allowSvg === undefined ? false : boolOption(opts.allowSvg, 'uploads.allowSvg');
   const allowed = new Set((opts.allowedTypes === undefined ? DEFAULT_TYPES : stringList(opts.allowedTypes, 'uploads.allowedTypes')).map((t) => t.toLowerCase()));
   if (allowed.has('image/svg+xml') && !allowSvg) {
@@ -318,7 +327,7 @@ async function parseCompiled(source: Readable | Uint8Array, contentType: string,
  * 413 (limits), 415 (type), 400 (malformed). Requests that are not multipart pass through.
  *
  * @example
- * const shield = stack([uploads({ maxFiles: 3, maxFileSize: 5 * 1024 * 1024, allowedTypes: ['image/png', 'image/jpeg'] })]);
+ * const shield = stack([uploads({ maxFiles: 3, maxFileBytes: 5 * 1024 * 1024, allowedTypes: ['image/png', 'image/jpeg'] })]);
  * app.post('/avatar', (req, res) => { const { files } = uploadsOf(req)!; … });
  */
 export function uploads(options: UploadOptions = {}): Middleware {

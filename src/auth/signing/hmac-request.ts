@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { RampartError } from '../../errors.ts';
-import { boolOption, checkKeys, configError, numberOption, optionsObject, stringList } from '../../core/options.ts';
+import { boolOption, checkKeys, configError, numberOption, optionsObject, renamedOption, stringList } from '../../core/options.ts';
 import { requireSecret } from '../../crypto/secret.ts';
 import type { Middleware, RequestView } from '../../core/types.ts';
 import { unauthorized } from '../shared/http.ts';
@@ -42,7 +42,9 @@ export interface VerifyRequestOptions {
   nonceStore?: NonceStore;
   /** Relaxation (announced once): skip the replay check, so a captured request can be re-sent within the window. Default false. */
   allowReplay?: boolean;
-  /** Unix seconds to verify at. Default now. */
+  /** Unix seconds to verify at. Default the current time. */
+  time?: number;
+  /** @deprecated Old name of `time` (same value and unit): `now` is a clock function elsewhere; still accepted. */
   now?: number;
 }
 
@@ -94,13 +96,14 @@ function fail(code: 'ERR_RAMPART_SIGNATURE_MISSING' | 'ERR_RAMPART_SIGNATURE_INV
  */
 export async function verifyRequest(options: VerifyRequestOptions): Promise<void> {
   const o = optionsObject(options, 'verifyRequest');
-  checkKeys(o, ['secret', 'method', 'path', 'body', 'headers', 'window', 'nonceStore', 'allowReplay', 'now'], 'verifyRequest');
+  checkKeys(o, ['secret', 'method', 'path', 'body', 'headers', 'window', 'nonceStore', 'allowReplay', 'time', 'now'], 'verifyRequest');
   const allowReplay = o.allowReplay === undefined ? false : boolOption(o.allowReplay, 'verifyRequest.allowReplay');
   if (allowReplay && o.nonceStore !== undefined) throw configError('verifyRequest: nonceStore and allowReplay: true contradict each other; drop one.');
   if (allowReplay) warnConfig(REPLAY_WARNING('verifyRequest'));
   const secrets = CHECKED.has(o.secret as object) ? (o.secret as readonly Buffer[]) : requireSecret(o.secret, { name: 'verifyRequest.secret', code: 'ERR_RAMPART_CONFIG', rotation: true });
   const window = o.window === undefined ? 300 : numberOption(o.window, 'verifyRequest.window', 1, 3600);
-  const now = o.now === undefined ? Date.now() / 1000 : numberOption(o.now, 'verifyRequest.now', 0, 2 ** 40, false);
+  const time = renamedOption(o, 'time', 'now', 'verifyRequest');
+  const now = time === undefined ? Date.now() / 1000 : numberOption(time, 'verifyRequest.time', 0, 2 ** 40, false);
   const headers = o.headers as HeaderSource;
   const signature = readHeader(headers, 'x-signature');
   const timestamp = readHeader(headers, 'x-timestamp');
@@ -135,6 +138,8 @@ export interface RequireSignedRequestOptions {
   allowReplay?: boolean;
   window?: number;
   /** Largest body read for verification, in bytes. Default 1 MiB (larger → 413). */
+  bodyLimit?: number;
+  /** @deprecated Old name of `bodyLimit` (same value and unit); still accepted. */
   maxBodyBytes?: number;
   /** Only paths starting with one of these are checked. Default: every path. */
   paths?: string | readonly string[];
@@ -149,13 +154,14 @@ export interface RequireSignedRequestOptions {
  */
 export function requireSignedRequest(options: RequireSignedRequestOptions): Middleware {
   const o = optionsObject(options, 'requireSignedRequest');
-  checkKeys(o, ['secret', 'nonceStore', 'allowReplay', 'window', 'maxBodyBytes', 'paths'], 'requireSignedRequest');
+  checkKeys(o, ['secret', 'nonceStore', 'allowReplay', 'window', 'bodyLimit', 'maxBodyBytes', 'paths'], 'requireSignedRequest');
   const allowReplay = o.allowReplay === undefined ? false : boolOption(o.allowReplay, 'requireSignedRequest.allowReplay');
   if (allowReplay && o.nonceStore !== undefined) throw configError('requireSignedRequest: nonceStore and allowReplay: true contradict each other; drop one.');
   if (allowReplay) warnConfig(REPLAY_WARNING('requireSignedRequest'));
   const secrets = requireSecret(o.secret, { name: 'requireSignedRequest.secret', code: 'ERR_RAMPART_CONFIG', rotation: true });
   CHECKED.add(secrets);
-  const maxBody = o.maxBodyBytes === undefined ? 1 << 20 : numberOption(o.maxBodyBytes, 'requireSignedRequest.maxBodyBytes', 0, 1 << 30);
+  const bodyLimit = renamedOption(o, 'bodyLimit', 'maxBodyBytes', 'requireSignedRequest');
+  const maxBody = bodyLimit === undefined ? 1 << 20 : numberOption(bodyLimit, 'requireSignedRequest.bodyLimit', 0, 1 << 30);
   // Covered on the canonical path (case-insensitive, decoded, `//` and `.` removed), so no variant of a signed path escapes.
   const paths = o.paths === undefined ? undefined : compileCoveredPaths(stringList(o.paths, 'requireSignedRequest.paths'), 'requireSignedRequest.paths', false);
   const base: Pick<VerifyRequestOptions, 'secret' | 'window' | 'nonceStore' | 'allowReplay'> = { secret: secrets };

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { RampartError } from '../../errors.ts';
-import { numberOption, optionsObject } from '../../core/options.ts';
+import { numberOption, optionsObject, renamedOption } from '../../core/options.ts';
 import { problem } from '../../core/problem.ts';
 import type { Middleware, RequestView } from '../../core/types.ts';
 import { localOf, unauthorized } from '../shared/http.ts';
@@ -10,6 +10,8 @@ import { memoryNonceStore } from '../../stores/nonces.ts';
 /** Options of {@link requireHttpSignature}. */
 export interface RequireHttpSignatureOptions extends VerifyHttpMessageOptions {
   /** Largest body read to check `Content-Digest`, in bytes. Default 1 MiB (larger → 413). */
+  bodyLimit?: number;
+  /** @deprecated Old name of `bodyLimit` (same value and unit); still accepted. */
   maxBodyBytes?: number;
 }
 
@@ -29,8 +31,9 @@ export function contentDigest(body: string | Uint8Array): string {
 export function requireHttpSignature(options: RequireHttpSignatureOptions): Middleware {
   const o = optionsObject(options, 'requireHttpSignature');
   // Bad keys and options fail here, at construction; relaxations are announced here.
-  const checked = checkVerifyOptions(o, 'requireHttpSignature', () => memoryNonceStore(), ['maxBodyBytes']);
-  const maxBody = o.maxBodyBytes === undefined ? 1 << 20 : numberOption(o.maxBodyBytes, 'requireHttpSignature.maxBodyBytes', 0, 1 << 30);
+  const checked = checkVerifyOptions(o, 'requireHttpSignature', () => memoryNonceStore(), ['bodyLimit', 'maxBodyBytes']);
+  const bodyLimit = renamedOption(o, 'bodyLimit', 'maxBodyBytes', 'requireHttpSignature');
+  const maxBody = bodyLimit === undefined ? 1 << 20 : numberOption(bodyLimit, 'requireHttpSignature.bodyLimit', 0, 1 << 30);
   return {
     name: 'requireHttpSignature',
     async handle(req: RequestView) {

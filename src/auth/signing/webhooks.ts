@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { RampartError } from '../../errors.ts';
-import { checkKeys, configError, numberOption, optionsObject } from '../../core/options.ts';
+import { checkKeys, configError, numberOption, optionsObject, renamedOption } from '../../core/options.ts';
 import { problem } from '../../core/problem.ts';
 import type { Middleware, RequestView } from '../../core/types.ts';
 import { unauthorized } from '../shared/http.ts';
@@ -24,11 +24,13 @@ export interface VerifyWebhookOptions {
   headers: HeaderSource;
   /** Allowed age of the timestamp in seconds (stripe, standard). Default 300. */
   tolerance?: number;
-  /** Unix seconds to verify at. Default now. */
+  /** Unix seconds to verify at. Default the current time. */
+  time?: number;
+  /** @deprecated Old name of `time` (same value and unit): `now` is a clock function elsewhere; still accepted. */
   now?: number;
 }
 
-const OPTION_NAMES = ['provider', 'secret', 'body', 'headers', 'tolerance', 'now'];
+const OPTION_NAMES = ['provider', 'secret', 'body', 'headers', 'tolerance', 'time', 'now'];
 
 function fail(code: 'ERR_RAMPART_SIGNATURE_MISSING' | 'ERR_RAMPART_SIGNATURE_INVALID' | 'ERR_RAMPART_SIGNATURE_EXPIRED', message: string): RampartError {
   return new RampartError(code, message);
@@ -79,7 +81,8 @@ export function verifyWebhook(options: VerifyWebhookOptions): void {
   if (provider !== 'github' && provider !== 'stripe' && provider !== 'standard') throw configError("verifyWebhook.provider must be 'github', 'stripe' or 'standard'.");
   const keys = keysOf(o.secret, provider);
   const tolerance = o.tolerance === undefined ? 300 : numberOption(o.tolerance, 'verifyWebhook.tolerance', 1, 86400);
-  const now = o.now === undefined ? Date.now() / 1000 : numberOption(o.now, 'verifyWebhook.now', 0, 2 ** 40, false);
+  const time = renamedOption(o, 'time', 'now', 'verifyWebhook');
+  const now = time === undefined ? Date.now() / 1000 : numberOption(time, 'verifyWebhook.time', 0, 2 ** 40, false);
   const body = bodyBytes(o.body as string);
   const headers = o.headers as HeaderSource;
   if (headers === undefined || headers === null) throw configError('verifyWebhook.headers is required.');
@@ -150,6 +153,8 @@ export interface RequireWebhookOptions {
   /** Refuse a delivery id seen before (webhook-id / X-GitHub-Delivery / the Stripe signature). */
   nonceStore?: NonceStore;
   /** Largest body read for verification, in bytes. Default 1 MiB (larger → 413). */
+  bodyLimit?: number;
+  /** @deprecated Old name of `bodyLimit` (same value and unit); still accepted. */
   maxBodyBytes?: number;
 }
 
@@ -160,11 +165,12 @@ export interface RequireWebhookOptions {
  */
 export function requireWebhook(options: RequireWebhookOptions): Middleware {
   const o = optionsObject(options, 'requireWebhook');
-  checkKeys(o, ['provider', 'secret', 'tolerance', 'nonceStore', 'maxBodyBytes'], 'requireWebhook');
+  checkKeys(o, ['provider', 'secret', 'tolerance', 'nonceStore', 'bodyLimit', 'maxBodyBytes'], 'requireWebhook');
   const provider = o.provider as WebhookProvider;
   keysOf(o.secret, provider);
   if (provider !== 'github' && provider !== 'stripe' && provider !== 'standard') throw configError("requireWebhook.provider must be 'github', 'stripe' or 'standard'.");
-  const maxBody = o.maxBodyBytes === undefined ? 1 << 20 : numberOption(o.maxBodyBytes, 'requireWebhook.maxBodyBytes', 0, 1 << 30);
+  const bodyLimit = renamedOption(o, 'bodyLimit', 'maxBodyBytes', 'requireWebhook');
+  const maxBody = bodyLimit === undefined ? 1 << 20 : numberOption(bodyLimit, 'requireWebhook.bodyLimit', 0, 1 << 30);
   const tolerance = o.tolerance === undefined ? 300 : numberOption(o.tolerance, 'requireWebhook.tolerance', 1, 86400);
   const store = o.nonceStore as NonceStore | undefined;
   return {
