@@ -89,12 +89,6 @@ export function describeValue(value: unknown): string {
   return String(value);
 }
 
-/**
- * @deprecated Old name of {@link describeValue}, kept only until the last importer moves
- * (the rate-limit stores' `describe` is now `toRateDecision`).
- */
-export const describe = describeValue;
-
 function closest(key: string, allowed: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
