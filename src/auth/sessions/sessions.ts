@@ -1,35 +1,14 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { RampartError } from '../../errors.ts';
-import { checkKeys, configError, numberOption, optionsObject } from '../../core/options.ts';
-import { requireSecret } from '../../crypto/secret.ts';
 import { serializeCookie } from '../../core/cookies.ts';
 import type { Middleware, RequestView, ResponseControl } from '../../core/types.ts';
 import { localOf } from '../shared/http.ts';
 import { problem } from '../../core/problem.ts';
 import { jsonCopy, parseJson, type JsonValue } from './data.ts';
-import { memorySessionStore, type SessionStore } from '../../stores/sessions.ts';
+import type { SessionStore } from '../../stores/sessions.ts';
+import { compileSessionOptions, type SessionOptions } from './options.ts';
 
-/** Options of {@link sessions}. Times in seconds. */
-export interface SessionOptions {
-  /** Key that signs session ids (≥ 32 bytes); a list rotates: the first signs, all verify. Required. */
-  secret: string | Uint8Array | ReadonlyArray<string | Uint8Array>;
-  /** Default: an in-process memory store (single instance only). */
-  store?: SessionStore;
-  /** Absolute lifetime from login. Default 86400 (24 h). */
-  maxAge?: number;
-  /** Idle timeout since the last request. Default 1800 (30 min). */
-  idleTimeout?: number;
-  /** Cookie without Max-Age: ends when the browser closes (server-side timeouts still apply). Default false. */
-  browserSession?: boolean;
-  /** 'auto' (default): `__Host-sid` + Secure on HTTPS, `sid` on plain HTTP (development). true: always secure. */
-  secure?: boolean | 'auto';
-  /** SameSite attribute. Default 'Lax'. */
-  sameSite?: 'Strict' | 'Lax' | 'None';
-  /** Cookie name on plain HTTP (HTTPS always uses `__Host-` + this). Default 'sid'. */
-  cookieName?: string;
-  /** Largest serialized session data in bytes. Default 65536. */
-  maxDataBytes?: number;
-}
+export type { SessionOptions } from './options.ts';
 
 interface StoredRecord {
   data: { [key: string]: JsonValue };
@@ -40,7 +19,6 @@ interface StoredRecord {
   destroyed?: true;
 }
 
-const OPTION_NAMES = ['secret', 'store', 'maxAge', 'idleTimeout', 'browserSession', 'secure', 'sameSite', 'cookieName', 'maxDataBytes'];
 const ID = /^[A-Za-z0-9_-]{43}$/;
 const TOMBSTONE_TTL = 86400;
 const EXPIRED_GRACE = 86400;
@@ -92,22 +70,7 @@ export interface SessionsMiddleware extends Middleware {
  * await session.set('user', { id: 'u1', roles: ['editor'] });
  */
 export function sessions(options: SessionOptions): SessionsMiddleware {
-  const o = optionsObject(options, 'sessions');
-  checkKeys(o, OPTION_NAMES, 'sessions');
-  const secrets = requireSecret(o.secret, { name: 'sessions.secret', code: 'ERR_RAMPART_CONFIG', rotation: true });
-  const store = (o.store as SessionStore | undefined) ?? memorySessionStore();
-  if (typeof store.get !== 'function' || typeof store.set !== 'function' || typeof store.delete !== 'function') throw configError('sessions.store must implement get/set/delete (memorySessionStore, redisSessionStore, postgresSessionStore).');
-  const maxAge = o.maxAge === undefined ? 86400 : numberOption(o.maxAge, 'sessions.maxAge', 1, 400 * 86400);
-  const idle = o.idleTimeout === undefined ? 1800 : numberOption(o.idleTimeout, 'sessions.idleTimeout', 1, 400 * 86400);
-  const browserSession = o.browserSession === true;
-  const secure = o.secure === undefined ? 'auto' : o.secure;
-  if (secure !== 'auto' && secure !== true && secure !== false) throw configError("sessions.secure must be 'auto', true or false.");
-  const sameSite = (o.sameSite ?? 'Lax') as 'Strict' | 'Lax' | 'None';
-  if (!['Strict', 'Lax', 'None'].includes(sameSite)) throw configError("sessions.sameSite must be 'Strict', 'Lax' or 'None'.");
-  if (sameSite === 'None' && secure === false) throw configError("sessions.sameSite 'None' needs secure cookies (secure: true or 'auto').");
-  const baseName = o.cookieName === undefined ? 'sid' : String(o.cookieName);
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(baseName)) throw configError('sessions.cookieName must be 1–64 letters, digits, _ or -.');
-  const maxBytes = o.maxDataBytes === undefined ? 65536 : numberOption(o.maxDataBytes, 'sessions.maxDataBytes', 256, 16 << 20);
+  const { secrets, store, maxAgeMs, idleMs, browserSession, secure, sameSite, cookieName: baseName, maxDataBytes: maxBytes } = compileSessionOptions(options);
 
   const mac = (id: string, key = secrets[0]): Buffer => createHmac('sha256', key).update(id).digest();
   const sign = (id: string): string => `${id}.${mac(id).toString('base64url')}`;
@@ -139,7 +102,7 @@ export function sessions(options: SessionOptions): SessionsMiddleware {
     return record;
   }
 
-  const middleware: SessionsMiddleware = {
+  const middleware: SessionsMiddleware = Object.freeze({
     name: 'sessions',
     store,
     async handle(req: RequestView, res: ResponseControl) {
@@ -154,7 +117,7 @@ export function sessions(options: SessionOptions): SessionsMiddleware {
     async close() {
       await store.close?.();
     },
-  };
+  });
   return middleware;
 
   async function attach(req: RequestView, res: ResponseControl): Promise<undefined> {
@@ -176,7 +139,7 @@ export function sessions(options: SessionOptions): SessionsMiddleware {
         if (loaded === 'missing' || loaded === 'destroyed') {
           req.emit('SESSION_FIXATION_ATTEMPT', loaded === 'destroyed' ? 'session id was destroyed' : 'session id unknown to the store');
           clearCookie();
-        } else if (loaded.expires <= now || loaded.seen + idle * 1000 <= now) {
+        } else if (loaded.expires <= now || loaded.seen + idleMs <= now) {
           req.emit('SESSION_EXPIRED', loaded.expires <= now ? 'absolute timeout' : 'idle timeout');
           await store.delete(verified);
           clearCookie();
@@ -187,7 +150,7 @@ export function sessions(options: SessionOptions): SessionsMiddleware {
       }
     }
     const isNew = record === undefined;
-    let state: StoredRecord = record ?? { data: {}, created: now, seen: now, expires: now + maxAge * 1000, csrf: newCsrf() };
+    let state: StoredRecord = record ?? { data: {}, created: now, seen: now, expires: now + maxAgeMs, csrf: newCsrf() };
 
     const ttlOf = (r: StoredRecord) => Math.max(1, Math.ceil((r.expires - Date.now()) / 1000) + EXPIRED_GRACE);
     const setCookie = () => {
@@ -208,7 +171,7 @@ export function sessions(options: SessionOptions): SessionsMiddleware {
     };
 
     // Idle timeout: record activity, at most about once a minute per session.
-    if (record !== undefined && now - record.seen > Math.min(60_000, (idle * 1000) / 10)) {
+    if (record !== undefined && now - record.seen > Math.min(60_000, idleMs / 10)) {
       record.seen = now;
       await store.set(id, JSON.stringify(record), ttlOf(record));
     }
@@ -252,7 +215,7 @@ export function sessions(options: SessionOptions): SessionsMiddleware {
         const oldId = id;
         if (oldId !== '') await store.set(oldId, JSON.stringify({ destroyed: true }), TOMBSTONE_TTL);
         const at = Date.now();
-        state = { data: keep ? state.data : {}, created: at, seen: at, expires: at + maxAge * 1000, csrf: newCsrf() };
+        state = { data: keep ? state.data : {}, created: at, seen: at, expires: at + maxAgeMs, csrf: newCsrf() };
         id = '';
         await save();
         req.locals.csrfTokenRotated = true;
@@ -263,7 +226,7 @@ export function sessions(options: SessionOptions): SessionsMiddleware {
           req.emit('SESSION_DESTROYED', 'logout');
         }
         id = '';
-        state = { data: {}, created: Date.now(), seen: Date.now(), expires: Date.now() + maxAge * 1000, csrf: newCsrf() };
+        state = { data: {}, created: Date.now(), seen: Date.now(), expires: Date.now() + maxAgeMs, csrf: newCsrf() };
         clearCookie();
       },
     };

@@ -1,0 +1,86 @@
+import { checkKeys, configError, numberOption, optionsObject } from '../../core/options.ts';
+import { requireSecret } from '../../crypto/secret.ts';
+import { memorySessionStore, type SessionStore } from '../../stores/sessions.ts';
+
+/** Options of {@link sessions}. Times in seconds. */
+export interface SessionOptions {
+  /** Key that signs session ids (≥ 32 bytes); a list rotates: the first signs, all verify. Required. */
+  secret: string | Uint8Array | ReadonlyArray<string | Uint8Array>;
+  /** Default: an in-process memory store (single instance only). */
+  store?: SessionStore;
+  /** Absolute lifetime from login. Default 86400 (24 h). */
+  maxAge?: number;
+  /** Idle timeout since the last request. Default 1800 (30 min). */
+  idleTimeout?: number;
+  /** Cookie without Max-Age: ends when the browser closes (server-side timeouts still apply). Default false. */
+  browserSession?: boolean;
+  /** 'auto' (default): `__Host-sid` + Secure on HTTPS, `sid` on plain HTTP (development). true: always secure. */
+  secure?: boolean | 'auto';
+  /** SameSite attribute. Default 'Lax'. */
+  sameSite?: 'Strict' | 'Lax' | 'None';
+  /** Cookie name on plain HTTP (HTTPS always uses `__Host-` + this). Default 'sid'. */
+  cookieName?: string;
+  /** Largest serialized session data in bytes. Default 65536. */
+  maxDataBytes?: number;
+}
+
+/** The validated, frozen configuration {@link sessions} runs on. */
+export interface SessionConfig {
+  /** Signing keys: the first signs, every one verifies (private copies). */
+  readonly secrets: readonly [Buffer, ...Buffer[]];
+  /** The caller's store, or a new memory store. */
+  readonly store: SessionStore;
+  /** Absolute lifetime in milliseconds. */
+  readonly maxAgeMs: number;
+  /** Idle timeout in milliseconds. */
+  readonly idleMs: number;
+  readonly browserSession: boolean;
+  readonly secure: boolean | 'auto';
+  readonly sameSite: 'Strict' | 'Lax' | 'None';
+  /** Cookie name on plain HTTP; `__Host-` + this on HTTPS. */
+  readonly cookieName: string;
+  readonly maxDataBytes: number;
+}
+
+const OPTION_NAMES = ['secret', 'store', 'maxAge', 'idleTimeout', 'browserSession', 'secure', 'sameSite', 'cookieName', 'maxDataBytes'] as const;
+
+function isSessionStore(value: unknown): value is SessionStore {
+  const s = value as SessionStore | null;
+  return typeof s === 'object' && s !== null && typeof s.get === 'function' && typeof s.set === 'function' && typeof s.delete === 'function';
+}
+
+/**
+ * Validate and normalise {@link SessionOptions} once: the secret(s) through
+ * `requireSecret` (rotation list allowed), timeouts turned into milliseconds, the cookie
+ * attributes checked together (SameSite=None needs Secure), the store chosen (the default
+ * memory store only after every option passed). Throws RampartError (ERR_RAMPART_CONFIG /
+ * ERR_RAMPART_UNKNOWN_OPTION) with the fix. The result is frozen.
+ */
+export function compileSessionOptions(options: SessionOptions): SessionConfig {
+  const o = optionsObject(options, 'sessions');
+  checkKeys(o, OPTION_NAMES, 'sessions');
+  const secrets = requireSecret(o.secret, { name: 'sessions.secret', code: 'ERR_RAMPART_CONFIG', rotation: true });
+  if (o.store !== undefined && !isSessionStore(o.store)) throw configError('sessions.store must implement get/set/delete (memorySessionStore, redisSessionStore, postgresSessionStore).');
+  const maxAge = o.maxAge === undefined ? 86400 : numberOption(o.maxAge, 'sessions.maxAge', 1, 400 * 86400);
+  const idle = o.idleTimeout === undefined ? 1800 : numberOption(o.idleTimeout, 'sessions.idleTimeout', 1, 400 * 86400);
+  const browserSession = o.browserSession === true;
+  const secure = o.secure === undefined ? 'auto' : o.secure;
+  if (secure !== 'auto' && secure !== true && secure !== false) throw configError("sessions.secure must be 'auto', true or false.");
+  const sameSite = (o.sameSite ?? 'Lax') as 'Strict' | 'Lax' | 'None';
+  if (!['Strict', 'Lax', 'None'].includes(sameSite)) throw configError("sessions.sameSite must be 'Strict', 'Lax' or 'None'.");
+  if (sameSite === 'None' && secure === false) throw configError("sessions.sameSite 'None' needs secure cookies (secure: true or 'auto').");
+  const cookieName = o.cookieName === undefined ? 'sid' : String(o.cookieName);
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(cookieName)) throw configError('sessions.cookieName must be 1–64 letters, digits, _ or -.');
+  const maxDataBytes = o.maxDataBytes === undefined ? 65536 : numberOption(o.maxDataBytes, 'sessions.maxDataBytes', 256, 16 << 20);
+  return Object.freeze({
+    secrets: Object.freeze([...secrets]) as readonly Buffer[] as readonly [Buffer, ...Buffer[]],
+    store: (o.store as SessionStore | undefined) ?? memorySessionStore(),
+    maxAgeMs: maxAge * 1000,
+    idleMs: idle * 1000,
+    browserSession,
+    secure,
+    sameSite,
+    cookieName,
+    maxDataBytes,
+  });
+}
