@@ -6,8 +6,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Queryable } from '../stores/database.ts';
 import { SELECT_COLUMNS, type RawRow } from './store-query.ts';
-import type { LogTable } from './store-schema.ts';
-import type { InsertRow } from './store-write.ts';
+import type { InsertRow, LogTable } from './store-schema.ts';
 
 /** The result of `verify()`. */
 export interface VerifyReport {

@@ -4,6 +4,7 @@
  * several processes can start at once.
  */
 import type { Database, Queryable } from '../stores/database.ts';
+import type { PendingRow } from './fields.ts';
 
 /** How the table is partitioned by time. */
 export type PartitionMode = 'month' | 'day' | false;
@@ -17,6 +18,14 @@ export interface StoreSettings {
   unlogged: boolean;
   /** HMAC key for the tamper-evident chain, or undefined when the chain is off. */
   chainKey: Buffer | undefined;
+}
+
+/** A row as a batch writes it (every column); the id is reserved from the table's sequence first. */
+export interface InsertRow extends Omit<PendingRow, 'time'> {
+  id?: number;
+  timestamp: string;
+  chainPrev: string | null;
+  chainHmac: string | null;
 }
 
 /** A time period (partition) key and its bounds. */

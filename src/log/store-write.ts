@@ -6,15 +6,7 @@
 import type { Queryable } from '../stores/database.ts';
 import { sealBatch } from './store-chain.ts';
 import type { PendingRow } from './fields.ts';
-import type { LogTable } from './store-schema.ts';
-
-/** The columns a batch writes, in order; the id is reserved from the table's sequence first. */
-export interface InsertRow extends Omit<PendingRow, 'time'> {
-  id?: number;
-  timestamp: string;
-  chainPrev: string | null;
-  chainHmac: string | null;
-}
+import type { InsertRow, LogTable } from './store-schema.ts';
 
 const COLUMNS = ['id', 'event', 'user_id', 'ip_address', 'user_agent', 'path', 'detail', '"timestamp"', 'chain_prev', 'chain_hmac'].join(', ');
 const TYPES = ['int8', 'text', 'text', 'text', 'text', 'text', 'text', 'timestamptz', 'text', 'text'];

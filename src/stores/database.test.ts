@@ -205,3 +205,13 @@ test('one opener: PGlite and postgres.js clients are created, and recognised, on
   assert.deepEqual(found, []);
   assert.ok(existsSync(join(SRC, 'stores', 'database.ts')));
 });
+
+test('postgresStore: database is the option; sql and url stay as its deprecated older names, and giving two is a construction error', () => {
+  const sql = postgres('postgres://nobody@127.0.0.1:1/none');
+  assert.equal(typeof postgresStore({ database: 'postgres://app@db/app' }).open, 'function');
+  assert.equal(typeof postgresStore({ url: 'postgres://app@db/app' }).open, 'function');
+  assert.equal(typeof postgresStore({ sql }).open, 'function');
+  for (const bad of [{ sql, database: sql }, { url: 'postgres://a@b/c', database: 'postgres://a@b/c' }, { sql, url: 'postgres://a@b/c' }, { url: './counters' }, { sql: new PGlite() }, {}]) {
+    assert.throws(() => postgresStore(bad as never), { code: 'ERR_RAMPART_CONFIG' }, JSON.stringify(Object.keys(bad)));
+  }
+});

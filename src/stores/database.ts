@@ -10,7 +10,10 @@
 import { checkPeer, importPeer, PEERS, type PeerFeature } from '../core/optional.ts';
 import { configError, describeValue } from '../core/options.ts';
 import { postgresOptions, postgresParams, type PGliteLike, type PGliteTransactionLike, type PostgresClientLike, type PostgresQueryable } from '../core/postgres.ts';
+import type { Database, Queryable } from './sql.ts';
 import { PGliteWorkerDriver } from './worker-driver.ts';
+
+export type { Database, Queryable } from './sql.ts';
 
 /**
  * Where a database lives. One shape for the SecurityLog, the auth tables, `postgresStore` and the CLI:
@@ -29,20 +32,6 @@ export type DatabaseTarget =
   | { readonly source: 'path'; readonly backend: 'pglite'; readonly dataDir: string | undefined }
   | { readonly source: 'client'; readonly backend: 'postgres'; readonly client: PostgresClientLike }
   | { readonly source: 'client'; readonly backend: 'pglite'; readonly client: PGliteLike };
-
-/** Parameterised SQL on a connection or inside a transaction. */
-export interface Queryable {
-  query<T = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<T[]>;
-}
-
-/** An open database, whatever the backend. */
-export interface Database extends Queryable {
-  readonly backend: 'pglite' | 'postgres';
-  /** Run `fn` in one transaction (committed when it resolves, rolled back when it throws). */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
-  /** Close what rampart opened; a caller's client is left open. */
-  close(): Promise<void>;
-}
 
 /** How a pool that rampart opens for a `postgres://` URL is sized (ignored for the other shapes). */
 export interface PoolOptions {

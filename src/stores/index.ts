@@ -7,3 +7,4 @@ export { postgresStore } from './postgres.ts';
 export type { PostgresStore, PostgresStoreOptions } from './postgres.ts';
 export { toRateDecision, step, freshState, windowStart } from './algorithms.ts';
 export type { Algorithm, Policy, RateDecision, RateLimitStore, BlockEntry, CounterState, MaybePromise } from './types.ts';
+export type { DatabaseOption } from './database.ts';

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
-import { checkKeys, configError, numberOption, optionsObject } from '../core/options.ts';
+import { checkKeys, configError, numberOption, optionsObject, renamedOption } from '../core/options.ts';
 import { PEERS } from '../core/optional.ts';
 import type { PostgresClientLike } from '../core/postgres.ts';
 import { RampartError } from '../errors.ts';
 import { toRateDecision, step, windowStart } from './algorithms.ts';
-import { checkDatabase, openDatabase, type Database, type DatabaseOption, type DatabaseTarget } from './database.ts';
+import { checkDatabase, DATABASE_SHAPES, openDatabase, type Database, type DatabaseOption, type DatabaseTarget } from './database.ts';
 import type { Algorithm, BlockEntry, Policy, RateDecision, RateLimitStore } from './types.ts';
 
-/** Options of {@link postgresStore}: where the counters live, as `database` (or its older names `sql` / `url`). */
+/** Options of {@link postgresStore}: where the counters live (`database`, the shape every rampart database option takes). */
 export interface PostgresStoreOptions {
   /**
    * The same shape as every rampart database option: a `postgres://` URL (the store opens and
@@ -15,9 +15,9 @@ export interface PostgresStoreOptions {
    * store), or an embedded PGlite (a path, `'memory'` or a PGlite instance: one process only).
    */
   database?: DatabaseOption;
-  /** Older name of `database` for a postgres.js client (not closed by the store). */
+  /** @deprecated The old name of `database` for a postgres.js client (not closed by the store). */
   sql?: PostgresClientLike;
-  /** Older name of `database` for a `postgres://user@host:port/db` URL. */
+  /** @deprecated The old name of `database` for a `postgres://user@host:port/db` URL. */
   url?: string;
   /** Table name prefix (default `rampart_`): tables `<prefix>rate_limit` and `<prefix>blocks`. */
   tablePrefix?: string;
@@ -115,8 +115,9 @@ export function consumeStatement(table: string, algorithm: Algorithm): string {
  * const limiter = rateLimit({ maxRequests: 100, window: 60, store });
  */
 export function postgresStore(options: PostgresStoreOptions): PostgresStore {
-  checkKeys(optionsObject(options, 'postgresStore'), ['database', 'sql', 'url', 'tablePrefix', 'poolSize'], 'postgresStore');
-  const target = storeTarget(options);
+  const o = optionsObject(options, 'postgresStore');
+  checkKeys(o, ['database', 'sql', 'url', 'tablePrefix', 'poolSize'], 'postgresStore');
+  const target = storeTarget(o);
   const tablePrefix = options.tablePrefix ?? 'rampart_';
   if (typeof tablePrefix !== 'string' || !/^[a-z_][a-z0-9_]{0,40}$/.test(tablePrefix)) {
     throw configError('postgresStore.tablePrefix must be a lower-case SQL identifier prefix such as "rampart_".');
@@ -230,15 +231,20 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   };
 }
 
-/** The one `database` of the options (or its older names), checked; the messages name the shapes. */
-function storeTarget(options: PostgresStoreOptions): DatabaseTarget {
-  const given = (['database', 'sql', 'url'] as const).filter((k) => options[k] !== undefined);
-  if (given.length !== 1) {
-    throw configError('postgresStore needs exactly one `database`: a postgres:// URL, a postgres (porsager) client, or an embedded PGlite (a path, \'memory\' or a PGlite instance). `sql` and `url` are older names of it.');
+/**
+ * The one `database` of the options, checked (the messages name the shapes). `sql` (a client)
+ * and `url` (a URL) are its deprecated older names: accepted with one DeprecationWarning each.
+ */
+function storeTarget(options: Record<string, unknown>): DatabaseTarget {
+  if (options.sql !== undefined && options.url !== undefined) throw configError('postgresStore: sql and url are old names of database; give only database.');
+  const old = options.sql !== undefined ? 'sql' : options.url !== undefined ? 'url' : undefined;
+  if (old === undefined) {
+    if (options.database === undefined) throw configError(`postgresStore needs a database: ${DATABASE_SHAPES}.`);
+    return checkDatabase(options.database, 'postgresStore', { fallback: 'required', urlPeer: PEERS.postgresStore });
   }
-  const name = given[0]!;
-  // The older names keep their meaning: `sql` a client, `url` a URL.
-  return checkDatabase(options[name], `postgresStore.${name}`, { fallback: 'required', urlPeer: PEERS.postgresStore, ...(name === 'database' ? {} : { backends: ['postgres'] as const }) });
+  const value = renamedOption(options, 'database', old, 'postgresStore');
+  // The old names keep their meaning: `sql` a postgres.js client, `url` a postgres:// URL.
+  return checkDatabase(value, `postgresStore.${old}`, { fallback: 'required', urlPeer: PEERS.postgresStore, backends: ['postgres'] });
 }
 
 function storeError(error: unknown): RampartError {

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { Database, Queryable } from './database.ts';
+import type { Database, Queryable } from './sql.ts';
 
 /** A message to the PGlite worker (pglite-worker.ts). */
 export type WorkerRequest =
