@@ -110,27 +110,36 @@ test('a PGlite path opens in a worker thread, and the same shape serves the log,
   }
 });
 
+/**
+ * Every owner writes one row through `database` (a caller's client) and is closed; the client
+ * must still answer, and hold the five rows (tables `<prefix>_…`).
+ */
+async function everyOwnerOn(database: PGlite | ReturnType<typeof postgres>, prefix: string): Promise<number> {
+  const log = new SecurityLog({ database, table: `${prefix}_log`, flushIntervalMs: 5 });
+  await log.log('LOGIN_FAILED', { ip: '203.0.113.5' }, { wait: true });
+  await log.close();
+  const keys = apiKeys({ secret: SECRET, database, table: `${prefix}_keys` });
+  await keys.create({ owner: 'acme' });
+  await keys.close();
+  const sessions = postgresSessionStore({ database, table: `${prefix}_sessions` });
+  await sessions.set('s', '{}', 60);
+  await sessions.close?.();
+  const nonces = postgresNonceStore({ database, table: `${prefix}_nonces` });
+  await nonces.add('n', 60);
+  await nonces.close?.();
+  const limiter = postgresStore({ database, tablePrefix: `${prefix}_` });
+  await limiter.consume('k', POLICY, Date.now());
+  await limiter.close();
+  const tables = ['log', 'keys', 'sessions', 'nonces', 'rate_limit'].map((t) => `(select count(*) from ${prefix}_${t})::int`).join(' + ');
+  const rows = database instanceof PGlite ? (await database.query<{ n: number }>(`select ${tables} as n`)).rows : await database.unsafe(`select ${tables} as n`);
+  return Number(rows[0]!.n);
+}
+
 test("a caller's PGlite instance is used as it is and never closed by rampart", async () => {
   const pg = new PGlite();
   try {
-    const log = new SecurityLog({ database: pg, table: 'mine_log', flushIntervalMs: 5 });
-    await log.log('LOGIN_FAILED', { ip: '203.0.113.5' }, { wait: true });
-    await log.close();
-    const keys = apiKeys({ secret: SECRET, database: pg, table: 'mine_keys' });
-    await keys.create({ owner: 'acme' });
-    await keys.close();
-    const sessions = postgresSessionStore({ database: pg, table: 'mine_sessions' });
-    await sessions.set('s', '{}', 60);
-    await sessions.close?.();
-    const nonces = postgresNonceStore({ database: pg, table: 'mine_nonces' });
-    await nonces.add('n', 60);
-    await nonces.close?.();
-    const limiter = postgresStore({ database: pg, tablePrefix: 'mine_' });
-    await limiter.consume('k', POLICY, Date.now());
-    await limiter.close();
+    assert.equal(await everyOwnerOn(pg, 'mine'), 5);
     assert.equal(pg.closed, false);
-    const { rows } = await pg.query<{ n: number }>('select (select count(*) from mine_log)::int + (select count(*) from mine_keys)::int + (select count(*) from mine_sessions)::int + (select count(*) from mine_nonces)::int + (select count(*) from mine_rate_limit)::int as n');
-    assert.equal(rows[0]!.n, 5);
   } finally {
     await pg.close();
   }
@@ -147,24 +156,11 @@ test("a postgres:// URL opens a pool rampart closes; a caller's postgres client 
 
   const sql = postgres(server.url, { max: 2, onnotice: () => {} });
   try {
-    const log = new SecurityLog({ database: sql, table: 'theirs_log', flushIntervalMs: 5 });
-    await log.log('LOGIN_FAILED', { ip: '203.0.113.5' }, { wait: true });
-    await log.close();
-    const keys = apiKeys({ secret: SECRET, database: sql, table: 'theirs_keys' });
-    await keys.create({ owner: 'acme' });
-    await keys.close();
-    const sessions = postgresSessionStore({ database: sql, table: 'theirs_sessions' });
-    await sessions.set('s', '{}', 60);
-    await sessions.close?.();
-    const nonces = postgresNonceStore({ database: sql, table: 'theirs_nonces' });
-    await nonces.add('n', 60);
-    await nonces.close?.();
-    for (const limiter of [postgresStore({ database: sql, tablePrefix: 'theirs_' }), postgresStore({ sql, tablePrefix: 'theirs_' })]) {
-      await limiter.consume('k', POLICY, Date.now());
-      await limiter.close();
-    }
-    const [row] = await sql`select (select count(*) from theirs_log)::int + (select count(*) from theirs_keys)::int + (select count(*) from theirs_sessions)::int + (select count(*) from theirs_nonces)::int + (select count(*) from theirs_rate_limit)::int as n`;
-    assert.equal(row!.n, 5);
+    assert.equal(await everyOwnerOn(sql, 'theirs'), 5);
+    const old = postgresStore({ sql, tablePrefix: 'theirs_' }); // the deprecated name leaves it open too
+    await old.consume('k2', POLICY, Date.now());
+    await old.close();
+    assert.deepEqual([...(await sql`select 1 as n`)], [{ n: 1 }]);
   } finally {
     await sql.end({ timeout: 1 });
   }
