@@ -211,3 +211,16 @@ test('postgresStore: database is the option; sql and url stay as its deprecated 
     assert.throws(() => postgresStore(bad as never), { code: 'ERR_RAMPART_CONFIG' }, JSON.stringify(Object.keys(bad)));
   }
 });
+
+test('closing a store that was never used opens nothing (no database, no worker, no directory)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rampart-unused-'));
+  try {
+    await postgresSessionStore({ database: join(dir, 'sessions') }).close?.();
+    await postgresNonceStore({ database: join(dir, 'nonces') }).close?.();
+    await postgresStore({ database: join(dir, 'limits') }).close();
+    await new SecurityLog({ database: join(dir, 'log') }).close();
+    assert.deepEqual(readdirSync(dir), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -201,17 +201,31 @@ export function checkTable(name: unknown, owner: string, maxLength = 63): string
   return name;
 }
 
+/** What {@link once} returns: call it to open (once); `started` tells whether anything was opened. */
+export interface Once<T> {
+  (): Promise<T>;
+  /** The open under way or done, if any (a store closed before its first use opens nothing). */
+  readonly started: Promise<T> | undefined;
+}
+
 /**
  * Run `open` once; later calls share its promise. A failure is not kept: the next call tries
  * again (a database that was down at the first request is opened when it is back).
  */
-export function once<T>(open: () => Promise<T>): () => Promise<T> {
+export function once<T>(open: () => Promise<T>): Once<T> {
   let pending: Promise<T> | undefined;
-  return () => {
+  const run = (): Promise<T> => {
     pending ??= open().catch((error: unknown) => {
       pending = undefined;
       throw error;
     });
     return pending;
   };
+  return Object.defineProperty(run, 'started', { get: () => pending }) as Once<T>;
+}
+
+/** Close what `open` opened, if it was ever used (never opens a database just to close it). */
+export async function closeOpened(open: Once<Database>): Promise<void> {
+  const db = await open.started?.catch(() => undefined);
+  await db?.close();
 }

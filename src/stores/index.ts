@@ -1,4 +1,4 @@
-/** Stores shared by the rate limiter, the blocklist and the login guard. */
+/** Stores shared by the rate limiter, the blocklist and the login guard (sessions and nonces live here too, exported from rampart/auth; database.ts opens every database). */
 export { memoryStore } from './memory.ts';
 export type { MemoryStore, MemoryStoreOptions } from './memory.ts';
 export { redisStore } from './redis.ts';

@@ -1,6 +1,6 @@
 import { configError } from '../core/options.ts';
 import { RampartError } from '../errors.ts';
-import { checkDatabase, checkTable, once, openDatabase, type DatabaseOption } from './database.ts';
+import { checkDatabase, checkTable, closeOpened, once, openDatabase, type DatabaseOption } from './database.ts';
 
 /**
  * Remembers nonces (or signatures) for the replay window. `add` returns true when the
@@ -98,9 +98,7 @@ export function postgresNonceStore(options: { database?: DatabaseOption; table?:
     async prune() {
       return (await (await open()).query(`delete from ${table} where expires_at <= now() returning nonce`)).length;
     },
-    async close() {
-      await (await open()).close();
-    },
+    close: () => closeOpened(open),
   };
 }
 

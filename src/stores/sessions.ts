@@ -1,6 +1,6 @@
 import { RampartError } from '../errors.ts';
 import { configError } from '../core/options.ts';
-import { checkDatabase, checkTable, once, openDatabase, type DatabaseOption } from './database.ts';
+import { checkDatabase, checkTable, closeOpened, once, openDatabase, type DatabaseOption } from './database.ts';
 
 /**
  * Where sessions live. Records are opaque JSON strings; `ttl` is in seconds. Stores only
@@ -156,6 +156,6 @@ export function postgresSessionStore(options: { database?: DatabaseOption; table
         after = page.at(-1)!.id;
       }
     },
-    close: () => wrap(async () => (await open()).close()),
+    close: () => wrap(() => closeOpened(open)),
   };
 }
