@@ -26,6 +26,17 @@ export function readNodeBody(req: IncomingMessage, limit: number): Promise<Uint8
     return Promise.reject(new RampartError('ERR_RAMPART_BODY_READ', 'The request body was already consumed before rampart could read it; mount rampart before body parsers.'));
   }
   return new Promise<Uint8Array>((resolve, reject) => {
+    // Listening for 'readable' calls read(0), which at the end of an empty body (an empty
+    // chunked body) emits 'end' before the application listens: its reader would wait
+    // forever. So wait until the bytes already received are parsed (the rest of the packet
+    // is, before the next tick) and take an empty, complete body without listening.
+    process.nextTick(() => {
+      if (req.complete && req.readableLength === 0) resolve(new Uint8Array(0));
+      else listen(resolve, reject);
+    });
+  });
+
+  function listen(resolve: (body: Uint8Array) => void, reject: (error: unknown) => void): void {
     const chunks: Buffer[] = [];
     let size = 0;
     const cleanup = (): void => {
@@ -41,8 +52,11 @@ export function readNodeBody(req: IncomingMessage, limit: number): Promise<Uint8
       if (!req.complete) onError(new Error('client aborted the request'));
     };
     const onReadable = (): void => {
-      let chunk: Buffer | null;
-      while ((chunk = req.read() as Buffer | null) !== null) {
+      // read(n) of what is buffered, never read() at the end of the stream: that would emit
+      // 'end' (before the application listens) when the body is empty.
+      while (req.readableLength > 0) {
+        const chunk = req.read(req.readableLength) as Buffer | null;
+        if (chunk === null) break;
         size += chunk.length;
         if (size > limit) {
           cleanup();
@@ -62,7 +76,7 @@ export function readNodeBody(req: IncomingMessage, limit: number): Promise<Uint8
     req.on('readable', onReadable);
     req.on('error', onError);
     req.on('close', onClose);
-  });
+  }
 }
 
 /**

@@ -5,7 +5,7 @@ import { warnConfig } from '../core/events.ts';
 import { exemptionPath } from '../core/canonical.ts';
 import type { Middleware, Reply, RequestView } from '../core/types.ts';
 import { isRampartError } from '../errors.ts';
-import { mediaType, parseForm } from './body.ts';
+import { parseForm } from './body.ts';
 import { detectAttack, DEFAULT_THRESHOLD, type AttackMatch, type AttackType } from './detect.ts';
 
 /** Options for {@link inputGuard}. */
@@ -38,6 +38,13 @@ export interface InputGuardOptions {
    * Default 262,144. More text: 413 in block mode, a "not inspected" event in monitor mode.
    */
   maxChars?: number;
+  /**
+   * Media types whose bodies pass uninspected in block mode, instead of 415: types inputGuard
+   * cannot read as text (`'application/octet-stream'`, `'image/*'`, `'application/pdf'`). Types
+   * it inspects (JSON, urlencoded, multipart/form-data, text, XML) cannot be listed. Each entry
+   * is announced as a config warning. Default none.
+   */
+  passTypes?: readonly string[];
 }
 
 /** What inputGuard inspects; a request beyond any of these is refused in block mode. */
@@ -68,13 +75,15 @@ export interface GuardFinding {
   score: number;
 }
 
-const KEYS = ['mode', 'threshold', 'scan', 'headers', 'types', 'bodyLimit', 'exemptPaths', 'maxValues', 'maxChars'];
+const KEYS = ['mode', 'threshold', 'scan', 'headers', 'types', 'bodyLimit', 'exemptPaths', 'maxValues', 'maxChars', 'passTypes'];
 const DEFAULT_HEADERS = ['referer', 'user-agent', 'x-forwarded-host', 'x-original-url', 'x-rewrite-url'];
 const MAX_DEPTH = 64;
 const MAX_FINDINGS = 5;
 const MAX_CODINGS = 3;
 const PLAIN_KEY = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 const BODYLESS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+/** Part header block size a multipart body may use per part. */
+const MAX_PART_HEAD = 8_192;
 const CHARSETS = new Map([['utf-8', 'utf-8'], ['utf8', 'utf-8'], ['us-ascii', 'utf-8'], ['iso-8859-1', 'latin1'], ['latin1', 'latin1']]);
 
 type Decoder = (input: Uint8Array, limit: number) => Promise<Uint8Array>;
@@ -100,7 +109,7 @@ function isTooLarge(error: unknown): boolean {
 }
 
 /** Why (part of) a request was not inspected. */
-type Gap = 'size' | 'chars' | 'values' | 'depth' | 'encoding' | 'charset' | 'undecodable' | 'unparsable';
+type Gap = 'size' | 'chars' | 'values' | 'depth' | 'encoding' | 'charset' | 'type' | 'undecodable' | 'unparsable';
 
 /** Per-request scan state: what is left of the budgets, findings so far, the first gap. */
 interface ScanState {
@@ -187,6 +196,19 @@ export function inputGuard(options: InputGuardOptions = {}): InputGuard {
   for (const p of exempt) warnConfig(`inputGuard: requests under ${p} are not scanned (exemptPaths).`);
   const maxValues = opts.maxValues === undefined ? 1_000 : numberOption(opts.maxValues, 'inputGuard.maxValues', 1, 1_000_000);
   const maxChars = opts.maxChars === undefined ? 262_144 : numberOption(opts.maxChars, 'inputGuard.maxChars', 1_024, 100_000_000);
+  const passTypes = opts.passTypes === undefined ? [] : stringList(opts.passTypes, 'inputGuard.passTypes').map((t) => t.trim().toLowerCase());
+  for (const t of passTypes) {
+    const m = /^([a-z0-9!#$&^_.+-]{1,127})\/([a-z0-9!#$&^_.+-]{1,127}|\*)$/.exec(t);
+    if (m === null) throw configError(`inputGuard.passTypes: ${JSON.stringify(t.slice(0, 80))} is not a media type like 'application/octet-stream' or 'image/*'.`);
+    if (m[2] === '*' ? m[1] === 'text' : bodyKind(t) !== undefined) {
+      throw configError(`inputGuard.passTypes: ${t} bodies are inspected; passTypes is only for types inputGuard cannot read (binary ones such as application/octet-stream).`);
+    }
+    warnConfig(`inputGuard: ${t} bodies are not inspected (passTypes); block mode lets them through.`);
+  }
+  const passExact = new Set(passTypes.filter((t) => !t.endsWith('/*')));
+  const passTop = new Set(passTypes.filter((t) => t.endsWith('/*')).map((t) => t.slice(0, -1)));
+  const passes = (type: string): boolean => passExact.has(type) || (type !== '' && passTop.has(type.slice(0, type.indexOf('/') + 1)));
+  if (mode === 'block' && !scan.has('body')) warnConfig("inputGuard: request bodies are not scanned (scan leaves out 'body'); block mode lets them through uninspected.");
   const limits: InputGuardLimits = Object.freeze({ bodyBytes: bodyLimit, chars: maxChars, values: maxValues, depth: MAX_DEPTH, encodings: ENCODINGS });
   const block = mode === 'block';
   const states = new WeakMap<RequestView, ScanState>();
@@ -237,7 +259,7 @@ export function inputGuard(options: InputGuardOptions = {}): InputGuard {
     const state = states.get(req);
     if (state?.gap === undefined) return undefined;
     if (block) {
-      const status = state.gap === 'encoding' || state.gap === 'charset' ? 415 : state.gap === 'undecodable' || state.gap === 'unparsable' ? 400 : 413;
+      const status = state.gap === 'encoding' || state.gap === 'charset' || state.gap === 'type' ? 415 : state.gap === 'undecodable' || state.gap === 'unparsable' ? 400 : 413;
       return problem(status, `The request was refused because inputGuard cannot inspect it: ${state.gapDetail}.`);
     }
     req.locals.inputGuardUninspected = state.gap;
@@ -269,12 +291,12 @@ export function inputGuard(options: InputGuardOptions = {}): InputGuard {
     return false;
   };
 
-  /** Read, decode and parse the body; undefined (with a gap noted) when that is not possible. */
-  const readBody = async (req: RequestView, codings: readonly string[], charset: string, isForm: boolean): Promise<unknown> => {
+  /** Read (unless already read) and undo the Content-Encoding; undefined (with a gap noted) when that is not possible. */
+  const readDecoded = async (req: RequestView, codings: readonly string[], read: Uint8Array | undefined): Promise<Uint8Array | undefined> => {
     const state = stateOf(req);
     let bytes: Uint8Array;
     try {
-      bytes = await req.readBody(bodyLimit);
+      bytes = read ?? (await req.readBody(bodyLimit));
     } catch (error) {
       if (isRampartError(error, 'ERR_RAMPART_BODY_TOO_LARGE')) noteGap(state, 'size', `a body larger than ${bodyLimit} bytes`);
       else noteGap(state, 'undecodable', 'the body could not be read');
@@ -289,53 +311,167 @@ export function inputGuard(options: InputGuardOptions = {}): InputGuard {
         return undefined;
       }
     }
-    const text = new TextDecoder(charset, { fatal: false }).decode(bytes);
-    if (isForm) return parseForm(text);
-    if (text.trim() === '') return undefined;
-    try {
-      return JSON.parse(text);
-    } catch {
-      noteGap(state, 'unparsable', 'the body is not valid JSON');
-      return undefined;
-    }
+    return bytes;
   };
 
-  return {
+  /** Scan every string and key of a parsed JSON/urlencoded value; true when one is an attack to block. */
+  const scanValue = (req: RequestView, parsed: unknown, where: string, budget: { left: number; gap?: Gap }): boolean => {
+    for (const [at, value] of leaves(parsed, where, 0, budget)) if (inspect(req, at, value) && block) return true;
+    return false;
+  };
+
+  /**
+   * Scan a text body or text part: the whole text as one value, and — since frameworks parse
+   * JSON whatever the type says (Hono's `c.req.json()`) — every string of it when it parses as JSON.
+   */
+  const scanText = (req: RequestView, text: string, where: string, budget: { left: number; gap?: Gap }): boolean => {
+    if (inspect(req, where, text) && block) return true;
+    const first = text.trimStart()[0];
+    if (first !== '{' && first !== '[' && first !== '"') return false;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return false;
+    }
+    return scanValue(req, parsed, where, budget);
+  };
+
+  /** Scan the parts of a multipart/form-data body: names, file names and text parts (file contents are counted, not scanned). */
+  const scanMultipart = (req: RequestView, bytes: Uint8Array, boundary: string, budget: { left: number; gap?: Gap }): boolean => {
+    const state = stateOf(req);
+    try {
+      for (const part of formParts(bytes, boundary, maxValues)) {
+        if (--budget.left < 0) {
+          budget.gap = 'values';
+          return false;
+        }
+        const where = `body.${part.name.slice(0, 40)}`;
+        if (!PLAIN_KEY.test(part.name) && inspect(req, `${where}#key`, part.name) && block) return true;
+        if (part.filename !== undefined) {
+          if (inspect(req, `${where}#filename`, part.filename) && block) return true;
+          continue;
+        }
+        const coding = part.headers.get('content-transfer-encoding')?.toLowerCase();
+        if (coding !== undefined && coding !== '7bit' && coding !== '8bit' && coding !== 'binary') {
+          noteGap(state, 'encoding', `a multipart part with Content-Transfer-Encoding ${JSON.stringify(coding.slice(0, 40))}`);
+          return false;
+        }
+        const partType = part.headers.get('content-type');
+        const media = partType === undefined ? undefined : parseMediaType(partType);
+        if (partType !== undefined && media === undefined) throw new PartError('unparsable', 'a multipart part has a malformed Content-Type');
+        const charsetParam = media?.params.get('charset')?.toLowerCase();
+        const charset = charsetParam === undefined ? 'utf-8' : CHARSETS.get(charsetParam);
+        if (charset === undefined) {
+          noteGap(state, 'charset', `a multipart part in charset ${JSON.stringify(charsetParam!.slice(0, 40))} (it decodes utf-8, us-ascii and iso-8859-1)`);
+          return false;
+        }
+        // A part without a file name is a string to most parsers (undici's FormData, Hono's
+        // parseBody), whatever its Content-Type: scan it as text, binary or not. Where the
+        // charset is iso-8859-1, parsers that ignore it read UTF-8: scan both readings.
+        const text = new TextDecoder(charset, { fatal: false }).decode(part.content);
+        if (scanText(req, text, where, budget)) return true;
+        if (charset !== 'utf-8' && scanText(req, new TextDecoder('utf-8', { fatal: false }).decode(part.content), where, budget)) return true;
+        if (budget.gap !== undefined) return false;
+      }
+    } catch (error) {
+      if (!(error instanceof PartError)) throw error;
+      noteGap(state, error.gap, error.message);
+    }
+    return false;
+  };
+
+  /**
+   * Inspect the body of `req` as `kind`: undo the Content-Encoding (within bodyLimit), decode
+   * the charset, parse, scan. `read` is the body when it was read already.
+   */
+  const scanBody = async (req: RequestView, kind: BodyKind, media: MediaType | undefined, codings: readonly string[], charset: string, read: Uint8Array | undefined): Promise<Reply | undefined> => {
+    const state = stateOf(req);
+    const bytes = await readDecoded(req, codings, read);
+    if (bytes === undefined || bytes.length === 0) return settle(req);
+    const budget: { left: number; gap?: Gap } = { left: maxValues };
+    let attack = false;
+    if (kind === 'multipart') {
+      const boundary = media?.params.get('boundary');
+      if (boundary === undefined) noteGap(state, 'unparsable', 'a multipart/form-data body without a boundary');
+      else attack = scanMultipart(req, bytes, boundary, budget);
+    } else if (kind === 'text') {
+      const text = decodeText(bytes, charset);
+      if (text === undefined) noteGap(state, 'charset', 'a text body with NUL characters (UTF-16 or UTF-32 without a byte order mark, or binary data)');
+      else attack = scanText(req, text, 'body', budget);
+    } else {
+      const text = new TextDecoder(charset, { fatal: false }).decode(bytes);
+      let parsed: unknown;
+      if (kind === 'form') parsed = parseForm(text);
+      else if (text.trim() !== '') {
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          noteGap(state, 'unparsable', 'the body is not valid JSON');
+        }
+      }
+      attack = scanValue(req, parsed, 'body', budget);
+    }
+    if (attack) return blocked();
+    if (budget.gap === 'values') noteGap(state, 'values', `more than ${maxValues} body strings and keys`);
+    else if (budget.gap === 'depth') noteGap(state, 'depth', `a body nested deeper than ${MAX_DEPTH} levels`);
+    return settle(req);
+  };
+
+  /**
+   * Decide how to read the body of a request that has (or may have) one: by its media type,
+   * Content-Encoding and charset. What it cannot read is a gap (415) unless `passTypes` lists it.
+   */
+  const inspectBody = (req: RequestView, read: Uint8Array | undefined): Reply | Promise<Reply | undefined> | undefined => {
+    const state = stateOf(req);
+    const media = requestMediaType(req);
+    if (media === null) {
+      noteGap(state, 'type', 'a Content-Type header that is repeated or not one media type');
+      return settle(req);
+    }
+    const type = media?.type ?? '';
+    const kind = bodyKind(type);
+    if (kind === undefined) {
+      if (passes(type)) return undefined;
+      noteGap(state, 'type', `a ${JSON.stringify(type.slice(0, 80))} body (it reads JSON, urlencoded, multipart/form-data, text and XML; list binary types in passTypes)`);
+      return settle(req);
+    }
+    const codings = contentCodings(req.header('content-encoding'));
+    const unknown = codings.find((c) => !DECODERS.has(c));
+    if (unknown !== undefined || codings.length > MAX_CODINGS) {
+      noteGap(state, 'encoding', unknown !== undefined ? `Content-Encoding ${JSON.stringify(unknown.slice(0, 40))} (it decodes ${ENCODINGS.join(', ')})` : `more than ${MAX_CODINGS} content codings`);
+      return settle(req);
+    }
+    const charsetParam = media?.params.get('charset')?.toLowerCase();
+    const charset = charsetParam === undefined ? 'utf-8' : CHARSETS.get(charsetParam);
+    if (charset === undefined) {
+      noteGap(state, 'charset', `charset ${JSON.stringify(charsetParam!.slice(0, 40))} (it decodes utf-8, us-ascii and iso-8859-1)`);
+      return settle(req);
+    }
+    return scanBody(req, kind, media, codings, charset, read);
+  };
+
+  return Object.freeze<InputGuard>({
     name: 'inputGuard',
     limits,
     handle(req) {
       if (isExempt(exempt, req)) return undefined;
       if (scanSync(req) && block) return blocked();
       if (block && states.get(req)?.gap !== undefined) return settle(req);
-      if (!scan.has('body') || BODYLESS.has(req.method)) return settle(req);
-      const type = mediaType(req);
-      const isForm = type === 'application/x-www-form-urlencoded';
-      // Only JSON and urlencoded bodies are inspected; skip the read (and stay synchronous) otherwise.
-      if (!isForm && type !== 'application/json' && !(type.startsWith('application/') && type.endsWith('+json'))) return settle(req);
-      const state = stateOf(req);
-      const codings = contentCodings(req.header('content-encoding'));
-      const unknown = codings.find((c) => !DECODERS.has(c));
-      if (unknown !== undefined || codings.length > MAX_CODINGS) {
-        noteGap(state, 'encoding', unknown !== undefined ? `Content-Encoding ${JSON.stringify(unknown.slice(0, 40))} (it decodes ${ENCODINGS.join(', ')})` : `more than ${MAX_CODINGS} content codings`);
-        return settle(req);
-      }
-      const charsetParam = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(req.header('content-type') ?? '')?.[1]?.toLowerCase();
-      const charset = charsetParam === undefined ? 'utf-8' : CHARSETS.get(charsetParam);
-      if (charset === undefined) {
-        noteGap(state, 'charset', `charset ${JSON.stringify(charsetParam!.slice(0, 40))} (it decodes utf-8, us-ascii and iso-8859-1)`);
-        return settle(req);
-      }
-      return readBody(req, codings, charset, isForm).then((parsed) => {
-        const budget: { left: number; gap?: Gap } = { left: maxValues };
-        for (const [where, value] of leaves(parsed, 'body', 0, budget)) {
-          if (inspect(req, where.replace(/^body\.?/, 'body.'), value) && block) return blocked();
-        }
-        if (budget.gap === 'values') noteGap(state, 'values', `more than ${maxValues} body strings and keys`);
-        else if (budget.gap === 'depth') noteGap(state, 'depth', `a body nested deeper than ${MAX_DEPTH} levels`);
-        return settle(req);
-      });
+      if (!scan.has('body')) return settle(req);
+      // Any method may carry a body (express.json() parses one on a GET). Content-Length > 0
+      // announces one: judged by its type before it is read. A chunked body may be empty, and
+      // without either header only a method that usually has a body is read (HTTP/1.1 gives
+      // it none; other transports may): read first, inspected when not empty.
+      const length = req.header('content-length');
+      if (length !== undefined && length.trim() !== '0') return inspectBody(req, undefined);
+      if (req.header('transfer-encoding') === undefined && (length !== undefined || BODYLESS.has(req.method))) return settle(req);
+      return req.readBody(bodyLimit).then(
+        (bytes) => (bytes.length === 0 ? settle(req) : inspectBody(req, bytes)),
+        () => inspectBody(req, undefined),
+      );
     },
-  };
+  });
 }
 
 /** True when the request is under one of the exempt path prefixes (not scanned). */
@@ -354,4 +490,198 @@ function contentCodings(header: string | undefined): string[] {
     if (coding !== '' && coding !== 'identity') out.push(coding);
   }
   return out;
+}
+
+/** How inputGuard reads a body of a given media type. */
+type BodyKind = 'json' | 'form' | 'multipart' | 'text';
+
+/** A parsed `type/subtype; name=value` header value (names lower-case; values as sent, unquoted). */
+interface MediaType {
+  readonly type: string;
+  readonly params: ReadonlyMap<string, string>;
+}
+
+/** Application types that are text a scan can read (besides JSON, XML and urlencoded). */
+const TEXT_APPLICATION = new Set([
+  'application/javascript', 'application/ecmascript', 'application/x-javascript', 'application/graphql', 'application/sql',
+  'application/yaml', 'application/x-yaml', 'application/toml', 'application/x-ndjson', 'application/ndjson', 'application/jsonl',
+  'application/x-jsonlines', 'application/csp-report', 'application/xml', 'application/xml-dtd', 'application/x-sh', 'application/x-httpd-php',
+]);
+
+/**
+ * How a body of media type `type` (lower-case, no parameters; '' when absent) is inspected,
+ * or undefined when inputGuard cannot read it (binary, or a type it does not know as text).
+ */
+function bodyKind(type: string): BodyKind | undefined {
+  if (type === 'application/json' || type === 'text/json' || type.endsWith('+json')) return 'json';
+  if (type === 'application/x-www-form-urlencoded') return 'form';
+  if (type === 'multipart/form-data') return 'multipart';
+  if (type === '' || type.startsWith('text/') || type.endsWith('+xml') || TEXT_APPLICATION.has(type)) return 'text';
+  return undefined;
+}
+
+const TCHAR = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * Parse one Content-Type value strictly (RFC 9110 §8.3): `type/subtype` and `; name=value`
+ * parameters (token or quoted-string). Undefined for anything else — two values joined with
+ * a comma, a parameter given twice, stray characters — since parsers would disagree on it.
+ */
+function parseMediaType(value: string): MediaType | undefined {
+  let i = skipOws(value, 0);
+  const end = value.length;
+  let j = i;
+  while (j < end && value[j] !== ';' && value[j] !== ' ' && value[j] !== '\t') j++;
+  const full = value.slice(i, j).toLowerCase();
+  const slash = full.indexOf('/');
+  if (slash <= 0 || !TCHAR.test(full.slice(0, slash)) || !TCHAR.test(full.slice(slash + 1))) return undefined;
+  const params = new Map<string, string>();
+  i = skipOws(value, j);
+  while (i < end) {
+    if (value[i] !== ';') return undefined;
+    i = skipOws(value, i + 1);
+    if (i >= end || value[i] === ';') continue;
+    const eq = value.indexOf('=', i);
+    if (eq === -1) return undefined;
+    const name = value.slice(i, eq).toLowerCase();
+    if (!TCHAR.test(name) || params.has(name)) return undefined;
+    i = eq + 1;
+    let v = '';
+    if (value[i] === '"') {
+      i++;
+      for (; i < end && value[i] !== '"'; i++) {
+        if (value[i] === '\\') i++;
+        if (i < end) v += value[i];
+      }
+      if (i >= end) return undefined;
+      i++;
+    } else {
+      const start = i;
+      while (i < end && value[i] !== ';' && value[i] !== ' ' && value[i] !== '\t') i++;
+      v = value.slice(start, i);
+      if (!TCHAR.test(v)) return undefined;
+    }
+    params.set(name, v);
+    i = skipOws(value, i);
+  }
+  return { type: full, params };
+}
+
+function skipOws(value: string, i: number): number {
+  while (i < value.length && (value[i] === ' ' || value[i] === '\t')) i++;
+  return i;
+}
+
+/**
+ * The request's Content-Type, or undefined when there is none, or `null` when it cannot be
+ * read one way: sent twice (Node keeps the first, other parsers the last or both), or not one
+ * well-formed media type (`text/plain, application/json` is how fetch runtimes join two).
+ */
+function requestMediaType(req: RequestView): MediaType | null | undefined {
+  const rawHeaders = (req.raw as { rawHeaders?: unknown } | null | undefined)?.rawHeaders;
+  if (Array.isArray(rawHeaders)) {
+    let seen = 0;
+    for (let i = 0; i < rawHeaders.length; i += 2) {
+      const name = rawHeaders[i];
+      if (typeof name === 'string' && name.length === 12 && name.toLowerCase() === 'content-type' && ++seen > 1) return null;
+    }
+  }
+  const value = req.header('content-type');
+  if (value === undefined) return undefined;
+  return parseMediaType(value) ?? null;
+}
+
+/**
+ * Decode a text body for scanning: UTF-16 when it starts with a UTF-16 byte order mark (an
+ * XML parser reads it so), else `charset`. Undefined when the text holds NUL characters —
+ * UTF-16/32 without a mark, or binary data — which a scan of the decoded text would miss.
+ */
+function decodeText(bytes: Uint8Array, charset: string): string | undefined {
+  let text: string;
+  if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) text = new TextDecoder('utf-16le').decode(bytes);
+  else if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff) text = new TextDecoder('utf-16be').decode(bytes);
+  else text = new TextDecoder(charset, { fatal: false }).decode(bytes);
+  return text.includes('\u0000') ? undefined : text;
+}
+
+/** One part of a multipart/form-data body. */
+interface FormPart {
+  readonly name: string;
+  /** Present (possibly '') when the part is a file. */
+  readonly filename: string | undefined;
+  readonly headers: ReadonlyMap<string, string>;
+  readonly content: Uint8Array;
+}
+
+/** Why a multipart body could not be read, with the status class inputGuard answers. */
+class PartError extends Error {
+  readonly gap: Gap;
+  constructor(gap: Gap, message: string) {
+    super(message);
+    this.gap = gap;
+  }
+}
+
+const CRLF_DELIMITER = (boundary: string) => Buffer.from(`\r\n--${boundary}`, 'latin1');
+const BOUNDARY = /^[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]$/;
+
+/**
+ * Split a buffered multipart/form-data body (RFC 7578) strictly, for inspection only: every
+ * part needs `Content-Disposition: form-data; name=…`, CRLF line ends and a closing delimiter;
+ * anything a parser could read another way throws PartError('unparsable'). Files are the
+ * parts with a `filename` (or `filename*`) parameter. Stops after `maxParts` parts with
+ * PartError('values').
+ */
+function* formParts(body: Uint8Array, boundary: string, maxParts: number): Generator<FormPart> {
+  if (!BOUNDARY.test(boundary)) throw new PartError('unparsable', 'the multipart boundary is not valid');
+  const b = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const delimiter = CRLF_DELIMITER(boundary);
+  const dash = delimiter.subarray(2);
+  let pos = b.subarray(0, dash.length).equals(dash) ? 0 : b.indexOf(delimiter);
+  if (pos === -1) throw new PartError('unparsable', 'the multipart body has no boundary delimiter');
+  if (pos > 0) pos += 2;
+  for (let count = 0; ; count++) {
+    let i = pos + dash.length;
+    if (b[i] === 0x2d && b[i + 1] === 0x2d) return; // close delimiter; the epilogue is ignored
+    while (b[i] === 0x20 || b[i] === 0x09) i++;
+    if (b[i] !== 0x0d || b[i + 1] !== 0x0a) throw new PartError('unparsable', 'a multipart delimiter is not followed by a line end');
+    if (count >= maxParts) throw new PartError('values', `more than ${maxParts} multipart parts`);
+    const headStart = i + 2;
+    const headEnd = b[headStart] === 0x0d && b[headStart + 1] === 0x0a ? headStart : b.indexOf('\r\n\r\n', headStart, 'latin1');
+    if (headEnd === -1 || headEnd - headStart > MAX_PART_HEAD) throw new PartError('unparsable', 'a multipart part has no complete header block');
+    const next = b.indexOf(delimiter, headEnd);
+    if (next === -1) throw new PartError('unparsable', 'the multipart body does not end with its closing delimiter');
+    const contentStart = headEnd === headStart ? headStart + 2 : headEnd + 4;
+    const headers = partHeaders(b.toString('utf8', headStart, headEnd));
+    const disposition = headers.get('content-disposition');
+    const parsed = disposition === undefined ? undefined : parseMediaLike(disposition);
+    if (parsed === undefined || parsed.type !== 'form-data' || !parsed.params.has('name')) {
+      throw new PartError('unparsable', 'a multipart part has no Content-Disposition: form-data with a name');
+    }
+    const filename = parsed.params.get('filename*') ?? parsed.params.get('filename');
+    yield { name: parsed.params.get('name')!, filename, headers, content: b.subarray(contentStart, next) };
+    pos = next + 2;
+  }
+}
+
+/** Header lines of one part (lower-case names); a folded, malformed or repeated line throws. */
+function partHeaders(block: string): Map<string, string> {
+  const out = new Map<string, string>();
+  if (block === '') return out;
+  for (const line of block.split('\r\n')) {
+    const colon = line.indexOf(':');
+    const name = colon === -1 ? '' : line.slice(0, colon).toLowerCase();
+    if (!TCHAR.test(name) || out.has(name)) throw new PartError('unparsable', 'a multipart part has a malformed or repeated header');
+    out.set(name, line.slice(colon + 1).trim());
+  }
+  return out;
+}
+
+/** `form-data; name="a"; filename*=UTF-8''x` read like a media type (a bare token instead of type/subtype). */
+function parseMediaLike(value: string): MediaType | undefined {
+  const semi = value.indexOf(';');
+  const token = (semi === -1 ? value : value.slice(0, semi)).trim().toLowerCase();
+  if (!TCHAR.test(token)) return undefined;
+  const parsed = parseMediaType(`x/x${semi === -1 ? '' : value.slice(semi)}`);
+  return parsed === undefined ? undefined : { type: token, params: parsed.params };
 }
