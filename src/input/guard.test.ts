@@ -8,6 +8,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
 import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { Hono } from 'hono';
+import { serve as serveNode } from '@hono/node-server';
 import { stack } from '../stack/index.ts';
 import type { SecurityEventRecord } from '../core/types.ts';
 import { forEachAdapter } from '../../test/helpers/adapters.ts';
@@ -334,4 +338,43 @@ test('inputGuard passTypes is validated; block mode without body scanning is ann
   }
   inputGuard({ mode: 'block', scan: ['path', 'query'] });
   assert.ok(configWarnings().some((w) => /inputGuard.*bodies are not scanned/.test(w)));
+});
+
+test('real parsers: express.json() on a GET, Hono parseBody() on multipart and c.req.json() on untyped or text/plain bodies never get the payload (block mode)', async () => {
+  const e = express();
+  e.use(stack([inputGuard({ mode: 'block' })]).express());
+  e.use(express.json());
+  e.all('/search', (req, res) => void res.json({ got: (req.body as { q?: string } | undefined)?.q ?? null }));
+  const h = new Hono();
+  h.use(stack([inputGuard({ mode: 'block' })]).hono());
+  h.post('/form', async (c) => c.json({ got: (await c.req.parseBody()).q ?? null }));
+  h.post('/api', async (c) => c.json({ got: ((await c.req.json()) as { q?: string }).q ?? null }));
+  const expressServer = http.createServer(e);
+  await new Promise<void>((resolve) => expressServer.listen(0, '127.0.0.1', resolve));
+  const honoServer = serveNode({ fetch: h.fetch, port: 0, hostname: '127.0.0.1' }) as http.Server;
+  await new Promise<void>((resolve) => (honoServer.listening ? resolve() : honoServer.once('listening', () => resolve())));
+  const base = (s: http.Server) => `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+  try {
+    const json = JSON.stringify({ q: SQLI });
+    const sent: Array<[string, Promise<Sent>]> = [
+      ['express GET + JSON body', send(`${base(expressServer)}/search`, 'GET', ['content-type', 'application/json'], json)],
+      ['hono multipart parseBody', send(`${base(honoServer)}/form`, 'POST', ['content-type', 'multipart/form-data; boundary=XX'], multipart('XX', [['Content-Disposition: form-data; name="q"', SQLI]]))],
+      ['hono multipart octet-stream part', send(`${base(honoServer)}/form`, 'POST', ['content-type', 'multipart/form-data; boundary=XX'], multipart('XX', [['Content-Disposition: form-data; name="q"\r\nContent-Type: application/octet-stream', SQLI]]))],
+      ['hono json without Content-Type', send(`${base(honoServer)}/api`, 'POST', [], json)],
+      ['hono json as text/plain', send(`${base(honoServer)}/api`, 'POST', ['content-type', 'text/plain'], json)],
+      ['hono json as text/json', send(`${base(honoServer)}/api`, 'POST', ['content-type', 'text/json'], json)],
+    ];
+    for (const [what, response] of sent) {
+      const r = await response;
+      assert.equal(r.status, 403, `${what}: ${r.status} ${r.body.slice(0, 120)}`);
+    }
+    const ok = await send(`${base(honoServer)}/form`, 'POST', ['content-type', 'multipart/form-data; boundary=XX'], multipart('XX', [['Content-Disposition: form-data; name="q"', "Conor O'Brien"]]));
+    assert.deepEqual([ok.status, JSON.parse(ok.body)], [200, { got: "Conor O'Brien" }], 'a benign form reaches parseBody intact');
+    const okJson = await send(`${base(expressServer)}/search`, 'GET', ['content-type', 'application/json'], JSON.stringify({ q: 'shoes' }));
+    assert.deepEqual([okJson.status, JSON.parse(okJson.body)], [200, { got: 'shoes' }], 'a benign GET body reaches express.json() intact');
+  } finally {
+    expressServer.closeAllConnections();
+    honoServer.closeAllConnections();
+    await Promise.all([new Promise((r) => expressServer.close(r)), new Promise((r) => honoServer.close(r))]);
+  }
 });
