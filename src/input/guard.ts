@@ -21,7 +21,7 @@ export interface InputGuardOptions {
   /** Attack types considered. Default all. */
   types?: readonly AttackType[];
   /**
-   * Largest JSON/urlencoded body scanned, in bytes, both as received and after undoing its
+   * Largest body scanned (multipart file bytes included), in bytes, both as received and after undoing its
    * `Content-Encoding` (the decompression cap). Default 1,048,576. Larger bodies: 413 in
    * block mode, passed with a "not inspected" event in monitor mode.
    */
@@ -160,12 +160,20 @@ function decodeComponent(s: string): string {
 }
 
 /**
- * Middleware scanning the request path, query, selected headers and JSON/urlencoded
- * bodies with {@link detectAttack}. Emits `PATH_TRAVERSAL_ATTEMPT` (for traversal) or
+ * Middleware scanning the request path, query, selected headers and the body of every
+ * request that has one (any method) with {@link detectAttack}. Emits `PATH_TRAVERSAL_ATTEMPT` (for traversal) or
  * `SUSPICIOUS_INPUT` with the matched rule, location and a bounded excerpt — never the
  * whole payload. In `'block'` mode the request is answered 403 problem+json. The request
  * object is never modified (works with Express 5's getter-only `req.query`); findings are
  * left on `req.locals.inputGuard` for the handler.
+ *
+ * Bodies are read by their media type, since frameworks parse bodies whatever the label
+ * says: JSON (`application/json`, `text/json`, `*+json`) and urlencoded are parsed and every
+ * string and key scanned; a body without a type, `text/*`, XML or another textual type is
+ * scanned as one text and also as JSON when it parses; `multipart/form-data` is split
+ * strictly (part names, file names and parts without a file name scanned; file contents
+ * counted, not scanned). A repeated or malformed Content-Type, and any type it cannot read
+ * (binary), are refused with 415 in block mode unless listed in `passTypes`.
  *
  * Bodies in `gzip`, `deflate`, `br` or `zstd` are decoded before scanning, with the decoded
  * size capped at `bodyLimit`. What it cannot inspect fully — an unknown encoding or
