@@ -122,7 +122,7 @@ export function compileTrustProxy(option: TrustProxyOption | undefined, options:
     forwardedHost(remote: string, xfh: string | undefined, forwarded: string | undefined): string | undefined {
       if (!trusts(remote)) return undefined;
       if ((forwardedFamily ? xfh : forwarded) !== undefined) ignored();
-      const value = forwardedFamily ? (forwarded === undefined ? undefined : lastParam(forwarded, 'host')) : xfh === undefined ? undefined : lastToken(xfh);
+      const value = forwardedFamily ? (forwarded === undefined ? undefined : hostParams(forwarded)) : xfh === undefined ? undefined : xfh.trim();
       return value === undefined || value === '' ? undefined : value.toLowerCase();
     },
   });
@@ -217,6 +217,20 @@ function param(element: string, name: string): string | undefined {
 function lastParam(header: string, name: string): string | undefined {
   const elements = splitElements(header);
   return param(elements[elements.length - 1]!, name);
+}
+
+/**
+ * The `host=` of a Forwarded header. Several different hosts (one per proxy hop) are not
+ * reduced to one: frameworks disagree on which counts (Express reads the first entry of a
+ * list, Fastify the last), so the list is returned as it is and the host guard refuses it.
+ */
+function hostParams(header: string): string | undefined {
+  const hosts = new Set<string>();
+  for (const element of splitElements(header)) {
+    const host = param(element, 'host');
+    if (host !== undefined && host !== '') hosts.add(host.toLowerCase());
+  }
+  return hosts.size === 0 ? undefined : [...hosts].join(', ');
 }
 
 function lastToken(header: string): string {

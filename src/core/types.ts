@@ -173,6 +173,9 @@ export interface ProxyTrust {
   clientIp(remoteAddress: string, xForwardedFor: string | undefined, forwarded: string | undefined): string;
   /** Scheme reported by a trusted peer ('https' / 'http'), or undefined. */
   forwardedProto(remoteAddress: string, xForwardedProto: string | undefined, forwarded: string | undefined): string | undefined;
-  /** Host reported by a trusted peer, or undefined. */
+  /**
+   * Host reported by a trusted peer, or undefined. A list of hosts (`a.example, b.example`)
+   * is returned whole: apps read different entries, so the host guard refuses it.
+   */
   forwardedHost(remoteAddress: string, xForwardedHost: string | undefined, forwarded: string | undefined): string | undefined;
 }

@@ -40,3 +40,23 @@ test('hostGuard: a proxy that rewrites Host to an internal name needs that name 
     },
   );
 });
+
+test('hostGuard: a list in X-Forwarded-Host or several Forwarded hosts are refused (Express reads the first, Fastify the last)', async (t) => {
+  await forEachAdapter(
+    t,
+    () => stack([hostGuard({ allowedHosts: ['app.example'] })], { trustProxy: ['127.0.0.1'], events: { emit: () => undefined } }),
+    async (app) => {
+      assert.equal(statusOf(await get(app.url, { Host: 'app.example', 'X-Forwarded-Host': 'evil.example, app.example' })), 400);
+      assert.equal(statusOf(await get(app.url, { Host: 'app.example', 'X-Forwarded-Host': 'app.example, evil.example' })), 400);
+      assert.equal(statusOf(await get(app.url, { Host: 'app.example', 'X-Forwarded-Host': 'app.example' })), 200);
+    },
+  );
+  await forEachAdapter(
+    t,
+    () => stack([hostGuard({ allowedHosts: ['app.example'] })], { trustProxy: ['127.0.0.1'], proxyHeaders: 'forwarded', events: { emit: () => undefined } }),
+    async (app) => {
+      assert.equal(statusOf(await get(app.url, { Host: 'app.example', Forwarded: 'host=evil.example, host=app.example' })), 400);
+      assert.equal(statusOf(await get(app.url, { Host: 'app.example', Forwarded: 'for=192.0.2.1;host=app.example, for=192.0.2.2;host=APP.example' })), 200);
+    },
+  );
+});
