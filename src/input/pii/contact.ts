@@ -1,0 +1,63 @@
+import { checkEmail } from '../email.ts';
+import { regexMatches, type Detector } from './types.ts';
+
+// The local-part characters people actually use (RFC 5322 allows more, such as `/` and `=`,
+// which in free text are far more often a path or a key=value separator than part of an address).
+const ATEXT = /[A-Za-z0-9._%+'-]/;
+const EMAIL_DOMAIN = /[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?){1,8}/y;
+const PHONE_CANDIDATE = /(?<![\w+])(?:\+|\(\+?)?\d(?:[\s().\-/]{0,3}\d){6,14}(?!\d)/g;
+// Each distinct candidate costs one libphonenumber parse (~0.07 ms): at most this many per
+// call. Candidates past the budget are reported without validation (over-redaction of a
+// digit-dense text, never a phone number left in because validating it was too costly).
+const PHONE_PARSE_BUDGET = 200;
+
+/** The phone candidate without trailing separators (`-`, `.`, `(`, spaces). */
+function trimPhoneTail(candidate: string): string {
+  let end = candidate.length;
+  while (end > 0 && /[\s.(-]/.test(candidate[end - 1]!)) end--;
+  return candidate.slice(0, end);
+}
+
+/** E-mail addresses that pass checkEmail (reserved TLDs allowed, ASCII local parts). */
+export const detectEmails: Detector = (ctx) => {
+  const text = ctx.text;
+  // Anchor on each '@': walk back over at most 64 local-part characters, match the
+  // domain forward with a sticky pattern. Linear in the text length.
+  let emails = 0;
+  for (let at = text.indexOf('@'); at !== -1 && emails < 10_000; at = text.indexOf('@', at + 1)) {
+    let start = at;
+    while (start > 0 && at - start < 64 && ATEXT.test(text[start - 1]!)) start--;
+    while (start < at && (text[start] === '.' || text[start] === "'")) start++;
+    if (start === at) continue;
+    EMAIL_DOMAIN.lastIndex = at + 1;
+    const domain = EMAIL_DOMAIN.exec(text);
+    if (domain === null) continue;
+    // Trim trailing dots a sentence may add; validate the rest.
+    let domainEnd = domain[0].length;
+    while (domainEnd > 0 && domain[0][domainEnd - 1] === '.') domainEnd--;
+    const candidate = text.slice(start, at + 1 + domainEnd);
+    emails++;
+    if (checkEmail(candidate, { allowReservedTld: true, allowUnicodeLocal: false }).ok) ctx.add('email', start, candidate);
+  }
+};
+
+/** Phone numbers libphonenumber-js accepts: international `+…` ones, or national ones with `defaultCountry`. */
+export const detectPhones: Detector = (ctx) => {
+  if (!/\d/.test(ctx.text)) return;
+  const { defaultCountry } = ctx;
+  // libphonenumber's own text search costs ~50 µs per character on digit-dense input;
+  // find short phone-shaped candidates first and parse only those (bounded count).
+  let parses = 0;
+  const verdicts = new Map<string, boolean>();
+  for (const m of regexMatches(PHONE_CANDIDATE, ctx.text)) {
+    const candidate = trimPhoneTail(m[0]);
+    if (!candidate.startsWith('+') && defaultCountry === undefined) continue;
+    let valid = verdicts.get(candidate);
+    if (valid === undefined && parses < PHONE_PARSE_BUDGET) {
+      parses++;
+      valid = ctx.peers.phone.parsePhoneNumberFromString(candidate, defaultCountry === undefined ? undefined : { defaultCountry })?.isValid() === true;
+      verdicts.set(candidate, valid);
+    }
+    if (valid !== false) ctx.add('phone', m.index, candidate);
+  }
+};
