@@ -103,7 +103,7 @@ export function adaptiveBlocking(options: AdaptiveBlockingOptions): AdaptiveBloc
     }
   };
 
-  return {
+  return Object.freeze<AdaptiveBlocking>({
     emit: observe,
     observe,
     async settle() {
@@ -113,5 +113,5 @@ export function adaptiveBlocking(options: AdaptiveBlockingOptions): AdaptiveBloc
       await this.settle();
       if (o.store === undefined) await store.close();
     },
-  };
+  });
 }

@@ -101,7 +101,7 @@ export function botGuard(options: BotGuardOptions = {}): Middleware {
   Object.freeze(patterns);
   const cache = new Map<string, UserAgentScore>();
   const reported = new Map<string, number>();
-  return {
+  return Object.freeze<Middleware>({
     name: 'botGuard',
     handle(req: RequestView): Reply | undefined {
       const ua = req.header('user-agent') ?? '';
@@ -122,5 +122,5 @@ export function botGuard(options: BotGuardOptions = {}): Middleware {
       }
       return s.score >= blockScore ? problem(403, 'Automated scanning is not allowed.') : undefined;
     },
-  };
+  });
 }

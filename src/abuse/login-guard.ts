@@ -286,7 +286,7 @@ export function loginGuard(options: LoginGuardOptions = {}): LoginGuard {
     return `${DEVICE_VERSION}.${issued}.${nonce}.${deviceMac(acct, issued, nonce).toString('base64url')}`;
   };
 
-  return {
+  return Object.freeze<LoginGuard>({
     check,
     fail,
     succeed,
@@ -307,5 +307,5 @@ export function loginGuard(options: LoginGuardOptions = {}): LoginGuard {
     async close() {
       await store.close();
     },
-  };
+  });
 }

@@ -156,7 +156,7 @@ export function compression(options: CompressionOptions = {}): Middleware {
   // One hook per coding, made once: no closure per request.
   const hooks = new Map<Encoding, HeadHook>(preference.map((coding) => [coding, (head: ResponseHead) => decide(coding, head)]));
 
-  return {
+  return Object.freeze<Middleware>({
     name: 'compression',
     handle(req, res) {
       res.append('vary', 'Accept-Encoding');
@@ -172,5 +172,5 @@ export function compression(options: CompressionOptions = {}): Middleware {
       res.onHead(hooks.get(coding)!);
       return undefined;
     },
-  };
+  });
 }

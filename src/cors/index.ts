@@ -165,7 +165,7 @@ export function cors(options: CorsOptions): Middleware {
     return { status: 204, headers };
   };
 
-  return {
+  return Object.freeze<Middleware>({
     name: 'cors',
     handle(req, res) {
       const origin = req.header('origin');
@@ -180,5 +180,5 @@ export function cors(options: CorsOptions): Middleware {
       if (exposeValue !== '') res.set('access-control-expose-headers', exposeValue);
       return undefined;
     },
-  };
+  });
 }

@@ -247,7 +247,7 @@ export function cspReport(options: CspReportOptions = {}): Middleware {
     return NO_CONTENT;
   }
 
-  return {
+  return Object.freeze<Middleware>({
     name: 'cspReport',
     handle(req) {
       if (req.path !== path) return undefined;
@@ -268,5 +268,5 @@ export function cspReport(options: CspReportOptions = {}): Middleware {
       current = undefined;
       if (w !== undefined) flush(w);
     },
-  };
+  });
 }

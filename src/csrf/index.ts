@@ -140,7 +140,7 @@ export function csrf(options: CsrfOptions): Middleware {
   const config = compileCsrfOptions(options);
   const useOrigin = config.mode !== 'token';
   const useToken = config.mode !== 'origin';
-  return {
+  return Object.freeze<Middleware>({
     name: 'csrf',
     handle: function csrfHandle(req: RequestView, res: ResponseControl): Decision | Promise<Decision> {
       if (isSafe(req.method)) {
@@ -158,7 +158,7 @@ export function csrf(options: CsrfOptions): Middleware {
       if (header !== undefined) return checkToken(config, req, res, cookie, header);
       return checkFormToken(config, req, res, cookie);
     },
-  };
+  });
 }
 
 /**

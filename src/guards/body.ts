@@ -33,7 +33,7 @@ export function bodyLimit(options: BodyLimitOptions | number = {}): Middleware {
     req.emit('BODY_LIMIT_EXCEEDED', `body over ${limit} bytes`);
     return tooLarge();
   };
-  return {
+  return Object.freeze<Middleware>({
     name: 'bodyLimit',
     handle(req) {
       const length = req.header('content-length');
@@ -47,5 +47,5 @@ export function bodyLimit(options: BodyLimitOptions | number = {}): Middleware {
       if (encoding !== undefined) req.limitBody(limit, () => exceeded(req));
       return undefined;
     },
-  };
+  });
 }

@@ -92,7 +92,7 @@ export function hostGuard(options: HostGuardOptions): Middleware {
   checkKeys(opts, ['allowedHosts'], 'hostGuard');
   if (opts.allowedHosts === undefined) throw configError("hostGuard.allowedHosts is required, e.g. ['example.com'].");
   const allowed = compileHosts(opts.allowedHosts);
-  return {
+  return Object.freeze<Middleware>({
     name: 'hostGuard',
     handle(req) {
       // Behind a trusted proxy, req.host is X-Forwarded-Host while many apps build URLs from
@@ -104,5 +104,5 @@ export function hostGuard(options: HostGuardOptions): Middleware {
       req.emit('INVALID_HOST', `host not allowed: ${JSON.stringify(bad.slice(0, 100))}`);
       return problem(400, 'Invalid host.');
     },
-  };
+  });
 }

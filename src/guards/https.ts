@@ -35,7 +35,7 @@ export function httpsRedirect(options: HttpsRedirectOptions): Middleware {
   }
   const allowed = opts.allowedHosts === undefined ? undefined : compileHosts(opts.allowedHosts, 'httpsRedirect.allowedHosts');
   const exempt = stringList(opts.exemptPaths ?? ['/.well-known/acme-challenge/'], 'httpsRedirect.exemptPaths');
-  return {
+  return Object.freeze<Middleware>({
     name: 'httpsRedirect',
     handle(req) {
       if (req.secure) return undefined;
@@ -56,5 +56,5 @@ export function httpsRedirect(options: HttpsRedirectOptions): Middleware {
       const status = req.method === 'GET' || req.method === 'HEAD' ? 301 : 308;
       return { status, headers: { location, 'content-length': '0' } };
     },
-  };
+  });
 }

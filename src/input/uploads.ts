@@ -332,7 +332,7 @@ async function parseCompiled(source: Readable | Uint8Array, contentType: string,
  */
 export function uploads(options: UploadOptions = {}): Middleware {
   const c = compile(options);
-  return {
+  return Object.freeze<Middleware>({
     name: 'uploads',
     async handle(req) {
       const type = mediaType(req);
@@ -354,7 +354,7 @@ export function uploads(options: UploadOptions = {}): Middleware {
         throw error;
       }
     },
-  };
+  });
 }
 
 /** The files and fields {@link uploads} accepted for this request (any adapter's native request). */

@@ -135,7 +135,7 @@ export function validate(schemaOrParts: StandardSchemaV1 | RequestSchemas): Midd
   const bodyLimit = parts.bodyLimit === undefined ? 1_048_576 : numberOption(parts.bodyLimit, 'validate.bodyLimit', 1, 1 << 30);
   const { body, query, headers } = parts;
 
-  return {
+  return Object.freeze<Middleware>({
     name: 'validate',
     async handle(req) {
       const output: ValidatedInput = {};
@@ -170,7 +170,7 @@ export function validate(schemaOrParts: StandardSchemaV1 | RequestSchemas): Midd
       req.locals.input = { ...previous, ...output };
       return undefined;
     },
-  };
+  });
 }
 
 function headerObject(req: RequestView): Record<string, string> {

@@ -35,7 +35,7 @@ export function requirePermission(permission: string | readonly string[], option
   const userKey = o.userKey === undefined ? 'user' : String(o.userKey);
   const label = required.join(', ');
 
-  return {
+  return Object.freeze<Middleware>({
     name: 'requirePermission',
     async handle(req: RequestView) {
       const user = req.locals[userKey] as AuthUser | undefined;
@@ -57,5 +57,5 @@ export function requirePermission(permission: string | readonly string[], option
       }
       return undefined;
     },
-  };
+  });
 }

@@ -168,7 +168,7 @@ export function requireSignedRequest(options: RequireSignedRequestOptions): Midd
   if (o.window !== undefined) base.window = o.window as number;
   if (allowReplay) base.allowReplay = true;
   else base.nonceStore = o.nonceStore === undefined ? memoryNonceStore() : (o.nonceStore as NonceStore);
-  return {
+  return Object.freeze<Middleware>({
     name: 'requireSignedRequest',
     async handle(req: RequestView) {
       if (paths !== undefined && !paths(req)) return undefined;
@@ -185,5 +185,5 @@ export function requireSignedRequest(options: RequireSignedRequestOptions): Midd
         return unauthorized('The request signature is missing or invalid.', 'HMAC-SHA256', error.code);
       }
     },
-  };
+  });
 }

@@ -34,7 +34,7 @@ export function requireHttpSignature(options: RequireHttpSignatureOptions): Midd
   const checked = checkVerifyOptions(o, 'requireHttpSignature', () => memoryNonceStore(), ['bodyLimit', 'maxBodyBytes']);
   const bodyLimit = renamedOption(o, 'bodyLimit', 'maxBodyBytes', 'requireHttpSignature');
   const maxBody = bodyLimit === undefined ? 1 << 20 : numberOption(bodyLimit, 'requireHttpSignature.bodyLimit', 0, 1 << 30);
-  return {
+  return Object.freeze<Middleware>({
     name: 'requireHttpSignature',
     async handle(req: RequestView) {
       try {
@@ -62,7 +62,7 @@ export function requireHttpSignature(options: RequireHttpSignatureOptions): Midd
         return unauthorized('The HTTP message signature is missing or invalid.', 'Signature', error.code);
       }
     },
-  };
+  });
 }
 
 /** The verified signature ({ keyId }) of a request that passed {@link requireHttpSignature}. */

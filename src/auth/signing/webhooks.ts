@@ -173,7 +173,7 @@ export function requireWebhook(options: RequireWebhookOptions): Middleware {
   const maxBody = bodyLimit === undefined ? 1 << 20 : numberOption(bodyLimit, 'requireWebhook.bodyLimit', 0, 1 << 30);
   const tolerance = o.tolerance === undefined ? 300 : numberOption(o.tolerance, 'requireWebhook.tolerance', 1, 86400);
   const store = o.nonceStore as NonceStore | undefined;
-  return {
+  return Object.freeze<Middleware>({
     name: 'requireWebhook',
     async handle(req: RequestView) {
       try {
@@ -195,5 +195,5 @@ export function requireWebhook(options: RequireWebhookOptions): Middleware {
         return unauthorized('The webhook signature is missing or invalid.', 'HMAC-SHA256', error.code);
       }
     },
-  };
+  });
 }
