@@ -36,6 +36,7 @@ const factories: Record<string, () => unknown> = {
   httpsRedirect: () => main.httpsRedirect({ host: 'example.com' }),
   bodyLimit: () => main.bodyLimit(),
   stack: () => main.stack([main.securityHeaders()]),
+  rampart: () => main.rampart({ csrf: { secret: SECRET }, log: false }),
   createJwt: () => auth.createJwt({ algorithm: 'HS256', secret: SECRET }),
   requireJwt: () => auth.requireJwt({ jwt: { algorithm: 'HS256', secret: SECRET } }),
   rbac: () => auth.rbac({ roles: { admin: { permissions: ['post:edit'] } } }),
