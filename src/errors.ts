@@ -84,7 +84,7 @@ export const ERROR_CODES = {
   ERR_RAMPART_PATH_TRAVERSAL: { status: 400, description: 'safeJoin() refused a user path that escapes its root (`..`, absolute or drive path, encoded separators, NUL byte, or a symlink pointing outside).' },
   ERR_RAMPART_UNSAFE_URL: { status: 400, description: 'checkUrl() refused a URL: bad syntax, a scheme or host not allowed (`javascript:`, `data:`), credentials, or a host resolving to a private, loopback, link-local or metadata address.' },
   ERR_RAMPART_VALIDATION: { status: 400, description: 'Input did not match its schema; `issues` lists each field path and message (validate() answers 400 with them).' },
-  ERR_RAMPART_INPUT_TOO_LARGE: { status: 413, description: 'sanitizeHtml() got more characters than its `maxLength` (default 100,000); the input is refused rather than cut.' },
+  ERR_RAMPART_INPUT_TOO_LARGE: { status: 413, description: 'sanitizeHtml() got more characters than its `maxLength` (default 100,000), or elements nested deeper than its `maxDepth` (default 512); the input is refused rather than cut.' },
   ERR_RAMPART_SCHEMA: { description: 'A value passed as a schema does not implement the Standard Schema `~standard` interface (zod >= 3.24, valibot >= 1, arktype >= 2).' },
   ERR_RAMPART_UPLOAD_LIMIT: { status: 413, description: 'A multipart upload exceeded a limit (file count, field count, file size or total size); answered with 413.' },
   ERR_RAMPART_UPLOAD_TYPE: { status: 415, description: "An uploaded file's sniffed type is not allowed, or its extension or declared Content-Type disagrees with the bytes (SVG is refused unless allowed); answered with 415." },

@@ -57,10 +57,20 @@ test('no corpus payload keeps a script element, an event handler or a script URL
   }
 });
 
-test('deeply nested and huge inputs stay bounded by maxLength', () => {
+test('deeply nested and huge inputs stay bounded by maxLength and maxDepth', () => {
+  // The parser's cost grows faster than linearly with unclosed nesting: refused by a linear pre-scan.
   const nested = '<b>'.repeat(14_000) + 'x' + '</b>'.repeat(14_000);
   assert.ok(nested.length < 100_000);
-  assert.ok(sanitizeHtml(nested).includes('x'));
+  assert.throws(() => sanitizeHtml(nested), (e: unknown) => isRampartError(e, 'ERR_RAMPART_INPUT_TOO_LARGE') && /maxDepth 512/.test((e as Error).message));
+  assert.throws(() => sanitizeHtml('<div>'.repeat(600)), (e: unknown) => isRampartError(e) && /maxDepth/.test((e as Error).message));
+  assert.ok(sanitizeHtml('<b>'.repeat(500) + 'x' + '</b>'.repeat(500)).includes('x'));
+  assert.ok(sanitizeHtml('<b>'.repeat(600) + 'x', { maxDepth: 1000 }).includes('x'));
+  // Balanced, omitted-end-tag and void elements do not count, however many there are.
+  assert.ok(sanitizeHtml('<div>x</div>'.repeat(5_000)).includes('x'));
+  assert.ok(sanitizeHtml('<p>a'.repeat(5_000) + '<br><hr><img src=x>'.repeat(100)).includes('a'));
+  assert.ok(sanitizeHtml('<ul>' + '<li>item'.repeat(5_000) + '</ul>').includes('item'));
+  assert.ok(sanitizeHtml('<!-- <b><b><b> -->'.repeat(1_000) + 'ok').includes('ok'));
+  assert.throws(() => sanitizeHtml('x', { maxDepth: 0 }), (e: unknown) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
   const big = '<p>' + 'a'.repeat(99_000) + '</p>';
   assert.equal(sanitizeHtml(big).length, big.length);
   assert.throws(() => sanitizeHtml('a'.repeat(100_001)), (e: unknown) => isRampartError(e, 'ERR_RAMPART_INPUT_TOO_LARGE'));

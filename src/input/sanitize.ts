@@ -15,11 +15,59 @@ export interface HtmlPolicy {
   allowImages?: boolean;
   /** `rel` written on every kept link. Default `'noopener noreferrer nofollow'`; `false` to leave links as they are. */
   linkRel?: string | false;
-  /** Longest input accepted, in characters. Default 100,000 (keeps the worst case — deeply nested tags — bounded). Longer input throws ERR_RAMPART_VALIDATION. */
+  /** Longest input accepted, in characters. Default 100,000 (keeps the worst case — deeply nested tags — bounded). Longer input throws ERR_RAMPART_INPUT_TOO_LARGE (413). */
   maxLength?: number;
+  /**
+   * Deepest element nesting accepted (counted by a linear pre-scan; elements whose end tag
+   * HTML lets you omit, such as `p`, `li`, `td`, and void elements do not count). Default 512.
+   * The HTML parser's cost grows faster than linearly with unclosed nesting (tens of
+   * thousands of `<b>` take hundreds of ms), so deeper input throws ERR_RAMPART_INPUT_TOO_LARGE (413).
+   */
+  maxDepth?: number;
 }
 
-const POLICY_KEYS = ['allowedTags', 'allowedAttributes', 'allowedSchemes', 'allowImages', 'linkRel', 'maxLength'];
+const POLICY_KEYS = ['allowedTags', 'allowedAttributes', 'allowedSchemes', 'allowImages', 'linkRel', 'maxLength', 'maxDepth'];
+
+// Elements that never nest (void) or whose end tag may be omitted: they do not deepen the tree
+// the way an unclosed <b> or <div> does.
+const NO_DEPTH = new Set([
+  'area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'keygen', 'link', 'meta', 'param', 'source', 'track', 'wbr',
+  'p', 'li', 'dt', 'dd', 'option', 'optgroup', 'tr', 'td', 'th', 'thead', 'tbody', 'tfoot', 'rb', 'rt', 'rp', 'rtc', 'colgroup', 'caption', 'html', 'head', 'body',
+]);
+
+function isTagNameChar(code: number): boolean {
+  return (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a) || (code >= 0x30 && code <= 0x39) || code === 0x2d;
+}
+
+/** True when open tags minus end tags (see {@link HtmlPolicy.maxDepth}) ever exceed `max`. Linear: every character is read at most twice. */
+export function nestsDeeperThan(html: string, max: number): boolean {
+  let depth = 0;
+  let i = html.indexOf('<');
+  while (i !== -1 && i < html.length - 1) {
+    const closing = html.charCodeAt(i + 1) === 0x2f; /* / */
+    let j = closing ? i + 2 : i + 1;
+    if (html.startsWith('!--', i + 1)) {
+      const end = html.indexOf('-->', i + 4);
+      if (end === -1) return false;
+      i = html.indexOf('<', end + 3);
+      continue;
+    }
+    const start = j;
+    while (j < html.length && isTagNameChar(html.charCodeAt(j))) j++;
+    if (j > start) {
+      const name = html.slice(start, j).toLowerCase();
+      const end = html.indexOf('>', j);
+      if (end === -1) return false;
+      const selfClosing = html.charCodeAt(end - 1) === 0x2f;
+      if (!NO_DEPTH.has(name) && !selfClosing) {
+        if (closing) depth = depth > 0 ? depth - 1 : 0;
+        else if (++depth > max) return true;
+      }
+      i = html.indexOf('<', end + 1);
+    } else i = html.indexOf('<', i + 1);
+  }
+  return false;
+}
 
 /** The strict default tag list. */
 export const DEFAULT_ALLOWED_TAGS: readonly string[] = Object.freeze([
@@ -75,6 +123,7 @@ function withoutScriptUrls(attribs: sanitize.Attributes): sanitize.Attributes {
 interface CompiledHtmlPolicy {
   options: sanitize.IOptions;
   maxLength: number;
+  maxDepth: number;
 }
 
 const cache = new WeakMap<object, CompiledHtmlPolicy>();
@@ -127,6 +176,7 @@ function build(policy: HtmlPolicy): CompiledHtmlPolicy {
     linkRel = opts.linkRel as string | false;
   }
   const maxLength = opts.maxLength === undefined ? 100_000 : numberOption(opts.maxLength, 'sanitizeHtml.maxLength', 1, 100_000_000);
+  const maxDepth = opts.maxDepth === undefined ? 512 : numberOption(opts.maxDepth, 'sanitizeHtml.maxDepth', 1, 100_000);
 
   const options: sanitize.IOptions = {
     allowedTags: tags,
@@ -152,7 +202,7 @@ function build(policy: HtmlPolicy): CompiledHtmlPolicy {
     },
   };
   if (linkRel !== false) (options.allowedAttributes as Record<string, string[]>).a = [...new Set([...(attributes.a ?? []), 'rel'])];
-  return { options, maxLength };
+  return { options, maxLength, maxDepth };
 }
 
 /**
@@ -163,17 +213,20 @@ function build(policy: HtmlPolicy): CompiledHtmlPolicy {
  * (DOM clobbering) and `javascript:`/`data:` URLs. A policy can narrow or widen the
  * allowlist, but never to tags or attributes that run code.
  *
- * @throws RampartError ERR_RAMPART_INPUT_TOO_LARGE (413) when the input is longer than `maxLength`.
+ * @throws RampartError ERR_RAMPART_INPUT_TOO_LARGE (413) when the input is longer than `maxLength` or nested deeper than `maxDepth`.
  * @example
  * sanitizeHtml('<p onclick="x()">Hi <script>alert(1)</script><a href="javascript:x">y</a></p>');
  * // → '<p>Hi <a>y</a></p>'
  */
 export function sanitizeHtml(html: unknown, policy?: HtmlPolicy): string {
-  const { options, maxLength } = compile(policy);
+  const { options, maxLength, maxDepth } = compile(policy);
   if (html === null || html === undefined) return '';
   const text = typeof html === 'string' ? html : String(html);
   if (text.length > maxLength) {
     throw new RampartError('ERR_RAMPART_INPUT_TOO_LARGE', `sanitizeHtml: input is ${text.length} characters, over maxLength ${maxLength}.`);
+  }
+  if (nestsDeeperThan(text, maxDepth)) {
+    throw new RampartError('ERR_RAMPART_INPUT_TOO_LARGE', `sanitizeHtml: elements are nested more than maxDepth ${maxDepth} deep (raise maxDepth if your documents really nest this deep).`);
   }
   // NUL is replaced by U+FFFD by browsers anyway; removing it keeps parser and browser in agreement.
   const clean = requirePeer<typeof sanitize>(PEERS.sanitizeHtml, 'sanitize-html');
