@@ -14,7 +14,8 @@ export type RequestMatcher = (req: RequestView) => boolean;
  *   `/login-help`, on the canonical path (case-insensitive, decoded, `//` and `.` removed);
  *   `'/api/'` is the same as `'/api'`;
  * - a RegExp is tested against the canonical (lower-case) path and the raw path: either matches;
- * - `{ method, path }` also requires the method (one or a list, case-insensitive).
+ * - `{ method, path }` also requires the method (one or a list, case-insensitive); a rule
+ *   for `GET` also matches `HEAD`, which routers serve with the GET handler.
  */
 export function compileMatch(match: unknown, name: string): RequestMatcher {
   if (typeof match === 'string') return pathMatcher(match, name);
@@ -31,6 +32,9 @@ export function compileMatch(match: unknown, name: string): RequestMatcher {
         throw configError(`${name}.method must be an HTTP method or a list of them (got ${describeValue(m.method)}).`);
       }
       methods = new Set(list.map((x: string) => x.toUpperCase()));
+      // Routers answer HEAD with the GET handler (Express, Fastify, Hono; Node's http
+      // leaves it to the app): a HEAD is a GET without the body, counted under the same rule.
+      if (methods.has('GET')) methods.add('HEAD');
     }
     const path = m.path === undefined ? undefined : m.path instanceof RegExp ? regexMatcher(m.path) : typeof m.path === 'string' ? pathMatcher(m.path, `${name}.path`) : undefined;
     if (m.path !== undefined && path === undefined) throw configError(`${name}.path must be a string or a RegExp.`);
