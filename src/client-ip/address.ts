@@ -10,7 +10,7 @@ const keyedCache = new WeakMap<readonly Middleware[], readonly string[]>();
 /**
  * Names of the middleware in `chain` that key by client address: rampart's `rateLimit` and
  * `blocklist`, the CSP report endpoint's per-client limit, and any middleware that declares `clientKeyed: true` (a middleware may also
- * declare `clientKeyed: false`, e.g. a limiter keyed by API key).
+ * declare `clientKeyed: false`: `rateLimit` does when it has its own `key` and no allowlist).
  */
 export function clientKeyedMiddleware(chain: readonly Middleware[]): readonly string[] {
   let names = keyedCache.get(chain);

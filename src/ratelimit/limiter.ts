@@ -12,6 +12,12 @@ export type { RateLimitHeaderOptions, RateLimitOptions, RateLimitRule } from './
 /** The rate-limit middleware with its store and an admin reset. */
 export interface RateLimitMiddleware extends Middleware {
   readonly name: 'rateLimit';
+  /**
+   * True when decisions depend on the client address: the default key, or an `allowlist`
+   * (it matches addresses). False with a custom `key` and no allowlist (an API key, a user
+   * id): the fetch and Hono adapters then run without a client address (Workers without `clientIp`).
+   */
+  readonly clientKeyed: boolean;
   /** The store holding the counters. */
   readonly store: RateLimitStore;
   /** Forget every counter of one key (e.g. after a successful login). */
@@ -128,6 +134,7 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
 
   const middleware: RateLimitMiddleware = {
     name: 'rateLimit',
+    clientKeyed: keyFn === undefined || allow !== undefined,
     store,
     handle(req: RequestView, res: ResponseControl): Reply | undefined | Promise<Reply | undefined> {
       if (allow !== undefined && allow.has(req.ip)) return undefined;
