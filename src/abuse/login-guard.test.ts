@@ -5,7 +5,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loginGuard } from './index.ts';
 
-const HOUR = 3_600_000;
 const SECRET = 'device-cookie-secret-0123456789';
 
 const ROTATING_64S = (i: number): string => `2001:db8:a77a:${(i % 65_536).toString(16)}::${(i % 7) + 1}`;

@@ -1,4 +1,4 @@
-import { describe, test, before, after, type TestContext } from 'node:test';
+import { describe, test, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, request as httpRequest } from 'node:http';
 import { once } from 'node:events';

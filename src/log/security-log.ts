@@ -4,7 +4,7 @@ import { checkKeys, configError, describeValue, numberOption, boolOption } from 
 import { requireSecret } from '../crypto/secret.ts';
 import type { EventSink, SecurityEventRecord } from '../core/types.ts';
 import { isRegisteredEvent, isValidEventName } from './events.ts';
-import { LIMITS, toRow, type LogFields, type PendingRow } from './fields.ts';
+import { LIMITS, toRow, type LogFields } from './fields.ts';
 import { checkDatabase, openDatabase, type DatabaseOption, type DatabaseTarget } from '../stores/database.ts';
 import { WriteQueue, type WriterStats } from './queue.ts';
 import { Store, type PartitionMode, type ResealReport, type SecurityLogRow, type VerifyReport } from './store.ts';

@@ -238,7 +238,7 @@ print(json.dumps({'got': got,
     data,
   );
   if (out === undefined) return;
-  const r = JSON.parse(out) as Record<string, string> & { got: string[] };
+  const r = JSON.parse(out) as { got: string[]; hs: string; rs: string; es: string; expired: string };
   assert.deepEqual(r.got, ['u-hs', 'u-rs', 'u-es']);
   assert.equal((await hs.verify(r.hs)).sub, 'from-py');
   assert.equal((await rs.verify(r.rs)).sub, 'from-py');
