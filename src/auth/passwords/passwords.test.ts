@@ -8,7 +8,24 @@ import { python } from '../../../test/helpers/python.ts';
 
 const PEPPER = 'a-pepper-of-at-least-16-bytes!!';
 
-test('hashPassword produces an argon2id PHC string with OWASP parameters and verifies', async () => {
+// argon2 comes from node:crypto on Node >= 24.7, else from @node-rs/argon2 when installed; on
+// Node 22 without it, hashing refuses with ERR_RAMPART_ARGON2_UNAVAILABLE, and the argon2 tests skip.
+const argon2Available = await hashPassword('probe').then(
+  () => true,
+  (e: unknown) => {
+    if (isRampartError(e, 'ERR_RAMPART_ARGON2_UNAVAILABLE')) return false;
+    throw e;
+  },
+);
+const argon2 = { skip: argon2Available ? false : `no argon2 in Node ${process.version} (crypto.argon2 needs Node >= 24.7; or install @node-rs/argon2)` };
+
+test('without crypto.argon2 or @node-rs/argon2, hashing and verifying refuse with ERR_RAMPART_ARGON2_UNAVAILABLE', { skip: argon2Available }, async () => {
+  const unavailable = (e: unknown): boolean => isRampartError(e, 'ERR_RAMPART_ARGON2_UNAVAILABLE') && /Node >= 24\.7/.test((e as Error).message);
+  await assert.rejects(hashPassword('pw'), unavailable);
+  await assert.rejects(verifyPassword('$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$' + 'A'.repeat(43), 'pw'), unavailable);
+});
+
+test('hashPassword produces an argon2id PHC string with OWASP parameters and verifies', argon2, async () => {
   const hash = await hashPassword('correct horse battery staple');
   assert.match(hash, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);
   assert.deepEqual(await verifyPassword(hash, 'correct horse battery staple'), { ok: true, needsRehash: false });
@@ -16,7 +33,7 @@ test('hashPassword produces an argon2id PHC string with OWASP parameters and ver
   assert.notEqual(await hashPassword('correct horse battery staple'), hash, 'salted');
 });
 
-test('pepper is part of the hash: wrong or missing pepper fails', async () => {
+test('pepper is part of the hash: wrong or missing pepper fails', argon2, async () => {
   const hash = await hashPassword('pw-with-pepper', { pepper: PEPPER });
   assert.equal((await verifyPassword(hash, 'pw-with-pepper', { pepper: PEPPER })).ok, true);
   assert.equal((await verifyPassword(hash, 'pw-with-pepper')).ok, false);
@@ -24,7 +41,7 @@ test('pepper is part of the hash: wrong or missing pepper fails', async () => {
   await assert.rejects(hashPassword('x', { pepper: 'short' }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
 });
 
-test('weaker parameters and other variants verify and ask for a rehash', async () => {
+test('weaker parameters and other variants verify and ask for a rehash', argon2, async () => {
   const weak = await hashPassword('legacy', { memory: 7168, passes: 1 });
   assert.deepEqual(await verifyPassword(weak, 'legacy'), { ok: true, needsRehash: true });
   assert.deepEqual(await verifyPassword(weak, 'nope'), { ok: false, needsRehash: false });
@@ -69,7 +86,7 @@ test('malformed stored hashes are RampartErrors, not crashes or hangs', async ()
   await assert.rejects(verifyPassword('x', 'y', { peper: 'x' } as never), (e) => isRampartError(e, 'ERR_RAMPART_UNKNOWN_OPTION'));
 });
 
-test('unknown user (null hash) still costs one argon2 verification and fails', async () => {
+test('unknown user (null hash) still costs one argon2 verification and fails', argon2, async () => {
   await verifyPassword(null, 'warm-up');
   const hash = await hashPassword('pw');
   // Not a timing assertion: both paths must run argon2 — the null path returns ok:false.
@@ -78,7 +95,7 @@ test('unknown user (null hash) still costs one argon2 verification and fails', a
   assert.equal((await verifyPassword(hash, 'pw')).ok, true);
 });
 
-test('interop: argon2-cffi verifies rampart hashes and rampart verifies argon2-cffi hashes', async (t) => {
+test('interop: argon2-cffi verifies rampart hashes and rampart verifies argon2-cffi hashes', argon2, async (t) => {
   const ours = await hashPassword('interop pässword ✓');
   const out = await python(
     t,
