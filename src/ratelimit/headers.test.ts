@@ -24,13 +24,13 @@ interface Answer {
   t?: number;
 }
 
-const view = (ip = '192.0.2.1'): RequestView => ({ ip, path: '/', method: 'GET', header: () => undefined, emit: () => {} }) as unknown as RequestView;
+const view = (ip = '192.0.2.1', path = '/'): RequestView => ({ ip, path, method: 'GET', header: () => undefined, emit: () => {} }) as unknown as RequestView;
 
 /** One request through the middleware: status and the rate-limit headers, parsed. */
-async function ask(m: ReturnType<typeof rateLimit>, ip?: string): Promise<Answer> {
+async function ask(m: ReturnType<typeof rateLimit>, ip?: string, path?: string): Promise<Answer> {
   const set: Record<string, string> = {};
   const res = { set: (k: string, v: string) => void (set[k.toLowerCase()] = v), append() {}, get: () => undefined, onHead() {} };
-  const reply = (await m.handle(view(ip), res as never)) as Reply | undefined;
+  const reply = (await m.handle(view(ip, path), res as never)) as Reply | undefined;
   const h = { ...set, ...((reply?.headers as Record<string, string> | undefined) ?? {}) };
   const item = /;r=(\d+);t=(\d+)$/.exec(h['ratelimit'] ?? '');
   const num = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v));
@@ -218,6 +218,188 @@ test('PostgreSQL store: Retry-After ≤ window, headers agree, the announced wai
   const store = postgresStore({ url: server.url, tablePrefix: 'hdr_' });
   try {
     await remoteAgreement(store, 'postgres');
+  } finally {
+    await store.close();
+  }
+});
+
+// ─── Several policies on one request (a rule or burst, and the global limit) ───
+// Found by the black-box attack pass (a15): with a rule and the global limit both exhausted
+// the 429 named the rule's short wait (Retry-After: 5) and the retry met the global limit
+// (Retry-After: 3595). Every 429 now announces the longest wait among the policies that
+// would refuse the request, and the headers describe that policy.
+
+/** Headers of one answer from a fetch Response. */
+function answerOf(r: Response): Answer {
+  const num = (v: string | null): number | undefined => (v === null ? undefined : Number(v));
+  const item = /;r=(\d+);t=(\d+)$/.exec(r.headers.get('ratelimit') ?? '');
+  return {
+    status: r.status,
+    retryAfter: num(r.headers.get('retry-after')),
+    limit: num(r.headers.get('x-ratelimit-limit')),
+    remaining: num(r.headers.get('x-ratelimit-remaining')),
+    reset: num(r.headers.get('x-ratelimit-reset')),
+    r: item === null ? undefined : Number(item[1]),
+    t: item === null ? undefined : Number(item[2]),
+  };
+}
+
+test('rule and global limit both exhausted: Retry-After is the longer wait and the retry after it is admitted (every adapter)', async (t) => {
+  const { forEachAdapter } = await import('../../test/helpers/adapters.ts');
+  const { stack } = await import('../stack/index.ts');
+  const H0 = 3_600_000 * 277_778; // aligned to the hour window
+  let now = H0 + 1000;
+  await forEachAdapter(
+    t,
+    () => {
+      now = H0 + 1000;
+      return stack([rateLimit({ maxRequests: 4, window: 3600, algorithm: 'fixed-window', now: () => now, rules: [{ match: '/login', maxRequests: 2, window: 5, name: 'login' }] })]);
+    },
+    async (app) => {
+      const hit = async (): Promise<Answer> => answerOf(await fetch(`${app.url}/login`));
+      assert.equal((await hit()).status, 200);
+      assert.equal((await hit()).status, 200);
+      now += 6000;
+      assert.equal((await hit()).status, 200);
+      const last = await hit();
+      assert.equal(last.status, 200);
+      // Both policies have nothing left: the 2xx announces the longer wait (the global window's end).
+      assert.equal(last.r, 0);
+      const globalWait = 3600 - 7; // the hour window began at H0; now is H0 + 7 s
+      assert.equal(last.t, globalWait);
+      const refused = await hit();
+      assert.equal(refused.status, 429);
+      assert.equal(refused.retryAfter, globalWait, `Retry-After ${refused.retryAfter}: the rule's 5 s wait would be refused again by the global limit`);
+      assert.equal(refused.reset, globalWait);
+      assert.equal(refused.t, globalWait);
+      assert.equal(refused.limit, 4, 'the headers describe the policy that sets the wait');
+      // Not before: after the rule's wait only, still refused, with the remaining wait.
+      now += 5000;
+      const early = await hit();
+      assert.equal(early.status, 429);
+      assert.equal(early.retryAfter, globalWait - 5);
+      now += (globalWait - 5) * 1000;
+      assert.equal((await hit()).status, 200, 'admitted after the announced wait');
+    },
+  );
+});
+
+test('burst refuses while the global limit has one left: the refused request is not counted, and the longest wait is announced', async () => {
+  let now = T0; // aligned to the 60 s window
+  const m = rateLimit({ maxRequests: 3, window: 60, burst: 2, algorithm: 'fixed-window', now: () => now });
+  assert.equal((await ask(m)).status, 200);
+  assert.equal((await ask(m)).status, 200); // burst: 0 left this second; global: 1 left
+  const burst = await ask(m);
+  assert.equal(burst.status, 429);
+  assert.equal(burst.retryAfter, 1);
+  assert.equal(burst.limit, 2);
+  now += 1000;
+  // Waiting as told is enough: the refused request did not take the global limit's last one.
+  const last = await ask(m);
+  assert.equal(last.status, 200);
+  assert.equal(last.r, 0);
+  assert.equal(last.t, 59);
+  const both = await ask(m); // burst and global both exhausted
+  assert.equal(both.status, 429);
+  assert.equal(both.retryAfter, 59, `Retry-After ${both.retryAfter}: after the 1 s burst wait the global limit still refuses`);
+  assert.equal(disagreement(both, 60), undefined, disagreement(both, 60));
+  now += 1000;
+  assert.equal((await ask(m)).status, 429, 'after the burst wait only: still refused');
+  now += 58_000;
+  assert.equal((await ask(m)).status, 200);
+  await m.close();
+});
+
+/** Random rule + global (+ burst) limiters; every answer agrees and every announced wait is enough. */
+async function combinedProperty(makeStore: (() => RateLimitStore) | undefined, label: string, runs: number): Promise<void> {
+  const fc = await import('fast-check');
+  let n = 0;
+  await fc.assert(
+    fc.asyncProperty(
+      fc.record({
+        algorithm: fc.constantFrom(...ALGORITHMS),
+        ruleAlgorithm: fc.constantFrom(...ALGORITHMS),
+        limit: fc.integer({ min: 1, max: 8 }),
+        window: fc.constantFrom(1, 2, 10, 60, 3600),
+        ruleLimit: fc.integer({ min: 1, max: 5 }),
+        ruleWindow: fc.constantFrom(1, 5, 10, 60),
+        burst: fc.option(fc.integer({ min: 1, max: 4 }), { nil: undefined }),
+      }),
+      // Each step: a path (rule or not) and a gap in ms.
+      fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 6000 })), { minLength: 1, maxLength: 40 }),
+      async (c, steps) => {
+        let now = T0 + 123;
+        const store = makeStore?.();
+        const m = rateLimit({
+          maxRequests: c.limit,
+          window: c.window,
+          algorithm: c.algorithm,
+          burst: c.burst,
+          now: () => now,
+          rules: [{ match: '/rule', maxRequests: c.ruleLimit, window: c.ruleWindow, algorithm: c.ruleAlgorithm }],
+          ...(store === undefined ? {} : { store, insurance: false }),
+        });
+        const ip = `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n++ & 255}`;
+        const maxWindow = Math.max(c.window, c.ruleWindow, c.burst === undefined ? 0 : 1);
+        const where = (path: string): string => `${label} ${JSON.stringify(c)} ${path} at +${now - T0} ms`;
+        try {
+          for (const [onRule, gap] of steps) {
+            const path = onRule ? '/rule' : '/other';
+            now += gap;
+            const a = await ask(m, ip, path);
+            const bad = disagreement(a, maxWindow);
+            if (bad !== undefined) throw new Error(`${where(path)}: ${bad}`);
+            let told = a;
+            if (a.status === 200 && a.r === 0) {
+              // Nothing left: the next request at the same instant is refused, with the same
+              // wait (memory store: a refused request is counted by no policy); with a remote
+              // store the policies that admitted it counted it, and its Retry-After is the wait.
+              const again = await ask(m, ip, path);
+              if (again.status !== 429) throw new Error(`${where(path)}: r=0 but the next request was ${again.status}`);
+              if (store === undefined && again.retryAfter !== a.t) throw new Error(`${where(path)}: r=0;t=${a.t} but then Retry-After ${again.retryAfter}`);
+              told = again;
+            }
+            if (told.status === 429 || told.r === 0) {
+              // Waiting as told (Retry-After, or t of r=0) is enough, whichever policy refused.
+              const wait = told.status === 429 ? told.retryAfter! : told.t!;
+              now += wait * 1000;
+              const later = await ask(m, ip, path);
+              if (later.status !== 200) throw new Error(`${where(path)}: told to wait ${wait} s, refused again (Retry-After ${later.retryAfter})`);
+            }
+          }
+        } finally {
+          await m.close();
+        }
+      },
+    ),
+    { numRuns: runs },
+  );
+}
+
+test('property (fast-check): rule + global (+ burst), any algorithms: the headers agree and retrying after the announced wait is admitted', async () => {
+  await combinedProperty(undefined, 'memory', 400);
+});
+
+test('Redis store: rule + global (+ burst), retrying after the announced wait is admitted', async (t) => {
+  const server = await startRedis(t);
+  if (server === undefined) return;
+  const store = redisStore({ url: server.url, prefix: 'hdrc:' });
+  // One store for every run (closing the limiter closes it: wrap close()).
+  const shared: RateLimitStore = Object.assign(Object.create(store) as RateLimitStore, { close: () => undefined });
+  try {
+    await combinedProperty(() => shared, 'redis', 40);
+  } finally {
+    await store.close();
+  }
+});
+
+test('PostgreSQL store: rule + global (+ burst), retrying after the announced wait is admitted', async (t) => {
+  const server = await startPostgres(t);
+  if (server === undefined) return;
+  const store = postgresStore({ url: server.url, tablePrefix: 'hdrc_' });
+  const shared: RateLimitStore = Object.assign(Object.create(store) as RateLimitStore, { close: () => undefined });
+  try {
+    await combinedProperty(() => shared, 'postgres', 25);
   } finally {
     await store.close();
   }

@@ -108,27 +108,79 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
     }
   };
 
-  const reject = (req: RequestView, res: ResponseControl, plan: Plan, p: CompiledPolicy, d: RateDecision, key: string, now: number): Reply => {
-    const retry = Math.max(1, Math.ceil(d.retryAfterMs / 1000));
-    if (d.unavailable === true) {
-      return problem(503, 'The rate limiter is temporarily unavailable; retry shortly.', { headers: { 'retry-after': String(retry) } });
+  /**
+   * Refuse a request. `decisions[i]` is policy i's state with this request (counted or
+   * peeked; undefined: never seen). Retry-After is the LONGEST wait among the policies
+   * that have nothing left, so a client that waits as told is admitted by every policy
+   * (a rule's 5 s wait is not announced while the global limit needs an hour); the
+   * headers describe that policy. RATE_LIMIT_HIT is reported for each policy that refused.
+   */
+  const refuse = (req: RequestView, res: ResponseControl, plan: Plan, decisions: readonly (RateDecision | undefined)[], key: string, now: number): Reply => {
+    let longest = -1;
+    for (let i = 0; i < decisions.length; i++) {
+      const d = decisions[i];
+      if (d === undefined) continue;
+      if (d.unavailable === true) {
+        const wait = String(Math.max(1, Math.ceil(d.retryAfterMs / 1000)));
+        return problem(503, 'The rate limiter is temporarily unavailable; retry shortly.', { headers: { 'retry-after': wait } });
+      }
+      if ((d.remaining === 0 || !d.allowed) && (longest === -1 || d.retryAfterMs > decisions[longest]!.retryAfterMs)) longest = i;
     }
+    const d = decisions[longest]!;
+    const p = plan.policies[longest]!;
+    const retry = Math.max(1, Math.ceil(d.retryAfterMs / 1000));
     writeHeaders(res, plan, d.remaining === 0 ? d : { ...d, remaining: 0 }, p, retry);
-    reportHit(req, p, key, d, now);
+    for (let i = 0; i < decisions.length; i++) {
+      const refused = decisions[i];
+      if (refused !== undefined && !refused.allowed) reportHit(req, plan.policies[i]!, key, refused, now);
+    }
     return problem(429, `Too many requests; retry in ${retry} s.`, { headers: { 'retry-after': String(retry) } });
   };
 
+  // Remote stores: every policy is consumed in parallel (one round trip each, concurrently);
+  // a policy that admitted a request another refused has counted it.
   const decideRemote = async (req: RequestView, res: ResponseControl, plan: Plan, key: string, now: number): Promise<Reply | undefined> => {
     const policies = plan.policies;
     const decisions = policies.length === 1 ? [await guard!.consume(req, key, policies[0]!, now)] : await Promise.all(policies.map((p) => guard!.consume(req, key, p, now)));
     let worst = -1;
+    let refused = false;
     for (let i = 0; i < decisions.length; i++) {
       const d = decisions[i];
       if (d === undefined) return undefined; // fail open
-      if (!d.allowed) return reject(req, res, plan, plan.policies[i]!, d, key, now);
-      if (worst === -1 || tighter(d, decisions[worst]!)) worst = i;
+      if (!d.allowed) refused = true;
+      else if (worst === -1 || tighter(d, decisions[worst]!)) worst = i;
     }
+    if (refused) return refuse(req, res, plan, decisions, key, now);
     writeHeaders(res, plan, decisions[worst]!, plan.policies[worst]!, resetSeconds(decisions[worst]!));
+    return undefined;
+  };
+
+  // Memory store, several policies (a rule, burst): every policy is checked before any
+  // counts, so a refused request is counted by none (synchronous: nothing interleaves).
+  const decideMemory = (req: RequestView, res: ResponseControl, plan: Plan, key: string, now: number): Reply | undefined => {
+    const policies = plan.policies;
+    const n = policies.length;
+    for (let i = 0; i < n; i++) {
+      const seen = store.get(key, policies[i]!, now) as RateDecision | undefined;
+      if (seen !== undefined && seen.remaining < 1) {
+        const peeked: (RateDecision | undefined)[] = [];
+        for (let j = 0; j < n; j++) peeked.push(j === i ? seen : (store.get(key, policies[j]!, now) as RateDecision | undefined));
+        return refuse(req, res, plan, peeked, key, now);
+      }
+    }
+    const counted: RateDecision[] = [];
+    let worst = 0;
+    for (let i = 0; i < n; i++) {
+      const d = store.consume(key, policies[i]!, now) as RateDecision;
+      counted.push(d);
+      if (!d.allowed) {
+        // (Only at a rounding edge the check did not see.) Wait for every policy.
+        for (let j = i + 1; j < n; j++) counted.push(store.get(key, policies[j]!, now) as RateDecision);
+        return refuse(req, res, plan, counted, key, now);
+      }
+      if (i > 0 && tighter(d, counted[worst]!)) worst = i;
+    }
+    if (legacyHeaders || standardHeaders) writeHeaders(res, plan, counted[worst]!, policies[worst]!, resetSeconds(counted[worst]!));
     return undefined;
   };
 
@@ -149,19 +201,11 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
         }
       }
       if (guard !== undefined) return decideRemote(req, res, plan, key, now);
-      const policies = plan.policies;
-      let worst: RateDecision | undefined;
-      let worstPolicy = policies[0]!;
-      for (let i = 0; i < policies.length; i++) {
-        const p = policies[i]!;
-        const d = store.consume(key, p, now) as RateDecision;
-        if (!d.allowed) return reject(req, res, plan, p, d, key, now);
-        if (worst === undefined || tighter(d, worst)) {
-          worst = d;
-          worstPolicy = p;
-        }
-      }
-      if (legacyHeaders || standardHeaders) writeHeaders(res, plan, worst!, worstPolicy, resetSeconds(worst!));
+      if (plan.policies.length > 1) return decideMemory(req, res, plan, key, now);
+      const p = plan.policies[0]!;
+      const d = store.consume(key, p, now) as RateDecision;
+      if (!d.allowed) return refuse(req, res, plan, [d], key, now);
+      if (legacyHeaders || standardHeaders) writeHeaders(res, plan, d, p, resetSeconds(d));
       return undefined;
     },
     async reset(key: string): Promise<void> {
