@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 
 // `npm test` builds dist/ first (pretest); these imports go through package.json "exports"
 // exactly as a consumer's would.
-const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { exports: Record<string, { types: string; default: string }>; engines: { node: string } };
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string; exports: Record<string, { types: string; default: string }>; engines: { node: string } };
 
 test('package metadata', () => {
   assert.equal(pkg.engines.node, '>=22');
@@ -28,4 +28,24 @@ test('the built package exposes the public API on every subpath', async () => {
   const shield = main.rampart({ log: false });
   assert.equal(typeof shield.node(() => undefined), 'function');
   await shield.close();
+});
+
+test('the built package: a PGlite SecurityLog finds its worker thread file, and one class is shared across subpaths', async () => {
+  const { SecurityLog } = await import('rampart/log');
+  const main = await import('rampart');
+  const log = new SecurityLog({ database: 'memory' });
+  try {
+    // The preset accepts the log of rampart/log as its own (one SecurityLog class in the bundles).
+    const shield = main.rampart({ log, allowedHosts: ['app.example'] });
+    assert.equal(shield.log, log);
+    await shield.close();
+    await log.log('LOGIN_FAILED', { ip: '203.0.113.4', detail: 'from the bundle' }, { wait: true });
+    const rows = await log.getByEvent('LOGIN_FAILED');
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]!.ipAddress, '203.0.113.4');
+    const line = await log.export({ format: 'cef' }).next();
+    assert.match(String(line.value), new RegExp(`^CEF:0\\|rampart\\|rampart\\|${pkg.version.replaceAll('.', '\\.')}\\|`), 'the version is read from package.json');
+  } finally {
+    await log.close();
+  }
 });

@@ -1,4 +1,4 @@
-import { Duplex } from 'node:stream';
+import { builtin } from '../core/builtin.ts';
 import type { HeadHook, Reply, ResponseControl, ResponseHead } from '../core/types.ts';
 import { RequestViewBase, type ViewContext } from '../core/view.ts';
 import { RampartError } from '../errors.ts';
@@ -259,7 +259,7 @@ export async function finishWebResponse(exchange: WebExchange, response: Respons
     }
   }
   headers.delete('content-length');
-  const transform = Duplex.toWeb(encoder.createStream()) as unknown as ReadableWritablePair<Uint8Array, Uint8Array>;
+  const transform = builtin<typeof import('node:stream')>('node:stream').Duplex.toWeb(encoder.createStream()) as unknown as ReadableWritablePair<Uint8Array, Uint8Array>;
   return new Response(body!.pipeThrough(transform), init);
 }
 

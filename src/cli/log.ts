@@ -1,5 +1,5 @@
 /** `rampart log`: query a SecurityLog from the terminal. */
-import { readFileSync } from 'node:fs';
+import { rampartVersion } from '../core/package-info.ts';
 import { formatRow, type ExportFormat } from '../log/export.ts';
 import type { SecurityLogRow } from '../log/index.ts';
 import { choiceFlag, intFlag, parse, stringFlag, UsageError } from './args.ts';
@@ -24,14 +24,6 @@ Print security events, newest first.
 
 const FORMATS = ['table', 'jsonl', 'cef', 'syslog'] as const;
 const EVENT = /^[A-Z0-9_]{1,50}$/;
-
-function version(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? '0';
-  } catch {
-    return '0';
-  }
-}
 
 function cell(value: string | null, width: number): string {
   const text = inertText(value ?? '-');
@@ -91,7 +83,7 @@ export async function logCommand(argv: readonly string[]): Promise<number> {
       .slice(0, limit);
     if (format === 'table') process.stdout.write(formatTable(rows));
     else {
-      const v = version();
+      const v = rampartVersion();
       process.stdout.write(rows.map((r) => `${formatRow(r, format as ExportFormat, v)}\n`).join(''));
     }
     return 0;

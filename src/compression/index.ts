@@ -1,4 +1,5 @@
-import zlib from 'node:zlib';
+import type * as Zlib from 'node:zlib';
+import { builtin } from '../core/builtin.ts';
 import type { Transform } from 'node:stream';
 import { checkKeys, configError, boolOption, numberOption, optionsObject } from '../core/options.ts';
 import type { BodyEncoder, HeadHook, Middleware, ResponseHead } from '../core/types.ts';
@@ -25,7 +26,9 @@ export interface CompressionOptions {
 }
 
 const KEYS = ['minSize', 'level', 'brotliQuality', 'zstdLevel', 'encodings', 'streams', 'filter'] as const;
-const HAS_ZSTD = typeof (zlib as { zstdCompressSync?: unknown }).zstdCompressSync === 'function';
+/** node:zlib, loaded when the first compression middleware is built (not at import). */
+const zlibModule = (): typeof Zlib => builtin<typeof Zlib>('node:zlib');
+const hasZstd = (): boolean => typeof (zlibModule() as { zstdCompressSync?: unknown }).zstdCompressSync === 'function';
 const SMALL = 4096;
 /** Output chunk size for small bodies (see encoders()). */
 const SMALL_CHUNK = 1024;
@@ -65,7 +68,8 @@ export function compressible(contentType: string): boolean {
  * allocation alone was a fifth of gzip's time. Brotli's carry a per-body size hint.
  */
 function encoders(level: number, brotliQuality: number, zstdLevel: number): (coding: Encoding, length: number | undefined) => BodyEncoder {
-  const gzipWith = (options: zlib.ZlibOptions): BodyEncoder => ({
+  const zlib = zlibModule();
+  const gzipWith = (options: Zlib.ZlibOptions): BodyEncoder => ({
     encoding: 'gzip',
     encodeSync: (body) => zlib.gzipSync(body, options),
     createStream: () => zlib.createGzip(options),
@@ -74,7 +78,7 @@ function encoders(level: number, brotliQuality: number, zstdLevel: number): (cod
   const gzipLarge = gzipWith({ level });
   let zstdSmall: BodyEncoder | undefined;
   let zstdLarge: BodyEncoder | undefined;
-  if (HAS_ZSTD) {
+  if (hasZstd()) {
     const z = zlib as unknown as {
       zstdCompressSync(b: Uint8Array, o: object): Buffer;
       createZstdCompress(o: object): Transform;
@@ -94,7 +98,7 @@ function encoders(level: number, brotliQuality: number, zstdLevel: number): (cod
     if (length !== undefined) params[zlib.constants.BROTLI_PARAM_SIZE_HINT] = length;
     const small = length !== undefined && length <= SMALL;
     if (small) params[zlib.constants.BROTLI_PARAM_LGWIN] = 12;
-    const options: zlib.BrotliOptions = small ? { params, chunkSize: SMALL_CHUNK } : { params };
+    const options: Zlib.BrotliOptions = small ? { params, chunkSize: SMALL_CHUNK } : { params };
     return { encoding: 'br', encodeSync: (body) => zlib.brotliCompressSync(body, options), createStream: () => zlib.createBrotliCompress(options) };
   };
   return (coding, length) => {
@@ -130,7 +134,7 @@ export function compression(options: CompressionOptions = {}): Middleware {
   if (!Array.isArray(requested) || requested.length === 0 || requested.some((e) => e !== 'zstd' && e !== 'br' && e !== 'gzip')) {
     throw configError("compression.encodings must be a non-empty list of 'zstd', 'br' and 'gzip'.");
   }
-  const preference = requested.filter((e) => e !== 'zstd' || HAS_ZSTD) as Encoding[];
+  const preference = requested.filter((e) => e !== 'zstd' || hasZstd()) as Encoding[];
   // Accept-Encoding values repeat across clients; cache the negotiation per distinct header.
   const negotiated = new Map<string, Encoding | null>();
   const encoderFor = encoders(level, brotliQuality, zstdLevel);

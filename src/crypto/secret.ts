@@ -1,4 +1,3 @@
-import { inspect } from 'node:util';
 import { RampartError, type RampartErrorCode } from '../errors.ts';
 import { constantTimeEqual, kind } from './bytes.ts';
 import { intOption, optionsObject } from './options.ts';
@@ -69,7 +68,7 @@ export class Secret {
     return REDACTED;
   }
 
-  [inspect.custom](): string {
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
     return REDACTED;
   }
 

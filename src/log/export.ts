@@ -1,4 +1,4 @@
-import { hostname } from 'node:os';
+import { builtin } from '../core/builtin.ts';
 import { inertJson, inertText } from '../output/index.ts';
 import { eventDescription } from './events.ts';
 import type { SecurityLogRow } from './store.ts';
@@ -39,7 +39,7 @@ function sdValue(v: string): string {
 }
 
 /** One exported line (without the trailing newline); every field is inert (see `inertText`). */
-export function formatRow(row: SecurityLogRow, format: ExportFormat, version: string, host = hostname()): string {
+export function formatRow(row: SecurityLogRow, format: ExportFormat, version: string, host = builtin<typeof import('node:os')>('node:os').hostname()): string {
   if (format === 'jsonl') {
     return inertJson(JSON.stringify({ ...row, timestamp: row.timestamp.toISOString() }));
   }

@@ -1,4 +1,6 @@
-import { isIP } from 'node:net';
+import { builtin } from '../core/builtin.ts';
+
+const isIP = (): typeof import('node:net').isIP => builtin<typeof import('node:net')>('node:net').isIP;
 import { RampartError } from '../errors.ts';
 import { redact, redactString } from './redact.ts';
 
@@ -81,12 +83,12 @@ export function normalizeIp(value: unknown): { ip: string | null; invalid?: stri
   const zone = v.indexOf('%');
   if (zone > 0 && v.includes(':')) v = v.slice(0, zone);
   if (v.startsWith('[') && v.endsWith(']')) v = v.slice(1, -1);
-  const kind = isIP(v);
+  const kind = isIP()(v);
   if (kind === 4) return { ip: v };
   if (kind === 6) {
     const lower = v.toLowerCase();
     const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
-    if (mapped?.[1] !== undefined && isIP(mapped[1]) === 4) return { ip: mapped[1] };
+    if (mapped?.[1] !== undefined && isIP()(mapped[1]) === 4) return { ip: mapped[1] };
     return { ip: lower.slice(0, LIMITS.ip) };
   }
   return { ip: null, invalid: truncate(escapeControls(value), 100) };

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { rampartVersion } from '../core/package-info.ts';
 import { RampartError } from '../errors.ts';
 import { checkKeys, configError, describeValue, numberOption, boolOption } from '../core/options.ts';
 import { requireSecret } from '../crypto/secret.ts';
@@ -81,16 +81,6 @@ export interface AnonymizeReport {
   chain?: ResealReport;
 }
 
-function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? '0';
-  } catch {
-    return '0';
-  }
-}
-
-const VERSION = packageVersion();
 
 function limitOf(options: QueryOptions | undefined, fallback = 100): number {
   const limit = options?.limit ?? fallback;
@@ -427,7 +417,7 @@ export class SecurityLog implements EventSink {
     let after = { time: new Date(since.getTime() - 1).toISOString(), id: Number.MAX_SAFE_INTEGER };
     for (;;) {
       const rows = await store.page(after, 5000);
-      for (const row of rows) yield `${formatRow(row, format, VERSION)}\n`;
+      for (const row of rows) yield `${formatRow(row, format, rampartVersion())}\n`;
       const last = rows.at(-1);
       if (last === undefined || rows.length < 5000) return;
       after = { time: last.timestamp.toISOString(), id: last.id };

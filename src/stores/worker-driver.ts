@@ -1,4 +1,6 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { builtin } from '../core/builtin.ts';
+import { packageFile } from '../core/package-info.ts';
 import type { Database, Queryable } from './sql.ts';
 
 /** A message to the PGlite worker (pglite-worker.ts). */
@@ -22,8 +24,10 @@ type RequestBody = { [K in WorkerRequest['op']]: Omit<Extract<WorkerRequest, { o
 type Pending = { resolve: (value: unknown) => void; reject: (err: Error) => void };
 
 function workerUrl(): URL {
-  // Source runs as .ts under Node's type stripping; the published build is .js.
-  return new URL(import.meta.url.endsWith('.ts') ? './pglite-worker.ts' : './pglite-worker.js', import.meta.url);
+  // Source runs as .ts under Node's type stripping. In the build this code sits in an entry
+  // of dist/ or in a shared chunk (dist/chunks/), and the worker is the entry dist/stores/pglite-worker.js.
+  if (import.meta.url.endsWith('.ts')) return new URL('./pglite-worker.ts', import.meta.url);
+  return packageFile(import.meta.url, ['./pglite-worker.js', '../stores/pglite-worker.js', './stores/pglite-worker.js']);
 }
 
 /**
@@ -59,7 +63,8 @@ export class PGliteWorkerDriver implements Database {
 
   constructor(dataDir: string | undefined) {
     const execArgv = workerExecArgv();
-    this.#worker = new Worker(workerUrl(), { workerData: { dataDir }, ...(execArgv !== undefined ? { execArgv } : {}) });
+    const { Worker: WorkerThread } = builtin<typeof import('node:worker_threads')>('node:worker_threads');
+    this.#worker = new WorkerThread(workerUrl(), { workerData: { dataDir }, ...(execArgv !== undefined ? { execArgv } : {}) });
     this.#worker.unref();
     this.#worker.on('message', (msg: WorkerReply) => {
       const pending = this.#pending.get(msg.id);

@@ -1,4 +1,3 @@
-import type { CountryCode } from 'libphonenumber-js';
 import { PEERS, requirePeer } from '../../core/optional.ts';
 import { configError } from '../../core/options.ts';
 import { RampartError } from '../../errors.ts';
@@ -23,13 +22,13 @@ const DETECTORS: ReadonlyArray<readonly [PiiType, Detector]> = [
 /** The validating peers, loaded on first use (ERR_RAMPART_MISSING_DEPENDENCY when absent). */
 function loadPeers(): PiiPeers {
   return {
-    iban: requirePeer<typeof import('ibantools')>(PEERS.findPii, 'ibantools'),
-    phone: requirePeer<typeof import('libphonenumber-js')>(PEERS.findPii, 'libphonenumber-js'),
+    iban: requirePeer<PiiPeers['iban']>(PEERS.findPii, 'ibantools'),
+    phone: requirePeer<PiiPeers['phone']>(PEERS.findPii, 'libphonenumber-js'),
   };
 }
 
 /** Run the selected detectors over `text`, then keep the earliest, longest of overlapping findings. */
-function collect(text: string, types: ReadonlySet<PiiType>, defaultCountry: CountryCode | undefined): PiiMatch[] {
+function collect(text: string, types: ReadonlySet<PiiType>, defaultCountry: string | undefined): PiiMatch[] {
   const found: PiiMatch[] = [];
   const ctx = {
     text,
@@ -80,5 +79,5 @@ export function findPii(text: unknown, options: FindPiiOptions = {}): PiiMatch[]
   if (country !== undefined && (typeof country !== 'string' || !/^[A-Z]{2}$/.test(country))) {
     throw new RampartError('ERR_RAMPART_CONFIG', `findPii: defaultCountry must be an ISO 3166-1 alpha-2 code such as 'US' or 'GB' (got ${JSON.stringify(String(country)).slice(0, 40)}).`);
   }
-  return collect(scanned, typeSet(options.types), country as CountryCode | undefined);
+  return collect(scanned, typeSet(options.types), country as string | undefined);
 }

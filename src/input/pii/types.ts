@@ -1,5 +1,3 @@
-import type { CountryCode } from 'libphonenumber-js';
-
 /** Kinds of personal or secret data {@link findPii} recognises. */
 export type PiiType = 'email' | 'phone' | 'credit_card' | 'ssn' | 'iban' | 'ip' | 'jwt' | 'api_key';
 
@@ -35,15 +33,18 @@ export const DEFAULT_MAX_LENGTH = 100_000;
 
 /** The optional peers the validating detectors use, loaded once per scan by the scan loop. */
 export interface PiiPeers {
-  readonly iban: Pick<typeof import('ibantools'), 'isValidIBAN' | 'electronicFormatIBAN'>;
-  readonly phone: Pick<typeof import('libphonenumber-js'), 'parsePhoneNumberFromString'>;
+  /** The part of `ibantools` the IBAN detector uses (typed here: no optional peer's types in rampart's declarations). */
+  readonly iban: { isValidIBAN(iban: string): boolean; electronicFormatIBAN(iban?: string): string | null };
+  /** The part of `libphonenumber-js` the phone detector uses. */
+  readonly phone: { parsePhoneNumberFromString(text: string, options?: { defaultCountry?: string }): { isValid(): boolean } | undefined };
 }
 
 /** What a detector sees: the (already cut) text, the peers, the phone default country, and where findings go. */
 export interface ScanContext {
   readonly text: string;
   readonly peers: PiiPeers;
-  readonly defaultCountry: CountryCode | undefined;
+  /** ISO 3166-1 alpha-2, already validated. */
+  readonly defaultCountry: string | undefined;
   add(type: PiiType, start: number, value: string): void;
 }
 
