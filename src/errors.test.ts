@@ -16,8 +16,7 @@ function rampartErrorCalls(): { where: string; call: string }[] {
       else if (path.endsWith('.ts') && !path.endsWith('.test.ts')) {
         const text = readFileSync(path, 'utf8');
         for (const opener of ['new RampartError(', 'super(']) {
-          let at = 0;
-          while ((at = text.indexOf(opener, at)) !== -1) {
+          for (let at = text.indexOf(opener); at !== -1; at = text.indexOf(opener, at)) {
             // Find the matching parenthesis, skipping string and template literals.
             let i = at + opener.length;
             let depth = 1;

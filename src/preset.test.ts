@@ -77,7 +77,7 @@ test('default preset through every adapter: headers everywhere, CORS, host, limi
       assert.equal(big, 413);
 
       // Rate limit: the budget runs out → 429 with Retry-After and the security headers.
-      let last;
+      let last: Awaited<ReturnType<typeof request>> | undefined;
       for (let i = 0; i < 10; i++) last = await request(`${server.url}/api`);
       assert.equal(last!.status, 429);
       assert.ok(Number(last!.headers['retry-after']) >= 1);

@@ -190,7 +190,7 @@ export function forbiddenArrows(arrows: readonly Arrow[], rules: readonly Rule[]
     for (const rule of rules) {
       if (!rule.from.some((place) => inPlace(arrow.from, place))) continue;
       const notAllowed = rule.only !== undefined && !rule.only.some((place) => inPlace(arrow.to, place));
-      const denied = rule.never !== undefined && rule.never.some((place) => inPlace(arrow.to, place));
+      const denied = rule.never?.some((place) => inPlace(arrow.to, place));
       if (notAllowed || denied) {
         found.push(`${arrow.from}:${arrow.line} → ${arrow.to}${arrow.typeOnly ? ' (type-only)' : ''}: ${rule.says}`);
       }

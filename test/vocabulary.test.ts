@@ -80,7 +80,7 @@ test('no option name is a synonym the glossary rules out (deprecated aliases onl
   const problems: string[] = [];
   for (const { name, file } of names) {
     const alias = DEPRECATED[name];
-    if (alias !== undefined && alias[1].includes(file)) {
+    if (alias?.[1].includes(file)) {
       if (!names.some((n) => n.file === file && n.name === alias[0])) problems.push(`${file}: deprecated ${name} without its new name ${alias[0]}`);
       continue;
     }

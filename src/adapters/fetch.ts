@@ -5,6 +5,7 @@ import type { ShieldCore } from '../stack/shield.ts';
 import { finishWebResponse, startWebExchange, webReply } from './web-exchange.ts';
 
 /** A fetch-style handler: `(request, ...runtimeArgs) => Response`. */
+// biome-ignore lint/suspicious/noExplicitAny: the runtime's extra arguments (env, ctx, info) are typed by the app; unknown would reject its typed handler
 export type FetchHandler = (request: Request, ...rest: any[]) => Response | Promise<Response>;
 
 /** Options of the fetch adapter. */
@@ -19,14 +20,23 @@ export interface FetchAdapterOptions {
    * @hono/node-server's `env.incoming.socket`. The result is the peer address: `trustProxy`
    * still applies to it.
    */
+  // biome-ignore lint/suspicious/noExplicitAny: the runtime's extra arguments (env, ctx, info) are typed by the app; unknown would reject its typed handler
   clientIp?: (request: Request, ...rest: any[]) => string | undefined | null;
   /** Older name of {@link FetchAdapterOptions.clientIp}. */
+  // biome-ignore lint/suspicious/noExplicitAny: the runtime's extra arguments (env, ctx, info) are typed by the app; unknown would reject its typed handler
   address?: (request: Request, ...rest: any[]) => string | undefined | null;
+}
+
+/** What fetch runtimes pass after the request, read defensively (Deno info, Bun server, @hono/node-server env). */
+interface RuntimeArgument {
+  requestIP?: (request: Request) => { address?: string } | null | undefined;
+  remoteAddr?: { hostname?: unknown };
+  incoming?: { socket?: { remoteAddress?: unknown }; url?: unknown };
 }
 
 /** Peer address from the second argument fetch runtimes pass (Deno info, Bun server, node-server env). */
 export function runtimeAddress(request: Request, rest: readonly unknown[]): string {
-  const second = rest[0] as Record<string, any> | undefined;
+  const second = rest[0] as RuntimeArgument | null | undefined;
   if (second === undefined || second === null || typeof second !== 'object') return '';
   try {
     if (typeof second.requestIP === 'function') return second.requestIP(request)?.address ?? '';
@@ -43,7 +53,7 @@ export function runtimeAddress(request: Request, rest: readonly unknown[]): stri
  * passes `{ incoming }` as the second argument); undefined elsewhere (the URL is used).
  */
 export function runtimeTarget(rest: readonly unknown[]): string | undefined {
-  const second = rest[0] as Record<string, any> | undefined;
+  const second = rest[0] as RuntimeArgument | null | undefined;
   if (second === undefined || second === null || typeof second !== 'object') return undefined;
   try {
     const url = second.incoming?.url;
@@ -72,6 +82,7 @@ export function fetchAdapter(shield: ShieldCore, handler: FetchHandler, options:
   if (address !== undefined && typeof address !== 'function') {
     throw new RampartError('ERR_RAMPART_CONFIG', "shield.fetch(): clientIp must be a function (request, ...runtimeArgs) => address, e.g. (request) => request.headers.get('CF-Connecting-IP').");
   }
+  // biome-ignore lint/suspicious/noExplicitAny: same signature as FetchHandler
   return async function rampartFetch(request: Request, ...rest: any[]): Promise<Response> {
     const remote = (address !== undefined ? address(request, ...rest) : undefined) ?? runtimeAddress(request, rest);
     const { exchange, early } = await startWebExchange(shield, request, remote, undefined, runtimeTarget(rest));

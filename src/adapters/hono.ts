@@ -14,6 +14,8 @@ interface HonoContextLike {
 }
 
 /** A Hono middleware. */
+// biome-ignore lint/suspicious/noExplicitAny: Hono's Context type, without depending on hono's types (unknown would reject app.use())
+// biome-ignore lint/suspicious/noConfusingVoidType: Hono's MiddlewareHandler returns Promise<Response | void>
 export type HonoMiddleware = (c: any, next: () => Promise<void>) => Promise<Response | void>;
 
 /** Options of the Hono adapter. */
@@ -24,8 +26,10 @@ export interface HonoAdapterOptions {
    * (Workers: `(c) => c.req.header('CF-Connecting-IP')`; `app.request()` in tests) when the
    * stack keys by client (rate limit, blocklist). `trustProxy` still applies to the result.
    */
+  // biome-ignore lint/suspicious/noExplicitAny: Hono's Context type, without depending on hono's types (unknown would reject app.use())
   clientIp?: (c: any) => string | undefined | null;
   /** Older name of {@link HonoAdapterOptions.clientIp}. */
+  // biome-ignore lint/suspicious/noExplicitAny: Hono's Context type, without depending on hono's types (unknown would reject app.use())
   address?: (c: any) => string | undefined | null;
 }
 
@@ -46,6 +50,7 @@ export function honoAdapter(shield: ShieldCore, options: HonoAdapterOptions = {}
   if (address !== undefined && typeof address !== 'function') {
     throw new RampartError('ERR_RAMPART_CONFIG', "shield.hono(): clientIp must be a function (c) => address, e.g. (c) => c.req.header('CF-Connecting-IP').");
   }
+  // biome-ignore lint/suspicious/noConfusingVoidType: Hono's MiddlewareHandler returns Promise<Response | void>
   return async function rampartHono(c: HonoContextLike, next: () => Promise<void>): Promise<Response | void> {
     const request = c.req.raw;
     const remote = (address !== undefined ? address(c) : undefined) ?? runtimeAddress(request, [c.env]);

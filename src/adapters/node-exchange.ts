@@ -78,7 +78,8 @@ export class NodeExchange extends RequestViewBase implements ResponseControl {
   }
 
   onHead(hook: HeadHook): void {
-    (this.hooks ??= []).push(hook);
+    this.hooks ??= [];
+    this.hooks.push(hook);
   }
 
   /**

@@ -25,7 +25,7 @@ export function checkEnvironment(env: NodeJS.ProcessEnv, production: boolean): F
     out.push(finding('RAMPART-W022', `NODE_ENV is ${env.NODE_ENV === undefined ? 'not set' : JSON.stringify(env.NODE_ENV)}, not "production".`, undefined, 'set NODE_ENV=production in the deployed process.'));
   }
   const debug = env.DEBUG;
-  if (debug !== undefined && debug.split(/[\s,]+/).some((d) => d.includes('*'))) {
+  if (debug?.split(/[\s,]+/).some((d) => d.includes('*'))) {
     out.push(finding('RAMPART-W023', `DEBUG=${JSON.stringify(debug.slice(0, 80))} enables wildcard debug logging.`, production ? undefined : 'info', 'unset DEBUG in production or name single namespaces.'));
   }
   const nodeOptions = `${env.NODE_OPTIONS ?? ''}`;

@@ -1,5 +1,5 @@
 /** `rampart scan`: a static scan of JavaScript/TypeScript sources for injection sinks and secrets. */
-import { lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { type Dirent, lstatSync, readdirSync, readFileSync, type Stats } from 'node:fs';
 import { extname, join, relative, resolve } from 'node:path';
 import { parse, UsageError } from './args.ts';
 import { printable, sortFindings, summarize, type Finding } from './findings.ts';
@@ -31,7 +31,7 @@ export interface ScanReport {
 }
 
 function collect(root: string, files: string[], skipped: ScanReport['skipped'], explicit: boolean): void {
-  let stat;
+  let stat: Stats;
   try {
     stat = lstatSync(root);
   } catch {
@@ -46,7 +46,7 @@ function collect(root: string, files: string[], skipped: ScanReport['skipped'], 
   const stack = [root];
   while (stack.length > 0) {
     const dir = stack.pop()!;
-    let entries;
+    let entries: Dirent[];
     try {
       entries = readdirSync(dir, { withFileTypes: true });
     } catch (err) {

@@ -116,6 +116,7 @@ export interface Reply {
 }
 
 /** What a middleware returns: nothing to continue, or a Reply to answer now. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a middleware that ends without `return` continues; void lets it type-check
 export type Decision = Reply | undefined | void;
 
 /**

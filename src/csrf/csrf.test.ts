@@ -42,23 +42,26 @@ interface Send {
   headers?: Record<string, string>;
 }
 
-async function send(app: RunningApp, path: string, s: Send): Promise<{ status: number; json: any; response: Response }> {
+/** The test app's JSON answer (or a problem document); the text itself when it is not JSON. */
+type Answer = { reason: string; detail: string; body: string; locals: { csrfToken: string } };
+
+async function send(app: RunningApp, path: string, s: Send): Promise<{ status: number; json: Answer; response: Response }> {
   const headers: Record<string, string> = { ...s.headers };
   if (s.cookie !== undefined) headers.cookie = `other=1; csrf_token=${s.cookie}`;
   if (s.token !== undefined) headers['x-csrf-token'] = s.token;
   if (s.contentType !== undefined) headers['content-type'] = s.contentType;
   const response = await fetch(`${app.url}${path}`, { method: s.method ?? 'POST', headers, body: s.body ?? null, signal: AbortSignal.timeout(20_000) });
   const text = await response.text();
-  let json: any;
+  let json: Answer;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(text) as Answer;
   } catch {
-    json = text;
+    json = text as unknown as Answer;
   }
   return { status: response.status, json, response };
 }
 
-function assertRejected(r: { status: number; json: any; response: Response }, reason: string, secretValues: string[] = []): void {
+function assertRejected(r: { status: number; json: Answer; response: Response }, reason: string, secretValues: string[] = []): void {
   assert.equal(r.status, 403, `expected 403 ${reason}, got ${r.status} ${JSON.stringify(r.json)}`);
   assert.equal(r.response.headers.get('content-type'), 'application/problem+json');
   assert.equal(r.json.reason, reason);

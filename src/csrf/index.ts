@@ -147,7 +147,7 @@ export function csrf(options: CsrfOptions): Middleware {
         if (useToken) provideToken(config, req, res, undefined);
         return undefined;
       }
-      if ((config.skip !== undefined && config.skip(req)) || hasApiCredentials(config, req) || (config.hasExempt && config.isExempt(exemptionPath(req)))) {
+      if (config.skip?.(req) || hasApiCredentials(config, req) || (config.hasExempt && config.isExempt(exemptionPath(req)))) {
         return undefined;
       }
       if (useOrigin && !originAllowed(req, config.trusted)) return reject(req, 'cross-site request');

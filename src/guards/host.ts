@@ -30,9 +30,7 @@ export function hostName(value: string): string | undefined {
 }
 
 /** A compiled host allowlist. */
-export interface HostMatcher {
-  (host: string): boolean;
-}
+export type HostMatcher = (host: string) => boolean;
 
 /** Compile an allowedHosts list (Django ALLOWED_HOSTS semantics). */
 export function compileHosts(list: readonly string[], option = 'allowedHosts'): HostMatcher {

@@ -20,6 +20,7 @@ import { Hono } from 'hono';
 import { serve as serveNode } from '@hono/node-server';
 import { rampart } from '../preset.ts';
 import type { Shield } from '../stack/index.ts';
+import type { FetchHandler } from '../adapters/fetch.ts';
 
 /** A self-signed certificate for app.example.com, made for this run with the openssl CLI. */
 function selfSigned(): { key: Buffer; cert: Buffer } {
@@ -83,7 +84,7 @@ async function start(kind: Kind, shield: Shield): Promise<Running> {
     await f.listen({ port: 0, host: '127.0.0.1' });
     return { port: (f.server.address() as AddressInfo).port, close: () => f.close() };
   }
-  let fetchHandler: (request: Request, ...rest: any[]) => Response | Promise<Response>;
+  let fetchHandler: FetchHandler;
   if (kind === 'hono') {
     const h = new Hono();
     h.use(shield.hono());

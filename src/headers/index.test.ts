@@ -109,7 +109,9 @@ test('options are not mutated', () => {
 
 function lowerHeaders(response: Response): Record<string, string> {
   const out: Record<string, string> = {};
-  response.headers.forEach((v, k) => (out[k] = v));
+  response.headers.forEach((v, k) => {
+    out[k] = v;
+  });
   return out;
 }
 

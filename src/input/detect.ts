@@ -80,7 +80,7 @@ const RULES: readonly Rule[] = [
   { id: 'xss_script_tag', type: 'xss', weight: 10, on: 'norm', gate: /<|\+adw-/, re: /<\s?\/?\s?script\b|\+adw-script/ },
   { id: 'xss_event_handler', type: 'xss', weight: 10, on: 'norm', gate: /</, re: new RegExp(`<[a-z!][^<>]{0,300}?[\\s/"'\`]on${EVENTS}\\s?=`) },
   { id: 'xss_event_attribute', type: 'xss', weight: 8, on: 'norm', gate: /=/, re: new RegExp(`(?:^|["'\`;/])\\s?on${EVENTS}\\s?=\\s?["'\`]?[\\w$(\\[{!]`) },
-  { id: 'xss_script_url', type: 'xss', weight: 10, on: 'compact', gate: /:/, re: /(?:^|[="'`(<,;\]\[])(?:javascript|vbscript|livescript|mocha):/ },
+  { id: 'xss_script_url', type: 'xss', weight: 10, on: 'compact', gate: /:/, re: /(?:^|[="'`(<,;\][])(?:javascript|vbscript|livescript|mocha):/ },
   { id: 'xss_script_url_text', type: 'xss', weight: 10, on: 'norm', gate: /:/, re: /(?:^|[\s"'`=(<,;])(?:javascript|vbscript|livescript):(?!\s)/ },
   { id: 'xss_data_html', type: 'xss', weight: 10, on: 'compact', gate: /:/, re: /data:(?:text\/html|image\/svg\+xml|text\/javascript|application\/(?:x-)?(?:javascript|ecmascript|xhtml\+xml))/ },
   { id: 'xss_active_tag', type: 'xss', weight: 8, on: 'norm', gate: /</, re: /<\s?(?:iframe|frame|frameset|object|embed|applet|base|isindex|xml|layer|bgsound|portal|import)\b/ },
@@ -136,7 +136,7 @@ const RULES: readonly Rule[] = [
   // ── SSRF ─────────────────────────────────────────────────────────────
   { id: 'ssrf_metadata', type: 'ssrf', weight: 10, on: 'norm', re: /169\.254\.169\.254|metadata\.google\.internal|100\.100\.100\.200|fd00:ec2::254|\/latest\/meta-data\b|\/computemetadata\/|\/metadata\/instance\b/ },
   { id: 'ssrf_loopback_url', type: 'ssrf', weight: 8, on: 'token', gate: /\/\/|@/, re: /(?:\/\/|@)(?:[^\s/?#@]{0,80}\.)?(?:127(?:\.\d{1,3}){1,3}|0\.0\.0\.0|0|localhost|\[::1?\])(?=[:/?#%\s\\]|$)/ },
-  { id: 'ssrf_loopback_name', type: 'ssrf', weight: 8, on: 'norm', re: /(?:^|[.\/@])(?:127|10|0|192\.168|169\.254|172\.(?:1[6-9]|2\d|3[01]))(?:[.-]\d{1,3}){1,3}\.(?:nip|xip|sslip)\.io\b|(?:^|[.\/@])(?:localtest\.me|lvh\.me|vcap\.me)\b|^localhost:/ },
+  { id: 'ssrf_loopback_name', type: 'ssrf', weight: 8, on: 'norm', re: /(?:^|[./@])(?:127|10|0|192\.168|169\.254|172\.(?:1[6-9]|2\d|3[01]))(?:[.-]\d{1,3}){1,3}\.(?:nip|xip|sslip)\.io\b|(?:^|[./@])(?:localtest\.me|lvh\.me|vcap\.me)\b|^localhost:/ },
   { id: 'ssrf_dangerous_scheme', type: 'ssrf', weight: 8, on: 'norm', gate: /:\/\//, re: /(?:^|[\s"'=(<])(?:gopher|dict|file|ldap|tftp|sftp|jar|netdoc|php|expect|phar|zip|glob):\/\// },
 ];
 

@@ -222,7 +222,10 @@ export function inputGuard(options: InputGuardOptions = {}): InputGuard {
   const states = new WeakMap<RequestView, ScanState>();
   const stateOf = (req: RequestView): ScanState => {
     let state = states.get(req);
-    if (state === undefined) states.set(req, (state = { chars: maxChars, findings: 0, gap: undefined, gapDetail: '' }));
+    if (state === undefined) {
+      state = { chars: maxChars, findings: 0, gap: undefined, gapDetail: '' };
+      states.set(req, state);
+    }
     return state;
   };
   const noteGap = (state: ScanState, gap: Gap, detail: string): void => {

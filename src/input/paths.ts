@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import { lstat, readlink, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { RampartError } from '../errors.ts';
@@ -115,7 +116,7 @@ async function resolveLinks(start: string, segments: string[]): Promise<string> 
       continue;
     }
     const candidate = path.join(current, segment);
-    let stats;
+    let stats: Stats;
     try {
       stats = await lstat(candidate);
     } catch (error) {

@@ -47,7 +47,15 @@ test('redactKeys redacts named keys at any depth, keeps the input intact, surviv
     map: new Map<string, unknown>([['token', 't'], ['ok', 1]]),
   };
   input.self = input;
-  const out = redactKeys(input) as Record<string, any>;
+  type Redacted = {
+    user: string;
+    Password: string;
+    headers: unknown;
+    items: [{ api_key: string; name: string }, [{ client_secret: string; nested: { refresh_token: string; dbPassword: string } }]];
+    map: Map<string, unknown>;
+    self: unknown;
+  };
+  const out = redactKeys(input) as Redacted;
   assert.equal(out.user, 'ann');
   assert.equal(out.Password, '[REDACTED]');
   assert.deepEqual(out.headers, { Authorization: '[REDACTED]', cookie: '[REDACTED]', 'Set-Cookie': '[REDACTED]', accept: 'json' });
@@ -65,7 +73,11 @@ test('redactKeys redacts named keys at any depth, keeps the input intact, surviv
   assert.deepEqual(redactKeys({ employeeNo: 7 }, { keys: ['employee_no'] }), { employeeNo: '[REDACTED]' });
   let deep: Record<string, unknown> = {};
   const root = deep;
-  for (let i = 0; i < 100; i++) deep = (deep.next = {}) as Record<string, unknown>;
+  for (let i = 0; i < 100; i++) {
+    const next: Record<string, unknown> = {};
+    deep.next = next;
+    deep = next;
+  }
   assert.match(JSON.stringify(redactKeys(root)), /Too deep/);
 });
 

@@ -130,7 +130,10 @@ const cache = new WeakMap<object, CompiledHtmlPolicy>();
 let defaultPolicy: CompiledHtmlPolicy | undefined;
 
 function compile(policy: HtmlPolicy | undefined): CompiledHtmlPolicy {
-  if (policy === undefined) return (defaultPolicy ??= build({}));
+  if (policy === undefined) {
+    defaultPolicy ??= build({});
+    return defaultPolicy;
+  }
   const hit = cache.get(policy);
   if (hit) return hit;
   const built = build(policy);

@@ -179,7 +179,9 @@ function headerObject(req: RequestView): Record<string, string> {
   const out: Record<string, string> = Object.create(null);
   const source = raw?.headers ?? raw?.req?.raw?.headers;
   if (source instanceof Headers) {
-    source.forEach((v, k) => (out[k] = v));
+    source.forEach((v, k) => {
+      out[k] = v;
+    });
   } else if (source !== null && typeof source === 'object') {
     for (const k of Object.keys(source)) {
       const v = req.header(k.toLowerCase());

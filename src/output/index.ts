@@ -120,7 +120,9 @@ export function jsonForScript(value: unknown): string {
 // and letters or marks that render blank: Hangul fillers, the combining grapheme joiner,
 // variation selectors, U+2800 (blank braille pattern).
 // One character class, no quantifier: linear on any input.
+// biome-ignore lint/suspicious/noMisleadingCharacterClass: code points are matched one by one on purpose (U+034F, the combining grapheme joiner, alone)
 const NOT_INERT = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\u034f\u115f\u1160\u180b-\u180f\u2800\u3164\ufe00-\ufe0f\uffa0\u{e0100}-\u{e01ef}]/gu;
+// biome-ignore lint/suspicious/noMisleadingCharacterClass: as NOT_INERT
 const NOT_INERT_TEST = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\u034f\u115f\u1160\u180b-\u180f\u2800\u3164\ufe00-\ufe0f\uffa0\u{e0100}-\u{e01ef}]/u;
 
 const hex = (code: number, width: number): string => code.toString(16).padStart(width, '0');

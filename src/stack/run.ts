@@ -48,7 +48,7 @@ export function dispatch<T>(
   proceed: () => T,
   answer: (reply: Reply) => T,
 ): T | Promise<T> {
-  let decision;
+  let decision: Reply | undefined | Promise<Reply | undefined>;
   try {
     decision = run(exchange, exchange);
   } catch (error) {

@@ -59,8 +59,7 @@ export function defaultNonceStore(): NonceStore {
 
 /** The subset of an ioredis client that the Redis nonce store uses. */
 export interface RedisLike {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  set(...args: any[]): Promise<unknown>;
+  set(...args: unknown[]): Promise<unknown>;
 }
 
 /** Redis nonce store (`SET key 1 EX ttl NX`, one round trip), shared by every instance. */

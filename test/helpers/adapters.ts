@@ -148,12 +148,7 @@ export async function serve(adapter: AdapterName, shield: Shield, app: TestApp =
     }
     case 'fetch': {
       const handler = shield.fetch(async (request: Request) => {
-        let body = '';
-        try {
-          body = request.body === null ? '' : await request.text();
-        } catch (error) {
-          throw error;
-        }
+        const body = request.body === null ? '' : await request.text();
         const path = new URL(request.url).pathname;
         return webResponse(await app({ method: request.method, path, body, view: viewOf(request), native: request }));
       });
