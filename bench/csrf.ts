@@ -147,7 +147,9 @@ async function micro(): Promise<void> {
     return Number(process.hrtime.bigint() - start) / ITERATIONS;
   };
   const samples = cases.map(() => [] as number[]);
-  for (let b = 0; b < BATCHES; b++) cases.forEach(([, req, m], i) => samples[i]!.push(batch(req, m)));
+  for (let b = 0; b < BATCHES; b++) {
+    for (const [i, [, req, m]] of cases.entries()) samples[i]!.push(batch(req, m));
+  }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   console.log(`\nPart 1 — rampart csrf handle() on node:http objects (median of ${BATCHES} batches × ${ITERATIONS})`);
   console.log('case'.padEnd(32), 'ns/iter'.padStart(9), 'added ns'.padStart(9), '  < 2 µs');
@@ -228,7 +230,8 @@ async function main(): Promise<void> {
           const s = scenarios[name]![method];
           const r = await autocannon({ url: `${base(name)}/`, connections, duration, method: s.method, headers: s.headers, body: s.body });
           const key = `${name} ${method}`;
-          (results[key] ??= []).push(r.requests.average);
+          results[key] ??= [];
+          results[key].push(r.requests.average);
           errors[key] = (errors[key] ?? 0) + r.non2xx + r.errors;
         }
       }

@@ -104,7 +104,7 @@ function parseArgs(argv: readonly string[]): Options {
         break;
       }
       case '--out': o.out = path.resolve(value()); break;
-      case '--help': case '-h': console.log(usage()); process.exit(0);
+      case '--help': case '-h': console.log(usage()); process.exit(0); break;
       default: throw new Error(`unknown argument ${arg}\n${usage()}`);
     }
   }
@@ -329,7 +329,8 @@ function wrkLoader(connections: number, pin: Pinning): Loader {
 
 async function autocannonLoader(connections: number): Promise<Loader> {
   const specifier = 'autocannon';
-  const autocannon = ((await import(specifier)) as { default: (opts: object) => Promise<any> }).default;
+  type Result = { requests: { average: number; total: number }; latency: { average: number }; non2xx: number; errors: number; timeouts: number };
+  const autocannon = ((await import(specifier)) as { default: (opts: object) => Promise<Result> }).default;
   const headersFor = (port: number, mode: Mode): Record<string, string> => ({
     host: `127.0.0.1:${port}`,
     origin: ORIGIN,

@@ -61,7 +61,7 @@ listenNode(
 
     let body = PAYLOAD;
     const accepted = req.headers['accept-encoding'];
-    if (accepted !== undefined && accepted.includes('gzip')) {
+    if (accepted?.includes('gzip')) {
       body = zlib.gzipSync(PAYLOAD, GZIP);
       headers.push('content-encoding', 'gzip');
     }
