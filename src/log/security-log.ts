@@ -7,7 +7,7 @@ import { isRegisteredEvent, isValidEventName } from './events.ts';
 import { LIMITS, toRow, type LogFields } from './fields.ts';
 import { checkDatabase, openDatabase, type DatabaseOption, type DatabaseTarget } from '../stores/database.ts';
 import { WriteQueue, type WriterStats } from './queue.ts';
-import { Store, type PartitionMode, type ResealReport, type SecurityLogRow, type VerifyReport } from './store.ts';
+import type { PartitionMode, ResealReport, SecurityLogRow, Store, VerifyReport } from './store.ts';
 import { requestFields } from './request.ts';
 import { formatRow, type ExportFormat } from './export.ts';
 
@@ -196,6 +196,8 @@ export class SecurityLog implements EventSink {
     // An embedded PGlite (a path or 'memory') opens in a worker thread; see src/stores/database.ts.
     const db = await openDatabase(this.target, { poolSize: this.options.poolSize, connectTimeout: 10, idleTimeout: 60 });
     const { table, partition, partitionsAhead, unlogged, chainKey } = this.options;
+    // The SQL side loads with the database, not at import (the preset imports this class).
+    const { Store } = await import('./store.ts');
     return new Store(db, { table, partition, partitionsAhead, unlogged, chainKey });
   }
 
