@@ -8,7 +8,7 @@ import type { Reply, RequestView } from '../core/types.ts';
 import { memoryStore } from '../stores/memory.ts';
 import { postgresStore } from '../stores/postgres.ts';
 import { redisStore } from '../stores/redis.ts';
-import type { Algorithm, Policy, RateLimitStore } from '../stores/types.ts';
+import type { Algorithm, Policy, RateDecision, RateLimitStore } from '../stores/types.ts';
 import { rateLimit } from './index.ts';
 
 const T0 = 60_000 * 16_666_667; // aligned to a 60 s window
@@ -403,4 +403,36 @@ test('PostgreSQL store: rule + global (+ burst), retrying after the announced wa
   } finally {
     await store.close();
   }
+});
+
+test('property (fast-check): memoryStore.consumeAll is all or nothing — it decides as "every policy admits, then count each" does', async () => {
+  const fc = await import('fast-check');
+  await fc.assert(
+    fc.property(
+      fc.array(fc.record({ algorithm: fc.constantFrom(...ALGORITHMS), limit: fc.integer({ min: 1, max: 4 }), windowMs: fc.constantFrom(1000, 3000, 60_000) }), { minLength: 2, maxLength: 3 }),
+      fc.array(fc.integer({ min: 0, max: 2500 }), { minLength: 1, maxLength: 40 }),
+      (specs, gaps) => {
+        const policies: Policy[] = specs.map((s, i) => ({ id: `ca${i}`, ...s }));
+        const all = memoryStore();
+        const reference = memoryStore();
+        const out: RateDecision[] = [];
+        let now = T0 + 11;
+        try {
+          for (const gap of gaps) {
+            now += gap;
+            const admit = policies.every((p) => (reference.get('k', p, now)?.remaining ?? 1) >= 1);
+            const want = admit ? policies.map((p) => reference.consume('k', p, now)) : undefined;
+            const refused = all.consumeAll('k', policies, now, out);
+            if ((refused === -1) !== admit) throw new Error(`at +${now - T0}: consumeAll ${refused === -1 ? 'admitted' : 'refused'}, reference ${admit ? 'admits' : 'refuses'}`);
+            if (want !== undefined) assert.deepEqual(out.slice(0, policies.length), want);
+            for (const p of policies) assert.deepEqual(all.get('k', p, now), reference.get('k', p, now));
+          }
+        } finally {
+          all.close();
+          reference.close();
+        }
+      },
+    ),
+    { numRuns: 400 },
+  );
 });

@@ -3,6 +3,7 @@ import { ipKey } from '../client-ip/index.ts';
 import { problem } from '../core/problem.ts';
 import type { Middleware, Reply, RequestView, ResponseControl } from '../core/types.ts';
 import { RampartError } from '../errors.ts';
+import type { MemoryStore } from '../stores/memory.ts';
 import type { RateDecision, RateLimitStore } from '../stores/types.ts';
 import { GuardedStore } from './guarded-store.ts';
 import { compileRateLimitOptions, type CompiledPolicy, type Plan, type RateLimitOptions } from './options.ts';
@@ -155,32 +156,28 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
     return undefined;
   };
 
-  // Memory store, several policies (a rule, burst): every policy is checked before any
-  // counts, so a refused request is counted by none (synchronous: nothing interleaves).
+  // Memory store, several policies (a rule, burst): all or nothing, so a refused request
+  // is counted by none (synchronous: nothing interleaves).
+  const all = typeof (store as MemoryStore).consumeAll === 'function' ? (store as MemoryStore) : undefined;
+  const peekAll = (key: string, plan: Plan, now: number): (RateDecision | undefined)[] => plan.policies.map((p) => store.get(key, p, now) as RateDecision | undefined);
+  const decided: RateDecision[] = [];
   const decideMemory = (req: RequestView, res: ResponseControl, plan: Plan, key: string, now: number): Reply | undefined => {
     const policies = plan.policies;
     const n = policies.length;
-    for (let i = 0; i < n; i++) {
-      const seen = store.get(key, policies[i]!, now) as RateDecision | undefined;
-      if (seen !== undefined && seen.remaining < 1) {
-        const peeked: (RateDecision | undefined)[] = [];
-        for (let j = 0; j < n; j++) peeked.push(j === i ? seen : (store.get(key, policies[j]!, now) as RateDecision | undefined));
-        return refuse(req, res, plan, peeked, key, now);
+    if (all !== undefined) {
+      if (all.consumeAll(key, policies, now, decided) !== -1) return refuse(req, res, plan, peekAll(key, plan, now), key, now);
+    } else {
+      // A memory store of your own: check every policy, then count.
+      for (let i = 0; i < n; i++) if (((store.get(key, policies[i]!, now) as RateDecision | undefined)?.remaining ?? 1) < 1) return refuse(req, res, plan, peekAll(key, plan, now), key, now);
+      for (let i = 0; i < n; i++) {
+        const d = store.consume(key, policies[i]!, now) as RateDecision;
+        if (!d.allowed) return refuse(req, res, plan, plan.policies.map((p, j) => (j === i ? d : (store.get(key, p, now) as RateDecision | undefined))), key, now);
+        decided[i] = d;
       }
     }
-    const counted: RateDecision[] = [];
     let worst = 0;
-    for (let i = 0; i < n; i++) {
-      const d = store.consume(key, policies[i]!, now) as RateDecision;
-      counted.push(d);
-      if (!d.allowed) {
-        // (Only at a rounding edge the check did not see.) Wait for every policy.
-        for (let j = i + 1; j < n; j++) counted.push(store.get(key, policies[j]!, now) as RateDecision);
-        return refuse(req, res, plan, counted, key, now);
-      }
-      if (i > 0 && tighter(d, counted[worst]!)) worst = i;
-    }
-    if (legacyHeaders || standardHeaders) writeHeaders(res, plan, counted[worst]!, policies[worst]!, resetSeconds(counted[worst]!));
+    for (let i = 1; i < n; i++) if (tighter(decided[i]!, decided[worst]!)) worst = i;
+    if (legacyHeaders || standardHeaders) writeHeaders(res, plan, decided[worst]!, policies[worst]!, resetSeconds(decided[worst]!));
     return undefined;
   };
 

@@ -13,6 +13,10 @@ export interface MemoryStoreOptions {
   sweepInterval?: number;
 }
 
+// consumeAll's undo log: the counters it stepped and their states before (synchronous, reused).
+const touched: Array<CounterState | undefined> = [];
+const saved: number[] = [];
+
 interface Entry extends CounterState {
   /** Insertion sequence number (approximate LRU: refreshed entries are re-inserted). */
   seq: number;
@@ -38,6 +42,13 @@ export interface MemoryStore extends RateLimitStore {
   readonly kind: 'memory';
   consume(key: string, policy: Policy, now: number, cost?: number): RateDecision;
   get(key: string, policy: Policy, now: number): RateDecision | undefined;
+  /**
+   * Count one request for `key` under every policy, all or nothing: when one refuses, the
+   * counters of the others are restored, so a refused request is counted by none. Returns
+   * -1 with `out[i]` the decision of `policies[i]`, or the index of the first policy that
+   * refused (nothing counted; `out` unspecified).
+   */
+  consumeAll(key: string, policies: readonly Policy[], now: number, out: RateDecision[]): number;
   reset(key: string, policy?: Policy): void;
   block(target: string, until: number, reason: string): void;
   unblock(target: string): void;
@@ -107,27 +118,33 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     }
   };
 
+  /** The counter of `key` under `policy`, created fresh or refreshed in the eviction order. */
+  const entryOf = (key: string, policy: Policy, now: number): Entry => {
+    const m = mapOf(policy);
+    let entry = m.get(key);
+    if (entry === undefined) {
+      if (timer === undefined) startSweeper();
+      if (total >= maxKeys) evict(m);
+      const fresh = freshState(policy, now);
+      entry = { a: fresh.a, b: fresh.b, c: fresh.c, seq: ++seq };
+      m.set(key, entry);
+      total++;
+    } else if (seq - entry.seq > refreshAfter) {
+      // Keep hot keys away from the eviction end without paying a re-insert per hit.
+      m.delete(key);
+      entry.seq = ++seq;
+      m.set(key, entry);
+    }
+    return entry;
+  };
+
   const store: MemoryStore = {
     kind: 'memory',
     get size() {
       return total;
     },
     consume(key, policy, now, cost = 1) {
-      const m = mapOf(policy);
-      let entry = m.get(key);
-      if (entry === undefined) {
-        if (timer === undefined) startSweeper();
-        if (total >= maxKeys) evict(m);
-        const fresh = freshState(policy, now);
-        entry = { a: fresh.a, b: fresh.b, c: fresh.c, seq: ++seq };
-        m.set(key, entry);
-        total++;
-      } else if (seq - entry.seq > refreshAfter) {
-        // Keep hot keys away from the eviction end without paying a re-insert per hit.
-        m.delete(key);
-        entry.seq = ++seq;
-        m.set(key, entry);
-      }
+      const entry = entryOf(key, policy, now);
       const allowed = step(policy, entry, now, cost);
       return toRateDecision(policy, entry, now, allowed);
     },
@@ -138,6 +155,32 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       step(policy, copy, now, 0);
       const d = toRateDecision(policy, copy, now, true);
       return d.remaining >= 1 ? d : toRateDecision(policy, copy, now, false);
+    },
+    consumeAll(key, policies, now, out) {
+      const n = policies.length;
+      for (let i = 0; i < n; i++) {
+        const policy = policies[i]!;
+        const entry = entryOf(key, policy, now);
+        touched[i] = entry;
+        saved[3 * i] = entry.a;
+        saved[3 * i + 1] = entry.b;
+        saved[3 * i + 2] = entry.c;
+        if (!step(policy, entry, now, 1)) {
+          // Restore every counter stepped, the refusing one too (a refused step may have
+          // normalised its state: a token bucket refilled to now): nothing changes at all.
+          for (let j = 0; j <= i; j++) {
+            const e = touched[j]!;
+            e.a = saved[3 * j]!;
+            e.b = saved[3 * j + 1]!;
+            e.c = saved[3 * j + 2]!;
+          }
+          touched.fill(undefined, 0, i + 1);
+          return i;
+        }
+        out[i] = toRateDecision(policy, entry, now, true);
+      }
+      touched.fill(undefined, 0, n);
+      return -1;
     },
     reset(key, policy) {
       if (policy !== undefined) {
