@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   ERR_RAMPART_CSP: { description: 'A Content-Security-Policy directive or source is invalid (unknown directive, unquoted keyword, or separator injection).' },
   ERR_RAMPART_OUTPUT_VALUE: { description: 'escapeHtml() or jsonForScript() got a value it cannot render faithfully (an object for escapeHtml; undefined, a function, BigInt, NaN, Map/Set or a cycle for jsonForScript).' },
   ERR_RAMPART_ADAPTER: { description: 'An adapter was used incorrectly (for example, a handler that is not a function).' },
+  ERR_RAMPART_COOKIE: { description: 'serializeCookie() got a name, value or attribute it cannot write safely (characters that are not cookie-safe, a `;` in Path/Domain, SameSite=None without Secure, or a broken `__Host-`/`__Secure-` prefix rule).' },
   ERR_RAMPART_BODY_TOO_LARGE: { status: 413, description: 'A request body exceeded the configured limit while it was being read.' },
   ERR_RAMPART_BODY_READ: { status: 400, description: 'A request body could not be read (client aborted, malformed framing, or it was already consumed).' },
   ERR_RAMPART_MISSING_DEPENDENCY: { description: 'A feature needs an optional peer package that is not installed; the message names the feature and the exact `npm install …` line.' },

@@ -47,7 +47,8 @@ function sessionOf(config: CsrfConfig, req: RequestView): string {
 function setCookie(config: CsrfConfig, req: RequestView, res: ResponseControl, token: string): void {
   res.append(
     'set-cookie',
-    serializeCookie(config.cookieName, token, { path: '/', sameSite: 'Lax', secure: config.hostPrefix || req.secure }),
+    // Readable by page scripts (double submit): httpOnly must be off explicitly (serializeCookie defaults it on).
+    serializeCookie(config.cookieName, token, { path: '/', sameSite: 'Lax', httpOnly: false, secure: config.hostPrefix || req.secure }),
   );
 }
 
