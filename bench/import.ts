@@ -12,14 +12,13 @@
  *   node bench/import.ts --runs 11 --only .,./log
  *   node bench/import.ts --dist ./dist   # an existing build instead of a fresh one
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { buildDist, emptyImportCost, importCost, REPO as repo } from './footprint/probe.ts';
 
-const repo = fileURLToPath(new URL('../', import.meta.url));
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' }, only: { type: 'string' }, dist: { type: 'string' } } });
 const runs = Math.max(5, Number(values.runs));
 
@@ -32,7 +31,7 @@ if (values.dist !== undefined) {
   symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'), 'dir');
   dist = join(dir, 'dist');
   // The same build as `npm run build`: declarations by tsc, bundled entry points by esbuild.
-  execFileSync(process.execPath, [join(repo, 'scripts', 'build.ts'), '--outdir', dist], { cwd: repo, stdio: 'pipe' });
+  buildDist(dist);
   cleanup = () => rmSync(dir, { recursive: true, force: true });
 }
 
@@ -43,35 +42,11 @@ const entries = Object.entries(pkg.exports)
   .filter(([subpath]) => only === undefined || only.includes(subpath))
   .map(([subpath, target]) => ({ subpath, url: pathToFileURL(join(dist, target.default.replace(/^\.\/dist\//, ''))).href }));
 
-// One fresh process per sample: time and RSS around the dynamic import only.
-const PROBE = `
-const before = process.memoryUsage().rss;
-const t0 = performance.now();
-await import(process.argv[1]);
-const ms = performance.now() - t0;
-const rss = process.memoryUsage().rss - before;
-process.stdout.write(JSON.stringify({ ms, rss }));
-`;
-
-function sample(url: string): { ms: number; rss: number } {
-  return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', PROBE, url], { encoding: 'utf8' })) as { ms: number; rss: number };
-}
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-
-const rows: Array<{ subpath: string; ms: number; mb: number }> = [];
-const empty = `data:text/javascript,export default 1`;
-{
-  const s = Array.from({ length: runs }, () => sample(empty));
-  rows.push({ subpath: '(empty module)', ms: median(s.map((x) => x.ms)), mb: median(s.map((x) => x.rss)) / 1e6 });
-}
+const rows: Array<{ subpath: string; ms: number; mb: number }> = [{ subpath: '(empty module)', ...emptyImportCost(runs) }];
 for (const { subpath, url } of entries) {
-  sample(url); // warm the file-system cache
-  const s = Array.from({ length: runs }, () => sample(url));
-  rows.push({ subpath: subpath === '.' ? 'rampart' : `rampart/${subpath.slice(2)}`, ms: median(s.map((x) => x.ms)), mb: median(s.map((x) => x.rss)) / 1e6 });
+  const c = importCost([url], repo, runs);
+  if (c.error !== undefined) console.error(`${subpath}: ${c.error}`);
+  rows.push({ subpath: subpath === '.' ? 'rampart' : `rampart/${subpath.slice(2)}`, ms: c.ms, mb: c.mb });
 }
 cleanup();
 
