@@ -25,17 +25,29 @@ export interface TlsProfileOptions {
   cert?: string | Buffer | Array<string | Buffer>;
   /** Private key (PEM), passed through. */
   key?: string | Buffer | Array<string | Buffer>;
-  /** CA certificates (PEM) for client-certificate verification, passed through. */
+  /**
+   * CA certificates (PEM) that sign client certificates. Giving `ca` turns mutual TLS on:
+   * every client must present a certificate signed by one of them, or the handshake fails
+   * (`requestCert` and `rejectUnauthorized` set), unless `clientCertificate: 'off'`.
+   */
   ca?: string | Buffer | Array<string | Buffer>;
+  /**
+   * `'required'` (the default when `ca` is given): refuse clients without a valid certificate
+   * signed by `ca`. `'off'`: `ca` is passed through only to complete the server's own chain
+   * and no client certificate is asked for.
+   */
+  clientCertificate?: 'required' | 'off';
 }
 
 /** Options for `https.createServer` / `http2.createSecureServer` / `tls.createServer`. */
-export type TlsServerOptions = SecureContextOptions & { honorCipherOrder: boolean };
+export type TlsServerOptions = SecureContextOptions & { honorCipherOrder: boolean; requestCert?: boolean; rejectUnauthorized?: boolean };
 
 /**
  * Server TLS options following Mozilla's "modern" or "intermediate" profile, ready for
  * `https.createServer(tlsOptions({ profile, cert, key }), handler)` or `http2.createSecureServer`.
  * TLS 1.0/1.1 are refused by both; pair with HSTS (`headers: { hsts: { maxAge: 63072000 } }`).
+ * With `ca`, clients must present a certificate signed by it (mutual TLS) unless
+ * `clientCertificate: 'off'`.
  *
  * @example
  * https.createServer(tlsOptions({ cert, key }), shield.node(app)).listen(443);
@@ -45,7 +57,14 @@ export function tlsOptions(options?: TlsProfileOptions): TlsServerOptions {
     throw new RampartError('ERR_RAMPART_CONFIG', `tlsOptions options must be an object (got ${kind(options)}).`);
   }
   const opts = options ?? {};
-  checkKeys(opts, ['profile', 'cert', 'key', 'ca'], 'tlsOptions');
+  checkKeys(opts, ['profile', 'cert', 'key', 'ca', 'clientCertificate'], 'tlsOptions');
+  const clientCertificate = opts.clientCertificate ?? (opts.ca === undefined ? 'off' : 'required');
+  if (clientCertificate !== 'required' && clientCertificate !== 'off') {
+    throw new RampartError('ERR_RAMPART_CONFIG', `tlsOptions clientCertificate must be 'required' or 'off' (got ${JSON.stringify(clientCertificate)}).`);
+  }
+  if (clientCertificate === 'required' && opts.ca === undefined) {
+    throw new RampartError('ERR_RAMPART_CONFIG', "tlsOptions clientCertificate: 'required' needs ca: the CA certificate(s) (PEM) that sign your clients' certificates.");
+  }
   const profile = opts.profile ?? 'intermediate';
   if (profile !== 'modern' && profile !== 'intermediate') {
     throw new RampartError('ERR_RAMPART_CONFIG', `tlsOptions profile must be 'modern' or 'intermediate' (got ${JSON.stringify(profile)}); there is no "old" profile: TLS < 1.2 is not supported.`);
@@ -56,6 +75,12 @@ export function tlsOptions(options?: TlsProfileOptions): TlsServerOptions {
   if (opts.cert !== undefined) result.cert = opts.cert;
   if (opts.key !== undefined) result.key = opts.key;
   if (opts.ca !== undefined) result.ca = opts.ca;
+  if (clientCertificate === 'required') {
+    // Mutual TLS: ask every client for a certificate and fail the handshake unless it
+    // chains to `ca` (Node's default for servers is requestCert: false, i.e. no check).
+    result.requestCert = true;
+    result.rejectUnauthorized = true;
+  }
   return result;
 }
 
