@@ -9,12 +9,44 @@ export { rampart, teeSink, type RampartOptions, type RampartShield } from './pre
 export { stack, type Shield, type ShieldCore, type StackOptions } from './stack/index.ts';
 export { RampartError, ERROR_CODES, errorStatus, isRampartError, type ErrorCodeEntry, type RampartErrorCode } from './errors.ts';
 
-export { securityHeaders, type SecurityHeadersOptions, type HstsOptions } from './headers/index.ts';
-export { cspNonce, cspReport, compileCsp, type CspOptions, type CspDirectives, type CspReportOptions } from './csp/index.ts';
+export { securityHeaders, type SecurityHeadersOptions, type SecurityHeadersMiddleware, type HstsOptions, type ReferrerPolicyToken } from './headers/index.ts';
+export {
+  cspNonce,
+  cspReport,
+  compileCsp,
+  type CspOptions,
+  type CspOption,
+  type CspDirectives,
+  type CspDirectiveValue,
+  type CompiledCsp,
+  type CspReportOptions,
+} from './csp/index.ts';
 export { cors, type CorsOptions, type CorsOrigins } from './cors/index.ts';
-export { csrf, csrfToken, rotateCsrf, type CsrfOptions } from './csrf/index.ts';
-export { rateLimit, memoryStore, redisStore, postgresStore, type RateLimitOptions, type RateLimitStore } from './ratelimit/index.ts';
-export { compression, type CompressionOptions } from './compression/index.ts';
+export { csrf, csrfToken, rotateCsrf, type CsrfOptions, type CsrfMode } from './csrf/index.ts';
+export {
+  rateLimit,
+  memoryStore,
+  redisStore,
+  postgresStore,
+  type RateLimitOptions,
+  type RateLimitRule,
+  type RateLimitHeaderOptions,
+  type RateLimitMiddleware,
+  type RuleMatch,
+  type RateLimitStore,
+  type Algorithm,
+  type Policy,
+  type RateDecision,
+  type BlockEntry,
+  type MemoryStore,
+  type MemoryStoreOptions,
+  type RedisStoreOptions,
+  type PostgresStore,
+  type PostgresStoreOptions,
+} from './ratelimit/index.ts';
+export type { MaybePromise } from './stores/types.ts';
+export type { RedisLike } from './stores/redis.ts';
+export { compression, type CompressionOptions, type Encoding } from './compression/index.ts';
 export {
   blocklist,
   adaptiveBlocking,
@@ -23,16 +55,25 @@ export {
   scoreUserAgent,
   type Blocklist,
   type BlocklistOptions,
+  type BlockOptions,
   type LoginGuard,
   type LoginGuardOptions,
+  type LoginCheck,
+  type LoginClient,
+  type AdaptiveBlocking,
   type AdaptiveBlockingOptions,
+  type AdaptiveRule,
+  type BotGuardOptions,
+  type UserAgentScore,
+  type UserAgentPatterns,
 } from './abuse/index.ts';
 export { hostGuard, httpsRedirect, bodyLimit, type HostGuardOptions, type HttpsRedirectOptions, type BodyLimitOptions } from './guards/index.ts';
 export { escapeHtml, inertJson, inertText, jsonForScript } from './output/index.ts';
 
 export { clientIpOf as clientIp, isSecureOf as isSecure } from './client-ip/request.ts';
-export { compileTrustProxy, ipKey, type TrustProxyOption } from './client-ip/index.ts';
+export { compileTrustProxy, ipKey, type TrustProxyOption, type ProxyTrustOptions } from './client-ip/index.ts';
 export { viewOf } from './core/registry.ts';
+export type { ViewContext } from './core/view.ts';
 export { problem } from './core/problem.ts';
 export { serializeCookie, parseCookies, type CookieOptions } from './core/cookies.ts';
 export { setDefaultEventSink, configWarnings, warnConfig } from './core/events.ts';
@@ -41,10 +82,13 @@ export type {
   RequestView,
   ResponseControl,
   Reply,
+  ReplyHeaders,
   Decision,
   HeadHook,
   ResponseHead,
   BodyEncoder,
   EventSink,
   SecurityEventRecord,
+  ProxyHeadersOption,
+  ProxyTrust,
 } from './core/types.ts';

@@ -6,16 +6,19 @@ import { dispatch } from '../stack/run.ts';
 import { NodeExchange } from './node-exchange.ts';
 
 // Structural types: rampart does not depend on fastify's packages at runtime or in its .d.ts.
-interface FastifyRequestLike {
+/** The part of a Fastify request rampart reads. */
+export interface FastifyRequestLike {
   raw: IncomingMessage;
 }
-interface FastifyReplyLike {
+/** The part of a Fastify reply rampart uses. */
+export interface FastifyReplyLike {
   raw: ServerResponse;
   code(status: number): FastifyReplyLike;
   header(name: string, value: string): FastifyReplyLike;
   send(payload?: unknown): FastifyReplyLike;
 }
-interface FastifyInstanceLike {
+/** The part of a Fastify instance rampart's plugin registers on. */
+export interface FastifyInstanceLike {
   addHook(name: 'onRequest', hook: (request: FastifyRequestLike, reply: FastifyReplyLike, done: (error?: Error) => void) => void): unknown;
 }
 

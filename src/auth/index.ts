@@ -4,11 +4,49 @@
  * signing / webhook verification. Each part is strict by default and emits the
  * SecurityLog events of the seeds.
  */
-export * from './passwords/index.ts';
-export * from './jwt/index.ts';
+export { hashPassword, verifyPassword, validatePassword, commonPasswordCount, DEFAULT_ARGON2, MAX_PASSWORD_BYTES } from './passwords/index.ts';
+export type { PasswordHashOptions, PasswordCheck, PasswordProblem, ValidatePasswordOptions, Argon2Params, Argon2Variant } from './passwords/index.ts';
+export { createJwt, requireJwt, jwtClaims, ALGORITHMS } from './jwt/index.ts';
+export type { Jwt, JwtOptions, JwtKey, JwtClaims, RequireJwtOptions, JwtAlgorithm, KeyInput } from './jwt/index.ts';
 export type { AuthUser } from './shared/http.ts';
-export * from './totp/index.ts';
-export * from './rbac/index.ts';
-export * from './signing/index.ts';
-export * from './apikeys/index.ts';
-export * from './sessions/index.ts';
+export { totp, hotp, recoveryCodes, base32Encode, base32Decode } from './totp/index.ts';
+export type { TotpAlgorithm, TotpParams, TotpVerifyOptions } from './totp/index.ts';
+export { rbac, requirePermission, permissionCovers } from './rbac/index.ts';
+export type { Rbac, RbacOptions, RoleDefinition, GroupDefinition, PermissionCondition, RequirePermissionOptions } from './rbac/index.ts';
+export {
+  signRequest,
+  verifyRequest,
+  requireSignedRequest,
+  verifyWebhook,
+  signWebhook,
+  requireWebhook,
+  signHttpMessage,
+  verifyHttpMessage,
+  requireHttpSignature,
+  httpSignatureOf,
+  contentDigest,
+  memoryNonceStore,
+  redisNonceStore,
+  postgresNonceStore,
+} from './signing/index.ts';
+export type {
+  SignRequestOptions,
+  VerifyRequestOptions,
+  RequireSignedRequestOptions,
+  VerifyWebhookOptions,
+  RequireWebhookOptions,
+  WebhookProvider,
+  HttpMessage,
+  HttpSignatureAlgorithm,
+  HttpSignatureKey,
+  SignHttpMessageOptions,
+  VerifyHttpMessageOptions,
+  RequireHttpSignatureOptions,
+  HeaderSource,
+  NonceStore,
+  RedisLike,
+} from './signing/index.ts';
+export { apiKeys, requireApiKey, apiKeyOf } from './apikeys/index.ts';
+export type { ApiKeysOptions, ApiKeyManager, ApiKeyPrincipal, ApiKeyRecord, CreateApiKeyOptions, RequireApiKeyOptions, DatabaseOption } from './apikeys/index.ts';
+export { sessions, getSession, sessionIdOf, memorySessionStore, redisSessionStore, postgresSessionStore } from './sessions/index.ts';
+export type { Session, SessionOptions, SessionsMiddleware, SessionStore, RedisSessionClient, StoredSession, JsonValue } from './sessions/index.ts';

@@ -33,7 +33,8 @@ export interface RotatingSecret {
   verify(data: string | Uint8Array, signature: string): boolean;
 }
 
-type ValueOf<F> =
+/** The type {@link loadConfig} gives one field of the schema. */
+export type EnvValue<F> =
   F extends { type: 'secret'; fallbacks: string } ? RotatingSecret
   : F extends { type: 'secret' } ? Secret
   : F extends { type: 'int' } ? number
@@ -42,11 +43,12 @@ type ValueOf<F> =
   : F extends { type: 'enum'; values: ReadonlyArray<infer V> } ? V
   : string;
 
-type IsOptional<F> = F extends { required: false } ? (F extends { default: unknown } ? false : true) : false;
+/** `true` when a field may be absent (not required and no default). */
+export type EnvOptional<F> = F extends { required: false } ? (F extends { default: unknown } ? false : true) : false;
 
 /** The typed, frozen result of {@link loadConfig}. */
 export type EnvConfig<S extends EnvSchema> = {
-  readonly [K in keyof S]: IsOptional<S[K]> extends true ? ValueOf<S[K]> | undefined : ValueOf<S[K]>;
+  readonly [K in keyof S]: EnvOptional<S[K]> extends true ? EnvValue<S[K]> | undefined : EnvValue<S[K]>;
 };
 
 /** One problem found by {@link loadConfig}. */

@@ -11,7 +11,8 @@ export const PBKDF2_MIN_ITERATIONS = 100_000;
 /** scrypt cost used when none is given: N = 2^17, r = 8, p = 1 (OWASP), 128 MiB of memory. */
 export const SCRYPT_DEFAULTS = Object.freeze({ cost: 131_072, blockSize: 8, parallelization: 1 });
 
-type SecretInput = string | Uint8Array | Secret;
+/** A password or key: text, bytes, or a {@link Secret}. */
+export type SecretInput = string | Uint8Array | Secret;
 
 /** Options of {@link pbkdf2}. */
 export interface Pbkdf2Options {

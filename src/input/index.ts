@@ -5,7 +5,7 @@
  * import { validate, sanitizeHtml, detectAttack, inputGuard, findPii, redactPii, safeJoin, uploads } from 'rampart/input';
  */
 export { validate, validatedInput, parseInput, ValidationError } from './validate.ts';
-export type { StandardSchemaV1, InferOutput, FieldError, RequestSchemas, ValidatedInput } from './validate.ts';
+export type { StandardSchemaV1, StandardResult, StandardIssue, InferOutput, FieldError, RequestSchemas, ValidatedInput } from './validate.ts';
 export { sanitizeHtml, DEFAULT_ALLOWED_TAGS } from './sanitize.ts';
 export type { HtmlPolicy } from './sanitize.ts';
 export { detectAttack, detectionRules, DEFAULT_THRESHOLD } from './detect.ts';

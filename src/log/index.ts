@@ -5,6 +5,7 @@
 export { SecurityLog } from './security-log.ts';
 export type { SecurityLogOptions, QueryOptions, AnonymizeReport } from './security-log.ts';
 export type { DatabaseOption } from '../stores/database.ts';
+export type { PGliteLike, PGliteTransactionLike, PostgresClientLike, PostgresQueryable } from '../core/postgres.ts';
 export { SecurityEvent, registerEvent, eventDescription, isRegisteredEvent, isValidEventName, registeredEvents } from './events.ts';
 export type { BuiltinEventName } from './events.ts';
 export { redact, redactString, isSensitiveKey, REDACTED } from './redact.ts';
