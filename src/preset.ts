@@ -10,7 +10,7 @@ import { bodyLimit, hostGuard, httpsRedirect, type HttpsRedirectOptions } from '
 import { securityHeaders, type SecurityHeadersOptions } from './headers/index.ts';
 import { SecurityLog, type SecurityLogOptions } from './log/index.ts';
 import { jsonLinesSink } from './log/json-lines.ts';
-import { getDefaultEventSink, safeEmit } from './core/events.ts';
+import { collectConfigWarnings, getDefaultEventSink, safeEmit, warnConfig } from './core/events.ts';
 import { rateLimit, type RateLimitOptions } from './ratelimit/index.ts';
 import { stack, type Shield } from './stack/index.ts';
 
@@ -98,11 +98,20 @@ function logOption(value: RampartOptions['log']): { sink: EventSink; log: Securi
  * http.createServer(shield.node(handler)).listen(3000);
  */
 export function rampart(options: RampartOptions = {}): RampartShield {
+  // Warnings raised while the middleware is compiled go to this preset's log once it
+  // exists (they would otherwise reach only a log installed with setSecurityLog()).
+  const { value, warnings } = collectConfigWarnings(() => build(options));
+  for (const message of warnings) safeEmit(value.sink, { event: 'CONFIG_WARNING', detail: message });
+  return value.shield;
+}
+
+function build(options: RampartOptions): { shield: RampartShield; sink: EventSink } {
   const opts = optionsObject(options, 'rampart') as RampartOptions;
   checkKeys(opts, KEYS, 'rampart');
   const chain: Middleware[] = [];
 
   const headers = section(opts.headers, 'headers', true);
+  if (headers === false) warnConfig('headers: false: no security headers are sent (no CSP, HSTS, X-Frame-Options, nosniff); set headers: true or pass header options instead.');
   if (headers !== false) {
     const headerMiddleware = securityHeaders(headers);
     chain.push(headerMiddleware);
@@ -116,6 +125,7 @@ export function rampart(options: RampartOptions = {}): RampartShield {
     chain.push(httpsRedirect({ ...(opts.allowedHosts !== undefined && redirect.host === undefined ? { allowedHosts: opts.allowedHosts } : {}), ...redirect }));
   }
   if (opts.bodyLimit !== false) chain.push(bodyLimit(opts.bodyLimit ?? 1_048_576));
+  else warnConfig('bodyLimit: false: request bodies of any size reach the application; set a byte limit (default 1 MiB) unless something in front caps them.');
 
   if (opts.cors !== undefined && opts.cors !== false) {
     // CSRF does not inherit cors.origins: reading cross-origin is not writing with the
@@ -124,7 +134,12 @@ export function rampart(options: RampartOptions = {}): RampartShield {
   }
 
   const limit = section(opts.rateLimit, 'rateLimit', true);
-  if (limit !== false) chain.push(rateLimit(limit));
+  if (limit === false) warnConfig('rateLimit: false: no request is rate limited (brute force, scraping and floods are unchecked); remove the option or pass limits.');
+  else {
+    if (limit.skip !== undefined) warnConfig('rateLimit.skip: requests for which skip() returns true are not counted or limited.');
+    if (limit.allowlist !== undefined && limit.allowlist.length > 0) warnConfig(`rateLimit.allowlist: clients from ${limit.allowlist.join(', ')} are never rate limited.`);
+    chain.push(rateLimit(limit));
+  }
 
   // Behind the rate limiter: reports are requests like any other and count against the
   // client's budget; cspReport adds its own per-client, global and identical-report bounds.
@@ -134,6 +149,10 @@ export function rampart(options: RampartOptions = {}): RampartShield {
   }
 
   const csrfOptions = section(opts.csrf, 'csrf', true);
+  if (csrfOptions === false) warnConfig('csrf: false: no CSRF protection; cookie-authenticated state changes can be forged cross-site. Remove the option unless the app uses no cookies for auth.');
+  else if (csrfOptions.secret === undefined && csrfOptions.mode === undefined) {
+    warnConfig('csrf has no secret: origin checks only (Fetch-Metadata/Origin), no signed tokens; set csrf.secret (e.g. process.env.CSRF_SECRET, `openssl rand -base64 48`) for tokens too, or mode: \'origin\' to choose this explicitly.');
+  }
   if (csrfOptions !== false) {
     const withMode: CsrfOptions = csrfOptions.secret === undefined && csrfOptions.mode === undefined ? { ...csrfOptions, mode: 'origin' } : { ...csrfOptions };
     chain.push(csrf(withMode));
@@ -144,7 +163,7 @@ export function rampart(options: RampartOptions = {}): RampartShield {
 
   const { sink, log, ownedSink } = logOption(opts.log);
   const shield = stack(chain, { trustProxy: opts.trustProxy, proxyHeaders: opts.proxyHeaders, ...(opts.allowEncodedSlashes !== undefined ? { allowEncodedSlashes: opts.allowEncodedSlashes } : {}), events: sink });
-  return Object.freeze({
+  const preset: RampartShield = Object.freeze({
     ...shield,
     log,
     blocklist: blocks,
@@ -154,6 +173,7 @@ export function rampart(options: RampartOptions = {}): RampartShield {
       if (log !== undefined && !(opts.log instanceof SecurityLog)) await log.close();
     },
   });
+  return { shield: preset, sink };
 }
 
 /** Forward events to several sinks (e.g. the SecurityLog and an adaptive blocker). */

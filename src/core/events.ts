@@ -45,10 +45,32 @@ const announced = new Set<string>();
  * CONFIG_WARNING event, so operators see it and `rampart check` can count it.
  */
 export function warnConfig(message: string, sink: EventSink = globalEventSink): void {
+  // While a preset is being built, its warnings are held for its own log (see
+  // collectConfigWarnings), even when another shield announced them already.
+  if (collecting !== undefined && !collecting.includes(message)) collecting.push(message);
   if (announced.has(message)) return;
   announced.add(message);
   if (process.env.RAMPART_SILENT !== '1') console.warn(`[rampart] warning: ${message}`);
-  safeEmit(sink, { event: 'CONFIG_WARNING', detail: message });
+  if (collecting === undefined) safeEmit(sink, { event: 'CONFIG_WARNING', detail: message });
+}
+
+let collecting: string[] | undefined;
+
+/**
+ * Run `build` and return the configuration warnings it raised (announced now or earlier in
+ * this process), without emitting their CONFIG_WARNING events: the caller replays them into
+ * the sink it ends up with (the `rampart()` preset builds its middleware before its log).
+ * The console line is still written once per process. Nested calls share the outer list.
+ */
+export function collectConfigWarnings<T>(build: () => T): { value: T; warnings: readonly string[] } {
+  if (collecting !== undefined) return { value: build(), warnings: [] };
+  const warnings: string[] = [];
+  collecting = warnings;
+  try {
+    return { value: build(), warnings };
+  } finally {
+    collecting = undefined;
+  }
 }
 
 /** Every configuration warning announced so far in this process (for `rampart check`). */

@@ -126,6 +126,10 @@ export function compileCsrfOptions(input: CsrfOptions | undefined): CsrfConfig {
     if (h === 'cookie') throw configError('csrf.apiKeyHeader cannot be "cookie": browsers attach cookies cross-site, which is exactly what CSRF abuses.');
   }
   if (exempt.length > 0) warnConfig(`csrf: requests under ${exempt.join(', ')} skip CSRF checks (exemptPaths)`);
+  if (options.skip !== undefined) warnConfig('csrf.skip: requests for which skip() returns true are not checked for CSRF.');
+  if (apiKeys.length > 0) {
+    warnConfig(`csrf.apiKeyHeader: requests carrying ${apiKeys.join(' or ')} skip CSRF checks; make sure the app authenticates those requests by that header only, never by cookie.`);
+  }
   return Object.freeze({
     mode,
     signer,

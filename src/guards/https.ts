@@ -1,3 +1,4 @@
+import { warnConfig } from '../core/events.ts';
 import { exemptionPath } from '../core/canonical.ts';
 import { checkKeys, configError, optionsObject, stringList } from '../core/options.ts';
 import type { Middleware } from '../core/types.ts';
@@ -35,6 +36,8 @@ export function httpsRedirect(options: HttpsRedirectOptions): Middleware {
   }
   const allowed = opts.allowedHosts === undefined ? undefined : compileHosts(opts.allowedHosts, 'httpsRedirect.allowedHosts');
   const exempt = stringList(opts.exemptPaths ?? ['/.well-known/acme-challenge/'], 'httpsRedirect.exemptPaths');
+  // The default (ACME challenges) is not a relaxation worth a warning; a list the app chose is.
+  if (opts.exemptPaths !== undefined && exempt.length > 0) warnConfig(`httpsRedirect.exemptPaths: requests under ${exempt.join(', ')} are served over plain HTTP.`);
   return Object.freeze<Middleware>({
     name: 'httpsRedirect',
     handle(req) {
