@@ -7,6 +7,10 @@ import { RampartError } from '../errors.ts';
 export function checkKeys(options: object, allowed: readonly string[], section: string): void {
   for (const key of Object.keys(options)) {
     if (allowed.includes(key)) continue;
+    const pointer = seedAlias(key, allowed, (options as Record<string, unknown>)[key]);
+    if (pointer !== undefined) {
+      throw new RampartError('ERR_RAMPART_UNKNOWN_OPTION', `${section}: unknown option ${JSON.stringify(key)}; ${pointer} Valid options: ${allowed.join(', ')}.`);
+    }
     const suggestion = closest(key, allowed);
     throw new RampartError(
       'ERR_RAMPART_UNKNOWN_OPTION',
@@ -87,6 +91,47 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   if (typeof value === 'object') return 'an object';
   return String(value);
+}
+
+/**
+ * Spellings from the seed projects and other libraries (Python keyword arguments,
+ * express-rate-limit, helmet), normalised to lower case without `_`/`-`, mapped to where
+ * that setting lives in rampart: candidate dotted paths, the first whose head is an
+ * option of the section being checked wins (so `hstsMaxAge` points to `hsts.maxAge` in
+ * `headers` and to `headers.hsts.maxAge` in `rampart()`), plus an optional note.
+ */
+const SEED_ALIASES: Record<string, { paths: readonly string[]; note?: string }> = {
+  hstsmaxage: { paths: ['hsts.maxAge', 'headers.hsts.maxAge'], note: 'seconds' },
+  keyfunc: { paths: ['key', 'rateLimit.key'], note: 'a function (req) => string' },
+  keyfn: { paths: ['key', 'rateLimit.key'] },
+  keygenerator: { paths: ['key', 'rateLimit.key'] },
+  max: { paths: ['maxRequests', 'rateLimit.maxRequests'] },
+  limit: { paths: ['maxRequests', 'rateLimit.maxRequests'] },
+  maxrequests: { paths: ['maxRequests', 'rateLimit.maxRequests'] },
+  windowms: { paths: ['window', 'rateLimit.window'], note: 'in seconds, not milliseconds: windowMs 60000 is window 60' },
+  corsorigins: { paths: ['origins', 'cors.origins'] },
+  allowedorigins: { paths: ['origins', 'cors.origins'] },
+  alloworigins: { paths: ['origins', 'cors.origins'] },
+  xframeoptions: { paths: ['frameOptions', 'headers.frameOptions'] },
+  contentsecuritypolicy: { paths: ['csp', 'headers.csp'] },
+  csppolicy: { paths: ['csp', 'headers.csp'] },
+  referrerpolicy: { paths: ['referrerPolicy', 'headers.referrerPolicy'] },
+  permissionspolicy: { paths: ['permissionsPolicy', 'headers.permissionsPolicy'] },
+  secretkey: { paths: ['secret'] },
+};
+
+function seedAlias(key: string, allowed: readonly string[], value: unknown): string | undefined {
+  const alias = SEED_ALIASES[key.toLowerCase().replace(/[_-]/g, '')];
+  if (alias === undefined) return undefined;
+  const path = alias.paths.find((p) => allowed.includes(p.split('.')[0]!));
+  if (path === undefined) return undefined;
+  const note = alias.note === undefined ? '' : ` (${alias.note})`;
+  const parts = path.split('.');
+  if (parts.length === 1) return `did you mean ${JSON.stringify(path)}${note}?`;
+  const shown = typeof value === 'number' || typeof value === 'boolean' ? String(value) : typeof value === 'string' && value.length <= 40 ? JSON.stringify(value) : '…';
+  let nested = `${parts[parts.length - 1]}: ${shown}`;
+  for (let i = parts.length - 2; i >= 0; i--) nested = `${parts[i]}: { ${nested} }`;
+  return `write it as ${nested}${note}.`;
 }
 
 function closest(key: string, allowed: readonly string[]): string | undefined {

@@ -74,6 +74,8 @@ export function compileOriginMatcher(origins: CorsOrigins, option = 'cors.origin
     };
   }
   const entries = stringList(origins, option);
+  // The seeds write `origins: ['*']` (CORS_ORIGINS="*".split(',')): it means '*'.
+  if (entries.length === 1 && entries[0] === '*') return compileOriginMatcher('*', option);
   if (entries.length === 0) throw configError(`${option} is empty; list the origins allowed to call this server, e.g. ['https://app.example.com'].`);
   const set = new Set<string>();
   for (const entry of entries) {
@@ -118,7 +120,7 @@ export function cors(options: CorsOptions): Middleware {
   if (opts.origins === undefined) throw configError("cors.origins is required: list the origins allowed to call this server, e.g. ['https://app.example.com'] (or '*' for public, credential-less APIs).");
   const credentials = opts.allowCredentials ?? false;
   if (typeof credentials !== 'boolean') throw configError(`cors.allowCredentials must be true or false (got ${describeValue(credentials)}).`);
-  if (opts.origins === '*' && credentials) {
+  if ((opts.origins === '*' || (Array.isArray(opts.origins) && opts.origins.length === 1 && opts.origins[0] === '*')) && credentials) {
     throw configError("cors: origins '*' cannot be combined with allowCredentials: true (browsers refuse it, and reflecting every origin would expose user data); list the origins instead.");
   }
   const { match, any } = compileOriginMatcher(opts.origins);
