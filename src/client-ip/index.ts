@@ -1,5 +1,5 @@
 import { RampartError } from '../errors.ts';
-import { globalEventSink, warnConfig } from '../core/events.ts';
+import { globalEventSink, warnConfig, warnConfigPerSink } from '../core/events.ts';
 import type { EventSink, ProxyHeadersOption, ProxyTrust } from '../core/types.ts';
 import { compileIpList, normalizeIp, parseIp } from './ip.ts';
 
@@ -37,6 +37,38 @@ const NO_TRUST: ProxyTrust = Object.freeze({
   forwardedHost: () => undefined,
 });
 
+const PROXY_OFF_WARNING =
+  "a request from a loopback or private address carried X-Forwarded-For or Forwarded, but trustProxy is off: rampart sees the proxy's address as every client's, so all users behind the proxy share one rate-limit bucket (and one block). If a reverse proxy sits in front of the app, set trustProxy to its address (e.g. trustProxy: ['127.0.0.1']) or to the number of proxies (trustProxy: 1); if not, a client on your network sent the header and nothing needs to change.";
+
+/** Peers that are typically a reverse proxy: loopback, private, unique-local, link-local, CGNAT. */
+const PROXY_RANGES = new Set(['loopback', 'private', 'uniqueLocal', 'linkLocal', 'carrierGradeNat']);
+
+function internalPeer(address: string): boolean {
+  const ip = parseIp(address);
+  return ip !== undefined && PROXY_RANGES.has(ip.range());
+}
+
+/**
+ * No trusted proxy: the socket address is the client. Until it fires once, a forwarding
+ * header from a loopback/private peer raises a CONFIG_WARNING (a proxy nobody told rampart
+ * about); after that the check costs nothing.
+ */
+function untrusted(family: ProxyHeadersOption, sink: EventSink): ProxyTrust {
+  let watching = true;
+  return Object.freeze({
+    ...NO_TRUST,
+    family,
+    clientIp(remote: string, xff: string | undefined, forwarded: string | undefined): string {
+      const socketIp = normalizeIp(remote);
+      if (watching && (xff !== undefined || forwarded !== undefined) && internalPeer(socketIp)) {
+        watching = false;
+        warnConfigPerSink(PROXY_OFF_WARNING, sink);
+      }
+      return socketIp;
+    },
+  });
+}
+
 /** Validate a `proxyHeaders` option (ERR_RAMPART_CONFIG naming the valid values). */
 export function proxyHeadersOption(value: unknown): ProxyHeadersOption {
   if (value === undefined) return 'x-forwarded';
@@ -54,7 +86,7 @@ export function proxyHeadersOption(value: unknown): ProxyHeadersOption {
 export function compileTrustProxy(option: TrustProxyOption | undefined, options: ProxyTrustOptions = {}): ProxyTrust {
   const family = proxyHeadersOption(options.proxyHeaders);
   const sink = options.sink ?? globalEventSink;
-  if (option === undefined || option === false) return family === 'x-forwarded' ? NO_TRUST : Object.freeze({ ...NO_TRUST, family });
+  if (option === undefined || option === false) return untrusted(family, sink);
   let trusted: (address: string, hop: number) => boolean;
   if (option === true) {
     warnConfig('trustProxy: true trusts X-Forwarded-For from any peer; clients can spoof their address. List your proxies instead.', sink);
@@ -63,14 +95,14 @@ export function compileTrustProxy(option: TrustProxyOption | undefined, options:
     if (!Number.isInteger(option) || option < 0 || option > 32) {
       throw new RampartError('ERR_RAMPART_CONFIG', `trustProxy: ${option} is not a valid hop count; use an integer from 0 to 32 (the number of reverse proxies in front of the app).`);
     }
-    if (option === 0) return family === 'x-forwarded' ? NO_TRUST : Object.freeze({ ...NO_TRUST, family });
+    if (option === 0) return untrusted(family, sink);
     trusted = (_address, hop) => hop < option;
   } else if (Array.isArray(option)) {
     const { matcher, invalid } = compileIpList(option);
     if (invalid.length > 0) {
       throw new RampartError('ERR_RAMPART_CONFIG', `trustProxy contains invalid addresses or CIDRs: ${invalid.map((s) => JSON.stringify(s)).join(', ')}; use forms like '127.0.0.1', '10.0.0.0/8' or 'fd00::/8'.`);
     }
-    if (matcher.size === 0) return family === 'x-forwarded' ? NO_TRUST : Object.freeze({ ...NO_TRUST, family });
+    if (matcher.size === 0) return untrusted(family, sink);
     trusted = (address) => matcher.has(address);
   } else {
     throw new RampartError('ERR_RAMPART_CONFIG', 'trustProxy must be false, true, a hop count, or a list of proxy addresses/CIDRs.');

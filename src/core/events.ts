@@ -54,6 +54,20 @@ export function warnConfig(message: string, sink: EventSink = globalEventSink): 
   if (collecting === undefined) safeEmit(sink, { event: 'CONFIG_WARNING', detail: message });
 }
 
+/**
+ * Like {@link warnConfig}, for a problem each shield detects on its own at runtime (a
+ * proxy in front of it while trustProxy is off): the console line and the entry counted by
+ * `rampart check` appear once per process, the CONFIG_WARNING event reaches every sink it
+ * is raised for (each shield's log learns of it). Callers raise it once per shield.
+ */
+export function warnConfigPerSink(message: string, sink: EventSink): void {
+  if (!announced.has(message)) {
+    announced.add(message);
+    if (process.env.RAMPART_SILENT !== '1') console.warn(`[rampart] warning: ${message}`);
+  }
+  safeEmit(sink, { event: 'CONFIG_WARNING', detail: message });
+}
+
 let collecting: string[] | undefined;
 
 /**
