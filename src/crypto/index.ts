@@ -15,7 +15,7 @@ export { Fernet, FERNET_MAX_CLOCK_SKEW } from './fernet.ts';
 export type { FernetEncryptOptions, FernetDecryptOptions } from './fernet.ts';
 export { loadConfig, EnvConfigError } from './config.ts';
 export type { EnvField, EnvSchema, EnvConfig, EnvValue, EnvOptional, EnvProblem, RotatingSecret, LoadConfigOptions } from './config.ts';
-export { pseudonymizer } from './pseudonym.ts';
+export { pseudonymizer, anonymizeFields } from './pseudonym.ts';
 export type { PseudonymizerOptions } from './pseudonym.ts';
 export { tlsOptions, databaseSsl, RECOMMENDED_HSTS_MAX_AGE } from './tls.ts';
 export type { TlsProfileOptions, TlsServerOptions, DatabaseSslOptions } from './tls.ts';

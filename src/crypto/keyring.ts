@@ -55,6 +55,15 @@ export interface Keyring {
   decryptString(text: string, options?: KeyringCallOptions): string;
   /** Re-encrypt under the current key (returns `text` unchanged when it already uses it). */
   rotate(text: string, options?: KeyringCallOptions): string;
+  /**
+   * Encrypt a JSON value (seed 001's `encrypt_dict`): plain objects, arrays, strings,
+   * finite numbers, booleans and null only — `undefined`, functions, NaN/Infinity, BigInt,
+   * Maps, class instances and cycles throw `ERR_RAMPART_CRYPTO_INPUT` instead of being
+   * silently changed by `JSON.stringify`. Bind it to its row with `aad`.
+   */
+  encryptJson(value: unknown, options?: KeyringCallOptions): string;
+  /** Decrypt and parse a value from {@link Keyring.encryptJson} (seed 001's `decrypt_dict`), with the same `aad`. */
+  decryptJson<T = unknown>(text: string, options?: KeyringCallOptions): T;
   /** True when `text` was encrypted with a key other than the current one. */
   needsRotation(text: string): boolean;
   /** The key id a ciphertext names (no decryption). */
@@ -157,6 +166,18 @@ export function keyring(options: KeyringOptions): Keyring {
     encrypt,
     decrypt,
     decryptString: (text: string, callOptions?: KeyringCallOptions) => decrypt(text, callOptions).toString('utf8'),
+    encryptJson(value: unknown, callOptions?: KeyringCallOptions): string {
+      assertPlainJson(value, '$', new Set());
+      return encrypt(JSON.stringify(value), callOptions);
+    },
+    decryptJson<T = unknown>(text: string, callOptions?: KeyringCallOptions): T {
+      const json = decrypt(text, callOptions).toString('utf8');
+      try {
+        return JSON.parse(json) as T;
+      } catch {
+        throw new RampartError('ERR_RAMPART_CRYPTO_MALFORMED', 'keyring.decryptJson: the ciphertext is authentic but its plaintext is not JSON (it was not made by encryptJson).');
+      }
+    },
     rotate(text: string, callOptions?: KeyringCallOptions): string {
       if (parse(text).kid === current) {
         decrypt(text, callOptions); // still authenticate: rotate() must never bless a forged value
@@ -169,6 +190,29 @@ export function keyring(options: KeyringOptions): Keyring {
     current,
     usage: () => Object.fromEntries([...entries].map(([kid, entry]) => [kid, entry.used])),
   });
+}
+
+// JSON.stringify drops undefined and functions, turns NaN into null and Maps into {}: a
+// round trip must give back what was encrypted, so anything else is refused up front.
+function assertPlainJson(value: unknown, path: string, seen: Set<object>): void {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return;
+  if (typeof value === 'number') {
+    if (Number.isFinite(value)) return;
+    throw new RampartError('ERR_RAMPART_CRYPTO_INPUT', `keyring.encryptJson: ${path} is ${value}, which JSON cannot hold.`);
+  }
+  if (typeof value !== 'object') throw new RampartError('ERR_RAMPART_CRYPTO_INPUT', `keyring.encryptJson: ${path} is ${kind(value)}; only plain JSON values can be encrypted.`);
+  if (seen.has(value)) throw new RampartError('ERR_RAMPART_CRYPTO_INPUT', `keyring.encryptJson: ${path} is a cycle.`);
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) {
+    throw new RampartError('ERR_RAMPART_CRYPTO_INPUT', `keyring.encryptJson: ${path} is a class instance (${kind(value)}); convert it to a plain object first.`);
+  }
+  seen.add(value);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) assertPlainJson(value[i], `${path}[${i}]`, seen);
+  } else {
+    for (const [key, item] of Object.entries(value)) assertPlainJson(item, `${path}.${key}`, seen);
+  }
+  seen.delete(value);
 }
 
 /** A new random 32-byte key as url-safe base64 (for keyring configuration). */

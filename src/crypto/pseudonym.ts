@@ -44,3 +44,37 @@ export function pseudonymizer(options: PseudonymizerOptions): (value: string | U
     return prefix + mac.slice(0, length);
   };
 }
+
+/**
+ * Seed 001's `anonymize_personal_data`: a shallow copy of `data` with the named fields
+ * replaced by their keyed pseudonyms (strings, numbers, booleans and bigints as text; other
+ * values as JSON), so rows about the same person still group together while the values
+ * cannot be recovered without the pseudonymizer's key. `null`/`undefined` and absent fields
+ * are left as they are; `data` is not modified.
+ *
+ * @example
+ * const anon = pseudonymizer({ key: process.env.PSEUDONYM_KEY!, purpose: 'analytics' });
+ * anonymizeFields(row, ['email', 'ip'], anon); // { ...row, email: 'anon_…', ip: 'anon_…' }
+ */
+export function anonymizeFields<T extends Record<string, unknown>>(data: T, fields: readonly string[], pseudonymize: (value: string) => string): T {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new RampartError('ERR_RAMPART_CRYPTO_INPUT', `anonymizeFields data must be an object (got ${kind(data)}).`);
+  }
+  if (!Array.isArray(fields) || fields.some((f) => typeof f !== 'string')) {
+    throw new RampartError('ERR_RAMPART_CONFIG', `anonymizeFields fields must be a list of field names, e.g. ['email', 'ip'] (got ${kind(fields)}).`);
+  }
+  if (typeof pseudonymize !== 'function') {
+    throw new RampartError('ERR_RAMPART_CONFIG', 'anonymizeFields needs a pseudonymizer: pseudonymizer({ key, purpose }).');
+  }
+  const out: Record<string, unknown> = { ...data };
+  for (const field of fields) {
+    if (!Object.hasOwn(out, field)) continue;
+    const value = out[field];
+    if (value === null || value === undefined) continue;
+    const text = typeof value === 'string' ? value
+      : typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' ? String(value)
+        : JSON.stringify(value);
+    out[field] = pseudonymize(text);
+  }
+  return out as T;
+}
