@@ -1,5 +1,5 @@
 import { builtin } from '../core/builtin.ts';
-import type { HeadHook, Reply, ResponseControl, ResponseHead } from '../core/types.ts';
+import type { BodyEncoder, HeadHook, Reply, ResponseControl, ResponseHead } from '../core/types.ts';
 import { RequestViewBase, type ViewContext } from '../core/view.ts';
 import { RampartError } from '../errors.ts';
 import { hasToken } from './node-head-list.ts';
@@ -92,7 +92,8 @@ export class WebExchange extends RequestViewBase implements ResponseControl {
   }
 
   onHead(hook: HeadHook): void {
-    (this.hooks ??= []).push(hook);
+    this.hooks ??= [];
+    this.hooks.push(hook);
   }
 
   readBody(limit: number): Promise<Uint8Array> {
@@ -162,25 +163,43 @@ async function readWebBody(request: Request, limit: number): Promise<Uint8Array>
  * Build the exchange for a fetch Request, bind it to the native objects and run the
  * stack. `early` is the Response when a middleware answered (or failed closed).
  */
-export async function startWebExchange(
+export function startWebExchange(
   shield: ShieldCore,
   request: Request,
   remoteAddress: string,
   native?: unknown,
   rawTarget?: string,
-): Promise<{ exchange: WebExchange; early: Response | undefined }> {
+): WebStart | Promise<WebStart> {
   // No address while something keys by client: refuse (ERR_RAMPART_CONFIG), never share a key.
-  remoteAddress = requireClientAddress(shield.middleware, remoteAddress);
+  // The last address found valid is remembered: one client's requests do not parse it again.
+  if (remoteAddress !== lastValidAddress || remoteAddress === '') {
+    remoteAddress = requireClientAddress(shield.middleware, remoteAddress);
+    if (remoteAddress !== '') lastValidAddress = remoteAddress;
+  }
   const exchange = new WebExchange(shield.context, request, remoteAddress, rawTarget);
   bindView(exchange, request, native);
-  let reply;
+  let reply: Reply | undefined | Promise<Reply | undefined>;
   try {
-    reply = await shield.run(exchange, exchange);
+    reply = shield.run(exchange, exchange);
   } catch (error) {
     reply = failureReply(error);
   }
-  return { exchange, early: reply === undefined ? undefined : webReply(exchange, reply) };
+  if (reply === undefined) return { exchange, early: undefined };
+  if (typeof (reply as Promise<unknown>).then !== 'function') return { exchange, early: webReply(exchange, reply as Reply) };
+  return (reply as Promise<Reply | undefined>).then(
+    (resolved) => ({ exchange, early: resolved === undefined ? undefined : webReply(exchange, resolved) }),
+    (error: unknown) => ({ exchange, early: webReply(exchange, failureReply(error)) }),
+  );
 }
+
+/** The exchange of a request and, when a middleware answered (or failed closed), the Response to send instead. */
+export interface WebStart {
+  readonly exchange: WebExchange;
+  readonly early: Response | undefined;
+}
+
+/** The peer address most recently found to be an IP (parsing it is pure, so equal text needs no second parse). */
+let lastValidAddress = '';
 
 /** Build a Response for a stack reply, carrying the headers middleware already set. */
 export function webReply(exchange: WebExchange, reply: Reply): Response {
@@ -202,6 +221,8 @@ export function webReply(exchange: WebExchange, reply: Reply): Response {
  * values win, except Vary tokens and cookies, which accumulate) and apply head hooks.
  */
 export async function finishWebResponse(exchange: WebExchange, response: Response): Promise<Response> {
+  const light = finishLightResponse(exchange, response);
+  if (light !== undefined) return light;
   let result = response;
   try {
     mergeHeaders(result.headers, exchange.out);
@@ -237,7 +258,7 @@ export async function finishWebResponse(exchange: WebExchange, response: Respons
     set: (name, value) => headers.set(name, value),
     remove: (name) => headers.delete(name),
   };
-  let encoder;
+  let encoder: BodyEncoder | undefined;
   for (const hook of exchange.hooks) {
     const chosen = hook(head);
     if (chosen !== undefined && encoder === undefined) encoder = chosen;
@@ -309,4 +330,162 @@ function mergeHeaders(headers: Headers, out: ReadonlyArray<[string, string]>): v
       }
     } else if (!headers.has(name)) headers.set(name, value);
   }
+}
+
+// ---------------------------------------------------------------- @hono/node-server's lightweight Response
+
+/**
+ * @hono/node-server replaces the global Response with a lightweight one that keeps
+ * `[status, body, headersInit]` under a private symbol (described `cache`) and writes a
+ * plain header record straight to node's `writeHead`, without ever building a Headers
+ * object. Touching `response.headers` builds one (every name and value validated, then
+ * sorted and re-serialised for node): for a small JSON answer that costs more than the
+ * route itself. So for such a response rampart reads the record, merges its headers into
+ * a new record and answers a new lightweight Response with it. Anything else (a real
+ * Response, a stream or Blob body, a shape this code does not know) takes the Headers path.
+ */
+const CACHE_SYMBOLS = new WeakMap<object, symbol | null>();
+/** Constructors already scanned without finding the symbol, and how often (a response whose cache was consumed has none). */
+const CACHE_MISSES = new WeakMap<object, number>();
+const DEFAULT_CONTENT_TYPE = 'text/plain; charset=UTF-8';
+
+function lightCache(response: Response): unknown[] | undefined {
+  const ctor = (response as { constructor?: unknown }).constructor;
+  if (typeof ctor !== 'function') return undefined;
+  let symbol = CACHE_SYMBOLS.get(ctor);
+  if (symbol === undefined) {
+    symbol = null;
+    for (const s of Object.getOwnPropertySymbols(response)) if (s.description === 'cache') symbol = s;
+    if (symbol !== null) CACHE_SYMBOLS.set(ctor, symbol);
+    else {
+      const misses = (CACHE_MISSES.get(ctor) ?? 0) + 1;
+      CACHE_MISSES.set(ctor, misses);
+      if (misses >= 8) CACHE_SYMBOLS.set(ctor, null); // a runtime without the lightweight Response
+      return undefined;
+    }
+  }
+  if (symbol === null) return undefined;
+  const cache = (response as unknown as Record<symbol, unknown>)[symbol];
+  return Array.isArray(cache) && cache.length === 3 && typeof cache[0] === 'number' ? cache : undefined;
+}
+
+type HeaderRecord = Record<string, string | string[]>;
+
+/** The application's header init as a lower-cased record, or undefined when its shape is not a plain one. */
+function recordOf(init: unknown, hasBody: boolean): HeaderRecord | undefined {
+  const record: HeaderRecord = {};
+  if (init === undefined || init === null) {
+    if (hasBody) record['content-type'] = DEFAULT_CONTENT_TYPE; // what @hono/node-server sends without headers
+    return record;
+  }
+  if (init instanceof Headers) {
+    for (const [name, value] of init) if (name !== 'set-cookie') record[name] = value;
+    const cookies = init.getSetCookie();
+    if (cookies.length > 0) record['set-cookie'] = cookies;
+  } else if (Object.getPrototypeOf(init) === Object.prototype) {
+    for (const key in init as object) {
+      const value = (init as Record<string, unknown>)[key];
+      const name = key.toLowerCase();
+      // A name given twice in different case, or a value that is not a string: let Headers decide.
+      if (name === '__proto__' || record[name] !== undefined || typeof value !== 'string') return undefined;
+      record[name] = value;
+    }
+  } else return undefined;
+  if (hasBody && record['content-type'] === undefined) record['content-type'] = DEFAULT_CONTENT_TYPE;
+  return record;
+}
+
+function recordText(value: string | string[] | undefined): string | undefined {
+  return value === undefined ? undefined : typeof value === 'string' ? value : value.join(', ');
+}
+
+/** Head hooks' view of a header record (names lower-cased). */
+class RecordHead implements ResponseHead {
+  readonly status: number;
+  readonly method: string;
+  readonly bodyLength: number | undefined;
+  readonly streaming: boolean;
+  readonly record: HeaderRecord;
+
+  constructor(record: HeaderRecord, status: number, method: string, bodyLength: number, streaming: boolean) {
+    this.record = record;
+    this.status = status;
+    this.method = method;
+    this.bodyLength = bodyLength;
+    this.streaming = streaming;
+  }
+
+  get(name: string): string | undefined {
+    return recordText(this.record[name.toLowerCase()]);
+  }
+
+  set(name: string, value: string): void {
+    this.record[name.toLowerCase()] = value;
+  }
+
+  remove(name: string): void {
+    delete this.record[name.toLowerCase()];
+  }
+}
+
+/** The lightweight-Response path (see {@link lightCache}); undefined when the response is not one. */
+function finishLightResponse(exchange: WebExchange, response: Response): Response | undefined {
+  const cache = lightCache(response);
+  if (cache === undefined) return undefined;
+  const status = cache[0] as number;
+  const body = cache[1];
+  if (body !== null && typeof body !== 'string' && !(body instanceof Uint8Array)) return undefined;
+  const record = recordOf(cache[2], body !== null);
+  if (record === undefined) return undefined;
+  // rampart's headers: the application's value wins, Vary tokens combine, Set-Cookie lines add up.
+  const out = exchange.out;
+  for (let i = 0; i < out.length; i++) {
+    const name = out[i]![0];
+    const value = out[i]![1];
+    const current = record[name];
+    if (current === undefined) record[name] = name === 'set-cookie' ? [value] : value;
+    else if (name === 'set-cookie') record[name] = typeof current === 'string' ? [current, value] : [...current, value];
+    else if (name === 'vary') {
+      let merged = recordText(current)!;
+      for (const token of value.split(',')) {
+        const t = token.trim();
+        if (t !== '' && !hasToken(merged, t)) merged = merged.trim() === '' ? t : `${merged}, ${t}`;
+      }
+      record[name] = merged;
+    }
+  }
+  let bytes: Uint8Array | null = body === null ? null : typeof body === 'string' ? Buffer.from(body) : body;
+  if (exchange.hooks !== undefined) {
+    const declared = recordText(record['content-length']);
+    const length = bytes === null ? 0 : declared !== undefined && /^\d+$/.test(declared) ? Number(declared) : bytes.byteLength;
+    const streaming = (recordText(record['content-type']) ?? '').toLowerCase().startsWith('text/event-stream');
+    const head = new RecordHead(record, status, exchange.method, length, streaming);
+    let encoder: BodyEncoder | undefined;
+    for (const hook of exchange.hooks) {
+      const chosen = hook(head);
+      if (chosen !== undefined && encoder === undefined) encoder = chosen;
+    }
+    if (encoder !== undefined && exchange.method !== 'HEAD' && bytes !== null) {
+      try {
+        bytes = encoder.encodeSync(bytes);
+        record['content-length'] = String(bytes.byteLength);
+      } catch {
+        delete record['content-encoding']; // encoding failed: send the body as it is
+      }
+    }
+  }
+  const cookies = record['set-cookie'];
+  // Several Set-Cookie lines: name/value pairs (a record would join them into one line if read back as Headers).
+  let headers: HeadersInit = record as Record<string, string>;
+  if (cookies !== undefined && typeof cookies !== 'string') {
+    const pairs: Array<[string, string]> = [];
+    for (const name in record) {
+      const value = record[name]!;
+      if (typeof value === 'string') pairs.push([name, value]);
+      else for (const v of value) pairs.push([name, v]);
+    }
+    headers = pairs;
+  }
+  const Light = (response as { constructor: new (body: BodyInit | null, init: ResponseInit) => Response }).constructor;
+  return new Light(bytes as BodyInit | null, { status, headers });
 }

@@ -4,6 +4,7 @@ import { stack } from '../stack/index.ts';
 import { forEachAdapter } from '../../test/helpers/adapters.ts';
 import type { SecurityEventRecord } from '../core/types.ts';
 import { rateLimit } from './index.ts';
+import { isRampartError } from '../errors.ts';
 
 const T0 = 60_000 * 16_666_667; // aligned to a 60 s window
 
@@ -13,7 +14,7 @@ function recorder(): { events: SecurityEventRecord[]; sink: { emit(r: SecurityEv
 }
 
 test('options: unknown names and bad values fail at construction', () => {
-  assert.throws(() => rateLimit({ maxRequest: 5 } as never), (e: any) => e.code === 'ERR_RAMPART_UNKNOWN_OPTION' && /maxRequests/.test(e.message));
+  assert.throws(() => rateLimit({ maxRequest: 5 } as never), (e: unknown) => isRampartError(e, 'ERR_RAMPART_UNKNOWN_OPTION') && /maxRequests/.test(e.message));
   assert.throws(() => rateLimit({ maxRequests: 0 }), { code: 'ERR_RAMPART_CONFIG' });
   assert.throws(() => rateLimit({ window: -1 }), { code: 'ERR_RAMPART_CONFIG' });
   assert.throws(() => rateLimit({ algorithm: 'leaky' as never }), { code: 'ERR_RAMPART_CONFIG' });

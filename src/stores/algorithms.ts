@@ -48,7 +48,7 @@ export function step(policy: Policy, state: CounterState, now: number, cost: num
   switch (policy.algorithm) {
     case 'sliding-window': {
       // A refused request changes nothing; an admitted one stores the rolled view.
-      const t = now > state.a ? now : state.a;
+      const t = Math.max(now, state.a);
       slidingView(state, t, w);
       if (view.used + cost <= limit + EPSILON) {
         // A zero-cost step (a read) admits nothing: the last admission stays where it was.
@@ -75,7 +75,7 @@ export function step(policy: Policy, state: CounterState, now: number, cost: num
     case 'token-bucket': {
       const elapsed = now > state.a ? now - state.a : 0;
       const tokens = state.b + (elapsed * limit) / w;
-      state.b = tokens > limit ? limit : tokens;
+      state.b = Math.min(tokens, limit);
       if (now > state.a) state.a = now;
       if (state.b + EPSILON >= cost) {
         state.b = Math.max(0, state.b - cost);
@@ -84,7 +84,7 @@ export function step(policy: Policy, state: CounterState, now: number, cost: num
       return false;
     }
     case 'gcra': {
-      const tat = state.a > now ? state.a : now;
+      const tat = Math.max(state.a, now);
       const next = tat + (w / limit) * cost;
       if (next - now <= w + 1e-3) {
         state.a = next;
@@ -110,7 +110,7 @@ export function toRateDecision(policy: Policy, state: CounterState, now: number,
   let retryAfterMs = 0;
   switch (policy.algorithm) {
     case 'sliding-window': {
-      const t = now > state.a ? now : state.a;
+      const t = Math.max(now, state.a);
       slidingView(state, t, w);
       const v = view;
       remaining = Math.max(0, Math.floor(limit - v.used + EPSILON));
