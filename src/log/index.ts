@@ -3,7 +3,7 @@
  * @module
  */
 export { SecurityLog } from './security-log.ts';
-export type { SecurityLogOptions, QueryOptions, AnonymizeReport } from './security-log.ts';
+export type { SecurityLogOptions, QueryOptions, AnonymizeReport, RetentionOptions, RetentionState } from './security-log.ts';
 export type { DatabaseOption } from '../stores/database.ts';
 export type { PGliteLike, PGliteTransactionLike, PostgresClientLike, PostgresQueryable } from '../core/postgres.ts';
 export { SecurityEvent, registerEvent, eventDescription, isRegisteredEvent, isValidEventName, registeredEvents } from './events.ts';

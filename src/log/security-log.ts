@@ -53,12 +53,53 @@ export interface SecurityLogOptions {
   poolSize?: number;
   /** Batches written at the same time: default 2 on a PostgreSQL server (uses both cores of the server), 1 on PGlite and with `chain`. */
   writers?: number;
+  /**
+   * Scheduled retention: every `every` seconds (default 86 400, first run after
+   * min(every, 60) s) the log runs `cleanup({ days })` itself (default 90 days) on an
+   * unref'd timer that never keeps the process alive and stops at close(). `true`: the
+   * defaults. Default: off (run `cleanup()` from your own scheduler).
+   */
+  retention?: boolean | RetentionOptions;
+}
+
+/** Options of {@link SecurityLogOptions.retention}. */
+export interface RetentionOptions {
+  /** Events older than this many days are deleted. Default 90 (the seed's value). */
+  days?: number;
+  /** Seconds between runs. Default 86 400 (daily), at least 1. */
+  every?: number;
+}
+
+/** The scheduled retention of a log and its last outcome. */
+export interface RetentionState {
+  readonly days: number;
+  readonly every: number;
+  /** The last successful run. */
+  lastRun?: { at: Date; droppedPartitions: string[]; deletedRows: number };
+  /** The last failed run (the next run is still scheduled). */
+  lastError?: { at: Date; error: Error };
 }
 
 const OPTION_NAMES = [
   'database', 'table', 'partition', 'partitionsAhead', 'unlogged', 'chain', 'chainKey', 'maxQueue', 'batchSize',
-  'flushIntervalMs', 'retryMinMs', 'retryMaxMs', 'writeTimeoutMs', 'closeTimeoutMs', 'maxDetail', 'poolSize', 'writers',
+  'flushIntervalMs', 'retryMinMs', 'retryMaxMs', 'writeTimeoutMs', 'closeTimeoutMs', 'maxDetail', 'poolSize', 'writers', 'retention',
 ] as const;
+
+/** The seed's retention: `cleanup(days = 90)`. */
+const DEFAULT_RETENTION_DAYS = 90;
+
+function retentionOf(value: SecurityLogOptions['retention']): RetentionState | undefined {
+  if (value === undefined || value === false) return undefined;
+  const opts = value === true ? {} : value;
+  if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
+    throw configError(`SecurityLog: retention must be true, false or { days, every } (got ${describeValue(opts)}).`);
+  }
+  checkKeys(opts, ['days', 'every'], 'SecurityLog.retention');
+  return {
+    days: numberOption(opts.days ?? DEFAULT_RETENTION_DAYS, 'SecurityLog: retention.days', 0, 365 * 100, false),
+    every: numberOption(opts.every ?? 86_400, 'SecurityLog: retention.every (seconds)', 1, 365 * 86_400, false),
+  };
+}
 
 /** Options of the query methods. */
 export interface QueryOptions {
@@ -114,7 +155,10 @@ function checkQueryOptions(options: unknown, name: string): QueryOptions | undef
  * const failures = await log.countByIp('1.2.3.4', SecurityEvent.LOGIN_FAILED, { sinceHours: 1 });
  */
 export class SecurityLog implements EventSink {
-  private readonly options: Readonly<Required<Omit<SecurityLogOptions, 'database' | 'chainKey'>>> & { chainKey: Buffer | undefined };
+  private readonly options: Readonly<Required<Omit<SecurityLogOptions, 'database' | 'chainKey' | 'retention'>>> & { chainKey: Buffer | undefined };
+  /** The scheduled retention (`retention` option) and its last outcome; undefined when off. */
+  readonly retention: RetentionState | undefined;
+  private retentionTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly target: DatabaseTarget;
   private store: Store | undefined;
   private opening: Promise<Store> | undefined;
@@ -144,6 +188,7 @@ export class SecurityLog implements EventSink {
       throw configError('SecurityLog: chainKey is set but chain is not true; set chain: true to enable the tamper-evident chain.');
     }
     const retryMinMs = numberOption(options.retryMinMs ?? 100, 'SecurityLog: retryMinMs', 1, 60_000);
+    this.retention = retentionOf(options.retention);
     this.options = Object.freeze({
       table,
       partition,
@@ -173,6 +218,27 @@ export class SecurityLog implements EventSink {
       async (rows) => (await this.open()).writeBatch(rows),
       (count) => toRow('LOG_EVENTS_DROPPED', { detail: `${count} security event(s) dropped: the log queue was full (maxQueue ${this.options.maxQueue}) or the database stayed unreachable` }, this.options.maxDetail),
     );
+    if (this.retention !== undefined) this.scheduleRetention(Math.min(this.retention.every, 60));
+  }
+
+  // One run at a time (a chain of timeouts, not an interval), unref'd: retention never keeps
+  // the process alive, and close() cancels the next run.
+  private scheduleRetention(seconds: number): void {
+    const state = this.retention;
+    if (state === undefined || this.closed) return;
+    this.retentionTimer = setTimeout(() => {
+      this.retentionTimer = undefined;
+      if (this.closed) return;
+      this.cleanup({ days: state.days }).then(
+        (result) => {
+          state.lastRun = { at: new Date(), ...result };
+        },
+        (error: unknown) => {
+          state.lastError = { at: new Date(), error: error instanceof Error ? error : new Error(String(error)) };
+        },
+      ).finally(() => this.scheduleRetention(state.every));
+    }, seconds * 1000);
+    this.retentionTimer.unref?.();
   }
 
   /** Which backend this log writes to. */
@@ -295,6 +361,7 @@ export class SecurityLog implements EventSink {
   async close(): Promise<{ dropped: number }> {
     if (this.closed) return { dropped: 0 };
     this.closed = true;
+    if (this.retentionTimer !== undefined) clearTimeout(this.retentionTimer);
     const dropped = await this.queue.close(this.options.closeTimeoutMs);
     const store = this.store ?? (this.opening ? await this.opening.catch(() => undefined) : undefined);
     await store?.db.close().catch(() => undefined);
@@ -355,11 +422,14 @@ export class SecurityLog implements EventSink {
     if (!isValidEventName(event)) throw new RampartError('ERR_RAMPART_LOG_EVENT', `${method}: event name ${JSON.stringify(String(event).slice(0, 60))} must be 1–50 characters of A–Z, 0–9 and _.`);
   }
 
-  /** Delete events older than `days` days: whole partitions are dropped, the rest deleted. */
-  async cleanup(options: { days: number }): Promise<{ droppedPartitions: string[]; deletedRows: number }> {
-    if (typeof options !== 'object' || options === null) throw configError('cleanup: pass { days }.');
+  /**
+   * Delete events older than `days` days (default 90, the seed's value): whole partitions
+   * are dropped, the rest deleted. See the `retention` option to have the log run it.
+   */
+  async cleanup(options: { days?: number } = {}): Promise<{ droppedPartitions: string[]; deletedRows: number }> {
+    if (typeof options !== 'object' || options === null) throw configError('cleanup: pass { days } or nothing (90 days).');
     checkKeys(options, ['days'], 'cleanup');
-    const days = numberOption(options.days, 'cleanup: days', 0, 365 * 100, false);
+    const days = numberOption(options.days ?? DEFAULT_RETENTION_DAYS, 'cleanup: days', 0, 365 * 100, false);
     await this.flush();
     return (await this.query()).cleanup(new Date(Date.now() - days * 86_400_000));
   }
