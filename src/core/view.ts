@@ -1,6 +1,7 @@
 import { canonicalPath, quickCanonicalPath } from './canonical.ts';
 import { safeEmit } from './events.ts';
 import { parseCookies } from './cookies.ts';
+import { requestUserId } from './user.ts';
 import type { EventSink, ProxyTrust, Reply, RequestView, SecurityEventRecord } from './types.ts';
 
 /** What every request view of one stack shares: the compiled proxy policy and the event sink. */
@@ -187,13 +188,19 @@ export abstract class RequestViewBase implements RequestView {
   }
 
   emit(event: string, detail?: string, extra?: Partial<SecurityEventRecord>): void {
-    safeEmit(this.context.sink, {
+    const record: SecurityEventRecord = {
       event,
       ip: this.ip,
       userAgent: this.header('user-agent'),
       path: this.path,
       detail,
       ...extra,
-    });
+    };
+    // Who: the user rampart's auth (or the app) established for this request, ids as they are.
+    if (record.userId === undefined) {
+      const userId = requestUserId(this.#locals, this.raw);
+      if (userId !== undefined) record.userId = userId;
+    }
+    safeEmit(this.context.sink, record);
   }
 }

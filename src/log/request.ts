@@ -1,4 +1,5 @@
 import { viewOf } from '../core/registry.ts';
+import { requestUserId, userIdOf as idOf } from '../core/user.ts';
 import type { LogFields } from './fields.ts';
 
 interface NodeLike {
@@ -32,9 +33,7 @@ function pathOf(url: string | undefined): string | undefined {
 }
 
 function userIdOf(native: unknown): string | number | undefined {
-  const user = (native as NodeLike | undefined)?.user;
-  const id = user?.id ?? user?.pk;
-  return typeof id === 'string' || typeof id === 'number' ? id : undefined;
+  return idOf((native as NodeLike | undefined)?.user);
 }
 
 /**
@@ -46,7 +45,8 @@ export function requestFields(native: unknown): LogFields {
   const view = viewOf(native);
   if (view !== undefined) {
     const raw = view.raw as NodeLike | undefined;
-    const userId = userIdOf(native) ?? userIdOf(raw);
+    // rampart's auth (req.locals.user), then the app's req.user on the object passed or the view's native request.
+    const userId = requestUserId(view.locals, undefined) ?? userIdOf(native) ?? requestUserId(undefined, raw);
     return { ip: view.ip || undefined, userAgent: view.header('user-agent'), path: view.path, userId };
   }
   // Fastify request (.raw), Hono context (.req.raw) without a bound view.

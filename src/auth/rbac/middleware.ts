@@ -52,7 +52,7 @@ export function requirePermission(permission: string | readonly string[], option
         allowed = false;
       }
       if (!allowed) {
-        req.emit('PERMISSION_DENIED', `missing ${label}`, { userId: typeof user.id === 'string' ? user.id : undefined });
+        req.emit('PERMISSION_DENIED', `missing ${label}`); // the view fills userId from req.locals.user (numeric ids kept)
         return forbidden('You do not have permission to perform this action.', 'ERR_RAMPART_PERMISSION_DENIED');
       }
       return undefined;
