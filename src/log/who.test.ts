@@ -50,7 +50,7 @@ test('after requireJwt, middleware events and logFromRequest carry the token sub
 });
 
 /** An app's own authentication (numeric ids from a database). */
-const numericUser: Middleware = Object.freeze({
+const numericUser: Middleware = Object.freeze<Middleware>({
   name: 'appAuth',
   handle(req) {
     req.locals.user = { id: 42, permissions: ['posts:read'] };
