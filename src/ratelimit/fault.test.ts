@@ -189,3 +189,39 @@ test('loginGuard and blocklist share locks through one Redis store', async (t) =
     await b.close();
   }
 });
+
+test('a remote store down with a rule (consumeAll): insurance decides all or nothing; without it 503, or open when asked', async () => {
+  const { memoryStore } = await import('./index.ts');
+  const broken = memoryStore();
+  // A remote store that fails every call (as Redis does while it is unreachable).
+  const down = Object.assign(Object.create(broken) as object, {
+    kind: 'remote' as const,
+    consume: () => Promise.reject(new Error('connection refused')),
+    consumeAll: () => Promise.reject(new Error('connection refused')),
+    get: () => Promise.reject(new Error('connection refused')),
+    close: () => undefined,
+  }) as unknown as import('../stores/types.ts').RateLimitStore;
+  const res = { set() {}, append() {}, get: () => undefined, onHead() {} };
+  const view = (path: string) => ({ ip: '192.0.2.7', path, method: 'GET', header: () => undefined, emit: () => {} }) as never;
+  const status = async (m: ReturnType<typeof rateLimit>, path: string): Promise<number> => ((await m.handle(view(path), res as never)) as { status: number } | undefined)?.status ?? 200;
+  const rules = [{ match: '/login', maxRequests: 2, window: 60 }];
+
+  const insured = rateLimit({ maxRequests: 3, window: 60, now: () => 1_000_000, store: down, rules });
+  const codes = [];
+  for (let i = 0; i < 4; i++) codes.push(await status(insured, '/login'));
+  codes.push(await status(insured, '/x'), await status(insured, '/x'));
+  // The refused /login requests took nothing from the global limit (3): /x has one left.
+  assert.deepEqual(codes, [200, 200, 429, 429, 200, 429]);
+  await insured.close();
+
+  const closed = rateLimit({ maxRequests: 3, window: 60, store: down, rules, insurance: false });
+  const refused = (await closed.handle(view('/login'), res as never)) as { status: number; headers: Record<string, string> };
+  assert.equal(refused.status, 503);
+  assert.equal(refused.headers['retry-after'], '1');
+  await closed.close();
+
+  const open = rateLimit({ maxRequests: 3, window: 60, store: down, rules, insurance: false, failOpen: true });
+  for (let i = 0; i < 4; i++) assert.equal(await status(open, '/login'), 200);
+  await open.close();
+  broken.close();
+});

@@ -52,6 +52,51 @@ export class GuardedStore {
     );
   }
 
+  /**
+   * {@link RateLimitStore.consumeAll} through the guard (the store must have it): the
+   * refusing index (-1: admitted) with `out` filled, or undefined to fail open. Falls back
+   * like {@link consume}: the insurance store (all or nothing when it can), or a 503 decision.
+   */
+  consumeAll(req: RequestView, key: string, policies: readonly Policy[], now: number, out: Array<RateDecision | undefined>): number | Promise<number | undefined> | undefined {
+    if (this.#down && (this.#probing || now < this.#retryAt)) return this.#fallbackAll(key, policies, now, out);
+    if (this.#down) this.#probing = true;
+    let pending: number | Promise<number>;
+    try {
+      pending = this.store.consumeAll!(key, policies, now, out);
+    } catch (error) {
+      this.#fail(req, error, now);
+      return this.#fallbackAll(key, policies, now, out);
+    }
+    if (!(pending instanceof Promise)) return pending;
+    return pending.then(
+      (refused) => {
+        if (this.#down) this.#recover(req);
+        return refused;
+      },
+      (error: unknown) => {
+        this.#fail(req, error, now);
+        return this.#fallbackAll(key, policies, now, out);
+      },
+    );
+  }
+
+  async #fallbackAll(key: string, policies: readonly Policy[], now: number, out: Array<RateDecision | undefined>): Promise<number | undefined> {
+    const insurance = this.insurance;
+    if (insurance?.consumeAll !== undefined) return insurance.consumeAll(key, policies, now, out);
+    if (insurance !== undefined) {
+      const decisions = await Promise.all(policies.map((p) => insurance.consume(key, p, now)));
+      let refused = -1;
+      decisions.forEach((d, i) => {
+        out[i] = d;
+        if (!d.allowed && refused === -1) refused = i;
+      });
+      return refused;
+    }
+    if (this.failOpen) return undefined;
+    policies.forEach((p, i) => (out[i] = { allowed: false, limit: p.limit, remaining: 0, resetMs: RETRY_MS, retryAfterMs: RETRY_MS, unavailable: true }));
+    return 0;
+  }
+
   /** Decision without the remote store: insurance, fail open (undefined → no limit), or throw (fail closed). */
   #fallback(key: string, policy: Policy, now: number): RateDecision | Promise<RateDecision> | undefined {
     if (this.insurance !== undefined) return this.insurance.consume(key, policy, now);

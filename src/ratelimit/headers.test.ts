@@ -119,7 +119,9 @@ test('property (fast-check): for every algorithm, Retry-After ≤ window and the
             const again = await ask(m);
             if (a.r! > 0 && again.status !== 200) throw new Error(`${algorithm}: r=${a.r} but the next request was refused`);
             if (a.r === 0 && (again.status !== 429 || again.retryAfter !== a.t)) {
-              throw new Error(`${algorithm} ${limit}/${windowSeconds}s at +${now - T0} ms: r=0;t=${a.t} but then ${again.status} Retry-After ${again.retryAfter}`);
+              throw new Error(
+                `${algorithm} ${limit}/${windowSeconds}s at +${now - T0} ms: r=0;t=${a.t} but then ${again.status} Retry-After ${again.retryAfter}`,
+              );
             }
           }
         } finally {
@@ -147,7 +149,8 @@ async function truthfulRetry(store: RateLimitStore, label: string, runs: number)
         for (const gap of gaps) {
           now += gap;
           const d = await store.consume(key, policy, now);
-          if (d.retryAfterMs > policy.windowMs || d.resetMs > policy.windowMs) throw new Error(`${algorithm}: retry ${d.retryAfterMs} / reset ${d.resetMs} > window`);
+          if (d.retryAfterMs > policy.windowMs || d.resetMs > policy.windowMs)
+            throw new Error(`${algorithm}: retry ${d.retryAfterMs} / reset ${d.resetMs} > window`);
           if (!d.allowed) {
             now += Math.ceil(d.retryAfterMs);
             const later = await store.consume(key, policy, now);
@@ -189,21 +192,31 @@ async function remoteAgreement(store: RateLimitStore, label: string): Promise<vo
   const fc = await import('fast-check');
   let n = 0;
   await fc.assert(
-    fc.asyncProperty(fc.constantFrom(...ALGORITHMS), fc.integer({ min: 1, max: 5 }), fc.array(fc.integer({ min: 0, max: 1500 }), { minLength: 1, maxLength: 25 }), async (algorithm, limit, gaps) => {
-      const policy: Policy = { id: `df-${algorithm}`, algorithm, limit, windowMs: 1000 };
-      const memory = memoryStore();
-      const key = `df-${label}-${n++}`;
-      let now = T0 + 3;
-      for (const gap of gaps) {
-        now += gap;
-        const want = memory.consume(key, policy, now);
-        const got = await store.consume(key, policy, now);
-        if (got.allowed !== want.allowed || got.remaining !== want.remaining || Math.abs(got.retryAfterMs - want.retryAfterMs) >= 1 || Math.abs(got.resetMs - want.resetMs) >= 1) {
-          throw new Error(`${label} ${algorithm} at +${now - T0}: ${JSON.stringify(got)} ≠ memory ${JSON.stringify(want)}`);
+    fc.asyncProperty(
+      fc.constantFrom(...ALGORITHMS),
+      fc.integer({ min: 1, max: 5 }),
+      fc.array(fc.integer({ min: 0, max: 1500 }), { minLength: 1, maxLength: 25 }),
+      async (algorithm, limit, gaps) => {
+        const policy: Policy = { id: `df-${algorithm}`, algorithm, limit, windowMs: 1000 };
+        const memory = memoryStore();
+        const key = `df-${label}-${n++}`;
+        let now = T0 + 3;
+        for (const gap of gaps) {
+          now += gap;
+          const want = memory.consume(key, policy, now);
+          const got = await store.consume(key, policy, now);
+          if (
+            got.allowed !== want.allowed ||
+            got.remaining !== want.remaining ||
+            Math.abs(got.retryAfterMs - want.retryAfterMs) >= 1 ||
+            Math.abs(got.resetMs - want.resetMs) >= 1
+          ) {
+            throw new Error(`${label} ${algorithm} at +${now - T0}: ${JSON.stringify(got)} ≠ memory ${JSON.stringify(want)}`);
+          }
         }
-      }
-      memory.close();
-    }),
+        memory.close();
+      },
+    ),
     { numRuns: 40 },
   );
 }
@@ -260,7 +273,15 @@ test('rule and global limit both exhausted: Retry-After is the longer wait and t
     t,
     () => {
       now = H0 + 1000;
-      return stack([rateLimit({ maxRequests: 4, window: 3600, algorithm: 'fixed-window', now: () => now, rules: [{ match: '/login', maxRequests: 2, window: 5, name: 'login' }] })]);
+      return stack([
+        rateLimit({
+          maxRequests: 4,
+          window: 3600,
+          algorithm: 'fixed-window',
+          now: () => now,
+          rules: [{ match: '/login', maxRequests: 2, window: 5, name: 'login' }],
+        }),
+      ]);
     },
     async (app) => {
       const hit = async (): Promise<Answer> => answerOf(await fetch(`${app.url}/login`));
@@ -400,7 +421,10 @@ test('Redis store: rule + global (+ burst), retrying after the announced wait is
     let n = 0;
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.record({ algorithm: fc.constantFrom(...ALGORITHMS), limit: fc.integer({ min: 1, max: 4 }), windowMs: fc.constantFrom(1000, 3000) }), { minLength: 1, maxLength: 3 }),
+        fc.array(fc.record({ algorithm: fc.constantFrom(...ALGORITHMS), limit: fc.integer({ min: 1, max: 4 }), windowMs: fc.constantFrom(1000, 3000) }), {
+          minLength: 1,
+          maxLength: 3,
+        }),
         fc.array(fc.integer({ min: 0, max: 1500 }), { minLength: 1, maxLength: 25 }),
         async (specs, gaps) => {
           const policies: Policy[] = specs.map((s, i) => ({ id: `rca${i}`, ...s }));
@@ -419,7 +443,14 @@ test('Redis store: rule + global (+ burst), retrying after the announced wait is
                 const x = got[i];
                 const y = want[i];
                 if ((x === undefined) !== (y === undefined)) throw new Error(`at +${now - T0} policy ${i}: ${JSON.stringify(x)} ≠ memory ${JSON.stringify(y)}`);
-                if (x !== undefined && y !== undefined && (x.allowed !== y.allowed || x.remaining !== y.remaining || Math.abs(x.retryAfterMs - y.retryAfterMs) >= 1 || Math.abs(x.resetMs - y.resetMs) >= 1)) {
+                if (
+                  x !== undefined &&
+                  y !== undefined &&
+                  (x.allowed !== y.allowed ||
+                    x.remaining !== y.remaining ||
+                    Math.abs(x.retryAfterMs - y.retryAfterMs) >= 1 ||
+                    Math.abs(x.resetMs - y.resetMs) >= 1)
+                ) {
                   throw new Error(`at +${now - T0} policy ${i}: ${JSON.stringify(x)} ≠ memory ${JSON.stringify(y)}`);
                 }
               }
@@ -452,7 +483,10 @@ test('property (fast-check): memoryStore.consumeAll is all or nothing — it dec
   const fc = await import('fast-check');
   await fc.assert(
     fc.property(
-      fc.array(fc.record({ algorithm: fc.constantFrom(...ALGORITHMS), limit: fc.integer({ min: 1, max: 4 }), windowMs: fc.constantFrom(1000, 3000, 60_000) }), { minLength: 2, maxLength: 3 }),
+      fc.array(fc.record({ algorithm: fc.constantFrom(...ALGORITHMS), limit: fc.integer({ min: 1, max: 4 }), windowMs: fc.constantFrom(1000, 3000, 60_000) }), {
+        minLength: 2,
+        maxLength: 3,
+      }),
       fc.array(fc.integer({ min: 0, max: 2500 }), { minLength: 1, maxLength: 40 }),
       (specs, gaps) => {
         const policies: Policy[] = specs.map((s, i) => ({ id: `ca${i}`, ...s }));
@@ -466,7 +500,8 @@ test('property (fast-check): memoryStore.consumeAll is all or nothing — it dec
             const admit = policies.every((p) => (reference.get('k', p, now)?.remaining ?? 1) >= 1);
             const want = admit ? policies.map((p) => reference.consume('k', p, now)) : undefined;
             const refused = all.consumeAll('k', policies, now, out);
-            if ((refused === -1) !== admit) throw new Error(`at +${now - T0}: consumeAll ${refused === -1 ? 'admitted' : 'refused'}, reference ${admit ? 'admits' : 'refuses'}`);
+            if ((refused === -1) !== admit)
+              throw new Error(`at +${now - T0}: consumeAll ${refused === -1 ? 'admitted' : 'refused'}, reference ${admit ? 'admits' : 'refuses'}`);
             if (want !== undefined) assert.deepEqual(out.slice(0, policies.length), want);
             for (const p of policies) assert.deepEqual(all.get('k', p, now), reference.get('k', p, now));
           }

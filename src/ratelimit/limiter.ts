@@ -118,7 +118,8 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
    */
   const refuse = (req: RequestView, res: ResponseControl, plan: Plan, decisions: readonly (RateDecision | undefined)[], key: string, now: number): Reply => {
     let longest = -1;
-    for (let i = 0; i < decisions.length; i++) {
+    const n = plan.policies.length;
+    for (let i = 0; i < n; i++) {
       const d = decisions[i];
       if (d === undefined) continue;
       if (d.unavailable === true) {
@@ -127,51 +128,61 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
       }
       if ((d.remaining === 0 || !d.allowed) && (longest === -1 || d.retryAfterMs > decisions[longest]!.retryAfterMs)) longest = i;
     }
-    const d = decisions[longest]!;
-    const p = plan.policies[longest]!;
+    // (No policy with nothing left can only be a rounding edge of a store: wait one second.)
+    const d = longest === -1 ? { allowed: false, limit: plan.policies[0]!.limit, remaining: 0, resetMs: 1000, retryAfterMs: 1000 } : decisions[longest]!;
+    const p = plan.policies[longest === -1 ? 0 : longest]!;
     const retry = Math.max(1, Math.ceil(d.retryAfterMs / 1000));
     writeHeaders(res, plan, d.remaining === 0 ? d : { ...d, remaining: 0 }, p, retry);
-    for (let i = 0; i < decisions.length; i++) {
+    for (let i = 0; i < n; i++) {
       const refused = decisions[i];
       if (refused !== undefined && !refused.allowed) reportHit(req, plan.policies[i]!, key, refused, now);
     }
     return problem(429, `Too many requests; retry in ${retry} s.`, { headers: { 'retry-after': String(retry) } });
   };
 
-  // Remote stores: every policy is consumed in parallel (one round trip each, concurrently);
-  // a policy that admitted a request another refused has counted it.
+  // Remote stores: several policies in one atomic step when the store can (Redis: one
+  // script, one round trip; a refused request counted by none); otherwise every policy is
+  // consumed in parallel, and a policy that admitted a request another refused has counted it.
+  const remoteAll = store.consumeAll !== undefined;
   const decideRemote = async (req: RequestView, res: ResponseControl, plan: Plan, key: string, now: number): Promise<Reply | undefined> => {
     const policies = plan.policies;
-    const decisions = policies.length === 1 ? [await guard!.consume(req, key, policies[0]!, now)] : await Promise.all(policies.map((p) => guard!.consume(req, key, p, now)));
-    let worst = -1;
+    let decisions: Array<RateDecision | undefined>;
     let refused = false;
-    for (let i = 0; i < decisions.length; i++) {
-      const d = decisions[i];
-      if (d === undefined) return undefined; // fail open
-      if (!d.allowed) refused = true;
-      else if (worst === -1 || tighter(d, decisions[worst]!)) worst = i;
+    if (policies.length > 1 && remoteAll) {
+      decisions = [];
+      const index = await guard!.consumeAll(req, key, policies, now, decisions);
+      if (index === undefined) return undefined; // fail open
+      refused = index !== -1;
+    } else {
+      decisions = policies.length === 1 ? [await guard!.consume(req, key, policies[0]!, now)] : await Promise.all(policies.map((p) => guard!.consume(req, key, p, now)));
+      for (const d of decisions) {
+        if (d === undefined) return undefined; // fail open
+        if (!d.allowed) refused = true;
+      }
     }
     if (refused) return refuse(req, res, plan, decisions, key, now);
-    writeHeaders(res, plan, decisions[worst]!, plan.policies[worst]!, resetSeconds(decisions[worst]!));
+    let worst = 0;
+    for (let i = 1; i < decisions.length; i++) if (tighter(decisions[i]!, decisions[worst]!)) worst = i;
+    writeHeaders(res, plan, decisions[worst]!, policies[worst]!, resetSeconds(decisions[worst]!));
     return undefined;
   };
 
   // Memory store, several policies (a rule, burst): all or nothing, so a refused request
-  // is counted by none (synchronous: nothing interleaves).
+  // is counted by none (synchronous: nothing interleaves; `decided` is reused).
   const all = typeof (store as MemoryStore).consumeAll === 'function' ? (store as MemoryStore) : undefined;
-  const peekAll = (key: string, plan: Plan, now: number): (RateDecision | undefined)[] => plan.policies.map((p) => store.get(key, p, now) as RateDecision | undefined);
-  const decided: RateDecision[] = [];
+  const decided: Array<RateDecision | undefined> = [];
   const decideMemory = (req: RequestView, res: ResponseControl, plan: Plan, key: string, now: number): Reply | undefined => {
     const policies = plan.policies;
     const n = policies.length;
     if (all !== undefined) {
-      if (all.consumeAll(key, policies, now, decided) !== -1) return refuse(req, res, plan, peekAll(key, plan, now), key, now);
+      if (all.consumeAll(key, policies, now, decided) !== -1) return refuse(req, res, plan, decided, key, now);
     } else {
-      // A memory store of your own: check every policy, then count.
-      for (let i = 0; i < n; i++) if (((store.get(key, policies[i]!, now) as RateDecision | undefined)?.remaining ?? 1) < 1) return refuse(req, res, plan, peekAll(key, plan, now), key, now);
+      // A memory store of your own without consumeAll: check every policy, then count.
+      const peekAll = (): Array<RateDecision | undefined> => policies.map((p) => store.get(key, p, now) as RateDecision | undefined);
+      for (let i = 0; i < n; i++) if (((store.get(key, policies[i]!, now) as RateDecision | undefined)?.remaining ?? 1) < 1) return refuse(req, res, plan, peekAll(), key, now);
       for (let i = 0; i < n; i++) {
         const d = store.consume(key, policies[i]!, now) as RateDecision;
-        if (!d.allowed) return refuse(req, res, plan, plan.policies.map((p, j) => (j === i ? d : (store.get(key, p, now) as RateDecision | undefined))), key, now);
+        if (!d.allowed) return refuse(req, res, plan, peekAll(), key, now);
         decided[i] = d;
       }
     }

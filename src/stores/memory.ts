@@ -43,12 +43,12 @@ export interface MemoryStore extends RateLimitStore {
   consume(key: string, policy: Policy, now: number, cost?: number): RateDecision;
   get(key: string, policy: Policy, now: number): RateDecision | undefined;
   /**
-   * Count one request for `key` under every policy, all or nothing: when one refuses, the
-   * counters of the others are restored, so a refused request is counted by none. Returns
-   * -1 with `out[i]` the decision of `policies[i]`, or the index of the first policy that
-   * refused (nothing counted; `out` unspecified).
+   * Count one request for `key` under every policy, all or nothing, in one pass: when one
+   * refuses, every counter stepped is restored, so a refused request is counted by none.
+   * Returns -1 with `out[i]` the decision of `policies[i]`, or the index of the first policy
+   * that refused with `out[i]` each policy's current state (as {@link MemoryStore.get}).
    */
-  consumeAll(key: string, policies: readonly Policy[], now: number, out: RateDecision[]): number;
+  consumeAll(key: string, policies: readonly Policy[], now: number, out: Array<RateDecision | undefined>): number;
   reset(key: string, policy?: Policy): void;
   block(target: string, until: number, reason: string): void;
   unblock(target: string): void;
@@ -175,6 +175,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
             e.c = saved[3 * j + 2]!;
           }
           touched.fill(undefined, 0, i + 1);
+          for (let j = 0; j < n; j++) out[j] = store.get(key, policies[j]!, now);
           return i;
         }
         out[i] = toRateDecision(policy, entry, now, true);

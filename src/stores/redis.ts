@@ -116,6 +116,92 @@ return {string.format('%.17g', a), string.format('%.17g', b), string.format('%.1
 `;
 const CONSUME_SHA = createHash('sha1').update(CONSUME_SCRIPT).digest('hex');
 
+/**
+ * Several policies of one request in one script (one round trip), all or nothing: each
+ * counter is advanced and tried in memory first; only when every policy admits are the
+ * new states written. KEYS: the counters; ARGV: now, then (algorithm, window, limit) per
+ * key. Returns {1, a1, b1, c1, …} (admitted, the new states) or {0, a1, b1, c1, …} (refused,
+ * nothing written: the stored states, '' for a counter never seen). The arithmetic is the
+ * one of CONSUME_SCRIPT and src/stores/algorithms.ts `step()` with cost 1.
+ */
+const CONSUME_ALL_SCRIPT = `
+local now = tonumber(ARGV[1])
+local n = #KEYS
+local raw = {}
+local new = {}
+local all = 1
+local function fmt(x) return string.format('%.17g', x) end
+for i = 1, n do
+  local algo = ARGV[3 * i - 1]
+  local w = tonumber(ARGV[3 * i])
+  local limit = tonumber(ARGV[3 * i + 1])
+  local s = redis.call('HMGET', KEYS[i], 'a', 'b', 'c')
+  raw[i] = s
+  local a = tonumber(s[1])
+  local b = tonumber(s[2]) or 0
+  local c = tonumber(s[3]) or 0
+  local ok = 0
+  local ttl = w
+  if algo == 's' then
+    if a == nil then a = now - 2 * w; b = 0; c = 0 end
+    local t = now
+    if a > t then t = a end
+    local ws = a - (a % w)
+    local cs = t - (t % w)
+    local prev = 0
+    local cur = 0
+    if cs <= ws then prev = b; cur = c
+    elseif cs == ws + w then
+      if t < a + w then prev = c end
+    end
+    local used = prev * (w - (t - cs)) / w + cur
+    if used + 1 <= limit + 1e-6 then a = t; b = prev; c = cur + 1; ok = 1 end
+    ttl = a + w - now
+  elseif algo == 'f' then
+    local start = now - (now % w)
+    if a == nil or start > a then a = start; b = 0; c = 0 end
+    if c + 1 <= limit + 1e-6 then c = c + 1; ok = 1 end
+    ttl = a + w - now
+  elseif algo == 't' then
+    if a == nil then
+      a = now; b = limit
+    else
+      local elapsed = 0
+      if now > a then elapsed = now - a end
+      b = b + elapsed * limit / w
+      if b > limit then b = limit end
+      if now > a then a = now end
+    end
+    if b + 1e-6 >= 1 then b = math.max(0, b - 1); ok = 1 end
+    ttl = (limit - b) * w / limit
+  else
+    local tat = a or now
+    if tat < now then tat = now end
+    local nxt = tat + w / limit
+    if nxt - now <= w + 1e-3 then a = nxt; ok = 1 else a = tat end
+    ttl = a - now
+  end
+  if ok == 0 then all = 0 end
+  new[i] = {a, b, c, ttl}
+end
+local out = {all}
+if all == 1 then
+  for i = 1, n do
+    local st = new[i]
+    redis.call('HSET', KEYS[i], 'a', fmt(st[1]), 'b', fmt(st[2]), 'c', fmt(st[3]))
+    redis.call('PEXPIRE', KEYS[i], math.max(1, math.ceil(st[4])))
+    out[#out + 1] = fmt(st[1]); out[#out + 1] = fmt(st[2]); out[#out + 1] = fmt(st[3])
+  end
+else
+  for i = 1, n do
+    local s = raw[i]
+    out[#out + 1] = s[1] or ''; out[#out + 1] = s[2] or ''; out[#out + 1] = s[3] or ''
+  end
+end
+return out
+`;
+const CONSUME_ALL_SHA = createHash('sha1').update(CONSUME_ALL_SCRIPT).digest('hex');
+
 /** A client the store creates from `url` (ioredis `Redis`), with what closing it needs. */
 interface OwnedRedis extends RedisLike {
   readonly status: string;
@@ -215,11 +301,57 @@ export function redisStore(options: RedisStoreOptions): RateLimitStore {
     return [{ a: Number(a), b: Number(b), c: Number(c) }, ok === 1];
   };
 
+  /** EVALSHA, or EVAL after a Redis restart forgot the script. */
+  const script = async (sha: string, source: string, keys: string[], args: string[]): Promise<unknown> => {
+    const r = client !== undefined && firstConnect === undefined ? client : await ready();
+    try {
+      return await r.evalsha(sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (!String((error as Error).message).includes('NOSCRIPT')) throw storeError(error);
+      try {
+        return await r.eval(source, keys.length, ...keys, ...args);
+      } catch (second) {
+        throw storeError(second);
+      }
+    }
+  };
+
   return {
     kind: 'remote',
     async consume(key, policy, now, cost = 1): Promise<RateDecision> {
       const [state, allowed] = await run(key, policy, now, cost);
       return toRateDecision(policy, state, now, allowed);
+    },
+    async consumeAll(key, policies, now, out): Promise<number> {
+      const keys: string[] = [];
+      const args: string[] = [String(now)];
+      for (const p of policies) {
+        keys.push(counterKey(p, key));
+        args.push(ALGORITHM_CODES[p.algorithm], String(p.windowMs), String(p.limit));
+      }
+      const reply = (await script(CONSUME_ALL_SHA, CONSUME_ALL_SCRIPT, keys, args)) as Array<string | number>;
+      const admitted = Number(reply[0]) === 1;
+      let refused = -1;
+      for (let i = 0; i < policies.length; i++) {
+        const policy = policies[i]!;
+        const a = reply[1 + 3 * i];
+        if (a === '' || a === undefined) {
+          out[i] = undefined;
+          continue;
+        }
+        const state: CounterState = { a: Number(a), b: Number(reply[2 + 3 * i] || 0), c: Number(reply[3 + 3 * i] || 0) };
+        if (admitted) {
+          out[i] = toRateDecision(policy, state, now, true);
+          continue;
+        }
+        // The stored state, read only (as get()): advance a copy to now without counting.
+        step(policy, state, now, 0);
+        const d = toRateDecision(policy, state, now, true);
+        out[i] = d.remaining >= 1 ? d : toRateDecision(policy, state, now, false);
+        if (refused === -1 && d.remaining < 1) refused = i;
+      }
+      // (Refused with every counter admitting can only be a rounding edge: name the first.)
+      return admitted ? -1 : refused === -1 ? 0 : refused;
     },
     async get(key, policy, now) {
       let fields: Array<string | null>;

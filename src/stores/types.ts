@@ -66,6 +66,14 @@ export interface RateLimitStore {
   readonly kind: 'memory' | 'remote';
   /** Count one request (or `cost`) for `key` under `policy` at `now` (epoch ms) and decide. */
   consume(key: string, policy: Policy, now: number, cost?: number): MaybePromise<RateDecision>;
+  /**
+   * Optional: count one request for `key` under every policy, all or nothing, in one atomic
+   * step (one round trip for a remote store). Returns -1 when every policy admitted, with
+   * `out[i]` the decision of `policies[i]`; otherwise the index of a policy that refused,
+   * nothing counted, and `out[i]` each policy's current state (undefined: never seen).
+   * Without it the limiter counts the policies one by one.
+   */
+  consumeAll?(key: string, policies: readonly Policy[], now: number, out: Array<RateDecision | undefined>): MaybePromise<number>;
   /** The current decision state for `key` without counting anything (undefined: never seen). */
   get(key: string, policy: Policy, now: number): MaybePromise<RateDecision | undefined>;
   /** Forget `key` under `policy` (or under every policy when `policy` is omitted, memory only). */
