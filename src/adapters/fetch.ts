@@ -85,7 +85,8 @@ export function fetchAdapter(shield: ShieldCore, handler: FetchHandler, options:
   // biome-ignore lint/suspicious/noExplicitAny: same signature as FetchHandler
   return async function rampartFetch(request: Request, ...rest: any[]): Promise<Response> {
     const remote = (address !== undefined ? address(request, ...rest) : undefined) ?? runtimeAddress(request, rest);
-    const { exchange, early } = await startWebExchange(shield, request, remote, undefined, runtimeTarget(rest));
+    const started = startWebExchange(shield, request, remote, undefined, runtimeTarget(rest));
+    const { exchange, early } = started instanceof Promise ? await started : started;
     if (early !== undefined) return early;
     if (exchange.request !== request) bindView(exchange, exchange.request);
     let response: Response;

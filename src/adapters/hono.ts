@@ -53,8 +53,10 @@ export function honoAdapter(shield: ShieldCore, options: HonoAdapterOptions = {}
   // biome-ignore lint/suspicious/noConfusingVoidType: Hono's MiddlewareHandler returns Promise<Response | void>
   return async function rampartHono(c: HonoContextLike, next: () => Promise<void>): Promise<Response | void> {
     const request = c.req.raw;
-    const remote = (address !== undefined ? address(c) : undefined) ?? runtimeAddress(request, [c.env]);
-    const { exchange, early } = await startWebExchange(shield, request, remote, c, runtimeTarget([c.env]));
+    const runtime = [c.env];
+    const remote = (address !== undefined ? address(c) : undefined) ?? runtimeAddress(request, runtime);
+    const started = startWebExchange(shield, request, remote, c, runtimeTarget(runtime));
+    const { exchange, early } = started instanceof Promise ? await started : started;
     if (early !== undefined) return early;
     if (exchange.request !== request) {
       c.req.raw = exchange.request;
@@ -67,7 +69,8 @@ export function honoAdapter(shield: ShieldCore, options: HonoAdapterOptions = {}
       return;
     }
     if (c.res === undefined) return;
-    const finished = await finishWebResponse(exchange, c.res);
+    const finishing = finishWebResponse(exchange, c.res);
+    const finished = finishing instanceof Promise ? await finishing : finishing;
     if (finished !== c.res) {
       // Reset first: Hono's setter would otherwise copy the old headers (stale Content-Length) back.
       c.res = undefined;

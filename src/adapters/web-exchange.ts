@@ -220,9 +220,11 @@ export function webReply(exchange: WebExchange, reply: Reply): Response {
  * Merge rampart's headers into the application's Response (the application's own
  * values win, except Vary tokens and cookies, which accumulate) and apply head hooks.
  */
-export async function finishWebResponse(exchange: WebExchange, response: Response): Promise<Response> {
-  const light = finishLightResponse(exchange, response);
-  if (light !== undefined) return light;
+export function finishWebResponse(exchange: WebExchange, response: Response): Response | Promise<Response> {
+  return finishLightResponse(exchange, response) ?? finishWithHeaders(exchange, response);
+}
+
+async function finishWithHeaders(exchange: WebExchange, response: Response): Promise<Response> {
   let result = response;
   try {
     mergeHeaders(result.headers, exchange.out);
@@ -486,6 +488,6 @@ function finishLightResponse(exchange: WebExchange, response: Response): Respons
     }
     headers = pairs;
   }
-  const Light = (response as { constructor: new (body: BodyInit | null, init: ResponseInit) => Response }).constructor;
+  const Light = (response as unknown as { constructor: new (body: BodyInit | null, init: ResponseInit) => Response }).constructor;
   return new Light(bytes as BodyInit | null, { status, headers });
 }
