@@ -68,6 +68,7 @@ export {
   type UserAgentPatterns,
 } from './abuse/index.ts';
 export { hostGuard, httpsRedirect, bodyLimit, type HostGuardOptions, type HttpsRedirectOptions, type BodyLimitOptions } from './guards/index.ts';
+export { hardenServer, SERVER_TIMEOUT_DEFAULTS, type HardenServerOptions } from './guards/server.ts';
 export { escapeHtml, inertJson, inertText, jsonForScript } from './output/index.ts';
 
 export { clientIpOf as clientIp, isSecureOf as isSecure } from './client-ip/request.ts';
