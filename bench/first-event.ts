@@ -4,7 +4,8 @@
  * a client sends one request with a bad Host (the first event) followed by 200 good
  * requests, one every 10 ms (bench/footprint/first-event.ts). Reported: the first request's
  * latency, the median and slowest of the following requests, the worst event-loop delay in
- * the server while the log opened, and the server's RSS before the event and after the run.
+ * the server from the event on (and during start-up, while a log opens), and the server's
+ * RSS before the event and after the run.
  *
  *   npx node bench/first-event.ts
  */
@@ -15,7 +16,7 @@ import { type FirstEvent, firstEvent } from './footprint/first-event.ts';
 
 /** One line of the report. */
 function formatFirstEvent(label: string, r: FirstEvent): string {
-  return `${label.padEnd(44)} first ${r.firstMs.toFixed(1).padStart(7)} ms (status ${r.status})   next 200: median ${r.medianMs.toFixed(1)} ms, worst ${r.worstMs.toFixed(1).padStart(6)} ms   event-loop max delay ${r.maxDelayMs.toFixed(1).padStart(7)} ms   rss ${r.rssBeforeMb.toFixed(0)} → ${r.rssAfterMb.toFixed(0)} MB`;
+  return `${label.padEnd(44)} first ${r.firstMs.toFixed(1).padStart(7)} ms (status ${r.status})   next 200: median ${r.medianMs.toFixed(1)} ms, worst ${r.worstMs.toFixed(1).padStart(6)} ms   event-loop max delay ${r.maxDelayMs.toFixed(1).padStart(7)} ms (start-up ${r.startupMaxDelayMs.toFixed(1)} ms)   rss ${r.rssBeforeMb.toFixed(0)} → ${r.rssAfterMb.toFixed(0)} MB`;
 }
 
 const entry = new URL('../src/index.ts', import.meta.url).href;

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { buildDist, emptyImportCost, importCost, REPO as repo } from './footprint/probe.ts';
+import { buildDist, EMPTY_MODULE, importCosts, REPO as repo } from './footprint/probe.ts';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' }, only: { type: 'string' }, dist: { type: 'string' } } });
 const runs = Math.max(5, Number(values.runs));
@@ -42,12 +42,12 @@ const entries = Object.entries(pkg.exports)
   .filter(([subpath]) => only === undefined || only.includes(subpath))
   .map(([subpath, target]) => ({ subpath, url: pathToFileURL(join(dist, target.default.replace(/^\.\/dist\//, ''))).href }));
 
-const rows: Array<{ subpath: string; ms: number; mb: number }> = [{ subpath: '(empty module)', ...emptyImportCost(runs) }];
-for (const { subpath, url } of entries) {
-  const c = importCost([url], repo, runs);
+const costs = importCosts([EMPTY_MODULE, ...entries.map(({ url }) => ({ specifiers: [url], cwd: repo }))], runs);
+const rows = costs.map((c, i) => {
+  const subpath = i === 0 ? '(empty module)' : entries[i - 1]!.subpath;
   if (c.error !== undefined) console.error(`${subpath}: ${c.error}`);
-  rows.push({ subpath: subpath === '.' ? 'rampart' : `rampart/${subpath.slice(2)}`, ms: c.ms, mb: c.mb });
-}
+  return { subpath: subpath === '.' ? 'rampart' : subpath.startsWith('./') ? `rampart/${subpath.slice(2)}` : subpath, ms: c.ms, mb: c.mb };
+});
 cleanup();
 
 console.log(`import cost, Node ${process.version}, median of ${runs} fresh processes (built dist)`);

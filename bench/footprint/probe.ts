@@ -45,30 +45,61 @@ export interface ImportCost {
 }
 
 function sample(specifiers: readonly string[], cwd: string): { ms: number; rss: number } {
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', PROBE, ...specifiers], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', PROBE, ...specifiers], {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 30_000,
+  });
   return JSON.parse(out) as { ms: number; rss: number };
 }
 
-/**
- * Import `specifiers` in `runs` fresh Node processes (after one warm-up run for the file
- * system cache) with `cwd` as the resolution base for bare names, and return the medians.
- */
-export function importCost(specifiers: readonly string[], cwd: string, runs: number): ImportCost {
-  try {
-    sample(specifiers, cwd);
-  } catch (e) {
-    const stderr = String((e as { stderr?: unknown }).stderr ?? e);
-    const line = stderr.split('\n').find((l) => /Error|error:/.test(l)) ?? stderr.split('\n')[0] ?? 'failed';
-    return { ms: Number.NaN, mb: Number.NaN, error: line.trim().slice(0, 160) };
-  }
-  const s = Array.from({ length: runs }, () => sample(specifiers, cwd));
-  return { ms: median(s.map((x) => x.ms)), mb: median(s.map((x) => x.rss)) / 1e6 };
+/** Modules to import together in one process, and the directory bare names resolve from. */
+export interface ImportJob {
+  specifiers: readonly string[];
+  cwd: string;
 }
 
-/** Import cost of an empty module: the floor every other row includes. */
-export function emptyImportCost(runs: number): ImportCost {
-  return importCost(['data:text/javascript,export default 1'], REPO, runs);
+function firstErrorLine(e: unknown): string {
+  const stderr = String((e as { stderr?: unknown }).stderr ?? e);
+  const line = stderr.split('\n').find((l) => /Error|error:/.test(l)) ?? stderr.split('\n')[0] ?? 'failed';
+  return line.trim().slice(0, 160);
 }
+
+/**
+ * Import each job's modules in `runs` fresh Node processes and return the medians, in the
+ * jobs' order. Each job is run once first (file-system cache warm, and a job that cannot be
+ * imported is reported, not sampled); then the samples are interleaved (round 1 samples
+ * every job once, round 2 again, …) so that a busy neighbour hits every row alike.
+ */
+export function importCosts(jobs: readonly ImportJob[], runs: number): ImportCost[] {
+  const state = jobs.map((j) => {
+    try {
+      sample(j.specifiers, j.cwd);
+      return { samples: [] as Array<{ ms: number; rss: number }> };
+    } catch (e) {
+      return { samples: [], error: firstErrorLine(e) };
+    }
+  });
+  for (let r = 0; r < runs; r++) {
+    for (const [i, j] of jobs.entries()) {
+      if (state[i]!.error === undefined) state[i]!.samples.push(sample(j.specifiers, j.cwd));
+    }
+  }
+  return state.map((s) =>
+    s.error !== undefined
+      ? { ms: Number.NaN, mb: Number.NaN, error: s.error }
+      : { ms: median(s.samples.map((x) => x.ms)), mb: median(s.samples.map((x) => x.rss)) / 1e6 },
+  );
+}
+
+/** Median import cost of one job (see importCosts). */
+export function importCost(specifiers: readonly string[], cwd: string, runs: number): ImportCost {
+  return importCosts([{ specifiers, cwd }], runs)[0]!;
+}
+
+/** An empty module: the floor every other import row includes. */
+export const EMPTY_MODULE: ImportJob = { specifiers: ['data:text/javascript,export default 1'], cwd: REPO };
 
 /** CPU model, core count, Node version and the load averages, on one line. */
 export function machine(): string {
