@@ -44,7 +44,7 @@ export interface LoginGuardOptions {
   store?: RateLimitStore;
   /** Minimum duration of `attempt()` in milliseconds, so known and unknown accounts take as long (default 0: off). */
   minDuration?: number;
-  /** Where LOGIN_LOCKED events go (default: the global SecurityLog). */
+  /** Where LOGIN_FAILED and LOGIN_LOCKED events go, with the client ip and never the account name (default: the global SecurityLog). */
   events?: EventSink;
   /** Clock in epoch milliseconds (tests). */
   now?: () => number;
@@ -118,18 +118,45 @@ const DEVICE_VERSION = 'd1';
  */
 export function loginGuard(options: LoginGuardOptions = {}): LoginGuard {
   const o = optionsObject(options, 'loginGuard') as LoginGuardOptions;
-  checkKeys(o, ['maxFailures', 'window', 'lockout', 'maxLockout', 'accountMaxFailures', 'ipMaxFailures', 'networkPrefix', 'networkMaxFailures', 'deviceTtl', 'secret', 'store', 'minDuration', 'events', 'now'], 'loginGuard');
+  checkKeys(
+    o,
+    [
+      'maxFailures',
+      'window',
+      'lockout',
+      'maxLockout',
+      'accountMaxFailures',
+      'ipMaxFailures',
+      'networkPrefix',
+      'networkMaxFailures',
+      'deviceTtl',
+      'secret',
+      'store',
+      'minDuration',
+      'events',
+      'now',
+    ],
+    'loginGuard',
+  );
   const maxFailures = o.maxFailures === undefined ? 5 : numberOption(o.maxFailures, 'loginGuard.maxFailures', 1, 1_000_000);
   const windowMs = (o.window === undefined ? 900 : numberOption(o.window, 'loginGuard.window', 1, 31_536_000, false)) * 1000;
   const lockoutMs = (o.lockout === undefined ? 60 : numberOption(o.lockout, 'loginGuard.lockout', 0.001, 31_536_000, false)) * 1000;
   const maxLockoutMs = (o.maxLockout === undefined ? 3600 : numberOption(o.maxLockout, 'loginGuard.maxLockout', 0.001, 31_536_000, false)) * 1000;
   if (maxLockoutMs < lockoutMs) throw configError('loginGuard.maxLockout must be at least loginGuard.lockout.');
-  const accountMax = o.accountMaxFailures === false ? undefined : o.accountMaxFailures === undefined ? 50 : numberOption(o.accountMaxFailures, 'loginGuard.accountMaxFailures', 1, 1_000_000);
-  const ipMax = o.ipMaxFailures === false ? undefined : o.ipMaxFailures === undefined ? 100 : numberOption(o.ipMaxFailures, 'loginGuard.ipMaxFailures', 1, 1_000_000);
-  const netPrefix = o.networkPrefix === false ? undefined : o.networkPrefix === undefined ? 48 : numberOption(o.networkPrefix, 'loginGuard.networkPrefix', 16, 64);
+  const accountMax =
+    o.accountMaxFailures === false
+      ? undefined
+      : o.accountMaxFailures === undefined
+        ? 50
+        : numberOption(o.accountMaxFailures, 'loginGuard.accountMaxFailures', 1, 1_000_000);
+  const ipMax =
+    o.ipMaxFailures === false ? undefined : o.ipMaxFailures === undefined ? 100 : numberOption(o.ipMaxFailures, 'loginGuard.ipMaxFailures', 1, 1_000_000);
+  const netPrefix =
+    o.networkPrefix === false ? undefined : o.networkPrefix === undefined ? 48 : numberOption(o.networkPrefix, 'loginGuard.networkPrefix', 16, 64);
   const netMax = o.networkMaxFailures === undefined ? 4 * maxFailures : numberOption(o.networkMaxFailures, 'loginGuard.networkMaxFailures', 1, 1_000_000);
   const trustMs = (o.deviceTtl === undefined ? 30 * 86_400 : numberOption(o.deviceTtl, 'loginGuard.deviceTtl', 1, 31_536_000 * 5, false)) * 1000;
-  if (o.secret !== undefined && (typeof o.secret !== 'string' || o.secret.length < 16)) throw configError('loginGuard.secret must be a string of at least 16 characters.');
+  if (o.secret !== undefined && (typeof o.secret !== 'string' || o.secret.length < 16))
+    throw configError('loginGuard.secret must be a string of at least 16 characters.');
   const minDuration = o.minDuration === undefined ? 0 : numberOption(o.minDuration, 'loginGuard.minDuration', 0, 60_000);
   const store = o.store ?? memoryStore();
   const clock = o.now ?? Date.now;
@@ -154,7 +181,10 @@ export function loginGuard(options: LoginGuardOptions = {}): LoginGuard {
     const a = accountKey(account, secret);
     if (typeof ip !== 'string' || ip === '') {
       // A shared 'unknown' key would let one client lock everyone out (and the attacker in).
-      throw new RampartError('ERR_RAMPART_CONFIG', 'loginGuard: no client address (the runtime gave none); pass clientIp(req), and on fetch runtimes without a socket give the adapter a clientIp option (e.g. CF-Connecting-IP on Cloudflare).');
+      throw new RampartError(
+        'ERR_RAMPART_CONFIG',
+        'loginGuard: no client address (the runtime gave none); pass clientIp(req), and on fetch runtimes without a socket give the adapter a clientIp option (e.g. CF-Connecting-IP on Cloudflare).',
+      );
     }
     const i = ipKey(ip);
     const net = netPrefix !== undefined && i.indexOf(':') !== -1 ? ipKey(ip, netPrefix) : undefined;
@@ -203,7 +233,10 @@ export function loginGuard(options: LoginGuardOptions = {}): LoginGuard {
     const trusted = (device !== undefined && dev === undefined) || known !== undefined;
     let until = 0;
     let lock: LoginCheck['lock'];
-    const candidates: Array<[typeof pair, NonNullable<LoginCheck['lock']>]> = [[pair, 'pair'], [addr, 'ip']];
+    const candidates: Array<[typeof pair, NonNullable<LoginCheck['lock']>]> = [
+      [pair, 'pair'],
+      [addr, 'ip'],
+    ];
     if (!trusted) candidates.push([acct, 'account'], [netPair, 'network'], [net, 'network'], [dev, 'device']);
     for (const [entry, kind] of candidates) {
       if (entry !== undefined && entry.until > until) {
@@ -212,23 +245,26 @@ export function loginGuard(options: LoginGuardOptions = {}): LoginGuard {
       }
     }
     const extra = trusted ? { trusted } : {};
-    const check: LoginCheck = lock === undefined ? { allowed: true, retryAfter: 0, ...extra } : { allowed: false, retryAfter: Math.max(1, Math.ceil((until - now) / 1000)), lock, ...extra };
+    const check: LoginCheck =
+      lock === undefined
+        ? { allowed: true, retryAfter: 0, ...extra }
+        : { allowed: false, retryAfter: Math.max(1, Math.ceil((until - now) / 1000)), lock, ...extra };
     return { k, device, trusted, check };
   };
 
   const check = async (ip: string, account: string, client?: LoginClient): Promise<LoginCheck> => (await evaluate(ip, account, client)).check;
 
-  const lock = async (target: string, ms: number, reason: string, now: number): Promise<void> => {
+  const lock = async (target: string, ms: number, reason: string, now: number, ip: string): Promise<void> => {
     await store.block(target, now + ms, reason);
-    safeEmit(sink, { event: 'LOGIN_LOCKED', detail: `${reason} for ${Math.ceil(ms / 1000)} s` });
+    safeEmit(sink, { event: 'LOGIN_LOCKED', ip, detail: `${reason} for ${Math.ceil(ms / 1000)} s` });
   };
 
   /** Exponential backoff for a repeat offender (pair, network pair, device): counted per day. */
-  const backoff = async (key: string, target: string, reason: string, policy: Policy, now: number, work: Array<Promise<void>>): Promise<void> => {
+  const backoff = async (key: string, target: string, reason: string, policy: Policy, now: number, work: Array<Promise<void>>, ip: string): Promise<void> => {
     const strikes = await store.consume(key, strikePolicy, now);
     const n = strikePolicy.limit - strikes.remaining; // 1 for the first lock-out
     const ms = Math.min(maxLockoutMs, lockoutMs * 2 ** Math.min(30, n - 1));
-    work.push(lock(target, ms, `${reason} lock-out #${n}`, now), Promise.resolve(store.reset(key, policy)));
+    work.push(lock(target, ms, `${reason} lock-out #${n}`, now, ip), Promise.resolve(store.reset(key, policy)));
   };
 
   const fail = async (ip: string, account: string, client?: LoginClient): Promise<LoginCheck> => {
@@ -245,21 +281,31 @@ export function loginGuard(options: LoginGuardOptions = {}): LoginGuard {
       device === undefined ? undefined : store.consume(`d:${device}`, pairPolicy, now),
     ]);
     const work: Array<Promise<void>> = [];
-    if (!pair.allowed || pair.remaining === 0) await backoff(k.pair, `lg:p:${k.pair}`, 'ip+account', pairPolicy, now, work);
+    if (!pair.allowed || pair.remaining === 0) await backoff(k.pair, `lg:p:${k.pair}`, 'ip+account', pairPolicy, now, work, ip);
     if (netPair !== undefined && (!netPair.allowed || netPair.remaining === 0)) {
-      await backoff(`n:${k.netPair!}`, `lg:n:${k.netPair!}`, `network ${k.net!} on one account`, netPairPolicy, now, work);
+      await backoff(`n:${k.netPair!}`, `lg:n:${k.netPair!}`, `network ${k.net!} on one account`, netPairPolicy, now, work, ip);
     }
-    if (dev !== undefined && (!dev.allowed || dev.remaining === 0)) await backoff(`d:${device!}`, `lg:d:${device!}`, 'device cookie', pairPolicy, now, work);
+    if (dev !== undefined && (!dev.allowed || dev.remaining === 0)) await backoff(`d:${device!}`, `lg:d:${device!}`, 'device cookie', pairPolicy, now, work, ip);
     if (acct !== undefined && (!acct.allowed || acct.remaining === 0)) {
-      work.push(lock(`lg:a:${k.acct}`, lockoutMs, 'account throttled for untrusted clients (failures from many addresses)', now), Promise.resolve(store.reset(k.acct, accountPolicy)));
+      work.push(
+        lock(`lg:a:${k.acct}`, lockoutMs, 'account throttled for untrusted clients (failures from many addresses)', now, ip),
+        Promise.resolve(store.reset(k.acct, accountPolicy)),
+      );
     }
     if (addr !== undefined && (!addr.allowed || addr.remaining === 0)) {
-      work.push(lock(`lg:i:${k.ip}`, maxLockoutMs, 'address locked (failures across many accounts)', now), Promise.resolve(store.reset(k.ip, ipPolicy)));
+      work.push(lock(`lg:i:${k.ip}`, maxLockoutMs, 'address locked (failures across many accounts)', now, ip), Promise.resolve(store.reset(k.ip, ipPolicy)));
     }
     if (net !== undefined && (!net.allowed || net.remaining === 0)) {
-      work.push(lock(`lg:i:${k.net!}`, maxLockoutMs, `network ${k.net!} locked (failures across many accounts)`, now), Promise.resolve(store.reset(`n:${k.net!}`, ipPolicy)));
+      work.push(
+        lock(`lg:i:${k.net!}`, maxLockoutMs, `network ${k.net!} locked (failures across many accounts)`, now, ip),
+        Promise.resolve(store.reset(`n:${k.net!}`, ipPolicy)),
+      );
     }
     await Promise.all(work);
+    // The failure itself, for the log and its observers (adaptive blocking per ip): the
+    // guard records it, so the app need not log LOGIN_FAILED as well. Account names never
+    // reach events: a short prefix of the account digest lets failures be correlated.
+    safeEmit(sink, { event: 'LOGIN_FAILED', ip, detail: `loginGuard: failed login, account ${k.acct.slice(0, 16)}` });
     return check(ip, account, client);
   };
 

@@ -166,6 +166,8 @@ export class SecurityLog implements EventSink {
   private closed = false;
   /** Events passed to emit() that could not be turned into a row (malformed name or field). */
   private rejected = 0;
+  /** Sinks that see every event this log accepts (log, logFromRequest, emit): see observe(). */
+  private observers: readonly EventSink[] = [];
 
   constructor(options: SecurityLogOptions = {}) {
     if (typeof options !== 'object' || options === null) throw configError(`SecurityLog options must be an object (got ${describeValue(options)}).`);
@@ -303,6 +305,7 @@ export class SecurityLog implements EventSink {
     }
     if (typeof fields !== 'object' || fields === null) throw new RampartError('ERR_RAMPART_LOG_INPUT', 'SecurityLog.log: fields must be an object.');
     const row = toRow(event, fields, this.options.maxDetail);
+    if (this.observers.length > 0) this.notify({ event, ip: fields.ip ?? undefined, userId: typeof fields.userId === 'bigint' ? String(fields.userId) : (fields.userId ?? undefined), userAgent: fields.userAgent ?? undefined, path: fields.path ?? undefined, detail: typeof fields.detail === 'string' ? fields.detail : undefined });
     if (options.wait !== true) {
       this.queue.push(row);
       return;
@@ -341,6 +344,35 @@ export class SecurityLog implements EventSink {
       this.queue.push(toRow(record.event, record, this.options.maxDetail));
     } catch {
       this.rejected++;
+      return;
+    }
+    if (this.observers.length > 0) this.notify(record);
+  }
+
+  /**
+   * Let `sink` see every event this log accepts: middleware events (`emit`) and the ones the
+   * app logs (`log`, `logFromRequest`) alike, e.g. `log.observe(adaptiveBlocking({...}))` so
+   * an app-logged LOGIN_FAILED counts towards a block. Observers are called synchronously
+   * and must not block (an EventSink never throws; a throwing one is ignored). Returns a
+   * function that stops the observation.
+   */
+  observe(sink: EventSink): () => void {
+    if (sink === null || typeof sink !== 'object' || typeof sink.emit !== 'function') {
+      throw configError('SecurityLog.observe needs an event sink (an object with emit(record)), e.g. adaptiveBlocking({...}).');
+    }
+    this.observers = [...this.observers, sink];
+    return () => {
+      this.observers = this.observers.filter((o) => o !== sink);
+    };
+  }
+
+  private notify(record: SecurityEventRecord): void {
+    for (const observer of this.observers) {
+      try {
+        observer.emit(record);
+      } catch {
+        // one failing observer must not starve the others or the log
+      }
     }
   }
 
