@@ -2,6 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { RampartError } from '../../errors.ts';
 import { checkKeys, configError, numberOption, optionsObject, renamedOption } from '../../core/options.ts';
 import { problem } from '../../core/problem.ts';
+import { warnConfig } from '../../core/events.ts';
 import type { Middleware, RequestView } from '../../core/types.ts';
 import { unauthorized } from '../shared/http.ts';
 import { bodyBytes, readHeader, type HeaderSource } from './headers.ts';
@@ -58,7 +59,8 @@ function anyEqual(expected: Buffer[], given: Buffer[]): boolean {
 }
 
 function checkAge(timestamp: string | undefined, tolerance: number, now: number): number {
-  if (timestamp === undefined || !/^\d{1,12}$/.test(timestamp)) throw fail('ERR_RAMPART_SIGNATURE_MISSING', 'The webhook timestamp is missing or not Unix seconds.');
+  if (timestamp === undefined || !/^\d{1,12}$/.test(timestamp))
+    throw fail('ERR_RAMPART_SIGNATURE_MISSING', 'The webhook timestamp is missing or not Unix seconds.');
   const t = Number(timestamp);
   if (Math.abs(now - t) > tolerance) throw fail('ERR_RAMPART_SIGNATURE_EXPIRED', `The webhook timestamp is outside the ${tolerance}-second tolerance.`);
   return t;
@@ -78,7 +80,8 @@ export function verifyWebhook(options: VerifyWebhookOptions): void {
   const o = optionsObject(options, 'verifyWebhook');
   checkKeys(o, OPTION_NAMES, 'verifyWebhook');
   const provider = o.provider as WebhookProvider;
-  if (provider !== 'github' && provider !== 'stripe' && provider !== 'standard') throw configError("verifyWebhook.provider must be 'github', 'stripe' or 'standard'.");
+  if (provider !== 'github' && provider !== 'stripe' && provider !== 'standard')
+    throw configError("verifyWebhook.provider must be 'github', 'stripe' or 'standard'.");
   const keys = keysOf(o.secret, provider);
   const tolerance = o.tolerance === undefined ? 300 : numberOption(o.tolerance, 'verifyWebhook.tolerance', 1, 86400);
   const time = renamedOption(o, 'time', 'now', 'verifyWebhook');
@@ -112,14 +115,21 @@ export function verifyWebhook(options: VerifyWebhookOptions): void {
     const t = checkAge(timestamp, tolerance, now);
     if (given.length === 0) throw fail('ERR_RAMPART_SIGNATURE_MISSING', 'Stripe-Signature has no v1 signature.');
     const signed = Buffer.concat([Buffer.from(`${t}.`), body]);
-    if (!anyEqual(keys.map((k) => createHmac('sha256', k).update(signed).digest()), given)) throw fail('ERR_RAMPART_SIGNATURE_INVALID', 'The webhook signature does not match.');
+    if (
+      !anyEqual(
+        keys.map((k) => createHmac('sha256', k).update(signed).digest()),
+        given,
+      )
+    )
+      throw fail('ERR_RAMPART_SIGNATURE_INVALID', 'The webhook signature does not match.');
     return;
   }
 
   const id = readHeader(headers, 'webhook-id') ?? readHeader(headers, 'svix-id');
   const timestamp = readHeader(headers, 'webhook-timestamp') ?? readHeader(headers, 'svix-timestamp');
   const signatures = readHeader(headers, 'webhook-signature') ?? readHeader(headers, 'svix-signature');
-  if (id === undefined || signatures === undefined) throw fail('ERR_RAMPART_SIGNATURE_MISSING', 'webhook-id, webhook-timestamp and webhook-signature are required.');
+  if (id === undefined || signatures === undefined)
+    throw fail('ERR_RAMPART_SIGNATURE_MISSING', 'webhook-id, webhook-timestamp and webhook-signature are required.');
   const t = checkAge(timestamp, tolerance, now);
   const given: Buffer[] = [];
   for (const entry of signatures.split(/\s+/)) {
@@ -128,22 +138,40 @@ export function verifyWebhook(options: VerifyWebhookOptions): void {
   }
   if (given.length === 0) throw fail('ERR_RAMPART_SIGNATURE_MISSING', 'webhook-signature has no v1 signature.');
   const signed = Buffer.concat([Buffer.from(`${id}.${t}.`), body]);
-  if (!anyEqual(keys.map((k) => createHmac('sha256', k).update(signed).digest()), given)) throw fail('ERR_RAMPART_SIGNATURE_INVALID', 'The webhook signature does not match.');
+  if (
+    !anyEqual(
+      keys.map((k) => createHmac('sha256', k).update(signed).digest()),
+      given,
+    )
+  )
+    throw fail('ERR_RAMPART_SIGNATURE_INVALID', 'The webhook signature does not match.');
 }
 
 /**
  * Sign a Standard Webhooks delivery (for services that send webhooks). Returns the three
  * headers to send with the exact body.
  */
-export function signWebhook(options: { secret: string | Uint8Array; id: string; body: string | Uint8Array; timestamp?: number }): Record<'webhook-id' | 'webhook-timestamp' | 'webhook-signature', string> {
+export function signWebhook(options: {
+  secret: string | Uint8Array;
+  id: string;
+  body: string | Uint8Array;
+  timestamp?: number;
+}): Record<'webhook-id' | 'webhook-timestamp' | 'webhook-signature', string> {
   const o = optionsObject(options, 'signWebhook');
   checkKeys(o, ['secret', 'id', 'body', 'timestamp'], 'signWebhook');
   const [key] = keysOf(o.secret, 'standard');
   if (typeof o.id !== 'string' || !/^[\x21-\x7e]{1,256}$/.test(o.id)) throw configError('signWebhook.id must be 1–256 printable characters without spaces.');
   const t = o.timestamp === undefined ? Math.floor(Date.now() / 1000) : numberOption(o.timestamp, 'signWebhook.timestamp', 0, 2 ** 40);
-  const mac = createHmac('sha256', key!).update(Buffer.concat([Buffer.from(`${o.id}.${t}.`), bodyBytes(o.body as string)])).digest('base64');
+  const mac = createHmac('sha256', key!)
+    .update(Buffer.concat([Buffer.from(`${o.id}.${t}.`), bodyBytes(o.body as string)]))
+    .digest('base64');
   return { 'webhook-id': o.id, 'webhook-timestamp': String(t), 'webhook-signature': `v1,${mac}` };
 }
+
+const CONSUMED_BODY_FIX =
+  'requireWebhook: the request body was already consumed by a body parser, so the signature cannot be checked. ' +
+  'Express: mount rampart (or requireWebhook) before express.json()/express.urlencoded(), or use express.raw({ type: "application/json" }) on the webhook route; ' +
+  'Fastify: register shield.fastify() before plugins that read the body; Hono/fetch: do not read c.req / request.body before the shield.';
 
 /** Options of {@link requireWebhook}. */
 export interface RequireWebhookOptions {
@@ -168,7 +196,8 @@ export function requireWebhook(options: RequireWebhookOptions): Middleware {
   checkKeys(o, ['provider', 'secret', 'tolerance', 'nonceStore', 'bodyLimit', 'maxBodyBytes'], 'requireWebhook');
   const provider = o.provider as WebhookProvider;
   keysOf(o.secret, provider);
-  if (provider !== 'github' && provider !== 'stripe' && provider !== 'standard') throw configError("requireWebhook.provider must be 'github', 'stripe' or 'standard'.");
+  if (provider !== 'github' && provider !== 'stripe' && provider !== 'standard')
+    throw configError("requireWebhook.provider must be 'github', 'stripe' or 'standard'.");
   const bodyLimit = renamedOption(o, 'bodyLimit', 'maxBodyBytes', 'requireWebhook');
   const maxBody = bodyLimit === undefined ? 1 << 20 : numberOption(bodyLimit, 'requireWebhook.bodyLimit', 0, 1 << 30);
   const tolerance = o.tolerance === undefined ? 300 : numberOption(o.tolerance, 'requireWebhook.tolerance', 1, 86400);
@@ -181,7 +210,12 @@ export function requireWebhook(options: RequireWebhookOptions): Middleware {
         const headers = (name: string) => req.header(name);
         verifyWebhook({ provider, secret: o.secret as string, body, headers, tolerance });
         if (store !== undefined) {
-          const id = provider === 'github' ? req.header('x-github-delivery') : provider === 'stripe' ? req.header('stripe-signature') : (req.header('webhook-id') ?? req.header('svix-id'));
+          const id =
+            provider === 'github'
+              ? req.header('x-github-delivery')
+              : provider === 'stripe'
+                ? req.header('stripe-signature')
+                : (req.header('webhook-id') ?? req.header('svix-id'));
           if (id !== undefined && !(await addNonce(store, `${provider}:${id}`, tolerance * 2))) {
             throw new RampartError('ERR_RAMPART_SIGNATURE_REPLAY', 'This webhook delivery was already received.');
           }
@@ -189,8 +223,17 @@ export function requireWebhook(options: RequireWebhookOptions): Middleware {
         return undefined;
       } catch (error) {
         if (!(error instanceof RampartError)) throw error;
-        if (error.code === 'ERR_RAMPART_NONCE_STORE') return problem(503, 'Signed requests cannot be checked for replays right now.', { headers: { 'retry-after': '5' } });
+        if (error.code === 'ERR_RAMPART_NONCE_STORE')
+          return problem(503, 'Signed requests cannot be checked for replays right now.', { headers: { 'retry-after': '5' } });
         if (error.code === 'ERR_RAMPART_BODY_TOO_LARGE') return problem(413, 'The webhook body is larger than the signature check allows.');
+        // A body parser ran first (express.json() mounted before rampart): the raw bytes the
+        // signature covers are gone. That is a server misconfiguration, not a bad signature:
+        // say how to fix it (once, on the console and as CONFIG_WARNING) and answer 500 so the
+        // sender retries once it is fixed. An aborted read carries a cause; this one has none.
+        if (error.code === 'ERR_RAMPART_BODY_READ' && error.cause === undefined) {
+          warnConfig(CONSUMED_BODY_FIX);
+          return problem(500, 'The webhook body was consumed by a body parser before its signature could be checked (server misconfiguration).');
+        }
         req.emit('INVALID_TOKEN', `webhook ${provider}: ${error.code}`);
         return unauthorized('The webhook signature is missing or invalid.', 'HMAC-SHA256', error.code);
       }
