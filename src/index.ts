@@ -44,6 +44,7 @@ export {
   type PostgresStore,
   type PostgresStoreOptions,
 } from './ratelimit/index.ts';
+export { userOrIpKey } from './ratelimit/user-or-ip.ts';
 export type { MaybePromise } from './stores/types.ts';
 export type { RedisLike } from './stores/redis.ts';
 export { compression, type CompressionOptions, type Encoding } from './compression/index.ts';
