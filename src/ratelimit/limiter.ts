@@ -14,9 +14,11 @@ export type { RateLimitHeaderOptions, RateLimitOptions, RateLimitRule } from './
 export interface RateLimitMiddleware extends Middleware {
   readonly name: 'rateLimit';
   /**
-   * True when decisions depend on the client address: the default key, or an `allowlist`
-   * (it matches addresses). False with a custom `key` and no allowlist (an API key, a user
-   * id): the fetch and Hono adapters then run without a client address (Workers without `clientIp`).
+   * True when decisions depend on the client address: the default key, an `allowlist`
+   * (it matches addresses), or a `key` function that declares `clientKeyed: true` (one that
+   * falls back to the address, e.g. per user, else per IP). False with any other custom
+   * `key` and no allowlist (an API key, a user id): the fetch and Hono adapters then run
+   * without a client address (Workers without `clientIp`).
    */
   readonly clientKeyed: boolean;
   /** The store holding the counters. */
@@ -194,7 +196,7 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
 
   const middleware: RateLimitMiddleware = {
     name: 'rateLimit',
-    clientKeyed: keyFn === undefined || allow !== undefined,
+    clientKeyed: keyFn === undefined || allow !== undefined || (keyFn as { clientKeyed?: unknown }).clientKeyed === true,
     store,
     handle(req: RequestView, res: ResponseControl): Reply | undefined | Promise<Reply | undefined> {
       if (allow !== undefined && allow.has(req.ip)) return undefined;

@@ -37,8 +37,12 @@ export interface RateLimitOptions {
   window?: number;
   /** Counting algorithm (default 'sliding-window'). */
   algorithm?: Algorithm;
-  /** The key a request is counted under (default: the trusted client IP, IPv6 by /ipv6Prefix). */
-  key?: (req: RequestView) => string;
+  /**
+   * The key a request is counted under (default: the trusted client IP, IPv6 by /ipv6Prefix).
+   * A key function that uses `req.ip` (even as a fallback) should carry `clientKeyed = true`,
+   * so fetch runtimes without a client address refuse instead of sharing one key.
+   */
+  key?: ((req: RequestView) => string) & { clientKeyed?: boolean };
   /** IPv6 prefix length for the default key (default 64). */
   ipv6Prefix?: number;
   /** Per-route limits; the first match applies in addition to the global limit. */
@@ -107,8 +111,21 @@ export interface RateLimitConfig {
 }
 
 const OPTION_KEYS = [
-  'maxRequests', 'window', 'algorithm', 'key', 'ipv6Prefix', 'rules', 'allowlist', 'skip', 'store',
-  'insurance', 'failOpen', 'failClosed', 'headers', 'burst', 'now',
+  'maxRequests',
+  'window',
+  'algorithm',
+  'key',
+  'ipv6Prefix',
+  'rules',
+  'allowlist',
+  'skip',
+  'store',
+  'insurance',
+  'failOpen',
+  'failClosed',
+  'headers',
+  'burst',
+  'now',
 ] as const;
 const RULE_KEYS = ['match', 'maxRequests', 'window', 'algorithm', 'name'] as const;
 const ALGORITHMS: readonly Algorithm[] = ['sliding-window', 'fixed-window', 'token-bucket', 'gcra'];
@@ -121,7 +138,16 @@ function algorithmOption(value: unknown, name: string): Algorithm {
 }
 
 function policy(id: string, name: string, algorithm: Algorithm, limit: number, windowSeconds: number): CompiledPolicy {
-  return Object.freeze({ id, name, algorithm, limit, windowMs: Math.max(1, Math.round(windowSeconds * 1000)), windowSeconds, limitText: String(limit), itemPrefix: `"${name}";r=` });
+  return Object.freeze({
+    id,
+    name,
+    algorithm,
+    limit,
+    windowMs: Math.max(1, Math.round(windowSeconds * 1000)),
+    windowSeconds,
+    limitText: String(limit),
+    itemPrefix: `"${name}";r=`,
+  });
 }
 
 function plan(policies: CompiledPolicy[]): Plan {
@@ -134,7 +160,14 @@ function plan(policies: CompiledPolicy[]): Plan {
 /** True when `value` has the four methods of the rate-limit store contract. */
 export function isStore(value: unknown): value is RateLimitStore {
   const s = value as RateLimitStore;
-  return value !== null && typeof value === 'object' && typeof s.consume === 'function' && typeof s.get === 'function' && typeof s.reset === 'function' && typeof s.close === 'function';
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof s.consume === 'function' &&
+    typeof s.get === 'function' &&
+    typeof s.reset === 'function' &&
+    typeof s.close === 'function'
+  );
 }
 
 function headerSwitches(option: unknown): { legacy: boolean; standard: boolean } {
@@ -191,7 +224,8 @@ export function compileRateLimitOptions(options: RateLimitOptions = {}): RateLim
   if (o.key !== undefined && typeof o.key !== 'function') throw configError('rateLimit.key must be a function (req) => string.');
   if (o.skip !== undefined && typeof o.skip !== 'function') throw configError('rateLimit.skip must be a function (req) => boolean.');
   if (o.now !== undefined && typeof o.now !== 'function') throw configError('rateLimit.now must be a function returning epoch milliseconds.');
-  if (o.store !== undefined && !isStore(o.store)) throw configError('rateLimit.store must be a rate-limit store (memoryStore(), redisStore(…), postgresStore(…)).');
+  if (o.store !== undefined && !isStore(o.store))
+    throw configError('rateLimit.store must be a rate-limit store (memoryStore(), redisStore(…), postgresStore(…)).');
 
   let failOpen = o.failOpen === undefined ? false : boolOption(o.failOpen, 'rateLimit.failOpen');
   if (o.failClosed !== undefined) {
@@ -220,7 +254,8 @@ export function compileRateLimitOptions(options: RateLimitOptions = {}): RateLim
   // Validate the insurance option before creating any store, so a bad option allocates nothing.
   const remote = o.store !== undefined && o.store.kind !== 'memory';
   if (remote) {
-    if (o.insurance !== undefined && typeof o.insurance !== 'boolean' && !isStore(o.insurance)) throw configError('rateLimit.insurance must be true, false or a store.');
+    if (o.insurance !== undefined && typeof o.insurance !== 'boolean' && !isStore(o.insurance))
+      throw configError('rateLimit.insurance must be true, false or a store.');
   } else if (o.insurance !== undefined && o.insurance !== false && o.insurance !== true) {
     throw configError('rateLimit.insurance is only used with a remote store (Redis, PostgreSQL).');
   }
