@@ -85,7 +85,10 @@ async function serve(): Promise<void> {
   const protectedHono = new Hono();
   protectedHono.use(honoCsrf());
   protectedHono.all('*', (c) => c.text('ok'));
-  for (const [name, app] of [['hono', bareHono], ['hono+hono/csrf', protectedHono]] as const) {
+  for (const [name, app] of [
+    ['hono', bareHono],
+    ['hono+hono/csrf', protectedHono],
+  ] as const) {
     const server = serveHono({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as http.Server;
     await new Promise<void>((resolve) => (server.listening ? resolve() : server.once('listening', () => resolve())));
     server.keepAliveTimeout = 60_000;
@@ -126,7 +129,10 @@ async function micro(): Promise<void> {
   const cookie = `session=abc123; theme=dark; csrf_token=${signerProbe}`;
   await fetch(url, { headers: { cookie: 'session=abc123; theme=dark' } });
   await fetch(url, { headers: { cookie } });
-  await fetch(url, { method: 'POST', headers: { cookie, 'x-csrf-token': signerProbe, origin: url.slice(0, url.indexOf('/form')), 'sec-fetch-site': 'same-origin' } });
+  await fetch(url, {
+    method: 'POST',
+    headers: { cookie, 'x-csrf-token': signerProbe, origin: url.slice(0, url.indexOf('/form')), 'sec-fetch-site': 'same-origin' },
+  });
   const [getNoCookie, getCookie, post] = requests as [http.IncomingMessage, http.IncomingMessage, http.IncomingMessage];
   const context = stack([]).context;
 
@@ -157,14 +163,28 @@ async function micro(): Promise<void> {
     const ns = median(samples[i]!);
     const base = median(samples[i < 3 ? 0 : 3]!);
     const added = ns - base;
-    console.log(name.padEnd(32), ns.toFixed(0).padStart(9), (m === undefined ? '-' : added.toFixed(0)).padStart(9), m === undefined ? '' : added < 2000 ? '  ok' : '  OVER');
+    console.log(
+      name.padEnd(32),
+      ns.toFixed(0).padStart(9),
+      (m === undefined ? '-' : added.toFixed(0)).padStart(9),
+      m === undefined ? '' : added < 2000 ? '  ok' : '  OVER',
+    );
   });
   server.close();
 }
 
 // ───────────────────────────── part 2: over HTTP ─────────────────────────────
 async function main(): Promise<void> {
-  console.log('load average', os.loadavg().map((l) => l.toFixed(1)).join(' '), 'on', os.cpus().length, 'cores (a loaded machine inflates every row alike)');
+  console.log(
+    'load average',
+    os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' '),
+    'on',
+    os.cpus().length,
+    'cores (a loaded machine inflates every row alike)',
+  );
   await micro();
   if (args.includes('--micro')) return;
 
@@ -172,7 +192,14 @@ async function main(): Promise<void> {
   const duration = flag('--duration', quick ? 1 : 2);
   const connections = flag('--connections', 32);
   // autocannon ships no types: describe the part used here.
-  type Cannon = (o: { url: string; connections: number; duration: number; method: string; headers: Record<string, string>; body?: string | undefined }) => Promise<{ requests: { average: number }; non2xx: number; errors: number }>;
+  type Cannon = (o: {
+    url: string;
+    connections: number;
+    duration: number;
+    method: string;
+    headers: Record<string, string>;
+    body?: string | undefined;
+  }) => Promise<{ requests: { average: number }; non2xx: number; errors: number }>;
   const autocannonModule = 'autocannon';
   const autocannon = ((await import(autocannonModule)) as { default: Cannon }).default;
   const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--serve'], { stdio: ['pipe', 'pipe', 'inherit'] });
@@ -237,18 +264,31 @@ async function main(): Promise<void> {
       }
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    const pairs: Array<[string, string]> = [['node', 'node+rampart'], ['express', 'express+csrf-csrf'], ['hono', 'hono+hono/csrf']];
+    const pairs: Array<[string, string]> = [
+      ['node', 'node+rampart'],
+      ['express', 'express+csrf-csrf'],
+      ['hono', 'hono+hono/csrf'],
+    ];
     console.log('contender'.padEnd(22), 'method'.padEnd(6), 'req/s'.padStart(9), 'bare req/s'.padStart(11), 'added µs/req'.padStart(13), 'non-2xx'.padStart(8));
     for (const method of ['GET', 'POST'] as const) {
       for (const [bare, protectedName] of pairs) {
         const p = median(results[`${protectedName} ${method}`]!);
         const b = median(results[`${bare} ${method}`]!);
         const added = 1e6 / p - 1e6 / b;
-        console.log(protectedName.padEnd(22), method.padEnd(6), p.toFixed(0).padStart(9), b.toFixed(0).padStart(11), added.toFixed(2).padStart(13), String(errors[`${protectedName} ${method}`]).padStart(8));
+        console.log(
+          protectedName.padEnd(22),
+          method.padEnd(6),
+          p.toFixed(0).padStart(9),
+          b.toFixed(0).padStart(11),
+          added.toFixed(2).padStart(13),
+          String(errors[`${protectedName} ${method}`]).padStart(8),
+        );
       }
     }
     console.log('\nNotes: hono/csrf checks Origin / Sec-Fetch-Site only (no token, no cookie); csrf-csrf and rampart check a signed double-submit token,');
-    console.log('and rampart also runs the fetch-metadata layer. "added µs/req" is per request of the server process (1e6/rps difference); noisy on a loaded box.');
+    console.log(
+      'and rampart also runs the fetch-metadata layer. "added µs/req" is per request of the server process (1e6/rps difference); noisy on a loaded box.',
+    );
   } finally {
     child.stdin!.end();
     child.kill();

@@ -22,10 +22,12 @@ const BATCHES = 31;
 const ITERATIONS = 20_000;
 
 const server = http.createServer();
-const captured = new Promise<http.IncomingMessage>((resolve) => server.once('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
-  res.end();
-  resolve(req);
-}));
+const captured = new Promise<http.IncomingMessage>((resolve) =>
+  server.once('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    res.end();
+    resolve(req);
+  }),
+);
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/page`);
 const req = await captured;
@@ -38,19 +40,24 @@ const FLAT = [...defaults.headers.flat(), 'content-type', 'text/html', 'content-
 // Each iteration: a fresh response and exchange (what the node adapter does), the subject,
 // then the head the handler writes, which is where the node adapter serialises rampart's headers.
 type Subject = (exchange: NodeExchange, res: http.ServerResponse) => void;
-const through = (m: Middleware): Subject => (exchange, res) => {
-  m.handle(exchange, exchange);
-  exchange.handOver();
-  res.writeHead(200, HANDLER).end();
-};
+const through =
+  (m: Middleware): Subject =>
+  (exchange, res) => {
+    m.handle(exchange, exchange);
+    exchange.handOver();
+    res.writeHead(200, HANDLER).end();
+  };
 const candidates: Array<[string, Subject]> = [
   ['baseline (handler head only)', (_e, res) => void res.writeHead(200, HANDLER).end()],
   // Node's own floors, no middleware: the same headers written by hand.
   ['hand: one flat writeHead', (_e, res) => void res.writeHead(200, FLAT).end()],
-  ['hand: setHeader ×7 + writeHead', (_e, res) => {
-    for (const [name, value] of defaults.headers) res.setHeader(name, value);
-    res.writeHead(200, HANDLER).end();
-  }],
+  [
+    'hand: setHeader ×7 + writeHead',
+    (_e, res) => {
+      for (const [name, value] of defaults.headers) res.setHeader(name, value);
+      res.writeHead(200, HANDLER).end();
+    },
+  ],
   ['defaults (7 headers)', through(defaults)],
   ['+ hsts', through(securityHeaders({ hsts: { maxAge: 31536000, includeSubDomains: true } }))],
   ['csp nonce: true', through(securityHeaders({ csp: { nonce: true } }))],
@@ -73,7 +80,16 @@ for (let b = 0; b < BATCHES; b++) {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const base = median(samples[0]!);
 console.log('securityHeaders per-request cost (node:http objects, median of', BATCHES, 'batches ×', ITERATIONS, ')');
-console.log('load average', os.loadavg().map((l) => l.toFixed(1)).join(' '), 'on', os.cpus().length, 'cores (a loaded machine inflates every row alike)');
+console.log(
+  'load average',
+  os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' '),
+  'on',
+  os.cpus().length,
+  'cores (a loaded machine inflates every row alike)',
+);
 console.log('variant'.padEnd(32), 'ns/iter'.padStart(9), 'added ns'.padStart(9), '  ≤ 2 µs');
 candidates.forEach(([name], i) => {
   const ns = median(samples[i]!);

@@ -29,8 +29,12 @@ function timeFor(ms: number, fn: () => void): number {
 // ── detectAttack ops/s ──────────────────────────────────────────────────────
 const attacks = ATTACK_CORPORA.flatMap((c) => loadCorpus(c.file));
 const benign = BENIGN_CORPORA.flatMap((f) => loadCorpus(f));
-const typical = ['alice', 'alice@example.com', 'Conor O\'Brien', '42', 'Please select the red one', '/api/v1/users/42', 'https://example.com/x?y=1'];
-for (const [label, inputs] of [['typical form values (short)', typical], ['benign corpus (prose, code)', benign], ['attack corpora', attacks]] as const) {
+const typical = ['alice', 'alice@example.com', "Conor O'Brien", '42', 'Please select the red one', '/api/v1/users/42', 'https://example.com/x?y=1'];
+for (const [label, inputs] of [
+  ['typical form values (short)', typical],
+  ['benign corpus (prose, code)', benign],
+  ['attack corpora', attacks],
+] as const) {
   let i = 0;
   detectAttack(inputs[0]!); // warm-up
   timeFor(300, () => detectAttack(inputs[i++ % inputs.length]!));
@@ -40,10 +44,14 @@ for (const [label, inputs] of [['typical form values (short)', typical], ['benig
 }
 
 // ── redactPii MB/s ──────────────────────────────────────────────────────────
-const paragraph = 'Dear support, my name is Ann Lee (ann.lee@example.com, +44 20 7946 0958). I paid with card 4111 1111 1111 1111 ' +
+const paragraph =
+  'Dear support, my name is Ann Lee (ann.lee@example.com, +44 20 7946 0958). I paid with card 4111 1111 1111 1111 ' +
   'from 203.0.113.7 and my IBAN is GB82 WEST 1234 5698 7654 32. The order shipped late and the box was damaged; please refund. ';
 const prose = benign.join('\n');
-for (const [label, text] of [['PII-dense support tickets', paragraph.repeat(Math.ceil(1_000_000 / paragraph.length)).slice(0, 1_000_000)], ['ordinary prose/code', prose.repeat(Math.ceil(1_000_000 / prose.length)).slice(0, 1_000_000)]] as const) {
+for (const [label, text] of [
+  ['PII-dense support tickets', paragraph.repeat(Math.ceil(1_000_000 / paragraph.length)).slice(0, 1_000_000)],
+  ['ordinary prose/code', prose.repeat(Math.ceil(1_000_000 / prose.length)).slice(0, 1_000_000)],
+] as const) {
   redactPii(text.slice(0, 10_000));
   const start = performance.now();
   let bytes = 0;
@@ -61,10 +69,12 @@ const autocannon = ((await import(autocannonModule)) as { default: Cannon }).def
 
 async function serve(middleware: Parameters<typeof stack>[0]): Promise<{ url: string; close: () => Promise<void> }> {
   const shield = stack(middleware);
-  const server = http.createServer(shield.node((_req, res) => {
-    res.setHeader('content-type', 'application/json');
-    res.end('{"ok":true}');
-  }));
+  const server = http.createServer(
+    shield.node((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end('{"ok":true}');
+    }),
+  );
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((r) => server.close(() => r())) };
 }
@@ -80,7 +90,11 @@ const bare = await serve([]);
 // Control: only the adapter's non-consuming body read, to separate its cost from the guard's own work.
 const readOnly = await serve([{ name: 'readBodyOnly', handle: (req) => req.readBody(1 << 20).then(() => undefined) }]);
 const guarded = await serve([inputGuard({ mode: 'block' })]);
-const bodyOpts = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: "Conor O'Brien", email: 'c@example.com', comment: 'Great product, would buy again. Please select a faster courier next time.' }) };
+const bodyOpts = {
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ name: "Conor O'Brien", email: 'c@example.com', comment: 'Great product, would buy again. Please select a faster courier next time.' }),
+};
 await rps(bare.url + path, { duration: 1 });
 await rps(guarded.url + path, { duration: 1 });
 const bareGet = await rps(bare.url + path);
@@ -96,13 +110,22 @@ const overhead = (a: number, b: number) => fmt((1 / b - 1 / a) * 1e6, 1);
 rows.push(['GET with query, bare stack', `${fmt(bareGet)} req/s`]);
 rows.push(['GET with query, inputGuard(block)', `${fmt(guardGet)} req/s (${fmt((guardGet / bareGet) * 100, 1)}%, ≈${overhead(bareGet, guardGet)} µs/request)`]);
 rows.push(['POST small JSON body, bare stack', `${fmt(barePost)} req/s`]);
-rows.push(['POST small JSON body, readBody only (control)', `${fmt(readPost)} req/s (${fmt((readPost / barePost) * 100, 1)}%, ≈${overhead(barePost, readPost)} µs/request)`]);
-rows.push(['POST small JSON body, inputGuard(block)', `${fmt(guardPost)} req/s (${fmt((guardPost / barePost) * 100, 1)}%, ≈${overhead(barePost, guardPost)} µs/request; ≈${overhead(readPost, guardPost)} µs over the body read)`]);
+rows.push([
+  'POST small JSON body, readBody only (control)',
+  `${fmt(readPost)} req/s (${fmt((readPost / barePost) * 100, 1)}%, ≈${overhead(barePost, readPost)} µs/request)`,
+]);
+rows.push([
+  'POST small JSON body, inputGuard(block)',
+  `${fmt(guardPost)} req/s (${fmt((guardPost / barePost) * 100, 1)}%, ≈${overhead(barePost, guardPost)} µs/request; ≈${overhead(readPost, guardPost)} µs over the body read)`,
+]);
 
 // ── detection rates ─────────────────────────────────────────────────────────
 for (const { file, type } of ATTACK_CORPORA) {
   const r = measure(loadCorpus(file), type);
-  rows.push([`detection, ${file} (${type})`, `${r.detected}/${r.total} = ${fmt((100 * r.detected) / r.total, 1)}% (right type ${fmt((100 * r.ofType) / r.total, 1)}%)`]);
+  rows.push([
+    `detection, ${file} (${type})`,
+    `${r.detected}/${r.total} = ${fmt((100 * r.detected) / r.total, 1)}% (right type ${fmt((100 * r.ofType) / r.total, 1)}%)`,
+  ]);
 }
 let fp = 0;
 let total = 0;

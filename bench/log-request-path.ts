@@ -45,7 +45,12 @@ async function measure(mode: Mode): Promise<{ rps: number; stats: unknown }> {
   const argv = pin ? ['-c', '1', process.execPath, '--input-type=module', '-e', SERVER] : ['--input-type=module', '-e', SERVER];
   const child = spawn(cmd, argv, {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, BENCH_MODE: mode, RAMPART_ENTRY: new URL('../src/stack/index.ts', import.meta.url).href, RAMPART_LOG: new URL('../src/log/index.ts', import.meta.url).href },
+    env: {
+      ...process.env,
+      BENCH_MODE: mode,
+      RAMPART_ENTRY: new URL('../src/stack/index.ts', import.meta.url).href,
+      RAMPART_LOG: new URL('../src/log/index.ts', import.meta.url).href,
+    },
   });
   const next = (): Promise<Record<string, unknown>> => new Promise((r) => child.once('message', (m) => r(m as Record<string, unknown>)));
   const { port } = (await next()) as { port: number };
@@ -72,5 +77,9 @@ const off = median(rows.off!);
 console.log(`request path with a SecurityLog (${process.version}, ${ROUNDS} rounds × ${DURATION} s, server ${pin ? 'pinned to core 1' : 'not pinned'})`);
 console.log(`no event                         ${Math.round(off).toLocaleString().padStart(8)} req/s  1.00×`);
 console.log(`event per request, no-op sink    ${Math.round(median(rows.sink!)).toLocaleString().padStart(8)} req/s  ${(median(rows.sink!) / off).toFixed(2)}×`);
-console.log(`event per request into PGlite (worker thread)  ${Math.round(median(rows.pglite!)).toLocaleString().padStart(8)} req/s  ${(median(rows.pglite!) / off).toFixed(2)}×   (last run: ${JSON.stringify(last)})`);
-console.log(`event per request into PGlite (caller's instance, main thread)  ${Math.round(median(rows['pglite-main']!)).toLocaleString().padStart(8)} req/s  ${(median(rows['pglite-main']!) / off).toFixed(2)}×`);
+console.log(
+  `event per request into PGlite (worker thread)  ${Math.round(median(rows.pglite!)).toLocaleString().padStart(8)} req/s  ${(median(rows.pglite!) / off).toFixed(2)}×   (last run: ${JSON.stringify(last)})`,
+);
+console.log(
+  `event per request into PGlite (caller's instance, main thread)  ${Math.round(median(rows['pglite-main']!)).toLocaleString().padStart(8)} req/s  ${(median(rows['pglite-main']!) / off).toFixed(2)}×`,
+);

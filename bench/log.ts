@@ -23,7 +23,14 @@ async function throughput(name: string, log: SecurityLog, events: number): Promi
   await log.ensureTable();
   const start = performance.now();
   for (let i = 0; i < events; i++) {
-    log.emit({ event: 'RATE_LIMIT_HIT', ip: `10.0.${(i >> 8) & 255}.${i & 255}`, userId: i % 5000, userAgent: 'bench/1.0', path: '/api/items', detail: '100/min exceeded' });
+    log.emit({
+      event: 'RATE_LIMIT_HIT',
+      ip: `10.0.${(i >> 8) & 255}.${i & 255}`,
+      userId: i % 5000,
+      userAgent: 'bench/1.0',
+      path: '/api/items',
+      detail: '100/min exceeded',
+    });
     if ((i & 4095) === 0) await new Promise((r) => setImmediate(r)); // let the writer run, as a server would
   }
   await log.flush();
@@ -63,10 +70,11 @@ async function serveWith(middleware: Middleware[], events: SecurityLog | undefin
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -86,7 +94,10 @@ async function requestPath(name: string, log: SecurityLog): Promise<void> {
   await log.flush();
   const best = (xs: number[]): number => Math.max(...xs);
   results.push([`${name}: req/s without logging (best of 3)`, Math.round(best(rows.off!)).toLocaleString()]);
-  results.push([`${name}: req/s logging every request (best of 3; written ${log.stats().written.toLocaleString()}, dropped ${log.stats().dropped})`, Math.round(best(rows.on!)).toLocaleString()]);
+  results.push([
+    `${name}: req/s logging every request (best of 3; written ${log.stats().written.toLocaleString()}, dropped ${log.stats().dropped})`,
+    Math.round(best(rows.on!)).toLocaleString(),
+  ]);
 }
 
 // ── PGlite ────────────────────────────────────────────────────────────────────
@@ -115,7 +126,14 @@ if (pg === undefined) {
       await httpLog.ensureTable();
       await requestPath('node:http + PostgreSQL log', httpLog);
       await httpLog.close();
-      const chained = new SecurityLog({ database: pg.url, table: 'bench_chain', maxQueue: 1_000_000, batchSize: 10_000, chain: true, chainKey: randomBytes(32) });
+      const chained = new SecurityLog({
+        database: pg.url,
+        table: 'bench_chain',
+        maxQueue: 1_000_000,
+        batchSize: 10_000,
+        chain: true,
+        chainKey: randomBytes(32),
+      });
       await throughput('PostgreSQL 15 (chain: true)', chained, 200_000);
       await chained.close();
     }
@@ -130,7 +148,9 @@ if (pg === undefined) {
       const from = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth() - d - 1, 1));
       const to = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth() + 1, 1));
       const key = `${from.getUTCFullYear()}${String(from.getUTCMonth() + 1).padStart(2, '0')}`;
-      await sql.unsafe(`create table if not exists bench_query_p${key} partition of bench_query for values from ('${from.toISOString()}') to ('${to.toISOString()}')`);
+      await sql.unsafe(
+        `create table if not exists bench_query_p${key} partition of bench_query for values from ('${from.toISOString()}') to ('${to.toISOString()}')`,
+      );
     }
     const events = Object.keys(SecurityEvent);
     const chunk = 1_000_000;

@@ -67,7 +67,12 @@ const SUBJECTS: ReadonlyArray<{ label: string; module: string; factory: string; 
   { label: 'httpsRedirect (answers 301 here)', module: '../src/guards/index.ts', factory: 'httpsRedirect', args: { allowedHosts: [ALLOWED_HOST] } },
   { label: 'bodyLimit (GET, no body)', module: '../src/guards/index.ts', factory: 'bodyLimit', args: {} },
   { label: 'cors (one origin, simple request)', module: '../src/cors/index.ts', factory: 'cors', args: { origins: [ORIGIN] } },
-  { label: 'rateLimit (memory, never triggers)', module: '../src/ratelimit/index.ts', factory: 'rateLimit', args: { maxRequests: RATE_LIMIT.max, window: RATE_LIMIT.windowSeconds } },
+  {
+    label: 'rateLimit (memory, never triggers)',
+    module: '../src/ratelimit/index.ts',
+    factory: 'rateLimit',
+    args: { maxRequests: RATE_LIMIT.max, window: RATE_LIMIT.windowSeconds },
+  },
   { label: 'compression (negotiate + register hook)', module: '../src/compression/index.ts', factory: 'compression', args: {} },
 ];
 
@@ -83,7 +88,13 @@ async function captureRequest(): Promise<{ req: http.IncomingMessage; finish: ()
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
-  const client = http.get({ host: '127.0.0.1', port, path: '/items?page=1', agent: false, headers: { origin: ORIGIN, 'accept-encoding': 'gzip', 'user-agent': 'rampart-micro' } });
+  const client = http.get({
+    host: '127.0.0.1',
+    port,
+    path: '/items?page=1',
+    agent: false,
+    headers: { origin: ORIGIN, 'accept-encoding': 'gzip', 'user-agent': 'rampart-micro' },
+  });
   const done = new Promise<void>((resolve) => client.on('response', (r) => r.resume().on('end', resolve)));
   const req = await captured;
   return {
@@ -115,11 +126,13 @@ async function main(): Promise<void> {
   let sink = 0; // keeps results alive so nothing is optimised away
   const HANDLER_HEADERS = { 'content-type': 'application/json', 'content-length': '1200' };
 
-  const timed = (body: (res: http.ServerResponse) => void) => (iterations: number): number => {
-    const start = now();
-    for (let i = 0; i < iterations; i++) body(new http.ServerResponse(req));
-    return (now() - start) / iterations;
-  };
+  const timed =
+    (body: (res: http.ServerResponse) => void) =>
+    (iterations: number): number => {
+      const start = now();
+      for (let i = 0; i < iterations; i++) body(new http.ServerResponse(req));
+      return (now() - start) / iterations;
+    };
   const withExchange = (handle: ((ex: NodeExchange) => unknown) | undefined, ctx = context) =>
     timed((res) => {
       const ex = new NodeExchange(ctx, req, res);
@@ -131,9 +144,13 @@ async function main(): Promise<void> {
     });
 
   const candidates: Candidate[] = [
-    { label: 'response only (new ServerResponse)', batch: timed((res) => {
-      sink += res.statusCode;
-    }), samples: [] },
+    {
+      label: 'response only (new ServerResponse)',
+      batch: timed((res) => {
+        sink += res.statusCode;
+      }),
+      samples: [],
+    },
     { label: 'baseline: + exchange, bindView, writeHead+end', batch: withExchange(undefined), samples: [] },
   ];
   const missing: string[] = [];
@@ -172,8 +189,10 @@ async function main(): Promise<void> {
   const width = Math.max(...candidates.map((c) => c.label.length)) + 2;
   const out: string[] = [];
   out.push('');
-  out.push(`rampart micro — ${BATCHES} interleaved batches of ~${BATCH_NS / 1e6} ms each, ${CLOCK}, Node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'}, load average ${os.loadavg()[0]!.toFixed(1)}`);
-  out.push('ns/iter = median per iteration; added = minus the baseline (a fresh real ServerResponse + NodeExchange + bindView + the handler\'s writeHead)');
+  out.push(
+    `rampart micro — ${BATCHES} interleaved batches of ~${BATCH_NS / 1e6} ms each, ${CLOCK}, Node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'}, load average ${os.loadavg()[0]!.toFixed(1)}`,
+  );
+  out.push("ns/iter = median per iteration; added = minus the baseline (a fresh real ServerResponse + NodeExchange + bindView + the handler's writeHead)");
   out.push('');
   out.push(`${'subject'.padEnd(width)}${'ns/iter'.padStart(9)}${'added µs'.padStart(10)}   target ≤ 2 µs added`);
   out.push('-'.repeat(width + 42));
@@ -184,8 +203,7 @@ async function main(): Promise<void> {
     if (i === 1) {
       added = ((ns - response) / 1000).toFixed(2);
       verdict = '(the adapter per request, not a middleware)';
-    }
-    else if (i > 1) {
+    } else if (i > 1) {
       added = ((ns - base) / 1000).toFixed(2);
       verdict = c.label.startsWith('whole preset') ? '(sum of the chain)' : ns - base <= TARGET_NS ? 'PASS' : 'FAIL';
     }

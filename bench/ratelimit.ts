@@ -72,7 +72,10 @@ async function serve(redisUrl: string | undefined): Promise<void> {
   ports['fastify + @fastify/rate-limit'] = (f.server.address() as AddressInfo).port;
 
   if (redisUrl !== undefined) {
-    await listen('node + rampart rateLimit (redisStore)', http.createServer(stack([rateLimit({ maxRequests: LIMIT, window: 60, store: redisStore({ url: redisUrl, timeout: 2 }) })]).node(handler)));
+    await listen(
+      'node + rampart rateLimit (redisStore)',
+      http.createServer(stack([rateLimit({ maxRequests: LIMIT, window: 60, store: redisStore({ url: redisUrl, timeout: 2 }) })]).node(handler)),
+    );
     const { RateLimiterRedis } = await import('rate-limiter-flexible');
     const { Redis } = await import('ioredis');
     const client = new Redis(redisUrl, { enableOfflineQueue: false });
@@ -129,7 +132,13 @@ function micro(): Array<[string, number]> {
 async function microMiddleware(): Promise<Array<[string, number]>> {
   const { rateLimit } = await import('../src/ratelimit/index.ts');
   const out: Array<[string, number]> = [];
-  const views = Array.from({ length: 10_000 }, (_, i) => ({ ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, path: '/login', method: 'GET', header: () => undefined, emit: () => {} }));
+  const views = Array.from({ length: 10_000 }, (_, i) => ({
+    ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+    path: '/login',
+    method: 'GET',
+    header: () => undefined,
+    emit: () => {},
+  }));
   const res = { set() {}, append() {}, get: () => undefined, onHead() {} };
   const configs: Array<[string, object]> = [
     ['one policy', {}],
@@ -180,7 +189,12 @@ async function main(): Promise<void> {
     child.once('exit', (code) => reject(new Error(`server child exited ${code}`)));
   });
   // autocannon ships no types: describe the part used here.
-  type Cannon = (o: { url: string; connections: number; duration: number; pipelining: number }) => Promise<{ requests: { average: number }; '2xx': number; non2xx: number; errors: number }>;
+  type Cannon = (o: {
+    url: string;
+    connections: number;
+    duration: number;
+    pipelining: number;
+  }) => Promise<{ requests: { average: number }; '2xx': number; non2xx: number; errors: number }>;
   const autocannonModule = 'autocannon';
   const autocannon = ((await import(autocannonModule)) as { default: Cannon }).default;
   const rounds = flag('--rounds', quick ? 1 : 3);

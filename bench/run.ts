@@ -74,7 +74,16 @@ contenders: ${CONTENDERS.map((c) => c.name).join(', ')}`;
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { quick: false, rounds: 5, duration: 2, warmup: 3, connections: 64, only: undefined, loader: undefined, out: path.join(HERE, 'results', 'latest.json') };
+  const o: Options = {
+    quick: false,
+    rounds: 5,
+    duration: 2,
+    warmup: 3,
+    connections: 64,
+    only: undefined,
+    loader: undefined,
+    out: path.join(HERE, 'results', 'latest.json'),
+  };
   const explicit = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -91,21 +100,43 @@ function parseArgs(argv: readonly string[]): Options {
       return n;
     };
     switch (flag) {
-      case '--quick': o.quick = true; break;
-      case '--rounds': o.rounds = int(3); break;
-      case '--duration': o.duration = int(1); break;
-      case '--warmup': o.warmup = int(0); break;
-      case '--connections': o.connections = int(1); break;
-      case '--only': o.only = value().split(',').map((s) => s.trim()).filter(Boolean); break;
+      case '--quick':
+        o.quick = true;
+        break;
+      case '--rounds':
+        o.rounds = int(3);
+        break;
+      case '--duration':
+        o.duration = int(1);
+        break;
+      case '--warmup':
+        o.warmup = int(0);
+        break;
+      case '--connections':
+        o.connections = int(1);
+        break;
+      case '--only':
+        o.only = value()
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+        break;
       case '--loader': {
         const v = value();
         if (v !== 'wrk' && v !== 'autocannon') throw new Error('--loader must be wrk or autocannon');
         o.loader = v;
         break;
       }
-      case '--out': o.out = path.resolve(value()); break;
-      case '--help': case '-h': console.log(usage()); process.exit(0); break;
-      default: throw new Error(`unknown argument ${arg}\n${usage()}`);
+      case '--out':
+        o.out = path.resolve(value());
+        break;
+      case '--help':
+      case '-h':
+        console.log(usage());
+        process.exit(0);
+        break;
+      default:
+        throw new Error(`unknown argument ${arg}\n${usage()}`);
     }
   }
   if (o.quick) {
@@ -208,7 +239,10 @@ interface Check {
   readonly foreignHostStatus: number;
 }
 
-function get(port: number, headers: Record<string, string>): Promise<{ status: number; headers: http.IncomingHttpHeaders; raw: number; wire: number; body: Buffer }> {
+function get(
+  port: number,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; raw: number; wire: number; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, path: '/', headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
@@ -237,7 +271,10 @@ async function check(r: Running): Promise<Check> {
   const plain = await get(r.port, base);
   const gz = await get(r.port, { ...base, 'accept-encoding': 'gzip' });
   const foreign = await get(r.port, { ...base, host: `evil.example:${r.port}` });
-  for (const [mode, res] of [['identity', plain], ['gzip', gz]] as const) {
+  for (const [mode, res] of [
+    ['identity', plain],
+    ['gzip', gz],
+  ] as const) {
     if (res.status !== 200) problems.push(`${mode}: status ${res.status}`);
     else if (!res.body.equals(PAYLOAD)) problems.push(`${mode}: body differs from the shared payload`);
   }
@@ -307,7 +344,16 @@ function wrkLoader(connections: number, pin: Pinning): Loader {
   return {
     name: (spawnSync('wrk', ['-v'], { encoding: 'utf8' }).stdout.split('\n')[0] ?? 'wrk').replace(/ Copyright.*/, '').trim(),
     async measure(port, mode, seconds) {
-      const out = await wrk(['-d', `${seconds}s`, '-H', `Host: 127.0.0.1:${port}`, '-H', `Origin: ${ORIGIN}`, ...(mode === 'gzip' ? ['-H', 'Accept-Encoding: gzip'] : []), `http://127.0.0.1:${port}/`]);
+      const out = await wrk([
+        '-d',
+        `${seconds}s`,
+        '-H',
+        `Host: 127.0.0.1:${port}`,
+        '-H',
+        `Origin: ${ORIGIN}`,
+        ...(mode === 'gzip' ? ['-H', 'Accept-Encoding: gzip'] : []),
+        `http://127.0.0.1:${port}/`,
+      ]);
       const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
       if (rps === null) throw new Error(`cannot parse wrk output:\n${out}`);
       const total = /(\d+) requests in/.exec(out);
@@ -343,7 +389,12 @@ async function autocannonLoader(connections: number): Promise<Loader> {
       return { rps: r.requests.average, requests: r.requests.total, errors: r.non2xx + r.errors + r.timeouts, latencyMs: r.latency.average };
     },
     async warm(port, seconds) {
-      await autocannon({ url: `http://127.0.0.1:${port}/`, connections, duration: seconds, requests: MODES.map((m) => ({ method: 'GET', path: '/', headers: headersFor(port, m) })) });
+      await autocannon({
+        url: `http://127.0.0.1:${port}/`,
+        connections,
+        duration: seconds,
+        requests: MODES.map((m) => ({ method: 'GET', path: '/', headers: headersFor(port, m) })),
+      });
     },
   };
 }
@@ -404,8 +455,12 @@ function report(rows: readonly Row[], meta: Record<string, unknown>, targets: re
   const lines: string[] = [];
   const bare = (mode: Mode): number => med('node', mode);
   lines.push('');
-  lines.push(`rampart bench — ${meta.loader}, ${meta.connections} connections, ${meta.rounds} interleaved rounds × ${meta.duration} s (after ${meta.warmup} s warm-up), ${meta.pinning}`);
-  lines.push(`Node ${process.version}, ${CPU_MODEL} × ${CPUS}; load average ${meta.loadBefore} before, ${meta.loadAfter} after; body ${PAYLOAD.byteLength} B JSON; Origin ${ORIGIN}; Host 127.0.0.1:<port>`);
+  lines.push(
+    `rampart bench — ${meta.loader}, ${meta.connections} connections, ${meta.rounds} interleaved rounds × ${meta.duration} s (after ${meta.warmup} s warm-up), ${meta.pinning}`,
+  );
+  lines.push(
+    `Node ${process.version}, ${CPU_MODEL} × ${CPUS}; load average ${meta.loadBefore} before, ${meta.loadAfter} after; body ${PAYLOAD.byteLength} B JSON; Origin ${ORIGIN}; Host 127.0.0.1:<port>`,
+  );
   lines.push('req/s = median over rounds; × bare = ratio to bare node:http in the same mode; ± = half the min–max range');
   lines.push('');
   const head1 = `${pad('', 42)} ${pad('no Accept-Encoding', 26)} ${pad('Accept-Encoding: gzip', 34)} checks`;
@@ -445,7 +500,9 @@ function report(rows: readonly Row[], meta: Record<string, unknown>, targets: re
   lines.push('DESIGN §8 targets (ratios of medians, one run)');
   for (const t of targets) {
     const verdict = t.pass === undefined ? 'n/a ' : t.pass ? 'PASS' : 'FAIL';
-    lines.push(`  ${pad(t.label, 46)} goal ≥ ${lpad(t.goal.toFixed(2), 4)}×   measured ${lpad(fmtRatio(t.ratio), 6)}   ${verdict}${t.comment === '' ? '' : `  (${t.comment})`}`);
+    lines.push(
+      `  ${pad(t.label, 46)} goal ≥ ${lpad(t.goal.toFixed(2), 4)}×   measured ${lpad(fmtRatio(t.ratio), 6)}   ${verdict}${t.comment === '' ? '' : `  (${t.comment})`}`,
+    );
   }
   lines.push('');
   return lines.join('\n');
@@ -466,7 +523,9 @@ async function main(): Promise<void> {
   if (!selected.some((c) => c.name === 'node')) selected = [CONTENDERS[0]!, ...selected]; // the yardstick is always measured
   const cells = selected.length * MODES.length;
   const estimate = cells * options.rounds * (options.duration + 0.3) + selected.length * (options.warmup + 0.5) + 10;
-  console.error(`rampart bench: ${selected.length} contenders × 2 modes × ${options.rounds} rounds with ${loader.name}; ${pin.why}; about ${Math.ceil(estimate / 60)} min`);
+  console.error(
+    `rampart bench: ${selected.length} contenders × 2 modes × ${options.rounds} rounds with ${loader.name}; ${pin.why}; about ${Math.ceil(estimate / 60)} min`,
+  );
 
   const running: Running[] = [];
   const stopAll = async (): Promise<void> => {
@@ -492,7 +551,9 @@ async function main(): Promise<void> {
         continue;
       }
       const result = await check(started);
-      console.error(`  ${c.name}: port ${started.port}${result.ok ? '' : ` — INVALID: ${result.problems.join('; ')}`}${started.note ? ` — ${started.note}` : ''}`);
+      console.error(
+        `  ${c.name}: port ${started.port}${result.ok ? '' : ` — INVALID: ${result.problems.join('; ')}`}${started.note ? ` — ${started.note}` : ''}`,
+      );
       rows.push({ contender: c, note: started.note, check: result, samples: { identity: [], gzip: [] } });
       if (options.warmup > 0) await loader.warm(started.port, options.warmup);
     }

@@ -21,7 +21,13 @@ function buildPayload(): Buffer {
   const doc = { ok: true, page: 1, total: 0, items, note: '' };
   const words = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel'];
   for (let i = 0; Buffer.byteLength(JSON.stringify(doc)) < PAYLOAD_SIZE - 120; i++) {
-    items.push({ id: 1000 + i * 37, name: `${words[i % 8]} ${words[(i * 5 + 3) % 8]} ${i}`, price: Math.round((9.99 + i * 3.7) * 100) / 100, tags: words.slice(i % 5, (i % 5) + 1 + (i % 3)), inStock: i % 3 !== 0 });
+    items.push({
+      id: 1000 + i * 37,
+      name: `${words[i % 8]} ${words[(i * 5 + 3) % 8]} ${i}`,
+      price: Math.round((9.99 + i * 3.7) * 100) / 100,
+      tags: words.slice(i % 5, (i % 5) + 1 + (i % 3)),
+      inStock: i % 3 !== 0,
+    });
     doc.total = items.length;
   }
   const base = Buffer.byteLength(JSON.stringify(doc));

@@ -24,18 +24,18 @@ entries.add('src/stores/pglite-worker.ts');
 /** Bundle every entry point into `outdir` (default dist/ of this repository). */
 export async function bundle(outdir = `${root}dist`): Promise<void> {
   await build({
-  absWorkingDir: root,
-  entryPoints: [...entries],
-  outdir,
-  outbase: 'src',
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node22',
-  packages: 'external',
-  chunkNames: 'chunks/[name]-[hash]',
-  legalComments: 'none',
-  logLevel: 'warning',
+    absWorkingDir: root,
+    entryPoints: [...entries],
+    outdir,
+    outbase: 'src',
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node22',
+    packages: 'external',
+    chunkNames: 'chunks/[name]-[hash]',
+    legalComments: 'none',
+    logLevel: 'warning',
   });
 }

@@ -10,8 +10,9 @@ const START = '<!-- errors:start -->';
 const END = '<!-- errors:end -->';
 
 export function errorTable(): string {
-  const rows = Object.entries(ERROR_CODES).map(([code, entry]: [string, ErrorCodeEntry]) =>
-    `| \`${code}\` | ${entry.status ?? '–'} | ${entry.description.replaceAll('|', '\\|')} |`);
+  const rows = Object.entries(ERROR_CODES).map(
+    ([code, entry]: [string, ErrorCodeEntry]) => `| \`${code}\` | ${entry.status ?? '–'} | ${entry.description.replaceAll('|', '\\|')} |`,
+  );
   return [START, '| code | HTTP status | meaning |', '| --- | --- | --- |', ...rows, END].join('\n');
 }
 

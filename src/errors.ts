@@ -16,47 +16,80 @@ export const ERROR_CODES = {
   // ── configuration and core ────────────────────────────────────────────────
   ERR_RAMPART_CONFIG: { description: 'An option has an invalid value or type; the message names the option and how to fix it.' },
   ERR_RAMPART_UNKNOWN_OPTION: { description: 'An option name is not recognised (usually a typo); the message suggests the closest valid name.' },
-  ERR_RAMPART_HEADER_VALUE: { description: 'A configured header name or value contains characters that are not allowed (CR, LF, NUL or non-token characters).' },
+  ERR_RAMPART_HEADER_VALUE: {
+    description: 'A configured header name or value contains characters that are not allowed (CR, LF, NUL or non-token characters).',
+  },
   ERR_RAMPART_CSP: { description: 'A Content-Security-Policy directive or source is invalid (unknown directive, unquoted keyword, or separator injection).' },
-  ERR_RAMPART_OUTPUT_VALUE: { description: 'escapeHtml() or jsonForScript() got a value it cannot render faithfully (an object for escapeHtml; undefined, a function, BigInt, NaN, Map/Set or a cycle for jsonForScript).' },
+  ERR_RAMPART_OUTPUT_VALUE: {
+    description:
+      'escapeHtml() or jsonForScript() got a value it cannot render faithfully (an object for escapeHtml; undefined, a function, BigInt, NaN, Map/Set or a cycle for jsonForScript).',
+  },
   ERR_RAMPART_ADAPTER: { description: 'An adapter was used incorrectly (for example, a handler that is not a function).' },
-  ERR_RAMPART_COOKIE: { description: 'serializeCookie() got a name, value or attribute it cannot write safely (characters that are not cookie-safe, a `;` in Path/Domain, SameSite=None without Secure, or a broken `__Host-`/`__Secure-` prefix rule).' },
+  ERR_RAMPART_COOKIE: {
+    description:
+      'serializeCookie() got a name, value or attribute it cannot write safely (characters that are not cookie-safe, a `;` in Path/Domain, SameSite=None without Secure, or a broken `__Host-`/`__Secure-` prefix rule).',
+  },
   ERR_RAMPART_BODY_TOO_LARGE: { status: 413, description: 'A request body exceeded the configured limit while it was being read.' },
   ERR_RAMPART_BODY_READ: { status: 400, description: 'A request body could not be read (client aborted, malformed framing, or it was already consumed).' },
-  ERR_RAMPART_MISSING_DEPENDENCY: { description: 'A feature needs an optional peer package that is not installed; the message names the feature and the exact `npm install …` line.' },
+  ERR_RAMPART_MISSING_DEPENDENCY: {
+    description: 'A feature needs an optional peer package that is not installed; the message names the feature and the exact `npm install …` line.',
+  },
   // ── security log ──────────────────────────────────────────────────────────
   // (SecurityLog codes)
   ERR_RAMPART_LOG_EVENT: { description: 'A security event name is invalid (1–50 characters of A–Z, 0–9, _) or was not registered with registerEvent().' },
   ERR_RAMPART_LOG_INPUT: { description: 'A SecurityLog field has an unusable type (for example a userId that is neither a string nor an integer).' },
-  ERR_RAMPART_LOG_QUEUE_FULL: { description: 'log(…, { wait: true }) was refused because the bounded SecurityLog queue is full (the event is counted as dropped).' },
+  ERR_RAMPART_LOG_QUEUE_FULL: {
+    description: 'log(…, { wait: true }) was refused because the bounded SecurityLog queue is full (the event is counted as dropped).',
+  },
   ERR_RAMPART_LOG_CLOSED: { description: 'The SecurityLog was used after close().' },
   ERR_RAMPART_LOG_DROPPED: { description: 'An awaited event could not be written before close() gave up (database unreachable); it is counted as dropped.' },
   ERR_RAMPART_LOG_DATABASE: { description: 'The SecurityLog database failed (table creation, query or connection); the cause carries the driver error.' },
   // ── rate limiting and abuse defence ───────────────────────────────────────
   // (rate limit codes)
-  ERR_RAMPART_RATE_LIMIT_STORE: { status: 503, description: 'A remote rate-limit store (Redis, PostgreSQL) failed; the limiter falls back to its insurance store, or fails open/closed as configured.' },
+  ERR_RAMPART_RATE_LIMIT_STORE: {
+    status: 503,
+    description: 'A remote rate-limit store (Redis, PostgreSQL) failed; the limiter falls back to its insurance store, or fails open/closed as configured.',
+  },
   ERR_RAMPART_RATE_LIMIT_KEY: { status: 500, description: 'A rate-limit `key(req)` function returned something other than a non-empty string.' },
   ERR_RAMPART_BLOCKLIST_TARGET: { status: 400, description: 'A blocklist target is not a valid IP address or CIDR (or an account name is empty).' },
   // ── CSRF ──────────────────────────────────────────────────────────────────
   // (csrf codes)
-  ERR_RAMPART_CSRF_SECRET: { description: 'The csrf `secret` is missing, shorter than 32 bytes or a known placeholder ("your-csrf-secret"); generate one with `openssl rand -base64 48`.' },
+  ERR_RAMPART_CSRF_SECRET: {
+    description:
+      'The csrf `secret` is missing, shorter than 32 bytes or a known placeholder ("your-csrf-secret"); generate one with `openssl rand -base64 48`.',
+  },
   ERR_RAMPART_CSRF_NOT_MOUNTED: { description: 'rotateCsrf() was given a request or response that did not pass through a csrf() middleware in token mode.' },
   // ── auth ──────────────────────────────────────────────────────────────────
   // (auth codes)
   ERR_RAMPART_AUTH_REQUIRED: { status: 401, description: 'A protected resource was requested without credentials (no token, key or session user).' },
   ERR_RAMPART_PERMISSION_DENIED: { status: 403, description: 'The authenticated principal lacks the required permission or scope.' },
-  ERR_RAMPART_JWT_MALFORMED: { status: 401, description: 'A JWT is not a well-formed compact JWS (wrong shape, bad base64url or JSON, over 8 KB, or a `crit` header).' },
-  ERR_RAMPART_JWT_ALGORITHM: { status: 401, description: "A JWT's `alg` is not one of the algorithms this verifier was configured with (including `none` and HS/RS confusion)." },
+  ERR_RAMPART_JWT_MALFORMED: {
+    status: 401,
+    description: 'A JWT is not a well-formed compact JWS (wrong shape, bad base64url or JSON, over 8 KB, or a `crit` header).',
+  },
+  ERR_RAMPART_JWT_ALGORITHM: {
+    status: 401,
+    description: "A JWT's `alg` is not one of the algorithms this verifier was configured with (including `none` and HS/RS confusion).",
+  },
   ERR_RAMPART_JWT_SIGNATURE: { status: 401, description: 'A JWT signature does not verify, or no configured key matches its `kid`.' },
   ERR_RAMPART_JWT_EXPIRED: { status: 401, description: 'A JWT is past its `exp` (beyond the clock tolerance).' },
   ERR_RAMPART_JWT_NOT_YET_VALID: { status: 401, description: 'A JWT has an `nbf` or `iat` in the future (beyond the clock tolerance).' },
   ERR_RAMPART_JWT_CLAIM: { status: 401, description: 'A JWT lacks a required claim (`exp`) or has a wrong `iss`, `aud` or `typ`.' },
   ERR_RAMPART_PASSWORD_HASH: { description: 'A stored password hash is not a recognised argon2 PHC or bcrypt string, or its parameters are out of range.' },
-  ERR_RAMPART_PASSWORD_TOO_LONG: { status: 400, description: 'A password is longer than the hash accepts (bcrypt: 72 bytes; rampart refuses rather than truncating).' },
-  ERR_RAMPART_PASSWORD_INPUT: { status: 400, description: 'hashPassword() or verifyPassword() got a password that is not a string (for example an array from a repeated form field).' },
+  ERR_RAMPART_PASSWORD_TOO_LONG: {
+    status: 400,
+    description: 'A password is longer than the hash accepts (bcrypt: 72 bytes; rampart refuses rather than truncating).',
+  },
+  ERR_RAMPART_PASSWORD_INPUT: {
+    status: 400,
+    description: 'hashPassword() or verifyPassword() got a password that is not a string (for example an array from a repeated form field).',
+  },
   ERR_RAMPART_ARGON2_UNAVAILABLE: { description: 'This Node.js has no `crypto.argon2` (needs Node >= 24.7) and `@node-rs/argon2` is not installed.' },
   ERR_RAMPART_TOTP_SECRET: { description: 'A TOTP secret is not valid base32 or is shorter than 128 bits.' },
-  ERR_RAMPART_APIKEY_MALFORMED: { status: 401, description: 'An API key does not have the `rk_<env>_<random>_<checksum>` shape or its checksum is wrong (rejected without a database lookup).' },
+  ERR_RAMPART_APIKEY_MALFORMED: {
+    status: 401,
+    description: 'An API key does not have the `rk_<env>_<random>_<checksum>` shape or its checksum is wrong (rejected without a database lookup).',
+  },
   ERR_RAMPART_APIKEY_INVALID: { status: 401, description: 'An API key is well formed but unknown, revoked or expired.' },
   ERR_RAMPART_APIKEY_STORE: { status: 503, description: 'The API key database could not be reached or failed; the key could not be checked.' },
   ERR_RAMPART_RBAC_UNKNOWN_ROLE: { status: 403, description: 'A user or group names a role that the RBAC configuration does not define.' },
@@ -70,28 +103,74 @@ export const ERROR_CODES = {
   // ── crypto ────────────────────────────────────────────────────────────────
   // (crypto codes)
   ERR_RAMPART_CRYPTO_INPUT: { description: 'A crypto function got a value of the wrong type (data must be a string or Uint8Array, a token a string).' },
-  ERR_RAMPART_CRYPTO_KEY: { description: 'An encryption key or key id is malformed (wrong length, not url-safe base64, or a key id with characters outside [A-Za-z0-9_-]).' },
-  ERR_RAMPART_CRYPTO_UNKNOWN_KEY: { description: 'A keyring ciphertext names a key id that the keyring does not hold (the key was removed before its data was re-encrypted).' },
+  ERR_RAMPART_CRYPTO_KEY: {
+    description: 'An encryption key or key id is malformed (wrong length, not url-safe base64, or a key id with characters outside [A-Za-z0-9_-]).',
+  },
+  ERR_RAMPART_CRYPTO_UNKNOWN_KEY: {
+    description: 'A keyring ciphertext names a key id that the keyring does not hold (the key was removed before its data was re-encrypted).',
+  },
   ERR_RAMPART_CRYPTO_MALFORMED: { description: 'A keyring ciphertext is not `v1.<kid>.<base64url>` or is too short to hold an IV and tag.' },
-  ERR_RAMPART_CRYPTO_DECRYPT: { description: 'A keyring ciphertext failed authentication: it was tampered with, the AAD differs, or it was made with another key.' },
-  ERR_RAMPART_CRYPTO_KEY_EXHAUSTED: { description: 'A keyring key reached its message limit (random 96-bit IVs: 2^32 per key by default); add a new key and make it current.' },
-  ERR_RAMPART_FERNET_TOKEN: { description: 'A Fernet token is malformed or fails verification (bad base64, wrong version, bad length, wrong HMAC, bad padding).' },
+  ERR_RAMPART_CRYPTO_DECRYPT: {
+    description: 'A keyring ciphertext failed authentication: it was tampered with, the AAD differs, or it was made with another key.',
+  },
+  ERR_RAMPART_CRYPTO_KEY_EXHAUSTED: {
+    description: 'A keyring key reached its message limit (random 96-bit IVs: 2^32 per key by default); add a new key and make it current.',
+  },
+  ERR_RAMPART_FERNET_TOKEN: {
+    description: 'A Fernet token is malformed or fails verification (bad base64, wrong version, bad length, wrong HMAC, bad padding).',
+  },
   ERR_RAMPART_FERNET_EXPIRED: { description: 'A Fernet token is older than the TTL given to decrypt().' },
   ERR_RAMPART_FERNET_FUTURE: { description: 'A Fernet token timestamp is more than 60 s in the future (unacceptable clock skew) while a TTL was given.' },
-  ERR_RAMPART_WEAK_SECRET: { description: 'A secret is too short, a known placeholder ("changeme", "your-secret", …) or has too little entropy; generate one with `openssl rand -base64 48`.' },
-  ERR_RAMPART_ENV: { description: 'Environment configuration is invalid; the error lists every problem (missing, wrong type, weak secret, debug flag in production) with its fix.' },
+  ERR_RAMPART_WEAK_SECRET: {
+    description:
+      'A secret is too short, a known placeholder ("changeme", "your-secret", …) or has too little entropy; generate one with `openssl rand -base64 48`.',
+  },
+  ERR_RAMPART_ENV: {
+    description:
+      'Environment configuration is invalid; the error lists every problem (missing, wrong type, weak secret, debug flag in production) with its fix.',
+  },
   // ── input safety ──────────────────────────────────────────────────────────
   // (input codes)
-  ERR_RAMPART_PATH_TRAVERSAL: { status: 400, description: 'safeJoin() refused a user path that escapes its root (`..`, absolute or drive path, encoded separators, NUL byte, or a symlink pointing outside).' },
-  ERR_RAMPART_UNSAFE_URL: { status: 400, description: 'checkUrl() refused a URL: bad syntax, a scheme or host not allowed (`javascript:`, `data:`), credentials, or a host resolving to a private, loopback, link-local or metadata address.' },
-  ERR_RAMPART_VALIDATION: { status: 400, description: 'Input did not match its schema; `issues` lists each field path and message (validate() answers 400 with them).' },
-  ERR_RAMPART_INPUT_TOO_LARGE: { status: 413, description: 'sanitizeHtml() got more characters than its `maxLength` (default 100,000), or elements nested deeper than its `maxDepth` (default 512); the input is refused rather than cut.' },
-  ERR_RAMPART_SCHEMA: { description: 'A value passed as a schema does not implement the Standard Schema `~standard` interface (zod >= 3.24, valibot >= 1, arktype >= 2).' },
-  ERR_RAMPART_UPLOAD_LIMIT: { status: 413, description: 'A multipart upload exceeded a limit (file count, field count, file size or total size); answered with 413.' },
-  ERR_RAMPART_UPLOAD_TYPE: { status: 415, description: "An uploaded file's sniffed type is not allowed, or its extension or declared Content-Type disagrees with the bytes (SVG is refused unless allowed); answered with 415." },
-  ERR_RAMPART_UPLOAD_MALFORMED: { status: 400, description: 'A multipart body is malformed (missing boundary, truncated part, bad headers) or is not multipart/form-data; answered with 400.' },
+  ERR_RAMPART_PATH_TRAVERSAL: {
+    status: 400,
+    description:
+      'safeJoin() refused a user path that escapes its root (`..`, absolute or drive path, encoded separators, NUL byte, or a symlink pointing outside).',
+  },
+  ERR_RAMPART_UNSAFE_URL: {
+    status: 400,
+    description:
+      'checkUrl() refused a URL: bad syntax, a scheme or host not allowed (`javascript:`, `data:`), credentials, or a host resolving to a private, loopback, link-local or metadata address.',
+  },
+  ERR_RAMPART_VALIDATION: {
+    status: 400,
+    description: 'Input did not match its schema; `issues` lists each field path and message (validate() answers 400 with them).',
+  },
+  ERR_RAMPART_INPUT_TOO_LARGE: {
+    status: 413,
+    description:
+      'sanitizeHtml() got more characters than its `maxLength` (default 100,000), or elements nested deeper than its `maxDepth` (default 512); the input is refused rather than cut.',
+  },
+  ERR_RAMPART_SCHEMA: {
+    description: 'A value passed as a schema does not implement the Standard Schema `~standard` interface (zod >= 3.24, valibot >= 1, arktype >= 2).',
+  },
+  ERR_RAMPART_UPLOAD_LIMIT: {
+    status: 413,
+    description: 'A multipart upload exceeded a limit (file count, field count, file size or total size); answered with 413.',
+  },
+  ERR_RAMPART_UPLOAD_TYPE: {
+    status: 415,
+    description:
+      "An uploaded file's sniffed type is not allowed, or its extension or declared Content-Type disagrees with the bytes (SVG is refused unless allowed); answered with 415.",
+  },
+  ERR_RAMPART_UPLOAD_MALFORMED: {
+    status: 400,
+    description: 'A multipart body is malformed (missing boundary, truncated part, bad headers) or is not multipart/form-data; answered with 400.',
+  },
   // ── GDPR ──────────────────────────────────────────────────────────────────
-  ERR_RAMPART_GDPR_INPUT: { description: 'privacy(): a user id passed to erasureReport()/erase() is not a non-empty string (≤ 255 characters) or a safe integer, or erase() options are invalid.' },
+  ERR_RAMPART_GDPR_INPUT: {
+    description:
+      'privacy(): a user id passed to erasureReport()/erase() is not a non-empty string (≤ 255 characters) or a safe integer, or erase() options are invalid.',
+  },
 } as const satisfies Record<string, ErrorCodeEntry>;
 
 /** One entry of {@link ERROR_CODES}: what the code means and the HTTP status it answers with, if any. */

@@ -40,7 +40,10 @@ for (const [name, options, pattern] of CASES) {
     try {
       const found = warningsIn(sink).filter((m) => pattern.test(m));
       assert.equal(found.length, 1, `one warning matching ${pattern} in ${JSON.stringify(warningsIn(sink))}`);
-      assert.ok(configWarnings().some((m) => pattern.test(m)), 'counted by rampart check');
+      assert.ok(
+        configWarnings().some((m) => pattern.test(m)),
+        'counted by rampart check',
+      );
     } finally {
       await shield.close();
     }
@@ -68,7 +71,11 @@ test('warnings raised while rampart({ log }) is built reach that log, also when 
   const second = recorder();
   const b = rampart({ headers: unsafe, log: second });
   try {
-    for (const sink of [first, second]) assert.ok(warningsIn(sink).some((m) => /unsafe-inline/.test(m)), JSON.stringify(warningsIn(sink)));
+    for (const sink of [first, second])
+      assert.ok(
+        warningsIn(sink).some((m) => /unsafe-inline/.test(m)),
+        JSON.stringify(warningsIn(sink)),
+      );
     assert.equal(configWarnings().filter((m) => /'unsafe-inline' in script-src/.test(m)).length, 1, 'one announcement per process');
   } finally {
     await a.close();

@@ -12,7 +12,10 @@ const ORIGIN = 'https://app.example.com';
 const BODY = JSON.stringify({ data: 'x'.repeat(1200) });
 const app: TestApp = () => ({ headers: { 'content-type': 'application/json' }, body: BODY });
 
-function request(url: string, options: http.RequestOptions & { body?: string } = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+function request(
+  url: string,
+  options: http.RequestOptions & { body?: string } = {},
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, options, (res) => {
       const chunks: Buffer[] = [];
@@ -25,11 +28,23 @@ function request(url: string, options: http.RequestOptions & { body?: string } =
 }
 
 test('preset construction: unknown sections and bad values fail with a fix', () => {
-  assert.throws(() => rampart({ rateLimits: {} } as never), (e) => isRampartError(e, 'ERR_RAMPART_UNKNOWN_OPTION') && /rateLimit/.test(e.message));
-  assert.throws(() => rampart({ cors: { origins: '*', allowCredentials: true }, log: false }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+  assert.throws(
+    () => rampart({ rateLimits: {} } as never),
+    (e) => isRampartError(e, 'ERR_RAMPART_UNKNOWN_OPTION') && /rateLimit/.test(e.message),
+  );
+  assert.throws(
+    () => rampart({ cors: { origins: '*', allowCredentials: true }, log: false }),
+    (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
   assert.throws(() => rampart({ httpsRedirect: true, log: false }), /allowedHosts/);
-  assert.throws(() => rampart({ log: 42 as never }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
-  assert.throws(() => rampart({ csrf: { secret: 'your-csrf-secret' }, log: false }), (e) => isRampartError(e));
+  assert.throws(
+    () => rampart({ log: 42 as never }),
+    (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
+  assert.throws(
+    () => rampart({ csrf: { secret: 'your-csrf-secret' }, log: false }),
+    (e) => isRampartError(e),
+  );
 });
 
 test('default preset through every adapter: headers everywhere, CORS, host, limits, CSRF, compression', async (t) => {
@@ -65,11 +80,19 @@ test('default preset through every adapter: headers everywhere, CORS, host, limi
       assert.equal(badHost.headers['x-content-type-options'], 'nosniff');
 
       // Cross-site form POST: rejected by the Fetch-Metadata/Origin layer (no secret configured).
-      const csrf = await request(`${server.url}/api`, { method: 'POST', headers: { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site', 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1' });
+      const csrf = await request(`${server.url}/api`, {
+        method: 'POST',
+        headers: { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site', 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'a=1',
+      });
       assert.equal(csrf.status, 403);
       assert.equal(csrf.headers['x-frame-options'], 'DENY');
       // Same-origin POST passes.
-      const same = await request(`${server.url}/api`, { method: 'POST', headers: { 'sec-fetch-site': 'same-origin', 'content-type': 'application/json' }, body: '{}' });
+      const same = await request(`${server.url}/api`, {
+        method: 'POST',
+        headers: { 'sec-fetch-site': 'same-origin', 'content-type': 'application/json' },
+        body: '{}',
+      });
       assert.equal(same.status, 200);
 
       // Body limit.
@@ -87,7 +110,10 @@ test('default preset through every adapter: headers everywhere, CORS, host, limi
     app,
   );
   for (const name of ['INVALID_HOST', 'CSRF_VIOLATION', 'RATE_LIMIT_HIT', 'BODY_LIMIT_EXCEEDED']) {
-    assert.ok(events.some((e) => e.event === name && e.ip === '127.0.0.1'), `${name} emitted with the client ip`);
+    assert.ok(
+      events.some((e) => e.event === name && e.ip === '127.0.0.1'),
+      `${name} emitted with the client ip`,
+    );
   }
 });
 

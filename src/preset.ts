@@ -60,7 +60,21 @@ export interface RampartShield extends Shield {
   readonly blocklist: Blocklist | undefined;
 }
 
-const KEYS = ['trustProxy', 'proxyHeaders', 'allowEncodedSlashes', 'blocklist', 'allowedHosts', 'httpsRedirect', 'bodyLimit', 'headers', 'cors', 'rateLimit', 'csrf', 'compression', 'log'] as const;
+const KEYS = [
+  'trustProxy',
+  'proxyHeaders',
+  'allowEncodedSlashes',
+  'blocklist',
+  'allowedHosts',
+  'httpsRedirect',
+  'bodyLimit',
+  'headers',
+  'cors',
+  'rateLimit',
+  'csrf',
+  'compression',
+  'log',
+] as const;
 
 function logOption(value: RampartOptions['log']): { sink: EventSink; log: SecurityLog | undefined; ownedSink?: { close(): void } } {
   if (value === false) return { sink: { emit: () => undefined }, log: undefined };
@@ -111,7 +125,8 @@ function build(options: RampartOptions): { shield: RampartShield; sink: EventSin
   const chain: Middleware[] = [];
 
   const headers = section(opts.headers, 'headers', true);
-  if (headers === false) warnConfig('headers: false: no security headers are sent (no CSP, HSTS, X-Frame-Options, nosniff); set headers: true or pass header options instead.');
+  if (headers === false)
+    warnConfig('headers: false: no security headers are sent (no CSP, HSTS, X-Frame-Options, nosniff); set headers: true or pass header options instead.');
   if (headers !== false) {
     const headerMiddleware = securityHeaders(headers);
     chain.push(headerMiddleware);
@@ -134,10 +149,12 @@ function build(options: RampartOptions): { shield: RampartShield; sink: EventSin
   }
 
   const limit = section(opts.rateLimit, 'rateLimit', true);
-  if (limit === false) warnConfig('rateLimit: false: no request is rate limited (brute force, scraping and floods are unchecked); remove the option or pass limits.');
+  if (limit === false)
+    warnConfig('rateLimit: false: no request is rate limited (brute force, scraping and floods are unchecked); remove the option or pass limits.');
   else {
     if (limit.skip !== undefined) warnConfig('rateLimit.skip: requests for which skip() returns true are not counted or limited.');
-    if (limit.allowlist !== undefined && limit.allowlist.length > 0) warnConfig(`rateLimit.allowlist: clients from ${limit.allowlist.join(', ')} are never rate limited.`);
+    if (limit.allowlist !== undefined && limit.allowlist.length > 0)
+      warnConfig(`rateLimit.allowlist: clients from ${limit.allowlist.join(', ')} are never rate limited.`);
     chain.push(rateLimit(limit));
   }
 
@@ -149,9 +166,14 @@ function build(options: RampartOptions): { shield: RampartShield; sink: EventSin
   }
 
   const csrfOptions = section(opts.csrf, 'csrf', true);
-  if (csrfOptions === false) warnConfig('csrf: false: no CSRF protection; cookie-authenticated state changes can be forged cross-site. Remove the option unless the app uses no cookies for auth.');
+  if (csrfOptions === false)
+    warnConfig(
+      'csrf: false: no CSRF protection; cookie-authenticated state changes can be forged cross-site. Remove the option unless the app uses no cookies for auth.',
+    );
   else if (csrfOptions.secret === undefined && csrfOptions.mode === undefined) {
-    warnConfig('csrf has no secret: origin checks only (Fetch-Metadata/Origin), no signed tokens; set csrf.secret (e.g. process.env.CSRF_SECRET, `openssl rand -base64 48`) for tokens too, or mode: \'origin\' to choose this explicitly.');
+    warnConfig(
+      "csrf has no secret: origin checks only (Fetch-Metadata/Origin), no signed tokens; set csrf.secret (e.g. process.env.CSRF_SECRET, `openssl rand -base64 48`) for tokens too, or mode: 'origin' to choose this explicitly.",
+    );
   }
   if (csrfOptions !== false) {
     const withMode: CsrfOptions = csrfOptions.secret === undefined && csrfOptions.mode === undefined ? { ...csrfOptions, mode: 'origin' } : { ...csrfOptions };
@@ -162,7 +184,12 @@ function build(options: RampartOptions): { shield: RampartShield; sink: EventSin
   if (compress !== false) chain.push(compression(compress));
 
   const { sink, log, ownedSink } = logOption(opts.log);
-  const shield = stack(chain, { trustProxy: opts.trustProxy, proxyHeaders: opts.proxyHeaders, ...(opts.allowEncodedSlashes !== undefined ? { allowEncodedSlashes: opts.allowEncodedSlashes } : {}), events: sink });
+  const shield = stack(chain, {
+    trustProxy: opts.trustProxy,
+    proxyHeaders: opts.proxyHeaders,
+    ...(opts.allowEncodedSlashes !== undefined ? { allowEncodedSlashes: opts.allowEncodedSlashes } : {}),
+    events: sink,
+  });
   const preset: RampartShield = Object.freeze({
     ...shield,
     log,

@@ -139,7 +139,9 @@ export function importsOf(file: string, text: string): { arrows: Arrow[]; unreso
   const unresolved: string[] = [];
   const add = (specifier: string, typeOnly: boolean, node: ts.Node): void => {
     if (!specifier.startsWith('.')) return;
-    const target = relative(SRC, resolve(SRC, dirname(file), specifier)).split(sep).join('/');
+    const target = relative(SRC, resolve(SRC, dirname(file), specifier))
+      .split(sep)
+      .join('/');
     const line = source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1;
     if (!existsSync(join(SRC, target)) || statSync(join(SRC, target)).isDirectory()) {
       unresolved.push(`${file}:${line} imports ${specifier}`);
@@ -156,11 +158,16 @@ export function importsOf(file: string, text: string): { arrows: Arrow[]; unreso
       const allTypes =
         clause !== undefined &&
         (clause.isTypeOnly ||
-          (clause.name === undefined && named !== undefined && ts.isNamedImports(named) && named.elements.length > 0 && named.elements.every((e) => e.isTypeOnly)));
+          (clause.name === undefined &&
+            named !== undefined &&
+            ts.isNamedImports(named) &&
+            named.elements.length > 0 &&
+            named.elements.every((e) => e.isTypeOnly)));
       add(literal(node.moduleSpecifier)!, allTypes, node);
     } else if (ts.isExportDeclaration(node) && node.moduleSpecifier !== undefined) {
       const clause = node.exportClause;
-      const allTypes = node.isTypeOnly || (clause !== undefined && ts.isNamedExports(clause) && clause.elements.length > 0 && clause.elements.every((e) => e.isTypeOnly));
+      const allTypes =
+        node.isTypeOnly || (clause !== undefined && ts.isNamedExports(clause) && clause.elements.length > 0 && clause.elements.every((e) => e.isTypeOnly));
       add(literal(node.moduleSpecifier)!, allTypes, node);
     } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
       const specifier = literal(node.arguments[0]);
@@ -262,7 +269,13 @@ export function importCycles(files: readonly string[], arrows: readonly Arrow[])
     const path = [startAt];
     for (let v = end!; v !== startAt; v = parent.get(v)!) path.splice(1, 0, v);
     path.push(startAt);
-    const extra = component.length > path.length - 1 ? ` (strongly connected with ${component.length - path.length + 1} more: ${component.filter((f) => !path.includes(f)).sort().join(', ')})` : '';
+    const extra =
+      component.length > path.length - 1
+        ? ` (strongly connected with ${component.length - path.length + 1} more: ${component
+            .filter((f) => !path.includes(f))
+            .sort()
+            .join(', ')})`
+        : '';
     return path.join(' → ') + extra;
   });
 }
@@ -292,7 +305,7 @@ test('architecture: the checker sees every kind of import', () => {
       "const g = await import('../log/index.ts');",
       "let h: import('../adapters/node.ts').NodeHandler;",
       '// import { z } from "../cli/main.ts";',
-      "const s = 'import(\"../cli/main.ts\")';",
+      'const s = \'import("../cli/main.ts")\';',
       "import pkg from 'node:fs';",
     ].join('\n'),
   );
@@ -331,7 +344,9 @@ test('architecture: the rules and the cycle finder catch what they should (self-
   assert.equal(forbiddenArrows([arrow('stack/run.ts', 'adapters/node.ts')]).length, 1);
   assert.equal(forbiddenArrows([arrow('stack/index.ts', 'adapters/node.ts'), arrow('stack/run.ts', 'stack/target.ts')]).length, 0);
   const files = ['a.ts', 'b.ts', 'c.ts', 'd.ts'];
-  assert.deepEqual(importCycles(files, [arrow('a.ts', 'b.ts'), arrow('b.ts', 'c.ts'), arrow('c.ts', 'a.ts'), arrow('c.ts', 'd.ts')]), ['a.ts → b.ts → c.ts → a.ts']);
+  assert.deepEqual(importCycles(files, [arrow('a.ts', 'b.ts'), arrow('b.ts', 'c.ts'), arrow('c.ts', 'a.ts'), arrow('c.ts', 'd.ts')]), [
+    'a.ts → b.ts → c.ts → a.ts',
+  ]);
   assert.deepEqual(importCycles(files, [arrow('a.ts', 'b.ts'), arrow('b.ts', 'c.ts')]), []);
 });
 

@@ -35,7 +35,12 @@ interface Setup {
 let setup: Promise<Setup> | undefined;
 
 async function npm(args: string[], cwd: string): Promise<string> {
-  const { stdout } = await run('npm', args, { cwd, timeout: 120_000, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' } });
+  const { stdout } = await run('npm', args, {
+    cwd,
+    timeout: 120_000,
+    maxBuffer: 16 * 1024 * 1024,
+    env: { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' },
+  });
   return stdout;
 }
 
@@ -122,11 +127,21 @@ test('the preset answers through every adapter with no optional peer installed',
 const FEATURES: Array<{ name: string; subpath: string; call: string; install: string }> = [
   { name: 'redisStore({ url })', subpath: 'rampart', call: "m.redisStore({ url: 'redis://127.0.0.1:6379' })", install: 'npm install ioredis' },
   { name: 'postgresStore({ url })', subpath: 'rampart', call: "m.postgresStore({ url: 'postgres://127.0.0.1/x' })", install: 'npm install postgres' },
-  { name: 'SecurityLog with PGlite', subpath: 'rampart/log', call: "new m.SecurityLog({ database: './data/log' })", install: 'npm install @electric-sql/pglite' },
+  {
+    name: 'SecurityLog with PGlite',
+    subpath: 'rampart/log',
+    call: "new m.SecurityLog({ database: './data/log' })",
+    install: 'npm install @electric-sql/pglite',
+  },
   { name: 'sanitizeHtml', subpath: 'rampart/input', call: "m.sanitizeHtml('<b>x</b>')", install: 'npm install sanitize-html' },
   { name: 'findPii', subpath: 'rampart/input', call: "m.findPii('call +44 20 7946 0958')", install: 'npm install libphonenumber-js ibantools' },
   { name: 'uploads', subpath: 'rampart/input', call: 'm.uploads()', install: 'npm install busboy file-type' },
-  { name: 'validatePassword', subpath: 'rampart/auth', call: "m.validatePassword('correct horse battery staple')", install: 'npm install @zxcvbn-ts/core @zxcvbn-ts/language-common' },
+  {
+    name: 'validatePassword',
+    subpath: 'rampart/auth',
+    call: "m.validatePassword('correct horse battery staple')",
+    install: 'npm install @zxcvbn-ts/core @zxcvbn-ts/language-common',
+  },
   { name: 'totp.qrSvg', subpath: 'rampart/auth', call: "m.totp.qrSvg('otpauth://totp/x?secret=JBSWY3DPEHPK3PXP')", install: 'npm install qrcode' },
   { name: 'legacy bcrypt verify', subpath: 'rampart/auth', call: "m.verifyPassword('$2b$10$' + 'a'.repeat(53), 'pw')", install: 'npm install bcryptjs' },
   {
@@ -154,12 +169,17 @@ for (const f of FEATURES) {
 test('a strict consumer with skipLibCheck: false type-checks every subpath', { timeout: 240_000 }, async (t) => {
   const s = await prepare(t);
   const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
-  const subpaths = Object.keys(pkg.exports).filter((k) => k !== './package.json').map((k) => (k === '.' ? 'rampart' : `rampart/${k.slice(2)}`));
+  const subpaths = Object.keys(pkg.exports)
+    .filter((k) => k !== './package.json')
+    .map((k) => (k === '.' ? 'rampart' : `rampart/${k.slice(2)}`));
   const lines = subpaths.map((p, i) => `import * as m${i} from '${p}';\nexport const v${i}: object = m${i};`);
   writeFileSync(join(s.consumer, 'all.ts'), `${lines.join('\n')}\n`);
   writeFileSync(
     join(s.consumer, 'tsconfig.json'),
-    JSON.stringify({ compilerOptions: { strict: true, skipLibCheck: false, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2023', types: ['node'] }, files: ['all.ts'] }),
+    JSON.stringify({
+      compilerOptions: { strict: true, skipLibCheck: false, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2023', types: ['node'] },
+      files: ['all.ts'],
+    }),
   );
   let output = '';
   try {

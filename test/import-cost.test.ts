@@ -61,8 +61,15 @@ const entries = Object.entries(pkg.exports)
 
 test('importing the main entry loads no optional peer (only its two small dependencies at most)', () => {
   const loaded = packagesLoadedBy(new URL('src/index.ts', root));
-  assert.deepEqual(loaded.filter((p) => OPTIONAL.includes(p)), []);
-  assert.deepEqual(loaded.filter((p) => p !== 'ipaddr.js' && p !== 'jose'), [], `main entry loads ${loaded.join(', ')}`);
+  assert.deepEqual(
+    loaded.filter((p) => OPTIONAL.includes(p)),
+    [],
+  );
+  assert.deepEqual(
+    loaded.filter((p) => p !== 'ipaddr.js' && p !== 'jose'),
+    [],
+    `main entry loads ${loaded.join(', ')}`,
+  );
 });
 
 const loadedBySubpath = new Map<string, string[]>();
@@ -83,7 +90,11 @@ test('no public subpath loads any optional peer at import', () => {
 });
 
 test('the optional peers are optional peerDependencies, not dependencies', () => {
-  const full = pkg as unknown as { peerDependencies?: Record<string, string>; peerDependenciesMeta?: Record<string, { optional?: boolean }>; devDependencies?: Record<string, string> };
+  const full = pkg as unknown as {
+    peerDependencies?: Record<string, string>;
+    peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+    devDependencies?: Record<string, string>;
+  };
   for (const name of OPTIONAL) {
     assert.equal(pkg.dependencies?.[name], undefined, `${name} is not a dependency`);
     assert.ok(full.peerDependencies?.[name], `${name} is a peerDependency`);

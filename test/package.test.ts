@@ -4,7 +4,11 @@ import { existsSync, readFileSync } from 'node:fs';
 
 // `npm test` builds dist/ first (pretest); these imports go through package.json "exports"
 // exactly as a consumer's would.
-const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string; exports: Record<string, { types: string; default: string }>; engines: { node: string } };
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+  exports: Record<string, { types: string; default: string }>;
+  engines: { node: string };
+};
 
 test('package metadata', () => {
   assert.equal(pkg.engines.node, '>=22');
@@ -17,7 +21,25 @@ test('package metadata', () => {
 
 test('the built package exposes the public API on every subpath', async () => {
   const main = await import('rampart');
-  for (const name of ['rampart', 'stack', 'RampartError', 'securityHeaders', 'cors', 'csrf', 'rateLimit', 'compression', 'hostGuard', 'httpsRedirect', 'bodyLimit', 'clientIp', 'isSecure', 'cspNonce', 'csrfToken', 'escapeHtml', 'jsonForScript']) {
+  for (const name of [
+    'rampart',
+    'stack',
+    'RampartError',
+    'securityHeaders',
+    'cors',
+    'csrf',
+    'rateLimit',
+    'compression',
+    'hostGuard',
+    'httpsRedirect',
+    'bodyLimit',
+    'clientIp',
+    'isSecure',
+    'cspNonce',
+    'csrfToken',
+    'escapeHtml',
+    'jsonForScript',
+  ]) {
     assert.equal(typeof (main as Record<string, unknown>)[name], 'function', name);
   }
   assert.equal(typeof (await import('rampart/node')).node, 'function');
@@ -44,7 +66,11 @@ test('the built package: a PGlite SecurityLog finds its worker thread file, and 
     assert.equal(rows.length, 1);
     assert.equal(rows[0]!.ipAddress, '203.0.113.4');
     const line = await log.export({ format: 'cef' }).next();
-    assert.match(String(line.value), new RegExp(`^CEF:0\\|rampart\\|rampart\\|${pkg.version.replaceAll('.', '\\.')}\\|`), 'the version is read from package.json');
+    assert.match(
+      String(line.value),
+      new RegExp(`^CEF:0\\|rampart\\|rampart\\|${pkg.version.replaceAll('.', '\\.')}\\|`),
+      'the version is read from package.json',
+    );
   } finally {
     await log.close();
   }

@@ -45,14 +45,23 @@ interface Finding {
 /** Types reachable from public signatures that no public subpath exports. */
 function unexportedTypes(): Finding[] {
   const declarations = emitDeclarations();
-  const options: ts.CompilerOptions = { target: ts.ScriptTarget.ES2023, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, types: ['node'], skipLibCheck: true, noEmit: true };
+  const options: ts.CompilerOptions = {
+    target: ts.ScriptTarget.ES2023,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    types: ['node'],
+    skipLibCheck: true,
+    noEmit: true,
+  };
   const host = ts.createCompilerHost(options);
   const { fileExists, readFile, getSourceFile } = host;
-  const directories = new Set([...declarations.keys()].flatMap((file) => {
-    const parents: string[] = [];
-    for (let dir = path.dirname(file); dir.startsWith(OUT); dir = path.dirname(dir)) parents.push(dir);
-    return parents;
-  }));
+  const directories = new Set(
+    [...declarations.keys()].flatMap((file) => {
+      const parents: string[] = [];
+      for (let dir = path.dirname(file); dir.startsWith(OUT); dir = path.dirname(dir)) parents.push(dir);
+      return parents;
+    }),
+  );
   const { directoryExists } = host;
   host.directoryExists = (name) => directories.has(path.resolve(name)) || (directoryExists?.call(host, name) ?? false);
   host.fileExists = (name) => declarations.has(path.resolve(name)) || fileExists.call(host, name);

@@ -64,8 +64,14 @@ function extract(): { found: Found[]; dynamic: string[] } {
     const rel = relative(root, file);
     const consts = new Map<string, ts.Expression>();
     const collect = (node: ts.Node): void => {
-      if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer !== undefined
-        && ts.isVariableDeclarationList(node.parent) && (node.parent.flags & ts.NodeFlags.Const) !== 0) consts.set(node.name.text, node.initializer);
+      if (
+        ts.isVariableDeclaration(node) &&
+        ts.isIdentifier(node.name) &&
+        node.initializer !== undefined &&
+        ts.isVariableDeclarationList(node.parent) &&
+        (node.parent.flags & ts.NodeFlags.Const) !== 0
+      )
+        consts.set(node.name.text, node.initializer);
       ts.forEachChild(node, collect);
     };
     collect(sf);
@@ -137,9 +143,10 @@ test('every RegExp in src/ is proven linear by recheck (or allow-listed with a r
       usedAllow.add(allowed);
       continue;
     }
-    const why = result.status === 'vulnerable'
-      ? `${result.complexity.summary}, attack ${result.attack.pattern.slice(0, 120)}`
-      : `${result.status} (${JSON.stringify(result.error).slice(0, 160)})`;
+    const why =
+      result.status === 'vulnerable'
+        ? `${result.complexity.summary}, attack ${result.attack.pattern.slice(0, 120)}`
+        : `${result.status} (${JSON.stringify(result.error).slice(0, 160)})`;
     failures.push(`${f.where} ${key.slice(0, 160)}: ${why}`);
   }
   const stale = ALLOWED.filter((a) => !usedAllow.has(a)).map((a) => `${a.file} ${a.source}`);

@@ -30,39 +30,66 @@ const sites: readonly Site[] = [
   { name: 'csrf({ secret })', code: 'ERR_RAMPART_CSRF_SECRET', rotation: true, use: (secret) => csrf({ secret: secret as string }) },
   { name: 'sessions({ secret })', code: 'ERR_RAMPART_CONFIG', rotation: true, use: (secret) => sessions({ secret: secret as string }) },
   { name: 'apiKeys({ secret }) (the pepper)', code: 'ERR_RAMPART_CONFIG', rotation: false, use: (secret) => apiKeys({ secret: secret as string }) },
-  { name: 'signRequest({ secret })', code: 'ERR_RAMPART_CONFIG', rotation: false, use: (secret) => signRequest({ secret: secret as string, method: 'GET', path: '/' }) },
   {
-    name: 'verifyRequest({ secret })', code: 'ERR_RAMPART_CONFIG', rotation: true,
+    name: 'signRequest({ secret })',
+    code: 'ERR_RAMPART_CONFIG',
+    rotation: false,
+    use: (secret) => signRequest({ secret: secret as string, method: 'GET', path: '/' }),
+  },
+  {
+    name: 'verifyRequest({ secret })',
+    code: 'ERR_RAMPART_CONFIG',
+    rotation: true,
     use: async (secret) => {
       const list = (Array.isArray(secret) ? secret : [secret]) as string[];
       // Signed with the last secret of the list: an older one still verifies during a rotation.
-      const headers = signRequest({ secret: list.at(-1) === PLACEHOLDER || list.at(-1) === LOW_ENTROPY ? GOOD : (list.at(-1) as string), method: 'GET', path: '/' });
+      const headers = signRequest({
+        secret: list.at(-1) === PLACEHOLDER || list.at(-1) === LOW_ENTROPY ? GOOD : (list.at(-1) as string),
+        method: 'GET',
+        path: '/',
+      });
       await verifyRequest({ secret: secret as string, method: 'GET', path: '/', headers, allowReplay: true });
     },
   },
   { name: 'requireSignedRequest({ secret })', code: 'ERR_RAMPART_CONFIG', rotation: true, use: (secret) => requireSignedRequest({ secret: secret as string }) },
   {
-    name: 'signHttpMessage({ algorithm: hmac-sha256, key })', code: 'ERR_RAMPART_CONFIG', rotation: false,
+    name: 'signHttpMessage({ algorithm: hmac-sha256, key })',
+    code: 'ERR_RAMPART_CONFIG',
+    rotation: false,
     use: (secret) => signHttpMessage({ key: secret as string, keyId: 'k1', algorithm: 'hmac-sha256' }, message),
   },
   {
-    name: 'verifyHttpMessage({ keys: { k1: { algorithm: hmac-sha256, key } } })', code: 'ERR_RAMPART_CONFIG', rotation: false,
+    name: 'verifyHttpMessage({ keys: { k1: { algorithm: hmac-sha256, key } } })',
+    code: 'ERR_RAMPART_CONFIG',
+    rotation: false,
     use: async (secret) => {
       const key = secret === PLACEHOLDER || secret === LOW_ENTROPY || Array.isArray(secret) ? GOOD : (secret as string);
       const headers = await signHttpMessage({ key, keyId: 'k1', algorithm: 'hmac-sha256' }, message);
-      await verifyHttpMessage({ keys: { k1: { key: secret as string, algorithm: 'hmac-sha256' } }, allowReplay: true }, { ...message, headers: { ...message.headers, ...headers } });
+      await verifyHttpMessage(
+        { keys: { k1: { key: secret as string, algorithm: 'hmac-sha256' } }, allowReplay: true },
+        { ...message, headers: { ...message.headers, ...headers } },
+      );
     },
   },
-  { name: 'new SecurityLog({ chain: true, chainKey })', code: 'ERR_RAMPART_CONFIG', rotation: false, use: (secret) => new SecurityLog({ chain: true, chainKey: secret as string }) },
+  {
+    name: 'new SecurityLog({ chain: true, chainKey })',
+    code: 'ERR_RAMPART_CONFIG',
+    rotation: false,
+    use: (secret) => new SecurityLog({ chain: true, chainKey: secret as string }),
+  },
 ];
 
 async function refused(site: Site, secret: unknown, label: string): Promise<void> {
-  await assert.rejects(async () => site.use(secret), (e: unknown) => {
-    assert.ok(isRampartError(e, site.code), `${site.name}, ${label}: expected ${site.code}, got ${String(e)}`);
-    assert.match(e.message, /openssl rand -base64 48/, `${site.name}, ${label}: says how to fix it`);
-    if (typeof secret === 'string') assert.ok(!e.message.includes(secret), `${site.name}, ${label}: never echoes the secret`);
-    return true;
-  }, `${site.name} accepted ${label}`);
+  await assert.rejects(
+    async () => site.use(secret),
+    (e: unknown) => {
+      assert.ok(isRampartError(e, site.code), `${site.name}, ${label}: expected ${site.code}, got ${String(e)}`);
+      assert.match(e.message, /openssl rand -base64 48/, `${site.name}, ${label}: says how to fix it`);
+      if (typeof secret === 'string') assert.ok(!e.message.includes(secret), `${site.name}, ${label}: never echoes the secret`);
+      return true;
+    },
+    `${site.name} accepted ${label}`,
+  );
 }
 
 for (const site of sites) {
@@ -82,7 +109,10 @@ for (const site of sites) {
     });
   } else {
     test(`${site.name} takes one secret, not a rotation list`, async () => {
-      await assert.rejects(async () => site.use([GOOD, OLD]), (e: unknown) => isRampartError(e, site.code));
+      await assert.rejects(
+        async () => site.use([GOOD, OLD]),
+        (e: unknown) => isRampartError(e, site.code),
+      );
     });
   }
 }

@@ -57,7 +57,9 @@ function optionNames(): Array<{ name: string; file: string }> {
     const file = relative(ROOT, path);
     const consts = new Map<string, string>();
     for (const m of text.matchAll(/const\s+([A-Za-z_]\w*)(?:\s*:\s*[^=]+)?\s*=\s*\[([^\]]*)\]/g)) consts.set(m[1] ?? '', m[2] ?? '');
-    for (const m of text.matchAll(/(?:checkKeys|optionsObject|checkVerifyOptions)\(\s*[^,()]+,\s*(?:[^,[\]()]+,\s*)?(?:\(\)\s*=>\s*[^,]+,\s*)?(\[\.\.\.[A-Z_]+,\s*\.\.\.\w+\]|\[[^\]]*\]|[A-Za-z_]\w*)/g)) {
+    for (const m of text.matchAll(
+      /(?:checkKeys|optionsObject|checkVerifyOptions)\(\s*[^,()]+,\s*(?:[^,[\]()]+,\s*)?(?:\(\)\s*=>\s*[^,]+,\s*)?(\[\.\.\.[A-Z_]+,\s*\.\.\.\w+\]|\[[^\]]*\]|[A-Za-z_]\w*)/g,
+    )) {
       const arg = m[1] ?? '';
       const list = arg.startsWith('[') ? arg : consts.get(arg);
       if (list === undefined) continue;
@@ -71,7 +73,10 @@ test('the scan finds the option lists (a broken scan must not pass vacuously)', 
   const names = optionNames();
   assert.ok(names.length > 200, `only ${names.length} option names found`);
   for (const expected of ['bodyLimit', 'maxDataBytes', 'secret', 'window', 'database', 'time']) {
-    assert.ok(names.some((n) => n.name === expected), `${expected} not found by the scan`);
+    assert.ok(
+      names.some((n) => n.name === expected),
+      `${expected} not found by the scan`,
+    );
   }
 });
 
@@ -146,9 +151,16 @@ test('renamed options: the new name works, the old one still does, both at once 
   const headers = signRequest({ secret: SECRET, method: 'GET', path: '/', timestamp: 1_700_000_000 });
   await verifyRequest({ secret: SECRET, method: 'GET', path: '/', headers, time: 1_700_000_010, allowReplay: true });
   await verifyRequest({ secret: SECRET, method: 'GET', path: '/', headers, now: 1_700_000_010, allowReplay: true });
-  await assert.rejects(verifyRequest({ secret: SECRET, method: 'GET', path: '/', headers, time: 1_700_000_010 + 3600, allowReplay: true }), (e) => isRampartError(e, 'ERR_RAMPART_SIGNATURE_EXPIRED'));
-  await assert.rejects(verifyRequest({ secret: SECRET, method: 'GET', path: '/', headers, time: 1, now: 1, allowReplay: true }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
-  assert.throws(() => verifyWebhook({ provider: 'github', secret: SECRET, body: '{}', headers: {}, time: 1, now: 1 }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+  await assert.rejects(verifyRequest({ secret: SECRET, method: 'GET', path: '/', headers, time: 1_700_000_010 + 3600, allowReplay: true }), (e) =>
+    isRampartError(e, 'ERR_RAMPART_SIGNATURE_EXPIRED'),
+  );
+  await assert.rejects(verifyRequest({ secret: SECRET, method: 'GET', path: '/', headers, time: 1, now: 1, allowReplay: true }), (e) =>
+    isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
+  assert.throws(
+    () => verifyWebhook({ provider: 'github', secret: SECRET, body: '{}', headers: {}, time: 1, now: 1 }),
+    (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
 
   for (const [name, make] of [
     ['requireSignedRequest', (o: object) => requireSignedRequest({ secret: SECRET, ...o })],
@@ -158,9 +170,16 @@ test('renamed options: the new name works, the old one still does, both at once 
   ] as const) {
     make({ bodyLimit: 4096 });
     make({ [name === 'cspReport' ? 'maxBytes' : 'maxBodyBytes']: 4096 });
-    assert.throws(() => make({ bodyLimit: 4096, [name === 'cspReport' ? 'maxBytes' : 'maxBodyBytes']: 4096 }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'), name);
+    assert.throws(
+      () => make({ bodyLimit: 4096, [name === 'cspReport' ? 'maxBytes' : 'maxBodyBytes']: 4096 }),
+      (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+      name,
+    );
   }
   uploads({ maxFileBytes: 1024, maxFieldBytes: 1024, maxTotalBytes: 4096 });
   uploads({ maxFileSize: 1024, maxFieldSize: 1024, maxTotalSize: 4096 });
-  assert.throws(() => uploads({ maxFileBytes: 1024, maxFileSize: 1024 }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+  assert.throws(
+    () => uploads({ maxFileBytes: 1024, maxFileSize: 1024 }),
+    (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
 });

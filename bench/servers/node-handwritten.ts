@@ -10,13 +10,20 @@ import { ALLOWED_HOST, CONTENT_TYPE, ORIGIN, PAYLOAD, RATE_LIMIT, listenNode } f
 
 // The preset's default security headers (same names and values rampart sends).
 const SECURITY = [
-  'x-content-type-options', 'nosniff',
-  'x-frame-options', 'DENY',
-  'referrer-policy', 'strict-origin-when-cross-origin',
-  'cross-origin-opener-policy', 'same-origin',
-  'cross-origin-resource-policy', 'same-origin',
-  'permissions-policy', 'camera=(), microphone=(), geolocation=()',
-  'content-security-policy', "default-src 'self'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'; object-src 'none'",
+  'x-content-type-options',
+  'nosniff',
+  'x-frame-options',
+  'DENY',
+  'referrer-policy',
+  'strict-origin-when-cross-origin',
+  'cross-origin-opener-policy',
+  'same-origin',
+  'cross-origin-resource-policy',
+  'same-origin',
+  'permissions-policy',
+  'camera=(), microphone=(), geolocation=()',
+  'content-security-policy',
+  "default-src 'self'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'; object-src 'none'",
 ];
 const BASE = ['content-type', CONTENT_TYPE, ...SECURITY, 'vary', 'Origin, Accept-Encoding'];
 const HOSTS = new Set([ALLOWED_HOST]);

@@ -68,14 +68,22 @@ async function app(req: http.IncomingMessage, res: http.ServerResponse): Promise
   const url = new URL(req.url ?? '/', `http://${host}`);
   if (req.method === 'GET' && url.pathname === '/') {
     const list = comments.map((c) => `<li>${escapeHtml(c)}</li>`).join('');
-    return send(res, 200, 'text/html; charset=utf-8', page(req, `
+    return send(
+      res,
+      200,
+      'text/html; charset=utf-8',
+      page(
+        req,
+        `
 <form method="post" action="/comments"><input type="hidden" name="_csrf_token" value="{{csrf}}">
 <label>Comment (HTML is escaped) <input name="text" maxlength="500" required></label> <button>Post</button></form>
 <ul>${list}</ul>
 <form method="post" action="/login"><input type="hidden" name="_csrf_token" value="{{csrf}}">
 <h2>Log in</h2><p>demo@example.com / <code>correct horse battery staple</code> — 5 attempts a minute.</p>
 <input name="email" type="email" placeholder="email" required><br><input name="password" type="password" placeholder="password" required><br><button>Log in</button></form>
-<p>JSON API: <a href="/api/items">/api/items</a></p>`));
+<p>JSON API: <a href="/api/items">/api/items</a></p>`,
+      ),
+    );
   }
   if (req.method === 'POST' && url.pathname === '/comments') {
     const form = await readForm(req);
@@ -99,16 +107,29 @@ async function app(req: http.IncomingMessage, res: http.ServerResponse): Promise
     return send(res, 200, 'text/html; charset=utf-8', page(req, '<p>Welcome back. <a href="/">Home</a></p>'));
   }
   if (req.method === 'GET' && url.pathname === '/api/items') {
-    return send(res, 200, 'application/json', JSON.stringify({ items: Array.from({ length: 20 }, (_, i) => ({ id: i + 1, name: `Item ${i + 1}`, tags: ['demo', 'rampart'] })) }));
+    return send(
+      res,
+      200,
+      'application/json',
+      JSON.stringify({ items: Array.from({ length: 20 }, (_, i) => ({ id: i + 1, name: `Item ${i + 1}`, tags: ['demo', 'rampart'] })) }),
+    );
   }
   if (req.method === 'GET' && url.pathname === '/security') {
     await logReady;
     await log.flush();
     const rows = await log.getRecent({ limit: 50 });
     const items = rows
-      .map((r) => `<li><code>${escapeHtml(r.timestamp.toISOString())}</code> <b>${escapeHtml(r.event)}</b> ip=${escapeHtml(r.ipAddress ?? '')} path=${escapeHtml(r.path ?? '')} ${escapeHtml(r.detail ?? '')}</li>`)
+      .map(
+        (r) =>
+          `<li><code>${escapeHtml(r.timestamp.toISOString())}</code> <b>${escapeHtml(r.event)}</b> ip=${escapeHtml(r.ipAddress ?? '')} path=${escapeHtml(r.path ?? '')} ${escapeHtml(r.detail ?? '')}</li>`,
+      )
       .join('');
-    return send(res, 200, 'text/html; charset=utf-8', page(req, `<h2>Recent security events</h2><ul>${items || '<li>none yet</li>'}</ul><p><a href="/">Home</a></p>`));
+    return send(
+      res,
+      200,
+      'text/html; charset=utf-8',
+      page(req, `<h2>Recent security events</h2><ul>${items || '<li>none yet</li>'}</ul><p><a href="/">Home</a></p>`),
+    );
   }
   send(res, 404, 'application/problem+json', JSON.stringify({ type: 'about:blank', title: 'Not Found', status: 404 }));
 }

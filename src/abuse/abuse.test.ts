@@ -55,7 +55,13 @@ test('blocklist API: IPs, CIDRs, IPv6 ranges, accounts, bad targets', async () =
   assert.equal(b.isBlocked('10.2.0.1'), false);
   assert.equal(b.isBlocked('2001:db8:1:2:ffff::1'), true);
   assert.equal(b.isBlocked('2001:db8:1:3::1'), false);
-  assert.deepEqual(b.list().map((e) => e.target).sort(), ['10.1.0.0/16', '192.0.2.7', '2001:db8:1:2::/64']);
+  assert.deepEqual(
+    b
+      .list()
+      .map((e) => e.target)
+      .sort(),
+    ['10.1.0.0/16', '192.0.2.7', '2001:db8:1:2::/64'],
+  );
   now = T0 + 10_000;
   assert.equal(b.isBlocked('192.0.2.7'), false);
   await b.unblock('10.1.0.0/16');
@@ -121,7 +127,9 @@ test('adaptive blocking: N events within the window block the IP (IPv6: its /64)
   assert.equal(blocked.isBlocked('192.0.2.1'), false);
   now = T0 + 900_000;
   assert.equal(blocked.isBlocked('203.0.113.5'), false, 'blocks expire');
-  assert.throws(() => adaptiveBlocking({ blocklist: blocked, rules: [{ event: 'x', threshold: 1, withinSeconds: 1, blockSeconds: 1 }] }), { code: 'ERR_RAMPART_CONFIG' });
+  assert.throws(() => adaptiveBlocking({ blocklist: blocked, rules: [{ event: 'x', threshold: 1, withinSeconds: 1, blockSeconds: 1 }] }), {
+    code: 'ERR_RAMPART_CONFIG',
+  });
   await adaptive.close();
   await blocked.close();
 });

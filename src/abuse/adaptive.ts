@@ -53,16 +53,30 @@ export function adaptiveBlocking(options: AdaptiveBlockingOptions): AdaptiveBloc
   const o = optionsObject(options, 'adaptiveBlocking') as unknown as AdaptiveBlockingOptions;
   checkKeys(o, ['blocklist', 'rules', 'store', 'now'], 'adaptiveBlocking');
   if (o.blocklist === undefined || typeof o.blocklist.block !== 'function') throw configError('adaptiveBlocking.blocklist must be a blocklist() instance.');
-  if (!Array.isArray(o.rules) || o.rules.length === 0) throw configError('adaptiveBlocking.rules must be a non-empty list of { event, threshold, withinSeconds, blockSeconds }.');
+  if (!Array.isArray(o.rules) || o.rules.length === 0)
+    throw configError('adaptiveBlocking.rules must be a non-empty list of { event, threshold, withinSeconds, blockSeconds }.');
   const compiled = o.rules.map((raw, i) => {
     const where = `adaptiveBlocking.rules[${i}]`;
     const r = optionsObject(raw, where) as unknown as AdaptiveRule;
     checkKeys(r, ['event', 'threshold', 'withinSeconds', 'blockSeconds', 'by'], where);
-    if (typeof r.event !== 'string' || !/^[A-Z][A-Z0-9_]{0,63}$/.test(r.event)) throw configError(`${where}.event must be an event name such as 'LOGIN_FAILED'.`);
+    if (typeof r.event !== 'string' || !/^[A-Z][A-Z0-9_]{0,63}$/.test(r.event))
+      throw configError(`${where}.event must be an event name such as 'LOGIN_FAILED'.`);
     if (r.by !== undefined && r.by !== 'ip' && r.by !== 'account') throw configError(`${where}.by must be 'ip' or 'account'.`);
     const threshold = numberOption(r.threshold, `${where}.threshold`, 1, 1_000_000);
-    const policy: Policy = Object.freeze({ id: `ab:${i}`, algorithm: 'sliding-window', limit: threshold, windowMs: numberOption(r.withinSeconds, `${where}.withinSeconds`, 1, 31_536_000, false) * 1000 });
-    return { event: r.event, by: r.by ?? 'ip', policy, blockSeconds: numberOption(r.blockSeconds, `${where}.blockSeconds`, 1, 31_536_000, false), threshold, within: policy.windowMs / 1000 };
+    const policy: Policy = Object.freeze({
+      id: `ab:${i}`,
+      algorithm: 'sliding-window',
+      limit: threshold,
+      windowMs: numberOption(r.withinSeconds, `${where}.withinSeconds`, 1, 31_536_000, false) * 1000,
+    });
+    return {
+      event: r.event,
+      by: r.by ?? 'ip',
+      policy,
+      blockSeconds: numberOption(r.blockSeconds, `${where}.blockSeconds`, 1, 31_536_000, false),
+      threshold,
+      within: policy.windowMs / 1000,
+    };
   });
   const store = o.store ?? memoryStore();
   const clock = o.now ?? Date.now;

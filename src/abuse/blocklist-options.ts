@@ -49,12 +49,15 @@ function isBlockStore(value: unknown): value is RateLimitStore {
 export function compileBlocklistOptions(options: BlocklistOptions = {}): BlocklistConfig {
   const o = optionsObject(options, 'blocklist') as BlocklistOptions;
   checkKeys(o, KEYS, 'blocklist');
-  if (o.store !== undefined && !isBlockStore(o.store)) throw configError('blocklist.store must be a rampart store (memoryStore(), redisStore(…), postgresStore(…)).');
+  if (o.store !== undefined && !isBlockStore(o.store))
+    throw configError('blocklist.store must be a rampart store (memoryStore(), redisStore(…), postgresStore(…)).');
   const syncMs = (o.syncInterval === undefined ? 5 : numberOption(o.syncInterval, 'blocklist.syncInterval', 0.1, 3600, false)) * 1000;
   const defaultSeconds = o.defaultSeconds === undefined ? 3600 : numberOption(o.defaultSeconds, 'blocklist.defaultSeconds', 1, 31_536_000, false);
-  if (o.secret !== undefined && (typeof o.secret !== 'string' || o.secret.length < 16)) throw configError('blocklist.secret must be a string of at least 16 characters.');
+  if (o.secret !== undefined && (typeof o.secret !== 'string' || o.secret.length < 16))
+    throw configError('blocklist.secret must be a string of at least 16 characters.');
   if (o.now !== undefined && typeof o.now !== 'function') throw configError('blocklist.now must be a function returning epoch milliseconds.');
-  if (o.events !== undefined && typeof (o.events as EventSink | null)?.emit !== 'function') throw configError('blocklist.events must be an event sink ({ emit(record) }), such as a SecurityLog.');
+  if (o.events !== undefined && typeof (o.events as EventSink | null)?.emit !== 'function')
+    throw configError('blocklist.events must be an event sink ({ emit(record) }), such as a SecurityLog.');
   const store = o.store ?? memoryStore();
   return Object.freeze({
     store,

@@ -13,13 +13,49 @@ export type UserAgentPatterns = Readonly<Record<string, number>>;
 
 /** Attack tools and mass scanners: no browser sends these. */
 const SCANNERS = [
-  'sqlmap', 'nikto', 'masscan', 'nmap', 'zgrab', 'nuclei', 'wpscan', 'dirbuster', 'gobuster', 'acunetix', 'netsparker',
-  'havij', 'w3af', 'openvas', 'ffuf', 'feroxbuster', 'jorgee', 'zmeu', 'fimap', 'arachni', 'skipfish', 'commix', 'whatweb',
+  'sqlmap',
+  'nikto',
+  'masscan',
+  'nmap',
+  'zgrab',
+  'nuclei',
+  'wpscan',
+  'dirbuster',
+  'gobuster',
+  'acunetix',
+  'netsparker',
+  'havij',
+  'w3af',
+  'openvas',
+  'ffuf',
+  'feroxbuster',
+  'jorgee',
+  'zmeu',
+  'fimap',
+  'arachni',
+  'skipfish',
+  'commix',
+  'whatweb',
 ];
 /** HTTP libraries and command-line clients: often legitimate (monitoring, APIs), so a moderate score. */
 const AUTOMATION = [
-  'curl/', 'wget/', 'python-requests', 'python-urllib', 'go-http-client', 'libwww-perl', 'java/', 'okhttp', 'apache-httpclient',
-  'scrapy', 'aiohttp', 'httpx', 'node-fetch', 'undici', 'php/', 'headlesschrome', 'phantomjs',
+  'curl/',
+  'wget/',
+  'python-requests',
+  'python-urllib',
+  'go-http-client',
+  'libwww-perl',
+  'java/',
+  'okhttp',
+  'apache-httpclient',
+  'scrapy',
+  'aiohttp',
+  'httpx',
+  'node-fetch',
+  'undici',
+  'php/',
+  'headlesschrome',
+  'phantomjs',
 ];
 /** Self-declared crawlers (the seed's list): the lowest score; search engines are welcome on most sites. */
 const CRAWLER = ['bot', 'crawler', 'spider', 'scraper'];
@@ -95,7 +131,8 @@ export function botGuard(options: BotGuardOptions = {}): Middleware {
   const flagScore = o.flagScore === undefined ? 40 : numberOption(o.flagScore, 'botGuard.flagScore', 1, 10_000);
   const patterns: Record<string, number> = {};
   for (const [k, v] of Object.entries(optionsObject(o.patterns, 'botGuard.patterns'))) {
-    if (k.length === 0 || typeof v !== 'number' || !Number.isFinite(v)) throw configError(`botGuard.patterns[${JSON.stringify(k)}] must be a finite number of points.`);
+    if (k.length === 0 || typeof v !== 'number' || !Number.isFinite(v))
+      throw configError(`botGuard.patterns[${JSON.stringify(k)}] must be a finite number of points.`);
     patterns[k] = v;
   }
   Object.freeze(patterns);

@@ -11,7 +11,13 @@ const ROTATING_64S = (i: number): string => `2001:db8:a77a:${(i % 65_536).toStri
 const BOTNET = (i: number): string => `2001:db8:${(i + 1).toString(16)}::${(i % 7) + 1}`; // a new /48 every time
 
 /** 3,000 failed logins against `account` within one hour (default: rotating /64s of 2001:db8:a77a::/48). */
-async function attack(guard: ReturnType<typeof loginGuard>, clock: { now: number }, account: string, during: (i: number) => Promise<void>, source = ROTATING_64S): Promise<{ guesses: number; lastRefused: boolean }> {
+async function attack(
+  guard: ReturnType<typeof loginGuard>,
+  clock: { now: number },
+  account: string,
+  during: (i: number) => Promise<void>,
+  source = ROTATING_64S,
+): Promise<{ guesses: number; lastRefused: boolean }> {
   let guesses = 0;
   let lastRefused = false;
   for (let i = 0; i < 3000; i++) {
@@ -78,8 +84,16 @@ test('device cookie: a client that logged in before is judged on its own failure
   assert.deepEqual(refused, [], 'with her device cookie the owner is let in from a new address');
   assert.ok(untrustedRefused > 0, 'the same new address without the cookie is throttled with the account (untrusted client)');
   assert.ok(guesses < 3000 * 0.6, `the account throttle still slows the botnet (${guesses} guesses)`);
-  assert.equal((await guard.check(travelling, 'alice', { device: guard.issueDevice('bob') })).trusted, undefined, "bob's device cookie does not vouch for alice");
-  assert.equal((await guard.check(travelling, 'alice', { device: device.slice(0, -2) + (device.endsWith('AA') ? 'BB' : 'AA') })).trusted, undefined, 'a forged cookie is ignored');
+  assert.equal(
+    (await guard.check(travelling, 'alice', { device: guard.issueDevice('bob') })).trusted,
+    undefined,
+    "bob's device cookie does not vouch for alice",
+  );
+  assert.equal(
+    (await guard.check(travelling, 'alice', { device: device.slice(0, -2) + (device.endsWith('AA') ? 'BB' : 'AA') })).trusted,
+    undefined,
+    'a forged cookie is ignored',
+  );
   assert.equal((await guard.check(travelling, 'alice', { device: 'x'.repeat(5000) })).trusted, undefined, 'junk is ignored');
   assert.equal((await guard.check(travelling, 'ALICE ', { device })).trusted, true, 'account names are normalised');
 

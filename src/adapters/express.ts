@@ -20,7 +20,12 @@ export function expressAdapter(shield: ShieldCore): ExpressMiddleware {
   return function rampartExpress(req, res, next): void {
     const exchange = new NodeExchange(context, req, res);
     bindView(exchange, req, res);
-    void dispatch(run, exchange, () => exchange.commitThen(next), (reply) => exchange.answer(reply));
+    void dispatch(
+      run,
+      exchange,
+      () => exchange.commitThen(next),
+      (reply) => exchange.answer(reply),
+    );
   };
 }
 

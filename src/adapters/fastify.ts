@@ -15,6 +15,7 @@ export interface FastifyReplyLike {
   raw: ServerResponse;
   code(status: number): FastifyReplyLike;
   header(name: string, value: string): FastifyReplyLike;
+  getHeader(name: string): unknown;
   send(payload?: unknown): FastifyReplyLike;
 }
 /** The part of a Fastify instance rampart's plugin registers on. */
@@ -53,8 +54,14 @@ export function fastifyAdapter(shield: ShieldCore): FastifyPlugin {
   const plugin = function rampartFastify(instance: FastifyInstanceLike, _options: unknown, done: (error?: Error) => void): void {
     instance.addHook('onRequest', function rampartOnRequest(request, reply, next) {
       const exchange = new NodeExchange(context, request.raw, reply.raw);
+      exchange.useHeaderTarget(reply);
       bindView(exchange, request, request.raw, reply, reply.raw);
-      void dispatch(run, exchange, () => exchange.commitThen(next), (answer) => exchange.commitThen(() => sendFastifyReply(reply, answer)));
+      void dispatch(
+        run,
+        exchange,
+        () => exchange.commitThen(next),
+        (answer) => exchange.commitThen(() => sendFastifyReply(reply, answer)),
+      );
     });
     done();
   } as FastifyPlugin;

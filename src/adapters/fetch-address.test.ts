@@ -41,7 +41,11 @@ test('Workers-style call with a blocklist: ERR_RAMPART_CONFIG', async () => {
 
 test('Workers-style call with the CSP report endpoint (per-client report limit): ERR_RAMPART_CONFIG', async () => {
   const shield = stack([cspReport()], { events: silent });
-  const report = new Request('https://app.example/csp-report', { method: 'POST', headers: { 'content-type': 'application/csp-report' }, body: '{"csp-report":{"violated-directive":"script-src"}}' });
+  const report = new Request('https://app.example/csp-report', {
+    method: 'POST',
+    headers: { 'content-type': 'application/csp-report' },
+    body: '{"csp-report":{"violated-directive":"script-src"}}',
+  });
   await assert.rejects(async () => shield.fetch(ok)(report, env, ctx), isMissingAddress);
   await shield.close();
 });
@@ -49,8 +53,14 @@ test('Workers-style call with the CSP report endpoint (per-client report limit):
 test('loginGuard without a client address refuses instead of sharing one key', async () => {
   const guard = loginGuard();
   for (const ip of ['', undefined as unknown as string]) {
-    await assert.rejects(async () => guard.check(ip, 'alice'), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
-    await assert.rejects(async () => guard.fail(ip, 'alice'), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+    await assert.rejects(
+      async () => guard.check(ip, 'alice'),
+      (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+    );
+    await assert.rejects(
+      async () => guard.fail(ip, 'alice'),
+      (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+    );
   }
   assert.equal((await guard.check('203.0.113.9', 'alice')).allowed, true);
 });
@@ -120,7 +130,16 @@ test('Hono on Workers (c.env is the bindings): the same error', async () => {
 
 test('fetch adapter options are checked', () => {
   const shield = stack([], { events: silent });
-  assert.throws(() => shield.fetch(ok, { clientIP: () => '1.2.3.4' } as never), (e) => isRampartError(e, 'ERR_RAMPART_UNKNOWN_OPTION'));
-  assert.throws(() => shield.fetch(ok, { clientIp: 'cf-connecting-ip' } as never), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
-  assert.throws(() => shield.fetch(ok, { clientIp: () => '1.2.3.4', address: () => '1.2.3.4' }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+  assert.throws(
+    () => shield.fetch(ok, { clientIP: () => '1.2.3.4' } as never),
+    (e) => isRampartError(e, 'ERR_RAMPART_UNKNOWN_OPTION'),
+  );
+  assert.throws(
+    () => shield.fetch(ok, { clientIp: 'cf-connecting-ip' } as never),
+    (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
+  assert.throws(
+    () => shield.fetch(ok, { clientIp: () => '1.2.3.4', address: () => '1.2.3.4' }),
+    (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
 });

@@ -23,7 +23,9 @@ export function readNodeBody(req: IncomingMessage, limit: number): Promise<Uint8
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge(limit));
   if (req.readableEnded || req.readableFlowing === true) {
-    return Promise.reject(new RampartError('ERR_RAMPART_BODY_READ', 'The request body was already consumed before rampart could read it; mount rampart before body parsers.'));
+    return Promise.reject(
+      new RampartError('ERR_RAMPART_BODY_READ', 'The request body was already consumed before rampart could read it; mount rampart before body parsers.'),
+    );
   }
   return new Promise<Uint8Array>((resolve, reject) => {
     // Listening for 'readable' calls read(0), which at the end of an empty body (an empty

@@ -34,13 +34,33 @@ test('mergeHead: the handler wins, Vary is the union, Set-Cookie lines are all k
   const res = new http.ServerResponse(new http.IncomingMessage(null as never));
   const pending = ['X-Frame-Options', 'DENY', 'vary', 'Origin', 'set-cookie', 'a=1', 'X-Other', 'kept'];
   const list = mergeHead(res, pending, { 'x-frame-options': 'SAMEORIGIN', Vary: 'Cookie', 'Set-Cookie': ['b=2', 'c=3'], 'content-length': 5 });
-  assert.deepEqual(list, ['vary', 'Origin, Cookie', 'set-cookie', 'a=1', 'X-Other', 'kept', 'x-frame-options', 'SAMEORIGIN', 'Set-Cookie', ['b=2', 'c=3'], 'content-length', 5]);
+  assert.deepEqual(list, [
+    'vary',
+    'Origin, Cookie',
+    'set-cookie',
+    'a=1',
+    'X-Other',
+    'kept',
+    'x-frame-options',
+    'SAMEORIGIN',
+    'Set-Cookie',
+    ['b=2', 'c=3'],
+    'content-length',
+    5,
+  ]);
 });
 
 test('mergeHead: flat and nested handler arrays keep their own repeated names', () => {
   const res = new http.ServerResponse(new http.IncomingMessage(null as never));
   assert.deepEqual(mergeHead(res, ['link', '</a>', 'x', '1'], ['Link', '</b>', 'Link', '</c>']), ['x', '1', 'Link', '</b>', 'Link', '</c>']);
-  const nested = mergeHead(res, ['x', '1'], [['X', '2'], ['y', '3']]);
+  const nested = mergeHead(
+    res,
+    ['x', '1'],
+    [
+      ['X', '2'],
+      ['y', '3'],
+    ],
+  );
   assert.deepEqual(nested, ['X', '2', 'y', '3']);
 });
 
@@ -62,7 +82,10 @@ interface Raw {
   body: Buffer;
 }
 
-async function serveNode(middleware: Middleware[], handler: http.RequestListener): Promise<{ port: number; get: (path: string, headers?: Record<string, string>) => Promise<Raw>; close: () => Promise<void> }> {
+async function serveNode(
+  middleware: Middleware[],
+  handler: http.RequestListener,
+): Promise<{ port: number; get: (path: string, headers?: Record<string, string>) => Promise<Raw>; close: () => Promise<void> }> {
   const server = http.createServer(stack(middleware).node(handler));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
@@ -185,11 +208,21 @@ test('node:http: the handler does not see rampart’s headers in node’s map; a
     assert.equal(seen, undefined, 'on plain node:http rampart’s headers join the head when it is written');
 
     const upload = await new Promise<Raw>((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port: app.port, path: '/upload', method: 'POST', headers: { 'accept-encoding': 'gzip', 'content-type': 'text/plain' }, agent: false }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers as Record<string, string | string[]>, body: Buffer.concat(chunks) }));
-      });
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port: app.port,
+          path: '/upload',
+          method: 'POST',
+          headers: { 'accept-encoding': 'gzip', 'content-type': 'text/plain' },
+          agent: false,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers as Record<string, string | string[]>, body: Buffer.concat(chunks) }));
+        },
+      );
       req.on('error', reject);
       req.write('x'.repeat(8));
       setTimeout(() => req.end('y'.repeat(50)), 50);
@@ -220,16 +253,24 @@ test('Express: a library that wraps writeHead after rampart (express-session via
     const port = (server.address() as AddressInfo).port;
     for (const encoding of ['gzip', 'identity']) {
       const r = await new Promise<Raw>((resolve, reject) => {
-        http.get({ host: '127.0.0.1', port, path: '/data', headers: { origin: ORIGIN, 'accept-encoding': encoding }, agent: false }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers as Record<string, string | string[]>, body: Buffer.concat(chunks) }));
-        }).on('error', reject);
+        http
+          .get({ host: '127.0.0.1', port, path: '/data', headers: { origin: ORIGIN, 'accept-encoding': encoding }, agent: false }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers as Record<string, string | string[]>, body: Buffer.concat(chunks) }));
+          })
+          .on('error', reject);
       });
       assert.equal(r.status, 200);
       const cookies = (r.headers['set-cookie'] ?? []) as string[];
-      assert.ok(cookies.some((c) => c.startsWith('sid=')), `${encoding}: the session cookie set in express-session's on-headers hook is sent`);
-      assert.ok(cookies.some((c) => c.startsWith('csrf_token=')), `${encoding}: rampart's cookie too`);
+      assert.ok(
+        cookies.some((c) => c.startsWith('sid=')),
+        `${encoding}: the session cookie set in express-session's on-headers hook is sent`,
+      );
+      assert.ok(
+        cookies.some((c) => c.startsWith('csrf_token=')),
+        `${encoding}: rampart's cookie too`,
+      );
       assert.equal(r.headers['x-frame-options'], 'SAMEORIGIN');
       assert.equal(r.headers['x-content-type-options'], 'nosniff');
       assert.equal(r.headers['content-encoding'], encoding === 'gzip' ? 'gzip' : undefined);
@@ -263,11 +304,13 @@ test('Express: a writeHead wrapper installed after rampart runs once, sees no fl
   try {
     const port = (server.address() as AddressInfo).port;
     const r = await new Promise<Raw>((resolve, reject) => {
-      http.get({ host: '127.0.0.1', port, path: '/data', headers: { origin: ORIGIN, 'accept-encoding': 'gzip' }, agent: false }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers as Record<string, string | string[]>, body: Buffer.concat(chunks) }));
-      }).on('error', reject);
+      http
+        .get({ host: '127.0.0.1', port, path: '/data', headers: { origin: ORIGIN, 'accept-encoding': 'gzip' }, agent: false }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers as Record<string, string | string[]>, body: Buffer.concat(chunks) }));
+        })
+        .on('error', reject);
     });
     assert.equal(r.headers['x-wrapped'], 'yes');
     assert.deepEqual(seen, [undefined], 'the wrapper ran once, without a header list');
@@ -285,5 +328,8 @@ test('mergeHead: a non-string name in the handler’s list reaches node, which r
   const res = new http.ServerResponse(new http.IncomingMessage(null as never));
   const list = mergeHead(res, ['vary', 'Origin', 'x-a', '1'], [null, 'x', 'Vary', 'Cookie', 'x-a', '2']);
   assert.deepEqual(list, ['vary', 'Origin, Cookie', null, 'x', 'x-a', '2']);
-  assert.throws(() => res.writeHead(200, list as never), (e: unknown) => (e as { code?: string }).code === 'ERR_INVALID_HTTP_TOKEN');
+  assert.throws(
+    () => res.writeHead(200, list as never),
+    (e: unknown) => (e as { code?: string }).code === 'ERR_INVALID_HTTP_TOKEN',
+  );
 });

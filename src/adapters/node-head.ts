@@ -214,7 +214,8 @@ function hookedEnd(this: Hooked, chunk?: Chunk | Callback, encoding?: BufferEnco
     encoding = undefined;
   }
   if (!state.started) {
-    const body = chunk === undefined || chunk === null ? undefined : typeof chunk === 'string' ? Buffer.from(chunk, encoding as BufferEncoding | undefined) : chunk;
+    const body =
+      chunk === undefined || chunk === null ? undefined : typeof chunk === 'string' ? Buffer.from(chunk, encoding as BufferEncoding | undefined) : chunk;
     const { encoder, head, list } = start(this, state, body === undefined ? 0 : body.byteLength, false);
     let out: Uint8Array | undefined = body;
     if (encoder !== undefined && state.method !== 'HEAD') {

@@ -47,6 +47,14 @@ export type {
   RedisLike,
 } from './signing/index.ts';
 export { apiKeys, requireApiKey, apiKeyOf } from './apikeys/index.ts';
-export type { ApiKeysOptions, ApiKeyManager, ApiKeyPrincipal, ApiKeyRecord, CreateApiKeyOptions, RequireApiKeyOptions, DatabaseOption } from './apikeys/index.ts';
+export type {
+  ApiKeysOptions,
+  ApiKeyManager,
+  ApiKeyPrincipal,
+  ApiKeyRecord,
+  CreateApiKeyOptions,
+  RequireApiKeyOptions,
+  DatabaseOption,
+} from './apikeys/index.ts';
 export { sessions, getSession, sessionIdOf, memorySessionStore, redisSessionStore, postgresSessionStore } from './sessions/index.ts';
 export type { Session, SessionOptions, SessionsMiddleware, SessionStore, RedisSessionClient, StoredSession, JsonValue } from './sessions/index.ts';

@@ -15,7 +15,9 @@ test('jwt.verify: arbitrary strings and structured garbage are RampartErrors', a
   const token = fc.oneof(
     fc.string({ maxLength: 300 }),
     fc.tuple(fc.json(), fc.json(), fc.string({ maxLength: 60 })).map(([h, p, s]) => `${b64u(h)}.${b64u(p)}.${s}`),
-    fc.tuple(fc.dictionary(fc.constantFrom('alg', 'typ', 'kid', 'crit', 'jku', 'b64'), fc.jsonValue()), fc.jsonValue()).map(([h, p]) => `${b64u(JSON.stringify(h))}.${b64u(JSON.stringify(p))}.AAAA`),
+    fc
+      .tuple(fc.dictionary(fc.constantFrom('alg', 'typ', 'kid', 'crit', 'jku', 'b64'), fc.jsonValue()), fc.jsonValue())
+      .map(([h, p]) => `${b64u(JSON.stringify(h))}.${b64u(JSON.stringify(p))}.AAAA`),
   );
   await fc.assert(
     fc.asyncProperty(token, async (t) => {
@@ -48,14 +50,19 @@ test('verifyWebhook: arbitrary headers never pass and never crash', () => {
     fc.oneof(fc.string({ maxLength: 200 }), fc.constant('v1,AAAA'), fc.constant('t=1700000000,v1=' + '0'.repeat(64)), fc.constant('sha256=' + 'a'.repeat(64))),
   );
   fc.assert(
-    fc.property(fc.constantFrom('github', 'stripe', 'standard') as fc.Arbitrary<'github' | 'stripe' | 'standard'>, headers, fc.string({ maxLength: 100 }), (provider, h, body) => {
-      try {
-        verifyWebhook({ provider, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', body, headers: h, now: 1_700_000_000 });
-        return false;
-      } catch (e) {
-        return isRampartError(e) && e.code.startsWith('ERR_RAMPART_SIGNATURE_');
-      }
-    }),
+    fc.property(
+      fc.constantFrom('github', 'stripe', 'standard') as fc.Arbitrary<'github' | 'stripe' | 'standard'>,
+      headers,
+      fc.string({ maxLength: 100 }),
+      (provider, h, body) => {
+        try {
+          verifyWebhook({ provider, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', body, headers: h, now: 1_700_000_000 });
+          return false;
+        } catch (e) {
+          return isRampartError(e) && e.code.startsWith('ERR_RAMPART_SIGNATURE_');
+        }
+      },
+    ),
     { numRuns: 500 },
   );
 });
@@ -71,21 +78,29 @@ test('totp.verify and recoveryCodes.consume: arbitrary codes are null, valid cod
     }),
     { numRuns: 500 },
   );
-  fc.assert(fc.property(fc.string({ maxLength: 30 }), (code) => recoveryCodes.consume(code, hashes) === null), { numRuns: 300 });
+  fc.assert(
+    fc.property(fc.string({ maxLength: 30 }), (code) => recoveryCodes.consume(code, hashes) === null),
+    { numRuns: 300 },
+  );
 });
 
 test('session data: jsonCopy accepts exactly JSON and round-trips it; parseJson never yields __proto__ keys', () => {
-  const hasProtoKey = (x: unknown): boolean =>
-    x !== null && typeof x === 'object' && (Object.hasOwn(x, '__proto__') || Object.values(x).some(hasProtoKey));
-  fc.assert(fc.property(fc.jsonValue(), (v) => {
-    const normal = JSON.parse(JSON.stringify(v)); // -0 → 0, as JSON itself does
-    // An own "__proto__" key is valid JSON but refused by design (prototype pollution).
-    if (hasProtoKey(normal)) {
-      assert.throws(() => jsonCopy(normal), (e: unknown) => isRampartError(e, 'ERR_RAMPART_SESSION_DATA'));
-      return true;
-    }
-    return JSON.stringify(jsonCopy(normal)) === JSON.stringify(normal);
-  }), { examples: [[{ ['__proto__']: '' }]] });
+  const hasProtoKey = (x: unknown): boolean => x !== null && typeof x === 'object' && (Object.hasOwn(x, '__proto__') || Object.values(x).some(hasProtoKey));
+  fc.assert(
+    fc.property(fc.jsonValue(), (v) => {
+      const normal = JSON.parse(JSON.stringify(v)); // -0 → 0, as JSON itself does
+      // An own "__proto__" key is valid JSON but refused by design (prototype pollution).
+      if (hasProtoKey(normal)) {
+        assert.throws(
+          () => jsonCopy(normal),
+          (e: unknown) => isRampartError(e, 'ERR_RAMPART_SESSION_DATA'),
+        );
+        return true;
+      }
+      return JSON.stringify(jsonCopy(normal)) === JSON.stringify(normal);
+    }),
+    { examples: [[{ ['__proto__']: '' }]] },
+  );
   // JSON text whose objects are written entry by entry, so keys can repeat and be "__proto__".
   type Entries = { entries: [string, unknown][] };
   const { node } = fc.letrec<{ node: unknown }>((tie) => ({
@@ -114,15 +129,22 @@ test('session data: jsonCopy accepts exactly JSON and round-trips it; parseJson 
 
 test('password APIs: arbitrary stored hashes and passwords give RampartErrors or results, never crashes', async () => {
   await fc.assert(
-    fc.asyncProperty(fc.oneof(fc.string({ maxLength: 120 }), fc.constant('$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2g')), fc.string({ maxLength: 40 }), async (hash, pw) => {
-      try {
-        const r = await verifyPassword(hash, pw);
-        return typeof r.ok === 'boolean';
-      } catch (e) {
-        return isRampartError(e);
-      }
-    }),
+    fc.asyncProperty(
+      fc.oneof(fc.string({ maxLength: 120 }), fc.constant('$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2g')),
+      fc.string({ maxLength: 40 }),
+      async (hash, pw) => {
+        try {
+          const r = await verifyPassword(hash, pw);
+          return typeof r.ok === 'boolean';
+        } catch (e) {
+          return isRampartError(e);
+        }
+      },
+    ),
     { numRuns: 150 },
   );
-  fc.assert(fc.property(fc.string({ maxLength: 200 }), (pw) => Array.isArray(validatePassword(pw, { minScore: 0 }))), { numRuns: 300 });
+  fc.assert(
+    fc.property(fc.string({ maxLength: 200 }), (pw) => Array.isArray(validatePassword(pw, { minScore: 0 }))),
+    { numRuns: 300 },
+  );
 });

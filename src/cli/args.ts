@@ -20,7 +20,12 @@ export interface Parsed {
  */
 export function parse(command: string, argv: readonly string[], options: FlagSpec, allowPositionals = false): Parsed {
   try {
-    const { values, positionals } = parseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals });
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals,
+    });
     return { values: values as Parsed['values'], positionals };
   } catch (err) {
     const message = (err as Error).message.replace(/\. To specify a positional argument.*$/s, '.');
@@ -38,7 +43,8 @@ export function stringFlag(values: Parsed['values'], name: string): string | und
 export function intFlag(command: string, values: Parsed['values'], name: string, min: number, max: number, fallback: number): number {
   const raw = stringFlag(values, name);
   if (raw === undefined) return fallback;
-  if (!/^\d{1,9}$/.test(raw)) throw new UsageError(`rampart ${command}: --${name} must be a whole number between ${min} and ${max} (got ${JSON.stringify(raw)}).`);
+  if (!/^\d{1,9}$/.test(raw))
+    throw new UsageError(`rampart ${command}: --${name} must be a whole number between ${min} and ${max} (got ${JSON.stringify(raw)}).`);
   const n = Number(raw);
   if (n < min || n > max) throw new UsageError(`rampart ${command}: --${name} must be between ${min} and ${max} (got ${n}).`);
   return n;
@@ -48,6 +54,7 @@ export function intFlag(command: string, values: Parsed['values'], name: string,
 export function choiceFlag<T extends string>(command: string, values: Parsed['values'], name: string, allowed: readonly T[], fallback: T): T {
   const raw = stringFlag(values, name);
   if (raw === undefined) return fallback;
-  if (!(allowed as readonly string[]).includes(raw)) throw new UsageError(`rampart ${command}: --${name} must be one of ${allowed.join(', ')} (got ${JSON.stringify(raw)}).`);
+  if (!(allowed as readonly string[]).includes(raw))
+    throw new UsageError(`rampart ${command}: --${name} must be one of ${allowed.join(', ')} (got ${JSON.stringify(raw)}).`);
   return raw as T;
 }

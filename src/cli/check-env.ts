@@ -6,7 +6,8 @@ import type { Finding } from './findings.ts';
 // Variable names that hold secrets: SECRET, KEY, TOKEN, PASSWORD, PASSWD, PEPPER as a word of the name.
 const SECRET_NAME = /(?:^|_)(?:SECRET|[A-Z]*KEY|TOKEN|PASSWORD|PASSWD|PEPPER|PASSPHRASE)S?(?:_|$)/i;
 // …but not identifiers, public halves or pointers to where the secret lives.
-const NOT_SECRET = /(?:PUBLIC|PUBLISHABLE|_ID$|_IDS$|_NAME$|_FILE$|_PATH$|_DIR$|_URL$|_URI$|_HEADER$|_COOKIE$|_TTL$|_LENGTH$|_ALGORITHM$|_ALG$|_TYPE$|_VERSION$|_COUNT$)/i;
+const NOT_SECRET =
+  /(?:PUBLIC|PUBLISHABLE|_ID$|_IDS$|_NAME$|_FILE$|_PATH$|_DIR$|_URL$|_URI$|_HEADER$|_COOKIE$|_TTL$|_LENGTH$|_ALGORITHM$|_ALG$|_TYPE$|_VERSION$|_COUNT$)/i;
 // Tooling variables (npm, CI) that only look like secrets by name.
 const TOOLING = /^(?:npm_|NPM_CONFIG_|YARN_|PNPM_|GITHUB_ACTIONS$|CI$)/i;
 
@@ -22,16 +23,37 @@ export function isSecretName(name: string): boolean {
 export function checkEnvironment(env: NodeJS.ProcessEnv, production: boolean): Finding[] {
   const out: Finding[] = [];
   if (production && env.NODE_ENV !== 'production') {
-    out.push(finding('RAMPART-W022', `NODE_ENV is ${env.NODE_ENV === undefined ? 'not set' : JSON.stringify(env.NODE_ENV)}, not "production".`, undefined, 'set NODE_ENV=production in the deployed process.'));
+    out.push(
+      finding(
+        'RAMPART-W022',
+        `NODE_ENV is ${env.NODE_ENV === undefined ? 'not set' : JSON.stringify(env.NODE_ENV)}, not "production".`,
+        undefined,
+        'set NODE_ENV=production in the deployed process.',
+      ),
+    );
   }
   const debug = env.DEBUG;
   if (debug?.split(/[\s,]+/).some((d) => d.includes('*'))) {
-    out.push(finding('RAMPART-W023', `DEBUG=${JSON.stringify(debug.slice(0, 80))} enables wildcard debug logging.`, production ? undefined : 'info', 'unset DEBUG in production or name single namespaces.'));
+    out.push(
+      finding(
+        'RAMPART-W023',
+        `DEBUG=${JSON.stringify(debug.slice(0, 80))} enables wildcard debug logging.`,
+        production ? undefined : 'info',
+        'unset DEBUG in production or name single namespaces.',
+      ),
+    );
   }
   const nodeOptions = `${env.NODE_OPTIONS ?? ''}`;
   const inspect = /(?:^|\s)--inspect(?:-brk|-wait)?(?:[=\s]|$)/.exec(nodeOptions);
   if (inspect !== null) {
-    out.push(finding('RAMPART-W024', `NODE_OPTIONS contains ${inspect[0].trim().replace(/=$/, '')}: the inspector is enabled.`, production ? undefined : 'warning', 'remove --inspect from NODE_OPTIONS.'));
+    out.push(
+      finding(
+        'RAMPART-W024',
+        `NODE_OPTIONS contains ${inspect[0].trim().replace(/=$/, '')}: the inspector is enabled.`,
+        production ? undefined : 'warning',
+        'remove --inspect from NODE_OPTIONS.',
+      ),
+    );
   }
   if (env.NODE_TLS_REJECT_UNAUTHORIZED === '0') {
     out.push(finding('RAMPART-W026', undefined, undefined, 'unset NODE_TLS_REJECT_UNAUTHORIZED; trust a private CA with NODE_EXTRA_CA_CERTS instead.'));
@@ -43,7 +65,14 @@ export function checkEnvironment(env: NodeJS.ProcessEnv, production: boolean): F
     const isPassword = /PASSWORD|PASSWD|PASSPHRASE/i.test(name);
     const problems = checkSecret(value, isPassword ? { minLength: 16, minEntropyBits: 64 } : undefined);
     if (problems.length === 0) continue;
-    out.push(finding('RAMPART-W025', `${name} is weak: ${problems.map((p) => p.message).join(' ')}`, undefined, `generate one with \`rampart keys secret\` (${isPassword ? 'passwords: ≥ 16 characters, ≥ 64 bits' : '≥ 32 characters, ≥ 128 bits'}).`));
+    out.push(
+      finding(
+        'RAMPART-W025',
+        `${name} is weak: ${problems.map((p) => p.message).join(' ')}`,
+        undefined,
+        `generate one with \`rampart keys secret\` (${isPassword ? 'passwords: ≥ 16 characters, ≥ 64 bits' : '≥ 32 characters, ≥ 128 bits'}).`,
+      ),
+    );
   }
   return out;
 }

@@ -44,7 +44,9 @@ async function loadOptions(file: string, environment: string): Promise<RampartOp
     let value = mod.default;
     if (typeof value === 'function') value = await (value as (env: string) => unknown)(environment);
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw new TypeError(`the default export must be the rampart() options object or a function returning it (got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}).`);
+      throw new TypeError(
+        `the default export must be the rampart() options object or a function returning it (got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}).`,
+      );
     }
     return value as RampartOptions;
   } finally {
@@ -127,7 +129,8 @@ export async function checkCommand(argv: readonly string[]): Promise<number> {
     }
   }
   const environment = stringFlag(values, 'env') ?? process.env.NODE_ENV ?? 'production';
-  if (!/^[A-Za-z0-9_-]{1,32}$/.test(environment)) throw new UsageError(`rampart check: --env must be a name like production or staging (got ${JSON.stringify(environment)}).`);
+  if (!/^[A-Za-z0-9_-]{1,32}$/.test(environment))
+    throw new UsageError(`rampart check: --env must be a name like production or staging (got ${JSON.stringify(environment)}).`);
   const report = await runCheck(stringFlag(values, 'config'), environment);
   if (values.json === true) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else printReport(report);

@@ -75,7 +75,14 @@ async function refresh() {
 setInterval(refresh, 5000);`;
 
 function rows<T>(items: readonly T[], cells: (item: T) => Array<[unknown, string?]>): string {
-  return items.map((item) => `<tr>${cells(item).map(([v, cls]) => `<td${cls ? ` class="${cls}"` : ''}>${escapeHtml(inertText(v === null || v === undefined ? '-' : String(v)))}</td>`).join('')}</tr>`).join('');
+  return items
+    .map(
+      (item) =>
+        `<tr>${cells(item)
+          .map(([v, cls]) => `<td${cls ? ` class="${cls}"` : ''}>${escapeHtml(inertText(v === null || v === undefined ? '-' : String(v)))}</td>`)
+          .join('')}</tr>`,
+    )
+    .join('');
 }
 
 /** The full page for `summary`, with `nonce` on the inline style and script. */

@@ -32,13 +32,21 @@ async function summarize(db: OpenLog): Promise<Summary> {
 
 /** Entry of `rampart dashboard`; resolves with the exit code once stopped by SIGINT/SIGTERM. */
 export async function dashboardCommand(argv: readonly string[]): Promise<number> {
-  const { values } = parse('dashboard', argv, { database: { type: 'string', short: 'd' }, port: { type: 'string', short: 'p' }, host: { type: 'string' }, table: { type: 'string' } });
+  const { values } = parse('dashboard', argv, {
+    database: { type: 'string', short: 'd' },
+    port: { type: 'string', short: 'p' },
+    host: { type: 'string' },
+    table: { type: 'string' },
+  });
   if (values.help === true) {
     process.stdout.write(DASHBOARD_HELP);
     return 0;
   }
   const host = stringFlag(values, 'host') ?? '127.0.0.1';
-  if (!LOOPBACK.has(host)) throw new UsageError(`rampart dashboard: --host must be a loopback address (127.0.0.1, ::1 or localhost), not ${JSON.stringify(host)}: the dashboard has no login.`);
+  if (!LOOPBACK.has(host))
+    throw new UsageError(
+      `rampart dashboard: --host must be a loopback address (127.0.0.1, ::1 or localhost), not ${JSON.stringify(host)}: the dashboard has no login.`,
+    );
   const port = intFlag('dashboard', values, 'port', 0, 65_535, 3001);
   const database = stringFlag(values, 'database') ?? DEFAULT_DATABASE;
   const db = await openLog('dashboard', database, stringFlag(values, 'table'));

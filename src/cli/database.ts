@@ -35,7 +35,9 @@ export async function openLog(command: string, database: string, table = 'rampar
   }
   // The CLI reads an existing log: it never creates an empty PGlite directory.
   if (target.source === 'path' && (target.dataDir === undefined || !existsSync(target.dataDir) || !statSync(target.dataDir).isDirectory())) {
-    throw new UsageError(`rampart ${command}: no SecurityLog database at ${database} (a PGlite directory or a postgres:// URL; the demo writes ./data/security).`);
+    throw new UsageError(
+      `rampart ${command}: no SecurityLog database at ${database} (a PGlite directory or a postgres:// URL; the demo writes ./data/security).`,
+    );
   }
   const reader = await openLogReader(target, table);
   return { log: reader, countsByEvent: reader.countsByEvent, topIps: reader.topIps, close: reader.close };

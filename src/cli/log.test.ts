@@ -16,7 +16,8 @@ before(async () => {
   database = join(dir, 'security');
   const log = new SecurityLog({ database });
   await log.ensureTable();
-  for (let i = 0; i < 3; i++) await log.log(SecurityEvent.LOGIN_FAILED, { ip: '203.0.113.7', userId: 'alice', path: '/login', detail: `bad password ${i}` }, { wait: true });
+  for (let i = 0; i < 3; i++)
+    await log.log(SecurityEvent.LOGIN_FAILED, { ip: '203.0.113.7', userId: 'alice', path: '/login', detail: `bad password ${i}` }, { wait: true });
   await log.log(SecurityEvent.RATE_LIMIT_HIT, { ip: '198.51.100.2', path: '/api', detail: '<script>alert(1)</script>' }, { wait: true });
   await log.log(SecurityEvent.LOGIN_SUCCESS, { ip: '198.51.100.2', userId: 'bob', path: '/login' }, { wait: true });
   await log.close();
@@ -39,8 +40,14 @@ test('log prints a table, newest first, filtered by event, ip and user', async (
 
   const byIp = await runCli(['log', '--database', database, '--ip', '198.51.100.2', '--event', 'RATE_LIMIT_HIT', '--format', 'jsonl'], { env: {} });
   assert.equal(byIp.code, 0, byIp.stderr);
-  const rows = byIp.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; ipAddress: string; detail: string });
-  assert.deepEqual(rows.map((r) => [r.event, r.ipAddress]), [['RATE_LIMIT_HIT', '198.51.100.2']]);
+  const rows = byIp.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { event: string; ipAddress: string; detail: string });
+  assert.deepEqual(
+    rows.map((r) => [r.event, r.ipAddress]),
+    [['RATE_LIMIT_HIT', '198.51.100.2']],
+  );
 
   // (syslog and jsonl share the exporter with SecurityLog.export(), tested in src/log)
   const byUser = await runCli(['log', '--database', database, '--user', 'alice', '--since-hours', '1', '--format', 'cef'], { env: {} });
@@ -48,7 +55,6 @@ test('log prints a table, newest first, filtered by event, ip and user', async (
   const cef = byUser.stdout.trim().split('\n');
   assert.equal(cef.length, 3);
   for (const line of cef) assert.match(line, /^CEF:0\|rampart\|rampart\|[^|]+\|LOGIN_FAILED\|.*suser=alice/);
-
 });
 
 test('log usage errors exit 2 and never create a database', async () => {
@@ -62,7 +68,10 @@ test('log usage errors exit 2 and never create a database', async () => {
 });
 
 test('dashboard serves the summary behind rampart headers on loopback', async (t) => {
-  const child = spawn(process.execPath, [MAIN, 'dashboard', '--database', database, '--port', '0'], { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MAIN, 'dashboard', '--database', database, '--port', '0'], {
+    env: { PATH: process.env.PATH ?? '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   t.after(() => child.kill('SIGKILL'));
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
@@ -95,16 +104,21 @@ test('dashboard serves the summary behind rampart headers on loopback', async (t
   const api = await fetch(`${url}api/summary`);
   assert.equal(api.status, 200);
   const summary = (await api.json()) as { counts: Array<{ event: string; count: number }>; topIps: Array<{ ip: string; count: number }>; recent: unknown[] };
-  assert.deepEqual(summary.counts.find((c) => c.event === 'LOGIN_FAILED'), { event: 'LOGIN_FAILED', count: 3 });
+  assert.deepEqual(
+    summary.counts.find((c) => c.event === 'LOGIN_FAILED'),
+    { event: 'LOGIN_FAILED', count: 3 },
+  );
   assert.deepEqual(summary.topIps[0], { ip: '203.0.113.7', count: 3 });
   assert.equal(summary.recent.length, 5);
 
   const badHost = await new Promise<number | undefined>((resolve, reject) => {
     // fetch() does not let a caller choose the Host header; node:http does.
-    http.get(url, { headers: { host: 'evil.example' } }, (res) => {
-      res.resume();
-      resolve(res.statusCode);
-    }).on('error', reject);
+    http
+      .get(url, { headers: { host: 'evil.example' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      })
+      .on('error', reject);
   });
   assert.equal(badHost, 400, 'host guard rejects foreign Host headers (DNS rebinding)');
   const post = await fetch(`${url}api/summary`, { method: 'POST', headers: { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' } });

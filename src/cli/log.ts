@@ -34,7 +34,9 @@ function cell(value: string | null, width: number): string {
 export function formatTable(rows: readonly SecurityLogRow[]): string {
   const lines = [`${'time (UTC)'.padEnd(24)}  ${'event'.padEnd(24)}  ${'ip'.padEnd(39)}  ${'user'.padEnd(12)}  ${'path'.padEnd(24)}  detail`];
   for (const r of rows) {
-    lines.push(`${r.timestamp.toISOString().padEnd(24)}  ${cell(r.event, 24)}  ${cell(r.ipAddress, 39)}  ${cell(r.userId, 12)}  ${cell(r.path, 24)}  ${cell(r.detail, 80).trimEnd()}`);
+    lines.push(
+      `${r.timestamp.toISOString().padEnd(24)}  ${cell(r.event, 24)}  ${cell(r.ipAddress, 39)}  ${cell(r.userId, 12)}  ${cell(r.path, 24)}  ${cell(r.detail, 80).trimEnd()}`,
+    );
   }
   lines.push(`${rows.length} event(s).`);
   return `${lines.join('\n')}\n`;
@@ -57,7 +59,8 @@ export async function logCommand(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const event = stringFlag(values, 'event');
-  if (event !== undefined && !EVENT.test(event)) throw new UsageError(`rampart log: --event must be an event name like LOGIN_FAILED (got ${JSON.stringify(event)}).`);
+  if (event !== undefined && !EVENT.test(event))
+    throw new UsageError(`rampart log: --event must be an event name like LOGIN_FAILED (got ${JSON.stringify(event)}).`);
   const ip = stringFlag(values, 'ip');
   const user = stringFlag(values, 'user');
   const limit = intFlag('log', values, 'limit', 1, 10_000, 50);

@@ -41,7 +41,9 @@ async function dispatch(argv: readonly string[]): Promise<number> {
       return (await import('./keys.ts')).keysCommand(rest);
     default: {
       const guess = COMMANDS.find((c) => c.startsWith(command.slice(0, 2)));
-      throw new UsageError(`rampart: unknown command ${JSON.stringify(command)}${guess !== undefined ? ` (did you mean ${guess}?)` : ''}; commands: ${COMMANDS.join(', ')}. See rampart --help.`);
+      throw new UsageError(
+        `rampart: unknown command ${JSON.stringify(command)}${guess !== undefined ? ` (did you mean ${guess}?)` : ''}; commands: ${COMMANDS.join(', ')}. See rampart --help.`,
+      );
     }
   }
 }

@@ -13,25 +13,97 @@ export type ScanRuleInfo = RuleInfo;
 
 /** The catalogue of `rampart scan` rule ids. */
 export const SCAN_RULES: readonly ScanRuleInfo[] = [
-  { id: 'RAMPART-S001', severity: 'error', title: 'SQL built by template interpolation or string concatenation is passed to a query function (query, execute, raw, prepare, run, all, get, exec): SQL injection. Use parameters ($1, ?) or a tagged template (sql`… ${x}`).' },
-  { id: 'RAMPART-S002', severity: 'error', title: 'A SQL statement is built by string concatenation or an untagged template with ${…}: SQL injection once it reaches the database.' },
-  { id: 'RAMPART-S003', severity: 'warning', title: 'sql.unsafe() / $queryRawUnsafe() with a query that is not a string literal: make sure no user input reaches it.' },
-  { id: 'RAMPART-S010', severity: 'error', title: 'A hard-coded secret: a placeholder ("changeme", "your-csrf-secret") or a high-entropy literal assigned to a secret/key/token/password name. Load it from the environment.' },
+  {
+    id: 'RAMPART-S001',
+    severity: 'error',
+    title:
+      'SQL built by template interpolation or string concatenation is passed to a query function (query, execute, raw, prepare, run, all, get, exec): SQL injection. Use parameters ($1, ?) or a tagged template (sql`… ${x}`).',
+  },
+  {
+    id: 'RAMPART-S002',
+    severity: 'error',
+    title: 'A SQL statement is built by string concatenation or an untagged template with ${…}: SQL injection once it reaches the database.',
+  },
+  {
+    id: 'RAMPART-S003',
+    severity: 'warning',
+    title: 'sql.unsafe() / $queryRawUnsafe() with a query that is not a string literal: make sure no user input reaches it.',
+  },
+  {
+    id: 'RAMPART-S010',
+    severity: 'error',
+    title:
+      'A hard-coded secret: a placeholder ("changeme", "your-csrf-secret") or a high-entropy literal assigned to a secret/key/token/password name. Load it from the environment.',
+  },
   { id: 'RAMPART-S020', severity: 'error', title: 'eval(): string-to-code; an injection sink.' },
   { id: 'RAMPART-S021', severity: 'error', title: 'new Function(…): string-to-code; an injection sink.' },
-  { id: 'RAMPART-S030', severity: 'error', title: 'child_process exec()/execSync() with an interpolated or concatenated command: shell injection. Use execFile/spawn with an argument array.' },
-  { id: 'RAMPART-S040', severity: 'error', title: 'innerHTML/outerHTML/insertAdjacentHTML/document.write with interpolated or concatenated markup: DOM XSS. Use textContent or escapeHtml()/sanitizeHtml(). A warning for a plain variable.' },
+  {
+    id: 'RAMPART-S030',
+    severity: 'error',
+    title: 'child_process exec()/execSync() with an interpolated or concatenated command: shell injection. Use execFile/spawn with an argument array.',
+  },
+  {
+    id: 'RAMPART-S040',
+    severity: 'error',
+    title:
+      'innerHTML/outerHTML/insertAdjacentHTML/document.write with interpolated or concatenated markup: DOM XSS. Use textContent or escapeHtml()/sanitizeHtml(). A warning for a plain variable.',
+  },
   { id: 'RAMPART-S041', severity: 'warning', title: 'dangerouslySetInnerHTML: make sure the HTML is sanitised (sanitizeHtml from rampart/input).' },
-  { id: 'RAMPART-S050', severity: 'error', title: 'TLS certificate verification disabled (rejectUnauthorized: false, NODE_TLS_REJECT_UNAUTHORIZED = "0"): man-in-the-middle.' },
-  { id: 'RAMPART-S060', severity: 'error', title: 'Math.random() used for a token, secret, nonce, salt, session id or code: predictable. Use crypto.randomBytes / crypto.randomUUID.' },
+  {
+    id: 'RAMPART-S050',
+    severity: 'error',
+    title: 'TLS certificate verification disabled (rejectUnauthorized: false, NODE_TLS_REJECT_UNAUTHORIZED = "0"): man-in-the-middle.',
+  },
+  {
+    id: 'RAMPART-S060',
+    severity: 'error',
+    title: 'Math.random() used for a token, secret, nonce, salt, session id or code: predictable. Use crypto.randomBytes / crypto.randomUUID.',
+  },
 ];
 
 const INFO = new Map(SCAN_RULES.map((r) => [r.id, r]));
 
-const QUERY_FUNCTIONS = new Set(['query', 'execute', 'raw', 'prepare', 'run', 'all', 'get', 'exec', 'unsafe', 'queryRaw', '$queryRawUnsafe', '$executeRawUnsafe', 'queryUnsafe', 'many', 'one', 'none', 'any', 'oneOrNone', 'manyOrNone']);
+const QUERY_FUNCTIONS = new Set([
+  'query',
+  'execute',
+  'raw',
+  'prepare',
+  'run',
+  'all',
+  'get',
+  'exec',
+  'unsafe',
+  'queryRaw',
+  '$queryRawUnsafe',
+  '$executeRawUnsafe',
+  'queryUnsafe',
+  'many',
+  'one',
+  'none',
+  'any',
+  'oneOrNone',
+  'manyOrNone',
+]);
 const UNSAFE_FUNCTIONS = new Set(['unsafe', '$queryRawUnsafe', '$executeRawUnsafe', 'queryUnsafe']);
 const EXEC_FUNCTIONS = new Set(['exec', 'execSync']);
-const KEYWORDS = new Set(['return', 'typeof', 'instanceof', 'in', 'of', 'new', 'delete', 'void', 'throw', 'case', 'do', 'else', 'yield', 'await', 'export', 'default']);
+const KEYWORDS = new Set([
+  'return',
+  'typeof',
+  'instanceof',
+  'in',
+  'of',
+  'new',
+  'delete',
+  'void',
+  'throw',
+  'case',
+  'do',
+  'else',
+  'yield',
+  'await',
+  'export',
+  'default',
+]);
 const SQL_START = /^\s*(?:\(\s*)?(?:SELECT|INSERT|UPDATE|DELETE|REPLACE|UPSERT|MERGE|WITH|CREATE|DROP|ALTER|TRUNCATE)\s/i;
 const SQL_CLAUSE = /\b(?:FROM|INTO|SET|WHERE|VALUES|JOIN|TABLE|AS)\b/i;
 // Upper-case clause keywords that start the middle piece of a concatenated query.
@@ -62,7 +134,7 @@ function dynamicString(tokens: readonly Token[], i: number): boolean {
   if (t.kind === 'template') return t.interpolated && !isTagged(tokens[i - 1]);
   if (t.kind === 'string') return tokens[i + 1]?.kind === 'punct' && tokens[i + 1]!.text === '+';
   // `x + '…'` directly as the argument
-  return (t.kind === 'ident') && tokens[i + 1]?.text === '+' && isStringy(tokens[i + 2]);
+  return t.kind === 'ident' && tokens[i + 1]?.text === '+' && isStringy(tokens[i + 2]);
 }
 
 function excerpt(text: string): string {
@@ -97,7 +169,13 @@ export function scanSource(source: string, file: string): Finding[] {
             if (isStringy(tokens[i + 4])) reported.add(tokens[i + 4]!);
             continue;
           }
-        } else if (UNSAFE_FUNCTIONS.has(t.text) && arg !== undefined && arg.text !== ')' && tokens[i + 3]?.text !== ':' && !(arg.kind === 'string' || (arg.kind === 'template' && !arg.interpolated))) {
+        } else if (
+          UNSAFE_FUNCTIONS.has(t.text) &&
+          arg !== undefined &&
+          arg.text !== ')' &&
+          tokens[i + 3]?.text !== ':' &&
+          !(arg.kind === 'string' || (arg.kind === 'template' && !arg.interpolated))
+        ) {
           // (`unsafe(text: string)` is a declaration, not a call)
           add('RAMPART-S003', t, `${t.text}() is called with a query that is not a literal.`);
           continue;
@@ -117,7 +195,8 @@ export function scanSource(source: string, file: string): Finding[] {
       if ((t.text === 'innerHTML' || t.text === 'outerHTML') && prev?.text === '.' && next?.kind === 'punct' && (next.text === '=' || next.text === '+=')) {
         const value = tokens[i + 2];
         if (value !== undefined && dynamicString(tokens, i + 2)) add('RAMPART-S040', t, `${t.text} is assigned interpolated or concatenated markup.`);
-        else if (value !== undefined && value.kind === 'ident' && tokens[i + 3]?.text !== '(' ) add('RAMPART-S040', t, `${t.text} is assigned the variable ${value.text}; make sure it is escaped or sanitised.`, 'warning');
+        else if (value !== undefined && value.kind === 'ident' && tokens[i + 3]?.text !== '(')
+          add('RAMPART-S040', t, `${t.text} is assigned the variable ${value.text}; make sure it is escaped or sanitised.`, 'warning');
       }
       if ((t.text === 'insertAdjacentHTML' || (t.text === 'write' && prev?.text === '.' && tokens[i - 2]?.text === 'document')) && calls) {
         const argAt = t.text === 'insertAdjacentHTML' ? i + 4 : i + 2;
@@ -125,8 +204,10 @@ export function scanSource(source: string, file: string): Finding[] {
       }
       if (t.text === 'dangerouslySetInnerHTML') add('RAMPART-S041', t, 'dangerouslySetInnerHTML renders raw HTML.');
       // ── TLS verification
-      if (t.text === 'rejectUnauthorized' && next?.text === ':' && tokens[i + 2]?.text === 'false') add('RAMPART-S050', t, 'rejectUnauthorized: false disables certificate verification.');
-      if (t.text === 'NODE_TLS_REJECT_UNAUTHORIZED' && next?.text === '=' && tokens[i + 2]?.kind === 'string' && tokens[i + 2]!.text === '0') add('RAMPART-S050', t, 'NODE_TLS_REJECT_UNAUTHORIZED = "0" disables certificate verification process-wide.');
+      if (t.text === 'rejectUnauthorized' && next?.text === ':' && tokens[i + 2]?.text === 'false')
+        add('RAMPART-S050', t, 'rejectUnauthorized: false disables certificate verification.');
+      if (t.text === 'NODE_TLS_REJECT_UNAUTHORIZED' && next?.text === '=' && tokens[i + 2]?.kind === 'string' && tokens[i + 2]!.text === '0')
+        add('RAMPART-S050', t, 'NODE_TLS_REJECT_UNAUTHORIZED = "0" disables certificate verification process-wide.');
       // ── Math.random for secrets
       if (t.text === 'random' && prev?.text === '.' && tokens[i - 2]?.text === 'Math' && calls) {
         const name = securityNameOnLine(tokens, i);
@@ -135,12 +216,24 @@ export function scanSource(source: string, file: string): Finding[] {
     }
 
     // ── hard-coded secrets: name = 'literal', name: 'literal', env.NAME ?? 'literal'
-    if ((t.kind === 'ident' || t.kind === 'string') && SECRET_NAME.test(t.text) && !NOT_SECRET_NAME.test(t.text) && next?.kind === 'punct' && ['=', ':', '??', '||'].includes(next.text)) {
+    if (
+      (t.kind === 'ident' || t.kind === 'string') &&
+      SECRET_NAME.test(t.text) &&
+      !NOT_SECRET_NAME.test(t.text) &&
+      next?.kind === 'punct' &&
+      ['=', ':', '??', '||'].includes(next.text)
+    ) {
       const value = tokens[i + 2];
       const after = tokens[i + 3];
-      if (value !== undefined && (value.kind === 'string' || (value.kind === 'template' && !value.interpolated)) && after?.text !== '+' && after?.text !== '.') {
+      if (
+        value !== undefined &&
+        (value.kind === 'string' || (value.kind === 'template' && !value.interpolated)) &&
+        after?.text !== '+' &&
+        after?.text !== '.'
+      ) {
         const verdict = secretVerdict(value.text);
-        if (verdict !== undefined) add('RAMPART-S010', value, `${t.text} is set to ${verdict}; load it from the environment (rampart keys secret generates one).`);
+        if (verdict !== undefined)
+          add('RAMPART-S010', value, `${t.text} is set to ${verdict}; load it from the environment (rampart keys secret generates one).`);
       }
     }
 
@@ -158,7 +251,8 @@ function secretVerdict(value: string): string | undefined {
   if (value.length === 0 || value.length > 4096) return undefined;
   const problems = checkSecret(value);
   if (problems.some((p) => p.code === 'SECRET_PLACEHOLDER')) return 'a placeholder value';
-  if (value.length >= 20 && !/\s/.test(value) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(value) && estimateEntropyBits(value) >= 80) return 'a high-entropy literal (a real secret in the source)';
+  if (value.length >= 20 && !/\s/.test(value) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(value) && estimateEntropyBits(value) >= 80)
+    return 'a high-entropy literal (a real secret in the source)';
   return undefined;
 }
 

@@ -48,13 +48,13 @@ test('safe patterns are not reported', () => {
   const safe = [
     "await db.query('SELECT * FROM users WHERE id = $1', [id]);",
     'await sql`SELECT * FROM users WHERE id = ${id}`;',
-    "const message = `Hello ${name}, select a file from the list`;",
-    "const re = /select `${x}` from/; el.textContent = html;",
+    'const message = `Hello ${name}, select a file from the list`;',
+    'const re = /select `${x}` from/; el.textContent = html;',
     "const token = crypto.randomBytes(32).toString('hex');",
-    "const jitter = Math.random() * 100;",
-    "const secret = process.env.SESSION_SECRET;",
+    'const jitter = Math.random() * 100;',
+    'const secret = process.env.SESSION_SECRET;',
     "headerName: 'x-csrf-token', cookieName: '__Host-csrf',",
-    "// eval(code) in a comment; db.query(`SELECT ${x} FROM t`)",
+    '// eval(code) in a comment; db.query(`SELECT ${x} FROM t`)',
     "const s = 'eval(x); rejectUnauthorized: false';",
     "execFile('convert', [file, 'out.png']);",
   ].join('\n');
@@ -62,13 +62,7 @@ test('safe patterns are not reported', () => {
 });
 
 test('the scanner stays linear on adversarial input', () => {
-  const hostile = [
-    '`'.repeat(1) + '${'.repeat(50_000),
-    'query('.repeat(50_000),
-    "'SELECT ".repeat(20_000),
-    '/['.repeat(50_000),
-    'a='.repeat(50_000),
-  ];
+  const hostile = ['`'.repeat(1) + '${'.repeat(50_000), 'query('.repeat(50_000), "'SELECT ".repeat(20_000), '/['.repeat(50_000), 'a='.repeat(50_000)];
   for (const source of hostile) {
     const findings = scanSource(source, 'x.ts');
     assert.ok(Array.isArray(findings));

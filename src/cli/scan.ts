@@ -90,7 +90,9 @@ export function runScan(paths: readonly string[], maxSize: number): ScanReport {
     scanned++;
     findings.push(...scanSource(source, shown));
   }
-  const sorted = sortFindings(findings).sort((a, b) => (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+  const sorted = sortFindings(findings).sort(
+    (a, b) => (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0),
+  );
   return { files: scanned, skipped, findings: sorted, summary: summarize(sorted) };
 }
 
@@ -108,7 +110,8 @@ export function scanCommand(argv: readonly string[]): number {
   const rawMax = values['max-size'];
   let maxSize = 1_048_576;
   if (typeof rawMax === 'string') {
-    if (!/^\d{1,9}$/.test(rawMax) || Number(rawMax) < 1) throw new UsageError(`rampart scan: --max-size must be a positive number of bytes (got ${JSON.stringify(rawMax)}).`);
+    if (!/^\d{1,9}$/.test(rawMax) || Number(rawMax) < 1)
+      throw new UsageError(`rampart scan: --max-size must be a positive number of bytes (got ${JSON.stringify(rawMax)}).`);
     maxSize = Number(rawMax);
   }
   const report = runScan(positionals, maxSize);

@@ -8,8 +8,7 @@ import { rampart } from '../preset.ts';
 import { forEachAdapter } from '../../test/helpers/adapters.ts';
 import { rawRequest } from '../../test/helpers/raw-http.ts';
 
-const rawGet = (url: string, headers: string): Promise<string> =>
-  rawRequest(url, `GET /ip HTTP/1.1\r\nHost: 127.0.0.1\r\n${headers}Connection: close\r\n\r\n`);
+const rawGet = (url: string, headers: string): Promise<string> => rawRequest(url, `GET /ip HTTP/1.1\r\nHost: 127.0.0.1\r\n${headers}Connection: close\r\n\r\n`);
 import { clientIpOf, isSecureOf } from './request.ts';
 
 test('normalizeIp and parseIp', () => {
@@ -64,7 +63,20 @@ test('trustProxy list: walk right to left, stop at the first untrusted hop', () 
 test('X-Forwarded-For entries: only canonical addresses count, anything else falls back to the socket', () => {
   const t = compileTrustProxy(['127.0.0.1']);
   for (const good of ['0.0.0.0', '203.0.113.9', '255.255.255.255', '10.20.30.40']) assert.equal(t.clientIp('127.0.0.1', ` ${good} `, undefined), good, good);
-  for (const bad of ['017.0.0.1', '00.1.2.3', '1.2.3.256', '1.2.3', '1.2.3.4.5', '1..2.3', '1.2.3.4.', '.1.2.3.4', '0x7f.0.0.1', '1.2.3.4:80', '1234.1.1.1', '+1.2.3.4']) {
+  for (const bad of [
+    '017.0.0.1',
+    '00.1.2.3',
+    '1.2.3.256',
+    '1.2.3',
+    '1.2.3.4.5',
+    '1..2.3',
+    '1.2.3.4.',
+    '.1.2.3.4',
+    '0x7f.0.0.1',
+    '1.2.3.4:80',
+    '1234.1.1.1',
+    '+1.2.3.4',
+  ]) {
     assert.equal(t.clientIp('127.0.0.1', bad, undefined), '127.0.0.1', bad);
   }
   assert.equal(t.clientIp('127.0.0.1', '::ffff:203.0.113.9', undefined), '203.0.113.9');
@@ -80,9 +92,18 @@ test('trustProxy hop count', () => {
 });
 
 test('trustProxy configuration errors', () => {
-  assert.throws(() => compileTrustProxy(['10.0.0.0/40']), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
-  assert.throws(() => compileTrustProxy(-1), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
-  assert.throws(() => compileTrustProxy('yes' as never), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+  assert.throws(
+    () => compileTrustProxy(['10.0.0.0/40']),
+    (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
+  assert.throws(
+    () => compileTrustProxy(-1),
+    (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
+  assert.throws(
+    () => compileTrustProxy('yes' as never),
+    (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
 });
 
 test('clientIp(req) and isSecure(req) on every adapter', async (t) => {
@@ -90,14 +111,24 @@ test('clientIp(req) and isSecure(req) on every adapter', async (t) => {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ ip: clientIpOf(req.native), secure: isSecureOf(req.native) }),
   });
-  await forEachAdapter(t, () => stack([]), async (server) => {
-    const plain = await rawGet(server.url, 'X-Forwarded-For: 6.6.6.6\r\nX-Forwarded-Proto: https\r\n');
-    assert.match(plain, /"ip":"127\.0\.0\.1","secure":false/, 'spoofed headers ignored without trustProxy');
-  }, app);
-  await forEachAdapter(t, () => stack([], { trustProxy: ['127.0.0.1'] }), async (server) => {
-    const proxied = await rawGet(server.url, 'X-Forwarded-For: 6.6.6.6, 203.0.113.7\r\nX-Forwarded-Proto: https\r\n');
-    assert.match(proxied, /"ip":"203\.0\.113\.7","secure":true/);
-  }, app);
+  await forEachAdapter(
+    t,
+    () => stack([]),
+    async (server) => {
+      const plain = await rawGet(server.url, 'X-Forwarded-For: 6.6.6.6\r\nX-Forwarded-Proto: https\r\n');
+      assert.match(plain, /"ip":"127\.0\.0\.1","secure":false/, 'spoofed headers ignored without trustProxy');
+    },
+    app,
+  );
+  await forEachAdapter(
+    t,
+    () => stack([], { trustProxy: ['127.0.0.1'] }),
+    async (server) => {
+      const proxied = await rawGet(server.url, 'X-Forwarded-For: 6.6.6.6, 203.0.113.7\r\nX-Forwarded-Proto: https\r\n');
+      assert.match(proxied, /"ip":"203\.0\.113\.7","secure":true/);
+    },
+    app,
+  );
 });
 
 /** A sink that keeps what it receives. */
@@ -141,16 +172,36 @@ test('proxyHeaders forwarded: RFC 7239 only; X-Forwarded-* is ignored', () => {
 
 test('proxyHeaders is validated at construction', () => {
   for (const bad of ['Forwarded', 'x-forwarded-for', '', true, 1, null]) {
-    assert.throws(() => compileTrustProxy(['127.0.0.1'], { proxyHeaders: bad as never }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'), String(bad));
-    assert.throws(() => stack([], { trustProxy: 1, proxyHeaders: bad as never }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'), String(bad));
+    assert.throws(
+      () => compileTrustProxy(['127.0.0.1'], { proxyHeaders: bad as never }),
+      (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+      String(bad),
+    );
+    assert.throws(
+      () => stack([], { trustProxy: 1, proxyHeaders: bad as never }),
+      (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+      String(bad),
+    );
   }
   // Validated even when trustProxy is off, so a typo is not found only when a proxy is added.
-  assert.throws(() => stack([], { proxyHeaders: 'xforwarded' as never }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
-  assert.throws(() => stack([], { proxyHeader: 'forwarded' } as never), (e) => isRampartError(e, 'ERR_RAMPART_UNKNOWN_OPTION'));
+  assert.throws(
+    () => stack([], { proxyHeaders: 'xforwarded' as never }),
+    (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
+  assert.throws(
+    () => stack([], { proxyHeader: 'forwarded' } as never),
+    (e) => isRampartError(e, 'ERR_RAMPART_UNKNOWN_OPTION'),
+  );
   assert.doesNotThrow(() => stack([], { trustProxy: 1, proxyHeaders: 'forwarded' }));
   // The preset registers and passes the option on.
-  assert.throws(() => rampart({ log: false, trustProxy: 1, proxyHeaders: 'rfc7239' as never }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
-  assert.throws(() => rampart({ log: false, proxyheaders: 'forwarded' } as never), (e) => isRampartError(e, 'ERR_RAMPART_UNKNOWN_OPTION') && /proxyHeaders/.test((e as Error).message));
+  assert.throws(
+    () => rampart({ log: false, trustProxy: 1, proxyHeaders: 'rfc7239' as never }),
+    (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
+  assert.throws(
+    () => rampart({ log: false, proxyheaders: 'forwarded' } as never),
+    (e) => isRampartError(e, 'ERR_RAMPART_UNKNOWN_OPTION') && /proxyHeaders/.test((e as Error).message),
+  );
   const preset = rampart({ log: false, trustProxy: 1, proxyHeaders: 'forwarded' });
   assert.equal(preset.context.trust.family, 'forwarded');
   void preset.close();
@@ -163,12 +214,22 @@ test('proxyHeaders through every adapter: the client-sent other family changes n
     body: JSON.stringify({ ip: clientIpOf(req.native), secure: isSecureOf(req.native) }),
   });
   const silent = { emit: () => undefined };
-  await forEachAdapter(t, () => stack([], { trustProxy: ['127.0.0.1'], events: silent }), async (server) => {
-    const res = await rawGet(server.url, 'Forwarded: for=1.2.3.4;proto=https\r\nX-Forwarded-For: 6.6.6.6, 203.0.113.7\r\nX-Forwarded-Proto: http\r\n');
-    assert.match(res, /"ip":"203\.0\.113\.7","secure":false/);
-  }, app);
-  await forEachAdapter(t, () => stack([], { trustProxy: ['127.0.0.1'], proxyHeaders: 'forwarded', events: silent }), async (server) => {
-    const res = await rawGet(server.url, 'Forwarded: for=6.6.6.6, for=203.0.113.7;proto=https\r\nX-Forwarded-For: 1.2.3.4\r\nX-Forwarded-Proto: http\r\n');
-    assert.match(res, /"ip":"203\.0\.113\.7","secure":true/);
-  }, app);
+  await forEachAdapter(
+    t,
+    () => stack([], { trustProxy: ['127.0.0.1'], events: silent }),
+    async (server) => {
+      const res = await rawGet(server.url, 'Forwarded: for=1.2.3.4;proto=https\r\nX-Forwarded-For: 6.6.6.6, 203.0.113.7\r\nX-Forwarded-Proto: http\r\n');
+      assert.match(res, /"ip":"203\.0\.113\.7","secure":false/);
+    },
+    app,
+  );
+  await forEachAdapter(
+    t,
+    () => stack([], { trustProxy: ['127.0.0.1'], proxyHeaders: 'forwarded', events: silent }),
+    async (server) => {
+      const res = await rawGet(server.url, 'Forwarded: for=6.6.6.6, for=203.0.113.7;proto=https\r\nX-Forwarded-For: 1.2.3.4\r\nX-Forwarded-Proto: http\r\n');
+      assert.match(res, /"ip":"203\.0\.113\.7","secure":true/);
+    },
+    app,
+  );
 });

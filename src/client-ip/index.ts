@@ -93,14 +93,20 @@ export function compileTrustProxy(option: TrustProxyOption | undefined, options:
     trusted = () => true;
   } else if (typeof option === 'number') {
     if (!Number.isInteger(option) || option < 0 || option > 32) {
-      throw new RampartError('ERR_RAMPART_CONFIG', `trustProxy: ${option} is not a valid hop count; use an integer from 0 to 32 (the number of reverse proxies in front of the app).`);
+      throw new RampartError(
+        'ERR_RAMPART_CONFIG',
+        `trustProxy: ${option} is not a valid hop count; use an integer from 0 to 32 (the number of reverse proxies in front of the app).`,
+      );
     }
     if (option === 0) return untrusted(family, sink);
     trusted = (_address, hop) => hop < option;
   } else if (Array.isArray(option)) {
     const { matcher, invalid } = compileIpList(option);
     if (invalid.length > 0) {
-      throw new RampartError('ERR_RAMPART_CONFIG', `trustProxy contains invalid addresses or CIDRs: ${invalid.map((s) => JSON.stringify(s)).join(', ')}; use forms like '127.0.0.1', '10.0.0.0/8' or 'fd00::/8'.`);
+      throw new RampartError(
+        'ERR_RAMPART_CONFIG',
+        `trustProxy contains invalid addresses or CIDRs: ${invalid.map((s) => JSON.stringify(s)).join(', ')}; use forms like '127.0.0.1', '10.0.0.0/8' or 'fd00::/8'.`,
+      );
     }
     if (matcher.size === 0) return untrusted(family, sink);
     trusted = (address) => matcher.has(address);

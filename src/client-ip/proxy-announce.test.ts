@@ -14,8 +14,7 @@ function recorder(): { emit(r: SecurityEventRecord): void; records: SecurityEven
   const records: SecurityEventRecord[] = [];
   return { records, emit: (r) => void records.push(r) };
 }
-const warningsIn = (sink: { records: SecurityEventRecord[] }): string[] =>
-  sink.records.filter((r) => r.event === 'CONFIG_WARNING').map((r) => r.detail ?? '');
+const warningsIn = (sink: { records: SecurityEventRecord[] }): string[] => sink.records.filter((r) => r.event === 'CONFIG_WARNING').map((r) => r.detail ?? '');
 
 test('x-forwarded: a Forwarded header from a trusted proxy is announced once, naming proxyHeaders', () => {
   const sink = recorder();

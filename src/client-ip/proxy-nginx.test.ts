@@ -79,7 +79,10 @@ for (const adapter of ADAPTERS) {
     assert.equal(hits.length, 1);
     assert.equal(hits[0]!.ip, CLIENT);
     // The Forwarded header nginx passed on is announced (once per process), naming the option.
-    assert.ok(configWarnings().some((m) => m.startsWith("proxyHeaders: 'x-forwarded'")), 'CONFIG_WARNING about proxyHeaders');
+    assert.ok(
+      configWarnings().some((m) => m.startsWith("proxyHeaders: 'x-forwarded'")),
+      'CONFIG_WARNING about proxyHeaders',
+    );
   });
 
   test(`behind nginx (${adapter}): Forwarded proto=https on plain HTTP still redirects`, async (t) => {

@@ -67,9 +67,18 @@ test('compressible types', () => {
 });
 
 test('construction errors', () => {
-  assert.throws(() => compression({ level: 12 }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
-  assert.throws(() => compression({ encodings: ['deflate' as never] }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
-  assert.throws(() => compression({ minsize: 1 } as never), (e) => isRampartError(e, 'ERR_RAMPART_UNKNOWN_OPTION'));
+  assert.throws(
+    () => compression({ level: 12 }),
+    (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
+  assert.throws(
+    () => compression({ encodings: ['deflate' as never] }),
+    (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
+  assert.throws(
+    () => compression({ minsize: 1 } as never),
+    (e) => isRampartError(e, 'ERR_RAMPART_UNKNOWN_OPTION'),
+  );
 });
 
 const app: TestApp = (req): AppResponse => {
@@ -109,7 +118,10 @@ test('compression through every adapter', async (t) => {
         assert.equal(decode(coding, r.body), BIG);
         assert.ok(r.body.length < BIG.length);
         if (r.headers['content-length'] !== undefined) assert.equal(Number(r.headers['content-length']), r.body.length);
-        for (const [path, text] of [['/dense', DENSE], ['/large', LARGE]] as const) {
+        for (const [path, text] of [
+          ['/dense', DENSE],
+          ['/large', LARGE],
+        ] as const) {
           const d = await get(`${server.url}${path}`, { 'accept-encoding': coding });
           assert.equal(d.headers['content-encoding'], coding, path);
           assert.equal(decode(coding, d.body), text, `${path} ${coding} round-trips`);
@@ -117,7 +129,14 @@ test('compression through every adapter', async (t) => {
         }
       }
       // Refused and absent codings, small bodies, media types, pre-encoded and no-transform stay identity.
-      for (const [path, accept] of [['/json', 'gzip;q=0'], ['/json', ''], ['/small', 'gzip'], ['/png', 'gzip'], ['/encoded', 'gzip'], ['/no-transform', 'gzip']] as const) {
+      for (const [path, accept] of [
+        ['/json', 'gzip;q=0'],
+        ['/json', ''],
+        ['/small', 'gzip'],
+        ['/png', 'gzip'],
+        ['/encoded', 'gzip'],
+        ['/no-transform', 'gzip'],
+      ] as const) {
         const headers: Record<string, string> = accept === '' ? {} : { 'accept-encoding': accept };
         const r = await get(`${server.url}${path}`, headers);
         assert.notEqual(r.headers['content-encoding'], 'gzip', `${path} ${accept}`);

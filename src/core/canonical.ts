@@ -157,7 +157,12 @@ function decodeSegment(piece: string, allowEncodedSlashes: boolean): { text: str
   let text: string;
   try {
     // decodeURIComponent is strict UTF-8: overlong forms, surrogates and stray bytes throw.
-    text = allowEncodedSlashes ? piece.split(/(%2f|%5c)/i).map((part, j) => (j % 2 === 1 ? part.toLowerCase() : decodeURIComponent(part))).join('') : decodeURIComponent(piece);
+    text = allowEncodedSlashes
+      ? piece
+          .split(/(%2f|%5c)/i)
+          .map((part, j) => (j % 2 === 1 ? part.toLowerCase() : decodeURIComponent(part)))
+          .join('')
+      : decodeURIComponent(piece);
   } catch {
     return NOT_NORMAL;
   }
@@ -192,7 +197,8 @@ export function compileCoveredPaths(list: readonly string[], option: string, seg
   for (const entry of list) {
     if (typeof entry !== 'string' || !entry.startsWith('/')) throw configError(`${option} entries must start with "/" (got ${JSON.stringify(entry)}).`);
     const verdict = canonicalPath(entry);
-    if (verdict.error !== undefined) throw configError(`${option}: ${JSON.stringify(entry)} is not a plain path (${verdict.error}); write it as sent, e.g. "/api/secure/".`);
+    if (verdict.error !== undefined)
+      throw configError(`${option}: ${JSON.stringify(entry)} is not a plain path (${verdict.error}); write it as sent, e.g. "/api/secure/".`);
     entries.push(verdict.path);
   }
   const tests = entries.map((entry): ((path: string) => boolean) => {

@@ -26,12 +26,15 @@ test('serializeCookie: SameSite=None requires Secure', () => {
 test('serializeCookie: __Host- prefix needs Secure, Path=/ and no Domain', () => {
   assert.equal(serializeCookie('__Host-sid', 'v'), '__Host-sid=v; Path=/; HttpOnly; Secure; SameSite=Lax');
   for (const bad of [{ secure: false }, { path: '/app' }, { domain: 'example.com' }]) {
-    assert.throws(() => serializeCookie('__Host-sid', 'v', bad), (error: unknown) => {
-      assert.ok(error instanceof RampartError);
-      assert.equal(error.code, 'ERR_RAMPART_COOKIE');
-      assert.match(error.message, /__Host-/);
-      return true;
-    });
+    assert.throws(
+      () => serializeCookie('__Host-sid', 'v', bad),
+      (error: unknown) => {
+        assert.ok(error instanceof RampartError);
+        assert.equal(error.code, 'ERR_RAMPART_COOKIE');
+        assert.match(error.message, /__Host-/);
+        return true;
+      },
+    );
   }
 });
 
@@ -64,7 +67,10 @@ test('serializeCookie: invalid names, values and attributes are RampartErrors, n
 test('serializeCookie: Max-Age, Expires, Domain and Partitioned are written', () => {
   const when = new Date(Date.UTC(2030, 0, 1));
   const header = serializeCookie('n', 'v', { maxAge: 60.9, expires: when, domain: 'example.com', partitioned: true });
-  assert.deepEqual(new Set(attrs(header)), new Set(['Path=/', 'Domain=example.com', 'Max-Age=60', `Expires=${when.toUTCString()}`, 'HttpOnly', 'Secure', 'SameSite=Lax', 'Partitioned']));
+  assert.deepEqual(
+    new Set(attrs(header)),
+    new Set(['Path=/', 'Domain=example.com', 'Max-Age=60', `Expires=${when.toUTCString()}`, 'HttpOnly', 'Secure', 'SameSite=Lax', 'Partitioned']),
+  );
   assert.equal(parseCookies('n=v').get('n'), 'v');
 });
 

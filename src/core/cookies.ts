@@ -78,8 +78,12 @@ function cookieError(message: string): RampartError {
  * // __Host-sid=…; Path=/; Max-Age=3600; HttpOnly; Secure; SameSite=Lax
  */
 export function serializeCookie(name: string, value: string, options: CookieOptions = {}): string {
-  if (typeof name !== 'string' || !COOKIE_NAME.test(name)) throw cookieError(`serializeCookie: invalid cookie name ${JSON.stringify(name)}: use letters, digits and !#$%&'*+-.^_\`|~ only.`);
-  if (typeof value !== 'string' || !COOKIE_VALUE.test(value)) throw cookieError(`serializeCookie: invalid value for cookie ${name}: encode it first (base64url or encodeURIComponent); ';', ',', spaces, quotes and backslashes are not allowed.`);
+  if (typeof name !== 'string' || !COOKIE_NAME.test(name))
+    throw cookieError(`serializeCookie: invalid cookie name ${JSON.stringify(name)}: use letters, digits and !#$%&'*+-.^_\`|~ only.`);
+  if (typeof value !== 'string' || !COOKIE_VALUE.test(value))
+    throw cookieError(
+      `serializeCookie: invalid value for cookie ${name}: encode it first (base64url or encodeURIComponent); ';', ',', spaces, quotes and backslashes are not allowed.`,
+    );
   const path = options.path ?? '/';
   const secure = options.secure ?? true;
   const httpOnly = options.httpOnly ?? true;
@@ -89,21 +93,30 @@ export function serializeCookie(name: string, value: string, options: CookieOpti
     if (canonical === undefined) throw cookieError(`serializeCookie: sameSite must be 'Strict', 'Lax' or 'None' (got ${JSON.stringify(options.sameSite)}).`);
     sameSite = canonical;
   }
-  if (!ATTRIBUTE_VALUE.test(path) || !path.startsWith('/')) throw cookieError(`serializeCookie: path for cookie ${name} must start with '/' and contain no ';' or control characters.`);
-  if (options.domain !== undefined && (typeof options.domain !== 'string' || options.domain === '' || !ATTRIBUTE_VALUE.test(options.domain) || options.domain.includes(' '))) {
+  if (!ATTRIBUTE_VALUE.test(path) || !path.startsWith('/'))
+    throw cookieError(`serializeCookie: path for cookie ${name} must start with '/' and contain no ';' or control characters.`);
+  if (
+    options.domain !== undefined &&
+    (typeof options.domain !== 'string' || options.domain === '' || !ATTRIBUTE_VALUE.test(options.domain) || options.domain.includes(' '))
+  ) {
     throw cookieError(`serializeCookie: domain for cookie ${name} must be a host name without ';', spaces or control characters.`);
   }
-  if (options.maxAge !== undefined && (typeof options.maxAge !== 'number' || !Number.isFinite(options.maxAge))) throw cookieError(`serializeCookie: maxAge for cookie ${name} must be a finite number of seconds.`);
-  if (options.expires !== undefined && (!(options.expires instanceof Date) || Number.isNaN(options.expires.getTime()))) throw cookieError(`serializeCookie: expires for cookie ${name} must be a valid Date.`);
+  if (options.maxAge !== undefined && (typeof options.maxAge !== 'number' || !Number.isFinite(options.maxAge)))
+    throw cookieError(`serializeCookie: maxAge for cookie ${name} must be a finite number of seconds.`);
+  if (options.expires !== undefined && (!(options.expires instanceof Date) || Number.isNaN(options.expires.getTime())))
+    throw cookieError(`serializeCookie: expires for cookie ${name} must be a valid Date.`);
   const lower = name.slice(0, 9).toLowerCase();
   if (lower.startsWith('__host-')) {
     if (!secure || path !== '/' || options.domain !== undefined) {
-      throw cookieError(`serializeCookie: a __Host- cookie (${name}) must be Secure, have Path=/ and no Domain, or browsers drop it: remove the secure: false, path or domain option, or rename the cookie.`);
+      throw cookieError(
+        `serializeCookie: a __Host- cookie (${name}) must be Secure, have Path=/ and no Domain, or browsers drop it: remove the secure: false, path or domain option, or rename the cookie.`,
+      );
     }
   } else if (lower === '__secure-' && !secure) {
     throw cookieError(`serializeCookie: a __Secure- cookie (${name}) must be Secure, or browsers drop it: remove secure: false or rename the cookie.`);
   }
-  if (sameSite === 'None' && !secure) throw cookieError(`serializeCookie: SameSite=None needs Secure (browsers reject it otherwise) for cookie ${name}: remove secure: false or use 'Lax'.`);
+  if (sameSite === 'None' && !secure)
+    throw cookieError(`serializeCookie: SameSite=None needs Secure (browsers reject it otherwise) for cookie ${name}: remove secure: false or use 'Lax'.`);
   let out = `${name}=${value}; Path=${path}`;
   if (options.domain !== undefined) out += `; Domain=${options.domain}`;
   if (options.maxAge !== undefined) out += `; Max-Age=${Math.floor(options.maxAge)}`;

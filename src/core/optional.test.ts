@@ -16,7 +16,10 @@ function brokenPeer(t: test.TestContext): { dir: string; esm: string; cjs: strin
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const pkg = join(dir, 'node_modules', 'broken-peer');
   mkdirSync(pkg, { recursive: true });
-  writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'broken-peer', version: '1.0.0', main: 'index.cjs', exports: { import: './index.mjs', require: './index.cjs' } }));
+  writeFileSync(
+    join(pkg, 'package.json'),
+    JSON.stringify({ name: 'broken-peer', version: '1.0.0', main: 'index.cjs', exports: { import: './index.mjs', require: './index.cjs' } }),
+  );
   writeFileSync(join(pkg, 'index.mjs'), "import 'its-own-missing-dep';\nexport default 1;\n");
   writeFileSync(join(pkg, 'index.cjs'), "require('its-own-missing-dep');\nmodule.exports = 1;\n");
   writeFileSync(join(dir, 'entry.mjs'), "export default await import('broken-peer');\n");
@@ -32,12 +35,18 @@ function assertMissing(error: unknown, pkg: string, line: string): true {
 }
 
 test('checkPeer: a package that does not resolve fails at construction with the install line', () => {
-  assert.throws(() => checkPeer(ghost), (e) => assertMissing(e, 'rampart-ghost-peer-x', 'npm install rampart-ghost-peer-x rampart-ghost-peer-y'));
+  assert.throws(
+    () => checkPeer(ghost),
+    (e) => assertMissing(e, 'rampart-ghost-peer-x', 'npm install rampart-ghost-peer-x rampart-ghost-peer-y'),
+  );
   for (const peer of Object.values(PEERS)) assert.doesNotThrow(() => checkPeer(peer), peer.feature);
 });
 
 test('importPeer: "module not found" for the peer itself becomes ERR_RAMPART_MISSING_DEPENDENCY', async () => {
-  await assert.rejects(importPeer(ghost, () => import('rampart-ghost-peer-y' as string)), (e) => assertMissing(e, 'rampart-ghost-peer-y', installLine(ghost)));
+  await assert.rejects(
+    importPeer(ghost, () => import('rampart-ghost-peer-y' as string)),
+    (e) => assertMissing(e, 'rampart-ghost-peer-y', installLine(ghost)),
+  );
   const mod = await importPeer(PEERS.totpQr, () => import('qrcode'));
   assert.equal(typeof mod.default.toString, 'function');
 });
@@ -62,7 +71,10 @@ test('importPeer / requirePeer: a missing dependency OF an installed peer is not
 });
 
 test('requirePeer: sync load of a CommonJS peer, and the error for a missing one', () => {
-  assert.throws(() => requirePeer(ghost, 'rampart-ghost-peer-x'), (e) => assertMissing(e, 'rampart-ghost-peer-x', installLine(ghost)));
+  assert.throws(
+    () => requirePeer(ghost, 'rampart-ghost-peer-x'),
+    (e) => assertMissing(e, 'rampart-ghost-peer-x', installLine(ghost)),
+  );
   const sanitize = requirePeer<typeof import('sanitize-html')>(PEERS.sanitizeHtml, 'sanitize-html');
   assert.equal(typeof sanitize, 'function');
   assert.equal(requirePeer(PEERS.sanitizeHtml, 'sanitize-html'), sanitize, 'cached');

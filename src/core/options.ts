@@ -9,7 +9,10 @@ export function checkKeys(options: object, allowed: readonly string[], section: 
     if (allowed.includes(key)) continue;
     const pointer = seedAlias(key, allowed, (options as Record<string, unknown>)[key]);
     if (pointer !== undefined) {
-      throw new RampartError('ERR_RAMPART_UNKNOWN_OPTION', `${section}: unknown option ${JSON.stringify(key)}; ${pointer} Valid options: ${allowed.join(', ')}.`);
+      throw new RampartError(
+        'ERR_RAMPART_UNKNOWN_OPTION',
+        `${section}: unknown option ${JSON.stringify(key)}; ${pointer} Valid options: ${allowed.join(', ')}.`,
+      );
     }
     const suggestion = closest(key, allowed);
     throw new RampartError(
@@ -128,7 +131,8 @@ function seedAlias(key: string, allowed: readonly string[], value: unknown): str
   const note = alias.note === undefined ? '' : ` (${alias.note})`;
   const parts = path.split('.');
   if (parts.length === 1) return `did you mean ${JSON.stringify(path)}${note}?`;
-  const shown = typeof value === 'number' || typeof value === 'boolean' ? String(value) : typeof value === 'string' && value.length <= 40 ? JSON.stringify(value) : '…';
+  const shown =
+    typeof value === 'number' || typeof value === 'boolean' ? String(value) : typeof value === 'string' && value.length <= 40 ? JSON.stringify(value) : '…';
   let nested = `${parts[parts.length - 1]}: ${shown}`;
   for (let i = parts.length - 2; i >= 0; i--) nested = `${parts[i]}: { ${nested} }`;
   return `write it as ${nested}${note}.`;

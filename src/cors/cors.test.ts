@@ -18,8 +18,7 @@ test('normalizeOrigin: scheme/host lower-cased, default ports dropped, paths rej
 });
 
 test('construction errors say how to fix the configuration', () => {
-  const code = (fn: () => unknown, expected: string) =>
-    assert.throws(fn, (e: unknown) => isRampartError(e) && e.code === expected && e.message.length > 20);
+  const code = (fn: () => unknown, expected: string) => assert.throws(fn, (e: unknown) => isRampartError(e) && e.code === expected && e.message.length > 20);
   code(() => cors({ origins: '*', allowCredentials: true }), 'ERR_RAMPART_CONFIG');
   assert.throws(() => cors({ origins: '*', allowCredentials: true }), /list the origins/);
   code(() => cors({ origins: ['https://a.example/path'] }), 'ERR_RAMPART_CONFIG');
@@ -35,7 +34,15 @@ test('construction errors say how to fix the configuration', () => {
 test('cors through every adapter', async (t) => {
   await forEachAdapter(
     t,
-    () => stack([cors({ origins: [ORIGIN, 'http://localhost:5173'], allowCredentials: true, exposeHeaders: ['x-request-id'], headers: ['content-type', 'x-csrf-token'] })]),
+    () =>
+      stack([
+        cors({
+          origins: [ORIGIN, 'http://localhost:5173'],
+          allowCredentials: true,
+          exposeHeaders: ['x-request-id'],
+          headers: ['content-type', 'x-csrf-token'],
+        }),
+      ]),
     async (app) => {
       // Allowed simple request.
       let r = await fetch(`${app.url}/api`, { headers: { origin: ORIGIN } });
@@ -47,7 +54,13 @@ test('cors through every adapter', async (t) => {
       await r.arrayBuffer();
 
       // Lookalike origins never match.
-      for (const evil of ['https://app.example.com.evil.com', 'https://evil-app.example.com', 'http://app.example.com', 'https://app.example.com:8443', 'null']) {
+      for (const evil of [
+        'https://app.example.com.evil.com',
+        'https://evil-app.example.com',
+        'http://app.example.com',
+        'https://app.example.com:8443',
+        'null',
+      ]) {
         r = await fetch(`${app.url}/api`, { headers: { origin: evil } });
         assert.equal(r.headers.get('access-control-allow-origin'), null, evil);
         assert.equal(r.headers.get('access-control-allow-credentials'), null, evil);
@@ -95,18 +108,25 @@ test('cors through every adapter', async (t) => {
 });
 
 test("origins '*' without credentials answers '*' and never the null origin", async (t) => {
-  await forEachAdapter(t, () => stack([cors({ origins: '*' })]), async (app) => {
-    let r = await fetch(`${app.url}/`, { headers: { origin: 'https://anyone.example' } });
-    assert.equal(r.headers.get('access-control-allow-origin'), '*');
-    assert.equal(r.headers.get('access-control-allow-credentials'), null);
-    await r.arrayBuffer();
-    r = await fetch(`${app.url}/`, { headers: { origin: 'null' } });
-    assert.equal(r.headers.get('access-control-allow-origin'), null);
-    await r.arrayBuffer();
-    r = await fetch(`${app.url}/`, { method: 'OPTIONS', headers: { origin: 'https://x.example', 'access-control-request-method': 'DELETE', 'access-control-request-headers': 'x-anything' } });
-    assert.equal(r.headers.get('access-control-allow-headers'), '*');
-    await r.arrayBuffer();
-  });
+  await forEachAdapter(
+    t,
+    () => stack([cors({ origins: '*' })]),
+    async (app) => {
+      let r = await fetch(`${app.url}/`, { headers: { origin: 'https://anyone.example' } });
+      assert.equal(r.headers.get('access-control-allow-origin'), '*');
+      assert.equal(r.headers.get('access-control-allow-credentials'), null);
+      await r.arrayBuffer();
+      r = await fetch(`${app.url}/`, { headers: { origin: 'null' } });
+      assert.equal(r.headers.get('access-control-allow-origin'), null);
+      await r.arrayBuffer();
+      r = await fetch(`${app.url}/`, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://x.example', 'access-control-request-method': 'DELETE', 'access-control-request-headers': 'x-anything' },
+      });
+      assert.equal(r.headers.get('access-control-allow-headers'), '*');
+      await r.arrayBuffer();
+    },
+  );
 });
 
 test('RegExp and predicate origins; private network access when enabled', async (t) => {
@@ -120,7 +140,10 @@ test('RegExp and predicate origins; private network access when enabled', async 
       r = await fetch(`${app.url}/`, { headers: { origin: 'https://shop.example.com.evil.io' } });
       assert.equal(r.headers.get('access-control-allow-origin'), null);
       await r.arrayBuffer();
-      r = await fetch(`${app.url}/`, { method: 'OPTIONS', headers: { origin: 'https://shop.example.com', 'access-control-request-method': 'GET', 'access-control-request-private-network': 'true' } });
+      r = await fetch(`${app.url}/`, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://shop.example.com', 'access-control-request-method': 'GET', 'access-control-request-private-network': 'true' },
+      });
       assert.equal(r.headers.get('access-control-allow-private-network'), 'true');
       await r.arrayBuffer();
     },

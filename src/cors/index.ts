@@ -55,7 +55,9 @@ export function compileOriginMatcher(origins: CorsOrigins, option = 'cors.origin
   if (origins === '*') return { match: (o) => o !== 'null', any: true, list: undefined };
   if (origins instanceof RegExp) {
     if (!origins.source.startsWith('^') || !origins.source.endsWith('$')) {
-      throw configError(`${option}: the RegExp ${String(origins)} must be anchored with ^ and $, otherwise 'https://app.example.evil.com' matches 'app.example'.`);
+      throw configError(
+        `${option}: the RegExp ${String(origins)} must be anchored with ^ and $, otherwise 'https://app.example.evil.com' matches 'app.example'.`,
+      );
     }
     if (origins.global || origins.sticky) throw configError(`${option}: the RegExp must not use the g or y flag (lastIndex makes matching stateful).`);
     return { match: (o) => o !== 'null' && origins.test(o), any: false, list: undefined };
@@ -87,7 +89,9 @@ export function compileOriginMatcher(origins: CorsOrigins, option = 'cors.origin
     }
     const normal = normalizeOrigin(entry);
     if (normal === undefined) {
-      throw configError(`${option}: ${JSON.stringify(entry)} is not an origin; write scheme://host[:port] with no path or trailing slash, e.g. 'https://app.example.com'.`);
+      throw configError(
+        `${option}: ${JSON.stringify(entry)} is not an origin; write scheme://host[:port] with no path or trailing slash, e.g. 'https://app.example.com'.`,
+      );
     }
     set.add(normal);
   }
@@ -117,11 +121,16 @@ function tokens(value: unknown, option: string, upper: boolean): string[] {
 export function cors(options: CorsOptions): Middleware {
   const opts = optionsObject(options, 'cors') as unknown as CorsOptions;
   checkKeys(opts, KEYS, 'cors');
-  if (opts.origins === undefined) throw configError("cors.origins is required: list the origins allowed to call this server, e.g. ['https://app.example.com'] (or '*' for public, credential-less APIs).");
+  if (opts.origins === undefined)
+    throw configError(
+      "cors.origins is required: list the origins allowed to call this server, e.g. ['https://app.example.com'] (or '*' for public, credential-less APIs).",
+    );
   const credentials = opts.allowCredentials ?? false;
   if (typeof credentials !== 'boolean') throw configError(`cors.allowCredentials must be true or false (got ${describeValue(credentials)}).`);
   if ((opts.origins === '*' || (Array.isArray(opts.origins) && opts.origins.length === 1 && opts.origins[0] === '*')) && credentials) {
-    throw configError("cors: origins '*' cannot be combined with allowCredentials: true (browsers refuse it, and reflecting every origin would expose user data); list the origins instead.");
+    throw configError(
+      "cors: origins '*' cannot be combined with allowCredentials: true (browsers refuse it, and reflecting every origin would expose user data); list the origins instead.",
+    );
   }
   const { match, any } = compileOriginMatcher(opts.origins);
   if (any) warnConfig("cors.origins: '*' lets any website read responses (without credentials). List origins unless this is a public API.");
@@ -135,7 +144,11 @@ export function cors(options: CorsOptions): Middleware {
   const methodsValue = methods.join(', ');
   const methodSet = new Set(methods);
   const exposeValue = expose.join(', ');
-  for (const [n, v] of [['access-control-allow-methods', methodsValue], ['access-control-expose-headers', exposeValue]] as const) checkHeader(n, v, 'cors');
+  for (const [n, v] of [
+    ['access-control-allow-methods', methodsValue],
+    ['access-control-expose-headers', exposeValue],
+  ] as const)
+    checkHeader(n, v, 'cors');
   const reflectOrigin = !any || credentials;
 
   const allowOrigin = (res: ResponseControl, origin: string): void => {
@@ -153,7 +166,10 @@ export function cors(options: CorsOptions): Middleware {
     const requestHeaders = req.header('access-control-request-headers');
     let headersValue: string | undefined;
     if (requestHeaders !== undefined && requestHeaders.trim() !== '') {
-      const asked = requestHeaders.split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== '');
+      const asked = requestHeaders
+        .split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter((h) => h !== '');
       if (!anyHeader && !asked.every((h) => allowHeaderSet.has(h))) return denied;
       headersValue = anyHeader && !credentials ? '*' : asked.join(', ');
     }

@@ -22,16 +22,24 @@ test('decodeBase64Url accepts exactly the canonical spellings', () => {
 });
 
 test('property: encode → decode is the identity and every other spelling is refused', () => {
-  fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
-    const padded = encodeBase64UrlPadded(bytes);
-    assert.deepEqual(new Uint8Array(decodeBase64Url(padded, 'required') ?? []), bytes);
-    assert.deepEqual(new Uint8Array(decodeBase64Url(padded.replace(/=+$/, ''), 'optional') ?? []), bytes);
-  }), { numRuns: 500 });
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
+      const padded = encodeBase64UrlPadded(bytes);
+      assert.deepEqual(new Uint8Array(decodeBase64Url(padded, 'required') ?? []), bytes);
+      assert.deepEqual(new Uint8Array(decodeBase64Url(padded.replace(/=+$/, ''), 'optional') ?? []), bytes);
+    }),
+    { numRuns: 500 },
+  );
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
   const junk = ['=', '+', '/', ' ', '\n', '%', '*', '\u0000', 'é', '\u{1F600}', '\uD800', '.'];
-  const mixed = fc.array(fc.oneof(fc.constantFrom(...alphabet), fc.constantFrom(...alphabet), fc.constantFrom(...junk)), { maxLength: 24 }).map((a) => a.join(''));
-  fc.assert(fc.property(fc.oneof(fc.string({ maxLength: 24 }), mixed), (text) => {
-    const decoded = decodeBase64Url(text, 'optional');
-    if (decoded !== undefined) assert.equal(encodeBase64UrlPadded(decoded).replace(/=+$/, ''), text.replace(/=+$/, ''), 'only canonical text decodes');
-  }), { numRuns: 2000 });
+  const mixed = fc
+    .array(fc.oneof(fc.constantFrom(...alphabet), fc.constantFrom(...alphabet), fc.constantFrom(...junk)), { maxLength: 24 })
+    .map((a) => a.join(''));
+  fc.assert(
+    fc.property(fc.oneof(fc.string({ maxLength: 24 }), mixed), (text) => {
+      const decoded = decodeBase64Url(text, 'optional');
+      if (decoded !== undefined) assert.equal(encodeBase64UrlPadded(decoded).replace(/=+$/, ''), text.replace(/=+$/, ''), 'only canonical text decodes');
+    }),
+    { numRuns: 2000 },
+  );
 });

@@ -32,7 +32,14 @@ function problemsOf(run: () => unknown): EnvProblem[] {
 test('a valid environment loads typed, frozen values; secrets are Secret objects', () => {
   const secretKey = strong();
   const config = loadConfig(schema, {
-    env: { DATABASE_URL: 'postgres://db.internal/app', SECRET_KEY: secretKey, CSRF_SECRET: strong(), PORT: '8080', ALLOWED_HOSTS: 'a.example, b.example,,', DEBUG: 'no' },
+    env: {
+      DATABASE_URL: 'postgres://db.internal/app',
+      SECRET_KEY: secretKey,
+      CSRF_SECRET: strong(),
+      PORT: '8080',
+      ALLOWED_HOSTS: 'a.example, b.example,,',
+      DEBUG: 'no',
+    },
   });
   assert.equal(config.PORT, 8080);
   assert.equal(config.DATABASE_URL, 'postgres://db.internal/app');
@@ -48,45 +55,84 @@ test('a valid environment loads typed, frozen values; secrets are Secret objects
 });
 
 test('every problem is reported at once, each with a fix, in one RampartError', () => {
-  const problems = problemsOf(() => loadConfig(schema, {
-    env: { PORT: 'eighty', DATABASE_URL: 'mysql://x/y', CSRF_SECRET: strong(), DEBUG: 'maybe', LOG_LEVEL: 'trace' },
-  }));
-  assert.deepEqual(problems.map((p) => [p.variable, p.code]), [
-    ['PORT', 'TYPE'], ['DATABASE_URL', 'TYPE'], ['SECRET_KEY', 'MISSING'], ['DEBUG', 'TYPE'], ['LOG_LEVEL', 'TYPE'],
-  ]);
+  const problems = problemsOf(() =>
+    loadConfig(schema, {
+      env: { PORT: 'eighty', DATABASE_URL: 'mysql://x/y', CSRF_SECRET: strong(), DEBUG: 'maybe', LOG_LEVEL: 'trace' },
+    }),
+  );
+  assert.deepEqual(
+    problems.map((p) => [p.variable, p.code]),
+    [
+      ['PORT', 'TYPE'],
+      ['DATABASE_URL', 'TYPE'],
+      ['SECRET_KEY', 'MISSING'],
+      ['DEBUG', 'TYPE'],
+      ['LOG_LEVEL', 'TYPE'],
+    ],
+  );
   for (const p of problems) assert.ok(p.fix.length > 10, p.variable);
-  assert.deepEqual(problemsOf(() => loadConfig({ PORT: schema.PORT }, { env: { PORT: '70000' } })).map((p) => p.code), ['RANGE']);
-  assert.deepEqual(problemsOf(() => loadConfig({ PORT: schema.PORT }, { env: { PORT: '1e3' } })).map((p) => p.code), ['TYPE']);
-  assert.deepEqual(problemsOf(() => loadConfig({ U: { type: 'url' } }, { env: { U: 'not a url' } })).map((p) => p.code), ['TYPE']);
+  assert.deepEqual(
+    problemsOf(() => loadConfig({ PORT: schema.PORT }, { env: { PORT: '70000' } })).map((p) => p.code),
+    ['RANGE'],
+  );
+  assert.deepEqual(
+    problemsOf(() => loadConfig({ PORT: schema.PORT }, { env: { PORT: '1e3' } })).map((p) => p.code),
+    ['TYPE'],
+  );
+  assert.deepEqual(
+    problemsOf(() => loadConfig({ U: { type: 'url' } }, { env: { U: 'not a url' } })).map((p) => p.code),
+    ['TYPE'],
+  );
 });
 
 test('production: debug flags, debug log levels and weak or placeholder secrets are refused, values never echoed', () => {
   const error = (() => {
     try {
-      loadConfig(schema, { env: {
-        NODE_ENV: 'production', DATABASE_URL: 'postgres://db/app', SECRET_KEY: 'changeme', SECRET_KEY_FALLBACKS: 'your-secret',
-        CSRF_SECRET: 'your-csrf-secret', DEBUG: 'true', LOG_LEVEL: 'debug',
-      } });
+      loadConfig(schema, {
+        env: {
+          NODE_ENV: 'production',
+          DATABASE_URL: 'postgres://db/app',
+          SECRET_KEY: 'changeme',
+          SECRET_KEY_FALLBACKS: 'your-secret',
+          CSRF_SECRET: 'your-csrf-secret',
+          DEBUG: 'true',
+          LOG_LEVEL: 'debug',
+        },
+      });
     } catch (e) {
       return e as EnvConfigError;
     }
     assert.fail('expected a throw');
   })();
-  assert.deepEqual(error.problems.map((p) => [p.variable, p.code]), [
-    ['SECRET_KEY', 'WEAK_SECRET'], ['SECRET_KEY_FALLBACKS', 'WEAK_SECRET'], ['CSRF_SECRET', 'WEAK_SECRET'],
-    ['DEBUG', 'DEBUG_IN_PRODUCTION'], ['LOG_LEVEL', 'NOT_ALLOWED_IN_PRODUCTION'],
-  ]);
+  assert.deepEqual(
+    error.problems.map((p) => [p.variable, p.code]),
+    [
+      ['SECRET_KEY', 'WEAK_SECRET'],
+      ['SECRET_KEY_FALLBACKS', 'WEAK_SECRET'],
+      ['CSRF_SECRET', 'WEAK_SECRET'],
+      ['DEBUG', 'DEBUG_IN_PRODUCTION'],
+      ['LOG_LEVEL', 'NOT_ALLOWED_IN_PRODUCTION'],
+    ],
+  );
   assert.ok(!error.message.includes('changeme') && !error.message.includes('your-csrf-secret'));
   assert.match(error.message, /openssl rand/);
   const defaultOn = problemsOf(() => loadConfig({ DEBUG: { type: 'bool', default: true, debug: true } }, { production: true, env: {} }));
-  assert.deepEqual(defaultOn.map((p) => p.code), ['DEBUG_IN_PRODUCTION'], 'a debug default of true is caught too');
+  assert.deepEqual(
+    defaultOn.map((p) => p.code),
+    ['DEBUG_IN_PRODUCTION'],
+    'a debug default of true is caught too',
+  );
 });
 
 test('outside production weak secrets only warn (through the warn hook)', () => {
   const warnings: string[] = [];
-  const config = loadConfig({ SECRET_KEY: { type: 'secret' }, DEBUG: { type: 'bool', debug: true } }, {
-    env: { NODE_ENV: 'development', SECRET_KEY: 'changeme', DEBUG: '1' }, warn: (m) => warnings.push(m),
-  });
+  const config = loadConfig(
+    { SECRET_KEY: { type: 'secret' }, DEBUG: { type: 'bool', debug: true } },
+    {
+      env: { NODE_ENV: 'development', SECRET_KEY: 'changeme', DEBUG: '1' },
+      warn: (m) => warnings.push(m),
+    },
+  );
   assert.equal(config.DEBUG, true);
   assert.equal(warnings.length, 1);
   assert.match(warnings[0] ?? '', /SECRET_KEY/);
@@ -98,9 +144,13 @@ test('secret rotation: the current key signs, old keys from the fallback list st
   const older = strong();
   const before = loadConfig({ SECRET_KEY: { type: 'secret', fallbacks: 'SECRET_KEY_FALLBACKS' } }, { env: { SECRET_KEY: oldKey } });
   const signedBefore = before.SECRET_KEY.sign('session:42');
-  const after = loadConfig({ SECRET_KEY: { type: 'secret', fallbacks: 'SECRET_KEY_FALLBACKS' } }, {
-    production: true, env: { SECRET_KEY: strong(), SECRET_KEY_FALLBACKS: `${oldKey}, ${older}` },
-  });
+  const after = loadConfig(
+    { SECRET_KEY: { type: 'secret', fallbacks: 'SECRET_KEY_FALLBACKS' } },
+    {
+      production: true,
+      env: { SECRET_KEY: strong(), SECRET_KEY_FALLBACKS: `${oldKey}, ${older}` },
+    },
+  );
   assert.equal(after.SECRET_KEY.fallbacks.length, 2);
   assert.equal(after.SECRET_KEY.all.length, 3);
   assert.ok(after.SECRET_KEY.verify('session:42', signedBefore), 'old signature still verifies');
@@ -125,18 +175,38 @@ test('schema mistakes are construction errors', () => {
     [{ X: { type: 'string', pattern: '^a' } }, 'ERR_RAMPART_CONFIG'],
   ];
   for (const [bad, code] of cases) {
-    assert.throws(() => loadConfig(bad as never, { env: {} }), (e: unknown) => isRampartError(e, code as never), JSON.stringify(bad));
+    assert.throws(
+      () => loadConfig(bad as never, { env: {} }),
+      (e: unknown) => isRampartError(e, code as never),
+      JSON.stringify(bad),
+    );
   }
   assert.throws(() => loadConfig({}, { envv: {} } as never), { code: 'ERR_RAMPART_UNKNOWN_OPTION' });
 });
 
 test('string constraints and booleans in every spelling', () => {
-  const config = loadConfig({
-    NAME: { type: 'string', pattern: /^[a-z]+$/g, minLength: 2, maxLength: 5 },
-    A: { type: 'bool' }, B: { type: 'bool' }, C: { type: 'bool' }, D: { type: 'bool' },
-  }, { env: { NAME: 'abc', A: 'TRUE', B: 'off', C: 'Yes', D: '0' } });
+  const config = loadConfig(
+    {
+      NAME: { type: 'string', pattern: /^[a-z]+$/g, minLength: 2, maxLength: 5 },
+      A: { type: 'bool' },
+      B: { type: 'bool' },
+      C: { type: 'bool' },
+      D: { type: 'bool' },
+    },
+    { env: { NAME: 'abc', A: 'TRUE', B: 'off', C: 'Yes', D: '0' } },
+  );
   assert.deepEqual({ ...config }, { NAME: 'abc', A: true, B: false, C: true, D: false });
-  assert.deepEqual(problemsOf(() => loadConfig({ NAME: { type: 'string', maxLength: 5 } }, { env: { NAME: 'toolong' } })).map((p) => p.code), ['RANGE']);
-  assert.deepEqual(problemsOf(() => loadConfig({ NAME: { type: 'string', pattern: /^[a-z]+$/ } }, { env: { NAME: 'ABC' } })).map((p) => p.code), ['TYPE']);
-  assert.deepEqual(problemsOf(() => loadConfig({ NAME: { type: 'string' } }, { env: { NAME: '   ' } })).map((p) => p.code), ['MISSING'], 'blank counts as unset');
+  assert.deepEqual(
+    problemsOf(() => loadConfig({ NAME: { type: 'string', maxLength: 5 } }, { env: { NAME: 'toolong' } })).map((p) => p.code),
+    ['RANGE'],
+  );
+  assert.deepEqual(
+    problemsOf(() => loadConfig({ NAME: { type: 'string', pattern: /^[a-z]+$/ } }, { env: { NAME: 'ABC' } })).map((p) => p.code),
+    ['TYPE'],
+  );
+  assert.deepEqual(
+    problemsOf(() => loadConfig({ NAME: { type: 'string' } }, { env: { NAME: '   ' } })).map((p) => p.code),
+    ['MISSING'],
+    'blank counts as unset',
+  );
 });

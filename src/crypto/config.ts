@@ -8,11 +8,24 @@ import { Secret, checkSecret } from './secret.ts';
 export type EnvField =
   | { type: 'string'; required?: boolean; default?: string; minLength?: number; maxLength?: number; pattern?: RegExp; description?: string }
   | { type: 'int'; required?: boolean; default?: number; min?: number; max?: number; description?: string }
-  | { type: 'bool'; required?: boolean; default?: boolean; /** true: must be false when NODE_ENV=production. */ debug?: boolean; description?: string }
+  | { type: 'bool'; required?: boolean; default?: boolean /** true: must be false when NODE_ENV=production. */; debug?: boolean; description?: string }
   | { type: 'url'; required?: boolean; default?: string; protocols?: readonly string[]; description?: string }
   | { type: 'list'; required?: boolean; default?: readonly string[]; separator?: string; description?: string }
-  | { type: 'enum'; required?: boolean; default?: string; values: readonly string[]; /** values refused in production (e.g. 'debug'). */ forbiddenInProduction?: readonly string[]; description?: string }
-  | { type: 'secret'; required?: boolean; /** Name of a variable with older secrets (comma separated) that still verify. */ fallbacks?: string; minLength?: number; description?: string };
+  | {
+      type: 'enum';
+      required?: boolean;
+      default?: string;
+      values: readonly string[] /** values refused in production (e.g. 'debug'). */;
+      forbiddenInProduction?: readonly string[];
+      description?: string;
+    }
+  | {
+      type: 'secret';
+      required?: boolean /** Name of a variable with older secrets (comma separated) that still verify. */;
+      fallbacks?: string;
+      minLength?: number;
+      description?: string;
+    };
 
 /** A schema: variable name → field. */
 export type EnvSchema = Record<string, EnvField>;
@@ -34,14 +47,19 @@ export interface RotatingSecret {
 }
 
 /** The type {@link loadConfig} gives one field of the schema. */
-export type EnvValue<F> =
-  F extends { type: 'secret'; fallbacks: string } ? RotatingSecret
-  : F extends { type: 'secret' } ? Secret
-  : F extends { type: 'int' } ? number
-  : F extends { type: 'bool' } ? boolean
-  : F extends { type: 'list' } ? string[]
-  : F extends { type: 'enum'; values: ReadonlyArray<infer V> } ? V
-  : string;
+export type EnvValue<F> = F extends { type: 'secret'; fallbacks: string }
+  ? RotatingSecret
+  : F extends { type: 'secret' }
+    ? Secret
+    : F extends { type: 'int' }
+      ? number
+      : F extends { type: 'bool' }
+        ? boolean
+        : F extends { type: 'list' }
+          ? string[]
+          : F extends { type: 'enum'; values: ReadonlyArray<infer V> }
+            ? V
+            : string;
 
 /** `true` when a field may be absent (not required and no default). */
 export type EnvOptional<F> = F extends { required: false } ? (F extends { default: unknown } ? false : true) : false;
@@ -137,8 +155,13 @@ export function loadConfig<const S extends EnvSchema>(schema: S, options?: LoadC
         result[name] = undefined;
       } else {
         problems.push({
-          variable: name, code: 'MISSING', message: 'is required but not set.',
-          fix: field.type === 'secret' ? `set ${name} to a random value, e.g. \`openssl rand -base64 48\`.` : `set ${name}${field.description ? ` (${field.description})` : ''}.`,
+          variable: name,
+          code: 'MISSING',
+          message: 'is required but not set.',
+          fix:
+            field.type === 'secret'
+              ? `set ${name} to a random value, e.g. \`openssl rand -base64 48\`.`
+              : `set ${name}${field.description ? ` (${field.description})` : ''}.`,
         });
       }
       continue;
@@ -151,8 +174,13 @@ export function loadConfig<const S extends EnvSchema>(schema: S, options?: LoadC
 }
 
 function parse(
-  name: string, field: EnvField, value: string, env: Record<string, string | undefined>,
-  production: boolean, warn: (message: string) => void, problems: EnvProblem[],
+  name: string,
+  field: EnvField,
+  value: string,
+  env: Record<string, string | undefined>,
+  production: boolean,
+  warn: (message: string) => void,
+  problems: EnvProblem[],
 ): unknown {
   const show = JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   const problem = (code: EnvProblem['code'], message: string, fix: string): undefined => {
@@ -161,15 +189,18 @@ function parse(
   };
   switch (field.type) {
     case 'string': {
-      if (field.minLength !== undefined && value.length < field.minLength) return problem('RANGE', `has ${value.length} characters, fewer than ${field.minLength}.`, `use at least ${field.minLength} characters.`);
-      if (field.maxLength !== undefined && value.length > field.maxLength) return problem('RANGE', `has ${value.length} characters, more than ${field.maxLength}.`, `use at most ${field.maxLength} characters.`);
+      if (field.minLength !== undefined && value.length < field.minLength)
+        return problem('RANGE', `has ${value.length} characters, fewer than ${field.minLength}.`, `use at least ${field.minLength} characters.`);
+      if (field.maxLength !== undefined && value.length > field.maxLength)
+        return problem('RANGE', `has ${value.length} characters, more than ${field.maxLength}.`, `use at most ${field.maxLength} characters.`);
       if (field.pattern !== undefined && !new RegExp(field.pattern.source, field.pattern.flags.replace(/[gy]/g, '')).test(value)) {
         return problem('TYPE', `${show} does not match ${String(field.pattern)}.`, `give a value matching ${String(field.pattern)}.`);
       }
       return value;
     }
     case 'int': {
-      if (!/^[+-]?\d{1,16}$/.test(value.trim())) return problem('TYPE', `${show} is not an integer.`, `give a whole number such as ${field.default ?? field.min ?? 0}.`);
+      if (!/^[+-]?\d{1,16}$/.test(value.trim()))
+        return problem('TYPE', `${show} is not an integer.`, `give a whole number such as ${field.default ?? field.min ?? 0}.`);
       const n = Number(value.trim());
       if (!Number.isSafeInteger(n)) return problem('RANGE', `${show} is too large.`, 'give a smaller number.');
       if ((field.min !== undefined && n < field.min) || (field.max !== undefined && n > field.max)) {
@@ -200,19 +231,32 @@ function parse(
       return url.href;
     }
     case 'list':
-      return value.split(field.separator ?? ',').map((item) => item.trim()).filter((item) => item.length > 0);
+      return value
+        .split(field.separator ?? ',')
+        .map((item) => item.trim())
+        .filter((item) => item.length > 0);
     case 'enum': {
       const v = value.trim();
       if (!field.values.includes(v)) return problem('TYPE', `${show} is not one of ${field.values.join(', ')}.`, `use one of ${field.values.join(', ')}.`);
       if (production && field.forbiddenInProduction?.includes(v)) {
-        return problem('NOT_ALLOWED_IN_PRODUCTION', `${JSON.stringify(v)} is not allowed when NODE_ENV=production.`, `use one of ${field.values.filter((x) => !field.forbiddenInProduction?.includes(x)).join(', ')} in production.`);
+        return problem(
+          'NOT_ALLOWED_IN_PRODUCTION',
+          `${JSON.stringify(v)} is not allowed when NODE_ENV=production.`,
+          `use one of ${field.values.filter((x) => !field.forbiddenInProduction?.includes(x)).join(', ')} in production.`,
+        );
       }
       return v;
     }
     case 'secret': {
       const values = [value];
       const fallbackText = field.fallbacks === undefined ? undefined : env[field.fallbacks];
-      const fallbacks = fallbackText === undefined ? [] : fallbackText.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+      const fallbacks =
+        fallbackText === undefined
+          ? []
+          : fallbackText
+              .split(',')
+              .map((s) => s.trim())
+              .filter((s) => s.length > 0);
       values.push(...fallbacks);
       let weak = false;
       values.forEach((v, i) => {
@@ -222,7 +266,12 @@ function parse(
         const message = `${i === 0 ? '' : `${where}: `}${found.map((p) => p.message).join(' ')}`;
         if (production) {
           weak = true;
-          problems.push({ variable: i === 0 ? name : (field.fallbacks as string), code: 'WEAK_SECRET', message, fix: `replace it with a random value, e.g. \`openssl rand -base64 48\` (weak or placeholder secrets are refused when NODE_ENV=production).` });
+          problems.push({
+            variable: i === 0 ? name : (field.fallbacks as string),
+            code: 'WEAK_SECRET',
+            message,
+            fix: `replace it with a random value, e.g. \`openssl rand -base64 48\` (weak or placeholder secrets are refused when NODE_ENV=production).`,
+          });
         } else {
           warn(`${name}: weak secret (allowed outside production only): ${message}`);
         }
@@ -236,7 +285,9 @@ function parse(
 
 function debugProblem(name: string): EnvProblem {
   return {
-    variable: name, code: 'DEBUG_IN_PRODUCTION', message: 'is a debug flag and is on while NODE_ENV=production.',
+    variable: name,
+    code: 'DEBUG_IN_PRODUCTION',
+    message: 'is a debug flag and is on while NODE_ENV=production.',
     fix: `unset ${name} or set it to false in production (debug output leaks stack traces and settings).`,
   };
 }

@@ -8,7 +8,15 @@ import { encryptFromParts } from './fernet.ts';
 import { isRampartError } from '../errors.ts';
 import { python } from '../../test/helpers/python.ts';
 
-interface Vector { token: string; now: string; secret: string; src?: string; iv?: number[]; ttl_sec?: number; desc?: string }
+interface Vector {
+  token: string;
+  now: string;
+  secret: string;
+  src?: string;
+  iv?: number[];
+  ttl_sec?: number;
+  desc?: string;
+}
 const load = (name: string): Vector[] => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')) as Vector[];
 const seconds = (iso: string) => Date.parse(iso) / 1000;
 const FERNET_CODES = new Set(['ERR_RAMPART_FERNET_TOKEN', 'ERR_RAMPART_FERNET_EXPIRED', 'ERR_RAMPART_FERNET_FUTURE']);
@@ -38,11 +46,14 @@ test('spec invalid.json: every token is rejected with the right RampartError cod
   assert.equal(vectors.length, 11);
   for (const v of vectors) {
     const f = new Fernet(v.secret);
-    assert.throws(() => f.decrypt(v.token, { ttl: v.ttl_sec, time: seconds(v.now) }), (e: unknown) => {
-      assert.ok(isRampartError(e), `${v.desc}: not a RampartError`);
-      assert.equal(e.code, expected[v.desc ?? ''] ?? 'ERR_RAMPART_FERNET_TOKEN', v.desc);
-      return true;
-    });
+    assert.throws(
+      () => f.decrypt(v.token, { ttl: v.ttl_sec, time: seconds(v.now) }),
+      (e: unknown) => {
+        assert.ok(isRampartError(e), `${v.desc}: not a RampartError`);
+        assert.equal(e.code, expected[v.desc ?? ''] ?? 'ERR_RAMPART_FERNET_TOKEN', v.desc);
+        return true;
+      },
+    );
   }
 });
 
@@ -75,9 +86,25 @@ test('key formats: url-safe base64 string (with or without padding), its ASCII b
   for (const form of [key, key.replace(/=$/, ''), Buffer.from(key), new Secret(key), ` ${key}\n`]) {
     assert.equal(new Fernet(form).decrypt(token).toString(), 'k');
   }
-  const bad: unknown[] = ['', 'short', key.slice(0, 40), `${key}AAAA`, key.replaceAll('-', '+').replaceAll('_', '/') + '!', Buffer.alloc(32), 42, null, undefined, {}, []];
+  const bad: unknown[] = [
+    '',
+    'short',
+    key.slice(0, 40),
+    `${key}AAAA`,
+    key.replaceAll('-', '+').replaceAll('_', '/') + '!',
+    Buffer.alloc(32),
+    42,
+    null,
+    undefined,
+    {},
+    [],
+  ];
   for (const value of bad) {
-    assert.throws(() => new Fernet(value as string), (e: unknown) => isRampartError(e, 'ERR_RAMPART_CRYPTO_KEY'), String(value));
+    assert.throws(
+      () => new Fernet(value as string),
+      (e: unknown) => isRampartError(e, 'ERR_RAMPART_CRYPTO_KEY'),
+      String(value),
+    );
   }
 });
 
@@ -98,7 +125,10 @@ test('bad inputs of every type are RampartErrors, never crashes', () => {
   const f = new Fernet(Fernet.generateKey());
   const tokens: unknown[] = [undefined, null, 1, {}, [], true, '', 'gAAAA', '====', 'g'.repeat(10_000), '\u0000', '🙂', Symbol.iterator];
   for (const token of tokens) {
-    assert.throws(() => f.decrypt(token as string), (e: unknown) => isRampartError(e) && (e.code === 'ERR_RAMPART_FERNET_TOKEN' || e.code === 'ERR_RAMPART_CRYPTO_INPUT'));
+    assert.throws(
+      () => f.decrypt(token as string),
+      (e: unknown) => isRampartError(e) && (e.code === 'ERR_RAMPART_FERNET_TOKEN' || e.code === 'ERR_RAMPART_CRYPTO_INPUT'),
+    );
   }
   const data: unknown[] = [undefined, null, 1, {}, [], true];
   for (const value of data) assert.throws(() => f.encrypt(value as string), { code: 'ERR_RAMPART_CRYPTO_INPUT' });
@@ -117,22 +147,41 @@ test('the key never prints', () => {
 
 test('property: any bytes round-trip; any single-byte change is rejected with a Fernet code', () => {
   const f = new Fernet(Fernet.generateKey());
-  fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), fc.nat(), fc.integer({ min: 1, max: 255 }), (data, position, flip) => {
-    const token = f.encrypt(data);
-    assert.deepEqual(new Uint8Array(f.decrypt(token)), data);
-    const raw = Buffer.from(token, 'base64url');
-    const at = position % raw.length;
-    raw.writeUInt8(raw.readUInt8(at) ^ flip, at);
-    const tampered = raw.toString('base64').replaceAll('+', '-').replaceAll('/', '_');
-    assert.throws(() => f.decrypt(tampered, { ttl: 3600 }), (e: unknown) => isRampartError(e) && FERNET_CODES.has(e.code));
-  }), { numRuns: 300 });
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 200 }), fc.nat(), fc.integer({ min: 1, max: 255 }), (data, position, flip) => {
+      const token = f.encrypt(data);
+      assert.deepEqual(new Uint8Array(f.decrypt(token)), data);
+      const raw = Buffer.from(token, 'base64url');
+      const at = position % raw.length;
+      raw.writeUInt8(raw.readUInt8(at) ^ flip, at);
+      const tampered = raw.toString('base64').replaceAll('+', '-').replaceAll('/', '_');
+      assert.throws(
+        () => f.decrypt(tampered, { ttl: 3600 }),
+        (e: unknown) => isRampartError(e) && FERNET_CODES.has(e.code),
+      );
+    }),
+    { numRuns: 300 },
+  );
 });
 
 test('property: arbitrary strings as tokens are rejected with a RampartError', () => {
   const f = new Fernet(Fernet.generateKey());
-  fc.assert(fc.property(fc.oneof(fc.string(), fc.string({ unit: 'binary', maxLength: 100 }), fc.uint8Array({ minLength: 57, maxLength: 200 }).map((b) => Buffer.from([0x80, ...b]).toString('base64url'))), (text) => {
-    assert.throws(() => f.decrypt(text), (e: unknown) => isRampartError(e) && e.code === 'ERR_RAMPART_FERNET_TOKEN');
-  }), { numRuns: 500 });
+  fc.assert(
+    fc.property(
+      fc.oneof(
+        fc.string(),
+        fc.string({ unit: 'binary', maxLength: 100 }),
+        fc.uint8Array({ minLength: 57, maxLength: 200 }).map((b) => Buffer.from([0x80, ...b]).toString('base64url')),
+      ),
+      (text) => {
+        assert.throws(
+          () => f.decrypt(text),
+          (e: unknown) => isRampartError(e) && e.code === 'ERR_RAMPART_FERNET_TOKEN',
+        );
+      },
+    ),
+    { numRuns: 500 },
+  );
 });
 
 test('interop: python3-cryptography decrypts rampart tokens and rampart decrypts Python tokens', async (t) => {
@@ -140,17 +189,25 @@ test('interop: python3-cryptography decrypts rampart tokens and rampart decrypts
   const ours = new Fernet(key);
   const messages = ['hello', '', 'ünïcødé ✓', 'x'.repeat(1000)];
   const tokens = messages.map((m) => ours.encrypt(m));
-  const out = await python(t, ['cryptography'], [
-    'from cryptography.fernet import Fernet',
-    'f = Fernet(data["key"].encode())',
-    'decrypted = [f.decrypt(tok.encode(), ttl=3600).decode() for tok in data["tokens"]]',
-    'made = [f.encrypt(m.encode()).decode() for m in data["messages"]]',
-    'print(json.dumps({"decrypted": decrypted, "made": made, "key": Fernet.generate_key().decode()}))',
-  ].join('\n'), { key, tokens, messages });
+  const out = await python(
+    t,
+    ['cryptography'],
+    [
+      'from cryptography.fernet import Fernet',
+      'f = Fernet(data["key"].encode())',
+      'decrypted = [f.decrypt(tok.encode(), ttl=3600).decode() for tok in data["tokens"]]',
+      'made = [f.encrypt(m.encode()).decode() for m in data["messages"]]',
+      'print(json.dumps({"decrypted": decrypted, "made": made, "key": Fernet.generate_key().decode()}))',
+    ].join('\n'),
+    { key, tokens, messages },
+  );
   if (out === undefined) return;
   const parsed = JSON.parse(out) as { decrypted: string[]; made: string[]; key: string };
   assert.deepEqual(parsed.decrypted, messages);
-  assert.deepEqual(parsed.made.map((tok) => ours.decrypt(tok, { ttl: 3600 }).toString()), messages);
+  assert.deepEqual(
+    parsed.made.map((tok) => ours.decrypt(tok, { ttl: 3600 }).toString()),
+    messages,
+  );
   const pythonKey = new Fernet(parsed.key);
   assert.equal(pythonKey.decrypt(pythonKey.encrypt('py key')).toString(), 'py key');
 });
@@ -158,20 +215,25 @@ test('interop: python3-cryptography decrypts rampart tokens and rampart decrypts
 test('interop: Python rejects a rampart token under the wrong key, and Fernet.fromPassword matches Python PBKDF2HMAC', async (t) => {
   const salt = Buffer.alloc(16, 7);
   const f = await Fernet.fromPassword('correct horse battery staple', { salt, iterations: 100_000 });
-  const out = await python(t, ['cryptography'], [
-    'import base64',
-    'from cryptography.fernet import Fernet, InvalidToken',
-    'from cryptography.hazmat.primitives import hashes',
-    'from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC',
-    'kdf = PBKDF2HMAC(algorithm=hashes.SHA256(), length=32, salt=bytes.fromhex(data["salt"]), iterations=100000)',
-    'f = Fernet(base64.urlsafe_b64encode(kdf.derive(b"correct horse battery staple")))',
-    'plain = f.decrypt(data["token"].encode()).decode()',
-    'try:',
-    '    Fernet(Fernet.generate_key()).decrypt(data["token"].encode()); wrong = "accepted"',
-    'except InvalidToken:',
-    '    wrong = "rejected"',
-    'print(json.dumps({"plain": plain, "wrong": wrong}))',
-  ].join('\n'), { salt: salt.toString('hex'), token: f.encrypt('from a passphrase') });
+  const out = await python(
+    t,
+    ['cryptography'],
+    [
+      'import base64',
+      'from cryptography.fernet import Fernet, InvalidToken',
+      'from cryptography.hazmat.primitives import hashes',
+      'from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC',
+      'kdf = PBKDF2HMAC(algorithm=hashes.SHA256(), length=32, salt=bytes.fromhex(data["salt"]), iterations=100000)',
+      'f = Fernet(base64.urlsafe_b64encode(kdf.derive(b"correct horse battery staple")))',
+      'plain = f.decrypt(data["token"].encode()).decode()',
+      'try:',
+      '    Fernet(Fernet.generate_key()).decrypt(data["token"].encode()); wrong = "accepted"',
+      'except InvalidToken:',
+      '    wrong = "rejected"',
+      'print(json.dumps({"plain": plain, "wrong": wrong}))',
+    ].join('\n'),
+    { salt: salt.toString('hex'), token: f.encrypt('from a passphrase') },
+  );
   if (out === undefined) return;
   assert.deepEqual(JSON.parse(out), { plain: 'from a passphrase', wrong: 'rejected' });
 });

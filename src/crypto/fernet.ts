@@ -204,7 +204,10 @@ function parseKey(key: unknown, what: string): FernetKey {
   else throw new RampartError('ERR_RAMPART_CRYPTO_KEY', `${what} must be url-safe base64 of 32 bytes (got ${kind(key)}).`);
   const raw = decodeBase64Url(text.trim(), 'optional');
   if (raw === undefined || raw.length !== 32) {
-    throw new RampartError('ERR_RAMPART_CRYPTO_KEY', `${what} must be url-safe base64 of 32 bytes (44 characters with padding); generate one with Fernet.generateKey().`);
+    throw new RampartError(
+      'ERR_RAMPART_CRYPTO_KEY',
+      `${what} must be url-safe base64 of 32 bytes (44 characters with padding); generate one with Fernet.generateKey().`,
+    );
   }
   const key32 = { signing: Buffer.from(raw.subarray(0, 16)), encryption: Buffer.from(raw.subarray(16)) };
   raw.fill(0);

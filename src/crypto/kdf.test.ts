@@ -26,11 +26,16 @@ test('PBKDF2-SHA256 defaults to 600,000 iterations and matches Python hashlib', 
   assert.equal(PBKDF2_DEFAULT_ITERATIONS, 600_000);
   const ours = await pbkdf2('pässword', { salt });
   const fast = await deriveKey('pässword', { salt, iterations: 100_000, length: 64 });
-  const out = await python(t, [], [
-    'import hashlib',
-    's = bytes.fromhex(data["salt"])',
-    'print(json.dumps([hashlib.pbkdf2_hmac("sha256", "pässword".encode(), s, 600000).hex(), hashlib.pbkdf2_hmac("sha256", "pässword".encode(), s, 100000, 64).hex()]))',
-  ].join('\n'), { salt: salt.toString('hex') });
+  const out = await python(
+    t,
+    [],
+    [
+      'import hashlib',
+      's = bytes.fromhex(data["salt"])',
+      'print(json.dumps([hashlib.pbkdf2_hmac("sha256", "pässword".encode(), s, 600000).hex(), hashlib.pbkdf2_hmac("sha256", "pässword".encode(), s, 100000, 64).hex()]))',
+    ].join('\n'),
+    { salt: salt.toString('hex') },
+  );
   if (out === undefined) return;
   assert.deepEqual(JSON.parse(out), [ours.toString('hex'), fast.toString('hex')]);
 });
@@ -39,10 +44,12 @@ test('scrypt matches Python hashlib.scrypt', async (t) => {
   const ours = await scrypt('password', { salt, cost: 16_384, blockSize: 8, parallelization: 1, length: 64 });
   const viaDerive = await deriveKey('password', { algorithm: 'scrypt', salt, cost: 16_384, length: 64 });
   assert.deepEqual(ours, viaDerive);
-  const out = await python(t, [], [
-    'import hashlib',
-    'print(hashlib.scrypt(b"password", salt=bytes.fromhex(data), n=16384, r=8, p=1, dklen=64).hex())',
-  ].join('\n'), salt.toString('hex'));
+  const out = await python(
+    t,
+    [],
+    ['import hashlib', 'print(hashlib.scrypt(b"password", salt=bytes.fromhex(data), n=16384, r=8, p=1, dklen=64).hex())'].join('\n'),
+    salt.toString('hex'),
+  );
   if (out === undefined) return;
   assert.equal(out, ours.toString('hex'));
 });

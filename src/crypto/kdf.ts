@@ -105,10 +105,7 @@ export function hkdf(masterKey: SecretInput, options: HkdfOptions): Buffer {
 }
 
 /** Options of {@link deriveKey}. */
-export type DeriveKeyOptions =
-  | ({ algorithm?: 'pbkdf2' } & Pbkdf2Options)
-  | ({ algorithm: 'scrypt' } & ScryptOptions)
-  | ({ algorithm: 'hkdf' } & HkdfOptions);
+export type DeriveKeyOptions = ({ algorithm?: 'pbkdf2' } & Pbkdf2Options) | ({ algorithm: 'scrypt' } & ScryptOptions) | ({ algorithm: 'hkdf' } & HkdfOptions);
 
 /**
  * Derive a key with the named algorithm: `'pbkdf2'` (default; passphrases), `'scrypt'`
@@ -124,16 +121,20 @@ export async function deriveKey(secret: SecretInput, options: DeriveKeyOptions):
   }
   const { algorithm = 'pbkdf2', ...rest } = options;
   switch (algorithm) {
-    case 'pbkdf2': return pbkdf2(secret, rest as Pbkdf2Options);
-    case 'scrypt': return scrypt(secret, rest as ScryptOptions);
-    case 'hkdf': return hkdf(secret, rest as HkdfOptions);
+    case 'pbkdf2':
+      return pbkdf2(secret, rest as Pbkdf2Options);
+    case 'scrypt':
+      return scrypt(secret, rest as ScryptOptions);
+    case 'hkdf':
+      return hkdf(secret, rest as HkdfOptions);
     default:
       throw new RampartError('ERR_RAMPART_CONFIG', `deriveKey algorithm must be 'pbkdf2', 'scrypt' or 'hkdf' (got ${JSON.stringify(algorithm)}).`);
   }
 }
 
 function saltOf(value: unknown, where: string): Buffer {
-  if (value === undefined) throw new RampartError('ERR_RAMPART_CONFIG', `${where} needs a salt: 16 or more random bytes (randomBytes(16)), stored beside the derived key.`);
+  if (value === undefined)
+    throw new RampartError('ERR_RAMPART_CONFIG', `${where} needs a salt: 16 or more random bytes (randomBytes(16)), stored beside the derived key.`);
   const salt = toBytes(value, `${where} salt`);
   if (salt.length < 16) throw new RampartError('ERR_RAMPART_CONFIG', `${where} salt must be at least 16 bytes (got ${salt.length}); use randomBytes(16).`);
   return salt;

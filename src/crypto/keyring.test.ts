@@ -93,21 +93,37 @@ test('construction errors say what to fix', () => {
     [{ keys: { k1 }, current: 'k1', purpose: '' }, 'ERR_RAMPART_CONFIG'],
   ];
   for (const [options, code] of cases) {
-    assert.throws(() => keyring(options as never), (e: unknown) => isRampartError(e, code as never), JSON.stringify(options));
+    assert.throws(
+      () => keyring(options as never),
+      (e: unknown) => isRampartError(e, code as never),
+      JSON.stringify(options),
+    );
   }
 });
 
 test('bad ciphertexts of every type are RampartErrors', () => {
   const ring = keyring({ keys: { k1 }, current: 'k1' });
   const cases: Array<[unknown, string]> = [
-    [undefined, 'ERR_RAMPART_CRYPTO_INPUT'], [null, 'ERR_RAMPART_CRYPTO_INPUT'], [42, 'ERR_RAMPART_CRYPTO_INPUT'], [{}, 'ERR_RAMPART_CRYPTO_INPUT'],
-    ['', 'ERR_RAMPART_CRYPTO_MALFORMED'], ['v1', 'ERR_RAMPART_CRYPTO_MALFORMED'], ['v2.k1.AAAA', 'ERR_RAMPART_CRYPTO_MALFORMED'],
-    ['v1.k1.', 'ERR_RAMPART_CRYPTO_MALFORMED'], ['v1.k1.AAAA', 'ERR_RAMPART_CRYPTO_MALFORMED'], ['v1.k1.' + '*'.repeat(50), 'ERR_RAMPART_CRYPTO_MALFORMED'],
-    ['v1..AAAA', 'ERR_RAMPART_CRYPTO_MALFORMED'], ['v1.nope.' + 'A'.repeat(40), 'ERR_RAMPART_CRYPTO_UNKNOWN_KEY'],
+    [undefined, 'ERR_RAMPART_CRYPTO_INPUT'],
+    [null, 'ERR_RAMPART_CRYPTO_INPUT'],
+    [42, 'ERR_RAMPART_CRYPTO_INPUT'],
+    [{}, 'ERR_RAMPART_CRYPTO_INPUT'],
+    ['', 'ERR_RAMPART_CRYPTO_MALFORMED'],
+    ['v1', 'ERR_RAMPART_CRYPTO_MALFORMED'],
+    ['v2.k1.AAAA', 'ERR_RAMPART_CRYPTO_MALFORMED'],
+    ['v1.k1.', 'ERR_RAMPART_CRYPTO_MALFORMED'],
+    ['v1.k1.AAAA', 'ERR_RAMPART_CRYPTO_MALFORMED'],
+    ['v1.k1.' + '*'.repeat(50), 'ERR_RAMPART_CRYPTO_MALFORMED'],
+    ['v1..AAAA', 'ERR_RAMPART_CRYPTO_MALFORMED'],
+    ['v1.nope.' + 'A'.repeat(40), 'ERR_RAMPART_CRYPTO_UNKNOWN_KEY'],
     ['v1.k1.' + 'A'.repeat(40), 'ERR_RAMPART_CRYPTO_DECRYPT'],
   ];
   for (const [text, code] of cases) {
-    assert.throws(() => ring.decrypt(text as string), (e: unknown) => isRampartError(e, code as never), String(text));
+    assert.throws(
+      () => ring.decrypt(text as string),
+      (e: unknown) => isRampartError(e, code as never),
+      String(text),
+    );
   }
   assert.throws(() => ring.encrypt(42 as never), { code: 'ERR_RAMPART_CRYPTO_INPUT' });
   assert.throws(() => ring.encrypt('x', { aad: 5 as never }), { code: 'ERR_RAMPART_CRYPTO_INPUT' });
@@ -116,20 +132,39 @@ test('bad ciphertexts of every type are RampartErrors', () => {
 
 test('property: round trip with any data and aad; any tampering is rejected with a RampartError', () => {
   const ring = keyring({ keys: { k1, k2 }, current: 'k2' });
-  fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), fc.string(), fc.nat(), fc.integer({ min: 1, max: 255 }), (data, aad, position, flip) => {
-    const text = ring.encrypt(data, { aad });
-    assert.deepEqual(new Uint8Array(ring.decrypt(text, { aad })), data);
-    const body = Buffer.from(text.slice('v1.k2.'.length), 'base64url');
-    const at = position % body.length;
-    body.writeUInt8(body.readUInt8(at) ^ flip, at);
-    const tampered = `v1.k2.${body.toString('base64url')}`;
-    assert.throws(() => ring.decrypt(tampered, { aad }), (e: unknown) => isRampartError(e, 'ERR_RAMPART_CRYPTO_DECRYPT'));
-  }), { numRuns: 300 });
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 300 }), fc.string(), fc.nat(), fc.integer({ min: 1, max: 255 }), (data, aad, position, flip) => {
+      const text = ring.encrypt(data, { aad });
+      assert.deepEqual(new Uint8Array(ring.decrypt(text, { aad })), data);
+      const body = Buffer.from(text.slice('v1.k2.'.length), 'base64url');
+      const at = position % body.length;
+      body.writeUInt8(body.readUInt8(at) ^ flip, at);
+      const tampered = `v1.k2.${body.toString('base64url')}`;
+      assert.throws(
+        () => ring.decrypt(tampered, { aad }),
+        (e: unknown) => isRampartError(e, 'ERR_RAMPART_CRYPTO_DECRYPT'),
+      );
+    }),
+    { numRuns: 300 },
+  );
 });
 
 test('property: arbitrary strings are rejected with a RampartError, never a crash', () => {
   const ring = keyring({ keys: { k1 }, current: 'k1' });
-  fc.assert(fc.property(fc.oneof(fc.string(), fc.string().map((s) => `v1.k1.${s}`), fc.uint8Array({ maxLength: 100 }).map((b) => `v1.k1.${Buffer.from(b).toString('base64url')}`)), (text) => {
-    assert.throws(() => ring.decrypt(text), (e: unknown) => isRampartError(e));
-  }), { numRuns: 500 });
+  fc.assert(
+    fc.property(
+      fc.oneof(
+        fc.string(),
+        fc.string().map((s) => `v1.k1.${s}`),
+        fc.uint8Array({ maxLength: 100 }).map((b) => `v1.k1.${Buffer.from(b).toString('base64url')}`),
+      ),
+      (text) => {
+        assert.throws(
+          () => ring.decrypt(text),
+          (e: unknown) => isRampartError(e),
+        );
+      },
+    ),
+    { numRuns: 500 },
+  );
 });

@@ -111,7 +111,10 @@ export function keyring(options: KeyringOptions): Keyring {
     entries.set(kid, { key, prefix: `${VERSION}.${kid}.`, used: 0 });
   }
   if (typeof current !== 'string' || !entries.has(current)) {
-    throw new RampartError('ERR_RAMPART_CONFIG', `keyring current must name one of the keys (${[...entries.keys()].join(', ')}); got ${typeof current === 'string' ? JSON.stringify(current) : kind(current)}.`);
+    throw new RampartError(
+      'ERR_RAMPART_CONFIG',
+      `keyring current must name one of the keys (${[...entries.keys()].join(', ')}); got ${typeof current === 'string' ? JSON.stringify(current) : kind(current)}.`,
+    );
   }
   const active = entries.get(current) as Entry;
 
@@ -119,7 +122,10 @@ export function keyring(options: KeyringOptions): Keyring {
     const plaintext = toBytes(data, 'keyring.encrypt data');
     const aad = aadOf(callOptions);
     if (active.used >= messageLimit) {
-      throw new RampartError('ERR_RAMPART_CRYPTO_KEY_EXHAUSTED', `keyring key ${JSON.stringify(current)} has encrypted ${active.used} messages, its limit; add a new key and make it current.`);
+      throw new RampartError(
+        'ERR_RAMPART_CRYPTO_KEY_EXHAUSTED',
+        `keyring key ${JSON.stringify(current)} has encrypted ${active.used} messages, its limit; add a new key and make it current.`,
+      );
     }
     active.used++;
     const iv = randomBytes(IV_BYTES);
@@ -154,7 +160,8 @@ export function keyring(options: KeyringOptions): Keyring {
     const kid = text.slice(first + 1, second);
     if (!KID.test(kid)) throw new RampartError('ERR_RAMPART_CRYPTO_MALFORMED', 'keyring ciphertext has an invalid key id.');
     const entry = entries.get(kid);
-    if (entry === undefined) throw new RampartError('ERR_RAMPART_CRYPTO_UNKNOWN_KEY', `keyring has no key ${JSON.stringify(kid)}; it was removed before its data was re-encrypted.`);
+    if (entry === undefined)
+      throw new RampartError('ERR_RAMPART_CRYPTO_UNKNOWN_KEY', `keyring has no key ${JSON.stringify(kid)}; it was removed before its data was re-encrypted.`);
     const body = decodeBase64Url(text.slice(second + 1), 'optional');
     if (body === undefined || body.length < IV_BYTES + TAG_BYTES) {
       throw new RampartError('ERR_RAMPART_CRYPTO_MALFORMED', 'keyring ciphertext body is not base64url or too short to hold an IV and tag.');
@@ -175,7 +182,10 @@ export function keyring(options: KeyringOptions): Keyring {
       try {
         return JSON.parse(json) as T;
       } catch {
-        throw new RampartError('ERR_RAMPART_CRYPTO_MALFORMED', 'keyring.decryptJson: the ciphertext is authentic but its plaintext is not JSON (it was not made by encryptJson).');
+        throw new RampartError(
+          'ERR_RAMPART_CRYPTO_MALFORMED',
+          'keyring.decryptJson: the ciphertext is authentic but its plaintext is not JSON (it was not made by encryptJson).',
+        );
       }
     },
     rotate(text: string, callOptions?: KeyringCallOptions): string {
@@ -200,11 +210,15 @@ function assertPlainJson(value: unknown, path: string, seen: Set<object>): void 
     if (Number.isFinite(value)) return;
     throw new RampartError('ERR_RAMPART_CRYPTO_INPUT', `keyring.encryptJson: ${path} is ${value}, which JSON cannot hold.`);
   }
-  if (typeof value !== 'object') throw new RampartError('ERR_RAMPART_CRYPTO_INPUT', `keyring.encryptJson: ${path} is ${kind(value)}; only plain JSON values can be encrypted.`);
+  if (typeof value !== 'object')
+    throw new RampartError('ERR_RAMPART_CRYPTO_INPUT', `keyring.encryptJson: ${path} is ${kind(value)}; only plain JSON values can be encrypted.`);
   if (seen.has(value)) throw new RampartError('ERR_RAMPART_CRYPTO_INPUT', `keyring.encryptJson: ${path} is a cycle.`);
   const proto = Object.getPrototypeOf(value) as unknown;
   if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) {
-    throw new RampartError('ERR_RAMPART_CRYPTO_INPUT', `keyring.encryptJson: ${path} is a class instance (${kind(value)}); convert it to a plain object first.`);
+    throw new RampartError(
+      'ERR_RAMPART_CRYPTO_INPUT',
+      `keyring.encryptJson: ${path} is a class instance (${kind(value)}); convert it to a plain object first.`,
+    );
   }
   seen.add(value);
   if (Array.isArray(value)) {
@@ -241,7 +255,10 @@ function aesKey(material: unknown, kid: string): Buffer {
   else if (material instanceof Uint8Array) key = Buffer.from(material);
   else throw new RampartError('ERR_RAMPART_CRYPTO_KEY', `keyring key ${kid} must be 32 bytes or their base64url (got ${kind(material)}).`);
   if (key === undefined || key.length !== KEY_BYTES) {
-    throw new RampartError('ERR_RAMPART_CRYPTO_KEY', `keyring key ${kid} must be exactly 32 random bytes (a Uint8Array or 43 base64url characters); generate one with generateKeyringKey(). To use a passphrase or master secret, set \`purpose\`.`);
+    throw new RampartError(
+      'ERR_RAMPART_CRYPTO_KEY',
+      `keyring key ${kid} must be exactly 32 random bytes (a Uint8Array or 43 base64url characters); generate one with generateKeyringKey(). To use a passphrase or master secret, set \`purpose\`.`,
+    );
   }
   // Refuse keys that are obviously not random (all zeros, a repeated byte, a counter).
   assertStrongSecret(key, `keyring key ${kid}`);

@@ -21,15 +21,58 @@ async function openssl(args: string[]): Promise<void> {
 }
 
 async function makeCa(name: string): Promise<void> {
-  await openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-    '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.crt`]);
+  await openssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    `/CN=${name}`,
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.crt`,
+  ]);
 }
 
 async function makeLeaf(name: string, ca: string, ext: string): Promise<void> {
-  await openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.csr`]);
-  await openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.crt`, '-CAkey', `${ca}.key`, '-CAcreateserial',
-    '-days', '2', '-out', `${name}.crt`, '-extfile', `${ext}.ext`]);
+  await openssl([
+    'req',
+    '-new',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-subj',
+    `/CN=${name}`,
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.csr`,
+  ]);
+  await openssl([
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    `${ca}.crt`,
+    '-CAkey',
+    `${ca}.key`,
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-out',
+    `${name}.crt`,
+    '-extfile',
+    `${ext}.ext`,
+  ]);
 }
 
 before(async () => {
@@ -80,7 +123,9 @@ function get(port: number, client: { cert?: Buffer; key?: Buffer }): Promise<Out
     const req = https.get({ host: '127.0.0.1', port, servername: 'localhost', path: '/', ca: pem['ca.crt'], agent: false, ...client }, (res) => {
       let body = '';
       res.setEncoding('utf8');
-      res.on('data', (chunk: string) => { body += chunk; });
+      res.on('data', (chunk: string) => {
+        body += chunk;
+      });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
       res.on('error', (error: Error & { code?: string }) => resolve({ error: error.code ?? error.message }));
     });
@@ -124,10 +169,13 @@ test("tlsOptions({ ca, clientCertificate: 'off' }): ca only completes the server
 });
 
 test("tlsOptions: clientCertificate 'required' without ca is a configuration error naming the fix", () => {
-  assert.throws(() => tlsOptions({ clientCertificate: 'required' }), (error: Error & { code?: string }) => {
-    assert.equal(error.code, 'ERR_RAMPART_CONFIG');
-    assert.match(error.message, /ca/);
-    return true;
-  });
+  assert.throws(
+    () => tlsOptions({ clientCertificate: 'required' }),
+    (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'ERR_RAMPART_CONFIG');
+      assert.match(error.message, /ca/);
+      return true;
+    },
+  );
   assert.throws(() => tlsOptions({ ca: 'PEM', clientCertificate: 'maybe' as 'off' }), { code: 'ERR_RAMPART_CONFIG' });
 });

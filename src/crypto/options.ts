@@ -8,10 +8,7 @@ import { kind } from './bytes.ts';
 export function checkKeys(options: object, allowed: readonly string[], where: string): void {
   for (const key of Object.keys(options)) {
     if (!allowed.includes(key)) {
-      throw new RampartError(
-        'ERR_RAMPART_UNKNOWN_OPTION',
-        `${where}: unknown option ${JSON.stringify(key)}. Valid options: ${allowed.join(', ')}.`,
-      );
+      throw new RampartError('ERR_RAMPART_UNKNOWN_OPTION', `${where}: unknown option ${JSON.stringify(key)}. Valid options: ${allowed.join(', ')}.`);
     }
   }
 }

@@ -30,13 +30,21 @@ test('weak keys and bad options are refused', () => {
     [{ key, purpose: 'x', salt: 'typo' }, 'ERR_RAMPART_UNKNOWN_OPTION'],
     [undefined, 'ERR_RAMPART_CONFIG'],
   ];
-  for (const [options, code] of cases) assert.throws(() => pseudonymizer(options as never), (e: unknown) => isRampartError(e, code as never), JSON.stringify(options));
+  for (const [options, code] of cases)
+    assert.throws(
+      () => pseudonymizer(options as never),
+      (e: unknown) => isRampartError(e, code as never),
+      JSON.stringify(options),
+    );
   assert.throws(() => pseudonymizer({ key, purpose: 'x' })(42 as never), { code: 'ERR_RAMPART_CRYPTO_INPUT' });
 });
 
 test('property: distinct inputs give distinct pseudonyms', () => {
   const anon = pseudonymizer({ key, purpose: 'p' });
-  fc.assert(fc.property(fc.string(), fc.string(), (a, b) => {
-    assert.equal(anon(a) === anon(b), a === b);
-  }), { numRuns: 500 });
+  fc.assert(
+    fc.property(fc.string(), fc.string(), (a, b) => {
+      assert.equal(anon(a) === anon(b), a === b);
+    }),
+    { numRuns: 500 },
+  );
 });

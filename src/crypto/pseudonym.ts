@@ -29,14 +29,19 @@ export interface PseudonymizerOptions {
  */
 export function pseudonymizer(options: PseudonymizerOptions): (value: string | Uint8Array) => string {
   const opts = optionsObject(options, 'pseudonymizer', ['key', 'purpose', 'length', 'prefix']);
-  if (opts.key === undefined) throw new RampartError('ERR_RAMPART_CONFIG', 'pseudonymizer needs a key: a random secret of 32+ characters (`openssl rand -base64 48`).');
+  if (opts.key === undefined)
+    throw new RampartError('ERR_RAMPART_CONFIG', 'pseudonymizer needs a key: a random secret of 32+ characters (`openssl rand -base64 48`).');
   assertStrongSecret(opts.key, 'pseudonymizer key');
   if (typeof opts.purpose !== 'string' || opts.purpose.length === 0 || opts.purpose.length > 200 || opts.purpose.includes('\0')) {
-    throw new RampartError('ERR_RAMPART_CONFIG', `pseudonymizer purpose must be a non-empty label without NUL, e.g. 'security-log' (got ${kind(opts.purpose)}).`);
+    throw new RampartError(
+      'ERR_RAMPART_CONFIG',
+      `pseudonymizer purpose must be a non-empty label without NUL, e.g. 'security-log' (got ${kind(opts.purpose)}).`,
+    );
   }
   const length = intOption(opts.length, 'pseudonymizer length', 16, 43, 22);
   const prefix = opts.prefix ?? 'anon_';
-  if (typeof prefix !== 'string' || prefix.length > 32) throw new RampartError('ERR_RAMPART_CONFIG', 'pseudonymizer prefix must be a string of at most 32 characters.');
+  if (typeof prefix !== 'string' || prefix.length > 32)
+    throw new RampartError('ERR_RAMPART_CONFIG', 'pseudonymizer prefix must be a string of at most 32 characters.');
   const key = Buffer.from(opts.key instanceof Secret ? opts.key.reveal() : toBytes(opts.key, 'pseudonymizer key'));
   const context = Buffer.from(`rampart pseudonym v1\0${opts.purpose}\0`, 'utf8');
   return function pseudonymize(value: string | Uint8Array): string {
@@ -71,9 +76,12 @@ export function anonymizeFields<T extends Record<string, unknown>>(data: T, fiel
     if (!Object.hasOwn(out, field)) continue;
     const value = out[field];
     if (value === null || value === undefined) continue;
-    const text = typeof value === 'string' ? value
-      : typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' ? String(value)
-        : JSON.stringify(value);
+    const text =
+      typeof value === 'string'
+        ? value
+        : typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint'
+          ? String(value)
+          : JSON.stringify(value);
     out[field] = pseudonymize(text);
   }
   return out as T;

@@ -37,16 +37,20 @@ const rejected: ReadonlyArray<[label: string, value: unknown, rotation?: boolean
   ['an empty rotation list', [], true, 'ERR_RAMPART_CONFIG'],
 ];
 
-test('requireSecret rejects missing, short, low-entropy and placeholder secrets with the caller\'s code, naming the option but never the value', () => {
+test("requireSecret rejects missing, short, low-entropy and placeholder secrets with the caller's code, naming the option but never the value", () => {
   for (const [label, value, rotation, expected] of rejected) {
     for (const code of ['ERR_RAMPART_CSRF_SECRET', 'ERR_RAMPART_CONFIG'] as const) {
-      assert.throws(() => requireSecret(value, { name: 'x.secret', code, rotation: rotation ?? false }), (e: unknown) => {
-        assert.ok(isRampartError(e, expected ?? code), `${label}: ${String(e)}`);
-        assert.ok(e.message.includes('x.secret'), `${label}: names the option`);
-        if (expected === undefined) assert.ok(e.message.includes('openssl rand -base64 48'), `${label}: says how to fix it`);
-        if (typeof value === 'string' && value.length > 3) assert.ok(!e.message.includes(value), `${label}: never echoes the value`);
-        return true;
-      }, label);
+      assert.throws(
+        () => requireSecret(value, { name: 'x.secret', code, rotation: rotation ?? false }),
+        (e: unknown) => {
+          assert.ok(isRampartError(e, expected ?? code), `${label}: ${String(e)}`);
+          assert.ok(e.message.includes('x.secret'), `${label}: names the option`);
+          if (expected === undefined) assert.ok(e.message.includes('openssl rand -base64 48'), `${label}: says how to fix it`);
+          if (typeof value === 'string' && value.length > 3) assert.ok(!e.message.includes(value), `${label}: never echoes the value`);
+          return true;
+        },
+        label,
+      );
     }
   }
 });

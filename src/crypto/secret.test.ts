@@ -61,10 +61,21 @@ test('constantTimeEqual compares strings and bytes, any lengths', () => {
   assert.throws(() => constantTimeEqual(undefined as never, 'x'), { code: 'ERR_RAMPART_CRYPTO_INPUT' });
 });
 
-test('checkSecret rejects the seeds\' placeholders and short or repetitive secrets', () => {
+test("checkSecret rejects the seeds' placeholders and short or repetitive secrets", () => {
   assert.deepEqual(codes('changeme'), ['SECRET_TOO_SHORT', 'SECRET_PLACEHOLDER', 'SECRET_LOW_ENTROPY']);
-  for (const placeholder of ['changeme', 'your-secret', 'your-csrf-secret', 'secret', 'password', 'Password123', 'CHANGE_ME', 'keyboard cat',
-    'your-secret-key-here-please-change-it-now', 'django-insecure-8x$k2!9q@a7m#p3v&l5r*z1w%c6n^j0b', 'secretsecretsecretsecretsecretsecret']) {
+  for (const placeholder of [
+    'changeme',
+    'your-secret',
+    'your-csrf-secret',
+    'secret',
+    'password',
+    'Password123',
+    'CHANGE_ME',
+    'keyboard cat',
+    'your-secret-key-here-please-change-it-now',
+    'django-insecure-8x$k2!9q@a7m#p3v&l5r*z1w%c6n^j0b',
+    'secretsecretsecretsecretsecretsecret',
+  ]) {
     assert.ok(codes(placeholder).includes('SECRET_PLACEHOLDER'), placeholder);
   }
   assert.deepEqual(codes('a'.repeat(64)), ['SECRET_LOW_ENTROPY']);
@@ -88,19 +99,25 @@ test('checkSecret accepts random secrets in the usual encodings', () => {
 });
 
 test('assertStrongSecret throws ERR_RAMPART_WEAK_SECRET without echoing the value', () => {
-  assert.throws(() => assertStrongSecret('your-secret', 'CSRF_SECRET'), (e: unknown) => {
-    assert.ok(isRampartError(e, 'ERR_RAMPART_WEAK_SECRET'));
-    assert.ok(e.message.includes('CSRF_SECRET'));
-    assert.ok(!e.message.includes('your-secret'));
-    return true;
-  });
+  assert.throws(
+    () => assertStrongSecret('your-secret', 'CSRF_SECRET'),
+    (e: unknown) => {
+      assert.ok(isRampartError(e, 'ERR_RAMPART_WEAK_SECRET'));
+      assert.ok(e.message.includes('CSRF_SECRET'));
+      assert.ok(!e.message.includes('your-secret'));
+      return true;
+    },
+  );
   assertStrongSecret(randomBytes(32).toString('base64url'), 'OK_SECRET');
 });
 
 test('property: checkSecret and the entropy estimate never throw and stay bounded on any input', () => {
-  fc.assert(fc.property(fc.oneof(fc.string({ maxLength: 2000 }), fc.string({ unit: 'grapheme', maxLength: 200 }), fc.uint8Array()), (value) => {
-    const problems = checkSecret(value);
-    assert.ok(Array.isArray(problems));
-    if (typeof value === 'string') assert.ok(estimateEntropyBits(value) <= [...value].length * Math.log2(95) + 1e-9);
-  }), { numRuns: 500 });
+  fc.assert(
+    fc.property(fc.oneof(fc.string({ maxLength: 2000 }), fc.string({ unit: 'grapheme', maxLength: 200 }), fc.uint8Array()), (value) => {
+      const problems = checkSecret(value);
+      assert.ok(Array.isArray(problems));
+      if (typeof value === 'string') assert.ok(estimateEntropyBits(value) <= [...value].length * Math.log2(95) + 1e-9);
+    }),
+    { numRuns: 500 },
+  );
 });

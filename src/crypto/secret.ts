@@ -106,17 +106,68 @@ export interface CheckSecretOptions {
 // Values copied from README files and .env.example templates. Compared after lower-casing
 // and removing everything but letters, so "Change-Me!", "CHANGE_ME" and "changeme123" match.
 const PLACEHOLDERS = new Set([
-  'changeme', 'changethis', 'changeit', 'replaceme', 'secret', 'password', 'passwd', 'yoursecret',
-  'yoursecretkey', 'yourcsrfsecret', 'yourjwtsecret', 'yoursessionsecret', 'mysecret', 'secretkey',
-  'supersecret', 'supersecretkey', 'notasecret', 'notsecret', 'default', 'example', 'test', 'testing',
-  'dev', 'development', 'keyboardcat', 'todo', 'fixme', 'xxx', 'abc', 'qwerty', 'admin', 'letmein',
-  'insecure', 'placeholder', 'jwtsecret', 'csrfsecret', 'sessionsecret', 'apikey', 'token',
+  'changeme',
+  'changethis',
+  'changeit',
+  'replaceme',
+  'secret',
+  'password',
+  'passwd',
+  'yoursecret',
+  'yoursecretkey',
+  'yourcsrfsecret',
+  'yourjwtsecret',
+  'yoursessionsecret',
+  'mysecret',
+  'secretkey',
+  'supersecret',
+  'supersecretkey',
+  'notasecret',
+  'notsecret',
+  'default',
+  'example',
+  'test',
+  'testing',
+  'dev',
+  'development',
+  'keyboardcat',
+  'todo',
+  'fixme',
+  'xxx',
+  'abc',
+  'qwerty',
+  'admin',
+  'letmein',
+  'insecure',
+  'placeholder',
+  'jwtsecret',
+  'csrfsecret',
+  'sessionsecret',
+  'apikey',
+  'token',
 ]);
 // Markers that betray a template value even inside a longer string ("django-insecure-…").
 const PLACEHOLDER_MARKERS = [
-  'changeme', 'changethis', 'replaceme', 'replacethis', 'yoursecret', 'yourcsrfsecret', 'yourjwtsecret',
-  'insecure', 'placeholder', 'notasecret', 'keyboardcat', 'putyour', 'generateone', 'examplesecret',
-  'csrfsecret', 'sessionsecret', 'jwtsecret', 'mysecret', 'supersecret', 'secretkey',
+  'changeme',
+  'changethis',
+  'replaceme',
+  'replacethis',
+  'yoursecret',
+  'yourcsrfsecret',
+  'yourjwtsecret',
+  'insecure',
+  'placeholder',
+  'notasecret',
+  'keyboardcat',
+  'putyour',
+  'generateone',
+  'examplesecret',
+  'csrfsecret',
+  'sessionsecret',
+  'jwtsecret',
+  'mysecret',
+  'supersecret',
+  'secretkey',
 ];
 // Fewer distinct symbols than this is a tiny alphabet, however long or shuffled the secret is.
 const MIN_DISTINCT_SYMBOLS = 8;
@@ -134,10 +185,14 @@ export function checkSecret(value: unknown, options?: CheckSecretOptions): Secre
   const opts = optionsObject(options, 'checkSecret', ['minLength', 'minEntropyBits']);
   const minLength = intOption(opts.minLength, 'checkSecret minLength', 1, 4096, 32);
   const minEntropyBits = intOption(opts.minEntropyBits, 'checkSecret minEntropyBits', 0, 4096, 128);
-  const text = value instanceof Secret ? value.revealString()
-    : typeof value === 'string' ? value
-    : value instanceof Uint8Array ? Buffer.from(value).toString('latin1')
-    : undefined;
+  const text =
+    value instanceof Secret
+      ? value.revealString()
+      : typeof value === 'string'
+        ? value
+        : value instanceof Uint8Array
+          ? Buffer.from(value).toString('latin1')
+          : undefined;
   if (text === undefined || text.length === 0) {
     return [{ code: 'SECRET_MISSING', message: `The secret is missing or empty (got ${value === undefined ? 'undefined' : kind(value)}).` }];
   }
@@ -154,7 +209,10 @@ export function checkSecret(value: unknown, options?: CheckSecretOptions): Secre
   if (minEntropyBits > 0 && distinct < MIN_DISTINCT_SYMBOLS && length >= MIN_DISTINCT_SYMBOLS) {
     problems.push({ code: 'SECRET_LOW_ENTROPY', message: `The secret uses only ${distinct} distinct characters; a random secret uses many more.` });
   } else if (bits < minEntropyBits) {
-    problems.push({ code: 'SECRET_LOW_ENTROPY', message: `The secret's estimated entropy is ${Math.floor(bits)} bits; at least ${minEntropyBits} are required.` });
+    problems.push({
+      code: 'SECRET_LOW_ENTROPY',
+      message: `The secret's estimated entropy is ${Math.floor(bits)} bits; at least ${minEntropyBits} are required.`,
+    });
   }
   return problems;
 }
@@ -222,12 +280,19 @@ export function requireSecret(value: unknown, options: RequireSecretOptions): Bu
 }
 
 function oneSecret(value: unknown, name: string, code: RampartErrorCode): Buffer {
-  const bytes = value instanceof Secret ? Buffer.from(value.reveal())
-    : typeof value === 'string' ? Buffer.from(value, 'utf8')
-    : value instanceof Uint8Array ? Buffer.from(value)
-    : undefined;
+  const bytes =
+    value instanceof Secret
+      ? Buffer.from(value.reveal())
+      : typeof value === 'string'
+        ? Buffer.from(value, 'utf8')
+        : value instanceof Uint8Array
+          ? Buffer.from(value)
+          : undefined;
   if (bytes === undefined || bytes.length === 0) {
-    throw new RampartError(code, `${name} is required: a random string or bytes of at least ${MIN_SECRET_BYTES} bytes (got ${value === undefined ? 'undefined' : kind(value)}); ${HOW_TO_FIX}.`);
+    throw new RampartError(
+      code,
+      `${name} is required: a random string or bytes of at least ${MIN_SECRET_BYTES} bytes (got ${value === undefined ? 'undefined' : kind(value)}); ${HOW_TO_FIX}.`,
+    );
   }
   const reasons: string[] = [];
   if (bytes.length < MIN_SECRET_BYTES) reasons.push(`It has ${bytes.length} bytes; at least ${MIN_SECRET_BYTES} are required.`);

@@ -28,11 +28,29 @@ before(async () => {
     if (process.env.RAMPART_REQUIRE_SERVICES === '1') throw new Error(unavailable, { cause: error });
     return;
   }
-  await run('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-    '-subj', '/CN=db.example', '-addext', 'subjectAltName=DNS:db.example,DNS:localhost',
-    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-  ], { timeout: 20_000 });
+  await run(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=db.example',
+      '-addext',
+      'subjectAltName=DNS:db.example,DNS:localhost',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
+    { timeout: 20_000 },
+  );
   cert = await readFile(join(dir, 'cert.pem'));
   key = await readFile(join(dir, 'key.pem'));
 });
@@ -69,7 +87,8 @@ test('intermediate: TLS 1.1 refused, TLS 1.2 and 1.3 accepted with AEAD forward-
   const control = await handshake(controlPort, legacy11);
   permissive.close();
   if (!control.ok) {
-    if (process.env.RAMPART_REQUIRE_SERVICES === '1') assert.fail(`this OpenSSL cannot speak TLS 1.1 at all (${control.error}); the refusal test would prove nothing`);
+    if (process.env.RAMPART_REQUIRE_SERVICES === '1')
+      assert.fail(`this OpenSSL cannot speak TLS 1.1 at all (${control.error}); the refusal test would prove nothing`);
     t.skip(`this OpenSSL cannot speak TLS 1.1 (${control.error}), so refusing it proves nothing here`);
     return;
   }
@@ -88,11 +107,13 @@ test('intermediate: TLS 1.1 refused, TLS 1.2 and 1.3 accepted with AEAD forward-
   const cbc = await handshake(port, { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES128-SHA256:ECDHE-ECDSA-AES128-SHA' });
   assert.equal(cbc.ok, false, 'CBC suites are not offered');
   const body = await new Promise<string>((resolve, reject) => {
-    https.get({ host: '127.0.0.1', port, servername: 'localhost', ca: cert, path: '/' }, (res) => {
-      let text = '';
-      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      res.on('end', () => resolve(text));
-    }).on('error', reject);
+    https
+      .get({ host: '127.0.0.1', port, servername: 'localhost', ca: cert, path: '/' }, (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve(text));
+      })
+      .on('error', reject);
   });
   assert.equal(body, 'ok');
 });
@@ -105,7 +126,11 @@ test('modern: TLS 1.2 refused, TLS 1.3 accepted; works for http2.createSecureSer
   assert.equal((await handshake(port, { maxVersion: 'TLSv1.2', ALPNProtocols: ['h2'] })).ok, false);
   const v13 = await handshake(port, { ALPNProtocols: ['h2'] });
   assert.ok(v13.ok && v13.protocol === 'TLSv1.3');
-  const client = http2.connect(`https://localhost:${port}`, { ca: cert, host: '127.0.0.1', lookup: (_h, _o, cb) => cb(null, [{ address: '127.0.0.1', family: 4 }]) } as http2.SecureClientSessionOptions);
+  const client = http2.connect(`https://localhost:${port}`, {
+    ca: cert,
+    host: '127.0.0.1',
+    lookup: (_h, _o, cb) => cb(null, [{ address: '127.0.0.1', family: 4 }]),
+  } as http2.SecureClientSessionOptions);
   t.after(() => client.close());
   const text = await new Promise<string>((resolve, reject) => {
     const req = client.request({ ':path': '/' });
@@ -128,9 +153,18 @@ test('tlsOptions values and option checks', () => {
   const copy = structuredClone(input);
   tlsOptions(input);
   assert.deepEqual(input, copy, 'caller options untouched');
-  assert.throws(() => tlsOptions({ profile: 'old' as never }), (e: unknown) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
-  assert.throws(() => tlsOptions({ minVersion: 'TLSv1' } as never), (e: unknown) => isRampartError(e, 'ERR_RAMPART_UNKNOWN_OPTION'));
-  assert.throws(() => tlsOptions('modern' as never), (e: unknown) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+  assert.throws(
+    () => tlsOptions({ profile: 'old' as never }),
+    (e: unknown) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
+  assert.throws(
+    () => tlsOptions({ minVersion: 'TLSv1' } as never),
+    (e: unknown) => isRampartError(e, 'ERR_RAMPART_UNKNOWN_OPTION'),
+  );
+  assert.throws(
+    () => tlsOptions('modern' as never),
+    (e: unknown) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
 });
 
 test('databaseSsl: verify-full by default checks chain and host name; verify-ca the chain; require neither', async (t) => {

@@ -8,9 +8,12 @@ import { checkKeys } from './options.ts';
 // Mozilla's 6.0 drafts drop them too.
 const TLS13_SUITES = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'];
 const TLS12_INTERMEDIATE = [
-  'ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-GCM-SHA256',
-  'ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-RSA-AES256-GCM-SHA384',
-  'ECDHE-ECDSA-CHACHA20-POLY1305', 'ECDHE-RSA-CHACHA20-POLY1305',
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-CHACHA20-POLY1305',
 ];
 const CURVES = 'X25519:prime256v1:secp384r1';
 
@@ -63,15 +66,22 @@ export function tlsOptions(options?: TlsProfileOptions): TlsServerOptions {
     throw new RampartError('ERR_RAMPART_CONFIG', `tlsOptions clientCertificate must be 'required' or 'off' (got ${JSON.stringify(clientCertificate)}).`);
   }
   if (clientCertificate === 'required' && opts.ca === undefined) {
-    throw new RampartError('ERR_RAMPART_CONFIG', "tlsOptions clientCertificate: 'required' needs ca: the CA certificate(s) (PEM) that sign your clients' certificates.");
+    throw new RampartError(
+      'ERR_RAMPART_CONFIG',
+      "tlsOptions clientCertificate: 'required' needs ca: the CA certificate(s) (PEM) that sign your clients' certificates.",
+    );
   }
   const profile = opts.profile ?? 'intermediate';
   if (profile !== 'modern' && profile !== 'intermediate') {
-    throw new RampartError('ERR_RAMPART_CONFIG', `tlsOptions profile must be 'modern' or 'intermediate' (got ${JSON.stringify(profile)}); there is no "old" profile: TLS < 1.2 is not supported.`);
+    throw new RampartError(
+      'ERR_RAMPART_CONFIG',
+      `tlsOptions profile must be 'modern' or 'intermediate' (got ${JSON.stringify(profile)}); there is no "old" profile: TLS < 1.2 is not supported.`,
+    );
   }
-  const result: TlsServerOptions = profile === 'modern'
-    ? { minVersion: 'TLSv1.3', ciphers: TLS13_SUITES.join(':'), ecdhCurve: CURVES, honorCipherOrder: false }
-    : { minVersion: 'TLSv1.2', ciphers: [...TLS13_SUITES, ...TLS12_INTERMEDIATE].join(':'), ecdhCurve: CURVES, honorCipherOrder: false };
+  const result: TlsServerOptions =
+    profile === 'modern'
+      ? { minVersion: 'TLSv1.3', ciphers: TLS13_SUITES.join(':'), ecdhCurve: CURVES, honorCipherOrder: false }
+      : { minVersion: 'TLSv1.2', ciphers: [...TLS13_SUITES, ...TLS12_INTERMEDIATE].join(':'), ecdhCurve: CURVES, honorCipherOrder: false };
   if (opts.cert !== undefined) result.cert = opts.cert;
   if (opts.key !== undefined) result.key = opts.key;
   if (opts.ca !== undefined) result.ca = opts.ca;

@@ -27,7 +27,10 @@ test('the default policy is the strict one from the issue', () => {
 test('a policy string is validated and used exactly (normalised spacing)', () => {
   const csp = compileCsp("default-src 'self';  script-src 'self' https://cdn.example.com ; style-src 'self' 'unsafe-inline';")!;
   assert.equal(csp.value, "default-src 'self'; script-src 'self' https://cdn.example.com; style-src 'self' 'unsafe-inline'");
-  assert.ok(configWarnings().some((w) => w.includes("'unsafe-inline' in style-src")), 'relaxation announced');
+  assert.ok(
+    configWarnings().some((w) => w.includes("'unsafe-inline' in style-src")),
+    'relaxation announced',
+  );
 });
 
 test('a directive object merges over the defaults; camelCase and kebab-case names both work', () => {
@@ -52,7 +55,7 @@ test('unknown directives are rejected with a suggestion', () => {
   rejects(() => compileCsp("default-src 'self'; scirpt-src 'self'"), 'ERR_RAMPART_CSP', /unknown directive/);
   rejects(() => compileCsp({ 'img-scr': ["'self'"] } as never), 'ERR_RAMPART_CSP', /img-src/);
   rejects(() => compileCsp({ nonse: true } as never), 'ERR_RAMPART_UNKNOWN_OPTION', /nonce/);
-  rejects(() => compileCsp("plugin-types application/pdf"), 'ERR_RAMPART_CSP');
+  rejects(() => compileCsp('plugin-types application/pdf'), 'ERR_RAMPART_CSP');
 });
 
 test('keywords without their single quotes are rejected with the quoted form', () => {
@@ -99,8 +102,19 @@ test('source lists: none cannot be combined, empty lists and bad sources are rej
 });
 
 test('flag directives, sandbox, trusted types and webrtc', () => {
-  const csp = compileCsp({ directives: { upgradeInsecureRequests: true, sandbox: ['allow-scripts', 'allow-forms'], 'require-trusted-types-for': ["'script'"], 'trusted-types': ['default', "'allow-duplicates'"], webrtc: ["'block'"] } })!;
-  assert.match(csp.value, /; upgrade-insecure-requests; sandbox allow-scripts allow-forms; require-trusted-types-for 'script'; trusted-types default 'allow-duplicates'; webrtc 'block'$/);
+  const csp = compileCsp({
+    directives: {
+      upgradeInsecureRequests: true,
+      sandbox: ['allow-scripts', 'allow-forms'],
+      'require-trusted-types-for': ["'script'"],
+      'trusted-types': ['default', "'allow-duplicates'"],
+      webrtc: ["'block'"],
+    },
+  })!;
+  assert.match(
+    csp.value,
+    /; upgrade-insecure-requests; sandbox allow-scripts allow-forms; require-trusted-types-for 'script'; trusted-types default 'allow-duplicates'; webrtc 'block'$/,
+  );
   assert.match(compileCsp({ directives: { sandbox: true } })!.value, /; sandbox$/);
   rejects(() => compileCsp({ directives: { 'upgrade-insecure-requests': ["'self'"] } }), 'ERR_RAMPART_CSP', /takes no value/);
   rejects(() => compileCsp({ directives: { sandbox: ['allow-everything'] } }), 'ERR_RAMPART_CSP', /sandbox/);
@@ -122,7 +136,10 @@ test('nonce: true adds a nonce slot to script-src and style-src, from default-sr
   const none = compileCsp({ nonce: true, useDefaults: false, directives: { 'default-src': ["'none'"] } })!;
   assert.equal(policyWithNonce(none.parts!, 'Y'), "default-src 'none'; script-src 'nonce-Y'; style-src 'nonce-Y'");
   const fromString = compileCsp({ nonce: true, directives: "default-src 'self' https://a.example" })!;
-  assert.equal(policyWithNonce(fromString.parts!, 'Z'), "default-src 'self' https://a.example; script-src 'self' https://a.example 'nonce-Z'; style-src 'self' https://a.example 'nonce-Z'");
+  assert.equal(
+    policyWithNonce(fromString.parts!, 'Z'),
+    "default-src 'self' https://a.example; script-src 'self' https://a.example 'nonce-Z'; style-src 'self' https://a.example 'nonce-Z'",
+  );
 });
 
 test('reportOnly, reportUri and reportTo', () => {
@@ -157,6 +174,12 @@ test('caller options are never mutated', () => {
 });
 
 test('parsePolicy returns the validated directives', () => {
-  assert.deepEqual([...parsePolicy("Default-Src 'SELF' https://a.example; img-src data:")], [['default-src', ["'self'", 'https://a.example']], ['img-src', ['data:']]]);
+  assert.deepEqual(
+    [...parsePolicy("Default-Src 'SELF' https://a.example; img-src data:")],
+    [
+      ['default-src', ["'self'", 'https://a.example']],
+      ['img-src', ['data:']],
+    ],
+  );
   rejects(() => parsePolicy(' ; ; '), 'ERR_RAMPART_CSP', /empty/);
 });

@@ -66,7 +66,10 @@ export function parsePolicy(policy: string): Map<string, string[]> {
   if (policy.includes(',')) throw cspError("the policy contains ',', which separates two policies in one header; use ';' between directives.");
   const out = new Map<string, string[]>();
   for (const segment of policy.split(';')) {
-    const tokens = segment.trim().split(/[ \t]+/).filter((t) => t !== '');
+    const tokens = segment
+      .trim()
+      .split(/[ \t]+/)
+      .filter((t) => t !== '');
     if (tokens.length === 0) continue;
     const name = tokens[0]!.toLowerCase();
     if (!isKnownDirective(name)) throw unknownDirective(name);
@@ -113,7 +116,12 @@ function normalise(option: unknown): CspOptions {
   }
   if (Object.keys(shorthand).length > 0) {
     if (options.directives !== undefined) {
-      throw new RampartError('ERR_RAMPART_CONFIG', `csp: put ${Object.keys(shorthand).map((k) => JSON.stringify(k)).join(', ')} inside directives: {...} (both directives and top-level directive keys were given).`);
+      throw new RampartError(
+        'ERR_RAMPART_CONFIG',
+        `csp: put ${Object.keys(shorthand)
+          .map((k) => JSON.stringify(k))
+          .join(', ')} inside directives: {...} (both directives and top-level directive keys were given).`,
+      );
     }
     options.directives = shorthand;
   }
@@ -147,7 +155,8 @@ export function compileCsp(option: CspOption | undefined): CompiledCsp | undefin
   let directives: Map<string, string[]>;
   const given = options.directives;
   if (typeof given === 'string') {
-    if (options.useDefaults !== undefined) throw new RampartError('ERR_RAMPART_CONFIG', 'csp.useDefaults only applies to a directive object; a policy string is used exactly as written.');
+    if (options.useDefaults !== undefined)
+      throw new RampartError('ERR_RAMPART_CONFIG', 'csp.useDefaults only applies to a directive object; a policy string is used exactly as written.');
     directives = parsePolicy(given);
   } else {
     if (given !== undefined && (typeof given !== 'object' || given === null || Array.isArray(given))) {
@@ -173,7 +182,10 @@ export function compileCsp(option: CspOption | undefined): CompiledCsp | undefin
   if (options.reportTo !== undefined) {
     const url = options.reportTo;
     if (typeof url !== 'string' || !/^(?:https?:\/\/[^\s/?#"]+)?\/[^\s"]*$/i.test(url)) {
-      throw new RampartError('ERR_RAMPART_CONFIG', `csp.reportTo must be the reporting endpoint's path or http(s) URL, e.g. "/csp-report" (got ${describeValue(url)}).`);
+      throw new RampartError(
+        'ERR_RAMPART_CONFIG',
+        `csp.reportTo must be the reporting endpoint's path or http(s) URL, e.g. "/csp-report" (got ${describeValue(url)}).`,
+      );
     }
     checkInjection('reportTo', url);
     directives.set('report-to', [REPORT_GROUP]);
@@ -221,14 +233,19 @@ function announceRelaxations(directives: ReadonlyMap<string, readonly string[]>,
   if (reportOnly) warnConfig('headers.csp.reportOnly is true: CSP violations are reported but not blocked.');
   const scripts = [...effective(directives, 'script-src'), ...(directives.get('script-src-elem') ?? []), ...(directives.get('script-src-attr') ?? [])];
   const styles = [...effective(directives, 'style-src'), ...(directives.get('style-src-elem') ?? []), ...(directives.get('style-src-attr') ?? [])];
-  if (scripts.includes("'unsafe-inline'")) warnConfig("CSP allows inline scripts ('unsafe-inline' in script-src): injected <script> and on* handlers run; use nonce: true instead.");
+  if (scripts.includes("'unsafe-inline'"))
+    warnConfig("CSP allows inline scripts ('unsafe-inline' in script-src): injected <script> and on* handlers run; use nonce: true instead.");
   if (scripts.includes("'unsafe-eval'")) warnConfig("CSP allows eval() ('unsafe-eval' in script-src): string-to-code sinks are open to injection.");
   if (scripts.includes("'unsafe-hashes'")) warnConfig("CSP allows hashed inline event handlers ('unsafe-hashes' in script-src).");
   if (scripts.some((s) => s === '*' || s === 'https:' || s === 'http:' || s === 'data:' || s === 'blob:')) {
-    warnConfig(`CSP script sources include a wildcard or scheme (${scripts.filter((s) => /^(\*|https?:|data:|blob:)$/.test(s)).join(' ')}): scripts load from any host.`);
+    warnConfig(
+      `CSP script sources include a wildcard or scheme (${scripts.filter((s) => /^(\*|https?:|data:|blob:)$/.test(s)).join(' ')}): scripts load from any host.`,
+    );
   }
-  if (styles.includes("'unsafe-inline'")) warnConfig("CSP allows inline styles ('unsafe-inline' in style-src): injected CSS can restyle or exfiltrate page content.");
-  if (!directives.has('object-src') && !directives.has('default-src')) warnConfig('CSP has neither object-src nor default-src: plugins (<object>, <embed>) are unrestricted; add object-src \'none\'.');
+  if (styles.includes("'unsafe-inline'"))
+    warnConfig("CSP allows inline styles ('unsafe-inline' in style-src): injected CSS can restyle or exfiltrate page content.");
+  if (!directives.has('object-src') && !directives.has('default-src'))
+    warnConfig("CSP has neither object-src nor default-src: plugins (<object>, <embed>) are unrestricted; add object-src 'none'.");
   if (!directives.has('base-uri')) warnConfig("CSP has no base-uri: an injected <base> tag can redirect relative script URLs; add base-uri 'self'.");
 }
 

@@ -44,26 +44,39 @@ test('every adapter: a report-uri report is answered 204 and becomes one sanitis
 test('every adapter: Reporting API batches (application/reports+json) are accepted and bounded', async (t) => {
   const { events, make } = withEvents({ maxReports: 2 });
   const batch = [
-    { type: 'csp-violation', url: 'https://a.example/x', body: { documentURL: 'https://a.example/x?q=1', blockedURL: 'https://evil.example/s.js', effectiveDirective: 'script-src-elem' } },
+    {
+      type: 'csp-violation',
+      url: 'https://a.example/x',
+      body: { documentURL: 'https://a.example/x?q=1', blockedURL: 'https://evil.example/s.js', effectiveDirective: 'script-src-elem' },
+    },
     { type: 'deprecation', url: 'https://a.example/x', body: { id: 'x' } },
     { type: 'csp-violation', url: 'https://a.example/y', body: { documentURL: 'https://a.example/y', blockedURL: 'eval', effectiveDirective: 'script-src' } },
-    { type: 'csp-violation', url: 'https://a.example/z', body: { documentURL: 'https://a.example/z', blockedURL: 'inline', effectiveDirective: 'style-src-elem' } },
+    {
+      type: 'csp-violation',
+      url: 'https://a.example/z',
+      body: { documentURL: 'https://a.example/z', blockedURL: 'inline', effectiveDirective: 'style-src-elem' },
+    },
   ];
   await forEachAdapter(t, make, async (app) => {
     events.length = 0;
     const response = await post(`${app.url}/csp-report`, JSON.stringify(batch), 'application/reports+json');
     assert.equal(response.status, 204);
     await response.text();
-    assert.deepEqual(events.map((e) => e.detail), [
-      'directive=script-src-elem blocked=https://evil.example/s.js document=https://a.example/x',
-      'directive=script-src blocked=eval document=https://a.example/y',
-    ]);
+    assert.deepEqual(
+      events.map((e) => e.detail),
+      [
+        'directive=script-src-elem blocked=https://evil.example/s.js document=https://a.example/x',
+        'directive=script-src blocked=eval document=https://a.example/y',
+      ],
+    );
   });
 });
 
 test('every adapter: hostile field contents are stripped and truncated', async (t) => {
   const { events, make } = withEvents();
-  const hostile = { 'csp-report': { 'document-uri': `http://x/${'a'.repeat(5000)}`, 'violated-directive': 'script-src\r\nFAKE=1 \u0000\u202e', 'blocked-uri': 42 } };
+  const hostile = {
+    'csp-report': { 'document-uri': `http://x/${'a'.repeat(5000)}`, 'violated-directive': 'script-src\r\nFAKE=1 \u0000\u202e', 'blocked-uri': 42 },
+  };
   await forEachAdapter(t, make, async (app) => {
     events.length = 0;
     const response = await post(`${app.url}/csp-report`, JSON.stringify(hostile));
@@ -97,7 +110,11 @@ test('every adapter: wrong method, media type, size or shape is rejected with 4x
       assert.equal(response.status, status, `${type} ${body.slice(0, 30)}`);
       await response.text();
     }
-    const invalidUtf8 = await fetch(`${app.url}/csp-report`, { method: 'POST', headers: { 'content-type': 'application/csp-report' }, body: new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]) });
+    const invalidUtf8 = await fetch(`${app.url}/csp-report`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/csp-report' },
+      body: new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]),
+    });
     assert.equal(invalidUtf8.status, 400);
     await invalidUtf8.text();
     assert.equal(events.length, 0);
@@ -140,11 +157,13 @@ function from(ip: string, url: string, body: string): Promise<Response> {
 async function flood(count: number, parallel: number, send: (i: number) => Promise<Response>): Promise<Map<number, number>> {
   const statuses = new Map<number, number>();
   for (let i = 0; i < count; i += parallel) {
-    const batch = await Promise.all(Array.from({ length: Math.min(parallel, count - i) }, async (_, j) => {
-      const r = await send(i + j);
-      await r.arrayBuffer();
-      return r.status;
-    }));
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(parallel, count - i) }, async (_, j) => {
+        const r = await send(i + j);
+        await r.arrayBuffer();
+        return r.status;
+      }),
+    );
     for (const s of batch) statuses.set(s, (statuses.get(s) ?? 0) + 1);
   }
   return statuses;
@@ -152,7 +171,8 @@ async function flood(count: number, parallel: number, send: (i: number) => Promi
 
 function limited(options: Parameters<typeof cspReport>[0], now?: { t: number }) {
   const events: SecurityEventRecord[] = [];
-  const make = () => stack([cspReport({ ...options, ...(now ? { now: () => now.t } : {}) })], { trustProxy: true, events: { emit: (r) => void events.push(r) } });
+  const make = () =>
+    stack([cspReport({ ...options, ...(now ? { now: () => now.t } : {}) })], { trustProxy: true, events: { emit: (r) => void events.push(r) } });
   return { events, make };
 }
 
@@ -183,7 +203,9 @@ test('every adapter: identical reports are counted, not stored one by one; the s
   await forEachAdapter(t, make, async (app) => {
     events.length = 0;
     clock.t += 120_000;
-    const statuses = await flood(300, 20, (i) => from(`192.0.2.${i % 50}`, `${app.url}/csp-report`, report('https://evil.example/x.js', 'https://app.example/page?session=S3CRET')));
+    const statuses = await flood(300, 20, (i) =>
+      from(`192.0.2.${i % 50}`, `${app.url}/csp-report`, report('https://evil.example/x.js', 'https://app.example/page?session=S3CRET')),
+    );
     assert.equal(statuses.get(204), 300);
     assert.equal(events.length, 1, 'one event for 300 identical reports');
     assert.equal(events[0]!.detail, 'directive=script-src-elem blocked=https://evil.example/x.js document=https://app.example/page');
@@ -198,9 +220,16 @@ test('every adapter: identical reports are counted, not stored one by one; the s
     const summary = events.find((e) => / repeated=299 /.test(e.detail ?? ''));
     assert.ok(summary, `a summary with the count (got ${JSON.stringify(events.map((e) => e.detail))})`);
     assert.equal(summary.event, 'CSP_VIOLATION');
-    assert.match(summary.detail!, /^directive=script-src-elem blocked=https:\/\/evil\.example\/x\.js document=https:\/\/app\.example\/page repeated=299 window=60s$/);
+    assert.match(
+      summary.detail!,
+      /^directive=script-src-elem blocked=https:\/\/evil\.example\/x\.js document=https:\/\/app\.example\/page repeated=299 window=60s$/,
+    );
     assert.doesNotMatch(JSON.stringify(events), /S3CRET/);
-    assert.equal(events.at(-1)!.detail, 'directive=script-src-elem blocked=https://evil.example/x.js document=https://app.example/page', 'a new window logs it afresh');
+    assert.equal(
+      events.at(-1)!.detail,
+      'directive=script-src-elem blocked=https://evil.example/x.js document=https://app.example/page',
+      'a new window logs it afresh',
+    );
   });
 });
 
@@ -211,7 +240,7 @@ test('every adapter: the global cap bounds reports from many clients; refusals a
     events.length = 0;
     clock.t += 120_000;
     // 200 clients, 5 distinct reports each: 1,000 requests.
-    const statuses = await flood(1_000, 25, (i) => from(`10.0.${i % 200 >> 8}.${i % 200}`, `${app.url}/csp-report`, report(`https://cdn${i}.example/a.js`)));
+    const statuses = await flood(1_000, 25, (i) => from(`10.0.${(i % 200) >> 8}.${i % 200}`, `${app.url}/csp-report`, report(`https://cdn${i}.example/a.js`)));
     assert.equal(statuses.get(204), 30);
     assert.equal(statuses.get(429), 970);
     assert.equal(events.filter((e) => e.event === 'CSP_VIOLATION').length, 10, 'at most maxEvents events per window');

@@ -71,11 +71,13 @@ function record(value: unknown): Record<string, unknown> | undefined {
 function violations(body: unknown, max: number): Violation[] | undefined {
   const legacy = record(record(body)?.['csp-report']);
   if (legacy !== undefined) {
-    return [{
-      directive: clean(legacy['effective-directive'] ?? legacy['violated-directive'], false),
-      blocked: clean(legacy['blocked-uri'], true),
-      document: clean(legacy['document-uri'], true),
-    }];
+    return [
+      {
+        directive: clean(legacy['effective-directive'] ?? legacy['violated-directive'], false),
+        blocked: clean(legacy['blocked-uri'], true),
+        document: clean(legacy['document-uri'], true),
+      },
+    ];
   }
   if (!Array.isArray(body)) return undefined;
   const out: Violation[] = [];
@@ -161,15 +163,23 @@ export function cspReport(options: CspReportOptions = {}): Middleware {
       if (repeats > 0) view.emit('CSP_VIOLATION', `${detail} repeated=${repeats} window=${windowSeconds}s`, anonymous);
     }
     if (w.overflow > 0) {
-      view.emit('CSP_VIOLATION', `cspReport: ${w.overflow} further violations in ${windowSeconds}s not logged one by one (maxEvents ${maxEvents} distinct per window)`, anonymous);
+      view.emit(
+        'CSP_VIOLATION',
+        `cspReport: ${w.overflow} further violations in ${windowSeconds}s not logged one by one (maxEvents ${maxEvents} distinct per window)`,
+        anonymous,
+      );
     }
     if (w.refused > 0) {
       const clients = w.refusedClients.size >= MAX_REFUSED_CLIENTS ? `${MAX_REFUSED_CLIENTS}+` : String(w.refusedClients.size);
       const only = w.refusedClients.size === 1 ? [...w.refusedClients][0]! : undefined;
-      view.emit('RATE_LIMIT_HIT', `cspReport: refused ${w.refused} reports from ${clients} clients in ${windowSeconds}s (limits: ${maxPerClient} per client, ${maxTotal} in all)`, {
-        ...anonymous,
-        ...(only !== undefined && only.indexOf('/') === -1 && only !== 'unknown' ? { ip: only } : {}),
-      });
+      view.emit(
+        'RATE_LIMIT_HIT',
+        `cspReport: refused ${w.refused} reports from ${clients} clients in ${windowSeconds}s (limits: ${maxPerClient} per client, ${maxTotal} in all)`,
+        {
+          ...anonymous,
+          ...(only !== undefined && only.indexOf('/') === -1 && only !== 'unknown' ? { ip: only } : {}),
+        },
+      );
     }
   };
 

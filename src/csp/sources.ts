@@ -6,10 +6,27 @@ import { RampartError } from '../errors.ts';
 
 /** Directives whose value is a source list. */
 export const SOURCE_LIST_DIRECTIVES: ReadonlySet<string> = new Set([
-  'default-src', 'child-src', 'connect-src', 'fenced-frame-src', 'font-src', 'frame-src', 'img-src',
-  'manifest-src', 'media-src', 'object-src', 'prefetch-src', 'script-src', 'script-src-elem',
-  'script-src-attr', 'style-src', 'style-src-elem', 'style-src-attr', 'worker-src',
-  'base-uri', 'form-action', 'frame-ancestors',
+  'default-src',
+  'child-src',
+  'connect-src',
+  'fenced-frame-src',
+  'font-src',
+  'frame-src',
+  'img-src',
+  'manifest-src',
+  'media-src',
+  'object-src',
+  'prefetch-src',
+  'script-src',
+  'script-src-elem',
+  'script-src-attr',
+  'style-src',
+  'style-src-elem',
+  'style-src-attr',
+  'worker-src',
+  'base-uri',
+  'form-action',
+  'frame-ancestors',
 ]);
 
 /** Directives that take no value. */
@@ -19,31 +36,58 @@ export const FLAG_DIRECTIVES: ReadonlySet<string> = new Set(['upgrade-insecure-r
 export const KNOWN_DIRECTIVES: readonly string[] = [
   ...SOURCE_LIST_DIRECTIVES,
   ...FLAG_DIRECTIVES,
-  'sandbox', 'report-uri', 'report-to', 'require-trusted-types-for', 'trusted-types', 'webrtc',
+  'sandbox',
+  'report-uri',
+  'report-to',
+  'require-trusted-types-for',
+  'trusted-types',
+  'webrtc',
 ];
 
 const KNOWN_SET: ReadonlySet<string> = new Set(KNOWN_DIRECTIVES);
 
 /** Keywords that must be written in single quotes. */
 const KEYWORDS: ReadonlySet<string> = new Set([
-  'self', 'none', 'unsafe-inline', 'unsafe-eval', 'strict-dynamic', 'unsafe-hashes', 'wasm-unsafe-eval',
-  'report-sample', 'unsafe-allow-redirects', 'inline-speculation-rules', 'trusted-types-eval',
-  'report-sha256', 'report-sha384', 'report-sha512',
+  'self',
+  'none',
+  'unsafe-inline',
+  'unsafe-eval',
+  'strict-dynamic',
+  'unsafe-hashes',
+  'wasm-unsafe-eval',
+  'report-sample',
+  'unsafe-allow-redirects',
+  'inline-speculation-rules',
+  'trusted-types-eval',
+  'report-sha256',
+  'report-sha384',
+  'report-sha512',
 ]);
 
 /** Directives in which only 'self' and 'none' are meaningful keywords (no script keywords). */
 const NAVIGATION_DIRECTIVES: ReadonlySet<string> = new Set(['base-uri', 'form-action', 'frame-ancestors']);
 
 const SANDBOX_TOKENS: ReadonlySet<string> = new Set([
-  'allow-downloads', 'allow-forms', 'allow-modals', 'allow-orientation-lock', 'allow-pointer-lock',
-  'allow-popups', 'allow-popups-to-escape-sandbox', 'allow-presentation', 'allow-same-origin',
-  'allow-scripts', 'allow-storage-access-by-user-activation', 'allow-top-navigation',
-  'allow-top-navigation-by-user-activation', 'allow-top-navigation-to-custom-protocols',
+  'allow-downloads',
+  'allow-forms',
+  'allow-modals',
+  'allow-orientation-lock',
+  'allow-pointer-lock',
+  'allow-popups',
+  'allow-popups-to-escape-sandbox',
+  'allow-presentation',
+  'allow-same-origin',
+  'allow-scripts',
+  'allow-storage-access-by-user-activation',
+  'allow-top-navigation',
+  'allow-top-navigation-by-user-activation',
+  'allow-top-navigation-to-custom-protocols',
 ]);
 
 const HASH_BYTES: Record<string, number> = { sha256: 32, sha384: 48, sha512: 64 };
 const SCHEME_SOURCE = /^[a-z][a-z0-9+.-]*:$/i;
-const HOST_SOURCE = /^(?:[a-z][a-z0-9+.-]*:\/\/)?(?:\*|(?:\*\.)?[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*)(?::(?:\d{1,5}|\*))?(?:\/[A-Za-z0-9\-._~!$&()*+=:@%/]*)?$/i;
+const HOST_SOURCE =
+  /^(?:[a-z][a-z0-9+.-]*:\/\/)?(?:\*|(?:\*\.)?[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*)(?::(?:\d{1,5}|\*))?(?:\/[A-Za-z0-9\-._~!$&()*+=:@%/]*)?$/i;
 const URI_REFERENCE = /^(?:https?:\/\/[^\s/?#]+)?\/[A-Za-z0-9\-._~!$&()*+=:@%/?#]*$/i;
 const TOKEN = /^[A-Za-z0-9_-]+$/;
 
@@ -109,7 +153,8 @@ export function checkDirective(directive: string, sources: readonly string[]): s
       }
       return [...sources];
     case 'report-to':
-      if (sources.length !== 1 || !TOKEN.test(sources[0]!)) throw cspError(`report-to takes one endpoint name (letters, digits, - and _), e.g. "csp-endpoint"; use the reportTo option to declare the URL.`);
+      if (sources.length !== 1 || !TOKEN.test(sources[0]!))
+        throw cspError(`report-to takes one endpoint name (letters, digits, - and _), e.g. "csp-endpoint"; use the reportTo option to declare the URL.`);
       return [...sources];
     case 'require-trusted-types-for':
       if (sources.length !== 1 || sources[0] !== "'script'") throw cspError(`require-trusted-types-for only accepts "'script'" (with the single quotes).`);
@@ -122,12 +167,15 @@ export function checkDirective(directive: string, sources: readonly string[]): s
       }
       return [...sources];
     case 'webrtc':
-      if (sources.length !== 1 || (sources[0] !== "'allow'" && sources[0] !== "'block'")) throw cspError(`webrtc takes "'allow'" or "'block'" (with the single quotes).`);
+      if (sources.length !== 1 || (sources[0] !== "'allow'" && sources[0] !== "'block'"))
+        throw cspError(`webrtc takes "'allow'" or "'block'" (with the single quotes).`);
       return [...sources];
   }
   const out = sources.map((s) => checkSource(directive, s));
   if (out.includes("'none'") && out.length > 1) {
-    throw cspError(`${directive}: "'none'" cannot be combined with other sources (${out.filter((s) => s !== "'none'").join(' ')}); remove "'none'" or the other sources.`);
+    throw cspError(
+      `${directive}: "'none'" cannot be combined with other sources (${out.filter((s) => s !== "'none'").join(' ')}); remove "'none'" or the other sources.`,
+    );
   }
   return out;
 }
@@ -136,32 +184,48 @@ export function checkDirective(directive: string, sources: readonly string[]): s
 function checkSource(directive: string, source: string): string {
   const lower = source.toLowerCase();
   if (lower.startsWith("'")) {
-    if (!lower.endsWith("'") || lower.length < 3) throw cspError(`${directive}: ${JSON.stringify(source)} has an unbalanced quote; keywords look like "'self'".`);
+    if (!lower.endsWith("'") || lower.length < 3)
+      throw cspError(`${directive}: ${JSON.stringify(source)} has an unbalanced quote; keywords look like "'self'".`);
     const inner = lower.slice(1, -1);
     if (KEYWORDS.has(inner)) {
-      if (NAVIGATION_DIRECTIVES.has(directive) && inner !== 'self' && inner !== 'none' && !(directive === 'form-action' && inner === 'unsafe-allow-redirects')) {
+      if (
+        NAVIGATION_DIRECTIVES.has(directive) &&
+        inner !== 'self' &&
+        inner !== 'none' &&
+        !(directive === 'form-action' && inner === 'unsafe-allow-redirects')
+      ) {
         throw cspError(`${directive} only accepts "'self'", "'none'", schemes and hosts; ${JSON.stringify(source)} has no effect there.`);
       }
       return `'${inner}'`;
     }
     if (inner.startsWith('nonce-')) {
-      throw cspError(`${directive}: a fixed ${JSON.stringify(source)} in the configuration is the same on every response and protects nothing; use nonce: true for a fresh nonce per request.`);
+      throw cspError(
+        `${directive}: a fixed ${JSON.stringify(source)} in the configuration is the same on every response and protects nothing; use nonce: true for a fresh nonce per request.`,
+      );
     }
     const hash = /^'(sha256|sha384|sha512)-([A-Za-z0-9+/_-]+={0,2})'$/.exec(source);
     if (hash !== null) {
       const bytes = Buffer.from(hash[2]!.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
       if (bytes.length !== HASH_BYTES[hash[1]!]) {
-        throw cspError(`${directive}: ${JSON.stringify(source)} is not a ${hash[1]} hash (${HASH_BYTES[hash[1]!]} bytes, base64), e.g. "'${hash[1]}-<base64 of the digest>'".`);
+        throw cspError(
+          `${directive}: ${JSON.stringify(source)} is not a ${hash[1]} hash (${HASH_BYTES[hash[1]!]} bytes, base64), e.g. "'${hash[1]}-<base64 of the digest>'".`,
+        );
       }
       return source;
     }
-    if (/^'sha\d*-/i.test(source)) throw cspError(`${directive}: ${JSON.stringify(source)} is not a valid hash source; write "'sha256-<base64>'", "'sha384-…'" or "'sha512-…'".`);
+    if (/^'sha\d*-/i.test(source))
+      throw cspError(`${directive}: ${JSON.stringify(source)} is not a valid hash source; write "'sha256-<base64>'", "'sha384-…'" or "'sha512-…'".`);
     throw cspError(`${directive}: unknown keyword ${JSON.stringify(source)}; valid keywords: ${[...KEYWORDS].map((k) => `'${k}'`).join(' ')}.`);
   }
   if (KEYWORDS.has(lower) || lower.startsWith('nonce-') || /^sha(256|384|512)-/.test(lower)) {
-    throw cspError(`${directive}: ${JSON.stringify(source)} must be quoted; write "'${lower.startsWith('sha') ? source : lower}'" (single quotes inside the string), otherwise the browser reads it as a host name.`);
+    throw cspError(
+      `${directive}: ${JSON.stringify(source)} must be quoted; write "'${lower.startsWith('sha') ? source : lower}'" (single quotes inside the string), otherwise the browser reads it as a host name.`,
+    );
   }
   if (source === '*' || SCHEME_SOURCE.test(source) || HOST_SOURCE.test(source)) return source;
-  if (source.includes("'") || source.includes('"')) throw cspError(`${directive}: ${JSON.stringify(source)} has stray quotes; keywords look like "'self'", hosts like https://cdn.example.com.`);
-  throw cspError(`${directive}: ${JSON.stringify(source)} is not a valid source (expected a keyword like "'self'", a scheme like "https:", or a host like "https://cdn.example.com").`);
+  if (source.includes("'") || source.includes('"'))
+    throw cspError(`${directive}: ${JSON.stringify(source)} has stray quotes; keywords look like "'self'", hosts like https://cdn.example.com.`);
+  throw cspError(
+    `${directive}: ${JSON.stringify(source)} is not a valid source (expected a keyword like "'self'", a scheme like "https:", or a host like "https://cdn.example.com").`,
+  );
 }

@@ -22,7 +22,10 @@ const page: TestApp = (req) => ({
   body: `<form method="post"><input type="hidden" name="_csrf_token" value="${csrfToken(req.native) ?? ''}"></form>`,
 });
 
-const shieldOf = (options: Partial<CsrfOptions> = {}) => () => stack([csrf({ secret: SECRET, ...options })], { events: { emit() {} } });
+const shieldOf =
+  (options: Partial<CsrfOptions> = {}) =>
+  () =>
+    stack([csrf({ secret: SECRET, ...options })], { events: { emit() {} } });
 
 /** GET a page: the token in its form field and the token cookie it set (if any). */
 async function load(app: RunningApp, cookie?: string): Promise<{ token: string; setCookie: string | undefined }> {

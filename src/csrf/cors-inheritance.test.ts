@@ -28,28 +28,44 @@ async function partnerFormPost(app: RunningApp): Promise<{ status: number; reaso
 }
 
 test('preset: the CORS allowlist is not trusted by CSRF (a cross-site form POST from a CORS origin is refused)', async (t) => {
-  await forEachAdapter(t, () => rampart({ cors: { origins: [PARTNER] }, log: false }), async (app) => {
-    const r = await partnerFormPost(app);
-    assert.equal(r.status, 403, 'CORS lets the partner read, not write with the user\'s cookies');
-    assert.equal(r.reason, 'cross-site request');
-  });
+  await forEachAdapter(
+    t,
+    () => rampart({ cors: { origins: [PARTNER] }, log: false }),
+    async (app) => {
+      const r = await partnerFormPost(app);
+      assert.equal(r.status, 403, "CORS lets the partner read, not write with the user's cookies");
+      assert.equal(r.reason, 'cross-site request');
+    },
+  );
   // The same with tokens on (mode 'both').
-  await forEachAdapter(t, () => rampart({ cors: { origins: [PARTNER], allowCredentials: true }, csrf: { secret: SECRET }, log: false }), async (app) => {
-    const r = await partnerFormPost(app);
-    assert.equal(r.status, 403);
-    assert.equal(r.reason, 'cross-site request');
-  });
+  await forEachAdapter(
+    t,
+    () => rampart({ cors: { origins: [PARTNER], allowCredentials: true }, csrf: { secret: SECRET }, log: false }),
+    async (app) => {
+      const r = await partnerFormPost(app);
+      assert.equal(r.status, 403);
+      assert.equal(r.reason, 'cross-site request');
+    },
+  );
 });
 
 test('preset: listing the origin in csrf.trustedOrigins lets it through the origin layer', async (t) => {
-  await forEachAdapter(t, () => rampart({ cors: { origins: [PARTNER] }, csrf: { trustedOrigins: [PARTNER] }, log: false }), async (app) => {
-    const r = await partnerFormPost(app);
-    assert.equal(r.status, 200, JSON.stringify(r));
-    // Another cross-site origin stays refused.
-    const other = await fetch(`${app.url}/transfer`, { method: 'POST', headers: { origin: 'https://other.example', 'sec-fetch-site': 'cross-site' }, body: 'x' });
-    assert.equal(other.status, 403);
-    await other.arrayBuffer();
-  });
+  await forEachAdapter(
+    t,
+    () => rampart({ cors: { origins: [PARTNER] }, csrf: { trustedOrigins: [PARTNER] }, log: false }),
+    async (app) => {
+      const r = await partnerFormPost(app);
+      assert.equal(r.status, 200, JSON.stringify(r));
+      // Another cross-site origin stays refused.
+      const other = await fetch(`${app.url}/transfer`, {
+        method: 'POST',
+        headers: { origin: 'https://other.example', 'sec-fetch-site': 'cross-site' },
+        body: 'x',
+      });
+      assert.equal(other.status, 403);
+      await other.arrayBuffer();
+    },
+  );
 });
 
 test('csrf.corsOrigins is gone: it is refused with a message naming csrf.trustedOrigins', () => {

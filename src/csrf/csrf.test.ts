@@ -138,7 +138,11 @@ test('unsafe methods need the header token to equal a validly signed cookie', as
     const foreign = new TokenSigner([OTHER]).issue('');
     assertRejected(await send(app, '/submit', { cookie: foreign, token: foreign }), 'bad signature');
     // JSON bodies are not searched for the field: JSON uses the header.
-    assertRejected(await send(app, '/submit', { cookie: token, body: JSON.stringify({ _csrf_token: token }), contentType: 'application/json' }), 'missing token', [token]);
+    assertRejected(
+      await send(app, '/submit', { cookie: token, body: JSON.stringify({ _csrf_token: token }), contentType: 'application/json' }),
+      'missing token',
+      [token],
+    );
     // text/plain forms (what a cross-site form can send without preflight) are not parsed either.
     assertRejected(await send(app, '/submit', { cookie: token, body: `_csrf_token=${token}`, contentType: 'text/plain' }), 'missing token', [token]);
 
@@ -172,7 +176,11 @@ test('the form field works for urlencoded and multipart bodies, and the app stil
       assert.equal(r.status, 200, JSON.stringify(r.json));
       assert.equal(r.json.body, urlencoded, 'identical body reaches the app');
     }
-    assertRejected(await send(app, '/submit', { cookie: token, body: 'title=x&_csrf_token=wrong', contentType: 'application/x-www-form-urlencoded' }), 'token mismatch', [token]);
+    assertRejected(
+      await send(app, '/submit', { cookie: token, body: 'title=x&_csrf_token=wrong', contentType: 'application/x-www-form-urlencoded' }),
+      'token mismatch',
+      [token],
+    );
     assertRejected(await send(app, '/submit', { cookie: token, body: 'title=x', contentType: 'application/x-www-form-urlencoded' }), 'missing token', [token]);
 
     const boundary = '----rampartBoundary7MA4YWxkTrZu0gW';
@@ -185,7 +193,9 @@ test('the form field works for urlencoded and multipart bodies, and the app stil
     assert.equal(m.json.body, multipart, 'identical multipart body reaches the app');
 
     const asFile = multipart.replace('name="_csrf_token"', 'name="_csrf_token"; filename="t"');
-    assertRejected(await send(app, '/upload', { cookie: token, body: asFile, contentType: `multipart/form-data; boundary=${boundary}` }), 'missing token', [token]);
+    assertRejected(await send(app, '/upload', { cookie: token, body: asFile, contentType: `multipart/form-data; boundary=${boundary}` }), 'missing token', [
+      token,
+    ]);
 
     // A FormData body as a browser/undici serialises it.
     const fd = new FormData();
@@ -267,14 +277,18 @@ test('the origin check uses the secure flag and the trusted-proxy host', async (
 });
 
 test("mode 'origin' needs no token and sets no cookie; mode 'token' ignores fetch metadata", async (t) => {
-  await forEachAdapter(t, () => stack([csrf({ mode: 'origin' })]), async (app) => {
-    const r = await fetch(`${app.url}/`);
-    assert.equal(setCookies(r).length, 0);
-    assert.equal((await r.json()).locals?.csrfToken, undefined);
-    assert.equal((await send(app, '/s', { headers: { 'sec-fetch-site': 'same-origin' } })).status, 200);
-    assert.equal((await send(app, '/s', {})).status, 200, 'non-browser client without Origin');
-    assertRejected(await send(app, '/s', { headers: { 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' } }), 'cross-site request');
-  });
+  await forEachAdapter(
+    t,
+    () => stack([csrf({ mode: 'origin' })]),
+    async (app) => {
+      const r = await fetch(`${app.url}/`);
+      assert.equal(setCookies(r).length, 0);
+      assert.equal((await r.json()).locals?.csrfToken, undefined);
+      assert.equal((await send(app, '/s', { headers: { 'sec-fetch-site': 'same-origin' } })).status, 200);
+      assert.equal((await send(app, '/s', {})).status, 200, 'non-browser client without Origin');
+      assertRejected(await send(app, '/s', { headers: { 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' } }), 'cross-site request');
+    },
+  );
   await forEachAdapter(t, shieldFactory({ mode: 'token' }), async (app) => {
     const token = await getToken(app);
     assert.equal((await send(app, '/s', { cookie: token, token, headers: { 'sec-fetch-site': 'cross-site', origin: 'https://x.example' } })).status, 200);
@@ -319,7 +333,16 @@ test('exemptPaths: canonical prefix match only', async (t) => {
   await forEachAdapter(t, shieldFactory({ exemptPaths: ['/webhooks/'] }), async (app) => {
     assert.equal(await rawPost(app.url, '/webhooks/stripe'), 200);
     assert.equal(await rawPost(app.url, '/webhooks/stripe?x=1'), 200);
-    for (const path of ['/webhooks/../admin', '/webhooks/%2e%2e/admin', '/webhooks/%2E%2E/admin', '/webhooks//admin', '/webhooks/%252e%252e/admin', '/Webhooks/stripe', '/webhooks', '/admin']) {
+    for (const path of [
+      '/webhooks/../admin',
+      '/webhooks/%2e%2e/admin',
+      '/webhooks/%2E%2E/admin',
+      '/webhooks//admin',
+      '/webhooks/%252e%252e/admin',
+      '/Webhooks/stripe',
+      '/webhooks',
+      '/admin',
+    ]) {
       // A `..` segment (raw or encoded) is refused by the stack before CSRF: 400 (src/stack/canonical-path.test.ts).
       assert.equal(await rawPost(app.url, path), /\.\.|%2e%2e/i.test(path) ? 400 : 403, path);
     }
@@ -389,7 +412,10 @@ test('csrfToken(req) and rotateCsrf(req) work with every adapter native request'
     },
     app,
   );
-  assert.throws(() => rotateCsrf({}), (e: unknown) => isRampartError(e, 'ERR_RAMPART_CSRF_NOT_MOUNTED'));
+  assert.throws(
+    () => rotateCsrf({}),
+    (e: unknown) => isRampartError(e, 'ERR_RAMPART_CSRF_NOT_MOUNTED'),
+  );
   assert.equal(csrfToken({}), undefined);
   assert.equal(csrfToken(null), undefined);
 });
@@ -434,7 +460,11 @@ test('construction errors: secret strength, unknown options, bad values; options
   code(() => csrf({ secret: SECRET, sessionId: 'sid' as never }), 'ERR_RAMPART_CONFIG');
   code(() => csrf(null as never), 'ERR_RAMPART_CONFIG');
 
-  const options = Object.freeze({ secret: Object.freeze([SECRET, OTHER]), exemptPaths: Object.freeze(['/webhooks/']), trustedOrigins: Object.freeze(['https://a.example']) });
+  const options = Object.freeze({
+    secret: Object.freeze([SECRET, OTHER]),
+    exemptPaths: Object.freeze(['/webhooks/']),
+    trustedOrigins: Object.freeze(['https://a.example']),
+  });
   const m = csrf(options as CsrfOptions);
   assert.equal(m.name, 'csrf');
   assert.equal(typeof m.handle, 'function');

@@ -19,10 +19,7 @@ const FAILURES: readonly CsrfFailure[] = ['missing token', 'token mismatch', 'ba
 
 // Precomputed 403 replies: constant bodies that name the failed check, never a token value.
 const REPLIES = new Map<CsrfFailure, Reply>(
-  FAILURES.map((reason) => [
-    reason,
-    Object.freeze(problem(403, `CSRF check failed: ${reason}.`, { title: 'Forbidden', extra: { reason } })),
-  ]),
+  FAILURES.map((reason) => [reason, Object.freeze(problem(403, `CSRF check failed: ${reason}.`, { title: 'Forbidden', extra: { reason } }))]),
 );
 
 // The cookie's and the submitted token's 64 bytes during one (synchronous) check; wiped after.
@@ -41,7 +38,7 @@ function isSafe(method: string): boolean {
 }
 
 function sessionOf(config: CsrfConfig, req: RequestView): string {
-  return config.sessionId === undefined ? '' : config.sessionId(req) ?? '';
+  return config.sessionId === undefined ? '' : (config.sessionId(req) ?? '');
 }
 
 function setCookie(config: CsrfConfig, req: RequestView, res: ResponseControl, token: string): void {
@@ -190,7 +187,10 @@ export function rotateCsrf(nativeReqOrRes: unknown): string {
   const view = viewOf(nativeReqOrRes);
   const state = view === undefined ? undefined : ((view.locals as Record<symbol, unknown>)[STATE] as RequestState | undefined);
   if (view === undefined || state === undefined) {
-    throw new RampartError('ERR_RAMPART_CSRF_NOT_MOUNTED', 'rotateCsrf() needs a request or response that passed through csrf() in token mode; mount csrf() in the stack before the route.');
+    throw new RampartError(
+      'ERR_RAMPART_CSRF_NOT_MOUNTED',
+      'rotateCsrf() needs a request or response that passed through csrf() in token mode; mount csrf() in the stack before the route.',
+    );
   }
   const { config, res } = state;
   const wire = maskToken(config.signer!.issue(sessionOf(config, view)));

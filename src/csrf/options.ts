@@ -49,8 +49,18 @@ export interface CsrfOptions {
 }
 
 const KEYS = [
-  'secret', 'cookieName', 'headerName', 'fieldName', 'exemptPaths', 'trustedOrigins', 'mode',
-  'sessionId', 'skip', 'apiKeyHeader', 'hostPrefix', 'bodyLimit',
+  'secret',
+  'cookieName',
+  'headerName',
+  'fieldName',
+  'exemptPaths',
+  'trustedOrigins',
+  'mode',
+  'sessionId',
+  'skip',
+  'apiKeyHeader',
+  'hostPrefix',
+  'bodyLimit',
 ] as const;
 
 const TOKEN_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -95,7 +105,9 @@ export function compileCsrfOptions(input: CsrfOptions | undefined): CsrfConfig {
   if (options.corsOrigins !== undefined) {
     // Removed: CSRF used to trust the CORS allowlist. Refused rather than ignored, so an app
     // that relied on it learns where its origins belong.
-    throw configError('csrf.corsOrigins was removed: CSRF no longer trusts the CORS allowlist (a site allowed to read is not allowed to write with the user\'s cookies); list the origins that may send unsafe requests in csrf.trustedOrigins.');
+    throw configError(
+      "csrf.corsOrigins was removed: CSRF no longer trusts the CORS allowlist (a site allowed to read is not allowed to write with the user's cookies); list the origins that may send unsafe requests in csrf.trustedOrigins.",
+    );
   }
   checkKeys(options, KEYS, 'csrf');
   const mode = options.mode ?? 'both';
@@ -115,7 +127,10 @@ export function compileCsrfOptions(input: CsrfOptions | undefined): CsrfConfig {
   const headerName = name(options.headerName, 'csrf.headerName', 'x-csrf-token').toLowerCase();
   const fieldName = name(options.fieldName, 'csrf.fieldName', '_csrf_token');
   const bodyLimit = options.bodyLimit === undefined ? 1_048_576 : numberOption(options.bodyLimit, 'csrf.bodyLimit', 0, 1 << 30);
-  const trusted = trustedOriginSet(options.trustedOrigins === undefined ? [] : stringList(options.trustedOrigins, 'csrf.trustedOrigins'), 'csrf.trustedOrigins');
+  const trusted = trustedOriginSet(
+    options.trustedOrigins === undefined ? [] : stringList(options.trustedOrigins, 'csrf.trustedOrigins'),
+    'csrf.trustedOrigins',
+  );
   const exempt = options.exemptPaths === undefined ? [] : stringList(options.exemptPaths, 'csrf.exemptPaths');
   const isExempt = compileExemptPaths(exempt);
   const apiKeys = options.apiKeyHeader === undefined ? [] : stringList(options.apiKeyHeader, 'csrf.apiKeyHeader');
@@ -128,7 +143,9 @@ export function compileCsrfOptions(input: CsrfOptions | undefined): CsrfConfig {
   if (exempt.length > 0) warnConfig(`csrf: requests under ${exempt.join(', ')} skip CSRF checks (exemptPaths)`);
   if (options.skip !== undefined) warnConfig('csrf.skip: requests for which skip() returns true are not checked for CSRF.');
   if (apiKeys.length > 0) {
-    warnConfig(`csrf.apiKeyHeader: requests carrying ${apiKeys.join(' or ')} skip CSRF checks; make sure the app authenticates those requests by that header only, never by cookie.`);
+    warnConfig(
+      `csrf.apiKeyHeader: requests carrying ${apiKeys.join(' or ')} skip CSRF checks; make sure the app authenticates those requests by that header only, never by cookie.`,
+    );
   }
   return Object.freeze({
     mode,

@@ -24,6 +24,10 @@ test('normalizeHost validates the Host header', () => {
 test('trustedOriginSet rejects "*" and non-origins with a fix', () => {
   assert.deepEqual([...trustedOriginSet(['https://A.example:443', 'http://b.example:8080'], 'x')], ['https://a.example', 'http://b.example:8080']);
   for (const bad of ['*', 'https://a.example/path', 'a.example', 'null']) {
-    assert.throws(() => trustedOriginSet([bad], 'csrf.trustedOrigins'), (e: unknown) => isRampartError(e, 'ERR_RAMPART_CONFIG') && /scheme:\/\/host|exact origins/.test(e.message), bad);
+    assert.throws(
+      () => trustedOriginSet([bad], 'csrf.trustedOrigins'),
+      (e: unknown) => isRampartError(e, 'ERR_RAMPART_CONFIG') && /scheme:\/\/host|exact origins/.test(e.message),
+      bad,
+    );
   }
 });

@@ -34,7 +34,9 @@ export function compileExemptPaths(list: readonly string[]): (rawPath: string) =
   const entries: string[] = [];
   for (const entry of list) {
     if (canonicalPath(entry) !== entry) {
-      throw configError(`csrf.exemptPaths: ${JSON.stringify(entry)} must be a canonical absolute path such as "/webhooks/" (starting with "/", no "..", "//", "%" or "\\").`);
+      throw configError(
+        `csrf.exemptPaths: ${JSON.stringify(entry)} must be a canonical absolute path such as "/webhooks/" (starting with "/", no "..", "//", "%" or "\\").`,
+      );
     }
     if (entry === '/') throw configError('csrf.exemptPaths: "/" would exempt every path and disable CSRF protection; list the specific prefixes.');
     entries.push(entry);

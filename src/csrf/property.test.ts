@@ -42,14 +42,20 @@ function tokenLike(valid: string): fc.Arbitrary<string> {
     fc.tuple(b64url, b64url).map(([a, b]) => `${a}.${b}`),
     fc.constant(new TokenSigner([OTHER]).issue('')),
     fc.constant(new TokenSigner([SECRET]).issue('someone-else')),
-    fc.nat({ max: 86 }).chain((i) => fc.constantFrom(...'A_-z9').map((c) => (valid[i] === c ? `${valid.slice(0, i)}B${valid.slice(i + 1)}` : `${valid.slice(0, i)}${c}${valid.slice(i + 1)}`))),
+    fc
+      .nat({ max: 86 })
+      .chain((i) =>
+        fc
+          .constantFrom(...'A_-z9')
+          .map((c) => (valid[i] === c ? `${valid.slice(0, i)}B${valid.slice(i + 1)}` : `${valid.slice(0, i)}${c}${valid.slice(i + 1)}`)),
+      ),
     fc.string({ maxLength: 120 }).filter((s) => /^[\x21-\x7e]*$/.test(s) && !s.includes(';') && !s.includes(',')),
     fc.constant(valid.toUpperCase()),
     fc.constant(`${valid} `.trim() + 'x'),
   );
 }
 
-test('property: random cookie/header/field combinations never pass unless header or field unmasks to a validly signed cookie\'s token', async () => {
+test("property: random cookie/header/field combinations never pass unless header or field unmasks to a validly signed cookie's token", async () => {
   const shield = stack([csrf({ secret: SECRET })], { events: { emit() {} } });
   const server = http.createServer(shield.node((_req, res) => res.end('passed')));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -115,7 +121,10 @@ test('property: the form parsers and the path canonicaliser never throw on arbit
 test('property: a field value survives urlencoded and multipart encoding round trips', async () => {
   await fc.assert(
     fc.asyncProperty(fc.string({ maxLength: 100 }), fc.string({ maxLength: 200 }), async (value, other) => {
-      const form = new URLSearchParams([['x', other], ['_csrf_token', value]]);
+      const form = new URLSearchParams([
+        ['x', other],
+        ['_csrf_token', value],
+      ]);
       assert.equal(urlencodedField(new TextEncoder().encode(form.toString()), '_csrf_token'), value);
       const fd = new FormData();
       fd.append('x', other);

@@ -92,7 +92,15 @@ test('unmaskToken: plain tokens pass through, malformed and non-canonical values
   const sibling = alphabet[alphabet.indexOf(last) + 1]!;
   assert.deepEqual(Buffer.from(`${wire.slice(0, -1)}${sibling}`, 'base64url'), Buffer.from(wire, 'base64url'));
   assert.equal(unmaskToken(`${wire.slice(0, -1)}${sibling}`), undefined);
-  for (const bad of ['', wire.slice(0, -1), `${wire}A`, `${wire.slice(0, -1)}=`, `${wire.slice(0, 100)}+${wire.slice(101)}`, `${wire.slice(0, 100)} ${wire.slice(101)}`, 'x'.repeat(200)]) {
+  for (const bad of [
+    '',
+    wire.slice(0, -1),
+    `${wire}A`,
+    `${wire.slice(0, -1)}=`,
+    `${wire.slice(0, 100)}+${wire.slice(101)}`,
+    `${wire.slice(0, 100)} ${wire.slice(101)}`,
+    'x'.repeat(200),
+  ]) {
     assert.equal(unmaskToken(bad), undefined, bad);
   }
   // A changed character in either half changes the token (which then fails verification).

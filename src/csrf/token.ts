@@ -177,9 +177,7 @@ export class TokenSigner {
 
 function mac(key: KeyObject, random: string, sessionId: string): Buffer {
   // Length-prefixed fields: ("ab", "c") and ("a", "bc") produce different messages.
-  return createHmac('sha256', key)
-    .update(`${DOMAIN}\n${sessionId.length}:${sessionId}\n${random}`, 'utf8')
-    .digest();
+  return createHmac('sha256', key).update(`${DOMAIN}\n${sessionId.length}:${sessionId}\n${random}`, 'utf8').digest();
 }
 
 // Scratch space for sameToken, so a comparison allocates nothing: two fixed views over one

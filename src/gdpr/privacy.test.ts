@@ -122,13 +122,22 @@ for (const backend of backends) {
         if (typeof env.database === 'string') await store.close?.();
       });
       const { a1, a2, b1 } = await populate(log, keys);
-      await loginSessions(t, store, [['alice', 2], ['bob', 1]]);
+      await loginSessions(t, store, [
+        ['alice', 2],
+        ['bob', 1],
+      ]);
       const gdpr = privacy({ log, apiKeys: keys, sessions: store, pseudonymKey: PSEUDONYM_KEY });
 
       const report = await gdpr.erasureReport('alice');
       assert.deepEqual(JSON.parse(JSON.stringify(report)), report, 'JSON-serialisable');
       assert.equal(report.securityLog!.rows, 4);
-      assert.deepEqual(report.securityLog!.events.map((e) => [e.event, e.count]), [['LOGIN_FAILED', 1], ['LOGIN_SUCCESS', 3]]);
+      assert.deepEqual(
+        report.securityLog!.events.map((e) => [e.event, e.count]),
+        [
+          ['LOGIN_FAILED', 1],
+          ['LOGIN_SUCCESS', 3],
+        ],
+      );
       assert.ok(report.securityLog!.first! <= report.securityLog!.last!);
       assert.equal(report.apiKeys!.count, 2);
       assert.equal(report.apiKeys!.active, 2);
@@ -167,7 +176,13 @@ for (const backend of backends) {
       assert.equal(anonRows.length, 4);
       assert.ok(anonRows.every((r) => r.ipAddress === null && r.userAgent === null));
       await assert.rejects(keys.verify(a1.key), rejectsWith('ERR_RAMPART_APIKEY_INVALID'));
-      assert.deepEqual((await keys.list({ owner: erased.pseudonym })).map((k) => [k.name, k.revokedAt !== null]), [[null, true], [null, true]]);
+      assert.deepEqual(
+        (await keys.list({ owner: erased.pseudonym })).map((k) => [k.name, k.revokedAt !== null]),
+        [
+          [null, true],
+          [null, true],
+        ],
+      );
 
       const bob = await gdpr.erasureReport('bob');
       assert.equal(bob.securityLog!.rows, 2);
@@ -208,7 +223,10 @@ for (const backend of backends) {
       assert.equal((await log.verify()).ok, false);
       assert.match(erased.pseudonym, /^anon_/);
       const left = (await env.raw(`select owner from ${keysTable} order by owner`)) as Array<{ owner: string }>;
-      assert.deepEqual(left.map((r) => r.owner), ['bob']);
+      assert.deepEqual(
+        left.map((r) => r.owner),
+        ['bob'],
+      );
       assert.equal((await keys.verify(b1.key)).owner, 'bob');
     });
 
@@ -225,7 +243,10 @@ for (const backend of backends) {
         if (typeof env.database === 'string') await store.close?.();
       });
       await populate(log, keys);
-      await loginSessions(t, store, [['alice', 1], ['bob', 2]]);
+      await loginSessions(t, store, [
+        ['alice', 1],
+        ['bob', 2],
+      ]);
       const old = await keys.create({ owner: 'carol' });
       await keys.revoke(old.id);
       let clock = Date.now();
@@ -270,14 +291,17 @@ describe('privacy() with Redis and memory session stores', () => {
     const store = redisSessionStore(client, { prefix: 'app*[1]:' });
     // A key outside the prefix (glob characters in the prefix are escaped).
     await client.set('app-other:x', JSON.stringify({ data: { user: { id: 'alice' } }, created: 1, seen: 1, expires: 9e15 }));
-    await loginSessions(t, store, [['alice', 3], ['bob', 2]]);
+    await loginSessions(t, store, [
+      ['alice', 3],
+      ['bob', 2],
+    ]);
     let clock = Date.now();
     const gdpr = privacy({ sessions: store, now: () => clock, retention: { sessions: { days: 1 } } });
     assert.equal((await gdpr.erasureReport('alice')).sessions!.count, 3);
     assert.deepEqual((await gdpr.erase('alice')).sessions, { deleted: 3 });
     assert.deepEqual((await gdpr.erase('alice')).sessions, { deleted: 0 });
     assert.equal((await gdpr.erasureReport('bob')).sessions!.count, 2);
-    assert.equal(await client.get('app-other:x') !== null, true);
+    assert.equal((await client.get('app-other:x')) !== null, true);
     assert.deepEqual(await gdpr.applyRetention(), { sessions: { deleted: 0, pruned: 0 } });
     clock += 2 * DAY;
     assert.deepEqual(await gdpr.applyRetention(), { sessions: { deleted: 2, pruned: 0 } });
@@ -286,11 +310,19 @@ describe('privacy() with Redis and memory session stores', () => {
 
   test('memory store and numeric user ids; sessionUser picks the owner', async (t) => {
     const store = memorySessionStore();
-    await loginSessions(t, store, [['42', 2], ['43', 1]]);
+    await loginSessions(t, store, [
+      ['42', 2],
+      ['43', 1],
+    ]);
     assert.equal((await privacy({ sessions: store }).erasureReport(42)).sessions!.count, 2);
     const custom = privacy({ sessions: store, sessionUser: () => 'everyone' });
     assert.equal((await custom.erasureReport('everyone')).sessions!.count, 3);
-    assert.deepEqual(await privacy({ sessions: store }).erasureReport('42').then((r) => Object.keys(r).sort()), ['generatedAt', 'sessions', 'userId']);
+    assert.deepEqual(
+      await privacy({ sessions: store })
+        .erasureReport('42')
+        .then((r) => Object.keys(r).sort()),
+      ['generatedAt', 'sessions', 'userId'],
+    );
   });
 });
 

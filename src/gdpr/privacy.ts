@@ -169,11 +169,24 @@ export function privacy(options: PrivacyOptions): Privacy {
   const o = optionsObject(options, 'privacy');
   checkKeys(o, OPTION_NAMES, 'privacy');
   const log = o.log as SecurityLog | undefined;
-  if (log !== undefined && (typeof log !== 'object' || log === null || typeof (log as SecurityLog).anonymizeUser !== 'function' || typeof (log as SecurityLog).userSummary !== 'function')) {
+  if (
+    log !== undefined &&
+    (typeof log !== 'object' ||
+      log === null ||
+      typeof (log as SecurityLog).anonymizeUser !== 'function' ||
+      typeof (log as SecurityLog).userSummary !== 'function')
+  ) {
     throw configError('privacy.log must be a SecurityLog from rampart/log.');
   }
   const keys = o.apiKeys as ApiKeyManager | undefined;
-  if (keys !== undefined && (typeof keys !== 'object' || keys === null || typeof keys.list !== 'function' || typeof keys.purge !== 'function' || typeof keys.anonymizeOwner !== 'function')) {
+  if (
+    keys !== undefined &&
+    (typeof keys !== 'object' ||
+      keys === null ||
+      typeof keys.list !== 'function' ||
+      typeof keys.purge !== 'function' ||
+      typeof keys.anonymizeOwner !== 'function')
+  ) {
     throw configError('privacy.apiKeys must be the manager returned by apiKeys() from rampart/auth.');
   }
   let store: SessionStore | undefined;
@@ -182,7 +195,9 @@ export function privacy(options: PrivacyOptions): Privacy {
     store = isSessionStore(s) ? s : isSessionStore(s?.store) ? s.store : undefined;
     if (store === undefined) throw configError('privacy.sessions must be a session store or the sessions() middleware.');
     if (typeof store.scan !== 'function') {
-      throw configError('privacy.sessions: the store has no scan(), so a user\'s sessions cannot be found; use memorySessionStore, redisSessionStore or postgresSessionStore, or implement scan().');
+      throw configError(
+        "privacy.sessions: the store has no scan(), so a user's sessions cannot be found; use memorySessionStore, redisSessionStore or postgresSessionStore, or implement scan().",
+      );
     }
   }
   const sessionUser = (o.sessionUser ?? defaultSessionUser) as (data: Readonly<Record<string, JsonValue>>) => string | number | undefined;

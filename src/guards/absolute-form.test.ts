@@ -24,7 +24,11 @@ function appUrl(req: AppRequest): URL {
 
 const urlApp: TestApp = (req) => {
   const url = appUrl(req);
-  return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ host: url.host, path: url.pathname, viewHost: req.view?.host, authority: req.view?.authority }) };
+  return {
+    status: 200,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ host: url.host, path: url.pathname, viewHost: req.view?.host, authority: req.view?.authority }),
+  };
 };
 
 function get(url: string, target: string, host: string | undefined): Promise<string> {
@@ -46,7 +50,10 @@ test('hostGuard judges the absolute-form authority; a target disagreeing with Ho
       const evil = await get(app.url, 'http://evil.example/reset?u=1', 'app.example.com');
       assert.equal(statusOf(evil), 400, evil);
       assert.match(evil, /application\/problem\+json/);
-      assert.ok(events.some((e) => e.event === 'INVALID_REQUEST_TARGET' && e.path === '/reset'), 'logged with the path');
+      assert.ok(
+        events.some((e) => e.event === 'INVALID_REQUEST_TARGET' && e.path === '/reset'),
+        'logged with the path',
+      );
 
       // Agreeing authority and Host: accepted, and the app sees the allowed host.
       for (const [target, host] of [

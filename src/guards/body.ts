@@ -23,9 +23,10 @@ export function bodyLimit(options: BodyLimitOptions | number = {}): Middleware {
   if (typeof options !== 'number' && (typeof options !== 'object' || options === null)) {
     throw configError('bodyLimit takes a byte count or { maxBytes }.');
   }
-  const raw = typeof options === 'number' ? options : options.maxBytes ?? 1_048_576;
+  const raw = typeof options === 'number' ? options : (options.maxBytes ?? 1_048_576);
   if (typeof options === 'object') {
-    for (const key of Object.keys(options)) if (key !== 'maxBytes') throw configError(`bodyLimit: unknown option ${JSON.stringify(key)}; the only option is maxBytes.`);
+    for (const key of Object.keys(options))
+      if (key !== 'maxBytes') throw configError(`bodyLimit: unknown option ${JSON.stringify(key)}; the only option is maxBytes.`);
   }
   const limit = numberOption(raw, 'bodyLimit', 0, Number.MAX_SAFE_INTEGER);
   const tooLarge = (): Reply => problem(413, `The request body is larger than ${limit} bytes.`);

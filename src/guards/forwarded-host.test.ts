@@ -13,7 +13,9 @@ import { forEachAdapter } from '../../test/helpers/adapters.ts';
 import { rawRequest, statusOf } from '../../test/helpers/raw-http.ts';
 
 function get(url: string, headers: Record<string, string>): Promise<string> {
-  const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  const lines = Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
   return rawRequest(url, `GET /reset HTTP/1.1\r\n${lines}Connection: close\r\n\r\n`);
 }
 
@@ -23,7 +25,11 @@ test('hostGuard behind a trusted proxy: a forged Host is refused even when X-For
     () => stack([hostGuard({ allowedHosts: ['app.example'] })], { trustProxy: ['127.0.0.1'], events: { emit: () => undefined } }),
     async (app) => {
       assert.equal(statusOf(await get(app.url, { Host: 'evil.example', 'X-Forwarded-Host': 'app.example' })), 400, 'Host is what the app builds links from');
-      assert.equal(statusOf(await get(app.url, { Host: 'app.example', 'X-Forwarded-Host': 'evil.example' })), 400, 'X-Forwarded-Host is what Express-style apps read');
+      assert.equal(
+        statusOf(await get(app.url, { Host: 'app.example', 'X-Forwarded-Host': 'evil.example' })),
+        400,
+        'X-Forwarded-Host is what Express-style apps read',
+      );
       assert.equal(statusOf(await get(app.url, { Host: 'app.example', 'X-Forwarded-Host': 'app.example' })), 200);
       assert.equal(statusOf(await get(app.url, { Host: 'app.example' })), 200);
     },

@@ -20,12 +20,27 @@ test('hostName parses ports, IPv6 literals and rejects junk', () => {
 });
 
 test('guard construction errors', () => {
-  assert.throws(() => hostGuard({ allowedHosts: [] }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
-  assert.throws(() => hostGuard({ allowedHosts: ['http://example.com/'] }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
-  assert.throws(() => hostGuard({ allowedHost: ['x'] } as never), (e) => isRampartError(e, 'ERR_RAMPART_UNKNOWN_OPTION'));
+  assert.throws(
+    () => hostGuard({ allowedHosts: [] }),
+    (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
+  assert.throws(
+    () => hostGuard({ allowedHosts: ['http://example.com/'] }),
+    (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
+  assert.throws(
+    () => hostGuard({ allowedHost: ['x'] } as never),
+    (e) => isRampartError(e, 'ERR_RAMPART_UNKNOWN_OPTION'),
+  );
   assert.throws(() => httpsRedirect({}), /open redirect/);
-  assert.throws(() => bodyLimit(-1), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
-  assert.throws(() => bodyLimit({ max: 1 } as never), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+  assert.throws(
+    () => bodyLimit(-1),
+    (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
+  assert.throws(
+    () => bodyLimit({ max: 1 } as never),
+    (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
 });
 
 test('hostGuard through every adapter', async (t) => {
@@ -94,11 +109,15 @@ test('httpsRedirect: 301 for GET/HEAD, 308 otherwise, only to validated hosts', 
 });
 
 test('httpsRedirect ignores X-Forwarded-Proto from untrusted peers', async (t) => {
-  await forEachAdapter(t, () => stack([httpsRedirect({ host: 'secure.example' })]), async (app) => {
-    const answer = await raw(app.url, 'GET /p HTTP/1.1\r\nHost: whatever\r\nX-Forwarded-Proto: https\r\nConnection: close\r\n\r\n');
-    assert.equal(statusOf(answer), 301);
-    assert.match(answer, /location: https:\/\/secure\.example\/p\r\n/i);
-  });
+  await forEachAdapter(
+    t,
+    () => stack([httpsRedirect({ host: 'secure.example' })]),
+    async (app) => {
+      const answer = await raw(app.url, 'GET /p HTTP/1.1\r\nHost: whatever\r\nX-Forwarded-Proto: https\r\nConnection: close\r\n\r\n');
+      assert.equal(statusOf(answer), 301);
+      assert.match(answer, /location: https:\/\/secure\.example\/p\r\n/i);
+    },
+  );
 });
 
 test('bodyLimit: Content-Length and chunked bodies over the limit get 413; smaller bodies reach the app intact', async (t) => {
@@ -115,13 +134,19 @@ test('bodyLimit: Content-Length and chunked bodies over the limit get 413; small
       assert.equal(r.headers.get('content-type'), 'application/problem+json');
       await r.arrayBuffer();
       // Chunked upload, cut while streaming.
-      const chunked = await raw(app.url, `POST /u HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${'200\r\n' + 'b'.repeat(512) + '\r\n'}${'200\r\n' + 'b'.repeat(512) + '\r\n'}0\r\n\r\n`);
+      const chunked = await raw(
+        app.url,
+        `POST /u HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${'200\r\n' + 'b'.repeat(512) + '\r\n'}${'200\r\n' + 'b'.repeat(512) + '\r\n'}0\r\n\r\n`,
+      );
       assert.equal(statusOf(chunked), 413, chunked.slice(0, 200));
       const small = await raw(app.url, `POST /u HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n`);
       assert.equal(statusOf(small), 200);
       assert.match(small, /"body":"hello"/);
       // Smuggling shape: both framing headers → 400 (from the HTTP parser or from rampart).
-      const both = await raw(app.url, 'POST /u HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\n');
+      const both = await raw(
+        app.url,
+        'POST /u HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\n',
+      );
       assert.equal(statusOf(both), 400);
     },
   );

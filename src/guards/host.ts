@@ -47,13 +47,15 @@ export function compileHosts(list: readonly string[], option = 'allowedHosts'): 
     }
     if (entry.startsWith('.')) {
       const base = hostName(entry.slice(1));
-      if (base === undefined || base.startsWith('[')) throw configError(`${option}: ${JSON.stringify(raw)} is not a valid domain wildcard; write '.example.org'.`);
+      if (base === undefined || base.startsWith('['))
+        throw configError(`${option}: ${JSON.stringify(raw)} is not a valid domain wildcard; write '.example.org'.`);
       exact.add(base);
       suffixes.push(`.${base}`);
       continue;
     }
     const name = hostName(entry.startsWith('[') || entry.indexOf(':') === -1 ? entry : `[${entry}]`);
-    if (name === undefined) throw configError(`${option}: ${JSON.stringify(raw)} is not a valid host name; write 'example.com', '.example.org' or '[::1]' (no scheme, no path).`);
+    if (name === undefined)
+      throw configError(`${option}: ${JSON.stringify(raw)} is not a valid host name; write 'example.com', '.example.org' or '[::1]' (no scheme, no path).`);
     exact.add(name);
   }
   if (any) {

@@ -26,11 +26,29 @@ import type { FetchHandler } from '../adapters/fetch.ts';
 function selfSigned(): { key: Buffer; cert: Buffer } {
   const dir = mkdtempSync(path.join(tmpdir(), 'rampart-h2-'));
   try {
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
-      '-subj', '/CN=app.example.com', '-addext', 'subjectAltName=DNS:app.example.com,IP:127.0.0.1',
-      '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
-    ], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=app.example.com',
+        '-addext',
+        'subjectAltName=DNS:app.example.com,IP:127.0.0.1',
+        '-keyout',
+        path.join(dir, 'key.pem'),
+        '-out',
+        path.join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
     return { key: readFileSync(path.join(dir, 'key.pem')), cert: readFileSync(path.join(dir, 'cert.pem')) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -61,14 +79,17 @@ type Kind = 'node' | 'node+http1' | 'fastify' | 'hono' | 'fetch';
 async function start(kind: Kind, shield: Shield): Promise<Running> {
   const reply = (method: string): { status: number; body: string } => ({ status: 200, body: method === 'POST' ? 'posted' : BODY });
   if (kind === 'node' || kind === 'node+http1') {
-    const server = http2.createSecureServer({ ...tls, allowHTTP1: kind === 'node+http1' }, shield.node((req, res) => {
-      req.resume();
-      req.on('end', () => {
-        const out = reply(req.method!);
-        res.writeHead(out.status, { 'content-type': 'application/json' });
-        res.end(out.body);
-      });
-    }) as never);
+    const server = http2.createSecureServer(
+      { ...tls, allowHTTP1: kind === 'node+http1' },
+      shield.node((req, res) => {
+        req.resume();
+        req.on('end', () => {
+          const out = reply(req.method!);
+          res.writeHead(out.status, { 'content-type': 'application/json' });
+          res.end(out.body);
+        });
+      }) as never,
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return { port: (server.address() as AddressInfo).port, close: () => new Promise((resolve) => server.close(() => resolve())) };
   }
@@ -99,7 +120,13 @@ async function start(kind: Kind, shield: Shield): Promise<Running> {
       return new Response(reply(request.method).body, { headers: { 'content-type': 'application/json' } });
     });
   }
-  const server = serveNode({ fetch: fetchHandler, port: 0, hostname: '127.0.0.1', createServer: http2.createSecureServer, serverOptions: { ...tls } } as never) as unknown as http2.Http2SecureServer;
+  const server = serveNode({
+    fetch: fetchHandler,
+    port: 0,
+    hostname: '127.0.0.1',
+    createServer: http2.createSecureServer,
+    serverOptions: { ...tls },
+  } as never) as unknown as http2.Http2SecureServer;
   await new Promise<void>((resolve) => (server.listening ? resolve() : server.once('listening', () => resolve())));
   return { port: (server.address() as AddressInfo).port, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
@@ -144,12 +171,33 @@ for (const kind of KINDS) {
       const cookie = String(([] as string[]).concat(ok.headers['set-cookie'] ?? []).find((c) => c.startsWith('csrf_token=')) ?? '').split(';')[0]!;
       assert.match(cookie, /^csrf_token=./);
       const token = cookie.slice('csrf_token='.length);
-      const posted = await h2(session, { ':method': 'POST', ':path': '/form', cookie, 'x-csrf-token': token, origin: 'https://app.example.com', 'sec-fetch-site': 'same-origin', 'content-type': 'text/plain' }, 'x');
+      const posted = await h2(
+        session,
+        {
+          ':method': 'POST',
+          ':path': '/form',
+          cookie,
+          'x-csrf-token': token,
+          origin: 'https://app.example.com',
+          'sec-fetch-site': 'same-origin',
+          'content-type': 'text/plain',
+        },
+        'x',
+      );
       assert.equal(posted.status, 200, posted.body.toString());
-      const forged = await h2(session, { ':method': 'POST', ':path': '/form', cookie, origin: 'https://evil.example', 'sec-fetch-site': 'cross-site', 'content-type': 'text/plain' }, 'x');
+      const forged = await h2(
+        session,
+        { ':method': 'POST', ':path': '/form', cookie, origin: 'https://evil.example', 'sec-fetch-site': 'cross-site', 'content-type': 'text/plain' },
+        'x',
+      );
       assert.equal(forged.status, 403);
       // CORS: preflight from the allowed origin.
-      const preflight = await h2(session, { ':method': 'OPTIONS', ':path': '/items', origin: 'https://partner.example', 'access-control-request-method': 'GET' });
+      const preflight = await h2(session, {
+        ':method': 'OPTIONS',
+        ':path': '/items',
+        origin: 'https://partner.example',
+        'access-control-request-method': 'GET',
+      });
       assert.ok(preflight.status === 204 || preflight.status === 200, String(preflight.status));
       assert.equal(preflight.headers['access-control-allow-origin'], 'https://partner.example');
       // Host guard: another :authority, or a Host header disagreeing with :authority, gets 400.
@@ -176,10 +224,13 @@ test('HTTP/2 server with allowHTTP1: an HTTP/1.1 client is still judged on Host 
   const app = await start('node+http1', shield);
   const get = (path: string, host: string) =>
     new Promise<number>((resolve, reject) => {
-      const req = https.request({ host: '127.0.0.1', port: app.port, path, method: 'GET', headers: { host }, ca: tls.cert, servername: 'app.example.com' }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode!));
-      });
+      const req = https.request(
+        { host: '127.0.0.1', port: app.port, path, method: 'GET', headers: { host }, ca: tls.cert, servername: 'app.example.com' },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode!));
+        },
+      );
       req.on('error', reject);
       req.end();
     });

@@ -32,12 +32,15 @@ export function httpsRedirect(options: HttpsRedirectOptions): Middleware {
     canonical = opts.host.toLowerCase();
   }
   if (canonical === undefined && opts.allowedHosts === undefined) {
-    throw configError("httpsRedirect needs the hosts it may redirect to: set allowedHosts (e.g. ['example.com']) or a canonical host ({ host: 'example.com' }); redirecting to an unvalidated Host header is an open redirect.");
+    throw configError(
+      "httpsRedirect needs the hosts it may redirect to: set allowedHosts (e.g. ['example.com']) or a canonical host ({ host: 'example.com' }); redirecting to an unvalidated Host header is an open redirect.",
+    );
   }
   const allowed = opts.allowedHosts === undefined ? undefined : compileHosts(opts.allowedHosts, 'httpsRedirect.allowedHosts');
   const exempt = stringList(opts.exemptPaths ?? ['/.well-known/acme-challenge/'], 'httpsRedirect.exemptPaths');
   // The default (ACME challenges) is not a relaxation worth a warning; a list the app chose is.
-  if (opts.exemptPaths !== undefined && exempt.length > 0) warnConfig(`httpsRedirect.exemptPaths: requests under ${exempt.join(', ')} are served over plain HTTP.`);
+  if (opts.exemptPaths !== undefined && exempt.length > 0)
+    warnConfig(`httpsRedirect.exemptPaths: requests under ${exempt.join(', ')} are served over plain HTTP.`);
   return Object.freeze<Middleware>({
     name: 'httpsRedirect',
     handle(req) {

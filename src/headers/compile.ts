@@ -8,8 +8,14 @@ import { compileCsp, type CompiledCsp, type CspOption } from '../csp/compile.ts'
 
 /** Referrer-Policy tokens. */
 export type ReferrerPolicyToken =
-  | 'no-referrer' | 'no-referrer-when-downgrade' | 'origin' | 'origin-when-cross-origin'
-  | 'same-origin' | 'strict-origin' | 'strict-origin-when-cross-origin' | 'unsafe-url';
+  | 'no-referrer'
+  | 'no-referrer-when-downgrade'
+  | 'origin'
+  | 'origin-when-cross-origin'
+  | 'same-origin'
+  | 'strict-origin'
+  | 'strict-origin-when-cross-origin'
+  | 'unsafe-url';
 
 /** Strict-Transport-Security settings. */
 export interface HstsOptions {
@@ -61,14 +67,30 @@ export interface CompiledHeaders {
 }
 
 const OPTION_KEYS = [
-  'contentTypeNosniff', 'frameOptions', 'hsts', 'csp', 'referrerPolicy', 'permissionsPolicy',
-  'crossOriginOpenerPolicy', 'crossOriginResourcePolicy', 'crossOriginEmbedderPolicy',
-  'originAgentCluster', 'xDnsPrefetchControl', 'xPermittedCrossDomainPolicies', 'override',
+  'contentTypeNosniff',
+  'frameOptions',
+  'hsts',
+  'csp',
+  'referrerPolicy',
+  'permissionsPolicy',
+  'crossOriginOpenerPolicy',
+  'crossOriginResourcePolicy',
+  'crossOriginEmbedderPolicy',
+  'originAgentCluster',
+  'xDnsPrefetchControl',
+  'xPermittedCrossDomainPolicies',
+  'override',
 ] as const;
 
 const REFERRER_TOKENS: readonly string[] = [
-  'no-referrer', 'no-referrer-when-downgrade', 'origin', 'origin-when-cross-origin',
-  'same-origin', 'strict-origin', 'strict-origin-when-cross-origin', 'unsafe-url',
+  'no-referrer',
+  'no-referrer-when-downgrade',
+  'origin',
+  'origin-when-cross-origin',
+  'same-origin',
+  'strict-origin',
+  'strict-origin-when-cross-origin',
+  'unsafe-url',
 ];
 const ONE_YEAR = 31_536_000;
 const PERMISSION_ITEM = /^[a-z][a-z0-9-]*=(?:\*|self|\((?:\s*(?:\*|self|src|"[^"\s,;]+"))*\s*\))$/;
@@ -98,7 +120,9 @@ function hstsValue(value: unknown): string | false {
   const includeSubDomains = bool(opts.includeSubDomains, 'hsts.includeSubDomains', false);
   const preload = bool(opts.preload, 'hsts.preload', false);
   if (preload && (maxAge < ONE_YEAR || !includeSubDomains)) {
-    throw configError(`headers.hsts.preload needs maxAge >= ${ONE_YEAR} and includeSubDomains: true (the preload list rejects anything less); got maxAge ${maxAge}, includeSubDomains ${includeSubDomains}.`);
+    throw configError(
+      `headers.hsts.preload needs maxAge >= ${ONE_YEAR} and includeSubDomains: true (the preload list rejects anything less); got maxAge ${maxAge}, includeSubDomains ${includeSubDomains}.`,
+    );
   }
   if (maxAge === 0) warnConfig('headers.hsts.maxAge is 0: browsers forget HSTS for this host.');
   return `max-age=${maxAge}${includeSubDomains ? '; includeSubDomains' : ''}${preload ? '; preload' : ''}`;
@@ -108,7 +132,8 @@ function referrerValue(value: unknown): string | false {
   if (value === undefined) return 'strict-origin-when-cross-origin';
   if (value === false) return false;
   const tokens = typeof value === 'string' ? value.split(',').map((t) => t.trim()) : value;
-  if (!Array.isArray(tokens) || tokens.length === 0) throw configError(`headers.referrerPolicy must be a policy token, a list of them, or false (got ${describeValue(value)}).`);
+  if (!Array.isArray(tokens) || tokens.length === 0)
+    throw configError(`headers.referrerPolicy must be a policy token, a list of them, or false (got ${describeValue(value)}).`);
   for (const token of tokens) {
     if (typeof token !== 'string' || !REFERRER_TOKENS.includes(token)) {
       throw configError(`headers.referrerPolicy: ${describeValue(token)} is not a Referrer-Policy token; use one of ${REFERRER_TOKENS.join(', ')}.`);
@@ -124,13 +149,18 @@ function permissionsValue(value: unknown): string | false {
   if (value === undefined) return 'camera=(), microphone=(), geolocation=()';
   if (value === false) return false;
   let items: string[];
-  if (typeof value === 'string') items = value.split(',').map((i) => i.trim()).filter((i) => i !== '');
+  if (typeof value === 'string')
+    items = value
+      .split(',')
+      .map((i) => i.trim())
+      .filter((i) => i !== '');
   else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     items = Object.entries(value).map(([feature, allow]) => {
       const name = feature.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
       if (allow === '*') return `${name}=*`;
       const list = typeof allow === 'string' ? [allow] : allow;
-      if (!Array.isArray(list)) throw configError(`headers.permissionsPolicy.${feature} must be a list like [] or ['self', 'https://a.example'] (got ${describeValue(allow)}).`);
+      if (!Array.isArray(list))
+        throw configError(`headers.permissionsPolicy.${feature} must be a list like [] or ['self', 'https://a.example'] (got ${describeValue(allow)}).`);
       const members = list.map((m: unknown) => {
         if (m === 'self' || m === "'self'") return 'self';
         if (m === '*' || m === 'src') return m;
@@ -143,7 +173,9 @@ function permissionsValue(value: unknown): string | false {
   if (items.length === 0) throw configError("headers.permissionsPolicy is empty; use false to omit it, or e.g. 'camera=()'.");
   for (const item of items) {
     if (!PERMISSION_ITEM.test(item)) {
-      throw configError(`headers.permissionsPolicy: ${JSON.stringify(item)} is not a valid entry; write feature=() to disable, feature=(self) or feature=(self "https://a.example").`);
+      throw configError(
+        `headers.permissionsPolicy: ${JSON.stringify(item)} is not a valid entry; write feature=() to disable, feature=(self) or feature=(self "https://a.example").`,
+      );
     }
   }
   return items.join(', ');
@@ -173,7 +205,9 @@ export function compileHeaders(options: SecurityHeadersOptions | undefined): Com
 
   const csp = compileCsp(opts.csp as CspOption | undefined);
   if (frame === false && (csp === undefined || !csp.directives.has('frame-ancestors') || csp.headerName.endsWith('Report-Only'))) {
-    warnConfig("headers.frameOptions is false and no enforced CSP frame-ancestors is set: any site can frame these pages (clickjacking). Add frame-ancestors 'self' to the CSP.");
+    warnConfig(
+      "headers.frameOptions is false and no enforced CSP frame-ancestors is set: any site can frame these pages (clickjacking). Add frame-ancestors 'self' to the CSP.",
+    );
   }
   if (csp !== undefined) {
     if (csp.parts === undefined) add(csp.headerName, csp.value);
@@ -182,14 +216,28 @@ export function compileHeaders(options: SecurityHeadersOptions | undefined): Com
 
   add('Referrer-Policy', referrerValue(opts.referrerPolicy));
   add('Permissions-Policy', permissionsValue(opts.permissionsPolicy));
-  const coop = choice(opts.crossOriginOpenerPolicy, 'crossOriginOpenerPolicy', ['same-origin', 'same-origin-allow-popups', 'noopener-allow-popups', 'unsafe-none'], 'same-origin');
+  const coop = choice(
+    opts.crossOriginOpenerPolicy,
+    'crossOriginOpenerPolicy',
+    ['same-origin', 'same-origin-allow-popups', 'noopener-allow-popups', 'unsafe-none'],
+    'same-origin',
+  );
   if (coop === 'unsafe-none') warnConfig('headers.crossOriginOpenerPolicy is unsafe-none: cross-origin windows keep a reference to this one.');
   add('Cross-Origin-Opener-Policy', coop);
-  add('Cross-Origin-Resource-Policy', choice(opts.crossOriginResourcePolicy, 'crossOriginResourcePolicy', ['same-origin', 'same-site', 'cross-origin'], 'same-origin'));
-  add('Cross-Origin-Embedder-Policy', choice(opts.crossOriginEmbedderPolicy, 'crossOriginEmbedderPolicy', ['require-corp', 'credentialless', 'unsafe-none'], false));
+  add(
+    'Cross-Origin-Resource-Policy',
+    choice(opts.crossOriginResourcePolicy, 'crossOriginResourcePolicy', ['same-origin', 'same-site', 'cross-origin'], 'same-origin'),
+  );
+  add(
+    'Cross-Origin-Embedder-Policy',
+    choice(opts.crossOriginEmbedderPolicy, 'crossOriginEmbedderPolicy', ['require-corp', 'credentialless', 'unsafe-none'], false),
+  );
   add('Origin-Agent-Cluster', bool(opts.originAgentCluster, 'originAgentCluster', false) ? '?1' : false);
   add('X-DNS-Prefetch-Control', choice(opts.xDnsPrefetchControl, 'xDnsPrefetchControl', ['off', 'on'], false));
-  add('X-Permitted-Cross-Domain-Policies', choice(opts.xPermittedCrossDomainPolicies, 'xPermittedCrossDomainPolicies', ['none', 'master-only', 'by-content-type', 'all'], false));
+  add(
+    'X-Permitted-Cross-Domain-Policies',
+    choice(opts.xPermittedCrossDomainPolicies, 'xPermittedCrossDomainPolicies', ['none', 'master-only', 'by-content-type', 'all'], false),
+  );
 
   return Object.freeze({ pairs: Object.freeze(pairs), csp, override: bool(opts.override, 'override', false) });
 }

@@ -47,16 +47,28 @@ test('every option changes its header', () => {
   assert.equal(header({ frameOptions: false }, 'x-frame-options'), undefined);
   assert.equal(header({ hsts: true }, 'strict-transport-security'), 'max-age=31536000');
   assert.equal(header({ hsts: { maxAge: 600 } }, 'strict-transport-security'), 'max-age=600');
-  assert.equal(header({ hsts: { maxAge: 63072000, includeSubDomains: true, preload: true } }, 'strict-transport-security'), 'max-age=63072000; includeSubDomains; preload');
+  assert.equal(
+    header({ hsts: { maxAge: 63072000, includeSubDomains: true, preload: true } }, 'strict-transport-security'),
+    'max-age=63072000; includeSubDomains; preload',
+  );
   assert.equal(header({ csp: "default-src 'none'" }, 'content-security-policy'), "default-src 'none'");
   assert.equal(header({ csp: false }, 'content-security-policy'), undefined);
   assert.equal(header({ csp: { reportOnly: true } }, 'content-security-policy-report-only'), DEFAULT_CSP);
   assert.equal(header({ csp: { reportTo: '/csp' } }, 'reporting-endpoints'), 'csp-endpoint="/csp"');
   assert.equal(header({ referrerPolicy: 'no-referrer' }, 'referrer-policy'), 'no-referrer');
-  assert.equal(header({ referrerPolicy: ['no-referrer', 'strict-origin-when-cross-origin'] }, 'referrer-policy'), 'no-referrer, strict-origin-when-cross-origin');
+  assert.equal(
+    header({ referrerPolicy: ['no-referrer', 'strict-origin-when-cross-origin'] }, 'referrer-policy'),
+    'no-referrer, strict-origin-when-cross-origin',
+  );
   assert.equal(header({ referrerPolicy: false }, 'referrer-policy'), undefined);
-  assert.equal(header({ permissionsPolicy: 'camera=(), geolocation=(self "https://maps.example")' }, 'permissions-policy'), 'camera=(), geolocation=(self "https://maps.example")');
-  assert.equal(header({ permissionsPolicy: { camera: [], geolocation: ['self', 'https://maps.example'], fullscreen: '*', displayCapture: 'self' } }, 'permissions-policy'), 'camera=(), geolocation=(self "https://maps.example"), fullscreen=*, display-capture=(self)');
+  assert.equal(
+    header({ permissionsPolicy: 'camera=(), geolocation=(self "https://maps.example")' }, 'permissions-policy'),
+    'camera=(), geolocation=(self "https://maps.example")',
+  );
+  assert.equal(
+    header({ permissionsPolicy: { camera: [], geolocation: ['self', 'https://maps.example'], fullscreen: '*', displayCapture: 'self' } }, 'permissions-policy'),
+    'camera=(), geolocation=(self "https://maps.example"), fullscreen=*, display-capture=(self)',
+  );
   assert.equal(header({ permissionsPolicy: false }, 'permissions-policy'), undefined);
   assert.equal(header({ crossOriginOpenerPolicy: 'same-origin-allow-popups' }, 'cross-origin-opener-policy'), 'same-origin-allow-popups');
   assert.equal(header({ crossOriginResourcePolicy: 'cross-origin' }, 'cross-origin-resource-policy'), 'cross-origin');
@@ -91,10 +103,19 @@ test('misconfiguration fails at construction with the fix in the message', () =>
 });
 
 test('relaxations are announced once', () => {
-  securityHeaders({ frameOptions: false, csp: "default-src 'self'", contentTypeNosniff: false, referrerPolicy: 'unsafe-url', crossOriginOpenerPolicy: 'unsafe-none' });
+  securityHeaders({
+    frameOptions: false,
+    csp: "default-src 'self'",
+    contentTypeNosniff: false,
+    referrerPolicy: 'unsafe-url',
+    crossOriginOpenerPolicy: 'unsafe-none',
+  });
   const warnings = configWarnings();
   for (const expected of ['frameOptions is false', 'contentTypeNosniff is false', "'unsafe-url'", 'unsafe-none']) {
-    assert.ok(warnings.some((w) => w.includes(expected)), expected);
+    assert.ok(
+      warnings.some((w) => w.includes(expected)),
+      expected,
+    );
   }
   const before = configWarnings().length;
   securityHeaders({ frameOptions: false, csp: { directives: { 'frame-ancestors': ["'self'"] } } });
@@ -102,7 +123,10 @@ test('relaxations are announced once', () => {
 });
 
 test('options are not mutated', () => {
-  const options = Object.freeze({ hsts: Object.freeze({ maxAge: 31536000 }), csp: Object.freeze({ nonce: true, directives: Object.freeze({ 'img-src': Object.freeze(["'self'"]) }) }) });
+  const options = Object.freeze({
+    hsts: Object.freeze({ maxAge: 31536000 }),
+    csp: Object.freeze({ nonce: true, directives: Object.freeze({ 'img-src': Object.freeze(["'self'"]) }) }),
+  });
   securityHeaders(options);
   assert.deepEqual(options.csp.directives['img-src'], ["'self'"]);
 });
@@ -116,27 +140,35 @@ function lowerHeaders(response: Response): Record<string, string> {
 }
 
 test('every adapter sends the default headers on application responses', async (t) => {
-  await forEachAdapter(t, () => stack([securityHeaders()]), async (app) => {
-    const response = await fetch(`${app.url}/page`);
-    assert.equal(response.status, 200);
-    const headers = lowerHeaders(response);
-    for (const [name, value] of Object.entries(DEFAULTS)) assert.equal(headers[name], value, name);
-    assert.equal(headers['strict-transport-security'], undefined);
-    await response.text();
-  });
+  await forEachAdapter(
+    t,
+    () => stack([securityHeaders()]),
+    async (app) => {
+      const response = await fetch(`${app.url}/page`);
+      assert.equal(response.status, 200);
+      const headers = lowerHeaders(response);
+      for (const [name, value] of Object.entries(DEFAULTS)) assert.equal(headers[name], value, name);
+      assert.equal(headers['strict-transport-security'], undefined);
+      await response.text();
+    },
+  );
 });
 
 test('every adapter sends the headers on replies produced by later middleware (4xx)', async (t) => {
   const deny: Middleware = { name: 'deny', handle: (req) => (req.path === '/blocked' ? problem(403, 'no') : undefined) };
-  await forEachAdapter(t, () => stack([securityHeaders({ hsts: { maxAge: 600 } }), deny]), async (app) => {
-    const response = await fetch(`${app.url}/blocked`);
-    assert.equal(response.status, 403);
-    assert.equal(response.headers.get('x-frame-options'), 'DENY');
-    assert.equal(response.headers.get('content-security-policy'), DEFAULT_CSP);
-    assert.equal(response.headers.get('strict-transport-security'), 'max-age=600');
-    assert.equal(response.headers.get('content-type'), 'application/problem+json');
-    await response.text();
-  });
+  await forEachAdapter(
+    t,
+    () => stack([securityHeaders({ hsts: { maxAge: 600 } }), deny]),
+    async (app) => {
+      const response = await fetch(`${app.url}/blocked`);
+      assert.equal(response.status, 403);
+      assert.equal(response.headers.get('x-frame-options'), 'DENY');
+      assert.equal(response.headers.get('content-security-policy'), DEFAULT_CSP);
+      assert.equal(response.headers.get('strict-transport-security'), 'max-age=600');
+      assert.equal(response.headers.get('content-type'), 'application/problem+json');
+      await response.text();
+    },
+  );
 });
 
 const setsOwnHeaders: TestApp = () => ({
@@ -146,22 +178,32 @@ const setsOwnHeaders: TestApp = () => ({
 });
 
 test('every adapter: a header the application sets keeps its value (override: false)', async (t) => {
-  await forEachAdapter(t, () => stack([securityHeaders()]), async (app) => {
-    const response = await fetch(`${app.url}/own`);
-    assert.equal(response.headers.get('x-frame-options'), 'SAMEORIGIN');
-    assert.equal(response.headers.get('content-security-policy'), "default-src 'none'");
-    assert.equal(response.headers.get('referrer-policy'), 'strict-origin-when-cross-origin', 'headers the app did not set are still added');
-    assert.equal(await response.text(), 'own');
-  }, setsOwnHeaders);
+  await forEachAdapter(
+    t,
+    () => stack([securityHeaders()]),
+    async (app) => {
+      const response = await fetch(`${app.url}/own`);
+      assert.equal(response.headers.get('x-frame-options'), 'SAMEORIGIN');
+      assert.equal(response.headers.get('content-security-policy'), "default-src 'none'");
+      assert.equal(response.headers.get('referrer-policy'), 'strict-origin-when-cross-origin', 'headers the app did not set are still added');
+      assert.equal(await response.text(), 'own');
+    },
+    setsOwnHeaders,
+  );
 });
 
 test('every adapter: override: true replaces the application values just before the head is sent', async (t) => {
-  await forEachAdapter(t, () => stack([securityHeaders({ override: true })]), async (app) => {
-    const response = await fetch(`${app.url}/own`);
-    assert.equal(response.headers.get('x-frame-options'), 'DENY');
-    assert.equal(response.headers.get('content-security-policy'), DEFAULT_CSP);
-    assert.equal(await response.text(), 'own');
-  }, setsOwnHeaders);
+  await forEachAdapter(
+    t,
+    () => stack([securityHeaders({ override: true })]),
+    async (app) => {
+      const response = await fetch(`${app.url}/own`);
+      assert.equal(response.headers.get('x-frame-options'), 'DENY');
+      assert.equal(response.headers.get('content-security-policy'), DEFAULT_CSP);
+      assert.equal(await response.text(), 'own');
+    },
+    setsOwnHeaders,
+  );
 });
 
 const nonceApp: TestApp = (req) => ({
@@ -171,38 +213,53 @@ const nonceApp: TestApp = (req) => ({
 });
 
 test('every adapter: nonce: true puts a fresh 128-bit nonce in the header and exposes it to the handler', async (t) => {
-  await forEachAdapter(t, () => stack([securityHeaders({ csp: { nonce: true } })]), async (app) => {
-    const seen = new Set<string>();
-    for (let i = 0; i < 5; i++) {
-      const response = await fetch(`${app.url}/n`);
-      const nonce = await response.text();
-      assert.match(nonce, /^[A-Za-z0-9+/]{22}==$/, 'base64 of 16 random bytes');
-      assert.equal(Buffer.from(nonce, 'base64').length, 16);
-      assert.equal(
-        response.headers.get('content-security-policy'),
-        `${DEFAULT_CSP}; script-src 'self' 'nonce-${nonce}'; style-src 'self' 'nonce-${nonce}'`,
-      );
-      seen.add(nonce);
-    }
-    assert.equal(seen.size, 5, 'a new nonce on every request');
-  }, nonceApp);
+  await forEachAdapter(
+    t,
+    () => stack([securityHeaders({ csp: { nonce: true } })]),
+    async (app) => {
+      const seen = new Set<string>();
+      for (let i = 0; i < 5; i++) {
+        const response = await fetch(`${app.url}/n`);
+        const nonce = await response.text();
+        assert.match(nonce, /^[A-Za-z0-9+/]{22}==$/, 'base64 of 16 random bytes');
+        assert.equal(Buffer.from(nonce, 'base64').length, 16);
+        assert.equal(response.headers.get('content-security-policy'), `${DEFAULT_CSP}; script-src 'self' 'nonce-${nonce}'; style-src 'self' 'nonce-${nonce}'`);
+        seen.add(nonce);
+      }
+      assert.equal(seen.size, 5, 'a new nonce on every request');
+    },
+    nonceApp,
+  );
 });
 
-test('every adapter: override with a nonce re-applies this request\'s policy', async (t) => {
+test("every adapter: override with a nonce re-applies this request's policy", async (t) => {
   const app: TestApp = (req) => ({ status: 200, headers: { 'content-security-policy': "script-src 'unsafe-inline'" }, body: cspNonce(req.native) ?? 'none' });
-  await forEachAdapter(t, () => stack([securityHeaders({ override: true, csp: { nonce: true, reportOnly: true } })]), async (running) => {
-    const response = await fetch(`${running.url}/n`);
-    const nonce = await response.text();
-    assert.match(response.headers.get('content-security-policy-report-only') ?? '', new RegExp(`script-src 'self' 'nonce-${nonce.replace(/[+/]/g, '\\$&')}'`));
-    assert.equal(response.headers.get('content-security-policy'), "script-src 'unsafe-inline'", 'the enforced header the app set is a different header');
-  }, app);
+  await forEachAdapter(
+    t,
+    () => stack([securityHeaders({ override: true, csp: { nonce: true, reportOnly: true } })]),
+    async (running) => {
+      const response = await fetch(`${running.url}/n`);
+      const nonce = await response.text();
+      assert.match(
+        response.headers.get('content-security-policy-report-only') ?? '',
+        new RegExp(`script-src 'self' 'nonce-${nonce.replace(/[+/]/g, '\\$&')}'`),
+      );
+      assert.equal(response.headers.get('content-security-policy'), "script-src 'unsafe-inline'", 'the enforced header the app set is a different header');
+    },
+    app,
+  );
 });
 
 test('cspNonce() is undefined for requests without a nonce policy', async (t) => {
-  await forEachAdapter(t, () => stack([securityHeaders()]), async (app) => {
-    const response = await fetch(`${app.url}/n`);
-    assert.equal(await response.text(), 'none');
-  }, nonceApp);
+  await forEachAdapter(
+    t,
+    () => stack([securityHeaders()]),
+    async (app) => {
+      const response = await fetch(`${app.url}/n`);
+      assert.equal(await response.text(), 'none');
+    },
+    nonceApp,
+  );
   assert.equal(cspNonce({}), undefined);
   assert.equal(cspNonce(null), undefined);
 });

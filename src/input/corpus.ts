@@ -14,7 +14,9 @@ export const BENIGN_CORPORA: readonly string[] = ['benign.txt', 'benign-prose.tx
 
 /** One line per entry from `src/input/fixtures/<file>`. */
 export function loadCorpus(file: string): string[] {
-  return readFileSync(new URL(`./fixtures/${file}`, import.meta.url), 'utf8').split('\n').filter((l) => l.length > 0);
+  return readFileSync(new URL(`./fixtures/${file}`, import.meta.url), 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0);
 }
 
 /** Detection rate of one corpus: share of entries with `detected: true` (any type) and of the expected type. */

@@ -26,9 +26,31 @@ test('enforces RFC 5321 lengths', () => {
 });
 
 test('refuses malformed addresses', () => {
-  const bad = ['', 'plain', '@example.com', 'a@', 'a@b', 'a@@example.com', 'a..b@example.com', '.a@example.com', 'a.@example.com',
-    '"quoted"@example.com', 'a b@example.com', 'a@exa mple.com', 'a@-example.com', 'a@example-.com', 'a@example.123', 'a@[127.0.0.1]',
-    'a@example.com.', 'a@localhost', 'a@server.local', 'a@site.test', 'a<script>@example.com', 'a@example.com\n', 'a@exa_mple.com'];
+  const bad = [
+    '',
+    'plain',
+    '@example.com',
+    'a@',
+    'a@b',
+    'a@@example.com',
+    'a..b@example.com',
+    '.a@example.com',
+    'a.@example.com',
+    '"quoted"@example.com',
+    'a b@example.com',
+    'a@exa mple.com',
+    'a@-example.com',
+    'a@example-.com',
+    'a@example.123',
+    'a@[127.0.0.1]',
+    'a@example.com.',
+    'a@localhost',
+    'a@server.local',
+    'a@site.test',
+    'a<script>@example.com',
+    'a@example.com\n',
+    'a@exa_mple.com',
+  ];
   for (const b of bad) assert.equal(isEmail(b), false, JSON.stringify(b));
   assert.equal(isEmail('a@[192.0.2.1]', { allowIpLiteral: true }), true);
   assert.equal(isEmail('a@site.test', { allowReservedTld: true }), true);
@@ -36,7 +58,10 @@ test('refuses malformed addresses', () => {
 });
 
 test('unknown options are construction errors', () => {
-  assert.throws(() => checkEmail('a@example.com', { allowUnicode: true } as never), (e: unknown) => isRampartError(e, 'ERR_RAMPART_UNKNOWN_OPTION'));
+  assert.throws(
+    () => checkEmail('a@example.com', { allowUnicode: true } as never),
+    (e: unknown) => isRampartError(e, 'ERR_RAMPART_UNKNOWN_OPTION'),
+  );
 });
 
 test('fuzz: checkEmail never throws and stays bounded on any input', () => {
@@ -48,10 +73,13 @@ test('fuzz: checkEmail never throws and stays bounded on any input', () => {
     { numRuns: 5000 },
   );
   // fast-check's generated addresses are RFC 5322 dot-atoms: we accept all that fit RFC 5321 limits and normal TLDs.
-  fc.assert(fc.property(fc.emailAddress(), (s) => {
-    const r = checkEmail(s, { allowReservedTld: true });
-    if (!r.ok) assert.match(r.reason, /octets|label|numeric|reserved|domain/);
-  }), { numRuns: 2000 });
+  fc.assert(
+    fc.property(fc.emailAddress(), (s) => {
+      const r = checkEmail(s, { allowReservedTld: true });
+      if (!r.ok) assert.match(r.reason, /octets|label|numeric|reserved|domain/);
+    }),
+    { numRuns: 2000 },
+  );
   const huge = 'a'.repeat(100_000) + '@' + 'b.'.repeat(50_000) + 'com';
   assert.equal(isEmail(huge), false);
 });

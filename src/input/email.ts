@@ -12,9 +12,7 @@ export interface EmailOptions {
 }
 
 /** Result of {@link checkEmail}. */
-export type EmailCheck =
-  | { ok: true; address: string; local: string; domain: string; asciiDomain: string }
-  | { ok: false; reason: string };
+export type EmailCheck = { ok: true; address: string; local: string; domain: string; asciiDomain: string } | { ok: false; reason: string };
 
 const EMAIL_KEYS = ['allowUnicodeLocal', 'allowIpLiteral', 'allowReservedTld'];
 // RFC 5321 limits, in octets.

@@ -14,9 +14,12 @@ import { inputGuard, validate, validatedInput } from './index.ts';
 
 test('Express 5: guard + validate before express.json(); req.query and req.body untouched', async (t) => {
   const events: SecurityEventRecord[] = [];
-  const shield = stack([inputGuard({ mode: 'monitor' }), validate({ body: z.object({ q: z.string().max(200) }), query: z.object({ page: z.coerce.number() }) })], {
-    events: { emit: (r) => void events.push(r) },
-  });
+  const shield = stack(
+    [inputGuard({ mode: 'monitor' }), validate({ body: z.object({ q: z.string().max(200) }), query: z.object({ page: z.coerce.number() }) })],
+    {
+      events: { emit: (r) => void events.push(r) },
+    },
+  );
   const app = express();
   app.use(shield.express());
   app.use(express.json());

@@ -28,7 +28,11 @@ function shieldWith(options: InputGuardOptions) {
 }
 
 function post(url: string, body: string | Uint8Array, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : new Uint8Array(body) });
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : new Uint8Array(body),
+  });
 }
 
 async function status(response: Promise<Response>): Promise<number> {
@@ -41,7 +45,9 @@ const compressors: Array<[string, (b: Buffer) => Buffer]> = [
   ['gzip', (b) => zlib.gzipSync(b)],
   ['deflate', (b) => zlib.deflateSync(b)],
   ['br', (b) => zlib.brotliCompressSync(b)],
-  ...(HAS_ZSTD ? [['zstd', (b: Buffer) => (zlib as unknown as { zstdCompressSync(x: Buffer): Buffer }).zstdCompressSync(b)] as [string, (b: Buffer) => Buffer]] : []),
+  ...(HAS_ZSTD
+    ? [['zstd', (b: Buffer) => (zlib as unknown as { zstdCompressSync(x: Buffer): Buffer }).zstdCompressSync(b)] as [string, (b: Buffer) => Buffer]]
+    : []),
 ];
 
 test('every adapter: a compressed SQLi body is decoded and blocked (gzip, deflate, br, zstd); benign compressed bodies pass', async (t) => {
@@ -51,7 +57,11 @@ test('every adapter: a compressed SQLi body is decoded and blocked (gzip, deflat
       const attack = compress(Buffer.from(JSON.stringify({ q: SQLI })));
       assert.equal(await status(post(`${app.url}/api`, attack, { 'content-encoding': coding })), 403, coding);
       const form = compress(Buffer.from(`q=${encodeURIComponent(SQLI)}`));
-      assert.equal(await status(post(`${app.url}/api`, form, { 'content-type': 'application/x-www-form-urlencoded', 'content-encoding': coding })), 403, `${coding} form`);
+      assert.equal(
+        await status(post(`${app.url}/api`, form, { 'content-type': 'application/x-www-form-urlencoded', 'content-encoding': coding })),
+        403,
+        `${coding} form`,
+      );
       const benign = compress(Buffer.from(JSON.stringify({ name: "Conor O'Brien" })));
       assert.equal(await status(post(`${app.url}/api`, benign, { 'content-encoding': coding })), 200, `${coding} benign`);
     }
@@ -73,7 +83,11 @@ test('every adapter: a zip bomb is 413, an unknown coding 415, a corrupt stream 
     assert.equal(await status(post(`${app.url}/api`, Buffer.from('{"q":1}'), { 'content-encoding': 'gzip, gzip, gzip, gzip' })), 415, 'too many layers');
     assert.equal(await status(post(`${app.url}/api`, Buffer.from('not gzip at all'), { 'content-encoding': 'gzip' })), 400);
     assert.equal(await status(post(`${app.url}/api`, JSON.stringify({ q: 'ok' }), { 'content-encoding': 'identity' })), 200);
-    assert.equal(await status(post(`${app.url}/api`, JSON.stringify({ q: 'ok' }), { 'content-type': 'application/json; charset=utf-16le' })), 415, 'a charset it does not decode');
+    assert.equal(
+      await status(post(`${app.url}/api`, JSON.stringify({ q: 'ok' }), { 'content-type': 'application/json; charset=utf-16le' })),
+      415,
+      'a charset it does not decode',
+    );
   });
 });
 
@@ -102,7 +116,11 @@ test('every adapter: 10,000 parameters with the attack in the last one are refus
     assert.equal(await status(post(`${app.url}/api`, JSON.stringify({ list: Array.from({ length: 10_000 }, (_, i) => (i === 9_999 ? SQLI : 'x')) }))), 413);
     assert.equal(await status(post(`${app.url}/api`, JSON.stringify(deep))), 413, 'nesting deeper than inspected');
     assert.equal(await status(post(`${app.url}/api`, '{"q": "unterminated')), 400, 'a JSON body that cannot be parsed cannot be inspected');
-    assert.equal(await status(post(`${app.url}/api`, JSON.stringify(Object.fromEntries(many.slice(0, 400).map((p) => p.split('=')))))), 200, 'within the limit');
+    assert.equal(
+      await status(post(`${app.url}/api`, JSON.stringify(Object.fromEntries(many.slice(0, 400).map((p) => p.split('=')))))),
+      200,
+      'within the limit',
+    );
   });
 });
 
@@ -144,9 +162,21 @@ test('every adapter: monitor mode passes what it cannot inspect with one event s
 
 test('inputGuard exposes its scan limits; limit options are validated', () => {
   const guard = inputGuard({ mode: 'block', maxChars: 50_000 });
-  assert.deepEqual(guard.limits, { bodyBytes: 1_048_576, chars: 50_000, values: 1_000, depth: 64, encodings: HAS_ZSTD ? ['gzip', 'deflate', 'br', 'zstd'] : ['gzip', 'deflate', 'br'] });
-  assert.throws(() => inputGuard({ maxChars: 10 }), (e: unknown) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
-  assert.throws(() => inputGuard({ maxValues: 0 }), (e: unknown) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+  assert.deepEqual(guard.limits, {
+    bodyBytes: 1_048_576,
+    chars: 50_000,
+    values: 1_000,
+    depth: 64,
+    encodings: HAS_ZSTD ? ['gzip', 'deflate', 'br', 'zstd'] : ['gzip', 'deflate', 'br'],
+  });
+  assert.throws(
+    () => inputGuard({ maxChars: 10 }),
+    (e: unknown) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
+  assert.throws(
+    () => inputGuard({ maxValues: 0 }),
+    (e: unknown) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
 });
 
 // ---------------------------------------------------------------------------------------
@@ -189,7 +219,11 @@ function multipart(boundary: string, parts: Array<[string, string | Uint8Array]>
 }
 
 const XSS = '<script>alert(1)</script>';
-const PNG_BYTES = Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489', 'hex'), Buffer.from([0, 0xff, 0x27, 0x3c, 0x3e, 0x22, 0x2d, 0x2d]), Buffer.alloc(64)]);
+const PNG_BYTES = Buffer.concat([
+  Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489', 'hex'),
+  Buffer.from([0, 0xff, 0x27, 0x3c, 0x3e, 0x22, 0x2d, 0x2d]),
+  Buffer.alloc(64),
+]);
 
 /** The handler never saw `payload`: refused (status in `refusals`), or the runtime gave the handler no body. */
 function assertNotDelivered(r: Sent, payload: string, refusals: readonly number[], what: string): void {
@@ -204,11 +238,41 @@ test('every adapter: block mode inspects every body shape frameworks parse and b
   await forEachAdapter(t, make, async (app) => {
     const at = `${app.url}/api`;
     const cases: Array<[string, string, string[], string | Uint8Array]> = [
-      ['multipart text field', 'POST', ['content-type', 'multipart/form-data; boundary=XX'], multipart('XX', [['Content-Disposition: form-data; name="q"', SQLI]])],
-      ['multipart field after a file', 'POST', ['content-type', 'multipart/form-data; boundary="b 1"'], multipart('b 1', [['Content-Disposition: form-data; name="f"; filename="a.png"\r\nContent-Type: image/png', PNG_BYTES], ['Content-Disposition: form-data; name="q"', SQLI]])],
-      ['multipart octet-stream part without a file name', 'POST', ['content-type', 'multipart/form-data; boundary=XX'], multipart('XX', [['Content-Disposition: form-data; name="q"\r\nContent-Type: application/octet-stream', SQLI]])],
-      ['multipart JSON part', 'POST', ['content-type', 'multipart/form-data; boundary=XX'], multipart('XX', [['Content-Disposition: form-data; name="doc"\r\nContent-Type: application/json', '{"q":"\\u0027 OR \\u00271\\u0027=\\u00271\\u0027 --"}']])],
-      ['multipart file name', 'POST', ['content-type', 'multipart/form-data; boundary=XX'], multipart('XX', [['Content-Disposition: form-data; name="f"; filename="../../../../etc/passwd"', 'x']])],
+      [
+        'multipart text field',
+        'POST',
+        ['content-type', 'multipart/form-data; boundary=XX'],
+        multipart('XX', [['Content-Disposition: form-data; name="q"', SQLI]]),
+      ],
+      [
+        'multipart field after a file',
+        'POST',
+        ['content-type', 'multipart/form-data; boundary="b 1"'],
+        multipart('b 1', [
+          ['Content-Disposition: form-data; name="f"; filename="a.png"\r\nContent-Type: image/png', PNG_BYTES],
+          ['Content-Disposition: form-data; name="q"', SQLI],
+        ]),
+      ],
+      [
+        'multipart octet-stream part without a file name',
+        'POST',
+        ['content-type', 'multipart/form-data; boundary=XX'],
+        multipart('XX', [['Content-Disposition: form-data; name="q"\r\nContent-Type: application/octet-stream', SQLI]]),
+      ],
+      [
+        'multipart JSON part',
+        'POST',
+        ['content-type', 'multipart/form-data; boundary=XX'],
+        multipart('XX', [
+          ['Content-Disposition: form-data; name="doc"\r\nContent-Type: application/json', '{"q":"\\u0027 OR \\u00271\\u0027=\\u00271\\u0027 --"}'],
+        ]),
+      ],
+      [
+        'multipart file name',
+        'POST',
+        ['content-type', 'multipart/form-data; boundary=XX'],
+        multipart('XX', [['Content-Disposition: form-data; name="f"; filename="../../../../etc/passwd"', 'x']]),
+      ],
       ['JSON without Content-Type', 'POST', [], json],
       ['JSON labelled text/plain', 'POST', ['content-type', 'text/plain'], json],
       ['JSON with escapes labelled text/plain', 'POST', ['content-type', 'text/plain;charset=UTF-8'], '{"q":"\\u0027 OR \\u00271\\u0027=\\u00271\\u0027 --"}'],
@@ -227,7 +291,12 @@ test('every adapter: block mode inspects every body shape frameworks parse and b
     }
     // A JSON body on a GET (express.json() parses bodies on any method). @hono/node-server
     // hands GET requests no body at all, so there the handler cannot see it either.
-    for (const [method, type] of [['GET', 'application/json'], ['GET', 'text/plain'], ['OPTIONS', 'application/json'], ['GET', '']] as const) {
+    for (const [method, type] of [
+      ['GET', 'application/json'],
+      ['GET', 'text/plain'],
+      ['OPTIONS', 'application/json'],
+      ['GET', ''],
+    ] as const) {
       const r = await send(at, method, type === '' ? [] : ['content-type', type], json);
       if (app.adapter === 'hono' || app.adapter === 'fetch') assertNotDelivered(r, SQLI, [403], `${method} ${type}`);
       else assert.equal(r.status, 403, `${method} with a ${type || 'untyped'} body: ${r.status}`);
@@ -247,8 +316,16 @@ test('every adapter: block mode refuses (415) a body whose type it cannot classi
       ['application/octet-stream', ['content-type', 'application/octet-stream'], json],
       ['image/png', ['content-type', 'image/png'], json],
       ['multipart/mixed', ['content-type', 'multipart/mixed; boundary=XX'], multipart('XX', [['Content-Disposition: form-data; name="q"', SQLI]])],
-      ['a multipart text part in a charset it does not decode', ['content-type', 'multipart/form-data; boundary=XX'], multipart('XX', [['Content-Disposition: form-data; name="q"\r\nContent-Type: text/plain; charset=utf-16le', SQLI]])],
-      ['a multipart part with a transfer encoding', ['content-type', 'multipart/form-data; boundary=XX'], multipart('XX', [['Content-Disposition: form-data; name="q"\r\nContent-Transfer-Encoding: base64', Buffer.from(SQLI).toString('base64')]])],
+      [
+        'a multipart text part in a charset it does not decode',
+        ['content-type', 'multipart/form-data; boundary=XX'],
+        multipart('XX', [['Content-Disposition: form-data; name="q"\r\nContent-Type: text/plain; charset=utf-16le', SQLI]]),
+      ],
+      [
+        'a multipart part with a transfer encoding',
+        ['content-type', 'multipart/form-data; boundary=XX'],
+        multipart('XX', [['Content-Disposition: form-data; name="q"\r\nContent-Transfer-Encoding: base64', Buffer.from(SQLI).toString('base64')]]),
+      ],
       ['UTF-16 text without a byte order mark', ['content-type', 'text/plain'], Buffer.from(SQLI, 'utf16le')],
     ];
     for (const [what, headers, body] of refused) {
@@ -274,9 +351,16 @@ test('every adapter: block mode refuses (415) a body whose type it cannot classi
     assert.equal((await send(`${app.url}/blob`, 'POST', ['content-type', 'application/octet-stream'], PNG_BYTES)).status, 200);
     assert.equal((await send(`${app.url}/blob`, 'POST', ['content-type', 'image/png'], PNG_BYTES)).status, 200);
     assert.equal((await send(`${app.url}/blob`, 'POST', ['content-type', 'application/pdf'], PNG_BYTES)).status, 415, 'types not listed are still refused');
-    assert.equal((await send(`${app.url}/blob?q=${encodeURIComponent(SQLI)}`, 'POST', ['content-type', 'application/octet-stream'], PNG_BYTES)).status, 403, 'the rest of the request is still scanned');
+    assert.equal(
+      (await send(`${app.url}/blob?q=${encodeURIComponent(SQLI)}`, 'POST', ['content-type', 'application/octet-stream'], PNG_BYTES)).status,
+      403,
+      'the rest of the request is still scanned',
+    );
   });
-  assert.ok(configWarnings().some((w) => /inputGuard.*application\/octet-stream.*not inspected/.test(w)), 'passTypes is announced');
+  assert.ok(
+    configWarnings().some((w) => /inputGuard.*application\/octet-stream.*not inspected/.test(w)),
+    'passTypes is announced',
+  );
 });
 
 test('every adapter: benign bodies of every shape pass block mode (multipart with a file, text, XML, untyped JSON)', async (t) => {
@@ -292,23 +376,53 @@ test('every adapter: benign bodies of every shape pass block mode (multipart wit
     assert.equal(form.status, 200, 'a browser-style multipart form with a file');
     assert.ok(((await form.json()) as { body: string }).body.includes("Conor O'Brien"), 'the handler reads the same body');
     const cases: Array<[string, string, string[], string | Uint8Array]> = [
-      ['plain text', 'POST', ['content-type', 'text/plain; charset=utf-8'], "Hello team,\nIt's great -- select the best one from the list and drop me a note.\nThanks, O'Brien"],
-      ['XML', 'POST', ['content-type', 'application/xml'], '<?xml version="1.0" encoding="UTF-8"?><note><to>Tove</to><from>Jani</from><body>Don\'t forget me this weekend!</body></note>'],
-      ['SOAP', 'POST', ['content-type', 'application/soap+xml; charset=utf-8'], '<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body><m:Item xmlns:m="https://example.com/p">Apples</m:Item></soap:Body></soap:Envelope>'],
+      [
+        'plain text',
+        'POST',
+        ['content-type', 'text/plain; charset=utf-8'],
+        "Hello team,\nIt's great -- select the best one from the list and drop me a note.\nThanks, O'Brien",
+      ],
+      [
+        'XML',
+        'POST',
+        ['content-type', 'application/xml'],
+        '<?xml version="1.0" encoding="UTF-8"?><note><to>Tove</to><from>Jani</from><body>Don\'t forget me this weekend!</body></note>',
+      ],
+      [
+        'SOAP',
+        'POST',
+        ['content-type', 'application/soap+xml; charset=utf-8'],
+        '<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body><m:Item xmlns:m="https://example.com/p">Apples</m:Item></soap:Body></soap:Envelope>',
+      ],
       ['JSON without a type', 'POST', [], JSON.stringify({ name: "Conor O'Brien", note: 'Drop by the union hall; select a seat' })],
       ['JSON as text/plain', 'POST', ['content-type', 'text/plain'], JSON.stringify({ items: [{ id: 1, title: 'a < b > c' }] })],
       ['text/json', 'PATCH', ['content-type', 'text/json'], JSON.stringify({ ok: true })],
-      ['CSV', 'POST', ['content-type', 'text/csv'], 'name,city\nO\'Brien,Cork\n'],
+      ['CSV', 'POST', ['content-type', 'text/csv'], "name,city\nO'Brien,Cork\n"],
       ['UTF-8 with a byte order mark', 'POST', ['content-type', 'text/plain'], '\ufeffHello'],
       ['a GET with an empty JSON body', 'GET', ['content-type', 'application/json'], ''],
-      ['a hand-written multipart with preamble and quoted boundary', 'POST', ['content-type', 'multipart/form-data; boundary="a:b"'], Buffer.concat([Buffer.from('preamble\r\n'), multipart('a:b', [['content-disposition: form-data; name="a"', 'one'], ['Content-Disposition: form-data; name="f"; filename="x.bin"\r\nContent-Type: application/octet-stream', PNG_BYTES]])])],
+      [
+        'a hand-written multipart with preamble and quoted boundary',
+        'POST',
+        ['content-type', 'multipart/form-data; boundary="a:b"'],
+        Buffer.concat([
+          Buffer.from('preamble\r\n'),
+          multipart('a:b', [
+            ['content-disposition: form-data; name="a"', 'one'],
+            ['Content-Disposition: form-data; name="f"; filename="x.bin"\r\nContent-Type: application/octet-stream', PNG_BYTES],
+          ]),
+        ]),
+      ],
     ];
     for (const [what, method, headers, body] of cases) {
       const r = await send(at, method, headers, body);
       assert.equal(r.status, 200, `${what}: ${r.status} ${r.body.slice(0, 160)}`);
     }
   });
-  assert.deepEqual(events.filter((e) => e.event !== 'CONFIG_WARNING'), [], 'no event for benign bodies');
+  assert.deepEqual(
+    events.filter((e) => e.event !== 'CONFIG_WARNING'),
+    [],
+    'no event for benign bodies',
+  );
 });
 
 test('every adapter: monitor mode reports the attack in every body shape, and one "not inspected" event for a type it cannot read', async (t) => {
@@ -316,7 +430,11 @@ test('every adapter: monitor mode reports the attack in every body shape, and on
   await forEachAdapter(t, make, async (app) => {
     const at = `${app.url}/api`;
     events.length = 0;
-    assert.equal((await send(at, 'POST', ['content-type', 'multipart/form-data; boundary=XX'], multipart('XX', [['Content-Disposition: form-data; name="q"', SQLI]]))).status, 200);
+    assert.equal(
+      (await send(at, 'POST', ['content-type', 'multipart/form-data; boundary=XX'], multipart('XX', [['Content-Disposition: form-data; name="q"', SQLI]])))
+        .status,
+      200,
+    );
     assert.equal(events.length, 1);
     assert.match(events[0]!.detail!, /rule=sqli.* in=body\.q /);
     events.length = 0;
@@ -334,7 +452,11 @@ test('every adapter: monitor mode reports the attack in every body shape, and on
 
 test('inputGuard passTypes is validated; block mode without body scanning is announced', () => {
   for (const bad of [['octet-stream'], ['application/json'], ['text/plain'], ['multipart/form-data'], ['*/*'], ['text/*'], [42]]) {
-    assert.throws(() => inputGuard({ mode: 'block', passTypes: bad as never }), (e: unknown) => isRampartError(e, 'ERR_RAMPART_CONFIG'), JSON.stringify(bad));
+    assert.throws(
+      () => inputGuard({ mode: 'block', passTypes: bad as never }),
+      (e: unknown) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+      JSON.stringify(bad),
+    );
   }
   inputGuard({ mode: 'block', scan: ['path', 'query'] });
   assert.ok(configWarnings().some((w) => /inputGuard.*bodies are not scanned/.test(w)));
@@ -358,8 +480,24 @@ test('real parsers: express.json() on a GET, Hono parseBody() on multipart and c
     const json = JSON.stringify({ q: SQLI });
     const sent: Array<[string, Promise<Sent>]> = [
       ['express GET + JSON body', send(`${base(expressServer)}/search`, 'GET', ['content-type', 'application/json'], json)],
-      ['hono multipart parseBody', send(`${base(honoServer)}/form`, 'POST', ['content-type', 'multipart/form-data; boundary=XX'], multipart('XX', [['Content-Disposition: form-data; name="q"', SQLI]]))],
-      ['hono multipart octet-stream part', send(`${base(honoServer)}/form`, 'POST', ['content-type', 'multipart/form-data; boundary=XX'], multipart('XX', [['Content-Disposition: form-data; name="q"\r\nContent-Type: application/octet-stream', SQLI]]))],
+      [
+        'hono multipart parseBody',
+        send(
+          `${base(honoServer)}/form`,
+          'POST',
+          ['content-type', 'multipart/form-data; boundary=XX'],
+          multipart('XX', [['Content-Disposition: form-data; name="q"', SQLI]]),
+        ),
+      ],
+      [
+        'hono multipart octet-stream part',
+        send(
+          `${base(honoServer)}/form`,
+          'POST',
+          ['content-type', 'multipart/form-data; boundary=XX'],
+          multipart('XX', [['Content-Disposition: form-data; name="q"\r\nContent-Type: application/octet-stream', SQLI]]),
+        ),
+      ],
       ['hono json without Content-Type', send(`${base(honoServer)}/api`, 'POST', [], json)],
       ['hono json as text/plain', send(`${base(honoServer)}/api`, 'POST', ['content-type', 'text/plain'], json)],
       ['hono json as text/json', send(`${base(honoServer)}/api`, 'POST', ['content-type', 'text/json'], json)],
@@ -368,7 +506,12 @@ test('real parsers: express.json() on a GET, Hono parseBody() on multipart and c
       const r = await response;
       assert.equal(r.status, 403, `${what}: ${r.status} ${r.body.slice(0, 120)}`);
     }
-    const ok = await send(`${base(honoServer)}/form`, 'POST', ['content-type', 'multipart/form-data; boundary=XX'], multipart('XX', [['Content-Disposition: form-data; name="q"', "Conor O'Brien"]]));
+    const ok = await send(
+      `${base(honoServer)}/form`,
+      'POST',
+      ['content-type', 'multipart/form-data; boundary=XX'],
+      multipart('XX', [['Content-Disposition: form-data; name="q"', "Conor O'Brien"]]),
+    );
     assert.deepEqual([ok.status, JSON.parse(ok.body)], [200, { got: "Conor O'Brien" }], 'a benign form reaches parseBody intact');
     const okJson = await send(`${base(expressServer)}/search`, 'GET', ['content-type', 'application/json'], JSON.stringify({ q: 'shoes' }));
     assert.deepEqual([okJson.status, JSON.parse(okJson.body)], [200, { got: 'shoes' }], 'a benign GET body reaches express.json() intact');

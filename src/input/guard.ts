@@ -84,12 +84,20 @@ const PLAIN_KEY = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 const BODYLESS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 /** Part header block size a multipart body may use per part. */
 const MAX_PART_HEAD = 8_192;
-const CHARSETS = new Map([['utf-8', 'utf-8'], ['utf8', 'utf-8'], ['us-ascii', 'utf-8'], ['iso-8859-1', 'latin1'], ['latin1', 'latin1']]);
+const CHARSETS = new Map([
+  ['utf-8', 'utf-8'],
+  ['utf8', 'utf-8'],
+  ['us-ascii', 'utf-8'],
+  ['iso-8859-1', 'latin1'],
+  ['latin1', 'latin1'],
+]);
 
 type Decoder = (input: Uint8Array, limit: number) => Promise<Uint8Array>;
 type ZlibCall = (input: Uint8Array, options: { maxOutputLength: number }, done: (error: Error | null, out: Uint8Array) => void) => void;
-const viaZlib = (fn: ZlibCall): Decoder => (input, limit) =>
-  new Promise((resolve, reject) => fn(input, { maxOutputLength: limit }, (error, out) => (error ? reject(error) : resolve(out))));
+const viaZlib =
+  (fn: ZlibCall): Decoder =>
+  (input, limit) =>
+    new Promise((resolve, reject) => fn(input, { maxOutputLength: limit }, (error, out) => (error ? reject(error) : resolve(out))));
 const zstd = (zlib as unknown as { zstdDecompress?: ZlibCall }).zstdDecompress;
 const inflate = viaZlib(zlib.inflate as unknown as ZlibCall);
 const inflateRaw = viaZlib(zlib.inflateRaw as unknown as ZlibCall);
@@ -195,10 +203,13 @@ export function inputGuard(options: InputGuardOptions = {}): InputGuard {
   if (mode !== 'monitor' && mode !== 'block') throw configError(`inputGuard.mode must be 'monitor' or 'block' (got ${JSON.stringify(mode)}).`);
   const threshold = opts.threshold === undefined ? DEFAULT_THRESHOLD : numberOption(opts.threshold, 'inputGuard.threshold', 1, 100);
   const scan = new Set(opts.scan === undefined ? ['path', 'query', 'headers', 'body'] : stringList(opts.scan, 'inputGuard.scan'));
-  for (const s of scan) if (!['path', 'query', 'headers', 'body'].includes(s)) throw configError(`inputGuard.scan: unknown part ${JSON.stringify(s)}; use path, query, headers or body.`);
+  for (const s of scan)
+    if (!['path', 'query', 'headers', 'body'].includes(s))
+      throw configError(`inputGuard.scan: unknown part ${JSON.stringify(s)}; use path, query, headers or body.`);
   const headers = (opts.headers === undefined ? DEFAULT_HEADERS : stringList(opts.headers, 'inputGuard.headers')).map((h) => h.toLowerCase());
   const types = opts.types === undefined ? undefined : (stringList(opts.types, 'inputGuard.types') as AttackType[]);
-  for (const t of types ?? []) if (!['sqli', 'xss', 'path_traversal', 'cmd_injection', 'ssrf'].includes(t)) throw configError(`inputGuard.types: unknown type ${JSON.stringify(t)}.`);
+  for (const t of types ?? [])
+    if (!['sqli', 'xss', 'path_traversal', 'cmd_injection', 'ssrf'].includes(t)) throw configError(`inputGuard.types: unknown type ${JSON.stringify(t)}.`);
   const bodyLimit = opts.bodyLimit === undefined ? 1_048_576 : numberOption(opts.bodyLimit, 'inputGuard.bodyLimit', 1, 1 << 30);
   const exempt = opts.exemptPaths === undefined ? [] : stringList(opts.exemptPaths, 'inputGuard.exemptPaths');
   for (const p of exempt) warnConfig(`inputGuard: requests under ${p} are not scanned (exemptPaths).`);
@@ -207,16 +218,20 @@ export function inputGuard(options: InputGuardOptions = {}): InputGuard {
   const passTypes = opts.passTypes === undefined ? [] : stringList(opts.passTypes, 'inputGuard.passTypes').map((t) => t.trim().toLowerCase());
   for (const t of passTypes) {
     const m = /^([a-z0-9!#$&^_.+-]{1,127})\/([a-z0-9!#$&^_.+-]{1,127}|\*)$/.exec(t);
-    if (m === null) throw configError(`inputGuard.passTypes: ${JSON.stringify(t.slice(0, 80))} is not a media type like 'application/octet-stream' or 'image/*'.`);
+    if (m === null)
+      throw configError(`inputGuard.passTypes: ${JSON.stringify(t.slice(0, 80))} is not a media type like 'application/octet-stream' or 'image/*'.`);
     if (m[2] === '*' ? m[1] === 'text' : bodyKind(t) !== undefined) {
-      throw configError(`inputGuard.passTypes: ${t} bodies are inspected; passTypes is only for types inputGuard cannot read (binary ones such as application/octet-stream).`);
+      throw configError(
+        `inputGuard.passTypes: ${t} bodies are inspected; passTypes is only for types inputGuard cannot read (binary ones such as application/octet-stream).`,
+      );
     }
     warnConfig(`inputGuard: ${t} bodies are not inspected (passTypes); block mode lets them through.`);
   }
   const passExact = new Set(passTypes.filter((t) => !t.endsWith('/*')));
   const passTop = new Set(passTypes.filter((t) => t.endsWith('/*')).map((t) => t.slice(0, -1)));
   const passes = (type: string): boolean => passExact.has(type) || (type !== '' && passTop.has(type.slice(0, type.indexOf('/') + 1)));
-  if (mode === 'block' && !scan.has('body')) warnConfig("inputGuard: request bodies are not scanned (scan leaves out 'body'); block mode lets them through uninspected.");
+  if (mode === 'block' && !scan.has('body'))
+    warnConfig("inputGuard: request bodies are not scanned (scan leaves out 'body'); block mode lets them through uninspected.");
   const limits: InputGuardLimits = Object.freeze({ bodyBytes: bodyLimit, chars: maxChars, values: maxValues, depth: MAX_DEPTH, encodings: ENCODINGS });
   const block = mode === 'block';
   const states = new WeakMap<RequestView, ScanState>();
@@ -270,7 +285,12 @@ export function inputGuard(options: InputGuardOptions = {}): InputGuard {
     const state = states.get(req);
     if (state?.gap === undefined) return undefined;
     if (block) {
-      const status = state.gap === 'encoding' || state.gap === 'charset' || state.gap === 'type' ? 415 : state.gap === 'undecodable' || state.gap === 'unparsable' ? 400 : 413;
+      const status =
+        state.gap === 'encoding' || state.gap === 'charset' || state.gap === 'type'
+          ? 415
+          : state.gap === 'undecodable' || state.gap === 'unparsable'
+            ? 400
+            : 413;
       return problem(status, `The request was refused because inputGuard cannot inspect it: ${state.gapDetail}.`);
     }
     req.locals.inputGuardUninspected = state.gap;
@@ -396,7 +416,14 @@ export function inputGuard(options: InputGuardOptions = {}): InputGuard {
    * Inspect the body of `req` as `kind`: undo the Content-Encoding (within bodyLimit), decode
    * the charset, parse, scan. `read` is the body when it was read already.
    */
-  const scanBody = async (req: RequestView, kind: BodyKind, media: MediaType | undefined, codings: readonly string[], charset: string, read: Uint8Array | undefined): Promise<Reply | undefined> => {
+  const scanBody = async (
+    req: RequestView,
+    kind: BodyKind,
+    media: MediaType | undefined,
+    codings: readonly string[],
+    charset: string,
+    read: Uint8Array | undefined,
+  ): Promise<Reply | undefined> => {
     const state = stateOf(req);
     const bytes = await readDecoded(req, codings, read);
     if (bytes === undefined || bytes.length === 0) return settle(req);
@@ -444,13 +471,23 @@ export function inputGuard(options: InputGuardOptions = {}): InputGuard {
     const kind = bodyKind(type);
     if (kind === undefined) {
       if (passes(type)) return undefined;
-      noteGap(state, 'type', `a ${JSON.stringify(type.slice(0, 80))} body (it reads JSON, urlencoded, multipart/form-data, text and XML; list binary types in passTypes)`);
+      noteGap(
+        state,
+        'type',
+        `a ${JSON.stringify(type.slice(0, 80))} body (it reads JSON, urlencoded, multipart/form-data, text and XML; list binary types in passTypes)`,
+      );
       return settle(req);
     }
     const codings = contentCodings(req.header('content-encoding'));
     const unknown = codings.find((c) => !DECODERS.has(c));
     if (unknown !== undefined || codings.length > MAX_CODINGS) {
-      noteGap(state, 'encoding', unknown !== undefined ? `Content-Encoding ${JSON.stringify(unknown.slice(0, 40))} (it decodes ${ENCODINGS.join(', ')})` : `more than ${MAX_CODINGS} content codings`);
+      noteGap(
+        state,
+        'encoding',
+        unknown !== undefined
+          ? `Content-Encoding ${JSON.stringify(unknown.slice(0, 40))} (it decodes ${ENCODINGS.join(', ')})`
+          : `more than ${MAX_CODINGS} content codings`,
+      );
       return settle(req);
     }
     const charsetParam = media?.params.get('charset')?.toLowerCase();
@@ -514,9 +551,23 @@ interface MediaType {
 
 /** Application types that are text a scan can read (besides JSON, XML and urlencoded). */
 const TEXT_APPLICATION = new Set([
-  'application/javascript', 'application/ecmascript', 'application/x-javascript', 'application/graphql', 'application/sql',
-  'application/yaml', 'application/x-yaml', 'application/toml', 'application/x-ndjson', 'application/ndjson', 'application/jsonl',
-  'application/x-jsonlines', 'application/csp-report', 'application/xml', 'application/xml-dtd', 'application/x-sh', 'application/x-httpd-php',
+  'application/javascript',
+  'application/ecmascript',
+  'application/x-javascript',
+  'application/graphql',
+  'application/sql',
+  'application/yaml',
+  'application/x-yaml',
+  'application/toml',
+  'application/x-ndjson',
+  'application/ndjson',
+  'application/jsonl',
+  'application/x-jsonlines',
+  'application/csp-report',
+  'application/xml',
+  'application/xml-dtd',
+  'application/x-sh',
+  'application/x-httpd-php',
 ]);
 
 /**

@@ -39,15 +39,26 @@ test('validate(zod): 400 problem+json with field errors, validated output for th
       assert.equal(broken.status, 400);
       const wrongType = await fetch(app.url + '/signup', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hi' });
       assert.equal(wrongType.status, 415);
-      const form = await fetch(app.url + '/signup', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'email=b%40example.com&age=30' });
+      const form = await fetch(app.url + '/signup', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'email=b%40example.com&age=30',
+      });
       assert.equal(form.status, 200);
     },
-    (req) => ({ status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ body: req.body, validated: validatedInput(req.native) }) }),
+    (req) => ({
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ body: req.body, validated: validatedInput(req.native) }),
+    }),
   );
 });
 
 test('validate(valibot) on the query string, repeated keys as arrays', async (t) => {
-  const query = v.object({ page: v.pipe(v.string(), v.transform(Number), v.integer(), v.minValue(1)), tag: v.optional(v.union([v.string(), v.array(v.string())])) });
+  const query = v.object({
+    page: v.pipe(v.string(), v.transform(Number), v.integer(), v.minValue(1)),
+    tag: v.optional(v.union([v.string(), v.array(v.string())])),
+  });
   await forEachAdapter(
     t,
     () => stack([validate({ query })]),
@@ -65,11 +76,23 @@ test('validate(valibot) on the query string, repeated keys as arrays', async (t)
 });
 
 test('validate: non-schemas and unknown options fail at construction; parseInput throws ValidationError', async () => {
-  assert.throws(() => validate({} as never), (e: unknown) => isRampartError(e, 'ERR_RAMPART_SCHEMA'));
-  assert.throws(() => validate({ body: { parse() {} } } as never), (e: unknown) => isRampartError(e, 'ERR_RAMPART_SCHEMA'));
-  assert.throws(() => validate({ body: z.string(), bodyLimits: 1 } as never), (e: unknown) => isRampartError(e, 'ERR_RAMPART_UNKNOWN_OPTION'));
+  assert.throws(
+    () => validate({} as never),
+    (e: unknown) => isRampartError(e, 'ERR_RAMPART_SCHEMA'),
+  );
+  assert.throws(
+    () => validate({ body: { parse() {} } } as never),
+    (e: unknown) => isRampartError(e, 'ERR_RAMPART_SCHEMA'),
+  );
+  assert.throws(
+    () => validate({ body: z.string(), bodyLimits: 1 } as never),
+    (e: unknown) => isRampartError(e, 'ERR_RAMPART_UNKNOWN_OPTION'),
+  );
   assert.equal(await parseInput(z.string().trim(), '  x '), 'x');
-  await assert.rejects(parseInput(v.object({ a: v.number() }), { a: 'x' }), (e: unknown) => e instanceof ValidationError && e.code === 'ERR_RAMPART_VALIDATION' && e.errors[0]!.path === 'a');
+  await assert.rejects(
+    parseInput(v.object({ a: v.number() }), { a: 'x' }),
+    (e: unknown) => e instanceof ValidationError && e.code === 'ERR_RAMPART_VALIDATION' && e.errors[0]!.path === 'a',
+  );
 });
 
 test('inputGuard monitor mode: events with rule and bounded excerpt, request continues', async (t) => {
@@ -123,7 +146,11 @@ test('inputGuard block mode: 403 for query, header, nested JSON and form payload
       assert.match(s.events.at(-1)!.detail!, /in=body\.user\.profile\.bio\[2\]/);
       const key = await fetch(app.url + '/api', json({ '<img src=x onerror=alert(1)>': 1 }));
       assert.equal(key.status, 403);
-      const form = await fetch(app.url + '/form', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'cmd=%3B+cat+%2Fetc%2Fpasswd' });
+      const form = await fetch(app.url + '/form', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'cmd=%3B+cat+%2Fetc%2Fpasswd',
+      });
       assert.equal(form.status, 403);
       const ok = await fetch(app.url + '/api', json({ name: "Conor O'Brien", note: 'Drop by the union hall; select a seat' }));
       assert.equal(ok.status, 200);
@@ -133,9 +160,18 @@ test('inputGuard block mode: 403 for query, header, nested JSON and form payload
 });
 
 test('inputGuard options are validated', () => {
-  assert.throws(() => inputGuard({ mode: 'deny' as never }), (e: unknown) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
-  assert.throws(() => inputGuard({ modes: 'block' } as never), (e: unknown) => isRampartError(e, 'ERR_RAMPART_UNKNOWN_OPTION'));
-  assert.throws(() => inputGuard({ scan: ['cookies' as never] }), (e: unknown) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+  assert.throws(
+    () => inputGuard({ mode: 'deny' as never }),
+    (e: unknown) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
+  assert.throws(
+    () => inputGuard({ modes: 'block' } as never),
+    (e: unknown) => isRampartError(e, 'ERR_RAMPART_UNKNOWN_OPTION'),
+  );
+  assert.throws(
+    () => inputGuard({ scan: ['cookies' as never] }),
+    (e: unknown) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
 });
 
 test('inputGuard bounds the work per request (maxValues, maxChars)', async (t) => {

@@ -19,17 +19,52 @@ test('safeJoin joins ordinary relative paths inside the root', () => {
 
 test('safeJoin refuses traversal in every spelling', () => {
   const attacks = [
-    '..', '../etc/passwd', 'a/../../etc/passwd', 'a/../b', '/etc/passwd', '\\..\\windows\\win.ini',
-    '..\\..\\boot.ini', 'C:\\boot.ini', 'c:/boot.ini', '%2e%2e/etc', '%2e%2e%2fetc', '..%2fetc', '..%5c..%5cetc',
-    '%252e%252e%252fetc', '%25252e%25252e/x', '%%32%65%%32%65/x', '..%c0%af../etc', '%c0%ae%c0%ae/etc', 'a%00.png', 'a\0.png',
-    'a\n.png', '\uff0e\uff0e/etc', '..\u2215etc', '.../x', '.. /x', 'a./b', 'file.txt:stream', '//server/share', '%2fetc/passwd',
+    '..',
+    '../etc/passwd',
+    'a/../../etc/passwd',
+    'a/../b',
+    '/etc/passwd',
+    '\\..\\windows\\win.ini',
+    '..\\..\\boot.ini',
+    'C:\\boot.ini',
+    'c:/boot.ini',
+    '%2e%2e/etc',
+    '%2e%2e%2fetc',
+    '..%2fetc',
+    '..%5c..%5cetc',
+    '%252e%252e%252fetc',
+    '%25252e%25252e/x',
+    '%%32%65%%32%65/x',
+    '..%c0%af../etc',
+    '%c0%ae%c0%ae/etc',
+    'a%00.png',
+    'a\0.png',
+    'a\n.png',
+    '\uff0e\uff0e/etc',
+    '..\u2215etc',
+    '.../x',
+    '.. /x',
+    'a./b',
+    'file.txt:stream',
+    '//server/share',
+    '%2fetc/passwd',
     '%252fetc',
   ];
   for (const attack of attacks) {
-    assert.throws(() => safeJoin(ROOT, attack), (e: unknown) => isRampartError(e, 'ERR_RAMPART_PATH_TRAVERSAL'), attack);
+    assert.throws(
+      () => safeJoin(ROOT, attack),
+      (e: unknown) => isRampartError(e, 'ERR_RAMPART_PATH_TRAVERSAL'),
+      attack,
+    );
   }
-  assert.throws(() => safeJoin(ROOT, 42 as unknown as string), (e: unknown) => isRampartError(e, 'ERR_RAMPART_PATH_TRAVERSAL'));
-  assert.throws(() => safeJoin('', 'a'), (e: unknown) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+  assert.throws(
+    () => safeJoin(ROOT, 42 as unknown as string),
+    (e: unknown) => isRampartError(e, 'ERR_RAMPART_PATH_TRAVERSAL'),
+  );
+  assert.throws(
+    () => safeJoin('', 'a'),
+    (e: unknown) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
 });
 
 test('safeJoin refuses every traversal payload of the public corpus', async () => {
@@ -52,14 +87,21 @@ test('safeJoin refuses every traversal payload of the public corpus', async () =
 test('fuzz: safeJoin never escapes the root and never throws anything but its code', () => {
   const piece = fc.constantFrom('..', '.', '/', '\\', '%2e', '%2f', '%5c', '%25', '%c0%af', '\0', 'a', 'b.txt', '~', ':', ' ', '\uff0e');
   fc.assert(
-    fc.property(fc.oneof(fc.array(piece, { maxLength: 20 }).map((a) => a.join('')), fc.string({ maxLength: 200 }), fc.string({ unit: 'grapheme', maxLength: 100 })), (input) => {
-      try {
-        const out = safeJoin(ROOT, input);
-        assert.ok(out === ROOT || out.startsWith(ROOT + '/'), JSON.stringify(input));
-      } catch (e) {
-        assert.ok(isRampartError(e, 'ERR_RAMPART_PATH_TRAVERSAL'), String(e));
-      }
-    }),
+    fc.property(
+      fc.oneof(
+        fc.array(piece, { maxLength: 20 }).map((a) => a.join('')),
+        fc.string({ maxLength: 200 }),
+        fc.string({ unit: 'grapheme', maxLength: 100 }),
+      ),
+      (input) => {
+        try {
+          const out = safeJoin(ROOT, input);
+          assert.ok(out === ROOT || out.startsWith(ROOT + '/'), JSON.stringify(input));
+        } catch (e) {
+          assert.ok(isRampartError(e, 'ERR_RAMPART_PATH_TRAVERSAL'), String(e));
+        }
+      },
+    ),
     { numRuns: 5000 },
   );
 });
@@ -135,9 +177,22 @@ test('safeJoinReal follows links whose target does not exist yet and refuses tho
   await symlink(realRoot, linkedRoot);
 
   const refused = [
-    'dangling', 'dangling-dir', 'dangling-dir/child.txt', 'dangling-dir/a/b/c.txt', 'dangling-rel', 'sub/dangling-rel-dir',
-    'sub/dangling-rel-dir/x.txt', 'chain-1', 'chain-2', 'chain-2/x', 'loop-a', 'loop-b/x', 'self', 'escape/not-yet.txt',
-    'escape/new-dir/deeper.txt', 'climb',
+    'dangling',
+    'dangling-dir',
+    'dangling-dir/child.txt',
+    'dangling-dir/a/b/c.txt',
+    'dangling-rel',
+    'sub/dangling-rel-dir',
+    'sub/dangling-rel-dir/x.txt',
+    'chain-1',
+    'chain-2',
+    'chain-2/x',
+    'loop-a',
+    'loop-b/x',
+    'self',
+    'escape/not-yet.txt',
+    'escape/new-dir/deeper.txt',
+    'climb',
   ];
   for (const root of [realRoot, linkedRoot]) {
     for (const p of refused) {

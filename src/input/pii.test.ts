@@ -12,21 +12,32 @@ test('finds and validates every PII type', () => {
   assert.deepEqual(types('call (212) 555-0199'), [], 'national numbers need a default country');
   assert.deepEqual(types('call (212) 555-0199', { defaultCountry: 'US' }), ['phone:(212) 555-0199']);
   assert.deepEqual(types('cards 4111 1111 1111 1111 and 5500-0000-0000-0004, not 4111 1111 1111 1112 or 1234567812345678'), [
-    'credit_card:4111 1111 1111 1111', 'credit_card:5500-0000-0000-0004']);
+    'credit_card:4111 1111 1111 1111',
+    'credit_card:5500-0000-0000-0004',
+  ]);
   assert.deepEqual(types('ssn 123-45-6789; invalid 000-12-3456 666-12-3456 912-12-3456 123-00-4567 123-45-0000 123-45 6789'), ['ssn:123-45-6789']);
   assert.deepEqual(types('IBAN DE89 3704 0044 0532 0130 00, bad DE89 3704 0044 0532 0130 01'), ['iban:DE89 3704 0044 0532 0130 00']);
   assert.deepEqual(types('from 203.0.113.7 and 2001:db8::42, not 999.1.1.1 or 12:30:45 or std::vector'), ['ip:203.0.113.7', 'ip:2001:db8::42']);
   assert.deepEqual(types('t=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln and eyJub3QiOiJqd3QifQ.eyJhIjoxfQ.x'), ['jwt:eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln']);
   const keys = 'sk_live_4eC39HqLyjWDarjtT1zdp7dc rk_live_abcdefghijklmnop1234 ghp_abcdefghijklmnopqrstuvwxyz0123456789 AKIAIOSFODNN7EXAMPLE';
-  assert.deepEqual(findPii(keys).map((m) => m.type), ['api_key', 'api_key', 'api_key', 'api_key']);
+  assert.deepEqual(
+    findPii(keys).map((m) => m.type),
+    ['api_key', 'api_key', 'api_key', 'api_key'],
+  );
   assert.deepEqual(findPii("O'Brien paid 42 EUR on 2024-05-17 at 12:30, order #12345, version 1.2.3"), []);
 });
 
 test('offsets point at the matched text; types filter; unknown types are config errors', () => {
   const text = 'x ann@example.com y 4111111111111111';
   for (const m of findPii(text)) assert.equal(text.slice(m.start, m.end), m.value);
-  assert.deepEqual(findPii(text, { types: ['credit_card'] }).map((m) => m.type), ['credit_card']);
-  assert.throws(() => findPii(text, { types: ['passport' as PiiType] }), (e: unknown) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+  assert.deepEqual(
+    findPii(text, { types: ['credit_card'] }).map((m) => m.type),
+    ['credit_card'],
+  );
+  assert.throws(
+    () => findPii(text, { types: ['passport' as PiiType] }),
+    (e: unknown) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
   assert.deepEqual(findPii(42), []);
 });
 
@@ -44,7 +55,10 @@ test('redactKeys redacts named keys at any depth, keeps the input intact, surviv
     Password: 'hunter2',
     headers: { Authorization: 'Bearer x', cookie: 'sid=1', 'Set-Cookie': ['a=1'], accept: 'json' },
     items: [{ api_key: 'k1', name: 'x' }, [{ client_secret: 's', nested: { refresh_token: 'r', dbPassword: 'p' } }]],
-    map: new Map<string, unknown>([['token', 't'], ['ok', 1]]),
+    map: new Map<string, unknown>([
+      ['token', 't'],
+      ['ok', 1],
+    ]),
   };
   input.self = input;
   type Redacted = {
@@ -96,27 +110,61 @@ test('moderate runs pluggable classifiers, fails closed on errors and timeouts',
 });
 
 test('fuzz: PII finders never throw, return in-range non-overlapping matches', () => {
-  const piiish = fc.constantFrom('4111 1111 1111 1111', 'ann@example.com', '+44 20 7946 0958', '123-45-6789', 'GB82 WEST 1234 5698 7654 32', '10.0.0.1', '::1', 'eyJhbGciOiJub25lIn0.eyJ4IjoxfQ.', 'sk_live_' + 'a'.repeat(20), '@', '.', '-', ' ', '1', ':');
+  const piiish = fc.constantFrom(
+    '4111 1111 1111 1111',
+    'ann@example.com',
+    '+44 20 7946 0958',
+    '123-45-6789',
+    'GB82 WEST 1234 5698 7654 32',
+    '10.0.0.1',
+    '::1',
+    'eyJhbGciOiJub25lIn0.eyJ4IjoxfQ.',
+    'sk_live_' + 'a'.repeat(20),
+    '@',
+    '.',
+    '-',
+    ' ',
+    '1',
+    ':',
+  );
   fc.assert(
-    fc.property(fc.oneof(fc.string({ maxLength: 300 }), fc.array(fc.oneof(piiish, fc.string({ maxLength: 5 })), { maxLength: 30 }).map((a) => a.join(''))), (text) => {
-      const found = findPii(text, { defaultCountry: 'US' });
-      let end = 0;
-      for (const m of found) {
-        assert.ok(PII_TYPES.includes(m.type));
-        assert.ok(m.start >= end && m.end <= text.length && m.start < m.end);
-        assert.equal(text.slice(m.start, m.end), m.value);
-        end = m.end;
-      }
-      const red = redactPii(text);
-      assert.equal(typeof red, 'string');
-    }),
+    fc.property(
+      fc.oneof(
+        fc.string({ maxLength: 300 }),
+        fc.array(fc.oneof(piiish, fc.string({ maxLength: 5 })), { maxLength: 30 }).map((a) => a.join('')),
+      ),
+      (text) => {
+        const found = findPii(text, { defaultCountry: 'US' });
+        let end = 0;
+        for (const m of found) {
+          assert.ok(PII_TYPES.includes(m.type));
+          assert.ok(m.start >= end && m.end <= text.length && m.start < m.end);
+          assert.equal(text.slice(m.start, m.end), m.value);
+          end = m.end;
+        }
+        const red = redactPii(text);
+        assert.equal(typeof red, 'string');
+      },
+    ),
     { numRuns: 3000 },
   );
 });
 
 test('adversarial 100 KB inputs complete (linear-time patterns, bounded phone parsing)', () => {
-  for (const s of ['1'.repeat(100_000), 'a@'.repeat(50_000), '1.'.repeat(50_000), ':'.repeat(100_000), 'a:'.repeat(50_000), 'eyJ'.repeat(33_000),
-    '4111 '.repeat(20_000), '+1 '.repeat(33_000), ('x'.repeat(60) + '.').repeat(1_600) + '@', 'a'.repeat(100_000) + '@', 'GB82 '.repeat(20_000), '123-45-'.repeat(14_000)]) {
+  for (const s of [
+    '1'.repeat(100_000),
+    'a@'.repeat(50_000),
+    '1.'.repeat(50_000),
+    ':'.repeat(100_000),
+    'a:'.repeat(50_000),
+    'eyJ'.repeat(33_000),
+    '4111 '.repeat(20_000),
+    '+1 '.repeat(33_000),
+    ('x'.repeat(60) + '.').repeat(1_600) + '@',
+    'a'.repeat(100_000) + '@',
+    'GB82 '.repeat(20_000),
+    '123-45-'.repeat(14_000),
+  ]) {
     assert.ok(Array.isArray(findPii(s, { defaultCountry: 'US' })));
   }
 });
@@ -131,7 +179,10 @@ test('redactingSink redacts PII from event details before the sink sees them', a
     { event: 'SUSPICIOUS_INPUT', detail: 'excerpt="[REDACTED:email] [REDACTED:credit_card]"', path: '/users/[REDACTED:email]' },
     { event: 'AUTH_FAILURE', detail: 'nothing personal' },
   ]);
-  assert.throws(() => redactingSink({} as never), (e: unknown) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+  assert.throws(
+    () => redactingSink({} as never),
+    (e: unknown) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
 });
 
 test('crafted 100 KB inputs (the redaction stall shapes) give the right findings', () => {
@@ -141,11 +192,18 @@ test('crafted 100 KB inputs (the redaction stall shapes) give the right findings
     assert.deepEqual(findPii(crafted, { types: ['jwt'] }), [], unit);
     // maxLength above the default 100,000: the token sits after the 100 KB crafted run.
     const found = findPii(`${crafted} ${jwt} end`, { types: ['jwt'], maxLength: 200_000 });
-    assert.deepEqual(found.map((m) => m.value), [jwt], unit);
+    assert.deepEqual(
+      found.map((m) => m.value),
+      [jwt],
+      unit,
+    );
   }
   // Inside a longer base64url run the token is not at a word boundary: not a JWT (as the regex had it).
   assert.deepEqual(findPii(`x${jwt}`, { types: ['jwt'] }), []);
-  assert.deepEqual(findPii(`x-${jwt}`, { types: ['jwt'] }).map((m) => m.value), [jwt]);
+  assert.deepEqual(
+    findPii(`x-${jwt}`, { types: ['jwt'] }).map((m) => m.value),
+    [jwt],
+  );
 });
 
 test('phones past the parse budget are still masked (over-redaction, never a number left in)', () => {

@@ -26,13 +26,44 @@ function page(outputs: string[]): string {
 
 // Random mixes of corpus fragments (seeded, reproducible) on top of the corpus itself.
 function fuzzPayloads(corpus: string[]): string[] {
-  const pieces = ['<', '>', '"', "'", '`', '=', ' ', '<!--', '-->', '<![CDATA[', ']]>', '<script>', '</script>', '<svg onload=alert(3)>', '<a href="', 'javascript:alert(4)', '&#x6a;',
-    '<style>', '</style>', '<textarea>', '</textarea>', '<noscript>', '<img src=x onerror=alert(5)>', '<iframe srcdoc="<script>alert(6)</script>">', '<math><mtext><table><mglyph><style><img src=x onerror=alert(7)>'];
-  const samples = fc.sample(fc.array(fc.oneof(fc.constantFrom(...pieces), fc.constantFrom(...corpus)), { minLength: 1, maxLength: 6 }).map((a) => a.join('')), { numRuns: 200, seed: 20261124 });
+  const pieces = [
+    '<',
+    '>',
+    '"',
+    "'",
+    '`',
+    '=',
+    ' ',
+    '<!--',
+    '-->',
+    '<![CDATA[',
+    ']]>',
+    '<script>',
+    '</script>',
+    '<svg onload=alert(3)>',
+    '<a href="',
+    'javascript:alert(4)',
+    '&#x6a;',
+    '<style>',
+    '</style>',
+    '<textarea>',
+    '</textarea>',
+    '<noscript>',
+    '<img src=x onerror=alert(5)>',
+    '<iframe srcdoc="<script>alert(6)</script>">',
+    '<math><mtext><table><mglyph><style><img src=x onerror=alert(7)>',
+  ];
+  const samples = fc.sample(
+    fc.array(fc.oneof(fc.constantFrom(...pieces), fc.constantFrom(...corpus)), { minLength: 1, maxLength: 6 }).map((a) => a.join('')),
+    { numRuns: 200, seed: 20261124 },
+  );
   return samples;
 }
 
-for (const [label, policy] of [['default policy', undefined], ['allowImages policy', { allowImages: true }]] as const) {
+for (const [label, policy] of [
+  ['default policy', undefined],
+  ['allowImages policy', { allowImages: true }],
+] as const) {
   test(`Chromium: no script runs from the sanitised XSS corpus and 200 fuzzed mixes (${label})`, async (t) => {
     const browser = await launchBrowser(t);
     if (!browser) return;
@@ -81,13 +112,16 @@ for (const [label, policy] of [['default policy', undefined], ['allowImages poli
       const bad: string[] = [];
       for (const el of Array.from(document.querySelectorAll('.case *'))) {
         const tag = el.tagName.toLowerCase();
-        if (['script', 'iframe', 'object', 'embed', 'svg', 'math', 'style', 'form', 'base', 'meta', 'link', 'frame', 'template'].includes(tag)) bad.push(`<${tag}>`);
+        if (['script', 'iframe', 'object', 'embed', 'svg', 'math', 'style', 'form', 'base', 'meta', 'link', 'frame', 'template'].includes(tag))
+          bad.push(`<${tag}>`);
         for (const attr of Array.from(el.attributes)) {
           const value = attr.value.replace(/[\s\u0000-\u001f]/g, '').toLowerCase();
           if (attr.name.startsWith('on')) bad.push(`${tag}[${attr.name}]`);
           if (['id', 'name', 'style'].includes(attr.name)) bad.push(`${tag}[${attr.name}]`);
           // Only attributes the browser loads or navigates to: a title that reads "javascript:…" is text.
-          const url = ['href', 'src', 'srcset', 'action', 'formaction', 'xlink:href', 'poster', 'background', 'cite', 'data', 'ping', 'longdesc'].includes(attr.name);
+          const url = ['href', 'src', 'srcset', 'action', 'formaction', 'xlink:href', 'poster', 'background', 'cite', 'data', 'ping', 'longdesc'].includes(
+            attr.name,
+          );
           if (url && /^(javascript|vbscript|data):/.test(value)) bad.push(`${tag}[${attr.name}=${value.slice(0, 30)}]`);
         }
       }

@@ -31,8 +31,42 @@ const POLICY_KEYS = ['allowedTags', 'allowedAttributes', 'allowedSchemes', 'allo
 // Elements that never nest (void) or whose end tag may be omitted: they do not deepen the tree
 // the way an unclosed <b> or <div> does.
 const NO_DEPTH = new Set([
-  'area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'keygen', 'link', 'meta', 'param', 'source', 'track', 'wbr',
-  'p', 'li', 'dt', 'dd', 'option', 'optgroup', 'tr', 'td', 'th', 'thead', 'tbody', 'tfoot', 'rb', 'rt', 'rp', 'rtc', 'colgroup', 'caption', 'html', 'head', 'body',
+  'area',
+  'base',
+  'br',
+  'col',
+  'embed',
+  'hr',
+  'img',
+  'input',
+  'keygen',
+  'link',
+  'meta',
+  'param',
+  'source',
+  'track',
+  'wbr',
+  'p',
+  'li',
+  'dt',
+  'dd',
+  'option',
+  'optgroup',
+  'tr',
+  'td',
+  'th',
+  'thead',
+  'tbody',
+  'tfoot',
+  'rb',
+  'rt',
+  'rp',
+  'rtc',
+  'colgroup',
+  'caption',
+  'html',
+  'head',
+  'body',
 ]);
 
 function isTagNameChar(code: number): boolean {
@@ -71,23 +105,114 @@ export function nestsDeeperThan(html: string, max: number): boolean {
 
 /** The strict default tag list. */
 export const DEFAULT_ALLOWED_TAGS: readonly string[] = Object.freeze([
-  'a', 'abbr', 'b', 'blockquote', 'br', 'caption', 'code', 'del', 'dd', 'dl', 'dt', 'em', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6',
-  'hr', 'i', 'ins', 'kbd', 'li', 'mark', 'ol', 'p', 'pre', 'q', 's', 'small', 'span', 'strong', 'sub', 'sup', 'table', 'tbody',
-  'td', 'tfoot', 'th', 'thead', 'tr', 'u', 'ul',
+  'a',
+  'abbr',
+  'b',
+  'blockquote',
+  'br',
+  'caption',
+  'code',
+  'del',
+  'dd',
+  'dl',
+  'dt',
+  'em',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'hr',
+  'i',
+  'ins',
+  'kbd',
+  'li',
+  'mark',
+  'ol',
+  'p',
+  'pre',
+  'q',
+  's',
+  'small',
+  'span',
+  'strong',
+  'sub',
+  'sup',
+  'table',
+  'tbody',
+  'td',
+  'tfoot',
+  'th',
+  'thead',
+  'tr',
+  'u',
+  'ul',
 ]);
 
 // Tags that execute code, load active content, change the document, or parse their
 // content differently (mXSS): never allowed, whatever the policy says.
 const FORBIDDEN_TAGS = new Set([
-  'script', 'style', 'iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'svg', 'math', 'form', 'input', 'button',
-  'textarea', 'select', 'option', 'base', 'meta', 'link', 'noscript', 'template', 'xmp', 'plaintext', 'noembed', 'noframes',
-  'title', 'html', 'head', 'body', 'portal', 'listing', 'isindex', 'param', 'slot', 'image',
+  'script',
+  'style',
+  'iframe',
+  'frame',
+  'frameset',
+  'object',
+  'embed',
+  'applet',
+  'svg',
+  'math',
+  'form',
+  'input',
+  'button',
+  'textarea',
+  'select',
+  'option',
+  'base',
+  'meta',
+  'link',
+  'noscript',
+  'template',
+  'xmp',
+  'plaintext',
+  'noembed',
+  'noframes',
+  'title',
+  'html',
+  'head',
+  'body',
+  'portal',
+  'listing',
+  'isindex',
+  'param',
+  'slot',
+  'image',
 ]);
 // Attributes that run code, load active content or enable DOM clobbering.
-const FORBIDDEN_ATTRIBUTE = /^(on|formaction$|srcdoc$|style$|action$|xlink:|xmlns|is$|id$|name$|form$|background$|dynsrc$|lowsrc$|ping$|poster$|data$|codebase$|http-equiv$)/i;
+const FORBIDDEN_ATTRIBUTE =
+  /^(on|formaction$|srcdoc$|style$|action$|xlink:|xmlns|is$|id$|name$|form$|background$|dynsrc$|lowsrc$|ping$|poster$|data$|codebase$|http-equiv$)/i;
 const FORBIDDEN_SCHEMES = new Set(['javascript', 'vbscript', 'data', 'file', 'blob', 'filesystem', 'about']);
 // Elements whose whole content is dropped along with them.
-const DROP_WITH_CONTENT = ['script', 'style', 'textarea', 'option', 'noscript', 'template', 'xmp', 'iframe', 'noembed', 'noframes', 'plaintext', 'title', 'object', 'applet', 'svg', 'math', 'select'];
+const DROP_WITH_CONTENT = [
+  'script',
+  'style',
+  'textarea',
+  'option',
+  'noscript',
+  'template',
+  'xmp',
+  'iframe',
+  'noembed',
+  'noframes',
+  'plaintext',
+  'title',
+  'object',
+  'applet',
+  'svg',
+  'math',
+  'select',
+];
 
 const URL_ATTRIBUTES = ['href', 'src', 'cite', 'action', 'srcset', 'longdesc', 'usemap'];
 // Browsers strip only ASCII whitespace before a scheme, but other engines and later
@@ -145,16 +270,18 @@ function build(policy: HtmlPolicy): CompiledHtmlPolicy {
   const opts = optionsObject(policy, 'sanitizeHtml');
   checkKeys(opts, POLICY_KEYS, 'sanitizeHtml');
   const allowImages = opts.allowImages === undefined ? false : boolOption(opts.allowImages, 'sanitizeHtml.allowImages');
-  const tags = (opts.allowedTags === undefined ? [...DEFAULT_ALLOWED_TAGS] : stringList(opts.allowedTags, 'sanitizeHtml.allowedTags')).map((t) => t.toLowerCase());
+  const tags = (opts.allowedTags === undefined ? [...DEFAULT_ALLOWED_TAGS] : stringList(opts.allowedTags, 'sanitizeHtml.allowedTags')).map((t) =>
+    t.toLowerCase(),
+  );
   for (const tag of tags) {
-    if (FORBIDDEN_TAGS.has(tag)) throw configError(`sanitizeHtml.allowedTags: <${tag}> can run code or change how the markup is parsed and cannot be allowed; render it another way.`);
+    if (FORBIDDEN_TAGS.has(tag))
+      throw configError(`sanitizeHtml.allowedTags: <${tag}> can run code or change how the markup is parsed and cannot be allowed; render it another way.`);
   }
   if (allowImages && !tags.includes('img')) tags.push('img');
   if (!allowImages && tags.includes('img')) throw configError('sanitizeHtml.allowedTags: use allowImages: true to keep <img> (http/https sources only).');
 
-  const attributes: Record<string, string[]> = opts.allowedAttributes === undefined
-    ? { a: ['href', 'title'], abbr: ['title'], td: ['colspan', 'rowspan'], th: ['colspan', 'rowspan', 'scope'] }
-    : {};
+  const attributes: Record<string, string[]> =
+    opts.allowedAttributes === undefined ? { a: ['href', 'title'], abbr: ['title'], td: ['colspan', 'rowspan'], th: ['colspan', 'rowspan', 'scope'] } : {};
   if (opts.allowedAttributes !== undefined) {
     if (typeof opts.allowedAttributes !== 'object' || opts.allowedAttributes === null || Array.isArray(opts.allowedAttributes)) {
       throw configError('sanitizeHtml.allowedAttributes must be an object mapping a tag (or "*") to a list of attribute names.');
@@ -162,14 +289,17 @@ function build(policy: HtmlPolicy): CompiledHtmlPolicy {
     for (const [tag, list] of Object.entries(opts.allowedAttributes as Record<string, unknown>)) {
       const names = stringList(list, `sanitizeHtml.allowedAttributes.${tag}`).map((n) => n.toLowerCase());
       for (const name of names) {
-        if (FORBIDDEN_ATTRIBUTE.test(name)) throw configError(`sanitizeHtml.allowedAttributes.${tag}: "${name}" can run code, load active content or clobber the DOM and cannot be allowed.`);
+        if (FORBIDDEN_ATTRIBUTE.test(name))
+          throw configError(`sanitizeHtml.allowedAttributes.${tag}: "${name}" can run code, load active content or clobber the DOM and cannot be allowed.`);
       }
       attributes[tag.toLowerCase()] = names;
     }
   }
   if (allowImages) attributes.img = [...new Set([...(attributes.img ?? []), 'src', 'alt', 'width', 'height', 'title'])];
 
-  const schemes = (opts.allowedSchemes === undefined ? ['http', 'https', 'mailto'] : stringList(opts.allowedSchemes, 'sanitizeHtml.allowedSchemes')).map((s) => s.toLowerCase().replace(/:$/, ''));
+  const schemes = (opts.allowedSchemes === undefined ? ['http', 'https', 'mailto'] : stringList(opts.allowedSchemes, 'sanitizeHtml.allowedSchemes')).map((s) =>
+    s.toLowerCase().replace(/:$/, ''),
+  );
   for (const s of schemes) {
     if (FORBIDDEN_SCHEMES.has(s)) throw configError(`sanitizeHtml.allowedSchemes: ${s}: URLs can run code and cannot be allowed.`);
   }
@@ -196,12 +326,14 @@ function build(policy: HtmlPolicy): CompiledHtmlPolicy {
     allowVulnerableTags: false,
     transformTags: {
       '*': (tagName, attribs) => ({ tagName, attribs: withoutScriptUrls(attribs) }),
-      ...(linkRel === false ? {} : {
-        a: (tagName: string, attribs: sanitize.Attributes) => {
-          const clean = withoutScriptUrls(attribs);
-          return { tagName, attribs: clean.href === undefined ? clean : { ...clean, rel: linkRel } };
-        },
-      }),
+      ...(linkRel === false
+        ? {}
+        : {
+            a: (tagName: string, attribs: sanitize.Attributes) => {
+              const clean = withoutScriptUrls(attribs);
+              return { tagName, attribs: clean.href === undefined ? clean : { ...clean, rel: linkRel } };
+            },
+          }),
     },
   };
   if (linkRel !== false) (options.allowedAttributes as Record<string, string[]>).a = [...new Set([...(attributes.a ?? []), 'rel'])];
@@ -229,7 +361,10 @@ export function sanitizeHtml(html: unknown, policy?: HtmlPolicy): string {
     throw new RampartError('ERR_RAMPART_INPUT_TOO_LARGE', `sanitizeHtml: input is ${text.length} characters, over maxLength ${maxLength}.`);
   }
   if (nestsDeeperThan(text, maxDepth)) {
-    throw new RampartError('ERR_RAMPART_INPUT_TOO_LARGE', `sanitizeHtml: elements are nested more than maxDepth ${maxDepth} deep (raise maxDepth if your documents really nest this deep).`);
+    throw new RampartError(
+      'ERR_RAMPART_INPUT_TOO_LARGE',
+      `sanitizeHtml: elements are nested more than maxDepth ${maxDepth} deep (raise maxDepth if your documents really nest this deep).`,
+    );
   }
   // NUL is replaced by U+FFFD by browsers anyway; removing it keeps parser and browser in agreement.
   const clean = requirePeer<typeof sanitize>(PEERS.sanitizeHtml, 'sanitize-html');

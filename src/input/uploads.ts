@@ -64,7 +64,21 @@ export interface UploadOptions {
   reencode?: (file: UploadedFile) => Uint8Array | Promise<Uint8Array>;
 }
 
-const KEYS = ['maxFiles', 'maxFileBytes', 'maxFileSize', 'maxFields', 'maxFieldBytes', 'maxFieldSize', 'maxTotalBytes', 'maxTotalSize', 'allowedTypes', 'fileFields', 'allowSvg', 'requireExtension', 'reencode'];
+const KEYS = [
+  'maxFiles',
+  'maxFileBytes',
+  'maxFileSize',
+  'maxFields',
+  'maxFieldBytes',
+  'maxFieldSize',
+  'maxTotalBytes',
+  'maxTotalSize',
+  'allowedTypes',
+  'fileFields',
+  'allowSvg',
+  'requireExtension',
+  'reencode',
+];
 const DEFAULT_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'application/pdf'];
 // Extensions a sniffed type may legitimately carry.
 const EXTENSION_ALIASES: Record<string, readonly string[]> = {
@@ -76,7 +90,12 @@ const EXTENSION_ALIASES: Record<string, readonly string[]> = {
   'audio/mpeg': ['mp3'],
   'video/mp4': ['mp4', 'm4v'],
 };
-const DECLARED_ALIASES: Record<string, string> = { 'image/jpg': 'image/jpeg', 'image/pjpeg': 'image/jpeg', 'image/x-png': 'image/png', 'application/x-pdf': 'application/pdf' };
+const DECLARED_ALIASES: Record<string, string> = {
+  'image/jpg': 'image/jpeg',
+  'image/pjpeg': 'image/jpeg',
+  'image/x-png': 'image/png',
+  'application/x-pdf': 'application/pdf',
+};
 const TEXT_TYPES = new Set(['text/plain', 'text/csv']);
 
 interface Compiled {
@@ -108,20 +127,27 @@ function compile(options: UploadOptions): Compiled {
   const maxFileSize = fileBytes === undefined ? 10 * 1024 * 1024 : numberOption(fileBytes, 'uploads.maxFileBytes', 1, 2 ** 32);
   const maxFields = opts.maxFields === undefined ? 50 : numberOption(opts.maxFields, 'uploads.maxFields', 0, 10_000);
   const maxFieldSize = fieldBytes === undefined ? 64 * 1024 : numberOption(fieldBytes, 'uploads.maxFieldBytes', 1, 2 ** 30);
-  const maxTotalSize = totalBytes === undefined
-    ? Math.min(maxFiles * maxFileSize + maxFields * maxFieldSize + 64 * 1024, 2 ** 32)
-    : numberOption(totalBytes, 'uploads.maxTotalBytes', 1, 2 ** 32);
+  const maxTotalSize =
+    totalBytes === undefined
+      ? Math.min(maxFiles * maxFileSize + maxFields * maxFieldSize + 64 * 1024, 2 ** 32)
+      : numberOption(totalBytes, 'uploads.maxTotalBytes', 1, 2 ** 32);
   const allowSvg = opts.allowSvg === undefined ? false : boolOption(opts.allowSvg, 'uploads.allowSvg');
-  const allowed = new Set((opts.allowedTypes === undefined ? DEFAULT_TYPES : stringList(opts.allowedTypes, 'uploads.allowedTypes')).map((t) => t.toLowerCase()));
+  const allowed = new Set(
+    (opts.allowedTypes === undefined ? DEFAULT_TYPES : stringList(opts.allowedTypes, 'uploads.allowedTypes')).map((t) => t.toLowerCase()),
+  );
   if (allowed.has('image/svg+xml') && !allowSvg) {
-    throw configError('uploads.allowedTypes contains image/svg+xml: SVG can run script; also set allowSvg: true and serve uploads as attachments or from a sandboxed origin.');
+    throw configError(
+      'uploads.allowedTypes contains image/svg+xml: SVG can run script; also set allowSvg: true and serve uploads as attachments or from a sandboxed origin.',
+    );
   }
   if (allowSvg) {
     allowed.add('image/svg+xml');
     warnConfig('uploads: SVG uploads are allowed (active content); serve them with Content-Disposition: attachment or from a separate sandboxed origin.');
   }
-  for (const t of allowed) if (!/^[a-z]+\/[a-z0-9.+-]+$/.test(t)) throw configError(`uploads.allowedTypes: ${JSON.stringify(t)} is not a MIME type like 'image/png'.`);
-  if (opts.reencode !== undefined && typeof opts.reencode !== 'function') throw configError('uploads.reencode must be a function (file) => Uint8Array | Promise<Uint8Array>.');
+  for (const t of allowed)
+    if (!/^[a-z]+\/[a-z0-9.+-]+$/.test(t)) throw configError(`uploads.allowedTypes: ${JSON.stringify(t)} is not a MIME type like 'image/png'.`);
+  if (opts.reencode !== undefined && typeof opts.reencode !== 'function')
+    throw configError('uploads.reencode must be a function (file) => Uint8Array | Promise<Uint8Array>.');
   return {
     maxFiles,
     maxFileSize,
@@ -146,7 +172,11 @@ function extensionOf(name: string): string {
 }
 
 function looksLikeSvg(data: Uint8Array): boolean {
-  const head = new TextDecoder('utf-8', { fatal: false }).decode(data.subarray(0, 4096)).replace(/^\uFEFF/, '').trimStart().toLowerCase();
+  const head = new TextDecoder('utf-8', { fatal: false })
+    .decode(data.subarray(0, 4096))
+    .replace(/^\uFEFF/, '')
+    .trimStart()
+    .toLowerCase();
   if (head.startsWith('<?xml') && head.includes('<svg')) return true;
   // Prologue scanner (a regex with a repeated lazy comment group was exponential on a chain
   // of `<!--`): an optional XML declaration (≤ 200 characters), then comments (≤ 1,000
@@ -243,7 +273,15 @@ async function parseCompiled(source: Readable | Uint8Array, contentType: string,
   try {
     parser = createParser({
       headers: { 'content-type': contentType },
-      limits: { files: c.maxFiles, fileSize: c.maxFileSize, fields: c.maxFields, fieldSize: c.maxFieldSize, parts: c.maxFiles + c.maxFields, headerPairs: 50, fieldNameSize: 200 },
+      limits: {
+        files: c.maxFiles,
+        fileSize: c.maxFileSize,
+        fields: c.maxFields,
+        fieldSize: c.maxFieldSize,
+        parts: c.maxFiles + c.maxFields,
+        headerPairs: 50,
+        fieldNameSize: 200,
+      },
       preservePath: false,
       defParamCharset: 'utf8',
     });
@@ -307,7 +345,16 @@ async function parseCompiled(source: Readable | Uint8Array, contentType: string,
     let data: Uint8Array = Buffer.concat(entry.chunks);
     const filename = safeFilename(entry.originalName);
     const kind = await classify(data, entry.declared, filename, c);
-    let file: UploadedFile = { field: entry.field, filename, originalName: entry.originalName.slice(0, 1024), mime: kind.mime, ext: kind.ext, size: data.length, data, active: kind.active };
+    let file: UploadedFile = {
+      field: entry.field,
+      filename,
+      originalName: entry.originalName.slice(0, 1024),
+      mime: kind.mime,
+      ext: kind.ext,
+      size: data.length,
+      data,
+      active: kind.active,
+    };
     if (c.reencode !== undefined) {
       data = await c.reencode(file);
       if (!(data instanceof Uint8Array)) throw new RampartError('ERR_RAMPART_CONFIG', 'uploads.reencode must return a Uint8Array.');

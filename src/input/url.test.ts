@@ -7,20 +7,69 @@ import { isRampartError } from '../errors.ts';
 const unsafe = (e: unknown) => isRampartError(e, 'ERR_RAMPART_UNSAFE_URL');
 
 test('isPublicAddress refuses every non-public range, IPv4-mapped IPv6 included', () => {
-  for (const ip of ['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '100.100.100.200', '0.0.0.0', '255.255.255.255',
-    '224.0.0.1', '192.0.2.1', '198.18.0.1', '::1', '::', 'fe80::1', 'fc00::1', 'fd00:ec2::254', '::ffff:127.0.0.1', '::ffff:7f00:1',
-    '::ffff:169.254.169.254', '64:ff9b::7f00:1', '2002:7f00:1::', 'fe80::1%eth0', 'not-an-ip', '0177.0.0.1', '2130706433', '0x7f.1']) {
+  for (const ip of [
+    '127.0.0.1',
+    '10.1.2.3',
+    '172.16.0.1',
+    '192.168.1.1',
+    '169.254.169.254',
+    '100.100.100.200',
+    '0.0.0.0',
+    '255.255.255.255',
+    '224.0.0.1',
+    '192.0.2.1',
+    '198.18.0.1',
+    '::1',
+    '::',
+    'fe80::1',
+    'fc00::1',
+    'fd00:ec2::254',
+    '::ffff:127.0.0.1',
+    '::ffff:7f00:1',
+    '::ffff:169.254.169.254',
+    '64:ff9b::7f00:1',
+    '2002:7f00:1::',
+    'fe80::1%eth0',
+    'not-an-ip',
+    '0177.0.0.1',
+    '2130706433',
+    '0x7f.1',
+  ]) {
     assert.equal(isPublicAddress(ip), false, ip);
   }
   for (const ip of ['8.8.8.8', '1.1.1.1', '93.184.216.34', '2606:4700:4700::1111', '::ffff:8.8.8.8']) assert.equal(isPublicAddress(ip), true, ip);
 });
 
 test('isAllowedUrl refuses script schemes, credentials and private literals in any IPv4 spelling', () => {
-  for (const u of ['javascript:alert(1)', 'JaVaScRiPt:alert(1)', 'data:text/html,<script>alert(1)</script>', 'vbscript:x', 'file:///etc/passwd',
-    'http://2130706433/', 'http://017700000001/', 'http://0x7f000001/', 'http://0x7f.1/', 'http://0177.0.0.1/', 'http://127.1/', 'http://0/',
-    'http://[::ffff:127.0.0.1]/', 'http://[::1]/', 'http://[0:0:0:0:0:ffff:127.0.0.1]/', 'http://169.254.169.254/latest/meta-data/',
-    'http://user:pw@example.com/', 'http://localhost/', 'http://app.localhost/', 'http://metadata.google.internal/', 'http://①②⑦.⓪.⓪.⓪/',
-    ' http://example.com', 'http://exa mple.com', 'http://127.0.0.1\\@example.com/', 'gopher://example.com/', 'not a url', '/relative']) {
+  for (const u of [
+    'javascript:alert(1)',
+    'JaVaScRiPt:alert(1)',
+    'data:text/html,<script>alert(1)</script>',
+    'vbscript:x',
+    'file:///etc/passwd',
+    'http://2130706433/',
+    'http://017700000001/',
+    'http://0x7f000001/',
+    'http://0x7f.1/',
+    'http://0177.0.0.1/',
+    'http://127.1/',
+    'http://0/',
+    'http://[::ffff:127.0.0.1]/',
+    'http://[::1]/',
+    'http://[0:0:0:0:0:ffff:127.0.0.1]/',
+    'http://169.254.169.254/latest/meta-data/',
+    'http://user:pw@example.com/',
+    'http://localhost/',
+    'http://app.localhost/',
+    'http://metadata.google.internal/',
+    'http://①②⑦.⓪.⓪.⓪/',
+    ' http://example.com',
+    'http://exa mple.com',
+    'http://127.0.0.1\\@example.com/',
+    'gopher://example.com/',
+    'not a url',
+    '/relative',
+  ]) {
     assert.equal(isAllowedUrl(u), false, u);
   }
   assert.equal(isAllowedUrl('https://example.com/a?b=c'), true);
@@ -36,8 +85,14 @@ test('host, port and protocol allowlists', () => {
   assert.equal(isAllowedUrl('https://api.example.com.evil.io/x', policy), false);
   assert.equal(isAllowedUrl('http://api.example.com/x', policy), false);
   assert.equal(isAllowedUrl('https://api.example.com:8443/x', policy), false);
-  assert.throws(() => isAllowedUrl('https://x', { protocols: ['javascript:'] }), (e: unknown) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
-  assert.throws(() => isAllowedUrl('https://x', { host: ['x'] } as never), (e: unknown) => isRampartError(e, 'ERR_RAMPART_UNKNOWN_OPTION'));
+  assert.throws(
+    () => isAllowedUrl('https://x', { protocols: ['javascript:'] }),
+    (e: unknown) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
+  assert.throws(
+    () => isAllowedUrl('https://x', { host: ['x'] } as never),
+    (e: unknown) => isRampartError(e, 'ERR_RAMPART_UNKNOWN_OPTION'),
+  );
 });
 
 test('checkUrl resolves names with the real resolver and refuses those that land on loopback', async () => {

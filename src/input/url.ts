@@ -51,7 +51,9 @@ function compile(policy: UrlPolicy | undefined): CompiledPolicy {
   if (policy !== undefined && compiled.has(policy)) return compiled.get(policy)!;
   const opts = optionsObject(policy, 'checkUrl');
   checkKeys(opts, POLICY_KEYS, 'checkUrl');
-  const protocols = new Set((opts.protocols === undefined ? ['https:', 'http:'] : stringList(opts.protocols, 'checkUrl.protocols')).map((p) => p.toLowerCase()));
+  const protocols = new Set(
+    (opts.protocols === undefined ? ['https:', 'http:'] : stringList(opts.protocols, 'checkUrl.protocols')).map((p) => p.toLowerCase()),
+  );
   for (const p of protocols) {
     if (!p.endsWith(':')) throw configError(`checkUrl.protocols: ${JSON.stringify(p)} must end with ':' (e.g. 'https:').`);
     if (NEVER.has(p)) throw configError(`checkUrl.protocols: ${p} URLs can run code or read local data and cannot be allowed.`);

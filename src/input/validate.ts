@@ -20,9 +20,7 @@ export interface StandardSchemaV1<Input = unknown, Output = Input> {
 }
 
 /** What a Standard Schema's `validate` returns: the value, or the issues. */
-export type StandardResult<Output> =
-  | { readonly value: Output; readonly issues?: undefined }
-  | { readonly issues: ReadonlyArray<StandardIssue> };
+export type StandardResult<Output> = { readonly value: Output; readonly issues?: undefined } | { readonly issues: ReadonlyArray<StandardIssue> };
 
 /** One problem a Standard Schema reports. */
 export interface StandardIssue {
@@ -43,7 +41,13 @@ export interface FieldError {
 export class ValidationError extends RampartError {
   readonly errors: FieldError[];
   constructor(errors: FieldError[]) {
-    super('ERR_RAMPART_VALIDATION', `Input is invalid: ${errors.slice(0, 3).map((e) => `${e.path || '(value)'}: ${e.message}`).join('; ')}${errors.length > 3 ? '; …' : ''}`);
+    super(
+      'ERR_RAMPART_VALIDATION',
+      `Input is invalid: ${errors
+        .slice(0, 3)
+        .map((e) => `${e.path || '(value)'}: ${e.message}`)
+        .join('; ')}${errors.length > 3 ? '; …' : ''}`,
+    );
     this.name = 'ValidationError';
     this.errors = errors;
   }
@@ -54,7 +58,10 @@ const MAX_ERRORS = 50;
 function assertSchema(schema: unknown, name: string): asserts schema is StandardSchemaV1 {
   const std = (schema as { '~standard'?: { version?: unknown; validate?: unknown } } | null | undefined)?.['~standard'];
   if (std === undefined || std === null || std.version !== 1 || typeof std.validate !== 'function') {
-    throw new RampartError('ERR_RAMPART_SCHEMA', `${name} is not a Standard Schema (no '~standard' v1 interface); pass a zod (>= 3.24), valibot (>= 1) or arktype (>= 2) schema.`);
+    throw new RampartError(
+      'ERR_RAMPART_SCHEMA',
+      `${name} is not a Standard Schema (no '~standard' v1 interface); pass a zod (>= 3.24), valibot (>= 1) or arktype (>= 2) schema.`,
+    );
   }
 }
 

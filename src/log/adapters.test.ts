@@ -34,7 +34,10 @@ test('logFromRequest uses the view: trusted proxy ip, user agent, raw path', asy
         const res = await fetch(`${app.url}/login?next=%2F`, { headers: { 'user-agent': `agent-${app.adapter}`, 'x-forwarded-for': '203.0.113.9' } });
         assert.equal(res.status, 200, await res.text());
         const [row] = await log.getRecent();
-        assert.deepEqual({ ip: row?.ipAddress, ua: row?.userAgent, path: row?.path, detail: row?.detail }, { ip: '203.0.113.9', ua: `agent-${app.adapter}`, path: '/login', detail: 'from app' });
+        assert.deepEqual(
+          { ip: row?.ipAddress, ua: row?.userAgent, path: row?.path, detail: row?.detail },
+          { ip: '203.0.113.9', ua: `agent-${app.adapter}`, path: '/login', detail: 'from app' },
+        );
       } finally {
         await log.close();
       }
@@ -45,7 +48,6 @@ test('logFromRequest uses the view: trusted proxy ip, user agent, raw path', asy
     },
   );
 });
-
 
 test('without trustProxy a forged X-Forwarded-For is ignored; middleware events reach the stack sink', async (t) => {
   current = new SecurityLog({ database: db, table: 'adapters_sink', flushIntervalMs: 5 });
@@ -58,7 +60,10 @@ test('without trustProxy a forged X-Forwarded-For is ignored; middleware events 
       await current!.flush();
       const rows = await current!.getRecent({ limit: 1 });
       const denied = rows.find((r) => r.event === 'PERMISSION_DENIED');
-      assert.deepEqual({ ip: denied?.ipAddress, path: denied?.path, ua: denied?.userAgent, detail: denied?.detail }, { ip: '127.0.0.1', path: '/admin/users', ua: 'forger', detail: 'admin area' });
+      assert.deepEqual(
+        { ip: denied?.ipAddress, path: denied?.path, ua: denied?.userAgent, detail: denied?.detail },
+        { ip: '127.0.0.1', path: '/admin/users', ua: 'forger', detail: 'admin area' },
+      );
     },
   ).finally(() => current?.close());
 });

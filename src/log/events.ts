@@ -29,7 +29,8 @@ const BUILTIN = {
   CSP_VIOLATION: 'The browser reported a Content-Security-Policy violation',
   LOG_EVENTS_DROPPED: 'The security log dropped events because its queue was full or the database stayed unreachable',
   INVALID_HOST: 'Request with a Host / X-Forwarded-Host outside the allowlist',
-  INVALID_REQUEST_TARGET: 'Request target that routers can read in more than one way (encoded slash, NUL, "..", invalid UTF-8, authority disagreeing with Host)',
+  INVALID_REQUEST_TARGET:
+    'Request target that routers can read in more than one way (encoded slash, NUL, "..", invalid UTF-8, authority disagreeing with Host)',
   BODY_LIMIT_EXCEEDED: 'Request body larger than the configured limit',
   BLOCKED_IP_REQUEST: 'Request from a blocked IP address or range',
   IP_BLOCKED: 'An IP address or range was added to the blocklist',
@@ -65,7 +66,10 @@ export function isValidEventName(name: unknown): name is string {
  */
 export function registerEvent(name: string, description: string): string {
   if (!isValidEventName(name)) {
-    throw new RampartError('ERR_RAMPART_LOG_EVENT', `registerEvent: event name ${JSON.stringify(String(name).slice(0, 60))} must be 1–50 characters of A–Z, 0–9 and _ (e.g. "ORDER_REFUNDED").`);
+    throw new RampartError(
+      'ERR_RAMPART_LOG_EVENT',
+      `registerEvent: event name ${JSON.stringify(String(name).slice(0, 60))} must be 1–50 characters of A–Z, 0–9 and _ (e.g. "ORDER_REFUNDED").`,
+    );
   }
   if (typeof description !== 'string' || description.trim() === '' || description.length > 500) {
     throw new RampartError('ERR_RAMPART_LOG_EVENT', `registerEvent(${name}): description must be a non-empty string of at most 500 characters.`);

@@ -89,9 +89,18 @@ test('jsonLinesSink: never throws, even for a broken stream or malformed records
 });
 
 test('jsonLinesSink: bad options fail at construction', () => {
-  assert.throws(() => jsonLinesSink({ stream: {} as never }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
-  assert.throws(() => jsonLinesSink({ maxPerInterval: 0 }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
-  assert.throws(() => jsonLinesSink({ intervall: 5 } as never), (e) => isRampartError(e, 'ERR_RAMPART_UNKNOWN_OPTION'));
+  assert.throws(
+    () => jsonLinesSink({ stream: {} as never }),
+    (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
+  assert.throws(
+    () => jsonLinesSink({ maxPerInterval: 0 }),
+    (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
+  assert.throws(
+    () => jsonLinesSink({ intervall: 5 } as never),
+    (e) => isRampartError(e, 'ERR_RAMPART_UNKNOWN_OPTION'),
+  );
 });
 
 test('the preset without a log option writes events as JSON lines on stderr and opens no database', () => {

@@ -77,7 +77,16 @@ export function jsonLinesSink(options: JsonLinesSinkOptions = {}): EventSink & {
     if (budget.suppressed === 0) return;
     const n = budget.suppressed;
     budget.suppressed = 0;
-    write(JSON.stringify({ level: 40, time: Date.now(), msg: `${n} ${event} event(s) suppressed in the last ${intervalMs / 1000} s`, event, suppressed: n, name: 'rampart' }));
+    write(
+      JSON.stringify({
+        level: 40,
+        time: Date.now(),
+        msg: `${n} ${event} event(s) suppressed in the last ${intervalMs / 1000} s`,
+        event,
+        suppressed: n,
+        name: 'rampart',
+      }),
+    );
   };
 
   const sweep = (): void => {

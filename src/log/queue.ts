@@ -260,7 +260,10 @@ export class WriteQueue {
     const counted = left.filter((e) => e.seq !== 0).length;
     this.stats.dropped += counted;
     this.stats.queued = 0;
-    const err = new RampartError('ERR_RAMPART_LOG_DROPPED', `SecurityLog: ${counted} event(s) could not be written before close() gave up (last error: ${this.stats.lastError ?? 'timeout'}).`);
+    const err = new RampartError(
+      'ERR_RAMPART_LOG_DROPPED',
+      `SecurityLog: ${counted} event(s) could not be written before close() gave up (last error: ${this.stats.lastError ?? 'timeout'}).`,
+    );
     this.awaited = 0;
     for (const e of left) e.reject?.(err);
     this.notify(true);

@@ -8,7 +8,12 @@ import { isRampartError } from '../errors.ts';
 test('redact: sensitive keys at any depth, case-insensitive, input untouched', () => {
   const input = { user: 'ann', Password: 'p', deep: { Set_Cookie: 'c', items: [{ 'API-Key': 'k', refresh_token: 'r', ok: 1 }] }, x_auth_token: 't' };
   const out = redact(input);
-  assert.deepEqual(out, { user: 'ann', Password: '***', deep: { Set_Cookie: '***', items: [{ 'API-Key': '***', refresh_token: '***', ok: 1 }] }, x_auth_token: '***' });
+  assert.deepEqual(out, {
+    user: 'ann',
+    Password: '***',
+    deep: { Set_Cookie: '***', items: [{ 'API-Key': '***', refresh_token: '***', ok: 1 }] },
+    x_auth_token: '***',
+  });
   assert.equal(input.Password, 'p');
   const cyclic: Record<string, unknown> = { a: 1 };
   cyclic.self = cyclic;
@@ -32,15 +37,32 @@ test('event names: the seed set, registration rules', () => {
   assert.equal(eventDescription('SESSION_FIXATION_ATTEMPT'), 'Detected session fixation attack attempt');
   // The seed's 17, rampart's log/config/CSP events, and every event rampart middleware emit.
   assert.equal(Object.keys(SecurityEvent).length, 28);
-  for (const name of ['INVALID_HOST', 'BODY_LIMIT_EXCEEDED', 'BLOCKED_IP_REQUEST', 'IP_BLOCKED', 'SUSPICIOUS_USER_AGENT', 'RATE_LIMIT_STORE_DOWN', 'RATE_LIMIT_STORE_RECOVERED']) {
+  for (const name of [
+    'INVALID_HOST',
+    'BODY_LIMIT_EXCEEDED',
+    'BLOCKED_IP_REQUEST',
+    'IP_BLOCKED',
+    'SUSPICIOUS_USER_AGENT',
+    'RATE_LIMIT_STORE_DOWN',
+    'RATE_LIMIT_STORE_RECOVERED',
+  ]) {
     assert.ok(eventDescription(name)!.length > 10, name);
   }
   assert.ok(isValidEventName('A_1') && !isValidEventName('a') && !isValidEventName('A'.repeat(51)) && !isValidEventName(''));
   assert.equal(registerEvent('WEBHOOK_REJECTED', 'A webhook signature did not verify'), 'WEBHOOK_REJECTED');
   registerEvent('WEBHOOK_REJECTED', 'A webhook signature did not verify'); // same: no-op
-  assert.throws(() => registerEvent('WEBHOOK_REJECTED', 'other'), (e) => isRampartError(e, 'ERR_RAMPART_LOG_EVENT'));
-  assert.throws(() => registerEvent('bad-name', 'x'), (e) => isRampartError(e, 'ERR_RAMPART_LOG_EVENT'));
-  assert.throws(() => registerEvent('OK_NAME', ''), (e) => isRampartError(e, 'ERR_RAMPART_LOG_EVENT'));
+  assert.throws(
+    () => registerEvent('WEBHOOK_REJECTED', 'other'),
+    (e) => isRampartError(e, 'ERR_RAMPART_LOG_EVENT'),
+  );
+  assert.throws(
+    () => registerEvent('bad-name', 'x'),
+    (e) => isRampartError(e, 'ERR_RAMPART_LOG_EVENT'),
+  );
+  assert.throws(
+    () => registerEvent('OK_NAME', ''),
+    (e) => isRampartError(e, 'ERR_RAMPART_LOG_EVENT'),
+  );
 });
 
 test('field helpers: escaping, truncation, IP normalisation', () => {

@@ -12,11 +12,43 @@ export const REDACT_MAX_LENGTH = 65_536;
 
 // Key names (compared lower-case with `-` and spaces folded to `_`) whose values are secrets.
 const SENSITIVE_KEYS = new Set([
-  'password', 'passwd', 'pwd', 'pass', 'passphrase', 'new_password', 'old_password', 'current_password',
-  'token', 'access_token', 'refresh_token', 'id_token', 'csrf_token', 'xsrf_token', 'session', 'session_id', 'sessionid',
-  'secret', 'client_secret', 'api_key', 'apikey', 'private_key', 'otp', 'totp', 'pin',
-  'authorization', 'proxy_authorization', 'cookie', 'set_cookie',
-  'credit_card', 'card_number', 'cardnumber', 'cc_number', 'cvv', 'cvc', 'iban', 'ssn',
+  'password',
+  'passwd',
+  'pwd',
+  'pass',
+  'passphrase',
+  'new_password',
+  'old_password',
+  'current_password',
+  'token',
+  'access_token',
+  'refresh_token',
+  'id_token',
+  'csrf_token',
+  'xsrf_token',
+  'session',
+  'session_id',
+  'sessionid',
+  'secret',
+  'client_secret',
+  'api_key',
+  'apikey',
+  'private_key',
+  'otp',
+  'totp',
+  'pin',
+  'authorization',
+  'proxy_authorization',
+  'cookie',
+  'set_cookie',
+  'credit_card',
+  'card_number',
+  'cardnumber',
+  'cc_number',
+  'cvv',
+  'cvc',
+  'iban',
+  'ssn',
 ]);
 
 const KEY_SUFFIXES = ['_password', '_token', '_secret', '_key', '_cookie'];
@@ -34,12 +66,12 @@ const BEARER = /\b([Bb]earer|BEARER|Basic|Digest)\s+[A-Za-z0-9\-._~+/]{8,}=*/g;
 // `eyJ` prefix inside one long base64url run made the search quadratic (seconds on 100 KB).
 const JWT_SHAPE: JwtShape = { header: [8, REDACT_MAX_LENGTH], payload: [5, REDACT_MAX_LENGTH], signature: REDACT_MAX_LENGTH, payloadJson: false };
 const CARD_CANDIDATE = /\b\d(?:[ -]?\d){12,18}\b/g;
-const KEY_VALUE = /\b(password|passwd|pwd|pass|token|access_token|refresh_token|secret|client_secret|api[_-]?key|authorization|cookie|credit_card|card_number|cvv)(\s*[=:]\s*)((?:(?:bearer|basic|digest)\s+)?(?:"[^"]*"|'[^']*'|[^\s&,;]+))/gi;
+const KEY_VALUE =
+  /\b(password|passwd|pwd|pass|token|access_token|refresh_token|secret|client_secret|api[_-]?key|authorization|cookie|credit_card|card_number|cvv)(\s*[=:]\s*)((?:(?:bearer|basic|digest)\s+)?(?:"[^"]*"|'[^']*'|[^\s&,;]+))/gi;
 
 const KEY_VALUE_HINT = /[=:]/;
 const SCHEME_HINT = /earer|EARER|Basic|Digest/;
 const DIGITS_HINT = /\d{4}/;
-
 
 function maskJwts(text: string): string {
   const spans = jwtSpans(text, JWT_SHAPE);
@@ -68,11 +100,12 @@ export function redactString(text: string): string {
   if (KEY_VALUE_HINT.test(out)) out = out.replace(KEY_VALUE, (_m, key: string, sep: string) => `${key}${sep}${REDACTED}`);
   if (SCHEME_HINT.test(out)) out = out.replace(BEARER, (_m, scheme: string) => `${scheme} ${REDACTED}`);
   if (out.includes('eyJ')) out = maskJwts(out);
-  if (DIGITS_HINT.test(out)) out = out.replace(CARD_CANDIDATE, (m) => {
-    const digits = m.replace(/[ -]/g, '');
-    if (digits.length < 13 || digits.length > 19 || !luhnValid(digits)) return m;
-    return `${REDACTED}${digits.slice(-4)}`;
-  });
+  if (DIGITS_HINT.test(out))
+    out = out.replace(CARD_CANDIDATE, (m) => {
+      const digits = m.replace(/[ -]/g, '');
+      if (digits.length < 13 || digits.length > 19 || !luhnValid(digits)) return m;
+      return `${REDACTED}${digits.slice(-4)}`;
+    });
   return removed > 0 ? `${out}…[${removed} characters not scanned, removed]` : out;
 }
 

@@ -92,7 +92,13 @@ for (const backend of [pgliteBackend, postgresBackend]) {
       assert.equal(Number(rows[0]?.n), 1);
       const idx = await env.raw.query<{ indexname: string; indexdef: string }>('select indexname, indexdef from pg_indexes where tablename = $1', [env.table]);
       const defs = idx.map((r) => r.indexdef).join('\n');
-      for (const col of ['(event, "timestamp" DESC)', '(user_id, "timestamp" DESC)', '(ip_address, "timestamp" DESC)', '("timestamp" DESC, id DESC)', 'USING brin']) {
+      for (const col of [
+        '(event, "timestamp" DESC)',
+        '(user_id, "timestamp" DESC)',
+        '(ip_address, "timestamp" DESC)',
+        '("timestamp" DESC, id DESC)',
+        'USING brin',
+      ]) {
         assert.ok(defs.includes(col), `missing index ${col} in\n${defs}`);
       }
     });
@@ -125,7 +131,10 @@ for (const backend of [pgliteBackend, postgresBackend]) {
       await log.log(SecurityEvent.PERMISSION_DENIED, { userId: 42, detail: 'missing edit_product' }, { wait: true });
 
       const recent = await log.getRecent({ limit: 50 });
-      assert.deepEqual(recent.map((r) => r.event), ['PERMISSION_DENIED', 'LOGIN_FAILED', 'LOGIN_FAILED', 'LOGIN_SUCCESS']);
+      assert.deepEqual(
+        recent.map((r) => r.event),
+        ['PERMISSION_DENIED', 'LOGIN_FAILED', 'LOGIN_FAILED', 'LOGIN_SUCCESS'],
+      );
       const first = recent[3]!;
       assert.equal(first.userId, '42');
       assert.equal(first.ipAddress, '1.2.3.4');
@@ -136,10 +145,19 @@ for (const backend of [pgliteBackend, postgresBackend]) {
       assert.equal(typeof first.id, 'number');
       assert.equal((await log.getRecent({ limit: 2 })).length, 2);
 
-      assert.deepEqual((await log.getForUser(42)).map((r) => r.event), ['PERMISSION_DENIED', 'LOGIN_SUCCESS']);
-      assert.deepEqual((await log.getForUser('42', { limit: 1 })).map((r) => r.event), ['PERMISSION_DENIED']);
+      assert.deepEqual(
+        (await log.getForUser(42)).map((r) => r.event),
+        ['PERMISSION_DENIED', 'LOGIN_SUCCESS'],
+      );
+      assert.deepEqual(
+        (await log.getForUser('42', { limit: 1 })).map((r) => r.event),
+        ['PERMISSION_DENIED'],
+      );
       assert.equal((await log.getForUser('7f1c0a4e-uuid'))[0]?.ipAddress, '5.6.7.8');
-      assert.deepEqual((await log.getForIp('1.2.3.4')).map((r) => r.event), ['LOGIN_FAILED', 'LOGIN_SUCCESS']);
+      assert.deepEqual(
+        (await log.getForIp('1.2.3.4')).map((r) => r.event),
+        ['LOGIN_FAILED', 'LOGIN_SUCCESS'],
+      );
       assert.equal((await log.getForIp('::ffff:1.2.3.4')).length, 2, 'IPv4-mapped IPv6 is the same client');
       assert.equal((await log.getByEvent(SecurityEvent.LOGIN_FAILED, { sinceHours: 1 })).length, 2);
       assert.equal(await log.countByEvent(SecurityEvent.LOGIN_FAILED, { sinceHours: 1 }), 2);
@@ -203,7 +221,12 @@ for (const backend of [pgliteBackend, postgresBackend]) {
       if (env === undefined) return;
       const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U';
       await env.log.log(SecurityEvent.LOGIN_FAILED, {
-        detail: { email: 'a@b.c', Password: 'hunter2', nested: { API_KEY: 'k', list: [{ token: 't' }] }, note: `Authorization: Bearer abcdefghijklmnop ${jwt}` },
+        detail: {
+          email: 'a@b.c',
+          Password: 'hunter2',
+          nested: { API_KEY: 'k', list: [{ token: 't' }] },
+          note: `Authorization: Bearer abcdefghijklmnop ${jwt}`,
+        },
       });
       await env.log.log(SecurityEvent.LOGIN_FAILED, { detail: 'card 4111 1111 1111 1111 and 4111 1111 1111 1112 password=s3cret' }, { wait: true });
       const [obj, text] = [...(await env.log.getRecent())].reverse();
@@ -291,7 +314,10 @@ for (const backend of [pgliteBackend, postgresBackend]) {
       assert.equal(firstRow.event, 'CSRF_VIOLATION');
       assert.equal(firstRow.path, '/a]b"c');
       const cef = await collect('cef');
-      assert.match(cef[0]!, /^CEF:0\|rampart\|rampart\|[^|]+\|CSRF_VIOLATION\|CSRF token missing or invalid\|7\|rt=\d+ externalId=\d+ src=1\.2\.3\.4 request=\/a]b"c msg=x\\=y\|z\n$/);
+      assert.match(
+        cef[0]!,
+        /^CEF:0\|rampart\|rampart\|[^|]+\|CSRF_VIOLATION\|CSRF token missing or invalid\|7\|rt=\d+ externalId=\d+ src=1\.2\.3\.4 request=\/a]b"c msg=x\\=y\|z\n$/,
+      );
       const syslog = await collect('syslog');
       assert.match(syslog[0]!, /^<84>1 \S+Z \S+ rampart - CSRF_VIOLATION \[rampart@32473 id="\d+" ip="1\.2\.3\.4" path="\/a\\]b\\"c"\] \ufeffx=y\|z\n$/);
       assert.match(syslog[1]!, /^<86>1 /);
@@ -351,22 +377,33 @@ for (const backend of [pgliteBackend, postgresBackend]) {
       t.after(() => server.close());
       const port = (server.address() as { port: number }).port;
       const body = await new Promise<string>((resolve, reject) => {
-        const req = httpRequest({ port, host: '127.0.0.1', path: '/transfer?amount=1', method: 'POST', headers: { 'user-agent': 'test-agent/1', 'x-forwarded-for': '6.6.6.6' } }, (res) => {
-          let data = '';
-          res.on('data', (c: Buffer) => (data += c.toString()));
-          res.on('end', () => resolve(data));
-        });
+        const req = httpRequest(
+          { port, host: '127.0.0.1', path: '/transfer?amount=1', method: 'POST', headers: { 'user-agent': 'test-agent/1', 'x-forwarded-for': '6.6.6.6' } },
+          (res) => {
+            let data = '';
+            res.on('data', (c: Buffer) => (data += c.toString()));
+            res.on('end', () => resolve(data));
+          },
+        );
         req.on('error', reject);
         req.end();
       });
       assert.equal(body, 'ok');
-      await log.logFromRequest(SecurityEvent.AUTH_REQUIRED, new Request('http://example.test/admin?x=1', { headers: { 'user-agent': 'fetch-agent' } }), { userId: 5 }, { wait: true });
+      await log.logFromRequest(
+        SecurityEvent.AUTH_REQUIRED,
+        new Request('http://example.test/admin?x=1', { headers: { 'user-agent': 'fetch-agent' } }),
+        { userId: 5 },
+        { wait: true },
+      );
       const [fromFetch, fromNode] = await log.getRecent();
       assert.deepEqual(
         { ip: fromNode!.ipAddress, ua: fromNode!.userAgent, path: fromNode!.path, user: fromNode!.userId, detail: fromNode!.detail },
         { ip: '127.0.0.1', ua: 'test-agent/1', path: '/transfer', user: '77', detail: 'token mismatch' },
       );
-      assert.deepEqual({ ip: fromFetch!.ipAddress, ua: fromFetch!.userAgent, path: fromFetch!.path, user: fromFetch!.userId }, { ip: null, ua: 'fetch-agent', path: '/admin', user: '5' });
+      assert.deepEqual(
+        { ip: fromFetch!.ipAddress, ua: fromFetch!.userAgent, path: fromFetch!.path, user: fromFetch!.userId },
+        { ip: null, ua: 'fetch-agent', path: '/admin', user: '5' },
+      );
     });
 
     test('unlogged: true makes UNLOGGED partitions (or falls back to a regular table)', async (t) => {
@@ -415,7 +452,9 @@ describe('SecurityLog faults on a real PostgreSQL server', () => {
     const stats = log.stats();
     assert.equal(stats.dropped, 0);
     assert.ok(stats.failedFlushes >= 1, 'the outage was noticed');
-    const rows = await env.raw.query<{ n: string; distinct_n: string }>(`select count(*) as n, count(distinct detail) as distinct_n from ${env.table} where event = 'RATE_LIMIT_HIT'`);
+    const rows = await env.raw.query<{ n: string; distinct_n: string }>(
+      `select count(*) as n, count(distinct detail) as distinct_n from ${env.table} where event = 'RATE_LIMIT_HIT'`,
+    );
     assert.equal(Number(rows[0]?.n), total);
     assert.equal(Number(rows[0]?.distinct_n), total);
   });
@@ -446,7 +485,10 @@ describe('SecurityLog faults on a real PostgreSQL server', () => {
     const script = fileURLToPath(new URL('./fixtures/ensure-table.ts', import.meta.url));
     const run = (): Promise<{ stdout: string }> => execFileAsync(process.execPath, [script, pg!.url, table], { timeout: 60_000 });
     const results = await Promise.all([run(), run(), run()]);
-    assert.deepEqual(results.map((r) => r.stdout), ['ok\n', 'ok\n', 'ok\n']);
+    assert.deepEqual(
+      results.map((r) => r.stdout),
+      ['ok\n', 'ok\n', 'ok\n'],
+    );
     const sql = postgres(pg.url, { max: 1, onnotice: () => {} });
     t.after(() => sql.end({ timeout: 1 }));
     const [row] = await sql.unsafe(`select count(*)::int as n from ${table}`);
@@ -464,6 +506,9 @@ test('misconfiguration fails at construction with ERR_RAMPART_CONFIG', () => {
     { table: 'Robert; drop table x' },
   ];
   for (const options of bad) assert.throws(() => new SecurityLog(options as never), rejectsWith('ERR_RAMPART_CONFIG'), JSON.stringify(options));
-  assert.throws(() => new SecurityLog({ bacthSize: 10 } as never), (e) => rejectsWith('ERR_RAMPART_UNKNOWN_OPTION')(e) && /did you mean "batchSize"/.test((e as Error).message));
+  assert.throws(
+    () => new SecurityLog({ bacthSize: 10 } as never),
+    (e) => rejectsWith('ERR_RAMPART_UNKNOWN_OPTION')(e) && /did you mean "batchSize"/.test((e as Error).message),
+  );
   assert.doesNotThrow(() => new SecurityLog({ chain: true, chainKey: CHAIN_KEY, writers: 1 }));
 });

@@ -45,7 +45,9 @@ const PAGE = 5000;
 
 /** The HMAC of a row: over every stored field, including the id (so deletions show), and the previous MAC. */
 function mac(key: Buffer, prev: string, r: InsertRow): Buffer {
-  return createHmac('sha256', key).update(`${prev}\n${JSON.stringify([r.id, r.event, r.userId, r.ip, r.userAgent, r.path, r.detail, r.timestamp])}`).digest();
+  return createHmac('sha256', key)
+    .update(`${prev}\n${JSON.stringify([r.id, r.event, r.userId, r.ip, r.userAgent, r.path, r.detail, r.timestamp])}`)
+    .digest();
 }
 
 /** The chain input of a stored row (the same fields a batch was sealed with). */
@@ -75,7 +77,9 @@ function badReason(key: Buffer, raw: RawRow, expected: string): BadRow['reason']
 
 /** The newest chained row. */
 async function lastSealed(t: LogTable, q: Queryable): Promise<{ id: number; hmac: string } | undefined> {
-  const rows = await q.query<{ id: number | string; chain_hmac: string }>(`select id, chain_hmac from ${t.q} where chain_hmac is not null order by id desc limit 1`);
+  const rows = await q.query<{ id: number | string; chain_hmac: string }>(
+    `select id, chain_hmac from ${t.q} where chain_hmac is not null order by id desc limit 1`,
+  );
   return rows[0] === undefined ? undefined : { id: Number(rows[0].id), hmac: rows[0].chain_hmac };
 }
 
@@ -163,17 +167,23 @@ async function resealFrom(t: LogTable, tx: Queryable, key: Buffer, fromId: numbe
       prev = hmac;
       last = { id, hmac };
     }
-    await tx.query(
-      `update ${t.q} t set chain_prev = u.p, chain_hmac = u.h from unnest($1::int8[], $2::text[], $3::text[]) as u(id, p, h) where t.id = u.id`,
-      [ids, prevs, macs],
-    );
+    await tx.query(`update ${t.q} t set chain_prev = u.p, chain_hmac = u.h from unnest($1::int8[], $2::text[], $3::text[]) as u(id, p, h) where t.id = u.id`, [
+      ids,
+      prevs,
+      macs,
+    ]);
     count += page.length;
   }
   return { resealed: true, fromId, rows: count, ...(previous ? { previousLast: previous } : {}), ...(last ? { last } : {}) };
 }
 
 /** Replace a user's id by a pseudonym and clear IP and user agent in their rows; with `reseal` (and a chain key), re-seal the chain from the user's oldest row. */
-export async function anonymize(t: LogTable, userId: string, pseudonym = `anon_${randomBytes(8).toString('hex')}`, reseal = false): Promise<{ pseudonym: string; rows: number; chain?: ResealReport }> {
+export async function anonymize(
+  t: LogTable,
+  userId: string,
+  pseudonym = `anon_${randomBytes(8).toString('hex')}`,
+  reseal = false,
+): Promise<{ pseudonym: string; rows: number; chain?: ResealReport }> {
   const update = `with u as (update ${t.q} set user_id = $2, ip_address = null, user_agent = null where user_id = $1 returning 1) select count(*) as n from u`;
   const key = t.settings.chainKey;
   if (!reseal || key === undefined) {
@@ -190,7 +200,8 @@ export async function anonymize(t: LogTable, userId: string, pseudonym = `anon_$
     const res = await tx.query<{ n: number | string }>(update, [userId, pseudonym]);
     const rows = Number(res[0]?.n ?? 0);
     if (fromId === undefined) return { pseudonym, rows, chain: { resealed: false, reason: 'no chained rows of this user' } };
-    if (bad !== undefined) return { pseudonym, rows, chain: { resealed: false, reason: `the chain was already broken at row ${bad.id} (${bad.reason}); not re-sealed` } };
+    if (bad !== undefined)
+      return { pseudonym, rows, chain: { resealed: false, reason: `the chain was already broken at row ${bad.id} (${bad.reason}); not re-sealed` } };
     return { pseudonym, rows, chain: await resealFrom(t, tx, key, fromId) };
   });
 }

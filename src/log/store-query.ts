@@ -79,10 +79,11 @@ export class LogQueries {
   }
 
   byEvent(event: string, since: Date, limit: number): Promise<SecurityLogRow[]> {
-    return this.rows(
-      `select ${SELECT_COLUMNS} from ${this.q} where event = $1 and "timestamp" >= $2 order by "timestamp" desc, id desc limit $3`,
-      [event, since.toISOString(), limit],
-    );
+    return this.rows(`select ${SELECT_COLUMNS} from ${this.q} where event = $1 and "timestamp" >= $2 order by "timestamp" desc, id desc limit $3`, [
+      event,
+      since.toISOString(),
+      limit,
+    ]);
   }
 
   async count(filters: { event?: string | undefined; ip?: string | undefined }, since: Date): Promise<number> {
@@ -102,10 +103,11 @@ export class LogQueries {
 
   /** Rows after `(time, id)` in ascending order (keyset pagination for export). */
   page(after: { time: string; id: number }, limit: number): Promise<SecurityLogRow[]> {
-    return this.rows(
-      `select ${SELECT_COLUMNS} from ${this.q} where ("timestamp", id) > ($1::timestamptz, $2::bigint) order by "timestamp", id limit $3`,
-      [after.time, after.id, limit],
-    );
+    return this.rows(`select ${SELECT_COLUMNS} from ${this.q} where ("timestamp", id) > ($1::timestamptz, $2::bigint) order by "timestamp", id limit $3`, [
+      after.time,
+      after.id,
+      limit,
+    ]);
   }
 
   /** How many rows a user has, per event, with the first and last time of each. */

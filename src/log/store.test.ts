@@ -18,17 +18,34 @@ async function database(pg: PGlite): Promise<Database & { failInserts: boolean }
 }
 
 const rowsOf = (n: number, from = 0): PendingRow[] =>
-  Array.from({ length: n }, (_, i) => ({ event: 'LOGIN_FAILED', userId: null, ip: '10.0.0.1', userAgent: null, path: '/login', detail: `n=${from + i}`, time: Date.now() + i }));
+  Array.from({ length: n }, (_, i) => ({
+    event: 'LOGIN_FAILED',
+    userId: null,
+    ip: '10.0.0.1',
+    userAgent: null,
+    path: '/login',
+    detail: `n=${from + i}`,
+    time: Date.now() + i,
+  }));
 
 for (const partition of [false, 'month'] as PartitionMode[]) {
   for (const chained of [false, true]) {
     test(`a batch written again after its commit reply was lost is stored once (partition ${partition}, chain ${chained})`, async () => {
       const pg = new PGlite();
-      const store = new Store(await database(pg), { table: 'security_events', partition, partitionsAhead: 1, unlogged: false, chainKey: chained ? Buffer.alloc(32, 7) : undefined });
+      const store = new Store(await database(pg), {
+        table: 'security_events',
+        partition,
+        partitionsAhead: 1,
+        unlogged: false,
+        chainKey: chained ? Buffer.alloc(32, 7) : undefined,
+      });
       try {
         const first = rowsOf(50);
         await store.writeBatch(first);
-        assert.ok(first.every((r) => typeof r.id === 'number'), 'the first attempt reserves an id per row');
+        assert.ok(
+          first.every((r) => typeof r.id === 'number'),
+          'the first attempt reserves an id per row',
+        );
         // The writer retries the same pending rows when it cannot tell whether the COPY committed.
         await store.writeBatch(first);
         // A retried batch can also carry rows that were never written.
@@ -59,7 +76,11 @@ test('ids handed out again after a crash (the sequence went back) do not hide a 
     await store.db.query(`select setval('security_events_id_seq', $1::int8, false)`, [lost[0]!.id]);
     const later = rowsOf(20, 100).map((r) => ({ ...r, time: r.time + 5 }));
     await store.writeBatch(later);
-    assert.deepEqual(later.map((r) => r.id), lost.map((r) => r.id), 'the same ids were handed out again');
+    assert.deepEqual(
+      later.map((r) => r.id),
+      lost.map((r) => r.id),
+      'the same ids were handed out again',
+    );
     // The retry of A must not mistake B's rows for its own.
     await store.writeBatch(lost);
     const [count] = await store.db.query<{ n: number; d: number }>('select count(*)::int as n, count(distinct detail)::int as d from security_events');

@@ -24,7 +24,10 @@ test('escapeHtml returns safe strings unchanged and stringifies primitives', () 
 
 test('escapeHtml rejects objects, functions and symbols', () => {
   for (const bad of [{}, [], () => 1, Symbol('s'), new Date(0)]) {
-    assert.throws(() => escapeHtml(bad), (e) => isRampartError(e, 'ERR_RAMPART_OUTPUT_VALUE'));
+    assert.throws(
+      () => escapeHtml(bad),
+      (e) => isRampartError(e, 'ERR_RAMPART_OUTPUT_VALUE'),
+    );
   }
 });
 
@@ -54,8 +57,26 @@ test('jsonForScript serialises ordinary data like JSON.stringify', () => {
 test('jsonForScript rejects values JSON cannot represent', () => {
   const cyclic: Record<string, unknown> = {};
   cyclic.self = cyclic;
-  const cases: unknown[] = [undefined, () => 1, Symbol('s'), 1n, NaN, Infinity, { a: undefined }, [undefined], { f() {} }, new Map(), new Set([1]), cyclic, { deep: { n: 10n } }];
+  const cases: unknown[] = [
+    undefined,
+    () => 1,
+    Symbol('s'),
+    1n,
+    NaN,
+    Infinity,
+    { a: undefined },
+    [undefined],
+    { f() {} },
+    new Map(),
+    new Set([1]),
+    cyclic,
+    { deep: { n: 10n } },
+  ];
   for (const bad of cases) {
-    assert.throws(() => jsonForScript(bad), (e) => isRampartError(e, 'ERR_RAMPART_OUTPUT_VALUE'), String(typeof bad));
+    assert.throws(
+      () => jsonForScript(bad),
+      (e) => isRampartError(e, 'ERR_RAMPART_OUTPUT_VALUE'),
+      String(typeof bad),
+    );
   }
 });

@@ -25,7 +25,10 @@ export function escapeHtml(value: unknown): string {
   else if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
   else if (value === null || value === undefined) return '';
   else {
-    throw new RampartError('ERR_RAMPART_OUTPUT_VALUE', `escapeHtml() takes a string, number or boolean (got ${typeof value}); convert the value to text explicitly.`);
+    throw new RampartError(
+      'ERR_RAMPART_OUTPUT_VALUE',
+      `escapeHtml() takes a string, number or boolean (got ${typeof value}); convert the value to text explicitly.`,
+    );
   }
   if (!HTML_SPECIAL.test(text)) return text;
   let out = '';
@@ -33,12 +36,23 @@ export function escapeHtml(value: unknown): string {
   for (let i = 0; i < text.length; i++) {
     let entity: string;
     switch (text.charCodeAt(i)) {
-      case 38: entity = '&amp;'; break;
-      case 60: entity = '&lt;'; break;
-      case 62: entity = '&gt;'; break;
-      case 34: entity = '&quot;'; break;
-      case 39: entity = '&#39;'; break;
-      default: continue;
+      case 38:
+        entity = '&amp;';
+        break;
+      case 60:
+        entity = '&lt;';
+        break;
+      case 62:
+        entity = '&gt;';
+        break;
+      case 34:
+        entity = '&quot;';
+        break;
+      case 39:
+        entity = '&#39;';
+        break;
+      default:
+        continue;
     }
     out += text.slice(last, i) + entity;
     last = i + 1;
@@ -76,7 +90,9 @@ function strictReplacer(this: unknown, key: string, value: unknown): unknown {
       return value;
     case 'object':
       if (value instanceof Map || value instanceof Set) {
-        throw outputError(`jsonForScript(): ${where} is a ${value instanceof Map ? 'Map' : 'Set'}, which JSON turns into {}; convert it with Object.fromEntries() or [...set].`);
+        throw outputError(
+          `jsonForScript(): ${where} is a ${value instanceof Map ? 'Map' : 'Set'}, which JSON turns into {}; convert it with Object.fromEntries() or [...set].`,
+        );
       }
       return value;
     default:
@@ -104,7 +120,9 @@ export function jsonForScript(value: unknown): string {
     if (error instanceof RampartError) throw error;
     const cyclic = error instanceof TypeError && /circular/i.test(error.message);
     throw outputError(
-      cyclic ? 'jsonForScript(): the value contains a cycle (an object that refers to itself).' : 'jsonForScript(): the value could not be serialised (too deeply nested or a failing toJSON()).',
+      cyclic
+        ? 'jsonForScript(): the value contains a cycle (an object that refers to itself).'
+        : 'jsonForScript(): the value could not be serialised (too deeply nested or a failing toJSON()).',
       error,
     );
   }

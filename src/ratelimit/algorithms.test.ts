@@ -16,8 +16,14 @@ test('fixed window: limit per aligned window, reset at the boundary', () => {
   const s = memoryStore();
   const p = policy('fixed-window', 3, 60_000);
   const got = [0, 1, 2, 3].map((i) => s.consume('k', p, T0 + i * 1000));
-  assert.deepEqual(got.map((d) => d.allowed), [true, true, true, false]);
-  assert.deepEqual(got.map((d) => d.remaining), [2, 1, 0, 0]);
+  assert.deepEqual(
+    got.map((d) => d.allowed),
+    [true, true, true, false],
+  );
+  assert.deepEqual(
+    got.map((d) => d.remaining),
+    [2, 1, 0, 0],
+  );
   assert.equal(got[3]!.resetMs, 57_000);
   assert.equal(got[3]!.retryAfterMs, 57_000);
   assert.equal(s.consume('k', p, T0 + 60_000).allowed, true);
@@ -56,7 +62,10 @@ test('token bucket: burst of maxRequests, refills over the window', () => {
   const s = memoryStore();
   const p = policy('token-bucket', 4, 4000); // 1 token per second
   const burst = [0, 0, 0, 0, 0].map(() => s.consume('k', p, T0));
-  assert.deepEqual(burst.map((d) => d.allowed), [true, true, true, true, false]);
+  assert.deepEqual(
+    burst.map((d) => d.allowed),
+    [true, true, true, true, false],
+  );
   assert.equal(burst[4]!.retryAfterMs, 1000);
   assert.equal(s.consume('k', p, T0 + 999).allowed, false);
   assert.equal(s.consume('k', p, T0 + 1000).allowed, true);

@@ -21,14 +21,16 @@ test('a { method: "GET" } rule also limits HEAD, through every adapter (the hand
     t,
     () => {
       ran = 0;
-      return stack([rateLimit({ maxRequests: 1000, window: 60, now: () => T0, rules: [{ match: { method: 'GET', path: '/admin' }, maxRequests: 3, window: 60 }] })]);
+      return stack([
+        rateLimit({ maxRequests: 1000, window: 60, now: () => T0, rules: [{ match: { method: 'GET', path: '/admin' }, maxRequests: 3, window: 60 }] }),
+      ]);
     },
     async (server) => {
       const get = await fetch(`${server.url}/admin?code=0`);
       assert.equal(get.status, 200);
       const heads: number[] = [];
       for (let i = 1; i <= 6; i++) heads.push((await fetch(`${server.url}/admin?code=${i}`, { method: 'HEAD' })).status);
-      assert.deepEqual(heads, [200, 200, 429, 429, 429, 429], 'HEAD shares the GET rule\'s counter');
+      assert.deepEqual(heads, [200, 200, 429, 429, 429, 429], "HEAD shares the GET rule's counter");
       assert.equal((await fetch(`${server.url}/admin?code=9`)).status, 429, 'and GET is refused once HEAD used the quota');
       assert.equal(ran, 3, `the handler ran ${ran} times under a rule capped at 3`);
       // Other methods are not the GET rule: only the global limit counts them.

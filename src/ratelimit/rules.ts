@@ -36,7 +36,14 @@ export function compileMatch(match: unknown, name: string): RequestMatcher {
       // leaves it to the app): a HEAD is a GET without the body, counted under the same rule.
       if (methods.has('GET')) methods.add('HEAD');
     }
-    const path = m.path === undefined ? undefined : m.path instanceof RegExp ? regexMatcher(m.path) : typeof m.path === 'string' ? pathMatcher(m.path, `${name}.path`) : undefined;
+    const path =
+      m.path === undefined
+        ? undefined
+        : m.path instanceof RegExp
+          ? regexMatcher(m.path)
+          : typeof m.path === 'string'
+            ? pathMatcher(m.path, `${name}.path`)
+            : undefined;
     if (m.path !== undefined && path === undefined) throw configError(`${name}.path must be a string or a RegExp.`);
     if (methods === undefined && path === undefined) throw configError(`${name} must name a method, a path, or both.`);
     return (req) => (methods === undefined || methods.has(req.method.toUpperCase())) && (path === undefined || path(req));

@@ -58,9 +58,26 @@ test('canonicalPath: decoding, separators, dot segments, case', () => {
 
 test('canonicalPath: ambiguous targets are refused', () => {
   for (const raw of [
-    '/api%2Fsecure/pay', '/api%2fsecure', '/a%5Cb', '/a%5cb', '/login%00', '/login\0', '/x/../login', '/x/..', '/x/%2e%2e/login',
-    '/x/.%2E/login', '/x/%2e./login', '/a\\..\\login', '/login%C0%AF', '/login%FF', '/login%ED%A0%80', '/login%', '/login%g0', '/login%2',
-    'login', '',
+    '/api%2Fsecure/pay',
+    '/api%2fsecure',
+    '/a%5Cb',
+    '/a%5cb',
+    '/login%00',
+    '/login\0',
+    '/x/../login',
+    '/x/..',
+    '/x/%2e%2e/login',
+    '/x/.%2E/login',
+    '/x/%2e./login',
+    '/a\\..\\login',
+    '/login%C0%AF',
+    '/login%FF',
+    '/login%ED%A0%80',
+    '/login%',
+    '/login%g0',
+    '/login%2',
+    'login',
+    '',
   ]) {
     assert.notEqual(canonicalPath(raw).error, undefined, JSON.stringify(raw));
   }
@@ -74,8 +91,14 @@ test('canonicalPath: allowEncodedSlashes keeps %2F encoded and still refuses dot
 });
 
 test('stack({ allowEncodedSlashes }) and the preset option are validated', () => {
-  assert.throws(() => stack([], { allowEncodedSlashes: 'yes' as never }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
-  assert.throws(() => rampart({ allowEncodedSlashes: 1 as never, log: false }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+  assert.throws(
+    () => stack([], { allowEncodedSlashes: 'yes' as never }),
+    (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
+  assert.throws(
+    () => rampart({ allowEncodedSlashes: 1 as never, log: false }),
+    (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
   assert.equal(rampart({ allowEncodedSlashes: true, log: false }).context.allowEncodedSlashes, true);
 });
 
@@ -253,7 +276,14 @@ const FAMILIES: Family[] = [
   // Signed path: an unsigned POST must never reach the handler.
   { path: '/api/secure/pay', route: 'PAY', method: 'POST', headers: 'Content-Type: text/plain\r\nContent-Length: 2\r\n', query: '', underRule: () => false },
   // CSRF (exempt /static/): a cross-site POST must never reach the protected handler.
-  { path: '/admin', route: 'ADMIN', method: 'POST', headers: 'Origin: https://evil.example\r\nSec-Fetch-Site: cross-site\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n', query: '', underRule: () => false },
+  {
+    path: '/admin',
+    route: 'ADMIN',
+    method: 'POST',
+    headers: 'Origin: https://evil.example\r\nSec-Fetch-Site: cross-site\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n',
+    query: '',
+    underRule: () => false,
+  },
   // inputGuard (exempt /static/): an attack in the query must never reach the protected handler.
   { path: '/search', route: 'SEARCH', method: 'GET', headers: '', query: '?q=%3Cscript%3Ealert(document.cookie)%3C%2Fscript%3E', underRule: () => false },
 ];
@@ -273,7 +303,10 @@ function makeShield(sink: EventSink): Shield {
 
 async function send(url: string, family: Family, target: string): Promise<{ status: number; head: string; body: string }> {
   const body = family.method === 'POST' ? 'hi' : '';
-  const response = await rawRequest(url, `${family.method} ${target}${family.query} HTTP/1.1\r\nHost: app.example.com\r\n${family.headers}Connection: close\r\n\r\n${body}`);
+  const response = await rawRequest(
+    url,
+    `${family.method} ${target}${family.query} HTTP/1.1\r\nHost: app.example.com\r\n${family.headers}Connection: close\r\n\r\n${body}`,
+  );
   const split = response.indexOf('\r\n\r\n');
   return { status: statusOf(response), head: response.slice(0, split + 2), body: response.slice(split + 4) };
 }
@@ -287,14 +320,18 @@ for (const adapter of ADAPTERS) {
     try {
       // Sanity: the rule, the exemption and the routes work for the plain paths.
       const login = await send(app.url, FAMILIES[0]!, '/login');
-      assert.ok(login.body.includes(`${HIT}LOGIN`) && FAMILIES[0]!.underRule(login.head, login.status), `${adapter}: /login reaches its handler under the rule`);
+      assert.ok(
+        login.body.includes(`${HIT}LOGIN`) && FAMILIES[0]!.underRule(login.head, login.status),
+        `${adapter}: /login reaches its handler under the rule`,
+      );
       const exempt = await send(app.url, FAMILIES[2]!, '/static/a.css');
       assert.ok(exempt.body.includes(`${HIT}STATIC`), `${adapter}: an exempt path passes CSRF`);
       for (const family of FAMILIES) {
         for (const target of variants(family.path)) {
           const r = await send(app.url, family, target);
           const reached = r.body.includes(HIT + family.route);
-          if (reached && !family.underRule(r.head, r.status)) failures.push(`${family.method} ${target} reached ${family.route} outside its rule (status ${r.status})`);
+          if (reached && !family.underRule(r.head, r.status))
+            failures.push(`${family.method} ${target} reached ${family.route} outside its rule (status ${r.status})`);
           if (ambiguous(target) && r.status !== 400) failures.push(`${family.method} ${target}: ${r.status}, expected 400`);
         }
       }
@@ -305,7 +342,10 @@ for (const adapter of ADAPTERS) {
     assert.deepEqual(failures, []);
     const refused = events.filter((e) => e.event === 'INVALID_REQUEST_TARGET');
     assert.ok(refused.length > 0, 'ambiguous targets are logged');
-    assert.ok(refused.some((e) => e.path === '/x/../login'), 'the raw path is kept in the event');
+    assert.ok(
+      refused.some((e) => e.path === '/x/../login'),
+      'the raw path is kept in the event',
+    );
   });
 }
 
@@ -325,7 +365,10 @@ test('an ambiguous target gets a problem+json 400 that carries the security head
 });
 
 test('allowEncodedSlashes: %2F passes (announced), dot-dot through it still does not', async () => {
-  const shield = stack([rateLimit({ maxRequests: 10_000, window: 60, rules: [{ match: '/files/', maxRequests: 500, window: 60 }] })], { allowEncodedSlashes: true, events: { emit: () => undefined } });
+  const shield = stack([rateLimit({ maxRequests: 10_000, window: 60, rules: [{ match: '/files/', maxRequests: 500, window: 60 }] })], {
+    allowEncodedSlashes: true,
+    events: { emit: () => undefined },
+  });
   const app = await serveRouted('node', shield);
   try {
     const ok = await send(app.url, FAMILIES[0]!, '/files/a%2Fb');

@@ -13,9 +13,11 @@ import { rawRequest, statusOf } from '../../test/helpers/raw-http.ts';
 test('a "#" in the request path is refused with 400 before any path rule (every adapter)', async (t) => {
   await forEachAdapter(
     t,
-    () => stack([rateLimit({ maxRequests: 1000, window: 60, rules: [{ match: '/login', maxRequests: 1, window: 60 }] })], { events: { emit: () => undefined } }),
+    () =>
+      stack([rateLimit({ maxRequests: 1000, window: 60, rules: [{ match: '/login', maxRequests: 1, window: 60 }] })], { events: { emit: () => undefined } }),
     async (app) => {
-      const send = async (target: string): Promise<number> => statusOf(await rawRequest(app.url, `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`));
+      const send = async (target: string): Promise<number> =>
+        statusOf(await rawRequest(app.url, `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`));
       assert.equal(await send('/login#1'), 400);
       assert.equal(await send('/login#2'), 400);
       assert.equal(await send('/log%69n#x'), 400);

@@ -63,7 +63,10 @@ export function stack(middleware: readonly Middleware[], options: StackOptions =
   }
   middleware.forEach((m, i) => {
     if (m === null || typeof m !== 'object' || typeof m.handle !== 'function') {
-      throw new RampartError('ERR_RAMPART_CONFIG', `stack(): entry ${i} is not a rampart middleware (an object with handle(req, res)); call the factory, e.g. securityHeaders().`);
+      throw new RampartError(
+        'ERR_RAMPART_CONFIG',
+        `stack(): entry ${i} is not a rampart middleware (an object with handle(req, res)); call the factory, e.g. securityHeaders().`,
+      );
     }
   });
   checkKeys(optionsObject(options, 'stack'), ['trustProxy', 'proxyHeaders', 'events', 'allowEncodedSlashes'], 'stack');
@@ -79,7 +82,10 @@ export function stack(middleware: readonly Middleware[], options: StackOptions =
     ...(allowEncodedSlashes ? { allowEncodedSlashes } : {}),
   });
   if (allowEncodedSlashes) {
-    warnConfig("allowEncodedSlashes: %2F and %5C inside path segments are accepted; a router that decodes them reads another path than rampart's path rules see.", sink);
+    warnConfig(
+      "allowEncodedSlashes: %2F and %5C inside path segments are accepted; a router that decodes them reads another path than rampart's path rules see.",
+      sink,
+    );
   }
   // The target check runs right after the security headers, before any other decision.
   const full = withTargetCheck(chain);

@@ -6,12 +6,7 @@ import type { Decision, Middleware, Reply, RequestView, ResponseControl } from '
  * Run middleware in order until one answers. Stays synchronous while every middleware
  * is; switches to a promise only at the first async decision.
  */
-export function runChain(
-  chain: readonly Middleware[],
-  start: number,
-  req: RequestView,
-  res: ResponseControl,
-): Reply | undefined | Promise<Reply | undefined> {
+export function runChain(chain: readonly Middleware[], start: number, req: RequestView, res: ResponseControl): Reply | undefined | Promise<Reply | undefined> {
   for (let i = start; i < chain.length; i++) {
     const decision = chain[i]!.handle(req, res);
     if (decision === undefined) continue;

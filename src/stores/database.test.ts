@@ -33,7 +33,8 @@ const OWNERS: Array<[string, (database: unknown) => unknown]> = [
 test('each database shape is read as the backend it names', () => {
   const dir = join(tmpdir(), 'rampart-db-shape');
   assert.deepEqual(checkDatabase(undefined, 'x'), { source: 'path', backend: 'pglite', dataDir: undefined });
-  for (const memory of ['memory', ':memory:', 'memory://', 'pglite']) assert.deepEqual(checkDatabase(memory, 'x'), { source: 'path', backend: 'pglite', dataDir: undefined }, memory);
+  for (const memory of ['memory', ':memory:', 'memory://', 'pglite'])
+    assert.deepEqual(checkDatabase(memory, 'x'), { source: 'path', backend: 'pglite', dataDir: undefined }, memory);
   assert.deepEqual(checkDatabase(dir, 'x'), { source: 'path', backend: 'pglite', dataDir: dir });
   assert.deepEqual(checkDatabase('postgres://app@db:5432/app', 'x'), { source: 'url', backend: 'postgres', url: 'postgres://app@db:5432/app' });
   assert.deepEqual(checkDatabase('POSTGRESQL://app@db/app', 'x'), { source: 'url', backend: 'postgres', url: 'POSTGRESQL://app@db/app' });
@@ -59,7 +60,8 @@ test('a bad database shape fails at construction with ERR_RAMPART_CONFIG naming 
         (err: unknown) => {
           assert.ok(isRampartError(err, 'ERR_RAMPART_CONFIG'), `${owner}: ${String(value)} → ${String(err)}`);
           assert.match(err.message, new RegExp(owner));
-          if (!(typeof value === 'string' && value.startsWith('postgres:'))) assert.ok(err.message.includes(DATABASE_SHAPES), `${owner}: names the shapes: ${err.message}`);
+          if (!(typeof value === 'string' && value.startsWith('postgres:')))
+            assert.ok(err.message.includes(DATABASE_SHAPES), `${owner}: names the shapes: ${err.message}`);
           assert.ok(!err.message.includes('hunter2'), `${owner}: never shows a password: ${err.message}`);
           return true;
         },
@@ -131,7 +133,8 @@ async function everyOwnerOn(database: PGlite | ReturnType<typeof postgres>, pref
   await limiter.consume('k', POLICY, Date.now());
   await limiter.close();
   const tables = ['log', 'keys', 'sessions', 'nonces', 'rate_limit'].map((t) => `(select count(*) from ${prefix}_${t})::int`).join(' + ');
-  const rows = database instanceof PGlite ? (await database.query<{ n: number }>(`select ${tables} as n`)).rows : await database.unsafe(`select ${tables} as n`);
+  const rows =
+    database instanceof PGlite ? (await database.query<{ n: number }>(`select ${tables} as n`)).rows : await database.unsafe(`select ${tables} as n`);
   return Number(rows[0]!.n);
 }
 
@@ -192,7 +195,9 @@ test('one opener: PGlite and postgres.js clients are created, and recognised, on
   for (const file of files) {
     const rel = relative(SRC, file);
     // Code only: comments may show how a client is made.
-    const text = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:])\/\/.*$/gm, '$1');
+    const text = readFileSync(file, 'utf8')
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/(^|[^:])\/\/.*$/gm, '$1');
     const opens = /new PGlite\(|\bpostgres\(\s*[A-Za-z_][\w.!]*\s*[,)]/.test(text);
     const checks = /function (isPGlite|isPostgresClient)\b/.test(text);
     if (opens && rel !== join('stores', 'database.ts') && rel !== join('stores', 'pglite-worker.ts')) found.push(`${rel} opens a database`);
@@ -207,7 +212,14 @@ test('postgresStore: database is the option; sql and url stay as its deprecated 
   assert.equal(typeof postgresStore({ database: 'postgres://app@db/app' }).open, 'function');
   assert.equal(typeof postgresStore({ url: 'postgres://app@db/app' }).open, 'function');
   assert.equal(typeof postgresStore({ sql }).open, 'function');
-  for (const bad of [{ sql, database: sql }, { url: 'postgres://a@b/c', database: 'postgres://a@b/c' }, { sql, url: 'postgres://a@b/c' }, { url: './counters' }, { sql: new PGlite() }, {}]) {
+  for (const bad of [
+    { sql, database: sql },
+    { url: 'postgres://a@b/c', database: 'postgres://a@b/c' },
+    { sql, url: 'postgres://a@b/c' },
+    { url: './counters' },
+    { sql: new PGlite() },
+    {},
+  ]) {
     assert.throws(() => postgresStore(bad as never), { code: 'ERR_RAMPART_CONFIG' }, JSON.stringify(Object.keys(bad)));
   }
 });

@@ -9,7 +9,14 @@
  */
 import { checkPeer, importPeer, PEERS, type PeerFeature } from '../core/optional.ts';
 import { configError, describeValue } from '../core/options.ts';
-import { postgresOptions, postgresParams, type PGliteLike, type PGliteTransactionLike, type PostgresClientLike, type PostgresQueryable } from '../core/postgres.ts';
+import {
+  postgresOptions,
+  postgresParams,
+  type PGliteLike,
+  type PGliteTransactionLike,
+  type PostgresClientLike,
+  type PostgresQueryable,
+} from '../core/postgres.ts';
 import type { Database, Queryable } from './sql.ts';
 import { PGliteWorkerDriver } from './worker-driver.ts';
 
@@ -92,7 +99,9 @@ export function checkDatabase(value: unknown, owner: string, options: CheckDatab
   const target = targetOf(value, owner, options.fallback ?? 'memory');
   const allowed = options.backends;
   if (allowed !== undefined && !allowed.includes(target.backend)) {
-    throw configError(`${owner}: database must be a PostgreSQL server here (a 'postgres://…' URL or a postgres client), not ${target.backend === 'pglite' ? 'an embedded PGlite' : 'PostgreSQL'} (got ${shown(value)}).`);
+    throw configError(
+      `${owner}: database must be a PostgreSQL server here (a 'postgres://…' URL or a postgres client), not ${target.backend === 'pglite' ? 'an embedded PGlite' : 'PostgreSQL'} (got ${shown(value)}).`,
+    );
   }
   if (target.source === 'url') checkPeer(options.urlPeer ?? PEERS.postgresUrl);
   else if (target.source === 'path') checkPeer(PEERS.pglite);
@@ -113,7 +122,8 @@ function targetOf(value: unknown, owner: string, fallback: 'memory' | 'required'
   if (value === undefined && fallback === 'memory') return { source: 'path', backend: 'pglite', dataDir: undefined };
   if (typeof value === 'string' && value.trim() !== '') {
     if (POSTGRES_URL.test(value)) {
-      if (!URL.canParse(value)) throw configError(`${owner}: database ${shown(value)} is not a valid URL (percent-encode special characters in the user and password).`);
+      if (!URL.canParse(value))
+        throw configError(`${owner}: database ${shown(value)} is not a valid URL (percent-encode special characters in the user and password).`);
       return { source: 'url', backend: 'postgres', url: value };
     }
     if (MEMORY.has(value)) return { source: 'path', backend: 'pglite', dataDir: undefined };
@@ -133,7 +143,11 @@ export async function openDatabase(target: DatabaseTarget, pool: PoolOptions = D
       return target.backend === 'postgres' ? postgresDatabase(target.client, false, pool.prepare === true) : pgliteDatabase(target.client);
     case 'url': {
       const { default: postgres } = await importPeer(urlPeer, () => import('postgres'));
-      const options = postgresOptions({ max: pool.poolSize, connectTimeout: pool.connectTimeout, ...(pool.idleTimeout === undefined ? {} : { idleTimeout: pool.idleTimeout }) });
+      const options = postgresOptions({
+        max: pool.poolSize,
+        connectTimeout: pool.connectTimeout,
+        ...(pool.idleTimeout === undefined ? {} : { idleTimeout: pool.idleTimeout }),
+      });
       return postgresDatabase(postgres(target.url, options), true, pool.prepare === true);
     }
     case 'path': {

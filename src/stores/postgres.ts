@@ -57,11 +57,9 @@ const GCRA_OK = `(${TAT} + ($3 / $4) * $5 - $2 <= $3 + 1e-3)`;
 export function consumeStatement(table: string, algorithm: Algorithm): string {
   const head = `INSERT INTO ${table} AS r (key, a, b, c, ok, expires_at) VALUES `;
   // Every parameter is referenced (and so typed) in every statement, even where an algorithm ignores it.
-  const tail = 'WHERE $1 IS NOT NULL AND $2 IS NOT NULL AND $3 IS NOT NULL AND $4 IS NOT NULL AND $5 IS NOT NULL AND $6 IS NOT NULL AND $7 IS NOT NULL RETURNING a, b, c, ok';
-  const cast = (sql: string): string =>
-    sql
-      .replaceAll('$1', '$1::text')
-      .replace(/\$([2-7])(?!\d)/g, '$$$1::float8');
+  const tail =
+    'WHERE $1 IS NOT NULL AND $2 IS NOT NULL AND $3 IS NOT NULL AND $4 IS NOT NULL AND $5 IS NOT NULL AND $6 IS NOT NULL AND $7 IS NOT NULL RETURNING a, b, c, ok';
+  const cast = (sql: string): string => sql.replaceAll('$1', '$1::text').replace(/\$([2-7])(?!\d)/g, '$$$1::float8');
   let text: string;
   switch (algorithm) {
     case 'sliding-window':
@@ -184,7 +182,13 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       }
       const expires = now + policy.windowMs;
       const rows = await query<{ a: number; b: number; c: number; ok: boolean }>(text, [
-        rowKey(policy, key), now, policy.windowMs, policy.limit, cost, expires, windowStart(now, policy.windowMs),
+        rowKey(policy, key),
+        now,
+        policy.windowMs,
+        policy.limit,
+        cost,
+        expires,
+        windowStart(now, policy.windowMs),
       ]);
       const row = rows[0]!;
       return toRateDecision(policy, { a: Number(row.a), b: Number(row.b), c: Number(row.c) }, now, row.ok);
@@ -202,8 +206,11 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       await query(`DELETE FROM ${counters} WHERE key = $1`, [rowKey(policy, key)]);
     },
     async block(target, until, reason) {
-      await query(`INSERT INTO ${blockTable} (target, until, reason) VALUES ($1, $2, $3)
-        ON CONFLICT (target) DO UPDATE SET until = EXCLUDED.until, reason = EXCLUDED.reason`, [target, until, reason]);
+      await query(
+        `INSERT INTO ${blockTable} (target, until, reason) VALUES ($1, $2, $3)
+        ON CONFLICT (target) DO UPDATE SET until = EXCLUDED.until, reason = EXCLUDED.reason`,
+        [target, until, reason],
+      );
     },
     async unblock(target) {
       await query(`DELETE FROM ${blockTable} WHERE target = $1`, [target]);
@@ -249,5 +256,7 @@ function storeTarget(options: Record<string, unknown>): DatabaseTarget {
 
 function storeError(error: unknown): RampartError {
   if (error instanceof RampartError) return error;
-  return new RampartError('ERR_RAMPART_RATE_LIMIT_STORE', `rate-limit store (PostgreSQL) failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+  return new RampartError('ERR_RAMPART_RATE_LIMIT_STORE', `rate-limit store (PostgreSQL) failed: ${(error as Error)?.message ?? String(error)}`, {
+    cause: error,
+  });
 }

@@ -37,14 +37,18 @@ async function sameAsMemory(store: RateLimitStore, label: string): Promise<void>
   // Blocks shared through the store.
   await store.block('198.51.100.7', T0 + 5000, 'test');
   assert.equal((await store.blocked('198.51.100.7', T0))?.reason, 'test');
-  assert.deepEqual((await store.blocks(T0)).map((b) => b.target), ['198.51.100.7']);
+  assert.deepEqual(
+    (await store.blocks(T0)).map((b) => b.target),
+    ['198.51.100.7'],
+  );
   assert.equal(await store.blocked('198.51.100.7', T0 + 5000), undefined);
   await store.unblock('198.51.100.7');
   assert.equal(await store.blocked('198.51.100.7', T0), undefined);
 }
 
 async function hammer(kind: string, url: string, key: string, algorithm: Algorithm, limit: number, attempts: number): Promise<number[]> {
-  const run = (): Promise<{ stdout: string }> => execFileAsync(process.execPath, [HAMMER, kind, url, key, algorithm, String(limit), String(attempts)], { timeout: 120_000 });
+  const run = (): Promise<{ stdout: string }> =>
+    execFileAsync(process.execPath, [HAMMER, kind, url, key, algorithm, String(limit), String(attempts)], { timeout: 120_000 });
   const outs = await Promise.all([run(), run()]);
   return outs.map((o) => Number(o.stdout.trim()));
 }

@@ -85,7 +85,8 @@ export function redisSessionStore(client: RedisSessionClient, options: { prefix?
     async *scan() {
       const scanKeys = client.scan?.bind(client);
       const mget = client.mget?.bind(client);
-      if (scanKeys === undefined || mget === undefined) throw new RampartError('ERR_RAMPART_SESSION_STORE', 'redisSessionStore.scan needs a client with scan() and mget() (ioredis has both).');
+      if (scanKeys === undefined || mget === undefined)
+        throw new RampartError('ERR_RAMPART_SESSION_STORE', 'redisSessionStore.scan needs a client with scan() and mget() (ioredis has both).');
       // SCAN may return a key twice across pages: report each once.
       const seen = new Set<string>();
       let cursor = '0';
@@ -106,7 +107,9 @@ export function redisSessionStore(client: RedisSessionClient, options: { prefix?
 }
 
 /** PostgreSQL / PGlite store (the `database` option every rampart database takes: 'memory', a PGlite path, a postgres:// URL or your client, which is never closed). Call prune() periodically to delete expired rows. */
-export function postgresSessionStore(options: { database?: DatabaseOption; table?: string } = {}): SessionStore & { prune(): Promise<number>; ensureTable(): Promise<void> } {
+export function postgresSessionStore(
+  options: { database?: DatabaseOption; table?: string } = {},
+): SessionStore & { prune(): Promise<number>; ensureTable(): Promise<void> } {
   const database = checkDatabase(options.database, 'postgresSessionStore');
   const table = checkTable(options.table ?? 'rampart_sessions', 'postgresSessionStore');
   const open = once(async () => {
@@ -144,7 +147,10 @@ export function postgresSessionStore(options: { database?: DatabaseOption; table
       let after = '';
       for (;;) {
         const page = await wrap(async () =>
-          (await open()).query<{ id: string; record: string; expires_at: Date | string }>(`select id, record, expires_at from ${table} where id > $1 and expires_at > now() order by id limit 1000`, [after]),
+          (await open()).query<{ id: string; record: string; expires_at: Date | string }>(
+            `select id, record, expires_at from ${table} where id > $1 and expires_at > now() order by id limit 1000`,
+            [after],
+          ),
         );
         for (const row of page) yield { id: row.id, record: row.record, expiresAt: row.expires_at instanceof Date ? row.expires_at : new Date(row.expires_at) };
         if (page.length < 1000) return;

@@ -56,7 +56,11 @@ test('PGliteWorkerDriver: queries, transactions that commit and roll back, and d
       /abort/,
     );
     const rows = await driver.query<{ id: number; at: Date }>('select id, at from t order by id');
-    assert.deepEqual(rows.map((r) => r.id), [1], 'the rolled-back insert is gone');
+    assert.deepEqual(
+      rows.map((r) => r.id),
+      [1],
+      'the rolled-back insert is gone',
+    );
     assert.ok(rows[0]!.at instanceof Date && rows[0]!.at.getTime() === at.getTime(), 'dates survive the thread boundary');
     await assert.rejects(driver.query('insert into t values (1, now())'), (err: Error & { code?: string }) => err.code === '23505');
     await assert.rejects(

@@ -36,7 +36,9 @@ function workerUrl(): URL {
  * dropped (the worker needs none); otherwise Node's inheritance applies.
  */
 function workerExecArgv(): string[] | undefined {
-  const evals = process.execArgv.some((a) => a === '-e' || a === '--eval' || a === '-p' || a === '--print' || a.startsWith('--eval=') || a.startsWith('--print='));
+  const evals = process.execArgv.some(
+    (a) => a === '-e' || a === '--eval' || a === '-p' || a === '--print' || a.startsWith('--eval=') || a.startsWith('--print='),
+  );
   return evals ? [] : undefined;
 }
 

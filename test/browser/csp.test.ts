@@ -20,10 +20,14 @@ test('Chromium blocks an inline script without the nonce, runs the one with it, 
   const events: SecurityEventRecord[] = [];
   let reported: () => void = () => {};
   const reportArrived = new Promise<void>((resolve) => (reported = resolve));
-  const shield = stack(
-    [securityHeaders({ csp: { nonce: true, reportUri: '/csp-report' } }), cspReport({ path: '/csp-report' })],
-    { events: { emit: (r) => { events.push(r); if (r.event === 'CSP_VIOLATION') reported(); } } },
-  );
+  const shield = stack([securityHeaders({ csp: { nonce: true, reportUri: '/csp-report' } }), cspReport({ path: '/csp-report' })], {
+    events: {
+      emit: (r) => {
+        events.push(r);
+        if (r.event === 'CSP_VIOLATION') reported();
+      },
+    },
+  });
   const hostile = '</script><script>window.injected = true</script>';
   const server = http.createServer(
     shield.node((req, res) => {

@@ -76,11 +76,17 @@ test('CSRF in Chromium: same-origin forms and fetches pass, cross-site and same-
   const attackerPages = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const path = req.url!;
     if (path === '/autoform') {
-      html(res, `<form id="f" method="POST" action="${appUrl}/submit"><input name="_csrf_token" value="guess"><input name="title" value="pwned"></form><script>document.getElementById('f').submit()</script>`);
+      html(
+        res,
+        `<form id="f" method="POST" action="${appUrl}/submit"><input name="_csrf_token" value="guess"><input name="title" value="pwned"></form><script>document.getElementById('f').submit()</script>`,
+      );
       return;
     }
     if (path === '/fetch') {
-      html(res, `<script>window.result = fetch('${appUrl}/submit', { method: 'POST', credentials: 'include', headers: { 'content-type': 'text/plain' }, body: 'title=pwned' }).then(r => 'status ' + r.status, e => 'error ' + e.name)</script>`);
+      html(
+        res,
+        `<script>window.result = fetch('${appUrl}/submit', { method: 'POST', credentials: 'include', headers: { 'content-type': 'text/plain' }, body: 'title=pwned' }).then(r => 'status ' + r.status, e => 'error ' + e.name)</script>`,
+      );
       return;
     }
     if (path === '/sibling-form') {
@@ -144,7 +150,11 @@ test('CSRF in Chromium: same-origin forms and fetches pass, cross-site and same-
   // 4. Same-origin fetch with the header read from document.cookie.
   await page.goto(`${appUrl}/form`);
   const fetched = await page.evaluate(async () => {
-    const token = document.cookie.split('; ').find((row) => row.startsWith('csrf_token='))?.split('=')[1] ?? '';
+    const token =
+      document.cookie
+        .split('; ')
+        .find((row) => row.startsWith('csrf_token='))
+        ?.split('=')[1] ?? '';
     const r = await fetch('/submit', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': token }, body: '{"a":1}' });
     return { status: r.status, text: await r.text() };
   });

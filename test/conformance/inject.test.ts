@@ -33,7 +33,12 @@ test('fastify.inject through the preset', async () => {
   const denied = await app.inject({ method: 'POST', url: '/', headers: { cookie, 'content-type': 'application/json' }, payload: '{}' });
   assert.equal(denied.statusCode, 403);
   assert.equal(denied.headers['x-frame-options'], 'DENY');
-  const allowed = await app.inject({ method: 'POST', url: '/', headers: { cookie, 'x-csrf-token': body.token, 'content-type': 'application/json' }, payload: '{}' });
+  const allowed = await app.inject({
+    method: 'POST',
+    url: '/',
+    headers: { cookie, 'x-csrf-token': body.token, 'content-type': 'application/json' },
+    payload: '{}',
+  });
   assert.equal(allowed.statusCode, 200);
   const limited = await app.inject({ method: 'GET', url: '/' });
   assert.equal(limited.statusCode, 429);

@@ -127,7 +127,13 @@ export async function serve(adapter: AdapterName, shield: Shield, app: TestApp =
         return out.body ?? '';
       });
       f.all('/', async (request, reply) => {
-        const out = await app({ method: request.method, path: '/', body: typeof request.body === 'string' ? request.body : '', view: viewOf(request), native: request });
+        const out = await app({
+          method: request.method,
+          path: '/',
+          body: typeof request.body === 'string' ? request.body : '',
+          view: viewOf(request),
+          native: request,
+        });
         reply.code(out.status ?? 200).headers(out.headers ?? {});
         return out.body ?? '';
       });

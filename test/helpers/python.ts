@@ -7,7 +7,7 @@ const available = new Map<string, Promise<boolean>>();
 function run(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = execFile(PYTHON, args, { timeout: 20_000, maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : 1;
+      const code = error === null ? 0 : typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : 1;
       resolve({ code, stdout, stderr });
     });
     if (input !== undefined) child.stdin?.end(input);

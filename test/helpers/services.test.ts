@@ -23,7 +23,10 @@ test('startPostgres: select 1, then kill and restart keeps the same URL working'
     await assert.rejects(sql`select 1`);
     await pg.restart();
     const rows = await sql`select v from keep_me`;
-    assert.deepEqual(rows.map((r) => r.v), [7]);
+    assert.deepEqual(
+      rows.map((r) => r.v),
+      [7],
+    );
   } finally {
     await sql.end({ timeout: 1 });
     await pg.stop();

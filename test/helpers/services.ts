@@ -103,7 +103,8 @@ function registerCleanup(t: Ctx, stop: () => Promise<void>): void {
 
 function unavailable(t: Ctx, what: string, reason: string): undefined {
   const message = `${what} not available: ${reason}`;
-  if (servicesRequired()) throw new Error(`${message} (RAMPART_REQUIRE_SERVICES=1 makes it mandatory; install it, e.g. apt-get install postgresql-15 redis-server nginx)`);
+  if (servicesRequired())
+    throw new Error(`${message} (RAMPART_REQUIRE_SERVICES=1 makes it mandatory; install it, e.g. apt-get install postgresql-15 redis-server nginx)`);
   const c = t as { skip?: (msg?: string) => void } | undefined;
   if (c !== undefined && typeof c.skip === 'function') c.skip(message);
   return undefined;
@@ -185,13 +186,7 @@ export async function startPostgres(t: Ctx): Promise<PgServer | undefined> {
 
   try {
     await pgRun('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C'], 60_000);
-    const conf = [
-      "listen_addresses = '127.0.0.1'",
-      'fsync = off',
-      'max_connections = 100',
-      "shared_buffers = '128MB'",
-      '',
-    ].join('\n');
+    const conf = ["listen_addresses = '127.0.0.1'", 'fsync = off', 'max_connections = 100', "shared_buffers = '128MB'", ''].join('\n');
     await appendFile(join(data, 'postgresql.conf'), conf);
     await start();
   } catch (err) {
@@ -294,10 +289,14 @@ export async function startRedis(t?: Ctx): Promise<RedisServer | undefined> {
     proc.once('exit', () => {
       exited = true;
     });
-    await waitFor(async () => {
-      if (exited) throw new Error(`redis-server exited while starting on port ${port}`);
-      return redisPing(port);
-    }, READY_TIMEOUT_MS, `Redis on port ${port}`);
+    await waitFor(
+      async () => {
+        if (exited) throw new Error(`redis-server exited while starting on port ${port}`);
+        return redisPing(port);
+      },
+      READY_TIMEOUT_MS,
+      `Redis on port ${port}`,
+    );
   };
 
   const killChild = async (signal: NodeJS.Signals): Promise<void> => {
@@ -451,10 +450,14 @@ export async function startNginx(t: Ctx, config: NginxConfig): Promise<NginxServ
     }
   };
   try {
-    await waitFor(async () => {
-      if (exited) throw new Error(`nginx exited while starting on port ${port}`);
-      return tcpOpen(port);
-    }, READY_TIMEOUT_MS, `nginx on port ${port}`);
+    await waitFor(
+      async () => {
+        if (exited) throw new Error(`nginx exited while starting on port ${port}`);
+        return tcpOpen(port);
+      },
+      READY_TIMEOUT_MS,
+      `nginx on port ${port}`,
+    );
   } catch (err) {
     const log = await readFile(join(dir, 'error.log'), 'utf8').catch(() => '');
     killGroup('SIGKILL');

@@ -85,13 +85,31 @@ test('API keys on a real PostgreSQL server (postgres:// URL)', async (t) => {
 });
 
 test('construction errors and events from direct verify()', async () => {
-  assert.throws(() => apiKeys({ secret: 'short' }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
-  assert.throws(() => apiKeys({ secret: SECRET, table: 'x; drop table y' }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
-  assert.throws(() => apiKeys({ secret: SECRET, database: 42 as never }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
-  assert.throws(() => apiKeys({ secret: SECRET, prefix: 'RK_' }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
-  assert.throws(() => apiKeys({ secret: SECRET, tabel: 'x' } as never), (e) => isRampartError(e, 'ERR_RAMPART_UNKNOWN_OPTION'));
+  assert.throws(
+    () => apiKeys({ secret: 'short' }),
+    (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
+  assert.throws(
+    () => apiKeys({ secret: SECRET, table: 'x; drop table y' }),
+    (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
+  assert.throws(
+    () => apiKeys({ secret: SECRET, database: 42 as never }),
+    (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
+  assert.throws(
+    () => apiKeys({ secret: SECRET, prefix: 'RK_' }),
+    (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
+  assert.throws(
+    () => apiKeys({ secret: SECRET, tabel: 'x' } as never),
+    (e) => isRampartError(e, 'ERR_RAMPART_UNKNOWN_OPTION'),
+  );
   // A sink without emit() is refused at construction, not on the first failed verify().
-  assert.throws(() => apiKeys({ secret: SECRET, events: {} as never }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+  assert.throws(
+    () => apiKeys({ secret: SECRET, events: {} as never }),
+    (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
   const events: SecurityEventRecord[] = [];
   const keys = manager({ environment: 'test', events: { emit: (r: SecurityEventRecord) => events.push(r) } });
   await assert.rejects(keys.create({ owner: '' }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
@@ -125,7 +143,10 @@ test('requireApiKey through every adapter: 401 / 403 / principal for the handler
       r = await fetch(`${app.url}/orders`, { headers: { authorization: `Bearer ${admin.key}` } });
       assert.equal(r.status, 200);
       assert.equal(await r.text(), `root:${admin.id}`);
-      assert.deepEqual(events.map((e) => e.event), ['AUTH_REQUIRED', 'INVALID_TOKEN', 'PERMISSION_DENIED']);
+      assert.deepEqual(
+        events.map((e) => e.event),
+        ['AUTH_REQUIRED', 'INVALID_TOKEN', 'PERMISSION_DENIED'],
+      );
       assert.ok(!JSON.stringify(events).includes(reader.key), 'keys never reach events');
     },
     (req) => ({ body: `${apiKeyOf(req.native)?.owner}:${apiKeyOf(req.native)?.id}` }),

@@ -181,10 +181,12 @@ export function apiKeys(options: ApiKeysOptions): ApiKeyManager {
     async create(createOptions: CreateApiKeyOptions) {
       const c = optionsObject(createOptions, 'apiKeys.create');
       checkKeys(c, ['owner', 'scopes', 'expiresIn', 'name'], 'apiKeys.create');
-      if (typeof c.owner !== 'string' || c.owner.length === 0 || c.owner.length > 256) throw configError('apiKeys.create: owner must be a non-empty string (at most 256 characters).');
+      if (typeof c.owner !== 'string' || c.owner.length === 0 || c.owner.length > 256)
+        throw configError('apiKeys.create: owner must be a non-empty string (at most 256 characters).');
       const scopes = c.scopes === undefined ? [] : stringList(c.scopes, 'apiKeys.create.scopes');
       const expiresIn = c.expiresIn === undefined ? undefined : numberOption(c.expiresIn, 'apiKeys.create.expiresIn', 1, 100 * 365 * 86400);
-      if (c.name !== undefined && (typeof c.name !== 'string' || c.name.length > 256)) throw configError('apiKeys.create: name must be a string of at most 256 characters.');
+      if (c.name !== undefined && (typeof c.name !== 'string' || c.name.length > 256))
+        throw configError('apiKeys.create: name must be a string of at most 256 characters.');
       return insert(c.owner, scopes, (c.name as string | undefined) ?? null, expiresIn);
     },
     async verify(key: string) {
@@ -250,10 +252,9 @@ export function apiKeys(options: ApiKeysOptions): ApiKeyManager {
         return (await db.query(`delete from ${table} where owner = $1 returning id`, [p.owner])).length;
       }
       const before = p.inactiveBefore;
-      if ('owner' in p || !(before instanceof Date) || Number.isNaN(before.getTime())) throw configError('apiKeys.purge: pass either { owner } or { inactiveBefore: Date }.');
-      return (
-        await db.query(`delete from ${table} where revoked_at < $1 or expires_at < $1 returning id`, [before.toISOString()])
-      ).length;
+      if ('owner' in p || !(before instanceof Date) || Number.isNaN(before.getTime()))
+        throw configError('apiKeys.purge: pass either { owner } or { inactiveBefore: Date }.');
+      return (await db.query(`delete from ${table} where revoked_at < $1 or expires_at < $1 returning id`, [before.toISOString()])).length;
     },
     async anonymizeOwner(owner: string, pseudonym: string) {
       if (typeof owner !== 'string' || owner.length === 0) throw configError('apiKeys.anonymizeOwner: owner must be a non-empty string.');
@@ -262,10 +263,10 @@ export function apiKeys(options: ApiKeysOptions): ApiKeyManager {
       }
       await flush();
       const db = await open();
-      const rows = await db.query(
-        `update ${table} set owner = $2, name = null, revoked_at = coalesce(revoked_at, now()) where owner = $1 returning id`,
-        [owner, pseudonym],
-      );
+      const rows = await db.query(`update ${table} set owner = $2, name = null, revoked_at = coalesce(revoked_at, now()) where owner = $1 returning id`, [
+        owner,
+        pseudonym,
+      ]);
       return rows.length;
     },
     flush,

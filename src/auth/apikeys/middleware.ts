@@ -53,7 +53,11 @@ export function requireApiKey(options: RequireApiKeyOptions): Middleware {
       const missing = scopes.filter((s) => !principal.scopes.some((g) => permissionCovers(g, s)));
       if (missing.length > 0) {
         req.emit('PERMISSION_DENIED', `api key ${principal.id} lacks ${missing.join(', ')}`, { userId: principal.owner });
-        return forbidden('The API key lacks a required scope.', 'ERR_RAMPART_PERMISSION_DENIED', `${challenge}, error="insufficient_scope", scope="${missing.join(' ')}"`);
+        return forbidden(
+          'The API key lacks a required scope.',
+          'ERR_RAMPART_PERMISSION_DENIED',
+          `${challenge}, error="insufficient_scope", scope="${missing.join(' ')}"`,
+        );
       }
       return undefined;
     },

@@ -55,7 +55,8 @@ export function compileApiKeysOptions(options: ApiKeysOptions): ApiKeysConfig {
   const environment = String(o.environment ?? 'live');
   if (!SEGMENT.test(prefix) || !SEGMENT.test(environment)) throw configError('apiKeys.prefix and environment must be 1–16 lower-case letters or digits.');
   const flushEvery = o.usageFlushInterval === undefined ? 5 : numberOption(o.usageFlushInterval, 'apiKeys.usageFlushInterval', 0.01, 3600, false);
-  if (o.events !== undefined && typeof (o.events as EventSink | null)?.emit !== 'function') throw configError('apiKeys.events must be an event sink ({ emit(record) }), such as a SecurityLog.');
+  if (o.events !== undefined && typeof (o.events as EventSink | null)?.emit !== 'function')
+    throw configError('apiKeys.events must be an event sink ({ emit(record) }), such as a SecurityLog.');
   return Object.freeze({
     secret,
     database,

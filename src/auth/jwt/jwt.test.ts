@@ -71,11 +71,28 @@ test('each failure cause has its own code; INVALID_TOKEN event without the token
 test('malformed input of any kind is ERR_RAMPART_JWT_MALFORMED, never a crash', async () => {
   const jwt = createJwt({ algorithm: 'HS256', secret: SECRET });
   const cases: unknown[] = [
-    '', 'a', 'a.b', 'a.b.c.d', '..', 'e30.e30.', '!!.e30.sig', `${b64u('[1]')}.${b64u({})}.x`, `${b64u('not json')}.${b64u({})}.x`,
-    `${b64u('null')}.${b64u({})}.x`, null, 42, {}, ['a.b.c'], `${b64u({ alg: 'HS256' })}.${b64u('[]')}.${'A'.repeat(43)}`,
+    '',
+    'a',
+    'a.b',
+    'a.b.c.d',
+    '..',
+    'e30.e30.',
+    '!!.e30.sig',
+    `${b64u('[1]')}.${b64u({})}.x`,
+    `${b64u('not json')}.${b64u({})}.x`,
+    `${b64u('null')}.${b64u({})}.x`,
+    null,
+    42,
+    {},
+    ['a.b.c'],
+    `${b64u({ alg: 'HS256' })}.${b64u('[]')}.${'A'.repeat(43)}`,
   ];
   for (const token of cases) {
-    await assert.rejects(jwt.verify(token as string), (e: unknown) => isRampartError(e) && /^ERR_RAMPART_JWT_(MALFORMED|SIGNATURE|ALGORITHM)$/.test(e.code), String(token));
+    await assert.rejects(
+      jwt.verify(token as string),
+      (e: unknown) => isRampartError(e) && /^ERR_RAMPART_JWT_(MALFORMED|SIGNATURE|ALGORITHM)$/.test(e.code),
+      String(token),
+    );
   }
   // Over 8 KB: refused before any parsing (even a perfectly valid token).
   const big = await jwt.sign({ pad: 'x'.repeat(9000) });
@@ -89,7 +106,10 @@ test('attack: alg none in every spelling is refused', async () => {
     await rejectsWith(jwt.verify(`${b64u({ alg })}.${b64u({ sub: 'admin', exp: now() + 60 })}.`), 'ERR_RAMPART_JWT_ALGORITHM');
   }
   await rejectsWith(jwt.verify(`${b64u({})}.${b64u({ exp: now() + 60 })}.`), 'ERR_RAMPART_JWT_ALGORITHM');
-  assert.throws(() => createJwt({ algorithm: 'none' as never, secret: SECRET }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+  assert.throws(
+    () => createJwt({ algorithm: 'none' as never, secret: SECRET }),
+    (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
 });
 
 test('attack: HS/RS confusion with the public key as HMAC secret fails', async () => {
@@ -101,9 +121,18 @@ test('attack: HS/RS confusion with the public key as HMAC secret fails', async (
   const signer = createJwt({ algorithm: 'RS256', privateKey: rsa.privateKey });
   assert.equal((await jwt.verify(await signer.sign({ sub: 'u' }))).sub, 'u');
   // configuring a PEM key as an HMAC secret, or a public key with HS256, is a construction error
-  assert.throws(() => createJwt({ algorithm: 'HS256', secret: pem }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
-  assert.throws(() => createJwt({ algorithm: 'HS256', publicKey: pem }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
-  assert.throws(() => createJwt({ algorithm: 'RS256', secret: SECRET }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+  assert.throws(
+    () => createJwt({ algorithm: 'HS256', secret: pem }),
+    (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
+  assert.throws(
+    () => createJwt({ algorithm: 'HS256', publicKey: pem }),
+    (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
+  assert.throws(
+    () => createJwt({ algorithm: 'RS256', secret: SECRET }),
+    (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
 });
 
 test('attack: a JWKS key without alg does not let the token choose the algorithm', async () => {
@@ -119,7 +148,10 @@ test('attack: a JWKS key without alg does not let the token choose the algorithm
 
 test('attack: crit headers refused; jku, x5u, jwk and x5c never select a key', async () => {
   const jwt = createJwt({ algorithm: 'RS256', privateKey: rsa.privateKey });
-  const crit = await new SignJWT({ exp: now() + 60 }).setProtectedHeader({ alg: 'RS256', crit: ['exp'] } as never).sign(rsa.privateKey).catch(() => undefined);
+  const crit = await new SignJWT({ exp: now() + 60 })
+    .setProtectedHeader({ alg: 'RS256', crit: ['exp'] } as never)
+    .sign(rsa.privateKey)
+    .catch(() => undefined);
   const critToken = crit ?? `${b64u({ alg: 'RS256', crit: ['x'], x: 1 })}.${b64u({ exp: now() + 60 })}.AAAA`;
   await rejectsWith(jwt.verify(critToken), 'ERR_RAMPART_JWT_MALFORMED');
   const attacker = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -144,7 +176,10 @@ test('attack: crit headers refused; jku, x5u, jwk and x5c never select a key', a
 });
 
 test('kid rotation; kid injection strings only miss the key map', async () => {
-  const keys = [{ kid: 'new', secret: randomBytes(32) }, { kid: 'old', secret: randomBytes(32) }];
+  const keys = [
+    { kid: 'new', secret: randomBytes(32) },
+    { kid: 'old', secret: randomBytes(32) },
+  ];
   const jwt = createJwt({ algorithm: 'HS256', keys });
   const oldSigner = createJwt({ algorithm: 'HS256', keys, currentKid: 'old' });
   const t1 = await jwt.sign({ sub: 'a' });
@@ -176,7 +211,10 @@ test('remote JWKS is fetched once, cached, and refetched at most once per cooldo
     const unknown = await new SignJWT({ exp: now() + 60 }).setProtectedHeader({ alg: 'ES256', kid: 'nope' }).sign(kp.privateKey);
     for (let i = 0; i < 5; i++) await rejectsWith(jwt.verify(unknown), 'ERR_RAMPART_JWT_SIGNATURE');
     assert.ok(fetched <= 2, `unknown kids must not hammer the issuer (fetched ${fetched})`);
-    assert.throws(() => createJwt({ algorithm: 'ES256', jwks: 'http://example.com/jwks' }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+    assert.throws(
+      () => createJwt({ algorithm: 'ES256', jwks: 'http://example.com/jwks' }),
+      (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+    );
   } finally {
     server.close();
   }
@@ -191,12 +229,26 @@ test('construction rejects weak or mismatched keys and unknown options', () => {
     [{ algorithm: 'ES256', privateKey: rsa.privateKey }, 'ERR_RAMPART_CONFIG'],
     [{ algorithm: 'RS256', privateKey: generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey }, 'ERR_RAMPART_CONFIG'],
     [{ algorithm: 'RS256', publicKey: 'not a pem' }, 'ERR_RAMPART_CONFIG'],
-    [{ algorithm: 'HS256', keys: [{ kid: 'a', secret: SECRET }, { kid: 'a', secret: SECRET }] }, 'ERR_RAMPART_CONFIG'],
+    [
+      {
+        algorithm: 'HS256',
+        keys: [
+          { kid: 'a', secret: SECRET },
+          { kid: 'a', secret: SECRET },
+        ],
+      },
+      'ERR_RAMPART_CONFIG',
+    ],
     [{ algorithm: 'HS256', keys: [{ kid: 'a', secret: SECRET }], currentKid: 'b' }, 'ERR_RAMPART_CONFIG'],
     [{ algorithm: 'HS256', secret: SECRET, keys: [{ kid: 'a', secret: SECRET }] }, 'ERR_RAMPART_CONFIG'],
     ['HS256', 'ERR_RAMPART_CONFIG'],
   ];
-  for (const [options, code] of bad) assert.throws(() => createJwt(options as JwtOptions), (e) => isRampartError(e, code), JSON.stringify(options, (_k, v) => (typeof v === 'object' && v?.type ? 'key' : v)));
+  for (const [options, code] of bad)
+    assert.throws(
+      () => createJwt(options as JwtOptions),
+      (e) => isRampartError(e, code),
+      JSON.stringify(options, (_k, v) => (typeof v === 'object' && v?.type ? 'key' : v)),
+    );
   const opts = { algorithm: 'HS256' as const, secret: SECRET, audience: ['a', 'b'] };
   const frozen = JSON.stringify(opts);
   createJwt(opts);
@@ -215,8 +267,12 @@ test('interop: PyJWT verifies rampart tokens and rampart verifies PyJWT tokens (
   const rs = createJwt({ algorithm: 'RS256', privateKey: rsaPem, issuer: 'rampart', audience: 'py' });
   const es = createJwt({ algorithm: 'ES256', privateKey: ecPem, issuer: 'rampart', audience: 'py' });
   const data = {
-    secret: SECRET, rsa: rsaPem, ec: ecPem,
-    hs: await hs.sign({ sub: 'u-hs' }), rs: await rs.sign({ sub: 'u-rs' }), es: await es.sign({ sub: 'u-es' }),
+    secret: SECRET,
+    rsa: rsaPem,
+    ec: ecPem,
+    hs: await hs.sign({ sub: 'u-hs' }),
+    rs: await rs.sign({ sub: 'u-rs' }),
+    es: await es.sign({ sub: 'u-es' }),
   };
   const out = await python(
     t,

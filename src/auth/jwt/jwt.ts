@@ -42,7 +42,8 @@ function fail(code: RampartErrorCode, message: string, cause?: unknown): Rampart
  */
 export function createJwt(options: JwtOptions): Jwt {
   const config = compileJwtOptions(options);
-  const { algorithm, expiresIn, clockTolerance, maxTokenLength, issuer, audience, typHeader, typ, requiredClaims, events, keys, single, signer, keySet } = config;
+  const { algorithm, expiresIn, clockTolerance, maxTokenLength, issuer, audience, typHeader, typ, requiredClaims, events, keys, single, signer, keySet } =
+    config;
 
   async function check(token: string): Promise<JwtClaims> {
     if (typeof token !== 'string' || token.length === 0) throw fail('ERR_RAMPART_JWT_MALFORMED', 'The token must be a non-empty string.');
@@ -57,7 +58,8 @@ export function createJwt(options: JwtOptions): Jwt {
     } catch {
       throw fail('ERR_RAMPART_JWT_MALFORMED', 'The token header is not JSON.');
     }
-    if (header === null || typeof header !== 'object' || Array.isArray(header)) throw fail('ERR_RAMPART_JWT_MALFORMED', 'The token header is not a JSON object.');
+    if (header === null || typeof header !== 'object' || Array.isArray(header))
+      throw fail('ERR_RAMPART_JWT_MALFORMED', 'The token header is not a JSON object.');
     if (header.alg !== algorithm) {
       // The header is attacker-controlled JSON: describe alg without converting it (an object with a bad toString would throw).
       const shown = typeof header.alg === 'string' ? JSON.stringify(header.alg.slice(0, 20)) : `of type ${header.alg === null ? 'null' : typeof header.alg}`;
@@ -80,7 +82,11 @@ export function createJwt(options: JwtOptions): Jwt {
     let payload: JWTPayload;
     try {
       // jose reads these lists and never writes them; the compiled ones are frozen.
-      const verifyOptions: NonNullable<Parameters<typeof jwtVerify>[2]> = { algorithms: [algorithm], clockTolerance, requiredClaims: requiredClaims as string[] };
+      const verifyOptions: NonNullable<Parameters<typeof jwtVerify>[2]> = {
+        algorithms: [algorithm],
+        clockTolerance,
+        requiredClaims: requiredClaims as string[],
+      };
       if (issuer !== undefined) verifyOptions.issuer = issuer;
       if (audience !== undefined) verifyOptions.audience = audience as string[];
       ({ payload } = await jwtVerify(token, key as never, verifyOptions));
@@ -88,7 +94,8 @@ export function createJwt(options: JwtOptions): Jwt {
       throw mapJoseError(error);
     }
     const now = Math.floor(Date.now() / 1000);
-    if (typeof payload.iat === 'number' && payload.iat > now + clockTolerance) throw fail('ERR_RAMPART_JWT_NOT_YET_VALID', 'The token was issued in the future (iat).');
+    if (typeof payload.iat === 'number' && payload.iat > now + clockTolerance)
+      throw fail('ERR_RAMPART_JWT_NOT_YET_VALID', 'The token was issued in the future (iat).');
     return payload as JwtClaims;
   }
 
@@ -110,7 +117,8 @@ export function createJwt(options: JwtOptions): Jwt {
       use = keys.get(String(so.kid));
       if (use === undefined) throw configError(`jwt.sign: unknown kid ${JSON.stringify(so.kid)}.`);
     }
-    if (use === undefined || use.sign === undefined) throw configError('jwt.sign needs a signing key: secret or privateKey (a publicKey or jwks only verifies).');
+    if (use === undefined || use.sign === undefined)
+      throw configError('jwt.sign needs a signing key: secret or privateKey (a publicKey or jwks only verifies).');
     const now = Math.floor(Date.now() / 1000);
     const lifetime = so.expiresIn === undefined ? expiresIn : numberOption(so.expiresIn, 'jwt.sign expiresIn', 1, 10 * 365 * 86400);
     const body: JWTPayload = {};

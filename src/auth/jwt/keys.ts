@@ -3,11 +3,20 @@ import { configError } from '../../core/options.ts';
 
 /** JWS algorithms rampart signs and verifies. `none` is never one of them. */
 export const ALGORITHMS = [
-  'HS256', 'HS384', 'HS512',
-  'RS256', 'RS384', 'RS512',
-  'PS256', 'PS384', 'PS512',
-  'ES256', 'ES384', 'ES512',
-  'EdDSA', 'Ed25519',
+  'HS256',
+  'HS384',
+  'HS512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
 ] as const;
 
 /** A JWS algorithm name accepted by {@link createJwt}. */
@@ -29,11 +38,15 @@ export function hmacKey(secret: unknown, alg: JwtAlgorithm, option: string): Key
   else throw configError(`${option} must be a string or bytes for ${alg}.`);
   if (typeof secret === 'string' && /-----BEGIN [A-Z ]*KEY-----/.test(secret)) {
     // The classic HS/RS confusion: a PEM public key used as an HMAC secret.
-    throw configError(`${option} looks like a PEM key; an ${alg} secret must be random bytes. For RSA/EC keys use algorithm RS256/ES256 with publicKey/privateKey.`);
+    throw configError(
+      `${option} looks like a PEM key; an ${alg} secret must be random bytes. For RSA/EC keys use algorithm RS256/ES256 with publicKey/privateKey.`,
+    );
   }
   const min = Number(alg.slice(2)) / 8;
   if (bytes.length < min) {
-    throw configError(`${option} must be at least ${min} bytes for ${alg} (got ${bytes.length}); generate one with crypto.randomBytes(${min}).toString('base64url').`);
+    throw configError(
+      `${option} must be at least ${min} bytes for ${alg} (got ${bytes.length}); generate one with crypto.randomBytes(${min}).toString('base64url').`,
+    );
   }
   return createSecretKey(bytes);
 }

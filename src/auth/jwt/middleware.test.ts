@@ -41,13 +41,20 @@ test('requireJwt through every adapter: 401 challenges, claims for the handler, 
       assert.equal(body.sub, 'u1');
       assert.deepEqual(body.user, { id: 'u1', roles: ['editor'], permissions: ['read', 'write'] });
 
-      assert.deepEqual(events.map((e) => e.event), ['AUTH_REQUIRED', 'INVALID_TOKEN', 'INVALID_TOKEN', 'INVALID_TOKEN']);
+      assert.deepEqual(
+        events.map((e) => e.event),
+        ['AUTH_REQUIRED', 'INVALID_TOKEN', 'INVALID_TOKEN', 'INVALID_TOKEN'],
+      );
       for (const e of events) {
         assert.equal(e.ip, '127.0.0.1');
         assert.ok(!JSON.stringify(e).includes(expired.slice(0, 20)), 'tokens never reach events');
       }
     },
-    (req) => ({ status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sub: jwtClaims(req.native)?.sub, user: req.view?.locals.user }) }),
+    (req) => ({
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sub: jwtClaims(req.native)?.sub, user: req.view?.locals.user }),
+    }),
   );
 });
 
@@ -63,7 +70,16 @@ test('requireJwt({ required: false }) lets anonymous requests through; bad optio
     },
     (req) => ({ body: String(jwtClaims(req.native)?.sub ?? 'anon') }),
   );
-  assert.throws(() => requireJwt({} as never), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
-  assert.throws(() => requireJwt({ jwt, realms: 'x' } as never), (e) => isRampartError(e, 'ERR_RAMPART_UNKNOWN_OPTION'));
-  assert.throws(() => requireJwt({ jwt, realm: 'a"b' }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+  assert.throws(
+    () => requireJwt({} as never),
+    (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
+  assert.throws(
+    () => requireJwt({ jwt, realms: 'x' } as never),
+    (e) => isRampartError(e, 'ERR_RAMPART_UNKNOWN_OPTION'),
+  );
+  assert.throws(
+    () => requireJwt({ jwt, realm: 'a"b' }),
+    (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
 });

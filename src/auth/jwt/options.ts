@@ -83,8 +83,23 @@ export interface JwtConfig {
 }
 
 const OPTION_NAMES = [
-  'algorithm', 'secret', 'privateKey', 'publicKey', 'keys', 'currentKid', 'jwks', 'jwksCacheMaxAge', 'jwksCooldown',
-  'issuer', 'audience', 'expiresIn', 'clockTolerance', 'typ', 'requiredClaims', 'maxTokenLength', 'events',
+  'algorithm',
+  'secret',
+  'privateKey',
+  'publicKey',
+  'keys',
+  'currentKid',
+  'jwks',
+  'jwksCacheMaxAge',
+  'jwksCooldown',
+  'issuer',
+  'audience',
+  'expiresIn',
+  'clockTolerance',
+  'typ',
+  'requiredClaims',
+  'maxTokenLength',
+  'events',
 ];
 const KEY_OPTION_NAMES = ['kid', 'secret', 'privateKey', 'publicKey'];
 
@@ -113,7 +128,8 @@ export function compileJwtOptions(options: JwtOptions): JwtConfig {
 
   const sources = ['secret', 'privateKey', 'publicKey', 'keys', 'jwks'].filter((k) => o[k] !== undefined);
   if (sources.length === 0) throw configError('createJwt needs a key: secret (HS*), privateKey/publicKey (RS/PS/ES/EdDSA), keys: [{ kid, … }] or jwks.');
-  if (sources.includes('keys') && sources.length > 1) throw configError('createJwt: give either keys: [...] or a single secret/privateKey/publicKey/jwks, not both.');
+  if (sources.includes('keys') && sources.length > 1)
+    throw configError('createJwt: give either keys: [...] or a single secret/privateKey/publicKey/jwks, not both.');
   if (sources.includes('jwks') && sources.length > 1) throw configError('createJwt: jwks cannot be combined with other keys.');
   if (isHmac(algorithm) && (o.privateKey !== undefined || o.publicKey !== undefined || o.jwks !== undefined)) {
     throw configError(`createJwt: ${algorithm} uses a shared secret; publicKey/privateKey/jwks are for asymmetric algorithms (HS/RS confusion).`);
@@ -133,13 +149,19 @@ export function compileJwtOptions(options: JwtOptions): JwtConfig {
     }
     if (k.secret !== undefined) throw configError(`${where}: ${algorithm} needs publicKey/privateKey, not secret.`);
     const priv = k.privateKey === undefined ? undefined : asymmetricKey(k.privateKey, 'private', algorithm, `${where}.privateKey`);
-    const pub = k.publicKey === undefined ? (priv === undefined ? undefined : asymmetricKey(priv, 'public', algorithm, `${where}.privateKey`)) : asymmetricKey(k.publicKey, 'public', algorithm, `${where}.publicKey`);
+    const pub =
+      k.publicKey === undefined
+        ? priv === undefined
+          ? undefined
+          : asymmetricKey(priv, 'public', algorithm, `${where}.privateKey`)
+        : asymmetricKey(k.publicKey, 'public', algorithm, `${where}.publicKey`);
     if (pub === undefined) throw configError(`${where} needs publicKey or privateKey.`);
     return Object.freeze({ kid, sign: priv, verify: pub });
   };
 
   if (o.keys !== undefined) {
-    if (!Array.isArray(o.keys) || o.keys.length === 0) throw configError('createJwt.keys must be a non-empty list of { kid, secret | privateKey | publicKey }.');
+    if (!Array.isArray(o.keys) || o.keys.length === 0)
+      throw configError('createJwt.keys must be a non-empty list of { kid, secret | privateKey | publicKey }.');
     o.keys.forEach((raw: unknown, i: number) => {
       const k = optionsObject(raw, `createJwt.keys[${i}]`);
       checkKeys(k, KEY_OPTION_NAMES, `createJwt.keys[${i}]`);

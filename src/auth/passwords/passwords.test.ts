@@ -145,8 +145,14 @@ test('validatePassword mirrors Django validators with a real common-password lis
   assert.deepEqual(codes('violet-Harbor-93-quantum!', { user }), []);
   const msg = validatePassword('zq8#Lm')[0]!.message;
   assert.match(msg, /at least 12 characters/);
-  assert.throws(() => validatePassword('x', { minLenght: 3 } as never), (e) => isRampartError(e, 'ERR_RAMPART_UNKNOWN_OPTION'));
-  assert.throws(() => validatePassword('x', { minLength: -1 }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+  assert.throws(
+    () => validatePassword('x', { minLenght: 3 } as never),
+    (e) => isRampartError(e, 'ERR_RAMPART_UNKNOWN_OPTION'),
+  );
+  assert.throws(
+    () => validatePassword('x', { minLength: -1 }),
+    (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
   assert.deepEqual(codes(42 as unknown as string), ['password_required']);
 });
 

@@ -89,7 +89,8 @@ export function validatePassword(password: string, options?: ValidatePasswordOpt
   const maxSimilarity = o.maxSimilarity === undefined ? 0.7 : numberOption(o.maxSimilarity, 'validatePassword.maxSimilarity', 0.1, 1, false);
   const minScore = o.minScore === undefined ? 3 : numberOption(o.minScore, 'validatePassword.minScore', 0, 4);
   const attributes = o.userAttributes === undefined ? DEFAULT_ATTRIBUTES : (o.userAttributes as string[]);
-  if (!Array.isArray(attributes) || attributes.some((a) => typeof a !== 'string')) throw configError('validatePassword.userAttributes must be a list of strings.');
+  if (!Array.isArray(attributes) || attributes.some((a) => typeof a !== 'string'))
+    throw configError('validatePassword.userAttributes must be a list of strings.');
   const user = o.user === undefined ? undefined : optionsObject(o.user, 'validatePassword.user');
   const list = commonList();
   const scorer = minScore > 0 ? strength() : undefined;

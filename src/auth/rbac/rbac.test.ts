@@ -36,10 +36,20 @@ test('roles, inheritance, groups, wildcards and object-level conditions', () => 
   assert.equal(access.can(undefined, 'post:read'), false);
   assert.equal(access.can({}, 'post:read'), false);
   assert.equal(access.can(author, ''), false);
-  assert.throws(() => access.can({ roles: ['root'] }, 'post:read'), (e) => isRampartError(e, 'ERR_RAMPART_RBAC_UNKNOWN_ROLE'));
+  assert.throws(
+    () => access.can({ roles: ['root'] }, 'post:read'),
+    (e) => isRampartError(e, 'ERR_RAMPART_RBAC_UNKNOWN_ROLE'),
+  );
   assert.deepEqual([...access.permissionsOf(author)].sort(), ['comment:read', 'post:create', 'post:edit', 'post:read']);
   assert.equal(permissionCovers('post:*', 'post'), false);
-  const throwing = rbac({ roles: { r: { permissions: ['x:y'] } }, conditions: { 'x:y': () => { throw new Error('db down'); } } });
+  const throwing = rbac({
+    roles: { r: { permissions: ['x:y'] } },
+    conditions: {
+      'x:y': () => {
+        throw new Error('db down');
+      },
+    },
+  });
   assert.equal(throwing.can({ roles: ['r'] }, 'x:y', {}), false, 'a failing condition denies');
 });
 
@@ -54,9 +64,20 @@ test('role graphs are validated at construction', () => {
     { roles: {} },
     { roles: { a: {} }, conditions: { 'a:b': 'yes' } },
   ];
-  for (const options of bad) assert.throws(() => rbac(options as never), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'), JSON.stringify(options));
-  assert.throws(() => rbac({ roles: { a: { permission: ['x'] } } } as never), (e) => isRampartError(e, 'ERR_RAMPART_UNKNOWN_OPTION'));
-  assert.throws(() => requirePermission('bad perm!'), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+  for (const options of bad)
+    assert.throws(
+      () => rbac(options as never),
+      (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+      JSON.stringify(options),
+    );
+  assert.throws(
+    () => rbac({ roles: { a: { permission: ['x'] } } } as never),
+    (e) => isRampartError(e, 'ERR_RAMPART_UNKNOWN_OPTION'),
+  );
+  assert.throws(
+    () => requirePermission('bad perm!'),
+    (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
 });
 
 test('requirePermission through every adapter: 401 without user, 403 without permission', async (t) => {
@@ -88,7 +109,10 @@ test('requirePermission through every adapter: 401 without user, 403 without per
       assert.match(other.body, /ERR_RAMPART_PERMISSION_DENIED/);
       assert.equal((await call('/posts/1', reader)).status, 403);
       assert.equal((await call('/posts/1', ghost)).status, 403, 'unknown role: denied, not 500');
-      assert.deepEqual(events.map((e) => e.event), ['AUTH_REQUIRED', 'PERMISSION_DENIED', 'PERMISSION_DENIED', 'PERMISSION_DENIED']);
+      assert.deepEqual(
+        events.map((e) => e.event),
+        ['AUTH_REQUIRED', 'PERMISSION_DENIED', 'PERMISSION_DENIED', 'PERMISSION_DENIED'],
+      );
       assert.equal(events[1]!.userId, 'u1');
     },
   );

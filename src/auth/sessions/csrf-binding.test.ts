@@ -8,7 +8,11 @@ import { forEachAdapter } from '../../../test/helpers/adapters.ts';
 test('regenerate() + rotateCsrf(): a CSRF token from before login stops working after it (every adapter)', async (t) => {
   await forEachAdapter(
     t,
-    () => stack([sessions({ secret: 'session-signing-secret-of-32-bytes!!' }), csrf({ secret: 'Qm9uZC1tZS10by10aGUtc2Vzc2lvbi1pZC1wbGVhc2UtN3Fa', mode: 'token', sessionId: sessionIdOf })]),
+    () =>
+      stack([
+        sessions({ secret: 'session-signing-secret-of-32-bytes!!' }),
+        csrf({ secret: 'Qm9uZC1tZS10by10aGUtc2Vzc2lvbi1pZC1wbGVhc2UtN3Fa', mode: 'token', sessionId: sessionIdOf }),
+      ]),
     async (app) => {
       const cookies = new Map<string, string>();
       const take = (r: Response) => {
@@ -19,7 +23,8 @@ test('regenerate() + rotateCsrf(): a CSRF token from before login stops working 
           else cookies.set(pair!.slice(0, eq), pair!.slice(eq + 1));
         }
       };
-      const cookieHeader = (overrides: Record<string, string> = {}) => [...new Map([...cookies, ...Object.entries(overrides)])].map(([k, v]) => `${k}=${v}`).join('; ');
+      const cookieHeader = (overrides: Record<string, string> = {}) =>
+        [...new Map([...cookies, ...Object.entries(overrides)])].map(([k, v]) => `${k}=${v}`).join('; ');
       let r = await fetch(`${app.url}/`);
       take(r);
       await r.body?.cancel();

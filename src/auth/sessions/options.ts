@@ -60,7 +60,8 @@ export function compileSessionOptions(options: SessionOptions): SessionConfig {
   const o = optionsObject(options, 'sessions');
   checkKeys(o, OPTION_NAMES, 'sessions');
   const secrets = requireSecret(o.secret, { name: 'sessions.secret', code: 'ERR_RAMPART_CONFIG', rotation: true });
-  if (o.store !== undefined && !isSessionStore(o.store)) throw configError('sessions.store must implement get/set/delete (memorySessionStore, redisSessionStore, postgresSessionStore).');
+  if (o.store !== undefined && !isSessionStore(o.store))
+    throw configError('sessions.store must implement get/set/delete (memorySessionStore, redisSessionStore, postgresSessionStore).');
   const maxAge = o.maxAge === undefined ? 86400 : numberOption(o.maxAge, 'sessions.maxAge', 1, 400 * 86400);
   const idle = o.idleTimeout === undefined ? 1800 : numberOption(o.idleTimeout, 'sessions.idleTimeout', 1, 400 * 86400);
   const browserSession = o.browserSession === true;

@@ -37,7 +37,11 @@ async function app(req: AppRequest): Promise<AppResponse> {
     if (isRampartError(error)) return { status: 400, body: error.code };
     throw error;
   }
-  return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ isNew: session.isNew, data: session.data, csrf: session.csrfToken }) };
+  return {
+    status: 200,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ isNew: session.isNew, data: session.data, csrf: session.csrfToken }),
+  };
 }
 
 class Jar {
@@ -59,8 +63,16 @@ class Jar {
   }
 }
 
-async function call(url: string, jar: Jar, body?: unknown): Promise<{ status: number; json: { isNew: boolean; data: Record<string, unknown>; csrf: string } | string }> {
-  const r = await fetch(url, { method: body === undefined ? 'GET' : 'POST', headers: jar.header(), body: body === undefined ? undefined : JSON.stringify(body) });
+async function call(
+  url: string,
+  jar: Jar,
+  body?: unknown,
+): Promise<{ status: number; json: { isNew: boolean; data: Record<string, unknown>; csrf: string } | string }> {
+  const r = await fetch(url, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: jar.header(),
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   jar.take(r);
   const text = await r.text();
   try {
@@ -163,7 +175,10 @@ function sessionFlow(storeFactory: () => SessionStore) {
   };
 }
 
-test('sessions (memory store) through every adapter: create, regenerate, fixation, forgery, pollution, logout, timeouts', sessionFlow(() => memorySessionStore()));
+test(
+  'sessions (memory store) through every adapter: create, regenerate, fixation, forgery, pollution, logout, timeouts',
+  sessionFlow(() => memorySessionStore()),
+);
 
 test('sessions on Redis through every adapter', async (t) => {
   const redis = await startRedis(t);
@@ -200,7 +215,11 @@ test('sessions on PostgreSQL through every adapter', async (t) => {
 test('secure cookies: __Host- prefix, Secure, browser-session cookies; session user feeds requirePermission', async (t) => {
   await forEachAdapter(
     t,
-    () => stack([sessions({ secret: [SECRET, 'an-older-rotated-secret-of-32-bytes!'], secure: true, browserSession: true }), { name: 'gate', handle: (req) => (req.path === '/edit' ? requirePermission('post:edit').handle(req, undefined as never) : undefined) }]),
+    () =>
+      stack([
+        sessions({ secret: [SECRET, 'an-older-rotated-secret-of-32-bytes!'], secure: true, browserSession: true }),
+        { name: 'gate', handle: (req) => (req.path === '/edit' ? requirePermission('post:edit').handle(req, undefined as never) : undefined) },
+      ]),
     async (running) => {
       const jar = new Jar();
       let r = await fetch(`${running.url}/edit`);
@@ -219,18 +238,44 @@ test('secure cookies: __Host- prefix, Secure, browser-session cookies; session u
 });
 
 test('construction and data validation', () => {
-  assert.throws(() => sessions({ secret: 'short' }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
-  assert.throws(() => sessions({ secret: SECRET, sameSite: 'None', secure: false }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
-  assert.throws(() => sessions({ secret: SECRET, maxage: 5 } as never), (e) => isRampartError(e, 'ERR_RAMPART_UNKNOWN_OPTION'));
+  assert.throws(
+    () => sessions({ secret: 'short' }),
+    (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
+  assert.throws(
+    () => sessions({ secret: SECRET, sameSite: 'None', secure: false }),
+    (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
+  assert.throws(
+    () => sessions({ secret: SECRET, maxage: 5 } as never),
+    (e) => isRampartError(e, 'ERR_RAMPART_UNKNOWN_OPTION'),
+  );
   const cyclic: Record<string, unknown> = {};
   cyclic.self = cyclic;
-  for (const bad of [() => 1, new Date(), new Map(), NaN, Infinity, cyclic, Symbol('x'), 10n, Object.defineProperty({}, 'x', { get: () => 1, enumerable: true })]) {
-    assert.throws(() => jsonCopy(bad), (e) => isRampartError(e, 'ERR_RAMPART_SESSION_DATA'), String(typeof bad));
+  for (const bad of [
+    () => 1,
+    new Date(),
+    new Map(),
+    NaN,
+    Infinity,
+    cyclic,
+    Symbol('x'),
+    10n,
+    Object.defineProperty({}, 'x', { get: () => 1, enumerable: true }),
+  ]) {
+    assert.throws(
+      () => jsonCopy(bad),
+      (e) => isRampartError(e, 'ERR_RAMPART_SESSION_DATA'),
+      String(typeof bad),
+    );
   }
   assert.deepEqual(jsonCopy({ a: [1, 'x', null, { b: true }] }), { a: [1, 'x', null, { b: true }] });
   let deep: unknown = 1;
   for (let i = 0; i < 40; i++) deep = [deep];
-  assert.throws(() => jsonCopy(deep), (e) => isRampartError(e, 'ERR_RAMPART_SESSION_DATA'));
+  assert.throws(
+    () => jsonCopy(deep),
+    (e) => isRampartError(e, 'ERR_RAMPART_SESSION_DATA'),
+  );
 });
 
 test('a failing session store answers 503 (never 500) and recovers when it is back', async (t) => {

@@ -192,7 +192,8 @@ export function sessions(options: SessionOptions): SessionsMiddleware {
         return jsonCopy(state.data[key]) as T;
       },
       async set(key: string, value: unknown) {
-        if (typeof key !== 'string' || key === '__proto__') throw new RampartError('ERR_RAMPART_SESSION_DATA', 'Session keys must be strings other than __proto__.');
+        if (typeof key !== 'string' || key === '__proto__')
+          throw new RampartError('ERR_RAMPART_SESSION_DATA', 'Session keys must be strings other than __proto__.');
         const copy = jsonCopy(value);
         state.data = { ...state.data, [key]: copy };
         await save();
@@ -206,7 +207,8 @@ export function sessions(options: SessionOptions): SessionsMiddleware {
       },
       async replace(data: Record<string, unknown>) {
         const copy = jsonCopy(data);
-        if (copy === null || typeof copy !== 'object' || Array.isArray(copy)) throw new RampartError('ERR_RAMPART_SESSION_DATA', 'Session data must be an object.');
+        if (copy === null || typeof copy !== 'object' || Array.isArray(copy))
+          throw new RampartError('ERR_RAMPART_SESSION_DATA', 'Session data must be an object.');
         state.data = copy;
         await save();
       },

@@ -4,4 +4,11 @@
  * the same checks, an embedded PGlite in a worker thread. Kept under these names for the API
  * key manager.
  */
-export { checkDatabase, checkTable, once as lazy, openDatabase as connect, type Database as SqlConnection, type DatabaseOption } from '../../stores/database.ts';
+export {
+  checkDatabase,
+  checkTable,
+  once as lazy,
+  openDatabase as connect,
+  type Database as SqlConnection,
+  type DatabaseOption,
+} from '../../stores/database.ts';

@@ -27,7 +27,9 @@ export function localOf<T>(native: unknown, key: string): T | undefined {
 }
 
 function isView(value: unknown): value is RequestView {
-  return value !== null && typeof value === 'object' && typeof (value as RequestView).header === 'function' && typeof (value as RequestView).locals === 'object';
+  return (
+    value !== null && typeof value === 'object' && typeof (value as RequestView).header === 'function' && typeof (value as RequestView).locals === 'object'
+  );
 }
 
 /** The authenticated principal that auth middleware share through `req.locals.user`. */

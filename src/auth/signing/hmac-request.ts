@@ -73,18 +73,24 @@ export function signRequest(options: SignRequestOptions): Record<'x-signature' |
   const o = optionsObject(options, 'signRequest');
   checkKeys(o, ['secret', 'method', 'path', 'body', 'timestamp', 'nonce'], 'signRequest');
   const key = requireSecret(o.secret, { name: 'signRequest.secret', code: 'ERR_RAMPART_CONFIG' });
-  if (typeof o.method !== 'string' || typeof o.path !== 'string' || !o.path.startsWith('/')) throw configError('signRequest needs method and a path starting with /.');
+  if (typeof o.method !== 'string' || typeof o.path !== 'string' || !o.path.startsWith('/'))
+    throw configError('signRequest needs method and a path starting with /.');
   const timestamp = String(o.timestamp === undefined ? Math.floor(Date.now() / 1000) : numberOption(o.timestamp, 'signRequest.timestamp', 0, 2 ** 40));
   const nonce = o.nonce === undefined ? randomBytes(16).toString('base64url') : String(o.nonce);
   if (!NONCE.test(nonce)) throw configError('signRequest.nonce must be 16–128 base64url characters.');
-  const signature = createHmac('sha256', key).update(stringToSign(o.method, o.path, timestamp, nonce, bodyBytes(o.body as string | undefined))).digest('base64');
+  const signature = createHmac('sha256', key)
+    .update(stringToSign(o.method, o.path, timestamp, nonce, bodyBytes(o.body as string | undefined)))
+    .digest('base64');
   return { 'x-signature': signature, 'x-timestamp': timestamp, 'x-nonce': nonce };
 }
 
 const REPLAY_WARNING = (where: string): string =>
   `${where}.allowReplay is true: a captured signed request can be re-sent as often as wanted within the time window.`;
 
-function fail(code: 'ERR_RAMPART_SIGNATURE_MISSING' | 'ERR_RAMPART_SIGNATURE_INVALID' | 'ERR_RAMPART_SIGNATURE_EXPIRED' | 'ERR_RAMPART_SIGNATURE_REPLAY', message: string): RampartError {
+function fail(
+  code: 'ERR_RAMPART_SIGNATURE_MISSING' | 'ERR_RAMPART_SIGNATURE_INVALID' | 'ERR_RAMPART_SIGNATURE_EXPIRED' | 'ERR_RAMPART_SIGNATURE_REPLAY',
+  message: string,
+): RampartError {
   return new RampartError(code, message);
 }
 
@@ -100,7 +106,9 @@ export async function verifyRequest(options: VerifyRequestOptions): Promise<void
   const allowReplay = o.allowReplay === undefined ? false : boolOption(o.allowReplay, 'verifyRequest.allowReplay');
   if (allowReplay && o.nonceStore !== undefined) throw configError('verifyRequest: nonceStore and allowReplay: true contradict each other; drop one.');
   if (allowReplay) warnConfig(REPLAY_WARNING('verifyRequest'));
-  const secrets = CHECKED.has(o.secret as object) ? (o.secret as readonly Buffer[]) : requireSecret(o.secret, { name: 'verifyRequest.secret', code: 'ERR_RAMPART_CONFIG', rotation: true });
+  const secrets = CHECKED.has(o.secret as object)
+    ? (o.secret as readonly Buffer[])
+    : requireSecret(o.secret, { name: 'verifyRequest.secret', code: 'ERR_RAMPART_CONFIG', rotation: true });
   const window = o.window === undefined ? 300 : numberOption(o.window, 'verifyRequest.window', 1, 3600);
   const time = renamedOption(o, 'time', 'now', 'verifyRequest');
   const now = time === undefined ? Date.now() / 1000 : numberOption(time, 'verifyRequest.time', 0, 2 ** 40, false);
@@ -108,7 +116,8 @@ export async function verifyRequest(options: VerifyRequestOptions): Promise<void
   const signature = readHeader(headers, 'x-signature');
   const timestamp = readHeader(headers, 'x-timestamp');
   const nonce = readHeader(headers, 'x-nonce');
-  if (signature === undefined || timestamp === undefined || nonce === undefined) throw fail('ERR_RAMPART_SIGNATURE_MISSING', 'X-Signature, X-Timestamp and X-Nonce are required.');
+  if (signature === undefined || timestamp === undefined || nonce === undefined)
+    throw fail('ERR_RAMPART_SIGNATURE_MISSING', 'X-Signature, X-Timestamp and X-Nonce are required.');
   if (!/^\d{1,12}$/.test(timestamp)) throw fail('ERR_RAMPART_SIGNATURE_INVALID', 'X-Timestamp must be Unix seconds.');
   if (Math.abs(now - Number(timestamp)) > window) throw fail('ERR_RAMPART_SIGNATURE_EXPIRED', `The request timestamp is outside the ${window}-second window.`);
   if (!NONCE.test(nonce)) throw fail('ERR_RAMPART_SIGNATURE_INVALID', 'X-Nonce must be 16–128 base64url characters.');
@@ -179,7 +188,8 @@ export function requireSignedRequest(options: RequireSignedRequestOptions): Midd
         return undefined;
       } catch (error) {
         if (!(error instanceof RampartError)) throw error;
-        if (error.code === 'ERR_RAMPART_NONCE_STORE') return problem(503, 'Signed requests cannot be checked for replays right now.', { headers: { 'retry-after': '5' } });
+        if (error.code === 'ERR_RAMPART_NONCE_STORE')
+          return problem(503, 'Signed requests cannot be checked for replays right now.', { headers: { 'retry-after': '5' } });
         if (error.code === 'ERR_RAMPART_BODY_TOO_LARGE') return problem(413, 'The request body is larger than the signature check allows.');
         req.emit('INVALID_TOKEN', `signed request: ${error.code}`);
         return unauthorized('The request signature is missing or invalid.', 'HMAC-SHA256', error.code);

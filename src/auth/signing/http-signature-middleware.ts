@@ -40,7 +40,8 @@ export function requireHttpSignature(options: RequireHttpSignatureOptions): Midd
       try {
         const input = req.header('signature-input');
         const signature = req.header('signature');
-        if (input === undefined || signature === undefined) throw new RampartError('ERR_RAMPART_SIGNATURE_MISSING', 'Signature and Signature-Input are required.');
+        if (input === undefined || signature === undefined)
+          throw new RampartError('ERR_RAMPART_SIGNATURE_MISSING', 'Signature and Signature-Input are required.');
         const headers: Record<string, string> = { 'signature-input': input, signature };
         // Only the covered fields are needed; RequestView looks headers up by name.
         for (const name of [...input.matchAll(/"([a-z0-9!#$%&'*+.^_`|~-]+)"/g)].map((m) => m[1]!).concat('content-digest')) {
@@ -56,7 +57,8 @@ export function requireHttpSignature(options: RequireHttpSignatureOptions): Midd
       } catch (error) {
         if (!(error instanceof RampartError)) throw error;
         if (error.code === 'ERR_RAMPART_BODY_TOO_LARGE') return problem(413, 'The body is larger than the signature check allows.');
-        if (error.code === 'ERR_RAMPART_NONCE_STORE') return problem(503, 'Signed requests cannot be checked for replays right now.', { headers: { 'retry-after': '5' } });
+        if (error.code === 'ERR_RAMPART_NONCE_STORE')
+          return problem(503, 'Signed requests cannot be checked for replays right now.', { headers: { 'retry-after': '5' } });
         if (error.code === 'ERR_RAMPART_CONFIG' || error.code === 'ERR_RAMPART_UNKNOWN_OPTION') throw error;
         req.emit('INVALID_TOKEN', `http signature: ${error.code}`);
         return unauthorized('The HTTP message signature is missing or invalid.', 'Signature', error.code);

@@ -136,7 +136,9 @@ export async function signHttpMessage(options: SignHttpMessageOptions, message: 
   const components = o.components === undefined ? defaultComponents(message) : o.components;
   if (!Array.isArray(components) || components.length === 0) throw configError('signHttpMessage.components must list the covered components.');
   const params = ['created', 'keyid'];
-  const paramValues: Record<string, unknown> = { created: new Date((o.created === undefined ? Math.floor(Date.now() / 1000) : numberOption(o.created, 'signHttpMessage.created', 0, 2 ** 40)) * 1000) };
+  const paramValues: Record<string, unknown> = {
+    created: new Date((o.created === undefined ? Math.floor(Date.now() / 1000) : numberOption(o.created, 'signHttpMessage.created', 0, 2 ** 40)) * 1000),
+  };
   if (o.expires !== undefined) {
     params.push('expires');
     paramValues.expires = new Date(numberOption(o.expires, 'signHttpMessage.expires', 0, 2 ** 40) * 1000);
@@ -175,7 +177,12 @@ export function compileKeys(input: unknown): CompiledKeys {
     const def = optionsObject(raw, `verifyHttpMessage.keys.${id}`);
     checkKeys(def, ['key', 'algorithm'], `verifyHttpMessage.keys.${id}`);
     const algorithm = checkAlgorithm(def.algorithm, `verifyHttpMessage.keys.${id}.algorithm`);
-    keys.set(id, Object.assign(signatures().createVerifier(loadKey(def.key, algorithm, 'public', `verifyHttpMessage.keys.${id}.key`) as never, algorithm), { algorithm }) as unknown as CompiledVerifier);
+    keys.set(
+      id,
+      Object.assign(signatures().createVerifier(loadKey(def.key, algorithm, 'public', `verifyHttpMessage.keys.${id}.key`) as never, algorithm), {
+        algorithm,
+      }) as unknown as CompiledVerifier,
+    );
   }
   if (keys.size === 0) throw configError('verifyHttpMessage.keys must name at least one key.');
   compiled.set(source, keys);
@@ -191,7 +198,9 @@ export function digestMatches(header: string, body: Uint8Array): boolean {
   for (const member of header.split(',')) {
     const m = /^\s*(sha-256|sha-512)=:([A-Za-z0-9+/]+={0,2}):\s*$/.exec(member);
     if (m === null) continue;
-    const expected = createHash(m[1] === 'sha-256' ? 'sha256' : 'sha512').update(body).digest();
+    const expected = createHash(m[1] === 'sha-256' ? 'sha256' : 'sha512')
+      .update(body)
+      .digest();
     const given = Buffer.from(m[2]!, 'base64');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return false;
     checked++;
@@ -293,7 +302,10 @@ export function checkVerifyOptions(options: unknown, where: string, defaultStore
   if (given !== undefined && (given === null || typeof given !== 'object' || typeof given.add !== 'function')) {
     throw configError(`${where}.nonceStore must be a nonce store (memoryNonceStore(), redisNonceStore(client) or postgresNonceStore({ database })).`);
   }
-  if (partial) warnConfig(`${where}.allowPartialCoverage is true: signatures need not cover @method, the target URI or the body; a signature made for one request can authorise another.`);
+  if (partial)
+    warnConfig(
+      `${where}.allowPartialCoverage is true: signatures need not cover @method, the target URI or the body; a signature made for one request can authorise another.`,
+    );
   if (allowReplay) warnConfig(`${where}.allowReplay is true: the same signed request is accepted again and again until it expires.`);
   if (maxAge === 0) warnConfig(`${where}.maxAge is 0: signatures are accepted whatever their age (only an expires parameter limits them).`);
   return { keys, maxAge, required, partial, store: allowReplay ? undefined : (given ?? defaultStore()) };
@@ -321,7 +333,9 @@ export async function verifyChecked(checked: CheckedVerifyOptions, message: Http
   const m = optionsObject(message, 'verifyHttpMessage message');
   const headers = (m.headers ?? {}) as Record<string, string | string[]>;
   if (m.body === undefined && announcesBody(headers)) {
-    throw configError('verifyHttpMessage: the message announces a body (Content-Length/Transfer-Encoding) but message.body is missing; pass the exact raw body so Content-Digest can be checked.');
+    throw configError(
+      'verifyHttpMessage: the message announces a body (Content-Length/Transfer-Encoding) but message.body is missing; pass the exact raw body so Content-Digest can be checked.',
+    );
   }
   const body = bodyBytes(m.body as string | Uint8Array | undefined);
   const digest = headerValue(headers, 'content-digest');
@@ -357,7 +371,8 @@ export async function verifyChecked(checked: CheckedVerifyOptions, message: Http
     );
   } catch (error) {
     if (error instanceof RampartError) throw error;
-    if (error instanceof signatures().ExpiredError) throw new RampartError('ERR_RAMPART_SIGNATURE_EXPIRED', 'The HTTP message signature is too old or expired.', { cause: error });
+    if (error instanceof signatures().ExpiredError)
+      throw new RampartError('ERR_RAMPART_SIGNATURE_EXPIRED', 'The HTTP message signature is too old or expired.', { cause: error });
     throw new RampartError('ERR_RAMPART_SIGNATURE_INVALID', 'The HTTP message signature is malformed or unacceptable.', { cause: error });
   }
   if (result === null && found === undefined) throw new RampartError('ERR_RAMPART_SIGNATURE_MISSING', 'No HTTP message signature with a known key id.');

@@ -2,8 +2,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import {
-  signRequest, verifyRequest, requireSignedRequest, verifyWebhook, signWebhook, requireWebhook,
-  signHttpMessage, verifyHttpMessage, memoryNonceStore, redisNonceStore, postgresNonceStore,
+  signRequest,
+  verifyRequest,
+  requireSignedRequest,
+  verifyWebhook,
+  signWebhook,
+  requireWebhook,
+  signHttpMessage,
+  verifyHttpMessage,
+  memoryNonceStore,
+  redisNonceStore,
+  postgresNonceStore,
 } from './index.ts';
 import { isRampartError, type RampartErrorCode } from '../../errors.ts';
 import { stack } from '../../stack/index.ts';
@@ -37,16 +46,28 @@ test('seed HMAC request signing: round trip, tampering, window, replay', async (
   await rejectsWith(verifyRequest({ ...base, headers: { 'x-timestamp': String(now) } }), 'ERR_RAMPART_SIGNATURE_MISSING');
   await rejectsWith(verifyRequest({ ...base, headers: { ...fresh(), 'x-signature': 'zz' } }), 'ERR_RAMPART_SIGNATURE_INVALID');
   await rejectsWith(verifyRequest({ ...base, headers: { ...fresh(), 'x-timestamp': '1e9' } }), 'ERR_RAMPART_SIGNATURE_INVALID');
-  assert.throws(() => signRequest({ secret: 'short', method: 'GET', path: '/' }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+  assert.throws(
+    () => signRequest({ secret: 'short', method: 'GET', path: '/' }),
+    (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
 });
 
 test('GitHub X-Hub-Signature-256: the documented example verifies', () => {
   // docs.github.com "Validating webhook deliveries": secret, payload and expected signature.
   const headers = { 'X-Hub-Signature-256': 'sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17' };
   verifyWebhook({ provider: 'github', secret: "It's a Secret to Everybody", body: 'Hello, World!', headers });
-  assert.throws(() => verifyWebhook({ provider: 'github', secret: "It's a Secret to Everybody", body: 'Hello, World?', headers }), (e) => isRampartError(e, 'ERR_RAMPART_SIGNATURE_INVALID'));
-  assert.throws(() => verifyWebhook({ provider: 'github', secret: 'x', body: 'Hello, World!', headers: {} }), (e) => isRampartError(e, 'ERR_RAMPART_SIGNATURE_MISSING'));
-  assert.throws(() => verifyWebhook({ provider: 'github', secret: 'x', body: 'a', headers: { 'x-hub-signature-256': 'sha1=abc' } }), (e) => isRampartError(e, 'ERR_RAMPART_SIGNATURE_INVALID'));
+  assert.throws(
+    () => verifyWebhook({ provider: 'github', secret: "It's a Secret to Everybody", body: 'Hello, World?', headers }),
+    (e) => isRampartError(e, 'ERR_RAMPART_SIGNATURE_INVALID'),
+  );
+  assert.throws(
+    () => verifyWebhook({ provider: 'github', secret: 'x', body: 'Hello, World!', headers: {} }),
+    (e) => isRampartError(e, 'ERR_RAMPART_SIGNATURE_MISSING'),
+  );
+  assert.throws(
+    () => verifyWebhook({ provider: 'github', secret: 'x', body: 'a', headers: { 'x-hub-signature-256': 'sha1=abc' } }),
+    (e) => isRampartError(e, 'ERR_RAMPART_SIGNATURE_INVALID'),
+  );
 });
 
 test('Stripe-style t=…,v1=… with tolerance and rotation', () => {
@@ -56,25 +77,59 @@ test('Stripe-style t=…,v1=… with tolerance and rotation', () => {
   const sig = createHmac('sha256', secret).update(`${t}.${body}`).digest('hex');
   const headers = { 'stripe-signature': `t=${t},v1=${'0'.repeat(64)},v1=${sig},v0=deadbeef` };
   verifyWebhook({ provider: 'stripe', secret, body, headers, now: t + 10 });
-  assert.throws(() => verifyWebhook({ provider: 'stripe', secret, body, headers, now: t + 301 }), (e) => isRampartError(e, 'ERR_RAMPART_SIGNATURE_EXPIRED'));
-  assert.throws(() => verifyWebhook({ provider: 'stripe', secret, body: body + ' ', headers, now: t }), (e) => isRampartError(e, 'ERR_RAMPART_SIGNATURE_INVALID'));
-  assert.throws(() => verifyWebhook({ provider: 'stripe', secret, body, headers: { 'stripe-signature': `t=${t}` }, now: t }), (e) => isRampartError(e, 'ERR_RAMPART_SIGNATURE_MISSING'));
-  assert.throws(() => verifyWebhook({ provider: 'stripe', secret, body, headers: { 'stripe-signature': `v1=${sig}` }, now: t }), (e) => isRampartError(e, 'ERR_RAMPART_SIGNATURE_MISSING'));
+  assert.throws(
+    () => verifyWebhook({ provider: 'stripe', secret, body, headers, now: t + 301 }),
+    (e) => isRampartError(e, 'ERR_RAMPART_SIGNATURE_EXPIRED'),
+  );
+  assert.throws(
+    () => verifyWebhook({ provider: 'stripe', secret, body: body + ' ', headers, now: t }),
+    (e) => isRampartError(e, 'ERR_RAMPART_SIGNATURE_INVALID'),
+  );
+  assert.throws(
+    () => verifyWebhook({ provider: 'stripe', secret, body, headers: { 'stripe-signature': `t=${t}` }, now: t }),
+    (e) => isRampartError(e, 'ERR_RAMPART_SIGNATURE_MISSING'),
+  );
+  assert.throws(
+    () => verifyWebhook({ provider: 'stripe', secret, body, headers: { 'stripe-signature': `v1=${sig}` }, now: t }),
+    (e) => isRampartError(e, 'ERR_RAMPART_SIGNATURE_MISSING'),
+  );
 });
 
 test('Standard Webhooks: the specification test vector verifies; signWebhook reproduces it', () => {
   const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
   const body = '{"test": 2432232314}';
-  const headers = { 'webhook-id': 'msg_p5jXN8AQM9LWM0D4loKWxJek', 'webhook-timestamp': '1614265330', 'webhook-signature': 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=' };
+  const headers = {
+    'webhook-id': 'msg_p5jXN8AQM9LWM0D4loKWxJek',
+    'webhook-timestamp': '1614265330',
+    'webhook-signature': 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=',
+  };
   verifyWebhook({ provider: 'standard', secret, body, headers, now: 1614265330 });
   assert.deepEqual(signWebhook({ secret, id: 'msg_p5jXN8AQM9LWM0D4loKWxJek', body, timestamp: 1614265330 }), headers);
-  verifyWebhook({ provider: 'standard', secret, body, headers: { ...headers, 'webhook-signature': `v1,AAAA ${headers['webhook-signature']}` }, now: 1614265330 });
+  verifyWebhook({
+    provider: 'standard',
+    secret,
+    body,
+    headers: { ...headers, 'webhook-signature': `v1,AAAA ${headers['webhook-signature']}` },
+    now: 1614265330,
+  });
   const svix = { 'svix-id': headers['webhook-id'], 'svix-timestamp': headers['webhook-timestamp'], 'svix-signature': headers['webhook-signature'] };
   verifyWebhook({ provider: 'standard', secret, body, headers: new Headers(svix), now: 1614265330 });
-  assert.throws(() => verifyWebhook({ provider: 'standard', secret, body, headers, now: 1614265330 + 600 }), (e) => isRampartError(e, 'ERR_RAMPART_SIGNATURE_EXPIRED'));
-  assert.throws(() => verifyWebhook({ provider: 'standard', secret, body: '{"test": 2432232315}', headers, now: 1614265330 }), (e) => isRampartError(e, 'ERR_RAMPART_SIGNATURE_INVALID'));
-  assert.throws(() => verifyWebhook({ provider: 'standard', secret, body, headers: { ...headers, 'webhook-id': 'msg_other' }, now: 1614265330 }), (e) => isRampartError(e, 'ERR_RAMPART_SIGNATURE_INVALID'));
-  assert.throws(() => verifyWebhook({ provider: 'gitlab' as never, secret, body, headers }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+  assert.throws(
+    () => verifyWebhook({ provider: 'standard', secret, body, headers, now: 1614265330 + 600 }),
+    (e) => isRampartError(e, 'ERR_RAMPART_SIGNATURE_EXPIRED'),
+  );
+  assert.throws(
+    () => verifyWebhook({ provider: 'standard', secret, body: '{"test": 2432232315}', headers, now: 1614265330 }),
+    (e) => isRampartError(e, 'ERR_RAMPART_SIGNATURE_INVALID'),
+  );
+  assert.throws(
+    () => verifyWebhook({ provider: 'standard', secret, body, headers: { ...headers, 'webhook-id': 'msg_other' }, now: 1614265330 }),
+    (e) => isRampartError(e, 'ERR_RAMPART_SIGNATURE_INVALID'),
+  );
+  assert.throws(
+    () => verifyWebhook({ provider: 'gitlab' as never, secret, body, headers }),
+    (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
 });
 
 // RFC 9421 Appendix B.1.4 / B.1.5 test keys and the B.2 test request.
@@ -111,29 +166,73 @@ test('RFC 9421 B.2.5 (hmac-sha256) and B.2.6 (ed25519): verify the published sig
     'test-shared-secret': { key: RFC_SHARED_SECRET, algorithm: 'hmac-sha256' as const },
     'test-key-ed25519': { key: { kty: 'OKP', crv: 'Ed25519', x: RFC_ED25519.x }, algorithm: 'ed25519' as const },
   };
-  assert.deepEqual(await verifyHttpMessage({ keys, ...relaxed }, { ...RFC_REQUEST, headers: { ...RFC_REQUEST.headers, ...b25 } }), { keyId: 'test-shared-secret' });
-  assert.deepEqual(await verifyHttpMessage({ keys, ...relaxed }, { ...RFC_REQUEST, headers: { ...RFC_REQUEST.headers, ...b26 } }), { keyId: 'test-key-ed25519' });
-  const produced25 = await signHttpMessage({ key: RFC_SHARED_SECRET, keyId: 'test-shared-secret', algorithm: 'hmac-sha256', label: 'sig-b25', created: 1618884473, nonce: false, components: ['date', '@authority', 'content-type'] }, RFC_REQUEST);
+  assert.deepEqual(await verifyHttpMessage({ keys, ...relaxed }, { ...RFC_REQUEST, headers: { ...RFC_REQUEST.headers, ...b25 } }), {
+    keyId: 'test-shared-secret',
+  });
+  assert.deepEqual(await verifyHttpMessage({ keys, ...relaxed }, { ...RFC_REQUEST, headers: { ...RFC_REQUEST.headers, ...b26 } }), {
+    keyId: 'test-key-ed25519',
+  });
+  const produced25 = await signHttpMessage(
+    {
+      key: RFC_SHARED_SECRET,
+      keyId: 'test-shared-secret',
+      algorithm: 'hmac-sha256',
+      label: 'sig-b25',
+      created: 1618884473,
+      nonce: false,
+      components: ['date', '@authority', 'content-type'],
+    },
+    RFC_REQUEST,
+  );
   assert.deepEqual(produced25, b25);
   const produced26 = await signHttpMessage(
-    { key: RFC_ED25519, keyId: 'test-key-ed25519', algorithm: 'ed25519', label: 'sig-b26', created: 1618884473, nonce: false, components: ['date', '@method', '@path', '@authority', 'content-type', 'content-length'] },
+    {
+      key: RFC_ED25519,
+      keyId: 'test-key-ed25519',
+      algorithm: 'ed25519',
+      label: 'sig-b26',
+      created: 1618884473,
+      nonce: false,
+      components: ['date', '@method', '@path', '@authority', 'content-type', 'content-length'],
+    },
     RFC_REQUEST,
   );
   assert.deepEqual(produced26, b26);
   // Tampering with a covered component, unknown keys, and age limits.
-  await rejectsWith(verifyHttpMessage({ keys, ...relaxed }, { ...RFC_REQUEST, url: 'https://evil.example/foo', headers: { ...RFC_REQUEST.headers, ...b26 } }), 'ERR_RAMPART_SIGNATURE_INVALID');
-  await rejectsWith(verifyHttpMessage({ keys: { other: keys['test-key-ed25519'] }, ...relaxed }, { ...RFC_REQUEST, headers: { ...RFC_REQUEST.headers, ...b26 } }), 'ERR_RAMPART_SIGNATURE_MISSING');
-  await rejectsWith(verifyHttpMessage({ keys, allowPartialCoverage: true, allowReplay: true }, { ...RFC_REQUEST, headers: { ...RFC_REQUEST.headers, ...b26 } }), 'ERR_RAMPART_SIGNATURE_EXPIRED');
-  await rejectsWith(verifyHttpMessage({ keys, ...relaxed, requiredComponents: ['content-digest'] }, { ...RFC_REQUEST, headers: { ...RFC_REQUEST.headers, ...b26 } }), 'ERR_RAMPART_SIGNATURE_INVALID');
-  await rejectsWith(verifyHttpMessage({ keys, ...relaxed }, { ...RFC_REQUEST, headers: { ...RFC_REQUEST.headers, 'signature-input': 'garbage((', signature: 'x' } }), 'ERR_RAMPART_SIGNATURE_INVALID');
+  await rejectsWith(
+    verifyHttpMessage({ keys, ...relaxed }, { ...RFC_REQUEST, url: 'https://evil.example/foo', headers: { ...RFC_REQUEST.headers, ...b26 } }),
+    'ERR_RAMPART_SIGNATURE_INVALID',
+  );
+  await rejectsWith(
+    verifyHttpMessage({ keys: { other: keys['test-key-ed25519'] }, ...relaxed }, { ...RFC_REQUEST, headers: { ...RFC_REQUEST.headers, ...b26 } }),
+    'ERR_RAMPART_SIGNATURE_MISSING',
+  );
+  await rejectsWith(
+    verifyHttpMessage({ keys, allowPartialCoverage: true, allowReplay: true }, { ...RFC_REQUEST, headers: { ...RFC_REQUEST.headers, ...b26 } }),
+    'ERR_RAMPART_SIGNATURE_EXPIRED',
+  );
+  await rejectsWith(
+    verifyHttpMessage({ keys, ...relaxed, requiredComponents: ['content-digest'] }, { ...RFC_REQUEST, headers: { ...RFC_REQUEST.headers, ...b26 } }),
+    'ERR_RAMPART_SIGNATURE_INVALID',
+  );
+  await rejectsWith(
+    verifyHttpMessage({ keys, ...relaxed }, { ...RFC_REQUEST, headers: { ...RFC_REQUEST.headers, 'signature-input': 'garbage((', signature: 'x' } }),
+    'ERR_RAMPART_SIGNATURE_INVALID',
+  );
   // a fresh ES256 signature with the default components round-trips under the default checks
   const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const sig = await signHttpMessage({ key: ec.privateKey, keyId: 'k', algorithm: 'ecdsa-p256-sha256' }, RFC_REQUEST);
   assert.match(sig['signature-input'], /^sig1=\("@method" "@target-uri" "content-digest"\);created=\d+;keyid="k";nonce="[A-Za-z0-9_-]{22}"$/);
   const ecKeys = { k: { key: ec.publicKey, algorithm: 'ecdsa-p256-sha256' as const } };
   // requiredComponents add to the defaults
-  await rejectsWith(verifyHttpMessage({ keys: ecKeys, requiredComponents: ['content-length'] }, { ...RFC_REQUEST, headers: { ...RFC_REQUEST.headers, ...sig } }), 'ERR_RAMPART_SIGNATURE_INVALID');
-  assert.deepEqual(await verifyHttpMessage({ keys: ecKeys, requiredComponents: ['content-digest'] }, { ...RFC_REQUEST, headers: { ...RFC_REQUEST.headers, ...sig } }), { keyId: 'k' });
+  await rejectsWith(
+    verifyHttpMessage({ keys: ecKeys, requiredComponents: ['content-length'] }, { ...RFC_REQUEST, headers: { ...RFC_REQUEST.headers, ...sig } }),
+    'ERR_RAMPART_SIGNATURE_INVALID',
+  );
+  assert.deepEqual(
+    await verifyHttpMessage({ keys: ecKeys, requiredComponents: ['content-digest'] }, { ...RFC_REQUEST, headers: { ...RFC_REQUEST.headers, ...sig } }),
+    { keyId: 'k' },
+  );
 });
 
 test('requireSignedRequest and requireWebhook through every adapter (raw body kept for the app)', async (t) => {
@@ -174,7 +273,10 @@ test('requireSignedRequest and requireWebhook through every adapter (raw body ke
       r = await fetch(`${app.url}/webhooks/in`, { method: 'POST', headers: { ...delivery, 'content-type': 'application/json' }, body: body.replace('5', '6') });
       assert.equal(r.status, 401);
       await r.body?.cancel();
-      assert.deepEqual(events.map((e) => e.event), ['INVALID_TOKEN', 'INVALID_TOKEN', 'INVALID_TOKEN']);
+      assert.deepEqual(
+        events.map((e) => e.event),
+        ['INVALID_TOKEN', 'INVALID_TOKEN', 'INVALID_TOKEN'],
+      );
     },
   );
 });
@@ -241,8 +343,14 @@ test('requireHttpSignature (RFC 9421) through every adapter: signature plus Cont
   const { requireHttpSignature, httpSignatureOf, contentDigest } = await import('./index.ts');
   const ed = generateKeyPairSync('ed25519');
   const keys = { 'client-1': { key: ed.publicKey, algorithm: 'ed25519' as const } };
-  assert.throws(() => requireHttpSignature({ keys: { k: { key: 'not a key', algorithm: 'ed25519' } } }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
-  assert.throws(() => requireHttpSignature({ keys: { k: { key: ed.publicKey, algorithm: 'rsa-md5' as never } } }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+  assert.throws(
+    () => requireHttpSignature({ keys: { k: { key: 'not a key', algorithm: 'ed25519' } } }),
+    (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
+  assert.throws(
+    () => requireHttpSignature({ keys: { k: { key: ed.publicKey, algorithm: 'rsa-md5' as never } } }),
+    (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
   await forEachAdapter(
     t,
     () => stack([requireHttpSignature({ keys, requiredComponents: ['@method', '@path', 'content-digest'] })]),
@@ -250,7 +358,18 @@ test('requireHttpSignature (RFC 9421) through every adapter: signature plus Cont
       const body = JSON.stringify({ order: 42 });
       const url = `${app.url}/orders?x=1`;
       const headers: Record<string, string> = { 'content-type': 'application/json', 'content-digest': contentDigest(body) };
-      Object.assign(headers, await signHttpMessage({ key: ed.privateKey, keyId: 'client-1', algorithm: 'ed25519', components: ['@method', '@authority', '@path', '@query', 'content-digest', 'content-type'] }, { method: 'POST', url, headers }));
+      Object.assign(
+        headers,
+        await signHttpMessage(
+          {
+            key: ed.privateKey,
+            keyId: 'client-1',
+            algorithm: 'ed25519',
+            components: ['@method', '@authority', '@path', '@query', 'content-digest', 'content-type'],
+          },
+          { method: 'POST', url, headers },
+        ),
+      );
       let r = await fetch(url, { method: 'POST', headers, body });
       assert.equal(r.status, 200);
       assert.equal(await r.text(), `client-1:${body}`);
@@ -264,7 +383,13 @@ test('requireHttpSignature (RFC 9421) through every adapter: signature plus Cont
       assert.equal(r.status, 401);
       assert.match(await r.text(), /ERR_RAMPART_SIGNATURE_MISSING/);
       const partial = { ...headers };
-      Object.assign(partial, await signHttpMessage({ key: ed.privateKey, keyId: 'client-1', algorithm: 'ed25519', components: ['@method', '@authority'] }, { method: 'POST', url, headers }));
+      Object.assign(
+        partial,
+        await signHttpMessage(
+          { key: ed.privateKey, keyId: 'client-1', algorithm: 'ed25519', components: ['@method', '@authority'] },
+          { method: 'POST', url, headers },
+        ),
+      );
       r = await fetch(url, { method: 'POST', headers: partial, body });
       assert.equal(r.status, 401, 'required components must be covered');
       await r.body?.cancel();
@@ -292,10 +417,16 @@ test('RFC 9421 defaults: a signature over content-type for GET /status does not 
   await rejectsWith(verifyHttpMessage({ keys }, signed), 'ERR_RAMPART_SIGNATURE_INVALID');
   // @authority + @path without @query leaves the query open: not enough either.
   const noQuery = { method: 'GET', url: 'https://api.example/status', headers: {} as Record<string, string> };
-  Object.assign(noQuery.headers, await signHttpMessage({ key: ed.privateKey, keyId: 'k', algorithm: 'ed25519', components: ['@method', '@authority', '@path'] }, noQuery));
+  Object.assign(
+    noQuery.headers,
+    await signHttpMessage({ key: ed.privateKey, keyId: 'k', algorithm: 'ed25519', components: ['@method', '@authority', '@path'] }, noQuery),
+  );
   await rejectsWith(verifyHttpMessage({ keys }, { ...noQuery, url: 'https://api.example/status?delete=1' }), 'ERR_RAMPART_SIGNATURE_INVALID');
   // Either accepted spelling of the target verifies.
-  for (const components of [['@method', '@target-uri'], ['@method', '@authority', '@path', '@query']]) {
+  for (const components of [
+    ['@method', '@target-uri'],
+    ['@method', '@authority', '@path', '@query'],
+  ]) {
     const ok = { method: 'GET', url: 'https://api.example/status', headers: {} as Record<string, string> };
     Object.assign(ok.headers, await signHttpMessage({ key: ed.privateKey, keyId: 'k', algorithm: 'ed25519', components }, ok));
     assert.deepEqual(await verifyHttpMessage({ keys }, ok), { keyId: 'k' });
@@ -306,7 +437,10 @@ test('RFC 9421 defaults: an exact replay is refused (ERR_RAMPART_SIGNATURE_REPLA
   const ed = generateKeyPairSync('ed25519');
   const keys = { k: { key: ed.publicKey, algorithm: 'ed25519' as const } };
   const message = { method: 'POST', url: 'https://api.example/pay', headers: {} as Record<string, string> };
-  Object.assign(message.headers, await signHttpMessage({ key: ed.privateKey, keyId: 'k', algorithm: 'ed25519', components: ['@method', '@target-uri'] }, message));
+  Object.assign(
+    message.headers,
+    await signHttpMessage({ key: ed.privateKey, keyId: 'k', algorithm: 'ed25519', components: ['@method', '@target-uri'] }, message),
+  );
   assert.deepEqual(await verifyHttpMessage({ keys }, message), { keyId: 'k' });
   await rejectsWith(verifyHttpMessage({ keys }, message), 'ERR_RAMPART_SIGNATURE_REPLAY');
   // Two separate requests with the same content are told apart by the signer's default nonce.
@@ -317,7 +451,10 @@ test('RFC 9421 defaults: an exact replay is refused (ERR_RAMPART_SIGNATURE_REPLA
   const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const ecKeys = { e: { key: ec.publicKey, algorithm: 'ecdsa-p256-sha256' as const } };
   const m2 = { method: 'POST', url: 'https://api.example/pay', headers: {} as Record<string, string> };
-  Object.assign(m2.headers, await signHttpMessage({ key: ec.privateKey, keyId: 'e', algorithm: 'ecdsa-p256-sha256', components: ['@method', '@target-uri'] }, m2));
+  Object.assign(
+    m2.headers,
+    await signHttpMessage({ key: ec.privateKey, keyId: 'e', algorithm: 'ecdsa-p256-sha256', components: ['@method', '@target-uri'] }, m2),
+  );
   const store = memoryNonceStore();
   await verifyHttpMessage({ keys: ecKeys, nonceStore: store }, m2);
   const raw = Buffer.from(/:([^:]+):/.exec(m2.headers.signature!)![1]!, 'base64');
@@ -334,10 +471,16 @@ test('RFC 9421 defaults: a body needs a covered Content-Digest that matches it (
   const keys = { k: { key: ed.publicKey, algorithm: 'ed25519' as const } };
   const body = '{"amount":5}';
   const noDigest = { method: 'POST', url: 'https://api.example/pay', headers: {} as Record<string, string>, body };
-  Object.assign(noDigest.headers, await signHttpMessage({ key: ed.privateKey, keyId: 'k', algorithm: 'ed25519', components: ['@method', '@target-uri'] }, noDigest));
+  Object.assign(
+    noDigest.headers,
+    await signHttpMessage({ key: ed.privateKey, keyId: 'k', algorithm: 'ed25519', components: ['@method', '@target-uri'] }, noDigest),
+  );
   await rejectsWith(verifyHttpMessage({ keys }, { ...noDigest, body: '{"amount":5000}' }), 'ERR_RAMPART_SIGNATURE_INVALID');
   const withDigest = { method: 'POST', url: 'https://api.example/pay', headers: { 'content-digest': contentDigest(body) } as Record<string, string>, body };
-  Object.assign(withDigest.headers, await signHttpMessage({ key: ed.privateKey, keyId: 'k', algorithm: 'ed25519', components: ['@method', '@target-uri', 'content-digest'] }, withDigest));
+  Object.assign(
+    withDigest.headers,
+    await signHttpMessage({ key: ed.privateKey, keyId: 'k', algorithm: 'ed25519', components: ['@method', '@target-uri', 'content-digest'] }, withDigest),
+  );
   await rejectsWith(verifyHttpMessage({ keys }, { ...withDigest, body: '{"amount":5000}' }), 'ERR_RAMPART_SIGNATURE_INVALID');
   assert.deepEqual(await verifyHttpMessage({ keys }, withDigest), { keyId: 'k' });
   // A message that announces a body the caller did not pass cannot be checked: a config error, not a pass.
@@ -359,7 +502,10 @@ test('RFC 9421 relaxations are named options, announced once', async () => {
   const warnings = configWarnings().join('\n');
   assert.match(warnings, /allowPartialCoverage/);
   assert.match(warnings, /allowReplay/);
-  assert.throws(() => requireHttpSignature({ keys, allowReplay: 'yes' as never }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+  assert.throws(
+    () => requireHttpSignature({ keys, allowReplay: 'yes' as never }),
+    (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
 });
 
 test('requireHttpSignature defaults through every adapter: cross-endpoint reuse, replay and body swap refused', async (t) => {
@@ -372,7 +518,10 @@ test('requireHttpSignature defaults through every adapter: cross-endpoint reuse,
     async (app) => {
       // A content-type-only signature made for GET /status, replayed on DELETE /admin/users/1.
       const status = { method: 'GET', url: `${app.url}/status`, headers: { 'content-type': 'application/json' } as Record<string, string> };
-      Object.assign(status.headers, await signHttpMessage({ key: ed.privateKey, keyId: 'client-1', algorithm: 'ed25519', components: ['content-type'] }, status));
+      Object.assign(
+        status.headers,
+        await signHttpMessage({ key: ed.privateKey, keyId: 'client-1', algorithm: 'ed25519', components: ['content-type'] }, status),
+      );
       let r = await fetch(`${app.url}/admin/users/1`, { method: 'DELETE', headers: status.headers });
       assert.equal(r.status, 401, 'cross-endpoint reuse refused');
       assert.match(await r.text(), /ERR_RAMPART_SIGNATURE_INVALID/);
@@ -380,7 +529,13 @@ test('requireHttpSignature defaults through every adapter: cross-endpoint reuse,
       const body = JSON.stringify({ order: 42 });
       const url = `${app.url}/orders?x=1`;
       const headers: Record<string, string> = { 'content-type': 'application/json', 'content-digest': contentDigest(body) };
-      Object.assign(headers, await signHttpMessage({ key: ed.privateKey, keyId: 'client-1', algorithm: 'ed25519', components: ['@method', '@target-uri', 'content-digest'] }, { method: 'POST', url, headers }));
+      Object.assign(
+        headers,
+        await signHttpMessage(
+          { key: ed.privateKey, keyId: 'client-1', algorithm: 'ed25519', components: ['@method', '@target-uri', 'content-digest'] },
+          { method: 'POST', url, headers },
+        ),
+      );
       r = await fetch(url, { method: 'POST', headers, body });
       assert.equal(r.status, 200);
       await r.body?.cancel();
@@ -389,7 +544,13 @@ test('requireHttpSignature defaults through every adapter: cross-endpoint reuse,
       assert.match(await r.text(), /ERR_RAMPART_SIGNATURE_REPLAY/);
       // A signature that does not cover the body: another body is refused.
       const bare: Record<string, string> = { 'content-type': 'application/json' };
-      Object.assign(bare, await signHttpMessage({ key: ed.privateKey, keyId: 'client-1', algorithm: 'ed25519', components: ['@method', '@target-uri'] }, { method: 'POST', url, headers: bare }));
+      Object.assign(
+        bare,
+        await signHttpMessage(
+          { key: ed.privateKey, keyId: 'client-1', algorithm: 'ed25519', components: ['@method', '@target-uri'] },
+          { method: 'POST', url, headers: bare },
+        ),
+      );
       r = await fetch(url, { method: 'POST', headers: bare, body: body.replace('42', '43') });
       assert.equal(r.status, 401, 'a body without a covered content-digest is refused');
       await r.body?.cancel();

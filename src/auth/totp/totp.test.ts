@@ -49,10 +49,22 @@ test('verify: window, replay guard via lastStep, malformed codes', () => {
   for (const bad of ['', '12345', '1234567', 'abcdef', '12345a', null, 123456, '１２３４５６']) {
     assert.equal(totp.verify(bad as string, secret, { time: t0 }), null, String(bad));
   }
-  assert.throws(() => totp.verify(code, 'not base32!', { time: t0 }), (e) => isRampartError(e, 'ERR_RAMPART_TOTP_SECRET'));
-  assert.throws(() => totp.verify(code, b32('short'), { time: t0 }), (e) => isRampartError(e, 'ERR_RAMPART_TOTP_SECRET'));
-  assert.throws(() => totp.verify(code, secret, { windw: 2 } as never), (e) => isRampartError(e, 'ERR_RAMPART_UNKNOWN_OPTION'));
-  assert.throws(() => totp.generate(secret, { digits: 7 as never }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
+  assert.throws(
+    () => totp.verify(code, 'not base32!', { time: t0 }),
+    (e) => isRampartError(e, 'ERR_RAMPART_TOTP_SECRET'),
+  );
+  assert.throws(
+    () => totp.verify(code, b32('short'), { time: t0 }),
+    (e) => isRampartError(e, 'ERR_RAMPART_TOTP_SECRET'),
+  );
+  assert.throws(
+    () => totp.verify(code, secret, { windw: 2 } as never),
+    (e) => isRampartError(e, 'ERR_RAMPART_UNKNOWN_OPTION'),
+  );
+  assert.throws(
+    () => totp.generate(secret, { digits: 7 as never }),
+    (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
+  );
 });
 
 test('otpauth URI and QR SVG', async () => {

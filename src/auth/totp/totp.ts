@@ -50,7 +50,8 @@ function params(options: Record<string, unknown>, fn: string): Resolved {
 function secretBytes(secret: unknown): Buffer {
   const bytes = typeof secret === 'string' ? base32Decode(secret) : secret instanceof Uint8Array ? Buffer.from(secret) : undefined;
   if (bytes === undefined) throw new RampartError('ERR_RAMPART_TOTP_SECRET', 'The TOTP secret must be a base32 string (or bytes).');
-  if (bytes.length < MIN_SECRET_BYTES) throw new RampartError('ERR_RAMPART_TOTP_SECRET', `The TOTP secret must be at least ${MIN_SECRET_BYTES * 8} bits (RFC 4226 §4).`);
+  if (bytes.length < MIN_SECRET_BYTES)
+    throw new RampartError('ERR_RAMPART_TOTP_SECRET', `The TOTP secret must be at least ${MIN_SECRET_BYTES * 8} bits (RFC 4226 §4).`);
   return bytes;
 }
 
@@ -96,7 +97,13 @@ export const totp = Object.freeze({
     }
     const issuer = o.issuer as string;
     const label = `${encodeURIComponent(issuer)}:${encodeURIComponent(o.account as string)}`;
-    const query = new URLSearchParams({ secret: (o.secret as string).replace(/[\s=]/g, '').toUpperCase(), issuer, algorithm: p.algorithm, digits: String(p.digits), period: String(p.period) });
+    const query = new URLSearchParams({
+      secret: (o.secret as string).replace(/[\s=]/g, '').toUpperCase(),
+      issuer,
+      algorithm: p.algorithm,
+      digits: String(p.digits),
+      period: String(p.period),
+    });
     return `otpauth://totp/${label}?${query.toString().replace(/\+/g, '%20')}`;
   },
 
@@ -140,7 +147,8 @@ export const totp = Object.freeze({
    * (`npm install qrcode`); without it, rejects with ERR_RAMPART_MISSING_DEPENDENCY.
    */
   async qrSvg(text: string): Promise<string> {
-    if (typeof text !== 'string' || text.length === 0 || text.length > 2048) throw configError('totp.qrSvg needs a non-empty string of at most 2048 characters.');
+    if (typeof text !== 'string' || text.length === 0 || text.length > 2048)
+      throw configError('totp.qrSvg needs a non-empty string of at most 2048 characters.');
     const { default: QRCode } = await loadQrcode();
     return QRCode.toString(text, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
   },

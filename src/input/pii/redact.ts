@@ -41,7 +41,8 @@ export function redactPii(text: string, options: RedactPiiOptions = {}): string 
  * const shield = stack([inputGuard()], { events: redactingSink(securityLog) });
  */
 export function redactingSink(sink: EventSink, options: RedactPiiOptions = {}): EventSink {
-  if (sink === null || typeof sink !== 'object' || typeof sink.emit !== 'function') throw configError('redactingSink: pass an event sink (an object with emit(record)), e.g. a SecurityLog.');
+  if (sink === null || typeof sink !== 'object' || typeof sink.emit !== 'function')
+    throw configError('redactingSink: pass an event sink (an object with emit(record)), e.g. a SecurityLog.');
   return Object.freeze({
     emit(record: SecurityEventRecord): void {
       let out = record;

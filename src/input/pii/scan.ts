@@ -77,7 +77,10 @@ export function findPii(text: unknown, options: FindPiiOptions = {}): PiiMatch[]
   const scanned = text.length > max ? text.slice(0, max) : text;
   const country = options.defaultCountry;
   if (country !== undefined && (typeof country !== 'string' || !/^[A-Z]{2}$/.test(country))) {
-    throw new RampartError('ERR_RAMPART_CONFIG', `findPii: defaultCountry must be an ISO 3166-1 alpha-2 code such as 'US' or 'GB' (got ${JSON.stringify(String(country)).slice(0, 40)}).`);
+    throw new RampartError(
+      'ERR_RAMPART_CONFIG',
+      `findPii: defaultCountry must be an ISO 3166-1 alpha-2 code such as 'US' or 'GB' (got ${JSON.stringify(String(country)).slice(0, 40)}).`,
+    );
   }
   return collect(scanned, typeSet(options.types), country as string | undefined);
 }
