@@ -65,3 +65,13 @@ test('still refused without an address when something keys by client (allowlist,
     await shield.close();
   }
 });
+
+test('userOrIpKey falls back to the address: a limiter keyed by it keys by client (Workers without clientIp refused, not one shared "ip:" key)', async () => {
+  const { userOrIpKey } = await import('./user-or-ip.ts');
+  const m = rateLimit({ key: userOrIpKey });
+  assert.equal(m.clientKeyed, true);
+  await m.close();
+  const shield = stack([rateLimit({ maxRequests: 1, window: 60, key: userOrIpKey })], { events: silent });
+  await assert.rejects(async () => shield.fetch(() => new Response('ok'))(new Request('https://app.example/'), env, ctx), isMissingAddress);
+  await shield.close();
+});

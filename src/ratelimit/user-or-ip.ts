@@ -17,3 +17,7 @@ export function userOrIpKey(req: RequestView): string {
   const id = requestUserId(req.locals, req.raw);
   return id === undefined ? `ip:${ipKey(req.ip)}` : `u:${typeof id}:${id}`;
 }
+
+// It falls back to the client address: a limiter keyed by it keys by client (a fetch runtime
+// without an address is refused instead of counting every anonymous client under "ip:").
+Object.defineProperty(userOrIpKey, 'clientKeyed', { value: true });
