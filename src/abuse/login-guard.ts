@@ -285,7 +285,8 @@ export function loginGuard(options: LoginGuardOptions = {}): LoginGuard {
     if (netPair !== undefined && (!netPair.allowed || netPair.remaining === 0)) {
       await backoff(`n:${k.netPair!}`, `lg:n:${k.netPair!}`, `network ${k.net!} on one account`, netPairPolicy, now, work, ip);
     }
-    if (dev !== undefined && (!dev.allowed || dev.remaining === 0)) await backoff(`d:${device!}`, `lg:d:${device!}`, 'device cookie', pairPolicy, now, work, ip);
+    if (dev !== undefined && (!dev.allowed || dev.remaining === 0))
+      await backoff(`d:${device!}`, `lg:d:${device!}`, 'device cookie', pairPolicy, now, work, ip);
     if (acct !== undefined && (!acct.allowed || acct.remaining === 0)) {
       work.push(
         lock(`lg:a:${k.acct}`, lockoutMs, 'account throttled for untrusted clients (failures from many addresses)', now, ip),

@@ -80,7 +80,10 @@ export function fetchAdapter(shield: ShieldCore, handler: FetchHandler, options:
   }
   const address = options.clientIp ?? options.address;
   if (address !== undefined && typeof address !== 'function') {
-    throw new RampartError('ERR_RAMPART_CONFIG', "shield.fetch(): clientIp must be a function (request, ...runtimeArgs) => address, e.g. (request) => request.headers.get('CF-Connecting-IP').");
+    throw new RampartError(
+      'ERR_RAMPART_CONFIG',
+      "shield.fetch(): clientIp must be a function (request, ...runtimeArgs) => address, e.g. (request) => request.headers.get('CF-Connecting-IP').",
+    );
   }
   // biome-ignore lint/suspicious/noExplicitAny: same signature as FetchHandler
   return async function rampartFetch(request: Request, ...rest: any[]): Promise<Response> {

@@ -93,7 +93,10 @@ test('hono on @hono/node-server, plain-header path: the app wins, Vary tokens co
   });
   const shield = stack([securityHeaders(), cors({ origins: ['https://app.example'] }), cookie, compression()]);
   const server = await honoServer(shield.hono(), (c) =>
-    c.body('hello world', 201, { 'Content-Type': 'text/plain', 'X-Frame-Options': 'SAMEORIGIN', Vary: 'Cookie', 'Set-Cookie': 'app=1' } as Record<string, string>),
+    c.body('hello world', 201, { 'Content-Type': 'text/plain', 'X-Frame-Options': 'SAMEORIGIN', Vary: 'Cookie', 'Set-Cookie': 'app=1' } as Record<
+      string,
+      string
+    >),
   );
   try {
     const res = await get(server.url, { origin: 'https://app.example', 'accept-encoding': 'gzip' });

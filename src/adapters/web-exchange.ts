@@ -282,7 +282,10 @@ async function finishWithHeaders(exchange: WebExchange, response: Response): Pro
     }
   }
   headers.delete('content-length');
-  const transform = builtin<typeof import('node:stream')>('node:stream').Duplex.toWeb(encoder.createStream()) as unknown as ReadableWritablePair<Uint8Array, Uint8Array>;
+  const transform = builtin<typeof import('node:stream')>('node:stream').Duplex.toWeb(encoder.createStream()) as unknown as ReadableWritablePair<
+    Uint8Array,
+    Uint8Array
+  >;
   return new Response(body!.pipeThrough(transform), init);
 }
 

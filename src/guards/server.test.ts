@@ -58,11 +58,15 @@ function slowClient(port: number, head: string, drip: string, deadlineMs: number
       resolve({ closedByServer, response });
     };
     socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => { response += chunk; });
+    socket.on('data', (chunk: string) => {
+      response += chunk;
+    });
     socket.on('close', () => finish(true));
     socket.on('error', () => finish(true));
     socket.write(head);
-    const timer = setInterval(() => { if (!socket.destroyed) socket.write(drip); }, 100);
+    const timer = setInterval(() => {
+      if (!socket.destroyed) socket.write(drip);
+    }, 100);
     const deadline = setTimeout(() => finish(false), deadlineMs);
   });
 }

@@ -43,13 +43,27 @@ interface TimedServer {
 export function hardenServer<S extends HttpServer>(server: S, options: HardenServerOptions = {}): S {
   const target = server as unknown as TimedServer;
   if (typeof server !== 'object' || server === null || typeof target.headersTimeout !== 'number' || typeof target.requestTimeout !== 'number') {
-    throw configError(`hardenServer needs a node:http or node:https server (http.createServer(...), Fastify's f.server, @hono/node-server's createAdaptorServer); got ${describeValue(server)}.`);
+    throw configError(
+      `hardenServer needs a node:http or node:https server (http.createServer(...), Fastify's f.server, @hono/node-server's createAdaptorServer); got ${describeValue(server)}.`,
+    );
   }
   if (typeof options !== 'object' || options === null) throw configError(`hardenServer options must be an object (got ${describeValue(options)}).`);
   checkKeys(options, ['headersTimeout', 'requestTimeout', 'keepAliveTimeout'], 'hardenServer');
   const headers = numberOption(options.headersTimeout ?? SERVER_TIMEOUT_DEFAULTS.headersTimeout, 'hardenServer: headersTimeout (seconds)', 0.1, 3600, false);
-  const request = numberOption(options.requestTimeout ?? Math.max(SERVER_TIMEOUT_DEFAULTS.requestTimeout, headers), 'hardenServer: requestTimeout (seconds)', 0.1, 86_400, false);
-  const keepAlive = numberOption(options.keepAliveTimeout ?? SERVER_TIMEOUT_DEFAULTS.keepAliveTimeout, 'hardenServer: keepAliveTimeout (seconds)', 0.1, 3600, false);
+  const request = numberOption(
+    options.requestTimeout ?? Math.max(SERVER_TIMEOUT_DEFAULTS.requestTimeout, headers),
+    'hardenServer: requestTimeout (seconds)',
+    0.1,
+    86_400,
+    false,
+  );
+  const keepAlive = numberOption(
+    options.keepAliveTimeout ?? SERVER_TIMEOUT_DEFAULTS.keepAliveTimeout,
+    'hardenServer: keepAliveTimeout (seconds)',
+    0.1,
+    3600,
+    false,
+  );
   if (request < headers) {
     throw configError(`hardenServer: requestTimeout (${request} s) must be at least headersTimeout (${headers} s): the request includes its headers.`);
   }

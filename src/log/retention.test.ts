@@ -19,7 +19,7 @@ async function fresh(options: ConstructorParameters<typeof SecurityLog>[0] = {})
   const log = new SecurityLog({ database: db, table, flushIntervalMs: 10, ...options });
   await log.ensureTable();
   const base = db;
-  return { log, table, count: async () => Number(((await base.query<{ n: number }>(`select count(*)::int as n from ${table}`)).rows[0]!).n) };
+  return { log, table, count: async () => Number((await base.query<{ n: number }>(`select count(*)::int as n from ${table}`)).rows[0]!.n) };
 }
 
 async function insertAged(table: string, days: number): Promise<void> {
@@ -41,7 +41,7 @@ test("cleanup() keeps the seed's default: events older than 90 days are deleted"
   }
 });
 
-test('retention: { days, every } — the log deletes old events itself, on an unref\'d timer', async () => {
+test("retention: { days, every } — the log deletes old events itself, on an unref'd timer", async () => {
   const { log, table, count } = await fresh({ retention: { days: 30, every: 1 } });
   try {
     await insertAged(table, 40);
@@ -57,7 +57,10 @@ test('retention: { days, every } — the log deletes old events itself, on an un
 
 test('retention options are checked at construction; retention: true means 90 days, daily', () => {
   for (const bad of [{ days: -1 }, { every: 0 }, { days: 'ninety' }, { when: 1 }, 'daily']) {
-    assert.throws(() => new SecurityLog({ retention: bad as never }), (error: Error & { code?: string }) => /ERR_RAMPART_(CONFIG|UNKNOWN_OPTION)/.test(error.code ?? ''));
+    assert.throws(
+      () => new SecurityLog({ retention: bad as never }),
+      (error: Error & { code?: string }) => /ERR_RAMPART_(CONFIG|UNKNOWN_OPTION)/.test(error.code ?? ''),
+    );
   }
   const log = new SecurityLog({ retention: true });
   assert.deepEqual({ days: log.retention?.days, every: log.retention?.every }, { days: 90, every: 86_400 });

@@ -81,8 +81,24 @@ export interface RetentionState {
 }
 
 const OPTION_NAMES = [
-  'database', 'table', 'partition', 'partitionsAhead', 'unlogged', 'chain', 'chainKey', 'maxQueue', 'batchSize',
-  'flushIntervalMs', 'retryMinMs', 'retryMaxMs', 'writeTimeoutMs', 'closeTimeoutMs', 'maxDetail', 'poolSize', 'writers', 'retention',
+  'database',
+  'table',
+  'partition',
+  'partitionsAhead',
+  'unlogged',
+  'chain',
+  'chainKey',
+  'maxQueue',
+  'batchSize',
+  'flushIntervalMs',
+  'retryMinMs',
+  'retryMaxMs',
+  'writeTimeoutMs',
+  'closeTimeoutMs',
+  'maxDetail',
+  'poolSize',
+  'writers',
+  'retention',
 ] as const;
 
 /** The seed's retention: `cleanup(days = 90)`. */
@@ -121,7 +137,6 @@ export interface AnonymizeReport {
   /** With `reseal: true` on a chained log: how the chain was re-sealed (or why not). */
   chain?: ResealReport;
 }
-
 
 function limitOf(options: QueryOptions | undefined, fallback = 100): number {
   const limit = options?.limit ?? fallback;
@@ -213,12 +228,18 @@ export class SecurityLog implements EventSink {
     const serverBackend = target.backend === 'postgres';
     // A chain is serial: one writer keeps ids (and the chain) in the order events were logged.
     const writers = numberOption(options.writers ?? (serverBackend && !chain ? 2 : 1), 'SecurityLog: writers', 1, 16);
-    if (chain && writers > 1) throw configError('SecurityLog: chain: true writes one batch at a time (each batch extends the chain); remove the writers option.');
+    if (chain && writers > 1)
+      throw configError('SecurityLog: chain: true writes one batch at a time (each batch extends the chain); remove the writers option.');
     this.options = Object.freeze({ ...this.options, writers });
     this.queue = new WriteQueue(
       { ...this.options, concurrency: serverBackend ? writers : 1 },
       async (rows) => (await this.open()).writeBatch(rows),
-      (count) => toRow('LOG_EVENTS_DROPPED', { detail: `${count} security event(s) dropped: the log queue was full (maxQueue ${this.options.maxQueue}) or the database stayed unreachable` }, this.options.maxDetail),
+      (count) =>
+        toRow(
+          'LOG_EVENTS_DROPPED',
+          { detail: `${count} security event(s) dropped: the log queue was full (maxQueue ${this.options.maxQueue}) or the database stayed unreachable` },
+          this.options.maxDetail,
+        ),
     );
     if (this.retention !== undefined) this.scheduleRetention(Math.min(this.retention.every, 60));
   }
@@ -231,14 +252,16 @@ export class SecurityLog implements EventSink {
     this.retentionTimer = setTimeout(() => {
       this.retentionTimer = undefined;
       if (this.closed) return;
-      this.cleanup({ days: state.days }).then(
-        (result) => {
-          state.lastRun = { at: new Date(), ...result };
-        },
-        (error: unknown) => {
-          state.lastError = { at: new Date(), error: error instanceof Error ? error : new Error(String(error)) };
-        },
-      ).finally(() => this.scheduleRetention(state.every));
+      this.cleanup({ days: state.days })
+        .then(
+          (result) => {
+            state.lastRun = { at: new Date(), ...result };
+          },
+          (error: unknown) => {
+            state.lastError = { at: new Date(), error: error instanceof Error ? error : new Error(String(error)) };
+          },
+        )
+        .finally(() => this.scheduleRetention(state.every));
     }, seconds * 1000);
     this.retentionTimer.unref?.();
   }
@@ -254,7 +277,9 @@ export class SecurityLog implements EventSink {
       (store) => (this.store = store),
       (err: unknown) => {
         this.opening = undefined;
-        throw err instanceof RampartError ? err : new RampartError('ERR_RAMPART_LOG_DATABASE', `SecurityLog: cannot open the database: ${(err as Error)?.message}`, { cause: err });
+        throw err instanceof RampartError
+          ? err
+          : new RampartError('ERR_RAMPART_LOG_DATABASE', `SecurityLog: cannot open the database: ${(err as Error)?.message}`, { cause: err });
       },
     );
     return this.opening;
@@ -298,21 +323,37 @@ export class SecurityLog implements EventSink {
   async log(event: string, fields: LogFields = {}, options: { wait?: boolean } = {}): Promise<void> {
     this.assertOpen();
     if (!isValidEventName(event)) {
-      throw new RampartError('ERR_RAMPART_LOG_EVENT', `SecurityLog.log: event name ${JSON.stringify(String(event).slice(0, 60))} must be 1–50 characters of A–Z, 0–9 and _.`);
+      throw new RampartError(
+        'ERR_RAMPART_LOG_EVENT',
+        `SecurityLog.log: event name ${JSON.stringify(String(event).slice(0, 60))} must be 1–50 characters of A–Z, 0–9 and _.`,
+      );
     }
     if (!isRegisteredEvent(event)) {
-      throw new RampartError('ERR_RAMPART_LOG_EVENT', `SecurityLog.log: unknown event ${JSON.stringify(event)}; use a SecurityEvent value or registerEvent('${event}', 'description') first.`);
+      throw new RampartError(
+        'ERR_RAMPART_LOG_EVENT',
+        `SecurityLog.log: unknown event ${JSON.stringify(event)}; use a SecurityEvent value or registerEvent('${event}', 'description') first.`,
+      );
     }
     if (typeof fields !== 'object' || fields === null) throw new RampartError('ERR_RAMPART_LOG_INPUT', 'SecurityLog.log: fields must be an object.');
     const row = toRow(event, fields, this.options.maxDetail);
-    if (this.observers.length > 0) this.notify({ event, ip: fields.ip ?? undefined, userId: typeof fields.userId === 'bigint' ? String(fields.userId) : (fields.userId ?? undefined), userAgent: fields.userAgent ?? undefined, path: fields.path ?? undefined, detail: typeof fields.detail === 'string' ? fields.detail : undefined });
+    if (this.observers.length > 0)
+      this.notify({
+        event,
+        ip: fields.ip ?? undefined,
+        userId: typeof fields.userId === 'bigint' ? String(fields.userId) : (fields.userId ?? undefined),
+        userAgent: fields.userAgent ?? undefined,
+        path: fields.path ?? undefined,
+        detail: typeof fields.detail === 'string' ? fields.detail : undefined,
+      });
     if (options.wait !== true) {
       this.queue.push(row);
       return;
     }
     await new Promise<void>((resolve, reject) => {
       if (!this.queue.push(row, { resolve, reject })) {
-        reject(new RampartError('ERR_RAMPART_LOG_QUEUE_FULL', `SecurityLog: queue full (maxQueue ${this.options.maxQueue}); the event was counted as dropped.`));
+        reject(
+          new RampartError('ERR_RAMPART_LOG_QUEUE_FULL', `SecurityLog: queue full (maxQueue ${this.options.maxQueue}); the event was counted as dropped.`),
+        );
       }
     });
   }
@@ -451,7 +492,11 @@ export class SecurityLog implements EventSink {
   }
 
   private checkEventName(event: string, method: string): void {
-    if (!isValidEventName(event)) throw new RampartError('ERR_RAMPART_LOG_EVENT', `${method}: event name ${JSON.stringify(String(event).slice(0, 60))} must be 1–50 characters of A–Z, 0–9 and _.`);
+    if (!isValidEventName(event))
+      throw new RampartError(
+        'ERR_RAMPART_LOG_EVENT',
+        `${method}: event name ${JSON.stringify(String(event).slice(0, 60))} must be 1–50 characters of A–Z, 0–9 and _.`,
+      );
   }
 
   /**
@@ -513,7 +558,8 @@ export class SecurityLog implements EventSink {
   async *export(options: { since?: Date; format?: ExportFormat } = {}): AsyncGenerator<string, void, undefined> {
     checkKeys(options, ['since', 'format'], 'export');
     const format = options.format ?? 'jsonl';
-    if (format !== 'jsonl' && format !== 'cef' && format !== 'syslog') throw configError(`export: format must be 'jsonl', 'cef' or 'syslog' (got ${describeValue(format)}).`);
+    if (format !== 'jsonl' && format !== 'cef' && format !== 'syslog')
+      throw configError(`export: format must be 'jsonl', 'cef' or 'syslog' (got ${describeValue(format)}).`);
     const since = options.since ?? new Date(0);
     if (!(since instanceof Date) || Number.isNaN(since.getTime())) throw configError('export: since must be a valid Date.');
     await this.flush();

@@ -43,7 +43,10 @@ test('Redis killed mid-run: insurance takes over with no 5xx, logged once; recov
 
     await server.kill();
     for (let i = 0; i < 20; i++) await hit();
-    assert.ok(statuses.every((s) => s === 200), `statuses while Redis is down: ${statuses.join(',')}`);
+    assert.ok(
+      statuses.every((s) => s === 200),
+      `statuses while Redis is down: ${statuses.join(',')}`,
+    );
     const down = events.filter((e) => e.event === 'RATE_LIMIT_STORE_DOWN');
     assert.equal(down.length, 1, 'the failure is logged once');
 
@@ -58,7 +61,10 @@ test('Redis killed mid-run: insurance takes over with no 5xx, logged once; recov
     } finally {
       fresh.disconnect();
     }
-    assert.ok(statuses.every((s) => s < 500), 'never a 5xx');
+    assert.ok(
+      statuses.every((s) => s < 500),
+      'never a 5xx',
+    );
   } finally {
     await app.close();
     await shield.close();
@@ -127,7 +133,10 @@ test('PostgreSQL killed mid-run: insurance takes over with no 5xx; recovery afte
       await hit();
       return events.some((e) => e.event === 'RATE_LIMIT_STORE_RECOVERED');
     }, 'recovery');
-    assert.ok(statuses.every((s) => s === 200), statuses.join(','));
+    assert.ok(
+      statuses.every((s) => s === 200),
+      statuses.join(','),
+    );
   } finally {
     await app.close();
     await shield.close();
@@ -203,7 +212,8 @@ test('a remote store down with a rule (consumeAll): insurance decides all or not
   }) as unknown as import('../stores/types.ts').RateLimitStore;
   const res = { set() {}, append() {}, get: () => undefined, onHead() {} };
   const view = (path: string) => ({ ip: '192.0.2.7', path, method: 'GET', header: () => undefined, emit: () => {} }) as never;
-  const status = async (m: ReturnType<typeof rateLimit>, path: string): Promise<number> => ((await m.handle(view(path), res as never)) as { status: number } | undefined)?.status ?? 200;
+  const status = async (m: ReturnType<typeof rateLimit>, path: string): Promise<number> =>
+    ((await m.handle(view(path), res as never)) as { status: number } | undefined)?.status ?? 200;
   const rules = [{ match: '/login', maxRequests: 2, window: 60 }];
 
   const insured = rateLimit({ maxRequests: 3, window: 60, now: () => 1_000_000, store: down, rules });

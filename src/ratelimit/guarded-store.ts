@@ -57,7 +57,13 @@ export class GuardedStore {
    * refusing index (-1: admitted) with `out` filled, or undefined to fail open. Falls back
    * like {@link consume}: the insurance store (all or nothing when it can), or a 503 decision.
    */
-  consumeAll(req: RequestView, key: string, policies: readonly Policy[], now: number, out: Array<RateDecision | undefined>): number | Promise<number | undefined> | undefined {
+  consumeAll(
+    req: RequestView,
+    key: string,
+    policies: readonly Policy[],
+    now: number,
+    out: Array<RateDecision | undefined>,
+  ): number | Promise<number | undefined> | undefined {
     if (this.#down && (this.#probing || now < this.#retryAt)) return this.#fallbackAll(key, policies, now, out);
     if (this.#down) this.#probing = true;
     let pending: number | Promise<number>;

@@ -156,7 +156,8 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
       if (index === undefined) return undefined; // fail open
       refused = index !== -1;
     } else {
-      decisions = policies.length === 1 ? [await guard!.consume(req, key, policies[0]!, now)] : await Promise.all(policies.map((p) => guard!.consume(req, key, p, now)));
+      decisions =
+        policies.length === 1 ? [await guard!.consume(req, key, policies[0]!, now)] : await Promise.all(policies.map((p) => guard!.consume(req, key, p, now)));
       for (const d of decisions) {
         if (d === undefined) return undefined; // fail open
         if (!d.allowed) refused = true;
@@ -181,7 +182,8 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
     } else {
       // A memory store of your own without consumeAll: check every policy, then count.
       const peekAll = (): Array<RateDecision | undefined> => policies.map((p) => store.get(key, p, now) as RateDecision | undefined);
-      for (let i = 0; i < n; i++) if (((store.get(key, policies[i]!, now) as RateDecision | undefined)?.remaining ?? 1) < 1) return refuse(req, res, plan, peekAll(), key, now);
+      for (let i = 0; i < n; i++)
+        if (((store.get(key, policies[i]!, now) as RateDecision | undefined)?.remaining ?? 1) < 1) return refuse(req, res, plan, peekAll(), key, now);
       for (let i = 0; i < n; i++) {
         const d = store.consume(key, policies[i]!, now) as RateDecision;
         if (!d.allowed) return refuse(req, res, plan, peekAll(), key, now);

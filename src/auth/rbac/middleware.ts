@@ -24,7 +24,9 @@ export interface RequirePermissionOptions {
  * stack([requireJwt({ jwt }), requirePermission('post:edit', { rbac: access })])
  */
 export function requirePermission(permission: string | readonly string[], options: RequirePermissionOptions = {}): Middleware {
-  const required = (typeof permission === 'string' ? [permission] : Array.isArray(permission) ? [...permission] : []).map((p) => checkPermission(p, 'requirePermission'));
+  const required = (typeof permission === 'string' ? [permission] : Array.isArray(permission) ? [...permission] : []).map((p) =>
+    checkPermission(p, 'requirePermission'),
+  );
   if (required.length === 0) throw configError('requirePermission needs a permission name or a non-empty list of them.');
   const o = optionsObject(options, 'requirePermission');
   checkKeys(o, ['rbac', 'resource', 'userKey'], 'requirePermission');
@@ -46,7 +48,9 @@ export function requirePermission(permission: string | readonly string[], option
       let allowed = false;
       try {
         const resource = loadResource === undefined ? undefined : await loadResource(req);
-        allowed = required.every((p) => (access === undefined ? anyCovers(Array.isArray(user.permissions) ? user.permissions : [], p) : access.can(user, p, resource)));
+        allowed = required.every((p) =>
+          access === undefined ? anyCovers(Array.isArray(user.permissions) ? user.permissions : [], p) : access.can(user, p, resource),
+        );
       } catch (error) {
         if (!(error instanceof RampartError)) throw error;
         allowed = false;

@@ -24,11 +24,16 @@ test('webhook behind express.json(): a clear 500 naming the fix, not a bare 401'
     const body = JSON.stringify({ action: 'opened' });
     const headers = signWebhook({ secret, id: 'msg_1', body });
     const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, {
-      method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body,
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body,
     });
     assert.equal(response.status, 500);
     assert.match(await response.text(), /consumed/);
-    assert.ok(warnings.some((w) => /express\.json\(\)|express\.raw/.test(w) && /before/.test(w)), `a warning naming the fix, got ${JSON.stringify(warnings)}`);
+    assert.ok(
+      warnings.some((w) => /express\.json\(\)|express\.raw/.test(w) && /before/.test(w)),
+      `a warning naming the fix, got ${JSON.stringify(warnings)}`,
+    );
   } finally {
     console.warn = original;
     server.closeAllConnections();
