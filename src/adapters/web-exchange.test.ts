@@ -103,7 +103,7 @@ test('hono on @hono/node-server, plain-header path: the app wins, Vary tokens co
     assert.equal(res.status, 201);
     assert.equal(res.headers['x-frame-options'], 'SAMEORIGIN', "the application's value wins");
     assert.equal(res.headers['content-type'], 'text/plain');
-    assert.deepEqual(res.headers['vary']!.split(/,\s*/).sort(), ['Accept-Encoding', 'Cookie', 'Origin'].sort());
+    assert.deepEqual(res.headers.vary!.split(/,\s*/).sort(), ['Accept-Encoding', 'Cookie', 'Origin'].sort());
     assert.deepEqual([...(res.headers['set-cookie'] ?? [])].sort(), ['app=1', 'r=1; Path=/', 's=2; Path=/']);
     assert.equal(res.headers['content-encoding'], undefined, 'under minSize: not compressed');
     assert.equal(res.body.toString(), 'hello world');

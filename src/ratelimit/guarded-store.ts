@@ -99,7 +99,9 @@ export class GuardedStore {
       return refused;
     }
     if (this.failOpen) return undefined;
-    policies.forEach((p, i) => (out[i] = { allowed: false, limit: p.limit, remaining: 0, resetMs: RETRY_MS, retryAfterMs: RETRY_MS, unavailable: true }));
+    for (const [i, p] of policies.entries()) {
+      out[i] = { allowed: false, limit: p.limit, remaining: 0, resetMs: RETRY_MS, retryAfterMs: RETRY_MS, unavailable: true };
+    }
     return 0;
   }
 

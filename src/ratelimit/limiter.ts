@@ -201,7 +201,7 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
     clientKeyed: keyFn === undefined || allow !== undefined || (keyFn as { clientKeyed?: unknown }).clientKeyed === true,
     store,
     handle(req: RequestView, res: ResponseControl): Reply | undefined | Promise<Reply | undefined> {
-      if (allow !== undefined && allow.has(req.ip)) return undefined;
+      if (allow?.has(req.ip)) return undefined;
       if (skip !== undefined && skip(req) === true) return undefined;
       const key = clientKey(req);
       const now = clock();
