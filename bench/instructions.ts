@@ -126,7 +126,7 @@ async function runOne(): Promise<void> {
 function instructions(name: string, requests: number, gzip: boolean): number {
   const out = spawnSync(
     'valgrind',
-    ['--tool=callgrind', '--callgrind-out-file=/dev/null', process.execPath, path.join(HERE, 'instructions.ts'), name, String(requests), ...(gzip ? ['--gzip'] : [])],
+    ['--tool=callgrind', '--callgrind-out-file=/dev/null', process.execPath, path.join(HERE, 'instructions.ts'), name, String(requests), '--warmup', String(flag('--warmup', 3000)), ...(gzip ? ['--gzip'] : [])],
     { encoding: 'utf8', maxBuffer: 1 << 24 },
   );
   const match = /Collected : (\d+)/.exec(out.stderr);

@@ -3,9 +3,15 @@ import type { TLSSocket } from 'node:tls';
 import type { HeadHook, Reply, ResponseControl } from '../core/types.ts';
 import { RequestViewBase, type ViewContext } from '../core/view.ts';
 import { takeOverHead } from './node-head.ts';
-import { appendInList, headerText, isSetCookie, isVary, listValue, setInList, type HeadList } from './node-head-list.ts';
+import { appendInList, headerText, isSetCookie, isVary, listValue, setInList, tokenUnion, type HeadList } from './node-head-list.ts';
 import { limitNodeBody, readNodeBody } from './node-body.ts';
 import { appendNodeHeader, sendNodeReply } from './node-reply.ts';
+
+/** A framework reply with its own header record (Fastify's `reply.header()` / `reply.getHeader()`). */
+export interface HeaderTarget {
+  header(name: string, value: string): unknown;
+  getHeader(name: string): unknown;
+}
 
 /**
  * The request view and response control of one node:http exchange (also used by Express
@@ -59,22 +65,52 @@ export class NodeExchange extends RequestViewBase implements ResponseControl {
   /** True once rampart's headers go straight to the response (after commit, or once the head is sent). */
   #direct = false;
 
+  /**
+   * Fastify: the reply whose own header record takes rampart's headers at commit (plain
+   * property writes, validated once when Fastify writes the head), instead of one validated
+   * `setHeader` per header on the raw response. Set-Cookie stays on the raw response.
+   */
+  #target: HeaderTarget | undefined;
+  /** Names rampart wrote to the target (copied to the raw response for a reply rampart sends itself, the 413). */
+  #targetNames: string[] | undefined;
+
+  /** Write rampart's headers into `target`'s own header record from the commit on (Fastify's reply). */
+  useHeaderTarget(target: HeaderTarget): void {
+    this.#target = target;
+  }
+
   set(name: string, value: string): void {
-    if (this.#direct || this.res.headersSent) this.res.setHeader(name, value);
-    else setInList(this.#pending, name, value);
+    if (this.#direct || this.res.headersSent) {
+      if (this.#target !== undefined && !this.res.headersSent) this.#toTarget(name, value, false);
+      else this.res.setHeader(name, value);
+    } else setInList(this.#pending, name, value);
   }
 
   append(name: string, value: string): void {
     if (this.#direct || this.res.headersSent) {
-      appendNodeHeader(this.res, name, value);
+      if (this.#target !== undefined && !this.res.headersSent && !isSetCookie(name)) this.#toTarget(name, value, true);
+      else appendNodeHeader(this.res, name, value);
       return;
     }
     appendInList(this.#pending, name, value);
   }
 
   get(name: string): string | undefined {
+    if (this.#direct && this.#target !== undefined) {
+      const value = this.#target.getHeader(name);
+      return value === undefined || value === null ? undefined : Array.isArray(value) ? value.join(', ') : String(value);
+    }
     const pending = this.#direct ? undefined : listValue(this.#pending, name);
     return pending ?? headerText(this.res, name);
+  }
+
+  #toTarget(name: string, value: string, append: boolean): void {
+    const target = this.#target!;
+    if (append) {
+      const current = target.getHeader(name);
+      target.header(name, current === undefined || current === null ? value : tokenUnion(current, value));
+    } else target.header(name, value);
+    (this.#targetNames ??= []).push(name);
   }
 
   onHead(hook: HeadHook): void {
@@ -98,11 +134,19 @@ export class NodeExchange extends RequestViewBase implements ResponseControl {
   commit(): void {
     const pending = this.#pending;
     const res = this.res;
-    for (let i = 0; i < pending.length; i += 2) {
-      const name = pending[i] as string;
-      // rampart's value replaces an earlier middleware's, except Vary and Set-Cookie, which combine.
-      if (isVary(name) || isSetCookie(name)) appendNodeHeader(res, name, pending[i + 1] as string);
-      else res.setHeader(name, pending[i + 1] as string);
+    if (this.#target !== undefined && !res.headersSent) {
+      for (let i = 0; i < pending.length; i += 2) {
+        const name = pending[i] as string;
+        if (isSetCookie(name)) appendNodeHeader(res, name, pending[i + 1] as string);
+        else this.#toTarget(name, pending[i + 1] as string, isVary(name));
+      }
+    } else {
+      for (let i = 0; i < pending.length; i += 2) {
+        const name = pending[i] as string;
+        // rampart's value replaces an earlier middleware's, except Vary and Set-Cookie, which combine.
+        if (isVary(name) || isSetCookie(name)) appendNodeHeader(res, name, pending[i + 1] as string);
+        else res.setHeader(name, pending[i + 1] as string);
+      }
     }
     pending.length = 0;
     this.#direct = true;
@@ -127,6 +171,16 @@ export class NodeExchange extends RequestViewBase implements ResponseControl {
   }
 
   limitBody(limit: number, onExceed: () => Reply): void {
-    limitNodeBody(this.raw, this.res, limit, onExceed);
+    limitNodeBody(this.raw, this.res, limit, this.#target === undefined ? onExceed : () => this.#targetToRaw(onExceed));
+  }
+
+  /** Before rampart answers on the raw response itself (413): rampart's headers from the target go onto it. */
+  #targetToRaw(onExceed: () => Reply): Reply {
+    const target = this.#target!;
+    for (const name of this.#targetNames ?? []) {
+      const value = target.getHeader(name);
+      if (value !== undefined && value !== null && !this.res.headersSent) this.res.setHeader(name, value as string | number | readonly string[]);
+    }
+    return onExceed();
   }
 }
