@@ -4,7 +4,7 @@ import { checkKeys, configError, describeValue, numberOption, boolOption } from 
 import { requireSecret } from '../crypto/secret.ts';
 import type { EventSink, SecurityEventRecord } from '../core/types.ts';
 import { isRegisteredEvent, isValidEventName } from './events.ts';
-import { LIMITS, toRow, type LogFields } from './fields.ts';
+import { LIMITS, toRow, warmFields, type LogFields } from './fields.ts';
 import { checkDatabase, openDatabase, type DatabaseOption, type DatabaseTarget } from '../stores/database.ts';
 import { WriteQueue, type WriterStats } from './queue.ts';
 import type { PartitionMode, ResealReport, SecurityLogRow, Store, VerifyReport } from './store.ts';
@@ -187,6 +187,7 @@ export class SecurityLog implements EventSink {
   constructor(options: SecurityLogOptions = {}) {
     if (typeof options !== 'object' || options === null) throw configError(`SecurityLog options must be an object (got ${describeValue(options)}).`);
     checkKeys(options, OPTION_NAMES, 'SecurityLog');
+    warmFields();
     // The shape, and the optional peer it needs (ERR_RAMPART_MISSING_DEPENDENCY), are checked now.
     const target = checkDatabase(options.database, 'SecurityLog');
     const table = options.table ?? 'rampart_security_log';
