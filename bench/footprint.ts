@@ -140,7 +140,9 @@ out(`footprint (${new Date().toISOString().slice(0, 10)}), ${((performance.now()
 out(`machine: ${machineBefore}`);
 out(`         load average after: ${machineAfter.replace(/.*load average /, '')}`);
 if (Math.max(loadavg()[0]!, loadBefore) >= availableParallelism() * 0.75) {
-  out('warning: the machine was busy (1-min load average ≥ 0.75 × cores): times are high and noisy, RSS growth can vary by several MB; install sizes and package counts hold.');
+  out(
+    'warning: the machine was busy (1-min load average ≥ 0.75 × cores): times are high and noisy, RSS growth can vary by several MB; install sizes and package counts hold.',
+  );
 }
 out();
 out(`| measured | rampart | helmet | ${FIVE.join(' + ')} |`);

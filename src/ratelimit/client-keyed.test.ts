@@ -59,7 +59,11 @@ test('Hono on Workers without an address: a limit keyed by API key runs', async 
 
 test('still refused without an address when something keys by client (allowlist, or a blocklist beside it)', async () => {
   const userOrIp = Object.assign((req: { ip: string; header(n: string): string | undefined }) => req.header('x-user') ?? `ip:${req.ip}`, { clientKeyed: true });
-  for (const chain of [[rateLimit({ key: byApiKey, allowlist: ['10.0.0.0/8'] })], [blocklist(), rateLimit({ key: byApiKey })], [rateLimit({ key: userOrIp })]]) {
+  for (const chain of [
+    [rateLimit({ key: byApiKey, allowlist: ['10.0.0.0/8'] })],
+    [blocklist(), rateLimit({ key: byApiKey })],
+    [rateLimit({ key: userOrIp })],
+  ]) {
     const shield = stack(chain, { events: silent });
     await assert.rejects(async () => shield.fetch(() => new Response('ok'))(withKey('k'), env, ctx), isMissingAddress);
     await shield.close();
