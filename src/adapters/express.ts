@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bindView } from '../core/registry.ts';
 import type { ShieldCore } from '../stack/shield.ts';
-import { dispatch } from '../stack/run.ts';
+import { dispatch, failureReply } from '../stack/run.ts';
+import type { Reply } from '../core/types.ts';
 import { NodeExchange } from './node-exchange.ts';
 
 /** A Connect/Express middleware function. */
@@ -20,8 +21,25 @@ export function expressAdapter(shield: ShieldCore): ExpressMiddleware {
   return function rampartExpress(req, res, next): void {
     const exchange = new NodeExchange(context, req, res);
     bindView(exchange, req, res);
+    // dispatch() inlined for the common synchronous case: no closures per request.
+    let decision: Reply | undefined | Promise<Reply | undefined>;
+    try {
+      decision = run(exchange, exchange);
+    } catch (error) {
+      exchange.answer(failureReply(error));
+      return;
+    }
+    if (decision === undefined) {
+      exchange.commit();
+      next();
+      return;
+    }
+    if (typeof (decision as Promise<unknown>).then !== 'function') {
+      exchange.answer(decision as Reply);
+      return;
+    }
     void dispatch(
-      run,
+      () => decision,
       exchange,
       () => exchange.commitThen(next),
       (reply) => exchange.answer(reply),

@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bindView } from '../core/registry.ts';
 import { RampartError } from '../errors.ts';
 import type { ShieldCore } from '../stack/shield.ts';
-import { dispatch } from '../stack/run.ts';
+import { dispatch, failureReply } from '../stack/run.ts';
+import type { Reply } from '../core/types.ts';
 import { NodeExchange } from './node-exchange.ts';
 
 /** A node:http request handler. */
@@ -23,8 +24,24 @@ export function nodeAdapter(shield: ShieldCore, handler: NodeHandler): NodeHandl
   return function rampartNode(req: IncomingMessage, res: ServerResponse): unknown {
     const exchange = new NodeExchange(context, req, res);
     bindView(exchange, req, res);
+    // dispatch() inlined for the common synchronous case: no closures per request.
+    let decision: Reply | undefined | Promise<Reply | undefined>;
+    try {
+      decision = run(exchange, exchange);
+    } catch (error) {
+      exchange.answer(failureReply(error));
+      return undefined;
+    }
+    if (decision === undefined) {
+      exchange.handOver();
+      return handler(req, res);
+    }
+    if (typeof (decision as Promise<unknown>).then !== 'function') {
+      exchange.answer(decision as Reply);
+      return undefined;
+    }
     return dispatch(
-      run,
+      () => decision,
       exchange,
       () => {
         exchange.handOver();
