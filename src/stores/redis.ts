@@ -33,116 +33,21 @@ export interface RedisStoreOptions {
 }
 
 /**
- * One script per decision (one round trip): advance the counter state to `now`, try to
- * take `cost`, store the state with an expiry and return it. The arithmetic mirrors
- * src/stores/algorithms.ts `step()` exactly.
+ * The counting step both scripts share, written once: advance the state (a, b, c) of
+ * algorithm `algo` to `now` and try to take `cost`. Returns the new state, ok (1 admitted,
+ * 0 refused) and how long the state matters after `now` in milliseconds (not rounded). A
+ * refused request leaves a sliding-window or fixed-window state as it was. `a` is nil for
+ * a counter never seen. The arithmetic mirrors src/stores/algorithms.ts `step()` (and
+ * `stateTtl()` for the expiry).
  */
-const CONSUME_SCRIPT = `
-local key = KEYS[1]
-local algo = ARGV[1]
-local now = tonumber(ARGV[2])
-local w = tonumber(ARGV[3])
-local limit = tonumber(ARGV[4])
-local cost = tonumber(ARGV[5])
-local s = redis.call('HMGET', key, 'a', 'b', 'c')
-local a = tonumber(s[1])
-local b = tonumber(s[2]) or 0
-local c = tonumber(s[3]) or 0
-local ok = 0
-local ttl = w
-local a0 = a
-if algo == 's' then
-  -- a = last admission, b = count of the window before a's, c = count of a's window.
-  -- A refused request writes nothing; the previous window weighs nothing once a whole
-  -- window has passed since the last admission.
-  if a == nil then a = now - 2 * w; b = 0; c = 0 end
-  local t = now
-  if a > t then t = a end
-  local ws = a - (a % w)
-  local cs = t - (t % w)
-  local prev = 0
-  local cur = 0
-  if cs <= ws then prev = b; cur = c
-  elseif cs == ws + w then
-    if t < a + w then prev = c end
-  end
-  local used = prev * (w - (t - cs)) / w + cur
-  if used + cost <= limit + 1e-6 then
-    a = t; b = prev; c = cur + cost; ok = 1
-    redis.call('HSET', key, 'a', string.format('%.17g', a), 'b', string.format('%.17g', b), 'c', string.format('%.17g', c))
-    redis.call('PEXPIRE', key, math.max(1, math.ceil(a + w - now)))
-  end
-  return {string.format('%.17g', a), string.format('%.17g', b), string.format('%.17g', c), ok}
-elseif algo == 'f' then
-  local start = now - (now % w)
-  if a == nil then
-    a = start; b = 0; c = 0
-  elseif start > a then
-    b = 0; c = 0; a = start
-  end
-  local used = c
-  ttl = a + w - now
-  if used + cost <= limit + 1e-6 then c = c + cost; ok = 1 end
-  -- Window counters are integers: plain replies, and the expiry only moves with the window.
-  if ok == 1 then redis.call('HINCRBY', key, 'c', cost) end
-  if a ~= a0 then
-    redis.call('HSET', key, 'a', string.format('%.17g', a), 'b', string.format('%.17g', b), 'c', string.format('%.17g', c))
-    redis.call('PEXPIRE', key, math.ceil(ttl))
-  end
-  return {a, b, c, ok}
-elseif algo == 't' then
-  if a == nil then
-    a = now; b = limit
-  else
-    local elapsed = 0
-    if now > a then elapsed = now - a end
-    b = b + elapsed * limit / w
-    if b > limit then b = limit end
-    if now > a then a = now end
-  end
-  if b + 1e-6 >= cost then b = math.max(0, b - cost); ok = 1 end
-  ttl = math.ceil((limit - b) * w / limit)
-else
-  local tat = a or now
-  if tat < now then tat = now end
-  local nxt = tat + (w / limit) * cost
-  if nxt - now <= w + 1e-3 then a = nxt; ok = 1 else a = tat end
-  ttl = math.ceil(a - now)
-end
-if ttl < 1 then ttl = 1 end
-redis.call('HSET', key, 'a', string.format('%.17g', a), 'b', string.format('%.17g', b), 'c', string.format('%.17g', c))
-redis.call('PEXPIRE', key, math.ceil(ttl))
-return {string.format('%.17g', a), string.format('%.17g', b), string.format('%.17g', c), ok}
-`;
-const CONSUME_SHA = createHash('sha1').update(CONSUME_SCRIPT).digest('hex');
-
-/**
- * Several policies of one request in one script (one round trip), all or nothing: each
- * counter is advanced and tried in memory first; only when every policy admits are the
- * new states written. KEYS: the counters; ARGV: now, then (algorithm, window, limit) per
- * key. Returns {1, a1, b1, c1, …} (admitted, the new states) or {0, a1, b1, c1, …} (refused,
- * nothing written: the stored states, '' for a counter never seen). The arithmetic is the
- * one of CONSUME_SCRIPT and src/stores/algorithms.ts `step()` with cost 1.
- */
-const CONSUME_ALL_SCRIPT = `
-local now = tonumber(ARGV[1])
-local n = #KEYS
-local raw = {}
-local new = {}
-local all = 1
-local function fmt(x) return string.format('%.17g', x) end
-for i = 1, n do
-  local algo = ARGV[3 * i - 1]
-  local w = tonumber(ARGV[3 * i])
-  local limit = tonumber(ARGV[3 * i + 1])
-  local s = redis.call('HMGET', KEYS[i], 'a', 'b', 'c')
-  raw[i] = s
-  local a = tonumber(s[1])
-  local b = tonumber(s[2]) or 0
-  local c = tonumber(s[3]) or 0
+const STEP_FUNCTION = `
+local function step(algo, a, b, c, now, w, limit, cost)
   local ok = 0
-  local ttl = w
+  local ttl
   if algo == 's' then
+    -- a = last admission, b = count of the window before a's, c = count of a's window.
+    -- A refused request changes nothing; the previous window weighs nothing once a whole
+    -- window has passed since the last admission.
     if a == nil then a = now - 2 * w; b = 0; c = 0 end
     local t = now
     if a > t then t = a end
@@ -155,12 +60,12 @@ for i = 1, n do
       if t < a + w then prev = c end
     end
     local used = prev * (w - (t - cs)) / w + cur
-    if used + 1 <= limit + 1e-6 then a = t; b = prev; c = cur + 1; ok = 1 end
+    if used + cost <= limit + 1e-6 then a = t; b = prev; c = cur + cost; ok = 1 end
     ttl = a + w - now
   elseif algo == 'f' then
     local start = now - (now % w)
     if a == nil or start > a then a = start; b = 0; c = 0 end
-    if c + 1 <= limit + 1e-6 then c = c + 1; ok = 1 end
+    if c + cost <= limit + 1e-6 then c = c + cost; ok = 1 end
     ttl = a + w - now
   elseif algo == 't' then
     if a == nil then
@@ -172,15 +77,79 @@ for i = 1, n do
       if b > limit then b = limit end
       if now > a then a = now end
     end
-    if b + 1e-6 >= 1 then b = math.max(0, b - 1); ok = 1 end
+    if b + 1e-6 >= cost then b = math.max(0, b - cost); ok = 1 end
     ttl = (limit - b) * w / limit
   else
     local tat = a or now
     if tat < now then tat = now end
-    local nxt = tat + w / limit
+    local nxt = tat + (w / limit) * cost
     if nxt - now <= w + 1e-3 then a = nxt; ok = 1 else a = tat end
     ttl = a - now
   end
+  return a, b, c, ok, ttl
+end
+local function fmt(x) return string.format('%.17g', x) end
+`;
+
+/**
+ * One script per decision (one round trip): advance the counter state to `now`, try to
+ * take `cost` ({@link STEP_FUNCTION}), store the state with an expiry and return it.
+ */
+const CONSUME_SCRIPT = `${STEP_FUNCTION}
+local key = KEYS[1]
+local algo = ARGV[1]
+local now = tonumber(ARGV[2])
+local w = tonumber(ARGV[3])
+local limit = tonumber(ARGV[4])
+local cost = tonumber(ARGV[5])
+local s = redis.call('HMGET', key, 'a', 'b', 'c')
+local a0 = tonumber(s[1])
+local a, b, c, ok, ttl = step(algo, a0, tonumber(s[2]) or 0, tonumber(s[3]) or 0, now, w, limit, cost)
+if algo == 's' then
+  -- A refused request writes nothing.
+  if ok == 1 then
+    redis.call('HSET', key, 'a', fmt(a), 'b', fmt(b), 'c', fmt(c))
+    redis.call('PEXPIRE', key, math.max(1, math.ceil(ttl)))
+  end
+elseif algo == 'f' then
+  -- Window counters are integers: plain replies, and the expiry only moves with the window.
+  if ok == 1 then redis.call('HINCRBY', key, 'c', cost) end
+  if a ~= a0 then
+    redis.call('HSET', key, 'a', fmt(a), 'b', fmt(b), 'c', fmt(c))
+    redis.call('PEXPIRE', key, math.ceil(ttl))
+  end
+  return {a, b, c, ok}
+else
+  ttl = math.ceil(ttl)
+  if ttl < 1 then ttl = 1 end
+  redis.call('HSET', key, 'a', fmt(a), 'b', fmt(b), 'c', fmt(c))
+  redis.call('PEXPIRE', key, math.ceil(ttl))
+end
+return {fmt(a), fmt(b), fmt(c), ok}
+`;
+const CONSUME_SHA = createHash('sha1').update(CONSUME_SCRIPT).digest('hex');
+
+/**
+ * Several policies of one request in one script (one round trip), all or nothing: each
+ * counter is advanced and tried in memory first ({@link STEP_FUNCTION} with cost 1); only
+ * when every policy admits are the new states written. KEYS: the counters; ARGV: now, then
+ * (algorithm, window, limit) per key. Returns {1, a1, b1, c1, …} (admitted, the new states)
+ * or {0, a1, b1, c1, …} (refused, nothing written: the stored states, '' for a counter
+ * never seen).
+ */
+const CONSUME_ALL_SCRIPT = `${STEP_FUNCTION}
+local now = tonumber(ARGV[1])
+local n = #KEYS
+local raw = {}
+local new = {}
+local all = 1
+for i = 1, n do
+  local algo = ARGV[3 * i - 1]
+  local w = tonumber(ARGV[3 * i])
+  local limit = tonumber(ARGV[3 * i + 1])
+  local s = redis.call('HMGET', KEYS[i], 'a', 'b', 'c')
+  raw[i] = s
+  local a, b, c, ok, ttl = step(algo, tonumber(s[1]), tonumber(s[2]) or 0, tonumber(s[3]) or 0, now, w, limit, 1)
   if ok == 0 then all = 0 end
   new[i] = {a, b, c, ttl}
 end
