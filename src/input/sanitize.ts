@@ -372,7 +372,8 @@ export function sanitizeHtml(html: unknown, policy?: HtmlPolicy): string {
   // A dropped element's children move up into its parent, which can nest what HTML does
   // not allow (`<p><x><p>` → `<p><p></p></p>`); a browser re-parses that into another
   // tree. Sanitise the output again until it is stable, so it means what the browser builds.
-  for (let pass = 0; pass < MAX_PASSES; pass++) {
+  // Output without a single tag is text only: there is no tree to re-parse.
+  for (let pass = 0; pass < MAX_PASSES && out.indexOf('<') !== -1; pass++) {
     const again = clean(out, options);
     if (again === out) break;
     out = again;
