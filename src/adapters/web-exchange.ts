@@ -378,7 +378,9 @@ type HeaderRecord = Record<string, string | string[]>;
 
 /** The application's header init as a lower-cased record, or undefined when its shape is not a plain one. */
 function recordOf(init: unknown, hasBody: boolean): HeaderRecord | undefined {
-  const record: HeaderRecord = {};
+  // Without a prototype: names are data (no `__proto__` special case), and ~20 keyed writes
+  // into a dictionary cost less than as many hidden-class transitions.
+  const record: HeaderRecord = Object.create(null) as HeaderRecord;
   if (init === undefined || init === null) {
     if (hasBody) record['content-type'] = DEFAULT_CONTENT_TYPE; // what @hono/node-server sends without headers
     return record;
@@ -392,7 +394,7 @@ function recordOf(init: unknown, hasBody: boolean): HeaderRecord | undefined {
       const value = (init as Record<string, unknown>)[key];
       const name = key.toLowerCase();
       // A name given twice in different case, or a value that is not a string: let Headers decide.
-      if (name === '__proto__' || record[name] !== undefined || typeof value !== 'string') return undefined;
+      if (record[name] !== undefined || typeof value !== 'string') return undefined;
       record[name] = value;
     }
   } else return undefined;
