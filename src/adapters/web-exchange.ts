@@ -22,8 +22,8 @@ export class WebExchange extends RequestViewBase implements ResponseControl {
   readonly raw: Request;
   readonly method: string;
   readonly remoteAddress: string;
-  /** Collected response headers, in order. */
-  readonly out: Array<[string, string]> = [];
+  /** Collected response headers, in order, as one flat `[name, value, name, value, …]` list (names lower-cased). */
+  readonly out: string[] = [];
   hooks: HeadHook[] | undefined;
   bodyExceeded: (() => Reply) | undefined;
   #body: Promise<Uint8Array> | undefined;
@@ -69,26 +69,31 @@ export class WebExchange extends RequestViewBase implements ResponseControl {
 
   set(name: string, value: string): void {
     const lower = name.toLowerCase();
-    for (let i = this.out.length - 1; i >= 0; i--) if (this.out[i]![0] === lower) this.out.splice(i, 1);
-    this.out.push([lower, value]);
+    const out = this.out;
+    for (let i = out.length - 2; i >= 0; i -= 2) if (out[i] === lower) out.splice(i, 2);
+    out.push(lower, value);
   }
 
   append(name: string, value: string): void {
     const lower = name.toLowerCase();
+    const out = this.out;
     if (lower !== 'set-cookie') {
-      const existing = this.out.find((pair) => pair[0] === lower);
-      if (existing !== undefined) {
-        if (!hasToken(existing[1], value)) existing[1] = `${existing[1]}, ${value}`;
+      for (let i = 0; i < out.length; i += 2) {
+        if (out[i] !== lower) continue;
+        const existing = out[i + 1]!;
+        if (!hasToken(existing, value)) out[i + 1] = `${existing}, ${value}`;
         return;
       }
     }
-    this.out.push([lower, value]);
+    out.push(lower, value);
   }
 
   get(name: string): string | undefined {
     const lower = name.toLowerCase();
-    const values = this.out.filter((pair) => pair[0] === lower).map((pair) => pair[1]);
-    return values.length === 0 ? undefined : values.join(', ');
+    const out = this.out;
+    let found: string | undefined;
+    for (let i = 0; i < out.length; i += 2) if (out[i] === lower) found = found === undefined ? out[i + 1] : `${found}, ${out[i + 1]}`;
+    return found;
   }
 
   onHead(hook: HeadHook): void {
@@ -204,7 +209,8 @@ let lastValidAddress = '';
 /** Build a Response for a stack reply, carrying the headers middleware already set. */
 export function webReply(exchange: WebExchange, reply: Reply): Response {
   const headers = new Headers();
-  for (const [name, value] of exchange.out) headers.append(name, value);
+  const out = exchange.out;
+  for (let i = 0; i < out.length; i += 2) headers.append(out[i]!, out[i + 1]!);
   const own = reply.headers;
   if (own !== undefined) {
     const pairs = Array.isArray(own) ? (own as ReadonlyArray<readonly [string, string]>) : Object.entries(own);
@@ -323,8 +329,10 @@ async function peek(body: ReadableStream<Uint8Array>, limit: number): Promise<{ 
   return { bytes, rest: undefined };
 }
 
-function mergeHeaders(headers: Headers, out: ReadonlyArray<[string, string]>): void {
-  for (const [name, value] of out) {
+function mergeHeaders(headers: Headers, out: readonly string[]): void {
+  for (let i = 0; i < out.length; i += 2) {
+    const name = out[i]!;
+    const value = out[i + 1]!;
     if (name === 'set-cookie') headers.append(name, value);
     else if (name === 'vary') {
       for (const token of value.split(',')) {
@@ -446,9 +454,9 @@ function finishLightResponse(exchange: WebExchange, response: Response): Respons
   if (record === undefined) return undefined;
   // rampart's headers: the application's value wins, Vary tokens combine, Set-Cookie lines add up.
   const out = exchange.out;
-  for (let i = 0; i < out.length; i++) {
-    const name = out[i]![0];
-    const value = out[i]![1];
+  for (let i = 0; i < out.length; i += 2) {
+    const name = out[i]!;
+    const value = out[i + 1]!;
     const current = record[name];
     if (current === undefined) record[name] = name === 'set-cookie' ? [value] : value;
     else if (name === 'set-cookie') record[name] = typeof current === 'string' ? [current, value] : [...current, value];
