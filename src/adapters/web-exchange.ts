@@ -361,11 +361,14 @@ const CACHE_SYMBOLS = new WeakMap<object, symbol | null>();
 /** Constructors already scanned without finding the symbol, and how often (a response whose cache was consumed has none). */
 const CACHE_MISSES = new WeakMap<object, number>();
 const DEFAULT_CONTENT_TYPE = 'text/plain; charset=UTF-8';
+/** The last constructor found to have the symbol (one WeakMap lookup less per response). */
+let lastCtor: unknown;
+let lastSymbol: symbol | undefined;
 
 function lightCache(response: Response): unknown[] | undefined {
   const ctor = (response as { constructor?: unknown }).constructor;
   if (typeof ctor !== 'function') return undefined;
-  let symbol = CACHE_SYMBOLS.get(ctor);
+  let symbol = ctor === lastCtor ? lastSymbol : CACHE_SYMBOLS.get(ctor);
   if (symbol === undefined) {
     symbol = null;
     for (const s of Object.getOwnPropertySymbols(response)) if (s.description === 'cache') symbol = s;
@@ -378,6 +381,8 @@ function lightCache(response: Response): unknown[] | undefined {
     }
   }
   if (symbol === null) return undefined;
+  lastCtor = ctor;
+  lastSymbol = symbol;
   const cache = (response as unknown as Record<symbol, unknown>)[symbol];
   return Array.isArray(cache) && cache.length === 3 && typeof cache[0] === 'number' ? cache : undefined;
 }
