@@ -126,7 +126,17 @@ async function runOne(): Promise<void> {
 function instructions(name: string, requests: number, gzip: boolean): number {
   const out = spawnSync(
     'valgrind',
-    ['--tool=callgrind', '--callgrind-out-file=/dev/null', process.execPath, path.join(HERE, 'instructions.ts'), name, String(requests), '--warmup', String(flag('--warmup', 3000)), ...(gzip ? ['--gzip'] : [])],
+    [
+      '--tool=callgrind',
+      '--callgrind-out-file=/dev/null',
+      process.execPath,
+      path.join(HERE, 'instructions.ts'),
+      name,
+      String(requests),
+      '--warmup',
+      String(flag('--warmup', 3000)),
+      ...(gzip ? ['--gzip'] : []),
+    ],
     { encoding: 'utf8', maxBuffer: 1 << 24 },
   );
   const match = /Collected : (\d+)/.exec(out.stderr);
@@ -154,7 +164,9 @@ function runAll(): void {
     const mine = perRequest.get(name);
     const theirs = perRequest.get(base);
     if (mine === undefined || theirs === undefined) continue;
-    console.log(`${name.padEnd(18)} ${Math.round(mine).toLocaleString('en').padStart(10)}   ${base.padEnd(8)} ${Math.round(theirs).toLocaleString('en').padStart(10)}   ratio ${(theirs / mine).toFixed(2)}×`);
+    console.log(
+      `${name.padEnd(18)} ${Math.round(mine).toLocaleString('en').padStart(10)}   ${base.padEnd(8)} ${Math.round(theirs).toLocaleString('en').padStart(10)}   ratio ${(theirs / mine).toFixed(2)}×`,
+    );
   }
 }
 

@@ -40,7 +40,9 @@ test("fastify: rampart's headers go into the reply's own headers (no validated s
   assert.ok(String(res.headers['content-security-policy']).includes("default-src 'self'"));
   assert.equal(seenInHandler, 'nosniff', 'the handler reads rampart headers back with reply.getHeader()');
   assert.deepEqual(rawNames, [], "nothing on the raw response's header map: Fastify writes its head in one validated pass");
-  const rampartSets = setsBeforeHandler.filter((n) => n.startsWith('x-') || n.startsWith('content-security') || n.startsWith('access-control') || n.startsWith('ratelimit'));
+  const rampartSets = setsBeforeHandler.filter(
+    (n) => n.startsWith('x-') || n.startsWith('content-security') || n.startsWith('access-control') || n.startsWith('ratelimit'),
+  );
   assert.deepEqual(rampartSets, [], 'rampart wrote no plain header through raw.setHeader before the handler');
   await app.close();
 });

@@ -110,7 +110,8 @@ export class NodeExchange extends RequestViewBase implements ResponseControl {
       const current = target.getHeader(name);
       target.header(name, current === undefined || current === null ? value : tokenUnion(current, value));
     } else target.header(name, value);
-    (this.#targetNames ??= []).push(name);
+    if (this.#targetNames === undefined) this.#targetNames = [];
+    this.#targetNames.push(name);
   }
 
   onHead(hook: HeadHook): void {
