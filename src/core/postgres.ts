@@ -73,8 +73,3 @@ export function postgresParams(params: readonly unknown[] | undefined): never[] 
   if (params === undefined) return [];
   return params.map((p) => (Array.isArray(p) ? arrayLiteral(p) : p)) as never[];
 }
-
-/** Parameterised SQL on a postgres.js client or transaction, rows as plain objects. */
-export function postgresQuery(sql: PostgresQueryable): <T = Record<string, unknown>>(text: string, params?: readonly unknown[]) => Promise<T[]> {
-  return async <T>(text: string, params?: readonly unknown[]) => [...(await sql.unsafe(text, postgresParams(params)))] as T[];
-}

@@ -2,7 +2,8 @@ import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { RampartError } from '../../errors.ts';
 import { checkKeys, configError, numberOption, optionsObject, stringList } from '../../core/options.ts';
 import { safeEmit } from '../../core/events.ts';
-import { connect, lazy, type SqlConnection } from '../shared/database.ts';
+import { once, openDatabase } from '../../stores/database.ts';
+import type { Database } from '../../stores/sql.ts';
 import { compileApiKeysOptions, type ApiKeysOptions } from './options.ts';
 import { displayPrefix, newKey, wellFormed } from './format.ts';
 
@@ -87,8 +88,8 @@ export function apiKeys(options: ApiKeysOptions): ApiKeyManager {
   let closed = false;
   const hash = (key: string): string => createHmac('sha256', secret).update(key).digest('base64url');
 
-  const open = lazy(async (): Promise<SqlConnection> => {
-    const db = await connect(database);
+  const open = once(async (): Promise<Database> => {
+    const db = await openDatabase(database);
     await db.query(`create table if not exists ${table} (
       id text primary key,
       key_hash text not null unique,

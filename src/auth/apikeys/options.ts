@@ -2,7 +2,7 @@ import { globalEventSink } from '../../core/events.ts';
 import { checkKeys, configError, numberOption, optionsObject } from '../../core/options.ts';
 import type { EventSink } from '../../core/types.ts';
 import { requireSecret } from '../../crypto/secret.ts';
-import { checkDatabase, checkTable, type DatabaseOption } from '../shared/database.ts';
+import { checkDatabase, checkTable, type DatabaseOption } from '../../stores/database.ts';
 
 /** Options of {@link apiKeys}. */
 export interface ApiKeysOptions {
