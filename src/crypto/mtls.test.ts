@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tlsOptions } from './index.ts';
+import { selfSigned } from '../../test/helpers/certs.ts';
 
 // Real mutual-TLS handshakes: a test CA signs the server certificate and a client
 // certificate; a second, unrelated CA signs an intruder's client certificate.
@@ -21,23 +22,7 @@ async function openssl(args: string[]): Promise<void> {
 }
 
 async function makeCa(name: string): Promise<void> {
-  await openssl([
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-days',
-    '2',
-    '-subj',
-    `/CN=${name}`,
-    '-keyout',
-    `${name}.key`,
-    '-out',
-    `${name}.crt`,
-  ]);
+  await selfSigned(name, `${name}.key`, `${name}.crt`, [], dir);
 }
 
 async function makeLeaf(name: string, ca: string, ext: string): Promise<void> {

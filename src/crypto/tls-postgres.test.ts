@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import postgres from 'postgres';
 import { databaseSsl } from './index.ts';
 import { startPostgres } from '../../test/helpers/services.ts';
+import { selfSigned } from '../../test/helpers/certs.ts';
 
 const run = promisify(execFile);
 
@@ -24,29 +25,7 @@ test('databaseSsl against a real PostgreSQL with SSL: verify-full connects with 
   }
   const dir = await mkdtemp(join(tmpdir(), 'rampart-pgssl-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  await run(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=db.example',
-      '-addext',
-      'subjectAltName=DNS:db.example',
-      '-keyout',
-      join(dir, 'server.key'),
-      '-out',
-      join(dir, 'server.crt'),
-    ],
-    { timeout: 20_000 },
-  );
+  await selfSigned('db.example', join(dir, 'server.key'), join(dir, 'server.crt'), ['DNS:db.example']);
   await chmod(join(dir, 'server.key'), 0o600);
   if (process.getuid?.() === 0) {
     // The server runs as `postgres` and insists on owning a 0600 key.

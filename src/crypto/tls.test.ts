@@ -11,6 +11,7 @@ import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { tlsOptions, databaseSsl, RECOMMENDED_HSTS_MAX_AGE } from './index.ts';
 import { isRampartError } from '../errors.ts';
+import { selfSigned } from '../../test/helpers/certs.ts';
 
 const run = promisify(execFile);
 let dir = '';
@@ -28,29 +29,7 @@ before(async () => {
     if (process.env.RAMPART_REQUIRE_SERVICES === '1') throw new Error(unavailable, { cause: error });
     return;
   }
-  await run(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=db.example',
-      '-addext',
-      'subjectAltName=DNS:db.example,DNS:localhost',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ],
-    { timeout: 20_000 },
-  );
+  await selfSigned('db.example', join(dir, 'key.pem'), join(dir, 'cert.pem'), ['DNS:db.example', 'DNS:localhost']);
   cert = await readFile(join(dir, 'cert.pem'));
   key = await readFile(join(dir, 'key.pem'));
 });

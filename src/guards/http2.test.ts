@@ -6,7 +6,6 @@
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http2 from 'node:http2';
@@ -21,34 +20,13 @@ import { serve as serveNode } from '@hono/node-server';
 import { rampart } from '../preset.ts';
 import type { Shield } from '../stack/index.ts';
 import type { FetchHandler } from '../adapters/fetch.ts';
+import { selfSignedSync } from '../../test/helpers/certs.ts';
 
 /** A self-signed certificate for app.example.com, made for this run with the openssl CLI. */
 function selfSigned(): { key: Buffer; cert: Buffer } {
   const dir = mkdtempSync(path.join(tmpdir(), 'rampart-h2-'));
   try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=app.example.com',
-        '-addext',
-        'subjectAltName=DNS:app.example.com,IP:127.0.0.1',
-        '-keyout',
-        path.join(dir, 'key.pem'),
-        '-out',
-        path.join(dir, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
+    selfSignedSync('app.example.com', path.join(dir, 'key.pem'), path.join(dir, 'cert.pem'), ['DNS:app.example.com', 'IP:127.0.0.1']);
     return { key: readFileSync(path.join(dir, 'key.pem')), cert: readFileSync(path.join(dir, 'cert.pem')) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
