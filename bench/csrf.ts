@@ -16,7 +16,6 @@
  *   npx node bench/csrf.ts [--quick] [--micro] [--rounds N] [--duration S] [--connections N]
  */
 import http from 'node:http';
-import os from 'node:os';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
@@ -24,6 +23,7 @@ import { NodeExchange } from '../src/adapters/node-exchange.ts';
 import { stack } from '../src/stack/index.ts';
 import { csrf } from '../src/csrf/index.ts';
 import type { Middleware } from '../src/core/types.ts';
+import { printLoad } from './shared.ts';
 
 process.env.RAMPART_SILENT = '1';
 const SECRET = 'bench-only-k3J9vQ2mX8pL4tR7wZ1cF6hN0bD5gS2yE9uA3iO8qW4';
@@ -175,16 +175,7 @@ async function micro(): Promise<void> {
 
 // ───────────────────────────── part 2: over HTTP ─────────────────────────────
 async function main(): Promise<void> {
-  console.log(
-    'load average',
-    os
-      .loadavg()
-      .map((l) => l.toFixed(1))
-      .join(' '),
-    'on',
-    os.cpus().length,
-    'cores (a loaded machine inflates every row alike)',
-  );
+  printLoad();
   await micro();
   if (args.includes('--micro')) return;
 

@@ -10,12 +10,12 @@
  *   npx node bench/headers.ts
  */
 import http from 'node:http';
-import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { NodeExchange } from '../src/adapters/node-exchange.ts';
 import { stack } from '../src/stack/index.ts';
 import type { Middleware } from '../src/core/types.ts';
 import { securityHeaders } from '../src/headers/index.ts';
+import { printLoad } from './shared.ts';
 
 process.env.RAMPART_SILENT = '1';
 const BATCHES = 31;
@@ -80,16 +80,7 @@ for (let b = 0; b < BATCHES; b++) {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const base = median(samples[0]!);
 console.log('securityHeaders per-request cost (node:http objects, median of', BATCHES, 'batches ×', ITERATIONS, ')');
-console.log(
-  'load average',
-  os
-    .loadavg()
-    .map((l) => l.toFixed(1))
-    .join(' '),
-  'on',
-  os.cpus().length,
-  'cores (a loaded machine inflates every row alike)',
-);
+printLoad();
 console.log('variant'.padEnd(32), 'ns/iter'.padStart(9), 'added ns'.padStart(9), '  ≤ 2 µs');
 candidates.forEach(([name], i) => {
   const ns = median(samples[i]!);

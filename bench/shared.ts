@@ -4,6 +4,7 @@
  * between a server child process and bench/run.ts.
  */
 import type { Server } from 'node:http';
+import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 
 /** The origin every benchmark request carries (the one CORS origin the stacks allow). */
@@ -79,4 +80,18 @@ export function listenNode(server: Server, note = ''): void {
   server.listen(0, '127.0.0.1', () => {
     announce((server.address() as AddressInfo).port, note, () => server.close());
   });
+}
+
+/** Print the load average: a loaded machine inflates every row of an in-process bench alike. */
+export function printLoad(): void {
+  console.log(
+    'load average',
+    os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' '),
+    'on',
+    os.cpus().length,
+    'cores (a loaded machine inflates every row alike)',
+  );
 }

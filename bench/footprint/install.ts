@@ -2,23 +2,11 @@
  * Install-size helpers for bench/footprint.ts: pack rampart as `npm publish` would, install
  * a package list into a fresh consumer project, and measure its node_modules.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { buildDist, REPO } from './probe.ts';
-
-const run = promisify(execFile);
-
-async function npm(args: string[], cwd: string): Promise<string> {
-  const { stdout } = await run('npm', args, {
-    cwd,
-    timeout: 120_000,
-    maxBuffer: 16 * 1024 * 1024,
-    env: { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' },
-  });
-  return stdout;
-}
+import { npm } from '../../test/helpers/npm.ts';
 
 /**
  * Build rampart into `dir/package` (never the shared ./dist), `npm pack` it into `dir`, and
