@@ -145,6 +145,7 @@ export function blocklist(options: BlocklistOptions = {}): Blocklist {
 
   return Object.freeze({
     name: 'blocklist',
+    clientKeyed: true,
     handle(req: RequestView): Reply | undefined {
       if (timer === undefined && remote) startSync();
       if (exact.size === 0 && ranges.length === 0) return undefined;

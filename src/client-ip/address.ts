@@ -2,25 +2,17 @@ import type { Middleware } from '../core/types.ts';
 import { RampartError } from '../errors.ts';
 import { normalizeIp, parseIp } from './ip.ts';
 
-/** rampart middleware that decide per client address (their key or their match is the address). */
-const CLIENT_KEYED: ReadonlySet<string> = new Set(['rateLimit', 'blocklist', 'cspReport']);
-
 const keyedCache = new WeakMap<readonly Middleware[], readonly string[]>();
 
 /**
- * Names of the middleware in `chain` that key by client address: rampart's `rateLimit` and
- * `blocklist`, the CSP report endpoint's per-client limit, and any middleware that declares `clientKeyed: true` (a middleware may also
- * declare `clientKeyed: false`: `rateLimit` does when it has its own `key` and no allowlist).
+ * Names of the middleware in `chain` that key by client address: those that declare
+ * `clientKeyed: true` (rampart's `blocklist`, the CSP report endpoint, and `rateLimit` unless
+ * it has its own `key` and no allowlist).
  */
 export function clientKeyedMiddleware(chain: readonly Middleware[]): readonly string[] {
   let names = keyedCache.get(chain);
   if (names === undefined) {
-    names = chain
-      .filter((m) => {
-        const declared = (m as { clientKeyed?: unknown }).clientKeyed;
-        return typeof declared === 'boolean' ? declared : CLIENT_KEYED.has(m.name);
-      })
-      .map((m) => m.name);
+    names = chain.filter((m) => m.clientKeyed === true).map((m) => m.name);
     keyedCache.set(chain, names);
   }
   return names;

@@ -127,6 +127,12 @@ export type Decision = Reply | undefined | void;
 export interface Middleware {
   /** Stable name, e.g. 'securityHeaders', used in diagnostics and `rampart check`. */
   readonly name: string;
+  /**
+   * True when the middleware decides per client address (a limit or a block keyed by it).
+   * On runtimes that give no address (Workers) such a stack refuses to run rather than let
+   * every client share one key; see the fetch and Hono adapters' `clientIp` option.
+   */
+  readonly clientKeyed?: boolean;
   handle(req: RequestView, res: ResponseControl): Decision | Promise<Decision>;
   /** Release timers, connections and stores. */
   close?(): Promise<void> | void;

@@ -259,6 +259,7 @@ export function cspReport(options: CspReportOptions = {}): Middleware {
 
   return Object.freeze<Middleware>({
     name: 'cspReport',
+    clientKeyed: true,
     handle(req) {
       if (req.path !== path) return undefined;
       if (req.method !== 'POST') return problem(405, 'CSP reports must be POSTed.', { headers: { allow: 'POST' } });
