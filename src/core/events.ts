@@ -48,10 +48,15 @@ export function warnConfig(message: string, sink: EventSink = globalEventSink): 
   // While a preset is being built, its warnings are held for its own log (see
   // collectConfigWarnings), even when another shield announced them already.
   if (collecting !== undefined && !collecting.includes(message)) collecting.push(message);
-  if (announced.has(message)) return;
+  if (announceOnce(message) && collecting === undefined) safeEmit(sink, { event: 'CONFIG_WARNING', detail: message });
+}
+
+/** Write the console line and record the message for `rampart check`, once per process; true the first time. */
+function announceOnce(message: string): boolean {
+  if (announced.has(message)) return false;
   announced.add(message);
   if (process.env.RAMPART_SILENT !== '1') console.warn(`[rampart] warning: ${message}`);
-  if (collecting === undefined) safeEmit(sink, { event: 'CONFIG_WARNING', detail: message });
+  return true;
 }
 
 /**
@@ -61,10 +66,7 @@ export function warnConfig(message: string, sink: EventSink = globalEventSink): 
  * is raised for (each shield's log learns of it). Callers raise it once per shield.
  */
 export function warnConfigPerSink(message: string, sink: EventSink): void {
-  if (!announced.has(message)) {
-    announced.add(message);
-    if (process.env.RAMPART_SILENT !== '1') console.warn(`[rampart] warning: ${message}`);
-  }
+  announceOnce(message);
   safeEmit(sink, { event: 'CONFIG_WARNING', detail: message });
 }
 
