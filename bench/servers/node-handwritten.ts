@@ -24,6 +24,8 @@ const SECURITY = [
   'camera=(), microphone=(), geolocation=()',
   'content-security-policy',
   "default-src 'self'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'; object-src 'none'",
+  'x-xss-protection',
+  '0',
 ];
 const BASE = ['content-type', CONTENT_TYPE, ...SECURITY, 'vary', 'Origin, Accept-Encoding'];
 const HOSTS = new Set([ALLOWED_HOST]);

@@ -47,6 +47,12 @@ export interface SecurityHeadersOptions {
   crossOriginResourcePolicy?: 'same-origin' | 'same-site' | 'cross-origin' | false;
   /** `Cross-Origin-Embedder-Policy`. Default false (off: it breaks cross-origin embeds that do not opt in). */
   crossOriginEmbedderPolicy?: 'require-corp' | 'credentialless' | 'unsafe-none' | false;
+  /**
+   * `X-XSS-Protection: 0`. Default true: tells old browsers to switch their legacy XSS
+   * filter off (the filter itself could be abused to blank out or leak parts of a page;
+   * the CSP is the defence). `false` omits the header. rampart never sends `1; mode=block`.
+   */
+  xssProtection?: boolean;
   /** `Origin-Agent-Cluster: ?1`. Default false. */
   originAgentCluster?: boolean;
   /** `X-DNS-Prefetch-Control`. Default false (not sent). */
@@ -79,6 +85,7 @@ const OPTION_KEYS = [
   'originAgentCluster',
   'xDnsPrefetchControl',
   'xPermittedCrossDomainPolicies',
+  'xssProtection',
   'override',
 ] as const;
 
@@ -232,6 +239,12 @@ export function compileHeaders(options: SecurityHeadersOptions | undefined): Com
     'Cross-Origin-Embedder-Policy',
     choice(opts.crossOriginEmbedderPolicy, 'crossOriginEmbedderPolicy', ['require-corp', 'credentialless', 'unsafe-none'], false),
   );
+  if (opts.xssProtection !== undefined && typeof opts.xssProtection !== 'boolean') {
+    throw configError(
+      `headers.xssProtection must be true (send X-XSS-Protection: 0) or false (omit it); got ${describeValue(opts.xssProtection)}. The legacy XSS filter is never switched on: it was itself an XSS vector.`,
+    );
+  }
+  add('X-XSS-Protection', opts.xssProtection === false ? false : '0');
   add('Origin-Agent-Cluster', bool(opts.originAgentCluster, 'originAgentCluster', false) ? '?1' : false);
   add('X-DNS-Prefetch-Control', choice(opts.xDnsPrefetchControl, 'xDnsPrefetchControl', ['off', 'on'], false));
   add(

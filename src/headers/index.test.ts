@@ -19,6 +19,7 @@ const DEFAULTS: Record<string, string> = {
   'permissions-policy': 'camera=(), microphone=(), geolocation=()',
   'cross-origin-opener-policy': 'same-origin',
   'cross-origin-resource-policy': 'same-origin',
+  'x-xss-protection': '0',
 };
 
 function rejects(fn: () => unknown, code: RampartErrorCode, message?: RegExp): void {
@@ -77,6 +78,15 @@ test('every option changes its header', () => {
   assert.equal(header({ originAgentCluster: true }, 'origin-agent-cluster'), '?1');
   assert.equal(header({ xDnsPrefetchControl: 'off' }, 'x-dns-prefetch-control'), 'off');
   assert.equal(header({ xPermittedCrossDomainPolicies: 'none' }, 'x-permitted-cross-domain-policies'), 'none');
+  assert.equal(header({ xssProtection: false }, 'x-xss-protection'), undefined);
+  assert.equal(header({ xssProtection: true }, 'x-xss-protection'), '0');
+});
+
+test("X-XSS-Protection: '0' by default (the legacy filter is off, never '1; mode=block'); false omits it", () => {
+  assert.equal(header(undefined, 'x-xss-protection'), '0');
+  assert.equal(header({ xssProtection: false }, 'x-xss-protection'), undefined);
+  rejects(() => securityHeaders({ xssProtection: '1; mode=block' as never }), 'ERR_RAMPART_CONFIG', /legacy XSS filter/);
+  rejects(() => securityHeaders({ xXssProtection: false } as never), 'ERR_RAMPART_UNKNOWN_OPTION');
 });
 
 test('misconfiguration fails at construction with the fix in the message', () => {
