@@ -152,3 +152,20 @@ test('RegExp and predicate origins; private network access when enabled', async 
   const s = stack([predicate]);
   assert.equal(s.middleware.length, 1);
 });
+
+test("default methods: the seed's list (GET, POST, PUT, PATCH, DELETE, OPTIONS) plus HEAD, through every adapter", async (t) => {
+  await forEachAdapter(
+    t,
+    () => stack([cors({ origins: [ORIGIN] })]),
+    async (app) => {
+      for (const method of ['OPTIONS', 'PATCH', 'DELETE']) {
+        const r = await fetch(`${app.url}/api`, { method: 'OPTIONS', headers: { origin: ORIGIN, 'access-control-request-method': method } });
+        assert.equal(r.status, 204, method);
+        assert.equal(r.headers.get('access-control-allow-origin'), ORIGIN, method);
+        const allowed = (r.headers.get('access-control-allow-methods') ?? '').split(', ');
+        assert.deepEqual([...allowed].sort(), ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'], method);
+        await r.arrayBuffer();
+      }
+    },
+  );
+});

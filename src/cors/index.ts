@@ -9,7 +9,7 @@ export type CorsOrigins = readonly string[] | string | RegExp | ((origin: string
 export interface CorsOptions {
   /** Allowed origins: a list of `scheme://host[:port]`, `'*'`, an anchored RegExp, or a predicate. Required. */
   origins: CorsOrigins;
-  /** Methods allowed in preflight. Default GET, HEAD, POST, PUT, PATCH, DELETE. */
+  /** Methods allowed in preflight. Default the seed's GET, POST, PUT, PATCH, DELETE, OPTIONS plus HEAD. */
   methods?: readonly string[];
   /** Request headers allowed in preflight. Default `['*']` (any; reflected when credentials are allowed). */
   headers?: readonly string[];
@@ -24,7 +24,7 @@ export interface CorsOptions {
 }
 
 const KEYS = ['origins', 'methods', 'headers', 'exposeHeaders', 'allowCredentials', 'maxAge', 'privateNetwork'] as const;
-const DEFAULT_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+const DEFAULT_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /**
