@@ -12,6 +12,7 @@ export const HELP = `Usage: rampart <command> [options]
 Commands:
   check      deploy checks over your rampart() config and the environment (like Django's check --deploy)
   scan       static scan of JS/TS sources: string-built SQL, secrets, eval, XSS sinks, TLS off, Math.random tokens
+  lint       static scan of JS/TS sources: string-built SQL, secrets, eval, XSS sinks, TLS off, Math.random tokens
   log        print security events from a SecurityLog (PGlite directory or PostgreSQL)
   dashboard  serve a loopback-only security dashboard over a SecurityLog
   keys       generate strong secrets, CSRF secrets and Fernet keys
@@ -20,7 +21,7 @@ Run 'rampart <command> --help' for a command's options.
 Exit codes: 0 ok, 1 error-level findings or failure, 2 usage error.
 `;
 
-const COMMANDS = ['check', 'scan', 'log', 'dashboard', 'keys'] as const;
+const COMMANDS = ['check', 'scan', 'lint', 'log', 'dashboard', 'keys'] as const;
 
 async function dispatch(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -33,6 +34,8 @@ async function dispatch(argv: readonly string[]): Promise<number> {
       return (await import('./check.ts')).checkCommand(rest);
     case 'scan':
       return (await import('./scan.ts')).scanCommand(rest);
+    case 'lint':
+      return (await import('./lint.ts')).lintCommand(rest);
     case 'log':
       return (await import('./log.ts')).logCommand(rest);
     case 'dashboard':

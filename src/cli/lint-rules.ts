@@ -1,18 +1,18 @@
 /**
- * The rules of `rampart scan`: patterns over the token stream of one file (see lexer.ts).
+ * The rules of `rampart lint`: patterns over the token stream of one file (see lexer.ts).
  * Every rule is a constant number of token look-ups per token, so a scan is linear in
  * the file size; the few regular expressions test single short tokens and have no
  * nested quantifiers.
  */
 import { checkSecret, estimateEntropyBits } from '../crypto/index.ts';
 import type { Finding, RuleInfo, Severity } from './findings.ts';
-import { tokenize, type Token } from './lexer.ts';
+import { tokenize, type Token } from './lint-lexer.ts';
 
-/** One scan rule: id, severity and explanation. */
-export type ScanRuleInfo = RuleInfo;
+/** One lint rule: id, severity and explanation. */
+export type LintRuleInfo = RuleInfo;
 
-/** The catalogue of `rampart scan` rule ids. */
-export const SCAN_RULES: readonly ScanRuleInfo[] = [
+/** The catalogue of `rampart lint` rule ids. */
+export const LINT_RULES: readonly LintRuleInfo[] = [
   {
     id: 'RAMPART-S001',
     severity: 'error',
@@ -61,7 +61,7 @@ export const SCAN_RULES: readonly ScanRuleInfo[] = [
   },
 ];
 
-const INFO = new Map(SCAN_RULES.map((r) => [r.id, r]));
+const INFO = new Map(LINT_RULES.map((r) => [r.id, r]));
 
 const QUERY_FUNCTIONS = new Set([
   'query',
@@ -143,7 +143,7 @@ function excerpt(text: string): string {
 }
 
 /** Scan one file's source. `file` is only copied into the findings. */
-export function scanSource(source: string, file: string): Finding[] {
+export function lintSource(source: string, file: string): Finding[] {
   const tokens = tokenize(source);
   const out: Finding[] = [];
   const reported = new Set<Token>();

@@ -1,11 +1,11 @@
-/** `rampart scan`: a static scan of JavaScript/TypeScript sources for injection sinks and secrets. */
+/** `rampart lint`: a static scan of JavaScript/TypeScript sources for injection sinks and secrets. */
 import { type Dirent, lstatSync, readdirSync, readFileSync, type Stats } from 'node:fs';
 import { extname, join, relative, resolve } from 'node:path';
 import { parse, UsageError } from './args.ts';
 import { printable, sortFindings, summarize, type Finding } from './findings.ts';
-import { SCAN_RULES, scanSource } from './scan-rules.ts';
+import { LINT_RULES, lintSource } from './lint-rules.ts';
 
-export const SCAN_HELP = `Usage: rampart scan [PATH…] [--json] [--max-size BYTES]
+export const LINT_HELP = `Usage: rampart lint [PATH…] [--json] [--max-size BYTES]
 
 Static scan of .ts/.tsx/.js/.jsx/.mjs/.cjs/.mts/.cts files (default: the current
 directory; node_modules, dist and hidden directories are skipped, symlinks not followed)
@@ -23,19 +23,19 @@ const SKIP_DIRS = new Set(['node_modules', 'dist', 'build', 'coverage']);
 const MAX_FILES = 100_000;
 
 /** What a scan found. */
-export interface ScanReport {
+export interface LintReport {
   files: number;
   skipped: Array<{ file: string; reason: string }>;
   findings: Finding[];
   summary: Record<'error' | 'warning' | 'info', number>;
 }
 
-function collect(root: string, files: string[], skipped: ScanReport['skipped'], explicit: boolean): void {
+function collect(root: string, files: string[], skipped: LintReport['skipped'], explicit: boolean): void {
   let stat: Stats;
   try {
     stat = lstatSync(root);
   } catch {
-    throw new UsageError(`rampart scan: no such file or directory: ${root}`);
+    throw new UsageError(`rampart lint: no such file or directory: ${root}`);
   }
   if (stat.isSymbolicLink()) return;
   if (stat.isFile()) {
@@ -59,7 +59,7 @@ function collect(root: string, files: string[], skipped: ScanReport['skipped'], 
       if (entry.isDirectory()) {
         if (!SKIP_DIRS.has(entry.name) && !entry.name.startsWith('.')) stack.push(path);
       } else if (entry.isFile() && EXTENSIONS.has(extname(entry.name)) && !entry.name.endsWith('.d.ts')) {
-        if (files.length >= MAX_FILES) throw new UsageError(`rampart scan: more than ${MAX_FILES} files; scan a narrower path.`);
+        if (files.length >= MAX_FILES) throw new UsageError(`rampart lint: more than ${MAX_FILES} files; scan a narrower path.`);
         files.push(path);
       }
     }
@@ -67,9 +67,9 @@ function collect(root: string, files: string[], skipped: ScanReport['skipped'], 
 }
 
 /** Scan `paths` (files or directories) and build the report. */
-export function runScan(paths: readonly string[], maxSize: number): ScanReport {
+export function runLint(paths: readonly string[], maxSize: number): LintReport {
   const files: string[] = [];
-  const skipped: ScanReport['skipped'] = [];
+  const skipped: LintReport['skipped'] = [];
   for (const p of paths.length > 0 ? paths : ['.']) collect(resolve(p), files, skipped, true);
   const findings: Finding[] = [];
   let scanned = 0;
@@ -88,7 +88,7 @@ export function runScan(paths: readonly string[], maxSize: number): ScanReport {
     }
     const source = readFileSync(file, 'utf8');
     scanned++;
-    findings.push(...scanSource(source, shown));
+    findings.push(...lintSource(source, shown));
   }
   const sorted = sortFindings(findings).sort(
     (a, b) => (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0),
@@ -96,25 +96,25 @@ export function runScan(paths: readonly string[], maxSize: number): ScanReport {
   return { files: scanned, skipped, findings: sorted, summary: summarize(sorted) };
 }
 
-/** Entry of `rampart scan`; returns the exit code. */
-export function scanCommand(argv: readonly string[]): number {
-  const { values, positionals } = parse('scan', argv, { json: { type: 'boolean' }, 'max-size': { type: 'string' }, list: { type: 'boolean' } }, true);
+/** Entry of `rampart lint`; returns the exit code. */
+export function lintCommand(argv: readonly string[]): number {
+  const { values, positionals } = parse('lint', argv, { json: { type: 'boolean' }, 'max-size': { type: 'string' }, list: { type: 'boolean' } }, true);
   if (values.help === true) {
-    process.stdout.write(SCAN_HELP);
+    process.stdout.write(LINT_HELP);
     return 0;
   }
   if (values.list === true) {
-    for (const r of SCAN_RULES) process.stdout.write(`${r.id}  ${r.severity.padEnd(7)}  ${r.title}\n`);
+    for (const r of LINT_RULES) process.stdout.write(`${r.id}  ${r.severity.padEnd(7)}  ${r.title}\n`);
     return 0;
   }
   const rawMax = values['max-size'];
   let maxSize = 1_048_576;
   if (typeof rawMax === 'string') {
     if (!/^\d{1,9}$/.test(rawMax) || Number(rawMax) < 1)
-      throw new UsageError(`rampart scan: --max-size must be a positive number of bytes (got ${JSON.stringify(rawMax)}).`);
+      throw new UsageError(`rampart lint: --max-size must be a positive number of bytes (got ${JSON.stringify(rawMax)}).`);
     maxSize = Number(rawMax);
   }
-  const report = runScan(positionals, maxSize);
+  const report = runLint(positionals, maxSize);
   if (values.json === true) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else {
     const lines = report.findings.map((f) => `${printable(f.file ?? '')}:${f.line}:${f.column}  ${f.severity.padEnd(7)}  ${f.id}  ${printable(f.message)}`);

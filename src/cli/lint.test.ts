@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { runCli } from './fixtures/run-cli.ts';
-import { scanSource } from './scan-rules.ts';
+import { lintSource } from './lint-rules.ts';
 
-const tree = fileURLToPath(new URL('./fixtures/scan', import.meta.url));
+const tree = fileURLToPath(new URL('./fixtures/lint', import.meta.url));
 
 interface Report {
   files: number;
@@ -12,7 +12,7 @@ interface Report {
 }
 
 test('scan reports each rule at its file:line:col and exits 1', async () => {
-  const r = await runCli(['scan', tree, '--json'], { env: {} });
+  const r = await runCli(['lint', tree, '--json'], { env: {} });
   assert.equal(r.code, 1, r.stderr);
   const report = JSON.parse(r.stdout) as Report;
   assert.equal(report.files, 3, 'node_modules and dist are skipped');
@@ -38,7 +38,7 @@ test('scan reports each rule at its file:line:col and exits 1', async () => {
 });
 
 test('text output is file:line:col, severity, id, message', async () => {
-  const r = await runCli(['scan', `${tree}/src/sql.ts`], { env: {} });
+  const r = await runCli(['lint', `${tree}/src/sql.ts`], { env: {} });
   assert.equal(r.code, 1);
   assert.match(r.stdout, /sql\.ts:7:12 {2}error {4}RAMPART-S001 {2}query\(\) receives SQL/);
   assert.match(r.stdout, /1 file\(s\) scanned: 3 error\(s\), 1 warning\(s\)\./);
@@ -58,22 +58,22 @@ test('safe patterns are not reported', () => {
     "const s = 'eval(x); rejectUnauthorized: false';",
     "execFile('convert', [file, 'out.png']);",
   ].join('\n');
-  assert.deepEqual(scanSource(safe, 'safe.ts'), []);
+  assert.deepEqual(lintSource(safe, 'safe.ts'), []);
 });
 
 test('the scanner stays linear on adversarial input', () => {
   const hostile = ['`'.repeat(1) + '${'.repeat(50_000), 'query('.repeat(50_000), "'SELECT ".repeat(20_000), '/['.repeat(50_000), 'a='.repeat(50_000)];
   for (const source of hostile) {
-    const findings = scanSource(source, 'x.ts');
+    const findings = lintSource(source, 'x.ts');
     assert.ok(Array.isArray(findings));
   }
 });
 
 test('scan usage errors exit 2, clean trees exit 0', async () => {
-  const missing = await runCli(['scan', `${tree}/nope`], { env: {} });
+  const missing = await runCli(['lint', `${tree}/nope`], { env: {} });
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /no such file or directory/);
-  const clean = await runCli(['scan', `${tree}/src/sql.ts`, '--max-size', '10'], { env: {} });
+  const clean = await runCli(['lint', `${tree}/src/sql.ts`, '--max-size', '10'], { env: {} });
   assert.equal(clean.code, 0);
   assert.match(clean.stdout, /skipped .*sql\.ts: larger than 10 bytes/);
 });

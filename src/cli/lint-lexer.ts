@@ -1,5 +1,5 @@
 /**
- * A small, linear-time JavaScript/TypeScript tokenizer for `rampart scan`: enough to tell
+ * A small, linear-time JavaScript/TypeScript tokenizer for `rampart lint`: enough to tell
  * code from strings, templates, comments and regex literals, never a parser. One pass,
  * no backtracking; unterminated literals end at the end of the file.
  */
