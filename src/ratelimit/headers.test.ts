@@ -408,6 +408,55 @@ test('property (fast-check): rule + global (+ burst), any algorithms: the header
   await combinedProperty(undefined, 'memory', 400);
 });
 
+/** A remote store's consumeAll decides exactly as the memory store's all-or-nothing pass (fast-check). */
+async function consumeAllMatchesMemory(store: RateLimitStore, label: string, runs: number): Promise<void> {
+  const fc = await import('fast-check');
+  let n = 0;
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.record({ algorithm: fc.constantFrom(...ALGORITHMS), limit: fc.integer({ min: 1, max: 4 }), windowMs: fc.constantFrom(1000, 3000) }), {
+        minLength: 1,
+        maxLength: 3,
+      }),
+      fc.array(fc.integer({ min: 0, max: 1500 }), { minLength: 1, maxLength: 25 }),
+      async (specs, gaps) => {
+        const policies: Policy[] = specs.map((s, i) => ({ id: `${label}${i}`, ...s }));
+        const memory = memoryStore();
+        const key = `${label}-${n++}`;
+        let now = T0 + 5;
+        try {
+          for (const gap of gaps) {
+            now += gap;
+            const want: Array<RateDecision | undefined> = [];
+            const got: Array<RateDecision | undefined> = [];
+            const w = memory.consumeAll(key, policies, now, want);
+            const g = await store.consumeAll!(key, policies, now, got);
+            if ((w === -1) !== (g === -1)) throw new Error(`at +${now - T0}: ${label} ${g}, memory ${w}`);
+            for (let i = 0; i < policies.length; i++) {
+              const x = got[i];
+              const y = want[i];
+              if ((x === undefined) !== (y === undefined)) throw new Error(`at +${now - T0} policy ${i}: ${JSON.stringify(x)} ≠ memory ${JSON.stringify(y)}`);
+              if (
+                x !== undefined &&
+                y !== undefined &&
+                (x.allowed !== y.allowed ||
+                  x.remaining !== y.remaining ||
+                  Math.abs(x.retryAfterMs - y.retryAfterMs) >= 1 ||
+                  Math.abs(x.resetMs - y.resetMs) >= 1)
+              ) {
+                throw new Error(`at +${now - T0} policy ${i}: ${JSON.stringify(x)} ≠ memory ${JSON.stringify(y)}`);
+              }
+            }
+          }
+        } finally {
+          memory.close();
+        }
+      },
+    ),
+    { numRuns: runs },
+  );
+}
+
 test('Redis store: rule + global (+ burst), retrying after the announced wait is admitted', async (t) => {
   const server = await startRedis(t);
   if (server === undefined) return;
@@ -417,51 +466,7 @@ test('Redis store: rule + global (+ burst), retrying after the announced wait is
   try {
     await combinedProperty(() => shared, 'redis', 40);
     // consumeAll: one script, the same decisions as the memory store's all-or-nothing pass.
-    const fc = await import('fast-check');
-    let n = 0;
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(fc.record({ algorithm: fc.constantFrom(...ALGORITHMS), limit: fc.integer({ min: 1, max: 4 }), windowMs: fc.constantFrom(1000, 3000) }), {
-          minLength: 1,
-          maxLength: 3,
-        }),
-        fc.array(fc.integer({ min: 0, max: 1500 }), { minLength: 1, maxLength: 25 }),
-        async (specs, gaps) => {
-          const policies: Policy[] = specs.map((s, i) => ({ id: `rca${i}`, ...s }));
-          const memory = memoryStore();
-          const key = `rca-${n++}`;
-          let now = T0 + 5;
-          try {
-            for (const gap of gaps) {
-              now += gap;
-              const want: Array<RateDecision | undefined> = [];
-              const got: Array<RateDecision | undefined> = [];
-              const w = memory.consumeAll(key, policies, now, want);
-              const g = await store.consumeAll!(key, policies, now, got);
-              if ((w === -1) !== (g === -1)) throw new Error(`at +${now - T0}: redis ${g}, memory ${w}`);
-              for (let i = 0; i < policies.length; i++) {
-                const x = got[i];
-                const y = want[i];
-                if ((x === undefined) !== (y === undefined)) throw new Error(`at +${now - T0} policy ${i}: ${JSON.stringify(x)} ≠ memory ${JSON.stringify(y)}`);
-                if (
-                  x !== undefined &&
-                  y !== undefined &&
-                  (x.allowed !== y.allowed ||
-                    x.remaining !== y.remaining ||
-                    Math.abs(x.retryAfterMs - y.retryAfterMs) >= 1 ||
-                    Math.abs(x.resetMs - y.resetMs) >= 1)
-                ) {
-                  throw new Error(`at +${now - T0} policy ${i}: ${JSON.stringify(x)} ≠ memory ${JSON.stringify(y)}`);
-                }
-              }
-            }
-          } finally {
-            memory.close();
-          }
-        },
-      ),
-      { numRuns: 60 },
-    );
+    await consumeAllMatchesMemory(store, 'redis', 60);
   } finally {
     await store.close();
   }
@@ -473,7 +478,9 @@ test('PostgreSQL store: rule + global (+ burst), retrying after the announced wa
   const store = postgresStore({ url: server.url, tablePrefix: 'hdrc_' });
   const shared: RateLimitStore = Object.assign(Object.create(store) as RateLimitStore, { close: () => undefined });
   try {
-    await combinedProperty(() => shared, 'postgres', 25, false);
+    // consumeAll: one transaction, the same decisions as the memory store's all-or-nothing pass.
+    await consumeAllMatchesMemory(store, 'pg', 25);
+    await combinedProperty(() => shared, 'postgres', 25);
   } finally {
     await store.close();
   }

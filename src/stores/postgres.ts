@@ -3,9 +3,9 @@ import { checkKeys, configError, numberOption, optionsObject, renamedOption } fr
 import { PEERS } from '../core/optional.ts';
 import type { PostgresClientLike } from '../core/postgres.ts';
 import { RampartError } from '../errors.ts';
-import { toRateDecision, step, windowStart } from './algorithms.ts';
+import { freshState, stateTtl, step, toRateDecision, windowStart } from './algorithms.ts';
 import { checkDatabase, DATABASE_SHAPES, openDatabase, type Database, type DatabaseOption, type DatabaseTarget } from './database.ts';
-import type { Algorithm, BlockEntry, Policy, RateDecision, RateLimitStore } from './types.ts';
+import type { Algorithm, BlockEntry, CounterState, Policy, RateDecision, RateLimitStore } from './types.ts';
 
 /** Options of {@link postgresStore}: where the counters live (`database`, the shape every rampart database option takes). */
 export interface PostgresStoreOptions {
@@ -105,7 +105,9 @@ export function consumeStatement(table: string, algorithm: Algorithm): string {
 
 /**
  * A PostgreSQL store (postgres.js) for multi-server deployments without Redis: one
- * statement per decision, atomic per key through the upsert's row lock.
+ * statement per decision, atomic per key through the upsert's row lock. Several policies at
+ * once (a rule and the global limit) are decided in one transaction that locks every
+ * counter: all of them count the request, or none does.
  *
  * @example
  * const store = postgresStore({ url: process.env.DATABASE_URL });
@@ -193,13 +195,58 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       const row = rows[0]!;
       return toRateDecision(policy, { a: Number(row.a), b: Number(row.b), c: Number(row.c) }, now, row.ok);
     },
+    async consumeAll(key, policies, now, out): Promise<number> {
+      if (db === undefined) await open();
+      const keys = policies.map((p) => rowKey(p, key));
+      const fresh = policies.map((p) => freshState(p, now));
+      try {
+        return await db!.transaction(async (tx) => {
+          // Every counter gets a row first (a fresh one counts nothing), so all of them can be
+          // locked: concurrent consume() upserts and other consumeAll() wait until this commits.
+          await tx.query(
+            `INSERT INTO ${counters} (key, a, b, c, ok, expires_at)
+            SELECT k, a, b, c, true, $5::float8 FROM unnest($1::text[], $2::float8[], $3::float8[], $4::float8[]) AS f(k, a, b, c)
+            ON CONFLICT (key) DO NOTHING`,
+            [keys, fresh.map((s) => s.a), fresh.map((s) => s.b), fresh.map((s) => s.c), now + Math.max(...policies.map((p) => p.windowMs))],
+          );
+          const rows = await tx.query<{ key: string; a: number; b: number; c: number }>(
+            `SELECT key, a, b, c FROM ${counters} WHERE key = ANY($1::text[]) ORDER BY key FOR UPDATE`,
+            [keys],
+          );
+          const byKey = new Map(rows.map((r) => [r.key, { a: Number(r.a), b: Number(r.b), c: Number(r.c) }]));
+          const stored: CounterState[] = keys.map((k, i) => byKey.get(k) ?? fresh[i]!);
+          const states: CounterState[] = [];
+          for (let i = 0; i < policies.length; i++) {
+            const state = { ...stored[i]! };
+            if (!step(policies[i]!, state, now, 1)) {
+              // Refused by one: nothing is counted; every decision is the stored state (as get()).
+              for (let j = 0; j < policies.length; j++) out[j] = readDecision(policies[j]!, stored[j]!, now);
+              return i;
+            }
+            out[i] = toRateDecision(policies[i]!, state, now, true);
+            states.push(state);
+          }
+          await tx.query(
+            `UPDATE ${counters} AS r SET a = f.a, b = f.b, c = f.c, ok = true, expires_at = GREATEST(r.expires_at, f.e)
+            FROM unnest($1::text[], $2::float8[], $3::float8[], $4::float8[], $5::float8[]) AS f(k, a, b, c, e) WHERE r.key = f.k`,
+            [
+              keys,
+              states.map((s) => s.a),
+              states.map((s) => s.b),
+              states.map((s) => s.c),
+              policies.map((p, i) => now + Math.max(p.windowMs, stateTtl(p, states[i]!, now))),
+            ],
+          );
+          return -1;
+        });
+      } catch (error) {
+        throw storeError(error);
+      }
+    },
     async get(key, policy, now) {
       const rows = await query<{ a: number; b: number; c: number }>(`SELECT a, b, c FROM ${counters} WHERE key = $1`, [rowKey(policy, key)]);
       if (rows.length === 0) return undefined;
-      const state = { a: Number(rows[0]!.a), b: Number(rows[0]!.b), c: Number(rows[0]!.c) };
-      step(policy, state, now, 0);
-      const d = toRateDecision(policy, state, now, true);
-      return d.remaining >= 1 ? d : toRateDecision(policy, state, now, false);
+      return readDecision(policy, { a: Number(rows[0]!.a), b: Number(rows[0]!.b), c: Number(rows[0]!.c) }, now);
     },
     async reset(key, policy) {
       if (policy === undefined) throw configError('postgresStore.reset(key, policy) needs the policy whose counter to delete.');
@@ -236,6 +283,14 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       await database?.close();
     },
   };
+}
+
+/** The decision a stored state stands for at `now`, counting nothing (`state` is not changed). */
+function readDecision(policy: Policy, stored: CounterState, now: number): RateDecision {
+  const state = { ...stored };
+  step(policy, state, now, 0);
+  const d = toRateDecision(policy, state, now, true);
+  return d.remaining >= 1 ? d : toRateDecision(policy, state, now, false);
 }
 
 /**

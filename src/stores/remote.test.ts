@@ -111,6 +111,35 @@ test('atomic across processes: two Node processes hammering one PostgreSQL never
   }
 });
 
+test('PostgreSQL consumeAll under concurrency: a rule and the global limit count exactly the admitted requests, never a refused one', async (t) => {
+  const server = await startPostgres(t);
+  if (server === undefined) return;
+  const store = postgresStore({ database: server.url, poolSize: 8 });
+  const rule: Policy = { id: 'ca-rule', algorithm: 'sliding-window', limit: 5, windowMs: 60_000 };
+  const global: Policy = { id: 'ca-global', algorithm: 'fixed-window', limit: 1000, windowMs: 60_000 };
+  const policies = [rule, global];
+  try {
+    // 40 requests at once on 8 connections: the rule admits 5, and the global counter must
+    // have counted those 5 only (per-policy upserts would have counted all 40 there).
+    const results = await Promise.all(Array.from({ length: 40 }, () => store.consumeAll!('client', policies, T0, [])));
+    assert.equal(results.filter((r) => r === -1).length, 5);
+    assert.ok(
+      results.every((r) => r === -1 || r === 0),
+      'every refusal names the rule',
+    );
+    assert.equal((await store.get('client', global, T0))?.remaining, 995);
+    assert.equal((await store.get('client', rule, T0))?.remaining, 0);
+    // Concurrent single-policy consumes of the same global counter interleave safely with it.
+    await Promise.all([
+      ...Array.from({ length: 10 }, () => store.consume('client', global, T0)),
+      ...Array.from({ length: 10 }, () => store.consumeAll!('client', policies, T0, [])),
+    ]);
+    assert.equal((await store.get('client', global, T0))?.remaining, 985);
+  } finally {
+    await store.close();
+  }
+});
+
 test('redisStore / postgresStore options are validated', () => {
   assert.throws(() => redisStore({} as never), { code: 'ERR_RAMPART_CONFIG' });
   assert.throws(() => redisStore({ url: 'http://x' }), { code: 'ERR_RAMPART_CONFIG' });
