@@ -6,6 +6,17 @@ import type { Policy, RateDecision, RateLimitStore } from '../stores/types.ts';
 const RETRY_MS = 1000;
 
 /**
+ * What a per-route rule does while the remote store fails (`rules[].onStoreError`):
+ * `'closed'` answers 503, `'open'` lets the request through unlimited; both bypass the
+ * insurance store for that rule. Rules without it follow the limiter's own policy.
+ */
+export interface StoreErrorPolicy {
+  /** The rule's name, for the event. */
+  readonly rule: string;
+  readonly mode: 'open' | 'closed';
+}
+
+/**
  * Wraps a remote store with the insurance fallback: when a call fails, the decision is
  * taken by the insurance store (or fails open / closed), the failure is logged once, and
  * the remote store is retried at most once per second until it answers again.
@@ -17,6 +28,9 @@ export class GuardedStore {
   #down = false;
   #retryAt = 0;
   #probing = false;
+  #lastError = '';
+  /** The policies already announced in this outage (one event each): a rule name, or '' for the limiter's own. */
+  readonly #announced = new Set<string>();
 
   constructor(store: RateLimitStore, insurance: RateLimitStore | undefined, failOpen: boolean) {
     this.store = store;
@@ -29,15 +43,21 @@ export class GuardedStore {
     return this.#down;
   }
 
-  consume(req: RequestView, key: string, policy: Policy, now: number): RateDecision | Promise<RateDecision | undefined> | undefined {
-    if (this.#down && (this.#probing || now < this.#retryAt)) return this.#fallback(key, policy, now);
+  consume(
+    req: RequestView,
+    key: string,
+    policy: Policy,
+    now: number,
+    onError?: StoreErrorPolicy,
+  ): RateDecision | Promise<RateDecision | undefined> | undefined {
+    if (this.#down && (this.#probing || now < this.#retryAt)) return this.#fallback(req, key, policy, now, onError);
     if (this.#down) this.#probing = true;
     let pending: RateDecision | Promise<RateDecision>;
     try {
       pending = this.store.consume(key, policy, now);
     } catch (error) {
-      this.#fail(req, error, now);
-      return this.#fallback(key, policy, now);
+      this.#fail(error, now);
+      return this.#fallback(req, key, policy, now, onError);
     }
     if (!(pending instanceof Promise)) return pending;
     return pending.then(
@@ -46,8 +66,8 @@ export class GuardedStore {
         return decision;
       },
       (error: unknown) => {
-        this.#fail(req, error, now);
-        return this.#fallback(key, policy, now);
+        this.#fail(error, now);
+        return this.#fallback(req, key, policy, now, onError);
       },
     );
   }
@@ -63,15 +83,16 @@ export class GuardedStore {
     policies: readonly Policy[],
     now: number,
     out: Array<RateDecision | undefined>,
+    onError?: StoreErrorPolicy,
   ): number | Promise<number | undefined> | undefined {
-    if (this.#down && (this.#probing || now < this.#retryAt)) return this.#fallbackAll(key, policies, now, out);
+    if (this.#down && (this.#probing || now < this.#retryAt)) return this.#fallbackAll(req, key, policies, now, out, onError);
     if (this.#down) this.#probing = true;
     let pending: number | Promise<number>;
     try {
       pending = this.store.consumeAll!(key, policies, now, out);
     } catch (error) {
-      this.#fail(req, error, now);
-      return this.#fallbackAll(key, policies, now, out);
+      this.#fail(error, now);
+      return this.#fallbackAll(req, key, policies, now, out, onError);
     }
     if (!(pending instanceof Promise)) return pending;
     return pending.then(
@@ -80,14 +101,21 @@ export class GuardedStore {
         return refused;
       },
       (error: unknown) => {
-        this.#fail(req, error, now);
-        return this.#fallbackAll(key, policies, now, out);
+        this.#fail(error, now);
+        return this.#fallbackAll(req, key, policies, now, out, onError);
       },
     );
   }
 
-  async #fallbackAll(key: string, policies: readonly Policy[], now: number, out: Array<RateDecision | undefined>): Promise<number | undefined> {
-    const insurance = this.insurance;
+  async #fallbackAll(
+    req: RequestView,
+    key: string,
+    policies: readonly Policy[],
+    now: number,
+    out: Array<RateDecision | undefined>,
+    onError: StoreErrorPolicy | undefined,
+  ): Promise<number | undefined> {
+    const insurance = this.#announce(req, onError);
     if (insurance?.consumeAll !== undefined) return insurance.consumeAll(key, policies, now, out);
     if (insurance !== undefined) {
       const decisions = await Promise.all(policies.map((p) => insurance.consume(key, p, now)));
@@ -98,37 +126,75 @@ export class GuardedStore {
       });
       return refused;
     }
-    if (this.failOpen) return undefined;
+    if (onError === undefined ? this.failOpen : onError.mode === 'open') return undefined;
     for (const [i, p] of policies.entries()) {
       out[i] = { allowed: false, limit: p.limit, remaining: 0, resetMs: RETRY_MS, retryAfterMs: RETRY_MS, unavailable: true };
     }
     return 0;
   }
 
-  /** Decision without the remote store: insurance, fail open (undefined → no limit), or throw (fail closed). */
-  #fallback(key: string, policy: Policy, now: number): RateDecision | Promise<RateDecision> | undefined {
-    if (this.insurance !== undefined) return this.insurance.consume(key, policy, now);
-    if (this.failOpen) return undefined;
+  /**
+   * Decision without the remote store: the rule's own policy when it has one (open →
+   * undefined, no limit; closed → an unavailable decision, 503), else insurance, fail open
+   * or fail closed.
+   */
+  #fallback(
+    req: RequestView,
+    key: string,
+    policy: Policy,
+    now: number,
+    onError: StoreErrorPolicy | undefined,
+  ): RateDecision | Promise<RateDecision> | undefined {
+    const insurance = this.#announce(req, onError);
+    if (insurance !== undefined) return insurance.consume(key, policy, now);
+    if (onError === undefined ? this.failOpen : onError.mode === 'open') return undefined;
     return { allowed: false, limit: policy.limit, remaining: 0, resetMs: RETRY_MS, retryAfterMs: RETRY_MS, unavailable: true };
   }
 
-  #fail(req: RequestView, error: unknown, now: number): void {
+  #fail(error: unknown, now: number): void {
     this.#probing = false;
     this.#retryAt = now + RETRY_MS;
     if (this.#down) return;
     this.#down = true;
-    const what = this.insurance !== undefined ? 'using the in-memory insurance store' : this.failOpen ? 'failing open (no limit)' : 'failing closed (503)';
-    const message = `rate-limit store failed (${(error as Error)?.message ?? String(error)}); ${what} until it recovers.`;
+    this.#lastError = (error as Error)?.message ?? String(error);
+  }
+
+  /**
+   * Report, once per outage and per policy that applied (the limiter's own, or a rule's
+   * onStoreError), what decides while the store is down; returns the insurance store when
+   * it decides.
+   */
+  #announce(req: RequestView, onError: StoreErrorPolicy | undefined): RateLimitStore | undefined {
+    const insurance = onError === undefined ? this.insurance : undefined;
+    const scope = onError === undefined ? '' : onError.rule;
+    if (this.#announced.has(scope)) return insurance;
+    this.#announced.add(scope);
+    const what =
+      onError !== undefined
+        ? `rule "${onError.rule}" (onStoreError: '${onError.mode}'): ${onError.mode === 'open' ? 'failing open (no limit)' : 'failing closed (503)'}`
+        : insurance !== undefined
+          ? 'using the in-memory insurance store'
+          : this.failOpen
+            ? 'failing open (no limit)'
+            : 'failing closed (503)';
+    const message = `rate-limit store failed (${this.#lastError}); ${what} until it recovers.`;
     if (process.env.RAMPART_SILENT !== '1') console.warn(`[rampart] ${message}`);
     req.emit('RATE_LIMIT_STORE_DOWN', message);
+    return insurance;
   }
 
   #recover(req: RequestView): void {
     this.#down = false;
     this.#probing = false;
+    this.#announced.clear();
     if (process.env.RAMPART_SILENT !== '1') console.warn('[rampart] rate-limit store recovered.');
     req.emit('RATE_LIMIT_STORE_RECOVERED', 'rate-limit store answers again');
   }
+}
+
+/** Announce a rule that fails open (a relaxation of the safe default) once. */
+export function announceRuleFailOpen(rule: string): void {
+  warnConfig(`rateLimit.rules "${rule}" has onStoreError: 'open': requests it matches are not limited while the rate-limit store is down.`);
 }
 
 /** Announce a fail-open limiter once (a relaxation of the safe default). */

@@ -143,7 +143,7 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
   };
 
   // Remote stores: several policies in one atomic step when the store can (Redis: one
-  // script, one round trip; a refused request counted by none); otherwise every policy is
+  // script, one round trip; PostgreSQL: one transaction; a refused request counted by none); otherwise every policy is
   // consumed in parallel, and a policy that admitted a request another refused has counted it.
   const remoteAll = store.consumeAll !== undefined;
   const decideRemote = async (req: RequestView, res: ResponseControl, plan: Plan, key: string, now: number): Promise<Reply | undefined> => {
@@ -152,12 +152,14 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
     let refused = false;
     if (policies.length > 1 && remoteAll) {
       decisions = [];
-      const index = await guard!.consumeAll(req, key, policies, now, decisions);
+      const index = await guard!.consumeAll(req, key, policies, now, decisions, plan.onStoreError);
       if (index === undefined) return undefined; // fail open
       refused = index !== -1;
     } else {
       decisions =
-        policies.length === 1 ? [await guard!.consume(req, key, policies[0]!, now)] : await Promise.all(policies.map((p) => guard!.consume(req, key, p, now)));
+        policies.length === 1
+          ? [await guard!.consume(req, key, policies[0]!, now, plan.onStoreError)]
+          : await Promise.all(policies.map((p) => guard!.consume(req, key, p, now, plan.onStoreError)));
       for (const d of decisions) {
         if (d === undefined) return undefined; // fail open
         if (!d.allowed) refused = true;

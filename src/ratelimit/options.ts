@@ -4,7 +4,7 @@ import { boolOption, checkKeys, configError, describeValue, numberOption, option
 import type { RequestView } from '../core/types.ts';
 import { memoryStore } from '../stores/memory.ts';
 import type { Algorithm, Policy, RateLimitStore } from '../stores/types.ts';
-import { announceFailOpen } from './guarded-store.ts';
+import { announceFailOpen, announceRuleFailOpen, type StoreErrorPolicy } from './guarded-store.ts';
 import { compileMatch, type RequestMatcher, type RuleMatch } from './rules.ts';
 
 /** A per-route limit: the first matching rule applies, in addition to the global limit. */
@@ -19,6 +19,13 @@ export interface RateLimitRule {
   algorithm?: Algorithm;
   /** Policy name shown in `RateLimit-Policy` and events (default `rule<index>`). */
   name?: string;
+  /**
+   * What requests this rule matches get while a remote store fails: `'closed'` answers 503
+   * + Retry-After (a login that must never go unlimited), `'open'` lets them through
+   * unlimited (announced as a config warning). Either replaces the limiter's insurance /
+   * failOpen for this rule. Default: the limiter's policy.
+   */
+  onStoreError?: 'open' | 'closed';
 }
 
 /** Which rate-limit response headers to send. */
@@ -81,6 +88,8 @@ export interface Plan {
   readonly policies: readonly CompiledPolicy[];
   /** Precomputed `RateLimit-Policy` value. */
   readonly policyHeader: string;
+  /** A rule's own policy while a remote store fails (undefined: the limiter's). */
+  readonly onStoreError?: StoreErrorPolicy | undefined;
 }
 
 /** The validated, frozen configuration {@link rateLimit} runs on. */
@@ -127,7 +136,7 @@ const OPTION_KEYS = [
   'burst',
   'now',
 ] as const;
-const RULE_KEYS = ['match', 'maxRequests', 'window', 'algorithm', 'name'] as const;
+const RULE_KEYS = ['match', 'maxRequests', 'window', 'algorithm', 'name', 'onStoreError'] as const;
 const ALGORITHMS: readonly Algorithm[] = ['sliding-window', 'fixed-window', 'token-bucket', 'gcra'];
 
 function algorithmOption(value: unknown, name: string): Algorithm {
@@ -150,8 +159,9 @@ function policy(id: string, name: string, algorithm: Algorithm, limit: number, w
   });
 }
 
-function plan(policies: CompiledPolicy[]): Plan {
+function plan(policies: CompiledPolicy[], onStoreError?: StoreErrorPolicy): Plan {
   return Object.freeze({
+    onStoreError,
     policies: Object.freeze(policies),
     policyHeader: policies.map((p) => `"${p.name}";q=${p.limit};w=${Math.max(1, Math.round(p.windowSeconds))}`).join(', '),
   });
@@ -203,7 +213,13 @@ function compileRules(list: unknown, algorithm: Algorithm, basePolicies: readonl
         numberOption(rule.maxRequests, `${where}.maxRequests`, 1, 1_000_000_000),
         numberOption(rule.window, `${where}.window`, 0.001, 31_536_000, false),
       );
-      return Object.freeze({ match: compileMatch(rule.match, `${where}.match`), plan: plan([p, ...basePolicies]) });
+      let onStoreError: StoreErrorPolicy | undefined;
+      if (rule.onStoreError !== undefined) {
+        if (rule.onStoreError !== 'open' && rule.onStoreError !== 'closed')
+          throw configError(`${where}.onStoreError must be 'open' or 'closed' (got ${describeValue(rule.onStoreError)}).`);
+        onStoreError = Object.freeze({ rule: name, mode: rule.onStoreError });
+      }
+      return Object.freeze({ match: compileMatch(rule.match, `${where}.match`), plan: plan([p, ...basePolicies], onStoreError) });
     }),
   );
 }
@@ -264,6 +280,12 @@ export function compileRateLimitOptions(options: RateLimitOptions = {}): RateLim
   const insurance = !remote ? undefined : ownsInsurance ? memoryStore() : o.insurance === false ? undefined : (o.insurance as RateLimitStore);
   if (remote && insurance === undefined && failOpen) announceFailOpen();
   if (failOpen && !remote) warnConfig('rateLimit.failOpen has no effect with the memory store.');
+  for (const r of rules) {
+    const policy = r.plan.onStoreError;
+    if (policy === undefined) continue;
+    if (!remote) warnConfig(`rateLimit.rules "${policy.rule}": onStoreError has no effect with the memory store.`);
+    else if (policy.mode === 'open') announceRuleFailOpen(policy.rule);
+  }
 
   return Object.freeze({
     basePolicies,
