@@ -2,7 +2,8 @@ import type * as Zlib from 'node:zlib';
 import { builtin } from '../core/builtin.ts';
 import type { Transform } from 'node:stream';
 import { checkKeys, configError, boolOption, numberOption, optionsObject } from '../core/options.ts';
-import type { BodyEncoder, HeadHook, Middleware, ResponseHead } from '../core/types.ts';
+import { secretInBody } from '../core/secret-body.ts';
+import type { BodyEncoder, HeadHook, Middleware, RequestView, ResponseHead } from '../core/types.ts';
 import { negotiate, type Encoding } from './negotiate.ts';
 
 export { negotiate, type Encoding } from './negotiate.ts';
@@ -23,9 +24,17 @@ export interface CompressionOptions {
   streams?: boolean;
   /** Decide by content type; default: text, JSON, XML, JavaScript, SVG, WebAssembly and similar. */
   filter?: (contentType: string) => boolean;
+  /**
+   * BREACH guard: leave uncompressed the responses that carry secrets — those that set a
+   * cookie (`Set-Cookie`) and those whose handler called `csrfToken(req)` or
+   * `rotateCsrf()`. A compressed response's length reveals how well attacker-reflected
+   * text matches a secret in the same body; an uncompressed one reveals nothing.
+   * Default false.
+   */
+  breachGuard?: boolean;
 }
 
-const KEYS = ['minSize', 'level', 'brotliQuality', 'zstdLevel', 'encodings', 'streams', 'filter'] as const;
+const KEYS = ['minSize', 'level', 'brotliQuality', 'zstdLevel', 'encodings', 'streams', 'filter', 'breachGuard'] as const;
 /** node:zlib, loaded when the first compression middleware is built (not at import). */
 const zlibModule = (): typeof Zlib => builtin<typeof Zlib>('node:zlib');
 const hasZstd = (): boolean => typeof (zlibModule() as { zstdCompressSync?: unknown }).zstdCompressSync === 'function';
@@ -116,6 +125,8 @@ function encoders(level: number, brotliQuality: number, zstdLevel: number): (cod
  * streamed responses unless `streams: true`. Always sends `Vary: Accept-Encoding`;
  * a strong ETag becomes weak when the body is compressed. Small bodies are compressed
  * synchronously with a small window; large and streamed bodies go through zlib streams.
+ * With `breachGuard: true`, responses that set a cookie or render the CSRF token are sent
+ * uncompressed (BREACH).
  *
  * @example
  * compression({ minSize: 500, level: 6 })
@@ -128,6 +139,7 @@ export function compression(options: CompressionOptions = {}): Middleware {
   const brotliQuality = numberOption(opts.brotliQuality ?? 4, 'compression.brotliQuality', 0, 11);
   const zstdLevel = numberOption(opts.zstdLevel ?? 3, 'compression.zstdLevel', 1, 19);
   const streams = boolOption(opts.streams ?? false, 'compression.streams');
+  const breachGuard = boolOption(opts.breachGuard ?? false, 'compression.breachGuard');
   const filter = opts.filter ?? compressible;
   if (typeof filter !== 'function') throw configError('compression.filter must be a function (contentType) => boolean.');
   const requested = opts.encodings ?? ['zstd', 'br', 'gzip'];
@@ -159,6 +171,11 @@ export function compression(options: CompressionOptions = {}): Middleware {
 
   // One hook per coding, made once: no closure per request.
   const hooks = new Map<Encoding, HeadHook>(preference.map((coding) => [coding, (head: ResponseHead) => decide(coding, head)]));
+  // With the guard, the hook needs the request (was csrfToken() called?): one closure per request, opt-in only.
+  const guarded = (coding: Encoding, req: RequestView): HeadHook => {
+    const hook = hooks.get(coding)!;
+    return (head) => (head.get('set-cookie') !== undefined || secretInBody(req) ? undefined : hook(head));
+  };
 
   return Object.freeze<Middleware>({
     name: 'compression',
@@ -173,7 +190,7 @@ export function compression(options: CompressionOptions = {}): Middleware {
         negotiated.set(accept, coding);
       }
       if (coding === null) return undefined;
-      res.onHead(hooks.get(coding)!);
+      res.onHead(breachGuard ? guarded(coding, req) : hooks.get(coding)!);
       return undefined;
     },
   });

@@ -2,6 +2,7 @@ import { serializeCookie } from '../core/cookies.ts';
 import { problem } from '../core/problem.ts';
 import { exemptionPath } from '../core/canonical.ts';
 import { viewOf } from '../core/registry.ts';
+import { markSecretInBody } from '../core/secret-body.ts';
 import type { Decision, Middleware, Reply, RequestView, ResponseControl } from '../core/types.ts';
 import { RampartError } from '../errors.ts';
 import { formKind, multipartField, urlencodedField } from './form.ts';
@@ -169,8 +170,12 @@ export function csrf(options: CsrfOptions): Middleware {
  * res.end(`<input type="hidden" name="_csrf_token" value="${csrfToken(req)}">`);
  */
 export function csrfToken(nativeReq: unknown): string | undefined {
-  const token = viewOf(nativeReq)?.locals.csrfToken;
-  return typeof token === 'string' ? token : undefined;
+  const view = viewOf(nativeReq);
+  const token = view?.locals.csrfToken;
+  if (typeof token !== 'string') return undefined;
+  // The token is about to be rendered: compression's breachGuard keeps this response uncompressed.
+  markSecretInBody(view!);
+  return token;
 }
 
 /**
@@ -196,5 +201,6 @@ export function rotateCsrf(nativeReqOrRes: unknown): string {
   const wire = maskToken(config.signer!.issue(sessionOf(config, view)));
   setCookie(config, view, res, wire);
   view.locals.csrfToken = wire;
+  markSecretInBody(view);
   return wire;
 }
