@@ -14,24 +14,37 @@ export interface Token {
   text: string;
   /** Templates: whether `${…}` occurs. */
   interpolated: boolean;
+  /** Templates: the source text of each `${…}` expression, in order. */
+  expressions?: string[];
   line: number;
   column: number;
 }
 
+const MAX_EXPRESSION = 200;
 const IDENT_START = /[A-Za-z_$\u00c0-\uffff]/;
 const IDENT_PART = /[A-Za-z0-9_$\u00c0-\uffff]/;
 // After these, a `/` starts a regex literal rather than a division.
 const REGEX_AFTER_KEYWORD = new Set(['return', 'typeof', 'instanceof', 'in', 'of', 'new', 'delete', 'void', 'throw', 'case', 'do', 'else', 'yield', 'await']);
 
-/** Tokenize `source`. Template interpolations are tokenized as code, nested to any depth. */
-export function tokenize(source: string): Token[] {
+/** A comment with the 1-based lines it starts and ends on; `text` excludes the delimiters. */
+export interface Comment {
+  text: string;
+  line: number;
+  endLine: number;
+}
+
+/**
+ * Tokenize `source`. Template interpolations are tokenized as code, nested to any depth.
+ * Comments are not tokens; pass `comments` to collect them.
+ */
+export function tokenize(source: string, comments?: Comment[]): Token[] {
   const tokens: Token[] = [];
   const n = source.length;
   let i = 0;
   let line = 1;
   let lineStart = 0;
   // One entry per open `${`: the brace depth inside it, and the template token it belongs to.
-  const templates: Array<{ depth: number; token: Token }> = [];
+  const templates: Array<{ depth: number; token: Token; start: number }> = [];
 
   const newline = (at: number): void => {
     line++;
@@ -63,7 +76,7 @@ export function tokenize(source: string): Token[] {
         i += 2;
         token.text += `${text}\${}`;
         token.interpolated = true;
-        templates.push({ depth: 0, token });
+        templates.push({ depth: 0, token, start: i });
         return;
       }
       if (c === '\n') newline(i);
@@ -87,13 +100,16 @@ export function tokenize(source: string): Token[] {
     }
     if (c === '/' && source[i + 1] === '/') {
       const end = source.indexOf('\n', i);
+      comments?.push({ text: source.slice(i + 2, end === -1 ? n : end), line, endLine: line });
       i = end === -1 ? n : end;
       continue;
     }
     if (c === '/' && source[i + 1] === '*') {
       const end = source.indexOf('*/', i + 2);
       const stop = end === -1 ? n : end + 2;
+      const startLine = line;
       for (let j = i; j < stop; j++) if (source[j] === '\n') newline(j);
+      comments?.push({ text: source.slice(i + 2, end === -1 ? n : end), line: startLine, endLine: line });
       i = stop;
       continue;
     }
@@ -112,7 +128,11 @@ export function tokenize(source: string): Token[] {
       continue;
     }
     if (c === '}' && templates.length > 0 && templates[templates.length - 1]!.depth === 0) {
-      const { token } = templates.pop()!;
+      const { token, start } = templates.pop()!;
+      // Capped, so deeply nested templates stay linear.
+      const expression = source.slice(start, Math.min(i, start + MAX_EXPRESSION));
+      if (token.expressions === undefined) token.expressions = [expression];
+      else token.expressions.push(expression);
       i++;
       readTemplate(token);
       continue;

@@ -6,7 +6,9 @@
  */
 import { checkSecret, estimateEntropyBits } from '../crypto/index.ts';
 import type { Finding, RuleInfo, Severity } from './findings.ts';
-import { tokenize, type Token } from './lint-lexer.ts';
+import { tokenize, type Comment, type Token } from './lint-lexer.ts';
+import { riskySlot, riskyTemplateSlot } from './lint-sql.ts';
+import { applySuppressions, SUPPRESSION_RULE } from './lint-suppress.ts';
 
 /** One lint rule: id, severity and explanation. */
 export type LintRuleInfo = RuleInfo;
@@ -59,6 +61,7 @@ export const LINT_RULES: readonly LintRuleInfo[] = [
     severity: 'error',
     title: 'Math.random() used for a token, secret, nonce, salt, session id or code: predictable. Use crypto.randomBytes / crypto.randomUUID.',
   },
+  SUPPRESSION_RULE,
 ];
 
 const INFO = new Map(LINT_RULES.map((r) => [r.id, r]));
@@ -109,7 +112,10 @@ const SQL_CLAUSE = /\b(?:FROM|INTO|SET|WHERE|VALUES|JOIN|TABLE|AS)\b/i;
 // Upper-case clause keywords that start the middle piece of a concatenated query.
 const SQL_CONTINUATION = /^\s*(?:WHERE|AND|OR|ORDER BY|GROUP BY|LIMIT|OFFSET|VALUES|SET|FROM|JOIN|HAVING|IN)\b/;
 const SECRET_NAME = /secret|passw(?:or)?d|token|api_?key|apikey|private_?key|pepper|credential|^key$|_key$|[a-z]Key$|^KEY_|_KEY_/i;
-const NOT_SECRET_NAME = /public|publishable|name$|header$|field$|cookie$|param$|prefix$|url$|uri$|path$|file$|type$|length$|id$|ids$|_id$|expires|ttl$|event/i;
+const NOT_SECRET_NAME =
+  /public|publishable|name$|header$|field$|cookie$|param$|prefix$|url$|uri$|path$|file$|type$|length$|id$|ids$|_id$|expires|ttl$|event|code$|_code|message|label|placeholder|pattern|env$|_env|error/i;
+// A value that is itself an identifier (an error code, an env variable's name), not a secret.
+const CONSTANT_VALUE = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$/;
 const SECURITY_NAME = /token|secret|nonce|salt|passw|session|otp|csrf|apikey|api_key|^key|[a-z]Key\b|_key|code|uuid|guid|password|reset|verification|invite/i;
 const MAX_EXCERPT = 60;
 
@@ -142,9 +148,16 @@ function excerpt(text: string): string {
   return flat.length > MAX_EXCERPT ? `${flat.slice(0, MAX_EXCERPT)}…` : flat;
 }
 
-/** Scan one file's source. `file` is only copied into the findings. */
-export function lintSource(source: string, file: string): Finding[] {
-  const tokens = tokenize(source);
+/** What one file produced: its findings, and how many an inline `rampart-ignore` suppressed. */
+export interface LintResult {
+  findings: Finding[];
+  suppressed: number;
+}
+
+/** Lint one file's source. `file` is only copied into the findings. */
+export function lintSource(source: string, file: string): LintResult {
+  const comments: Comment[] = [];
+  const tokens = tokenize(source, comments);
   const out: Finding[] = [];
   const reported = new Set<Token>();
   const add = (id: string, at: Token, message: string, severity?: Severity): void => {
@@ -164,9 +177,11 @@ export function lintSource(source: string, file: string): Finding[] {
         if (arg !== undefined && dynamicString(tokens, i + 2)) {
           const text = isStringy(arg) ? arg.text : (tokens[i + 4]?.text ?? '');
           if (looksLikeSql(text) || UNSAFE_FUNCTIONS.has(t.text)) {
-            add('RAMPART-S001', t, `${t.text}() receives SQL built from pieces (${excerpt(text)}); pass the values as parameters.`);
             reported.add(arg);
             if (isStringy(tokens[i + 4])) reported.add(tokens[i + 4]!);
+            const slot = riskyArgument(tokens, i + 2);
+            if (slot === undefined) continue;
+            add('RAMPART-S001', t, `${t.text}() receives SQL built from pieces (${excerpt(text)}) with ${excerpt(slot)} in it; pass the values as parameters.`);
             continue;
           }
         } else if (
@@ -189,7 +204,9 @@ export function lintSource(source: string, file: string): Finding[] {
         }
       }
       // ── string to code
-      if (t.text === 'eval' && calls && prev?.text !== '.' && prev?.text !== 'function') add('RAMPART-S020', t, 'eval() turns a string into code.');
+      // (`eval(script: string)` in an interface or class is a declaration, not a call)
+      if (t.text === 'eval' && calls && prev?.text !== '.' && prev?.text !== 'function' && tokens[i + 3]?.text !== ':')
+        add('RAMPART-S020', t, 'eval() turns a string into code.');
       if (t.text === 'Function' && calls && prev?.text === 'new') add('RAMPART-S021', t, 'new Function() turns a string into code.');
       // ── DOM XSS
       if ((t.text === 'innerHTML' || t.text === 'outerHTML') && prev?.text === '.' && next?.kind === 'punct' && (next.text === '=' || next.text === '+=')) {
@@ -231,7 +248,7 @@ export function lintSource(source: string, file: string): Finding[] {
         after?.text !== '+' &&
         after?.text !== '.'
       ) {
-        const verdict = secretVerdict(value.text);
+        const verdict = CONSTANT_VALUE.test(value.text) ? undefined : secretVerdict(value.text);
         if (verdict !== undefined)
           add('RAMPART-S010', value, `${t.text} is set to ${verdict}; load it from the environment (rampart keys secret generates one).`);
       }
@@ -239,12 +256,47 @@ export function lintSource(source: string, file: string): Finding[] {
 
     // ── SQL strings built outside a query call
     if (!reported.has(t) && isStringy(t) && looksLikeSql(t.text)) {
-      const concatenated = (next?.text === '+' && tokens[i + 2]?.kind !== 'string') || (prev?.text === '+' && SQL_CONTINUATION.test(t.text));
+      const concatenated = next?.text === '+' && tokens[i + 2]?.kind !== 'string';
       const interpolated = t.kind === 'template' && t.interpolated && !isTagged(prev);
-      if (concatenated || interpolated) add('RAMPART-S002', t, `SQL built from pieces: ${excerpt(t.text)}`);
+      const slot = concatenated ? riskyConcatenation(tokens, i) : interpolated ? riskyTemplate(t) : undefined;
+      if (slot !== undefined) add('RAMPART-S002', t, `SQL built from pieces: ${excerpt(t.text)} with ${excerpt(slot)} in it`);
     }
   }
-  return out;
+  const codeLines = new Set<number>();
+  for (const t of tokens) codeLines.add(t.line);
+  return applySuppressions(out, comments, codeLines, file, KNOWN_IDS);
+}
+
+const KNOWN_IDS: ReadonlySet<string> = new Set(LINT_RULES.map((r) => r.id));
+
+function riskyTemplate(t: Token): string | undefined {
+  return riskyTemplateSlot(t.text, t.expressions ?? []);
+}
+
+/** The expression after `piece +` (a few tokens, up to the next operator or closing bracket). */
+function followingExpression(tokens: readonly Token[], from: number): string {
+  let text = '';
+  for (let j = from; j < tokens.length && j < from + 20; j++) {
+    const t = tokens[j]!;
+    if (t.kind === 'punct' && ['+', ')', ',', ';', ']', '}'].includes(t.text)) break;
+    text += t.text;
+  }
+  return text;
+}
+
+/** `'…' + expr`: the expression when its slot is risky. */
+function riskyConcatenation(tokens: readonly Token[], at: number): string | undefined {
+  const expression = followingExpression(tokens, at + 2);
+  return riskySlot(tokens[at]!.text, expression) ? expression : undefined;
+}
+
+/** The risky piece of the argument at `at` that dynamicString() accepted, if any. */
+function riskyArgument(tokens: readonly Token[], at: number): string | undefined {
+  const arg = tokens[at]!;
+  if (arg.kind === 'template') return riskyTemplate(arg);
+  if (arg.kind === 'string') return riskyConcatenation(tokens, at);
+  // `x + '…'`: the statement itself starts with an expression.
+  return arg.text;
 }
 
 function secretVerdict(value: string): string | undefined {

@@ -185,6 +185,7 @@ function postgresQueryable(sql: PostgresQueryable, prepare: boolean): Queryable 
   const options = prepare ? { prepare: true } : undefined;
   return {
     async query<T>(text: string, params?: readonly unknown[]) {
+      // rampart-ignore S003: the Queryable contract: text is rampart's own SQL, values travel as params
       return [...(await sql.unsafe(text, postgresParams(params), options))] as T[];
     },
   };
