@@ -33,7 +33,7 @@ const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../src');
 // must not import. Arrows inside a folder are held by the cycle check.
 
 /** Middleware folders: pure decisions over the request view, emitting through the core's sink. */
-const MIDDLEWARE = ['headers', 'csp', 'cors', 'csrf', 'ratelimit', 'compression', 'guards', 'client-ip', 'abuse', 'input'];
+const MIDDLEWARE = ['headers', 'csp', 'cors', 'csrf', 'ratelimit', 'compression', 'guards', 'client-ip', 'abuse', 'input', 'monitor'];
 
 /**
  * Pure libraries below HTTP: output escaping (escapeHtml, inertText, inertJson: no
