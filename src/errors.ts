@@ -166,6 +166,11 @@ export const ERROR_CODES = {
     status: 400,
     description: 'A multipart body is malformed (missing boundary, truncated part, bad headers) or is not multipart/form-data; answered with 400.',
   },
+  // ── live grader (rampart scan) ────────────────────────────────────────────
+  ERR_RAMPART_SCAN_UNREACHABLE: {
+    description:
+      'gradeUrl() / `rampart scan` got no grade: the site answered neither over http nor https, or answered with a status the Observatory does not grade (below 200, or 400 and above other than 401/403).',
+  },
   // ── GDPR ──────────────────────────────────────────────────────────────────
   ERR_RAMPART_GDPR_INPUT: {
     description:

@@ -1,0 +1,146 @@
+/**
+ * `gradeUrl()`: fetch a live URL the way the MDN HTTP Observatory does and grade it on the
+ * Observatory's scale (its ten tests, result names, modifiers and grade chart). Used by
+ * `rampart scan <url>`.
+ * @module
+ */
+import { RampartError } from '../errors.ts';
+import { gradeCookies, type StoredCookie, storeCookies } from './cookies.ts';
+import { gradeCsp } from './csp.ts';
+import { type ClientOptions, preflight, type Visit, visit } from './fetch.ts';
+import {
+  gradeContentTypeOptions,
+  gradeCors,
+  gradeFrameOptions,
+  gradeHsts,
+  gradeReferrerPolicy,
+  gradeResourcePolicy,
+  headerValues,
+  PROBE_ORIGIN,
+  type Verdict,
+} from './headers.ts';
+import { readPage } from './html.ts';
+import { gradeRedirection } from './redirection.ts';
+import { ALGORITHM_VERSION, finalScore, type Grade, gradeForScore, modifierOf, TEST_NAMES, type TestName } from './scoring.ts';
+import { gradeSri } from './sri.ts';
+
+/** Options of {@link gradeUrl}. */
+export interface GradeOptions {
+  /** Port of the plain-HTTP counterpart when the URL is https: (default 80). */
+  readonly httpPort?: number;
+  /** Port of the https counterpart when the URL is http: (default 443). */
+  readonly httpsPort?: number;
+  /** Extra trusted CA certificates (PEM text), e.g. a throwaway CA; NODE_EXTRA_CA_CERTS also works. */
+  readonly ca?: string;
+  /** Time limit per request in milliseconds (default 10000). */
+  readonly timeoutMs?: number;
+}
+
+/** One graded test. */
+export interface TestResult {
+  readonly name: TestName;
+  /** The Observatory's result name, e.g. `csp-implemented-with-no-unsafe`. */
+  readonly result: string;
+  readonly pass: boolean;
+  readonly scoreModifier: number;
+}
+
+/** A graded URL. */
+export interface GradeReport {
+  /** The Observatory algorithm version the scale follows. */
+  readonly algorithmVersion: number;
+  /** The URLs fetched: the https and the plain-HTTP entry points. */
+  readonly urls: { readonly https: string; readonly http: string };
+  /** The final URL graded (after redirects) and its status. */
+  readonly finalUrl: string;
+  readonly statusCode: number;
+  readonly score: number;
+  readonly grade: Grade;
+  readonly testsPassed: number;
+  readonly testsFailed: number;
+  readonly tests: readonly TestResult[];
+}
+
+/** The https and http entry points for `url` (the other scheme on the default or given port). */
+export function entryPoints(url: URL, options: GradeOptions = {}): { https: URL; http: URL } {
+  const other = new URL(url.href);
+  if (url.protocol === 'https:') {
+    other.protocol = 'http:';
+    other.port = options.httpPort === undefined || options.httpPort === 80 ? '' : String(options.httpPort);
+    return { https: url, http: other };
+  }
+  other.protocol = 'https:';
+  other.port = options.httpsPort === undefined || options.httpsPort === 443 ? '' : String(options.httpsPort);
+  return { https: other, http: url };
+}
+
+const HTML_TYPES = new Set(['text/html', 'application/xhtml+xml']);
+
+/**
+ * Fetch `url` (an http: or https: URL) and grade it. Both schemes are fetched; the https
+ * answer is graded when https connects (even with an invalid certificate), the plain-HTTP one
+ * otherwise; the redirection test grades the plain-HTTP chain.
+ * @throws RampartError `ERR_RAMPART_SCAN_UNREACHABLE` when neither answers, or the graded
+ * answer's status is below 200, or 400 and above other than 401/403.
+ */
+export async function gradeUrl(url: URL, options: GradeOptions = {}): Promise<GradeReport> {
+  const client: ClientOptions = { ca: options.ca, timeoutMs: options.timeoutMs ?? 10_000 };
+  const entries = entryPoints(url, options);
+  const [overHttp, overHttps] = await Promise.all([visit(entries.http, client), visit(entries.https, client)]);
+  const graded: Visit | null = overHttps ?? overHttp;
+  const start = overHttps !== null ? entries.https : entries.http;
+  const final = graded?.hops[graded.hops.length - 1];
+  if (graded === null || final === undefined)
+    throw new RampartError('ERR_RAMPART_SCAN_UNREACHABLE', `${entries.https.href} and ${entries.http.href} did not answer (site down, or not HTTP).`);
+  if (final.status < 200 || (final.status >= 400 && final.status !== 401 && final.status !== 403))
+    throw new RampartError(
+      'ERR_RAMPART_SCAN_UNREACHABLE',
+      `${final.url.href} answered ${final.status}; the Observatory grades only 2xx, 3xx, 401 and 403 answers.`,
+    );
+
+  const headers = final.headers;
+  const contentType = (headerValues(headers, 'content-type')[0] ?? '').split(';')[0] ?? '';
+  const page = HTML_TYPES.has(contentType) ? readPage(graded.body) : null;
+  const withMeta = page !== null && graded.body !== '';
+
+  const csp = gradeCsp({
+    headers: headerValues(headers, 'content-security-policy'),
+    meta: withMeta ? page.metaCsp : [],
+    reportOnly: headerValues(headers, 'content-security-policy-report-only').some((v) => v !== ''),
+    https: start.protocol === 'https:',
+  });
+  const hsts = gradeHsts(overHttps?.hops[overHttps.hops.length - 1]?.headers ?? null, overHttps?.verified ?? false);
+  const jar = new Map<string, StoredCookie>();
+  for (const hop of graded.hops) storeCookies(jar, headerValues(hop.headers, 'set-cookie'), hop.url);
+  const cors = await preflight(final.url, PROBE_ORIGIN, graded.verified, client);
+
+  const verdicts: Record<TestName, Verdict> = {
+    'content-security-policy': csp,
+    cookies: gradeCookies([...jar.values()], headerValues(headers, 'set-cookie'), hsts.pass),
+    'cross-origin-resource-sharing': gradeCors(cors?.headers ?? null),
+    redirection: gradeRedirection(overHttp?.hops ?? null, overHttp?.verified ?? true),
+    'referrer-policy': gradeReferrerPolicy(headers, withMeta ? page.metaReferrer : undefined),
+    'strict-transport-security': hsts,
+    'subresource-integrity': gradeSri(page === null ? null : page.scripts, url.hostname, start.protocol === 'https:'),
+    'x-content-type-options': gradeContentTypeOptions(headers),
+    'x-frame-options': gradeFrameOptions(headers, csp.policy?.['frame-ancestors'] !== undefined),
+    'cross-origin-resource-policy': gradeResourcePolicy(headers),
+  };
+  const tests = TEST_NAMES.map((name): TestResult => {
+    const v = verdicts[name];
+    return { name, result: v.result, pass: v.pass, scoreModifier: modifierOf(v.result) };
+  });
+  const score = finalScore(tests.map((t) => t.result));
+  const passed = tests.filter((t) => t.pass).length;
+  return {
+    algorithmVersion: ALGORITHM_VERSION,
+    urls: { https: entries.https.href, http: entries.http.href },
+    finalUrl: final.url.href,
+    statusCode: final.status,
+    score,
+    grade: gradeForScore(score),
+    testsPassed: passed,
+    testsFailed: tests.length - passed,
+    tests,
+  };
+}
