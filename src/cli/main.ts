@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `rampart` command: `check`, `scan`, `log`, `dashboard`, `keys`.
+ * The `rampart` command: `check`, `scan`, `lint`, `log`, `dashboard`, `keys`.
  * Exit codes: 0 success, 1 findings at error level or a runtime failure, 2 usage errors.
  * @module
  */
@@ -11,7 +11,7 @@ export const HELP = `Usage: rampart <command> [options]
 
 Commands:
   check      deploy checks over your rampart() config and the environment (like Django's check --deploy)
-  scan       static scan of JS/TS sources: string-built SQL, secrets, eval, XSS sinks, TLS off, Math.random tokens
+  scan       grade a live URL on the MDN HTTP Observatory's scale (score, grade; --min-grade for CI)
   lint       static scan of JS/TS sources: string-built SQL, secrets, eval, XSS sinks, TLS off, Math.random tokens
   log        print security events from a SecurityLog (PGlite directory or PostgreSQL)
   dashboard  serve a loopback-only security dashboard over a SecurityLog
