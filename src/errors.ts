@@ -31,6 +31,24 @@ export const ERROR_CODES = {
   },
   ERR_RAMPART_BODY_TOO_LARGE: { status: 413, description: 'A request body exceeded the configured limit while it was being read.' },
   ERR_RAMPART_BODY_READ: { status: 400, description: 'A request body could not be read (client aborted, malformed framing, or it was already consumed).' },
+  // Rejections: the code of the RejectionError a rejection becomes (Express `rejections: 'next'`, onReject).
+  ERR_RAMPART_BAD_REQUEST: {
+    status: 400,
+    description: 'rampart refused the request as malformed (a Host outside allowedHosts, an ambiguous request target, a bad Content-Length).',
+  },
+  ERR_RAMPART_FORBIDDEN: { status: 403, description: 'rampart refused the request (a blocked address, an attack pattern, an automated scanner).' },
+  ERR_RAMPART_METHOD_NOT_ALLOWED: {
+    status: 405,
+    description: 'rampart refused the request method for this endpoint (the Allow header lists the accepted ones).',
+  },
+  ERR_RAMPART_UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'rampart refused the request body type (for example a CSP report that is not JSON).' },
+  ERR_RAMPART_RATE_LIMITED: { status: 429, description: 'The client exceeded a rate limit; Retry-After says when it may try again.' },
+  ERR_RAMPART_REQUEST_CHECK_FAILED: { status: 500, description: 'A middleware failed while checking the request, so rampart refused it (fail closed).' },
+  ERR_RAMPART_UNAVAILABLE: {
+    status: 503,
+    description:
+      'A store that a check needs (rate limit, sessions, nonces, API keys) is unavailable, so the request was refused; Retry-After says when to retry.',
+  },
   ERR_RAMPART_MISSING_DEPENDENCY: {
     description: 'A feature needs an optional peer package that is not installed; the message names the feature and the exact `npm install …` line.',
   },
@@ -62,6 +80,7 @@ export const ERROR_CODES = {
   // ── auth ──────────────────────────────────────────────────────────────────
   // (auth codes)
   ERR_RAMPART_AUTH_REQUIRED: { status: 401, description: 'A protected resource was requested without credentials (no token, key or session user).' },
+  ERR_RAMPART_CSRF_REJECTED: { status: 403, description: 'A state-changing request failed the CSRF check (cross-site origin, or a missing or invalid token).' },
   ERR_RAMPART_PERMISSION_DENIED: { status: 403, description: 'The authenticated principal lacks the required permission or scope.' },
   ERR_RAMPART_JWT_MALFORMED: {
     status: 401,

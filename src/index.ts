@@ -76,7 +76,9 @@ export { clientIpOf as clientIp, isSecureOf as isSecure } from './client-ip/requ
 export { compileTrustProxy, ipKey, type TrustProxyOption, type ProxyTrustOptions } from './client-ip/index.ts';
 export { viewOf } from './core/registry.ts';
 export type { ViewContext } from './core/view.ts';
-export { problem } from './core/problem.ts';
+export { problem, type CodedReply } from './core/problem.ts';
+export { RejectionError, type Rejection } from './core/rejection.ts';
+export type { OnReject, RejectResult } from './core/on-reject.ts';
 export { serializeCookie, parseCookies, type CookieOptions } from './core/cookies.ts';
 export { setDefaultEventSink, configWarnings, warnConfig } from './core/events.ts';
 export type {

@@ -14,6 +14,7 @@ import { collectConfigWarnings, getDefaultEventSink, safeEmit, warnConfig } from
 import { rateLimit, type RateLimitOptions } from './ratelimit/index.ts';
 import { stack, type Shield } from './stack/index.ts';
 
+import type { OnReject } from './core/on-reject.ts';
 /** Options of the {@link rampart} preset. Every section may be `false`. */
 export interface RampartOptions {
   /** Which peers may report the client address and scheme. Default false (socket address only). */
@@ -51,6 +52,12 @@ export interface RampartOptions {
    */
   log?: false | SecurityLog | EventSink | SecurityLogOptions;
 }
+  /**
+   * The app's own answer to rejections (403 CSRF, 429, 400 host, 413, …):
+   * `(rejection, req) => Response | { status, headers, body } | undefined`. Default: an HTML
+   * page for browsers, problem+json for everyone else (README: "Pages for people").
+   */
+  onReject?: OnReject;
 
 /** The preset's shield: a {@link Shield} plus the SecurityLog it writes to (if any). */
 export interface RampartShield extends Shield {
@@ -75,6 +82,7 @@ const KEYS = [
   'compression',
   'log',
 ] as const;
+  'onReject',
 
 function logOption(value: RampartOptions['log']): { sink: EventSink; log: SecurityLog | undefined; ownedSink?: { close(): void } } {
   if (value === false) return { sink: { emit: () => undefined }, log: undefined };
@@ -190,6 +198,7 @@ function build(options: RampartOptions): { shield: RampartShield; sink: EventSin
     ...(opts.allowEncodedSlashes !== undefined ? { allowEncodedSlashes: opts.allowEncodedSlashes } : {}),
     events: sink,
   });
+    ...(opts.onReject !== undefined ? { onReject: opts.onReject } : {}),
   const preset: RampartShield = Object.freeze({
     ...shield,
     log,

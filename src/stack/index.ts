@@ -1,15 +1,16 @@
 import { compileTrustProxy, type ProxyHeadersOption, type TrustProxyOption } from '../client-ip/index.ts';
 import { globalEventSink, warnConfig } from '../core/events.ts';
 import { checkKeys, optionsObject } from '../core/options.ts';
-import type { EventSink, Middleware } from '../core/types.ts';
+import type { EventSink, Middleware, Reply } from '../core/types.ts';
 import type { ViewContext } from '../core/view.ts';
 import { RampartError } from '../errors.ts';
 import { nodeAdapter, type NodeHandler } from '../adapters/node.ts';
-import { expressAdapter, type ExpressMiddleware } from '../adapters/express.ts';
+import { expressAdapter, type ExpressAdapterOptions, type ExpressMiddleware } from '../adapters/express.ts';
 import { fastifyAdapter, type FastifyPlugin } from '../adapters/fastify.ts';
 import { honoAdapter, type HonoAdapterOptions, type HonoMiddleware } from '../adapters/hono.ts';
 import { fetchAdapter, type FetchAdapterOptions, type FetchHandler } from '../adapters/fetch.ts';
-import { runChain } from './run.ts';
+import { rejectionPresenter, type OnReject } from '../core/on-reject.ts';
+import { failureReply, runChain } from './run.ts';
 import type { ShieldCore } from './shield.ts';
 import { withTargetCheck } from './target.ts';
 
@@ -30,6 +31,13 @@ export interface StackOptions {
    * of answering 400. Only for apps whose routes carry encoded slashes; announced at startup.
    */
   allowEncodedSlashes?: boolean;
+  /**
+   * Answer rejections (403 CSRF, 429, 400 host, 413, …) with the application's own page:
+   * `(rejection, req) => Response | { status, headers, body } | undefined` (undefined: the
+   * default, an HTML page for browsers and problem+json for the rest). Security headers
+   * still apply; a handler that throws gets the default answer and a REJECT_HANDLER_FAILED event.
+   */
+  onReject?: OnReject;
 }
 
 export type { ShieldCore } from './shield.ts';
@@ -38,8 +46,11 @@ export type { ShieldCore } from './shield.ts';
 export interface Shield extends ShieldCore {
   /** node:http handler: `http.createServer(shield.node(handler))`. */
   node<H extends NodeHandler>(handler: H): NodeHandler;
-  /** Connect/Express middleware: `app.use(shield.express())`. */
-  express(): ExpressMiddleware;
+  /**
+   * Connect/Express middleware: `app.use(shield.express())`. With `{ rejections: 'next' }`
+   * rejections go to the app's error handler as a RejectionError (`next(err)`).
+   */
+  express(options?: ExpressAdapterOptions): ExpressMiddleware;
   /** Fastify plugin: `await app.register(shield.fastify())`. */
   fastify(): FastifyPlugin;
   /** Hono middleware: `app.use(shield.hono())`. */
@@ -69,7 +80,7 @@ export function stack(middleware: readonly Middleware[], options: StackOptions =
       );
     }
   });
-  checkKeys(optionsObject(options, 'stack'), ['trustProxy', 'proxyHeaders', 'events', 'allowEncodedSlashes'], 'stack');
+  checkKeys(optionsObject(options, 'stack'), ['trustProxy', 'proxyHeaders', 'events', 'allowEncodedSlashes', 'onReject'], 'stack');
   const allowEncodedSlashes = options.allowEncodedSlashes ?? false;
   if (typeof allowEncodedSlashes !== 'boolean') {
     throw new RampartError('ERR_RAMPART_CONFIG', `allowEncodedSlashes must be true or false (got ${JSON.stringify(allowEncodedSlashes)}).`);
@@ -89,12 +100,29 @@ export function stack(middleware: readonly Middleware[], options: StackOptions =
   }
   // The target check runs right after the security headers, before any other decision.
   const full = withTargetCheck(chain);
+  const present = rejectionPresenter(options.onReject);
   const shield: Shield = {
     middleware: chain,
     context,
-    run: (req, res) => runChain(full, 0, req, res),
+    run(req, res) {
+      // Rejections (and a middleware that threw: fail closed) become what the client
+      // prefers: an HTML page for a browser, problem+json for the rest, or onReject's answer.
+      let outcome: Reply | undefined | Promise<Reply | undefined>;
+      try {
+        outcome = runChain(full, 0, req, res);
+      } catch (error) {
+        return present(req, failureReply(error));
+      }
+      if (outcome === undefined) return undefined;
+      if (typeof (outcome as Promise<unknown>).then !== 'function') return present(req, outcome as Reply);
+      return (outcome as Promise<Reply | undefined>).then(
+        (reply) => (reply === undefined ? undefined : present(req, reply)),
+        (error: unknown) => present(req, failureReply(error)),
+      );
+    },
+    decide: (req, res) => runChain(full, 0, req, res),
     node: (handler) => nodeAdapter(shield, handler),
-    express: () => expressAdapter(shield),
+    express: (opts) => expressAdapter(shield, opts),
     fastify: () => fastifyAdapter(shield),
     hono: (opts) => honoAdapter(shield, opts),
     fetch: (handler, opts) => fetchAdapter(shield, handler, opts),

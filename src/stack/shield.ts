@@ -14,6 +14,16 @@ export interface ShieldCore {
   readonly middleware: readonly Middleware[];
   /** Shared per-stack context (proxy policy, event sink) that adapters give each request view. */
   readonly context: ViewContext;
-  /** Run the request phase. Adapters call this; applications normally do not. */
+  /**
+   * Run the request phase. Adapters call this; applications normally do not. It never
+   * throws: a failing middleware becomes a 500 rejection, and rejections come back as the
+   * client prefers them (HTML page, problem+json, or the stack's onReject answer).
+   */
   run(req: RequestView, res: ResponseControl): Reply | undefined | Promise<Reply | undefined>;
+  /**
+   * Run the request phase with rejections left as rampart's problem+json replies (no page,
+   * no onReject) and errors thrown: for adapters that hand rejections to the app
+   * (Express `rejections: 'next'`).
+   */
+  decide(req: RequestView, res: ResponseControl): Reply | undefined | Promise<Reply | undefined>;
 }
