@@ -6,7 +6,7 @@ import { cors, type CorsOptions } from './cors/index.ts';
 import { compression, type CompressionOptions } from './compression/index.ts';
 import { csrf, type CsrfOptions } from './csrf/index.ts';
 import { cspReport } from './csp/index.ts';
-import { bodyLimit, hostGuard, httpsRedirect, type HttpsRedirectOptions } from './guards/index.ts';
+import { bodyLimit, hostGuard, httpsRedirect, type BodyLimitOptions, type HttpsRedirectOptions } from './guards/index.ts';
 import { securityHeaders, type SecurityHeadersOptions } from './headers/index.ts';
 import { SecurityLog, type SecurityLogOptions } from './log/index.ts';
 import { jsonLinesSink } from './log/json-lines.ts';
@@ -27,8 +27,8 @@ export interface RampartOptions {
   allowedHosts?: readonly string[];
   /** Redirect plain HTTP to https:// (needs allowedHosts or `{ host }`). Default false. */
   httpsRedirect?: boolean | HttpsRedirectOptions;
-  /** Maximum request body in bytes (413 beyond). Default 1 MiB. */
-  bodyLimit?: number | false;
+  /** Maximum request body in bytes (413 beyond), or `{ maxBytes, idleTimeout }` (a body silent for idleTimeout s: 408; default 10). Default 1 MiB. */
+  bodyLimit?: number | BodyLimitOptions | false;
   /** IP / CIDR blocklist answering 403 before any other work (after the headers). Default on, in memory. */
   blocklist?: BlocklistOptions | boolean;
   /** Security headers and CSP. Default on (see securityHeaders()). */

@@ -99,6 +99,8 @@ export function fetchAdapter(shield: ShieldCore, handler: FetchHandler, options:
       if (exchange.bodyExceeded === undefined) throw error;
       return webReply(exchange, exchange.bodyExceeded());
     }
+    // The body failed (413, 408 stalled) but the handler answered anyway: rampart's answer wins.
+    if (exchange.bodyExceeded !== undefined) return webReply(exchange, exchange.bodyExceeded());
     return finishWebResponse(exchange, response);
   };
 }

@@ -110,3 +110,43 @@ export function limitNodeBody(req: IncomingMessage, res: ServerResponse, limit: 
     return originalPush.call(this, chunk, encoding);
   } as IncomingMessage['push'];
 }
+
+/**
+ * Answer `onIdle()` (408, `Connection: close`) and drop the connection when no body byte
+ * arrives for `idleMs` before the body is complete. Bytes are noticed as the HTTP parser
+ * pushes them, so nothing is read here. While the application holds bytes it has not read
+ * (a slow consumer, backpressure), the wait is its own and the timer starts over.
+ */
+export function watchNodeBody(req: IncomingMessage, res: ServerResponse, idleMs: number, onIdle: () => Reply): void {
+  if (req.complete || !hasBody(req)) return;
+  let active = true;
+  const stop = (): void => {
+    active = false;
+    clearTimeout(timer);
+  };
+  const timer = setTimeout(() => {
+    if (!active || req.complete || req.destroyed) return;
+    if (req.readableLength > 0) {
+      timer.refresh();
+      return;
+    }
+    stop();
+    if (!res.headersSent) {
+      res.setHeader('connection', 'close');
+      sendNodeReply(res, onIdle());
+    }
+    const error = new RampartError('ERR_RAMPART_BODY_READ', `The request body stalled: no bytes arrived for ${idleMs / 1000} s.`);
+    if (res.writableFinished) req.destroy(error);
+    else res.once('finish', () => req.destroy(error));
+  }, idleMs);
+  timer.unref();
+  const originalPush = req.push;
+  req.push = function idlePush(this: IncomingMessage, chunk: unknown, encoding?: BufferEncoding): boolean {
+    if (active) {
+      if (chunk === null) stop();
+      else timer.refresh();
+    }
+    return originalPush.call(this, chunk, encoding);
+  } as IncomingMessage['push'];
+  res.once('close', stop);
+}

@@ -4,7 +4,7 @@ import type { HeadHook, Reply, ResponseControl } from '../core/types.ts';
 import { RequestViewBase, type ViewContext } from '../core/view.ts';
 import { takeOverHead } from './node-head.ts';
 import { appendInList, headerText, isSetCookie, isVary, listValue, setInList, tokenUnion, type HeadList } from './node-head-list.ts';
-import { limitNodeBody, readNodeBody } from './node-body.ts';
+import { limitNodeBody, readNodeBody, watchNodeBody } from './node-body.ts';
 import { appendNodeHeader, sendNodeReply } from './node-reply.ts';
 
 /** A framework reply with its own header record (Fastify's `reply.header()` / `reply.getHeader()`). */
@@ -175,7 +175,11 @@ export class NodeExchange extends RequestViewBase implements ResponseControl {
     limitNodeBody(this.raw, this.res, limit, this.#target === undefined ? onExceed : () => this.#targetToRaw(onExceed));
   }
 
-  /** Before rampart answers on the raw response itself (413): rampart's headers from the target go onto it. */
+  watchBody(idleMs: number, onIdle: () => Reply): void {
+    watchNodeBody(this.raw, this.res, idleMs, this.#target === undefined ? onIdle : () => this.#targetToRaw(onIdle));
+  }
+
+  /** Before rampart answers on the raw response itself (413, 408): rampart's headers from the target go onto it. */
   #targetToRaw(onExceed: () => Reply): Reply {
     const target = this.#target!;
     for (const name of this.#targetNames ?? []) {

@@ -25,6 +25,7 @@ export class WebExchange extends RequestViewBase implements ResponseControl {
   /** Collected response headers, in order, as one flat `[name, value, name, value, …]` list (names lower-cased). */
   readonly out: string[] = [];
   hooks: HeadHook[] | undefined;
+  /** Set once the body failed (413 over the limit, 408 stalled): its reply replaces any other answer. */
   bodyExceeded: (() => Reply) | undefined;
   #body: Promise<Uint8Array> | undefined;
 
@@ -123,6 +124,52 @@ export class WebExchange extends RequestViewBase implements ResponseControl {
     });
     this.request = new Request(this.request, { body: body.pipeThrough(counter), duplex: 'half' } as RequestInit);
   }
+
+  watchBody(idleMs: number, onIdle: () => Reply): void {
+    const body = this.request.body;
+    if (body === null) return;
+    const stalled = idleBody(body, idleMs, () => {
+      this.bodyExceeded ??= onIdle;
+    });
+    this.request = new Request(this.request, { body: stalled, duplex: 'half' } as RequestInit);
+  }
+}
+
+/**
+ * A request body that fails with ERR_RAMPART_BODY_READ when a read waits `idleMs` for the
+ * next chunk; `onStall` runs first. The timer runs only while someone reads: a body nobody
+ * reads (yet) is not the client's delay.
+ */
+function idleBody(body: ReadableStream<Uint8Array>, idleMs: number, onStall: () => void): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  let stalled = false;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const timer = setTimeout(() => {
+          stalled = true;
+          onStall();
+          const error = new RampartError('ERR_RAMPART_BODY_READ', `The request body stalled: no bytes arrived for ${idleMs / 1000} s.`);
+          controller.error(error);
+          reader.cancel(error).catch(() => undefined);
+        }, idleMs);
+        let next: ReadableStreamReadResult<Uint8Array>;
+        try {
+          next = await reader.read();
+        } catch (error) {
+          if (!stalled) controller.error(error);
+          return;
+        } finally {
+          clearTimeout(timer);
+        }
+        if (stalled) return;
+        if (next.done) controller.close();
+        else controller.enqueue(next.value);
+      },
+      cancel: (reason) => reader.cancel(reason),
+    },
+    { highWaterMark: 0 },
+  );
 }
 
 /** Read a fetch Request's body (≤ limit bytes) from a clone, leaving the original for the app. */
@@ -192,8 +239,9 @@ export function startWebExchange(
   if (reply === undefined) return { exchange, early: undefined };
   if (typeof (reply as Promise<unknown>).then !== 'function') return { exchange, early: webReply(exchange, reply as Reply) };
   return (reply as Promise<Reply | undefined>).then(
-    (resolved) => ({ exchange, early: resolved === undefined ? undefined : webReply(exchange, resolved) }),
-    (error: unknown) => ({ exchange, early: webReply(exchange, failureReply(error)) }),
+    // A body that failed while a middleware read it (stalled: 408) answers instead of that middleware's verdict.
+    (resolved) => ({ exchange, early: resolved === undefined ? undefined : webReply(exchange, exchange.bodyExceeded?.() ?? resolved) }),
+    (error: unknown) => ({ exchange, early: webReply(exchange, exchange.bodyExceeded?.() ?? failureReply(error)) }),
   );
 }
 

@@ -61,6 +61,12 @@ export interface RequestView {
    * reply (413) and the rest of the body is discarded.
    */
   limitBody(limit: number, onExceed: () => Reply): void;
+  /**
+   * Answer `onIdle()`'s reply (408) and close the connection when the body stalls: no byte
+   * arrives for `idleMs` while the body is incomplete (and, on fetch runtimes, while it is
+   * being read). The application's reader then sees ERR_RAMPART_BODY_READ.
+   */
+  watchBody(idleMs: number, onIdle: () => Reply): void;
 }
 
 /** Response headers a middleware adds while letting the request continue. */

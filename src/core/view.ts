@@ -34,6 +34,7 @@ export abstract class RequestViewBase implements RequestView {
   abstract header(name: string): string | undefined;
   abstract readBody(limit: number): Promise<Uint8Array>;
   abstract limitBody(limit: number, onExceed: () => Reply): void;
+  abstract watchBody(idleMs: number, onIdle: () => Reply): void;
   /** The request target as received: origin-form (`/path?query`) or absolute-form (`http://host/path`). */
   protected abstract target(): string;
   /**

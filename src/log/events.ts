@@ -32,6 +32,7 @@ const BUILTIN = {
   INVALID_REQUEST_TARGET:
     'Request target that routers can read in more than one way (encoded slash, NUL, "..", invalid UTF-8, authority disagreeing with Host)',
   BODY_LIMIT_EXCEEDED: 'Request body larger than the configured limit',
+  BODY_TIMEOUT: 'Request body stalled: no bytes arrived within the idle timeout (a slow-body client), answered 408',
   BLOCKED_IP_REQUEST: 'Request from a blocked IP address or range',
   IP_BLOCKED: 'An IP address or range was added to the blocklist',
   SUSPICIOUS_USER_AGENT: 'Request from a client whose user agent looks like an attack tool',

@@ -36,10 +36,11 @@ test('event names: the seed set, registration rules', () => {
   assert.equal(SecurityEvent.LOGIN_FAILED, 'LOGIN_FAILED');
   assert.equal(eventDescription('SESSION_FIXATION_ATTEMPT'), 'Detected session fixation attack attempt');
   // The seed's 17, rampart's log/config/CSP events, and every event rampart middleware emit.
-  assert.equal(Object.keys(SecurityEvent).length, 28);
+  assert.equal(Object.keys(SecurityEvent).length, 29);
   for (const name of [
     'INVALID_HOST',
     'BODY_LIMIT_EXCEEDED',
+    'BODY_TIMEOUT',
     'BLOCKED_IP_REQUEST',
     'IP_BLOCKED',
     'SUSPICIOUS_USER_AGENT',
