@@ -38,6 +38,8 @@ const BUILTIN = {
   SUSPICIOUS_USER_AGENT: 'Request from a client whose user agent looks like an attack tool',
   RATE_LIMIT_STORE_DOWN: 'The remote rate-limit store failed; the limiter fell back to its insurance policy',
   RATE_LIMIT_STORE_RECOVERED: 'The remote rate-limit store answers again',
+  ALERT: 'The monitor raised an alert (severity, rule and subject in detail)',
+  REJECT_HANDLER_FAILED: "The application's onReject threw or returned an unusable answer; rampart's default rejection answer was sent",
 } as const;
 
 /** A built-in event name. */

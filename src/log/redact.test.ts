@@ -36,7 +36,7 @@ test('event names: the seed set, registration rules', () => {
   assert.equal(SecurityEvent.LOGIN_FAILED, 'LOGIN_FAILED');
   assert.equal(eventDescription('SESSION_FIXATION_ATTEMPT'), 'Detected session fixation attack attempt');
   // The seed's 17, rampart's log/config/CSP events, and every event rampart middleware emit.
-  assert.equal(Object.keys(SecurityEvent).length, 29);
+  assert.equal(Object.keys(SecurityEvent).length, 30);
   for (const name of [
     'INVALID_HOST',
     'BODY_LIMIT_EXCEEDED',
@@ -46,6 +46,7 @@ test('event names: the seed set, registration rules', () => {
     'SUSPICIOUS_USER_AGENT',
     'RATE_LIMIT_STORE_DOWN',
     'RATE_LIMIT_STORE_RECOVERED',
+    'REJECT_HANDLER_FAILED',
   ]) {
     assert.ok(eventDescription(name)!.length > 10, name);
   }
