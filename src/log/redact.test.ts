@@ -36,7 +36,7 @@ test('event names: the seed set, registration rules', () => {
   assert.equal(SecurityEvent.LOGIN_FAILED, 'LOGIN_FAILED');
   assert.equal(eventDescription('SESSION_FIXATION_ATTEMPT'), 'Detected session fixation attack attempt');
   // The seed's 17, rampart's log/config/CSP events, and every event rampart middleware emit.
-  assert.equal(Object.keys(SecurityEvent).length, 30);
+  assert.equal(Object.keys(SecurityEvent).length, 31);
   for (const name of [
     'INVALID_HOST',
     'BODY_LIMIT_EXCEEDED',
@@ -47,6 +47,7 @@ test('event names: the seed set, registration rules', () => {
     'RATE_LIMIT_STORE_DOWN',
     'RATE_LIMIT_STORE_RECOVERED',
     'REJECT_HANDLER_FAILED',
+    'ALERT',
   ]) {
     assert.ok(eventDescription(name)!.length > 10, name);
   }
