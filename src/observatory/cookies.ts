@@ -45,9 +45,10 @@ export function parseSetCookie(line: string, url: URL): StoredCookie | undefined
   }
   if (domain !== undefined && domain !== host && !host.endsWith(`.${domain}`)) return undefined;
   if (name.startsWith('__Secure-') && !secure) return undefined;
-  if (name.startsWith('__Host-') && (!secure || domain !== undefined || path !== '/')) return undefined;
   const defaultPath = url.pathname.lastIndexOf('/') > 0 ? url.pathname.slice(0, url.pathname.lastIndexOf('/')) : '/';
-  return { name, domain: domain ?? host, path: path ?? defaultPath, secure, httpOnly, sameSite };
+  const effectivePath = path ?? defaultPath;
+  if (name.startsWith('__Host-') && (!secure || domain !== undefined || effectivePath !== '/')) return undefined;
+  return { name, domain: domain ?? host, path: effectivePath, secure, httpOnly, sameSite };
 }
 
 /** Store the Set-Cookie lines of a response into `jar` (keyed by name, domain and path). */

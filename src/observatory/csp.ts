@@ -133,15 +133,16 @@ export function gradeCsp(input: CspInput): CspVerdict {
   } catch {
     return { result: 'csp-header-invalid', pass: false, policy: null };
   }
+  // The Observatory counts its duplicate-report marker as a directive here: a policy of only
+  // repeated report-uri directives counts as implemented (and then grades as allowing everything).
+  const size = (p: ParsedCsp): number => p.directives.size + (p.duplicateReports ? 1 : 0);
   let headerCount = 0;
-  let headerOnly: CspMap = new Map();
   try {
-    headerOnly = parsePolicies(input.headers).directives;
-    headerCount = headerOnly.size;
+    headerCount = size(parsePolicies(input.headers));
   } catch {}
   let metaCount = 0;
   try {
-    metaCount = parseMetaPolicies(input.meta).directives.size;
+    metaCount = size(parseMetaPolicies(input.meta));
   } catch {}
   if (headerCount + metaCount === 0) {
     return { result: input.reportOnly ? 'csp-not-implemented-but-reporting-enabled' : 'csp-not-implemented', pass: false, policy: null };
