@@ -153,7 +153,7 @@ test('every README block that is not run says why', () => {
   }
 });
 
-// About 45 s for ~20 blocks on a loaded 2-core machine: more than npm test's per-test default allows.
+// About 45 s for ~20 blocks on a busy 2-core machine, which can approach npm test's 120 s per-test default.
 test('README code blocks run', { concurrency: 2, timeout: 600_000 }, async (t) => {
   let previous = '';
   for (const block of blocks) {
