@@ -89,6 +89,43 @@ export const CHECKS: readonly CheckInfo[] = [
     severity: 'warning',
     title: 'A CONFIG_WARNING announced by rampart while it was constructed (a relaxed default not covered by a rule above).',
   },
+  {
+    id: 'RAMPART-E003',
+    severity: 'error',
+    title: '--app: the app module could not be imported (it threw, or did not finish loading in time); nothing it configures was checked.',
+  },
+  { id: 'RAMPART-W031', severity: 'warning', title: '--app: the app built no rampart() shield while it was imported.' },
+  {
+    id: 'RAMPART-W032',
+    severity: 'error',
+    title:
+      "--app: npm audit reports high or critical advisories in the app's lockfile (production dependencies). Info when npm audit cannot reach the registry or there is no lockfile.",
+  },
+  {
+    id: 'RAMPART-W033',
+    severity: 'warning',
+    title:
+      '--app: a login-like route (/login, /signin, /auth, /token, /password, /session) without a rateLimit.rules entry: credentials can be guessed at the global rate.',
+  },
+  { id: 'RAMPART-W034', severity: 'warning', title: 'The SecurityLog has no retention: events (IP addresses, user ids) are kept forever.' },
+  {
+    id: 'RAMPART-W035',
+    severity: 'warning',
+    title:
+      '--app: a node server whose headersTimeout/requestTimeout/keepAliveTimeout let slow clients hold sockets (slowloris): an error when disabled (0), a warning above node’s defaults, info at the defaults (use hardenServer()).',
+  },
+  {
+    id: 'RAMPART-W036',
+    severity: 'warning',
+    title:
+      "--app: the SecurityLog recorded requests with forwarding headers from an internal peer while trustProxy is off (a proxy rampart wasn't told about).",
+  },
+  {
+    id: 'RAMPART-W037',
+    severity: 'warning',
+    title:
+      'A cookie without Secure (an error in production), HttpOnly or with SameSite=None: in sessions() or serializeCookie() options, or a CSRF cookie without hostPrefix in production.',
+  },
 ];
 
 const INFO = new Map(CHECKS.map((c) => [c.id, c]));
