@@ -11,6 +11,7 @@ import { securityHeaders, type SecurityHeadersOptions } from './headers/index.ts
 import { SecurityLog, type SecurityLogOptions } from './log/index.ts';
 import { jsonLinesSink } from './log/json-lines.ts';
 import { collectConfigWarnings, getDefaultEventSink, safeEmit, warnConfig } from './core/events.ts';
+import { recordConfig } from './core/config-registry.ts';
 import { rateLimit, type RateLimitOptions } from './ratelimit/index.ts';
 import { stack, type Shield } from './stack/index.ts';
 
@@ -124,6 +125,7 @@ export function rampart(options: RampartOptions = {}): RampartShield {
   // exists (they would otherwise reach only a log installed with setSecurityLog()).
   const { value, warnings } = collectConfigWarnings(() => build(options));
   for (const message of warnings) safeEmit(value.sink, { event: 'CONFIG_WARNING', detail: message });
+  recordConfig('rampart', options, warnings, value.shield.log);
   return value.shield;
 }
 
