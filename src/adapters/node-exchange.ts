@@ -172,11 +172,19 @@ export class NodeExchange extends RequestViewBase implements ResponseControl {
   }
 
   limitBody(limit: number, onExceed: () => Reply): void {
-    limitNodeBody(this.raw, this.res, limit, this.#target === undefined ? onExceed : () => this.#targetToRaw(onExceed));
+    const answer = this.#presented(onExceed);
+    limitNodeBody(this.raw, this.res, limit, this.#target === undefined ? answer : () => this.#targetToRaw(answer));
   }
 
   watchBody(idleMs: number, onIdle: () => Reply): void {
-    watchNodeBody(this.raw, this.res, idleMs, this.#target === undefined ? onIdle : () => this.#targetToRaw(onIdle));
+    const answer = this.#presented(onIdle);
+    watchNodeBody(this.raw, this.res, idleMs, this.#target === undefined ? answer : () => this.#targetToRaw(answer));
+  }
+
+  /** A rejection answered while the app streams the body (413, 408), as the client prefers it (HTML page or problem+json). */
+  #presented(make: () => Reply): () => Reply {
+    const present = this.context.presentNow;
+    return present === undefined ? make : () => present(this, make());
   }
 
   /** Before rampart answers on the raw response itself (413, 408): rampart's headers from the target go onto it. */

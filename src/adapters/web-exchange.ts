@@ -115,7 +115,7 @@ export class WebExchange extends RequestViewBase implements ResponseControl {
       transform: (chunk, controller) => {
         seen += chunk.byteLength;
         if (seen > limit) {
-          this.bodyExceeded = onExceed;
+          this.bodyExceeded = this.#presented(onExceed);
           controller.error(new RampartError('ERR_RAMPART_BODY_TOO_LARGE', `The request body is larger than ${limit} bytes.`));
           return;
         }
@@ -129,10 +129,16 @@ export class WebExchange extends RequestViewBase implements ResponseControl {
     const body = this.request.body;
     if (body === null) return;
     const stalled = idleBody(body, idleMs, () => {
-      this.bodyExceeded ??= onIdle;
+      this.bodyExceeded ??= this.#presented(onIdle);
     });
     this.request = new Request(this.request, { body: stalled, duplex: 'half' } as RequestInit);
   }
+  /** A rejection answered while the app streams the body (413, 408), as the client prefers it (HTML page or problem+json). */
+  #presented(make: () => Reply): () => Reply {
+    const present = this.context.presentNow;
+    return present === undefined ? make : () => present(this, make());
+  }
+
 }
 
 /**

@@ -98,6 +98,15 @@ function failed(view: RequestView, error: unknown): void {
 }
 
 /**
+ * The default answer to a rejection, synchronously: the HTML page for a client that ranks
+ * text/html above JSON, problem+json for the rest (rejections answered while the
+ * application streams the body: 413, 408). Non-rejections pass unchanged.
+ */
+export function presentDefault(view: RequestView, reply: Reply): Reply {
+  return isRejection(reply) ? defaultAnswer(reply, prefersHtml(view.header('accept'))) : reply;
+}
+
+/**
  * Build the stack's presenter: rejections become an HTML page for clients that prefer
  * text/html and stay problem+json for the rest, unless `onReject` answers first.
  */

@@ -30,6 +30,7 @@ const BY_STATUS: Record<number, Words> = {
   401: ['Sign-in required', 'You need to sign in to see this page.'],
   403: ['Access denied', 'The server refused this request.'],
   405: ['Method not allowed', 'This address does not accept this kind of request.'],
+  408: ['Request timed out', 'The server stopped waiting for the rest of your request. Please try again.'],
   411: ['Length required', 'The server needs to know the size of what you send.'],
   413: ['Request too large', 'What you sent is larger than this server accepts.'],
   415: ['Unsupported content', 'The server does not accept this kind of content here.'],

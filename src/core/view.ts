@@ -10,6 +10,11 @@ export interface ViewContext {
   readonly sink: EventSink;
   /** Keep `%2F`/`%5C` inside path segments instead of refusing the target (stack option `allowEncodedSlashes`). */
   readonly allowEncodedSlashes?: boolean;
+  /**
+   * How a rejection rampart answers outside the stack run (a chunked body cut at the limit,
+   * a stalled body) reaches the client: the HTML page or problem+json, by Accept.
+   */
+  readonly presentNow?: (view: RequestView, reply: Reply) => Reply;
 }
 
 const ABSOLUTE_FORM = /^([a-z][a-z0-9+.-]{0,15}):\/\//i;

@@ -9,7 +9,7 @@ import { expressAdapter, type ExpressAdapterOptions, type ExpressMiddleware } fr
 import { fastifyAdapter, type FastifyPlugin } from '../adapters/fastify.ts';
 import { honoAdapter, type HonoAdapterOptions, type HonoMiddleware } from '../adapters/hono.ts';
 import { fetchAdapter, type FetchAdapterOptions, type FetchHandler } from '../adapters/fetch.ts';
-import { rejectionPresenter, type OnReject } from '../core/on-reject.ts';
+import { presentDefault, rejectionPresenter, type OnReject } from '../core/on-reject.ts';
 import { failureReply, runChain } from './run.ts';
 import type { ShieldCore } from './shield.ts';
 import { withTargetCheck } from './target.ts';
@@ -90,6 +90,7 @@ export function stack(middleware: readonly Middleware[], options: StackOptions =
   const context: ViewContext = Object.freeze({
     trust: compileTrustProxy(options.trustProxy, { proxyHeaders: options.proxyHeaders, sink }),
     sink,
+    presentNow: presentDefault,
     ...(allowEncodedSlashes ? { allowEncodedSlashes } : {}),
   });
   if (allowEncodedSlashes) {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import net from 'node:net';
 import test from 'node:test';
 import { PAGE_CSP } from '../core/rejection-page.ts';
 import { rampart } from '../preset.ts';
@@ -105,6 +106,52 @@ test('CSRF 403, host 400, body 413 and an ambiguous target answer browsers with 
         await request(app.url, '/form', { method: 'POST', headers: { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' }, body: 'a=1' }),
         403,
       );
+    },
+  );
+});
+
+/** Write `head`, then the body chunks, on a raw socket; resolve with the response head and body once the server closes or answers. */
+function rawExchange(url: string, head: string, chunks: readonly string[], waitMs = 5000): Promise<string> {
+  const { port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), '127.0.0.1', () => {
+      socket.write(head);
+      for (const chunk of chunks) socket.write(chunk);
+    });
+    let response = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (c: string) => {
+      response += c;
+      if (/<\/html>|\}$/.test(response)) socket.end();
+    });
+    const timer = setTimeout(() => socket.destroy(), waitMs);
+    const done = (): void => {
+      clearTimeout(timer);
+      resolve(response);
+    };
+    socket.on('close', done);
+    socket.on('error', (error) => (response === '' ? reject(error) : done()));
+  });
+}
+
+test('the 413 for a chunked body cut while the app reads it, and the 408 for a stalled body, are pages for browsers too', async (t) => {
+  await forEachAdapter(
+    t,
+    () => rampart({ log: false, bodyLimit: { maxBytes: 16, idleTimeout: 1 }, rateLimit: false, csrf: false }),
+    async (app) => {
+      const head = (accept: string): string =>
+        `POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: ${accept}\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n`;
+      const chunk = `20\r\n${'x'.repeat(32)}\r\n`;
+      const page = await rawExchange(app.url, head(BROWSER), [chunk, chunk, '0\r\n\r\n']);
+      assert.match(page, /^HTTP\/1\.1 413 /);
+      assert.match(page, /\r\ncontent-type: text\/html; charset=utf-8\r\n/i);
+      assert.ok(page.includes('<h1>Request too large</h1>'), page);
+      const problem = await rawExchange(app.url, head('*/*'), [chunk, chunk, '0\r\n\r\n']);
+      assert.match(problem, /^HTTP\/1\.1 413 /);
+      assert.match(problem, /\r\ncontent-type: application\/problem\+json\r\n/i);
+      const stalled = await rawExchange(app.url, head(BROWSER), ['4\r\nabcd\r\n']);
+      assert.match(stalled, /^HTTP\/1\.1 408 /);
+      assert.ok(stalled.includes('<h1>Request timed out</h1>'), stalled);
     },
   );
 });
