@@ -62,6 +62,10 @@ export const ERROR_CODES = {
   ERR_RAMPART_LOG_CLOSED: { description: 'The SecurityLog was used after close().' },
   ERR_RAMPART_LOG_DROPPED: { description: 'An awaited event could not be written before close() gave up (database unreachable); it is counted as dropped.' },
   ERR_RAMPART_LOG_DATABASE: { description: 'The SecurityLog database failed (table creation, query or connection); the cause carries the driver error.' },
+  ERR_RAMPART_LOG_DATABASE_BUSY: {
+    description:
+      'An on-disk PGlite SecurityLog is open in another process (PGlite admits one process): read it through the app (dashboard()) or keep the log on a PostgreSQL server.',
+  },
   // ── rate limiting and abuse defence ───────────────────────────────────────
   // (rate limit codes)
   ERR_RAMPART_RATE_LIMIT_STORE: {

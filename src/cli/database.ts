@@ -1,8 +1,9 @@
 /** Opening a SecurityLog database for the CLI (read side: `rampart log`, `rampart dashboard`). */
 import { existsSync, statSync } from 'node:fs';
-import { isRampartError } from '../errors.ts';
+import { isRampartError, RampartError } from '../errors.ts';
 import { openLogReader, type LogReader } from '../log/reader.ts';
 import { checkDatabase, type DatabaseTarget } from '../stores/database.ts';
+import { pgliteHolder } from '../stores/pglite-lock.ts';
 import { UsageError } from './args.ts';
 
 /** The default database: the demo's embedded PGlite directory. */
@@ -20,11 +21,12 @@ export interface OpenLog {
 }
 
 /**
- * Open `database` (a PGlite directory that must already exist, or a postgres:// URL) through
- * rampart's one database opener (an embedded PGlite runs in a worker thread). An embedded PGlite
- * directory admits one process at a time: stop the app (or use PostgreSQL) before reading its log.
+ * Check `database` for a CLI command: a postgres:// URL, or a PGlite directory that exists and
+ * that no other live process holds (PGlite is single-process: reading beside a running app
+ * would see stale pages). Usage mistakes are UsageError; a held directory is
+ * ERR_RAMPART_LOG_DATABASE_BUSY.
  */
-export async function openLog(command: string, database: string, table = 'rampart_security_log'): Promise<OpenLog> {
+export function cliDatabase(command: string, database: string, table: string): DatabaseTarget {
   if (!TABLE.test(table)) throw new UsageError(`rampart ${command}: --table must match [a-z_][a-z0-9_]* (at most 48 characters).`);
   let target: DatabaseTarget;
   try {
@@ -39,6 +41,25 @@ export async function openLog(command: string, database: string, table = 'rampar
       `rampart ${command}: no SecurityLog database at ${database} (a PGlite directory or a postgres:// URL; the demo writes ./data/security).`,
     );
   }
+  if (target.source === 'path' && target.dataDir !== undefined) {
+    const holder = pgliteHolder(target.dataDir);
+    if (holder !== undefined) {
+      throw new RampartError(
+        'ERR_RAMPART_LOG_DATABASE_BUSY',
+        `rampart ${command}: ${database} is an embedded PGlite database held by process ${holder.pid} on ${holder.host}, and PGlite admits one process (a second one would read stale or corrupt pages). Read it through the running app (mount dashboard({ log, auth }) from rampart/dashboard), stop the app first, or keep the log on a PostgreSQL server (log: { database: 'postgres://…' }).`,
+      );
+    }
+  }
+  return target;
+}
+
+/**
+ * Open `database` (a PGlite directory that must already exist, or a postgres:// URL) for
+ * reading through rampart's one database opener (an embedded PGlite runs in a worker thread).
+ * Nothing is created: see {@link cliDatabase} for the checks.
+ */
+export async function openLog(command: string, database: string, table = 'rampart_security_log'): Promise<OpenLog> {
+  const target = cliDatabase(command, database, table);
   const reader = await openLogReader(target, table);
   return { log: reader, countsByEvent: reader.countsByEvent, topIps: reader.topIps, close: reader.close };
 }

@@ -1,74 +1,35 @@
-/** `rampart log`: query a SecurityLog from the terminal. */
-import { rampartVersion } from '../core/package-info.ts';
-import { formatRow, type ExportFormat } from '../log/export.ts';
+/** `rampart log`: query a SecurityLog from the terminal (list, tail, stats, cleanup, export). */
 import type { SecurityLogRow } from '../log/index.ts';
 import { choiceFlag, intFlag, parse, stringFlag, UsageError } from './args.ts';
-import { DEFAULT_DATABASE, openLog } from './database.ts';
-import { inertText } from '../output/index.ts';
+import { checkEventFilter, EVENT_NAME, formatLine, formatTable, LOG_FLAGS, LOG_FORMATS, LOG_HELP, withLog } from './log-shared.ts';
 
-export const LOG_HELP = `Usage: rampart log [--database DIR|postgres://…] [--event NAME] [--ip IP] [--user ID]
-                   [--since-hours N] [--limit N] [--format table|jsonl|cef|syslog] [--table NAME]
+export { formatTable, LOG_HELP } from './log-shared.ts';
 
-Print security events, newest first.
-
-  --database     PGlite directory or postgres:// URL (default ${DEFAULT_DATABASE}, the demo's);
-                 stop the app first when it is an embedded PGlite directory
-  --event NAME   only this event type (e.g. LOGIN_FAILED)
-  --ip IP        only events from this address
-  --user ID      only events of this user id
-  --since-hours  only events of the last N hours (default: all; 24 with --event)
-  --limit N      at most N rows (1–10000, default 50)
-  --format       table (default), jsonl, cef (ArcSight) or syslog (RFC 5424)
-  --table NAME   table name (default rampart_security_log)
-`;
-
-const FORMATS = ['table', 'jsonl', 'cef', 'syslog'] as const;
-const EVENT = /^[A-Z0-9_]{1,50}$/;
-
-function cell(value: string | null, width: number): string {
-  const text = inertText(value ?? '-');
-  return text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);
-}
-
-/** Rows as an aligned table, one line per event: every field is inert (escaped controls, bidi and line separators). */
-export function formatTable(rows: readonly SecurityLogRow[]): string {
-  const lines = [`${'time (UTC)'.padEnd(24)}  ${'event'.padEnd(24)}  ${'ip'.padEnd(39)}  ${'user'.padEnd(12)}  ${'path'.padEnd(24)}  detail`];
-  for (const r of rows) {
-    lines.push(
-      `${r.timestamp.toISOString().padEnd(24)}  ${cell(r.event, 24)}  ${cell(r.ipAddress, 39)}  ${cell(r.userId, 12)}  ${cell(r.path, 24)}  ${cell(r.detail, 80).trimEnd()}`,
-    );
-  }
-  lines.push(`${rows.length} event(s).`);
-  return `${lines.join('\n')}\n`;
-}
-
-/** Entry of `rampart log`; returns the exit code. */
-export async function logCommand(argv: readonly string[]): Promise<number> {
+async function listCommand(argv: readonly string[]): Promise<number> {
   const { values } = parse('log', argv, {
-    database: { type: 'string', short: 'd' },
+    ...LOG_FLAGS,
     event: { type: 'string' },
     ip: { type: 'string' },
     user: { type: 'string' },
     'since-hours': { type: 'string' },
     limit: { type: 'string' },
     format: { type: 'string' },
-    table: { type: 'string' },
   });
   if (values.help === true) {
     process.stdout.write(LOG_HELP);
     return 0;
   }
   const event = stringFlag(values, 'event');
-  if (event !== undefined && !EVENT.test(event))
+  if (event !== undefined && !EVENT_NAME.test(event))
     throw new UsageError(`rampart log: --event must be an event name like LOGIN_FAILED (got ${JSON.stringify(event)}).`);
   const ip = stringFlag(values, 'ip');
   const user = stringFlag(values, 'user');
   const limit = intFlag('log', values, 'limit', 1, 10_000, 50);
   const sinceHoursRaw = stringFlag(values, 'since-hours');
   const sinceHours = sinceHoursRaw === undefined ? undefined : intFlag('log', values, 'since-hours', 1, 24 * 365 * 100, 24);
-  const format = choiceFlag('log', values, 'format', FORMATS, 'table');
-  const db = await openLog('log', stringFlag(values, 'database') ?? DEFAULT_DATABASE, stringFlag(values, 'table'));
-  try {
+  const format = choiceFlag('log', values, 'format', LOG_FORMATS, 'table');
+  return withLog('log', values, async (db) => {
+    await checkEventFilter('log', db.log, event);
     // The log API filters by one column; further filters apply here, over a larger page.
     const filters = [user, ip, event].filter((f) => f !== undefined).length;
     const fetchLimit = filters > 1 || (sinceHours !== undefined && user === undefined && ip === undefined && event === undefined) ? 10_000 : limit;
@@ -85,12 +46,30 @@ export async function logCommand(argv: readonly string[]): Promise<number> {
       .filter((r) => since === undefined || r.timestamp.getTime() >= since)
       .slice(0, limit);
     if (format === 'table') process.stdout.write(formatTable(rows));
-    else {
-      const v = rampartVersion();
-      process.stdout.write(rows.map((r) => `${formatRow(r, format as ExportFormat, v)}\n`).join(''));
-    }
+    else process.stdout.write(rows.map((r) => formatLine(r, format)).join(''));
     return 0;
-  } finally {
-    await db.close();
+  });
+}
+
+/** Entry of `rampart log`; returns the exit code. */
+export async function logCommand(argv: readonly string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  switch (sub) {
+    case 'list':
+      return listCommand(rest);
+    case 'tail':
+      return (await import('./log-tail.ts')).tailCommand(rest);
+    case 'stats':
+      return (await import('./log-admin.ts')).statsCommand(rest);
+    case 'cleanup':
+      return (await import('./log-admin.ts')).cleanupCommand(rest);
+    case 'export':
+      return (await import('./log-admin.ts')).exportCommand(rest);
+    default:
+      if (sub !== undefined && !sub.startsWith('-'))
+        throw new UsageError(
+          `rampart log: unknown subcommand ${JSON.stringify(sub)}; use list (default), tail, stats, cleanup or export. See rampart log --help.`,
+        );
+      return listCommand(argv);
   }
 }

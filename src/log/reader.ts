@@ -1,11 +1,41 @@
 /**
- * Read access to a SecurityLog table without a writer: what `rampart log` and `rampart
- * dashboard` use. It opens the database through the one opener (src/stores/database.ts) and
- * runs the log's own queries (store-query.ts), including the aggregates the dashboard shows.
+ * Read access to a SecurityLog table without a writer: what `rampart log` and the dashboard use.
+ * Reading never runs DDL (no table creation, no partitions), so it works through a PostgreSQL
+ * role that may only SELECT. It opens the database through the one opener
+ * (src/stores/database.ts) and runs the log's own queries (store-query.ts) plus the aggregates
+ * the dashboard and `rampart log stats` show.
  */
-import { checkDatabase, isDatabaseTarget, openDatabase, type DatabaseOption, type DatabaseTarget } from '../stores/database.ts';
+import { RampartError } from '../errors.ts';
+import { checkDatabase, isDatabaseTarget, openDatabase, type Database, type DatabaseOption, type DatabaseTarget } from '../stores/database.ts';
 import { normalizeIp, toRow } from './fields.ts';
-import { Store, type SecurityLogRow } from './store.ts';
+import { LogQueries, SELECT_COLUMNS, type RawRow, type SecurityLogRow } from './store-query.ts';
+
+/** Events of one type in one time bucket (`rampart dashboard`'s chart). */
+export interface EventBucket {
+  /** Start of the bucket. */
+  bucket: Date;
+  event: string;
+  count: number;
+}
+
+/** Where an export page starts: after this (timestamp, id). */
+export interface ExportCursor {
+  time: string;
+  id: number;
+}
+
+/** What `rampart log stats` prints. */
+export interface LogStats {
+  total: number;
+  oldest: Date | null;
+  newest: Date | null;
+  /** Events in the last 24 hours. */
+  last24h: number;
+  /** Every event type, most frequent first, with the time it was last seen. */
+  events: Array<{ event: string; count: number; last: Date }>;
+  /** The ten addresses with the most events in the last 24 hours. */
+  topIps: Array<{ ip: string; count: number }>;
+}
 
 /** The read side of a SecurityLog table. */
 export interface LogReader {
@@ -21,37 +51,150 @@ export interface LogReader {
   countsByEvent(since: Date): Promise<Array<{ event: string; count: number }>>;
   /** The addresses with the most events since `since`. */
   topIps(since: Date, limit: number): Promise<Array<{ ip: string; count: number }>>;
+  /** Events per type and time bucket of `bucketSeconds` since `since`, oldest bucket first. */
+  eventsOverTime(since: Date, bucketSeconds: number): Promise<EventBucket[]>;
+  /** Rows with an id above `afterId`, in id order (what `tail --follow` and live updates poll). */
+  after(afterId: number, limit: number): Promise<SecurityLogRow[]>;
+  /** The highest id stored (0 when empty). */
+  newestId(): Promise<number>;
+  /** True when at least one row has this event name. */
+  hasEvent(event: string): Promise<boolean>;
+  /**
+   * Rows after the `cursor` in (time, id) order (keyset pages for export), and the cursor of the
+   * next page (the database's own timestamp text, so microseconds are not lost).
+   */
+  page(cursor: ExportCursor, limit: number): Promise<{ rows: SecurityLogRow[]; next: ExportCursor | undefined }>;
+  /** Rows since `since` (all rows without it). */
+  count(since?: Date): Promise<number>;
+  /** Totals for `rampart log stats`. */
+  stats(): Promise<LogStats>;
   /** Close the database the reader opened (a caller's client stays open). */
   close(): Promise<void>;
 }
 
 const hoursAgo = (hours: number | undefined): Date | undefined => (hours === undefined ? undefined : new Date(Date.now() - hours * 3_600_000));
+const toDate = (v: Date | string | null): Date | null => (v === null ? null : v instanceof Date ? v : new Date(v));
+
+function toRowObject(r: RawRow): SecurityLogRow {
+  return {
+    id: Number(r.id),
+    event: r.event,
+    userId: r.user_id,
+    ipAddress: r.ip_address,
+    userAgent: r.user_agent,
+    path: r.path,
+    detail: r.detail,
+    timestamp: toDate(r.timestamp) as Date,
+  };
+}
+
+function readError(what: string, err: unknown): RampartError {
+  if (err instanceof RampartError) return err;
+  return new RampartError('ERR_RAMPART_LOG_DATABASE', `SecurityLog reader: ${what} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+}
 
 /**
- * Open a SecurityLog table for reading (creating it when missing, as SecurityLog does). The
- * table name must already be checked; `database` is any {@link DatabaseOption}, or one that
- * checkDatabase() has already checked.
+ * A reader over a database that is already open (`owned`: closed by `close()`). The table must
+ * exist and its name be checked; nothing here creates or alters anything.
+ */
+export function readerOver(db: Database, table: string, owned: boolean): LogReader {
+  const q = `"${table}"`;
+  const queries = new LogQueries(db, q);
+  const run =
+    <A extends unknown[], T>(what: string, fn: (...args: A) => Promise<T>) =>
+    async (...args: A): Promise<T> => {
+      try {
+        return await fn(...args);
+      } catch (err) {
+        throw readError(what, err);
+      }
+    };
+  const rows = async (text: string, params: readonly unknown[]): Promise<SecurityLogRow[]> => (await db.query<RawRow>(text, params)).map(toRowObject);
+  const count = async (since?: Date): Promise<number> => {
+    const r = await db.query<{ n: number | string }>(
+      since === undefined ? `select count(*) as n from ${q}` : `select count(*) as n from ${q} where "timestamp" >= $1::timestamptz`,
+      since === undefined ? [] : [since.toISOString()],
+    );
+    return Number(r[0]?.n ?? 0);
+  };
+  return {
+    getRecent: run('getRecent', ({ limit }: { limit: number }) => queries.recent(limit)),
+    getForUser: run('query', (userId: string, { limit, sinceHours }: { limit: number; sinceHours?: number }) =>
+      queries.forColumn('user_id', toRow('LOGOUT', { userId }, 64).userId ?? '', limit, hoursAgo(sinceHours)),
+    ),
+    getForIp: run('query', async (ip: string, { limit, sinceHours }: { limit: number; sinceHours?: number }) => {
+      const addr = normalizeIp(ip).ip;
+      return addr === null ? [] : queries.forColumn('ip_address', addr, limit, hoursAgo(sinceHours));
+    }),
+    getByEvent: run('getByEvent', (event: string, { limit, sinceHours }: { limit: number; sinceHours: number }) =>
+      queries.byEvent(event, hoursAgo(sinceHours)!, limit),
+    ),
+    countsByEvent: run('countsByEvent', (since: Date) => queries.countsByEvent(since)),
+    topIps: run('topIps', (since: Date, limit: number) => queries.topIps(since, limit)),
+    eventsOverTime: run('eventsOverTime', async (since: Date, bucketSeconds: number) => {
+      const r = await db.query<{ b: number | string; event: string; n: number | string }>(
+        `select floor(extract(epoch from "timestamp") / $2)::bigint * $2 as b, event, count(*)::int as n from ${q}
+         where "timestamp" >= $1::timestamptz group by 1, 2 order by 1, 2 limit 20000`,
+        [since.toISOString(), bucketSeconds],
+      );
+      return r.map((x) => ({ bucket: new Date(Number(x.b) * 1000), event: String(x.event), count: Number(x.n) }));
+    }),
+    after: run('after', (afterId: number, limit: number) =>
+      rows(`select ${SELECT_COLUMNS} from ${q} where id > $1::bigint order by id limit $2`, [afterId, limit]),
+    ),
+    newestId: run('newestId', async () => Number((await db.query<{ id: number | string | null }>(`select max(id) as id from ${q}`))[0]?.id ?? 0)),
+    hasEvent: run('hasEvent', async (event: string) => (await db.query(`select 1 from ${q} where event = $1 limit 1`, [event])).length > 0),
+    page: run('export', async (cursor: ExportCursor, limit: number) => {
+      const raw = await db.query<RawRow & { cursor_time: string }>(
+        `select ${SELECT_COLUMNS}, "timestamp"::text as cursor_time from ${q}
+         where ("timestamp", id) > ($1::text::timestamptz, $2::bigint) order by "timestamp", id limit $3`,
+        [cursor.time, cursor.id, limit],
+      );
+      // The cursor is the database's own text (µs); the $1::text cast keeps the driver from parsing it into a Date (ms).
+      const last = raw.at(-1);
+      return { rows: raw.map(toRowObject), next: last === undefined ? undefined : { time: last.cursor_time, id: Number(last.id) } };
+    }),
+    count: run('count', count),
+    stats: run('stats', async (): Promise<LogStats> => {
+      const day = new Date(Date.now() - 86_400_000);
+      const events = await db.query<{ event: string; n: number | string; last: Date | string }>(
+        `select event, count(*) as n, max("timestamp") as last from ${q} group by event order by count(*) desc, event limit 500`,
+      );
+      const span = await db.query<{ oldest: Date | string | null; newest: Date | string | null }>(
+        `select min("timestamp") as oldest, max("timestamp") as newest from ${q}`,
+      );
+      return {
+        total: events.reduce((sum, e) => sum + Number(e.n), 0),
+        oldest: toDate(span[0]?.oldest ?? null),
+        newest: toDate(span[0]?.newest ?? null),
+        last24h: await count(day),
+        events: events.map((e) => ({ event: String(e.event), count: Number(e.n), last: toDate(e.last) as Date })),
+        topIps: await queries.topIps(day, 10),
+      };
+    }),
+    close: owned ? () => db.close() : async () => {},
+  };
+}
+
+/**
+ * Open a SecurityLog table for reading. The table name must already be checked; `database` is
+ * any {@link DatabaseOption}, or one that checkDatabase() has already checked. A missing table
+ * is ERR_RAMPART_LOG_DATABASE (the reader never creates one).
  */
 export async function openLogReader(database: DatabaseOption | DatabaseTarget, table: string): Promise<LogReader> {
   const target = isDatabaseTarget(database) ? database : checkDatabase(database, 'SecurityLog reader');
   const db = await openDatabase(target, { poolSize: 2, connectTimeout: 10 });
-  const store = new Store(db, { table, partition: 'month', partitionsAhead: 2, unlogged: false, chainKey: undefined });
   try {
-    await store.ensureTable();
+    const found = await db.query<{ t: string | null }>('select to_regclass($1)::text as t', [`"${table}"`]);
+    if (found[0]?.t == null) {
+      throw new RampartError(
+        'ERR_RAMPART_LOG_DATABASE',
+        `SecurityLog reader: there is no table ${table} in this database (the app's SecurityLog creates it on first use; check --database and --table).`,
+      );
+    }
   } catch (err) {
     await db.close();
-    throw err;
+    throw readError('open', err);
   }
-  return {
-    getRecent: ({ limit }) => store.recent(limit),
-    getForUser: (userId, { limit, sinceHours }) => store.forColumn('user_id', toRow('LOGOUT', { userId }, 64).userId ?? '', limit, hoursAgo(sinceHours)),
-    async getForIp(ip, { limit, sinceHours }) {
-      const addr = normalizeIp(ip).ip;
-      return addr === null ? [] : store.forColumn('ip_address', addr, limit, hoursAgo(sinceHours));
-    },
-    getByEvent: (event, { limit, sinceHours }) => store.byEvent(event, hoursAgo(sinceHours)!, limit),
-    countsByEvent: (since) => store.countsByEvent(since),
-    topIps: (since, limit) => store.topIps(since, limit),
-    close: () => db.close(),
-  };
+  return readerOver(db, table, true);
 }

@@ -8,10 +8,13 @@ import { dirname, resolve } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import { importPeer, PEERS } from '../core/optional.ts';
+import { releasePgliteLock, takePgliteLock } from './pglite-lock.ts';
 import type { WorkerReply, WorkerRequest } from './worker-driver.ts';
 
 const port = parentPort!;
 const dataDir = (workerData as { dataDir: string | undefined }).dataDir;
+/** A directory on disk (not 'memory', not a PGlite URL scheme such as idb://): readers check its lock. */
+const onDisk = dataDir !== undefined && !/^[a-z]+:\/\//i.test(dataDir) ? dataDir : undefined;
 
 let db: PGlite | undefined;
 let opening: Promise<PGlite> | undefined;
@@ -26,6 +29,7 @@ async function open(): Promise<PGlite> {
     if (dataDir !== undefined && !/^[a-z]+:\/\//i.test(dataDir)) await mkdir(dirname(resolve(dataDir)), { recursive: true });
     const created = dataDir === undefined ? new PGlite() : new PGlite(dataDir);
     await created.waitReady;
+    if (onDisk !== undefined) takePgliteLock(onDisk);
     db = created;
     return created;
   })();
@@ -98,6 +102,7 @@ async function handle(msg: WorkerRequest): Promise<void> {
       if (opening !== undefined) {
         const database = await opening.catch(() => undefined);
         if (database !== undefined && !database.closed) await database.close();
+        if (onDisk !== undefined) releasePgliteLock(onDisk);
       }
       reply(msg.id);
       return;
