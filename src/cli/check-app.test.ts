@@ -51,6 +51,19 @@ test('--app reads the configuration an Express app builds inline, with listening
   // allowedHosts, HSTS and httpsRedirect are set inline: no finding from the preset defaults.
   for (const absent of ['RAMPART-W002', 'RAMPART-W012', 'RAMPART-W014', 'RAMPART-W031', 'RAMPART-E003'])
     assert.ok(!found.some((f) => f.startsWith(absent)), `${absent} unexpected: ${found.join(', ')}`);
+  const cookies = report.findings.filter((f) => f.id === 'RAMPART-W037').map((f) => `${f.severity} ${f.message}`);
+  assert.ok(
+    cookies.some((c) => /^error sessions\(\) sets cookies without Secure/.test(c)),
+    cookies.join('\n'),
+  );
+  assert.ok(
+    cookies.some((c) => /^warning the cookie theme is readable by page scripts/.test(c)),
+    cookies.join('\n'),
+  );
+  assert.ok(
+    cookies.some((c) => /^warning the cookie theme uses SameSite=None/.test(c)),
+    cookies.join('\n'),
+  );
   const login = report.findings.filter((f) => f.id === 'RAMPART-W033');
   assert.equal(login.length, 1, 'the /api/token route has a rule');
   assert.match(login[0]!.message, /\/login/);
