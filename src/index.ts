@@ -68,6 +68,28 @@ export {
   type UserAgentScore,
   type UserAgentPatterns,
 } from './abuse/index.ts';
+export {
+  monitor,
+  alertLines,
+  alertWebhook,
+  DEFAULT_RULES as MONITOR_DEFAULT_RULES,
+  DEFAULT_SENSITIVE_PATHS,
+  type Monitor,
+  type MonitorOptions,
+  type MonitorStats,
+  type MonitorSource,
+  type AlertRuleOptions,
+  type Alert,
+  type AlertSink,
+  type AlertSeverity,
+  type AlertRuleName,
+  type WindowSnapshot,
+  type ResponseCount,
+  type AlertLinesOptions,
+  type AlertWebhook,
+  type AlertWebhookOptions,
+  type AlertWebhookStats,
+} from './monitor/index.ts';
 export { hostGuard, httpsRedirect, bodyLimit, type HostGuardOptions, type HttpsRedirectOptions, type BodyLimitOptions } from './guards/index.ts';
 export { hardenServer, SERVER_TIMEOUT_DEFAULTS, type HardenServerOptions } from './guards/server.ts';
 export { escapeHtml, inertJson, inertText, jsonForScript } from './output/index.ts';

@@ -14,8 +14,9 @@ import { collectConfigWarnings, getDefaultEventSink, safeEmit, warnConfig } from
 import { recordConfig } from './core/config-registry.ts';
 import { rateLimit, type RateLimitOptions } from './ratelimit/index.ts';
 import { stack, type Shield } from './stack/index.ts';
-
+import { monitor as createMonitor, type Monitor, type MonitorOptions, type MonitorSource } from './monitor/index.ts';
 import type { OnReject } from './core/on-reject.ts';
+
 /** Options of the {@link rampart} preset. Every section may be `false`. */
 export interface RampartOptions {
   /** Which peers may report the client address and scheme. Default false (socket address only). */
@@ -52,13 +53,19 @@ export interface RampartOptions {
    * PGlite in a worker thread, never on the request path. Also a SecurityLog, any EventSink, or false.
    */
   log?: false | SecurityLog | EventSink | SecurityLogOptions;
-}
+  /**
+   * Monitoring and alerts (README "Monitoring and alerts"): monitor options, a `monitor()`
+   * instance, or true for the defaults. Put first in the chain so it counts every answer; fed
+   * by the log's events and writing ALERT events to it. Default off.
+   */
+  monitor?: MonitorOptions | Monitor | boolean;
   /**
    * The app's own answer to rejections (403 CSRF, 429, 400 host, 413, …):
    * `(rejection, req) => Response | { status, headers, body } | undefined`. Default: an HTML
    * page for browsers, problem+json for everyone else (README: "Pages for people").
    */
   onReject?: OnReject;
+}
 
 /** The preset's shield: a {@link Shield} plus the SecurityLog it writes to (if any). */
 export interface RampartShield extends Shield {
@@ -66,6 +73,8 @@ export interface RampartShield extends Shield {
   readonly log: SecurityLog | undefined;
   /** The preset's blocklist: `shield.blocklist.block('203.0.113.7', { seconds: 900, reason })`; undefined with `blocklist: false`. */
   readonly blocklist: Blocklist | undefined;
+  /** The preset's monitor (`shield.monitor.snapshot()`, `.stats()`); undefined without the `monitor` option. */
+  readonly monitor: Monitor | undefined;
 }
 
 const KEYS = [
@@ -82,8 +91,9 @@ const KEYS = [
   'csrf',
   'compression',
   'log',
-] as const;
+  'monitor',
   'onReject',
+] as const;
 
 function logOption(value: RampartOptions['log']): { sink: EventSink; log: SecurityLog | undefined; ownedSink?: { close(): void } } {
   if (value === false) return { sink: { emit: () => undefined }, log: undefined };
@@ -133,6 +143,8 @@ function build(options: RampartOptions): { shield: RampartShield; sink: EventSin
   const opts = optionsObject(options, 'rampart') as RampartOptions;
   checkKeys(opts, KEYS, 'rampart');
   const chain: Middleware[] = [];
+  const watch = monitorOption(opts.monitor);
+  if (watch !== undefined) chain.push(watch);
 
   const headers = section(opts.headers, 'headers', true);
   if (headers === false)
@@ -194,17 +206,25 @@ function build(options: RampartOptions): { shield: RampartShield; sink: EventSin
   if (compress !== false) chain.push(compression(compress));
 
   const { sink, log, ownedSink } = logOption(opts.log);
+  // The monitor counts the log's events (the app's LOGIN_FAILED too, when the log can be
+  // observed) and writes its ALERT events there; a plain sink is teed to it instead.
+  let events = sink;
+  if (watch !== undefined) {
+    watch.connect(sink);
+    if (typeof (sink as MonitorSource).observe !== 'function') events = teeSink(sink, watch);
+  }
   const shield = stack(chain, {
     trustProxy: opts.trustProxy,
     proxyHeaders: opts.proxyHeaders,
     ...(opts.allowEncodedSlashes !== undefined ? { allowEncodedSlashes: opts.allowEncodedSlashes } : {}),
-    events: sink,
-  });
     ...(opts.onReject !== undefined ? { onReject: opts.onReject } : {}),
+    events,
+  });
   const preset: RampartShield = Object.freeze({
     ...shield,
     log,
     blocklist: blocks,
+    monitor: watch,
     async close() {
       await shield.close();
       ownedSink?.close();
@@ -212,6 +232,16 @@ function build(options: RampartOptions): { shield: RampartShield; sink: EventSin
     },
   });
   return { shield: preset, sink };
+}
+
+function monitorOption(value: RampartOptions['monitor']): Monitor | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return createMonitor();
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw configError(`monitor must be true, false, monitor options or a monitor() instance (got ${describeValue(value)}).`);
+  }
+  if ((value as Monitor).name === 'monitor' && typeof (value as Monitor).handle === 'function') return value as Monitor;
+  return createMonitor(value as MonitorOptions);
 }
 
 /** Forward events to several sinks (e.g. the SecurityLog and an adaptive blocker). */

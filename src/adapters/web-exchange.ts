@@ -273,7 +273,32 @@ export function webReply(exchange: WebExchange, reply: Reply): Response {
       else headers.set(name, value);
     }
   }
-  return new Response((reply.body ?? null) as BodyInit | null, { status: reply.status, headers });
+  if (exchange.hooks === undefined) return new Response((reply.body ?? null) as BodyInit | null, { status: reply.status, headers });
+  // Head hooks see rampart's own answers too, as on node (the monitor counts them).
+  let bytes: Uint8Array | null = reply.body === undefined ? null : typeof reply.body === 'string' ? Buffer.from(reply.body) : reply.body;
+  const head: ResponseHead = {
+    status: reply.status,
+    method: exchange.method,
+    bodyLength: bytes?.byteLength ?? 0,
+    streaming: false,
+    get: (name) => headers.get(name) ?? undefined,
+    set: (name, value) => headers.set(name, value),
+    remove: (name) => headers.delete(name),
+  };
+  let encoder: BodyEncoder | undefined;
+  for (const hook of exchange.hooks) {
+    const chosen = hook(head);
+    if (chosen !== undefined && encoder === undefined) encoder = chosen;
+  }
+  if (encoder !== undefined && exchange.method !== 'HEAD' && bytes !== null) {
+    try {
+      bytes = encoder.encodeSync(bytes);
+      headers.set('content-length', String(bytes.byteLength));
+    } catch {
+      headers.delete('content-encoding');
+    }
+  }
+  return new Response(bytes as Uint8Array<ArrayBuffer> | null, { status: reply.status, headers });
 }
 
 /**

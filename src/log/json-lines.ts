@@ -35,6 +35,7 @@ const LEVELS: Readonly<Record<string, number>> = {
   SUSPICIOUS_INPUT: 50,
   LOG_EVENTS_DROPPED: 50,
   RATE_LIMIT_STORE_DOWN: 50,
+  ALERT: 50,
 };
 
 /** One event as a pino-compatible JSON object, its fields cleaned like the SecurityLog's (throws on malformed fields). */

@@ -18,9 +18,12 @@ export const canonicalTarget: Middleware = Object.freeze({
   },
 });
 
-/** The chain the stack runs: `chain` with {@link canonicalTarget} after the leading securityHeaders (so its 400 carries them). */
+/**
+ * The chain the stack runs: `chain` with {@link canonicalTarget} after the leading
+ * securityHeaders (so its 400 carries them) and monitor (so the monitor counts that 400).
+ */
 export function withTargetCheck(chain: readonly Middleware[]): readonly Middleware[] {
   let at = 0;
-  while (at < chain.length && chain[at]!.name === 'securityHeaders') at++;
+  while (at < chain.length && (chain[at]!.name === 'securityHeaders' || chain[at]!.name === 'monitor')) at++;
   return Object.freeze([...chain.slice(0, at), canonicalTarget, ...chain.slice(at)]);
 }
