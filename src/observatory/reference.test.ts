@@ -9,6 +9,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -108,7 +109,7 @@ before(async () => {
         allowedHosts: ['localhost'],
         httpsRedirect: { host: `localhost:${s.httpsPort}` },
         headers: { hsts: { maxAge: 31536000, includeSubDomains: true } },
-        csrf: { secret: 'x3f9Vq7LmT2pR8sWz4Yb6Nc1Hd5Kj0Ga-QeUoIyTrEwXv' },
+        csrf: { secret: randomBytes(32).toString('base64url') },
       });
       return recommended.node(page(PAGE('<script src="/app.js"></script>')));
     },
