@@ -95,6 +95,7 @@ export { hardenServer, SERVER_TIMEOUT_DEFAULTS, type HardenServerOptions } from 
 export { escapeHtml, inertJson, inertText, jsonForScript } from './output/index.ts';
 
 export { clientIpOf as clientIp, isSecureOf as isSecure } from './client-ip/request.ts';
+export { rawBody } from './core/raw-body.ts';
 export { compileTrustProxy, ipKey, type TrustProxyOption, type ProxyTrustOptions } from './client-ip/index.ts';
 export { viewOf } from './core/registry.ts';
 export type { ViewContext } from './core/view.ts';

@@ -65,7 +65,7 @@ export function expressAdapter(shield: ShieldCore, options: ExpressAdapterOption
     };
   }
   return function rampartExpress(req, res, next): void {
-    const start = startNodeRequest(shield, req, res);
+    const start = startNodeRequest(shield, req, res, 'express');
     if (start === undefined) return;
     const { exchange, pending } = start;
     if (pending === undefined) {

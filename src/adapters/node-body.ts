@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Reply } from '../core/types.ts';
 import { RampartError } from '../errors.ts';
+import { consumedBodyError } from '../core/consumed-body.ts';
 import { sendNodeReply } from './node-reply.ts';
 
 function tooLarge(limit: number): RampartError {
@@ -17,15 +18,18 @@ export function hasBody(req: IncomingMessage): boolean {
  * Read a node request body (≤ limit bytes) without consuming it for the application:
  * the bytes are read in paused mode and put back with `unshift()` before the stream
  * emits 'end', so body parsers and handlers that run later read exactly the same body.
+ * A body something read before rampart rejects with the consumed-body error naming
+ * `fix`, unless a raw parser kept the exact bytes (Express `express.raw()`: a Buffer in
+ * `req.body`).
  */
-export function readNodeBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
+export function readNodeBody(req: IncomingMessage, limit: number, fix: string): Promise<Uint8Array> {
   if (!hasBody(req)) return Promise.resolve(new Uint8Array(0));
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge(limit));
   if (req.readableEnded || req.readableFlowing === true) {
-    return Promise.reject(
-      new RampartError('ERR_RAMPART_BODY_READ', 'The request body was already consumed before rampart could read it; mount rampart before body parsers.'),
-    );
+    const parsed = (req as IncomingMessage & { body?: unknown }).body;
+    if (Buffer.isBuffer(parsed) && req.readableEnded) return parsed.length > limit ? Promise.reject(tooLarge(limit)) : Promise.resolve(parsed);
+    return Promise.reject(consumedBodyError(fix));
   }
   return new Promise<Uint8Array>((resolve, reject) => {
     // Listening for 'readable' calls read(0), which at the end of an empty body (an empty

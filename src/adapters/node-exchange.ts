@@ -6,6 +6,7 @@ import { takeOverHead } from './node-head.ts';
 import { appendInList, headerText, isSetCookie, isVary, listValue, setInList, tokenUnion, type HeadList } from './node-head-list.ts';
 import { limitNodeBody, readNodeBody, watchNodeBody } from './node-body.ts';
 import { appendNodeHeader, sendNodeReply } from './node-reply.ts';
+import { CONSUMED_BODY_FIX } from '../core/consumed-body.ts';
 
 /** A framework reply with its own header record (Fastify's `reply.header()` / `reply.getHeader()`). */
 export interface HeaderTarget {
@@ -23,6 +24,10 @@ export class NodeExchange extends RequestViewBase implements ResponseControl {
   readonly res: ServerResponse;
   readonly method: string;
   hooks: HeadHook[] | undefined;
+  /** Which adapter runs this exchange (Fastify is known by its header target): names the fix for a consumed body. */
+  adapter: 'node' | 'express' = 'node';
+  /** The exact body bytes once readBody() has read them. */
+  bodyBytes: Uint8Array | undefined;
   #body: Promise<Uint8Array> | undefined;
 
   constructor(context: ViewContext, req: IncomingMessage, res: ServerResponse) {
@@ -167,7 +172,10 @@ export class NodeExchange extends RequestViewBase implements ResponseControl {
   }
 
   readBody(limit: number): Promise<Uint8Array> {
-    this.#body ??= readNodeBody(this.raw, limit);
+    this.#body ??= readNodeBody(this.raw, limit, CONSUMED_BODY_FIX[this.#target !== undefined ? 'fastify' : this.adapter]).then((bytes) => {
+      this.bodyBytes = bytes;
+      return bytes;
+    });
     return this.#body;
   }
 

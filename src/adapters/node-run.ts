@@ -16,8 +16,9 @@ export interface NodeStart {
  * undefined when rampart answered it (a reply, or a 500 for a middleware that threw),
  * otherwise where the request stands. Synchronous stacks cost no closure and no promise.
  */
-export function startNodeRequest(shield: ShieldCore, req: IncomingMessage, res: ServerResponse): NodeStart | undefined {
+export function startNodeRequest(shield: ShieldCore, req: IncomingMessage, res: ServerResponse, adapter: 'node' | 'express' = 'node'): NodeStart | undefined {
   const exchange = new NodeExchange(shield.context, req, res);
+  exchange.adapter = adapter;
   bindView(exchange, req, res);
   let decision: Reply | undefined | Promise<Reply | undefined>;
   try {

@@ -7,6 +7,7 @@ import { bindView } from '../core/registry.ts';
 import type { ShieldCore } from '../stack/shield.ts';
 import { failureReply } from '../stack/run.ts';
 import { requireClientAddress } from '../client-ip/address.ts';
+import { CONSUMED_BODY_FIX, consumedBodyError } from '../core/consumed-body.ts';
 
 /** Bodies up to this size are buffered and encoded in one step; larger ones stream. */
 const SYNC_ENCODE_LIMIT = 1 << 20;
@@ -27,6 +28,10 @@ export class WebExchange extends RequestViewBase implements ResponseControl {
   hooks: HeadHook[] | undefined;
   /** Set once the body failed (413 over the limit, 408 stalled): its reply replaces any other answer. */
   bodyExceeded: (() => Reply) | undefined;
+  /** Which adapter runs this exchange: names the fix for a consumed body. */
+  adapter: 'hono' | 'fetch' = 'fetch';
+  /** The exact body bytes once readBody() has read them. */
+  bodyBytes: Uint8Array | undefined;
   #body: Promise<Uint8Array> | undefined;
 
   /** The request target as the client sent it, when the runtime exposes it (@hono/node-server's `incoming.url`). */
@@ -103,7 +108,10 @@ export class WebExchange extends RequestViewBase implements ResponseControl {
   }
 
   readBody(limit: number): Promise<Uint8Array> {
-    this.#body ??= readWebBody(this.request, limit);
+    this.#body ??= readWebBody(this.request, limit, CONSUMED_BODY_FIX[this.adapter]).then((bytes) => {
+      this.bodyBytes = bytes;
+      return bytes;
+    });
     return this.#body;
   }
 
@@ -125,6 +133,12 @@ export class WebExchange extends RequestViewBase implements ResponseControl {
     this.request = new Request(this.request, { body: body.pipeThrough(counter), duplex: 'half' } as RequestInit);
   }
 
+  /** A rejection answered while the app streams the body (413, 408), as the client prefers it (HTML page or problem+json). */
+  #presented(make: () => Reply): () => Reply {
+    const present = this.context.presentNow;
+    return present === undefined ? make : () => present(this, make());
+  }
+
   watchBody(idleMs: number, onIdle: () => Reply): void {
     const body = this.request.body;
     if (body === null) return;
@@ -133,12 +147,6 @@ export class WebExchange extends RequestViewBase implements ResponseControl {
     });
     this.request = new Request(this.request, { body: stalled, duplex: 'half' } as RequestInit);
   }
-  /** A rejection answered while the app streams the body (413, 408), as the client prefers it (HTML page or problem+json). */
-  #presented(make: () => Reply): () => Reply {
-    const present = this.context.presentNow;
-    return present === undefined ? make : () => present(this, make());
-  }
-
 }
 
 /**
@@ -179,14 +187,14 @@ function idleBody(body: ReadableStream<Uint8Array>, idleMs: number, onStall: () 
 }
 
 /** Read a fetch Request's body (≤ limit bytes) from a clone, leaving the original for the app. */
-async function readWebBody(request: Request, limit: number): Promise<Uint8Array> {
+async function readWebBody(request: Request, limit: number, fix: string): Promise<Uint8Array> {
   const declared = Number(request.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > limit) {
     throw new RampartError('ERR_RAMPART_BODY_TOO_LARGE', `The request body is larger than ${limit} bytes.`);
   }
   if (request.body === null) return new Uint8Array(0);
   if (request.bodyUsed) {
-    throw new RampartError('ERR_RAMPART_BODY_READ', 'The request body was already consumed before rampart could read it.');
+    throw consumedBodyError(fix);
   }
   const reader = request.clone().body!.getReader();
   const chunks: Uint8Array[] = [];
@@ -235,6 +243,7 @@ export function startWebExchange(
     if (remoteAddress !== '') lastValidAddress = remoteAddress;
   }
   const exchange = new WebExchange(shield.context, request, remoteAddress, rawTarget);
+  if (native !== undefined) exchange.adapter = 'hono';
   bindView(exchange, request, native);
   let reply: Reply | undefined | Promise<Reply | undefined>;
   try {

@@ -55,6 +55,8 @@ export interface RequestView {
    * Rejects with RampartError ERR_RAMPART_BODY_TOO_LARGE when the body is larger.
    */
   readBody(limit: number): Promise<Uint8Array>;
+  /** The exact body bytes once {@link RequestView.readBody} has read them, else undefined (see `rawBody(req)`). */
+  readonly bodyBytes?: Uint8Array | undefined;
   /**
    * Cap the request body at `limit` bytes while the application streams it (chunked
    * bodies included). When the cap is crossed the request is answered with `onExceed()`'s

@@ -9,6 +9,7 @@ import { bodyBytes, readHeader, type HeaderSource } from './headers.ts';
 import { addNonce, defaultNonceStore, memoryNonceStore, type NonceStore } from '../../stores/nonces.ts';
 import { warnConfig } from '../../core/events.ts';
 import { compileCoveredPaths } from '../../core/canonical.ts';
+import { consumedBodyReply } from './consumed.ts';
 
 /** Options of {@link signRequest}. */
 export interface SignRequestOptions {
@@ -191,6 +192,8 @@ export function requireSignedRequest(options: RequireSignedRequestOptions): Midd
         if (error.code === 'ERR_RAMPART_NONCE_STORE')
           return problem(503, 'Signed requests cannot be checked for replays right now.', { headers: { 'retry-after': '5' } });
         if (error.code === 'ERR_RAMPART_BODY_TOO_LARGE') return problem(413, 'The request body is larger than the signature check allows.');
+        const consumed = consumedBodyReply('requireSignedRequest', error);
+        if (consumed !== undefined) return consumed;
         req.emit('INVALID_TOKEN', `signed request: ${error.code}`);
         return unauthorized('The request signature is missing or invalid.', 'HMAC-SHA256', error.code);
       }

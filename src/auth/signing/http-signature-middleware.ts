@@ -6,6 +6,7 @@ import type { Middleware, RequestView } from '../../core/types.ts';
 import { localOf, unauthorized } from '../shared/http.ts';
 import { checkVerifyOptions, verifyChecked, type VerifyHttpMessageOptions } from './http-signatures.ts';
 import { memoryNonceStore } from '../../stores/nonces.ts';
+import { consumedBodyReply } from './consumed.ts';
 
 /** Options of {@link requireHttpSignature}. */
 export interface RequireHttpSignatureOptions extends VerifyHttpMessageOptions {
@@ -60,6 +61,8 @@ export function requireHttpSignature(options: RequireHttpSignatureOptions): Midd
         if (error.code === 'ERR_RAMPART_NONCE_STORE')
           return problem(503, 'Signed requests cannot be checked for replays right now.', { headers: { 'retry-after': '5' } });
         if (error.code === 'ERR_RAMPART_CONFIG' || error.code === 'ERR_RAMPART_UNKNOWN_OPTION') throw error;
+        const consumed = consumedBodyReply('requireHttpSignature', error);
+        if (consumed !== undefined) return consumed;
         req.emit('INVALID_TOKEN', `http signature: ${error.code}`);
         return unauthorized('The HTTP message signature is missing or invalid.', 'Signature', error.code);
       }

@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { RampartError } from '../../errors.ts';
 import { checkKeys, configError, numberOption, optionsObject, renamedOption } from '../../core/options.ts';
 import { problem } from '../../core/problem.ts';
-import { warnConfig } from '../../core/events.ts';
+import { consumedBodyReply } from './consumed.ts';
 import type { Middleware, RequestView } from '../../core/types.ts';
 import { unauthorized } from '../shared/http.ts';
 import { bodyBytes, readHeader, type HeaderSource } from './headers.ts';
@@ -168,11 +168,6 @@ export function signWebhook(options: {
   return { 'webhook-id': o.id, 'webhook-timestamp': String(t), 'webhook-signature': `v1,${mac}` };
 }
 
-const CONSUMED_BODY_FIX =
-  'requireWebhook: the request body was already consumed by a body parser, so the signature cannot be checked. ' +
-  'Express: mount rampart (or requireWebhook) before express.json()/express.urlencoded(), or use express.raw({ type: "application/json" }) on the webhook route; ' +
-  'Fastify: register shield.fastify() before plugins that read the body; Hono/fetch: do not read c.req / request.body before the shield.';
-
 /** Options of {@link requireWebhook}. */
 export interface RequireWebhookOptions {
   provider: WebhookProvider;
@@ -226,14 +221,8 @@ export function requireWebhook(options: RequireWebhookOptions): Middleware {
         if (error.code === 'ERR_RAMPART_NONCE_STORE')
           return problem(503, 'Signed requests cannot be checked for replays right now.', { headers: { 'retry-after': '5' } });
         if (error.code === 'ERR_RAMPART_BODY_TOO_LARGE') return problem(413, 'The webhook body is larger than the signature check allows.');
-        // A body parser ran first (express.json() mounted before rampart): the raw bytes the
-        // signature covers are gone. That is a server misconfiguration, not a bad signature:
-        // say how to fix it (once, on the console and as CONFIG_WARNING) and answer 500 so the
-        // sender retries once it is fixed. An aborted read carries a cause; this one has none.
-        if (error.code === 'ERR_RAMPART_BODY_READ' && error.cause === undefined) {
-          warnConfig(CONSUMED_BODY_FIX);
-          return problem(500, 'The webhook body was consumed by a body parser before its signature could be checked (server misconfiguration).');
-        }
+        const consumed = consumedBodyReply('requireWebhook', error);
+        if (consumed !== undefined) return consumed;
         req.emit('INVALID_TOKEN', `webhook ${provider}: ${error.code}`);
         return unauthorized('The webhook signature is missing or invalid.', 'HMAC-SHA256', error.code);
       }
