@@ -51,6 +51,19 @@ test('--app reads the configuration an Express app builds inline, with listening
   // allowedHosts, HSTS and httpsRedirect are set inline: no finding from the preset defaults.
   for (const absent of ['RAMPART-W002', 'RAMPART-W012', 'RAMPART-W014', 'RAMPART-W031', 'RAMPART-E003'])
     assert.ok(!found.some((f) => f.startsWith(absent)), `${absent} unexpected: ${found.join(', ')}`);
+  const cookies = report.findings.filter((f) => f.id === 'RAMPART-W037').map((f) => `${f.severity} ${f.message}`);
+  assert.ok(
+    cookies.some((c) => /^error sessions\(\) sets cookies without Secure/.test(c)),
+    cookies.join('\n'),
+  );
+  assert.ok(
+    cookies.some((c) => /^warning the cookie theme is readable by page scripts/.test(c)),
+    cookies.join('\n'),
+  );
+  assert.ok(
+    cookies.some((c) => /^warning the cookie theme uses SameSite=None/.test(c)),
+    cookies.join('\n'),
+  );
   const login = report.findings.filter((f) => f.id === 'RAMPART-W033');
   assert.equal(login.length, 1, 'the /api/token route has a rule');
   assert.match(login[0]!.message, /\/login/);
@@ -141,4 +154,75 @@ test('colour only on a terminal, and never with NO_COLOR', async () => {
     encoding: 'utf8',
   });
   if (noColour.error === undefined) assert.ok(!noColour.stdout.includes('\u001b[31m'));
+});
+
+/** A local npm registry that answers the bulk advisory endpoint (`answer` decides how). */
+async function advisoryRegistry(answer: 'critical' | 'refuse'): Promise<{ url: string; requests: string[]; close(): Promise<void> }> {
+  const requests: string[] = [];
+  const server = http.createServer((req, res) => {
+    requests.push(`${req.method} ${req.url}`);
+    req.resume().on('end', () => {
+      if (!req.url?.includes('/security/advisories/bulk')) {
+        res.writeHead(404, { 'content-type': 'application/json' }).end('{}');
+      } else if (answer === 'refuse') {
+        res.writeHead(405, { allow: 'GET,HEAD' }).end();
+      } else {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            'left-pad': [
+              {
+                id: 1001,
+                url: 'https://github.com/advisories/GHSA-test-0001',
+                title: 'Prototype pollution in left-pad',
+                severity: 'critical',
+                vulnerable_versions: '<2.0.0',
+                cwe: ['CWE-1321'],
+                cvss: { score: 9.8, vectorString: null },
+              },
+            ],
+          }),
+        );
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/`, requests, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+test("--app runs npm audit on the app's lockfile: high/critical advisories are an error", async () => {
+  const registry = await advisoryRegistry('critical');
+  const home = mkdtempSync(join(tmpdir(), 'rampart-audit-home-'));
+  try {
+    const { code, report } = await checkApp('audited/server.mjs', [], { ...ENV, HOME: home, npm_config_registry: registry.url });
+    assert.ok(
+      registry.requests.some((r) => r.startsWith('POST') && r.includes('advisories/bulk')),
+      registry.requests.join(', '),
+    );
+    const audit = report.findings.find((f) => f.id === 'RAMPART-W032');
+    assert.ok(audit, ids(report).join(', '));
+    assert.equal(audit.severity, 'error');
+    assert.match(audit.message, /1 critical and 0 high/);
+    assert.match(audit.message, /left-pad \(critical: Prototype pollution in left-pad https:\/\/github\.com\/advisories\/GHSA-test-0001\)/);
+    assert.equal(code, 1);
+  } finally {
+    await registry.close();
+    rmSync(home, { recursive: true, force: true });
+  }
+});
+
+test('--app: an audit endpoint that cannot answer is an info finding, never a crash', async () => {
+  const registry = await advisoryRegistry('refuse');
+  const home = mkdtempSync(join(tmpdir(), 'rampart-audit-home-'));
+  try {
+    const { code, report, stderr } = await checkApp('audited/server.mjs', [], { ...ENV, HOME: home, npm_config_registry: registry.url });
+    const audit = report.findings.find((f) => f.id === 'RAMPART-W032');
+    assert.ok(audit, ids(report).join(', '));
+    assert.equal(audit.severity, 'info');
+    assert.match(audit.message, /npm audit could not run: .*405/);
+    assert.equal(code, 0, `${ids(report).join(', ')} ${stderr}`);
+  } finally {
+    await registry.close();
+    rmSync(home, { recursive: true, force: true });
+  }
 });

@@ -1,4 +1,5 @@
 import { RampartError } from '../errors.ts';
+import { recordConfig } from './config-registry.ts';
 
 /** Parse a Cookie header into a map (first occurrence of a name wins, per RFC 6265 §5.4 ordering). */
 export function parseCookies(header: string | undefined): Map<string, string> {
@@ -93,6 +94,8 @@ export function serializeCookie(name: string, value: string, options: CookieOpti
     if (canonical === undefined) throw cookieError(`serializeCookie: sameSite must be 'Strict', 'Lax' or 'None' (got ${JSON.stringify(options.sameSite)}).`);
     sameSite = canonical;
   }
+  // Relaxed attributes are recorded for `rampart check --app` (a no-op unless it is running).
+  if (!secure || !httpOnly || sameSite === 'None') recordConfig('cookie', { name, secure, httpOnly, sameSite });
   if (!ATTRIBUTE_VALUE.test(path) || !path.startsWith('/'))
     throw cookieError(`serializeCookie: path for cookie ${name} must start with '/' and contain no ';' or control characters.`);
   if (

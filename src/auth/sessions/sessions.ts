@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { RampartError } from '../../errors.ts';
 import { serializeCookie } from '../../core/cookies.ts';
+import { recordConfig } from '../../core/config-registry.ts';
 import type { Middleware, RequestView, ResponseControl } from '../../core/types.ts';
 import { localOf } from '../shared/http.ts';
 import { problem } from '../../core/problem.ts';
@@ -71,6 +72,7 @@ export interface SessionsMiddleware extends Middleware {
  */
 export function sessions(options: SessionOptions): SessionsMiddleware {
   const { secrets, store, maxAgeMs, idleMs, browserSession, secure, sameSite, cookieName: baseName, maxDataBytes: maxBytes } = compileSessionOptions(options);
+  recordConfig('sessions', { secure, sameSite });
 
   const mac = (id: string, key = secrets[0]): Buffer => createHmac('sha256', key).update(id).digest();
   const sign = (id: string): string => `${id}.${mac(id).toString('base64url')}`;
