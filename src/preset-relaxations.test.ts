@@ -10,6 +10,7 @@ import { rampart } from './preset.ts';
 import { configWarnings } from './core/events.ts';
 import type { SecurityEventRecord } from './core/types.ts';
 import { SecurityLog } from './log/index.ts';
+import { redactString } from './log/redact.ts';
 
 process.env.RAMPART_SILENT = '1';
 
@@ -40,6 +41,8 @@ for (const [name, options, pattern] of CASES) {
     try {
       const found = warningsIn(sink).filter((m) => pattern.test(m));
       assert.equal(found.length, 1, `one warning matching ${pattern} in ${JSON.stringify(warningsIn(sink))}`);
+      // The log redacts `secret: <value>` shapes: an announcement must read the same once stored.
+      assert.equal(redactString(found[0]!), found[0]);
       assert.ok(
         configWarnings().some((m) => pattern.test(m)),
         'counted by rampart check',

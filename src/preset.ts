@@ -194,7 +194,7 @@ function build(options: RampartOptions): { shield: RampartShield; sink: EventSin
     );
   else if (csrfOptions.secret === undefined && csrfOptions.mode === undefined) {
     warnConfig(
-      "csrf has no secret: origin checks only (Fetch-Metadata/Origin), no signed tokens; set csrf.secret (e.g. process.env.CSRF_SECRET, `openssl rand -base64 48`) for tokens too, or mode: 'origin' to choose this explicitly.",
+      "csrf has no secret, so it runs origin checks only (Fetch-Metadata/Origin) and no signed tokens; set csrf.secret (e.g. process.env.CSRF_SECRET, `openssl rand -base64 48`) for tokens too, or mode: 'origin' to choose this explicitly.",
     );
   }
   if (csrfOptions !== false) {
