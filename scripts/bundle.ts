@@ -20,6 +20,8 @@ const entries = new Set<string>();
 for (const target of Object.values(pkg.exports)) if (typeof target !== 'string') entries.add(source(target.default));
 for (const bin of Object.values(pkg.bin)) entries.add(source(bin));
 entries.add('src/stores/pglite-worker.ts');
+// `rampart check --app` runs the app in a child process started from this file.
+entries.add('src/cli/check-app-child.ts');
 
 /** Bundle every entry point into `outdir` (default dist/ of this repository). */
 export async function bundle(outdir = `${root}dist`): Promise<void> {

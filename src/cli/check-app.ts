@@ -4,6 +4,8 @@
  * findings; plus npm audit over the app's lockfile.
  */
 import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { packageFile } from '../core/package-info.ts';
 import { runAudit } from './audit.ts';
 import type { AppSnapshot } from './check-app-rules.ts';
 import { finding } from './check-rules.ts';
@@ -13,14 +15,16 @@ const TIMEOUT_MS = 30_000;
 const MAX_REPORT = 8 * 1_048_576;
 
 function childEntry(): URL {
-  // Source runs as .ts (type stripping); the build emits check-app-child.js next to this file.
-  return new URL(import.meta.url.endsWith('.ts') ? './check-app-child.ts' : './check-app-child.js', import.meta.url);
+  // Source runs as .ts (type stripping). In the build this code sits in dist/cli/ or in a
+  // shared chunk (dist/chunks/), and the child is the entry dist/cli/check-app-child.js.
+  if (import.meta.url.endsWith('.ts')) return new URL('./check-app-child.ts', import.meta.url);
+  return packageFile(import.meta.url, ['./check-app-child.js', '../cli/check-app-child.js', './cli/check-app-child.js']);
 }
 
 /** Import `app` in a child process and return the findings over what it built. */
 export function inspectApp(app: string, environment: string, timeoutMs = TIMEOUT_MS): Promise<Finding[]> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [childEntry().pathname, app, environment], {
+    const child = spawn(process.execPath, [fileURLToPath(childEntry()), app, environment], {
       stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
       env: { ...process.env, NODE_ENV: environment },
     });
