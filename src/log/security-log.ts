@@ -5,7 +5,7 @@ import { requireSecret } from '../crypto/secret.ts';
 import type { EventSink, SecurityEventRecord } from '../core/types.ts';
 import { isRegisteredEvent, isValidEventName } from './events.ts';
 import { LIMITS, toRow, warmFields, type LogFields } from './fields.ts';
-import { checkDatabase, openDatabase, type DatabaseOption, type DatabaseTarget } from '../stores/database.ts';
+import { checkDatabase, openDatabase, type Database, type DatabaseOption, type DatabaseTarget } from '../stores/database.ts';
 import { WriteQueue, type WriterStats } from './queue.ts';
 import type { PartitionMode, ResealReport, SecurityLogRow, Store, VerifyReport } from './store.ts';
 import { requestFields } from './request.ts';
@@ -579,4 +579,18 @@ export class SecurityLog implements EventSink {
   get unloggedFallback(): boolean {
     return this.store?.unloggedFallback ?? false;
   }
+}
+
+/**
+ * The open database and table of `log` (opened, and the table created, when needed): for readers
+ * in the same process such as the dashboard, which must not open an embedded PGlite a second time.
+ * Not exported from rampart/log.
+ */
+export async function openedLogDatabase(log: SecurityLog): Promise<{ db: Database; table: string }> {
+  await log.ensureTable();
+  // Element access reaches the private members from outside the class (this module's own helper).
+  // biome-ignore lint/complexity/useLiteralKeys: private members are reachable only this way
+  const store = await log['query']();
+  // biome-ignore lint/complexity/useLiteralKeys: as above
+  return { db: store.db, table: log['options'].table };
 }
