@@ -1,12 +1,14 @@
 /**
  * `npm run build` (`node scripts/build.ts [--outdir DIR]`): a clean dist/ with the declaration files from tsc (tsconfig.build.json,
- * emitDeclarationOnly) and the JavaScript bundled per entry point by scripts/bundle.ts.
+ * emitDeclarationOnly), the JavaScript bundled per entry point by scripts/bundle.ts, and the
+ * dashboard's script and stylesheet (uPlot included) by scripts/dashboard-assets.ts.
  */
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 import { bundle } from './bundle.ts';
+import { buildDashboardAssets } from './dashboard-assets.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 // `--outdir DIR` builds elsewhere (the consumer test packs a private copy).
@@ -18,3 +20,4 @@ const tsc = spawnSync(process.execPath, [`${root}node_modules/typescript/bin/tsc
 });
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 await bundle(outdir);
+await buildDashboardAssets(outdir);

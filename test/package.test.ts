@@ -75,3 +75,27 @@ test('the built package: a PGlite SecurityLog finds its worker thread file, and 
     await log.close();
   }
 });
+
+test('the built package: rampart/dashboard serves the script built into dist (uPlot and the page script, no CDN) over the log of rampart/log', async () => {
+  const { dashboard } = await import('rampart/dashboard');
+  const { SecurityLog } = await import('rampart/log');
+  const built = readFileSync(new URL('../dist/dashboard/assets/dashboard.js', import.meta.url), 'utf8');
+  assert.match(built, /MIT License/);
+  assert.match(built, /uPlot/);
+  assert.match(built, /rampartDashboard/);
+  const log = new SecurityLog({ database: 'memory' });
+  const token = 'package-test-token-0123456789abcdef';
+  const dash = dashboard({ log, auth: { token } });
+  try {
+    const get = (path: string) => dash.fetch(new Request(`http://localhost/_rampart${path}`, { headers: { authorization: `Bearer ${token}` } }));
+    const script = await get('/assets/dashboard.js');
+    assert.equal(script.status, 200);
+    assert.equal(await script.text(), built);
+    const page = await (await get('')).text();
+    assert.doesNotMatch(page, /https?:\/\/(?!localhost)[a-z]/i, 'nothing loads from another origin');
+    assert.equal((await get('/api/summary')).status, 200);
+  } finally {
+    await dash.close();
+    await log.close();
+  }
+});
