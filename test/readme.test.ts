@@ -6,7 +6,15 @@
  *   <!-- not-run: a fragment of the handler above -->
  *
  * `<!-- run: with-previous -->` runs a block after the code of the block before it (a
- * continuation). A block that starts a server is sent `GET /` and must answer below 500;
+ * continuation). `<!-- run: as NAME -->` remembers a block's code under NAME and
+ * `<!-- run: after NAME -->` runs a later block after it (several sections continuing one
+ * setup); an import the earlier code already made is not repeated. `<!-- run: needs redis -->`
+ * / `<!-- run: needs postgres -->` start a throwaway server (test/helpers/services.ts) and
+ * hand the block its URL as REDIS_URL / DATABASE_URL; without the binary the block is
+ * skipped with the reason (a failure with RAMPART_REQUIRE_SERVICES=1).
+ * `<!-- run: serve default export -->` serves the block's `export default { fetch }` (what
+ * Bun, Deno and Workers load) with @hono/node-server. Directives combine with `;`.
+ * A block that starts a server is sent `GET /` and must answer below 500;
  * other blocks must exit with status 0. A fenced block preceded by
  * `<!-- output: GET /path -->` lists the status line (`HTTP/1.1 200 OK`) and response
  * headers (`Name: value`) that the server of the block above must send; `<!-- output: stdout -->` lists lines its output must contain.
@@ -14,10 +22,11 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import http from 'node:http';
+import { startPostgres, startRedis, type PgServer, type RedisServer } from './helpers/services.ts';
 
 const README = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 const HOOKS = new URL('./helpers/readme-hooks.ts', import.meta.url).href;
@@ -34,7 +43,17 @@ interface Block {
   code: string;
   notRun?: string;
   withPrevious: boolean;
+  as?: string;
+  after?: string;
+  needs: ('redis' | 'postgres')[];
+  serveDefault: boolean;
   outputs: Output[];
+}
+
+/** The directives of a `<!-- run: a; b -->` marker. */
+function directives(marker: string): string[] {
+  const body = /^<!-- run: (.*) -->$/.exec(marker)?.[1];
+  return body === undefined ? [] : body.split(';').map((d) => d.trim());
 }
 
 /** The fenced blocks of the README with the marker comment right before each (blank lines allowed between). */
@@ -65,12 +84,71 @@ export function readmeBlocks(text: string): Block[] {
       });
     } else if (lang === 'ts' || lang === 'js') {
       const notRun = /^<!-- not-run: (.*) -->$/.exec(marker)?.[1]?.trim();
-      last = { line: i + 1, lang, code, notRun, withPrevious: marker === '<!-- run: with-previous -->', outputs: [] };
+      const run = directives(marker);
+      const named = (verb: string): string | undefined => run.find((d) => d.startsWith(`${verb} `))?.slice(verb.length + 1);
+      const needs = run.filter((d) => d === 'needs redis' || d === 'needs postgres').map((d) => d.slice(6) as 'redis' | 'postgres');
+      for (const d of run) {
+        assert.match(d, /^(with-previous|as \S+|after \S+|needs (redis|postgres)|serve default export)$/, `README line ${i + 1}: unknown directive ${d}`);
+      }
+      last = {
+        line: i + 1,
+        lang,
+        code,
+        notRun,
+        withPrevious: run.includes('with-previous'),
+        as: named('as'),
+        after: named('after'),
+        needs,
+        serveDefault: run.includes('serve default export'),
+        outputs: [],
+      };
       blocks.push(last);
     }
     i = end;
   }
   return blocks;
+}
+
+const IMPORT = /^import\s+([^;'"]*?)\s+from\s+'([^']+)';?[ \t]*$/gm;
+
+/** The local names an import clause declares (`x`, `{ a, b as c }`, `* as ns`, `type` ones too). */
+function importedNames(clause: string): string[] {
+  const names: string[] = [];
+  const braces = /\{([^}]*)\}/.exec(clause);
+  for (const part of braces?.[1]?.split(',') ?? []) {
+    const name = part
+      .trim()
+      .split(/\s+as\s+/)
+      .pop()
+      ?.replace(/^type\s+/, '')
+      .trim();
+    if (name) names.push(name);
+  }
+  const outside = clause
+    .replace(/\{[^}]*\}/, '')
+    .replace(/,/g, ' ')
+    .trim();
+  const star = /\*\s+as\s+(\w+)/.exec(outside);
+  if (star?.[1] !== undefined) names.push(star[1]);
+  else if (outside !== '' && outside !== 'type') names.push(outside.replace(/^type\s+/, ''));
+  return names;
+}
+
+/** `base` followed by `next`, leaving out of `next` the imports `base` already made. */
+export function joinCode(base: string, next: string): string {
+  const have = new Set<string>();
+  for (const m of base.matchAll(IMPORT)) for (const n of importedNames(m[1]!)) have.add(`${m[2]}\0${n}`);
+  const known = (name: string, from: string): boolean => have.has(`${from}\0${name}`);
+  const rest = next.replace(IMPORT, (line, clause: string, from: string) => {
+    const names = importedNames(clause);
+    if (!names.some((n) => known(n, from))) return line;
+    if (names.every((n) => known(n, from))) return '';
+    const braces = /^\{([^}]*)\}$/.exec(clause.trim());
+    if (braces === null) return line;
+    const kept = braces[1]!.split(',').filter((part) => part.trim() !== '' && !known(importedNames(`{${part}}`)[0]!, from));
+    return `import {${kept.join(',')} } from '${from}';`;
+  });
+  return `${base}\n${rest}`;
 }
 
 /** Values for the environment variables the examples read. */
@@ -89,6 +167,7 @@ const ENV: Record<string, string> = {
   OLD_KEY: 'oK8(lD1)kE4_yY7+zZ0=qQ3[wW6]xX9{',
   DATABASE_URL: 'postgres://app@127.0.0.1:5432/app',
   SECRET_KEY: 'sK2}eC5|rE8;tT1:kK4<eE7>yY0?zZ3~',
+  ALERT_WEBHOOK_SECRET: `whsec_${Buffer.from('alert-webhook-secret-32-bytes!!!').toString('base64')}`,
   RAMPART_SILENT: '1',
 };
 
@@ -100,9 +179,9 @@ interface RunResult {
   stop(): void;
 }
 
-function run(file: string, cwd: string): Promise<RunResult> {
+function run(file: string, cwd: string, env: Record<string, string>): Promise<RunResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', HOOKS, file], { cwd, env: { ...process.env, ...ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', HOOKS, file], { cwd, env: { ...process.env, ...ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let settled = false;
@@ -146,6 +225,17 @@ const blocks = readmeBlocks(README);
 const dir = mkdtempSync(join(tmpdir(), 'rampart-readme-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
+/** One throwaway server of each kind, shared by the blocks that need it, started on first use. */
+const started: { redis?: Promise<RedisServer | undefined>; postgres?: Promise<PgServer | undefined> } = {};
+const services = {
+  redis: (): Promise<RedisServer | undefined> => (started.redis ??= startRedis(undefined)),
+  postgres: (): Promise<PgServer | undefined> => (started.postgres ??= startPostgres(undefined)),
+};
+test.after(async () => {
+  await (await started.redis)?.stop();
+  await (await started.postgres)?.stop();
+});
+
 test('every README block that is not run says why', () => {
   assert.ok(blocks.length > 20, 'the README has code blocks');
   for (const block of blocks) {
@@ -156,18 +246,43 @@ test('every README block that is not run says why', () => {
 // About 45 s for ~20 blocks on a busy 2-core machine, which can approach npm test's 120 s per-test default.
 test('README code blocks run', { concurrency: 2, timeout: 600_000 }, async (t) => {
   let previous = '';
+  const named = new Map<string, string>();
   for (const block of blocks) {
-    const code = block.withPrevious ? `${previous}\n${block.code}` : block.code;
+    let code = block.code;
+    if (block.withPrevious) code = joinCode(previous, code);
+    if (block.after !== undefined) {
+      const base = named.get(block.after);
+      assert.ok(base !== undefined, `README line ${block.line}: no block above says <!-- run: as ${block.after} -->`);
+      code = joinCode(base, code);
+    }
     previous = code;
+    if (block.as !== undefined) named.set(block.as, code);
     const title = `README line ${block.line}: ${block.code.split('\n')[0]!.slice(0, 60)}`;
     if (block.notRun !== undefined) {
       t.test(title, { skip: `not run: ${block.notRun}` }, () => undefined);
       continue;
     }
-    t.test(title, async () => {
-      const file = join(dir, `block-${block.line}.${block.lang === 'ts' ? 'mts' : 'mjs'}`);
+    t.test(title, async (sub) => {
+      const env: Record<string, string> = {};
+      for (const need of block.needs) {
+        const server = await services[need]();
+        if (server === undefined) return sub.skip(`${need} is not installed (set RAMPART_REQUIRE_SERVICES=1 to fail instead)`);
+        env[need === 'redis' ? 'REDIS_URL' : 'DATABASE_URL'] = server.url;
+      }
+      // Its own directory: blocks that write files (./data/security) run side by side.
+      const cwd = join(dir, `block-${block.line}`);
+      mkdirSync(cwd);
+      let file = join(cwd, `block.${block.lang === 'ts' ? 'mts' : 'mjs'}`);
       writeFileSync(file, code);
-      const result = await run(file, dir);
+      if (block.serveDefault) {
+        const served = file;
+        file = join(cwd, 'serve.mts');
+        writeFileSync(
+          file,
+          `import { serve } from '@hono/node-server';\nconst app = (await import(${JSON.stringify(served)})).default;\nserve({ fetch: app.fetch, port: 0 });\n`,
+        );
+      }
+      const result = await run(file, cwd, env);
       try {
         const context = `\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`;
         if (result.port === undefined) {
@@ -198,5 +313,33 @@ test('README code blocks run', { concurrency: 2, timeout: 600_000 }, async (t) =
         result.stop();
       }
     });
+  }
+});
+
+test('the headers "With no options you get" lists are the ones rampart() sends', async () => {
+  const lines = README.split('\n');
+  const at = lines.findIndex((l) => l.trim() === 'With no options you get:');
+  assert.ok(at >= 0, 'the README lists the default headers');
+  const open = lines.findIndex((l, i) => i > at && l.startsWith('```'));
+  const close = lines.findIndex((l, i) => i > open && l.startsWith('```'));
+  const listed = lines
+    .slice(open + 1, close)
+    .filter((l) => l.trim() !== '')
+    .map((l) => `${l.slice(0, l.indexOf(':')).trim().toLowerCase()}: ${l.slice(l.indexOf(':') + 1).trim()}`);
+  const { rampart } = await import('../src/index.ts');
+  const server = http.createServer(rampart().node((_req, res) => res.end('ok')));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const address = server.address();
+    const response = await get(typeof address === 'object' && address !== null ? address.port : 0, '/');
+    assert.equal(response.status, 200);
+    // Transport headers and the rate limiter's (documented in its own section) are not security headers.
+    const transport = new Set(['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding', 'vary']);
+    const sent = Object.entries(response.headers)
+      .filter(([name]) => !transport.has(name) && !/^(x-)?ratelimit/.test(name))
+      .map(([name, value]) => `${name}: ${String(value)}`);
+    assert.deepEqual([...sent].sort(), [...listed].sort());
+  } finally {
+    server.close();
   }
 });
