@@ -67,7 +67,7 @@ test('log usage errors exit 2 and never create a database', async () => {
   }
 });
 
-test('dashboard serves the summary behind rampart headers on loopback', async (t) => {
+test('dashboard serves the dashboard page behind rampart headers on loopback, only with the printed token', async (t) => {
   const child = spawn(process.execPath, [MAIN, 'dashboard', '--database', database, '--port', '0'], {
     env: { PATH: process.env.PATH ?? '' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -75,54 +75,62 @@ test('dashboard serves the summary behind rampart headers on loopback', async (t
   t.after(() => child.kill('SIGKILL'));
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const url = await new Promise<string>((resolve, reject) => {
+  const [url, token] = await new Promise<[string, string]>((resolve, reject) => {
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
       out += d;
-      const m = /on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
-      if (m) resolve(m[1]!);
+      const m = /on (http:\/\/127\.0\.0\.1:\d+\/_rampart) [\s\S]*token: (\S+)\n/.exec(out);
+      if (m) resolve([m[1]!, m[2]!]);
     });
     child.on('exit', (code) => reject(new Error(`dashboard exited ${code}: ${stderr}`)));
   });
+  const bearer = { authorization: `Bearer ${token}` };
 
-  const page = await fetch(url);
+  assert.equal((await fetch(url)).status, 401, 'never open');
+  assert.equal((await fetch(`${url}/api/summary`)).status, 401);
+  const page = await fetch(url, { headers: bearer });
   assert.equal(page.status, 200);
   const html = await page.text();
   const csp = page.headers.get('content-security-policy') ?? '';
   const nonce = /'nonce-([^']+)'/.exec(csp)?.[1];
   assert.ok(nonce, csp);
-  assert.ok(html.includes(`<script nonce="${nonce}">`), 'the inline script carries the per-request nonce');
+  assert.ok(html.includes(`<script nonce="${nonce}" src="/_rampart/assets/dashboard.js">`), 'the script carries the per-request nonce');
   assert.match(csp, /frame-ancestors 'none'/);
+  assert.doesNotMatch(csp, /unsafe-inline/);
   assert.equal(page.headers.get('x-content-type-options'), 'nosniff');
   assert.equal(page.headers.get('x-frame-options'), 'DENY');
   assert.equal(page.headers.get('cache-control'), 'no-store');
-  assert.ok(html.includes('&lt;script&gt;alert(1)&lt;/script&gt;'), 'event details are escaped');
-  assert.ok(!html.includes('<script>alert(1)'));
-  assert.match(html, /LOGIN_FAILED<\/td><td class="n">3</);
-  assert.match(html, /203\.0\.113\.7<\/td><td class="n">3</);
 
-  const api = await fetch(`${url}api/summary`);
+  const api = await fetch(`${url}/api/summary`, { headers: bearer });
   assert.equal(api.status, 200);
-  const summary = (await api.json()) as { counts: Array<{ event: string; count: number }>; topIps: Array<{ ip: string; count: number }>; recent: unknown[] };
+  const summary = (await api.json()) as {
+    counts: Array<{ event: string; count: number }>;
+    topIps: Array<{ ip: string; count: number }>;
+    recent: Array<{ detail: string | null }>;
+  };
   assert.deepEqual(
     summary.counts.find((c) => c.event === 'LOGIN_FAILED'),
     { event: 'LOGIN_FAILED', count: 3 },
   );
   assert.deepEqual(summary.topIps[0], { ip: '203.0.113.7', count: 3 });
   assert.equal(summary.recent.length, 5);
+  assert.ok(
+    summary.recent.some((r) => r.detail === '<script>alert(1)</script>'),
+    'details travel as data (the page writes text nodes)',
+  );
 
   const badHost = await new Promise<number | undefined>((resolve, reject) => {
     // fetch() does not let a caller choose the Host header; node:http does.
     http
-      .get(url, { headers: { host: 'evil.example' } }, (res) => {
+      .get(url, { headers: { host: 'evil.example', ...bearer } }, (res) => {
         res.resume();
         resolve(res.statusCode);
       })
       .on('error', reject);
   });
   assert.equal(badHost, 400, 'host guard rejects foreign Host headers (DNS rebinding)');
-  const post = await fetch(`${url}api/summary`, { method: 'POST', headers: { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' } });
-  assert.equal(post.status, 403, 'cross-site writes are refused by CSRF');
+  const post = await fetch(`${url}/login`, { method: 'POST', headers: { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' } });
+  assert.equal(post.status, 403, 'cross-site writes are refused');
 
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   child.kill('SIGINT');

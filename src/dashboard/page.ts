@@ -1,5 +1,5 @@
 /** The dashboard's HTML: the page (charts, tables, controls) and the login page. No inline event handlers, no inline style attributes. */
-import { escapeHtml } from '../output/index.ts';
+import { escapeHtml, inertText } from '../output/index.ts';
 
 const STYLE = `
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5rem;color:#1b1f24;background:#f6f8fa}
@@ -26,7 +26,7 @@ export function dashboardPage(options: { nonce: string; base: string; css: strin
 <body>
 <main id="rampart-dashboard" data-base="${base}">
 <h1>rampart security dashboard</h1>
-<p class="muted">${escapeHtml(options.source)} · <span id="status" role="status" aria-live="polite">loading…</span></p>
+<p class="muted">${escapeHtml(inertText(options.source))} · <span id="status" role="status" aria-live="polite">loading…</span></p>
 <div class="controls">
 <label for="window">Window</label>
 <select id="window"><option value="1">last hour</option><option value="24" selected>last 24 hours</option><option value="168">last 7 days</option></select>

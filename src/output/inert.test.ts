@@ -6,7 +6,8 @@ import { inertJson, inertText } from './index.ts';
 import { formatRow } from '../log/export.ts';
 import type { SecurityLogRow } from '../log/store.ts';
 import { formatTable } from '../cli/log.ts';
-import { renderPage, summaryFor, type Summary } from '../cli/dashboard-page.ts';
+import { dashboardPage } from '../dashboard/page.ts';
+import { dashboardRow } from '../dashboard/summary.ts';
 
 const HOSTILE = ['\u202E', '\u2028', '\x85', '\x1b[31m', '\r\n', '\u2066', '\u2029', '\u200F', '\u061C', '\u0000', '\u009b'];
 const PAYLOAD = `admin${HOSTILE.join('x')}end`;
@@ -78,21 +79,17 @@ test('rampart log table: hostile fields are escaped, one line per event', () => 
   assert.match(out, /admin\\u202ex/);
 });
 
-test('dashboard: hostile fields are HTML-escaped and inert, in the page and in its JSON', () => {
-  const r = row();
-  const summary: Summary = summaryFor(
-    [{ event: 'LOGIN_FAILED', count: 2 }],
-    [{ ip: `203.0.113.9${PAYLOAD}`, count: 2 }],
-    [{ ...r, detail: `<img src=x onerror=alert(1)>${PAYLOAD}` }],
-    24,
-  );
-  const page = renderPage(summary, 'n0nce', 'memory');
-  assert.doesNotMatch(page.replace(/<script nonce="n0nce">[\s\S]*<\/script>/, '').replaceAll('\n', ''), RAW);
-  assert.doesNotMatch(page, /<img/);
-  assert.match(page, /&lt;img src=x onerror=alert\(1\)&gt;admin\\u202ex/);
-  const json = JSON.stringify(summary);
+test('dashboard: hostile fields are inert in the JSON the page script puts into text nodes, and the page escapes its label', () => {
+  const r = { ...row(), detail: `<img src=x onerror=alert(1)>${PAYLOAD}` };
+  const json = JSON.stringify(dashboardRow(r));
   assert.doesNotMatch(json, RAW);
-  assert.ok(!(JSON.parse(json) as Summary).recent[0]!.userId!.includes('\u202E'), 'what the script puts in textContent is inert too');
+  const back = JSON.parse(json) as { userId: string; detail: string };
+  assert.ok(!back.userId.includes('\u202E'), 'what the script puts in textContent is inert too');
+  assert.match(back.detail, /^<img src=x onerror=alert\(1\)>admin\\u202ex/, 'markup stays text (the script never uses innerHTML)');
+  const page = dashboardPage({ nonce: 'n0nce', base: '/_rampart', css: '', source: `<img src=x>${PAYLOAD}` });
+  assert.doesNotMatch(page.replaceAll('\n', ''), RAW);
+  assert.doesNotMatch(page, /<img/);
+  assert.match(page, /&lt;img src=x&gt;admin/);
 });
 
 test('inertText/inertJson: invisible characters are escaped too (soft hyphen, TAG characters, fillers, variation selectors)', () => {
