@@ -45,7 +45,7 @@ const PURE = ['output', 'crypto'];
 const TOP = ['index.ts', 'preset.ts', 'cli'];
 
 /** Every library folder (below TOP). */
-const LIBRARY = ['core', ...MIDDLEWARE, ...PURE, 'auth', 'gdpr', 'stores', 'log', 'stack', 'adapters'];
+const LIBRARY = ['core', ...MIDDLEWARE, ...PURE, 'auth', 'gdpr', 'stores', 'log', 'stack', 'adapters', 'dashboard'];
 
 /** The part of src/stack/ below the adapters: the Shield the adapters run and the chain runner. */
 const STACK_LOWER = ['stack/shield.ts', 'stack/run.ts', 'stack/target.ts'];
@@ -101,6 +101,11 @@ const RULES: readonly Rule[] = [
     says: "stack's lower modules import no adapter (the adapters import them)",
     from: STACK_LOWER,
     never: ['adapters', 'stack/index.ts'],
+  },
+  {
+    says: 'the dashboard serves its own routes beside the stack: no adapter, no stack, no middleware but the CSP nonce',
+    from: ['dashboard'],
+    never: ['adapters', 'stack', ...MIDDLEWARE.filter((m) => m !== 'csp')],
   },
   {
     says: 'the entry points (index.ts, preset.ts) and the CLI sit on top: no library file imports them',

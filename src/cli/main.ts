@@ -13,8 +13,8 @@ Commands:
   check      deploy checks over your rampart() config and the environment (like Django's check --deploy)
   scan       grade a live URL on the MDN HTTP Observatory's scale (score, grade; --min-grade for CI)
   lint       static scan of JS/TS sources: string-built SQL, secrets, eval, XSS sinks, TLS off, Math.random tokens
-  log        print security events from a SecurityLog (PGlite directory or PostgreSQL)
-  dashboard  serve a loopback-only security dashboard over a SecurityLog
+  log        read a SecurityLog (PGlite directory or PostgreSQL): list, tail --follow, stats, cleanup, export
+  dashboard  serve the security dashboard on loopback (sign in with the printed token)
   keys       generate strong secrets, CSRF secrets and Fernet keys
 
 Run 'rampart <command> --help' for a command's options.
