@@ -1,5 +1,5 @@
 import { RampartError } from '../errors.ts';
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { nodeCrypto } from '../core/builtin.ts';
 import { ipKey } from '../client-ip/index.ts';
 import { globalEventSink, safeEmit } from '../core/events.ts';
 import { checkKeys, configError, numberOption, optionsObject } from '../core/options.ts';
@@ -192,7 +192,7 @@ export function loginGuard(options: LoginGuardOptions = {}): LoginGuard {
   };
 
   const deviceMac = (acct: string, issued: string, nonce: string): Buffer =>
-    createHmac('sha256', secret!).update(`rampart-login-device\u0000${DEVICE_VERSION}\u0000${acct}\u0000${issued}\u0000${nonce}`).digest();
+    nodeCrypto().createHmac('sha256', secret!).update(`rampart-login-device\u0000${DEVICE_VERSION}\u0000${acct}\u0000${issued}\u0000${nonce}`).digest();
 
   /** The device id (its nonce) when `token` is a valid, unexpired device cookie for this account. */
   const deviceOf = (token: unknown, acct: string, now: number): string | undefined => {
@@ -205,7 +205,7 @@ export function loginGuard(options: LoginGuardOptions = {}): LoginGuard {
     if (!(at <= now + 60_000 && now - at < trustMs)) return undefined;
     const given = Buffer.from(mac, 'base64url');
     const want = deviceMac(acct, issued, nonce);
-    return given.length === want.length && timingSafeEqual(given, want) ? nonce : undefined;
+    return given.length === want.length && nodeCrypto().timingSafeEqual(given, want) ? nonce : undefined;
   };
 
   interface State {
@@ -329,7 +329,7 @@ export function loginGuard(options: LoginGuardOptions = {}): LoginGuard {
     if (secret === undefined) throw configError('loginGuard: device cookies need loginGuard.secret (a random string of at least 16 characters) to sign them.');
     const acct = accountKey(account, secret);
     const issued = clock().toString(36);
-    const nonce = randomBytes(16).toString('base64url');
+    const nonce = nodeCrypto().randomBytes(16).toString('base64url');
     return `${DEVICE_VERSION}.${issued}.${nonce}.${deviceMac(acct, issued, nonce).toString('base64url')}`;
   };
 

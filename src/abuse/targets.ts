@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../core/builtin.ts';
 import ipaddr from 'ipaddr.js';
 import { parseIp } from '../client-ip/index.ts';
 import { RampartError } from '../errors.ts';
@@ -46,7 +46,7 @@ export function accountKey(account: unknown, secret?: string): string {
     throw new RampartError('ERR_RAMPART_BLOCKLIST_TARGET', 'The account name must be a non-empty string.');
   }
   const normalised = account.normalize('NFKC').trim().toLowerCase();
-  const h = createHash('sha256');
+  const h = nodeCrypto().createHash('sha256');
   if (secret !== undefined) h.update(secret).update('\u0000');
   return h.update(normalised).digest('base64url').slice(0, 22);
 }

@@ -13,3 +13,14 @@ export function builtin<T>(name: `node:${string}`): T {
   const get = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
   return (get !== undefined ? get(name) : require(name)) as T;
 }
+
+let crypto: typeof import('node:crypto') | undefined;
+
+/**
+ * node:crypto, loaded on first use: importing it costs ~8 ms and ~3 MB (it pulls in
+ * node:stream), which `await import('rampart')` does not pay for code that may never hash.
+ */
+export function nodeCrypto(): typeof import('node:crypto') {
+  crypto ??= builtin<typeof import('node:crypto')>('node:crypto');
+  return crypto;
+}

@@ -1,4 +1,12 @@
-import { hash, timingSafeEqual } from 'node:crypto';
+import { createRequire } from 'node:module';
+
+// node:crypto loads on first use (~8 ms and ~3 MB at import otherwise); crypto/ stays free of core/, so this is its own getter.
+let nodeCrypto: typeof import('node:crypto') | undefined;
+function crypto(): typeof import('node:crypto') {
+  const get = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
+  nodeCrypto ??= (get !== undefined ? get('node:crypto') : createRequire(import.meta.url)('node:crypto')) as typeof import('node:crypto');
+  return nodeCrypto;
+}
 import { RampartError } from '../errors.ts';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
@@ -53,9 +61,9 @@ export function encodeBase64UrlPadded(bytes: Uint8Array): string {
  * @example constantTimeEqual(req.headers['x-token'] ?? '', expectedToken)
  */
 export function constantTimeEqual(a: string | Uint8Array, b: string | Uint8Array): boolean {
-  const left = hash('sha256', toBytes(a, 'a'), 'buffer');
-  const right = hash('sha256', toBytes(b, 'b'), 'buffer');
-  return timingSafeEqual(left, right);
+  const left = crypto().hash('sha256', toBytes(a, 'a'), 'buffer');
+  const right = crypto().hash('sha256', toBytes(b, 'b'), 'buffer');
+  return crypto().timingSafeEqual(left, right);
 }
 
 /** A short description of a value's type for error messages (never the value itself). */

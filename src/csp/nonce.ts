@@ -1,4 +1,4 @@
-import { randomFillSync } from 'node:crypto';
+import { nodeCrypto } from '../core/builtin.ts';
 
 const NONCE_BYTES = 16; // 128 bits, as CSP3 recommends
 const POOL_NONCES = 256;
@@ -12,7 +12,7 @@ let offset = pool.length;
  */
 export function freshNonce(): string {
   if (offset >= pool.length) {
-    randomFillSync(pool);
+    nodeCrypto().randomFillSync(pool);
     offset = 0;
   }
   const nonce = pool.toString('base64', offset, offset + NONCE_BYTES);

@@ -8,7 +8,7 @@ import { RampartError } from '../errors.ts';
 import { formKind, multipartField, urlencodedField } from './form.ts';
 import { compileCsrfOptions, type CsrfConfig, type CsrfOptions } from './options.ts';
 import { originAllowed } from './origin.ts';
-import { timingSafeEqual } from 'node:crypto';
+import { nodeCrypto } from '../core/builtin.ts';
 import { maskBytes, maskToken, readToken, TOKEN_BYTES } from './token.ts';
 
 export type { CsrfMode, CsrfOptions } from './options.ts';
@@ -101,7 +101,7 @@ function checkToken(config: CsrfConfig, req: RequestView, res: ResponseControl, 
   // Synchronous from here to the end: the shared buffers cannot be interleaved.
   let failure: CsrfFailure | undefined;
   if (!readToken(cookie, cookieToken) || !config.signer!.verifyBytes(cookieToken, sessionOf(config, req))) failure = 'bad signature';
-  else if (!readToken(submitted, givenToken) || !timingSafeEqual(cookieToken, givenToken)) failure = 'token mismatch';
+  else if (!readToken(submitted, givenToken) || !nodeCrypto().timingSafeEqual(cookieToken, givenToken)) failure = 'token mismatch';
   else provideToken(config, req, res, cookieToken);
   cookieToken.fill(0);
   givenToken.fill(0);

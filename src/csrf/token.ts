@@ -1,4 +1,5 @@
-import { createHmac, createSecretKey, randomFillSync, timingSafeEqual, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { nodeCrypto } from '../core/builtin.ts';
 
 /** Characters of the random part and of the signature (32 bytes each, base64url, unpadded). */
 const PART_LENGTH = 43;
@@ -16,7 +17,7 @@ let poolOffset = POOL_SIZE;
 /** Offset of `n` fresh random bytes in the pool (refilled when short); the caller wipes them after use. */
 function takeRandom(n: number): number {
   if (poolOffset + n > POOL_SIZE) {
-    randomFillSync(pool);
+    nodeCrypto().randomFillSync(pool);
     poolOffset = 0;
   }
   const at = poolOffset;
@@ -132,7 +133,7 @@ export class TokenSigner {
 
   /** `secrets`: checked by requireSecret (the first signs, all verify). */
   constructor(secrets: ReadonlyArray<string | Uint8Array>) {
-    this.#keys = secrets.map((s) => createSecretKey(typeof s === 'string' ? Buffer.from(s, 'utf8') : s));
+    this.#keys = secrets.map((s) => nodeCrypto().createSecretKey(typeof s === 'string' ? Buffer.from(s, 'utf8') : s));
   }
 
   /** A fresh token bound to `sessionId` ('' for none), in its `{random}.{hmac}` form. */
@@ -163,7 +164,7 @@ export class TokenSigner {
     let ok = false;
     // Try every key (no early exit) so the key that matched is not visible in the timing.
     for (const k of this.#keys) {
-      if (timingSafeEqual(mac(k, random, sessionId), given)) ok = true;
+      if (nodeCrypto().timingSafeEqual(mac(k, random, sessionId), given)) ok = true;
     }
     if (ok) this.#remember(key, sessionId);
     return ok;
@@ -177,7 +178,7 @@ export class TokenSigner {
 
 function mac(key: KeyObject, random: string, sessionId: string): Buffer {
   // Length-prefixed fields: ("ab", "c") and ("a", "bc") produce different messages.
-  return createHmac('sha256', key).update(`${DOMAIN}\n${sessionId.length}:${sessionId}\n${random}`, 'utf8').digest();
+  return nodeCrypto().createHmac('sha256', key).update(`${DOMAIN}\n${sessionId.length}:${sessionId}\n${random}`, 'utf8').digest();
 }
 
 // Scratch space for sameToken, so a comparison allocates nothing: two fixed views over one
@@ -193,12 +194,12 @@ export function sameToken(a: string, b: string): boolean {
   if (a.length > TOKEN_LENGTH) {
     const x = Buffer.from(a, 'utf8');
     const y = Buffer.from(b, 'utf8');
-    return x.length === y.length && timingSafeEqual(x, y);
+    return x.length === y.length && nodeCrypto().timingSafeEqual(x, y);
   }
   const n = scratchA.write(a, 0, 'utf8');
   const m = scratchB.write(b, 0, 'utf8');
   // Whole views compared: the bytes after n/m are zero (wiped after every use).
-  const equal = timingSafeEqual(scratchA, scratchB) && n === m;
+  const equal = nodeCrypto().timingSafeEqual(scratchA, scratchB) && n === m;
   scratch.fill(0);
   return equal;
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from '../core/builtin.ts';
 import { ipKey } from '../client-ip/index.ts';
 import { globalEventSink, safeEmit } from '../core/events.ts';
 import { configError } from '../core/options.ts';
@@ -105,7 +105,7 @@ export function monitor(options: MonitorOptions = {}): Monitor {
     byRule[rule.name] = (byRule[rule.name] ?? 0) + 1;
     const seconds = rule.windowMs / 1000;
     const alert: Alert = Object.freeze({
-      id: `alert_${randomBytes(16).toString('base64url')}`,
+      id: `alert_${nodeCrypto().randomBytes(16).toString('base64url')}`,
       rule: rule.name,
       severity: rule.severity,
       subject,

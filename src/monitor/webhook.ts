@@ -1,4 +1,4 @@
-import { randomInt } from 'node:crypto';
+import { nodeCrypto } from '../core/builtin.ts';
 import { checkKeys, configError, describeValue, numberOption, optionsObject } from '../core/options.ts';
 import type { Alert, AlertSink } from './alert.ts';
 
@@ -161,7 +161,7 @@ export function alertWebhook(options: AlertWebhookOptions): AlertWebhook {
       if (n >= retries || stopping.signal.aborted) break;
       retried++;
       const step = Math.min(retryMaxMs, retryMinMs * 2 ** Math.min(n, 30));
-      await pause(step / 2 + randomInt(Math.max(1, Math.floor(step / 2)) + 1));
+      await pause(step / 2 + nodeCrypto().randomInt(Math.max(1, Math.floor(step / 2)) + 1));
     }
     failed++;
   };

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../core/builtin.ts';
 import { ipKey } from '../client-ip/index.ts';
 import { problem } from '../core/problem.ts';
 import type { Middleware, Reply, RequestView, ResponseControl } from '../core/types.ts';
@@ -91,7 +91,7 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
     hits.delete(hitKey);
     hits.set(hitKey, now + Math.max(d.resetMs, d.retryAfterMs, 1000));
     // A custom key may be an account name or API key: report a short digest, never the key itself.
-    const who = keyFn === undefined ? '' : `; key #${createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
+    const who = keyFn === undefined ? '' : `; key #${nodeCrypto().createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
     req.emit('RATE_LIMIT_HIT', `${p.limit}/${p.windowSeconds}s exceeded (policy "${p.name}")${who}`);
   };
 

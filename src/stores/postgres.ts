@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../core/builtin.ts';
 import { checkKeys, configError, numberOption, optionsObject, renamedOption } from '../core/options.ts';
 import { PEERS } from '../core/optional.ts';
 import type { PostgresClientLike } from '../core/postgres.ts';
@@ -171,7 +171,8 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     }
   };
 
-  const rowKey = (policy: Policy, key: string): string => `${policy.id}:${key.length <= 200 ? key : createHash('sha256').update(key).digest('base64url')}`;
+  const rowKey = (policy: Policy, key: string): string =>
+    `${policy.id}:${key.length <= 200 ? key : nodeCrypto().createHash('sha256').update(key).digest('base64url')}`;
 
   return {
     kind: 'remote',

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../core/builtin.ts';
 import { checkKeys, configError, numberOption, optionsObject } from '../core/options.ts';
 import { checkPeer, lazyPeer, PEERS } from '../core/optional.ts';
 import { RampartError } from '../errors.ts';
@@ -127,7 +127,6 @@ else
 end
 return {fmt(a), fmt(b), fmt(c), ok}
 `;
-const CONSUME_SHA = createHash('sha1').update(CONSUME_SCRIPT).digest('hex');
 
 /**
  * Several policies of one request in one script (one round trip), all or nothing: each
@@ -169,7 +168,6 @@ else
 end
 return out
 `;
-const CONSUME_ALL_SHA = createHash('sha1').update(CONSUME_ALL_SCRIPT).digest('hex');
 
 /** A client the store creates from `url` (ioredis `Redis`), with what closing it needs. */
 interface OwnedRedis extends RedisLike {
@@ -257,7 +255,7 @@ export function redisStore(options: RedisStoreOptions): RateLimitStore {
     const r = client !== undefined && firstConnect === undefined ? client : await ready();
     let out: unknown;
     try {
-      out = await r.evalsha(CONSUME_SHA, 1, counterKey(policy, key), ...args);
+      out = await r.evalsha(scriptSha(CONSUME_SCRIPT), 1, counterKey(policy, key), ...args);
     } catch (error) {
       if (!String((error as Error).message).includes('NOSCRIPT')) throw storeError(error);
       try {
@@ -298,7 +296,7 @@ export function redisStore(options: RedisStoreOptions): RateLimitStore {
         keys.push(counterKey(p, key));
         args.push(ALGORITHM_CODES[p.algorithm], String(p.windowMs), String(p.limit));
       }
-      const reply = (await script(CONSUME_ALL_SHA, CONSUME_ALL_SCRIPT, keys, args)) as Array<string | number>;
+      const reply = (await script(scriptSha(CONSUME_ALL_SCRIPT), CONSUME_ALL_SCRIPT, keys, args)) as Array<string | number>;
       const admitted = Number(reply[0]) === 1;
       let refused = -1;
       for (let i = 0; i < policies.length; i++) {
@@ -398,9 +396,20 @@ export function redisStore(options: RedisStoreOptions): RateLimitStore {
   };
 }
 
+/** SHA-1 of each Lua script (EVALSHA's name for it), computed on first use rather than at import. */
+const SCRIPT_SHAS = new Map<string, string>();
+function scriptSha(script: string): string {
+  let sha = SCRIPT_SHAS.get(script);
+  if (sha === undefined) {
+    sha = nodeCrypto().createHash('sha1').update(script).digest('hex');
+    SCRIPT_SHAS.set(script, sha);
+  }
+  return sha;
+}
+
 /** Keys longer than 200 characters (custom key functions) are hashed to bound Redis memory. */
 function safeKey(key: string): string {
-  return key.length <= 200 ? key : `h:${createHash('sha256').update(key).digest('base64url')}`;
+  return key.length <= 200 ? key : `h:${nodeCrypto().createHash('sha256').update(key).digest('base64url')}`;
 }
 
 function parseBlock(target: string, value: string): BlockEntry | undefined {
