@@ -84,7 +84,13 @@
     fill('ips', s.topIps, [['ip'], ['count', 'n']]);
     fill('recent', s.recent, RECENT);
     const total4xx = st.series.reduce((sum, x) => sum + x.counts.reduce((a, b) => a + b, 0), 0);
-    $('rates').textContent = `${total4xx} rejection(s) (4xx) in the last ${s.windowHours} h; 5xx: see monitor()`;
+    const pct = (n, total) => (total > 0 ? `${((100 * n) / total).toFixed(1)}%` : '-');
+    const w = s.responses?.at(-1);
+    $('rates').textContent =
+      `${total4xx} rejection(s) by rampart in the last ${s.windowHours} h` +
+      (w
+        ? ` · all responses, last ${w.window} s: ${w.total}, 4xx ${w.clientErrors} (${pct(w.clientErrors, w.total)}), 5xx ${w.serverErrors} (${pct(w.serverErrors, w.total)})`
+        : '');
   }
 
   function status(message) {

@@ -14,7 +14,9 @@ import { serve as serveNode } from '@hono/node-server';
 import { rbac } from '../auth/index.ts';
 import { isRampartError } from '../errors.ts';
 import { SecurityEvent, SecurityLog } from '../log/index.ts';
+import { monitor } from '../monitor/index.ts';
 import { rampart } from '../preset.ts';
+import { stack } from '../stack/index.ts';
 import { dashboard, type Dashboard } from './index.ts';
 
 const TOKEN = 'adapter-test-token-0123456789abcdef';
@@ -182,4 +184,31 @@ test('RBAC: no user → 401, a user without the permission → 403, with it → 
   assert.equal((await get()).status, 401);
   assert.equal((await get('viewer')).status, 403);
   assert.equal((await get('admin')).status, 200);
+});
+
+test('with the app monitor, the summary carries the 4xx and 5xx rates of all responses', async (t) => {
+  const m = monitor({ window: 3600 });
+  const shield = stack([m]);
+  const app = http.createServer(
+    shield.node((req, res) => {
+      const status = req.url === '/missing' ? 404 : req.url === '/boom' ? 500 : 200;
+      res.writeHead(status).end();
+    }),
+  );
+  await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+  t.after(async () => {
+    app.closeAllConnections();
+    await new Promise((resolve) => app.close(resolve));
+    await shield.close();
+  });
+  const base = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+  for (const path of ['/', '/', '/', '/missing', '/missing', '/boom']) await (await fetch(base + path)).arrayBuffer();
+
+  const dash = dashboard({ log, auth: { token: TOKEN }, monitor: m });
+  t.after(() => dash.close());
+  const res = await dash.fetch(new Request('http://localhost/_rampart/api/summary', { headers: { authorization: `Bearer ${TOKEN}` } }));
+  const summary = (await res.json()) as { responses: Array<{ total: number; clientErrors: number; serverErrors: number }> };
+  const current = summary.responses.at(-1)!;
+  assert.deepEqual([current.total, current.clientErrors, current.serverErrors], [6, 2, 1]);
+  assert.throws(() => dashboard({ log, auth: { token: TOKEN }, monitor: {} as never }), /monitor\(\)/);
 });

@@ -21,7 +21,7 @@ import { dashboardAssets } from './assets.ts';
 import { compileAuth, SESSION_COOKIE, SESSION_SECONDS, type DashboardAuth } from './auth.ts';
 import { LiveFeed } from './live.ts';
 import { dashboardPage, loginPage } from './page.ts';
-import { summarize } from './summary.ts';
+import { summarize, type DashboardSummary } from './summary.ts';
 
 /** Options of {@link dashboard}. */
 export interface DashboardOptions {
@@ -39,6 +39,27 @@ export interface DashboardOptions {
   maxStreams?: number;
   /** Shown under the title (what is being read). Default: "SecurityLog". */
   label?: string;
+  /**
+   * The app's `monitor()` (or `shield.monitor`): the page then shows its 4xx and 5xx rates over
+   * all responses (the SecurityLog holds only what rampart refused, never a 5xx of the app).
+   */
+  monitor?: DashboardMonitor;
+}
+
+/** What the dashboard reads from a monitor: its current and previous counting windows. */
+export interface DashboardMonitor {
+  snapshot(): { current: MonitorWindow; previous?: MonitorWindow | undefined };
+}
+
+/** One counting window of a monitor, as {@link DashboardMonitor.snapshot} gives it. */
+export interface MonitorWindow {
+  /** Start of the window (ISO 8601). */
+  readonly since: string;
+  /** Length in seconds. */
+  readonly window: number;
+  readonly total: number;
+  /** Responses by class: `{ '2xx': 120, '4xx': 7, '5xx': 1 }`. */
+  readonly byClass: Readonly<Record<string, number>>;
 }
 
 /** A mounted dashboard: one entry per adapter. */
@@ -85,7 +106,7 @@ interface Outgoing {
   stream?: (write: (chunk: string) => void, closed: Promise<void>) => Promise<void>;
 }
 
-const OPTION_NAMES = ['log', 'auth', 'path', 'table', 'pollMs', 'maxStreams', 'label'];
+const OPTION_NAMES = ['log', 'auth', 'path', 'table', 'pollMs', 'maxStreams', 'label', 'monitor'];
 
 function securityHeaders(nonce: string): Record<string, string> {
   return {
@@ -97,6 +118,19 @@ function securityHeaders(nonce: string): Record<string, string> {
     'cross-origin-resource-policy': 'same-origin',
     'cross-origin-opener-policy': 'same-origin',
   };
+}
+
+/** The monitor's windows as the page shows them: totals and the 4xx / 5xx counts. */
+function responseRates(monitor: DashboardMonitor): NonNullable<DashboardSummary['responses']> {
+  const { current, previous } = monitor.snapshot();
+  const one = (w: MonitorWindow) => ({
+    since: w.since,
+    window: w.window,
+    total: w.total,
+    clientErrors: w.byClass['4xx'] ?? 0,
+    serverErrors: w.byClass['5xx'] ?? 0,
+  });
+  return previous === undefined ? [one(current)] : [one(previous), one(current)];
 }
 
 function problem(status: number, title: string, extra: Record<string, string> = {}): Outgoing {
@@ -132,6 +166,9 @@ export function dashboard(options: DashboardOptions): Dashboard {
   const maxStreams = o.maxStreams ?? 32;
   if (typeof maxStreams !== 'number' || !Number.isInteger(maxStreams) || maxStreams < 1) throw configError('dashboard: maxStreams must be a positive integer.');
   const label = typeof o.label === 'string' ? o.label : 'SecurityLog';
+  const monitor = o.monitor;
+  if (monitor !== undefined && typeof monitor?.snapshot !== 'function')
+    throw configError('dashboard: monitor must be the monitor() of rampart (or shield.monitor).');
   const source = o.log;
   if (source === undefined) throw configError('dashboard: log is required (the SecurityLog to show, or a postgres:// URL to read).');
   const target = source instanceof SecurityLog ? undefined : checkDatabase(source, 'dashboard: log');
@@ -146,13 +183,21 @@ export function dashboard(options: DashboardOptions): Dashboard {
     });
     return opened;
   };
-  return dashboardOver(reader, { gate, mount, pollMs, maxStreams, label, close: async () => (await opened?.catch(() => undefined))?.close() });
+  return dashboardOver(reader, { gate, mount, pollMs, maxStreams, label, monitor, close: async () => (await opened?.catch(() => undefined))?.close() });
 }
 
 /** Internal: a dashboard over any reader (the CLI's). */
 export function dashboardOver(
   reader: () => Promise<LogReader>,
-  settings: { gate: ReturnType<typeof compileAuth>; mount: string; pollMs: number; maxStreams: number; label: string; close: () => Promise<void> },
+  settings: {
+    gate: ReturnType<typeof compileAuth>;
+    mount: string;
+    pollMs: number;
+    maxStreams: number;
+    label: string;
+    monitor?: DashboardMonitor | undefined;
+    close: () => Promise<void>;
+  },
 ): Dashboard {
   const { gate, mount, maxStreams, label } = settings;
   const feed = new LiveFeed(reader, settings.pollMs);
@@ -223,6 +268,7 @@ export function dashboardOver(
       const raw = req.query.get('hours') ?? '24';
       const hours = /^\d{1,3}$/.test(raw) ? Math.min(Math.max(Number(raw), 1), 168) : 24;
       const summary = await summarize(await reader(), hours);
+      if (settings.monitor !== undefined) summary.responses = responseRates(settings.monitor);
       return { status: 200, headers: { ...securityHeaders(freshNonce()), 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(summary) };
     }
     if (sub === '/api/events') {

@@ -35,6 +35,8 @@ export interface DashboardSummary {
   counts: Array<{ event: string; count: number }>;
   topIps: Array<{ ip: string; count: number }>;
   recent: DashboardRow[];
+  /** With a `monitor`: all responses of its previous and current windows, with the 4xx and 5xx among them. */
+  responses?: Array<{ since: string; window: number; total: number; clientErrors: number; serverErrors: number }>;
 }
 
 /** The status each rejection event was answered with. */
