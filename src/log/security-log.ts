@@ -10,6 +10,7 @@ import { WriteQueue, type WriterStats } from './queue.ts';
 import type { PartitionMode, ResealReport, SecurityLogRow, Store, VerifyReport } from './store.ts';
 import { requestFields } from './request.ts';
 import { formatRow, type ExportFormat } from './export.ts';
+import type { ExportCursor } from './reader.ts';
 
 /** Options of {@link SecurityLog}. Every option is optional. */
 export interface SecurityLogOptions {
@@ -565,13 +566,16 @@ export class SecurityLog implements EventSink {
     if (!(since instanceof Date) || Number.isNaN(since.getTime())) throw configError('export: since must be a valid Date.');
     await this.flush();
     const store = await this.query();
-    let after = { time: new Date(since.getTime() - 1).toISOString(), id: Number.MAX_SAFE_INTEGER };
-    for (;;) {
-      const rows = await store.page(after, 5000);
+    await store.ensureTable();
+    // The cursor is the database's own timestamp text (readerOver's page): rows written by SQL
+    // carry microseconds that a JavaScript Date would cut, and the same page would come back.
+    const { readerOver } = await import('./reader.ts');
+    const reader = readerOver(store.db, this.options.table, false);
+    let cursor: ExportCursor | undefined = { time: new Date(since.getTime() - 1).toISOString(), id: Number.MAX_SAFE_INTEGER };
+    while (cursor !== undefined) {
+      const { rows, next } = await reader.page(cursor, 5000);
       for (const row of rows) yield `${formatRow(row, format, rampartVersion())}\n`;
-      const last = rows.at(-1);
-      if (last === undefined || rows.length < 5000) return;
-      after = { time: last.timestamp.toISOString(), id: last.id };
+      cursor = rows.length < 5000 ? undefined : next;
     }
   }
 

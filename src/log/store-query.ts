@@ -1,6 +1,6 @@
 /**
- * The SecurityLog's read queries: the API's lookups (recent, per user/IP/event, counts, export
- * pages, a user's summary) and the aggregates `rampart log` / `rampart dashboard` show. Every
+ * The SecurityLog's read queries: the API's lookups (recent, per user/IP/event, counts, a
+ * user's summary; export pages are reader.ts's) and the aggregates `rampart log` / `rampart dashboard` show. Every
  * statement is parameterised; the table name is a checked identifier.
  */
 import type { Queryable } from '../stores/database.ts';
@@ -99,15 +99,6 @@ export class LogQueries {
     }
     const rows = await this.db.query<{ n: number | string }>(`select count(*) as n from ${this.q} where ${where}`, params);
     return Number(rows[0]?.n ?? 0);
-  }
-
-  /** Rows after `(time, id)` in ascending order (keyset pagination for export). */
-  page(after: { time: string; id: number }, limit: number): Promise<SecurityLogRow[]> {
-    return this.rows(`select ${SELECT_COLUMNS} from ${this.q} where ("timestamp", id) > ($1::timestamptz, $2::bigint) order by "timestamp", id limit $3`, [
-      after.time,
-      after.id,
-      limit,
-    ]);
   }
 
   /** How many rows a user has, per event, with the first and last time of each. */

@@ -84,11 +84,6 @@ export class Store {
     return this.run('count', () => this.queries.count(filters, since));
   }
 
-  /** Rows after `(time, id)` in ascending order (keyset pagination for export). */
-  page(after: { time: string; id: number }, limit: number): Promise<SecurityLogRow[]> {
-    return this.run('export', () => this.queries.page(after, limit));
-  }
-
   /** How many rows a user has, per event, with the first and last time of each. */
   userSummary(userId: string): Promise<Array<{ event: string; count: number; first: Date; last: Date }>> {
     return this.run('userSummary', () => this.queries.userSummary(userId));
