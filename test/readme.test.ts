@@ -146,7 +146,7 @@ export function joinCode(base: string, next: string): string {
     const braces = /^\{([^}]*)\}$/.exec(clause.trim());
     if (braces === null) return line;
     const kept = braces[1]!.split(',').filter((part) => part.trim() !== '' && !known(importedNames(`{${part}}`)[0]!, from));
-    return `import {${kept.join(',')} } from '${from}';`;
+    return `import { ${kept.map((part) => part.trim()).join(', ')} } from '${from}';`;
   });
   return `${base}\n${rest}`;
 }
@@ -221,6 +221,18 @@ function get(port: number, path: string): Promise<{ status: number; headers: htt
   });
 }
 
+test('a continued block leaves out the imports the code before it made', () => {
+  const base = "import http from 'node:http';\nimport { rampart, stack } from 'rampart';\nconst shield = rampart();";
+  const next =
+    "import http from 'node:http';\nimport { stack, cors } from 'rampart';\nimport { sessions } from 'rampart/auth';\nimport * as fs from 'node:fs';";
+  const joined = joinCode(base, next).split('\n');
+  assert.deepEqual(
+    joined.slice(3).filter((l) => l !== ''),
+    ["import { cors } from 'rampart';", "import { sessions } from 'rampart/auth';", "import * as fs from 'node:fs';"],
+  );
+  assert.deepEqual(importedNames('type Options, { a, b as c, type D }'), ['a', 'c', 'D', 'Options']);
+});
+
 const blocks = readmeBlocks(README);
 const dir = mkdtempSync(join(tmpdir(), 'rampart-readme-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -285,6 +297,7 @@ test('README code blocks run', { concurrency: 2, timeout: 600_000 }, async (t) =
       const result = await run(file, cwd, env);
       try {
         const context = `\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`;
+        if (block.serveDefault) assert.ok(result.port !== undefined, `the default export is served${context}`);
         if (result.port === undefined) {
           assert.equal(result.exit, 0, `the block exits with status 0${context}`);
           assert.equal(block.outputs.filter((o) => o.kind === 'get').length, 0, 'an output of GET needs a block that starts a server');
