@@ -25,6 +25,12 @@ const IDENT_START = /[A-Za-z_$\u00c0-\uffff]/;
 const IDENT_PART = /[A-Za-z0-9_$\u00c0-\uffff]/;
 // After these, a `/` starts a regex literal rather than a division.
 const REGEX_AFTER_KEYWORD = new Set(['return', 'typeof', 'instanceof', 'in', 'of', 'new', 'delete', 'void', 'throw', 'case', 'do', 'else', 'yield', 'await']);
+// Punctuators that end a value: a `/` after them divides. `++`/`--` are taken as postfix (a
+// prefix `++/re/.x` is not code anyone writes).
+const VALUE_END = new Set([')', ']', '}', '++', '--']);
+// Multi-character punctuators kept whole (the rules and the regex decision look at them).
+const THREE_CHAR_PUNCT = new Set(['===', '!==', '...']);
+const TWO_CHAR_PUNCT = new Set(['==', '!=', '+=', '=>', '&&', '||', '??', '?.', '++', '--']);
 
 /** A comment with the 1-based lines it starts and ends on; `text` excludes the delimiters. */
 export interface Comment {
@@ -116,9 +122,14 @@ export function tokenize(source: string, comments?: Comment[]): Token[] {
     if (c === '"' || c === "'") {
       const startLine = line;
       let j = i + 1;
-      while (j < n && source[j] !== c && source[j] !== '\n') j += source[j] === '\\' ? 2 : 1;
+      while (j < n && source[j] !== c && source[j] !== '\n') {
+        // A backslash before a line end continues the string on the next line.
+        if (source[j] === '\\' && source[j + 1] === '\n') newline(j + 1);
+        j += source[j] === '\\' ? 2 : 1;
+      }
       push('string', source.slice(i + 1, Math.min(j, n)), startLine, col);
-      i = j + 1;
+      // An unterminated string ends at its line end, which the main loop counts.
+      i = source[j] === '\n' ? j : j + 1;
       continue;
     }
     if (c === '`') {
@@ -151,40 +162,65 @@ export function tokenize(source: string, comments?: Comment[]): Token[] {
       i = j;
       continue;
     }
-    if (c === '/' && regexAllowed(tokens[tokens.length - 1])) {
-      let j = i + 1;
-      let inClass = false;
-      while (j < n && source[j] !== '\n') {
-        const d = source[j]!;
-        if (d === '\\') j += 2;
-        else {
-          if (d === '[') inClass = true;
-          else if (d === ']') inClass = false;
-          else if (d === '/' && !inClass) break;
-          j++;
-        }
+    if (c === '/' && regexAllowed(tokens)) {
+      const end = regexEnd(source, i);
+      // A regex literal cannot hold a line end: a `/` with no closing `/` on its line is a division.
+      if (end !== -1) {
+        push('regex', source.slice(i, end), line, col);
+        i = end;
+        continue;
       }
-      j++;
-      while (j < n && /[a-z]/.test(source[j]!)) j++;
-      push('regex', source.slice(i, Math.min(j, n)), line, col);
-      i = j;
-      continue;
     }
     if (c === '{' && templates.length > 0) templates[templates.length - 1]!.depth++;
     if (c === '}' && templates.length > 0) templates[templates.length - 1]!.depth--;
     // Multi-character punctuators the rules care about.
     const three = source.slice(i, i + 3);
     const two = source.slice(i, i + 2);
-    const p = three === '===' || three === '!==' || three === '...' ? three : ['==', '!=', '+=', '=>', '&&', '||', '??', '?.'].includes(two) ? two : c;
+    const p = THREE_CHAR_PUNCT.has(three) ? three : TWO_CHAR_PUNCT.has(two) ? two : c;
     push('punct', p, line, col);
     i += p.length;
   }
   return tokens;
 }
 
-function regexAllowed(prev: Token | undefined): boolean {
+/** Where the regex literal starting at `start` (a `/`) ends, after its flags; -1 when no `/` closes it on its line. */
+function regexEnd(source: string, start: number): number {
+  const n = source.length;
+  let j = start + 1;
+  let inClass = false;
+  while (j < n) {
+    const d = source[j]!;
+    if (d === '\n' || d === '\r') return -1;
+    if (d === '\\') {
+      if (source[j + 1] === '\n' || source[j + 1] === '\r') return -1;
+      j += 2;
+      continue;
+    }
+    if (d === '[') inClass = true;
+    else if (d === ']') inClass = false;
+    else if (d === '/' && !inClass) break;
+    j++;
+  }
+  if (j >= n) return -1;
+  j++;
+  while (j < n && /[a-z]/.test(source[j]!)) j++;
+  return j;
+}
+
+/**
+ * Whether a `/` after `tokens` starts a regex literal (else it is a division). After a value —
+ * an identifier, a literal, `)`, `]`, `}` or a postfix `++`/`--` — it divides; after an operator
+ * or one of the keywords that take an expression, it starts a regex. A keyword right after `.`
+ * or `?.` is a property name (`res.return / 2`), so a value too.
+ */
+function regexAllowed(tokens: readonly Token[]): boolean {
+  const prev = tokens[tokens.length - 1];
   if (prev === undefined) return true;
-  if (prev.kind === 'ident') return REGEX_AFTER_KEYWORD.has(prev.text);
-  if (prev.kind === 'punct') return prev.text !== ')' && prev.text !== ']' && prev.text !== '}';
+  if (prev.kind === 'ident') {
+    const before = tokens[tokens.length - 2];
+    if (before?.kind === 'punct' && (before.text === '.' || before.text === '?.')) return false;
+    return REGEX_AFTER_KEYWORD.has(prev.text);
+  }
+  if (prev.kind === 'punct') return !VALUE_END.has(prev.text);
   return false;
 }
