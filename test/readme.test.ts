@@ -11,7 +11,9 @@
  * setup); an import the earlier code already made is not repeated. `<!-- run: needs redis -->`
  * / `<!-- run: needs postgres -->` start a throwaway server (test/helpers/services.ts) and
  * hand the block its URL as REDIS_URL / DATABASE_URL; without the binary the block is
- * skipped with the reason (a failure with RAMPART_REQUIRE_SERVICES=1).
+ * skipped with the reason (a failure with RAMPART_REQUIRE_SERVICES=1). `<!-- run: needs certificates -->`
+ * writes a self-signed localhost certificate into the block's directory as cert.pem and
+ * key.pem (and as the CA files clients-ca.pem and db-ca.pem); a TLS server is sent its GET over https.
  * `<!-- run: serve default export -->` serves the block's `export default { fetch }` (what
  * Bun, Deno and Workers load) with @hono/node-server. Directives combine with `;`.
  * A block that starts a server is sent `GET /` and must answer below 500;
@@ -21,11 +23,12 @@
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import http from 'node:http';
+import https from 'node:https';
 import { startPostgres, startRedis, type PgServer, type RedisServer } from './helpers/services.ts';
 
 const README = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
@@ -46,6 +49,7 @@ interface Block {
   as?: string;
   after?: string;
   needs: ('redis' | 'postgres')[];
+  certificates: boolean;
   serveDefault: boolean;
   outputs: Output[];
 }
@@ -88,7 +92,11 @@ export function readmeBlocks(text: string): Block[] {
       const named = (verb: string): string | undefined => run.find((d) => d.startsWith(`${verb} `))?.slice(verb.length + 1);
       const needs = run.filter((d) => d === 'needs redis' || d === 'needs postgres').map((d) => d.slice(6) as 'redis' | 'postgres');
       for (const d of run) {
-        assert.match(d, /^(with-previous|as \S+|after \S+|needs (redis|postgres)|serve default export)$/, `README line ${i + 1}: unknown directive ${d}`);
+        assert.match(
+          d,
+          /^(with-previous|as \S+|after \S+|needs (redis|postgres|certificates)|serve default export)$/,
+          `README line ${i + 1}: unknown directive ${d}`,
+        );
       }
       last = {
         line: i + 1,
@@ -99,6 +107,7 @@ export function readmeBlocks(text: string): Block[] {
         as: named('as'),
         after: named('after'),
         needs,
+        certificates: run.includes('needs certificates'),
         serveDefault: run.includes('serve default export'),
         outputs: [],
       };
@@ -174,6 +183,7 @@ const ENV: Record<string, string> = {
 interface RunResult {
   exit?: number | null;
   port?: number;
+  tls?: boolean;
   stdout: string;
   stderr: string;
   stop(): void;
@@ -200,8 +210,8 @@ function run(file: string, cwd: string, env: Record<string, string>): Promise<Ru
     }, 30_000);
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
-      const port = /README-LISTENING (\d+)/.exec(stdout)?.[1];
-      if (port !== undefined) settle({ port: Number(port) });
+      const listening = /README-LISTENING (\d+)( tls)?/.exec(stdout);
+      if (listening !== null) settle({ port: Number(listening[1]), tls: listening[2] !== undefined });
     });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       stderr += chunk;
@@ -210,10 +220,11 @@ function run(file: string, cwd: string, env: Record<string, string>): Promise<Ru
   });
 }
 
-function get(port: number, path: string): Promise<{ status: number; headers: http.IncomingHttpHeaders }> {
+function get(port: number, path: string, tls = false): Promise<{ status: number; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port, path, headers: { host: 'localhost' } }, (res) => {
+    // The certificate is the block's own self-signed one.
+    (tls ? https : http)
+      .get({ host: '127.0.0.1', port, path, headers: { host: 'localhost' }, rejectUnauthorized: false }, (res) => {
         res.resume();
         res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
       })
@@ -284,6 +295,31 @@ test('README code blocks run', { concurrency: 2, timeout: 600_000 }, async (t) =
       // Its own directory: blocks that write files (./data/security) run side by side.
       const cwd = join(dir, `block-${block.line}`);
       mkdirSync(cwd);
+      if (block.certificates) {
+        const made = spawnSync(
+          'openssl',
+          [
+            'req',
+            '-x509',
+            '-newkey',
+            'ec',
+            '-pkeyopt',
+            'ec_paramgen_curve:P-256',
+            '-nodes',
+            '-days',
+            '1',
+            '-subj',
+            '/CN=localhost',
+            '-keyout',
+            'key.pem',
+            '-out',
+            'cert.pem',
+          ],
+          { cwd },
+        );
+        if (made.status !== 0) return sub.skip(`openssl could not make a certificate: ${made.error?.message ?? made.stderr}`);
+        for (const ca of ['clients-ca.pem', 'db-ca.pem']) copyFileSync(join(cwd, 'cert.pem'), join(cwd, ca));
+      }
       let file = join(cwd, `block.${block.lang === 'ts' ? 'mts' : 'mjs'}`);
       writeFileSync(file, code);
       if (block.serveDefault) {
@@ -302,10 +338,10 @@ test('README code blocks run', { concurrency: 2, timeout: 600_000 }, async (t) =
           assert.equal(result.exit, 0, `the block exits with status 0${context}`);
           assert.equal(block.outputs.filter((o) => o.kind === 'get').length, 0, 'an output of GET needs a block that starts a server');
         } else {
-          const home = await get(result.port, '/');
+          const home = await get(result.port, '/', result.tls);
           assert.ok(home.status < 500, `GET / answers ${home.status}${context}`);
           for (const output of block.outputs.filter((o) => o.kind === 'get')) {
-            const response = await get(result.port, output.path);
+            const response = await get(result.port, output.path, result.tls);
             for (const line of output.lines) {
               const status = /^HTTP\/1\.1 (\d{3})/.exec(line)?.[1];
               if (status !== undefined) {

@@ -3,11 +3,13 @@
  * `rampart/*` resolve to the sources (through package.json's export map, dist → src),
  * other bare imports resolve from this repository's node_modules although the block file
  * lives in a temporary directory, and every server listens on a free port, announced on
- * stdout as `README-LISTENING <port>` so the test can send it a request.
+ * stdout as `README-LISTENING <port>` (`README-LISTENING <port> tls` for a TLS server) so the
+ * test can send it a request.
  */
 import { readFileSync } from 'node:fs';
 import { registerHooks } from 'node:module';
 import net from 'node:net';
+import tls from 'node:tls';
 
 const ROOT = new URL('../../', import.meta.url);
 const exportsMap = (JSON.parse(readFileSync(new URL('package.json', ROOT), 'utf8')) as { exports: Record<string, { default: string }> }).exports;
@@ -41,7 +43,8 @@ net.Server.prototype.listen = function listenOnFreePort(this: net.Server, ...arg
   else if (typeof first === 'object' && first !== null && 'port' in first) args[0] = { ...first, port: 0 };
   this.once('listening', () => {
     const address = this.address();
-    if (typeof address === 'object' && address !== null) process.stdout.write(`\nREADME-LISTENING ${address.port}\n`);
+    if (typeof address === 'object' && address !== null)
+      process.stdout.write(`\nREADME-LISTENING ${address.port}${this instanceof tls.Server ? ' tls' : ''}\n`);
   });
   return (listen as (...a: unknown[]) => net.Server).apply(this, args);
 } as typeof net.Server.prototype.listen;
