@@ -266,7 +266,7 @@ test('every README block that is not run says why', () => {
   }
 });
 
-// About 45 s for ~20 blocks on a busy 2-core machine, which can approach npm test's 120 s per-test default.
+// About 50-60 s for ~66 blocks on a 2-core machine at load 8 (two blocks at a time); the timeout leaves room above npm test's 120 s per-test default.
 test('README code blocks run', { concurrency: 2, timeout: 600_000 }, async (t) => {
   let previous = '';
   const named = new Map<string, string>();
