@@ -1,19 +1,18 @@
 /**
  * The dashboard in real Chromium: sign-in by keyboard, uPlot charts drawn from seeded events,
  * a new event arriving over Server-Sent Events without a reload, no CSP violation under the
- * dashboard's nonce policy, 401 without credentials. The screenshot is kept in docs/screenshots/.
+ * dashboard's nonce policy, 401 without credentials. The screenshot is kept as a test artefact
+ * (test-results/screenshots/; RAMPART_SCREENSHOTS=docs/screenshots refreshes the README's).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { launchBrowser } from '../helpers/browser.ts';
+import { launchBrowser, screenshotPath } from '../helpers/browser.ts';
 import { dashboard } from '../../src/dashboard/index.ts';
 import { SecurityEvent, SecurityLog } from '../../src/log/index.ts';
 
 const TOKEN = 'dashboard-test-token-0123456789abcdef';
-const SCREENSHOT = fileURLToPath(new URL('../../docs/screenshots/dashboard.png', import.meta.url));
 
 interface Chart {
   series: Array<{ label?: string }>;
@@ -118,7 +117,7 @@ test('dashboard in Chromium: sign in by keyboard, charts of the seeded data, a l
 
   await page.setViewportSize({ width: 1280, height: 1000 });
   await page.waitForTimeout(300); // charts keep their size; let the table highlight settle for the picture
-  await page.screenshot({ path: SCREENSHOT, fullPage: true });
+  await page.screenshot({ path: screenshotPath('dashboard.png'), fullPage: true });
 
   assert.deepEqual(violations, [], 'no CSP violation');
   assert.deepEqual(

@@ -3,15 +3,14 @@
  * CSRF) render as HTML under the page's own CSP with no violation, the title and heading
  * are visible, the hashed stylesheet applies, and nothing from the request is echoed.
  *
- * With RAMPART_SCREENSHOTS=<dir> the pages are saved there as PNGs (the README's come from it).
+ * The pages are saved as PNG test artefacts (test-results/screenshots/; RAMPART_SCREENSHOTS=docs/screenshots
+ * refreshes the README's).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { launchBrowser } from '../helpers/browser.ts';
+import { launchBrowser, screenshotPath } from '../helpers/browser.ts';
 import { rampart } from '../../src/preset.ts';
 
 async function listen(server: http.Server): Promise<string> {
@@ -56,8 +55,6 @@ test('Chromium renders the 429 and CSRF 403 pages: visible title, styled, no CSP
   const page = await context.newPage();
   const console: string[] = [];
   page.on('console', (m) => console.push(m.text()));
-  const shots = process.env.RAMPART_SCREENSHOTS;
-  if (shots) mkdirSync(shots, { recursive: true });
 
   // CSRF: the evil page's form posts cross-site; Chromium sends Sec-Fetch-Site: cross-site.
   await page.goto(`${evilUrl}/`);
@@ -66,7 +63,7 @@ test('Chromium renders the 429 and CSRF 403 pages: visible title, styled, no CSP
   assert.equal(csrf!.headers()['content-type'], 'text/html; charset=utf-8');
   assert.equal(await page.title(), '403 This form could not be verified');
   assert.ok(await page.getByRole('heading', { name: 'This form could not be verified' }).isVisible());
-  if (shots) await page.screenshot({ path: join(shots, 'rejection-403-csrf.png') });
+  await page.screenshot({ path: screenshotPath('rejection-403-csrf.png') });
   const csrfText = await page.content();
   assert.ok(!/alert|<script/i.test(csrfText), 'nothing from the request is echoed');
 
@@ -82,7 +79,7 @@ test('Chromium renders the 429 and CSRF 403 pages: visible title, styled, no CSP
   // The hashed stylesheet applied (the CSP allowed it): the card has its border radius.
   assert.equal(await page.locator('main').evaluate((el) => getComputedStyle(el).borderTopLeftRadius), '8px');
   assert.equal(await page.evaluate(() => document.scripts.length), 0);
-  if (shots) await page.screenshot({ path: join(shots, 'rejection-429.png') });
+  await page.screenshot({ path: screenshotPath('rejection-429.png') });
 
   const violations = await page.evaluate(() => (window as unknown as { violations: string[] }).violations);
   assert.deepEqual(violations, [], 'no CSP violation on the page');

@@ -13,8 +13,10 @@
  *   await page.goto(url);
  * });
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 
 /** Where Chromium lives (override with RAMPART_CHROMIUM). */
@@ -53,4 +55,15 @@ export async function launchBrowser(t: TestContext): Promise<Browser | undefined
   }
   t.after(() => browser.close());
   return browser;
+}
+
+/**
+ * Where browser tests keep their screenshots: `RAMPART_SCREENSHOTS` when set (e.g.
+ * `docs/screenshots` to refresh the README's pictures), else `test-results/screenshots/`
+ * (git-ignored), so a test run never modifies tracked files.
+ */
+export function screenshotPath(name: string): string {
+  const dir = process.env.RAMPART_SCREENSHOTS ?? fileURLToPath(new URL('../../test-results/screenshots/', import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  return join(dir, name);
 }
