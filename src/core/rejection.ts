@@ -142,6 +142,10 @@ export class RejectionError extends RampartError {
     this.name = 'RejectionError';
     this.headers = rejection.headers;
     this.rejection = rejection;
+    // A rejection is an expected outcome, not a fault: no call stack. Express's final handler
+    // prints err.stack to stderr for every error (a 429 flood would flood the logs) and, in
+    // development, sends it to the client.
+    Object.defineProperty(this, 'stack', { value: `RejectionError: ${this.message}`, writable: true, configurable: true });
   }
 
   /** Same as `status` (the name Express and http-errors also read). */
@@ -149,3 +153,10 @@ export class RejectionError extends RampartError {
     return this.status;
   }
 }
+
+// console.error(err) (Express's logerror) shows one line, not the rejection object's fields.
+Object.defineProperty(RejectionError.prototype, Symbol.for('nodejs.util.inspect.custom'), {
+  value(this: RejectionError): string {
+    return `RejectionError [${this.code}] ${this.status}: ${this.message.replace(/[\r\n]+/g, ' ')}`;
+  },
+});

@@ -224,3 +224,79 @@ test("Express rejections: 'next' with Express's own error handler: status and Re
     await shield.close();
   }
 });
+
+/**
+ * An Express app with `rejections: 'next'` and no error handler of its own, in a child
+ * process so its stderr can be read: four rejections (400 host for a browser, 403 CSRF,
+ * 429 twice) in `env`. Resolves with what the client got and what the process printed.
+ */
+async function expressFinalHandler(env: 'development' | 'production'): Promise<{ bodies: string[]; statuses: number[]; stderr: string }> {
+  const { spawn } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const preset = new URL('../preset.ts', import.meta.url).href;
+  const script = `
+    import http from 'node:http';
+    import express from 'express';
+    import { rampart } from ${JSON.stringify(preset)};
+    const shield = rampart({ log: false, allowedHosts: ['app.example'], rateLimit: { maxRequests: 1, window: 60 } });
+    const app = express();
+    app.set('env', ${JSON.stringify(env)});
+    app.use(shield.express({ rejections: 'next' }));
+    app.all('/x', (req, res) => res.send('HANDLER'));
+    const server = http.createServer(app);
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = server.address().port;
+    const out = [];
+    // node:http, not fetch(): fetch will not send a forged Host.
+    const send = (headers, method = 'GET') => new Promise((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port, path: '/x', method, headers }, (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (c) => (body += c));
+        res.on('end', () => resolve(out.push({ status: res.statusCode, body })));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    await send({ host: 'evil.example', accept: 'text/html' });
+    await send({ host: 'app.example', origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' }, 'POST');
+    await send({ host: 'app.example' });
+    await send({ host: 'app.example' });
+    process.stdout.write(JSON.stringify(out));
+    server.close();
+    await shield.close();
+  `;
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: root,
+    env: { ...process.env, RAMPART_SILENT: '1', NODE_ENV: env },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => {
+    stdout += c;
+  });
+  child.stderr.setEncoding('utf8').on('data', (c: string) => {
+    stderr += c;
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.equal(code, 0, stderr);
+  const results = JSON.parse(stdout) as Array<{ status: number; body: string }>;
+  return { statuses: results.map((r) => r.status), bodies: results.map((r) => r.body), stderr };
+}
+
+test("Express rejections: 'next' without an app error handler: no stack trace in the logs (one line per rejection) nor in the page, development and production", async () => {
+  for (const env of ['development', 'production'] as const) {
+    const { statuses, bodies, stderr } = await expressFinalHandler(env);
+    assert.deepEqual(statuses, [400, 403, 429, 429], env);
+    const lines = stderr.split('\n').filter((line) => line.trim() !== '');
+    assert.ok(lines.length <= 4, `${env}: ${lines.length} stderr lines for 4 rejections:\n${stderr}`);
+    for (const line of lines) {
+      assert.doesNotMatch(line, /^\s+at |\.ts:\d|node_modules|rejection:|problem:/, `${env}: ${line}`);
+      assert.match(line, /RejectionError/, `${env}: ${line}`);
+    }
+    for (const body of bodies) {
+      assert.doesNotMatch(body, /\sat |\.ts:\d|node_modules|rejection|problem|&nbsp;/, `${env}: ${body}`);
+    }
+    if (env === 'development') assert.match(bodies[2]!, /Too many requests/);
+  }
+});
