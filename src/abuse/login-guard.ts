@@ -113,7 +113,7 @@ const DEVICE_VERSION = 'd1';
  * const device = req.cookies.device;
  * const { allowed, retryAfter } = await guard.check(clientIp(req), email, { device });
  * if (!allowed) return tooMany(retryAfter);
- * if (await verifyPassword(hash, password)) { await guard.succeed(ip, email, { device }); setCookie('device', guard.issueDevice(email)); }
+ * if ((await verifyPassword(hash, password)).ok) { await guard.succeed(ip, email, { device }); setCookie('device', guard.issueDevice(email)); }
  * else await guard.fail(ip, email, { device });
  */
 export function loginGuard(options: LoginGuardOptions = {}): LoginGuard {
