@@ -19,6 +19,11 @@ modifiers and grade chart (algorithm version 4). Prints each test, the score and
   --http-port N        port of the plain-HTTP counterpart of an https URL (default 80)
   --https-port N       port of the https counterpart of an http URL (default 443)
   --timeout S          seconds per request (default 10)
+  --allow-private      follow redirects to loopback/private/link-local addresses even when
+                       the scanned host is not in that class (refused by default)
+
+Redirects are refused (reported, not followed) when the Location carries user:password@,
+is not http(s), or leads to a non-public address class the scanned host is not in.
 
 Exit codes: 0 graded (and at least --min-grade), 1 below --min-grade or unreachable, 2 usage error.
 `;
@@ -47,6 +52,7 @@ export function formatReport(report: GradeReport): string {
     const modifier = t.scoreModifier > 0 ? `+${t.scoreModifier}` : String(t.scoreModifier);
     lines.push(`  ${t.pass ? 'pass' : 'FAIL'}  ${t.name.padEnd(width)}  ${modifier.padStart(3)}  ${t.result}`);
   }
+  for (const r of report.refusedRedirects) lines.push('', `  refused redirect  ${r.from} -> ${r.location}`, `    ${r.reason}`);
   lines.push('', `Score: ${report.score}  Grade: ${report.grade}  (${report.testsPassed}/${report.tests.length} tests passed)`);
   return `${lines.join('\n')}\n`;
 }
@@ -63,6 +69,7 @@ export async function scanCommand(argv: readonly string[]): Promise<number> {
       'http-port': { type: 'string' },
       'https-port': { type: 'string' },
       timeout: { type: 'string' },
+      'allow-private': { type: 'boolean' },
     },
     true,
   );
@@ -95,6 +102,7 @@ export async function scanCommand(argv: readonly string[]): Promise<number> {
     httpsPort: intFlag('scan', values, 'https-port', 1, 65535, 443),
     timeoutMs: intFlag('scan', values, 'timeout', 1, 300, 10) * 1000,
     ...(ca === undefined ? {} : { ca }),
+    allowPrivate: values['allow-private'] === true,
   });
   process.stdout.write(values.json === true ? `${JSON.stringify({ ...report, minGrade: minGrade ?? null }, null, 2)}\n` : formatReport(report));
   if (minGrade !== undefined && !gradeAtLeast(report.grade, minGrade)) {

@@ -2,19 +2,33 @@
  * The grader's HTTP client: node:http / node:https, redirects followed by hand so every hop is
  * recorded (the redirection test grades the chain), certificate verification first and, when
  * the chain does not verify, once more without it (the result then says the certificate is
- * invalid, as the Observatory does). No cookies are sent; Set-Cookie lines are collected.
+ * invalid, as the Observatory does). No cookies and no Authorization are ever sent (so none
+ * crosses to another origin); Set-Cookie lines are collected. A redirect is refused (recorded,
+ * not followed) when its Location is not an http(s) URL or carries `user:password@`, and a
+ * connection when the address it resolves to is outside the scan's classes (address.ts).
  * @module
  */
 import http from 'node:http';
 import https from 'node:https';
+import net from 'node:net';
 import tls from 'node:tls';
 import zlib from 'node:zlib';
+import { type AllowedClasses, guardedLookup, RefusedAddressError, type Resolver, refusal, systemResolver } from './address.ts';
 
 /** One response in a redirect chain. */
 export interface Hop {
   readonly url: URL;
   readonly status: number;
   readonly headers: http.IncomingHttpHeaders;
+}
+
+/** A redirect the scan did not follow, and why. */
+export interface RefusedRedirect {
+  /** The URL that answered with the redirect. */
+  readonly from: string;
+  /** Its Location, resolved, without any `user:password@` (at most 300 characters). */
+  readonly location: string;
+  readonly reason: string;
 }
 
 /** A GET followed through its redirects. */
@@ -24,6 +38,8 @@ export interface Visit {
   readonly body: string;
   /** False when the TLS chain did not verify and the visit was repeated without verification. */
   readonly verified: boolean;
+  /** Set when the chain stopped at a redirect the scan refused to follow (the last hop is that redirect). */
+  readonly refused?: RefusedRedirect;
 }
 
 /** Transport settings shared by every request of one scan. */
@@ -32,6 +48,10 @@ export interface ClientOptions {
   readonly ca?: string | undefined;
   /** Per-request time limit in milliseconds. */
   readonly timeoutMs: number;
+  /** Address classes connections may go to (see address.ts). */
+  readonly allowed: AllowedClasses;
+  /** Host name resolver (default: the system's). */
+  readonly resolve?: Resolver | undefined;
 }
 
 /** The largest body read (the rest is dropped): enough for any page's head and scripts. */
@@ -97,7 +117,23 @@ interface RawResponse {
 function request(url: URL, method: string, headers: Record<string, string>, verify: boolean, options: ClientOptions): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const secure = url.protocol === 'https:';
-    const common = { method, headers, signal: AbortSignal.timeout(options.timeoutMs) };
+    const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+    // An IP literal never goes through `lookup`: check it here.
+    const literal = net.isIP(hostname) === 0 ? null : refusal(hostname, options.allowed);
+    if (literal !== null) {
+      reject(new RefusedAddressError(literal));
+      return;
+    }
+    // Built field by field, never from the URL object, so no userinfo can become an Authorization header.
+    const common = {
+      method,
+      headers,
+      hostname,
+      port: url.port === '' ? undefined : Number(url.port),
+      path: `${url.pathname}${url.search}`,
+      lookup: guardedLookup(options.allowed, options.resolve ?? systemResolver),
+      signal: AbortSignal.timeout(options.timeoutMs),
+    };
     const tlsOptions = { rejectUnauthorized: verify, ...(verify && options.ca !== undefined ? { ca: trustStore(options.ca) } : {}) };
     const onResponse = (res: http.IncomingMessage): void => {
       const chunks: Buffer[] = [];
@@ -120,8 +156,8 @@ function request(url: URL, method: string, headers: Record<string, string>, veri
       });
     };
     const req = secure
-      ? https.request(url, { ...common, ...tlsOptions, agent: false }, onResponse)
-      : http.request(url, { ...common, agent: false }, onResponse);
+      ? https.request({ ...common, ...tlsOptions, servername: net.isIP(hostname) === 0 ? hostname : undefined, agent: false }, onResponse)
+      : http.request({ ...common, agent: false }, onResponse);
     req.on('error', reject);
     req.end();
   });
@@ -141,34 +177,68 @@ function decoderFor(encoding: string | undefined): NodeJS.ReadWriteStream | unde
   }
 }
 
-/** Follow `start` through its redirects with GET; throws the transport error of any hop. */
-async function follow(start: URL, verify: boolean, options: ClientOptions): Promise<{ hops: Hop[]; body: string }> {
+/** `url` as text for a report: no `user:password@`, printable, at most 300 characters. */
+export function redactUrl(url: URL): string {
+  const copy = new URL(url.href);
+  copy.username = '';
+  copy.password = '';
+  return copy.href.length > 300 ? `${copy.href.slice(0, 299)}…` : copy.href;
+}
+
+/** The next URL of a redirect chain, or why the hop is refused. */
+function nextHop(location: string, from: URL): { url: URL } | RefusedRedirect {
+  let url: URL;
+  try {
+    url = new URL(location, from);
+  } catch {
+    const shown = location.replace(/[^\x21-\x7e]/g, '?');
+    return { from: redactUrl(from), location: shown.length > 300 ? `${shown.slice(0, 299)}…` : shown, reason: 'the Location is not a URL' };
+  }
+  const refused = (reason: string): RefusedRedirect => ({ from: redactUrl(from), location: redactUrl(url), reason });
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return refused(`the scan follows only http: and https: (got ${url.protocol})`);
+  if (url.username !== '' || url.password !== '') return refused('the Location carries credentials (a user name or password), which the scan never sends');
+  return { url };
+}
+
+/** Follow `start` through its redirects with GET; throws the transport error of the first hop. */
+async function follow(start: URL, verify: boolean, options: ClientOptions): Promise<{ hops: Hop[]; body: string; refused?: RefusedRedirect }> {
   const hops: Hop[] = [];
   let url = start;
+  let body = '';
   for (;;) {
-    const res = await request(url, 'GET', { accept: ACCEPT, 'user-agent': USER_AGENT, 'accept-encoding': 'gzip, deflate, br' }, verify, options);
+    let res: RawResponse;
+    try {
+      res = await request(url, 'GET', { accept: ACCEPT, 'user-agent': USER_AGENT, 'accept-encoding': 'gzip, deflate, br' }, verify, options);
+    } catch (err) {
+      const last = hops[hops.length - 1];
+      if (!(err instanceof RefusedAddressError) || last === undefined) throw err;
+      return { hops, body, refused: { from: redactUrl(last.url), location: redactUrl(url), reason: err.message } };
+    }
     hops.push({ url, status: res.status, headers: res.headers });
+    body = res.body.toString('utf8');
     const location = res.headers.location;
-    if (!REDIRECTS.has(res.status) || location === undefined || hops.length > MAX_REDIRECTS) return { hops, body: res.body.toString('utf8') };
-    url = new URL(location, url);
+    if (!REDIRECTS.has(res.status) || location === undefined || hops.length > MAX_REDIRECTS) return { hops, body };
+    const next = nextHop(location, url);
+    if (!('url' in next)) return { hops, body, refused: next };
+    url = next.url;
   }
 }
 
 /**
  * GET `start` and its redirects. Null when it cannot be reached at all (refused, reset,
- * timeout, not HTTP). A certificate that does not verify is retried unverified and marked.
+ * timeout, not HTTP, or its own address refused: then the reason goes to `refusals`). A
+ * certificate that does not verify is retried unverified and marked.
  */
-export async function visit(start: URL, options: ClientOptions): Promise<Visit | null> {
-  try {
-    return { ...(await follow(start, true, options)), verified: true };
-  } catch (err) {
-    if (!isCertificateError(err)) return null;
+export async function visit(start: URL, options: ClientOptions, refusals: string[] = []): Promise<Visit | null> {
+  for (const verify of [true, false]) {
+    try {
+      return { ...(await follow(start, verify, options)), verified: verify };
+    } catch (err) {
+      if (err instanceof RefusedAddressError) refusals.push(err.message);
+      if (!verify || !isCertificateError(err)) return null;
+    }
   }
-  try {
-    return { ...(await follow(start, false, options)), verified: false };
-  } catch {
-    return null;
-  }
+  return null;
 }
 
 /**
@@ -178,13 +248,23 @@ export async function visit(start: URL, options: ClientOptions): Promise<Visit |
 export async function preflight(url: URL, origin: string, verify: boolean, options: ClientOptions): Promise<Hop | null> {
   let target = url;
   let method = 'OPTIONS';
+  let last: Hop | null = null;
   try {
     for (let hop = 0; ; hop++) {
-      const res = await request(target, method, { origin, 'access-control-request-method': 'GET', 'user-agent': USER_AGENT }, verify, options);
+      let res: RawResponse;
+      try {
+        res = await request(target, method, { origin, 'access-control-request-method': 'GET', 'user-agent': USER_AGENT }, verify, options);
+      } catch (err) {
+        if (err instanceof RefusedAddressError && last !== null) return last;
+        throw err;
+      }
+      last = { url: target, status: res.status, headers: res.headers };
       const location = res.headers.location;
-      if (!REDIRECTS.has(res.status) || location === undefined || hop >= MAX_REDIRECTS) return { url: target, status: res.status, headers: res.headers };
+      if (!REDIRECTS.has(res.status) || location === undefined || hop >= MAX_REDIRECTS) return last;
+      const next = nextHop(location, target);
+      if (!('url' in next)) return last;
       if (res.status === 303) method = 'GET';
-      target = new URL(location, target);
+      target = next.url;
     }
   } catch {
     return null;

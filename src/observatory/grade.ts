@@ -7,7 +7,8 @@
 import { RampartError } from '../errors.ts';
 import { gradeCookies, type StoredCookie, storeCookies } from './cookies.ts';
 import { gradeCsp } from './csp.ts';
-import { type ClientOptions, preflight, type Visit, visit } from './fetch.ts';
+import { type AllowedClasses, classesOf, type Resolver, systemResolver } from './address.ts';
+import { type ClientOptions, preflight, type RefusedRedirect, redactUrl, type Visit, visit } from './fetch.ts';
 import {
   gradeContentTypeOptions,
   gradeCors,
@@ -34,6 +35,13 @@ export interface GradeOptions {
   readonly ca?: string;
   /** Time limit per request in milliseconds (default 10000). */
   readonly timeoutMs?: number;
+  /**
+   * Follow redirects into loopback, private, link-local and other non-public address classes
+   * even when the scanned host does not resolve into that class (default false).
+   */
+  readonly allowPrivate?: boolean;
+  /** Host name resolver, every address of a name (default: the system resolver). */
+  readonly resolve?: Resolver;
 }
 
 /** One graded test. */
@@ -59,6 +67,8 @@ export interface GradeReport {
   readonly testsPassed: number;
   readonly testsFailed: number;
   readonly tests: readonly TestResult[];
+  /** Redirects not followed (credentials in the Location, another address class, not http(s)). */
+  readonly refusedRedirects: readonly RefusedRedirect[];
 }
 
 /** The https and http entry points for `url` (the other scheme on the default or given port). */
@@ -84,14 +94,20 @@ const HTML_TYPES = new Set(['text/html', 'application/xhtml+xml']);
  * answer's status is below 200, or 400 and above other than 401/403.
  */
 export async function gradeUrl(url: URL, options: GradeOptions = {}): Promise<GradeReport> {
-  const client: ClientOptions = { ca: options.ca, timeoutMs: options.timeoutMs ?? 10_000 };
+  if (url.username !== '' || url.password !== '')
+    throw new RampartError('ERR_RAMPART_CONFIG', 'gradeUrl: leave credentials out of the URL; the scan never sends them.');
+  const resolve = options.resolve ?? systemResolver;
+  const client: ClientOptions = { ca: options.ca, timeoutMs: options.timeoutMs ?? 10_000, allowed: await allowedClasses(url, options, resolve), resolve };
   const entries = entryPoints(url, options);
-  const [overHttp, overHttps] = await Promise.all([visit(entries.http, client), visit(entries.https, client)]);
+  const refusals: string[] = [];
+  const [overHttp, overHttps] = await Promise.all([visit(entries.http, client, refusals), visit(entries.https, client, refusals)]);
   const graded: Visit | null = overHttps ?? overHttp;
   const start = overHttps !== null ? entries.https : entries.http;
   const final = graded?.hops[graded.hops.length - 1];
-  if (graded === null || final === undefined)
-    throw new RampartError('ERR_RAMPART_SCAN_UNREACHABLE', `${entries.https.href} and ${entries.http.href} did not answer (site down, or not HTTP).`);
+  if (graded === null || final === undefined) {
+    const why = refusals[0] === undefined ? 'site down, or not HTTP' : `not connected: ${refusals[0]}`;
+    throw new RampartError('ERR_RAMPART_SCAN_UNREACHABLE', `${redactUrl(entries.https)} and ${redactUrl(entries.http)} did not answer (${why}).`);
+  }
   if (final.status < 200 || (final.status >= 400 && final.status !== 401 && final.status !== 403))
     throw new RampartError(
       'ERR_RAMPART_SCAN_UNREACHABLE',
@@ -118,7 +134,7 @@ export async function gradeUrl(url: URL, options: GradeOptions = {}): Promise<Gr
     'content-security-policy': csp,
     cookies: gradeCookies([...jar.values()], headerValues(headers, 'set-cookie'), hsts.pass),
     'cross-origin-resource-sharing': gradeCors(cors?.headers ?? null),
-    redirection: gradeRedirection(overHttp?.hops ?? null, overHttp?.verified ?? true),
+    redirection: gradeRedirection(overHttp?.hops ?? null, overHttp?.verified ?? true, overHttp?.refused !== undefined),
     'referrer-policy': gradeReferrerPolicy(headers, withMeta ? page.metaReferrer : undefined),
     'strict-transport-security': hsts,
     'subresource-integrity': gradeSri(page === null ? null : page.scripts, url.hostname, start.protocol === 'https:'),
@@ -142,5 +158,27 @@ export async function gradeUrl(url: URL, options: GradeOptions = {}): Promise<Gr
     testsPassed: passed,
     testsFailed: tests.length - passed,
     tests,
+    refusedRedirects: distinct([overHttp?.refused, overHttps?.refused]),
   };
+}
+
+/**
+ * The address classes this scan may connect to: public, plus every class the target's own
+ * host resolves into now (a loopback or intranet site keeps its own redirects), or all of
+ * them with `allowPrivate`. An unresolvable host gets public only (its visit fails anyway).
+ */
+async function allowedClasses(url: URL, options: GradeOptions, resolve: Resolver): Promise<AllowedClasses> {
+  if (options.allowPrivate === true) return 'all';
+  try {
+    return await classesOf(url.hostname, resolve);
+  } catch {
+    return new Set();
+  }
+}
+
+/** The refused redirects, each once (the http chain often runs into the https one's). */
+function distinct(list: readonly (RefusedRedirect | undefined)[]): RefusedRedirect[] {
+  const seen = new Map<string, RefusedRedirect>();
+  for (const r of list) if (r !== undefined) seen.set(`${r.from} ${r.location}`, r);
+  return [...seen.values()];
 }

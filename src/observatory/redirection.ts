@@ -8,12 +8,15 @@ import type { Verdict } from './headers.ts';
 
 /**
  * Grade the http:// chain (null: plain HTTP did not answer, so nothing needs redirecting).
- * `verified`: every https hop's certificate verified. The HSTS preload list is not consulted
- * (see the README), so `redirection-all-redirects-preloaded` is not given.
+ * `verified`: every https hop's certificate verified. `refused`: the chain stopped at a redirect
+ * the scan would not follow (credentials, another address class, not http(s)); it then does
+ * not reach an https page and grades `redirection-not-to-https`. The HSTS preload list is not
+ * consulted (see the README), so `redirection-all-redirects-preloaded` is not given.
  */
-export function gradeRedirection(chain: readonly Hop[] | null, verified: boolean): Verdict {
+export function gradeRedirection(chain: readonly Hop[] | null, verified: boolean, refused = false): Verdict {
   if (chain === null) return { result: 'redirection-not-needed-no-http', pass: true };
   if (!verified) return { result: 'redirection-invalid-cert', pass: false };
+  if (refused) return { result: 'redirection-not-to-https', pass: false };
   const first = chain[0];
   const second = chain[1];
   const last = chain[chain.length - 1];
