@@ -3,6 +3,7 @@ import { RampartError } from '../errors.ts';
 import { checkKeys, optionsObject } from '../core/options.ts';
 import type { ShieldCore } from '../stack/shield.ts';
 import { finishWebResponse, startWebExchange, webReply } from './web-exchange.ts';
+import { closeStalledRuntimeBody } from './node-body.ts';
 
 /** A fetch-style handler: `(request, ...runtimeArgs) => Response`. */
 // biome-ignore lint/suspicious/noExplicitAny: the runtime's extra arguments (env, ctx, info) are typed by the app; unknown would reject its typed handler
@@ -90,6 +91,7 @@ export function fetchAdapter(shield: ShieldCore, handler: FetchHandler, options:
     const remote = (address !== undefined ? address(request, ...rest) : undefined) ?? runtimeAddress(request, rest);
     const started = startWebExchange(shield, request, remote, undefined, runtimeTarget(rest));
     const { exchange, early } = started instanceof Promise ? await started : started;
+    if (exchange.bodyIdleMs !== undefined) closeStalledRuntimeBody(rest[0], exchange.bodyIdleMs);
     if (early !== undefined) return early;
     if (exchange.request !== request) bindView(exchange, exchange.request);
     let response: Response;

@@ -3,6 +3,7 @@ import { checkKeys, optionsObject } from '../core/options.ts';
 import { RampartError } from '../errors.ts';
 import type { ShieldCore } from '../stack/shield.ts';
 import { runtimeAddress, runtimeTarget } from './fetch.ts';
+import { closeStalledRuntimeBody } from './node-body.ts';
 import { finishWebResponse, startWebExchange, webReply } from './web-exchange.ts';
 
 // Structural type of Hono's Context: rampart does not depend on hono at runtime or in its .d.ts.
@@ -57,6 +58,7 @@ export function honoAdapter(shield: ShieldCore, options: HonoAdapterOptions = {}
     const remote = (address !== undefined ? address(c) : undefined) ?? runtimeAddress(request, runtime);
     const started = startWebExchange(shield, request, remote, c, runtimeTarget(runtime));
     const { exchange, early } = started instanceof Promise ? await started : started;
+    if (exchange.bodyIdleMs !== undefined) closeStalledRuntimeBody(c.env, exchange.bodyIdleMs);
     if (early !== undefined) return early;
     if (exchange.request !== request) {
       c.req.raw = exchange.request;

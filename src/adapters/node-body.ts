@@ -119,7 +119,9 @@ export function limitNodeBody(req: IncomingMessage, res: ServerResponse, limit: 
  * Answer `onIdle()` (408, `Connection: close`) and drop the connection when no body byte
  * arrives for `idleMs` before the body is complete. Bytes are noticed as the HTTP parser
  * pushes them, so nothing is read here. While the application holds bytes it has not read
- * (a slow consumer, backpressure), the wait is its own and the timer starts over.
+ * (a slow consumer, backpressure), the wait is its own and the timer starts over. The clock
+ * keeps running after the response: a body the route never read that stalls would
+ * otherwise hold the connection until the server's keep-alive timeout (72 s on Fastify).
  */
 export function watchNodeBody(req: IncomingMessage, res: ServerResponse, idleMs: number, onIdle: () => Reply): void {
   if (req.complete || !hasBody(req)) return;
@@ -130,7 +132,8 @@ export function watchNodeBody(req: IncomingMessage, res: ServerResponse, idleMs:
   };
   const timer = setTimeout(() => {
     if (!active || req.complete || req.destroyed) return;
-    if (req.readableLength > 0) {
+    // Once the response is sent nobody will read the held bytes: the stall is the client's.
+    if (req.readableLength > 0 && !res.writableFinished) {
       timer.refresh();
       return;
     }
@@ -152,5 +155,53 @@ export function watchNodeBody(req: IncomingMessage, res: ServerResponse, idleMs:
     }
     return originalPush.call(this, chunk, encoding);
   } as IncomingMessage['push'];
-  res.once('close', stop);
+  req.once('close', stop);
+}
+
+/** The node:http pair a fetch runtime on node passes after the request (@hono/node-server's `{ incoming, outgoing }`). */
+interface NodeRuntimeArgument {
+  incoming?: IncomingMessage;
+  outgoing?: ServerResponse;
+}
+
+/**
+ * On a fetch runtime that runs on node:http (@hono/node-server: its second argument holds
+ * `incoming` and `outgoing`), drop the connection when, after the response, the rest of a
+ * request body has not arrived `idleMs` after its last byte. The web side only watches a body
+ * while someone reads it; an unread body that stalls would otherwise hold the connection
+ * until the server's keep-alive timeout. Elsewhere (Bun, Deno, Workers) nothing is done.
+ */
+export function closeStalledRuntimeBody(runtimeArgument: unknown, idleMs: number): void {
+  if (typeof runtimeArgument !== 'object' || runtimeArgument === null) return;
+  const { incoming: req, outgoing: res } = runtimeArgument as NodeRuntimeArgument;
+  if (typeof req?.push !== 'function' || typeof req.once !== 'function' || typeof res?.once !== 'function') return;
+  if (req.complete || !hasBody(req)) return;
+  let lastByte = Date.now();
+  let done = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const finish = (): void => {
+    done = true;
+    clearTimeout(timer);
+  };
+  const check = (): void => {
+    if (done || req.complete || req.destroyed) return;
+    const wait = lastByte + idleMs - Date.now();
+    if (wait > 0) {
+      timer = setTimeout(check, wait);
+      timer.unref();
+      return;
+    }
+    finish();
+    req.destroy(new RampartError('ERR_RAMPART_BODY_READ', `The request body stalled: no bytes arrived for ${idleMs / 1000} s.`));
+  };
+  const originalPush = req.push;
+  req.push = function stallPush(this: IncomingMessage, chunk: unknown, encoding?: BufferEncoding): boolean {
+    if (!done) {
+      if (chunk === null) finish();
+      else lastByte = Date.now();
+    }
+    return originalPush.call(this, chunk, encoding);
+  } as IncomingMessage['push'];
+  res.once('finish', check);
+  req.once('close', finish);
 }

@@ -32,6 +32,11 @@ export class WebExchange extends RequestViewBase implements ResponseControl {
   adapter: 'hono' | 'fetch' = 'fetch';
   /** The exact body bytes once readBody() has read them. */
   bodyBytes: Uint8Array | undefined;
+  /**
+   * Set by watchBody (bodyLimit's idleTimeout, ms): the adapter also applies it to the
+   * runtime's node connection after the response (a stalled body the route never read).
+   */
+  bodyIdleMs: number | undefined;
   #body: Promise<Uint8Array> | undefined;
 
   /** The request target as the client sent it, when the runtime exposes it (@hono/node-server's `incoming.url`). */
@@ -140,6 +145,7 @@ export class WebExchange extends RequestViewBase implements ResponseControl {
   }
 
   watchBody(idleMs: number, onIdle: () => Reply): void {
+    this.bodyIdleMs = idleMs;
     const body = this.request.body;
     if (body === null) return;
     const stalled = idleBody(body, idleMs, () => {

@@ -1,9 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { forEachAdapter } from '../../test/helpers/adapters.ts';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import Fastify from 'fastify';
+import { Hono } from 'hono';
+import { serve as serveNode } from '@hono/node-server';
+import { ADAPTERS, type AdapterName, forEachAdapter } from '../../test/helpers/adapters.ts';
 import { statusOf } from '../../test/helpers/raw-http.ts';
-import { stack } from '../stack/index.ts';
+import { stack, type Shield } from '../stack/index.ts';
 import type { SecurityEventRecord } from '../core/types.ts';
 import { RampartError } from '../errors.ts';
 import { rampart } from '../preset.ts';
@@ -124,4 +130,108 @@ test('bodyLimit idleTimeout: options are validated, the preset takes { maxBytes,
   assert.ok(configWarnings().some((w) => /bodyLimit\.idleTimeout: false/.test(w)));
   const shield = rampart({ bodyLimit: { maxBytes: 2048, idleTimeout: 5 }, log: false });
   await shield.close();
+});
+
+/** Keep-alive far longer than the bound below (Fastify's own default is 72 s): only rampart can close in time. */
+const KEEP_ALIVE_MS = 60_000;
+
+/** A route that answers 'early' without reading the request body, behind `shield`, on a real server. */
+async function serveEarly(adapter: AdapterName, shield: Shield): Promise<{ url: string; close: () => Promise<void> }> {
+  const closeNode = (server: http.Server) => () => {
+    server.closeAllConnections();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  const listen = async (server: http.Server) => {
+    server.keepAliveTimeout = KEEP_ALIVE_MS;
+    if (!server.listening) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: closeNode(server) };
+  };
+  switch (adapter) {
+    case 'node':
+      return listen(http.createServer(shield.node((_req, res) => res.end('early'))));
+    case 'express': {
+      const app = express();
+      app.use(shield.express());
+      app.all('/{*splat}', (_req, res) => {
+        res.send('early');
+      });
+      return listen(http.createServer(app));
+    }
+    case 'fastify': {
+      const f = Fastify({ keepAliveTimeout: KEEP_ALIVE_MS });
+      await f.register(shield.fastify());
+      f.get('/*', async () => 'early');
+      await f.listen({ port: 0, host: '127.0.0.1' });
+      return { url: `http://127.0.0.1:${(f.server.address() as AddressInfo).port}`, close: () => f.close() };
+    }
+    case 'hono': {
+      const h = new Hono();
+      h.use(shield.hono());
+      h.all('*', (c) => c.text('early'));
+      const server = serveNode({ fetch: h.fetch, port: 0, hostname: '127.0.0.1' }) as http.Server;
+      await new Promise<void>((resolve) => (server.listening ? resolve() : server.once('listening', () => resolve())));
+      return listen(server);
+    }
+    case 'fetch': {
+      const server = serveNode({ fetch: shield.fetch(() => new Response('early')), port: 0, hostname: '127.0.0.1' }) as http.Server;
+      await new Promise<void>((resolve) => (server.listening ? resolve() : server.once('listening', () => resolve())));
+      return listen(server);
+    }
+  }
+}
+
+test('bodyLimit idleTimeout: a stalled body the route never reads is cut too: after the answer the connection is closed (every adapter, GET with a body)', async (t) => {
+  for (const adapter of ADAPTERS) {
+    await t.test(adapter, async () => {
+      const shield = stack([bodyLimit({ maxBytes: 10_000, idleTimeout: 1 })]);
+      const app = await serveEarly(adapter, shield);
+      try {
+        const [chunked, fixed] = await Promise.all([
+          stall(app.url, 'GET /a HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n'),
+          stall(app.url, 'GET /a HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\nabc'),
+        ]);
+        for (const held of [chunked, fixed]) {
+          // The route answered without waiting for the body; what matters is what happens next.
+          assert.equal(statusOf(held.response), 200, held.response.slice(0, 200));
+          assert.match(held.response, /early/);
+          assert.ok(held.closed, `${adapter}: the connection of a stalled, unread body is still open after 8 s`);
+        }
+      } finally {
+        await app.close();
+        await shield.close();
+      }
+    });
+  }
+});
+
+test('bodyLimit idleTimeout: a complete body the route never read leaves the keep-alive connection usable past the timeout (every adapter)', async (t) => {
+  for (const adapter of ADAPTERS) {
+    await t.test(adapter, async () => {
+      const shield = stack([bodyLimit({ maxBytes: 10_000, idleTimeout: 0.3 })]);
+      const app = await serveEarly(adapter, shield);
+      const socket = net.connect(Number(new URL(app.url).port), '127.0.0.1');
+      try {
+        let response = '';
+        socket.setEncoding('latin1');
+        socket.on('data', (c: string) => {
+          response += c;
+        });
+        const answers = (n: number) => (response.match(/HTTP\/1\.1 200/g) ?? []).length >= n;
+        const until = async (n: number) => {
+          for (let i = 0; i < 100 && !answers(n) && !socket.destroyed; i++) await new Promise((r) => setTimeout(r, 20));
+        };
+        socket.write('GET /a HTTP/1.1\r\nHost: localhost\r\nContent-Length: 3\r\n\r\nabc');
+        await until(1);
+        await new Promise((r) => setTimeout(r, 900)); // three idle timeouts
+        assert.ok(!socket.destroyed, 'the connection was closed although the body was complete');
+        socket.write('GET /b HTTP/1.1\r\nHost: localhost\r\n\r\n');
+        await until(2);
+        assert.ok(answers(2), response);
+      } finally {
+        socket.destroy();
+        await app.close();
+        await shield.close();
+      }
+    });
+  }
 });
