@@ -152,3 +152,11 @@ test('DNS rebinding: a name that resolved to a public address before the scan an
   assert.ok(calls >= 2, 'the connect-time lookup went through the resolver');
   assert.equal(internalHits.length, before);
 });
+
+test('gradeUrl refuses a target URL with credentials (ERR_RAMPART_CONFIG) without connecting', async () => {
+  const before = internalHits.length;
+  await assert.rejects(gradeUrl(new URL(`http://user:pass@127.0.0.1:${internalPort}/`), { httpsPort: closedPort, timeoutMs: 5000 }), {
+    code: 'ERR_RAMPART_CONFIG',
+  });
+  assert.equal(internalHits.length, before);
+});
