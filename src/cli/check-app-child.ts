@@ -1,10 +1,13 @@
 /**
  * The child process of `rampart check --app FILE`: imports the app with listening and
- * connecting disabled, then reports on file descriptor 3 what it built — the configuration
- * every rampart component recorded (core/config-registry.ts), the node servers it created
- * (their timeouts) and the routes an Express app registered. The app's own output stays on
+ * connecting (TCP and UDP) disabled, under Node's permission model (permissionFlags() in
+ * check-app.ts: no worker thread, child process, addon or process.binding() gets around the
+ * stubs), then reports on file descriptor 3 what it built — the configuration every rampart
+ * component recorded (core/config-registry.ts), the node servers it created (their
+ * timeouts) and the routes an Express app registered. The app's own output stays on
  * stdout/stderr, which the parent discards. Arguments: the app file, the environment name.
  */
+import dgram from 'node:dgram';
 import { readFileSync, writeSync } from 'node:fs';
 import net from 'node:net';
 import { pathToFileURL } from 'node:url';
@@ -32,6 +35,18 @@ net.Socket.prototype.connect = function connect(this: net.Socket): net.Socket {
   process.nextTick(() => this.destroy(error));
   return this;
 } as typeof net.Socket.prototype.connect;
+
+// UDP neither: bind() leaves the socket unbound (no callback, no error event), send() reports
+// the refusal to its callback, connect() does nothing. The permission model does not cover UDP.
+dgram.Socket.prototype.bind = function bind(this: dgram.Socket): dgram.Socket {
+  return this;
+} as typeof dgram.Socket.prototype.bind;
+dgram.Socket.prototype.send = function send(this: dgram.Socket, ...args: unknown[]): void {
+  const callback = args.findLast((a) => typeof a === 'function') as ((err: Error) => void) | undefined;
+  const error = Object.assign(new Error('rampart check --app: UDP is disabled while the app is checked'), { code: 'EACCES' });
+  if (callback !== undefined) process.nextTick(callback, error);
+} as typeof dgram.Socket.prototype.send;
+dgram.Socket.prototype.connect = function connect(this: dgram.Socket): void {} as typeof dgram.Socket.prototype.connect;
 
 function send(snapshot: AppSnapshot): void {
   writeSync(3, JSON.stringify(snapshot));
@@ -130,7 +145,8 @@ async function main(): Promise<void> {
     // Let startup code that runs after the first await (listen after a setup promise) finish.
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   } catch (err) {
-    loadError = `${(err as Error)?.name ?? 'Error'}: ${(err as Error)?.message ?? String(err)}`;
+    const code = (err as { code?: unknown })?.code;
+    loadError = `${(err as Error)?.name ?? 'Error'}${typeof code === 'string' ? ` [${code}]` : ''}: ${(err as Error)?.message ?? String(err)}`;
   }
   const logged = await loggedWarnings();
   const production = environment === 'production';

@@ -21,10 +21,45 @@ function childEntry(): URL {
   return packageFile(import.meta.url, ['./check-app-child.js', '../cli/check-app-child.js', './cli/check-app-child.js']);
 }
 
+/**
+ * Node's permission model for the app's process: files may be read and written (the app's
+ * modules, a PGlite SecurityLog on disk), but no worker thread, child process, native addon,
+ * WASI or `process.binding()` — none of which the in-process listen/connect stubs could
+ * reach. Where Node has `--allow-net` (≥ 25) the network is denied by the runtime too, since
+ * it is not granted.
+ */
+export function permissionFlags(): string[] {
+  const flags = process.allowedNodeEnvironmentFlags;
+  const permission = flags.has('--permission') ? '--permission' : '--experimental-permission';
+  return [permission, '--allow-fs-read=*', '--allow-fs-write=*'];
+}
+
+/** What the permission model denied, from an ERR_ACCESS_DENIED message or stack. */
+const DENIED: Array<[RegExp, string]> = [
+  [/WorkerThreads|--allow-worker/, 'worker threads'],
+  [/ChildProcess|--allow-child-process/, 'child processes'],
+  [/Addon|--allow-addons|ERR_DLOPEN_DISABLED|native addon/, 'native addons'],
+  [/WASI|--allow-wasi/, 'WASI'],
+  [/process\.binding|internalBinding/i, 'process.binding()'],
+  [/Net|--allow-net/, 'network access'],
+];
+
+/** E003 text for an app stopped by the permission model, or undefined when `text` is another failure. */
+export function deniedMessage(app: string, text: string): string | undefined {
+  if (!/ERR_ACCESS_DENIED|ERR_DLOPEN_DISABLED|Access to this API has been restricted/.test(text)) return undefined;
+  const what = DENIED.find(([pattern]) => pattern.test(text))?.[1] ?? 'an API the permission model restricts';
+  return (
+    `${app} could not be checked: it uses ${what} while being imported, which rampart check --app denies ` +
+    "(the app runs under Node's permission model — no worker threads, child processes, native addons, WASI or process.binding — " +
+    'and with listening and outgoing connections disabled, so checking it serves and contacts nothing). ' +
+    'Start those after import (in a main() the module does not call when imported), or check the options with --config FILE instead.'
+  );
+}
+
 /** Import `app` in a child process and return the findings over what it built. */
 export function inspectApp(app: string, environment: string, timeoutMs = TIMEOUT_MS): Promise<Finding[]> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [fileURLToPath(childEntry()), app, environment], {
+    const child = spawn(process.execPath, [...permissionFlags(), fileURLToPath(childEntry()), app, environment], {
       stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
       env: { ...process.env, NODE_ENV: environment },
     });
@@ -52,12 +87,14 @@ export function inspectApp(app: string, environment: string, timeoutMs = TIMEOUT
       try {
         snapshot = JSON.parse(report) as AppSnapshot;
       } catch {
+        const denied = deniedMessage(app, stderr);
         const why = stderr.trim().split('\n').slice(-3).join(' ').slice(0, 400);
-        done([finding('RAMPART-E003', `${app} could not be checked: the process exited with code ${code}${why !== '' ? ` (${why})` : ''}.`)]);
+        done([finding('RAMPART-E003', denied ?? `${app} could not be checked: the process exited with code ${code}${why !== '' ? ` (${why})` : ''}.`)]);
         return;
       }
       const out = [...snapshot.findings];
-      if (snapshot.loadError !== undefined) out.push(finding('RAMPART-E003', `importing ${app} threw ${snapshot.loadError}`));
+      if (snapshot.loadError !== undefined)
+        out.push(finding('RAMPART-E003', deniedMessage(app, snapshot.loadError) ?? `importing ${app} threw ${snapshot.loadError}`));
       if (snapshot.shields === 0 && snapshot.loadError === undefined)
         out.push(
           finding(

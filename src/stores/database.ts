@@ -7,6 +7,7 @@
  * first use ({@link openDatabase}). What rampart opens it also closes; a client the caller
  * passes is used as it is and never closed.
  */
+import { builtin } from '../core/builtin.ts';
 import { checkPeer, importPeer, PEERS, type PeerFeature } from '../core/optional.ts';
 import { configError, describeValue } from '../core/options.ts';
 import {
@@ -151,6 +152,9 @@ export async function openDatabase(target: DatabaseTarget, pool: PoolOptions = D
       return postgresDatabase(postgres(target.url, options), true, pool.prepare === true);
     }
     case 'path': {
+      // Under Node's permission model without --allow-worker (`rampart check --app` runs the app
+      // so), no worker thread can start: PGlite then runs on this thread.
+      if (process.permission?.has('worker') === false) return openPgliteHere(target.dataDir);
       const worker = new PGliteWorkerDriver(target.dataDir);
       try {
         await worker.open();
@@ -161,6 +165,29 @@ export async function openDatabase(target: DatabaseTarget, pool: PoolOptions = D
       return worker;
     }
   }
+}
+
+/** An embedded PGlite on the calling thread (closed, and its directory's lock released, by `close()`). */
+async function openPgliteHere(dataDir: string | undefined): Promise<Database> {
+  const { PGlite } = await importPeer(PEERS.pglite, () => import('@electric-sql/pglite'));
+  const onDisk = dataDir !== undefined && !/^[a-z]+:\/\//i.test(dataDir) ? dataDir : undefined;
+  if (onDisk !== undefined) {
+    const { dirname, resolve } = builtin<typeof import('node:path')>('node:path');
+    await builtin<typeof import('node:fs/promises')>('node:fs/promises').mkdir(dirname(resolve(onDisk)), { recursive: true });
+  }
+  // The lock file helpers load node:fs: imported here, not with the main entry.
+  const { releasePgliteLock, takePgliteLock } = await import('./pglite-lock.ts');
+  const db = dataDir === undefined ? new PGlite() : new PGlite(dataDir);
+  await db.waitReady;
+  if (onDisk !== undefined) takePgliteLock(onDisk);
+  const database = pgliteDatabase(db as unknown as PGliteLike);
+  return {
+    ...database,
+    async close() {
+      if (!db.closed) await db.close();
+      if (onDisk !== undefined) releasePgliteLock(onDisk);
+    },
+  };
 }
 
 function pgliteQueryable(db: PGliteLike | PGliteTransactionLike): Queryable {
