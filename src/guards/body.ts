@@ -9,7 +9,8 @@ export interface BodyLimitOptions {
   maxBytes?: number;
   /**
    * Seconds a request body may stay silent before it is complete (a client that sends the
-   * headers, then stalls the body): 408, the connection closed, a BODY_TIMEOUT event.
+   * headers, then stalls the body): 408, the connection closed, a BODY_TIMEOUT event. A body
+   * the route never reads is cut too: after the response its connection is closed.
    * Default 10; `false` turns it off (announced).
    */
   idleTimeout?: number | false;
