@@ -113,6 +113,37 @@ test('hono on @hono/node-server, plain-header path: the app wins, Vary tokens co
   }
 });
 
+test('hono on @hono/node-server, plain-header path: header names that Object.prototype also has are data, not inherited members', async () => {
+  // rampart sets a header named like an Object.prototype member; the app sends another.
+  const named = Object.freeze<Middleware>({
+    name: 'protoNamed',
+    handle(_req, res) {
+      res.set('constructor', 'from-rampart');
+      res.set('hasownproperty', 'from-rampart');
+      return undefined;
+    },
+  });
+  const shield = stack([securityHeaders(), named]);
+  const init = Object.defineProperty({ 'content-type': 'text/plain', tostring: 'from-app' } as Record<string, string>, '__proto__', {
+    value: 'from-app',
+    enumerable: true,
+  });
+  const server = await honoServer(shield.hono(), (c) => c.body('named', 200, init));
+  try {
+    const res = await fetch(server.url); // fetch's Headers: node's own header object would treat __proto__ specially
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('constructor'), 'from-rampart');
+    assert.equal(res.headers.get('hasownproperty'), 'from-rampart');
+    assert.equal(res.headers.get('tostring'), 'from-app');
+    assert.equal(res.headers.get('__proto__'), 'from-app');
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+    assert.ok(cacheOf(server.finished.at(-1)!) !== undefined, 'handled on the lightweight path');
+    assert.equal(await res.text(), 'named');
+  } finally {
+    await server.close();
+  }
+});
+
 test('hono on @hono/node-server: a stack reply before the route still carries the security headers', async () => {
   const shield = rampart({ log: false, allowedHosts: ['example.com'] });
   const server = await honoServer(shield.hono(), (c) => c.text('never'));
