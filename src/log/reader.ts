@@ -8,7 +8,7 @@
 import { RampartError } from '../errors.ts';
 import { checkDatabase, isDatabaseTarget, openDatabase, type Database, type DatabaseOption, type DatabaseTarget } from '../stores/database.ts';
 import { normalizeIp, toRow } from './fields.ts';
-import { LogQueries, SELECT_COLUMNS, type RawRow, type SecurityLogRow } from './store-query.ts';
+import { LogQueries, SELECT_COLUMNS, toRowObject, type RawRow, type SecurityLogRow } from './store-query.ts';
 
 /** Events of one type in one time bucket (`rampart dashboard`'s chart). */
 export interface EventBucket {
@@ -74,19 +74,6 @@ export interface LogReader {
 
 const hoursAgo = (hours: number | undefined): Date | undefined => (hours === undefined ? undefined : new Date(Date.now() - hours * 3_600_000));
 const toDate = (v: Date | string | null): Date | null => (v === null ? null : v instanceof Date ? v : new Date(v));
-
-function toRowObject(r: RawRow): SecurityLogRow {
-  return {
-    id: Number(r.id),
-    event: r.event,
-    userId: r.user_id,
-    ipAddress: r.ip_address,
-    userAgent: r.user_agent,
-    path: r.path,
-    detail: r.detail,
-    timestamp: toDate(r.timestamp) as Date,
-  };
-}
 
 function readError(what: string, err: unknown): RampartError {
   if (err instanceof RampartError) return err;

@@ -37,7 +37,8 @@ export interface RawRow {
 
 const date = (v: Date | string): Date => (v instanceof Date ? v : new Date(v));
 
-function toRowObject(r: RawRow): SecurityLogRow {
+/** A database row as the API returns it. */
+export function toRowObject(r: RawRow): SecurityLogRow {
   return {
     id: Number(r.id),
     event: r.event,
