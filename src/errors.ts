@@ -80,11 +80,11 @@ export const ERROR_CODES = {
     description:
       'The csrf `secret` is missing, shorter than 32 bytes or a known placeholder ("your-csrf-secret"); generate one with `openssl rand -base64 48`.',
   },
+  ERR_RAMPART_CSRF_REJECTED: { status: 403, description: 'A state-changing request failed the CSRF check (cross-site origin, or a missing or invalid token).' },
   ERR_RAMPART_CSRF_NOT_MOUNTED: { description: 'rotateCsrf() was given a request or response that did not pass through a csrf() middleware in token mode.' },
   // ── auth ──────────────────────────────────────────────────────────────────
   // (auth codes)
   ERR_RAMPART_AUTH_REQUIRED: { status: 401, description: 'A protected resource was requested without credentials (no token, key or session user).' },
-  ERR_RAMPART_CSRF_REJECTED: { status: 403, description: 'A state-changing request failed the CSRF check (cross-site origin, or a missing or invalid token).' },
   ERR_RAMPART_PERMISSION_DENIED: { status: 403, description: 'The authenticated principal lacks the required permission or scope.' },
   ERR_RAMPART_JWT_MALFORMED: {
     status: 401,
