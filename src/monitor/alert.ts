@@ -27,8 +27,15 @@ export interface Alert {
   readonly message: string;
   /** A few canonical paths involved (scanning, sensitive paths, status spikes), at most 5 of 200 characters. */
   readonly paths?: readonly string[];
-  /** Alerts held back by the alert rate limit since the previous alert that went out. */
+  /** In a summary alert: how many alerts of this rule `alertLimit` held back in its window. */
   readonly suppressed?: number;
+  /**
+   * True for the summary alert a rule sends when its `alertLimit` window ends with alerts held
+   * back: `count` and `suppressed` are how many, `keys` the first few keys they were for.
+   */
+  readonly summary?: true;
+  /** In a summary alert: the first keys (at most 5) whose alerts were held back. */
+  readonly keys?: readonly string[];
 }
 
 /**

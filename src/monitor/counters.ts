@@ -1,3 +1,5 @@
+import { detached, MAX_COUNTED_PATH } from './retained.ts';
+
 /** Responses counted for one path or one client in a window. */
 export interface ResponseCount {
   requests: number;
@@ -18,9 +20,9 @@ export interface WindowSnapshot {
   readonly byClass: Readonly<Record<string, number>>;
   /** Responses by status: `{ '200': 120, '404': 7 }`. */
   readonly byStatus: Readonly<Record<string, number>>;
-  /** Canonical paths, most requested first (at most `maxPaths`). */
+  /** Canonical paths of at most 256 characters, most requested first (at most `maxPaths`). */
   readonly paths: ReadonlyArray<{ readonly path: string } & Readonly<ResponseCount>>;
-  /** Requests to paths beyond `maxPaths`. */
+  /** Requests to paths beyond `maxPaths`, and to paths longer than 256 characters. */
   readonly otherPaths: Readonly<ResponseCount>;
   /** Clients (IPv6 by /64), most requests first (at most `maxClients`). */
   readonly clients: ReadonlyArray<{ readonly client: string } & Readonly<ResponseCount>>;
@@ -36,7 +38,10 @@ function add(c: ResponseCount, status: number): void {
   else if (status >= 400) c.clientErrors++;
 }
 
-/** One window of response counts in bounded memory: at most `maxPaths` paths and `maxClients` clients. */
+/**
+ * One window of response counts in bounded memory: at most `maxPaths` paths (each at most
+ * MAX_COUNTED_PATH characters) and `maxClients` clients, every key a detached copy.
+ */
 class Window {
   total = 0;
   readonly byStatus = new Map<number, number>();
@@ -80,10 +85,10 @@ export class ResponseCounters {
     const w = this.windowAt(now);
     w.total++;
     w.byStatus.set(status, (w.byStatus.get(status) ?? 0) + 1);
-    let p = w.paths.get(path);
+    let p = path.length > MAX_COUNTED_PATH ? w.other : w.paths.get(path);
     if (p === undefined) {
       p = w.paths.size < this.maxPaths ? count() : w.other;
-      if (p !== w.other) w.paths.set(path, p);
+      if (p !== w.other) w.paths.set(detached(path), p);
     }
     add(p, status);
     let c = w.clients.get(client);
@@ -94,7 +99,7 @@ export class ResponseCounters {
         w.evicted++;
       }
       c = count();
-      w.clients.set(client, c);
+      w.clients.set(detached(client), c);
     }
     add(c, status);
   }

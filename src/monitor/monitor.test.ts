@@ -119,7 +119,7 @@ test('LOGIN_FAILED bursts alert once per key per window (per IP and per account)
   assert.deepEqual(m.stats().byRule, { loginFailedIp: 3, loginFailedAccount: 2 });
 });
 
-test('the alert rate limit holds back alerts beyond max per window and reports them on the next alert', () => {
+test('the alert rate limit holds back alerts beyond max per window and summarises them in one alert when the next window starts', () => {
   let clock = 1_000_000;
   const sink = collect();
   const m = monitor({ now: () => clock, sinks: [sink], events: false, alertLimit: { max: 2, window: 60 }, rules: { loginFailedIp: { threshold: 1 } } });
@@ -128,8 +128,10 @@ test('the alert rate limit holds back alerts beyond max per window and reports t
   assert.equal(m.stats().rateLimited, 3);
   clock += 60_000;
   m.emit({ event: 'LOGIN_FAILED', ip: '192.0.2.99' });
-  assert.equal(sink.alerts.length, 3);
+  assert.equal(sink.alerts.length, 4);
+  assert.equal(sink.alerts[2]!.summary, true);
   assert.equal(sink.alerts[2]!.suppressed, 3);
+  assert.equal(sink.alerts[3]!.key, '192.0.2.99');
   assert.equal(sink.alerts[0]!.suppressed, undefined);
 });
 

@@ -6,18 +6,24 @@ import type { EventSink, Middleware, RequestView, ResponseControl, SecurityEvent
 import type { Alert, AlertRuleName } from './alert.ts';
 import { ResponseCounters, type WindowSnapshot } from './counters.ts';
 import { compileMonitorOptions, type CompiledRule, type MonitorOptions } from './options.ts';
-import { isSensitivePath, RuleCounter, type Hit } from './rules.ts';
+import { RuleCounter, type Hit } from './rules.ts';
+import { detached } from './retained.ts';
+import { isSensitiveRequest } from './sensitive.ts';
 
 /** What {@link Monitor.stats} returns. */
 export interface MonitorStats {
   /** Alerts that went out to the sinks and the ALERT event. */
   readonly raised: number;
-  /** Alerts held back by `alertLimit`. */
+  /** Alerts held back by `alertLimit` (each rule's budget; critical alerts are never held back). */
   readonly rateLimited: number;
+  /** Summary alerts sent for held-back alerts. */
+  readonly summaries: number;
   /** Alerts raised so far, per rule. */
   readonly byRule: Readonly<Partial<Record<AlertRuleName, number>>>;
-  /** Keys each rule forgot to stay within `maxClients` (a flood of clients). */
+  /** Keys each rule forgot to stay within `maxClients` or its share of `maxBytes` (a flood of clients). */
   readonly evicted: Readonly<Partial<Record<AlertRuleName, number>>>;
+  /** Estimated bytes the rules keep now, and the budget `maxBytes` they stay within. */
+  readonly memory: { readonly ruleBytes: number; readonly maxBytes: number };
 }
 
 /** Something the monitor can connect to: an event sink, observed when it offers `observe` (a SecurityLog). */
@@ -42,6 +48,31 @@ export interface Monitor extends Middleware, EventSink {
   /** Disconnect, deliver what the sinks hold (bounded) and close them. */
   close(): Promise<void>;
 }
+
+/** One rule's `alertLimit` window: alerts sent, and those held back for the summary. */
+interface RuleLimit {
+  start: number;
+  count: number;
+  held: number;
+  /** The first keys held back (at most SUMMARY_KEYS). */
+  keys: string[];
+  /** Sends the summary when the window ends even if no later alert comes. */
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+const SUMMARY_KEYS = 5;
+
+const SUBJECTS: Readonly<Record<AlertRuleName, 'ip' | 'account'>> = {
+  forbidden: 'ip',
+  notFound: 'ip',
+  serverErrors: 'ip',
+  scanning: 'ip',
+  sensitivePath: 'ip',
+  loginFailedIp: 'ip',
+  loginFailedAccount: 'account',
+};
+
+const alertId = (): string => `alert_${nodeCrypto().randomBytes(16).toString('base64url')}`;
 
 const MESSAGES: Readonly<Record<AlertRuleName, (n: number, key: string, s: number) => string>> = {
   forbidden: (n, key, s) => `${n} responses 403 to ${key} within ${s} s`,
@@ -72,7 +103,8 @@ export function monitor(options: MonitorOptions = {}): Monitor {
   const now = o.now;
   const counters = new ResponseCounters(o.windowMs, o.maxPaths, o.maxClients, now());
   const rules = new Map<AlertRuleName, RuleCounter>();
-  for (const [name, rule] of o.rules) rules.set(name, new RuleCounter(rule, o.maxClients));
+  const share = Math.floor(o.maxBytes / Math.max(1, o.rules.size));
+  for (const [name, rule] of o.rules) rules.set(name, new RuleCounter(rule, o.maxClients, share));
   const forbidden = rules.get('forbidden');
   const notFound = rules.get('notFound');
   const serverErrors = rules.get('serverErrors');
@@ -85,27 +117,95 @@ export function monitor(options: MonitorOptions = {}): Monitor {
   const disconnects = new Set<() => void>();
   let raised = 0;
   let rateLimited = 0;
-  let held = 0;
+  let summaries = 0;
   const byRule: Partial<Record<AlertRuleName, number>> = {};
-  let limitStart = -Infinity;
-  let limitCount = 0;
+  // alertLimit is per rule, so cheap alerts of one rule never use up another rule's budget.
+  const limits = new Map<AlertRuleName, RuleLimit>();
+
+  const deliver = (alert: Alert, ip: string | undefined, path: string | undefined): void => {
+    const events = o.events === false ? undefined : (alertSink ?? globalEventSink);
+    if (events !== undefined) {
+      safeEmit(events, {
+        event: 'ALERT',
+        ...(ip !== undefined && ip !== '' ? { ip } : {}),
+        ...(alert.subject === 'account' && alert.summary !== true ? { userId: alert.key } : {}),
+        ...(path !== undefined ? { path } : {}),
+        detail: `${alert.severity} ${alert.rule}: ${alert.message} [${alert.id}]`,
+      });
+    }
+    for (const sink of o.sinks) {
+      try {
+        sink.send(alert);
+      } catch {
+        // a sink never breaks the request path
+      }
+    }
+  };
+
+  /** One alert for the alerts `limit` held back for `rule`, then an empty tally. */
+  const summarise = (rule: CompiledRule, limit: RuleLimit): void => {
+    if (limit.timer !== undefined) clearTimeout(limit.timer);
+    limit.timer = undefined;
+    if (limit.held === 0) return;
+    const held = limit.held;
+    const keys = Object.freeze(limit.keys);
+    limit.held = 0;
+    limit.keys = [];
+    summaries++;
+    const at = now();
+    const alert: Alert = Object.freeze({
+      id: alertId(),
+      rule: rule.name,
+      severity: rule.severity,
+      subject: SUBJECTS[rule.name],
+      key: '*',
+      count: held,
+      threshold: rule.threshold,
+      window: rule.windowMs / 1000,
+      time: new Date(at).toISOString(),
+      message: `${held} more ${rule.name} alerts held back by alertLimit within ${o.alertLimit.windowMs / 1000} s (${keys.join(', ')}${held > keys.length ? ', …' : ''})`,
+      suppressed: held,
+      summary: true,
+      keys,
+    });
+    deliver(alert, undefined, undefined);
+  };
+
+  /** False when the rule's alert budget of this window is spent (then the alert is tallied for the summary). */
+  const withinLimit = (rule: CompiledRule, key: string, at: number): boolean => {
+    if (rule.severity === 'critical') return true;
+    let limit = limits.get(rule.name);
+    if (limit === undefined) {
+      limit = { start: at, count: 0, held: 0, keys: [], timer: undefined };
+      limits.set(rule.name, limit);
+    }
+    if (at - limit.start >= o.alertLimit.windowMs || at < limit.start) {
+      summarise(rule, limit);
+      limit.start = at;
+      limit.count = 0;
+    }
+    if (limit.count < o.alertLimit.max) {
+      limit.count++;
+      return true;
+    }
+    rateLimited++;
+    limit.held++;
+    if (limit.keys.length < SUMMARY_KEYS) limit.keys.push(detached(key, 200));
+    if (limit.timer === undefined) {
+      const l = limit;
+      l.timer = setTimeout(() => summarise(rule, l), Math.max(0, l.start + o.alertLimit.windowMs - at));
+      (l.timer as { unref?: () => void }).unref?.();
+    }
+    return false;
+  };
 
   const raise = (rule: CompiledRule, subject: 'ip' | 'account', key: string, ip: string | undefined, hit: Hit, at: number): void => {
-    if (at - limitStart >= o.alertLimit.windowMs || at < limitStart) {
-      limitStart = at;
-      limitCount = 0;
-    }
-    if (limitCount >= o.alertLimit.max) {
-      rateLimited++;
-      held++;
-      return;
-    }
-    limitCount++;
+    if (!withinLimit(rule, key, at)) return;
     raised++;
     byRule[rule.name] = (byRule[rule.name] ?? 0) + 1;
     const seconds = rule.windowMs / 1000;
     const alert: Alert = Object.freeze({
-      id: `alert_${nodeCrypto().randomBytes(16).toString('base64url')}`,
+      id: alertId(),
       rule: rule.name,
       severity: rule.severity,
       subject,
@@ -117,26 +217,8 @@ export function monitor(options: MonitorOptions = {}): Monitor {
       time: new Date(at).toISOString(),
       message: MESSAGES[rule.name](hit.count, key, seconds),
       ...(hit.paths.length > 0 ? { paths: Object.freeze([...hit.paths]) } : {}),
-      ...(held > 0 ? { suppressed: held } : {}),
     });
-    held = 0;
-    const events = o.events === false ? undefined : (alertSink ?? globalEventSink);
-    if (events !== undefined) {
-      safeEmit(events, {
-        event: 'ALERT',
-        ...(ip !== undefined && ip !== '' ? { ip } : {}),
-        ...(subject === 'account' ? { userId: key } : {}),
-        ...(hit.paths[0] !== undefined ? { path: hit.paths[0] } : {}),
-        detail: `${alert.severity} ${alert.rule}: ${alert.message} [${alert.id}]`,
-      });
-    }
-    for (const sink of o.sinks) {
-      try {
-        sink.send(alert);
-      } catch {
-        // a sink never breaks the request path
-      }
-    }
+    deliver(alert, ip, hit.paths[0]);
   };
 
   const count = (
@@ -188,7 +270,8 @@ export function monitor(options: MonitorOptions = {}): Monitor {
     handle(req: RequestView, res: ResponseControl) {
       const path = req.canonicalPath;
       const ip = req.ip;
-      if (sensitive !== undefined && ip !== '' && isSensitivePath(path, o.sensitivePaths)) count(sensitive, 'ip', ipKey(ip), ip, path, now());
+      if (sensitive !== undefined && ip !== '' && isSensitiveRequest(req, o.sensitivePaths))
+        count(sensitive, 'ip', ipKey(ip), ip, path === '' ? req.path : path, now());
       res.onHead((head) => {
         onResponse(head.status, path, ip);
         return undefined;
@@ -200,7 +283,9 @@ export function monitor(options: MonitorOptions = {}): Monitor {
     stats() {
       const evicted: Partial<Record<AlertRuleName, number>> = {};
       for (const [name, counter] of rules) if (counter.evicted > 0) evicted[name] = counter.evicted;
-      return Object.freeze({ raised, rateLimited, byRule: { ...byRule }, evicted });
+      let ruleBytes = 0;
+      for (const counter of rules.values()) ruleBytes += counter.bytes;
+      return Object.freeze({ raised, rateLimited, summaries, byRule: { ...byRule }, evicted, memory: { ruleBytes, maxBytes: o.maxBytes } });
     },
     connect(log: MonitorSource) {
       if (log === null || typeof log !== 'object' || typeof log.emit !== 'function')
@@ -217,6 +302,7 @@ export function monitor(options: MonitorOptions = {}): Monitor {
     },
     flush,
     async close() {
+      for (const [name, limit] of limits) summarise(o.rules.get(name)!, limit);
       for (const disconnect of [...disconnects]) disconnect();
       await Promise.all(o.sinks.map((s) => s.close?.()));
     },

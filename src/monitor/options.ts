@@ -19,6 +19,12 @@ export interface MonitorOptions {
   maxPaths?: number;
   /** Clients (or accounts) tracked per window and per rule; the oldest is evicted beyond it. Default 10,000. */
   maxClients?: number;
+  /**
+   * Estimated bytes the rules may keep for their keys (fingerprints, samples, windows), split
+   * evenly between the enabled rules; beyond its share a rule forgets its oldest keys
+   * (counted in `stats().evicted`). Default 16 MiB.
+   */
+  maxBytes?: number;
   /** Rule settings by name, or `false` to turn a rule off. Defaults in the README table. */
   rules?: Partial<Record<AlertRuleName, AlertRuleOptions | false>>;
   /** Path prefixes that scanners probe (canonical, lower-case, starting with `/`). Replaces the default list. */
@@ -30,7 +36,11 @@ export interface MonitorOptions {
    * its own), else the global SecurityLog (`setSecurityLog`). `false`: no ALERT events.
    */
   events?: EventSink | false;
-  /** At most `max` alerts per `window` seconds, over all rules; the rest are counted. Default 30 per 60 s. */
+  /**
+   * At most `max` alerts per `window` seconds for each rule (critical alerts are never held
+   * back); held-back alerts are counted and summarised in one alert per rule when the window
+   * ends. Default 30 per 60 s.
+   */
   alertLimit?: { max?: number; window?: number };
   /** Clock in epoch milliseconds (tests). */
   now?: () => number;
@@ -76,7 +86,7 @@ export const DEFAULT_SENSITIVE_PATHS: readonly string[] = Object.freeze([
   '/actuator',
 ]);
 
-const KEYS = ['window', 'maxPaths', 'maxClients', 'rules', 'sensitivePaths', 'sinks', 'events', 'alertLimit', 'now'];
+const KEYS = ['window', 'maxPaths', 'maxClients', 'maxBytes', 'rules', 'sensitivePaths', 'sinks', 'events', 'alertLimit', 'now'];
 const RULE_NAMES = Object.keys(DEFAULT_RULES) as AlertRuleName[];
 
 /** The validated options of one monitor. */
@@ -84,6 +94,7 @@ export interface CompiledMonitorOptions {
   readonly windowMs: number;
   readonly maxPaths: number;
   readonly maxClients: number;
+  readonly maxBytes: number;
   readonly rules: ReadonlyMap<AlertRuleName, CompiledRule>;
   readonly sensitivePaths: readonly string[];
   readonly sinks: readonly AlertSink[];
@@ -146,6 +157,7 @@ export function compileMonitorOptions(options: MonitorOptions | undefined): Comp
     windowMs: numberOption(o.window ?? 60, 'monitor.window', 1, 86_400, false) * 1000,
     maxPaths: numberOption(o.maxPaths ?? 200, 'monitor.maxPaths', 1, 100_000),
     maxClients: numberOption(o.maxClients ?? 10_000, 'monitor.maxClients', 1, 10_000_000),
+    maxBytes: numberOption(o.maxBytes ?? 16 * 1024 * 1024, 'monitor.maxBytes', 65_536, 2 ** 40),
     rules,
     sensitivePaths,
     sinks: Object.freeze([...sinks]),

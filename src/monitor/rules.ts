@@ -1,14 +1,17 @@
 import type { CompiledRule } from './options.ts';
+import { detached, fingerprint, FINGERPRINT_BYTES, KEY_OVERHEAD_BYTES, stringBytes } from './retained.ts';
 
 interface KeyWindow {
   start: number;
   count: number;
   /** The rule fired for this key in this window: no second alert until the window ends. */
   fired: boolean;
-  /** Distinct values seen (scanning: 404 paths), dropped once the rule fired. */
-  distinct: Set<string> | undefined;
-  /** A few paths for the alert. */
+  /** Fingerprints of the distinct values seen (scanning: 404 paths), at most `threshold`, dropped once the rule fired. */
+  distinct: Set<number> | undefined;
+  /** A few paths for the alert (detached copies of at most SAMPLE_PATH_CHARS), dropped once the rule fired. */
   paths: string[];
+  /** Estimated bytes this key holds (key text, window, fingerprints, samples). */
+  bytes: number;
 }
 
 /** What one counted event did: the count so far, and whether it crossed the threshold now. */
@@ -25,50 +28,94 @@ const SAMPLE_PATH_CHARS = 200;
 /**
  * One rule's counts per key (client or account) in bounded memory. Each key's window starts
  * at its first event and lasts the rule's window; the rule fires once when the count reaches
- * the threshold and stays quiet for that key until the window ends (de-duplication). At most
- * `maxKeys` keys are tracked; beyond that the oldest key is forgotten.
+ * the threshold and stays quiet for that key until the window ends (de-duplication). Distinct
+ * values are kept as fixed-size fingerprints, at most `threshold` per key. At most `maxKeys`
+ * keys are tracked and their estimated bytes stay within `maxBytes`; beyond either, the
+ * oldest key is forgotten.
  */
 export class RuleCounter {
   readonly rule: CompiledRule;
   private readonly keys = new Map<string, KeyWindow>();
   private readonly maxKeys: number;
-  /** Keys forgotten to stay within maxKeys. */
+  private readonly maxBytes: number;
+  /** Keys forgotten to stay within maxKeys or maxBytes. */
   evicted = 0;
+  /** Estimated bytes held by all keys. */
+  bytes = 0;
 
-  constructor(rule: CompiledRule, maxKeys: number) {
+  constructor(rule: CompiledRule, maxKeys: number, maxBytes: number) {
     this.rule = rule;
     this.maxKeys = maxKeys;
+    this.maxBytes = maxBytes;
+  }
+
+  private grow(w: KeyWindow, bytes: number): void {
+    w.bytes += bytes;
+    this.bytes += bytes;
+    // Forget the oldest keys (never the one counting now) until the estimate fits.
+    while (this.bytes > this.maxBytes && this.keys.size > 1) {
+      const [oldest, ow] = this.keys.entries().next().value!;
+      if (ow === w) break;
+      this.forget(oldest, ow);
+      this.evicted++;
+    }
+  }
+
+  private forget(key: string, w: KeyWindow): void {
+    this.keys.delete(key);
+    this.bytes -= w.bytes;
   }
 
   /**
    * Count one event for `key`. With `distinct`, the count is the number of different
-   * `distinct` values in the window (at most `threshold` are remembered).
+   * `distinct` values in the window (fingerprints of at most `threshold` are remembered).
    */
   hit(key: string, now: number, path: string | undefined, distinct?: string): Hit {
     let w = this.keys.get(key);
     if (w === undefined || now - w.start >= this.rule.windowMs || now < w.start) {
-      if (w !== undefined) this.keys.delete(key);
+      if (w !== undefined) this.forget(key, w);
       else if (this.keys.size >= this.maxKeys) {
-        this.keys.delete(this.keys.keys().next().value!);
+        const [oldest, ow] = this.keys.entries().next().value!;
+        this.forget(oldest, ow);
         this.evicted++;
       }
-      w = { start: now, count: 0, fired: false, distinct: distinct === undefined ? undefined : new Set(), paths: [] };
-      this.keys.set(key, w);
+      const own = detached(key);
+      w = { start: now, count: 0, fired: false, distinct: distinct === undefined ? undefined : new Set(), paths: [], bytes: 0 };
+      this.keys.set(own, w);
+      this.grow(w, KEY_OVERHEAD_BYTES + stringBytes(own.length));
     }
     if (w.fired) {
       w.count++;
       return NO_HIT;
     }
+    let added = 0;
     if (distinct !== undefined) {
-      if (w.distinct!.has(distinct)) return NO_HIT;
-      w.distinct!.add(distinct);
+      const print = fingerprint(distinct);
+      if (w.distinct!.has(print)) return NO_HIT;
+      w.distinct!.add(print);
+      added += FINGERPRINT_BYTES;
     }
     w.count++;
-    if (path !== undefined && w.paths.length < SAMPLE_PATHS && !w.paths.includes(path)) w.paths.push(path.slice(0, SAMPLE_PATH_CHARS));
-    if (w.count < this.rule.threshold) return NO_HIT;
+    if (path !== undefined && w.paths.length < SAMPLE_PATHS) {
+      const sample = detached(path, SAMPLE_PATH_CHARS);
+      if (!w.paths.includes(sample)) {
+        w.paths.push(sample);
+        added += stringBytes(sample.length);
+      }
+    }
+    if (w.count < this.rule.threshold) {
+      if (added > 0) this.grow(w, added);
+      return NO_HIT;
+    }
     w.fired = true;
+    const hit: Hit = { count: w.count, fired: true, paths: w.paths };
+    // After firing the key only counts: its fingerprints and samples are released.
     w.distinct = undefined;
-    return { count: w.count, fired: true, paths: w.paths };
+    w.paths = [];
+    const kept = KEY_OVERHEAD_BYTES + stringBytes(key.length);
+    this.bytes -= w.bytes - kept;
+    w.bytes = kept;
+    return hit;
   }
 
   /** Keys tracked now (tests, stats). */
