@@ -6,7 +6,6 @@ import { takeOverHead } from './node-head.ts';
 import { appendInList, headerText, isSetCookie, isVary, listValue, setInList, tokenUnion, type HeadList } from './node-head-list.ts';
 import { limitNodeBody, readNodeBody, watchNodeBody } from './node-body.ts';
 import { appendNodeHeader, sendNodeReply } from './node-reply.ts';
-import { storeHeader } from './node-header-map.ts';
 import { CONSUMED_BODY_FIX } from '../core/consumed-body.ts';
 
 /** A framework reply with its own header record (Fastify's `reply.header()` / `reply.getHeader()`). */
@@ -152,7 +151,7 @@ export class NodeExchange extends RequestViewBase implements ResponseControl {
         const name = pending[i] as string;
         // rampart's value replaces an earlier middleware's, except Vary and Set-Cookie, which combine.
         if (isVary(name) || isSetCookie(name)) appendNodeHeader(res, name, pending[i + 1] as string);
-        else storeHeader(res, name, pending[i + 1] as string);
+        else res.setHeader(name, pending[i + 1] as string);
       }
     }
     pending.length = 0;

@@ -1,7 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Reply } from '../core/types.ts';
 import { dropWrittenHead } from './node-head.ts';
-import { storeHeader } from './node-header-map.ts';
 import { isSetCookie, tokenUnion } from './node-head-list.ts';
 
 // Writing to a node response, shared by the exchange (its headers and replies) and the body
@@ -14,7 +13,7 @@ export function appendNodeHeader(res: ServerResponse, name: string, value: strin
     res.setHeader(name, current === undefined ? [value] : Array.isArray(current) ? [...current, value] : [String(current), value]);
     return;
   }
-  storeHeader(res, name, current === undefined ? value : tokenUnion(current, value));
+  res.setHeader(name, current === undefined ? value : tokenUnion(current, value));
 }
 
 /** Write a stack reply on a node response (headers rampart already set stay). */
