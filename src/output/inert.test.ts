@@ -66,6 +66,19 @@ test('syslog export: hostile fields are escaped and each event stays one line', 
   assert.match(line, /user="admin\\\\u202ex/, 'SD-PARAM escaping doubles the backslash of the escape');
 });
 
+test('every export format: a hostile event name (rows written by other tools) is escaped too; syslog MSGID stays RFC 5424 PRINTUSASCII', () => {
+  const hostile = { ...row(), event: `LF\n<84>1 2026 h rampart - LOGIN_SUCCESS - ok\x07\x1b]0;T\x07\u202e${'X'.repeat(40)}` } as SecurityLogRow;
+  for (const format of ['syslog', 'cef', 'jsonl'] as const) {
+    const line = formatRow(hostile, format, '1.0.0', 'host');
+    assert.doesNotMatch(line.replace('\ufeffbad', 'bad'), RAW, format);
+    assert.equal(line.split(/\r\n|\r|\n/).length, 1, format);
+  }
+  const msgid = formatRow(hostile, 'syslog', '1.0.0', 'host').split(' ')[5]!;
+  assert.match(msgid, /^[\x21-\x7e]{1,32}$/);
+  assert.equal(formatRow(row(), 'syslog', '1.0.0', 'host').split(' ')[5], 'LOGIN_FAILED', 'registered names are unchanged');
+  assert.doesNotMatch(formatTable([hostile]).replaceAll('\n', ''), RAW);
+});
+
 test('JSON lines export: hostile fields are JSON-escaped and the row round-trips', () => {
   const line = formatRow(row(), 'jsonl', '1.0.0', 'host');
   assert.doesNotMatch(line, RAW);
