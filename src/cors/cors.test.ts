@@ -153,6 +153,29 @@ test('RegExp and predicate origins; private network access when enabled', async 
   assert.equal(s.middleware.length, 1);
 });
 
+test("headers: ['*'] with credentials reflects only a valid token list of requested headers, through every adapter", async (t) => {
+  await forEachAdapter(
+    t,
+    () => stack([cors({ origins: [ORIGIN], headers: ['*'], allowCredentials: true })]),
+    async (app) => {
+      const preflight = (asked: string): Promise<Response> =>
+        fetch(`${app.url}/`, {
+          method: 'OPTIONS',
+          headers: { origin: ORIGIN, 'access-control-request-method': 'PUT', 'access-control-request-headers': asked },
+        });
+      let r = await preflight('X-Custom, content-type');
+      assert.equal(r.headers.get('access-control-allow-headers'), 'x-custom, content-type');
+      await r.arrayBuffer();
+      for (const bad of ['x-a: injected', 'x-a, <script>', 'x a', 'x-a;b=1', '"quoted"']) {
+        r = await preflight(bad);
+        assert.equal(r.headers.get('access-control-allow-headers'), null, bad);
+        assert.equal(r.headers.get('access-control-allow-origin'), null, bad);
+        await r.arrayBuffer();
+      }
+    },
+  );
+});
+
 test("default methods: the seed's list (GET, POST, PUT, PATCH, DELETE, OPTIONS) plus HEAD, through every adapter", async (t) => {
   await forEachAdapter(
     t,

@@ -2,6 +2,9 @@ import { warnConfig } from '../core/events.ts';
 import { checkKeys, configError, describeValue, numberOption, optionsObject, stringList, checkHeader } from '../core/options.ts';
 import type { Middleware, Reply, RequestView, ResponseControl } from '../core/types.ts';
 
+/** An HTTP field name (RFC 9110 token), lower-cased. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
+
 /** Which origins may read responses cross-origin. */
 export type CorsOrigins = readonly string[] | string | RegExp | ((origin: string) => boolean);
 
@@ -171,6 +174,8 @@ export function cors(options: CorsOptions): Middleware {
         .map((h) => h.trim().toLowerCase())
         .filter((h) => h !== '');
       if (!anyHeader && !asked.every((h) => allowHeaderSet.has(h))) return denied;
+      // '*' reflects what was asked: only field names (RFC 9110 tokens) are ever echoed.
+      if (anyHeader && !asked.every((h) => HEADER_NAME.test(h))) return denied;
       headersValue = anyHeader && !credentials ? '*' : asked.join(', ');
     }
     const wantsPrivate = req.header('access-control-request-private-network') === 'true';
