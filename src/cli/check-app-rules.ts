@@ -6,6 +6,7 @@
  */
 import type { ConfigRecord } from '../core/config-registry.ts';
 import type { RampartOptions } from '../preset.ts';
+import { trimTrailingSlashes } from '../core/text-scan.ts';
 import { checkOptions, configWarningFindings, finding } from './check-rules.ts';
 import type { Finding } from './findings.ts';
 
@@ -39,7 +40,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 function ruleCovers(match: unknown, path: string): boolean {
   const test = (m: unknown): boolean => {
     if (typeof m === 'string') {
-      const base = m.length > 1 ? m.replace(/\/+$/, '').toLowerCase() : m;
+      const base = m.length > 1 ? trimTrailingSlashes(m).toLowerCase() : m;
       const p = path.toLowerCase();
       return p === base || p.startsWith(`${base}/`) || base === '/';
     }

@@ -80,3 +80,10 @@ export function cutForScan(text: string, max: number): string {
   const last = cut.charCodeAt(cut.length - 1);
   return last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut;
 }
+
+/** `text` without its trailing `/` characters (a loop: `/\/+$/` is quadratic on a long run of slashes followed by anything else). */
+export function trimTrailingSlashes(text: string): string {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 47) end--;
+  return end === text.length ? text : text.slice(0, end);
+}

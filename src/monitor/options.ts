@@ -1,4 +1,5 @@
 import { checkKeys, configError, describeValue, numberOption, optionsObject } from '../core/options.ts';
+import { trimTrailingSlashes } from '../core/text-scan.ts';
 import type { EventSink } from '../core/types.ts';
 import { SEVERITIES, type AlertRuleName, type AlertSeverity, type AlertSink } from './alert.ts';
 
@@ -137,7 +138,7 @@ export function compileMonitorOptions(options: MonitorOptions | undefined): Comp
       o.sensitivePaths.map((p: unknown, i) => {
         if (typeof p !== 'string' || !/^\/[^\s?#]{1,199}$/.test(p))
           throw configError(`monitor.sensitivePaths[${i}] must be a path starting with '/' without spaces, '?' or '#' (got ${describeValue(p)}).`);
-        return p.toLowerCase().replace(/\/+$/, '') || '/';
+        return trimTrailingSlashes(p.toLowerCase()) || '/';
       }),
     );
   }

@@ -6,9 +6,25 @@ const DECODE_ROUNDS = 4;
 /** Raw paths that the canonical path may not show as a scanner meant them. */
 const NEEDS_VIEW = /[%;~:\\#\s\x00-\x1f\x7f-\uffff]|\.(?:\/|$)/;
 const PERCENT = /%([0-9a-fA-F]{2})/g;
-/** What servers drop from the end of a segment: Windows trailing dots and spaces, editor backups, NTFS streams. */
-const SEGMENT_TAIL = /(?:[.~\s\x00-\x1f]|::?\$[a-z_]*)+$/;
+const TAIL_CHAR = /[.~\s\x00-\x1f]/;
 const SEGMENT_HEAD = /^[\s\x00-\x1f]+/;
+
+/**
+ * What servers drop from the end of a (lower-cased) segment: Windows trailing dots and spaces,
+ * editor backups (`~`), control characters and NTFS streams (`:$data`, `::$data`). A backwards
+ * loop, linear in the segment (the equivalent RegExp is quadratic).
+ */
+function trimSegmentTail(segment: string): string {
+  let end = segment.length;
+  for (;;) {
+    while (end > 0 && TAIL_CHAR.test(segment[end - 1]!)) end--;
+    let name = end;
+    while (name > 0 && /[a-z_]/.test(segment[name - 1]!)) name--;
+    if (name < 2 || segment[name - 1] !== '$' || segment[name - 2] !== ':') break;
+    end = segment[name - 3] === ':' ? name - 3 : name - 2;
+  }
+  return segment.slice(0, end);
+}
 
 function decodeOnce(text: string): string {
   try {
@@ -42,7 +58,7 @@ export function detectionView(raw: string): string {
   for (let segment of text.toLowerCase().split(/[/\\]/)) {
     const semicolon = segment.indexOf(';');
     if (semicolon !== -1) segment = segment.slice(0, semicolon);
-    segment = segment.replace(SEGMENT_TAIL, '').replace(SEGMENT_HEAD, '');
+    segment = trimSegmentTail(segment).replace(SEGMENT_HEAD, '');
     if (segment !== '') segments.push(segment);
   }
   return `/${segments.join('/')}`;
