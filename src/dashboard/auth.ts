@@ -4,7 +4,7 @@
  * a browser's EventSource cannot send headers), a permission checked with rampart/auth RBAC on
  * the user an earlier middleware authenticated, or a function of the request.
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { covers } from '../auth/rbac/permissions.ts';
 import type { Rbac } from '../auth/rbac/rbac.ts';
 import type { AuthUser } from '../auth/shared/http.ts';
@@ -36,17 +36,35 @@ export interface DashboardGate {
   /** True in token mode (the sign-in form and the session cookie exist). */
   readonly tokens: boolean;
   check(req: unknown, header: (name: string) => string | undefined): Promise<AuthVerdict>;
-  /** A session cookie value for `token`, or undefined when it is not a valid token. */
+  /** A new session cookie value for `token` (its own random id), or undefined when it is not a valid token. */
   session(token: string, now: number): string | undefined;
+  /** Sign out: the session in this cookie value (when genuine) is refused from now on, in this process. */
+  revoke(value: string | undefined, now: number): void;
 }
 
 /** The session cookie's name. */
 export const SESSION_COOKIE = 'rampart_dashboard';
-/** How long a signed-in browser stays signed in, seconds. */
-export const SESSION_SECONDS = 12 * 3600;
+/** How long a signed-in browser stays signed in, seconds (8 hours). */
+export const SESSION_SECONDS = 8 * 3600;
+/** Signed-out sessions remembered until their expiry; past this many, every older session is signed out. */
+export const MAX_REVOKED_SESSIONS = 10_000;
 
-function sign(token: string, expires: number): string {
-  return createHmac('sha256', token).update(`rampart-dashboard-session:${expires}`).digest('base64url');
+function sign(token: string, expires: number, id: string): string {
+  return createHmac('sha256', token).update(`rampart-dashboard-session:${expires}.${id}`).digest('base64url');
+}
+
+/** The parts of a session cookie value `<expires>.<id>.<mac>`, or undefined when malformed. */
+function parseSession(value: string | undefined): { expires: number; id: string; mac: string } | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(\d{1,12})\.([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/.exec(value);
+  if (m === null) return undefined;
+  const expires = Number(m[1]);
+  return Number.isSafeInteger(expires) ? { expires, id: m[2]!, mac: m[3]! } : undefined;
+}
+
+/** The session cookie's value in a Cookie header. */
+export function sessionCookie(header: string | undefined): string | undefined {
+  return cookie(header, SESSION_COOKIE);
 }
 
 function cookie(header: string | undefined, name: string): string | undefined {
@@ -79,6 +97,7 @@ export function compileAuth(auth: unknown): DashboardGate {
         return ok === true ? 'allow' : ok === false ? 'forbidden' : 'unauthenticated';
       },
       session: () => undefined,
+      revoke: () => {},
     };
   }
   if (typeof auth !== 'object') throw configError(`dashboard: auth must be an object or a function (got ${describeValue(auth)}); ${how}.`);
@@ -93,6 +112,17 @@ export function compileAuth(auth: unknown): DashboardGate {
       for (const t of tokens) if (constantTimeEqual(candidate, t)) found = t; // no early exit
       return found;
     };
+    // Signed-out session ids until their expiry (seconds). When the set is full of live ids,
+    // every session issued up to then is refused instead (fails closed: all browsers sign in again).
+    const revoked = new Map<string, number>();
+    let issuedNotAfter = 0;
+    const genuine = (value: string | undefined, now: number): { expires: number; id: string } | undefined => {
+      const s = parseSession(value);
+      if (s === undefined || s.expires * 1000 < now || s.expires - SESSION_SECONDS <= issuedNotAfter) return undefined;
+      let ok = false;
+      for (const t of tokens) if (constantTimeEqual(s.mac, sign(t, s.expires, s.id))) ok = true;
+      return ok ? s : undefined;
+    };
     return {
       tokens: true,
       async check(_req, header) {
@@ -101,21 +131,26 @@ export function compileAuth(auth: unknown): DashboardGate {
           const m = /^Bearer[ ]+(\S+)\s*$/i.exec(authorization);
           return m !== null && matching(m[1]!) !== undefined ? 'allow' : 'unauthenticated';
         }
-        const value = cookie(header('cookie'), SESSION_COOKIE);
-        const dot = value?.indexOf('.') ?? -1;
-        if (value === undefined || dot === -1) return 'unauthenticated';
-        const expires = Number(value.slice(0, dot));
-        if (!Number.isSafeInteger(expires) || expires * 1000 < Date.now()) return 'unauthenticated';
-        const mac = value.slice(dot + 1);
-        let ok = false;
-        for (const t of tokens) if (constantTimeEqual(mac, sign(t, expires))) ok = true;
-        return ok ? 'allow' : 'unauthenticated';
+        const s = genuine(cookie(header('cookie'), SESSION_COOKIE), Date.now());
+        return s !== undefined && !revoked.has(s.id) ? 'allow' : 'unauthenticated';
       },
       session(token, now) {
         const t = matching(token);
         if (t === undefined) return undefined;
         const expires = Math.floor(now / 1000) + SESSION_SECONDS;
-        return `${expires}.${sign(t, expires)}`;
+        const id = randomBytes(16).toString('base64url');
+        return `${expires}.${id}.${sign(t, expires, id)}`;
+      },
+      revoke(value, now) {
+        const s = genuine(value, now);
+        if (s === undefined) return;
+        if (revoked.size >= MAX_REVOKED_SESSIONS) for (const [id, expires] of revoked) if (expires * 1000 < now) revoked.delete(id);
+        if (revoked.size >= MAX_REVOKED_SESSIONS) {
+          issuedNotAfter = Math.floor(now / 1000);
+          revoked.clear();
+          return;
+        }
+        revoked.set(s.id, s.expires);
       },
     };
   }
@@ -136,6 +171,7 @@ export function compileAuth(auth: unknown): DashboardGate {
         return allowed ? 'allow' : 'forbidden';
       },
       session: () => undefined,
+      revoke: () => {},
     };
   }
   throw configError(`dashboard: auth needs token or permission; ${how}.`);

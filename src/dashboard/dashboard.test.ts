@@ -7,17 +7,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express from 'express';
-import Fastify from 'fastify';
-import { Hono } from 'hono';
-import { serve as serveNode } from '@hono/node-server';
 import { rbac } from '../auth/index.ts';
 import { isRampartError } from '../errors.ts';
 import { SecurityEvent, SecurityLog } from '../log/index.ts';
 import { monitor } from '../monitor/index.ts';
-import { rampart } from '../preset.ts';
 import { stack } from '../stack/index.ts';
-import { dashboard, type Dashboard } from './index.ts';
+import { mountDashboard as mount } from '../../test/helpers/dashboard.ts';
+import { dashboard } from './index.ts';
 
 const TOKEN = 'adapter-test-token-0123456789abcdef';
 let log: SecurityLog;
@@ -40,60 +36,6 @@ test('dashboard() without auth, with a short token or an unknown option is a con
   rejects(() => dashboard({ log, auth: { token: TOKEN }, path: 'nope/' }), /path/);
   rejects(() => dashboard({ log, auth: {} as never }), /token or permission/);
 });
-
-type Adapter = 'node' | 'express' | 'fastify' | 'hono' | 'fetch';
-
-/** Serve `dash` mounted the way each adapter mounts it, behind the preset; '/app' is the app's own route. */
-async function mount(adapter: Adapter, dash: Dashboard): Promise<{ url: string; close(): Promise<void> }> {
-  const shield = rampart({ log: false, rateLimit: false, headers: { csp: { nonce: true } } });
-  const listen = async (server: http.Server): Promise<{ url: string; close(): Promise<void> }> => {
-    if (!server.listening) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return {
-      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-      close: async () => {
-        server.closeAllConnections();
-        await new Promise((resolve) => server.close(resolve));
-        await shield.close();
-      },
-    };
-  };
-  switch (adapter) {
-    case 'node':
-      return listen(http.createServer(shield.node((req, res) => dash.node(req, res, () => res.writeHead(200).end('app')))));
-    case 'express': {
-      const app = express();
-      app.use(shield.express());
-      app.use(dash.node);
-      app.get('/app', (_req, res) => void res.send('app'));
-      return listen(http.createServer(app));
-    }
-    case 'fastify': {
-      const f = Fastify();
-      await f.register(shield.fastify());
-      await f.register(dash.fastify);
-      f.get('/app', async () => 'app');
-      await f.listen({ port: 0, host: '127.0.0.1' });
-      return {
-        url: `http://127.0.0.1:${(f.server.address() as AddressInfo).port}`,
-        close: async () => {
-          await f.close();
-          await shield.close();
-        },
-      };
-    }
-    case 'hono': {
-      const h = new Hono();
-      h.use(shield.hono());
-      h.use(dash.hono());
-      h.get('/app', (c) => c.text('app'));
-      return listen(serveNode({ fetch: h.fetch, port: 0, hostname: '127.0.0.1' }) as http.Server);
-    }
-    case 'fetch': {
-      const handler = shield.fetch((request: Request) => (new URL(request.url).pathname === '/app' ? new Response('app') : dash.fetch(request)));
-      return listen(serveNode({ fetch: handler, port: 0, hostname: '127.0.0.1' }) as http.Server);
-    }
-  }
-}
 
 /** Read a server-sent events response until `pattern` appears. */
 async function readUntil(res: Response, pattern: RegExp): Promise<string> {

@@ -18,7 +18,7 @@ import { openLogReader, readerOver, type LogReader } from '../log/reader.ts';
 import { openedLogDatabase, SecurityLog } from '../log/security-log.ts';
 import { checkDatabase, type DatabaseOption } from '../stores/database.ts';
 import { dashboardAssets } from './assets.ts';
-import { compileAuth, SESSION_COOKIE, SESSION_SECONDS, type DashboardAuth } from './auth.ts';
+import { compileAuth, SESSION_COOKIE, SESSION_SECONDS, sessionCookie, type DashboardAuth } from './auth.ts';
 import { LiveFeed } from './live.ts';
 import { dashboardPage, loginPage } from './page.ts';
 import { summarize, type DashboardSummary } from './summary.ts';
@@ -241,6 +241,7 @@ export function dashboardOver(
     }
     if (sub === '/logout' && req.method === 'POST') {
       if (!sameOrigin(req)) return problem(403, 'Cross-site sign-out refused.');
+      gate.revoke(sessionCookie(req.header('cookie')), Date.now());
       return { status: 303, headers: { ...securityHeaders(freshNonce()), location: mount, 'set-cookie': cookieHeader('', 0, req.secure) } };
     }
     const verdict = await gate.check(req.native, req.header);
