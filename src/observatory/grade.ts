@@ -108,11 +108,9 @@ export async function gradeUrl(url: URL, options: GradeOptions = {}): Promise<Gr
     const why = refusals[0] === undefined ? 'site down, or not HTTP' : `not connected: ${refusals[0]}`;
     throw new RampartError('ERR_RAMPART_SCAN_UNREACHABLE', `${redactUrl(entries.https)} and ${redactUrl(entries.http)} did not answer (${why}).`);
   }
-  if (final.status < 200 || (final.status >= 400 && final.status !== 401 && final.status !== 403))
-    throw new RampartError(
-      'ERR_RAMPART_SCAN_UNREACHABLE',
-      `${final.url.href} answered ${final.status}; the Observatory grades only 2xx, 3xx, 401 and 403 answers.`,
-    );
+  const answered = final.status;
+  if (answered < 200 || (answered >= 400 && answered !== 401 && answered !== 403))
+    throw new RampartError('ERR_RAMPART_SCAN_UNREACHABLE', `${final.url.href} answered ${answered}; the Observatory grades only 2xx, 3xx, 401 and 403 answers.`);
 
   const headers = final.headers;
   const contentType = (headerValues(headers, 'content-type')[0] ?? '').split(';')[0] ?? '';
