@@ -110,7 +110,10 @@ export async function gradeUrl(url: URL, options: GradeOptions = {}): Promise<Gr
   }
   const answered = final.status;
   if (answered < 200 || (answered >= 400 && answered !== 401 && answered !== 403))
-    throw new RampartError('ERR_RAMPART_SCAN_UNREACHABLE', `${final.url.href} answered ${answered}; the Observatory grades only 2xx, 3xx, 401 and 403 answers.`);
+    throw new RampartError(
+      'ERR_RAMPART_SCAN_UNREACHABLE',
+      `${final.url.href} answered ${answered}; the Observatory grades only 2xx, 3xx, 401 and 403 answers.`,
+    );
 
   const headers = final.headers;
   const contentType = (headerValues(headers, 'content-type')[0] ?? '').split(';')[0] ?? '';
