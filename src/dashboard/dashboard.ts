@@ -20,6 +20,7 @@ import { checkDatabase, type DatabaseOption } from '../stores/database.ts';
 import { dashboardAssets } from './assets.ts';
 import { compileAuth, SESSION_COOKIE, SESSION_SECONDS, sessionCookie, type DashboardAuth } from './auth.ts';
 import { LiveFeed } from './live.ts';
+import { targetPath, underMount } from './mount.ts';
 import { dashboardPage, loginPage } from './page.ts';
 import { summarize, type DashboardSummary } from './summary.ts';
 
@@ -78,8 +79,10 @@ export interface Dashboard {
 
 /** The parts of a Fastify instance the plugin uses. */
 export interface FastifyLike {
-  // biome-ignore lint/suspicious/noExplicitAny: Fastify's route handler types are generic over its own server types
-  all(path: string, handler: (request: any, reply: any) => void): unknown;
+  addHook(
+    name: 'onRequest',
+    hook: (request: { raw: IncomingMessage }, reply: { raw: ServerResponse; hijack(): void }, done: (err?: Error) => void) => void,
+  ): unknown;
 }
 
 /** The parts of a Hono context the middleware uses. */
@@ -90,7 +93,8 @@ export interface HonoContextLike {
 /** A request as the routes see it, whatever the adapter. */
 interface Incoming {
   method: string;
-  path: string;
+  /** The canonical path below the mount ('/' for the mount itself). */
+  sub: string;
   query: URLSearchParams;
   header(name: string): string | undefined;
   secure: boolean;
@@ -201,7 +205,6 @@ export function dashboardOver(
 ): Dashboard {
   const { gate, mount, maxStreams, label } = settings;
   const feed = new LiveFeed(reader, settings.pollMs);
-  const under = (path: string): boolean => path === mount || path.startsWith(`${mount}/`);
   const wantsHtml = (req: Incoming): boolean => /\btext\/html\b/.test(req.header('accept') ?? '');
 
   function cookieHeader(value: string, maxAge: number, secure: boolean): string {
@@ -231,7 +234,7 @@ export function dashboardOver(
   }
 
   async function route(req: Incoming): Promise<Outgoing> {
-    const sub = req.path.slice(mount.length) || '/';
+    const sub = req.sub;
     if (sub === '/login' && req.method === 'POST' && gate.tokens) {
       if (!sameOrigin(req)) return problem(403, 'Cross-site sign-in refused.');
       const form = new URLSearchParams(await req.body(4096));
@@ -310,11 +313,11 @@ export function dashboardOver(
     }
   }
 
-  function fromWeb(request: Request): Incoming {
+  function fromWeb(request: Request, sub: string): Incoming {
     const url = new URL(request.url);
     return {
       method: request.method,
-      path: url.pathname,
+      sub: sub || '/',
       query: url.searchParams,
       header: (name) => request.headers.get(name) ?? undefined,
       secure: viewOf(request)?.secure ?? url.protocol === 'https:',
@@ -327,8 +330,9 @@ export function dashboardOver(
   }
 
   async function fetchHandler(request: Request): Promise<Response> {
-    const req = fromWeb(request);
-    if (!under(req.path)) return new Response('Not found', { status: 404 });
+    const sub = underMount(mount, targetPath(request.url));
+    if (sub === undefined) return new Response('Not found', { status: 404 });
+    const req = fromWeb(request, sub);
     const out = await answer(req);
     const headers = new Headers();
     for (const [k, v] of Object.entries(out.headers)) for (const one of Array.isArray(v) ? v : [v]) headers.append(k, one);
@@ -363,8 +367,8 @@ export function dashboardOver(
     // Express strips its mount path from req.url and keeps the full one in originalUrl.
     const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
     const q = url.indexOf('?');
-    const path = q === -1 ? url : url.slice(0, q);
-    if (!under(path)) {
+    const sub = underMount(mount, targetPath(url));
+    if (sub === undefined) {
       if (next !== undefined) next();
       else res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found\n');
       return;
@@ -375,7 +379,7 @@ export function dashboardOver(
     };
     const incoming: Incoming = {
       method: req.method ?? 'GET',
-      path,
+      sub: sub || '/',
       query: new URLSearchParams(q === -1 ? '' : url.slice(q + 1)),
       header,
       secure: viewOf(req)?.secure ?? (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true,
@@ -407,21 +411,35 @@ export function dashboardOver(
     });
   }
 
+  /**
+   * An onRequest hook on the app itself (the plugin skips Fastify's encapsulation), so the mount
+   * is read from the raw target as on the other adapters (Fastify's router would refuse `//` or
+   * another case with its own 404) and the body is still unread: the sign-in form needs no
+   * content-type parser of the app (Fastify has none for urlencoded forms and answers 415).
+   * Register it after the shield's plugin so the shield's hooks run first.
+   */
+  function fastifyPlugin(app: FastifyLike, _options: unknown, done: (err?: Error) => void): void {
+    app.addHook('onRequest', (request, reply, next) => {
+      const raw = request.raw;
+      if (underMount(mount, targetPath(raw.url ?? '/')) === undefined) {
+        next();
+        return;
+      }
+      reply.hijack();
+      nodeHandler(raw, reply.raw);
+      next();
+    });
+    done();
+  }
+  Object.assign(fastifyPlugin, { [Symbol.for('skip-override')]: true, [Symbol.for('fastify.display-name')]: 'rampart-dashboard' });
+
   return Object.freeze<Dashboard>({
     fetch: fetchHandler,
     node: nodeHandler,
-    fastify(app, _options, done) {
-      const handler = (request: { raw: IncomingMessage }, reply: { raw: ServerResponse; hijack(): void }): void => {
-        reply.hijack();
-        nodeHandler(request.raw, reply.raw);
-      };
-      app.all(mount, handler);
-      app.all(`${mount}/*`, handler);
-      done();
-    },
+    fastify: fastifyPlugin,
     hono() {
       return async (c, next) => {
-        if (!under(new URL(c.req.url).pathname)) {
+        if (underMount(mount, targetPath(c.req.url)) === undefined) {
           await next();
           return undefined;
         }
