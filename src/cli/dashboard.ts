@@ -8,6 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dashboard } from '../dashboard/index.ts';
 import { rampart } from '../preset.ts';
+import { displayDatabase } from '../stores/database-display.ts';
 import { intFlag, parse, stringFlag, UsageError } from './args.ts';
 import { cliDatabase, DEFAULT_DATABASE } from './database.ts';
 
@@ -54,7 +55,7 @@ export async function dashboardCommand(argv: readonly string[]): Promise<number>
   const fromEnv = process.env.RAMPART_DASHBOARD_TOKEN;
   if (fromEnv !== undefined && fromEnv.length < 24) throw new UsageError('rampart dashboard: RAMPART_DASHBOARD_TOKEN must be at least 24 characters.');
   const token = fromEnv ?? randomBytes(32).toString('base64url');
-  const shown = database.replace(/\/\/[^@/]*@/, '//***@'); // never echo a password from a URL
+  const shown = displayDatabase(database); // never a password, from the userinfo or the query
 
   const dash = dashboard({ log: database, table, auth: { token }, path: MOUNT, label: shown });
   const shield = rampart({

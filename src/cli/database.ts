@@ -3,6 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { isRampartError, RampartError } from '../errors.ts';
 import { openLogReader, type LogReader } from '../log/reader.ts';
 import { checkDatabase, type DatabaseTarget } from '../stores/database.ts';
+import { displayDatabase } from '../stores/database-display.ts';
 import { pgliteHolder } from '../stores/pglite-lock.ts';
 import { UsageError } from './args.ts';
 
@@ -38,7 +39,7 @@ export function cliDatabase(command: string, database: string, table: string): D
   // The CLI reads an existing log: it never creates an empty PGlite directory.
   if (target.source === 'path' && (target.dataDir === undefined || !existsSync(target.dataDir) || !statSync(target.dataDir).isDirectory())) {
     throw new UsageError(
-      `rampart ${command}: no SecurityLog database at ${database} (a PGlite directory or a postgres:// URL; the demo writes ./data/security).`,
+      `rampart ${command}: no SecurityLog database at ${displayDatabase(database)} (a PGlite directory or a postgres:// URL; the demo writes ./data/security).`,
     );
   }
   if (target.source === 'path' && target.dataDir !== undefined) {
@@ -46,7 +47,7 @@ export function cliDatabase(command: string, database: string, table: string): D
     if (holder !== undefined) {
       throw new RampartError(
         'ERR_RAMPART_LOG_DATABASE_BUSY',
-        `rampart ${command}: ${database} is an embedded PGlite database held by process ${holder.pid} on ${holder.host}, and PGlite admits one process (a second one would read stale or corrupt pages). Read it through the running app (mount dashboard({ log, auth }) from rampart/dashboard), stop the app first, or keep the log on a PostgreSQL server (log: { database: 'postgres://…' }).`,
+        `rampart ${command}: ${displayDatabase(database)} is an embedded PGlite database held by process ${holder.pid} on ${holder.host}, and PGlite admits one process (a second one would read stale or corrupt pages). Read it through the running app (mount dashboard({ log, auth }) from rampart/dashboard), stop the app first, or keep the log on a PostgreSQL server (log: { database: 'postgres://…' }).`,
       );
     }
   }

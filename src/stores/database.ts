@@ -20,6 +20,7 @@ import {
 } from '../core/postgres.ts';
 import type { Database, Queryable } from './sql.ts';
 import { PGliteWorkerDriver } from './worker-driver.ts';
+import { displayDatabase } from './database-display.ts';
 
 export type { Database, Queryable } from './sql.ts';
 
@@ -78,7 +79,7 @@ export const DATABASE_SHAPES = "'memory', a directory path (embedded PGlite on d
 
 /** A value for an error message that never shows a password from a URL. */
 function shown(v: unknown): string {
-  return typeof v === 'string' ? describeValue(v.replace(/\/\/[^@/]*@/, '//***@')) : describeValue(v);
+  return typeof v === 'string' ? describeValue(displayDatabase(v)) : describeValue(v);
 }
 
 /** Options of {@link checkDatabase}. */
