@@ -60,6 +60,20 @@ export class NodeExchange extends RequestViewBase implements ResponseControl {
     return (this.raw.socket as TLSSocket | undefined)?.encrypted === true;
   }
 
+  /** node:http keeps the first of several Host lines in `headers.host`; rawHeaders has them all. */
+  protected override repeatedHost(): boolean {
+    const raw = this.raw.rawHeaders;
+    let seen = false;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i]!;
+      if (name.length === 4 && (name === 'Host' || name === 'host' || name.toLowerCase() === 'host')) {
+        if (seen) return true;
+        seen = true;
+      }
+    }
+    return false;
+  }
+
   /**
    * rampart's response headers, kept as a flat list until the response is handed on:
    * written to node's header map before Express/Fastify middleware and rampart's own

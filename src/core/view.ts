@@ -51,6 +51,14 @@ export abstract class RequestViewBase implements RequestView {
   }
   /** True when the connection itself is TLS. */
   protected abstract encrypted(): boolean;
+  /**
+   * True when the request carried more than one Host line but `header('host')` shows one
+   * (node:http keeps the first). Runtimes that join repeated lines into a list need not
+   * override it: a comma in Host is refused the same way.
+   */
+  protected repeatedHost(): boolean {
+    return false;
+  }
 
   protected readonly context: ViewContext;
   #path: string | undefined;
@@ -106,6 +114,10 @@ export abstract class RequestViewBase implements RequestView {
     this.#path = q === -1 ? target : target.slice(0, q);
     this.#query = q === -1 ? '' : target.slice(q + 1);
     const host = this.header('host');
+    // RFC 9112 §3.2: more than one Host line is a 400, whichever one an adapter would read.
+    if (host !== undefined && this.#targetError === undefined && (host.indexOf(',') !== -1 || this.repeatedHost())) {
+      this.#targetError = 'more than one Host header';
+    }
     if (authority === undefined) {
       const implied = this.impliedAuthority();
       if (implied !== undefined && implied !== '') {
