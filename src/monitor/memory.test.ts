@@ -1,7 +1,7 @@
 /**
  * The monitor's memory stays bounded whatever the path lengths and the number of clients:
  * the scanning rule keeps fixed-size fingerprints (not paths), samples and counted paths are
- * short copies, and the rules' state stays within `maxBytes`.
+ * short copies, and the rules' state stays within `maxStateBytes`.
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,7 +20,7 @@ test('a flood of clients each asking 19 different 4,000-character 404 paths grow
     heapGrowth: number;
     total: number;
     longestPath: number;
-    stats: { memory: { ruleBytes: number; maxBytes: number } };
+    stats: { memory: { ruleBytes: number; maxStateBytes: number } };
   };
   assert.equal(result.total, 3800);
   assert.ok(result.heapGrowth < 4_000_000, `heap grew by ${result.heapGrowth} bytes`);
@@ -29,13 +29,13 @@ test('a flood of clients each asking 19 different 4,000-character 404 paths grow
   assert.ok(result.longestPath <= 256, `a counted path of ${result.longestPath} characters`);
 });
 
-test('the rules keep state within maxBytes: many accounts with long ids evict the oldest keys instead of growing', () => {
+test('the rules keep state within maxStateBytes: many accounts with long ids evict the oldest keys instead of growing', () => {
   const sink: AlertSink & { alerts: Alert[] } = { name: 'c', alerts: [], send: (a) => void sink.alerts.push(a) };
-  const m = monitor({ events: false, sinks: [sink], maxBytes: 1 << 20, rules: { loginFailedAccount: { threshold: 1000 } } });
+  const m = monitor({ events: false, sinks: [sink], maxStateBytes: 1 << 20, rules: { loginFailedAccount: { threshold: 1000 } } });
   const long = 'u'.repeat(5_000);
   for (let i = 0; i < 20_000; i++) m.emit({ event: 'LOGIN_FAILED', userId: `${i}${long}` });
   const { memory, evicted } = m.stats();
-  assert.ok(memory.ruleBytes <= memory.maxBytes, `${memory.ruleBytes} > ${memory.maxBytes}`);
-  assert.equal(memory.maxBytes, 1 << 20);
+  assert.ok(memory.ruleBytes <= memory.maxStateBytes, `${memory.ruleBytes} > ${memory.maxStateBytes}`);
+  assert.equal(memory.maxStateBytes, 1 << 20);
   assert.ok((evicted.loginFailedAccount ?? 0) > 0);
 });

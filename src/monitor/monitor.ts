@@ -20,10 +20,10 @@ export interface MonitorStats {
   readonly summaries: number;
   /** Alerts raised so far, per rule. */
   readonly byRule: Readonly<Partial<Record<AlertRuleName, number>>>;
-  /** Keys each rule forgot to stay within `maxClients` or its share of `maxBytes` (a flood of clients). */
+  /** Keys each rule forgot to stay within `maxClients` or its share of `maxStateBytes` (a flood of clients). */
   readonly evicted: Readonly<Partial<Record<AlertRuleName, number>>>;
-  /** Estimated bytes the rules keep now, and the budget `maxBytes` they stay within. */
-  readonly memory: { readonly ruleBytes: number; readonly maxBytes: number };
+  /** Estimated bytes the rules keep now, and the budget `maxStateBytes` they stay within. */
+  readonly memory: { readonly ruleBytes: number; readonly maxStateBytes: number };
 }
 
 /** Something the monitor can connect to: an event sink, observed when it offers `observe` (a SecurityLog). */
@@ -103,7 +103,7 @@ export function monitor(options: MonitorOptions = {}): Monitor {
   const now = o.now;
   const counters = new ResponseCounters(o.windowMs, o.maxPaths, o.maxClients, now());
   const rules = new Map<AlertRuleName, RuleCounter>();
-  const share = Math.floor(o.maxBytes / Math.max(1, o.rules.size));
+  const share = Math.floor(o.maxStateBytes / Math.max(1, o.rules.size));
   for (const [name, rule] of o.rules) rules.set(name, new RuleCounter(rule, o.maxClients, share));
   const forbidden = rules.get('forbidden');
   const notFound = rules.get('notFound');
@@ -285,7 +285,7 @@ export function monitor(options: MonitorOptions = {}): Monitor {
       for (const [name, counter] of rules) if (counter.evicted > 0) evicted[name] = counter.evicted;
       let ruleBytes = 0;
       for (const counter of rules.values()) ruleBytes += counter.bytes;
-      return Object.freeze({ raised, rateLimited, summaries, byRule: { ...byRule }, evicted, memory: { ruleBytes, maxBytes: o.maxBytes } });
+      return Object.freeze({ raised, rateLimited, summaries, byRule: { ...byRule }, evicted, memory: { ruleBytes, maxStateBytes: o.maxStateBytes } });
     },
     connect(log: MonitorSource) {
       if (log === null || typeof log !== 'object' || typeof log.emit !== 'function')

@@ -25,7 +25,7 @@ export interface MonitorOptions {
    * evenly between the enabled rules; beyond its share a rule forgets its oldest keys
    * (counted in `stats().evicted`). Default 16 MiB.
    */
-  maxBytes?: number;
+  maxStateBytes?: number;
   /** Rule settings by name, or `false` to turn a rule off. Defaults in the README table. */
   rules?: Partial<Record<AlertRuleName, AlertRuleOptions | false>>;
   /** Path prefixes that scanners probe (canonical, lower-case, starting with `/`). Replaces the default list. */
@@ -87,7 +87,7 @@ export const DEFAULT_SENSITIVE_PATHS: readonly string[] = Object.freeze([
   '/actuator',
 ]);
 
-const KEYS = ['window', 'maxPaths', 'maxClients', 'maxBytes', 'rules', 'sensitivePaths', 'sinks', 'events', 'alertLimit', 'now'];
+const KEYS = ['window', 'maxPaths', 'maxClients', 'maxStateBytes', 'rules', 'sensitivePaths', 'sinks', 'events', 'alertLimit', 'now'];
 const RULE_NAMES = Object.keys(DEFAULT_RULES) as AlertRuleName[];
 
 /** The validated options of one monitor. */
@@ -95,7 +95,7 @@ export interface CompiledMonitorOptions {
   readonly windowMs: number;
   readonly maxPaths: number;
   readonly maxClients: number;
-  readonly maxBytes: number;
+  readonly maxStateBytes: number;
   readonly rules: ReadonlyMap<AlertRuleName, CompiledRule>;
   readonly sensitivePaths: readonly string[];
   readonly sinks: readonly AlertSink[];
@@ -158,7 +158,7 @@ export function compileMonitorOptions(options: MonitorOptions | undefined): Comp
     windowMs: numberOption(o.window ?? 60, 'monitor.window', 1, 86_400, false) * 1000,
     maxPaths: numberOption(o.maxPaths ?? 200, 'monitor.maxPaths', 1, 100_000),
     maxClients: numberOption(o.maxClients ?? 10_000, 'monitor.maxClients', 1, 10_000_000),
-    maxBytes: numberOption(o.maxBytes ?? 16 * 1024 * 1024, 'monitor.maxBytes', 65_536, 2 ** 40),
+    maxStateBytes: numberOption(o.maxStateBytes ?? 16 * 1024 * 1024, 'monitor.maxStateBytes', 65_536, 2 ** 40),
     rules,
     sensitivePaths,
     sinks: Object.freeze([...sinks]),

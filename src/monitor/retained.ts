@@ -1,7 +1,7 @@
 /**
  * Helpers that keep the monitor's retained state small and independent of what clients send:
  * fixed-size fingerprints instead of paths, detached short copies instead of slices of a
- * request's (possibly huge) target or header, and the byte estimates `maxBytes` is checked against.
+ * request's (possibly huge) target or header, and the byte estimates `maxStateBytes` is checked against.
  */
 
 /** Longest canonical path counted on its own in {@link Monitor.snapshot}; longer ones count in `otherPaths`. */

@@ -30,30 +30,30 @@ const SAMPLE_PATH_CHARS = 200;
  * at its first event and lasts the rule's window; the rule fires once when the count reaches
  * the threshold and stays quiet for that key until the window ends (de-duplication). Distinct
  * values are kept as fixed-size fingerprints, at most `threshold` per key. At most `maxKeys`
- * keys are tracked and their estimated bytes stay within `maxBytes`; beyond either, the
+ * keys are tracked and their estimated bytes stay within `maxStateBytes`; beyond either, the
  * oldest key is forgotten.
  */
 export class RuleCounter {
   readonly rule: CompiledRule;
   private readonly keys = new Map<string, KeyWindow>();
   private readonly maxKeys: number;
-  private readonly maxBytes: number;
-  /** Keys forgotten to stay within maxKeys or maxBytes. */
+  private readonly maxStateBytes: number;
+  /** Keys forgotten to stay within maxKeys or maxStateBytes. */
   evicted = 0;
   /** Estimated bytes held by all keys. */
   bytes = 0;
 
-  constructor(rule: CompiledRule, maxKeys: number, maxBytes: number) {
+  constructor(rule: CompiledRule, maxKeys: number, maxStateBytes: number) {
     this.rule = rule;
     this.maxKeys = maxKeys;
-    this.maxBytes = maxBytes;
+    this.maxStateBytes = maxStateBytes;
   }
 
   private grow(w: KeyWindow, bytes: number): void {
     w.bytes += bytes;
     this.bytes += bytes;
     // Forget the oldest keys (never the one counting now) until the estimate fits.
-    while (this.bytes > this.maxBytes && this.keys.size > 1) {
+    while (this.bytes > this.maxStateBytes && this.keys.size > 1) {
       const [oldest, ow] = this.keys.entries().next().value!;
       if (ow === w) break;
       this.forget(oldest, ow);
