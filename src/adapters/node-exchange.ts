@@ -154,23 +154,34 @@ export class NodeExchange extends RequestViewBase implements ResponseControl {
   commit(): void {
     const pending = this.#pending;
     const res = this.res;
+    // rampart's Vary stays pending as well: the handler may replace the response's Vary
+    // (`res.setHeader('Vary', 'Cookie')`, `reply.header('vary', …)`), and the head is then
+    // written with the union (see mergeHead).
+    let vary: string | undefined;
     if (this.#target !== undefined && !res.headersSent) {
       for (let i = 0; i < pending.length; i += 2) {
         const name = pending[i] as string;
         if (isSetCookie(name)) appendNodeHeader(res, name, pending[i + 1] as string);
-        else this.#toTarget(name, pending[i + 1] as string, isVary(name));
+        else if (isVary(name)) {
+          vary = pending[i + 1] as string;
+          this.#toTarget(name, vary, true);
+        } else this.#toTarget(name, pending[i + 1] as string, false);
       }
     } else {
       for (let i = 0; i < pending.length; i += 2) {
         const name = pending[i] as string;
         // rampart's value replaces an earlier middleware's, except Vary and Set-Cookie, which combine.
-        if (isVary(name) || isSetCookie(name)) appendNodeHeader(res, name, pending[i + 1] as string);
-        else res.setHeader(name, pending[i + 1] as string);
+        if (isSetCookie(name)) appendNodeHeader(res, name, pending[i + 1] as string);
+        else if (isVary(name)) {
+          vary = pending[i + 1] as string;
+          appendNodeHeader(res, name, vary);
+        } else res.setHeader(name, pending[i + 1] as string);
       }
     }
     pending.length = 0;
     this.#direct = true;
-    if (this.hooks !== undefined) takeOverHead(this.res, this.method, pending, this.hooks);
+    if (vary !== undefined && !res.headersSent) pending.push('vary', vary);
+    if (pending.length > 0 || this.hooks !== undefined) takeOverHead(res, this.method, pending, this.hooks);
   }
 
   /** Commit rampart's headers, then hand on to the next Express/Fastify step. */

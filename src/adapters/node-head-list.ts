@@ -144,7 +144,12 @@ export function mergeHead(res: ServerResponse, pending: HeadList, written: unkno
         }
         continue;
       }
-      if (isVary(name)) res.setHeader(name, tokenUnion(list[i + 1], res.getHeader(name)));
+      if (isVary(name)) {
+        // The union moves into the list, so a Vary the handler passes to writeHead joins it too.
+        list[i + 1] = tokenUnion(list[i + 1], res.getHeader(name));
+        res.removeHeader(name);
+        continue;
+      }
       ours -= 2 * removeFromList(list, name, 0, ours);
     }
   }
