@@ -9,7 +9,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { randomInt } from 'node:crypto';
 import { compression } from './index.ts';
 import { csrf, csrfToken } from '../csrf/index.ts';
 import { stack } from '../stack/index.ts';
@@ -19,7 +18,10 @@ import { forEachAdapter, type TestApp } from '../../test/helpers/adapters.ts';
 process.env.RAMPART_SILENT = '1';
 
 const DIGITS = '0123456789';
-const SECRET = Array.from({ length: 6 }, () => DIGITS[randomInt(10)]).join('');
+// A fixed secret: the length oracle is a heuristic (Huffman costs of single digits can out-weigh
+// a one-character longer match: 741635 misleads it at the second digit), and a test must not
+// pass or fail by the draw. The guard's property (equal lengths) does not depend on the secret.
+const SECRET = process.env.BREACH_SECRET ?? '271828';
 const PREFIX = 'acct_';
 const PROSE =
   'Your orders are listed by week, with invoices, shipping notes and returns. Search results show the newest orders first; archived orders move to the history page after ninety days. Contact support when an order looks wrong or a payment did not arrive in time.';
@@ -75,31 +77,44 @@ function wire(url: string, headers: Record<string, string> = {}): Promise<{ leng
   });
 }
 
-/** Bit-alignment pads: summing over them turns a few saved bits into a visible byte count. */
-const PADS = Array.from({ length: 8 }, (_, k) => `~${'#$%*+=@!'.slice(0, k)}`);
+/**
+ * Bit-alignment pads: summing over them turns a few saved bits into a visible byte count.
+ * When two digits still tie, the attacker sums over further pad sets (as a real one would).
+ */
+const PAD_SETS = ['#$%*+=@!', '^&()[]{}', "',;:?|`'"].map((chars) => Array.from({ length: 8 }, (_, k) => `~${chars.slice(0, k)}`));
+const PADS = PAD_SETS[0]!;
 
 /** Score of one guess: the summed wire length over the pads (smaller = more of it matched the secret). */
-async function score(url: string, guess: string, headers?: Record<string, string>): Promise<number> {
+async function score(url: string, guess: string, headers?: Record<string, string>, pads = PADS): Promise<number> {
   let sum = 0;
-  for (const pad of PADS) sum += (await wire(`${url}/search?q=${encodeURIComponent(guess + pad)}`, headers)).length;
+  for (const pad of pads) sum += (await wire(`${url}/search?q=${encodeURIComponent(guess + pad)}`, headers)).length;
   return sum;
 }
 
 /** Scores of the ten candidate digits after `known`. */
-async function scores(url: string, known: string, headers?: Record<string, string>): Promise<number[]> {
+async function scores(url: string, known: string, headers?: Record<string, string>, pads = PADS): Promise<number[]> {
   const out: number[] = [];
-  for (const d of DIGITS) out.push(await score(url, `${PREFIX}${known}${d}`, headers));
+  for (const d of DIGITS) out.push(await score(url, `${PREFIX}${known}${d}`, headers, pads));
   return out;
 }
 
-/** The attack: digit by digit, keep the unique shortest guess; undefined when lengths do not single one out. */
+/** The attack: digit by digit, keep the unique shortest guess (adding pad sets while digits tie); undefined when lengths never single one out. */
 async function recover(url: string, headers?: Record<string, string>): Promise<string | undefined> {
   let known = '';
   while (known.length < SECRET.length) {
-    const s = await scores(url, known, headers);
-    const min = Math.min(...s);
-    if (s.filter((x) => x === min).length !== 1) return undefined;
-    known += DIGITS[s.indexOf(min)];
+    const total = new Array<number>(DIGITS.length).fill(0);
+    let digit: string | undefined;
+    for (const pads of PAD_SETS) {
+      const s = await scores(url, known, headers, pads);
+      for (let i = 0; i < s.length; i++) total[i]! += s[i]!;
+      const min = Math.min(...total);
+      if (total.filter((x) => x === min).length === 1) {
+        digit = DIGITS[total.indexOf(min)];
+        break;
+      }
+    }
+    if (digit === undefined) return undefined;
+    known += digit;
   }
   return known;
 }
