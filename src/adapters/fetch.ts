@@ -2,7 +2,7 @@ import { bindView } from '../core/registry.ts';
 import { RampartError } from '../errors.ts';
 import { checkKeys, optionsObject } from '../core/options.ts';
 import type { ShieldCore } from '../stack/shield.ts';
-import { finishWebResponse, startWebExchange, webReply } from './web-exchange.ts';
+import { finishWebResponse, runtimeIncoming, startWebExchange, webReply } from './web-exchange.ts';
 import { closeStalledRuntimeBody } from './node-body.ts';
 
 /** A fetch-style handler: `(request, ...runtimeArgs) => Response`. */
@@ -54,14 +54,7 @@ export function runtimeAddress(request: Request, rest: readonly unknown[]): stri
  * passes `{ incoming }` as the second argument); undefined elsewhere (the URL is used).
  */
 export function runtimeTarget(rest: readonly unknown[]): string | undefined {
-  const second = rest[0] as RuntimeArgument | null | undefined;
-  if (second === undefined || second === null || typeof second !== 'object') return undefined;
-  try {
-    const url = second.incoming?.url;
-    return typeof url === 'string' ? url : undefined;
-  } catch {
-    return undefined;
-  }
+  return runtimeIncoming(rest)?.url;
 }
 
 /**
@@ -89,7 +82,7 @@ export function fetchAdapter(shield: ShieldCore, handler: FetchHandler, options:
   // biome-ignore lint/suspicious/noExplicitAny: same signature as FetchHandler
   return async function rampartFetch(request: Request, ...rest: any[]): Promise<Response> {
     const remote = (address !== undefined ? address(request, ...rest) : undefined) ?? runtimeAddress(request, rest);
-    const started = startWebExchange(shield, request, remote, undefined, runtimeTarget(rest));
+    const started = startWebExchange(shield, request, remote, undefined, runtimeIncoming(rest));
     const { exchange, early } = started instanceof Promise ? await started : started;
     if (exchange.bodyIdleMs !== undefined) closeStalledRuntimeBody(rest[0], exchange.bodyIdleMs);
     if (early !== undefined) return early;

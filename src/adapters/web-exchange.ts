@@ -14,6 +14,29 @@ const SYNC_ENCODE_LIMIT = 1 << 20;
 /** Bodies of unknown length are read up to this many bytes before deciding how to encode them. */
 const PEEK_LIMIT = 64 * 1024;
 
+/** The node request a fetch runtime on node passes along (@hono/node-server's `incoming`), as rampart reads it. */
+export interface RuntimeIncoming {
+  /** The request target as the client sent it. */
+  url: string;
+  httpVersionMajor?: unknown;
+}
+
+/**
+ * The node request behind a fetch Request when the runtime passes it (@hono/node-server
+ * passes `{ incoming }` as the second argument): its target as sent and HTTP version.
+ * Undefined elsewhere (the URL is used).
+ */
+export function runtimeIncoming(rest: readonly unknown[]): RuntimeIncoming | undefined {
+  const second = rest[0] as { incoming?: unknown } | null | undefined;
+  if (second === undefined || second === null || typeof second !== 'object') return undefined;
+  try {
+    const incoming = second.incoming as { url?: unknown } | null | undefined;
+    return typeof incoming?.url === 'string' ? (incoming as RuntimeIncoming) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Request view and response control over a fetch `Request` (Hono, Bun, Deno, Workers).
  * Response headers are collected and merged into the application's Response afterwards.
@@ -41,14 +64,17 @@ export class WebExchange extends RequestViewBase implements ResponseControl {
 
   /** The request target as the client sent it, when the runtime exposes it (@hono/node-server's `incoming.url`). */
   readonly #rawTarget: string | undefined;
+  /** The node request behind it, when the runtime passes one (@hono/node-server). */
+  readonly #incoming: RuntimeIncoming | undefined;
 
-  constructor(context: ViewContext, request: Request, remoteAddress: string, rawTarget?: string) {
+  constructor(context: ViewContext, request: Request, remoteAddress: string, incoming?: RuntimeIncoming) {
     super(context);
     this.request = request;
     this.raw = request;
     this.method = request.method;
     this.remoteAddress = remoteAddress;
-    this.#rawTarget = rawTarget === '' ? undefined : rawTarget;
+    this.#incoming = incoming;
+    this.#rawTarget = incoming === undefined || incoming.url === '' ? undefined : incoming.url;
   }
 
   header(name: string): string | undefined {
@@ -64,9 +90,14 @@ export class WebExchange extends RequestViewBase implements ResponseControl {
     return this.#rawTarget ?? this.request.url;
   }
 
-  /** With an origin-form raw target, the authority is the host of the URL the runtime built. */
+  /**
+   * With an origin-form raw target, the authority is the host of the URL the runtime built
+   * (from Host, or HTTP/2 `:authority`). An HTTP/1 request without Host has none: the
+   * runtime built its URL from the listen hostname, which the client never named.
+   */
   protected override impliedAuthority(): string | undefined {
     if (this.#rawTarget === undefined) return undefined;
+    if (this.#incoming!.httpVersionMajor !== 2 && this.header('host') === undefined) return undefined;
     const url = this.request.url;
     const start = url.indexOf('//');
     if (start === -1) return undefined;
@@ -240,7 +271,7 @@ export function startWebExchange(
   request: Request,
   remoteAddress: string,
   native?: unknown,
-  rawTarget?: string,
+  incoming?: RuntimeIncoming,
 ): WebStart | Promise<WebStart> {
   // No address while something keys by client: refuse (ERR_RAMPART_CONFIG), never share a key.
   // The last address found valid is remembered: one client's requests do not parse it again.
@@ -248,7 +279,7 @@ export function startWebExchange(
     remoteAddress = requireClientAddress(shield.middleware, remoteAddress);
     if (remoteAddress !== '') lastValidAddress = remoteAddress;
   }
-  const exchange = new WebExchange(shield.context, request, remoteAddress, rawTarget);
+  const exchange = new WebExchange(shield.context, request, remoteAddress, incoming);
   if (native !== undefined) exchange.adapter = 'hono';
   bindView(exchange, request, native);
   let reply: Reply | undefined | Promise<Reply | undefined>;

@@ -104,7 +104,9 @@ export abstract class RequestViewBase implements RequestView {
         authority = target.slice(start, end).toLowerCase();
         const rest = target.slice(end);
         target = rest.charCodeAt(0) === 47 ? rest : `/${rest}`;
-        const name = scheme[1]!.toLowerCase();
+        // Only lower-case http/https: schemes are case-insensitive (RFC 3986), but @hono/node-server
+        // answers `HTTP://…` 400 itself, and every adapter must decide alike.
+        const name = scheme[1]!;
         if (name !== 'http' && name !== 'https') this.#targetError = `an absolute-form target with scheme ${JSON.stringify(name.slice(0, 16))}`;
         else if (authority.length === 0) this.#targetError = 'an absolute-form target without authority';
         else if (authority.indexOf('@') !== -1) this.#targetError = 'user information in the target authority';
