@@ -3,6 +3,7 @@ import type { TLSSocket } from 'node:tls';
 import type { HeadHook, Reply, ResponseControl } from '../core/types.ts';
 import { RequestViewBase, type ViewContext } from '../core/view.ts';
 import { takeOverHead } from './node-head.ts';
+import { keepVary } from './node-head-vary.ts';
 import { appendInList, headerText, isSetCookie, isVary, listValue, setInList, tokenUnion, type HeadList } from './node-head-list.ts';
 import { limitNodeBody, readNodeBody, watchNodeBody } from './node-body.ts';
 import { appendNodeHeader, sendNodeReply } from './node-reply.ts';
@@ -156,7 +157,7 @@ export class NodeExchange extends RequestViewBase implements ResponseControl {
     const res = this.res;
     // rampart's Vary stays pending as well: the handler may replace the response's Vary
     // (`res.setHeader('Vary', 'Cookie')`, `reply.header('vary', …)`), and the head is then
-    // written with the union (see mergeHead).
+    // written with the union (mergeHead with head hooks, keepVary without).
     let vary: string | undefined;
     if (this.#target !== undefined && !res.headersSent) {
       for (let i = 0; i < pending.length; i += 2) {
@@ -180,8 +181,13 @@ export class NodeExchange extends RequestViewBase implements ResponseControl {
     }
     pending.length = 0;
     this.#direct = true;
-    if (vary !== undefined && !res.headersSent) pending.push('vary', vary);
-    if (pending.length > 0 || this.hooks !== undefined) takeOverHead(res, this.method, pending, this.hooks);
+    if (this.hooks !== undefined) {
+      if (vary !== undefined && !res.headersSent) pending.push('vary', vary);
+      takeOverHead(res, this.method, pending, this.hooks);
+    } else if (vary !== undefined && !res.headersSent) {
+      // Only Vary is left to fix at the head: a small check instead of the full merge.
+      keepVary(res, vary);
+    }
   }
 
   /** Commit rampart's headers, then hand on to the next Express/Fastify step. */
