@@ -29,6 +29,7 @@ if (result.status === 'unavailable') {
   process.exit(offline ? 0 : 1);
 }
 const { high, critical, total } = result.counts;
-for (const a of result.advisories) process.stdout.write(`  ${a.severity.padEnd(8)} ${a.name}${a.range ? ` ${a.range}` : ''}: ${a.title}${a.url ? ` ${a.url}` : ''}\n`);
+for (const a of result.advisories)
+  process.stdout.write(`  ${a.severity.padEnd(8)} ${a.name}${a.range ? ` ${a.range}` : ''}: ${a.title}${a.url ? ` ${a.url}` : ''}\n`);
 process.stdout.write(`audit: ${total} advisories, ${critical} critical, ${high} high.\n`);
 process.exit(high + critical > 0 ? 1 : 0);

@@ -20,7 +20,10 @@ const FAILURES: readonly CsrfFailure[] = ['missing token', 'token mismatch', 'ba
 
 // Precomputed 403 replies: constant bodies that name the failed check, never a token value.
 const REPLIES = new Map<CsrfFailure, Reply>(
-  FAILURES.map((reason) => [reason, Object.freeze(problem(403, `CSRF check failed: ${reason}.`, { title: 'Forbidden', extra: { reason }, code: 'ERR_RAMPART_CSRF_REJECTED' }))]),
+  FAILURES.map((reason) => [
+    reason,
+    Object.freeze(problem(403, `CSRF check failed: ${reason}.`, { title: 'Forbidden', extra: { reason }, code: 'ERR_RAMPART_CSRF_REJECTED' })),
+  ]),
 );
 
 // The cookie's and the submitted token's 64 bytes during one (synchronous) check; wiped after.

@@ -72,6 +72,9 @@ export function formatRow(row: SecurityLogRow, format: ExportFormat, version: st
   const safeHost = host.replace(/[^\x21-\x7e]/g, '').slice(0, 255) || '-';
   // MSGID is 1–32 printable US-ASCII characters (RFC 5424): an event name that is not (a row
   // written by another tool) cannot end the line or forge a header; its inert escape is cut.
-  const msgid = inertText(row.event).replace(/[^\x21-\x7e]/g, '_').slice(0, 32) || '-';
+  const msgid =
+    inertText(row.event)
+      .replace(/[^\x21-\x7e]/g, '_')
+      .slice(0, 32) || '-';
   return `<${pri}>1 ${row.timestamp.toISOString()} ${safeHost} rampart - ${msgid} [rampart@32473 ${params.join(' ')}] ${msg}`;
 }
