@@ -146,9 +146,7 @@ export function mergeHead(res: ServerResponse, pending: HeadList, written: unkno
       }
       if (isVary(name)) {
         // The union moves into the list, so a Vary the handler passes to writeHead joins it too.
-        // Usually node's map still holds exactly rampart's value (set at commit): no union to compute.
-        const current = res.getHeader(name);
-        if (current !== list[i + 1]) list[i + 1] = tokenUnion(list[i + 1], current);
+        list[i + 1] = tokenUnion(list[i + 1], res.getHeader(name));
         res.removeHeader(name);
         continue;
       }
