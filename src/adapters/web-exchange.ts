@@ -322,20 +322,7 @@ export function webReply(exchange: WebExchange, reply: Reply): Response {
   if (exchange.hooks === undefined) return new Response((reply.body ?? null) as BodyInit | null, { status: reply.status, headers });
   // Head hooks see rampart's own answers too, as on node (the monitor counts them).
   let bytes: Uint8Array | null = reply.body === undefined ? null : typeof reply.body === 'string' ? Buffer.from(reply.body) : reply.body;
-  const head: ResponseHead = {
-    status: reply.status,
-    method: exchange.method,
-    bodyLength: bytes?.byteLength ?? 0,
-    streaming: false,
-    get: (name) => headers.get(name) ?? undefined,
-    set: (name, value) => headers.set(name, value),
-    remove: (name) => headers.delete(name),
-  };
-  let encoder: BodyEncoder | undefined;
-  for (const hook of exchange.hooks) {
-    const chosen = hook(head);
-    if (chosen !== undefined && encoder === undefined) encoder = chosen;
-  }
+  const encoder = runHeadHooks(exchange.hooks, headers, reply.status, exchange.method, bytes?.byteLength ?? 0, false);
   if (encoder !== undefined && exchange.method !== 'HEAD' && bytes !== null) {
     try {
       bytes = encoder.encodeSync(bytes);
@@ -382,20 +369,7 @@ async function finishWithHeaders(exchange: WebExchange, response: Response): Pro
       body = null;
     } else body = peeked.rest;
   }
-  const head: ResponseHead = {
-    status: result.status,
-    method: exchange.method,
-    bodyLength: length,
-    streaming,
-    get: (name) => headers.get(name) ?? undefined,
-    set: (name, value) => headers.set(name, value),
-    remove: (name) => headers.delete(name),
-  };
-  let encoder: BodyEncoder | undefined;
-  for (const hook of exchange.hooks) {
-    const chosen = hook(head);
-    if (chosen !== undefined && encoder === undefined) encoder = chosen;
-  }
+  const encoder = runHeadHooks(exchange.hooks, headers, result.status, exchange.method, length, streaming);
   const init = { status: result.status, statusText: result.statusText, headers };
   if (encoder === undefined || exchange.method === 'HEAD' || (bytes === undefined && body === null)) {
     if (bytes !== undefined) return new Response(bytes as Uint8Array<ArrayBuffer>, init);
@@ -642,4 +616,30 @@ function finishLightResponse(exchange: WebExchange, response: Response): Respons
   }
   const Light = (response as unknown as { constructor: new (body: BodyInit | null, init: ResponseInit) => Response }).constructor;
   return new Light(bytes as BodyInit | null, { status, headers });
+}
+
+/** Run the head hooks over an outgoing Headers; the first body encoder a hook chooses (compression) wins. */
+function runHeadHooks(
+  hooks: readonly HeadHook[],
+  headers: Headers,
+  status: number,
+  method: string,
+  bodyLength: number | undefined,
+  streaming: boolean,
+): BodyEncoder | undefined {
+  const head: ResponseHead = {
+    status,
+    method,
+    bodyLength,
+    streaming,
+    get: (name) => headers.get(name) ?? undefined,
+    set: (name, value) => headers.set(name, value),
+    remove: (name) => headers.delete(name),
+  };
+  let encoder: BodyEncoder | undefined;
+  for (const hook of hooks) {
+    const chosen = hook(head);
+    if (chosen !== undefined && encoder === undefined) encoder = chosen;
+  }
+  return encoder;
 }
