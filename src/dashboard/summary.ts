@@ -8,15 +8,8 @@ import type { LogReader } from '../log/reader.ts';
 import type { SecurityLogRow } from '../log/store-query.ts';
 import { inertText } from '../output/index.ts';
 
-/** One event as the page and the live stream carry it. */
-export interface DashboardRow {
-  id: number;
-  event: string;
-  userId: string | null;
-  ipAddress: string | null;
-  userAgent: string | null;
-  path: string | null;
-  detail: string | null;
+/** One event as the page and the live stream carry it: a log row with its time as ISO 8601 text. */
+export interface DashboardRow extends Omit<SecurityLogRow, 'timestamp'> {
   /** ISO 8601. */
   timestamp: string;
 }
