@@ -20,3 +20,39 @@ test('events logged in the background do not keep the process alive while the da
   assert.equal(stdout, 'written=0\n');
   assert.ok(Date.now() - started < 10_000);
 });
+
+test('a write that outlives writeTimeoutMs is aborted, and no batch is written again until it has settled', async () => {
+  const { WriteQueue } = await import('./queue.ts');
+  let release!: () => void;
+  const calls: Array<{ started: number; signal: AbortSignal }> = [];
+  const stored: string[] = [];
+  let firstSettled = false;
+  const queue = new WriteQueue(
+    { maxQueue: 100, batchSize: 10, flushIntervalMs: 1, retryMinMs: 5, retryMaxMs: 20, writeTimeoutMs: 100, concurrency: 1 },
+    async (rows, signal) => {
+      calls.push({ started: Date.now(), signal });
+      if (calls.length === 1) {
+        // The driver holds the statement (database restarting) well past the limit; then it runs.
+        await new Promise<void>((r) => {
+          release = r;
+        });
+        if (!signal.aborted) stored.push(...rows.map((r) => r.event));
+        firstSettled = true;
+        throw new Error('aborted');
+      }
+      assert.ok(firstSettled, 'a retry started while the first write was still running');
+      stored.push(...rows.map((r) => r.event));
+    },
+    (n) => ({ event: 'LOG_EVENTS_DROPPED', userId: null, ip: null, userAgent: null, path: null, detail: String(n), time: Date.now() }),
+  );
+  queue.push({ event: 'A', userId: null, ip: null, userAgent: null, path: null, detail: null, time: Date.now() });
+  const flushed = queue.flush();
+  await new Promise((r) => setTimeout(r, 400));
+  assert.equal(calls.length, 1, 'retries wait for the timed-out write');
+  assert.equal(calls[0]!.signal.aborted, true);
+  assert.ok(queue.stats.failedFlushes >= 2, 'the timeout and each refused retry count as failed flushes');
+  release();
+  await flushed;
+  assert.deepEqual(stored, ['A']);
+  assert.equal(calls.length, 2);
+});

@@ -47,7 +47,9 @@ export class WriteQueue {
   private head = 0;
   private readonly inflight = new Set<Entry[]>();
   private readonly settings: QueueSettings;
-  private readonly write: (rows: PendingRow[]) => Promise<void>;
+  private readonly write: (rows: PendingRow[], signal: AbortSignal) => Promise<void>;
+  /** Writes that outlived writeTimeoutMs: aborted, but their statements may still be running. */
+  private readonly orphans = new Set<Promise<unknown>>();
   private readonly onDrop: (count: number) => PendingRow;
   private timer: NodeJS.Timeout | undefined;
   private backoffMs = 0;
@@ -61,10 +63,10 @@ export class WriteQueue {
   readonly stats: WriterStats = { queued: 0, written: 0, dropped: 0, failedFlushes: 0, lastError: undefined };
 
   /**
-   * @param write writes one batch durably or throws
+   * @param write writes one batch durably or throws; once `signal` is aborted it must start no new statement
    * @param onDrop builds the summary event recorded after `count` events were dropped
    */
-  constructor(settings: QueueSettings, write: (rows: PendingRow[]) => Promise<void>, onDrop: (count: number) => PendingRow) {
+  constructor(settings: QueueSettings, write: (rows: PendingRow[], signal: AbortSignal) => Promise<void>, onDrop: (count: number) => PendingRow) {
     this.settings = settings;
     this.write = write;
     this.onDrop = onDrop;
@@ -178,16 +180,34 @@ export class WriteQueue {
 
   private closed = false;
 
+  /**
+   * A write that outlives the limit is aborted and counted as failed, but its statements may
+   * still be running (queued in the driver until the database is back). No batch is written
+   * again until every such write has settled: a retry that raced it would not see its rows
+   * yet and store them twice.
+   */
   private async writeBounded(rows: PendingRow[]): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
     const limit = this.settings.writeTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<'expired'>((resolve) => {
+      timer = setTimeout(() => resolve('expired'), limit);
+    });
     try {
-      await Promise.race([
-        this.write(rows),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`batch write did not complete within ${limit} ms`)), limit);
-        }),
-      ]);
+      if (this.orphans.size > 0) {
+        const settled = Promise.allSettled([...this.orphans]).then(() => 'settled' as const);
+        if ((await Promise.race([settled, expired])) === 'expired') {
+          throw new Error(`an earlier batch write has not finished after ${limit} ms; not writing again until it has`);
+        }
+      }
+      const abort = new AbortController();
+      const attempt = this.write(rows, abort.signal);
+      const outcome = await Promise.race([attempt.then(() => 'written' as const), expired]);
+      if (outcome === 'expired') {
+        abort.abort();
+        const orphan = attempt.catch(() => undefined).finally(() => this.orphans.delete(orphan));
+        this.orphans.add(orphan);
+        throw new Error(`batch write did not complete within ${limit} ms`);
+      }
     } finally {
       clearTimeout(timer);
     }

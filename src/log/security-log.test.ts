@@ -445,7 +445,8 @@ describe('SecurityLog faults on a real PostgreSQL server', () => {
     })();
     await new Promise((r) => setTimeout(r, 50));
     await pg.kill();
-    await new Promise((r) => setTimeout(r, 300));
+    // Longer than writeTimeoutMs: writes held by the driver time out and are retried meanwhile.
+    await new Promise((r) => setTimeout(r, 2000));
     await pg.restart();
     await writer;
     await log.flush();
@@ -457,6 +458,25 @@ describe('SecurityLog faults on a real PostgreSQL server', () => {
     );
     assert.equal(Number(rows[0]?.n), total);
     assert.equal(Number(rows[0]?.distinct_n), total);
+  });
+
+  test('batch writes slower than writeTimeoutMs on a live server: retried without storing any event twice', async (t) => {
+    const env = await postgresBackend.make(t, { batchSize: 5000, retryMinMs: 10, retryMaxMs: 50, writeTimeoutMs: 100 });
+    if (env === undefined || pg === undefined) return;
+    const { log } = env;
+    await log.ensureTable();
+    // A SHARE lock on the table holds every INSERT on the server past the limit (reads go on), then lets them run.
+    const blocker = env.raw.query(`do $$ begin lock table ${env.table} in share mode; perform pg_sleep(0.6); end $$`);
+    await new Promise((r) => setTimeout(r, 50));
+    const total = 12_000;
+    for (let n = 0; n < total; n++) log.log(SecurityEvent.RATE_LIMIT_HIT, { ip: '1.2.3.4', detail: `n=${n}` });
+    await blocker;
+    await log.flush();
+    assert.equal(log.stats().dropped, 0);
+    const rows = await env.raw.query<{ n: string; distinct_n: string }>(
+      `select count(*) as n, count(distinct detail) as distinct_n from ${env.table} where event = 'RATE_LIMIT_HIT'`,
+    );
+    assert.deepEqual([Number(rows[0]?.n), Number(rows[0]?.distinct_n)], [total, total]);
   });
 
   test('database down at close(): awaited events are rejected and counted as dropped', async (t) => {

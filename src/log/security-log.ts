@@ -235,7 +235,7 @@ export class SecurityLog implements EventSink {
     this.options = Object.freeze({ ...this.options, writers });
     this.queue = new WriteQueue(
       { ...this.options, concurrency: serverBackend ? writers : 1 },
-      async (rows) => (await this.open()).writeBatch(rows),
+      async (rows, signal) => (await this.open()).writeBatch(rows, signal),
       (count) =>
         toRow(
           'LOG_EVENTS_DROPPED',

@@ -37,8 +37,9 @@ export async function insertRows(q: Queryable, table: string, rows: readonly Ins
 }
 
 /** Write one batch in one multi-row INSERT; chained (under the chain lock) when the table has a chain key. */
-export async function writeBatch(t: LogTable, rows: readonly PendingRow[]): Promise<void> {
+export async function writeBatch(t: LogTable, rows: readonly PendingRow[], signal?: AbortSignal): Promise<void> {
   await t.ensurePeriods(rows.map((r) => r.time));
+  signal?.throwIfAborted();
   const insert: InsertRow[] = rows.map((r) => ({
     event: r.event,
     userId: r.userId,
@@ -53,6 +54,7 @@ export async function writeBatch(t: LogTable, rows: readonly PendingRow[]): Prom
   const key = t.settings.chainKey;
   if (key === undefined) {
     await reserveIds(t, t.db, insert, rows);
+    signal?.throwIfAborted();
     await insertRows(t.db, t.q, insert);
     return;
   }

@@ -54,11 +54,12 @@ export class Store {
   }
 
   /** Write one batch (rows a failed attempt already stored are skipped); chained when configured. Errors are the driver's (the writer retries). */
-  async writeBatch(batch: readonly PendingRow[]): Promise<void> {
+  async writeBatch(batch: readonly PendingRow[], signal?: AbortSignal): Promise<void> {
     if (batch.length === 0) return;
     await this.ensureTable();
+    signal?.throwIfAborted();
     const rows = await notYetStored(this.table, batch);
-    if (rows.length > 0) await writeBatch(this.table, rows);
+    if (rows.length > 0) await writeBatch(this.table, rows, signal);
   }
 
   /** Walk the chain in id order and report the first altered or deleted row. */
