@@ -35,6 +35,8 @@ const PAIRS: ReadonlyArray<readonly [string, string]> = [
   ['rampart-express', 'express'],
   ['rampart-fastify', 'fastify'],
   ['rampart-hono', 'hono'],
+  ['hono-middleware', 'hono'],
+  ['rampart-fetch', 'fetch'],
 ];
 const FILES: Record<string, string> = {
   node: 'node-bare.ts',
@@ -46,6 +48,9 @@ const FILES: Record<string, string> = {
   'rampart-fastify': 'rampart-fastify.ts',
   hono: 'hono-bare.ts',
   'rampart-hono': 'rampart-hono.ts',
+  'hono-middleware': 'hono-middleware.ts',
+  fetch: 'fetch-bare.ts',
+  'rampart-fetch': 'rampart-fetch.ts',
 };
 
 function flag(name: string, fallback: number): number {

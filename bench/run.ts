@@ -49,6 +49,8 @@ const CONTENDERS: readonly Contender[] = [
   { name: 'fastify-stack', label: 'fastify+helmet+cors+rate-limit+compress', file: 'fastify-stack.ts' },
   { name: 'hono', label: 'hono bare (@hono/node-server)', file: 'hono-bare.ts' },
   { name: 'hono-stack', label: 'hono+secureHeaders+cors+compress', file: 'hono-stack.ts' },
+  { name: 'rampart-fetch', label: 'rampart preset · fetch (@hono/node-server)', file: 'rampart-fetch.ts' },
+  { name: 'fetch', label: 'fetch handler bare (@hono/node-server)', file: 'fetch-bare.ts' },
 ];
 
 type Mode = 'identity' | 'gzip';
