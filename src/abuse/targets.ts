@@ -1,5 +1,6 @@
 import { nodeCrypto } from '../core/builtin.ts';
-import ipaddr from 'ipaddr.js';
+import type IpAddr from 'ipaddr.js';
+import { ipaddr } from '../client-ip/ipaddr.ts';
 import { parseIp } from '../client-ip/index.ts';
 import { RampartError } from '../errors.ts';
 
@@ -7,7 +8,7 @@ import { RampartError } from '../errors.ts';
 export interface IpTarget {
   /** Canonical text (`192.0.2.1`, `2001:db8::/64`). */
   readonly text: string;
-  readonly range: [ipaddr.IPv4 | ipaddr.IPv6, number] | undefined;
+  readonly range: [IpAddr.IPv4 | IpAddr.IPv6, number] | undefined;
 }
 
 /** Parse and canonicalise an IP or CIDR; throws ERR_RAMPART_BLOCKLIST_TARGET. */
@@ -28,7 +29,7 @@ export function parseTarget(value: unknown): IpTarget {
   // Canonical network address: zero the host bits.
   const bytes = ip.toByteArray();
   for (let bit = bits; bit < max; bit++) bytes[bit >> 3]! &= ~(0x80 >> (bit & 7));
-  const net = ipaddr.fromByteArray(bytes);
+  const net = ipaddr().fromByteArray(bytes);
   return { text: `${net.toString()}/${bits}`, range: [net, bits] };
 }
 

@@ -2,6 +2,7 @@ import { RampartError } from '../errors.ts';
 import { globalEventSink, warnConfig, warnConfigPerSink } from '../core/events.ts';
 import type { EventSink, ProxyHeadersOption, ProxyTrust } from '../core/types.ts';
 import { compileIpList, normalizeIp, parseIp } from './ip.ts';
+import { ipaddr } from './ipaddr.ts';
 
 export { normalizeIp, parseIp, isIp, compileIpList, ipKey } from './ip.ts';
 export type { IpMatcher } from './ip.ts';
@@ -86,6 +87,7 @@ export function proxyHeadersOption(value: unknown): ProxyHeadersOption {
 export function compileTrustProxy(option: TrustProxyOption | undefined, options: ProxyTrustOptions = {}): ProxyTrust {
   const family = proxyHeadersOption(options.proxyHeaders);
   const sink = options.sink ?? globalEventSink;
+  ipaddr(); // loaded with the shield, not by its first request
   if (option === undefined || option === false) return untrusted(family, sink);
   let trusted: (address: string, hop: number) => boolean;
   if (option === true) {

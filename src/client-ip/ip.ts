@@ -1,4 +1,5 @@
-import ipaddr from 'ipaddr.js';
+import type IpAddr from 'ipaddr.js';
+import { ipaddr } from './ipaddr.ts';
 
 /**
  * Address helpers shared by the trusted-proxy walk, the host guard, allowlists and the
@@ -23,14 +24,15 @@ export function normalizeIp(address: string): string {
 }
 
 /** Parse an address; IPv4-mapped IPv6 is returned as IPv4. */
-export function parseIp(address: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
+export function parseIp(address: string): IpAddr.IPv4 | IpAddr.IPv6 | undefined {
   const a = normalizeIp(address.trim());
-  if (!ipaddr.isValid(a)) return undefined;
+  const lib = ipaddr();
+  if (!lib.isValid(a)) return undefined;
   // ipaddr.isValid accepts odd IPv4 forms (octal, hex, short); only four-part dotted decimal counts.
-  if (a.indexOf(':') === -1 && !ipaddr.IPv4.isValidFourPartDecimal(a)) return undefined;
+  if (a.indexOf(':') === -1 && !lib.IPv4.isValidFourPartDecimal(a)) return undefined;
   try {
-    const parsed = ipaddr.parse(a);
-    if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) return (parsed as ipaddr.IPv6).toIPv4Address();
+    const parsed = lib.parse(a);
+    if (parsed.kind() === 'ipv6' && (parsed as IpAddr.IPv6).isIPv4MappedAddress()) return (parsed as IpAddr.IPv6).toIPv4Address();
     return parsed;
   } catch {
     return undefined;
@@ -54,7 +56,7 @@ export interface IpMatcher {
  */
 export function compileIpList(entries: readonly string[]): { matcher: IpMatcher; invalid: string[] } {
   const exact = new Set<string>();
-  const ranges: Array<[ipaddr.IPv4 | ipaddr.IPv6, number]> = [];
+  const ranges: Array<[IpAddr.IPv4 | IpAddr.IPv6, number]> = [];
   const invalid: string[] = [];
   for (const raw of entries) {
     const entry = String(raw).trim();
@@ -117,5 +119,5 @@ export function ipKey(address: string, ipv6Prefix = 64): string {
   const bytes = ip.toByteArray();
   const keep = Math.max(0, Math.min(128, ipv6Prefix));
   for (let bit = keep; bit < 128; bit++) bytes[bit >> 3]! &= ~(0x80 >> (bit & 7));
-  return `${ipaddr.fromByteArray(bytes).toString()}/${keep}`;
+  return `${ipaddr().fromByteArray(bytes).toString()}/${keep}`;
 }

@@ -1,5 +1,6 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
-import ipaddr from 'ipaddr.js';
+import type IpAddr from 'ipaddr.js';
+import { ipaddr } from '../client-ip/ipaddr.ts';
 import { checkKeys, optionsObject, boolOption, numberOption, stringList, configError } from '../core/options.ts';
 import { RampartError } from '../errors.ts';
 
@@ -93,19 +94,19 @@ async function systemLookup(hostname: string): Promise<string[]> {
  * (IPv4-mapped `::ffff:127.0.0.1`, NAT64, 6to4, Teredo). Non-addresses are not public.
  */
 export function isPublicAddress(address: string): boolean {
-  let ip: ipaddr.IPv4 | ipaddr.IPv6;
+  let ip: IpAddr.IPv4 | IpAddr.IPv6;
   const bare = address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
   if (bare.includes('%')) return false; // zone ids are link-scoped
-  if (!ipaddr.isValid(bare)) return false;
+  if (!ipaddr().isValid(bare)) return false;
   try {
-    ip = ipaddr.parse(bare);
+    ip = ipaddr().parse(bare);
   } catch {
     return false;
   }
   if (ip.kind() === 'ipv6') {
-    const v6 = ip as ipaddr.IPv6;
+    const v6 = ip as IpAddr.IPv6;
     if (v6.isIPv4MappedAddress()) return isPublicAddress(v6.toIPv4Address().toString());
-  } else if (!ipaddr.IPv4.isValidFourPartDecimal(bare)) {
+  } else if (!ipaddr().IPv4.isValidFourPartDecimal(bare)) {
     // ipaddr accepts shorthand/octal/hex IPv4 forms; WHATWG URL already normalised them,
     // so anything else here is ambiguous and refused.
     return false;
@@ -148,7 +149,7 @@ function checkStatic(url: URL, p: CompiledPolicy): string {
     if (!allowed) fail(`host ${host} is not on the allowlist`);
   }
   if (!p.allowPrivate) {
-    if (ipaddr.isValid(host) || host.includes(':')) {
+    if (ipaddr().isValid(host) || host.includes(':')) {
       if (!isPublicAddress(host)) fail(`host ${host} is not a public address`);
     } else if (INTERNAL_NAMES.test(host.replace(/\.$/, ''))) {
       fail(`host ${host} is an internal name`);
@@ -189,7 +190,7 @@ export async function checkUrl(input: string | URL, policy?: UrlPolicy): Promise
   const p = compile(policy);
   const url = parse(input);
   const host = checkStatic(url, p);
-  if (ipaddr.isValid(host) || host.includes(':')) return { url, addresses: [host] };
+  if (ipaddr().isValid(host) || host.includes(':')) return { url, addresses: [host] };
   let addresses: readonly string[];
   let timer: NodeJS.Timeout | undefined;
   try {

@@ -9,7 +9,8 @@
  */
 import { lookup as dnsLookup, type LookupOptions } from 'node:dns';
 import net from 'node:net';
-import ipaddr from 'ipaddr.js';
+import type IpAddr from 'ipaddr.js';
+import { ipaddr } from '../client-ip/ipaddr.ts';
 
 /** Resolves a host name to every address it has (the test hook; default: the system resolver). */
 export type Resolver = (hostname: string) => Promise<readonly string[]>;
@@ -30,8 +31,8 @@ export function addressClass(address: string): string {
   const bare = address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
   if (bare.includes('%')) return 'linkLocal';
   if (net.isIP(bare) === 0) return 'invalid';
-  let ip = ipaddr.parse(bare);
-  if (ip.kind() === 'ipv6' && (ip as ipaddr.IPv6).isIPv4MappedAddress()) ip = (ip as ipaddr.IPv6).toIPv4Address();
+  let ip = ipaddr().parse(bare);
+  if (ip.kind() === 'ipv6' && (ip as IpAddr.IPv6).isIPv4MappedAddress()) ip = (ip as IpAddr.IPv6).toIPv4Address();
   const range = ip.range();
   return range === 'unicast' ? PUBLIC : range;
 }

@@ -1,4 +1,4 @@
-import ipaddr from 'ipaddr.js';
+import { ipaddr } from '../../client-ip/ipaddr.ts';
 import { regexMatches, type Detector } from './types.ts';
 
 const IPV4 = /(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?!\.?\d)/g;
@@ -10,6 +10,6 @@ export const detectIps: Detector = (ctx) => {
   for (const m of regexMatches(IPV4, text)) ctx.add('ip', m.index, m[0]);
   if (!text.includes(':')) return;
   for (const m of regexMatches(IPV6, text)) {
-    if (m[0].length > 2 && /[0-9a-f]/i.test(m[0]) && ipaddr.IPv6.isValid(m[0])) ctx.add('ip', m.index, m[0]);
+    if (m[0].length > 2 && /[0-9a-f]/i.test(m[0]) && ipaddr().IPv6.isValid(m[0])) ctx.add('ip', m.index, m[0]);
   }
 };
