@@ -47,11 +47,18 @@ test('a write that outlives writeTimeoutMs is aborted, and no batch is written a
   );
   queue.push({ event: 'A', userId: null, ip: null, userAgent: null, path: null, detail: null, time: Date.now() });
   const flushed = queue.flush();
-  await new Promise((r) => setTimeout(r, 400));
-  assert.equal(calls.length, 1, 'retries wait for the timed-out write');
-  assert.equal(calls[0]!.signal.aborted, true);
-  assert.ok(queue.stats.failedFlushes >= 2, 'the timeout and each refused retry count as failed flushes');
-  release();
+  try {
+    // Wait for the timeout and at least two refused retries (polled: on a loaded machine the
+    // timers run late, so a fixed sleep could end before the first retry was even tried).
+    const deadline = Date.now() + 20_000;
+    while (queue.stats.failedFlushes < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(queue.stats.failedFlushes >= 3, 'the timeout and each refused retry count as failed flushes');
+    assert.equal(calls.length, 1, 'retries wait for the timed-out write');
+    assert.equal(calls[0]!.signal.aborted, true);
+  } finally {
+    // Settle the held write even when an assertion failed: otherwise the retries keep the file alive.
+    release();
+  }
   await flushed;
   assert.deepEqual(stored, ['A']);
   assert.equal(calls.length, 2);
