@@ -2,7 +2,7 @@ import { bindView } from '../core/registry.ts';
 import { RampartError } from '../errors.ts';
 import { checkKeys, optionsObject } from '../core/options.ts';
 import type { ShieldCore } from '../stack/shield.ts';
-import { finishWebResponse, runtimeIncoming, startWebExchange, webReply } from './web-exchange.ts';
+import { finishWebResponse, runtimeIncoming, runtimeIncomingIn, startWebExchange, type WebExchange, type WebStart, webReply } from './web-exchange.ts';
 import { closeStalledRuntimeBody } from './node-body.ts';
 
 /** A fetch-style handler: `(request, ...runtimeArgs) => Response`. */
@@ -37,7 +37,12 @@ interface RuntimeArgument {
 
 /** Peer address from the second argument fetch runtimes pass (Deno info, Bun server, node-server env). */
 export function runtimeAddress(request: Request, rest: readonly unknown[]): string {
-  const second = rest[0] as RuntimeArgument | null | undefined;
+  return runtimeAddressIn(request, rest[0]);
+}
+
+/** {@link runtimeAddress} given that second argument itself (no array per request). */
+export function runtimeAddressIn(request: Request, runtime: unknown): string {
+  const second = runtime as RuntimeArgument | null | undefined;
   if (second === undefined || second === null || typeof second !== 'object') return '';
   try {
     if (typeof second.requestIP === 'function') return second.requestIP(request)?.address ?? '';
@@ -79,24 +84,46 @@ export function fetchAdapter(shield: ShieldCore, handler: FetchHandler, options:
       "shield.fetch(): clientIp must be a function (request, ...runtimeArgs) => address, e.g. (request) => request.headers.get('CF-Connecting-IP').",
     );
   }
-  // biome-ignore lint/suspicious/noExplicitAny: same signature as FetchHandler
-  return async function rampartFetch(request: Request, ...rest: any[]): Promise<Response> {
-    const remote = (address !== undefined ? address(request, ...rest) : undefined) ?? runtimeAddress(request, rest);
-    const started = startWebExchange(shield, request, remote, undefined, runtimeIncoming(rest));
-    const { exchange, early } = started instanceof Promise ? await started : started;
+  /** The handler's Response, rampart's headers merged; rampart's answer when the body failed (413, 408) meanwhile. */
+  const finish = (exchange: WebExchange, response: Response): Response | Promise<Response> =>
+    // The body failed but the handler answered anyway: rampart's answer wins.
+    exchange.bodyExceeded !== undefined ? webReply(exchange, exchange.bodyExceeded()) : finishWebResponse(exchange, response);
+  const failed = (exchange: WebExchange, error: unknown): Response => {
+    if (exchange.bodyExceeded === undefined) throw error;
+    return webReply(exchange, exchange.bodyExceeded());
+  };
+  // biome-ignore lint/suspicious/noExplicitAny: the runtime's extra arguments, as FetchHandler
+  const proceed = (request: Request, rest: any[], started: WebStart): Response | Promise<Response> => {
+    const { exchange, early } = started;
     if (exchange.bodyIdleMs !== undefined) closeStalledRuntimeBody(rest[0], exchange.bodyIdleMs);
     if (early !== undefined) return early;
     if (exchange.request !== request) bindView(exchange, exchange.request);
-    let response: Response;
+    let response: Response | Promise<Response>;
     try {
-      response = await handler(exchange.request, ...rest);
+      response = handler(exchange.request, ...rest);
     } catch (error) {
-      if (exchange.bodyExceeded === undefined) throw error;
-      return webReply(exchange, exchange.bodyExceeded());
+      return failed(exchange, error);
     }
-    // The body failed (413, 408 stalled) but the handler answered anyway: rampart's answer wins.
-    if (exchange.bodyExceeded !== undefined) return webReply(exchange, exchange.bodyExceeded());
-    return finishWebResponse(exchange, response);
+    if (typeof (response as Partial<Promise<Response>> | null)?.then === 'function') {
+      return (response as Promise<Response>).then(
+        (resolved) => finish(exchange, resolved),
+        (error: unknown) => failed(exchange, error),
+      );
+    }
+    return finish(exchange, response as Response);
+  };
+  // Synchronous while the stack and the handler are: a fetch runtime may then send the
+  // Response at once (@hono/node-server writes it without awaiting). Errors still reject the
+  // returned promise; the call itself never throws.
+  // biome-ignore lint/suspicious/noExplicitAny: same signature as FetchHandler
+  return function rampartFetch(request: Request, ...rest: any[]): Response | Promise<Response> {
+    try {
+      const remote = (address !== undefined ? address(request, ...rest) : undefined) ?? runtimeAddressIn(request, rest[0]);
+      const started = startWebExchange(shield, request, remote, undefined, runtimeIncomingIn(rest[0]));
+      return started instanceof Promise ? started.then((resolved) => proceed(request, rest, resolved)) : proceed(request, rest, started);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   };
 }
 

@@ -2,9 +2,9 @@ import { bindView } from '../core/registry.ts';
 import { checkKeys, optionsObject } from '../core/options.ts';
 import { RampartError } from '../errors.ts';
 import type { ShieldCore } from '../stack/shield.ts';
-import { runtimeAddress } from './fetch.ts';
+import { runtimeAddressIn } from './fetch.ts';
 import { closeStalledRuntimeBody } from './node-body.ts';
-import { finishWebResponse, runtimeIncoming, startWebExchange, webReply } from './web-exchange.ts';
+import { finishWebResponse, runtimeIncomingIn, startWebExchange, webReply } from './web-exchange.ts';
 
 // Structural type of Hono's Context: rampart does not depend on hono at runtime or in its .d.ts.
 interface HonoContextLike {
@@ -54,9 +54,8 @@ export function honoAdapter(shield: ShieldCore, options: HonoAdapterOptions = {}
   // biome-ignore lint/suspicious/noConfusingVoidType: Hono's MiddlewareHandler returns Promise<Response | void>
   return async function rampartHono(c: HonoContextLike, next: () => Promise<void>): Promise<Response | void> {
     const request = c.req.raw;
-    const runtime = [c.env];
-    const remote = (address !== undefined ? address(c) : undefined) ?? runtimeAddress(request, runtime);
-    const started = startWebExchange(shield, request, remote, c, runtimeIncoming(runtime));
+    const remote = (address !== undefined ? address(c) : undefined) ?? runtimeAddressIn(request, c.env);
+    const started = startWebExchange(shield, request, remote, c, runtimeIncomingIn(c.env));
     const { exchange, early } = started instanceof Promise ? await started : started;
     if (exchange.bodyIdleMs !== undefined) closeStalledRuntimeBody(c.env, exchange.bodyIdleMs);
     if (early !== undefined) return early;

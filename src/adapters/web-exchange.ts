@@ -3,6 +3,7 @@ import type { BodyEncoder, HeadHook, Reply, ResponseControl, ResponseHead } from
 import { RequestViewBase, type ViewContext } from '../core/view.ts';
 import { RampartError } from '../errors.ts';
 import { hasToken } from './node-head-list.ts';
+import { NodeRequestHeaders } from './web-node-headers.ts';
 import { bindView } from '../core/registry.ts';
 import type { ShieldCore } from '../stack/shield.ts';
 import { failureReply } from '../stack/run.ts';
@@ -27,7 +28,12 @@ export interface RuntimeIncoming {
  * Undefined elsewhere (the URL is used).
  */
 export function runtimeIncoming(rest: readonly unknown[]): RuntimeIncoming | undefined {
-  const second = rest[0] as { incoming?: unknown } | null | undefined;
+  return runtimeIncomingIn(rest[0]);
+}
+
+/** {@link runtimeIncoming} given the runtime's second argument itself (no array per request). */
+export function runtimeIncomingIn(runtime: unknown): RuntimeIncoming | undefined {
+  const second = runtime as { incoming?: unknown } | null | undefined;
   if (second === undefined || second === null || typeof second !== 'object') return undefined;
   try {
     const incoming = second.incoming as { url?: unknown } | null | undefined;
@@ -66,6 +72,8 @@ export class WebExchange extends RequestViewBase implements ResponseControl {
   readonly #rawTarget: string | undefined;
   /** The node request behind it, when the runtime passes one (@hono/node-server). */
   readonly #incoming: RuntimeIncoming | undefined;
+  /** Reads the request headers from that node request while the Request is @hono/node-server's own. */
+  readonly #nodeHeaders: NodeRequestHeaders | undefined;
 
   constructor(context: ViewContext, request: Request, remoteAddress: string, incoming?: RuntimeIncoming) {
     super(context);
@@ -75,9 +83,15 @@ export class WebExchange extends RequestViewBase implements ResponseControl {
     this.remoteAddress = remoteAddress;
     this.#incoming = incoming;
     this.#rawTarget = incoming === undefined || incoming.url === '' ? undefined : incoming.url;
+    this.#nodeHeaders = incoming === undefined ? undefined : NodeRequestHeaders.for(request, incoming);
   }
 
   header(name: string): string | undefined {
+    // While the Request is @hono/node-server's untouched one, read its node request (cheaper).
+    if (this.#nodeHeaders !== undefined && this.request === this.raw) {
+      const value = this.#nodeHeaders.get(name.toLowerCase());
+      if (value !== undefined) return value ?? undefined;
+    }
     return this.request.headers.get(name) ?? undefined;
   }
 
