@@ -4,6 +4,7 @@ import { RequestViewBase, type ViewContext } from '../core/view.ts';
 import { RampartError } from '../errors.ts';
 import { hasToken } from './node-head-list.ts';
 import { NodeRequestHeaders } from './web-node-headers.ts';
+import { type HeaderRecord, recordFromTemplate, rememberTemplate, varyUnion } from './web-record-template.ts';
 import { bindView } from '../core/registry.ts';
 import type { ShieldCore } from '../stack/shield.ts';
 import { failureReply } from '../stack/run.ts';
@@ -500,8 +501,6 @@ function lightCache(response: Response): unknown[] | undefined {
   return Array.isArray(cache) && cache.length === 3 && typeof cache[0] === 'number' ? cache : undefined;
 }
 
-type HeaderRecord = Record<string, string | string[]>;
-
 /**
  * Header records are objects of this constructor: ordinary fast-mode objects (the same
  * names added in the same order follow one hidden-class chain, and for…in reads them from
@@ -558,11 +557,15 @@ class RecordHead implements ResponseHead {
   }
 
   get(name: string): string | undefined {
-    return recordText(this.record[name.toLowerCase()]);
+    const lower = name.toLowerCase();
+    // A record copied from a template has Object.prototype: its members are not headers.
+    return Object.hasOwn(this.record, lower) ? recordText(this.record[lower]) : undefined;
   }
 
   set(name: string, value: string): void {
-    this.record[name.toLowerCase()] = value;
+    const lower = name.toLowerCase();
+    if (lower === '__proto__') Object.defineProperty(this.record, lower, { value, writable: true, enumerable: true, configurable: true });
+    else this.record[lower] = value;
   }
 
   remove(name: string): void {
@@ -577,24 +580,24 @@ function finishLightResponse(exchange: WebExchange, response: Response): Respons
   const status = cache[0] as number;
   const body = cache[1];
   if (body !== null && typeof body !== 'string' && !(body instanceof Uint8Array)) return undefined;
-  const record = recordOf(cache[2], body !== null);
-  if (record === undefined) return undefined;
-  // rampart's headers: the application's value wins, Vary tokens combine, Set-Cookie lines add up.
+  const init = cache[2];
   const out = exchange.out;
-  for (let i = 0; i < out.length; i += 2) {
-    const name = out[i]!;
-    const value = out[i + 1]!;
-    const current = record[name];
-    if (current === undefined) record[name] = name === 'set-cookie' ? [value] : value;
-    else if (name === 'set-cookie') record[name] = typeof current === 'string' ? [current, value] : [...current, value];
-    else if (name === 'vary') {
-      let merged = recordText(current)!;
-      for (const token of value.split(',')) {
-        const t = token.trim();
-        if (t !== '' && !hasToken(merged, t)) merged = merged.trim() === '' ? t : `${merged}, ${t}`;
-      }
-      record[name] = merged;
+  // A plain init (or none) of a shape seen before: a copy of that merge (web-record-template.ts).
+  const plain = init === undefined || init === null || Object.getPrototypeOf(init) === Object.prototype;
+  let record = plain ? recordFromTemplate(init, out, body !== null) : undefined;
+  if (record === undefined) {
+    record = recordOf(init, body !== null);
+    if (record === undefined) return undefined;
+    // rampart's headers: the application's value wins, Vary tokens combine, Set-Cookie lines add up.
+    for (let i = 0; i < out.length; i += 2) {
+      const name = out[i]!;
+      const value = out[i + 1]!;
+      const current = record[name];
+      if (current === undefined) record[name] = name === 'set-cookie' ? [value] : value;
+      else if (name === 'set-cookie') record[name] = typeof current === 'string' ? [current, value] : [...current, value];
+      else if (name === 'vary') record[name] = varyUnion(recordText(current)!, value);
     }
+    if (plain) rememberTemplate(init, out, body !== null, record);
   }
   let bytes: Uint8Array | null = body === null ? null : typeof body === 'string' ? Buffer.from(body) : body;
   if (exchange.hooks !== undefined) {

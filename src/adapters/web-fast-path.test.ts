@@ -195,3 +195,36 @@ test('hono and fetch on @hono/node-server: responses of changing shapes each car
     }
   }
 });
+
+test('hono on @hono/node-server: a copied header record still merges as by name (Vary union with the current values, the default Content-Type wins over rampart’s)', async () => {
+  let count = 0;
+  const varying = Object.freeze<Middleware>({
+    name: 'varying',
+    handle(req, res) {
+      res.append('vary', req.path.endsWith('/a') ? 'X-A' : 'X-B');
+      res.set('x-count', String(count++));
+      res.set('content-type', 'text/rampart');
+      return undefined;
+    },
+  });
+  const app = new Hono();
+  app.use(stack([securityHeaders(), varying]).hono());
+  app.get('/app-vary/*', (c) => c.body('b', 200, { vary: 'Cookie' }));
+  app.get('/none/*', (c) => c.body('b'));
+  app.get('/empty/*', (c) => c.body(null, 204));
+  const server = await listen(app.fetch);
+  try {
+    const plan = ['/app-vary/a', '/app-vary/b', '/app-vary/a', '/none/a', '/none/b', '/empty/a', '/empty/b', '/app-vary/b', '/app-vary/b', '/none/a'];
+    for (const [i, path] of plan.entries()) {
+      const res = await fetch(server.url + path);
+      await res.arrayBuffer();
+      const token = path.endsWith('/a') ? 'X-A' : 'X-B';
+      assert.equal(res.headers.get('x-count'), String(i), path);
+      assert.equal(res.headers.get('vary'), path.startsWith('/app-vary') ? `Cookie, ${token}` : token, path);
+      assert.equal(res.headers.get('content-type'), path.startsWith('/empty') ? 'text/rampart' : 'text/plain; charset=UTF-8', path);
+      assert.equal(res.headers.get('x-frame-options'), 'DENY', path);
+    }
+  } finally {
+    await server.close();
+  }
+});
