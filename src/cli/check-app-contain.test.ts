@@ -11,6 +11,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../../test/helpers/services.ts';
 import { runCli } from './fixtures/run-cli.ts';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/apps/escape/${name}`, import.meta.url));
@@ -25,14 +26,6 @@ interface Watched {
   probe: string;
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 /** Run `rampart check --app` on a fixture while watching what it reaches and serves. */
 async function watchedCheck(name: string): Promise<Watched> {
   const reached: string[] = [];
@@ -45,6 +38,7 @@ async function watchedCheck(name: string): Promise<Watched> {
   const udp = dgram.createSocket('udp4');
   udp.on('message', () => reached.push('udp'));
   await new Promise<void>((resolve) => udp.bind(probePort, '127.0.0.1', resolve));
+  // Below the ephemeral range: no listen(0) server of a parallel test file can take it and answer the probe.
   const listenPort = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'rampart-contain-'));
   const probeLog = join(dir, 'probe.log');

@@ -2,11 +2,24 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import postgres from 'postgres';
 import { Redis } from 'ioredis';
+import { readFileSync } from 'node:fs';
 import { startPostgres, startRedis, startNginx, freePort } from './services.ts';
 
 test('freePort returns a usable port number', async () => {
   const port = await freePort();
   assert.ok(Number.isInteger(port) && port > 0 && port < 65536);
+});
+
+test('freePort picks below the kernel ephemeral range, so client sockets and listen(0) cannot take it before the server binds', async (t) => {
+  let range: string;
+  try {
+    range = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8');
+  } catch {
+    return t.skip('no /proc/sys/net/ipv4/ip_local_port_range (not Linux)');
+  }
+  const low = Number(range.trim().split(/\s+/)[0]);
+  const ports = await Promise.all(Array.from({ length: 20 }, () => freePort()));
+  for (const port of ports) assert.ok(port >= 1024 && port < low, `${port} is in the ephemeral range ${range.trim()}`);
 });
 
 test('startPostgres: select 1, then kill and restart keeps the same URL working', async (t) => {

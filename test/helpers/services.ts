@@ -6,7 +6,7 @@
  */
 import { spawn, spawnSync, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, chown, chmod, access, appendFile, writeFile, readFile } from 'node:fs/promises';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,16 +52,45 @@ export interface RedisServer {
   restart(): Promise<void>;
 }
 
-/** A free TCP port on 127.0.0.1 (asks the kernel for one). */
+/**
+ * A free TCP port on 127.0.0.1 for a server started later (PostgreSQL binds only after initdb,
+ * seconds later). On Linux it is drawn below the kernel's ephemeral range: a port the kernel
+ * handed out could meanwhile become the local port of one of the many client connections
+ * the parallel test files make (the server would then fail with EADDRINUSE), or be handed to
+ * another listen(0). Elsewhere the kernel chooses.
+ */
 export async function freePort(): Promise<number> {
+  const low = ephemeralLow();
+  for (let attempt = 0; low !== undefined && attempt < 50; attempt++) {
+    const port = FIXED_PORTS_FROM + Math.floor(Math.random() * (low - FIXED_PORTS_FROM));
+    if ((await listenOnce(port)) === port) return port;
+  }
+  return listenOnce(0);
+}
+
+/** Explicitly chosen ports start here (clear of the well-known and most registered ports). */
+const FIXED_PORTS_FROM = 20_000;
+
+/** The low end of the kernel's ephemeral port range, when it leaves room below it for fixed ports. */
+function ephemeralLow(): number | undefined {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > FIXED_PORTS_FROM + 1000 ? low : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Listen on `port` (0: the kernel picks) and close again; the port, or 0 when it was taken. */
+function listenOnce(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
+    srv.once('error', (error: NodeJS.ErrnoException) => (port !== 0 && error.code === 'EADDRINUSE' ? resolve(0) : reject(error)));
+    srv.listen(port, '127.0.0.1', () => {
       const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
+      const bound = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      srv.close(() => resolve(bound));
     });
   });
 }
