@@ -81,6 +81,8 @@ export class LogTable {
   unloggedFallback = false;
   private ready: Promise<void> | undefined;
   private readonly knownPeriods = new Set<string>();
+  /** Bounds (ms) of a period known to exist, the one batches nearly always write to. */
+  private lastPeriod: { from: number; to: number } | undefined;
 
   constructor(db: Database, settings: StoreSettings) {
     this.db = db;
@@ -107,8 +109,14 @@ export class LogTable {
     return this.ready;
   }
 
+  /** UNLOGGED when asked for, and always in an in-memory database (its WAL would protect nothing). */
+  private get unlogged(): boolean {
+    return this.settings.unlogged || this.db.ephemeral === true;
+  }
+
   private async create(): Promise<void> {
-    const { partition, unlogged } = this.settings;
+    const { partition } = this.settings;
+    const unlogged = this.unlogged;
     await this.db.transaction(async (tx) => {
       await this.lock(tx, 'schema');
       const existing = await tx.query<{ relkind: string }>('select relkind from pg_class where oid = to_regclass($1)', [this.q]);
@@ -129,8 +137,10 @@ export class LogTable {
       const kind = existing[0]?.relkind ?? (partition === false ? 'r' : 'p');
       this.partitioned = kind === 'p';
       await tx.query(`create index if not exists ${this.ident('event_ts_idx')} on ${this.q} (event, "timestamp" desc)`);
-      await tx.query(`create index if not exists ${this.ident('user_ts_idx')} on ${this.q} (user_id, "timestamp" desc)`);
-      await tx.query(`create index if not exists ${this.ident('ip_ts_idx')} on ${this.q} (ip_address, "timestamp" desc)`);
+      // Partial: most events have no user (and some no ip); leaving those rows out costs
+      // nothing to a lookup (`= $1` implies not null) and saves an index insert per event.
+      await tx.query(`create index if not exists ${this.ident('user_ts_idx')} on ${this.q} (user_id, "timestamp" desc) where user_id is not null`);
+      await tx.query(`create index if not exists ${this.ident('ip_ts_idx')} on ${this.q} (ip_address, "timestamp" desc) where ip_address is not null`);
       await tx.query(`create index if not exists ${this.ident('ts_idx')} on ${this.q} ("timestamp" desc, id desc)`);
       await tx.query(`create index if not exists ${this.ident('ts_brin')} on ${this.q} using brin ("timestamp")`);
       // The chain walks rows in id order (and each chained batch reads the last MAC).
@@ -155,7 +165,7 @@ export class LogTable {
       // The seed's fallback: a regular table when UNLOGGED is not supported.
       await tx.query('rollback to savepoint rampart_unlogged');
       await tx.query(ddl(''));
-      this.unloggedFallback = true;
+      if (this.settings.unlogged) this.unloggedFallback = true;
     }
   }
 
@@ -164,9 +174,13 @@ export class LogTable {
     const mode = this.settings.partition;
     if (!this.partitioned || mode === false) return;
     const wanted = new Map<string, Period>();
+    // A batch's times nearly always fall in the period checked last: skip them without a Date.
+    const seen = this.lastPeriod;
     for (const t of times) {
+      if (seen !== undefined && t >= seen.from && t < seen.to) continue;
       const p = periodOf(mode, t);
       if (!this.knownPeriods.has(p.key)) wanted.set(p.key, p);
+      else this.lastPeriod = { from: p.from.getTime(), to: p.to.getTime() };
     }
     if (wanted.size === 0) return;
     const now = Date.now();
@@ -182,7 +196,7 @@ export class LogTable {
           const bounds = `for values from ('${p.from.toISOString()}') to ('${p.to.toISOString()}')`;
           await tx.query('savepoint rampart_partition');
           try {
-            await this.createMaybeUnlogged(tx, (k) => `create ${k} table ${this.ident(`p${p.key}`)} partition of ${this.q} ${bounds}`, this.settings.unlogged);
+            await this.createMaybeUnlogged(tx, (k) => `create ${k} table ${this.ident(`p${p.key}`)} partition of ${this.q} ${bounds}`, this.unlogged);
             await tx.query('release savepoint rampart_partition');
           } catch {
             // Rows of this period already sit in the default partition (another layout or a
@@ -213,6 +227,7 @@ export class LogTable {
         await tx.query(`drop table if exists "${name}"`);
       });
       this.knownPeriods.delete(name.slice(prefix.length));
+      this.lastPeriod = undefined;
       dropped.push(name);
     }
     return dropped;

@@ -9,6 +9,7 @@ import type { PendingRow } from './fields.ts';
 import type { InsertRow, LogTable } from './store-schema.ts';
 
 const COLUMNS = ['id', 'event', 'user_id', 'ip_address', 'user_agent', 'path', 'detail', '"timestamp"', 'chain_prev', 'chain_hmac'].join(', ');
+const COPY_COLUMNS = COLUMNS.split(', ');
 const TYPES = ['int8', 'text', 'text', 'text', 'text', 'text', 'text', 'timestamptz', 'text', 'text'];
 
 /**
@@ -19,6 +20,15 @@ const TYPES = ['int8', 'text', 'text', 'text', 'text', 'text', 'text', 'timestam
  */
 export async function insertRows(q: Queryable, table: string, rows: readonly InsertRow[]): Promise<void> {
   if (rows.length === 0) return;
+  if (q.copyRows !== undefined) {
+    // The embedded PGlite: one COPY costs about 2 µs less WebAssembly time per row than unnest.
+    await q.copyRows(
+      table,
+      COPY_COLUMNS,
+      rows.map((r) => [r.id ?? null, r.event, r.userId, r.ip, r.userAgent, r.path, r.detail, r.timestamp, r.chainPrev, r.chainHmac]),
+    );
+    return;
+  }
   const params: unknown[][] = TYPES.map(() => []);
   for (const r of rows) {
     params[0]!.push(r.id);
@@ -36,6 +46,17 @@ export async function insertRows(q: Queryable, table: string, rows: readonly Ins
   await q.query(`insert into ${table} (${COLUMNS}) select * from unnest(${placeholders})`, params);
 }
 
+let lastTime = Number.NaN;
+let lastIso = '';
+/** The ISO form of a time; events of one millisecond (dozens under load) share one conversion. */
+function isoTime(ms: number): string {
+  if (ms !== lastTime) {
+    lastIso = new Date(ms).toISOString();
+    lastTime = ms;
+  }
+  return lastIso;
+}
+
 /** Write one batch in one multi-row INSERT; chained (under the chain lock) when the table has a chain key. */
 export async function writeBatch(t: LogTable, rows: readonly PendingRow[], signal?: AbortSignal): Promise<void> {
   await t.ensurePeriods(rows.map((r) => r.time));
@@ -47,7 +68,7 @@ export async function writeBatch(t: LogTable, rows: readonly PendingRow[], signa
     userAgent: r.userAgent,
     path: r.path,
     detail: r.detail,
-    timestamp: new Date(r.time).toISOString(),
+    timestamp: isoTime(r.time),
     chainPrev: null,
     chainHmac: null,
   }));
@@ -73,6 +94,10 @@ export async function writeBatch(t: LogTable, rows: readonly PendingRow[], signa
  * the commit durable, and with it the reservation.
  */
 async function reserveIds(t: LogTable, q: Queryable, insert: InsertRow[], pending: readonly PendingRow[]): Promise<void> {
+  if (t.db.backend === 'pglite') {
+    await reserveRange(t, q, insert, pending);
+    return;
+  }
   // One row holding an array, not one row per id: a 5,000-event batch reserves its ids with
   // one value to parse and send back (about a third less work, most visible on PGlite's thread).
   const [reserved] = await q.query<{ ids: ReadonlyArray<number | string> | string | null }>(
@@ -85,6 +110,25 @@ async function reserveIds(t: LogTable, q: Queryable, insert: InsertRow[], pendin
   if (ids === undefined || ids === null || ids.length !== insert.length) throw new Error(`reserving ${insert.length} log ids returned ${ids?.length ?? 0}`);
   insert.forEach((r, i) => {
     r.id = Number(ids[i]);
+    pending[i]!.id = r.id;
+  });
+}
+
+/**
+ * PGlite serves one statement at a time (one backend, no other session), so one statement
+ * can move the sequence past the whole batch: the ids are the `n` values up to the one it
+ * set. nextval once per row cost about 2.8 µs per event of WebAssembly time.
+ */
+async function reserveRange(t: LogTable, q: Queryable, insert: InsertRow[], pending: readonly PendingRow[]): Promise<void> {
+  const n = insert.length;
+  const [reserved] = await q.query<{ last: number | string }>(
+    `select setval(s.name, nextval(s.name) + $2::int8 - 1) as last from (select pg_get_serial_sequence($1, 'id') as name) s, (select pg_current_xact_id()) as durable`,
+    [t.q, n],
+  );
+  const last = Number(reserved?.last);
+  if (!Number.isSafeInteger(last)) throw new Error(`reserving ${n} log ids returned ${String(reserved?.last)}`);
+  insert.forEach((r, i) => {
+    r.id = last - n + 1 + i;
     pending[i]!.id = r.id;
   });
 }

@@ -184,6 +184,7 @@ async function openPgliteHere(dataDir: string | undefined): Promise<Database> {
   const database = pgliteDatabase(db as unknown as PGliteLike);
   return {
     ...database,
+    ephemeral: dataDir === undefined,
     async close() {
       if (!db.closed) await db.close();
       if (onDisk !== undefined) releasePgliteLock(onDisk);

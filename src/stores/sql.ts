@@ -3,11 +3,19 @@
 /** Parameterised SQL on a connection or inside a transaction. */
 export interface Queryable {
   query<T = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  /**
+   * Load rows into `table` (a quoted identifier) with one COPY in text format: one statement
+   * with nothing to plan and no array parameters to parse. Only where it is cheaper than an
+   * INSERT: the embedded PGlite in its worker thread. Values: text, numbers or null.
+   */
+  copyRows?(table: string, columns: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number | null>>): Promise<void>;
 }
 
 /** An open database: PostgreSQL through postgres.js, or PGlite (in a worker thread, or a caller's instance). */
 export interface Database extends Queryable {
   readonly backend: 'pglite' | 'postgres';
+  /** True for an in-memory database: nothing in it outlives close(), so writing WAL for it buys nothing. */
+  readonly ephemeral?: boolean;
   /** Run `fn` in one transaction (committed when it resolves, rolled back when it throws). */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Close what rampart opened; a caller's client is left open. */

@@ -75,3 +75,38 @@ test('PGliteWorkerDriver: queries, transactions that commit and roll back, and d
   }
   await assert.rejects(driver.query('select 1'), /exited|terminated/);
 });
+
+test('PGliteWorkerDriver.copyRows: one text-format COPY per batch, nulls, backslashes and unicode intact, in and out of a transaction', async () => {
+  const driver = new PGliteWorkerDriver(undefined);
+  try {
+    await driver.open();
+    await driver.query('create table c (id int8 primary key, a text, b text, at timestamptz)');
+    const tricky = ['back\\slash', '\\N', 'tab\there', 'line\nbreak\r\n', '\\.', 'ünïcødé 🛡', ''];
+    const rows = tricky.map((a, i) => [i, a, i % 2 === 0 ? null : `b${i}`, new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString()] as const);
+    assert.equal(typeof driver.copyRows, 'function');
+    await driver.copyRows('c', ['id', 'a', 'b', 'at'], rows.slice(0, 4));
+    await driver.transaction(async (tx) => {
+      assert.equal(typeof tx.copyRows, 'function');
+      await tx.copyRows!('c', ['id', 'a', 'b', 'at'], rows.slice(4));
+    });
+    await assert.rejects(
+      driver.transaction(async (tx) => {
+        await tx.copyRows!('c', ['id', 'a', 'b', 'at'], [[100, 'rolled back', null, new Date().toISOString()]]);
+        throw new Error('abort');
+      }),
+      /abort/,
+    );
+    // A row that breaks a constraint fails the whole COPY with the database's SQLSTATE.
+    await assert.rejects(
+      driver.copyRows('c', ['id', 'a', 'b', 'at'], [[0, 'duplicate', null, new Date().toISOString()]]),
+      (err: Error & { code?: string }) => err.code === '23505',
+    );
+    const stored = await driver.query<{ id: string; a: string; b: string | null; at: Date }>('select id::text, a, b, at from c order by id');
+    assert.deepEqual(
+      stored.map((r) => [Number(r.id), r.a, r.b, r.at.toISOString()]),
+      rows.map((r) => [...r]),
+    );
+  } finally {
+    await driver.close();
+  }
+});

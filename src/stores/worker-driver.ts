@@ -1,12 +1,14 @@
 import type { Worker } from 'node:worker_threads';
 import { builtin } from '../core/builtin.ts';
 import { packageFile } from '../core/package-info.ts';
+import { copyText } from './copy-text.ts';
 import type { Database, Queryable } from './sql.ts';
 
 /** A message to the PGlite worker (pglite-worker.ts). */
 export type WorkerRequest =
   | { id: number; op: 'open' }
   | { id: number; op: 'query'; text: string; params: unknown[] | undefined; tx?: number }
+  | { id: number; op: 'copy'; table: string; columns: string; data: string; tx?: number }
   | { id: number; op: 'begin' }
   | { id: number; op: 'end'; tx: number; commit: boolean }
   | { id: number; op: 'close' };
@@ -57,6 +59,7 @@ function rebuildError(error: WorkerReply['error']): Error {
  */
 export class PGliteWorkerDriver implements Database {
   readonly backend = 'pglite' as const;
+  readonly ephemeral: boolean;
   readonly #worker: Worker;
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
@@ -64,6 +67,7 @@ export class PGliteWorkerDriver implements Database {
   readonly #root: Queryable;
 
   constructor(dataDir: string | undefined) {
+    this.ephemeral = dataDir === undefined;
     const execArgv = workerExecArgv();
     const { Worker: WorkerThread } = builtin<typeof import('node:worker_threads')>('node:worker_threads');
     this.#worker = new WorkerThread(workerUrl(), { workerData: { dataDir }, ...(execArgv !== undefined ? { execArgv } : {}) });
@@ -103,6 +107,12 @@ export class PGliteWorkerDriver implements Database {
         const request = { op: 'query' as const, text, params: params === undefined ? undefined : [...params], ...(tx !== undefined ? { tx } : {}) };
         return (await this.#call(request)) as T[];
       },
+      // One string crosses the thread boundary (a copy of flat memory) instead of a structured
+      // clone of every value, and the worker runs a COPY instead of parsing array parameters.
+      copyRows: async (table, columns, rows) => {
+        if (rows.length === 0) return;
+        await this.#call({ op: 'copy', table, columns: columns.join(', '), data: copyText(rows), ...(tx !== undefined ? { tx } : {}) });
+      },
     };
   }
 
@@ -113,6 +123,11 @@ export class PGliteWorkerDriver implements Database {
 
   query<T = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<T[]> {
     return this.#root.query<T>(text, params);
+  }
+
+  /** Load rows with one COPY in text format (see {@link Queryable.copyRows}). */
+  copyRows(table: string, columns: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number | null>>): Promise<void> {
+    return this.#root.copyRows!(table, columns, rows);
   }
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
