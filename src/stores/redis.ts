@@ -35,11 +35,19 @@ export interface RedisStoreOptions {
 /**
  * The counting step both scripts share, written once: advance the state (a, b, c) of
  * algorithm `algo` to `now` and try to take `cost`. Returns the new state, ok (1 admitted,
- * 0 refused) and how long the state matters after `now` in milliseconds (not rounded). A
- * refused request leaves a sliding-window or fixed-window state as it was. `a` is nil for
- * a counter never seen. The arithmetic mirrors src/stores/algorithms.ts `step()` (and
- * `stateTtl()` for the expiry).
+ * 0 refused) and how long Redis keeps the state in milliseconds (not rounded): how long it
+ * matters after `now`, plus {@link EXPIRY_MARGIN_MS}. A refused request leaves a
+ * sliding-window or fixed-window state as it was. `a` is nil for a counter never seen. The
+ * arithmetic mirrors src/stores/algorithms.ts `step()` (and `stateTtl()` for the expiry).
  */
+/**
+ * Redis expires a key by its own clock while the script judges the state at the app's `now`:
+ * a command that runs a few ms after the app read its clock (a busy event loop, an app clock
+ * behind Redis's) found a counter already forgotten and started it afresh. A state kept a
+ * little longer changes no decision (step() ages it by `now`); one dropped early does.
+ */
+const EXPIRY_MARGIN_MS = 1000;
+
 const STEP_FUNCTION = `
 local function step(algo, a, b, c, now, w, limit, cost)
   local ok = 0
@@ -86,7 +94,7 @@ local function step(algo, a, b, c, now, w, limit, cost)
     if nxt - now <= w + 1e-3 then a = nxt; ok = 1 else a = tat end
     ttl = a - now
   end
-  return a, b, c, ok, ttl
+  return a, b, c, ok, ttl + ${EXPIRY_MARGIN_MS}
 end
 local function fmt(x) return string.format('%.17g', x) end
 `;

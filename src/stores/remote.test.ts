@@ -74,6 +74,35 @@ test('Redis store: same decisions as the memory store for every algorithm; block
   }
 });
 
+test('Redis store: a counter outlives the end of its state by a margin (a decision that reaches Redis late still sees it)', async (t) => {
+  const server = await startRedis(t);
+  if (server === undefined) return;
+  // States that matter for only 1–10 ms more at the app's clock. Expiring them by Redis's own
+  // clock that exactly forgot them when the command ran a few ms after the app read its clock
+  // (a loaded event loop, an app clock slightly behind), resetting the counter early.
+  const cases: Array<[Policy, number]> = [
+    [{ id: 'late-f', algorithm: 'fixed-window', limit: 5, windowMs: 1000 }, T0 + 990],
+    [{ id: 'late-t', algorithm: 'token-bucket', limit: 1000, windowMs: 1000 }, T0],
+    [{ id: 'late-g', algorithm: 'gcra', limit: 1000, windowMs: 1000 }, T0],
+  ];
+  const store = redisStore({ url: server.url, prefix: 'late:' });
+  const { Redis } = await import('ioredis');
+  const probe = new Redis(server.url);
+  try {
+    for (const [policy, now] of cases) {
+      await store.consume('203.0.113.5', policy, now);
+      await store.consumeAll!('203.0.113.6', [policy], now, []);
+      for (const ip of ['203.0.113.5', '203.0.113.6']) {
+        const ttl = await probe.pttl(`late:rl:${policy.id}:{${ip}}`);
+        assert.ok(ttl > 500, `${policy.algorithm} (${ip}): expires in ${ttl} ms`);
+      }
+    }
+  } finally {
+    probe.disconnect();
+    await store.close();
+  }
+});
+
 test('PostgreSQL store: same decisions as the memory store for every algorithm; blocks; cleanup', async (t) => {
   const server = await startPostgres(t);
   if (server === undefined) return;
