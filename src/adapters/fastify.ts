@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bindView } from '../core/registry.ts';
 import type { Reply } from '../core/types.ts';
 import type { ShieldCore } from '../stack/shield.ts';
-import { dispatch } from '../stack/run.ts';
+import { failureReply } from '../stack/run.ts';
 import { NodeExchange } from './node-exchange.ts';
 
 // Structural types: rampart does not depend on fastify's packages at runtime or in its .d.ts.
@@ -40,6 +40,12 @@ function sendFastifyReply(reply: FastifyReplyLike, answer: Reply): void {
   reply.send(body === undefined ? '' : typeof body === 'string' ? Buffer.from(body) : body);
 }
 
+/** rampart answers the request itself (a rejection, a preflight, a redirect): its headers first, then the reply. */
+function answerWith(exchange: NodeExchange, reply: FastifyReplyLike, answer: Reply): void {
+  exchange.commit();
+  sendFastifyReply(reply, answer);
+}
+
 /**
  * A Fastify plugin running the stack in an `onRequest` hook, so it answers before body
  * parsing and covers 404s and errors. It skips encapsulation (like fastify-plugin): the
@@ -56,12 +62,29 @@ export function fastifyAdapter(shield: ShieldCore): FastifyPlugin {
       const exchange = new NodeExchange(context, request.raw, reply.raw);
       exchange.useHeaderTarget(reply);
       bindView(exchange, request, request.raw, reply, reply.raw);
-      void dispatch(
-        run,
-        exchange,
-        () => exchange.commitThen(next),
-        (answer) => exchange.commitThen(() => sendFastifyReply(reply, answer)),
-      );
+      // The usual stack is synchronous: decided here with no closure and no promise.
+      let decision: Reply | undefined | Promise<Reply | undefined>;
+      try {
+        decision = run(exchange, exchange);
+      } catch (error) {
+        decision = failureReply(error);
+      }
+      if (decision === undefined) {
+        exchange.commit();
+        next();
+      } else if (typeof (decision as Promise<unknown>).then !== 'function') answerWith(exchange, reply, decision as Reply);
+      else {
+        (decision as Promise<Reply | undefined>).then(
+          (answer) => {
+            if (answer !== undefined) answerWith(exchange, reply, answer);
+            else {
+              exchange.commit();
+              next();
+            }
+          },
+          (error: unknown) => answerWith(exchange, reply, failureReply(error)),
+        );
+      }
     });
     done();
   } as FastifyPlugin;
