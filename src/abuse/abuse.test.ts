@@ -83,8 +83,8 @@ test('blocklist API: IPs, CIDRs, IPv6 ranges, accounts, bad targets', async () =
 test('blocklist shared through Redis: a block on one server reaches the others', async (t) => {
   const server = await startRedis(t);
   if (server === undefined) return;
-  const a = blocklist({ store: redisStore({ url: server.url }), events: { emit() {} } });
-  const b = blocklist({ store: redisStore({ url: server.url }), syncInterval: 0.1, events: { emit() {} } });
+  const a = blocklist({ store: redisStore({ url: server.url, timeout: 5 }), events: { emit() {} } });
+  const b = blocklist({ store: redisStore({ url: server.url, timeout: 5 }), syncInterval: 0.1, events: { emit() {} } });
   try {
     await a.block('198.51.100.0/24', { seconds: 60, reason: 'shared' });
     await b.sync();

@@ -224,7 +224,7 @@ async function remoteAgreement(store: RateLimitStore, label: string): Promise<vo
 test('Redis store: Retry-After ≤ window, headers agree, the announced wait is enough', async (t) => {
   const server = await startRedis(t);
   if (server === undefined) return;
-  const store = redisStore({ url: server.url, prefix: 'hdr:' });
+  const store = redisStore({ url: server.url, prefix: 'hdr:', timeout: 5 });
   try {
     await remoteAgreement(store, 'redis');
   } finally {
@@ -460,7 +460,7 @@ async function consumeAllMatchesMemory(store: RateLimitStore, label: string, run
 test('Redis store: rule + global (+ burst), retrying after the announced wait is admitted', async (t) => {
   const server = await startRedis(t);
   if (server === undefined) return;
-  const store = redisStore({ url: server.url, prefix: 'hdrc:' });
+  const store = redisStore({ url: server.url, prefix: 'hdrc:', timeout: 5 });
   // One store for every run (closing the limiter closes it: wrap close()).
   const shared: RateLimitStore = Object.assign(Object.create(store) as RateLimitStore, { close: () => undefined });
   try {

@@ -56,7 +56,7 @@ async function hammer(kind: string, url: string, key: string, algorithm: Algorit
 test('Redis store: same decisions as the memory store for every algorithm; blocks; hash-tagged keys', async (t) => {
   const server = await startRedis(t);
   if (server === undefined) return;
-  const store = redisStore({ url: server.url, prefix: 'rt:' });
+  const store = redisStore({ url: server.url, prefix: 'rt:', timeout: 5 });
   try {
     await sameAsMemory(store, 'redis');
     await store.consume('203.0.113.9', { id: 'g', algorithm: 'sliding-window', limit: 5, windowMs: 60_000 }, Date.now());
@@ -85,7 +85,7 @@ test('Redis store: a counter outlives the end of its state by a margin (a decisi
     [{ id: 'late-t', algorithm: 'token-bucket', limit: 1000, windowMs: 1000 }, T0],
     [{ id: 'late-g', algorithm: 'gcra', limit: 1000, windowMs: 1000 }, T0],
   ];
-  const store = redisStore({ url: server.url, prefix: 'late:' });
+  const store = redisStore({ url: server.url, prefix: 'late:', timeout: 5 });
   const { Redis } = await import('ioredis');
   const probe = new Redis(server.url);
   try {
