@@ -4,9 +4,15 @@
  * measured with and without a log in interleaved rounds (autocannon in this process, the
  * server in a child pinned apart when taskset exists). Loopback only, bounded in time.
  *
- *   npx node bench/log-request-path.ts [--rounds 5] [--duration 3]
+ * Besides req/s it reports the server's CPU time per request (all threads, and the main
+ * thread alone) over the measured window plus the time the log needs to write it: less noisy
+ * than req/s on a shared machine, and the difference to `no event` is the cost of an event.
+ *
+ *   npx node bench/log-request-path.ts [--rounds 5] [--duration 3] [--modes off,sink,pglite,pglite-main]
+ *                                      [--baseline <checkout>]   (also measures PGlite with another checkout's src/)
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
 
 const args = process.argv.slice(2);
 const opt = (name: string, fallback: number): number => {
@@ -15,6 +21,11 @@ const opt = (name: string, fallback: number): number => {
 };
 const ROUNDS = opt('rounds', 5);
 const DURATION = opt('duration', 3);
+const text = (name: string): string | undefined => {
+  const i = args.indexOf(`--${name}`);
+  return i === -1 ? undefined : args[i + 1];
+};
+const baseline = text('baseline');
 
 const SERVER = `
   import http from 'node:http';
@@ -32,54 +43,76 @@ const SERVER = `
   const shield = stack(mode === 'off' ? [] : [logEvery], { events: log ?? { emit: () => undefined } });
   const server = http.createServer(shield.node((_req, res) => res.end('{"ok":true}')));
   server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
-  process.on('message', async () => { const s = log?.stats(); await log?.close(); process.send({ stats: s ?? null }); process.exit(0); });
+  let cpu0, main0, served0 = 0, served = 0;
+  server.on('request', () => served++);
+  process.on('message', async (m) => {
+    if (m === 'start') { cpu0 = process.cpuUsage(); main0 = process.threadCpuUsage(); served0 = served; process.send({ started: true }); return; }
+    // CPU of the measured window, including the time the log needs to write what it was given.
+    await log?.flush();
+    const cpu = process.cpuUsage(cpu0), main = process.threadCpuUsage(main0), n = served - served0;
+    const s = log?.stats(); await log?.close();
+    process.send({ stats: s ?? null, cpuPerRequest: (cpu.user + cpu.system) / n, mainPerRequest: (main.user + main.system) / n });
+    process.exit(0);
+  });
 `;
 
 const pin = !args.includes('--no-pin') && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
-type Mode = 'off' | 'sink' | 'pglite' | 'pglite-main';
+type Mode = 'off' | 'sink' | 'pglite' | 'pglite-main' | 'pglite-baseline';
 type Cannon = (opts: object) => Promise<{ non2xx: number; errors: number; requests: { average: number } }>;
 const autocannon = ((await import('autocannon' as string)) as { default: Cannon }).default;
 
-async function measure(mode: Mode): Promise<{ rps: number; stats: unknown }> {
+type Measured = { rps: number; stats: unknown; cpuPerRequest: number; mainPerRequest: number };
+async function measure(mode: Mode): Promise<Measured> {
+  const src = mode === 'pglite-baseline' ? new URL(`file://${resolve(baseline!)}/src/`) : new URL('../src/', import.meta.url);
   const cmd = pin ? 'taskset' : process.execPath;
   const argv = pin ? ['-c', '1', process.execPath, '--input-type=module', '-e', SERVER] : ['--input-type=module', '-e', SERVER];
   const child = spawn(cmd, argv, {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: {
       ...process.env,
-      BENCH_MODE: mode,
-      RAMPART_ENTRY: new URL('../src/stack/index.ts', import.meta.url).href,
-      RAMPART_LOG: new URL('../src/log/index.ts', import.meta.url).href,
+      BENCH_MODE: mode === 'pglite-baseline' ? 'pglite' : mode,
+      RAMPART_ENTRY: new URL('stack/index.ts', src).href,
+      RAMPART_LOG: new URL('log/index.ts', src).href,
     },
   });
   const next = (): Promise<Record<string, unknown>> => new Promise((r) => child.once('message', (m) => r(m as Record<string, unknown>)));
   const { port } = (await next()) as { port: number };
   const url = `http://127.0.0.1:${port}/`;
   await autocannon({ url, connections: 32, duration: 1 });
+  child.send('start');
+  await next();
   const r = await autocannon({ url, connections: 32, duration: DURATION });
   child.send('done');
-  const { stats } = await next();
+  const { stats, cpuPerRequest, mainPerRequest } = (await next()) as { stats: unknown; cpuPerRequest: number; mainPerRequest: number };
   if (r.non2xx > 0 || r.errors > 0) throw new Error(`${mode}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-  return { rps: r.requests.average, stats };
+  return { rps: r.requests.average, stats, cpuPerRequest, mainPerRequest };
 }
 
-const rows: Record<string, number[]> = { off: [], sink: [], pglite: [], 'pglite-main': [] };
-let last: unknown;
+const LABELS: Record<Mode, string> = {
+  off: 'no event',
+  sink: 'event per request, no-op sink',
+  pglite: 'event per request into PGlite (worker thread)',
+  'pglite-baseline': `the same with ${baseline ?? ''}`,
+  'pglite-main': "event per request into PGlite (caller's instance, main thread)",
+};
+const modes = (text('modes')?.split(',') ?? ['off', 'sink', 'pglite', 'pglite-main']) as Mode[];
+if (baseline !== undefined) modes.push('pglite-baseline');
+const results = new Map<Mode, Measured[]>(modes.map((m) => [m, []]));
 for (let round = 0; round < ROUNDS; round++) {
-  for (const mode of (round % 2 === 0 ? ['off', 'sink', 'pglite', 'pglite-main'] : ['pglite-main', 'pglite', 'sink', 'off']) as Mode[]) {
-    const { rps, stats } = await measure(mode);
-    rows[mode]!.push(rps);
-    if (mode === 'pglite') last = stats;
-  }
+  for (const mode of round % 2 === 0 ? modes : [...modes].reverse()) results.get(mode)!.push(await measure(mode));
 }
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const off = median(rows.off!);
-console.log(`request path with a SecurityLog (${process.version}, ${ROUNDS} rounds × ${DURATION} s, server ${pin ? 'pinned to core 1' : 'not pinned'})`);
-console.log(`no event                         ${Math.round(off).toLocaleString().padStart(8)} req/s  1.00×`);
-console.log(`event per request, no-op sink    ${Math.round(median(rows.sink!)).toLocaleString().padStart(8)} req/s  ${(median(rows.sink!) / off).toFixed(2)}×`);
+const of = (mode: Mode, key: 'rps' | 'cpuPerRequest' | 'mainPerRequest'): number => median(results.get(mode)?.map((r) => r[key]) ?? [Number.NaN]);
+const load = (await import('node:os')).loadavg().map((l) => l.toFixed(2));
 console.log(
-  `event per request into PGlite (worker thread)  ${Math.round(median(rows.pglite!)).toLocaleString().padStart(8)} req/s  ${(median(rows.pglite!) / off).toFixed(2)}×   (last run: ${JSON.stringify(last)})`,
+  `request path with a SecurityLog (${process.version}, ${ROUNDS} rounds × ${DURATION} s, server ${pin ? 'pinned to core 1' : 'not pinned'}, load average ${load.join(' ')})`,
 );
-console.log(
-  `event per request into PGlite (caller's instance, main thread)  ${Math.round(median(rows['pglite-main']!)).toLocaleString().padStart(8)} req/s  ${(median(rows['pglite-main']!) / off).toFixed(2)}×`,
-);
+console.log(`${''.padEnd(64)}    req/s  ×no event  CPU µs/req (main thread)`);
+for (const mode of modes) {
+  const ratio = results.has('off') ? `${(of(mode, 'rps') / of('off', 'rps')).toFixed(2)}×` : '';
+  console.log(
+    `${LABELS[mode].padEnd(64)} ${Math.round(of(mode, 'rps')).toLocaleString().padStart(8)}  ${ratio.padStart(8)}  ${of(mode, 'cpuPerRequest').toFixed(1).padStart(6)} (${of(mode, 'mainPerRequest').toFixed(1)})`,
+  );
+}
+const lastStats = results.get('pglite')?.at(-1)?.stats;
+if (lastStats !== undefined) console.log(`last PGlite run's log stats: ${JSON.stringify(lastStats)}`);
