@@ -87,3 +87,45 @@ test('fastify: a stack answer (400 bad host) carries the security headers; a lar
   assert.equal(good.headers['x-content-type-options'], 'nosniff');
   await app.close();
 });
+
+test("fastify: rampart's headers become the reply's record in one copy (no reply.header() call per header); the app still reads, replaces and removes them", async () => {
+  const shield = rampart({ log: false, cors: { origins: [ORIGIN] }, allowedHosts: ['localhost'] });
+  const app = Fastify();
+  const headerCalls: string[] = [];
+  app.addHook('onRequest', (_request, reply, done) => {
+    // Count reply.header() calls made before the route (rampart's hook runs after this one).
+    const original = reply.header;
+    reply.header = function (this: typeof reply, name: string, value: unknown) {
+      headerCalls.push(name);
+      return original.call(this, name, value);
+    } as typeof reply.header;
+    done();
+  });
+  await app.register(shield.fastify());
+  let callsBeforeHandler: string[] = [];
+  let seen: unknown[] = [];
+  app.get('/', (_request, reply) => {
+    callsBeforeHandler = [...headerCalls];
+    seen = [reply.getHeader('x-frame-options'), reply.hasHeader('access-control-allow-origin'), reply.getHeader('vary')];
+    reply.header('X-Frame-Options', 'SAMEORIGIN');
+    reply.removeHeader('cross-origin-opener-policy');
+    reply.header('content-type', 'text/plain').send('hi');
+  });
+  for (let round = 0; round < 3; round++) {
+    headerCalls.length = 0;
+    const res = await app.inject({ url: '/', headers: { origin: ORIGIN } });
+    assert.equal(res.statusCode, 200);
+    assert.deepEqual(callsBeforeHandler, [], 'no reply.header() per rampart header');
+    assert.deepEqual(seen, ['DENY', true, 'Origin, Accept-Encoding']);
+    assert.equal(res.headers['x-frame-options'], 'SAMEORIGIN');
+    assert.equal(res.headers['cross-origin-opener-policy'], undefined);
+    assert.equal(res.headers['x-content-type-options'], 'nosniff');
+    assert.equal(res.headers['access-control-allow-origin'], ORIGIN);
+    assert.equal(res.body, 'hi');
+  }
+  // Without Origin the head has other names (no CORS header): still right.
+  const plain = await app.inject({ url: '/' });
+  assert.equal(plain.headers['access-control-allow-origin'], undefined);
+  assert.equal(plain.headers['x-content-type-options'], 'nosniff');
+  await app.close();
+});

@@ -4,6 +4,7 @@ import type { Reply } from '../core/types.ts';
 import type { ShieldCore } from '../stack/shield.ts';
 import { failureReply } from '../stack/run.ts';
 import { NodeExchange } from './node-exchange.ts';
+import { replyRecordSeeder } from './fastify-record.ts';
 
 // Structural types: rampart does not depend on fastify's packages at runtime or in its .d.ts.
 /** The part of a Fastify request rampart reads. */
@@ -57,10 +58,11 @@ function answerWith(exchange: NodeExchange, reply: FastifyReplyLike, answer: Rep
 export function fastifyAdapter(shield: ShieldCore): FastifyPlugin {
   const context = shield.context;
   const run = shield.run;
+  const seed = replyRecordSeeder();
   const plugin = function rampartFastify(instance: FastifyInstanceLike, _options: unknown, done: (error?: Error) => void): void {
     instance.addHook('onRequest', function rampartOnRequest(request, reply, next) {
       const exchange = new NodeExchange(context, request.raw, reply.raw);
-      exchange.useHeaderTarget(reply);
+      exchange.useHeaderTarget(reply, seed);
       bindView(exchange, request, request.raw, reply, reply.raw);
       // The usual stack is synchronous: decided here with no closure and no promise.
       let decision: Reply | undefined | Promise<Reply | undefined>;

@@ -93,10 +93,18 @@ export class NodeExchange extends RequestViewBase implements ResponseControl {
   #target: HeaderTarget | undefined;
   /** Names rampart wrote to the target (copied to the raw response for a reply rampart sends itself, the 413). */
   #targetNames: string[] | undefined;
+  /** Puts the whole pending list into the target's record in one copy when it can (Fastify). */
+  #seed: ((target: HeaderTarget, list: HeadList) => boolean) | undefined;
+  /** The list the seed put into the target's record (its names, for the 413). */
+  #seeded: HeadList | undefined;
 
-  /** Write rampart's headers into `target`'s own header record from the commit on (Fastify's reply). */
-  useHeaderTarget(target: HeaderTarget): void {
+  /**
+   * Write rampart's headers into `target`'s own header record from the commit on (Fastify's
+   * reply); `seed`, when given, may take the whole list at once (see fastify-record.ts).
+   */
+  useHeaderTarget(target: HeaderTarget, seed?: (target: HeaderTarget, list: HeadList) => boolean): void {
     this.#target = target;
+    this.#seed = seed;
   }
 
   set(name: string, value: string): void {
@@ -159,7 +167,18 @@ export class NodeExchange extends RequestViewBase implements ResponseControl {
     // (`res.setHeader('Vary', 'Cookie')`, `reply.header('vary', …)`), and the head is then
     // written with the union (mergeHead with head hooks, keepVary without).
     let vary: string | undefined;
-    if (this.#target !== undefined && !res.headersSent) {
+    if (this.#target !== undefined && !res.headersSent && this.#seed?.(this.#target, pending)) {
+      // The target's record now holds the whole list (never with Set-Cookie); only Vary is watched at the head.
+      for (let i = 0; i < pending.length; i += 2) if (isVary(pending[i] as string)) vary = pending[i + 1] as string;
+      this.#seeded = pending;
+      this.#direct = true;
+      if (this.hooks !== undefined) {
+        const rest: HeadList = vary === undefined ? [] : ['vary', vary];
+        this.#pending = rest;
+        takeOverHead(res, this.method, rest, this.hooks);
+      } else if (vary !== undefined) keepVary(res, vary);
+      return;
+    } else if (this.#target !== undefined && !res.headersSent) {
       for (let i = 0; i < pending.length; i += 2) {
         const name = pending[i] as string;
         if (isSetCookie(name)) appendNodeHeader(res, name, pending[i + 1] as string);
@@ -229,10 +248,14 @@ export class NodeExchange extends RequestViewBase implements ResponseControl {
   /** Before rampart answers on the raw response itself (413, 408): rampart's headers from the target go onto it. */
   #targetToRaw(onExceed: () => Reply): Reply {
     const target = this.#target!;
-    for (const name of this.#targetNames ?? []) {
-      const value = target.getHeader(name);
-      if (value !== undefined && value !== null && !this.res.headersSent) this.res.setHeader(name, value as string | number | readonly string[]);
-    }
+    const seeded = this.#seeded;
+    if (seeded !== undefined) for (let i = 0; i < seeded.length; i += 2) this.#copyToRaw(target, seeded[i] as string);
+    for (const name of this.#targetNames ?? []) this.#copyToRaw(target, name);
     return onExceed();
+  }
+
+  #copyToRaw(target: HeaderTarget, name: string): void {
+    const value = target.getHeader(name);
+    if (value !== undefined && value !== null && !this.res.headersSent) this.res.setHeader(name, value as string | number | readonly string[]);
   }
 }
