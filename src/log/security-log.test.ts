@@ -467,7 +467,18 @@ describe('SecurityLog faults on a real PostgreSQL server', () => {
     await log.ensureTable();
     // A SHARE lock on the table holds every INSERT on the server past the limit (reads go on), then lets them run.
     const blocker = env.raw.query(`do $$ begin lock table ${env.table} in share mode; perform pg_sleep(0.6); end $$`);
-    await new Promise((r) => setTimeout(r, 50));
+    // Log only once the lock is held (a fixed 50 ms wait could end first on a loaded box, and
+    // the test then passed without any write being slow).
+    const held = async (): Promise<boolean> =>
+      (
+        await env.raw.query<{ n: number }>(`select count(*)::int as n from pg_locks where relation = $1::regclass and mode = 'ShareLock' and granted`, [
+          env.table,
+        ])
+      )[0]?.n === 1;
+    for (const deadline = Date.now() + 20_000; !(await held()); ) {
+      assert.ok(Date.now() < deadline, 'the blocking transaction did not get its lock within 20 s');
+      await new Promise((r) => setTimeout(r, 10));
+    }
     const total = 12_000;
     for (let n = 0; n < total; n++) log.log(SecurityEvent.RATE_LIMIT_HIT, { ip: '1.2.3.4', detail: `n=${n}` });
     await blocker;
