@@ -43,6 +43,12 @@ async function build(adapter: AdapterName): Promise<{ server: http.Server; close
   }
 }
 
+/**
+ * How long a slow client waits for the server to hang up: the hardened limits cut in 1–3 s; the
+ * margin is for a loaded machine, and it stays well below node's unhardened 30 s check interval.
+ */
+const CUT_DEADLINE_MS = 15_000;
+
 /** Send `head`, then trickle `drip` every 100 ms; report whether the server hung up within `deadlineMs`. */
 function slowClient(port: number, head: string, drip: string, deadlineMs: number): Promise<{ closedByServer: boolean; response: string }> {
   return new Promise((resolve) => {
@@ -105,7 +111,7 @@ test('slowloris: a client that never finishes its headers is cut off (408) on ev
   for (const adapter of ADAPTERS) {
     await t.test(adapter, async () => {
       await withServer(adapter, true, async (port) => {
-        const result = await slowClient(port, 'GET / HTTP/1.1\r\nHost: localhost\r\n', 'X-Slow: 1\r\n', 8000);
+        const result = await slowClient(port, 'GET / HTTP/1.1\r\nHost: localhost\r\n', 'X-Slow: 1\r\n', CUT_DEADLINE_MS);
         assert.equal(result.closedByServer, true, 'the server must hang up on a client still sending headers');
         if (result.response !== '') assert.match(result.response, /^HTTP\/1\.1 408/);
       });
@@ -118,7 +124,7 @@ test('slow body: a client that trickles its body past requestTimeout is cut off 
     await t.test(adapter, async () => {
       await withServer(adapter, true, async (port) => {
         const head = 'POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\nabc';
-        const result = await slowClient(port, head, 'x', 8000);
+        const result = await slowClient(port, head, 'x', CUT_DEADLINE_MS);
         assert.equal(result.closedByServer, true, 'the server must hang up on a body that never completes');
       });
     });
@@ -139,7 +145,7 @@ test('hardened servers still answer normal requests on every adapter (also after
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
     hardenServer(server, { headersTimeout: 1, requestTimeout: 2 });
-    const result = await slowClient((server.address() as AddressInfo).port, 'GET / HTTP/1.1\r\nHost: localhost\r\n', 'X-Slow: 1\r\n', 8000);
+    const result = await slowClient((server.address() as AddressInfo).port, 'GET / HTTP/1.1\r\nHost: localhost\r\n', 'X-Slow: 1\r\n', CUT_DEADLINE_MS);
     assert.equal(result.closedByServer, true, 'hardening a listening server still cuts slow headers promptly');
   } finally {
     server.closeAllConnections();

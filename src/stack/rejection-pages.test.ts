@@ -111,7 +111,7 @@ test('CSRF 403, host 400, body 413 and an ambiguous target answer browsers with 
 });
 
 /** Write `head`, then the body chunks, on a raw socket; resolve with the response head and body once the server closes or answers. */
-function rawExchange(url: string, head: string, chunks: readonly string[], waitMs = 5000): Promise<string> {
+function rawExchange(url: string, head: string, chunks: readonly string[], waitMs = 15_000): Promise<string> {
   const { port } = new URL(url);
   return new Promise((resolve, reject) => {
     const socket = net.connect(Number(port), '127.0.0.1', () => {
