@@ -10,10 +10,23 @@ export type HeadList = unknown[];
 
 type HeaderValue = string | number | readonly string[];
 
-/** Case-insensitive header name equality, cheap when lengths differ (the usual case). */
+/**
+ * Case-insensitive header name equality, cheap when lengths differ (the usual case). Names
+ * of equal length (X-Frame-Options and Referrer-Policy) are compared in place, ASCII letters
+ * folded, with no lower-cased copies: header names are tokens, so nothing else folds.
+ */
 export function sameName(a: unknown, b: string): boolean {
   // `a` comes from a handler's header list, which may hold a non-string that node rejects later.
-  return typeof a === 'string' && a.length === b.length && (a === b || a.toLowerCase() === b.toLowerCase());
+  if (typeof a !== 'string' || a.length !== b.length) return false;
+  if (a === b) return true;
+  for (let i = 0; i < a.length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const folded = x | 0x20;
+    if (folded !== (y | 0x20) || folded < 0x61 /* a */ || folded > 0x7a /* z */) return false;
+  }
+  return true;
 }
 
 /** Index of the first entry named `name` at or after `from`, or -1. */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
-import { hasToken, mergeHead, tokenUnion } from './node-head-list.ts';
+import { hasToken, mergeHead, sameName, tokenUnion } from './node-head-list.ts';
 import { stack } from '../stack/index.ts';
 import { securityHeaders } from '../headers/index.ts';
 import { cors } from '../cors/index.ts';
@@ -14,6 +14,17 @@ import type { Middleware } from '../core/types.ts';
 
 const SECRET = 'k9f8s7d6f5g4h3j2k1l0p9o8i7u6y5t4r3e2w1qQ';
 const ORIGIN = 'https://app.example.com';
+
+test('sameName: header names compare case-insensitively (ASCII letters only), equal lengths alone never match', () => {
+  assert.equal(sameName('X-Frame-Options', 'x-frame-options'), true);
+  assert.equal(sameName('VARY', 'vary'), true);
+  assert.equal(sameName('X-Frame-Options', 'Referrer-Policy'), false);
+  assert.equal(sameName('X-RateLimit-Limit', 'X-RateLimit-Reset'), false);
+  assert.equal(sameName('a-b', 'a\rb'), false, '"-" and "\\r" differ only by 0x20 but are not letters');
+  assert.equal(sameName('x@y', 'x`y'), false, '"@" and "`" differ only by 0x20 but are not letters');
+  assert.equal(sameName('\u212a', 'k'), false, 'no Unicode folding (the Kelvin sign is not a token character)');
+  assert.equal(sameName(42, '42'), false);
+});
 
 test('hasToken and tokenUnion: case-insensitive tokens, whitespace, `*`', () => {
   assert.equal(hasToken('Origin, Accept-Encoding', 'accept-encoding'), true);
