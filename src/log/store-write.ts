@@ -21,7 +21,7 @@ const TYPES = ['int8', 'text', 'text', 'text', 'text', 'text', 'text', 'timestam
 export async function insertRows(q: Queryable, table: string, rows: readonly InsertRow[]): Promise<void> {
   if (rows.length === 0) return;
   if (q.copyRows !== undefined) {
-    // The embedded PGlite: one COPY costs about 2 µs less WebAssembly time per row than unnest.
+    // The embedded PGlite on disk: one COPY costs about 1.6 µs less per row than unnest.
     await q.copyRows(
       table,
       COPY_COLUMNS,

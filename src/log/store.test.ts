@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { checkDatabase, openDatabase, type Database } from '../stores/database.ts';
 import { Store, type PartitionMode } from './store.ts';
@@ -26,14 +29,21 @@ function failing(base: Database): Database & { failInserts: boolean } {
   return db;
 }
 
-/** The two embedded shapes: a caller's PGlite on this thread (INSERT … unnest) and rampart's in a worker thread (COPY). */
+/** The embedded shapes: a caller's PGlite on this thread, rampart's in a worker thread in memory (INSERT … unnest) and on disk (COPY). */
 const EMBEDDED = {
   "caller's PGlite": async () => {
     const pg = new PGlite();
     // rampart never closes a caller's instance: the test does.
     return Object.assign(failing(await openDatabase(checkDatabase(pg, 'test'))), { close: () => pg.close() });
   },
-  'PGlite worker': async () => failing(await openDatabase(checkDatabase('memory', 'test'))),
+  'PGlite worker in memory': async () => failing(await openDatabase(checkDatabase('memory', 'test'))),
+  'PGlite worker on disk': async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rampart-store-'));
+    const db = failing(await openDatabase(checkDatabase(join(dir, 'security'), 'test')));
+    assert.equal(typeof db.copyRows, 'function', 'batches go in with COPY');
+    const close = db.close;
+    return Object.assign(db, { close: () => close().finally(() => rmSync(dir, { recursive: true, force: true })) });
+  },
 };
 
 const rowsOf = (n: number, from = 0): PendingRow[] =>

@@ -76,15 +76,16 @@ test('PGliteWorkerDriver: queries, transactions that commit and roll back, and d
   await assert.rejects(driver.query('select 1'), /exited|terminated/);
 });
 
-test('PGliteWorkerDriver.copyRows: one text-format COPY per batch, nulls, backslashes and unicode intact, in and out of a transaction', async () => {
-  const driver = new PGliteWorkerDriver(undefined);
+test('PGliteWorkerDriver.copyRows (on disk): one text-format COPY per batch, nulls, backslashes and unicode intact, in and out of a transaction', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rampart-copy-'));
+  const driver = new PGliteWorkerDriver(join(dir, 'db'));
   try {
     await driver.open();
     await driver.query('create table c (id int8 primary key, a text, b text, at timestamptz)');
     const tricky = ['back\\slash', '\\N', 'tab\there', 'line\nbreak\r\n', '\\.', 'ünïcødé 🛡', ''];
     const rows = tricky.map((a, i) => [i, a, i % 2 === 0 ? null : `b${i}`, new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString()] as const);
     assert.equal(typeof driver.copyRows, 'function');
-    await driver.copyRows('c', ['id', 'a', 'b', 'at'], rows.slice(0, 4));
+    await driver.copyRows!('c', ['id', 'a', 'b', 'at'], rows.slice(0, 4));
     await driver.transaction(async (tx) => {
       assert.equal(typeof tx.copyRows, 'function');
       await tx.copyRows!('c', ['id', 'a', 'b', 'at'], rows.slice(4));
@@ -98,7 +99,7 @@ test('PGliteWorkerDriver.copyRows: one text-format COPY per batch, nulls, backsl
     );
     // A row that breaks a constraint fails the whole COPY with the database's SQLSTATE.
     await assert.rejects(
-      driver.copyRows('c', ['id', 'a', 'b', 'at'], [[0, 'duplicate', null, new Date().toISOString()]]),
+      driver.copyRows!('c', ['id', 'a', 'b', 'at'], [[0, 'duplicate', null, new Date().toISOString()]]),
       (err: Error & { code?: string }) => err.code === '23505',
     );
     const stored = await driver.query<{ id: string; a: string; b: string | null; at: Date }>('select id::text, a, b, at from c order by id');
@@ -106,6 +107,21 @@ test('PGliteWorkerDriver.copyRows: one text-format COPY per batch, nulls, backsl
       stored.map((r) => [Number(r.id), r.a, r.b, r.at.toISOString()]),
       rows.map((r) => [...r]),
     );
+  } finally {
+    await driver.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an in-memory PGliteWorkerDriver offers no copyRows: its files live in MEMFS, where the bulk extension COPY makes (fallocate) copies the whole file, so a growing table got slower per row', async () => {
+  const driver = new PGliteWorkerDriver(undefined);
+  try {
+    await driver.open();
+    assert.equal(driver.ephemeral, true);
+    assert.equal(driver.copyRows, undefined);
+    await driver.transaction(async (tx) => {
+      assert.equal(tx.copyRows, undefined);
+    });
   } finally {
     await driver.close();
   }

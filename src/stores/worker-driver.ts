@@ -1,7 +1,7 @@
 import type { Worker } from 'node:worker_threads';
 import { builtin } from '../core/builtin.ts';
 import { packageFile } from '../core/package-info.ts';
-import { copyText } from './copy-text.ts';
+import { type CopyValue, copyText } from './copy-text.ts';
 import type { Database, Queryable } from './sql.ts';
 
 /** A message to the PGlite worker (pglite-worker.ts). */
@@ -22,6 +22,8 @@ export interface WorkerReply {
 }
 
 type RequestBody = { [K in WorkerRequest['op']]: Omit<Extract<WorkerRequest, { op: K }>, 'id'> }[WorkerRequest['op']];
+
+type CopyRow = ReadonlyArray<CopyValue>;
 
 type Pending = { resolve: (value: unknown) => void; reject: (err: Error) => void };
 
@@ -60,6 +62,8 @@ function rebuildError(error: WorkerReply['error']): Error {
 export class PGliteWorkerDriver implements Database {
   readonly backend = 'pglite' as const;
   readonly ephemeral: boolean;
+  /** Load rows with one COPY in text format (see {@link Queryable.copyRows}); on disk only. */
+  readonly copyRows: Queryable['copyRows'];
   readonly #worker: Worker;
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
@@ -89,6 +93,7 @@ export class PGliteWorkerDriver implements Database {
     this.#worker.on('error', (err) => die(err instanceof Error ? err : new Error(String(err))));
     this.#worker.on('exit', (code) => die(new Error(`PGlite worker exited (code ${code})`)));
     this.#root = this.#queryable(undefined);
+    this.copyRows = this.#root.copyRows;
   }
 
   #call(request: RequestBody): Promise<unknown> {
@@ -107,13 +112,20 @@ export class PGliteWorkerDriver implements Database {
         const request = { op: 'query' as const, text, params: params === undefined ? undefined : [...params], ...(tx !== undefined ? { tx } : {}) };
         return (await this.#call(request)) as T[];
       },
-      // One string crosses the thread boundary (a copy of flat memory) instead of a structured
-      // clone of every value, and the worker runs a COPY instead of parsing array parameters.
-      copyRows: async (table, columns, rows) => {
-        if (rows.length === 0) return;
-        await this.#call({ op: 'copy', table, columns: columns.join(', '), data: copyText(rows), ...(tx !== undefined ? { tx } : {}) });
-      },
+      ...(this.ephemeral ? {} : { copyRows: (table: string, columns: readonly string[], rows: readonly CopyRow[]) => this.#copy(table, columns, rows, tx) }),
     };
+  }
+
+  /**
+   * One string crosses the thread boundary instead of a structured clone of every value, and
+   * the worker runs a COPY instead of parsing array parameters: ~1.6 µs less per row on disk.
+   * Not in memory: COPY extends a table many pages at a time with posix_fallocate, which
+   * Emscripten's MEMFS turns into a copy of the whole file, so a growing in-memory table
+   * got slower per row (36 µs per row at 500,000 rows, against 13 for INSERT … unnest).
+   */
+  async #copy(table: string, columns: readonly string[], rows: readonly CopyRow[], tx: number | undefined): Promise<void> {
+    if (rows.length === 0) return;
+    await this.#call({ op: 'copy', table, columns: columns.join(', '), data: copyText(rows), ...(tx !== undefined ? { tx } : {}) });
   }
 
   /** Resolves when the database is open and ready (starts opening it if needed). */
@@ -123,11 +135,6 @@ export class PGliteWorkerDriver implements Database {
 
   query<T = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<T[]> {
     return this.#root.query<T>(text, params);
-  }
-
-  /** Load rows with one COPY in text format (see {@link Queryable.copyRows}). */
-  copyRows(table: string, columns: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number | null>>): Promise<void> {
-    return this.#root.copyRows!(table, columns, rows);
   }
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
