@@ -3,6 +3,7 @@ import { globalEventSink, warnConfig, warnConfigPerSink } from '../core/events.t
 import type { EventSink, ProxyHeadersOption, ProxyTrust } from '../core/types.ts';
 import { compileIpList, normalizeIp, parseIp } from './ip.ts';
 import { ipaddr } from './ipaddr.ts';
+import { parseForwarded } from './forwarded.ts';
 
 export { normalizeIp, parseIp, isIp, compileIpList, ipKey } from './ip.ts';
 export type { IpMatcher } from './ip.ts';
@@ -111,6 +112,13 @@ export function compileTrustProxy(option: TrustProxyOption | undefined, options:
       );
     }
     if (matcher.size === 0) return untrusted(family, sink);
+    const everyone = option.filter((entry) => /\/0+$/.test(String(entry).trim()));
+    if (everyone.length > 0) {
+      warnConfig(
+        `trustProxy: ${everyone.map((e) => JSON.stringify(e)).join(', ')} trusts X-Forwarded-For from any peer, as trustProxy: true does; clients can spoof their address. List your proxies instead.`,
+        sink,
+      );
+    }
     trusted = (address) => matcher.has(address);
   } else {
     throw new RampartError('ERR_RAMPART_CONFIG', 'trustProxy must be false, true, a hop count, or a list of proxy addresses/CIDRs.');
@@ -174,12 +182,16 @@ function xffChain(header: string): Array<string | undefined> | undefined {
   return header.split(',').map((part) => validIp(part.trim()));
 }
 
-/** RFC 7239 `for=` values left to right; obfuscated or malformed nodes become undefined. */
+/**
+ * RFC 7239 `for=` values left to right; obfuscated or malformed nodes become undefined, and
+ * an element that cannot be parsed stands, with everything left of it, as one undefined
+ * entry at the left end (the walk from the right stops there).
+ */
 function forwardedFor(header: string): Array<string | undefined> | undefined {
-  if (header.length > 4096) return undefined;
-  const out: Array<string | undefined> = [];
-  for (const element of splitElements(header)) {
-    const value = param(element, 'for');
+  const { elements, malformed } = parseForwarded(header);
+  const out: Array<string | undefined> = malformed ? [undefined] : [];
+  for (const element of elements) {
+    const value = element.get('for');
     out.push(value === undefined ? undefined : validIp(stripPort(value)));
   }
   return out.length === 0 ? undefined : out;
@@ -225,49 +237,24 @@ function stripPort(node: string): string {
   return v;
 }
 
-function splitElements(header: string): string[] {
-  // Commas inside quoted strings do not separate elements.
-  const out: string[] = [];
-  let start = 0;
-  let quoted = false;
-  for (let i = 0; i < header.length; i++) {
-    const c = header.charCodeAt(i);
-    if (c === 34) quoted = !quoted;
-    else if (c === 44 && !quoted) {
-      out.push(header.slice(start, i));
-      start = i + 1;
-    }
-  }
-  out.push(header.slice(start));
-  return out;
-}
-
-function param(element: string, name: string): string | undefined {
-  for (const pair of element.split(';')) {
-    const eq = pair.indexOf('=');
-    if (eq === -1) continue;
-    if (pair.slice(0, eq).trim().toLowerCase() !== name) continue;
-    let value = pair.slice(eq + 1).trim();
-    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1).replace(/\\(.)/g, '$1');
-    return value;
-  }
-  return undefined;
-}
-
+/** A parameter of the rightmost element (the nearest proxy's). */
 function lastParam(header: string, name: string): string | undefined {
-  const elements = splitElements(header);
-  return param(elements[elements.length - 1]!, name);
+  const { elements } = parseForwarded(header, 1);
+  return elements[elements.length - 1]?.get(name);
 }
 
 /**
  * The `host=` of a Forwarded header. Several different hosts (one per proxy hop) are not
  * reduced to one: frameworks disagree on which counts (Express reads the first entry of a
  * list, Fastify the last), so the list is returned as it is and the host guard refuses it.
+ * A header that cannot be parsed is returned whole, which the host guard refuses too.
  */
 function hostParams(header: string): string | undefined {
+  const { elements, malformed } = parseForwarded(header);
+  if (malformed) return header;
   const hosts = new Set<string>();
-  for (const element of splitElements(header)) {
-    const host = param(element, 'host');
+  for (const element of elements) {
+    const host = element.get('host');
     if (host !== undefined && host !== '') hosts.add(host.toLowerCase());
   }
   return hosts.size === 0 ? undefined : [...hosts].join(', ');
