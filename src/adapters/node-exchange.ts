@@ -43,8 +43,13 @@ export class NodeExchange extends RequestViewBase implements ResponseControl {
   }
 
   header(name: string): string | undefined {
-    const value = this.raw.headers[name];
-    return value === undefined || typeof value === 'string' ? value : value.join(', ');
+    const headers = this.raw.headers;
+    let value: unknown = headers[name];
+    // node keys headers in lower case; an app's middleware may ask for 'X-Api-Key'.
+    if (value === undefined && name.toLowerCase() !== name) value = headers[name.toLowerCase()];
+    if (typeof value === 'string') return value;
+    // Arrays are repeated headers (Set-Cookie); anything else is Object.prototype ('constructor').
+    return Array.isArray(value) ? value.join(', ') : undefined;
   }
 
   protected target(): string {

@@ -28,7 +28,7 @@ export interface RequestView {
    * an authority disagreeing with Host), or undefined. The stack answers such targets 400.
    */
   readonly targetError?: string | undefined;
-  /** One request header by lower-case name; repeated headers are joined with `, `. */
+  /** One request header by name, in any case; repeated headers are joined with `, `; undefined when absent. */
   header(name: string): string | undefined;
   /** One cookie value by name (the `Cookie` header is parsed on first use). */
   cookie(name: string): string | undefined;
