@@ -120,7 +120,13 @@ export class WebExchange extends RequestViewBase implements ResponseControl {
     return url.slice(start + 2, end === -1 ? url.length : end);
   }
 
+  /**
+   * With the node request behind it, its connection says (the URL's scheme is the client's
+   * to write there: an absolute-form `https://…` target, HTTP/2 `:scheme`); elsewhere the
+   * runtime built the URL from its own listener.
+   */
   protected encrypted(): boolean {
+    if (this.#incoming !== undefined) return (this.#incoming as { socket?: { encrypted?: unknown } | null }).socket?.encrypted === true;
     return this.request.url.startsWith('https:');
   }
 
