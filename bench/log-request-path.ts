@@ -9,7 +9,7 @@
  * than req/s on a shared machine, and the difference to `no event` is the cost of an event.
  *
  *   npx node bench/log-request-path.ts [--rounds 5] [--duration 3] [--modes off,sink,pglite,pglite-main]
- *                                      [--baseline <checkout>]   (also measures PGlite with another checkout's src/)
+ *                                      [--baseline <checkout>]   (also measures the PGlite modes with another checkout's src/)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -33,6 +33,7 @@ const SERVER = `
   const { SecurityLog } = await import(process.env.RAMPART_LOG);
   const mode = process.env.BENCH_MODE;
   let database = 'memory';
+  if (mode === 'pglite-disk') database = (await import('node:fs')).mkdtempSync((await import('node:os')).tmpdir() + '/rampart-bench-log-') + '/security';
   if (mode === 'pglite-main') {
     const { PGlite } = await import('@electric-sql/pglite');
     database = new PGlite();
@@ -51,26 +52,27 @@ const SERVER = `
     await log?.flush();
     const cpu = process.cpuUsage(cpu0), main = process.threadCpuUsage(main0), n = served - served0;
     const s = log?.stats(); await log?.close();
+    if (mode === 'pglite-disk') (await import('node:fs')).rmSync(database.slice(0, -'/security'.length), { recursive: true, force: true });
     process.send({ stats: s ?? null, cpuPerRequest: (cpu.user + cpu.system) / n, mainPerRequest: (main.user + main.system) / n });
     process.exit(0);
   });
 `;
 
 const pin = !args.includes('--no-pin') && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
-type Mode = 'off' | 'sink' | 'pglite' | 'pglite-main' | 'pglite-baseline';
+type Mode = 'off' | 'sink' | 'pglite' | 'pglite-disk' | 'pglite-main' | 'pglite-baseline' | 'pglite-disk-baseline';
 type Cannon = (opts: object) => Promise<{ non2xx: number; errors: number; requests: { average: number } }>;
 const autocannon = ((await import('autocannon' as string)) as { default: Cannon }).default;
 
 type Measured = { rps: number; stats: unknown; cpuPerRequest: number; mainPerRequest: number };
 async function measure(mode: Mode): Promise<Measured> {
-  const src = mode === 'pglite-baseline' ? new URL(`file://${resolve(baseline!)}/src/`) : new URL('../src/', import.meta.url);
+  const src = mode.endsWith('-baseline') ? new URL(`file://${resolve(baseline!)}/src/`) : new URL('../src/', import.meta.url);
   const cmd = pin ? 'taskset' : process.execPath;
   const argv = pin ? ['-c', '1', process.execPath, '--input-type=module', '-e', SERVER] : ['--input-type=module', '-e', SERVER];
   const child = spawn(cmd, argv, {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: {
       ...process.env,
-      BENCH_MODE: mode === 'pglite-baseline' ? 'pglite' : mode,
+      BENCH_MODE: mode.replace(/-baseline$/, ''),
       RAMPART_ENTRY: new URL('stack/index.ts', src).href,
       RAMPART_LOG: new URL('log/index.ts', src).href,
     },
@@ -92,11 +94,14 @@ const LABELS: Record<Mode, string> = {
   off: 'no event',
   sink: 'event per request, no-op sink',
   pglite: 'event per request into PGlite (worker thread)',
-  'pglite-baseline': `the same with ${baseline ?? ''}`,
+  'pglite-disk': 'the same, PGlite on disk (a temporary directory)',
+  'pglite-baseline': `PGlite in memory with ${baseline ?? ''}`,
+  'pglite-disk-baseline': `PGlite on disk with ${baseline ?? ''}`,
   'pglite-main': "event per request into PGlite (caller's instance, main thread)",
 };
 const modes = (text('modes')?.split(',') ?? ['off', 'sink', 'pglite', 'pglite-main']) as Mode[];
-if (baseline !== undefined) modes.push('pglite-baseline');
+if (baseline !== undefined && modes.includes('pglite')) modes.push('pglite-baseline');
+if (baseline !== undefined && modes.includes('pglite-disk')) modes.push('pglite-disk-baseline');
 const results = new Map<Mode, Measured[]>(modes.map((m) => [m, []]));
 for (let round = 0; round < ROUNDS; round++) {
   for (const mode of round % 2 === 0 ? modes : [...modes].reverse()) results.get(mode)!.push(await measure(mode));
