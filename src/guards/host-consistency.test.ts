@@ -43,3 +43,20 @@ test('an HTTP/1.0 request without Host has no authority: hostGuard refuses it on
     },
   );
 });
+
+test('Host ports beyond 65535 or with a leading zero, and labels ending in a hyphen, are refused on every adapter; canonical ones pass', async (t) => {
+  await forEachAdapter(
+    t,
+    () => stack([hostGuard({ allowedHosts: ['example.com', 'a-b.example.org', '.ex.org'] })], { events: { emit: () => undefined } }),
+    async (app) => {
+      for (const host of ['example.com:65536', 'example.com:99999', 'example.com:0080', 'example.com:08', 'example.com:00', 'a-.ex.org', 'example.com:123456']) {
+        const res = await rawRequest(app.url, `GET / HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+        assert.equal(statusOf(res), 400, `${app.adapter}: ${host}`);
+      }
+      for (const host of ['example.com', 'example.com:80', 'example.com:65535', 'example.com:8080', 'a-b.example.org', 'x.ex.org.']) {
+        const res = await rawRequest(app.url, `GET / HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+        assert.equal(statusOf(res), 200, `${app.adapter}: ${host}`);
+      }
+    },
+  );
+});

@@ -2,14 +2,13 @@ import { warnConfig } from '../core/events.ts';
 import { checkKeys, configError, optionsObject, stringList } from '../core/options.ts';
 import { problem } from '../core/problem.ts';
 import type { Middleware } from '../core/types.ts';
+import { isHostPort } from '../core/host-syntax.ts';
 
 /** Options of {@link hostGuard}. */
 export interface HostGuardOptions {
   /** Exact host names, `.example.org` (the domain and every subdomain), IP literals (`[::1]`), or `'*'`. Required. */
   allowedHosts: readonly string[];
 }
-
-const HOST_SYNTAX = /^(?:[a-z0-9][a-z0-9-]{0,62}(?:\.[a-z0-9][a-z0-9-]{0,62})*\.?|\[[0-9a-f:.]+\])(?::\d{1,5})?$/;
 
 /**
  * Split `host[:port]` and return the lower-case host name without port or trailing dot,
@@ -18,7 +17,7 @@ const HOST_SYNTAX = /^(?:[a-z0-9][a-z0-9-]{0,62}(?:\.[a-z0-9][a-z0-9-]{0,62})*\.
 export function hostName(value: string): string | undefined {
   if (value.length === 0 || value.length > 260) return undefined;
   const lower = value.toLowerCase();
-  if (!HOST_SYNTAX.test(lower)) return undefined;
+  if (!isHostPort(lower)) return undefined;
   let name: string;
   if (lower.charCodeAt(0) === 91 /* [ */) name = lower.slice(0, lower.indexOf(']') + 1);
   else {
