@@ -2,7 +2,16 @@ import { bindView } from '../core/registry.ts';
 import { RampartError } from '../errors.ts';
 import { checkKeys, optionsObject } from '../core/options.ts';
 import type { ShieldCore } from '../stack/shield.ts';
-import { finishWebResponse, runtimeIncoming, runtimeIncomingIn, startWebExchange, type WebExchange, type WebStart, webReply } from './web-exchange.ts';
+import {
+  finishWebResponse,
+  runtimeAddressIn,
+  runtimeIncoming,
+  runtimeIncomingIn,
+  startWebExchange,
+  type WebExchange,
+  type WebStart,
+  webReply,
+} from './web-exchange.ts';
 import { closeStalledRuntimeBody } from './node-body.ts';
 
 /** A fetch-style handler: `(request, ...runtimeArgs) => Response`. */
@@ -28,30 +37,9 @@ export interface FetchAdapterOptions {
   address?: (request: Request, ...rest: any[]) => string | undefined | null;
 }
 
-/** What fetch runtimes pass after the request, read defensively (Deno info, Bun server, @hono/node-server env). */
-interface RuntimeArgument {
-  requestIP?: (request: Request) => { address?: string } | null | undefined;
-  remoteAddr?: { hostname?: unknown };
-  incoming?: { socket?: { remoteAddress?: unknown }; url?: unknown };
-}
-
 /** Peer address from the second argument fetch runtimes pass (Deno info, Bun server, node-server env). */
 export function runtimeAddress(request: Request, rest: readonly unknown[]): string {
   return runtimeAddressIn(request, rest[0]);
-}
-
-/** {@link runtimeAddress} given that second argument itself (no array per request). */
-export function runtimeAddressIn(request: Request, runtime: unknown): string {
-  const second = runtime as RuntimeArgument | null | undefined;
-  if (second === undefined || second === null || typeof second !== 'object') return '';
-  try {
-    if (typeof second.requestIP === 'function') return second.requestIP(request)?.address ?? '';
-    if (second.remoteAddr?.hostname !== undefined) return String(second.remoteAddr.hostname);
-    if (second.incoming?.socket?.remoteAddress !== undefined) return String(second.incoming.socket.remoteAddress);
-  } catch {
-    // An exotic runtime object: fall through to "unknown".
-  }
-  return '';
 }
 
 /**

@@ -2,9 +2,8 @@ import { bindView } from '../core/registry.ts';
 import { checkKeys, optionsObject } from '../core/options.ts';
 import { RampartError } from '../errors.ts';
 import type { ShieldCore } from '../stack/shield.ts';
-import { runtimeAddressIn } from './fetch.ts';
 import { closeStalledRuntimeBody } from './node-body.ts';
-import { finishWebResponse, runtimeIncomingIn, startWebExchange, webReply } from './web-exchange.ts';
+import { finishWebResponse, runtimeAddressIn, runtimeIncomingIn, startWebExchange, webReply } from './web-exchange.ts';
 
 // Structural type of Hono's Context: rampart does not depend on hono at runtime or in its .d.ts.
 interface HonoContextLike {

@@ -44,6 +44,27 @@ export function runtimeIncomingIn(runtime: unknown): RuntimeIncoming | undefined
   }
 }
 
+/** What fetch runtimes pass after the request, read defensively (Deno info, Bun server, @hono/node-server env). */
+interface RuntimeArgument {
+  requestIP?: (request: Request) => { address?: string } | null | undefined;
+  remoteAddr?: { hostname?: unknown };
+  incoming?: { socket?: { remoteAddress?: unknown }; url?: unknown };
+}
+
+/** Peer address from the second argument fetch runtimes pass (Deno info, Bun server, node-server env); '' when none. */
+export function runtimeAddressIn(request: Request, runtime: unknown): string {
+  const second = runtime as RuntimeArgument | null | undefined;
+  if (second === undefined || second === null || typeof second !== 'object') return '';
+  try {
+    if (typeof second.requestIP === 'function') return second.requestIP(request)?.address ?? '';
+    if (second.remoteAddr?.hostname !== undefined) return String(second.remoteAddr.hostname);
+    if (second.incoming?.socket?.remoteAddress !== undefined) return String(second.incoming.socket.remoteAddress);
+  } catch {
+    // An exotic runtime object: fall through to "unknown".
+  }
+  return '';
+}
+
 /**
  * Request view and response control over a fetch `Request` (Hono, Bun, Deno, Workers).
  * Response headers are collected and merged into the application's Response afterwards.
