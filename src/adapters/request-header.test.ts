@@ -35,7 +35,7 @@ test('every adapter: req.header(name) is case-insensitive, and Object.prototype 
         server.url,
         'GET /h HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Api-Key: k1\r\nAuthorization: Bearer t\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\nConnection: close\r\n\r\n',
       );
-      assert.match(res, /^HTTP\/1\.1 200 /, server.name);
+      assert.match(res, /^HTTP\/1\.1 200 /, server.adapter);
       assert.deepEqual(
         seen[0],
         Object.fromEntries([
@@ -50,7 +50,7 @@ test('every adapter: req.header(name) is case-insensitive, and Object.prototype 
           ['set-cookie', 'a=1, b=2'],
           ['Set-Cookie', 'a=1, b=2'],
         ]),
-        server.name,
+        server.adapter,
       );
     },
   );
@@ -65,7 +65,7 @@ test("every adapter: csrf({ apiKeyHeader: ['constructor'] }) refuses a cookie-le
         server.url,
         'POST /p HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: https://evil.example\r\nContent-Length: 0\r\nConnection: close\r\n\r\n',
       );
-      assert.match(res, /^HTTP\/1\.1 403 /, server.name);
+      assert.match(res, /^HTTP\/1\.1 403 /, server.adapter);
     },
   );
 });

@@ -20,7 +20,7 @@ test('every adapter: a cleartext request with an absolute-form https:// target i
     async (server) => {
       const port = new URL(server.url).port;
       const res = await rawRequest(server.url, `GET https://127.0.0.1:${port}/a HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`);
-      assert.match(res, /^HTTP\/1\.1 30[18] /, server.name);
+      assert.match(res, /^HTTP\/1\.1 30[18] /, server.adapter);
     },
     app,
   );
@@ -30,7 +30,7 @@ test('every adapter: a cleartext request with an absolute-form https:// target i
     async (server) => {
       const port = new URL(server.url).port;
       const res = await rawRequest(server.url, `GET https://127.0.0.1:${port}/a HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`);
-      assert.match(res, /secure=false/, server.name);
+      assert.match(res, /secure=false/, server.adapter);
     },
     app,
   );

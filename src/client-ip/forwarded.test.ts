@@ -69,14 +69,14 @@ test('every adapter: a blocked client behind a trusted proxy stays blocked whate
       for (const client of ['for=6.6.6.6;x="\\""', 'for=6.6.6.6;x="', 'for="\\""']) {
         for (const lines of [`Forwarded: ${client}, for=1.2.3.4\r\n`, `Forwarded: ${client}\r\nForwarded: for=1.2.3.4\r\n`]) {
           const res = await rawRequest(server.url, `GET /a HTTP/1.1\r\nHost: 127.0.0.1\r\n${lines}Connection: close\r\n\r\n`);
-          assert.match(res, /^HTTP\/1\.1 403 /, `${server.name}: ${JSON.stringify(lines)}`);
+          assert.match(res, /^HTTP\/1\.1 403 /, `${server.adapter}: ${JSON.stringify(lines)}`);
         }
       }
       const served = await rawRequest(
         server.url,
         'GET /a HTTP/1.1\r\nHost: 127.0.0.1\r\nForwarded: proto=https;x="\\"", for=5.6.7.8\r\nConnection: close\r\n\r\n',
       );
-      assert.match(served, /"ip":"5\.6\.7\.8","secure":false/, server.name);
+      assert.match(served, /"ip":"5\.6\.7\.8","secure":false/, server.adapter);
     },
     app,
   );
