@@ -236,3 +236,24 @@ test('botGuard: scanners get 403, suspicious clients are flagged, browsers pass'
     },
   );
 });
+
+test('blocking one IPv6 address blocks its /64 (as clients are keyed); /128 blocks exactly one address', async () => {
+  const b = blocklist();
+  await b.block('2001:db8:1:2::1', { seconds: 30 });
+  assert.equal(b.isBlocked('2001:db8:1:2::2'), true, 'another address of the same /64');
+  assert.equal(b.isBlocked('2001:db8:1:2:ffff:ffff:ffff:ffff'), true);
+  assert.equal(b.isBlocked('2001:db8:1:3::1'), false);
+  assert.deepEqual(
+    b.list().map((e) => e.target),
+    ['2001:db8:1:2::/64'],
+  );
+  await b.unblock('2001:db8:1:2::1');
+  assert.equal(b.isBlocked('2001:db8:1:2::2'), false, 'unblock with the same spelling lifts it');
+  await b.block('2001:db8:1:2::1/128', { seconds: 30 });
+  assert.equal(b.isBlocked('2001:db8:1:2::1'), true);
+  assert.equal(b.isBlocked('2001:db8:1:2::2'), false);
+  // IPv4, and IPv4-mapped IPv6, stay single addresses.
+  await b.block('::ffff:192.0.2.9', { seconds: 30 });
+  assert.equal(b.isBlocked('192.0.2.9'), true);
+  assert.equal(b.isBlocked('192.0.2.10'), false);
+});

@@ -15,17 +15,26 @@ export interface IpTarget {
 export function parseTarget(value: unknown): IpTarget {
   if (typeof value !== 'string' || value.length === 0 || value.length > 64) throw badTarget(value);
   const slash = value.indexOf('/');
+  let ip: IpAddr.IPv4 | IpAddr.IPv6 | undefined;
+  let bits: number;
   if (slash === -1) {
-    const ip = parseIp(value);
+    ip = parseIp(value);
     if (ip === undefined) throw badTarget(value);
-    return { text: ip.toString(), range: undefined };
+    if (ip.kind() === 'ipv4') return { text: ip.toString(), range: undefined };
+    // One IPv6 address stands for its /64, as clients are keyed (the client picks the rest);
+    // write '/128' to block exactly one address.
+    bits = 64;
+  } else {
+    ip = parseIp(value.slice(0, slash));
+    const bitsText = value.slice(slash + 1);
+    bits = /^\d{1,3}$/.test(bitsText) ? Number(bitsText) : NaN;
   }
-  const ip = parseIp(value.slice(0, slash));
-  const bitsText = value.slice(slash + 1);
-  const bits = /^\d{1,3}$/.test(bitsText) ? Number(bitsText) : NaN;
   const max = ip?.kind() === 'ipv4' ? 32 : 128;
   if (ip === undefined || !(bits >= 0 && bits <= max)) throw badTarget(value);
-  if (bits === max) return { text: ip.toString(), range: undefined };
+  if (bits === max) {
+    // An IPv6 address alone means its /64, so one address keeps its '/128' (a range of one).
+    return ip.kind() === 'ipv4' ? { text: ip.toString(), range: undefined } : { text: `${ip.toString()}/128`, range: [ip, 128] };
+  }
   // Canonical network address: zero the host bits.
   const bytes = ip.toByteArray();
   for (let bit = bits; bit < max; bit++) bytes[bit >> 3]! &= ~(0x80 >> (bit & 7));
