@@ -192,3 +192,16 @@ test("default methods: the seed's list (GET, POST, PUT, PATCH, DELETE, OPTIONS) 
     },
   );
 });
+
+test('cors: a RegExp or function that accepts any origin cannot be combined with allowCredentials (it is * in disguise)', () => {
+  for (const origins of [/^.*$/, /^https?:\/\/.+$/, /^[\s\S]*$/i, () => true]) {
+    assert.throws(
+      () => cors({ origins, allowCredentials: true }),
+      (e: unknown) => isRampartError(e, 'ERR_RAMPART_CONFIG') && /accepts any origin/.test((e as Error).message),
+      String(origins),
+    );
+    assert.doesNotThrow(() => cors({ origins }), 'without credentials it is allowed');
+  }
+  assert.doesNotThrow(() => cors({ origins: /^https:\/\/([a-z0-9-]+\.)?example\.com$/, allowCredentials: true }));
+  assert.doesNotThrow(() => cors({ origins: (o: string) => o.endsWith('.example.com'), allowCredentials: true }));
+});

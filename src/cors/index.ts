@@ -29,6 +29,8 @@ export interface CorsOptions {
 const KEYS = ['origins', 'methods', 'headers', 'exposeHeaders', 'allowCredentials', 'maxAge', 'privateNetwork'] as const;
 const DEFAULT_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** Origins no real allowlist names (RFC 2606 .invalid, two schemes). */
+const ORIGIN_CANARIES = ['https://rampart-check-a.invalid', 'http://rampart-check-b.invalid:8080'];
 
 /**
  * Normalise a serialised origin: lower-case scheme and host, default port removed.
@@ -136,6 +138,13 @@ export function cors(options: CorsOptions): Middleware {
     );
   }
   const { match, any } = compileOriginMatcher(opts.origins);
+  // A RegExp or function that lets two unrelated made-up origins through allows every origin:
+  // with credentials that is '*' in disguise (every site reads every user's data).
+  if (!any && credentials && ORIGIN_CANARIES.every((o) => match(o))) {
+    throw configError(
+      `cors: origins ${opts.origins instanceof RegExp ? String(opts.origins) : 'function'} accepts any origin (it matched ${ORIGIN_CANARIES.join(' and ')}); with allowCredentials: true that exposes every user's data to every website. Match only your origins, e.g. /^https:\/\/([a-z0-9-]+\.)?example\.com$/.`,
+    );
+  }
   if (any) warnConfig("cors.origins: '*' lets any website read responses (without credentials). List origins unless this is a public API.");
   const methods = tokens(opts.methods ?? DEFAULT_METHODS, 'cors.methods', true);
   const allowHeaders = tokens(opts.headers ?? ['*'], 'cors.headers', false);
