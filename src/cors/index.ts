@@ -142,7 +142,7 @@ export function cors(options: CorsOptions): Middleware {
   // with credentials that is '*' in disguise (every site reads every user's data).
   if (!any && credentials && ORIGIN_CANARIES.every((o) => match(o))) {
     throw configError(
-      `cors: origins ${opts.origins instanceof RegExp ? String(opts.origins) : 'function'} accepts any origin (it matched ${ORIGIN_CANARIES.join(' and ')}); with allowCredentials: true that exposes every user's data to every website. Match only your origins, e.g. /^https:\/\/([a-z0-9-]+\.)?example\.com$/.`,
+      `cors: origins ${opts.origins instanceof RegExp ? String(opts.origins) : 'function'} accepts any origin (it matched ${ORIGIN_CANARIES.join(' and ')}); with allowCredentials: true that exposes every user's data to every website. Match only your origins, e.g. ${String.raw`/^https:\/\/([a-z0-9-]+\.)?example\.com$/`}.`,
     );
   }
   if (any) warnConfig("cors.origins: '*' lets any website read responses (without credentials). List origins unless this is a public API.");
