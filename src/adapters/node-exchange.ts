@@ -52,8 +52,14 @@ export class NodeExchange extends RequestViewBase implements ResponseControl {
     return Array.isArray(value) ? value.join(', ') : undefined;
   }
 
+  /**
+   * The target as the client sent it. Express (and connect) strip a sub-app's mount path
+   * from `req.url` and keep the whole target in `req.originalUrl`: rules, exemptions and
+   * limits judge the whole path on every adapter, as Fastify prefixes and Hono mounts do.
+   */
   protected target(): string {
-    return this.raw.url ?? '/';
+    const original = (this.raw as { originalUrl?: unknown }).originalUrl;
+    return typeof original === 'string' ? original : (this.raw.url ?? '/');
   }
 
   /** HTTP/2 (node:http2 compat API): the authority is the `:authority` pseudo-header. */
