@@ -49,7 +49,15 @@ test('Host ports beyond 65535 or with a leading zero, and labels ending in a hyp
     t,
     () => stack([hostGuard({ allowedHosts: ['example.com', 'a-b.example.org', '.ex.org'] })], { events: { emit: () => undefined } }),
     async (app) => {
-      for (const host of ['example.com:65536', 'example.com:99999', 'example.com:0080', 'example.com:08', 'example.com:00', 'a-.ex.org', 'example.com:123456']) {
+      for (const host of [
+        'example.com:65536',
+        'example.com:99999',
+        'example.com:0080',
+        'example.com:08',
+        'example.com:00',
+        'a-.ex.org',
+        'example.com:123456',
+      ]) {
         const res = await rawRequest(app.url, `GET / HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
         assert.equal(statusOf(res), 400, `${app.adapter}: ${host}`);
       }
@@ -57,6 +65,18 @@ test('Host ports beyond 65535 or with a leading zero, and labels ending in a hyp
         const res = await rawRequest(app.url, `GET / HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
         assert.equal(statusOf(res), 200, `${app.adapter}: ${host}`);
       }
+    },
+  );
+});
+
+test('httpsRedirect alone: a plain-HTTP request for an unlisted host is refused with 400 on every adapter (not served over HTTP)', async (t) => {
+  const { httpsRedirect } = await import('./index.ts');
+  await forEachAdapter(
+    t,
+    () => stack([httpsRedirect({ allowedHosts: ['example.com'] })], { events: { emit: () => undefined } }),
+    async (app) => {
+      assert.equal(statusOf(await rawRequest(app.url, 'GET / HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n')), 400, app.adapter);
+      assert.equal(statusOf(await rawRequest(app.url, 'GET / HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n')), 301, app.adapter);
     },
   );
 });

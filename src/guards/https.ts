@@ -1,6 +1,7 @@
 import { warnConfig } from '../core/events.ts';
 import { exemptionPath } from '../core/canonical.ts';
 import { checkKeys, configError, optionsObject, stringList } from '../core/options.ts';
+import { problem } from '../core/problem.ts';
 import type { Middleware } from '../core/types.ts';
 import { compileHosts, hostName } from './host.ts';
 
@@ -53,7 +54,12 @@ export function httpsRedirect(options: HttpsRedirectOptions): Middleware {
       if (target === undefined) {
         const host = req.host;
         const name = hostName(host);
-        if (name === undefined || !allowed!(host)) return undefined; // the host guard (earlier in the preset) answers 400
+        // Neither redirected (an open redirect) nor served over plain HTTP: refused, as the
+        // host guard (earlier in the preset) refuses it when present.
+        if (name === undefined || !allowed!(host)) {
+          req.emit('INVALID_HOST', `host not allowed: ${JSON.stringify(host.slice(0, 100))}`);
+          return problem(400, 'Invalid host.');
+        }
         target = name; // drop the plain-HTTP port; https uses its default
       }
       // Only origin-form paths: an absolute or scheme-relative target must not become the Location.
