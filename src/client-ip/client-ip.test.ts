@@ -73,7 +73,8 @@ test('X-Forwarded-For entries: only canonical addresses count, anything else fal
     '1.2.3.4.',
     '.1.2.3.4',
     '0x7f.0.0.1',
-    '1.2.3.4:80',
+    '1.2.3.4:80:80',
+    '01.2.3.4:80',
     '1234.1.1.1',
     '+1.2.3.4',
   ]) {
@@ -81,6 +82,9 @@ test('X-Forwarded-For entries: only canonical addresses count, anything else fal
   }
   assert.equal(t.clientIp('127.0.0.1', '::ffff:203.0.113.9', undefined), '203.0.113.9');
   assert.equal(t.clientIp('127.0.0.1', '2001:DB8::1', undefined), '2001:db8::1');
+  // IPv4 with a port (Azure Application Gateway writes X-Forwarded-For that way): the port is dropped.
+  assert.equal(t.clientIp('127.0.0.1', '198.51.100.7, 203.0.113.9:51234', undefined), '203.0.113.9');
+  assert.equal(t.clientIp('127.0.0.1', '[2001:db8::1]:443', undefined), '2001:db8::1');
 });
 
 test('trustProxy hop count', () => {

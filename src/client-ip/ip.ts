@@ -20,6 +20,10 @@ export function normalizeIp(address: string): string {
   const zone = a.indexOf('%');
   if (zone !== -1) a = a.slice(0, zone);
   if (a.length > 7 && (a.startsWith('::ffff:') || a.startsWith('::FFFF:')) && a.indexOf('.') !== -1) return a.slice(7);
+  // IPv4 with a port ('203.0.113.7:51234', as some load balancers write X-Forwarded-For):
+  // one colon after a dotted address. IPv6 has several colons and gives its port in brackets.
+  const colon = a.indexOf(':');
+  if (colon > 6 && colon === a.lastIndexOf(':') && a.lastIndexOf('.', colon) !== -1) return a.slice(0, colon);
   return a.toLowerCase();
 }
 
