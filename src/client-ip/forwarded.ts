@@ -44,7 +44,7 @@ export function parseForwarded(header: string, limit = 64): ForwardedElements {
           if (header.charCodeAt(open) === 34 && backslashesBefore(header, open) % 2 === 0) break;
         }
         if (open < 0) return { elements: elements.reverse(), malformed: true };
-        const text = unescape(header.slice(open + 1, i - 1));
+        const text = quotedText(header.slice(open + 1, i - 1));
         if (text === undefined) return { elements: elements.reverse(), malformed: true };
         value = text;
         i = open;
@@ -88,7 +88,7 @@ function backslashesBefore(text: string, at: number): number {
 }
 
 /** The text of a quoted-string's content: `\x` stands for `x`; undefined when a lone quote or a trailing backslash remains. */
-function unescape(content: string): string | undefined {
+function quotedText(content: string): string | undefined {
   if (content.indexOf('\\') === -1) return content.indexOf('"') === -1 ? content : undefined;
   let out = '';
   for (let j = 0; j < content.length; j++) {
