@@ -4,12 +4,11 @@
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { stack } from '../stack/index.ts';
 import { rateLimit } from '../ratelimit/index.ts';
 import { viewOf } from '../core/registry.ts';
+import { listenLoopback } from '../../test/helpers/listen.ts';
 
 test('Express sub-app: rules match the whole path (req.originalUrl), not the path under the mount', async () => {
   const shield = stack([
@@ -24,15 +23,13 @@ test('Express sub-app: rules match the whole path (req.originalUrl), not the pat
   });
   const app = express();
   app.use('/sub', sub);
-  const server = http.createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/sub/login`;
+  const server = await listenLoopback(app);
+  const url = `${server.url}/sub/login`;
   try {
     assert.equal((await fetch(url, { method: 'POST' })).status, 200);
     assert.equal((await fetch(url, { method: 'POST' })).status, 429, 'the /sub/login rule applies inside the sub-app');
     assert.deepEqual(seen, ['/sub/login']);
   } finally {
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
+    await server.close();
   }
 });

@@ -5,8 +5,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Hono } from 'hono';
 import { getRequestListener } from '@hono/node-server';
 import { rampart } from '../preset.ts';
@@ -14,6 +12,7 @@ import { stack } from '../stack/index.ts';
 import { securityHeaders } from '../headers/index.ts';
 import type { Middleware, RequestView } from '../core/types.ts';
 import { rawRequest, statusOf } from '../../test/helpers/raw-http.ts';
+import { type Listening, listenLoopback } from '../../test/helpers/listen.ts';
 
 /** Headers some middleware asks for; the raw requests below send several of them twice, in other case, padded. */
 const ASKED = ['host', 'x-one', 'x-two', 'cookie', 'content-type', 'user-agent', 'authorization', 'set-cookie', 'x-absent', 'accept', 'referer'];
@@ -36,17 +35,7 @@ function slotOf(request: Request, description: string): unknown {
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: Hono's app.fetch and FetchHandler type their extra arguments differently
-async function listen(handler: (request: Request, ...rest: any[]) => Response | Promise<Response>): Promise<{ url: string; close(): Promise<void> }> {
-  const server = http.createServer(getRequestListener(handler));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
-}
+const listen = (handler: (request: Request, ...rest: any[]) => Response | Promise<Response>): Promise<Listening> => listenLoopback(getRequestListener(handler));
 
 const DUPLICATES =
   'GET /dup HTTP/1.1\r\nHost: 127.0.0.1\r\nX-One: a\r\nx-one:   b  \r\nX-Two: solo\r\nCookie: c=1\r\ncookie: d=2\r\n' +

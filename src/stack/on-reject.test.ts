@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import test from 'node:test';
 import express from 'express';
 import { PAGE_CSP } from '../core/rejection-page.ts';
@@ -10,6 +8,7 @@ import { isRampartError, RampartError } from '../errors.ts';
 import { rampart } from '../preset.ts';
 import { stack } from './index.ts';
 import { forEachAdapter } from '../../test/helpers/adapters.ts';
+import { type Listening, listenLoopback } from '../../test/helpers/listen.ts';
 
 const BROWSER = 'text/html,application/xhtml+xml,*/*;q=0.8';
 
@@ -143,17 +142,7 @@ test('onReject and rejections are checked at construction', () => {
   );
 });
 
-async function listen(app: express.Express): Promise<{ url: string; close(): Promise<void> }> {
-  const server = http.createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
-}
+const listen = (app: express.Express): Promise<Listening> => listenLoopback(app);
 
 test("Express rejections: 'next' hands a RejectionError to the app's error handler, security headers applied", async () => {
   const shield = rampart({ log: false, rateLimit: { maxRequests: 1, window: 60 }, allowedHosts: ['127.0.0.1'] });
