@@ -46,7 +46,10 @@ export class NodeExchange extends RequestViewBase implements ResponseControl {
     const headers = this.raw.headers;
     let value: unknown = headers[name];
     // node keys headers in lower case; an app's middleware may ask for 'X-Api-Key'.
-    if (value === undefined && name.toLowerCase() !== name) value = headers[name.toLowerCase()];
+    if (value === undefined) {
+      const lower = name.toLowerCase();
+      if (lower !== name) value = headers[lower];
+    }
     if (typeof value === 'string') return value;
     // Arrays are repeated headers (Set-Cookie); anything else is Object.prototype ('constructor').
     return Array.isArray(value) ? value.join(', ') : undefined;

@@ -1,7 +1,7 @@
 import { warnConfig } from '../core/events.ts';
 import { checkKeys, configError, optionsObject, stringList } from '../core/options.ts';
 import { problem } from '../core/problem.ts';
-import type { Middleware } from '../core/types.ts';
+import type { Middleware, Reply, RequestView } from '../core/types.ts';
 import { isHostPort } from '../core/host-syntax.ts';
 
 /** Options of {@link hostGuard}. */
@@ -99,9 +99,13 @@ export function hostGuard(options: HostGuardOptions): Middleware {
       const host = req.host;
       const authority = req.authority;
       const bad = !allowed(host) ? host : authority !== host && !allowed(authority) ? authority : undefined;
-      if (bad === undefined) return undefined;
-      req.emit('INVALID_HOST', `host not allowed: ${JSON.stringify(bad.slice(0, 100))}`);
-      return problem(400, 'Invalid host.');
+      return bad === undefined ? undefined : refuseHost(req, bad);
     },
   });
+}
+
+/** The answer to a host outside the allowlist: an INVALID_HOST event and 400 (shared with httpsRedirect). */
+export function refuseHost(req: RequestView, host: string): Reply {
+  req.emit('INVALID_HOST', `host not allowed: ${JSON.stringify(host.slice(0, 100))}`);
+  return problem(400, 'Invalid host.');
 }

@@ -1,9 +1,8 @@
 import { warnConfig } from '../core/events.ts';
 import { exemptionPath } from '../core/canonical.ts';
 import { checkKeys, configError, optionsObject, stringList } from '../core/options.ts';
-import { problem } from '../core/problem.ts';
 import type { Middleware } from '../core/types.ts';
-import { compileHosts, hostName } from './host.ts';
+import { compileHosts, hostName, refuseHost } from './host.ts';
 
 /** Options of {@link httpsRedirect}. One of `allowedHosts` or `host` is required (no open redirect). */
 export interface HttpsRedirectOptions {
@@ -56,10 +55,7 @@ export function httpsRedirect(options: HttpsRedirectOptions): Middleware {
         const name = hostName(host);
         // Neither redirected (an open redirect) nor served over plain HTTP: refused, as the
         // host guard (earlier in the preset) refuses it when present.
-        if (name === undefined || !allowed!(host)) {
-          req.emit('INVALID_HOST', `host not allowed: ${JSON.stringify(host.slice(0, 100))}`);
-          return problem(400, 'Invalid host.');
-        }
+        if (name === undefined || !allowed!(host)) return refuseHost(req, host);
         target = name; // drop the plain-HTTP port; https uses its default
       }
       // Only origin-form paths: an absolute or scheme-relative target must not become the Location.
