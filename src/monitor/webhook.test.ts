@@ -6,6 +6,8 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { alertWebhook, type Alert } from './index.ts';
 import { startReceiver } from '../../test/helpers/webhook-receiver.ts';
 
@@ -168,4 +170,125 @@ test('a full queue is announced on the console (once, counted), never thrown', a
   }
   assert.equal(lines.length, 1);
   assert.match(lines[0]!, /alertWebhook queue is full \(maxQueue 1; .*\): alert dropped \(1 dropped so far\)/);
+});
+
+/** A receiver that answers each POST from `plan` (status and Retry-After) and records when each attempt arrived. */
+async function startPacedReceiver(plan: Array<{ status: number; retryAfter?: string }>) {
+  const arrivals: number[] = [];
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      arrivals.push(performance.now());
+      const next = plan.shift() ?? { status: 204 };
+      if (next.retryAfter !== undefined) res.setHeader('retry-after', next.retryAfter);
+      res.statusCode = next.status;
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/alerts`,
+    arrivals,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+test('429 with Retry-After in seconds: the retry waits for it instead of the (much shorter) backoff', async () => {
+  const receiver = await startPacedReceiver([{ status: 429, retryAfter: '1' }, { status: 200 }]);
+  const sink = alertWebhook({ url: receiver.url, secret, retryMinMs: 1, retryMaxMs: 10_000 });
+  try {
+    sink.send(alert(20));
+    await sink.flush();
+    assert.equal(receiver.arrivals.length, 2);
+    const gap = receiver.arrivals[1]! - receiver.arrivals[0]!;
+    assert.ok(gap >= 900, `the second attempt came ${gap.toFixed(0)} ms after the first; Retry-After asked for 1 s`);
+    assert.equal(sink.stats().delivered, 1);
+    assert.equal(sink.stats().lastError, 'HTTP 429');
+  } finally {
+    await sink.close();
+    await receiver.close();
+  }
+});
+
+test('503 with Retry-After as an HTTP-date: the retry waits until that date', async () => {
+  // HTTP-dates have whole seconds: two seconds ahead is at least one second away.
+  const date = new Date(Date.now() + 2000).toUTCString();
+  const receiver = await startPacedReceiver([{ status: 503, retryAfter: date }, { status: 200 }]);
+  const sink = alertWebhook({ url: receiver.url, secret, retryMinMs: 1, retryMaxMs: 10_000 });
+  try {
+    sink.send(alert(21));
+    await sink.flush();
+    assert.equal(receiver.arrivals.length, 2);
+    const gap = receiver.arrivals[1]! - receiver.arrivals[0]!;
+    assert.ok(gap >= 500, `the second attempt came ${gap.toFixed(0)} ms after the first; Retry-After asked for ${date}`);
+    assert.equal(sink.stats().delivered, 1);
+  } finally {
+    await sink.close();
+    await receiver.close();
+  }
+});
+
+test('Retry-After is bounded by retryMaxMs: an hour asked, the retry still comes and the alert is delivered', { timeout: 20_000 }, async () => {
+  const receiver = await startPacedReceiver([
+    { status: 429, retryAfter: '3600' },
+    { status: 429, retryAfter: 'Fri, 01 Jan 2100 00:00:00 GMT' },
+    { status: 200 },
+  ]);
+  const sink = alertWebhook({ url: receiver.url, secret, retryMinMs: 1, retryMaxMs: 200 });
+  try {
+    sink.send(alert(22));
+    await sink.flush();
+    assert.equal(receiver.arrivals.length, 3);
+    assert.equal(sink.stats().delivered, 1);
+    assert.equal(sink.stats().retries, 2);
+  } finally {
+    await sink.close();
+    await receiver.close();
+  }
+});
+
+test('Retry-After: 0, a past date or garbage never turns into a busy loop: the backoff still applies, retries still counted', async () => {
+  const past = new Date(Date.now() - 60_000).toUTCString();
+  const receiver = await startPacedReceiver([
+    { status: 429, retryAfter: '0' },
+    { status: 503, retryAfter: past },
+    { status: 429, retryAfter: 'soon' },
+    { status: 429, retryAfter: '-5' },
+    { status: 200 },
+  ]);
+  const sink = alertWebhook({ url: receiver.url, secret, retries: 4, retryMinMs: 40, retryMaxMs: 40 });
+  try {
+    sink.send(alert(23));
+    await sink.flush();
+    assert.equal(receiver.arrivals.length, 5);
+    for (let i = 1; i < receiver.arrivals.length; i++) {
+      const gap = receiver.arrivals[i]! - receiver.arrivals[i - 1]!;
+      assert.ok(gap >= 15, `attempt ${i + 1} came ${gap.toFixed(1)} ms after the one before (backoff is 20–40 ms)`);
+    }
+    assert.equal(sink.stats().delivered, 1);
+  } finally {
+    await sink.close();
+    await receiver.close();
+  }
+});
+
+test('close() does not wait out a long Retry-After: closeTimeoutMs bounds it and the alert is accounted for', { timeout: 20_000 }, async () => {
+  const receiver = await startPacedReceiver([{ status: 429, retryAfter: '3600' }]);
+  const sink = alertWebhook({ url: receiver.url, secret, retryMinMs: 1, retryMaxMs: 3_600_000, closeTimeoutMs: 100 });
+  try {
+    sink.send(alert(24));
+    while (receiver.arrivals.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await sink.close();
+    assert.equal(receiver.arrivals.length, 1, 'no retry before the asked hour');
+    const stats = sink.stats();
+    assert.equal(stats.queued, 0);
+    assert.equal(stats.delivered, 0);
+    assert.equal(stats.failed + stats.dropped, 1);
+  } finally {
+    await sink.close();
+    await receiver.close();
+  }
 });

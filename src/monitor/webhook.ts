@@ -1,6 +1,7 @@
 import { nodeCrypto } from '../core/builtin.ts';
 import { checkKeys, configError, describeValue, numberOption, optionsObject } from '../core/options.ts';
 import type { Alert, AlertSink } from './alert.ts';
+import { retryAfterMs } from './retry-after.ts';
 
 /** Options of {@link alertWebhook}. */
 export interface AlertWebhookOptions {
@@ -12,9 +13,12 @@ export interface AlertWebhookOptions {
   maxQueue?: number;
   /** Retries after a failed attempt (network error, timeout, non-2xx answer). Default 5. */
   retries?: number;
-  /** First retry delay in ms; doubles each retry, with jitter (50–100 % of the step). Default 1,000. */
+  /**
+   * First retry delay in ms; doubles each retry, with jitter (50–100 % of the step). Default 1,000.
+   * A 429 or 503 answer's `Retry-After` (seconds or HTTP-date) lengthens the delay to what it asks.
+   */
   retryMinMs?: number;
-  /** Longest retry delay in ms. Default 60,000. */
+  /** Longest retry delay in ms, also when a `Retry-After` asks for longer. Default 60,000. */
   retryMaxMs?: number;
   /** Abandon an attempt after this many ms. Default 10,000. */
   timeoutMs?: number;
@@ -133,7 +137,8 @@ export function alertWebhook(options: AlertWebhookOptions): AlertWebhook {
       stopping.signal.addEventListener('abort', done, { once: true });
     });
 
-  const attempt = async (alert: Alert, body: string): Promise<void> => {
+  /** One POST: `undefined` when delivered, else the wait in ms the receiver asked for (0: none). */
+  const attempt = async (alert: Alert, body: string): Promise<number | undefined> => {
     // The signer is loaded with the first alert, never at import (the main entry stays light).
     sign ??= (await import('../auth/signing/webhooks.ts')).signWebhook;
     const headers = sign({ secret, id: alert.id, body });
@@ -145,23 +150,33 @@ export function alertWebhook(options: AlertWebhookOptions): AlertWebhook {
       signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), stopping.signal]),
     });
     await response.body?.cancel().catch(() => undefined);
-    if (response.status < 200 || response.status > 299) throw new Error(`HTTP ${response.status}`);
+    if (response.status >= 200 && response.status <= 299) return undefined;
+    lastError = `HTTP ${response.status}`;
+    // Only these two statuses ask the client to come back later; any other answer keeps the backoff.
+    return response.status === 429 || response.status === 503 ? (retryAfterMs(response.headers.get('retry-after'), Date.now()) ?? 0) : 0;
   };
 
   const deliver = async (alert: Alert): Promise<void> => {
     const body = JSON.stringify({ type: 'rampart.alert', timestamp: alert.time, data: alert });
     for (let n = 0; ; n++) {
+      let asked = 0;
       try {
-        await attempt(alert, body);
-        delivered++;
-        return;
+        const wait = await attempt(alert, body);
+        if (wait === undefined) {
+          delivered++;
+          return;
+        }
+        asked = wait;
       } catch (error) {
         lastError = (error as Error)?.name === 'TimeoutError' ? 'timeout' : String((error as Error)?.message ?? error).slice(0, 200);
       }
       if (n >= retries || stopping.signal.aborted) break;
       retried++;
       const step = Math.min(retryMaxMs, retryMinMs * 2 ** Math.min(n, 30));
-      await pause(step / 2 + nodeCrypto().randomInt(Math.max(1, Math.floor(step / 2)) + 1));
+      const backoff = step / 2 + nodeCrypto().randomInt(Math.max(1, Math.floor(step / 2)) + 1);
+      // Retry-After lengthens the wait, never shortens it below the backoff (no busy loop on
+      // `Retry-After: 0`), and never past retryMaxMs; close() cuts any wait short.
+      await pause(Math.min(retryMaxMs, Math.max(backoff, asked)));
     }
     failed++;
   };
