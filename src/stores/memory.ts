@@ -138,12 +138,20 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     return entry;
   };
 
+  /** A cost-0 consume: the decision on a copy, so no counter is created, moved or evicted. */
+  const peek = (key: string, policy: Policy, now: number): RateDecision => {
+    const entry = maps.get(policy.id)?.get(key);
+    const state: CounterState = entry === undefined ? freshState(policy, now) : { a: entry.a, b: entry.b, c: entry.c };
+    return toRateDecision(policy, state, now, step(policy, state, now, 0));
+  };
+
   const store: MemoryStore = {
     kind: 'memory',
     get size() {
       return total;
     },
     consume(key, policy, now, cost = 1) {
+      if (cost === 0) return peek(key, policy, now);
       const entry = entryOf(key, policy, now);
       const allowed = step(policy, entry, now, cost);
       return toRateDecision(policy, entry, now, allowed);

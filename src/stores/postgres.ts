@@ -178,6 +178,13 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     kind: 'remote',
     open,
     async consume(key, policy, now, cost = 1): Promise<RateDecision> {
+      if (cost === 0) {
+        // A peek reads: the upsert would create a row for a new client and move an existing one.
+        const rows = await query<{ a: number; b: number; c: number }>(`SELECT a, b, c FROM ${counters} WHERE key = $1`, [rowKey(policy, key)]);
+        const row = rows[0];
+        const state = row === undefined ? freshState(policy, now) : { a: Number(row.a), b: Number(row.b), c: Number(row.c) };
+        return toRateDecision(policy, state, now, step(policy, state, now, 0));
+      }
       let text = statements.get(policy.algorithm);
       if (text === undefined) {
         text = consumeStatement(counters, policy.algorithm);

@@ -37,7 +37,7 @@ export interface RedisStoreOptions {
  * algorithm `algo` to `now` and try to take `cost`. Returns the new state, ok (1 admitted,
  * 0 refused) and how long Redis keeps the state in milliseconds (not rounded): how long it
  * matters after `now`, plus {@link EXPIRY_MARGIN_MS}. A refused request leaves a
- * sliding-window or fixed-window state as it was. `a` is nil for a counter never seen. The
+ * sliding-window or fixed-window state as it was; a cost-0 call (a peek) is never written. `a` is nil for a counter never seen. The
  * arithmetic mirrors src/stores/algorithms.ts `step()` (and `stateTtl()` for the expiry).
  */
 /**
@@ -68,7 +68,11 @@ local function step(algo, a, b, c, now, w, limit, cost)
       if t < a + w then prev = c end
     end
     local used = prev * (w - (t - cs)) / w + cur
-    if used + cost <= limit + 1e-6 then a = t; b = prev; c = cur + cost; ok = 1 end
+    -- A zero-cost step (a peek) admits nothing: the last admission stays where it was.
+    if used + cost <= limit + 1e-6 then
+      ok = 1
+      if cost > 0 then a = t; b = prev; c = cur + cost end
+    end
     ttl = a + w - now
   elseif algo == 'f' then
     local start = now - (now % w)
@@ -113,6 +117,10 @@ local cost = tonumber(ARGV[5])
 local s = redis.call('HMGET', key, 'a', 'b', 'c')
 local a0 = tonumber(s[1])
 local a, b, c, ok, ttl = step(algo, a0, tonumber(s[2]) or 0, tonumber(s[3]) or 0, now, w, limit, cost)
+if cost == 0 then
+  -- A peek writes nothing: no key for a client never seen, no counter moved, no expiry refreshed.
+  return {fmt(a), fmt(b), fmt(c), ok}
+end
 if algo == 's' then
   -- A refused request writes nothing.
   if ok == 1 then

@@ -64,7 +64,11 @@ export type MaybePromise<T> = T | Promise<T>;
 export interface RateLimitStore {
   /** 'memory' answers synchronously; 'remote' answers with promises and may fail. */
   readonly kind: 'memory' | 'remote';
-  /** Count one request (or `cost`) for `key` under `policy` at `now` (epoch ms) and decide. */
+  /**
+   * Count one request (or `cost`) for `key` under `policy` at `now` (epoch ms) and decide.
+   * `cost` 0 is a peek: the decision as of `now`, with nothing written (no counter created,
+   * moved or refreshed).
+   */
   consume(key: string, policy: Policy, now: number, cost?: number): MaybePromise<RateDecision>;
   /**
    * Optional: count one request for `key` under every policy, all or nothing, in one atomic
