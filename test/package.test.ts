@@ -99,3 +99,43 @@ test('the built package: rampart/dashboard serves the script built into dist (uP
     await log.close();
   }
 });
+
+test('the built package: rampart/auth, crypto, input and gdpr (a build of their own) share the classes and process state of the main entry', async () => {
+  const main = await import('rampart');
+  const { Secret } = await import('rampart/crypto');
+  const auth = await import('rampart/auth');
+  const gdpr = await import('rampart/gdpr');
+  const input = await import('rampart/input');
+  // Errors thrown by every subpath are the main entry's RampartError.
+  const thrown = (fn: () => unknown): unknown => {
+    try {
+      fn();
+    } catch (error) {
+      return error;
+    }
+    assert.fail('expected a throw');
+  };
+  assert.ok(thrown(() => new Secret(42 as unknown as string)) instanceof main.RampartError, 'rampart/crypto');
+  assert.ok(thrown(() => auth.requireSignedRequest({} as never)) instanceof main.RampartError, 'rampart/auth');
+  assert.ok(thrown(() => gdpr.privacy({ nope: true } as never)) instanceof main.RampartError, 'rampart/gdpr');
+  assert.ok(thrown(() => input.inputGuard({ nope: true } as never)) instanceof main.RampartError, 'rampart/input');
+  // A Secret made by rampart/crypto is a Secret to the main entry's CSRF options.
+  const shield = main.csrf({ secret: new Secret('0f3c9a7e51b24d8c96e0a1f7d3b85c24e6a9f0d17b3c5e82') as never });
+  assert.equal(typeof shield.handle, 'function');
+  // The default event sink installed through the main entry receives rampart/auth's announcements.
+  const seen: string[] = [];
+  main.setDefaultEventSink({ emit: (record) => void seen.push(`${record.event}: ${String(record.detail)}`) });
+  const silent = process.env.RAMPART_SILENT;
+  process.env.RAMPART_SILENT = '1';
+  try {
+    auth.requireSignedRequest({ secret: new Secret('9d41c7a2e85f03b6d1a4c8e27f5b90d3a6c1e4f87b2d05a9') as never, allowReplay: true });
+  } finally {
+    main.setDefaultEventSink(undefined);
+    if (silent === undefined) delete process.env.RAMPART_SILENT;
+    else process.env.RAMPART_SILENT = silent;
+  }
+  assert.ok(
+    seen.some((line) => /^CONFIG_WARNING: requireSignedRequest.*allowReplay|^CONFIG_WARNING: .*requireSignedRequest/.test(line)),
+    `the CONFIG_WARNING reached the main entry's default sink: ${JSON.stringify(seen)}`,
+  );
+});

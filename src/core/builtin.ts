@@ -6,12 +6,10 @@
  */
 import { createRequire } from 'node:module';
 
-const require = createRequire(import.meta.url);
-
 /** A Node built-in module, loaded on the first call: `builtin<typeof import('node:zlib')>('node:zlib')`. */
 export function builtin<T>(name: `node:${string}`): T {
   const get = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
-  return (get !== undefined ? get(name) : require(name)) as T;
+  return (get !== undefined ? get(name) : createRequire(import.meta.url)(name)) as T;
 }
 
 let crypto: typeof import('node:crypto') | undefined;

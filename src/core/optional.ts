@@ -37,7 +37,10 @@ export const PEERS = {
   httpSignatures: { feature: 'HTTP message signatures (RFC 9421)', packages: ['http-message-signatures'] },
 } as const satisfies Record<string, PeerFeature>;
 
-const require = createRequire(import.meta.url);
+// Created on first use: createRequire walks this file's path (Module._nodeModulePaths), and at
+// import that walk, with the ESM loader's own, made V8 optimise Node's path functions (Maglev,
+// about 2.5 MB of RSS for `await import('rampart')`).
+let require: NodeJS.Require | undefined;
 
 /** The `npm install …` line for a feature's packages. */
 export function installLine(peer: PeerFeature): string {
@@ -132,6 +135,7 @@ export function requirePeer<T>(peer: PeerFeature, pkg: string): T {
   let mod = required.get(pkg);
   if (mod === undefined) {
     try {
+      require ??= createRequire(import.meta.url);
       mod = require(pkg) as unknown;
     } catch (error) {
       throw convert(peer, error);
