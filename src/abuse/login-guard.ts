@@ -44,7 +44,11 @@ export interface LoginGuardOptions {
   store?: RateLimitStore;
   /** Minimum duration of `attempt()` in milliseconds, so known and unknown accounts take as long (default 0: off). */
   minDuration?: number;
-  /** Where LOGIN_FAILED and LOGIN_LOCKED events go, with the client ip and never the account name (default: the global SecurityLog). */
+  /**
+   * Where LOGIN_FAILED and LOGIN_LOCKED events go (default: the global SecurityLog). LOGIN_FAILED
+   * names the account in `detail` (`account=<name> #<digest>`): as given when the call carries the
+   * account's `userId`, masked otherwise (see {@link LoginClient.userId}).
+   */
   events?: EventSink;
   /** Clock in epoch milliseconds (tests). */
   now?: () => number;
@@ -65,10 +69,18 @@ export interface LoginCheck {
   readonly trusted?: boolean;
 }
 
-/** Per-call options: the device cookie the client presented, if any. */
+/** Per-call options: the device cookie the client presented, if any, and the account's user id when it exists. */
 export interface LoginClient {
   /** The value of the device cookie ({@link LoginGuard.issueDevice}) the client sent. */
   device?: string | undefined;
+  /**
+   * The user id of the account, when one exists under that name (the app looked it up). A
+   * failure's LOGIN_FAILED then carries it as `userId` and the account name as given in
+   * `detail`. Without it the guard cannot tell a real account from whatever was typed into the
+   * name field (a password, an address from a stolen list), so the name is stored masked
+   * (`a***@example.com`); the digest after it is the same either way. A string or an integer.
+   */
+  userId?: string | number | undefined;
 }
 
 /** Brute-force protection for a login endpoint. */
@@ -98,6 +110,27 @@ export interface LoginGuard {
 }
 
 const DAY_MS = 86_400_000;
+/** Longest account name a LOGIN_FAILED quotes (an e-mail address's limit). */
+const MAX_NAME = 254;
+
+/**
+ * The account as a LOGIN_FAILED names it: as given when the app vouched for it with a user id;
+ * otherwise only its first character (and an e-mail address's domain), since an unconfirmed
+ * name may be a password typed into the wrong field.
+ */
+function accountLabel(account: string, known: boolean): string {
+  const name = account.trim();
+  if (known) return name.length > MAX_NAME ? `${name.slice(0, MAX_NAME)}…` : name;
+  const at = name.lastIndexOf('@');
+  const domain = at > 0 && at < name.length - 1 ? name.slice(at + 1, at + 1 + MAX_NAME) : '';
+  const first = String.fromCodePoint(name.codePointAt(0)!);
+  return domain === '' ? `${first}***` : `${first}***@${domain}`;
+}
+
+function checkUserId(value: unknown): string | number | undefined {
+  if (value === undefined || (typeof value === 'string' && value !== '') || Number.isSafeInteger(value)) return value as string | number | undefined;
+  throw configError("loginGuard: client.userId must be the account's user id, a non-empty string or an integer (or left out when no account has that name).");
+}
 const DEVICE_VERSION = 'd1';
 
 /**
@@ -268,6 +301,7 @@ export function loginGuard(options: LoginGuardOptions = {}): LoginGuard {
   };
 
   const fail = async (ip: string, account: string, client?: LoginClient): Promise<LoginCheck> => {
+    const userId = checkUserId(client?.userId);
     const { k, device, trusted } = await evaluate(ip, account, client);
     const now = clock();
     const untrusted = !trusted;
@@ -303,10 +337,11 @@ export function loginGuard(options: LoginGuardOptions = {}): LoginGuard {
       );
     }
     await Promise.all(work);
-    // The failure itself, for the log and its observers (adaptive blocking per ip): the
-    // guard records it, so the app need not log LOGIN_FAILED as well. Account names never
-    // reach events: a short prefix of the account digest lets failures be correlated.
-    safeEmit(sink, { event: 'LOGIN_FAILED', ip, detail: `loginGuard: failed login, account ${k.acct.slice(0, 16)}` });
+    // The failure itself, for the log and its observers (adaptive blocking per ip, or per
+    // account with a userId): the guard records it, so the app need not log LOGIN_FAILED as
+    // well. The digest prefix correlates one account's failures, named or masked.
+    const detail = `loginGuard: failed login, account=${accountLabel(account, userId !== undefined)} #${k.acct.slice(0, 16)}`;
+    safeEmit(sink, userId === undefined ? { event: 'LOGIN_FAILED', ip, detail } : { event: 'LOGIN_FAILED', ip, userId, detail });
     return check(ip, account, client);
   };
 
