@@ -11,6 +11,7 @@ import type { AuthUser } from '../auth/shared/http.ts';
 import { viewOf } from '../core/registry.ts';
 import { configError, describeValue } from '../core/options.ts';
 import { constantTimeEqual } from '../crypto/bytes.ts';
+import type { SharedSignOuts } from './signouts.ts';
 
 /** `auth` of {@link DashboardOptions}: who may see the dashboard. */
 export type DashboardAuth =
@@ -35,11 +36,16 @@ export type AuthVerdict = 'allow' | 'unauthenticated' | 'forbidden';
 export interface DashboardGate {
   /** True in token mode (the sign-in form and the session cookie exist). */
   readonly tokens: boolean;
+  /** Rejects when the shared sign-outs cannot be read for a session cookie (the caller refuses the request). */
   check(req: unknown, header: (name: string) => string | undefined): Promise<AuthVerdict>;
   /** A new session cookie value for `token` (its own random id), or undefined when it is not a valid token. */
   session(token: string, now: number): string | undefined;
-  /** Sign out: the session in this cookie value (when genuine) is refused from now on, in this process. */
-  revoke(value: string | undefined, now: number): void;
+  /**
+   * Sign out: the session in this cookie value (when genuine) is refused from now on, in this
+   * process at once and, with shared sign-outs, in every process on the same database. Rejects
+   * when the shared sign-out could not be stored (this process still refuses the session).
+   */
+  revoke(value: string | undefined, now: number): Promise<void>;
 }
 
 /** The session cookie's name. */
@@ -83,8 +89,11 @@ function defaultUser(req: unknown): AuthUser | undefined {
   return own !== null && typeof own === 'object' ? (own as AuthUser) : undefined;
 }
 
-/** Check `auth` at construction: ERR_RAMPART_CONFIG (saying what to pass) when it is missing or malformed. */
-export function compileAuth(auth: unknown): DashboardGate {
+/**
+ * Check `auth` at construction: ERR_RAMPART_CONFIG (saying what to pass) when it is missing or
+ * malformed. `shared`: sign-outs shared with the other processes on the log's database.
+ */
+export function compileAuth(auth: unknown, shared?: SharedSignOuts): DashboardGate {
   const how =
     "pass auth: { token: process.env.DASHBOARD_TOKEN } (at least 24 characters; `rampart keys` makes one), auth: { permission: 'security:read', rbac }, or auth: (req) => true | false | undefined";
   if (auth === undefined || auth === null) throw configError(`dashboard: auth is required (the dashboard is never public); ${how}.`);
@@ -97,7 +106,7 @@ export function compileAuth(auth: unknown): DashboardGate {
         return ok === true ? 'allow' : ok === false ? 'forbidden' : 'unauthenticated';
       },
       session: () => undefined,
-      revoke: () => {},
+      revoke: async () => {},
     };
   }
   if (typeof auth !== 'object') throw configError(`dashboard: auth must be an object or a function (got ${describeValue(auth)}); ${how}.`);
@@ -132,7 +141,9 @@ export function compileAuth(auth: unknown): DashboardGate {
           return m !== null && matching(m[1]!) !== undefined ? 'allow' : 'unauthenticated';
         }
         const s = genuine(cookie(header('cookie'), SESSION_COOKIE), Date.now());
-        return s !== undefined && !revoked.has(s.id) ? 'allow' : 'unauthenticated';
+        if (s === undefined || revoked.has(s.id)) return 'unauthenticated';
+        // Only a genuine cookie costs a query; a database that cannot answer rejects (fails closed).
+        return shared !== undefined && (await shared.has(s.id)) ? 'unauthenticated' : 'allow';
       },
       session(token, now) {
         const t = matching(token);
@@ -141,16 +152,15 @@ export function compileAuth(auth: unknown): DashboardGate {
         const id = randomBytes(16).toString('base64url');
         return `${expires}.${id}.${sign(t, expires, id)}`;
       },
-      revoke(value, now) {
+      async revoke(value, now) {
         const s = genuine(value, now);
         if (s === undefined) return;
         if (revoked.size >= MAX_REVOKED_SESSIONS) for (const [id, expires] of revoked) if (expires * 1000 < now) revoked.delete(id);
         if (revoked.size >= MAX_REVOKED_SESSIONS) {
           issuedNotAfter = Math.floor(now / 1000);
           revoked.clear();
-          return;
-        }
-        revoked.set(s.id, s.expires);
+        } else revoked.set(s.id, s.expires);
+        await shared?.add(s.id, s.expires, now);
       },
     };
   }
@@ -171,7 +181,7 @@ export function compileAuth(auth: unknown): DashboardGate {
         return allowed ? 'allow' : 'forbidden';
       },
       session: () => undefined,
-      revoke: () => {},
+      revoke: async () => {},
     };
   }
   throw configError(`dashboard: auth needs token or permission; ${how}.`);

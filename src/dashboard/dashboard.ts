@@ -14,14 +14,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkKeys, configError, describeValue, optionsObject } from '../core/options.ts';
 import { viewOf } from '../core/registry.ts';
 import { freshNonce } from '../csp/nonce.ts';
-import { openLogReader, readerOver, type LogReader } from '../log/reader.ts';
+import { openLogDatabase, readerOver, type LogReader } from '../log/reader.ts';
 import { openedLogDatabase, SecurityLog } from '../log/security-log.ts';
-import { checkDatabase, type DatabaseOption } from '../stores/database.ts';
+import { checkDatabase, type Database, type DatabaseOption } from '../stores/database.ts';
 import { dashboardAssets } from './assets.ts';
 import { compileAuth, SESSION_COOKIE, SESSION_SECONDS, sessionCookie, type DashboardAuth } from './auth.ts';
 import { LiveFeed } from './live.ts';
 import { targetPath, underMount } from './mount.ts';
 import { dashboardPage, loginPage } from './page.ts';
+import { signOutsIn } from './signouts.ts';
 import { summarize, type DashboardSummary } from './summary.ts';
 
 /** Options of {@link dashboard}. */
@@ -157,7 +158,11 @@ function problem(status: number, title: string, extra: Record<string, string> = 
 export function dashboard(options: DashboardOptions): Dashboard {
   const o = optionsObject(options, 'dashboard') as Partial<DashboardOptions>;
   checkKeys(o, OPTION_NAMES, 'dashboard');
-  const gate = compileAuth(o.auth);
+  // Sign-outs live beside the log, so every process reading the same database honours them.
+  const gate = compileAuth(
+    o.auth,
+    signOutsIn(async () => (await open()).db),
+  );
   const mount = o.path ?? '/_rampart';
   if (typeof mount !== 'string' || !/^\/[A-Za-z0-9._~\-/]*$/.test(mount) || mount.endsWith('/') || mount.includes('//'))
     throw configError(`dashboard: path must be an absolute path without a trailing slash, like '/_rampart' (got ${describeValue(mount)}).`);
@@ -177,17 +182,29 @@ export function dashboard(options: DashboardOptions): Dashboard {
   if (source === undefined) throw configError('dashboard: log is required (the SecurityLog to show, or a postgres:// URL to read).');
   const target = source instanceof SecurityLog ? undefined : checkDatabase(source, 'dashboard: log');
 
-  let opened: Promise<LogReader> | undefined;
-  const reader = (): Promise<LogReader> => {
+  // One connection for the log and the sign-outs: the app's SecurityLog's, or one opened here.
+  let opened: Promise<{ db: Database; reader: LogReader }> | undefined;
+  function open(): Promise<{ db: Database; reader: LogReader }> {
     opened ??= (
-      target === undefined ? openedLogDatabase(source as SecurityLog).then(({ db, table: t }) => readerOver(db, t, false)) : openLogReader(target, table)
+      target === undefined
+        ? openedLogDatabase(source as SecurityLog).then(({ db, table: t }) => ({ db, reader: readerOver(db, t, false) }))
+        : openLogDatabase(target, table).then((db) => ({ db, reader: readerOver(db, table, true) }))
     ).catch((err: unknown) => {
       opened = undefined;
       throw err;
     });
     return opened;
-  };
-  return dashboardOver(reader, { gate, mount, pollMs, maxStreams, label, monitor, close: async () => (await opened?.catch(() => undefined))?.close() });
+  }
+  const reader = async (): Promise<LogReader> => (await open()).reader;
+  return dashboardOver(reader, {
+    gate,
+    mount,
+    pollMs,
+    maxStreams,
+    label,
+    monitor,
+    close: async () => (await opened?.catch(() => undefined))?.reader.close(),
+  });
 }
 
 /** Internal: a dashboard over any reader (the CLI's). */
@@ -244,8 +261,18 @@ export function dashboardOver(
     }
     if (sub === '/logout' && req.method === 'POST') {
       if (!sameOrigin(req)) return problem(403, 'Cross-site sign-out refused.');
-      gate.revoke(sessionCookie(req.header('cookie')), Date.now());
-      return { status: 303, headers: { ...securityHeaders(freshNonce()), location: mount, 'set-cookie': cookieHeader('', 0, req.secure) } };
+      const cleared = { 'set-cookie': cookieHeader('', 0, req.secure) };
+      try {
+        await gate.revoke(sessionCookie(req.header('cookie')), Date.now());
+      } catch (err) {
+        process.emitWarning(`rampart dashboard: a sign-out could not be stored in the log database: ${(err as Error)?.message ?? String(err)}`);
+        return problem(
+          503,
+          'Signed out in this process only: the sign-out could not be stored in the log database, so other processes may accept this session until it expires. Sign out again when the database is back.',
+          cleared,
+        );
+      }
+      return { status: 303, headers: { ...securityHeaders(freshNonce()), location: mount, ...cleared } };
     }
     const verdict = await gate.check(req.native, req.header);
     if (verdict === 'unauthenticated') {

@@ -169,6 +169,15 @@ export function readerOver(db: Database, table: string, owned: boolean): LogRead
  * is ERR_RAMPART_LOG_DATABASE (the reader never creates one).
  */
 export async function openLogReader(database: DatabaseOption | DatabaseTarget, table: string): Promise<LogReader> {
+  return readerOver(await openLogDatabase(database, table), table, true);
+}
+
+/**
+ * Open the database of a SecurityLog table, checking that the table exists (as
+ * {@link openLogReader} does), for an owner that also keeps its own rows beside the log (the
+ * dashboard's sign-outs). The caller closes it.
+ */
+export async function openLogDatabase(database: DatabaseOption | DatabaseTarget, table: string): Promise<Database> {
   const target = isDatabaseTarget(database) ? database : checkDatabase(database, 'SecurityLog reader');
   const db = await openDatabase(target, { poolSize: 2, connectTimeout: 10 });
   try {
@@ -183,5 +192,5 @@ export async function openLogReader(database: DatabaseOption | DatabaseTarget, t
     await db.close();
     throw readError('open', err);
   }
-  return readerOver(db, table, true);
+  return db;
 }
