@@ -4,7 +4,7 @@
  * check-app.ts: no worker thread, child process, addon or process.binding() gets around the
  * stubs), then reports on file descriptor 3 what it built — the configuration every rampart
  * component recorded (core/config-registry.ts), the node servers it created (their
- * timeouts) and the routes an Express app registered. The app's own output stays on
+ * timeouts) and the routes an Express, Fastify or Hono app registered. The app's own output stays on
  * stdout/stderr, which the parent discards. Arguments: the app file, the environment name.
  */
 import dgram from 'node:dgram';
@@ -14,18 +14,29 @@ import { pathToFileURL } from 'node:url';
 import { type ConfigRecord, startRecording } from '../core/config-registry.ts';
 import type { RampartOptions } from '../preset.ts';
 import { type AppSnapshot, cookieFindings, type ServerSnapshot, shieldFindings, timeoutFindings } from './check-app-rules.ts';
+import { frameworkRoutes } from './check-app-routes.ts';
 import type { Finding } from './findings.ts';
 
 const [file, environment] = process.argv.slice(2);
 const SETTLE_MS = 200;
+/**
+ * An app that awaits its own listen() (`await app.listen()` in Fastify) never finishes
+ * importing, since nothing binds: this long after the first listen() the check goes on anyway.
+ */
+const AFTER_LISTEN_MS = 2000;
 const LOG_READ_MS = 3000;
 
 const records: ConfigRecord[] = startRecording();
 const servers: net.Server[] = [];
+let listenCalled: () => void = () => {};
+const listened = new Promise<void>((resolve) => {
+  listenCalled = resolve;
+});
 
 // Nothing binds: listen() records the server and returns it, unbound (no callback runs).
 net.Server.prototype.listen = function listen(this: net.Server): net.Server {
   if (!servers.includes(this)) servers.push(this);
+  listenCalled();
   return this;
 } as typeof net.Server.prototype.listen;
 
@@ -140,17 +151,32 @@ async function main(): Promise<void> {
   process.env.NODE_ENV = environment;
   process.env.RAMPART_SILENT = '1';
   let loadError: string | undefined;
-  try {
-    await import(pathToFileURL(file).href);
-    // Let startup code that runs after the first await (listen after a setup promise) finish.
-    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-  } catch (err) {
-    const code = (err as { code?: unknown })?.code;
-    loadError = `${(err as Error)?.name ?? 'Error'}${typeof code === 'string' ? ` [${code}]` : ''}: ${(err as Error)?.message ?? String(err)}`;
-  }
+  const url = pathToFileURL(file).href;
+  const frameworks = frameworkRoutes();
+  await frameworks.start(url);
+  const loading = import(url).then(
+    () => undefined,
+    (err: unknown) => {
+      const code = (err as { code?: unknown })?.code;
+      loadError = `${(err as Error)?.name ?? 'Error'}${typeof code === 'string' ? ` [${code}]` : ''}: ${(err as Error)?.message ?? String(err)}`;
+    },
+  );
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    loading,
+    listened.then(
+      () =>
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, AFTER_LISTEN_MS);
+        }),
+    ),
+  ]);
+  clearTimeout(timer);
+  // Let startup code that runs after the first await (listen after a setup promise) finish.
+  if (loadError === undefined) await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   const logged = await loggedWarnings();
   const production = environment === 'production';
-  const routes = [...new Set([...expressRoutes(), ...literalRoutes(file)])];
+  const routes = [...new Set([...expressRoutes(), ...(await frameworks.paths()), ...literalRoutes(file)])];
   const findings: Finding[] = [];
   let shields = 0;
   for (const record of records) {
