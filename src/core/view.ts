@@ -91,9 +91,13 @@ export abstract class RequestViewBase implements RequestView {
     let target = this.target();
     let authority: string | undefined;
     // Absolute-form targets (`GET http://host/path`): the authority replaces Host (RFC 9112 §3.2.2).
-    if (target.charCodeAt(0) !== 47 /* / */ && target !== '*') {
+    if (target.charCodeAt(0) !== 47 /* / */) {
       const scheme = ABSOLUTE_FORM.exec(target);
-      if (scheme !== null) {
+      if (target === '*') {
+        // Asterisk-form (`OPTIONS *`) names no resource; routers read it as `/` (Fastify), as a
+        // path (node) or refuse it (@hono/node-server): it must never reach a route or an exemption.
+        this.#targetError = 'the asterisk-form target "*" (OPTIONS *), which names no resource';
+      } else if (scheme !== null) {
         const start = scheme[0].length;
         let end = start;
         while (end < target.length) {
