@@ -21,11 +21,19 @@ const isSpace = (c: number): boolean => c === 32 || c === 9;
 /** An unquoted value or a name: anything but separators, quotes, backslashes, controls and whitespace. */
 const isBare = (c: number): boolean => c > 32 && c < 127 && c !== 34 && c !== 44 && c !== 59 && c !== 61 && c !== 92;
 
+let parses = 0;
+
+/** How many headers {@link parseForwarded} has parsed in this process (tests check one parse per request). */
+export function forwardedParseCount(): number {
+  return parses;
+}
+
 /**
  * Parse `header` from the right. At most `limit` elements are returned (the rightmost);
  * a header longer than 4096 characters is malformed.
  */
 export function parseForwarded(header: string, limit = 64): ForwardedElements {
+  parses++;
   if (header.length > 4096) return { elements: [], malformed: true };
   const elements: ForwardedElement[] = [];
   let i = header.length;

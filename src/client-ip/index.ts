@@ -3,7 +3,7 @@ import { globalEventSink, warnConfig, warnConfigPerSink } from '../core/events.t
 import type { EventSink, ProxyHeadersOption, ProxyTrust } from '../core/types.ts';
 import { compileIpList, normalizeIp, parseIp } from './ip.ts';
 import { ipaddr } from './ipaddr.ts';
-import { parseForwarded } from './forwarded.ts';
+import { type ForwardedElements, parseForwarded } from './forwarded.ts';
 
 export { normalizeIp, parseIp, isIp, compileIpList, ipKey } from './ip.ts';
 export type { IpMatcher } from './ip.ts';
@@ -140,6 +140,18 @@ export function compileTrustProxy(option: TrustProxyOption | undefined, options:
     );
   };
   const trusts = (remote: string): boolean => remote !== '' && trusted(normalizeIp(remote), 0);
+  // The address, the scheme and the host of one request come from the same Forwarded
+  // header: it is parsed once and the three readings share the parse (pure, so keyed by
+  // the text alone; requests that interleave only parse again).
+  let lastForwarded: string | undefined;
+  let lastElements: ForwardedElements = { elements: [], malformed: true };
+  const elementsOf = (header: string): ForwardedElements => {
+    if (header !== lastForwarded) {
+      lastElements = parseForwarded(header);
+      lastForwarded = header;
+    }
+    return lastElements;
+  };
 
   return Object.freeze({
     family,
@@ -148,7 +160,13 @@ export function compileTrustProxy(option: TrustProxyOption | undefined, options:
       const socketIp = normalizeIp(remote);
       if (socketIp === '' || !trusted(socketIp, 0)) return socketIp;
       if ((forwardedFamily ? xff : forwarded) !== undefined) ignored();
-      const chain = forwardedFamily ? (forwarded === undefined ? undefined : forwardedFor(forwarded)) : xff === undefined ? undefined : xffChain(xff);
+      const chain = forwardedFamily
+        ? forwarded === undefined
+          ? undefined
+          : forwardedFor(elementsOf(forwarded))
+        : xff === undefined
+          ? undefined
+          : xffChain(xff);
       if (chain === undefined) return socketIp;
       let current = socketIp;
       for (let i = chain.length - 1, hop = 1; i >= 0; i--, hop++) {
@@ -162,7 +180,13 @@ export function compileTrustProxy(option: TrustProxyOption | undefined, options:
     forwardedProto(remote: string, xfp: string | undefined, forwarded: string | undefined): string | undefined {
       if (!trusts(remote)) return undefined;
       if ((forwardedFamily ? xfp : forwarded) !== undefined) ignored();
-      const value = forwardedFamily ? (forwarded === undefined ? undefined : lastParam(forwarded, 'proto')) : xfp === undefined ? undefined : lastToken(xfp);
+      const value = forwardedFamily
+        ? forwarded === undefined
+          ? undefined
+          : lastParam(elementsOf(forwarded), 'proto')
+        : xfp === undefined
+          ? undefined
+          : lastToken(xfp);
       if (value === undefined) return undefined;
       const proto = value.toLowerCase();
       return proto === 'https' || proto === 'http' ? proto : undefined;
@@ -170,7 +194,13 @@ export function compileTrustProxy(option: TrustProxyOption | undefined, options:
     forwardedHost(remote: string, xfh: string | undefined, forwarded: string | undefined): string | undefined {
       if (!trusts(remote)) return undefined;
       if ((forwardedFamily ? xfh : forwarded) !== undefined) ignored();
-      const value = forwardedFamily ? (forwarded === undefined ? undefined : hostParams(forwarded)) : xfh === undefined ? undefined : xfh.trim();
+      const value = forwardedFamily
+        ? forwarded === undefined
+          ? undefined
+          : hostParams(forwarded, elementsOf(forwarded))
+        : xfh === undefined
+          ? undefined
+          : xfh.trim();
       return value === undefined || value === '' ? undefined : value.toLowerCase();
     },
   });
@@ -187,8 +217,7 @@ function xffChain(header: string): Array<string | undefined> | undefined {
  * an element that cannot be parsed stands, with everything left of it, as one undefined
  * entry at the left end (the walk from the right stops there).
  */
-function forwardedFor(header: string): Array<string | undefined> | undefined {
-  const { elements, malformed } = parseForwarded(header);
+function forwardedFor({ elements, malformed }: ForwardedElements): Array<string | undefined> | undefined {
   const out: Array<string | undefined> = malformed ? [undefined] : [];
   for (const element of elements) {
     const value = element.get('for');
@@ -238,8 +267,7 @@ function stripPort(node: string): string {
 }
 
 /** A parameter of the rightmost element (the nearest proxy's). */
-function lastParam(header: string, name: string): string | undefined {
-  const { elements } = parseForwarded(header, 1);
+function lastParam({ elements }: ForwardedElements, name: string): string | undefined {
   return elements[elements.length - 1]?.get(name);
 }
 
@@ -249,8 +277,7 @@ function lastParam(header: string, name: string): string | undefined {
  * list, Fastify the last), so the list is returned as it is and the host guard refuses it.
  * A header that cannot be parsed is returned whole, which the host guard refuses too.
  */
-function hostParams(header: string): string | undefined {
-  const { elements, malformed } = parseForwarded(header);
+function hostParams(header: string, { elements, malformed }: ForwardedElements): string | undefined {
   if (malformed) return header;
   const hosts = new Set<string>();
   for (const element of elements) {
