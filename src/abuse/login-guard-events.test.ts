@@ -57,3 +57,31 @@ test('loginGuard: a userId that is not a string or an integer is refused (it wou
     await guard.close();
   }
 });
+
+test('LOGIN_LOCKED of an account-bound lock names the account the same way; an address lock across accounts names none', async () => {
+  const log = new SecurityLog({ database: 'memory', flushIntervalMs: 10 });
+  const guard = loginGuard({ maxFailures: 2, ipMaxFailures: 3, events: log });
+  try {
+    await guard.fail('203.0.113.7', 'ann@example.com', { userId: 42 });
+    await guard.fail('203.0.113.7', 'ann@example.com', { userId: 42 });
+    await guard.fail('203.0.113.8', 'bob@example.com');
+    await guard.fail('203.0.113.8', 'bob@example.com');
+    await log.flush();
+    const locked = (await log.getRecent({ limit: 20 })).filter((r) => r.event === 'LOGIN_LOCKED').reverse();
+    assert.equal(locked.length, 2, JSON.stringify(locked));
+    assert.equal(String(locked[0]!.userId), '42');
+    assert.match(locked[0]!.detail ?? '', /^ip\+account lock-out #1 for \d+ s, account=ann@example\.com #[A-Za-z0-9_-]{16}$/);
+    assert.equal(locked[1]!.userId, null);
+    assert.match(locked[1]!.detail ?? '', /account=b\*\*\*@example\.com #/);
+    assert.ok(!(locked[1]!.detail ?? '').includes('bob'));
+    // Three failures from one address across accounts: the address lock is not about one account.
+    for (const name of ['carol', 'dave', 'erin']) await guard.fail('198.51.100.4', name);
+    await log.flush();
+    const byAddress = (await log.getRecent({ limit: 50 })).filter((r) => r.event === 'LOGIN_LOCKED' && /address locked/.test(r.detail ?? ''));
+    assert.equal(byAddress.length, 1);
+    assert.ok(!/account=/.test(byAddress[0]!.detail ?? ''), byAddress[0]!.detail ?? '');
+  } finally {
+    await guard.close();
+    await log.close();
+  }
+});

@@ -47,7 +47,8 @@ export interface LoginGuardOptions {
   /**
    * Where LOGIN_FAILED and LOGIN_LOCKED events go (default: the global SecurityLog). LOGIN_FAILED
    * names the account in `detail` (`account=<name> #<digest>`): as given when the call carries the
-   * account's `userId`, masked otherwise (see {@link LoginClient.userId}).
+   * account's `userId`, masked otherwise (see {@link LoginClient.userId}); so does LOGIN_LOCKED
+   * for a lock bound to one account.
    */
   events?: EventSink;
   /** Clock in epoch milliseconds (tests). */
@@ -287,17 +288,38 @@ export function loginGuard(options: LoginGuardOptions = {}): LoginGuard {
 
   const check = async (ip: string, account: string, client?: LoginClient): Promise<LoginCheck> => (await evaluate(ip, account, client)).check;
 
-  const lock = async (target: string, ms: number, reason: string, now: number, ip: string): Promise<void> => {
+  /** The account a lock or failure is about, as its events name it (see {@link accountLabel}). */
+  interface Named {
+    text: string;
+    userId: string | number | undefined;
+  }
+  const named = (account: string, acct: string, userId: string | number | undefined): Named => ({
+    text: `account=${accountLabel(account, userId !== undefined)} #${acct.slice(0, 16)}`,
+    userId,
+  });
+
+  // The store keeps the bare reason; only the event names the account (`about`), for locks bound to one.
+  const lock = async (target: string, ms: number, reason: string, now: number, ip: string, about?: Named): Promise<void> => {
     await store.block(target, now + ms, reason);
-    safeEmit(sink, { event: 'LOGIN_LOCKED', ip, detail: `${reason} for ${Math.ceil(ms / 1000)} s` });
+    const detail = `${reason} for ${Math.ceil(ms / 1000)} s${about === undefined ? '' : `, ${about.text}`}`;
+    safeEmit(sink, about?.userId === undefined ? { event: 'LOGIN_LOCKED', ip, detail } : { event: 'LOGIN_LOCKED', ip, userId: about.userId, detail });
   };
 
   /** Exponential backoff for a repeat offender (pair, network pair, device): counted per day. */
-  const backoff = async (key: string, target: string, reason: string, policy: Policy, now: number, work: Array<Promise<void>>, ip: string): Promise<void> => {
+  const backoff = async (
+    key: string,
+    target: string,
+    reason: string,
+    policy: Policy,
+    now: number,
+    work: Array<Promise<void>>,
+    ip: string,
+    about: Named,
+  ): Promise<void> => {
     const strikes = await store.consume(key, strikePolicy, now);
     const n = strikePolicy.limit - strikes.remaining; // 1 for the first lock-out
     const ms = Math.min(maxLockoutMs, lockoutMs * 2 ** Math.min(30, n - 1));
-    work.push(lock(target, ms, `${reason} lock-out #${n}`, now, ip), Promise.resolve(store.reset(key, policy)));
+    work.push(lock(target, ms, `${reason} lock-out #${n}`, now, ip, about), Promise.resolve(store.reset(key, policy)));
   };
 
   const fail = async (ip: string, account: string, client?: LoginClient): Promise<LoginCheck> => {
@@ -315,15 +337,16 @@ export function loginGuard(options: LoginGuardOptions = {}): LoginGuard {
       device === undefined ? undefined : store.consume(`d:${device}`, pairPolicy, now),
     ]);
     const work: Array<Promise<void>> = [];
-    if (!pair.allowed || pair.remaining === 0) await backoff(k.pair, `lg:p:${k.pair}`, 'ip+account', pairPolicy, now, work, ip);
+    const about = named(account, k.acct, userId);
+    if (!pair.allowed || pair.remaining === 0) await backoff(k.pair, `lg:p:${k.pair}`, 'ip+account', pairPolicy, now, work, ip, about);
     if (netPair !== undefined && (!netPair.allowed || netPair.remaining === 0)) {
-      await backoff(`n:${k.netPair!}`, `lg:n:${k.netPair!}`, `network ${k.net!} on one account`, netPairPolicy, now, work, ip);
+      await backoff(`n:${k.netPair!}`, `lg:n:${k.netPair!}`, `network ${k.net!} on one account`, netPairPolicy, now, work, ip, about);
     }
     if (dev !== undefined && (!dev.allowed || dev.remaining === 0))
-      await backoff(`d:${device!}`, `lg:d:${device!}`, 'device cookie', pairPolicy, now, work, ip);
+      await backoff(`d:${device!}`, `lg:d:${device!}`, 'device cookie', pairPolicy, now, work, ip, about);
     if (acct !== undefined && (!acct.allowed || acct.remaining === 0)) {
       work.push(
-        lock(`lg:a:${k.acct}`, lockoutMs, 'account throttled for untrusted clients (failures from many addresses)', now, ip),
+        lock(`lg:a:${k.acct}`, lockoutMs, 'account throttled for untrusted clients (failures from many addresses)', now, ip, about),
         Promise.resolve(store.reset(k.acct, accountPolicy)),
       );
     }
@@ -340,7 +363,7 @@ export function loginGuard(options: LoginGuardOptions = {}): LoginGuard {
     // The failure itself, for the log and its observers (adaptive blocking per ip, or per
     // account with a userId): the guard records it, so the app need not log LOGIN_FAILED as
     // well. The digest prefix correlates one account's failures, named or masked.
-    const detail = `loginGuard: failed login, account=${accountLabel(account, userId !== undefined)} #${k.acct.slice(0, 16)}`;
+    const detail = `loginGuard: failed login, ${about.text}`;
     safeEmit(sink, userId === undefined ? { event: 'LOGIN_FAILED', ip, detail } : { event: 'LOGIN_FAILED', ip, userId, detail });
     return check(ip, account, client);
   };
