@@ -1,9 +1,9 @@
-import { bindView } from '../core/registry.ts';
+import { bindView, viewOf } from '../core/registry.ts';
 import { checkKeys, optionsObject } from '../core/options.ts';
 import { RampartError } from '../errors.ts';
 import type { ShieldCore } from '../stack/shield.ts';
 import { closeStalledRuntimeBody } from './node-body.ts';
-import { finishWebResponse, runtimeAddressIn, runtimeIncomingIn, startWebExchange, webReply } from './web-exchange.ts';
+import { finishWebResponse, runtimeAddressIn, runtimeIncomingIn, startWebExchange, WebExchange, webReply } from './web-exchange.ts';
 
 // Structural type of Hono's Context: rampart does not depend on hono at runtime or in its .d.ts.
 interface HonoContextLike {
@@ -53,9 +53,21 @@ export function honoAdapter(shield: ShieldCore, options: HonoAdapterOptions = {}
   // biome-ignore lint/suspicious/noConfusingVoidType: Hono's MiddlewareHandler returns Promise<Response | void>
   return async function rampartHono(c: HonoContextLike, next: () => Promise<void>): Promise<Response | void> {
     const request = c.req.raw;
+    const incoming = runtimeIncomingIn(c.env);
+    if (incoming !== undefined) {
+      // The same client request sent through the app again (Hono's methodOverride calls
+      // app.fetch with the new Request and the same env): this shield already decided it.
+      const earlier = viewOf(incoming);
+      if (earlier instanceof WebExchange && earlier.builtBy(shield.context)) {
+        bindView(earlier, c.req.raw, c);
+        return next();
+      }
+    }
     const remote = (address !== undefined ? address(c) : undefined) ?? runtimeAddressIn(request, c.env);
-    const started = startWebExchange(shield, request, remote, c, runtimeIncomingIn(c.env));
+    const started = startWebExchange(shield, request, remote, c, incoming);
     const { exchange, early } = started instanceof Promise ? await started : started;
+    // Marks the runtime's node request (@hono/node-server) as decided by this shield.
+    if (incoming !== undefined) bindView(exchange, incoming);
     if (exchange.bodyIdleMs !== undefined) closeStalledRuntimeBody(c.env, exchange.bodyIdleMs);
     if (early !== undefined) return early;
     if (exchange.request !== request) {

@@ -108,6 +108,11 @@ export class WebExchange extends RequestViewBase implements ResponseControl {
     this.#nodeHeaders = incoming === undefined ? undefined : NodeRequestHeaders.for(request, incoming);
   }
 
+  /** Whether the stack with this context (one shield) built this exchange. */
+  builtBy(context: ViewContext): boolean {
+    return this.context === context;
+  }
+
   header(name: string): string | undefined {
     // While the Request is @hono/node-server's untouched one, read its node request (cheaper).
     if (this.#nodeHeaders !== undefined && this.request === this.raw) {

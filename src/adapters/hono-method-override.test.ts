@@ -1,0 +1,91 @@
+/**
+ * Hono's methodOverride middleware answers by sending a new Request through the whole app
+ * again (`app.fetch(request, c.env, executionCtx)`), so a shield mounted first with
+ * `app.use(shield.hono())` would see one client request twice: two rate-limit tokens, two
+ * sets of events. The re-dispatched request runs the shield once.
+ */
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import type http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Hono } from 'hono';
+import { methodOverride } from 'hono/method-override';
+import { serve as serveNode } from '@hono/node-server';
+import type { Middleware } from '../core/types.ts';
+import { securityHeaders } from '../headers/index.ts';
+import { rateLimit } from '../ratelimit/index.ts';
+import { stack } from '../stack/index.ts';
+import { clientIpOf } from '../client-ip/request.ts';
+
+async function start(app: Hono): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = serveNode({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as http.Server;
+  await new Promise<void>((resolve) => (server.listening ? resolve() : server.once('listening', () => resolve())));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+const VARIANTS: Array<{ name: string; options: { header: string } | { query: string } | Record<string, never>; send: (url: string) => Promise<Response> }> = [
+  {
+    name: 'form',
+    options: {},
+    send: (url) => fetch(`${url}/posts`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '_method=DELETE&id=7' }),
+  },
+  {
+    name: 'header',
+    options: { header: 'x-http-method-override' },
+    send: (url) => fetch(`${url}/posts`, { method: 'POST', headers: { 'x-http-method-override': 'DELETE' } }),
+  },
+  { name: 'query', options: { query: '_method' }, send: (url) => fetch(`${url}/posts?_method=DELETE`, { method: 'POST' }) },
+];
+
+for (const variant of VARIANTS) {
+  test(`hono methodOverride (${variant.name}): the re-dispatched request runs the shield once`, async () => {
+    let runs = 0;
+    const counter: Middleware = { name: 'counter', handle: () => void runs++ };
+    const shield = stack([securityHeaders(), counter, rateLimit({ maxRequests: 10, window: 60 })], { events: { emit: () => undefined } });
+    const app = new Hono();
+    app.use(shield.hono());
+    app.use('/posts', methodOverride({ app, ...variant.options } as Parameters<typeof methodOverride>[0]));
+    app.delete('/posts', (c) => c.json({ deleted: true, ip: clientIpOf(c) ?? null }));
+    const server = await start(app);
+    try {
+      for (let i = 1; i <= 2; i++) {
+        runs = 0;
+        const response = await variant.send(server.url);
+        assert.equal(response.status, 200);
+        assert.deepEqual(await response.json(), { deleted: true, ip: '127.0.0.1' });
+        assert.equal(runs, 1, `the shield ran ${runs} times for one request`);
+        assert.equal(response.headers.get('x-ratelimit-remaining'), String(10 - i));
+        assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
+      }
+    } finally {
+      await server.close();
+      await shield.close();
+    }
+  });
+}
+
+test('two different shields on one Hono app both run for a request (only the same shield is skipped)', async () => {
+  let outer = 0;
+  let inner = 0;
+  const a = stack([{ name: 'a', handle: () => void outer++ }], { events: { emit: () => undefined } });
+  const b = stack([{ name: 'b', handle: () => void inner++ }], { events: { emit: () => undefined } });
+  const app = new Hono();
+  app.use(a.hono());
+  app.use('/posts', methodOverride({ app, header: 'x-http-method-override' }));
+  app.use('/posts', b.hono());
+  app.delete('/posts', (c) => c.text('deleted'));
+  const server = await start(app);
+  try {
+    const response = await fetch(`${server.url}/posts`, { method: 'POST', headers: { 'x-http-method-override': 'DELETE' } });
+    assert.equal(await response.text(), 'deleted');
+    assert.deepEqual({ outer, inner }, { outer: 1, inner: 1 });
+  } finally {
+    await server.close();
+  }
+});
