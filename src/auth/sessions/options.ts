@@ -16,9 +16,12 @@ export interface SessionOptions {
   browserSession?: boolean;
   /** 'auto' (default): `__Host-sid` + Secure on HTTPS, `sid` on plain HTTP (development). true: always secure. */
   secure?: boolean | 'auto';
-  /** SameSite attribute. Default 'Lax'. */
+  /** SameSite attribute. Default 'Lax'. 'None' needs `secure: true`. */
   sameSite?: 'Strict' | 'Lax' | 'None';
-  /** Cookie name on plain HTTP (HTTPS always uses `__Host-` + this). Default 'sid'. */
+  /**
+   * Cookie name on plain HTTP (HTTPS uses `__Host-` + this). Default 'sid'. A name that
+   * already starts with `__Host-` or `__Secure-` is used as given and needs `secure: true`.
+   */
   cookieName?: string;
   /** Largest serialized session data in bytes. Default 65536. */
   maxDataBytes?: number;
@@ -37,9 +40,16 @@ export interface SessionConfig {
   readonly browserSession: boolean;
   readonly secure: boolean | 'auto';
   readonly sameSite: 'Strict' | 'Lax' | 'None';
-  /** Cookie name on plain HTTP; `__Host-` + this on HTTPS. */
+  /** Cookie name on plain HTTP; `__Host-` + this on HTTPS (as given when it has a prefix). */
   readonly cookieName: string;
   readonly maxDataBytes: number;
+}
+
+/** The `__Host-` / `__Secure-` prefix a cookie name starts with (browsers match it case-insensitively). */
+export function cookiePrefixOf(name: string): '__Host-' | '__Secure-' | undefined {
+  const lower = name.slice(0, 9).toLowerCase();
+  if (lower.startsWith('__host-')) return '__Host-';
+  return lower === '__secure-' ? '__Secure-' : undefined;
 }
 
 const OPTION_NAMES = ['secret', 'store', 'maxAge', 'idleTimeout', 'browserSession', 'secure', 'sameSite', 'cookieName', 'maxDataBytes'] as const;
@@ -69,9 +79,19 @@ export function compileSessionOptions(options: SessionOptions): SessionConfig {
   if (secure !== 'auto' && secure !== true && secure !== false) throw configError("sessions.secure must be 'auto', true or false.");
   const sameSite = (o.sameSite ?? 'Lax') as 'Strict' | 'Lax' | 'None';
   if (!['Strict', 'Lax', 'None'].includes(sameSite)) throw configError("sessions.sameSite must be 'Strict', 'Lax' or 'None'.");
-  if (sameSite === 'None' && secure === false) throw configError("sessions.sameSite 'None' needs secure cookies (secure: true or 'auto').");
+  // Browsers drop these cookies without Secure, and 'auto' writes plain-HTTP cookies without it:
+  // refused here, or every session.set() over plain HTTP would fail at request time.
+  if (sameSite === 'None' && secure !== true)
+    throw configError(
+      "sessions.sameSite 'None' needs secure: true (browsers refuse SameSite=None without Secure, and secure 'auto' or false sends plain-HTTP cookies without it): set secure: true (HTTPS only), or use sameSite 'Lax'.",
+    );
   const cookieName = o.cookieName === undefined ? 'sid' : String(o.cookieName);
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(cookieName)) throw configError('sessions.cookieName must be 1–64 letters, digits, _ or -.');
+  const prefix = cookiePrefixOf(cookieName);
+  if (prefix !== undefined && secure !== true)
+    throw configError(
+      `sessions.cookieName '${cookieName}' carries the ${prefix} prefix, which browsers accept only on Secure cookies: set secure: true (HTTPS only), or drop the prefix (over HTTPS sessions names the cookie __Host-<cookieName> itself).`,
+    );
   const maxDataBytes = o.maxDataBytes === undefined ? 65536 : numberOption(o.maxDataBytes, 'sessions.maxDataBytes', 256, 16 << 20);
   return Object.freeze({
     secrets: Object.freeze([...secrets]) as readonly Buffer[] as readonly [Buffer, ...Buffer[]],

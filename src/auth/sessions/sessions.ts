@@ -7,7 +7,7 @@ import { localOf } from '../shared/http.ts';
 import { problem } from '../../core/problem.ts';
 import { jsonCopy, parseJson, type JsonValue } from './data.ts';
 import type { SessionStore } from '../../stores/sessions.ts';
-import { compileSessionOptions, type SessionOptions } from './options.ts';
+import { compileSessionOptions, cookiePrefixOf, type SessionOptions } from './options.ts';
 
 export type { SessionOptions } from './options.ts';
 
@@ -73,6 +73,8 @@ export interface SessionsMiddleware extends Middleware {
 export function sessions(options: SessionOptions): SessionsMiddleware {
   const { secrets, store, maxAgeMs, idleMs, browserSession, secure, sameSite, cookieName: baseName, maxDataBytes: maxBytes } = compileSessionOptions(options);
   recordConfig('sessions', { secure, sameSite });
+  // A name with its own prefix is only accepted with secure: true (compileSessionOptions).
+  const prefixed = cookiePrefixOf(baseName) !== undefined;
 
   const mac = (id: string, key = secrets[0]): Buffer => createHmac('sha256', key).update(id).digest();
   const sign = (id: string): string => `${id}.${mac(id).toString('base64url')}`;
@@ -124,7 +126,7 @@ export function sessions(options: SessionOptions): SessionsMiddleware {
 
   async function attach(req: RequestView, res: ResponseControl): Promise<undefined> {
     const isSecure = secure === true || (secure === 'auto' && req.secure);
-    const cookieName = isSecure ? `__Host-${baseName}` : baseName;
+    const cookieName = isSecure && !prefixed ? `__Host-${baseName}` : baseName;
     const cookieOptions = { path: '/', httpOnly: true, secure: isSecure, sameSite };
     const now = Date.now();
     const raw = req.cookie(cookieName);
