@@ -37,8 +37,8 @@ const factories: Record<string, () => unknown> = {
   bodyLimit: () => main.bodyLimit(),
   stack: () => main.stack([main.securityHeaders()]),
   rampart: () => main.rampart({ csrf: { secret: SECRET }, log: false }),
-  createJwt: () => auth.createJwt({ algorithm: 'HS256', secret: SECRET }),
-  requireJwt: () => auth.requireJwt({ jwt: { algorithm: 'HS256', secret: SECRET } }),
+  createJwt: () => auth.createJwt({ algorithm: 'HS256', secret: SECRET, issuer: 'https://id.example', audience: 'api' }),
+  requireJwt: () => auth.requireJwt({ jwt: { algorithm: 'HS256', secret: SECRET, issuer: 'https://id.example', audience: 'api' } }),
   rbac: () => auth.rbac({ roles: { admin: { permissions: ['post:edit'] } } }),
   requirePermission: () => auth.requirePermission('post:edit'),
   requireSignedRequest: () => auth.requireSignedRequest({ secret: SECRET }),
@@ -71,7 +71,7 @@ test('the five factories that validated inside their body compile frozen options
     apiKeys: compileApiKeysOptions({ secret: SECRET }),
     sessions: compileSessionOptions({ secret: SECRET, store: memorySessionStore() }),
     blocklist: compileBlocklistOptions({}),
-    jwt: compileJwtOptions({ algorithm: 'HS256', secret: SECRET }),
+    jwt: compileJwtOptions({ algorithm: 'HS256', secret: SECRET, issuer: 'https://id.example', audience: 'api' }),
   };
   for (const [name, config] of Object.entries(compiled)) {
     assert.ok(Object.isFrozen(config), `${name}: compiled options are frozen`);

@@ -8,7 +8,7 @@ import { wellFormed, newKey } from './apikeys/format.ts';
 import { jsonCopy, parseJson } from './sessions/data.ts';
 import { isRampartError } from '../errors.ts';
 
-const jwt = createJwt({ algorithm: 'HS256', secret: 'property-test-secret-of-32-bytes-or-more' });
+const jwt = createJwt({ algorithm: 'HS256', secret: 'property-test-secret-of-32-bytes-or-more', issuer: 'https://id.example', audience: 'api' });
 const b64u = (s: string) => Buffer.from(s).toString('base64url');
 
 test('jwt.verify: arbitrary strings and structured garbage are RampartErrors', async () => {

@@ -15,7 +15,7 @@ import { forEachAdapter, type TestApp } from '../../test/helpers/adapters.ts';
 
 process.env.RAMPART_SILENT = '1';
 
-const jwt = createJwt({ algorithm: 'HS256', secret: 'an-hmac-secret-that-is-long-enough-0123456789', audience: 'api' });
+const jwt = createJwt({ algorithm: 'HS256', secret: 'an-hmac-secret-that-is-long-enough-0123456789', issuer: 'https://id.example', audience: 'api' });
 
 /** What the app would log with logFromRequest: the fields taken from the request. */
 const fieldsApp: TestApp = (req) => ({

@@ -10,6 +10,9 @@ import type { SecurityEventRecord } from '../../core/types.ts';
 import { python } from '../../../test/helpers/python.ts';
 
 const SECRET = 'k'.repeat(32) + '-a-long-enough-hmac-secret';
+/** The issuer and audience every verifier is built with, and the claims its tokens carry. */
+const ID = { issuer: 'https://id.example', audience: 'api' } as const;
+const IA = { iss: 'https://id.example', aud: 'api' };
 const b64u = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
 const now = () => Math.floor(Date.now() / 1000);
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -58,8 +61,8 @@ test('each failure cause has its own code; INVALID_TOKEN event without the token
   assert.equal(ok.iss, 'iss');
   const ok2 = await jwt.verify(hs256({ alg: 'HS256' }, { ...base, exp: now() - 3 }).replace(/x/, 'x')).catch((e) => e);
   assert.ok(isRampartError(ok2, 'ERR_RAMPART_JWT_EXPIRED'));
-  const tolerant = createJwt({ algorithm: 'HS256', secret: SECRET, clockTolerance: 30 });
-  assert.ok(await tolerant.verify(hs256({ alg: 'HS256' }, { exp: now() - 10 })));
+  const tolerant = createJwt({ algorithm: 'HS256', secret: SECRET, clockTolerance: 30, ...ID });
+  assert.ok(await tolerant.verify(hs256({ alg: 'HS256' }, { ...IA, exp: now() - 10 })));
   assert.ok(events.length >= 10);
   for (const e of events) {
     assert.equal(e.event, 'INVALID_TOKEN');
@@ -69,7 +72,7 @@ test('each failure cause has its own code; INVALID_TOKEN event without the token
 });
 
 test('malformed input of any kind is ERR_RAMPART_JWT_MALFORMED, never a crash', async () => {
-  const jwt = createJwt({ algorithm: 'HS256', secret: SECRET });
+  const jwt = createJwt({ algorithm: 'HS256', secret: SECRET, ...ID });
   const cases: unknown[] = [
     '',
     'a',
@@ -101,58 +104,58 @@ test('malformed input of any kind is ERR_RAMPART_JWT_MALFORMED, never a crash', 
 });
 
 test('attack: alg none in every spelling is refused', async () => {
-  const jwt = createJwt({ algorithm: 'HS256', secret: SECRET });
+  const jwt = createJwt({ algorithm: 'HS256', secret: SECRET, ...ID });
   for (const alg of ['none', 'None', 'NONE', 'nOnE']) {
     await rejectsWith(jwt.verify(`${b64u({ alg })}.${b64u({ sub: 'admin', exp: now() + 60 })}.`), 'ERR_RAMPART_JWT_ALGORITHM');
   }
-  await rejectsWith(jwt.verify(`${b64u({})}.${b64u({ exp: now() + 60 })}.`), 'ERR_RAMPART_JWT_ALGORITHM');
+  await rejectsWith(jwt.verify(`${b64u({})}.${b64u({ ...IA, exp: now() + 60 })}.`), 'ERR_RAMPART_JWT_ALGORITHM');
   assert.throws(
-    () => createJwt({ algorithm: 'none' as never, secret: SECRET }),
+    () => createJwt({ algorithm: 'none' as never, secret: SECRET, ...ID }),
     (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
   );
 });
 
 test('attack: HS/RS confusion with the public key as HMAC secret fails', async () => {
   const pem = rsa.publicKey.export({ type: 'spki', format: 'pem' }) as string;
-  const jwt = createJwt({ algorithm: 'RS256', publicKey: pem });
-  const forged = hs256({ alg: 'HS256', typ: 'JWT' }, { sub: 'admin', exp: now() + 60 }, pem);
+  const jwt = createJwt({ algorithm: 'RS256', publicKey: pem, ...ID });
+  const forged = hs256({ alg: 'HS256', typ: 'JWT' }, { ...IA, sub: 'admin', exp: now() + 60 }, pem);
   await rejectsWith(jwt.verify(forged), 'ERR_RAMPART_JWT_ALGORITHM');
   // the real thing works
-  const signer = createJwt({ algorithm: 'RS256', privateKey: rsa.privateKey });
+  const signer = createJwt({ algorithm: 'RS256', privateKey: rsa.privateKey, ...ID });
   assert.equal((await jwt.verify(await signer.sign({ sub: 'u' }))).sub, 'u');
   // configuring a PEM key as an HMAC secret, or a public key with HS256, is a construction error
   assert.throws(
-    () => createJwt({ algorithm: 'HS256', secret: pem }),
+    () => createJwt({ algorithm: 'HS256', secret: pem, ...ID }),
     (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
   );
   assert.throws(
-    () => createJwt({ algorithm: 'HS256', publicKey: pem }),
+    () => createJwt({ algorithm: 'HS256', publicKey: pem, ...ID } as never),
     (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
   );
   assert.throws(
-    () => createJwt({ algorithm: 'RS256', secret: SECRET }),
+    () => createJwt({ algorithm: 'RS256', secret: SECRET, ...ID }),
     (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
   );
 });
 
 test('attack: a JWKS key without alg does not let the token choose the algorithm', async () => {
   const jwk = await exportJWK(rsa.publicKey); // no "alg" member
-  const jwt = createJwt({ algorithm: 'RS256', jwks: { keys: [{ ...jwk, kid: 'k1' }] } });
-  const good = await new SignJWT({ sub: 'u', exp: now() + 60 }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).sign(rsa.privateKey);
+  const jwt = createJwt({ algorithm: 'RS256', jwks: { keys: [{ ...jwk, kid: 'k1' }] }, ...ID });
+  const good = await new SignJWT({ ...IA, sub: 'u', exp: now() + 60 }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).sign(rsa.privateKey);
   assert.equal((await jwt.verify(good)).sub, 'u');
-  const ps = await new SignJWT({ sub: 'u', exp: now() + 60 }).setProtectedHeader({ alg: 'PS256', kid: 'k1' }).sign(rsa.privateKey);
+  const ps = await new SignJWT({ ...IA, sub: 'u', exp: now() + 60 }).setProtectedHeader({ alg: 'PS256', kid: 'k1' }).sign(rsa.privateKey);
   await rejectsWith(jwt.verify(ps), 'ERR_RAMPART_JWT_ALGORITHM');
   const n = Buffer.from(jwk.n!, 'base64url');
-  await rejectsWith(jwt.verify(hs256({ alg: 'HS256', kid: 'k1' }, { exp: now() + 60 }, n)), 'ERR_RAMPART_JWT_ALGORITHM');
+  await rejectsWith(jwt.verify(hs256({ alg: 'HS256', kid: 'k1' }, { ...IA, exp: now() + 60 }, n)), 'ERR_RAMPART_JWT_ALGORITHM');
 });
 
 test('attack: crit headers refused; jku, x5u, jwk and x5c never select a key', async () => {
-  const jwt = createJwt({ algorithm: 'RS256', privateKey: rsa.privateKey });
-  const crit = await new SignJWT({ exp: now() + 60 })
+  const jwt = createJwt({ algorithm: 'RS256', privateKey: rsa.privateKey, ...ID });
+  const crit = await new SignJWT({ ...IA, exp: now() + 60 })
     .setProtectedHeader({ alg: 'RS256', crit: ['exp'] } as never)
     .sign(rsa.privateKey)
     .catch(() => undefined);
-  const critToken = crit ?? `${b64u({ alg: 'RS256', crit: ['x'], x: 1 })}.${b64u({ exp: now() + 60 })}.AAAA`;
+  const critToken = crit ?? `${b64u({ alg: 'RS256', crit: ['x'], x: 1 })}.${b64u({ ...IA, exp: now() + 60 })}.AAAA`;
   await rejectsWith(jwt.verify(critToken), 'ERR_RAMPART_JWT_MALFORMED');
   const attacker = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const attackerJwk = await exportJWK(attacker.publicKey);
@@ -166,7 +169,7 @@ test('attack: crit headers refused; jku, x5u, jwk and x5c never select a key', a
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`;
   try {
     for (const header of [{ jku: url }, { x5u: url }, { jwk: attackerJwk }, { x5c: ['MIIB'] }]) {
-      const forged = await new SignJWT({ sub: 'admin', exp: now() + 60 }).setProtectedHeader({ alg: 'RS256', ...header }).sign(attacker.privateKey);
+      const forged = await new SignJWT({ ...IA, sub: 'admin', exp: now() + 60 }).setProtectedHeader({ alg: 'RS256', ...header }).sign(attacker.privateKey);
       await rejectsWith(jwt.verify(forged), 'ERR_RAMPART_JWT_SIGNATURE');
     }
     assert.equal(fetched, 0, 'the verifier never fetched the attacker URL');
@@ -180,16 +183,16 @@ test('kid rotation; kid injection strings only miss the key map', async () => {
     { kid: 'new', secret: randomBytes(32) },
     { kid: 'old', secret: randomBytes(32) },
   ];
-  const jwt = createJwt({ algorithm: 'HS256', keys });
-  const oldSigner = createJwt({ algorithm: 'HS256', keys, currentKid: 'old' });
+  const jwt = createJwt({ algorithm: 'HS256', keys, ...ID });
+  const oldSigner = createJwt({ algorithm: 'HS256', keys, currentKid: 'old', ...ID });
   const t1 = await jwt.sign({ sub: 'a' });
   assert.equal(JSON.parse(Buffer.from(t1.split('.')[0]!, 'base64url').toString()).kid, 'new');
   assert.equal((await jwt.verify(await oldSigner.sign({ sub: 'b' }))).sub, 'b', 'tokens of the previous key still verify');
   for (const kid of ['../../../../dev/null', "' OR '1'='1", 'http://evil.example/key', 'new\u0000', '__proto__', 'constructor', 42, null, 'x'.repeat(300)]) {
-    await rejectsWith(jwt.verify(hs256({ alg: 'HS256', kid }, { exp: now() + 60 }, '')), 'ERR_RAMPART_JWT_SIGNATURE');
+    await rejectsWith(jwt.verify(hs256({ alg: 'HS256', kid }, { ...IA, exp: now() + 60 }, '')), 'ERR_RAMPART_JWT_SIGNATURE');
   }
-  await rejectsWith(jwt.verify(hs256({ alg: 'HS256' }, { exp: now() + 60 }, keys[0]!.secret)), 'ERR_RAMPART_JWT_SIGNATURE');
-  assert.equal((await jwt.verify(hs256({ alg: 'HS256', kid: 'old' }, { exp: now() + 60 }, keys[1]!.secret))).exp! > 0, true);
+  await rejectsWith(jwt.verify(hs256({ alg: 'HS256' }, { ...IA, exp: now() + 60 }, keys[0]!.secret)), 'ERR_RAMPART_JWT_SIGNATURE');
+  assert.equal((await jwt.verify(hs256({ alg: 'HS256', kid: 'old' }, { ...IA, exp: now() + 60 }, keys[1]!.secret))).exp! > 0, true);
 });
 
 test('remote JWKS is fetched once, cached, and refetched at most once per cooldown', async () => {
@@ -204,15 +207,15 @@ test('remote JWKS is fetched once, cached, and refetched at most once per cooldo
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   try {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`;
-    const jwt = createJwt({ algorithm: 'ES256', jwks: url, jwksCooldown: 60 });
-    const token = await new SignJWT({ sub: 'svc', exp: now() + 60 }).setProtectedHeader({ alg: 'ES256', kid: 'e1' }).sign(kp.privateKey);
+    const jwt = createJwt({ algorithm: 'ES256', jwks: url, jwksCooldown: 60, ...ID });
+    const token = await new SignJWT({ ...IA, sub: 'svc', exp: now() + 60 }).setProtectedHeader({ alg: 'ES256', kid: 'e1' }).sign(kp.privateKey);
     for (let i = 0; i < 5; i++) assert.equal((await jwt.verify(token)).sub, 'svc');
     assert.equal(fetched, 1);
-    const unknown = await new SignJWT({ exp: now() + 60 }).setProtectedHeader({ alg: 'ES256', kid: 'nope' }).sign(kp.privateKey);
+    const unknown = await new SignJWT({ ...IA, exp: now() + 60 }).setProtectedHeader({ alg: 'ES256', kid: 'nope' }).sign(kp.privateKey);
     for (let i = 0; i < 5; i++) await rejectsWith(jwt.verify(unknown), 'ERR_RAMPART_JWT_SIGNATURE');
     assert.ok(fetched <= 2, `unknown kids must not hammer the issuer (fetched ${fetched})`);
     assert.throws(
-      () => createJwt({ algorithm: 'ES256', jwks: 'http://example.com/jwks' }),
+      () => createJwt({ algorithm: 'ES256', jwks: 'http://example.com/jwks', ...ID }),
       (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
     );
   } finally {
@@ -245,18 +248,19 @@ test('construction rejects weak or mismatched keys and unknown options', () => {
   ];
   for (const [options, code] of bad)
     assert.throws(
-      () => createJwt(options as JwtOptions),
+      // with issuer and audience, so that each case fails for its own reason
+      () => createJwt((typeof options === 'object' ? { ...ID, ...options } : options) as JwtOptions),
       (e) => isRampartError(e, code),
       JSON.stringify(options, (_k, v) => (typeof v === 'object' && v?.type ? 'key' : v)),
     );
-  const opts = { algorithm: 'HS256' as const, secret: SECRET, audience: ['a', 'b'] };
+  const opts = { algorithm: 'HS256' as const, secret: SECRET, issuer: 'i', audience: ['a', 'b'] };
   const frozen = JSON.stringify(opts);
   createJwt(opts);
   assert.equal(JSON.stringify(opts), frozen, 'options are not mutated');
 });
 
 test('verify-only: a publicKey cannot sign', async () => {
-  const jwt = createJwt({ algorithm: 'ES256', publicKey: ec.publicKey as KeyObject });
+  const jwt = createJwt({ algorithm: 'ES256', publicKey: ec.publicKey as KeyObject, ...ID });
   await assert.rejects(jwt.sign({}), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'));
 });
 
@@ -301,4 +305,54 @@ print(json.dumps({'got': got,
   assert.equal((await es.verify(r.es)).sub, 'from-py');
   await rejectsWith(hs.verify(r.expired), 'ERR_RAMPART_JWT_EXPIRED');
   await rejectsWith(rs.verify(r.hs), 'ERR_RAMPART_JWT_ALGORITHM');
+});
+
+test('issuer and audience are required at construction, and every token must carry them', async () => {
+  for (const options of [
+    { algorithm: 'HS256', secret: SECRET },
+    { algorithm: 'HS256', secret: SECRET, audience: 'api' },
+    { algorithm: 'HS256', secret: SECRET, issuer: 'https://id.example' },
+    { algorithm: 'RS256', publicKey: rsa.publicKey },
+    { algorithm: 'HS256', keys: [{ kid: 'a', secret: SECRET }], issuer: 'https://id.example' },
+    { algorithm: 'HS256', secret: SECRET, issuer: '', audience: 'api' },
+    { algorithm: 'HS256', secret: SECRET, issuer: 'https://id.example', audience: [] },
+  ]) {
+    assert.throws(
+      () => createJwt(options as JwtOptions),
+      (e) => isRampartError(e, 'ERR_RAMPART_CONFIG') && /issuer|audience/.test((e as Error).message),
+      JSON.stringify(options, (_k, v) => (typeof v === 'object' && v?.type ? 'key' : v)),
+    );
+  }
+  const jwt = createJwt({ algorithm: 'HS256', secret: SECRET, issuer: 'https://id.example', audience: ['api', 'admin'] });
+  const exp = now() + 60;
+  await rejectsWith(jwt.verify(hs256({ alg: 'HS256' }, { iss: 'evil', aud: 'api', exp })), 'ERR_RAMPART_JWT_CLAIM');
+  await rejectsWith(jwt.verify(hs256({ alg: 'HS256' }, { iss: 'https://id.example', aud: 'other-service', exp })), 'ERR_RAMPART_JWT_CLAIM');
+  await rejectsWith(jwt.verify(hs256({ alg: 'HS256' }, { aud: 'api', exp })), 'ERR_RAMPART_JWT_CLAIM');
+  await rejectsWith(jwt.verify(hs256({ alg: 'HS256' }, { iss: 'https://id.example', exp })), 'ERR_RAMPART_JWT_CLAIM');
+  assert.equal((await jwt.verify(hs256({ alg: 'HS256' }, { iss: 'https://id.example', aud: ['x', 'admin'], exp }))).exp, exp);
+});
+
+test('HS* secrets pass the shared secret check: repeated, zero, placeholder and sequential secrets are refused', () => {
+  const weak: Array<string | Uint8Array> = [
+    'x'.repeat(32),
+    Buffer.alloc(32),
+    'changeme'.repeat(4),
+    '0123456789abcdef0123456789abcdef',
+    'your-secret-key-here-0000000000000',
+    'x'.repeat(64),
+  ];
+  for (const secret of weak) {
+    for (const options of [
+      { algorithm: 'HS256', secret, issuer: 'i', audience: 'a' },
+      { algorithm: 'HS256', keys: [{ kid: 'k', secret }], issuer: 'i', audience: 'a' },
+    ]) {
+      assert.throws(
+        () => createJwt(options as JwtOptions),
+        (e) => isRampartError(e, 'ERR_RAMPART_CONFIG') && /openssl rand/.test((e as Error).message) && !(e as Error).message.includes(String(secret)),
+        String(secret),
+      );
+    }
+  }
+  createJwt({ algorithm: 'HS256', secret: randomBytes(32), issuer: 'i', audience: 'a' });
+  createJwt({ algorithm: 'HS512', secret: randomBytes(64).toString('base64url'), issuer: 'i', audience: 'a' });
 });

@@ -86,9 +86,9 @@ export function createJwt(options: JwtOptions): Jwt {
         algorithms: [algorithm],
         clockTolerance,
         requiredClaims: requiredClaims as string[],
+        issuer,
+        audience: audience as string[],
       };
-      if (issuer !== undefined) verifyOptions.issuer = issuer;
-      if (audience !== undefined) verifyOptions.audience = audience as string[];
       ({ payload } = await jwtVerify(token, key as never, verifyOptions));
     } catch (error) {
       throw mapJoseError(error);
@@ -128,8 +128,8 @@ export function createJwt(options: JwtOptions): Jwt {
     const jwt = new SignJWT(body).setProtectedHeader(header).setIssuedAt(now);
     jwt.setExpirationTime(typeof c.exp === 'number' ? c.exp : now + lifetime);
     if (typeof c.nbf === 'number') jwt.setNotBefore(c.nbf);
-    if (issuer !== undefined) jwt.setIssuer(issuer);
-    if (audience !== undefined) jwt.setAudience(audience.length === 1 ? audience[0]! : (audience as string[]));
+    jwt.setIssuer(issuer);
+    jwt.setAudience(audience.length === 1 ? audience[0]! : (audience as string[]));
     return jwt.sign(use.sign);
   }
 

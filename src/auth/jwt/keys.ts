@@ -1,5 +1,6 @@
 import { createPrivateKey, createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { configError } from '../../core/options.ts';
+import { requireSecret } from '../../crypto/secret.ts';
 
 /** JWS algorithms rampart signs and verifies. `none` is never one of them. */
 export const ALGORITHMS = [
@@ -29,12 +30,16 @@ export function isHmac(alg: JwtAlgorithm): boolean {
   return alg.startsWith('HS');
 }
 
-/** HMAC secrets shorter than the hash output are brute-forceable (RFC 7518 §3.2). */
+/**
+ * An HMAC key for `alg`: at least as long as the hash output (RFC 7518 §3.2), and passing
+ * the check every rampart signing secret passes (no placeholder, repeated or sequential
+ * secret; see requireSecret). A secret KeyObject is checked on its bytes.
+ */
 export function hmacKey(secret: unknown, alg: JwtAlgorithm, option: string): KeyObject {
   let bytes: Buffer;
   if (typeof secret === 'string') bytes = Buffer.from(secret, 'utf8');
   else if (secret instanceof Uint8Array) bytes = Buffer.from(secret);
-  else if (secret !== null && typeof secret === 'object' && (secret as KeyObject).type === 'secret') return secret as KeyObject;
+  else if (secret !== null && typeof secret === 'object' && (secret as KeyObject).type === 'secret') bytes = (secret as KeyObject).export();
   else throw configError(`${option} must be a string or bytes for ${alg}.`);
   if (typeof secret === 'string' && /-----BEGIN [A-Z ]*KEY-----/.test(secret)) {
     // The classic HS/RS confusion: a PEM public key used as an HMAC secret.
@@ -48,7 +53,12 @@ export function hmacKey(secret: unknown, alg: JwtAlgorithm, option: string): Key
       `${option} must be at least ${min} bytes for ${alg} (got ${bytes.length}); generate one with crypto.randomBytes(${min}).toString('base64url').`,
     );
   }
-  return createSecretKey(bytes);
+  // Brute-forceable despite its length: one character repeated, zeros, a template value.
+  const checked = requireSecret(typeof secret === 'string' ? secret : bytes, { name: option, code: 'ERR_RAMPART_CONFIG' });
+  bytes.fill(0);
+  const key = createSecretKey(checked); // copies: the checked bytes can be wiped
+  checked.fill(0);
+  return key;
 }
 
 function toKeyObject(input: unknown, kind: 'public' | 'private', option: string): KeyObject {

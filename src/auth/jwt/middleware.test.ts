@@ -6,7 +6,7 @@ import { forEachAdapter } from '../../../test/helpers/adapters.ts';
 import type { SecurityEventRecord } from '../../core/types.ts';
 import { isRampartError } from '../../errors.ts';
 
-const jwt = createJwt({ algorithm: 'HS256', secret: 'an-hmac-secret-that-is-long-enough-0123456789', audience: 'api' });
+const jwt = createJwt({ algorithm: 'HS256', secret: 'an-hmac-secret-that-is-long-enough-0123456789', issuer: 'https://id.example', audience: 'api' });
 
 test('requireJwt through every adapter: 401 challenges, claims for the handler, events', async (t) => {
   const token = await jwt.sign({ sub: 'u1', roles: ['editor'], scope: 'read write' });

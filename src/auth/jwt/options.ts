@@ -33,10 +33,10 @@ export interface JwtOptions {
   jwksCacheMaxAge?: number;
   /** Minimum seconds between two JWKS fetches (unknown `kid`s cannot hammer the issuer). Default 30. */
   jwksCooldown?: number;
-  /** `iss` set on signing and required on verifying. */
-  issuer?: string;
-  /** `aud` set on signing; verifying requires one of these. */
-  audience?: string | readonly string[];
+  /** `iss` set on signing and required on verifying (a token from any other issuer is refused). Required. */
+  issuer: string;
+  /** `aud` set on signing; verifying requires one of these (a token meant for another service is refused). Required. */
+  audience: string | readonly string[];
   /** Lifetime of signed tokens in seconds. Default 900. */
   expiresIn?: number;
   /** Allowed clock skew in seconds. Default 0. */
@@ -64,8 +64,8 @@ export interface JwtConfig {
   readonly expiresIn: number;
   readonly clockTolerance: number;
   readonly maxTokenLength: number;
-  readonly issuer: string | undefined;
-  readonly audience: readonly string[] | undefined;
+  readonly issuer: string;
+  readonly audience: readonly string[];
   /** The `typ` header written on signing, and its normalised form checked on verifying. */
   readonly typHeader: string;
   readonly typ: string;
@@ -119,8 +119,7 @@ export function compileJwtOptions(options: JwtOptions): JwtConfig {
   const expiresIn = o.expiresIn === undefined ? 900 : numberOption(o.expiresIn, 'createJwt.expiresIn', 1, 10 * 365 * 86400);
   const clockTolerance = o.clockTolerance === undefined ? 0 : numberOption(o.clockTolerance, 'createJwt.clockTolerance', 0, 600);
   const maxTokenLength = o.maxTokenLength === undefined ? 8192 : numberOption(o.maxTokenLength, 'createJwt.maxTokenLength', 256, 65536);
-  const issuer = o.issuer === undefined ? undefined : nonEmpty(o.issuer, 'createJwt.issuer');
-  const audience = o.audience === undefined ? undefined : stringList(o.audience, 'createJwt.audience');
+  const { issuer, audience } = issuerAndAudience(o.issuer, o.audience);
   const typHeader = o.typ === undefined ? 'JWT' : nonEmpty(o.typ, 'createJwt.typ');
   const typ = normaliseTyp(typHeader);
   const requiredClaims = ['exp', ...(o.requiredClaims === undefined ? [] : stringList(o.requiredClaims, 'createJwt.requiredClaims'))];
@@ -203,7 +202,7 @@ export function compileJwtOptions(options: JwtOptions): JwtConfig {
     clockTolerance,
     maxTokenLength,
     issuer,
-    audience: audience === undefined ? undefined : Object.freeze(audience),
+    audience: Object.freeze(audience),
     typHeader,
     typ,
     requiredClaims: Object.freeze(requiredClaims),
@@ -213,6 +212,22 @@ export function compileJwtOptions(options: JwtOptions): JwtConfig {
     signer,
     keySet,
   });
+}
+
+/**
+ * Every verifier checks `iss` and `aud`: without them a token that another service (or
+ * another issuer sharing the key, or a JWKS) minted for itself would be accepted here.
+ */
+function issuerAndAudience(issuer: unknown, audience: unknown): { issuer: string; audience: string[] } {
+  const fix =
+    "give both, e.g. createJwt({ algorithm, secret, issuer: 'https://id.example', audience: 'api' }): tokens are then only accepted from that issuer and for that audience.";
+  if (issuer === undefined || audience === undefined) {
+    const missing = [issuer === undefined ? 'issuer' : '', audience === undefined ? 'audience' : ''].filter(Boolean).join(' and ');
+    throw configError(`createJwt needs ${missing}: tokens are verified against them (RFC 8725 §3.8-3.9); ${fix}`);
+  }
+  const list = stringList(audience, 'createJwt.audience');
+  if (list.length === 0 || list.some((a) => a.length === 0)) throw configError(`createJwt.audience must be a non-empty string or list of them; ${fix}`);
+  return { issuer: nonEmpty(issuer, 'createJwt.issuer'), audience: list };
 }
 
 function nonEmpty(value: unknown, name: string): string {

@@ -81,7 +81,7 @@ test('role graphs are validated at construction', () => {
 });
 
 test('requirePermission through every adapter: 401 without user, 403 without permission', async (t) => {
-  const jwt = createJwt({ algorithm: 'HS256', secret: 'rbac-test-secret-rbac-test-secret-rbac' });
+  const jwt = createJwt({ algorithm: 'HS256', secret: 'rbac-test-secret-7f3Kq9Zp2Lx8Wm4Rv6Tn', issuer: 'https://id.example', audience: 'api' });
   const author = await jwt.sign({ sub: 'u1', roles: ['author'] });
   const reader = await jwt.sign({ sub: 'u2', roles: ['reader'] });
   const ghost = await jwt.sign({ sub: 'u3', roles: ['root'] });
@@ -119,7 +119,7 @@ test('requirePermission through every adapter: 401 without user, 403 without per
 });
 
 test('requirePermission without rbac checks scopes on the principal', async (t) => {
-  const jwt = createJwt({ algorithm: 'HS256', secret: 'rbac-test-secret-rbac-test-secret-rbac' });
+  const jwt = createJwt({ algorithm: 'HS256', secret: 'rbac-test-secret-7f3Kq9Zp2Lx8Wm4Rv6Tn', issuer: 'https://id.example', audience: 'api' });
   const token = await jwt.sign({ sub: 'svc', scope: 'report:read billing:*' });
   await forEachAdapter(
     t,
