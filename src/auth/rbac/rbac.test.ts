@@ -50,7 +50,33 @@ test('roles, inheritance, groups, wildcards and object-level conditions', () => 
       },
     },
   });
-  assert.equal(throwing.can({ roles: ['r'] }, 'x:y', {}), false, 'a failing condition denies');
+  assert.equal(throwing.can({ id: 'u', roles: ['r'] }, 'x:y', {}), false, 'a failing condition denies');
+});
+
+test('object-level conditions fail closed: a user without an id or a missing resource never passes an ownership check', () => {
+  const author = { roles: ['author'] };
+  assert.equal(access.can({ ...author, id: undefined }, 'post:edit', {}), false, 'undefined === undefined is not ownership');
+  assert.equal(access.can({ ...author, id: undefined }, 'post:edit', { authorId: undefined }), false);
+  assert.equal(access.can(author, 'post:edit', {}), false, 'no id at all');
+  assert.equal(access.can({ ...author, id: '' }, 'post:edit', { authorId: '' }), false, 'an empty id is no id');
+  assert.equal(access.can({ ...author, id: null } as never, 'post:edit', { authorId: null }), false);
+  assert.equal(access.can({ ...author, id: Number.NaN } as never, 'post:edit', { authorId: Number.NaN }), false);
+  let called = 0;
+  const lax = rbac({
+    roles: { owner: { permissions: ['doc:edit'] } },
+    conditions: {
+      'doc:edit': (user, doc) => {
+        called++;
+        return (doc as { ownerId?: unknown } | undefined)?.ownerId === user.id;
+      },
+    },
+  });
+  assert.equal(lax.can({ id: 'u1', roles: ['owner'] }, 'doc:edit', undefined), false, 'no resource: denied without asking the condition');
+  assert.equal(lax.can({ id: 'u1', roles: ['owner'] }, 'doc:edit', null), false);
+  assert.equal(called, 0);
+  assert.equal(lax.can({ id: 'u1', roles: ['owner'] }, 'doc:edit', { ownerId: 'u1' }), true);
+  assert.equal(lax.can({ id: 7, roles: ['owner'] } as never, 'doc:edit', { ownerId: 7 }), true, 'numeric ids are ids');
+  assert.equal(access.can({ ...author, id: undefined }, 'post:read'), true, 'permissions without a condition need no id');
 });
 
 test('role graphs are validated at construction', () => {

@@ -15,7 +15,11 @@ export interface GroupDefinition {
   permissions?: readonly string[];
 }
 
-/** Object-level check: called with the user and the resource; must return true to allow. */
+/**
+ * Object-level check: called with the user and the resource; must return true to allow. It
+ * is only called when the user has an id (non-empty string or finite number) and a resource
+ * was given; otherwise the permission is denied.
+ */
 export type PermissionCondition = (user: AuthUser, resource: unknown) => boolean;
 
 /** Options of {@link rbac}. */
@@ -32,7 +36,8 @@ export interface Rbac {
   permissionsOf(user: AuthUser): ReadonlySet<string>;
   /**
    * True when the user holds `permission` (wildcards like `post:*` count) and, when a
-   * condition is registered for it, the condition allows `resource`. Throws
+   * condition is registered for it, the user has an id, `resource` is given and the
+   * condition allows it. Throws
    * ERR_RAMPART_RBAC_UNKNOWN_ROLE for roles or groups the configuration does not define.
    */
   can(user: AuthUser | undefined | null, permission: string, resource?: unknown): boolean;
@@ -134,6 +139,9 @@ export function rbac(options: RbacOptions): Rbac {
     if (!anyCovers(permissionsOf(user), permission)) return false;
     const condition = conditions.get(permission);
     if (condition === undefined) return true;
+    // Object-level checks compare the resource with the user (authorId === user.id): with no
+    // id or no resource, `undefined === undefined` would grant, so both must exist first.
+    if (!usableId(user.id) || resource === undefined || resource === null) return false;
     try {
       return condition(user, resource) === true;
     } catch {
@@ -142,6 +150,11 @@ export function rbac(options: RbacOptions): Rbac {
   }
 
   return Object.freeze({ permissionsOf, can, roles: Object.freeze([...direct.keys()]) });
+}
+
+/** An identity a condition can compare: a non-empty string or a finite number. */
+function usableId(id: unknown): boolean {
+  return (typeof id === 'string' && id.length > 0) || (typeof id === 'number' && Number.isFinite(id));
 }
 
 function list(value: unknown, where: string): string[] {
