@@ -83,3 +83,32 @@ test('requireJwt({ required: false }) lets anonymous requests through; bad optio
     (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'),
   );
 });
+
+test('requireJwt refuses a valid token without a usable subject (sub) through every adapter', async (t) => {
+  const noSub = await jwt.sign({ scope: 'orders:read' });
+  const emptySub = await jwt.sign({ sub: '', scope: 'orders:read' });
+  const numericSub = await jwt.sign({ sub: 42, scope: 'orders:read' });
+  const events: SecurityEventRecord[] = [];
+  await forEachAdapter(
+    t,
+    () => stack([requireJwt({ jwt, required: false })], { events: { emit: (r) => events.push(r) } }),
+    async (app) => {
+      for (const token of [noSub, emptySub, numericSub]) {
+        events.length = 0;
+        const r = await fetch(`${app.url}/`, { headers: { authorization: `Bearer ${token}` } });
+        assert.equal(r.status, 401);
+        assert.equal(r.headers.get('www-authenticate'), 'Bearer realm="api", error="invalid_token"');
+        const body = (await r.json()) as { code: string; detail: string };
+        assert.equal(body.code, 'ERR_RAMPART_JWT_CLAIM');
+        assert.match(body.detail, /subject|sub/);
+        assert.deepEqual(
+          events.map((e) => e.event),
+          ['INVALID_TOKEN'],
+        );
+      }
+      const ok = await fetch(`${app.url}/`, { headers: { authorization: `Bearer ${await jwt.sign({ sub: 'u1' })}` } });
+      assert.equal(await ok.text(), 'u1');
+    },
+    (req) => ({ body: String((req.view?.locals.user as { id?: string } | undefined)?.id ?? 'anon') }),
+  );
+});

@@ -22,8 +22,8 @@ const OPTION_NAMES = ['jwt', 'cookie', 'realm', 'required'];
  * Middleware that verifies `Authorization: Bearer <jwt>` and puts the claims on
  * `req.locals.jwt` (read them with {@link jwtClaims}) and a principal on `req.locals.user`
  * (`{ id: sub, roles, permissions }` for requirePermission). Missing token → 401
- * `WWW-Authenticate: Bearer realm="api"` + AUTH_REQUIRED; invalid token → 401
- * `Bearer error="invalid_token"` + INVALID_TOKEN.
+ * `WWW-Authenticate: Bearer realm="api"` + AUTH_REQUIRED; invalid token, or a valid one
+ * without a non-empty string `sub` → 401 `Bearer error="invalid_token"` + INVALID_TOKEN.
  */
 export function requireJwt(options: RequireJwtOptions): Middleware {
   const o = optionsObject(options, 'requireJwt');
@@ -53,6 +53,11 @@ export function requireJwt(options: RequireJwtOptions): Middleware {
       }
       try {
         const claims = await jwt.check(token);
+        // The principal's id is `sub`: without one, ownership checks would compare undefined ids.
+        if (typeof claims.sub !== 'string' || claims.sub.length === 0) {
+          req.emit('INVALID_TOKEN', 'jwt: ERR_RAMPART_JWT_CLAIM (no subject)');
+          return unauthorized('The access token has no subject (a non-empty string sub claim).', invalid, 'ERR_RAMPART_JWT_CLAIM');
+        }
         req.locals.jwt = claims;
         if (req.locals.user === undefined) req.locals.user = principal(claims);
         return undefined;
@@ -69,7 +74,7 @@ function principal(claims: JwtClaims): AuthUser {
   const roles = Array.isArray(claims.roles) ? claims.roles.filter((r): r is string => typeof r === 'string') : [];
   const scope = typeof claims.scope === 'string' ? claims.scope.split(' ').filter(Boolean) : [];
   const permissions = Array.isArray(claims.permissions) ? claims.permissions.filter((p): p is string => typeof p === 'string') : scope;
-  return { id: typeof claims.sub === 'string' ? claims.sub : undefined, roles, permissions };
+  return { id: claims.sub, roles, permissions };
 }
 
 /** The verified JWT claims of a request that passed {@link requireJwt} (any adapter's request object). */
