@@ -17,7 +17,7 @@ const SRC = join(ROOT, 'src');
 
 /** Old option name → [new name, files that still accept the old one]. */
 const DEPRECATED: Record<string, readonly [string, readonly string[]]> = {
-  maxBodyBytes: ['bodyLimit', ['src/auth/signing/hmac-request.ts', 'src/auth/signing/webhooks.ts', 'src/auth/signing/http-signature-middleware.ts']],
+  maxBodyBytes: ['bodyLimit', ['src/auth/signing/hmac-request.ts', 'src/auth/signing/webhook-middleware.ts', 'src/auth/signing/http-signature-middleware.ts']],
   maxBytes: ['bodyLimit', ['src/csp/report.ts']],
   maxFileSize: ['maxFileBytes', ['src/input/uploads.ts']],
   maxFieldSize: ['maxFieldBytes', ['src/input/uploads.ts']],

@@ -36,6 +36,7 @@ export type {
   VerifyWebhookOptions,
   RequireWebhookOptions,
   WebhookProvider,
+  WebhookVerification,
   HttpMessage,
   HttpSignatureAlgorithm,
   HttpSignatureKey,

@@ -1,7 +1,9 @@
 export { signRequest, verifyRequest, requireSignedRequest } from './hmac-request.ts';
 export type { SignRequestOptions, VerifyRequestOptions, RequireSignedRequestOptions } from './hmac-request.ts';
-export { verifyWebhook, signWebhook, requireWebhook } from './webhooks.ts';
-export type { VerifyWebhookOptions, RequireWebhookOptions, WebhookProvider } from './webhooks.ts';
+export { verifyWebhook, signWebhook } from './webhooks.ts';
+export type { VerifyWebhookOptions, WebhookProvider, WebhookVerification } from './webhooks.ts';
+export { requireWebhook } from './webhook-middleware.ts';
+export type { RequireWebhookOptions } from './webhook-middleware.ts';
 export { signHttpMessage, verifyHttpMessage } from './http-signatures.ts';
 export type { HttpMessage, HttpSignatureAlgorithm, HttpSignatureKey, SignHttpMessageOptions, VerifyHttpMessageOptions } from './http-signatures.ts';
 export { memoryNonceStore, redisNonceStore, postgresNonceStore } from '../../stores/nonces.ts';

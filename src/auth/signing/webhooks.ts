@@ -1,12 +1,7 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { RampartError } from '../../errors.ts';
 import { checkKeys, configError, numberOption, optionsObject, renamedOption } from '../../core/options.ts';
-import { problem } from '../../core/problem.ts';
-import { consumedBodyReply } from './consumed.ts';
-import type { Middleware, RequestView } from '../../core/types.ts';
-import { unauthorized } from '../shared/http.ts';
 import { bodyBytes, readHeader, type HeaderSource } from './headers.ts';
-import { addNonce, type NonceStore } from '../../stores/nonces.ts';
 
 /** Webhook signature schemes rampart verifies. */
 export type WebhookProvider = 'github' | 'stripe' | 'standard';
@@ -29,15 +24,51 @@ export interface VerifyWebhookOptions {
   time?: number;
   /** @deprecated Old name of `time` (same value and unit): `now` is a clock function elsewhere; still accepted. */
   now?: number;
+  /**
+   * `github` only: how long, in seconds, a delivery's {@link WebhookVerification.replayTtl}
+   * is. A GitHub signature covers neither a time nor an id, so this is how long a replayed
+   * body can be recognised. Default 86400 (24 hours).
+   */
+  replayWindow?: number;
 }
 
-const OPTION_NAMES = ['provider', 'secret', 'body', 'headers', 'tolerance', 'time', 'now'];
+/**
+ * What {@link verifyWebhook} verified, for a replay check. `replayKey` identifies the signed
+ * content (the same delivery, however its headers were rewritten, has the same key; a
+ * sender's retry, signed anew with a new timestamp, has another); it is a hash and reveals
+ * no secret. Keep it in a nonce store for `replayTtl` seconds: `await store.add(replayKey, replayTtl)`
+ * returns false for a replay.
+ */
+export interface WebhookVerification {
+  replayKey: string;
+  replayTtl: number;
+}
+
+const OPTION_NAMES = ['provider', 'secret', 'body', 'headers', 'tolerance', 'time', 'now', 'replayWindow'];
+
+/** Default `replayWindow` for GitHub deliveries, in seconds. */
+export const GITHUB_REPLAY_WINDOW = 86400;
+
+/**
+ * The replay key of a verified delivery: a hash of exactly the bytes the signature covers,
+ * so no rewriting of unsigned header text (spacing, hex case, extra signatures, header
+ * names, an unsigned delivery id) makes a replay look new.
+ */
+function replayKey(provider: WebhookProvider, signed: Buffer): string {
+  return `webhook:${provider}:${createHash('sha256').update(signed).digest('base64url')}`;
+}
+
+/** Seconds a delivery stamped `t` stays within the tolerance from `now`, plus one. */
+function ttlUntilStale(t: number, tolerance: number, now: number): number {
+  return Math.max(1, Math.ceil(t + tolerance - now) + 1);
+}
 
 function fail(code: 'ERR_RAMPART_SIGNATURE_MISSING' | 'ERR_RAMPART_SIGNATURE_INVALID' | 'ERR_RAMPART_SIGNATURE_EXPIRED', message: string): RampartError {
   return new RampartError(code, message);
 }
 
-function keysOf(secret: unknown, provider: WebhookProvider): Buffer[] {
+/** The endpoint secret(s) as key bytes; throws ERR_RAMPART_CONFIG for a missing or malformed one. */
+export function webhookKeys(secret: unknown, provider: WebhookProvider): Buffer[] {
   const list = Array.isArray(secret) ? secret : [secret];
   if (list.length === 0) throw configError('verifyWebhook.secret must not be empty.');
   return list.map((s) => {
@@ -68,24 +99,30 @@ function checkAge(timestamp: string | undefined, tolerance: number, now: number)
 
 /**
  * Verify a webhook delivery's signature over the exact raw body, in constant time.
- * Throws ERR_RAMPART_SIGNATURE_MISSING / _INVALID / _EXPIRED. GitHub deliveries carry no
- * timestamp: pair them with a nonce store on `X-GitHub-Delivery` to refuse replays.
+ * Throws ERR_RAMPART_SIGNATURE_MISSING / _INVALID / _EXPIRED. It checks no replays itself
+ * (it is synchronous and keeps no state): {@link requireWebhook} does, or record the returned
+ * {@link WebhookVerification.replayKey} in a nonce store. GitHub signs only the body (no
+ * timestamp, no id; `X-GitHub-Delivery` is not signed), so a GitHub replay can only be
+ * recognised by its body, for `replayWindow` seconds.
  *
  * @example
  * app.post('/webhooks/github', express.raw({ type: '*\/*' }), (req, res) => {
  *   verifyWebhook({ provider: 'github', secret: process.env.GH_SECRET!, body: req.body, headers: req.headers });
  * });
  */
-export function verifyWebhook(options: VerifyWebhookOptions): void {
+export function verifyWebhook(options: VerifyWebhookOptions): WebhookVerification {
   const o = optionsObject(options, 'verifyWebhook');
   checkKeys(o, OPTION_NAMES, 'verifyWebhook');
   const provider = o.provider as WebhookProvider;
   if (provider !== 'github' && provider !== 'stripe' && provider !== 'standard')
     throw configError("verifyWebhook.provider must be 'github', 'stripe' or 'standard'.");
-  const keys = keysOf(o.secret, provider);
+  const keys = webhookKeys(o.secret, provider);
   const tolerance = o.tolerance === undefined ? 300 : numberOption(o.tolerance, 'verifyWebhook.tolerance', 1, 86400);
   const time = renamedOption(o, 'time', 'now', 'verifyWebhook');
   const now = time === undefined ? Date.now() / 1000 : numberOption(time, 'verifyWebhook.time', 0, 2 ** 40, false);
+  if (o.replayWindow !== undefined && provider !== 'github')
+    throw configError(`verifyWebhook.replayWindow applies to github only; ${provider} deliveries are remembered while their timestamp is within tolerance.`);
+  const replayWindow = o.replayWindow === undefined ? GITHUB_REPLAY_WINDOW : numberOption(o.replayWindow, 'verifyWebhook.replayWindow', 1, 30 * 86400);
   const body = bodyBytes(o.body as string);
   const headers = o.headers as HeaderSource;
   if (headers === undefined || headers === null) throw configError('verifyWebhook.headers is required.');
@@ -97,7 +134,7 @@ export function verifyWebhook(options: VerifyWebhookOptions): void {
     if (match === null) throw fail('ERR_RAMPART_SIGNATURE_INVALID', 'X-Hub-Signature-256 must be sha256=<64 hex>.');
     const expected = keys.map((k) => createHmac('sha256', k).update(body).digest());
     if (!anyEqual(expected, [Buffer.from(match[1]!, 'hex')])) throw fail('ERR_RAMPART_SIGNATURE_INVALID', 'The webhook signature does not match.');
-    return;
+    return { replayKey: replayKey(provider, body), replayTtl: replayWindow };
   }
 
   if (provider === 'stripe') {
@@ -122,7 +159,7 @@ export function verifyWebhook(options: VerifyWebhookOptions): void {
       )
     )
       throw fail('ERR_RAMPART_SIGNATURE_INVALID', 'The webhook signature does not match.');
-    return;
+    return { replayKey: replayKey(provider, signed), replayTtl: ttlUntilStale(t, tolerance, now) };
   }
 
   const id = readHeader(headers, 'webhook-id') ?? readHeader(headers, 'svix-id');
@@ -145,6 +182,7 @@ export function verifyWebhook(options: VerifyWebhookOptions): void {
     )
   )
     throw fail('ERR_RAMPART_SIGNATURE_INVALID', 'The webhook signature does not match.');
+  return { replayKey: replayKey(provider, signed), replayTtl: ttlUntilStale(t, tolerance, now) };
 }
 
 /**
@@ -159,73 +197,11 @@ export function signWebhook(options: {
 }): Record<'webhook-id' | 'webhook-timestamp' | 'webhook-signature', string> {
   const o = optionsObject(options, 'signWebhook');
   checkKeys(o, ['secret', 'id', 'body', 'timestamp'], 'signWebhook');
-  const [key] = keysOf(o.secret, 'standard');
+  const [key] = webhookKeys(o.secret, 'standard');
   if (typeof o.id !== 'string' || !/^[\x21-\x7e]{1,256}$/.test(o.id)) throw configError('signWebhook.id must be 1–256 printable characters without spaces.');
   const t = o.timestamp === undefined ? Math.floor(Date.now() / 1000) : numberOption(o.timestamp, 'signWebhook.timestamp', 0, 2 ** 40);
   const mac = createHmac('sha256', key!)
     .update(Buffer.concat([Buffer.from(`${o.id}.${t}.`), bodyBytes(o.body as string)]))
     .digest('base64');
   return { 'webhook-id': o.id, 'webhook-timestamp': String(t), 'webhook-signature': `v1,${mac}` };
-}
-
-/** Options of {@link requireWebhook}. */
-export interface RequireWebhookOptions {
-  provider: WebhookProvider;
-  secret: VerifyWebhookOptions['secret'];
-  tolerance?: number;
-  /** Refuse a delivery id seen before (webhook-id / X-GitHub-Delivery / the Stripe signature). */
-  nonceStore?: NonceStore;
-  /** Largest body read for verification, in bytes. Default 1 MiB (larger → 413). */
-  bodyLimit?: number;
-  /** @deprecated Old name of `bodyLimit` (same value and unit); still accepted. */
-  maxBodyBytes?: number;
-}
-
-/**
- * Middleware that verifies webhook deliveries before the handler runs. It reads the raw
- * body through the request view without consuming it, so it works on every adapter even
- * when a JSON body parser runs afterwards. Failures → 401 + INVALID_TOKEN.
- */
-export function requireWebhook(options: RequireWebhookOptions): Middleware {
-  const o = optionsObject(options, 'requireWebhook');
-  checkKeys(o, ['provider', 'secret', 'tolerance', 'nonceStore', 'bodyLimit', 'maxBodyBytes'], 'requireWebhook');
-  const provider = o.provider as WebhookProvider;
-  keysOf(o.secret, provider);
-  if (provider !== 'github' && provider !== 'stripe' && provider !== 'standard')
-    throw configError("requireWebhook.provider must be 'github', 'stripe' or 'standard'.");
-  const bodyLimit = renamedOption(o, 'bodyLimit', 'maxBodyBytes', 'requireWebhook');
-  const maxBody = bodyLimit === undefined ? 1 << 20 : numberOption(bodyLimit, 'requireWebhook.bodyLimit', 0, 1 << 30);
-  const tolerance = o.tolerance === undefined ? 300 : numberOption(o.tolerance, 'requireWebhook.tolerance', 1, 86400);
-  const store = o.nonceStore as NonceStore | undefined;
-  return Object.freeze<Middleware>({
-    name: 'requireWebhook',
-    async handle(req: RequestView) {
-      try {
-        const body = await req.readBody(maxBody);
-        const headers = (name: string) => req.header(name);
-        verifyWebhook({ provider, secret: o.secret as string, body, headers, tolerance });
-        if (store !== undefined) {
-          const id =
-            provider === 'github'
-              ? req.header('x-github-delivery')
-              : provider === 'stripe'
-                ? req.header('stripe-signature')
-                : (req.header('webhook-id') ?? req.header('svix-id'));
-          if (id !== undefined && !(await addNonce(store, `${provider}:${id}`, tolerance * 2))) {
-            throw new RampartError('ERR_RAMPART_SIGNATURE_REPLAY', 'This webhook delivery was already received.');
-          }
-        }
-        return undefined;
-      } catch (error) {
-        if (!(error instanceof RampartError)) throw error;
-        if (error.code === 'ERR_RAMPART_NONCE_STORE')
-          return problem(503, 'Signed requests cannot be checked for replays right now.', { headers: { 'retry-after': '5' } });
-        if (error.code === 'ERR_RAMPART_BODY_TOO_LARGE') return problem(413, 'The webhook body is larger than the signature check allows.');
-        const consumed = consumedBodyReply('requireWebhook', error);
-        if (consumed !== undefined) return consumed;
-        req.emit('INVALID_TOKEN', `webhook ${provider}: ${error.code}`);
-        return unauthorized('The webhook signature is missing or invalid.', 'HMAC-SHA256', error.code);
-      }
-    },
-  });
 }
