@@ -35,6 +35,8 @@ const STATE = Symbol('rampart.csrf');
 interface RequestState {
   readonly config: CsrfConfig;
   readonly res: ResponseControl;
+  /** The session id the request's token is bound to ('' for none); see csrfToken(). */
+  boundTo: string;
 }
 
 function isSafe(method: string): boolean {
@@ -61,10 +63,10 @@ function setCookie(config: CsrfConfig, req: RequestView, res: ResponseControl, t
 function provideToken(config: CsrfConfig, req: RequestView, res: ResponseControl, verified: Buffer | undefined): void {
   const locals = req.locals;
   let wire: string;
+  const session = sessionOf(config, req);
   if (verified !== undefined) wire = maskBytes(verified);
   else {
     const signer = config.signer!;
-    const session = sessionOf(config, req);
     const cookie = req.cookie(config.cookieName);
     if (cookie !== undefined && readToken(cookie, cookieToken) && signer.verifyBytes(cookieToken, session)) wire = maskBytes(cookieToken);
     else {
@@ -74,7 +76,18 @@ function provideToken(config: CsrfConfig, req: RequestView, res: ResponseControl
     cookieToken.fill(0);
   }
   locals.csrfToken = wire;
-  (locals as Record<symbol, unknown>)[STATE] = { config, res } satisfies RequestState;
+  (locals as Record<symbol, unknown>)[STATE] = { config, res, boundTo: session } satisfies RequestState;
+}
+
+/** A new token bound to the request's current session: the cookie is set and handlers see it. */
+function reissue(view: RequestView, state: RequestState): string {
+  const { config, res } = state;
+  const session = sessionOf(config, view);
+  const wire = maskToken(config.signer!.issue(session));
+  setCookie(config, view, res, wire);
+  view.locals.csrfToken = wire;
+  state.boundTo = session;
+  return wire;
 }
 
 function reject(req: RequestView, reason: CsrfFailure): Reply {
@@ -167,15 +180,21 @@ export function csrf(options: CsrfOptions): Middleware {
  * The CSRF token for the current request, for templates and for clients that cannot read
  * cookies. Accepts whatever request object the adapter hands the app (node/Express `req`,
  * Fastify `request`, Hono `c`, the fetch `Request`). Undefined when the request did not
- * pass through `csrf()` in token mode, or was rejected.
+ * pass through `csrf()` in token mode, or was rejected. With `sessionId`, a token read after
+ * the handler created or replaced the session is re-issued for that session (new cookie).
  *
  * @example
  * res.end(`<input type="hidden" name="_csrf_token" value="${csrfToken(req)}">`);
  */
 export function csrfToken(nativeReq: unknown): string | undefined {
   const view = viewOf(nativeReq);
-  const token = view?.locals.csrfToken;
-  if (typeof token !== 'string') return undefined;
+  const current = view?.locals.csrfToken;
+  if (typeof current !== 'string') return undefined;
+  let token = current;
+  // The handler may have created (or regenerated) the session after csrf() bound the token:
+  // a token rendered now must be bound to the session the next request will carry.
+  const state = (view!.locals as Record<symbol, unknown>)[STATE] as RequestState | undefined;
+  if (state?.config.sessionId !== undefined && sessionOf(state.config, view!) !== state.boundTo) token = reissue(view!, state);
   // The token is about to be rendered: compression's breachGuard keeps this response uncompressed.
   markSecretInBody(view!);
   return token;
@@ -200,10 +219,7 @@ export function rotateCsrf(nativeReqOrRes: unknown): string {
       'rotateCsrf() needs a request or response that passed through csrf() in token mode; mount csrf() in the stack before the route.',
     );
   }
-  const { config, res } = state;
-  const wire = maskToken(config.signer!.issue(sessionOf(config, view)));
-  setCookie(config, view, res, wire);
-  view.locals.csrfToken = wire;
+  const wire = reissue(view, state);
   markSecretInBody(view);
   return wire;
 }
