@@ -35,6 +35,23 @@ export interface FetchAdapterOptions {
   /** Older name of {@link FetchAdapterOptions.clientIp}. */
   // biome-ignore lint/suspicious/noExplicitAny: the runtime's extra arguments (env, ctx, info) are typed by the app; unknown would reject its typed handler
   address?: (request: Request, ...rest: any[]) => string | undefined | null;
+  /**
+   * Called when the handler throws or rejects, with the error, the request and the
+   * runtime's arguments. rampart then answers a 500 (problem+json, or the HTML page a
+   * browser prefers) with its security headers, where the runtime would send its own bare
+   * 500. Default: `console.error(error)`, what Bun, Deno, @hono/node-server and Hono print.
+   * Return a Response to answer with it instead (rampart's headers are merged into it);
+   * throw (`(error) => { throw error; }`) to hand the error to the runtime as without
+   * rampart (its own 500, without rampart's headers).
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: the runtime's extra arguments (env, ctx, info) are typed by the app; unknown would reject its typed handler
+  // biome-ignore lint/suspicious/noConfusingVoidType: a reporting callback such as (error) => console.error(error) returns void
+  onError?: (error: unknown, request: Request, ...rest: any[]) => Response | undefined | void | Promise<Response | undefined | void>;
+}
+
+/** The default {@link FetchAdapterOptions.onError}: print the error, as fetch runtimes do. */
+function printError(error: unknown): void {
+  console.error(error);
 }
 
 /** Peer address from the second argument fetch runtimes pass (Deno info, Bun server, node-server env). */
@@ -61,7 +78,7 @@ export function fetchAdapter(shield: ShieldCore, handler: FetchHandler, options:
     throw new RampartError('ERR_RAMPART_ADAPTER', 'shield.fetch(handler) needs a (request) => Response function.');
   }
   const opts = optionsObject(options, 'shield.fetch()');
-  checkKeys(opts, ['clientIp', 'address'], 'shield.fetch()');
+  checkKeys(opts, ['clientIp', 'address', 'onError'], 'shield.fetch()');
   if (options.clientIp !== undefined && options.address !== undefined) {
     throw new RampartError('ERR_RAMPART_CONFIG', 'shield.fetch(): give clientIp or its older name address, not both.');
   }
@@ -72,13 +89,29 @@ export function fetchAdapter(shield: ShieldCore, handler: FetchHandler, options:
       "shield.fetch(): clientIp must be a function (request, ...runtimeArgs) => address, e.g. (request) => request.headers.get('CF-Connecting-IP').",
     );
   }
+  const onError = options.onError ?? printError;
+  if (typeof onError !== 'function') {
+    throw new RampartError(
+      'ERR_RAMPART_CONFIG',
+      'shield.fetch(): onError must be a function (error, request, ...runtimeArgs) => Response | undefined, e.g. (error) => console.error(error).',
+    );
+  }
   /** The handler's Response, rampart's headers merged; rampart's answer when the body failed (413, 408) meanwhile. */
   const finish = (exchange: WebExchange, response: Response): Response | Promise<Response> =>
     // The body failed but the handler answered anyway: rampart's answer wins.
     exchange.bodyExceeded !== undefined ? webReply(exchange, exchange.bodyExceeded()) : finishWebResponse(exchange, response);
-  const failed = (exchange: WebExchange, error: unknown): Response => {
-    if (exchange.bodyExceeded === undefined) throw error;
-    return webReply(exchange, exchange.bodyExceeded());
+  /** onError's Response with rampart's headers, or rampart's 500. */
+  const answered = (exchange: WebExchange, answer: unknown): Response | Promise<Response> =>
+    answer instanceof Response ? finishWebResponse(exchange, answer) : webReply(exchange, exchange.handlerFailure());
+  // biome-ignore lint/suspicious/noExplicitAny: the runtime's extra arguments, as FetchHandler
+  const failed = (exchange: WebExchange, error: unknown, rest: any[]): Response | Promise<Response> => {
+    if (exchange.bodyExceeded !== undefined) return webReply(exchange, exchange.bodyExceeded());
+    // An onError that throws hands its error to the runtime (a rejection).
+    const answer = onError(error, exchange.request, ...rest);
+    if (typeof (answer as Partial<Promise<unknown>> | null | undefined)?.then === 'function') {
+      return (answer as Promise<unknown>).then((resolved) => answered(exchange, resolved));
+    }
+    return answered(exchange, answer);
   };
   // biome-ignore lint/suspicious/noExplicitAny: the runtime's extra arguments, as FetchHandler
   const proceed = (request: Request, rest: any[], started: WebStart): Response | Promise<Response> => {
@@ -90,12 +123,12 @@ export function fetchAdapter(shield: ShieldCore, handler: FetchHandler, options:
     try {
       response = handler(exchange.request, ...rest);
     } catch (error) {
-      return failed(exchange, error);
+      return failed(exchange, error, rest);
     }
     if (typeof (response as Partial<Promise<Response>> | null)?.then === 'function') {
       return (response as Promise<Response>).then(
         (resolved) => finish(exchange, resolved),
-        (error: unknown) => failed(exchange, error),
+        (error: unknown) => failed(exchange, error, rest),
       );
     }
     return finish(exchange, response as Response);

@@ -8,6 +8,7 @@ import { appendInList, headerText, isSetCookie, isVary, listValue, setInList, to
 import { limitNodeBody, readNodeBody, watchNodeBody } from './node-body.ts';
 import { appendNodeHeader, sendNodeReply } from './node-reply.ts';
 import { CONSUMED_BODY_FIX } from '../core/consumed-body.ts';
+import { handlerFailureReply } from './handler-failure.ts';
 
 /** A framework reply with its own header record (Fastify's `reply.header()` / `reply.getHeader()`). */
 export interface HeaderTarget {
@@ -233,6 +234,16 @@ export class NodeExchange extends RequestViewBase implements ResponseControl {
   answer(reply: Reply): void {
     this.commit();
     sendNodeReply(this.res, reply);
+  }
+
+  /**
+   * The handler this exchange was handed over to threw: answer rampart's 500 (as the client
+   * prefers it; rampart's headers merge into its head like into any other), or cut a
+   * response already under way. Nothing when the handler had finished its response.
+   */
+  answerHandlerFailure(): void {
+    if (this.res.writableEnded) return;
+    sendNodeReply(this.res, this.#presented(handlerFailureReply)());
   }
 
   readBody(limit: number): Promise<Uint8Array> {

@@ -10,6 +10,7 @@ import type { ShieldCore } from '../stack/shield.ts';
 import { failureReply } from '../stack/run.ts';
 import { requireClientAddress } from '../client-ip/address.ts';
 import { CONSUMED_BODY_FIX, consumedBodyError } from '../core/consumed-body.ts';
+import { handlerFailureReply } from './handler-failure.ts';
 
 /** Bodies up to this size are buffered and encoded in one step; larger ones stream. */
 const SYNC_ENCODE_LIMIT = 1 << 20;
@@ -214,6 +215,11 @@ export class WebExchange extends RequestViewBase implements ResponseControl {
       },
     });
     this.request = new Request(this.request, { body: body.pipeThrough(counter), duplex: 'half' } as RequestInit);
+  }
+
+  /** rampart's 500 for a handler that threw, as the client prefers it (HTML page or problem+json). */
+  handlerFailure(): Reply {
+    return this.#presented(handlerFailureReply)();
   }
 
   /** A rejection answered while the app streams the body (413, 408), as the client prefers it (HTML page or problem+json). */

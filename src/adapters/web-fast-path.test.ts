@@ -121,12 +121,21 @@ test('shield.fetch: a synchronous stack and handler answer synchronously (no pro
   assert.ok(result instanceof Response, 'a Response, not a promise');
   assert.equal(result.headers.get('x-content-type-options'), 'nosniff');
   assert.equal(await result.text(), 'sync');
-  // An async handler still gets a promise; a handler that throws still rejects (the call itself never throws).
+  // An async handler still gets a promise. A handler that throws gets rampart's 500 at once;
+  // with an onError that rethrows, the promise rejects (the call itself never throws).
   const later = shield.fetch(async () => new Response('later'))(new Request('http://127.0.0.1/'));
   assert.ok(later instanceof Promise);
   assert.equal(await (await later).text(), 'later');
-  const failing = shield.fetch(() => {
+  const boom = (): Response => {
     throw new Error('boom');
+  };
+  const answered = shield.fetch(boom, { onError: () => undefined })(new Request('http://127.0.0.1/'));
+  assert.ok(answered instanceof Response);
+  assert.equal(answered.status, 500);
+  const failing = shield.fetch(boom, {
+    onError: (error) => {
+      throw error;
+    },
   });
   let outcome: unknown;
   assert.doesNotThrow(() => {
