@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes, randomInt } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomInt } from 'node:crypto';
 import { requireSecret, Secret } from './index.ts';
 import { isRampartError, type RampartErrorCode } from '../errors.ts';
 
 const GOOD = randomBytes(32).toString('base64url');
 const GOOD2 = randomBytes(48).toString('base64');
+const PUBLIC_PEM = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }) as string;
 /** 40 random characters from a 7-letter alphabet: no period, but far below 128 bits. */
 const SEVEN_LETTERS = Array.from({ length: 40 }, () => 'abcdefg'[randomInt(7)]).join('');
 
@@ -35,6 +36,9 @@ const rejected: ReadonlyArray<[label: string, value: unknown, rotation?: boolean
   ['a weak secret inside a rotation list', [GOOD, 'short'], true],
   ['a placeholder inside a rotation list', [GOOD, 'changeme-changeme-changeme-changeme'], true],
   ['an empty rotation list', [], true, 'ERR_RAMPART_CONFIG'],
+  ['a PEM public key (public, so no secret)', PUBLIC_PEM],
+  ['the bytes of a PEM public key', Buffer.from(PUBLIC_PEM)],
+  ['a PEM public key inside a rotation list', [GOOD, PUBLIC_PEM], true],
 ];
 
 test("requireSecret rejects missing, short, low-entropy and placeholder secrets with the caller's code, naming the option but never the value", () => {

@@ -248,7 +248,8 @@ const HOW_TO_FIX = 'generate one with `openssl rand -base64 48` and keep it outs
 /**
  * The one check every signing secret passes at construction (CSRF, sessions, API-key
  * pepper, request signing, HMAC HTTP signatures, the log chain key): a string (UTF-8),
- * `Uint8Array` or {@link Secret} of at least 32 bytes that is not a known placeholder
+ * `Uint8Array` or {@link Secret} of at least 32 bytes that is not a PEM key or certificate
+ * (a public key is no secret), not a known placeholder
  * ("your-csrf-secret", "changeme…", "secretsecret…") and not low-entropy (one character or a
  * short unit repeated, a sequence, fewer than 8 distinct characters, < 128 estimated bits;
  * see {@link checkSecret}). Throws `RampartError` with `options.code`, naming the option (and
@@ -279,6 +280,9 @@ export function requireSecret(value: unknown, options: RequireSecretOptions): Bu
   return Object.freeze(list as [Buffer, ...Buffer[]]);
 }
 
+/** The start of a PEM armour line (`-----BEGIN PUBLIC KEY-----`, a certificate, …). */
+const PEM_ARMOR = '-----BEGIN ';
+
 function oneSecret(value: unknown, name: string, code: RampartErrorCode): Buffer {
   const bytes =
     value instanceof Secret
@@ -292,6 +296,14 @@ function oneSecret(value: unknown, name: string, code: RampartErrorCode): Buffer
     throw new RampartError(
       code,
       `${name} is required: a random string or bytes of at least ${MIN_SECRET_BYTES} bytes (got ${value === undefined ? 'undefined' : kind(value)}); ${HOW_TO_FIX}.`,
+    );
+  }
+  if (bytes.includes(PEM_ARMOR)) {
+    bytes.fill(0);
+    // The HS/RS confusion: a public key is public, so an HMAC keyed with it can be forged by anyone.
+    throw new RampartError(
+      code,
+      `${name} looks like a PEM key or certificate; a secret must be random bytes that only the parties know (a public key is public). For a key pair, use an asymmetric algorithm with the public key; otherwise ${HOW_TO_FIX}.`,
     );
   }
   const reasons: string[] = [];

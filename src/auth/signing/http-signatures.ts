@@ -92,8 +92,29 @@ export interface VerifyHttpMessageOptions {
   allowReplay?: boolean;
 }
 
+/**
+ * The shared secret of an hmac-sha256 key: bytes, a string, a secret KeyObject or an `oct`
+ * JWK, through the shared {@link requireSecret} check (which also refuses PEM text). An
+ * asymmetric key (KeyObject, JWK) is refused: its public half is public, so an HMAC keyed
+ * with it could be forged by anyone (the HS/RS confusion).
+ */
+function hmacSecret(key: unknown, name: string): Buffer {
+  const option = `${name} (hmac-sha256)`;
+  let value = key;
+  if (value !== null && typeof value === 'object' && !(value instanceof Uint8Array)) {
+    const k = value as KeyObject & { kty?: unknown; k?: unknown };
+    if (typeof k.export === 'function' && k.type === 'secret') value = k.export();
+    else if (k.kty === 'oct' && typeof k.k === 'string') value = Buffer.from(k.k, 'base64url');
+    else if (typeof k.export === 'function' || typeof k.kty === 'string')
+      throw configError(
+        `${option} is an asymmetric key (KeyObject or JWK); hmac-sha256 needs a shared random secret. For a key pair, set algorithm to the key's own (ed25519, ecdsa-p256-sha256, rsa-pss-sha512, …) and give the public key.`,
+      );
+  }
+  return requireSecret(value, { name: option, code: 'ERR_RAMPART_CONFIG' });
+}
+
 function loadKey(key: unknown, algorithm: HttpSignatureAlgorithm, kind: 'private' | 'public', name: string): KeyObject | Buffer {
-  if (algorithm === 'hmac-sha256') return requireSecret(key, { name: `${name} (hmac-sha256)`, code: 'ERR_RAMPART_CONFIG' });
+  if (algorithm === 'hmac-sha256') return hmacSecret(key, name);
   try {
     if (key !== null && typeof key === 'object' && typeof (key as KeyObject).export === 'function') {
       const k = key as KeyObject;
