@@ -242,8 +242,15 @@ export class NodeExchange extends RequestViewBase implements ResponseControl {
    * response already under way. Nothing when the handler had finished its response.
    */
   answerHandlerFailure(): void {
-    if (this.res.writableEnded) return;
-    sendNodeReply(this.res, this.#presented(handlerFailureReply)());
+    const res = this.res;
+    if (res.writableEnded) return;
+    if (!res.headersSent) {
+      // What the handler set about a body it never sent would mislabel the 500's (as Express's final handler drops them).
+      res.removeHeader('content-encoding');
+      res.removeHeader('content-language');
+      res.removeHeader('content-range');
+    }
+    sendNodeReply(res, this.#presented(handlerFailureReply)());
   }
 
   readBody(limit: number): Promise<Uint8Array> {
