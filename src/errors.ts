@@ -86,6 +86,11 @@ export const ERROR_CODES = {
   // (auth codes)
   ERR_RAMPART_AUTH_REQUIRED: { status: 401, description: 'A protected resource was requested without credentials (no token, key or session user).' },
   ERR_RAMPART_PERMISSION_DENIED: { status: 403, description: 'The authenticated principal lacks the required permission or scope.' },
+  ERR_RAMPART_AUTH_AMBIGUOUS: {
+    status: 400,
+    description:
+      'A request carried more than one credential in one header (two Authorization or X-API-Key lines, or a comma-joined list); rampart does not pick one.',
+  },
   ERR_RAMPART_JWT_MALFORMED: {
     status: 401,
     description: 'A JWT is not a well-formed compact JWS (wrong shape, bad base64url or JSON, over 8 KB, or a `crit` header).',

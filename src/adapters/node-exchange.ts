@@ -76,6 +76,18 @@ export class NodeExchange extends RequestViewBase implements ResponseControl {
     return (this.raw.socket as TLSSocket | undefined)?.encrypted === true;
   }
 
+  /** node:http keeps one line of some headers (Authorization, …) in `headers`; rawHeaders has them all. */
+  headerLines(name: string): number {
+    const lower = name.toLowerCase();
+    const raw = this.raw.rawHeaders;
+    let lines = 0;
+    for (let i = 0; i < raw.length; i += 2) {
+      const line = raw[i]!;
+      if (line.length === lower.length && line.toLowerCase() === lower) lines++;
+    }
+    return lines;
+  }
+
   /** node:http keeps the first of several Host lines in `headers.host`; rawHeaders has them all. */
   protected override repeatedHost(): boolean {
     const raw = this.raw.rawHeaders;

@@ -30,6 +30,13 @@ export interface RequestView {
   readonly targetError?: string | undefined;
   /** One request header by name, in any case; repeated headers are joined with `, `; undefined when absent. */
   header(name: string): string | undefined;
+  /**
+   * How many lines of header `name` the request carried, on runtimes whose header map keeps
+   * only one of them (node:http keeps the first Authorization, Content-Type, …). Absent where
+   * repeated lines are joined into one value (fetch runtimes): a comma there tells. Scans
+   * the raw lines, so call it only when the answer matters.
+   */
+  headerLines?(name: string): number;
   /** One cookie value by name (the `Cookie` header is parsed on first use). */
   cookie(name: string): string | undefined;
   /** The client address after the trusted-proxy walk (IPv4-mapped IPv6 reduced to IPv4). '' when unknown. */

@@ -3,7 +3,7 @@ import { checkKeys, configError, optionsObject, stringList } from '../../core/op
 import type { Middleware, RequestView } from '../../core/types.ts';
 import { permissionCovers } from '../rbac/index.ts';
 import { checkPermission } from '../rbac/permissions.ts';
-import { bearerToken, forbidden, localOf, unauthorized } from '../shared/http.ts';
+import { ambiguousCredential, bearerToken, forbidden, localOf, repeatedCredential, unauthorized } from '../shared/http.ts';
 import { problem } from '../../core/problem.ts';
 import type { ApiKeyManager, ApiKeyPrincipal } from './manager.ts';
 
@@ -31,9 +31,15 @@ export function requireApiKey(options: RequireApiKeyOptions): Middleware {
   const header = o.header === undefined ? 'x-api-key' : String(o.header).toLowerCase();
   if (!/^[a-z0-9-]{1,64}$/.test(header)) throw configError('requireApiKey.header must be a header name (letters, digits, -).');
   const challenge = 'Bearer realm="api"';
+  const headerLabel = header === 'x-api-key' ? 'X-API-Key' : header;
   return Object.freeze({
     name: 'requireApiKey',
     async handle(req: RequestView) {
+      const source = req.header(header) !== undefined ? header : 'authorization';
+      if (repeatedCredential(req, source)) {
+        req.emit('INVALID_TOKEN', `api key: more than one ${source} credential`);
+        return ambiguousCredential(source === header ? headerLabel : 'Authorization', challenge);
+      }
       const key = req.header(header) ?? bearerToken(req);
       if (key === undefined) {
         req.emit('AUTH_REQUIRED', 'api key: none sent');

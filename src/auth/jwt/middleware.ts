@@ -1,7 +1,7 @@
 import { RampartError } from '../../errors.ts';
 import { checkKeys, configError, optionsObject } from '../../core/options.ts';
 import type { Middleware, RequestView } from '../../core/types.ts';
-import { bearerToken, localOf, unauthorized, type AuthUser } from '../shared/http.ts';
+import { ambiguousCredential, bearerToken, localOf, repeatedCredential, unauthorized, type AuthUser } from '../shared/http.ts';
 import { createJwt, type Jwt, type JwtClaims, type JwtOptions } from './jwt.ts';
 
 /** Options of {@link requireJwt}. */
@@ -40,6 +40,10 @@ export function requireJwt(options: RequireJwtOptions): Middleware {
   return Object.freeze({
     name: 'requireJwt',
     async handle(req: RequestView) {
+      if (repeatedCredential(req, 'authorization')) {
+        req.emit('INVALID_TOKEN', 'jwt: more than one Authorization credential');
+        return ambiguousCredential('Authorization', `Bearer realm="${realm}"`);
+      }
       const token = bearerToken(req) ?? (cookie === undefined ? undefined : req.cookie(cookie));
       if (token === undefined) {
         if (!required) return undefined;

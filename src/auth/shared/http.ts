@@ -20,6 +20,26 @@ export function bearerToken(req: RequestView): string | undefined {
   return match === null ? undefined : match[1];
 }
 
+/**
+ * True when credential header `name` carries more than one value: several lines (node:http
+ * shows only the first Authorization, so its raw lines are counted) or a comma-joined list
+ * (how fetch runtimes and node join repeated lines; no bearer token or API key has a comma).
+ * Every adapter then answers alike instead of trusting whichever line its parser kept.
+ */
+export function repeatedCredential(req: RequestView, name: string): boolean {
+  const value = req.header(name);
+  if (value === undefined) return false;
+  return value.indexOf(',') !== -1 || (req.headerLines !== undefined && req.headerLines(name) > 1);
+}
+
+/** 400 `invalid_request` (RFC 6750 §3.1) for a request with more than one credential in a header. */
+export function ambiguousCredential(header: string, challenge: string): Reply {
+  return problem(400, `More than one credential was sent in ${header}; send exactly one.`, {
+    headers: { 'www-authenticate': `${challenge}, error="invalid_request"` },
+    extra: { code: 'ERR_RAMPART_AUTH_AMBIGUOUS' },
+  });
+}
+
 /** A value put on `req.locals` by a rampart middleware, looked up from any adapter's native request. */
 export function localOf<T>(native: unknown, key: string): T | undefined {
   const view = viewOf(native) ?? (isView(native) ? native : undefined);
