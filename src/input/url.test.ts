@@ -120,3 +120,28 @@ test('every URL of the SSRF corpus that parses is refused', async () => {
   // Bare host names and public hosts (nip.io wildcard DNS, example.com) need the DNS step: static checks cannot know.
   for (const a of accepted) assert.ok(!/127\.0\.0\.1(?![.\w])|localhost(?![.\w])|\[::/.test(new URL(a).host), a);
 });
+
+test('IPv4-compatible IPv6 (::/96, deprecated by RFC 4291 §2.5.5.1) is never public, in every check', async () => {
+  for (const ip of [
+    '::127.0.0.1',
+    '::7f00:1',
+    '[::127.0.0.1]',
+    '::169.254.169.254',
+    '::a9fe:a9fe',
+    '::10.0.0.1',
+    '::0.0.0.2',
+    '::1.1.1.1',
+    '0:0:0:0:0:0:808:808',
+  ]) {
+    assert.equal(isPublicAddress(ip), false, ip);
+  }
+  for (const url of ['http://[::127.0.0.1]/', 'http://[::169.254.169.254]/latest/meta-data/', 'http://[::192.168.0.1]:8080/', 'http://[::8.8.8.8]/']) {
+    assert.equal(isAllowedUrl(url), false, url);
+    await assert.rejects(checkUrl(url), unsafe, url);
+  }
+  // A name resolving to such an address is refused like one resolving to the IPv4 itself.
+  await assert.rejects(checkUrl('http://rebind.example/', { lookup: async () => ['::10.0.0.1'] }), unsafe);
+  // Look-alikes outside ::/96 keep their classification.
+  for (const ip of ['2606:4700:4700::1111', '::ffff:8.8.8.8', '1::8.8.8.8']) assert.equal(isPublicAddress(ip), true, ip);
+  for (const ip of ['::1', '::']) assert.equal(isPublicAddress(ip), false, ip);
+});

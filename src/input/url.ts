@@ -1,6 +1,6 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
-import type IpAddr from 'ipaddr.js';
 import { ipaddr } from '../client-ip/ipaddr.ts';
+import { ipAddressClass } from '../client-ip/address-class.ts';
 import { checkKeys, optionsObject, boolOption, numberOption, stringList, configError } from '../core/options.ts';
 import { RampartError } from '../errors.ts';
 
@@ -90,28 +90,13 @@ async function systemLookup(hostname: string): Promise<string[]> {
  * True when `address` (an IP literal) is a public unicast address: not loopback, private
  * (RFC 1918, unique-local), link-local (incl. 169.254.169.254 cloud metadata),
  * carrier-grade NAT (incl. 100.100.100.200), unspecified, broadcast, multicast, reserved,
- * documentation/benchmarking, or an IPv6 form embedding such an IPv4 address
- * (IPv4-mapped `::ffff:127.0.0.1`, NAT64, 6to4, Teredo). Non-addresses are not public.
+ * documentation/benchmarking, or an IPv6 form embedding an IPv4 address (IPv4-mapped
+ * `::ffff:127.0.0.1` and IPv4-compatible `::127.0.0.1` as that address, NAT64, 6to4,
+ * Teredo). IPv4 only in four-part decimal; non-addresses are not public. The scanner's
+ * classifier (src/client-ip/address-class.ts) decides.
  */
 export function isPublicAddress(address: string): boolean {
-  let ip: IpAddr.IPv4 | IpAddr.IPv6;
-  const bare = address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
-  if (bare.includes('%')) return false; // zone ids are link-scoped
-  if (!ipaddr().isValid(bare)) return false;
-  try {
-    ip = ipaddr().parse(bare);
-  } catch {
-    return false;
-  }
-  if (ip.kind() === 'ipv6') {
-    const v6 = ip as IpAddr.IPv6;
-    if (v6.isIPv4MappedAddress()) return isPublicAddress(v6.toIPv4Address().toString());
-  } else if (!ipaddr().IPv4.isValidFourPartDecimal(bare)) {
-    // ipaddr accepts shorthand/octal/hex IPv4 forms; WHATWG URL already normalised them,
-    // so anything else here is ambiguous and refused.
-    return false;
-  }
-  return ip.range() === 'unicast';
+  return ipAddressClass(address) === 'public';
 }
 
 function fail(reason: string): never {

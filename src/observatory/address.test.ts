@@ -36,6 +36,23 @@ test('addressClass: public unicast, and every non-public class by name (IPv4-map
   for (const [address, kind] of cases) assert.equal(addressClass(address), kind, address);
 });
 
+test('addressClass: IPv4-compatible IPv6 (::/96) takes its embedded IPv4 class, and is never public', () => {
+  const cases: [string, string][] = [
+    ['::127.0.0.1', 'loopback'],
+    ['[::127.0.0.1]', 'loopback'],
+    ['::169.254.169.254', 'linkLocal'],
+    ['::a9fe:a9fe', 'linkLocal'],
+    ['::10.0.0.1', 'private'],
+    ['::0.0.0.2', 'unspecified'],
+    ['::1.1.1.1', 'ipv4Compatible'],
+    ['::1', 'loopback'],
+    ['::', 'unspecified'],
+    ['1::8.8.8.8', PUBLIC],
+  ];
+  for (const [address, kind] of cases) assert.equal(addressClass(address), kind, address);
+  assert.match(refusal('::169.254.169.254', new Set(['loopback'])) ?? '', /linkLocal/);
+});
+
 test('refusal: public always allowed; a non-public class only when allowed, or with "all"', () => {
   const publicOnly = new Set<string>();
   assert.equal(refusal('93.184.215.14', publicOnly), null);

@@ -9,8 +9,7 @@
  */
 import { lookup as dnsLookup, type LookupOptions } from 'node:dns';
 import net from 'node:net';
-import type IpAddr from 'ipaddr.js';
-import { ipaddr } from '../client-ip/ipaddr.ts';
+import { ipAddressClass } from '../client-ip/address-class.ts';
 
 /** Resolves a host name to every address it has (the test hook; default: the system resolver). */
 export type Resolver = (hostname: string) => Promise<readonly string[]>;
@@ -22,19 +21,14 @@ export type AllowedClasses = ReadonlySet<string> | 'all';
 export const PUBLIC = 'public';
 
 /**
- * The class of an IP address: `'public'` for global unicast, else ipaddr.js's range name
+ * The class of an IP address: `'public'` for global unicast, else the non-public range's name
  * (`loopback`, `private`, `linkLocal`, `uniqueLocal`, `unspecified`, `carrierGradeNat`,
- * `multicast`, `broadcast`, `reserved`, `6to4`, `teredo`, …). IPv4-mapped IPv6 takes its IPv4
- * address's class; a zone id (`fe80::1%eth0`) is link-local; anything unparsable `'invalid'`.
+ * `multicast`, `broadcast`, `reserved`, `6to4`, `teredo`, …); IPv6 that embeds an IPv4 address
+ * (`::ffff:a.b.c.d`, `::a.b.c.d`) is never public on its own; anything unparsable `'invalid'`.
+ * The one classifier `checkUrl` uses too (src/client-ip/address-class.ts).
  */
 export function addressClass(address: string): string {
-  const bare = address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
-  if (bare.includes('%')) return 'linkLocal';
-  if (net.isIP(bare) === 0) return 'invalid';
-  let ip = ipaddr().parse(bare);
-  if (ip.kind() === 'ipv6' && (ip as IpAddr.IPv6).isIPv4MappedAddress()) ip = (ip as IpAddr.IPv6).toIPv4Address();
-  const range = ip.range();
-  return range === 'unicast' ? PUBLIC : range;
+  return ipAddressClass(address);
 }
 
 /** Null when `address` may be connected to, else why not (for the report). */

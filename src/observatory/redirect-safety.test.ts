@@ -111,6 +111,16 @@ test('a loopback site redirecting to another loopback port is followed (the scan
   assert.equal(report.finalUrl, `http://127.0.0.1:${internalPort}/from-loopback`);
 });
 
+test('a loopback site redirecting to cloud metadata spelt as IPv4-compatible IPv6 ([::169.254.169.254]) is refused before connecting', async () => {
+  const metadataSite = await redirector('127.0.0.1', () => 'http://[::169.254.169.254]/latest/meta-data/');
+  const report = await gradeUrl(new URL(`http://127.0.0.1:${metadataSite}/go`), { httpsPort: closedPort, timeoutMs: 5000 });
+  assert.equal(report.statusCode, 302);
+  assert.equal(report.finalUrl, `http://127.0.0.1:${metadataSite}/go`);
+  const refused = report.refusedRedirects;
+  assert.equal(refused?.[0]?.location, 'http://[::a9fe:a9fe]/latest/meta-data/');
+  assert.match(refused?.[0]?.reason ?? '', /linkLocal/);
+});
+
 test('a site on another address class redirecting to a loopback IP is refused before connecting', {
   skip: outside === undefined && 'no non-loopback IPv4 address',
 }, async () => {
