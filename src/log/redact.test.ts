@@ -113,3 +113,80 @@ test('redactString: text over REDACT_MAX_LENGTH is cut before scanning, never re
   assert.ok(detail.username.length <= REDACT_MAX_LENGTH + 64);
   assert.ok(!detail.username.includes('hunter2'));
 });
+
+test('isSensitiveKey: compound forms of the sensitive words (camelCase, kebab-case, dotted, digits), ordinary names stay', () => {
+  for (const key of [
+    'privateKey',
+    'clientSecretKey',
+    'x-private-key-pem',
+    'APIKey',
+    'apiKeyId',
+    'AccessTokenValue',
+    'user.password',
+    'password2',
+    'sessionId',
+    'SID',
+    'creditCardNumber',
+    'set-cookie',
+    'authToken',
+    'dbPass',
+  ])
+    assert.ok(isSensitiveKey(key), key);
+  for (const key of ['email', 'user', 'path', 'monkey', 'key', 'ip', 'description', 'passport', 'tokenizer', 'count', 'author'])
+    assert.ok(!isSensitiveKey(key), key);
+  assert.deepEqual(redact({ privateKey: 'a', clientSecretKey: 'b', 'x-private-key-pem': 'c', ok: 'd' }), {
+    privateKey: '***',
+    clientSecretKey: '***',
+    'x-private-key-pem': '***',
+    ok: 'd',
+  });
+});
+
+test('redactString: any auth scheme loses its credential, JSON pairs stay JSON, URL passwords and PEM private keys are masked', () => {
+  assert.equal(redactString('Authorization: Token TOKSECRET'), 'Authorization: ***');
+  assert.equal(redactString('Proxy-Authorization: Custom a1b2c3d4e5'), 'Proxy-Authorization: ***');
+  assert.equal(redactString('Authorization: Digest username="ann", response="abc"\nnext line'), 'Authorization: ***\nnext line');
+  assert.equal(redactString('authorization=Token%20abc&page=2'), 'authorization=***&page=2');
+  assert.equal(redactString('Cookie: sid=abc; theme=dark'), 'Cookie: ***');
+  assert.equal(redactString('{"h":"Authorization: Token X1","o":1}'), '{"h":"Authorization: ***","o":1}');
+  assert.equal(redactString('{"password":"p1","user":"ann"}'), '{"password":"***","user":"ann"}');
+  assert.equal(
+    redactString('{"privateKey": "k", "pin": 1234, "creds": {"a": "b", "c": [1]}, "n": 1}'),
+    '{"privateKey": "***", "pin": "***", "creds": "***", "n": 1}',
+  );
+  assert.equal(redactString('"{\\"password\\":\\"p1\\",\\"u\\":1}"'), '"{\\"password\\":\\"***\\",\\"u\\":1}"');
+  assert.equal(redactString("{'password': 'p1'}"), "{'password': '***'}");
+  assert.equal(redactString('password="never closed and more'), 'password=***', 'an unterminated quote masks to the end');
+  assert.equal(redactString('connect postgres://app:DBPASS@db:5432/app failed'), 'connect postgres://app:***@db:5432/app failed');
+  assert.equal(redactString('https://user:p@ss@host/x?q=a@b'), 'https://user:***@host/x?q=a@b');
+  assert.equal(redactString('see https://host:8443/a@b and mailto:x@y'), 'see https://host:8443/a@b and mailto:x@y');
+  assert.equal(redactString('https://token@host/x'), 'https://token@host/x', 'a user name alone stays');
+  const pem = '-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----';
+  assert.equal(redactString(`k ${pem} done`), 'k -----BEGIN RSA PRIVATE KEY-----***-----END RSA PRIVATE KEY----- done');
+  assert.equal(redactString('-----BEGIN PRIVATE KEY-----\nMIIEvQ cut'), '-----BEGIN PRIVATE KEY-----***');
+  const cert = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----';
+  assert.equal(redactString(cert), cert, 'certificates are public');
+  // Prose and ordinary pairs are untouched.
+  for (const text of ['token mismatch on form', 'rule=sqli type=xss in=body.password score=26', 'at 2026-12-05T05:08:06Z from [2001:db8::1]:443'])
+    assert.equal(redactString(text), text);
+});
+
+test('redactString: adversarial runs of separators, quotes, schemes and PEM markers are masked fail-closed and come back whole', () => {
+  for (const unit of [
+    'password="',
+    'a:',
+    'token=',
+    '"pin":"',
+    'auth: x="',
+    '://a:b',
+    '://@',
+    '-----BEGIN ',
+    '-----BEGIN PRIVATE KEY-----',
+    '{"secret":{',
+    'x\\"',
+    'Authorization: Digest a="',
+  ])
+    assert.equal(typeof redactString(unit.repeat(Math.floor(60_000 / unit.length))), 'string', unit);
+  // 4,999 quotes: the last one is unterminated, so everything after it is masked.
+  assert.ok(!redactString(`${'password="'.repeat(4999)}SECRET`).includes('SECRET'));
+});

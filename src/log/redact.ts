@@ -1,5 +1,7 @@
 import { luhnValid } from '../core/luhn.ts';
+import { isSensitiveKey, mayNameSecret } from '../core/secret-keys.ts';
 import { cutForScan, jwtSpans, type JwtShape } from '../core/text-scan.ts';
+import { maskKeyValues, maskPrivateKeys, maskUrlPasswords } from './redact-text.ts';
 /** The replacement for a redacted value. */
 export const REDACTED = '***';
 
@@ -10,55 +12,7 @@ export const REDACTED = '***';
  */
 export const REDACT_MAX_LENGTH = 65_536;
 
-// Key names (compared lower-case with `-` and spaces folded to `_`) whose values are secrets.
-const SENSITIVE_KEYS = new Set([
-  'password',
-  'passwd',
-  'pwd',
-  'pass',
-  'passphrase',
-  'new_password',
-  'old_password',
-  'current_password',
-  'token',
-  'access_token',
-  'refresh_token',
-  'id_token',
-  'csrf_token',
-  'xsrf_token',
-  'session',
-  'session_id',
-  'sessionid',
-  'secret',
-  'client_secret',
-  'api_key',
-  'apikey',
-  'private_key',
-  'otp',
-  'totp',
-  'pin',
-  'authorization',
-  'proxy_authorization',
-  'cookie',
-  'set_cookie',
-  'credit_card',
-  'card_number',
-  'cardnumber',
-  'cc_number',
-  'cvv',
-  'cvc',
-  'iban',
-  'ssn',
-]);
-
-const KEY_SUFFIXES = ['_password', '_token', '_secret', '_key', '_cookie'];
-
-/** True when a field named `key` holds a secret (case-insensitive: `Password`, `API-Key`, `x_auth_token`). */
-export function isSensitiveKey(key: string): boolean {
-  const k = key.toLowerCase().replace(/[-\s]/g, '_');
-  if (SENSITIVE_KEYS.has(k)) return true;
-  return KEY_SUFFIXES.some((s) => k.endsWith(s));
-}
+export { isSensitiveKey } from '../core/secret-keys.ts';
 
 // Scheme names are matched case-sensitively (except bearer) so prose like "token mismatch" survives.
 const BEARER = /\b([Bb]earer|BEARER|Basic|Digest)\s+[A-Za-z0-9\-._~+/]{8,}=*/g;
@@ -66,8 +20,6 @@ const BEARER = /\b([Bb]earer|BEARER|Basic|Digest)\s+[A-Za-z0-9\-._~+/]{8,}=*/g;
 // `eyJ` prefix inside one long base64url run made the search quadratic (seconds on 100 KB).
 const JWT_SHAPE: JwtShape = { header: [8, REDACT_MAX_LENGTH], payload: [5, REDACT_MAX_LENGTH], signature: REDACT_MAX_LENGTH, payloadJson: false };
 const CARD_CANDIDATE = /\b\d(?:[ -]?\d){12,18}\b/g;
-const KEY_VALUE =
-  /\b(password|passwd|pwd|pass|token|access_token|refresh_token|secret|client_secret|api[_-]?key|authorization|cookie|credit_card|card_number|cvv)(\s*[=:]\s*)((?:(?:bearer|basic|digest)\s+)?(?:"[^"]*"|'[^']*'|[^\s&,;]+))/gi;
 
 const KEY_VALUE_HINT = /[=:]/;
 const SCHEME_HINT = /earer|EARER|Basic|Digest/;
@@ -97,7 +49,9 @@ export function redactString(text: string): string {
   let out = cutForScan(text, REDACT_MAX_LENGTH);
   const removed = text.length - out.length;
   // Cheap pre-checks keep the common case (nothing to mask) to a few scans.
-  if (KEY_VALUE_HINT.test(out)) out = out.replace(KEY_VALUE, (_m, key: string, sep: string) => `${key}${sep}${REDACTED}`);
+  if (out.includes('PRIVATE KEY')) out = maskPrivateKeys(out, REDACTED);
+  if (KEY_VALUE_HINT.test(out) && mayNameSecret(out)) out = maskKeyValues(out, REDACTED);
+  if (out.includes('://')) out = maskUrlPasswords(out, REDACTED);
   if (SCHEME_HINT.test(out)) out = out.replace(BEARER, (_m, scheme: string) => `${scheme} ${REDACTED}`);
   if (out.includes('eyJ')) out = maskJwts(out);
   if (DIGITS_HINT.test(out))

@@ -1,0 +1,194 @@
+/**
+ * Hand-written scanners behind `redactString` for secrets whose extent depends on context
+ * (quotes, escapes, nesting): `key=value` / `"key": "value"` pairs, passwords in URLs and
+ * PEM private keys. Each is linear: every character is visited a bounded number of times,
+ * and scanning resumes after whatever was masked.
+ */
+import { isHeaderLikeKey, isSensitiveKey } from '../core/secret-keys.ts';
+
+// Longest key name looked at before a separator; a longer run is judged by its tail.
+const MAX_KEY = 64;
+const QUOTE = 0x22;
+const APOSTROPHE = 0x27;
+const BACKSLASH = 0x5c;
+
+function isKeyChar(code: number): boolean {
+  return (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a) || (code >= 0x30 && code <= 0x39) || code === 0x5f || code === 0x2d || code === 0x2e;
+}
+
+function isBlank(code: number): boolean {
+  return code === 0x20 || code === 0x09;
+}
+
+function isSpace(code: number): boolean {
+  return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d || code === 0x0b || code === 0x0c;
+}
+
+/** End (exclusive) of the quoted string opening at `at` (`"`, `'` or JSON-escaped `\"`); the text's end when unterminated. */
+function quotedEnd(text: string, at: number): number {
+  if (text.charCodeAt(at) === BACKSLASH) {
+    const close = text.indexOf('\\"', at + 2);
+    return close === -1 ? text.length : close + 2;
+  }
+  const quote = text.charCodeAt(at);
+  for (let i = at + 1; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === BACKSLASH) i++;
+    else if (c === quote) return i + 1;
+  }
+  return text.length;
+}
+
+/** End of the JSON-like object or array opening at `at`, quoted strings skipped; the text's end when unbalanced. */
+function nestedEnd(text: string, at: number): number {
+  let depth = 0;
+  for (let i = at; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) i = quotedEnd(text, i) - 1;
+    else if (c === 0x7b || c === 0x5b) depth++;
+    else if ((c === 0x7d || c === 0x5d) && --depth === 0) return i + 1;
+  }
+  return text.length;
+}
+
+/**
+ * End of a header-like value (`Authorization`, `Cookie`): the scheme and everything after it
+ * on the line, quoted parameters (`response="…"`) included. It stops at a line break, `&`, a
+ * backslash or quote that closes an enclosing string, and (for credentials, not cookies) `;`.
+ */
+function headerValueEnd(text: string, at: number, stopAtSemicolon: boolean): number {
+  let lastSolid = 0;
+  for (let i = at; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x0a || c === 0x0d || c === 0x26 || (stopAtSemicolon && c === 0x3b)) return i;
+    if (c === QUOTE || c === BACKSLASH) {
+      // A parameter's quoted value follows `=`; any other quote ends the enclosing string.
+      if (lastSolid !== 0x3d || (c === BACKSLASH && text.charCodeAt(i + 1) !== QUOTE)) return i;
+      i = quotedEnd(text, i) - 1;
+      lastSolid = QUOTE;
+    } else if (!isBlank(c)) lastSolid = c;
+  }
+  return text.length;
+}
+
+/** End of a plain value: up to whitespace or a list separator (`,` `}` `]` too after a quoted key). */
+function plainValueEnd(text: string, at: number, jsonKey: boolean): number {
+  let i = at;
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (isSpace(c) || c === 0x26 || c === 0x2c || c === 0x3b) break;
+    if (jsonKey && (c === 0x7d || c === 0x5d)) break;
+  }
+  return i;
+}
+
+/** The sensitive key whose separator is at `sep`, with how it was quoted, or undefined. */
+function keyBefore(text: string, sep: number): { key: string; quote: string } | undefined {
+  let j = sep - 1;
+  while (j >= 0 && sep - j <= 8 && isBlank(text.charCodeAt(j))) j--;
+  let quote = '';
+  const q = text.charCodeAt(j);
+  if (q === QUOTE || q === APOSTROPHE) {
+    j--;
+    quote = text.charCodeAt(j) === BACKSLASH && q === QUOTE ? '\\"' : String.fromCharCode(q);
+    if (quote === '\\"') j--;
+  }
+  let k = j;
+  while (k >= 0 && j - k < MAX_KEY && isKeyChar(text.charCodeAt(k))) k--;
+  if (k === j) return undefined;
+  const key = text.slice(k + 1, j + 1);
+  return isSensitiveKey(key) ? { key, quote } : undefined;
+}
+
+/**
+ * Mask the values of sensitive keys in text: `password=…`, `token: …`, `"privateKey":"…"`
+ * (also JSON escaped inside JSON), `Authorization: <any scheme> <credentials>`, `Cookie: …`.
+ * The key (by the same rule as object keys) and separator stay, the value becomes `mask`;
+ * a quoted key keeps its value quoted so JSON stays JSON.
+ */
+export function maskKeyValues(text: string, mask: string): string {
+  let out = '';
+  let last = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 0x3d && c !== 0x3a) continue;
+    const found = keyBefore(text, i);
+    if (found === undefined) continue;
+    let v = i + 1;
+    while (v < text.length && isBlank(text.charCodeAt(v))) v++;
+    if (v >= text.length) break;
+    const first = text.charCodeAt(v);
+    let end: number;
+    let masked = mask;
+    if (first === QUOTE || first === APOSTROPHE || (first === BACKSLASH && text.charCodeAt(v + 1) === QUOTE)) {
+      end = quotedEnd(text, v);
+      if (found.quote !== '') masked = first === BACKSLASH ? `\\"${mask}\\"` : `${String.fromCharCode(first)}${mask}${String.fromCharCode(first)}`;
+    } else if (found.quote !== '' && (first === 0x7b || first === 0x5b)) {
+      end = nestedEnd(text, v);
+      masked = `${found.quote}${mask}${found.quote}`;
+    } else if (isHeaderLikeKey(found.key)) {
+      end = headerValueEnd(text, v, !found.key.toLowerCase().includes('cookie'));
+      while (end > v && isBlank(text.charCodeAt(end - 1))) end--;
+    } else {
+      end = plainValueEnd(text, v, found.quote !== '');
+      // After a quoted key the value was a number, literal or bare word; a quoted mask keeps JSON valid.
+      if (found.quote !== '') masked = `${found.quote}${mask}${found.quote}`;
+    }
+    if (end <= v) continue;
+    out += text.slice(last, v) + masked;
+    last = end;
+    i = end - 1;
+  }
+  return last === 0 ? text : out + text.slice(last);
+}
+
+/** Mask the password of every `scheme://user:password@host` in text (`postgres://app:***@db`). */
+export function maskUrlPasswords(text: string, mask: string): string {
+  let out = '';
+  let last = 0;
+  let from = 0;
+  for (;;) {
+    const scheme = text.indexOf('://', from);
+    if (scheme === -1) break;
+    const start = scheme + 3;
+    let at = -1;
+    let i = start;
+    for (; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      // Authority ends at `/ ? #`, whitespace, quotes, `<>` or a backslash; the last `@` before that ends the user info.
+      if (c === 0x2f || c === 0x3f || c === 0x23 || isSpace(c) || c === QUOTE || c === APOSTROPHE || c === 0x3c || c === 0x3e || c === BACKSLASH) break;
+      if (c === 0x40) at = i;
+    }
+    from = i;
+    if (at === -1) continue;
+    const colon = text.indexOf(':', start);
+    if (colon === -1 || colon >= at - 1) continue;
+    out += text.slice(last, colon + 1) + mask;
+    last = at;
+  }
+  return last === 0 ? text : out + text.slice(last);
+}
+
+/** Mask the body of every PEM private key (`-----BEGIN … PRIVATE KEY-----`); an unterminated one is masked to the end. */
+export function maskPrivateKeys(text: string, mask: string): string {
+  let out = '';
+  let last = 0;
+  let from = 0;
+  for (;;) {
+    const begin = text.indexOf('-----BEGIN ', from);
+    if (begin === -1) break;
+    const labelEnd = text.indexOf('-----', begin + 11);
+    if (labelEnd === -1) break;
+    if (labelEnd - begin > 80 || !text.slice(begin + 11, labelEnd).includes('PRIVATE KEY')) {
+      from = begin + 11;
+      continue;
+    }
+    from = labelEnd + 5;
+    const end = text.indexOf('-----END ', from);
+    out += text.slice(last, from) + mask;
+    last = end === -1 ? text.length : end;
+    if (end === -1) break;
+    from = end + 9;
+  }
+  return last === 0 ? text : out + text.slice(last);
+}
