@@ -126,6 +126,10 @@ export const ERROR_CODES = {
   ERR_RAMPART_SIGNATURE_MISSING: { status: 401, description: 'A signed request or webhook lacks its signature or timestamp header.' },
   ERR_RAMPART_SIGNATURE_INVALID: { status: 401, description: 'A request or webhook signature does not match the body and key.' },
   ERR_RAMPART_SIGNATURE_EXPIRED: { status: 401, description: 'A signed request or webhook timestamp is outside the allowed window (default 300 s).' },
+  ERR_RAMPART_SIGNATURE_NOT_YET_VALID: {
+    status: 401,
+    description: 'An HTTP message signature has a `created` time in the future beyond the clock tolerance (default 5 s): the signer clock is ahead.',
+  },
   ERR_RAMPART_NONCE_STORE: { status: 503, description: 'The nonce store (replay protection) failed, so a signed request could not be accepted safely.' },
   ERR_RAMPART_SIGNATURE_REPLAY: { status: 401, description: 'A signed request reused a nonce (or signature) already seen within the window.' },
   // ── crypto ────────────────────────────────────────────────────────────────

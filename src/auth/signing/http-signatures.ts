@@ -72,6 +72,11 @@ export interface VerifyHttpMessageOptions {
   /** Reject signatures created more than this many seconds ago. Default 300; `0` disables (for fixed test vectors). */
   maxAge?: number;
   /**
+   * Seconds a signature's `created` may lie in the future (a signer whose clock is ahead)
+   * before it is refused as ERR_RAMPART_SIGNATURE_NOT_YET_VALID. Default 5; at most 300.
+   */
+  clockTolerance?: number;
+  /**
    * Components that must be covered in addition to the defaults (e.g. ['content-type']).
    * The defaults: `@method`; `@target-uri`, or `@authority` + `@path` + `@query`;
    * `content-digest` when the body is not empty.
@@ -291,7 +296,9 @@ function seconds(value: unknown): number | undefined {
 
 /** Replay entries of signatures without an age limit (maxAge: 0) and without `expires`. */
 const UNBOUNDED_TTL = 365 * 86400;
-const VERIFY_OPTIONS = ['keys', 'maxAge', 'requiredComponents', 'allowPartialCoverage', 'nonceStore', 'allowReplay'];
+const VERIFY_OPTIONS = ['keys', 'maxAge', 'clockTolerance', 'requiredComponents', 'allowPartialCoverage', 'nonceStore', 'allowReplay'];
+/** Default allowance for a `created` ahead of this clock, in seconds: NTP-synchronised clocks and a request in flight. */
+const CLOCK_TOLERANCE = 5;
 
 function invalid(message: string): RampartError {
   return new RampartError('ERR_RAMPART_SIGNATURE_INVALID', message);
@@ -301,6 +308,7 @@ function invalid(message: string): RampartError {
 export interface CheckedVerifyOptions {
   keys: CompiledKeys;
   maxAge: number;
+  clockTolerance: number;
   required: string[];
   partial: boolean;
   store: NonceStore | undefined;
@@ -315,6 +323,7 @@ export function checkVerifyOptions(options: unknown, where: string, defaultStore
   checkKeys(o, [...VERIFY_OPTIONS, ...extra], where);
   const keys = compileKeys(o.keys);
   const maxAge = o.maxAge === undefined ? 300 : numberOption(o.maxAge, `${where}.maxAge`, 0, 86400 * 365);
+  const clockTolerance = o.clockTolerance === undefined ? CLOCK_TOLERANCE : numberOption(o.clockTolerance, `${where}.clockTolerance`, 0, 300);
   const required = o.requiredComponents === undefined ? [] : stringList(o.requiredComponents, `${where}.requiredComponents`);
   const partial = o.allowPartialCoverage === undefined ? false : boolOption(o.allowPartialCoverage, `${where}.allowPartialCoverage`);
   const allowReplay = o.allowReplay === undefined ? false : boolOption(o.allowReplay, `${where}.allowReplay`);
@@ -329,7 +338,7 @@ export function checkVerifyOptions(options: unknown, where: string, defaultStore
     );
   if (allowReplay) warnConfig(`${where}.allowReplay is true: the same signed request is accepted again and again until it expires.`);
   if (maxAge === 0) warnConfig(`${where}.maxAge is 0: signatures are accepted whatever their age (only an expires parameter limits them).`);
-  return { keys, maxAge, required, partial, store: allowReplay ? undefined : (given ?? defaultStore()) };
+  return { keys, maxAge, clockTolerance, required, partial, store: allowReplay ? undefined : (given ?? defaultStore()) };
 }
 
 function announcesBody(headers: Record<string, string | string[]>): boolean {
@@ -364,6 +373,7 @@ export async function verifyChecked(checked: CheckedVerifyOptions, message: Http
   let found: string | undefined;
   let decided: { id: string; base: Buffer; params: Record<string, unknown> } | undefined;
   let result: boolean | null;
+  const now = Math.floor(Date.now() / 1000);
   try {
     result = await signatures().httpbis.verifyMessage(
       {
@@ -372,6 +382,13 @@ export async function verifyChecked(checked: CheckedVerifyOptions, message: Http
           const verifier = id === undefined ? undefined : checked.keys.get(id);
           if (id === undefined || verifier === undefined) return null;
           found = id;
+          const created = seconds(params.created);
+          if (created !== undefined && created > now + checked.clockTolerance) {
+            throw new RampartError(
+              'ERR_RAMPART_SIGNATURE_NOT_YET_VALID',
+              `The HTTP message signature was created ${created - now} s in the future, beyond the ${checked.clockTolerance}-second clock tolerance; the signer's clock is ahead.`,
+            );
+          }
           const verify = async (data: Buffer, signature: Buffer, parameters?: unknown): Promise<boolean> => {
             decided = undefined;
             const covered = coveredComponents(data.toString('utf8'));
@@ -385,6 +402,8 @@ export async function verifyChecked(checked: CheckedVerifyOptions, message: Http
           return { id, algs: [verifier.algorithm], verify };
         },
         ...(checked.maxAge > 0 ? { maxAge: checked.maxAge } : {}),
+        // The future check is ours (keyLookup above, with its own error); this only keeps the library from refusing within the tolerance.
+        notAfter: now + checked.clockTolerance,
         requiredParams: ['created', 'keyid'],
         requiredFields: checked.required,
       },
