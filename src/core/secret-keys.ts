@@ -3,22 +3,20 @@
  * the SecurityLog's redaction (`rampart/log`) and inputGuard's event excerpts.
  */
 
-// Words that make a name sensitive wherever they stand in it (`userPassword`, `session-key`).
-const SECRET_WORDS = new Set([
-  'password',
-  'passwd',
-  'pwd',
+// Words that make a name sensitive wherever they stand in it (`passwordConfirmation`, `clientSecretKey`).
+const ANYWHERE_WORDS = new Set(['password', 'passwd', 'pwd', 'passphrase', 'passcode', 'secret', 'secrets', 'credential', 'credentials', 'creds']);
+
+// Words that make a name sensitive when they are its head, the last word (`authToken`,
+// `session_cookie`), but not as a qualifier (`tokenExpiry`, `cookieName`, `passTypes`).
+const HEAD_WORDS = new Set([
   'pass',
-  'passphrase',
-  'passcode',
   'token',
-  'secret',
-  'secrets',
   'session',
   'sessionid',
   'sid',
   'apikey',
   'privatekey',
+  'accesskey',
   'otp',
   'totp',
   'pin',
@@ -26,9 +24,6 @@ const SECRET_WORDS = new Set([
   'authorization',
   'bearer',
   'cookie',
-  'credential',
-  'credentials',
-  'creds',
   'creditcard',
   'cardnumber',
   'ccnumber',
@@ -38,8 +33,12 @@ const SECRET_WORDS = new Set([
   'ssn',
 ]);
 
-// Adjacent word pairs that are sensitive together (`api-key-id`, `creditCardLast`).
-const SECRET_PAIRS = new Set(['api_key', 'private_key', 'access_key', 'secret_key', 'credit_card', 'card_number', 'cc_number']);
+// The same as heads when written as two words (`api-key`, `creditCard`, `card_number`).
+const HEAD_PAIRS = new Set(['api_key', 'private_key', 'access_key', 'session_id', 'credit_card', 'card_number', 'cc_number']);
+
+// Trailing words that name an encoding or container of the value, not what it is
+// (`privateKeyPem`, `AccessTokenValue`, `password2`): the head is the word before them.
+const FORM_WORDS = new Set(['value', 'pem', 'der', 'raw', 'hex', 'base64', 'b64', 'data', 'string', 'str', 'text', 'bytes', 'buffer', 'jwk']);
 
 // Every sensitive name contains one of these (case-insensitive); most names are rejected here.
 const HINT = /pass|pwd|tok|secret|sess|sid|key|otp|pin|auth|bearer|cookie|cred|cv[cv]|iban|ssn|card|cc[_-]?n/i;
@@ -82,24 +81,34 @@ export function keyWords(key: string): string[] {
   return words;
 }
 
+/** Index of the head word: the last one that is not an encoding word or a number. */
+function headIndex(words: readonly string[]): number {
+  let i = words.length - 1;
+  while (i > 0 && (FORM_WORDS.has(words[i]!) || isDigit(words[i]!.charCodeAt(0)))) i--;
+  return i;
+}
+
 /**
  * True when a field named `key` holds a secret. Case and separators do not matter
  * (`Password`, `API-Key`, `x_auth_token`, `privateKey`, `clientSecretKey`): the name is
- * split into words and is sensitive when one word is a secret word (password, passwd, pwd,
- * pass, passphrase, token, secret, session, sid, apikey, otp, pin, auth, authorization,
- * cookie, credential(s), cvv, cvc, iban, ssn, …), two adjacent words form one (`api key`,
- * `private key`, `credit card`, `card number`), or the last of two or more words is `key`.
+ * split into words; it is sensitive when any word is password, passwd, pwd, passphrase,
+ * passcode, secret(s) or credential(s)/creds, or when its head (the last word, past
+ * value/pem/raw/… and numbers) is token, session, sid, pass, otp, pin, auth, authorization,
+ * bearer, cookie, cvv, cvc, iban, ssn, `key` (after another word), or the pair api key,
+ * private key, access key, session id, credit card, card number. So `sessionToken`,
+ * `privateKeyPem` and `password_confirmation` are sensitive, `tokenExpiry`, `cookieName`
+ * and `apiKeyHeader` are not.
  */
 export function isSensitiveKey(key: string): boolean {
   if (!HINT.test(key)) return false;
   const words = keyWords(key);
-  for (let i = 0; i < words.length; i++) {
-    const w = words[i]!;
-    if (SECRET_WORDS.has(w)) return true;
-    const next = words[i + 1];
-    if (next !== undefined && (SECRET_PAIRS.has(`${w}_${next}`) || SECRET_WORDS.has(w + next))) return true;
-  }
-  return words.length > 1 && words[words.length - 1] === 'key';
+  for (const w of words) if (ANYWHERE_WORDS.has(w)) return true;
+  if (words.length === 0) return false;
+  const h = headIndex(words);
+  const head = words[h]!;
+  if (HEAD_WORDS.has(head) || (head === 'key' && h > 0)) return true;
+  const before = words[h - 1];
+  return before !== undefined && (HEAD_PAIRS.has(`${before}_${head}`) || HEAD_WORDS.has(before + head));
 }
 
 /**
@@ -112,10 +121,11 @@ export function mayNameSecret(text: string): boolean {
 
 /**
  * True when the value of a field named `key` runs to the end of its line rather than to the
- * next space (its last word is authorization, auth or cookie): `Authorization: Digest
+ * next space (its head word is authorization, auth or cookie): `Authorization: Digest
  * username="a", response="…"`, `Cookie: a=1; b=2`.
  */
 export function isHeaderLikeKey(key: string): boolean {
-  const last = keyWords(key).at(-1);
+  const words = keyWords(key);
+  const last = words[headIndex(words)];
   return last === 'authorization' || last === 'auth' || last === 'cookie';
 }

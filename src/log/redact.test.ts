@@ -120,7 +120,10 @@ test('isSensitiveKey: compound forms of the sensitive words (camelCase, kebab-ca
     'clientSecretKey',
     'x-private-key-pem',
     'APIKey',
-    'apiKeyId',
+    'apiKeyValue',
+    'password_confirmation',
+    'sessionToken',
+    'privateKeyPem',
     'AccessTokenValue',
     'user.password',
     'password2',
@@ -132,7 +135,24 @@ test('isSensitiveKey: compound forms of the sensitive words (camelCase, kebab-ca
     'dbPass',
   ])
     assert.ok(isSensitiveKey(key), key);
-  for (const key of ['email', 'user', 'path', 'monkey', 'key', 'ip', 'description', 'passport', 'tokenizer', 'count', 'author'])
+  for (const key of [
+    'email',
+    'user',
+    'path',
+    'monkey',
+    'key',
+    'ip',
+    'description',
+    'passport',
+    'tokenizer',
+    'count',
+    'author',
+    'apiKeyHeader',
+    'csrf.cookieName',
+    'passTypes',
+    'tokenExpiry',
+    'sessionTimeout',
+  ])
     assert.ok(!isSensitiveKey(key), key);
   assert.deepEqual(redact({ privateKey: 'a', clientSecretKey: 'b', 'x-private-key-pem': 'c', ok: 'd' }), {
     privateKey: '***',
