@@ -3,6 +3,7 @@ import { problem } from '../core/problem.ts';
 import { checkKeys, optionsObject, numberOption, stringList, configError } from '../core/options.ts';
 import { warnConfig } from '../core/events.ts';
 import { exemptionPath } from '../core/canonical.ts';
+import { isSensitiveKey } from '../core/secret-keys.ts';
 import type { Middleware, Reply, RequestView } from '../core/types.ts';
 import { isRampartError } from '../errors.ts';
 import { parseForm } from './body.ts';
@@ -127,8 +128,30 @@ interface ScanState {
   gapDetail: string;
 }
 
+/**
+ * True when `where` (`body.creds.pass`, `query.token`, `header.authorization`) is a field whose
+ * name is sensitive by the log's redaction rule, or lies inside one. A `#key`/`#filename`
+ * suffix (the finding is in a name, not a value) is judged by the field that holds it.
+ */
+function inSecretField(where: string): boolean {
+  const hash = where.lastIndexOf('#');
+  const path = hash === -1 ? where : where.slice(0, hash);
+  let start = path.indexOf('.');
+  if (start === -1) return isSensitiveKey(path);
+  while (start < path.length) {
+    let end = start + 1;
+    while (end < path.length && path[end] !== '.' && path[end] !== '[') end++;
+    const segment = path.slice(start + 1, end);
+    if (!segment.endsWith(']') && isSensitiveKey(segment)) return true;
+    start = end;
+  }
+  return false;
+}
+
 function describeFinding(f: GuardFinding, m: AttackMatch): string {
-  return `rule=${f.rule} type=${f.type} in=${f.where.slice(0, 80)} score=${f.score} excerpt=${JSON.stringify(m.excerpt)}`;
+  const head = `rule=${f.rule} type=${f.type} in=${f.where.slice(0, 80)} score=${f.score}`;
+  // Even a few characters of a password or token are too many to log.
+  return inSecretField(f.where) ? `${head} value=withheld` : `${head} excerpt=${JSON.stringify(m.excerpt)}`;
 }
 
 /**
