@@ -11,9 +11,26 @@ import { RampartError } from '../errors.ts';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
-/** Bytes of a string (UTF-8) or a copy-free view of a Uint8Array; anything else is ERR_RAMPART_CRYPTO_INPUT. */
+/** True when `text` has no lone UTF-16 surrogate, i.e. UTF-8 can encode it without loss. */
+export function isWellFormedText(text: string): boolean {
+  return (text as string & { isWellFormed(): boolean }).isWellFormed();
+}
+
+/**
+ * Bytes of a string (UTF-8) or a copy-free view of a Uint8Array; anything else is
+ * ERR_RAMPART_CRYPTO_INPUT, and so is a string with a lone surrogate: UTF-8 would replace
+ * it with U+FFFD, so the bytes encrypted, signed or hashed would not be the caller's text.
+ */
 export function toBytes(data: unknown, what = 'data'): Buffer {
-  if (typeof data === 'string') return Buffer.from(data, 'utf8');
+  if (typeof data === 'string') {
+    if (!isWellFormedText(data)) {
+      throw new RampartError(
+        'ERR_RAMPART_CRYPTO_INPUT',
+        `${what} contains a lone UTF-16 surrogate, which UTF-8 cannot encode (it would come back as U+FFFD): pass well-formed text, bytes, or use encryptJson (lossless).`,
+      );
+    }
+    return Buffer.from(data, 'utf8');
+  }
   if (data instanceof Uint8Array) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   throw new RampartError('ERR_RAMPART_CRYPTO_INPUT', `${what} must be a string or a Uint8Array (got ${kind(data)}).`);
 }
@@ -56,11 +73,13 @@ export function encodeBase64UrlPadded(bytes: Uint8Array): string {
  * Constant-time equality of two secrets (strings compare as UTF-8). Both sides are hashed
  * with SHA-256 first and the digests compared with `crypto.timingSafeEqual`, so inputs of
  * different lengths simply return false, without an early exit that would reveal where
- * they differ.
+ * they differ. A string with a lone surrogate equals nothing.
  *
  * @example constantTimeEqual(req.headers['x-token'] ?? '', expectedToken)
  */
 export function constantTimeEqual(a: string | Uint8Array, b: string | Uint8Array): boolean {
+  // Text UTF-8 cannot encode is equal to no secret (two such strings would encode alike).
+  if ((typeof a === 'string' && !isWellFormedText(a)) || (typeof b === 'string' && !isWellFormedText(b))) return false;
   const left = crypto().hash('sha256', toBytes(a, 'a'), 'buffer');
   const right = crypto().hash('sha256', toBytes(b, 'b'), 'buffer');
   return crypto().timingSafeEqual(left, right);

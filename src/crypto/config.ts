@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { RampartError } from '../errors.ts';
-import { constantTimeEqual, kind, toBytes } from './bytes.ts';
+import { constantTimeEqual, isWellFormedText, kind, toBytes } from './bytes.ts';
 import { checkKeys } from './options.ts';
 import { Secret, checkSecret } from './secret.ts';
 
@@ -301,7 +301,8 @@ function rotatingSecret(all: Secret[]): RotatingSecret {
     all: Object.freeze([...all]),
     sign: (data: string | Uint8Array) => mac(current, data),
     verify(data: string | Uint8Array, signature: string): boolean {
-      if (typeof signature !== 'string') return false;
+      // Text UTF-8 cannot encode was never signed (sign() refuses it): not a match, not a throw.
+      if (typeof signature !== 'string' || (typeof data === 'string' && !isWellFormedText(data))) return false;
       let ok = false;
       // Every key is tried (no early exit), so timing does not tell which key matched.
       for (const secret of all) ok = constantTimeEqual(mac(secret, data), signature) || ok;
