@@ -120,6 +120,9 @@ export const ERROR_CODES = {
   },
   ERR_RAMPART_APIKEY_INVALID: { status: 401, description: 'An API key is well formed but unknown, revoked or expired.' },
   ERR_RAMPART_APIKEY_STORE: { status: 503, description: 'The API key database could not be reached or failed; the key could not be checked.' },
+  ERR_RAMPART_APIKEY_ROTATED: {
+    description: 'apiKeys().rotate() was called for a key that was already rotated; rotate its successor (named in the message) instead.',
+  },
   ERR_RAMPART_RBAC_UNKNOWN_ROLE: { status: 403, description: 'A user or group names a role that the RBAC configuration does not define.' },
   ERR_RAMPART_SESSION_DATA: { description: 'Session data is not plain JSON (functions, class instances, cycles, `__proto__` keys or non-finite numbers).' },
   ERR_RAMPART_SESSION_STORE: { status: 503, description: 'The session store failed (connection lost or corrupt record).' },

@@ -191,3 +191,44 @@ test('requireApiKey answers 503 while PostgreSQL is down and recovers after a re
     await sql.end({ timeout: 1 });
   }
 });
+
+test('a key can be rotated once: a second rotation of the same id is refused, the successor rotates on', async () => {
+  const keys = manager();
+  const first = await keys.create({ owner: 'acme', scopes: ['orders:read'] });
+  const successor = await keys.rotate(first.id);
+  await rejectsWith(keys.rotate(first.id), 'ERR_RAMPART_APIKEY_ROTATED');
+  await assert.rejects(keys.rotate(first.id), /already rotated.*rotate .*instead/s);
+  assert.equal((await keys.verify(first.key)).owner, 'acme', 'the refused rotation did not change the overlap');
+  const live = (await keys.list({ owner: 'acme' })).filter((k) => k.revokedAt === null && k.id !== first.id);
+  assert.deepEqual(
+    live.map((k) => k.id),
+    [successor.id],
+    'one successor only',
+  );
+  const third = await keys.rotate(successor.id);
+  assert.equal((await keys.verify(third.key)).owner, 'acme');
+  await keys.close();
+});
+
+test('rotation works on a table created before rotations were recorded (the column is added)', async () => {
+  const table = 'keys_legacy';
+  await db.query(`create table ${table} (
+      id text primary key, key_hash text not null unique, prefix text not null, owner text not null, name text,
+      scopes jsonb not null default '[]', created_at timestamptz not null default now(), expires_at timestamptz,
+      revoked_at timestamptz, last_used_at timestamptz, usage_count bigint not null default 0)`);
+  const keys = apiKeys({ secret: SECRET, database: db, table });
+  const k = await keys.create({ owner: 'old' });
+  await keys.rotate(k.id);
+  await rejectsWith(keys.rotate(k.id), 'ERR_RAMPART_APIKEY_ROTATED');
+  await keys.close();
+});
+
+test('create() validates scopes with the permission grammar: no empty scope, no whitespace', async () => {
+  const keys = manager();
+  for (const scopes of [[''], [' '], ['a b'], ['orders:read '], ['orders:read', 'x\ty'], ['*:*'], ['post:*:edit'], [42]]) {
+    await assert.rejects(keys.create({ owner: 'o', scopes: scopes as never }), (e) => isRampartError(e, 'ERR_RAMPART_CONFIG'), JSON.stringify(scopes));
+  }
+  const ok = await keys.create({ owner: 'o', scopes: ['orders:read', 'orders:*', '*', 'billing.v2:refund'] });
+  assert.deepEqual((await keys.verify(ok.key)).scopes, ['orders:read', 'orders:*', '*', 'billing.v2:refund']);
+  await keys.close();
+});

@@ -3,7 +3,8 @@ import { RampartError } from '../../errors.ts';
 import { checkKeys, configError, numberOption, optionsObject, stringList } from '../../core/options.ts';
 import { safeEmit } from '../../core/events.ts';
 import { once, openDatabase } from '../../stores/database.ts';
-import type { Database } from '../../stores/sql.ts';
+import type { Database, Queryable } from '../../stores/sql.ts';
+import { checkPermission } from '../rbac/permissions.ts';
 import { compileApiKeysOptions, type ApiKeysOptions } from './options.ts';
 import { displayPrefix, newKey, wellFormed } from './format.ts';
 
@@ -31,6 +32,7 @@ export interface ApiKeyRecord extends ApiKeyPrincipal {
 /** Options of create(). */
 export interface CreateApiKeyOptions {
   owner: string;
+  /** Permission names as RBAC uses them (`orders:read`, `orders:*`, `*`): no empty scope, no whitespace. */
   scopes?: readonly string[];
   /** Lifetime in seconds. Default: no expiry. */
   expiresIn?: number;
@@ -49,7 +51,11 @@ export interface ApiKeyManager {
   check(key: string): Promise<ApiKeyPrincipal>;
   /** Revoke a key by id. Resolves false when no such active key exists. */
   revoke(id: string): Promise<boolean>;
-  /** Issue a replacement with the same owner, scopes and name; the old key keeps working for `overlap` seconds (default 86400). */
+  /**
+   * Issue a replacement with the same owner, scopes and name; the old key keeps working for
+   * `overlap` seconds (default 86400). A key is rotated once: rotating it again throws
+   * ERR_RAMPART_APIKEY_ROTATED naming its successor (rotate that one instead).
+   */
   rotate(id: string, options?: { overlap?: number; expiresIn?: number }): Promise<{ key: string; id: string; prefix: string; expiresAt: Date | null }>;
   /** Keys (optionally of one owner), newest first. */
   list(options?: { owner?: string }): Promise<ApiKeyRecord[]>;
@@ -101,16 +107,17 @@ export function apiKeys(options: ApiKeysOptions): ApiKeyManager {
       expires_at timestamptz,
       revoked_at timestamptz,
       last_used_at timestamptz,
-      usage_count bigint not null default 0
+      usage_count bigint not null default 0,
+      replaced_by text
     )`);
+    // Tables created before rotations were recorded get the column (idempotent).
+    await db.query(`alter table ${table} add column if not exists replaced_by text`);
     await db.query(`create index if not exists ${table}_owner_idx on ${table} (owner)`);
     return db;
   });
 
-  async function insert(owner: string, scopes: string[], name: string | null, expiresIn: number | undefined) {
-    const db = await open();
+  async function insert(db: Queryable, id: string, owner: string, scopes: string[], name: string | null, expiresIn: number | undefined) {
     const key = newKey(prefix, environment);
-    const id = randomUUID();
     const rows = await db.query<{ expires_at: Date | null }>(
       `insert into ${table} (id, key_hash, prefix, owner, name, scopes, expires_at)
        values ($1, $2, $3, $4, $5, $6::jsonb, case when $7::float8 is null then null else now() + make_interval(secs => $7::float8) end)
@@ -184,11 +191,13 @@ export function apiKeys(options: ApiKeysOptions): ApiKeyManager {
       checkKeys(c, ['owner', 'scopes', 'expiresIn', 'name'], 'apiKeys.create');
       if (typeof c.owner !== 'string' || c.owner.length === 0 || c.owner.length > 256)
         throw configError('apiKeys.create: owner must be a non-empty string (at most 256 characters).');
-      const scopes = c.scopes === undefined ? [] : stringList(c.scopes, 'apiKeys.create.scopes');
+      const scopes = (c.scopes === undefined ? [] : stringList(c.scopes, 'apiKeys.create.scopes')).map((scope) =>
+        checkPermission(scope, 'apiKeys.create.scopes'),
+      );
       const expiresIn = c.expiresIn === undefined ? undefined : numberOption(c.expiresIn, 'apiKeys.create.expiresIn', 1, 100 * 365 * 86400);
       if (c.name !== undefined && (typeof c.name !== 'string' || c.name.length > 256))
         throw configError('apiKeys.create: name must be a string of at most 256 characters.');
-      return insert(c.owner, scopes, (c.name as string | undefined) ?? null, expiresIn);
+      return insert(await open(), randomUUID(), c.owner, scopes, (c.name as string | undefined) ?? null, expiresIn);
     },
     async verify(key: string) {
       try {
@@ -210,15 +219,29 @@ export function apiKeys(options: ApiKeysOptions): ApiKeyManager {
       const overlap = r.overlap === undefined ? 86400 : numberOption(r.overlap, 'apiKeys.rotate.overlap', 0, 365 * 86400);
       const expiresIn = r.expiresIn === undefined ? undefined : numberOption(r.expiresIn, 'apiKeys.rotate.expiresIn', 1, 100 * 365 * 86400);
       const db = await open();
-      const rows = await db.query<{ owner: string; scopes: unknown; name: string | null }>(
-        `update ${table} set expires_at = least(coalesce(expires_at, 'infinity'::timestamptz), now() + make_interval(secs => $2::float8))
-         where id = $1 and revoked_at is null and (expires_at is null or expires_at > now()) returning owner, scopes, name`,
-        [String(id), overlap],
-      );
-      const old = rows[0];
-      if (old === undefined) throw new RampartError('ERR_RAMPART_APIKEY_INVALID', 'No active API key with that id to rotate.');
-      const scopes = typeof old.scopes === 'string' ? (JSON.parse(old.scopes) as string[]) : (old.scopes as string[]);
-      return insert(old.owner, scopes, old.name, expiresIn);
+      // One successor per key: a second rotation would leave two live replacements (and two
+      // holders) for one credential. The guard and the successor are written in one transaction.
+      return db.transaction(async (tx) => {
+        const successor = randomUUID();
+        const rows = await tx.query<{ owner: string; scopes: unknown; name: string | null }>(
+          `update ${table} set expires_at = least(coalesce(expires_at, 'infinity'::timestamptz), now() + make_interval(secs => $2::float8)), replaced_by = $3
+           where id = $1 and revoked_at is null and replaced_by is null and (expires_at is null or expires_at > now()) returning owner, scopes, name`,
+          [String(id), overlap, successor],
+        );
+        const old = rows[0];
+        if (old === undefined) {
+          const [rotated] = await tx.query<{ replaced_by: string | null }>(`select replaced_by from ${table} where id = $1`, [String(id)]);
+          if (rotated?.replaced_by != null) {
+            throw new RampartError(
+              'ERR_RAMPART_APIKEY_ROTATED',
+              `API key ${String(id)} was already rotated to ${rotated.replaced_by}; rotate ${rotated.replaced_by} instead (or revoke it and create a new key).`,
+            );
+          }
+          throw new RampartError('ERR_RAMPART_APIKEY_INVALID', 'No active API key with that id to rotate.');
+        }
+        const scopes = typeof old.scopes === 'string' ? (JSON.parse(old.scopes) as string[]) : (old.scopes as string[]);
+        return insert(tx, successor, old.owner, scopes, old.name, expiresIn);
+      });
     },
     async list(listOptions: { owner?: string } = {}) {
       const l = optionsObject(listOptions, 'apiKeys.list');
