@@ -26,9 +26,15 @@ type Argon2Fn = (
 
 const nativeArgon2 = (nodeCrypto as unknown as { argon2?: Argon2Fn }).argon2;
 
-// Bounds for parameters read from stored hashes: generous enough for every real
-// configuration, small enough that a corrupted row cannot pin the CPU or exhaust memory.
-const MAX_MEMORY_KIB = 4 * 1024 * 1024;
+/**
+ * Largest argon2 memory cost (KiB) rampart hashes with or verifies: 256 MiB, four times
+ * argon2-cffi's 64 MiB default and 13 times OWASP's 19 MiB. A stored hash asking for more
+ * (a corrupted or hostile row, m=4194304 is 4 GiB) is ERR_RAMPART_PASSWORD_HASH before any
+ * memory is allocated: one login must never allocate gigabytes.
+ */
+export const MAX_ARGON2_MEMORY_KIB = 256 * 1024;
+// Bounds for the other parameters read from stored hashes: generous enough for every real
+// configuration, small enough that a corrupted row cannot pin the CPU.
 const MAX_PASSES = 64;
 const MAX_PARALLELISM = 64;
 
@@ -131,7 +137,7 @@ export function parsePhc(text: string): ParsedArgon2 {
   const parallelism = Number(m[3]);
   if (parallelism < 1 || parallelism > MAX_PARALLELISM) throw bad('p out of range');
   if (passes < 1 || passes > MAX_PASSES) throw bad('t out of range');
-  if (memory < 8 * parallelism || memory > MAX_MEMORY_KIB) throw bad('m out of range');
+  if (memory < 8 * parallelism || memory > MAX_ARGON2_MEMORY_KIB) throw bad(`m out of range (8×p to ${MAX_ARGON2_MEMORY_KIB} KiB)`);
   const salt = fromB64(parts[4]!);
   const hash = fromB64(parts[5]!);
   if (salt === undefined || salt.length < 8 || salt.length > 64) throw bad('salt must be 8–64 bytes of base64');

@@ -2,7 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { lazyPeer, PEERS } from '../../core/optional.ts';
 import { RampartError } from '../../errors.ts';
 import { checkKeys, configError, numberOption, optionsObject } from '../../core/options.ts';
-import { argon2Raw, encodePhc, parsePhc, type Argon2Params } from './argon2.ts';
+import { argon2Raw, encodePhc, MAX_ARGON2_MEMORY_KIB, parsePhc, type Argon2Params } from './argon2.ts';
 
 // bcryptjs is an optional peer, only needed to verify legacy bcrypt hashes.
 const loadBcrypt = lazyPeer(PEERS.bcrypt, () => import('bcryptjs'));
@@ -14,7 +14,7 @@ export interface PasswordHashOptions {
    * database alone does not allow offline guessing. Keep it outside the database.
    */
   pepper?: string | Uint8Array;
-  /** Memory cost in KiB. Default 19456 (19 MiB, OWASP). Minimum 7168. */
+  /** Memory cost in KiB. Default 19456 (19 MiB, OWASP). Minimum 7168, maximum 262144 (256 MiB). */
   memory?: number;
   /** Number of passes. Default 2 (OWASP). */
   passes?: number;
@@ -53,7 +53,7 @@ function resolve(options: PasswordHashOptions | undefined, fn: string): Resolved
   checkKeys(o, OPTION_NAMES, fn);
   const params: Argon2Params = {
     variant: 'argon2id',
-    memory: o.memory === undefined ? DEFAULT_ARGON2.memory : numberOption(o.memory, `${fn}.memory`, 7168, 4 * 1024 * 1024),
+    memory: o.memory === undefined ? DEFAULT_ARGON2.memory : numberOption(o.memory, `${fn}.memory`, 7168, MAX_ARGON2_MEMORY_KIB),
     passes: o.passes === undefined ? DEFAULT_ARGON2.passes : numberOption(o.passes, `${fn}.passes`, 1, 64),
     parallelism: o.parallelism === undefined ? DEFAULT_ARGON2.parallelism : numberOption(o.parallelism, `${fn}.parallelism`, 1, 64),
   };
@@ -98,13 +98,14 @@ let dummyHash: Promise<string> | undefined;
 
 /**
  * Verify a password against a stored hash: argon2id/argon2i/argon2d PHC strings (any
- * parameters) and legacy bcrypt `$2a$`/`$2b$`/`$2y$`. `needsRehash` tells the app to
+ * parameters up to m=262144 KiB, t=64, p=64) and legacy bcrypt `$2a$`/`$2b$`/`$2y$`. `needsRehash` tells the app to
  * store a fresh argon2id hash after a successful login (migration on login).
  *
  * Pass `null` as the hash when the user does not exist: a dummy hash is verified so the
  * response time does not reveal which accounts exist.
  *
- * Throws ERR_RAMPART_PASSWORD_HASH for an unrecognised stored hash and
+ * Throws ERR_RAMPART_PASSWORD_HASH for an unrecognised stored hash or one with parameters
+ * beyond those bounds (checked before any memory is allocated), and
  * ERR_RAMPART_PASSWORD_TOO_LONG for a password longer than bcrypt's 72 bytes when
  * checked against a bcrypt hash (bcrypt would silently ignore the rest). Verifying a bcrypt
  * hash needs the optional peer `bcryptjs` (`npm install bcryptjs`); without it,
