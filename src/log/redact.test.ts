@@ -210,3 +210,9 @@ test('redactString: adversarial runs of separators, quotes, schemes and PEM mark
   // 4,999 quotes: the last one is unterminated, so everything after it is masked.
   assert.ok(!redactString(`${'password="'.repeat(4999)}SECRET`).includes('SECRET'));
 });
+
+test('redact: an Error keeps its name, message (redacted) and code, not its stack', () => {
+  const error = Object.assign(new TypeError('connect failed postgres://app:DBPASS@db/app password=ERRPASS'), { code: 'ECONNREFUSED' });
+  assert.deepEqual(redact({ err: error }), { err: { name: 'TypeError', message: 'connect failed postgres://app:***@db/app password=***', code: 'ECONNREFUSED' } });
+  assert.deepEqual(redact(new Error('plain')), { name: 'Error', message: 'plain' });
+});

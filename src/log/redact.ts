@@ -68,7 +68,8 @@ export function redactString(text: string): string {
  * where every property whose key names a secret (password, token, secret, api_key,
  * authorization, cookie, credit_card, … case-insensitive, at any depth) becomes `***`,
  * and strings are passed through {@link redactString}. Never mutates its input; cycles
- * become `[Circular]`; depth is capped at 20.
+ * become `[Circular]`; depth is capped at 20. An `Error` becomes `{ name, message, …its own
+ * enumerable fields }` (message redacted, no stack).
  *
  * @example
  * redact({ user: 'ann', Password: 'x', headers: { Authorization: 'Bearer abc' } })
@@ -94,6 +95,8 @@ function walk(value: unknown, seen: WeakSet<object>, depth: number): unknown {
     }
     if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return '[Binary]';
     const out: Record<string, unknown> = {};
+    // An Error's name and message are not enumerable (JSON would store `{}`); its stack stays out.
+    if (value instanceof Error) Object.assign(out, { name: value.name, message: redactString(value.message) });
     for (const [k, v] of Object.entries(value)) {
       out[k] = isSensitiveKey(k) ? REDACTED : walk(v, seen, depth + 1);
     }
