@@ -213,6 +213,8 @@ test('redactString: adversarial runs of separators, quotes, schemes and PEM mark
 
 test('redact: an Error keeps its name, message (redacted) and code, not its stack', () => {
   const error = Object.assign(new TypeError('connect failed postgres://app:DBPASS@db/app password=ERRPASS'), { code: 'ECONNREFUSED' });
-  assert.deepEqual(redact({ err: error }), { err: { name: 'TypeError', message: 'connect failed postgres://app:***@db/app password=***', code: 'ECONNREFUSED' } });
+  assert.deepEqual(redact({ err: error }), {
+    err: { name: 'TypeError', message: 'connect failed postgres://app:***@db/app password=***', code: 'ECONNREFUSED' },
+  });
   assert.deepEqual(redact(new Error('plain')), { name: 'Error', message: 'plain' });
 });
