@@ -58,3 +58,42 @@ export function choiceFlag<T extends string>(command: string, values: Parsed['va
     throw new UsageError(`rampart ${command}: --${name} must be one of ${allowed.join(', ')} (got ${JSON.stringify(raw)}).`);
   return raw as T;
 }
+
+/**
+ * Find the subcommand in `argv` when options shared by every subcommand come first, as git
+ * and npm take global options (`rampart log --database X list`). Only the flags of
+ * `globalFlags` (and `-h`/`--help`) may precede the subcommand; their values are skipped, so
+ * a value is never read as the subcommand. Scanning stops at any other flag or at `--`:
+ * there the arguments are left as given (no guess about whether that flag takes a value).
+ * Returns the first word found (a subcommand or not: the caller names an unknown one) and
+ * the arguments without it.
+ */
+export function splitSubcommand(argv: readonly string[], globalFlags: FlagSpec): { sub: string | undefined; rest: string[] } {
+  const takesValue = (name: string): boolean | undefined => {
+    if (name === 'help') return false;
+    const spec = Object.hasOwn(globalFlags, name) ? globalFlags[name] : undefined;
+    return spec === undefined ? undefined : spec.type === 'string';
+  };
+  const longNameOf = (short: string): string | undefined => {
+    if (short === 'h') return 'help';
+    return Object.keys(globalFlags).find((name) => globalFlags[name]?.short === short);
+  };
+  let i = 0;
+  while (i < argv.length) {
+    const token = argv[i]!;
+    if (token === '--') break;
+    if (token.startsWith('--')) {
+      const eq = token.indexOf('=');
+      const value = takesValue(token.slice(2, eq === -1 ? undefined : eq));
+      if (value === undefined) break;
+      i += value && eq === -1 ? 2 : 1;
+    } else if (token.startsWith('-') && token.length > 1) {
+      const name = longNameOf(token.charAt(1));
+      if (name === undefined) break;
+      i += takesValue(name) === true && token.length === 2 ? 2 : 1;
+    } else {
+      return { sub: token, rest: [...argv.slice(0, i), ...argv.slice(i + 1)] };
+    }
+  }
+  return { sub: undefined, rest: [...argv] };
+}

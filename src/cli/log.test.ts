@@ -142,3 +142,27 @@ test('dashboard refuses non-loopback hosts', async () => {
   assert.equal(r.code, 2);
   assert.match(r.stderr, /loopback/);
 });
+
+test('log: options shared by every subcommand (--database/-d, --table) may come before the subcommand, as git takes global options', async () => {
+  for (const args of [
+    ['log', '--database', database, 'list', '--limit', '2'],
+    ['log', '-d', database, 'list', '--limit', '2'],
+    ['log', `--database=${database}`, 'list', '--limit', '2'],
+    ['log', 'list', '--database', database, '--limit', '2'],
+  ]) {
+    const r = await runCli(args, { env: {} });
+    assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stdout, /2 event\(s\)\./, args.join(' '));
+  }
+  const stats = await runCli(['log', '--database', database, 'stats', '--json'], { env: {} });
+  assert.equal(stats.code, 0, stats.stderr);
+  assert.doesNotThrow(() => JSON.parse(stats.stdout));
+  // A word after the global options that is no subcommand is named as such (exit 2).
+  const unknown = await runCli(['log', '--database', database, 'lsit'], { env: {} });
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /unknown subcommand "lsit"/);
+  // The value of --database is never taken for the subcommand.
+  const named = await runCli(['log', '--database', join(dir, 'stats')], { env: {} });
+  assert.equal(named.code, 2);
+  assert.match(named.stderr, /no SecurityLog database/);
+});

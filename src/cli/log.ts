@@ -1,6 +1,6 @@
 /** `rampart log`: query a SecurityLog from the terminal (list, tail, stats, cleanup, export). */
 import type { SecurityLogRow } from '../log/index.ts';
-import { choiceFlag, intFlag, parse, stringFlag, UsageError } from './args.ts';
+import { choiceFlag, intFlag, parse, splitSubcommand, stringFlag, UsageError } from './args.ts';
 import { checkEventFilter, EVENT_NAME, formatLine, formatTable, LOG_FLAGS, LOG_FORMATS, LOG_HELP, withLog } from './log-shared.ts';
 
 export { formatTable, LOG_HELP } from './log-shared.ts';
@@ -53,7 +53,8 @@ async function listCommand(argv: readonly string[]): Promise<number> {
 
 /** Entry of `rampart log`; returns the exit code. */
 export async function logCommand(argv: readonly string[]): Promise<number> {
-  const [sub, ...rest] = argv;
+  // --database/-d and --table may come before the subcommand (`rampart log -d ./data list`).
+  const { sub, rest } = splitSubcommand(argv, LOG_FLAGS);
   switch (sub) {
     case 'list':
       return listCommand(rest);
@@ -66,7 +67,7 @@ export async function logCommand(argv: readonly string[]): Promise<number> {
     case 'export':
       return (await import('./log-admin.ts')).exportCommand(rest);
     default:
-      if (sub !== undefined && !sub.startsWith('-'))
+      if (sub !== undefined)
         throw new UsageError(
           `rampart log: unknown subcommand ${JSON.stringify(sub)}; use list (default), tail, stats, cleanup or export. See rampart log --help.`,
         );
