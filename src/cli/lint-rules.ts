@@ -7,6 +7,7 @@
 import { checkSecret, estimateEntropyBits } from '../crypto/index.ts';
 import type { Finding, RuleInfo, Severity } from './findings.ts';
 import { tokenize, type Comment, type Token } from './lint-lexer.ts';
+import { arrayElements, concatArgument, GLOBAL_OBJECTS, inJoinedArray, isStringRawTag, readsRequestValue, skipStringRaw } from './lint-forms.ts';
 import { riskySlot, riskyTemplateSlot } from './lint-sql.ts';
 import { applySuppressions, SUPPRESSION_RULE } from './lint-suppress.ts';
 
@@ -19,12 +20,13 @@ export const LINT_RULES: readonly LintRuleInfo[] = [
     id: 'RAMPART-S001',
     severity: 'error',
     title:
-      'SQL built by template interpolation or string concatenation is passed to a query function (query, execute, raw, prepare, run, all, get, exec): SQL injection. Use parameters ($1, ?) or a tagged template (sql`… ${x}`).',
+      'SQL built by template interpolation (String.raw included), string concatenation, .concat() or [...].join() is passed to a query function (query, execute, raw, prepare, run, all, get, exec): SQL injection. Use parameters ($1, ?) or a tagged template (sql`… ${x}`).',
   },
   {
     id: 'RAMPART-S002',
     severity: 'error',
-    title: 'A SQL statement is built by string concatenation or an untagged template with ${…}: SQL injection once it reaches the database.',
+    title:
+      'A SQL statement is built by string concatenation, .concat(), [...].join() or an untagged (or String.raw) template with ${…}: SQL injection once it reaches the database.',
   },
   {
     id: 'RAMPART-S003',
@@ -37,7 +39,11 @@ export const LINT_RULES: readonly LintRuleInfo[] = [
     title:
       'A hard-coded secret: a placeholder ("changeme", "your-csrf-secret") or a high-entropy literal assigned to a secret/key/token/password name. Load it from the environment.',
   },
-  { id: 'RAMPART-S020', severity: 'error', title: 'eval(): string-to-code; an injection sink.' },
+  {
+    id: 'RAMPART-S020',
+    severity: 'error',
+    title: 'eval() (also aliased, indirect or globalThis.eval) or setTimeout/setInterval with a string or request data: string-to-code; an injection sink.',
+  },
   { id: 'RAMPART-S021', severity: 'error', title: 'new Function(…): string-to-code; an injection sink.' },
   {
     id: 'RAMPART-S030',
@@ -48,7 +54,7 @@ export const LINT_RULES: readonly LintRuleInfo[] = [
     id: 'RAMPART-S040',
     severity: 'error',
     title:
-      'innerHTML/outerHTML/insertAdjacentHTML/document.write with interpolated or concatenated markup: DOM XSS. Use textContent or escapeHtml()/sanitizeHtml(). A warning for a plain variable.',
+      "innerHTML/outerHTML (also el['innerHTML']), insertAdjacentHTML or document.write with interpolated or concatenated markup: DOM XSS. Use textContent or escapeHtml()/sanitizeHtml(). A warning for a plain variable.",
   },
   { id: 'RAMPART-S041', severity: 'warning', title: 'dangerouslySetInnerHTML: make sure the HTML is sanitised (sanitizeHtml from rampart/input).' },
   {
@@ -127,8 +133,10 @@ function isStringy(t: Token | undefined): t is Token {
   return t !== undefined && (t.kind === 'string' || t.kind === 'template');
 }
 
-function isTagged(prev: Token | undefined): boolean {
-  if (prev === undefined) return false;
+/** Whether the template at `at` has a tag (String.raw, which only concatenates, does not count). */
+function isTagged(tokens: readonly Token[], at: number): boolean {
+  const prev = tokens[at - 1];
+  if (prev === undefined || isStringRawTag(tokens, at)) return false;
   if (prev.kind === 'ident') return !KEYWORDS.has(prev.text);
   return prev.kind === 'punct' && (prev.text === ')' || prev.text === ']');
 }
@@ -137,8 +145,8 @@ function isTagged(prev: Token | undefined): boolean {
 function dynamicString(tokens: readonly Token[], i: number): boolean {
   const t = tokens[i];
   if (t === undefined) return false;
-  if (t.kind === 'template') return t.interpolated && !isTagged(tokens[i - 1]);
-  if (t.kind === 'string') return tokens[i + 1]?.kind === 'punct' && tokens[i + 1]!.text === '+';
+  if (t.kind === 'template') return (t.interpolated && !isTagged(tokens, i)) || concatArgument(tokens, i) !== -1;
+  if (t.kind === 'string') return (tokens[i + 1]?.kind === 'punct' && tokens[i + 1]!.text === '+') || concatArgument(tokens, i) !== -1;
   // `x + '…'` directly as the argument
   return t.kind === 'ident' && tokens[i + 1]?.text === '+' && isStringy(tokens[i + 2]);
 }
@@ -164,6 +172,14 @@ export function lintSource(source: string, file: string): LintResult {
     out.push({ id, severity: severity ?? INFO.get(id)!.severity, message, file, line: at.line, column: at.column });
   };
 
+  // `el.innerHTML = value` / `el['innerHTML'] = value`, the value at `valueAt`.
+  const markupAssignment = (t: Token, valueAt: number): void => {
+    const value = tokens[valueAt];
+    if (value !== undefined && dynamicString(tokens, valueAt)) add('RAMPART-S040', t, `${t.text} is assigned interpolated or concatenated markup.`);
+    else if (value !== undefined && value.kind === 'ident' && tokens[valueAt + 1]?.text !== '(')
+      add('RAMPART-S040', t, `${t.text} is assigned the variable ${value.text}; make sure it is escaped or sanitised.`, 'warning');
+  };
+
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
     const prev = tokens[i - 1];
@@ -173,13 +189,25 @@ export function lintSource(source: string, file: string): LintResult {
     if (t.kind === 'ident') {
       // ── SQL through query functions, sql.unsafe, exec
       if (calls && QUERY_FUNCTIONS.has(t.text) && (prev?.text === '.' || prev?.text === '?.' || UNSAFE_FUNCTIONS.has(t.text) || t.text === 'query')) {
-        const arg = tokens[i + 2];
-        if (arg !== undefined && dynamicString(tokens, i + 2)) {
-          const text = isStringy(arg) ? arg.text : (tokens[i + 4]?.text ?? '');
+        const argAt = skipStringRaw(tokens, i + 2);
+        const arg = tokens[argAt];
+        if (arg?.text === '[' && arg.kind === 'punct') {
+          const joined = joinedArraySql(tokens, argAt, reported);
+          if (joined !== undefined) {
+            add(
+              'RAMPART-S001',
+              t,
+              `${t.text}() receives SQL joined from an array (${excerpt(joined.text)}) with ${excerpt(joined.slot)} in it; pass the values as parameters.`,
+            );
+            continue;
+          }
+        }
+        if (arg !== undefined && dynamicString(tokens, argAt)) {
+          const text = isStringy(arg) ? arg.text : (tokens[argAt + 2]?.text ?? '');
           if (looksLikeSql(text) || UNSAFE_FUNCTIONS.has(t.text)) {
             reported.add(arg);
-            if (isStringy(tokens[i + 4])) reported.add(tokens[i + 4]!);
-            const slot = riskyArgument(tokens, i + 2);
+            if (isStringy(tokens[argAt + 2])) reported.add(tokens[argAt + 2]!);
+            const slot = riskyArgument(tokens, argAt);
             if (slot === undefined) continue;
             add('RAMPART-S001', t, `${t.text}() receives SQL built from pieces (${excerpt(text)}) with ${excerpt(slot)} in it; pass the values as parameters.`);
             continue;
@@ -207,14 +235,17 @@ export function lintSource(source: string, file: string): LintResult {
       // (`eval(script: string)` in an interface or class is a declaration, not a call)
       if (t.text === 'eval' && calls && prev?.text !== '.' && prev?.text !== 'function' && tokens[i + 3]?.text !== ':')
         add('RAMPART-S020', t, 'eval() turns a string into code.');
+      else if (t.text === 'eval') {
+        const viaGlobal = (prev?.text === '.' || prev?.text === '?.') && GLOBAL_OBJECTS.has(tokens[i - 2]?.text ?? '');
+        if (viaGlobal) add('RAMPART-S020', t, `${tokens[i - 2]!.text}.eval turns a string into code.`);
+        else if (!calls && prev !== undefined && EVAL_VALUE_BEFORE.has(prev.text) && next?.text !== ':' && next?.text !== '?')
+          add('RAMPART-S020', t, 'eval is used as a value (an alias or an indirect call still turns a string into code).');
+      }
+      if ((t.text === 'setTimeout' || t.text === 'setInterval') && calls && stringTimer(tokens, i))
+        add('RAMPART-S020', t, `${t.text}() with a string runs it as code; pass a function.`);
       if (t.text === 'Function' && calls && prev?.text === 'new') add('RAMPART-S021', t, 'new Function() turns a string into code.');
       // ── DOM XSS
-      if ((t.text === 'innerHTML' || t.text === 'outerHTML') && prev?.text === '.' && next?.kind === 'punct' && (next.text === '=' || next.text === '+=')) {
-        const value = tokens[i + 2];
-        if (value !== undefined && dynamicString(tokens, i + 2)) add('RAMPART-S040', t, `${t.text} is assigned interpolated or concatenated markup.`);
-        else if (value !== undefined && value.kind === 'ident' && tokens[i + 3]?.text !== '(')
-          add('RAMPART-S040', t, `${t.text} is assigned the variable ${value.text}; make sure it is escaped or sanitised.`, 'warning');
-      }
+      if ((t.text === 'innerHTML' || t.text === 'outerHTML') && prev?.text === '.' && isAssignment(next)) markupAssignment(t, i + 2);
       if ((t.text === 'insertAdjacentHTML' || (t.text === 'write' && prev?.text === '.' && tokens[i - 2]?.text === 'document')) && calls) {
         const argAt = t.text === 'insertAdjacentHTML' ? i + 4 : i + 2;
         if (dynamicString(tokens, argAt)) add('RAMPART-S040', t, `${t.text}() receives interpolated or concatenated markup.`);
@@ -231,6 +262,10 @@ export function lintSource(source: string, file: string): LintResult {
         if (name !== undefined) add('RAMPART-S060', t, `Math.random() feeds ${name}; use crypto.randomBytes()/randomUUID().`);
       }
     }
+
+    // ── el['innerHTML'] = …
+    if (t.kind === 'string' && (t.text === 'innerHTML' || t.text === 'outerHTML') && prev?.text === '[' && next?.text === ']' && isAssignment(tokens[i + 2]))
+      markupAssignment(t, i + 3);
 
     // ── hard-coded secrets: name = 'literal', name: 'literal', env.NAME ?? 'literal'
     if (
@@ -256,9 +291,10 @@ export function lintSource(source: string, file: string): LintResult {
 
     // ── SQL strings built outside a query call
     if (!reported.has(t) && isStringy(t) && looksLikeSql(t.text)) {
-      const concatenated = next?.text === '+' && tokens[i + 2]?.kind !== 'string';
-      const interpolated = t.kind === 'template' && t.interpolated && !isTagged(prev);
-      const slot = concatenated ? riskyConcatenation(tokens, i) : interpolated ? riskyTemplate(t) : undefined;
+      const concatenated = (next?.text === '+' && tokens[i + 2]?.kind !== 'string') || concatArgument(tokens, i) !== -1;
+      const interpolated = t.kind === 'template' && t.interpolated && !isTagged(tokens, i);
+      const joined = next?.text === ',' && !isStringy(tokens[i + 2]) && inJoinedArray(tokens, i);
+      const slot = concatenated ? riskyConcatenation(tokens, i) : interpolated ? riskyTemplate(t) : joined ? riskyElement(tokens, i) : undefined;
       if (slot !== undefined) add('RAMPART-S002', t, `SQL built from pieces: ${excerpt(t.text)} with ${excerpt(slot)} in it`);
     }
   }
@@ -284,9 +320,10 @@ function followingExpression(tokens: readonly Token[], from: number): string {
   return text;
 }
 
-/** `'…' + expr`: the expression when its slot is risky. */
+/** `'…' + expr` or `'…'.concat(expr)`: the expression when its slot is risky. */
 function riskyConcatenation(tokens: readonly Token[], at: number): string | undefined {
-  const expression = followingExpression(tokens, at + 2);
+  const concat = concatArgument(tokens, at);
+  const expression = followingExpression(tokens, concat === -1 ? at + 2 : concat);
   return riskySlot(tokens[at]!.text, expression) ? expression : undefined;
 }
 
@@ -297,6 +334,53 @@ function riskyArgument(tokens: readonly Token[], at: number): string | undefined
   if (arg.kind === 'string') return riskyConcatenation(tokens, at);
   // `x + '…'`: the statement itself starts with an expression.
   return arg.text;
+}
+
+/** `['…', expr, …].join()`: the element after the SQL piece at `at` when its slot is risky. */
+function riskyElement(tokens: readonly Token[], at: number): string | undefined {
+  const expression = followingExpression(tokens, at + 2);
+  return riskySlot(tokens[at]!.text, expression) ? expression : undefined;
+}
+
+/**
+ * A query argument `[…].join(…)` with a SQL piece followed by a risky element: that piece and
+ * the element (its string elements are marked reported, so S002 does not repeat the finding).
+ */
+function joinedArraySql(tokens: readonly Token[], open: number, reported: Set<Token>): { text: string; slot: string } | undefined {
+  const elements = arrayElements(tokens, open);
+  const last = elements.at(-1)!;
+  if (!inJoinedArray(tokens, last)) return undefined;
+  for (const at of elements) {
+    const piece = tokens[at];
+    if (!isStringy(piece) || tokens[at + 1]?.text !== ',' || isStringy(tokens[at + 2]) || !looksLikeSql(piece.text)) continue;
+    const slot = riskyElement(tokens, at);
+    if (slot === undefined) continue;
+    for (const j of elements) if (isStringy(tokens[j])) reported.add(tokens[j]!);
+    return { text: piece.text, slot };
+  }
+  return undefined;
+}
+
+/** `= `, `+=`: the token after an assignment target. */
+function isAssignment(t: Token | undefined): boolean {
+  return t?.kind === 'punct' && (t.text === '=' || t.text === '+=');
+}
+
+// Tokens after which `eval` (not called) is a value: an alias, an argument, an indirect call.
+const EVAL_VALUE_BEFORE: ReadonlySet<string> = new Set(['=', '(', ',', '[', 'return', '?', ':', '||', '??', '&&', '=>']);
+
+/**
+ * `setTimeout(…)` / `setInterval(…)` at `at` (global or through the global object) whose
+ * first argument is a string, a string built from pieces, or request data: run as code.
+ */
+function stringTimer(tokens: readonly Token[], at: number): boolean {
+  const prev = tokens[at - 1];
+  if (prev?.text === 'function') return false;
+  if ((prev?.text === '.' || prev?.text === '?.') && !GLOBAL_OBJECTS.has(tokens[at - 2]?.text ?? '')) return false;
+  const arg = tokens[at + 2];
+  if (arg === undefined || tokens[at + 3]?.text === ':') return false; // a declaration `setTimeout(cb: …)`
+  if (arg.kind === 'string' || arg.kind === 'template' || dynamicString(tokens, at + 2)) return true;
+  return arg.kind === 'ident' && readsRequestValue(followingExpression(tokens, at + 2));
 }
 
 function secretVerdict(value: string): string | undefined {
