@@ -114,6 +114,8 @@ export function maskKeyValues(text: string, mask: string): string {
     if (c !== 0x3d && c !== 0x3a) continue;
     const found = keyBefore(text, i);
     if (found === undefined) continue;
+    // A bare `session:` label heads rampart's own session messages ("session: cookie signature invalid").
+    if (c === 0x3a && found.quote === '' && found.key.toLowerCase() === 'session') continue;
     let v = i + 1;
     while (v < text.length && isBlank(text.charCodeAt(v))) v++;
     if (v >= text.length) break;

@@ -187,6 +187,9 @@ test('redactString: any auth scheme loses its credential, JSON pairs stay JSON, 
   const cert = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----';
   assert.equal(redactString(cert), cert, 'certificates are public');
   // Prose and ordinary pairs are untouched.
+  // rampart's own `session: …` details are a label, not a session id; `session=`/`"session":` values are masked.
+  assert.equal(redactString('session: cookie signature invalid'), 'session: cookie signature invalid');
+  assert.equal(redactString('session=3f9a8b7c6d sessionId: 3f9a8b7c6d {"session":"3f9a8b7c6d"}'), 'session=*** sessionId: *** {"session":"***"}');
   for (const text of ['token mismatch on form', 'rule=sqli type=xss in=body.password score=26', 'at 2026-12-05T05:08:06Z from [2001:db8::1]:443'])
     assert.equal(redactString(text), text);
 });
