@@ -82,6 +82,14 @@ function plainValueEnd(text: string, at: number, jsonKey: boolean): number {
   return i;
 }
 
+/** Length of the key/value separator at `i`: `=` or `:`, or percent-encoded (`%3D`, `%3A`, as in a logged form body); 0 when none. */
+function separatorLength(text: string, i: number, c: number): number {
+  if (c === 0x3d || c === 0x3a) return 1;
+  if (c !== 0x25 || text.charCodeAt(i + 1) !== 0x33) return 0;
+  const d = text.charCodeAt(i + 2) | 0x20;
+  return d === 0x64 || d === 0x61 ? 3 : 0;
+}
+
 /** The sensitive key whose separator is at `sep`, with how it was quoted, or undefined. */
 function keyBefore(text: string, sep: number): { key: string; quote: string } | undefined {
   let j = sep - 1;
@@ -101,7 +109,7 @@ function keyBefore(text: string, sep: number): { key: string; quote: string } | 
 }
 
 /**
- * Mask the values of sensitive keys in text: `password=…`, `token: …`, `"privateKey":"…"`
+ * Mask the values of sensitive keys in text: `password=…` (also `password%3D…`), `token: …`, `"privateKey":"…"`
  * (also JSON escaped inside JSON), `Authorization: <any scheme> <credentials>`, `Cookie: …`.
  * The key (by the same rule as object keys) and separator stay, the value becomes `mask`;
  * a quoted key keeps its value quoted so JSON stays JSON.
@@ -111,12 +119,13 @@ export function maskKeyValues(text: string, mask: string): string {
   let last = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c !== 0x3d && c !== 0x3a) continue;
+    const length = separatorLength(text, i, c);
+    if (length === 0) continue;
     const found = keyBefore(text, i);
     if (found === undefined) continue;
     // A bare `session:` label heads rampart's own session messages ("session: cookie signature invalid").
     if (c === 0x3a && found.quote === '' && found.key.toLowerCase() === 'session') continue;
-    let v = i + 1;
+    let v = i + length;
     while (v < text.length && isBlank(text.charCodeAt(v))) v++;
     if (v >= text.length) break;
     const first = text.charCodeAt(v);

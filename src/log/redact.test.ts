@@ -177,6 +177,7 @@ test('redactString: any auth scheme loses its credential, JSON pairs stay JSON, 
   assert.equal(redactString('"{\\"password\\":\\"p1\\",\\"u\\":1}"'), '"{\\"password\\":\\"***\\",\\"u\\":1}"');
   assert.equal(redactString("{'password': 'p1'}"), "{'password': '***'}");
   assert.equal(redactString('password="never closed and more'), 'password=***', 'an unterminated quote masks to the end');
+  assert.equal(redactString('body password%3Dhunter2%26x and secret%3ahunter3'), 'body password%3D*** and secret%3a***');
   assert.equal(redactString('connect postgres://app:DBPASS@db:5432/app failed'), 'connect postgres://app:***@db:5432/app failed');
   assert.equal(redactString('https://user:p@ss@host/x?q=a@b'), 'https://user:***@host/x?q=a@b');
   assert.equal(redactString('see https://host:8443/a@b and mailto:x@y'), 'see https://host:8443/a@b and mailto:x@y');

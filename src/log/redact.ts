@@ -21,7 +21,7 @@ const BEARER = /\b([Bb]earer|BEARER|Basic|Digest)\s+[A-Za-z0-9\-._~+/]{8,}=*/g;
 const JWT_SHAPE: JwtShape = { header: [8, REDACT_MAX_LENGTH], payload: [5, REDACT_MAX_LENGTH], signature: REDACT_MAX_LENGTH, payloadJson: false };
 const CARD_CANDIDATE = /\b\d(?:[ -]?\d){12,18}\b/g;
 
-const KEY_VALUE_HINT = /[=:]/;
+const KEY_VALUE_HINT = /[=:]|%3[ADad]/;
 const SCHEME_HINT = /earer|EARER|Basic|Digest/;
 const DIGITS_HINT = /\d{4}/;
 
