@@ -141,6 +141,13 @@ export class NodeExchange extends RequestViewBase implements ResponseControl {
     } else setInList(this.#pending, name, value);
   }
 
+  setAll(pairs: readonly string[]): void {
+    const pending = this.#pending;
+    if (pending.length === 0 && !this.#direct && !this.res.headersSent) {
+      for (let i = 0; i < pairs.length; i++) pending.push(pairs[i]);
+    } else for (let i = 0; i < pairs.length; i += 2) this.set(pairs[i]!, pairs[i + 1]!);
+  }
+
   append(name: string, value: string): void {
     if (this.#direct || this.res.headersSent) {
       if (this.#target !== undefined && !this.res.headersSent && !isSetCookie(name)) this.#toTarget(name, value, true);

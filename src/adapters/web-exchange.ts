@@ -66,6 +66,18 @@ export function runtimeAddressIn(request: Request, runtime: unknown): string {
   return '';
 }
 
+const loweredTemplates = new WeakMap<readonly string[], readonly string[]>();
+
+/** A `[name, value, …]` template with its names lower-cased, computed once per template. */
+function loweredTemplate(pairs: readonly string[]): readonly string[] {
+  let lowered = loweredTemplates.get(pairs);
+  if (lowered === undefined) {
+    lowered = pairs.map((text, i) => (i % 2 === 0 ? text.toLowerCase() : text));
+    loweredTemplates.set(pairs, lowered);
+  }
+  return lowered;
+}
+
 /**
  * Request view and response control over a fetch `Request` (Hono, Bun, Deno, Workers).
  * Response headers are collected and merged into the application's Response afterwards.
@@ -162,6 +174,16 @@ export class WebExchange extends RequestViewBase implements ResponseControl {
     const out = this.out;
     for (let i = out.length - 2; i >= 0; i -= 2) if (out[i] === lower) out.splice(i, 2);
     out.push(lower, value);
+  }
+
+  setAll(pairs: readonly string[]): void {
+    const out = this.out;
+    if (out.length !== 0) {
+      for (let i = 0; i < pairs.length; i += 2) this.set(pairs[i]!, pairs[i + 1]!);
+      return;
+    }
+    const lowered = loweredTemplate(pairs);
+    for (let i = 0; i < lowered.length; i++) out.push(lowered[i]!);
   }
 
   append(name: string, value: string): void {

@@ -82,6 +82,12 @@ export interface RequestView {
 export interface ResponseControl {
   /** Set (replace) a response header. */
   set(name: string, value: string): void;
+  /**
+   * Set several headers, `[name, value, name, value, …]` with distinct names: the same as
+   * `set` for each pair in order. Optional: an adapter that can take such a precomputed
+   * template in one copy (no lookup per name while nothing is set yet) provides it.
+   */
+  setAll?(pairs: readonly string[]): void;
   /** Add a value to a header (a new line for Set-Cookie; a comma-joined token elsewhere, e.g. Vary). */
   append(name: string, value: string): void;
   /** Current value of a response header set so far (by rampart or the handler). */

@@ -35,6 +35,9 @@ export function securityHeaders(options?: SecurityHeadersOptions): SecurityHeade
   const compiled = compileHeaders(options);
   const pairs = compiled.pairs;
   const count = pairs.length;
+  // One copy per request instead of a lookup per header (names are distinct; else set() one by one).
+  const distinct = new Set(pairs.map(([name]) => name.toLowerCase())).size === count;
+  const template: readonly string[] | undefined = distinct ? Object.freeze(pairs.flat()) : undefined;
   const override = compiled.override;
   const parts = compiled.csp?.parts;
   const cspName = compiled.csp?.headerName ?? '';
@@ -49,7 +52,8 @@ export function securityHeaders(options?: SecurityHeadersOptions): SecurityHeade
     headers: pairs,
     csp: compiled.csp,
     handle(req: RequestView, res: ResponseControl): undefined {
-      for (let i = 0; i < count; i++) res.set(pairs[i]![0], pairs[i]![1]);
+      if (template !== undefined && res.setAll !== undefined) res.setAll(template);
+      else for (let i = 0; i < count; i++) res.set(pairs[i]![0], pairs[i]![1]);
       if (parts !== undefined) {
         const nonce = freshNonce();
         req.locals[CSP_NONCE_LOCAL] = nonce;
