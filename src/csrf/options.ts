@@ -3,7 +3,7 @@ import { checkKeys, configError, describeValue, numberOption, optionsObject, str
 import type { RequestView } from '../core/types.ts';
 import { trustedOriginSet } from './origin.ts';
 import { compileExemptPaths } from './paths.ts';
-import { requireSecret } from '../crypto/secret.ts';
+import { requireSecret, type Secret } from '../crypto/secret.ts';
 import { TokenSigner } from './token.ts';
 
 /** Which CSRF layers run on unsafe requests. */
@@ -15,7 +15,7 @@ export interface CsrfOptions {
    * HMAC key(s) for tokens: ≥ 32 bytes, not a placeholder, not low-entropy (`requireSecret`).
    * A list rotates keys: the first signs, every entry verifies. Required unless `mode: 'origin'`.
    */
-  secret?: string | Uint8Array | ReadonlyArray<string | Uint8Array>;
+  secret?: string | Uint8Array | Secret | ReadonlyArray<string | Uint8Array | Secret>;
   /** Token cookie name. Default `'csrf_token'` (`'__Host-csrf_token'` with `hostPrefix`). */
   cookieName?: string;
   /** Request header carrying the token. Default `'x-csrf-token'`. */

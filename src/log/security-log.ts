@@ -1,7 +1,7 @@
 import { rampartVersion } from '../core/package-info.ts';
 import { RampartError } from '../errors.ts';
 import { checkKeys, configError, describeValue, numberOption, boolOption } from '../core/options.ts';
-import { requireSecret } from '../crypto/secret.ts';
+import { requireSecret, type Secret } from '../crypto/secret.ts';
 import type { EventSink, SecurityEventRecord } from '../core/types.ts';
 import { isRegisteredEvent, isValidEventName } from './events.ts';
 import { LIMITS, toRow, warmFields, type LogFields } from './fields.ts';
@@ -33,7 +33,7 @@ export interface SecurityLogOptions {
   /** Tamper-evident HMAC chain over rows. Default false; needs `chainKey`. */
   chain?: boolean;
   /** Secret for the chain HMAC: ≥ 32 bytes (string or Buffer). */
-  chainKey?: string | Uint8Array;
+  chainKey?: string | Uint8Array | Secret;
   /** Most events held in memory before new ones are dropped (counted). Default 100 000. */
   maxQueue?: number;
   /** Events per write. Default 5000. */

@@ -1,13 +1,13 @@
 import { globalEventSink } from '../../core/events.ts';
 import { checkKeys, configError, numberOption, optionsObject } from '../../core/options.ts';
 import type { EventSink } from '../../core/types.ts';
-import { requireSecret } from '../../crypto/secret.ts';
+import { requireSecret, type Secret } from '../../crypto/secret.ts';
 import { checkDatabase, checkTable, type DatabaseOption } from '../../stores/database.ts';
 
 /** Options of {@link apiKeys}. */
 export interface ApiKeysOptions {
   /** HMAC key (pepper) for the stored key hashes: ≥ 32 bytes, random (`requireSecret`), kept outside the database. Required. */
-  secret: string | Uint8Array;
+  secret: string | Uint8Array | Secret;
   /** Same shape as SecurityLog: omitted → in-memory PGlite; a path; a postgres:// URL; a postgres client or PGlite instance. */
   database?: DatabaseOption;
   /** Table name. Default 'rampart_api_keys'. */

@@ -1,11 +1,11 @@
 import { checkKeys, configError, numberOption, optionsObject } from '../../core/options.ts';
-import { requireSecret } from '../../crypto/secret.ts';
+import { requireSecret, type Secret } from '../../crypto/secret.ts';
 import { memorySessionStore, type SessionStore } from '../../stores/sessions.ts';
 
 /** Options of {@link sessions}. Times in seconds. */
 export interface SessionOptions {
   /** Key that signs session ids (≥ 32 bytes); a list rotates: the first signs, all verify. Required. */
-  secret: string | Uint8Array | ReadonlyArray<string | Uint8Array>;
+  secret: string | Uint8Array | Secret | ReadonlyArray<string | Uint8Array | Secret>;
   /** Default: an in-process memory store (single instance only). */
   store?: SessionStore;
   /** Absolute lifetime from login. Default 86400 (24 h). */

@@ -1,7 +1,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { RampartError } from '../../errors.ts';
 import { boolOption, checkKeys, configError, numberOption, optionsObject, renamedOption, stringList } from '../../core/options.ts';
-import { requireSecret } from '../../crypto/secret.ts';
+import { requireSecret, type Secret } from '../../crypto/secret.ts';
 import type { Middleware, RequestView } from '../../core/types.ts';
 import { unauthorized } from '../shared/http.ts';
 import { problem } from '../../core/problem.ts';
@@ -13,7 +13,7 @@ import { consumedBodyReply } from './consumed.ts';
 
 /** Options of {@link signRequest}. */
 export interface SignRequestOptions {
-  secret: string | Uint8Array;
+  secret: string | Uint8Array | Secret;
   method: string;
   /** Path with query string, exactly as sent (`/api/orders?limit=5`). */
   path: string;
@@ -27,7 +27,7 @@ export interface SignRequestOptions {
 /** Options of {@link verifyRequest}. */
 export interface VerifyRequestOptions {
   /** The shared secret, or several during a rotation (any may match). */
-  secret: string | Uint8Array | ReadonlyArray<string | Uint8Array>;
+  secret: string | Uint8Array | Secret | ReadonlyArray<string | Uint8Array | Secret>;
   method: string;
   path: string;
   /** The exact raw body bytes as received. */
@@ -137,7 +137,7 @@ export async function verifyRequest(options: VerifyRequestOptions): Promise<void
 
 /** Options of {@link requireSignedRequest}. */
 export interface RequireSignedRequestOptions {
-  secret: string | Uint8Array | ReadonlyArray<string | Uint8Array>;
+  secret: string | Uint8Array | Secret | ReadonlyArray<string | Uint8Array | Secret>;
   /**
    * Where nonces are remembered for the window (replays → 401 ERR_RAMPART_SIGNATURE_REPLAY).
    * Default: a memory store of this middleware (one instance); `redisNonceStore` or
