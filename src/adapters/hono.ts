@@ -1,9 +1,9 @@
-import { bindView, viewOf } from '../core/registry.ts';
+import { bindView } from '../core/registry.ts';
 import { checkKeys, optionsObject } from '../core/options.ts';
 import { RampartError } from '../errors.ts';
 import type { ShieldCore } from '../stack/shield.ts';
 import { closeStalledRuntimeBody } from './node-body.ts';
-import { finishWebResponse, runtimeAddressIn, runtimeIncomingIn, startWebExchange, WebExchange, webReply } from './web-exchange.ts';
+import { finishWebResponse, runtimeAddressIn, runtimeIncomingIn, startWebExchange, type WebExchange, webReply } from './web-exchange.ts';
 
 // Structural type of Hono's Context: rampart does not depend on hono at runtime or in its .d.ts.
 interface HonoContextLike {
@@ -12,6 +12,10 @@ interface HonoContextLike {
   res: Response | undefined;
   error?: unknown;
 }
+
+/** On the runtime's node request (@hono/node-server): the exchange of the shield that decided it. */
+const DECIDED: unique symbol = Symbol('rampart.hono.decided');
+type Decided = { [DECIDED]?: WebExchange };
 
 /** A Hono middleware. */
 // biome-ignore lint/suspicious/noExplicitAny: Hono's Context type, without depending on hono's types (unknown would reject app.use())
@@ -57,8 +61,8 @@ export function honoAdapter(shield: ShieldCore, options: HonoAdapterOptions = {}
     if (incoming !== undefined) {
       // The same client request sent through the app again (Hono's methodOverride calls
       // app.fetch with the new Request and the same env): this shield already decided it.
-      const earlier = viewOf(incoming);
-      if (earlier instanceof WebExchange && earlier.builtBy(shield.context)) {
+      const earlier = (incoming as Decided)[DECIDED];
+      if (earlier?.builtBy(shield.context) === true) {
         bindView(earlier, c.req.raw, c);
         return next();
       }
@@ -67,7 +71,7 @@ export function honoAdapter(shield: ShieldCore, options: HonoAdapterOptions = {}
     const started = startWebExchange(shield, request, remote, c, incoming);
     const { exchange, early } = started instanceof Promise ? await started : started;
     // Marks the runtime's node request (@hono/node-server) as decided by this shield.
-    if (incoming !== undefined) bindView(exchange, incoming);
+    if (incoming !== undefined && Object.isExtensible(incoming)) (incoming as Decided)[DECIDED] = exchange;
     if (exchange.bodyIdleMs !== undefined) closeStalledRuntimeBody(c.env, exchange.bodyIdleMs);
     if (early !== undefined) return early;
     if (exchange.request !== request) {
