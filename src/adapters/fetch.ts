@@ -69,6 +69,8 @@ export function runtimeTarget(rest: readonly unknown[]): string | undefined {
 
 /**
  * Wrap a fetch-style handler (Bun, Deno, Cloudflare Workers, any `Request → Response`).
+ * A handler that throws gets rampart's 500, security headers included, and its error goes
+ * to {@link FetchAdapterOptions.onError}.
  *
  * @example
  * export default { fetch: shield.fetch((req) => Response.json({ ok: true })) };
