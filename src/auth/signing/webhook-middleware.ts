@@ -5,7 +5,7 @@ import { warnConfig } from '../../core/events.ts';
 import type { Middleware, RequestView } from '../../core/types.ts';
 import { unauthorized } from '../shared/http.ts';
 import { consumedBodyReply } from './consumed.ts';
-import { verifyWebhook, webhookKeys, type VerifyWebhookOptions, type WebhookProvider } from './webhooks.ts';
+import { verifyWebhook, webhookKeys, webhookProvider, type VerifyWebhookOptions, type WebhookProvider } from './webhooks.ts';
 import { addNonce, memoryNonceStore, type NonceStore } from '../../stores/nonces.ts';
 
 /** Options of {@link requireWebhook}. */
@@ -51,9 +51,7 @@ function checkStore(value: unknown): NonceStore {
 export function requireWebhook(options: RequireWebhookOptions): Middleware {
   const o = optionsObject(options, 'requireWebhook');
   checkKeys(o, OPTION_NAMES, 'requireWebhook');
-  const provider = o.provider as WebhookProvider;
-  if (provider !== 'github' && provider !== 'stripe' && provider !== 'standard')
-    throw configError("requireWebhook.provider must be 'github', 'stripe' or 'standard'.");
+  const provider = webhookProvider(o.provider, 'requireWebhook');
   webhookKeys(o.secret, provider);
   const bodyLimit = renamedOption(o, 'bodyLimit', 'maxBodyBytes', 'requireWebhook');
   const maxBody = bodyLimit === undefined ? 1 << 20 : numberOption(bodyLimit, 'requireWebhook.bodyLimit', 0, 1 << 30);

@@ -67,6 +67,12 @@ function fail(code: 'ERR_RAMPART_SIGNATURE_MISSING' | 'ERR_RAMPART_SIGNATURE_INV
   return new RampartError(code, message);
 }
 
+/** `value` as a {@link WebhookProvider}; throws ERR_RAMPART_CONFIG naming `where` otherwise. */
+export function webhookProvider(value: unknown, where: string): WebhookProvider {
+  if (value !== 'github' && value !== 'stripe' && value !== 'standard') throw configError(`${where}.provider must be 'github', 'stripe' or 'standard'.`);
+  return value;
+}
+
 /** The endpoint secret(s) as key bytes; throws ERR_RAMPART_CONFIG for a missing or malformed one. */
 export function webhookKeys(secret: unknown, provider: WebhookProvider): Buffer[] {
   const list = Array.isArray(secret) ? secret : [secret];
@@ -113,9 +119,7 @@ function checkAge(timestamp: string | undefined, tolerance: number, now: number)
 export function verifyWebhook(options: VerifyWebhookOptions): WebhookVerification {
   const o = optionsObject(options, 'verifyWebhook');
   checkKeys(o, OPTION_NAMES, 'verifyWebhook');
-  const provider = o.provider as WebhookProvider;
-  if (provider !== 'github' && provider !== 'stripe' && provider !== 'standard')
-    throw configError("verifyWebhook.provider must be 'github', 'stripe' or 'standard'.");
+  const provider = webhookProvider(o.provider, 'verifyWebhook');
   const keys = webhookKeys(o.secret, provider);
   const tolerance = o.tolerance === undefined ? 300 : numberOption(o.tolerance, 'verifyWebhook.tolerance', 1, 86400);
   const time = renamedOption(o, 'time', 'now', 'verifyWebhook');
