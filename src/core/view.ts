@@ -93,11 +93,15 @@ export abstract class RequestViewBase implements RequestView {
     // Absolute-form targets (`GET http://host/path`): the authority replaces Host (RFC 9112 §3.2.2).
     if (target.charCodeAt(0) !== 47 /* / */) {
       const scheme = ABSOLUTE_FORM.exec(target);
-      if (target === '*') {
-        // Asterisk-form (`OPTIONS *`) names no resource; routers read it as `/` (Fastify), as a
-        // path (node) or refuse it (@hono/node-server): it must never reach a route or an exemption.
-        this.#targetError = 'the asterisk-form target "*" (OPTIONS *), which names no resource';
-      } else if (scheme !== null) {
+      if (scheme === null) {
+        // Asterisk-form (`OPTIONS *`) names no resource; routers read it (and `*?x`, or any other
+        // target that is neither `/…` nor absolute-form) as `/` (Fastify), as a path (node) or
+        // refuse it (@hono/node-server): it must never reach a route, an exemption or a redirect.
+        this.#targetError =
+          target === '*'
+            ? 'the asterisk-form target "*" (OPTIONS *), which names no resource'
+            : 'a target that is neither origin-form (/…) nor absolute-form (http://host/…)';
+      } else {
         const start = scheme[0].length;
         let end = start;
         while (end < target.length) {
