@@ -7,6 +7,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import type http from 'node:http';
+import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Hono } from 'hono';
 import { methodOverride } from 'hono/method-override';
@@ -14,6 +15,7 @@ import { serve as serveNode } from '@hono/node-server';
 import type { Middleware } from '../core/types.ts';
 import { securityHeaders } from '../headers/index.ts';
 import { rateLimit } from '../ratelimit/index.ts';
+import { csrf } from '../csrf/index.ts';
 import { stack } from '../stack/index.ts';
 import { clientIpOf } from '../client-ip/request.ts';
 
@@ -89,3 +91,57 @@ test('two different shields on one Hono app both run for a request (only the sam
     await server.close();
   }
 });
+
+/** One raw request through node:http (full control of Sec-Fetch-Site, Origin, the method). */
+function send(url: string, method: string, path: string, headers: Record<string, string>): Promise<{ status: number; headers: http.IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(`${url}${path}`, { method, headers }, (response) => {
+      response.resume();
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers }));
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
+
+for (const method of ['HEAD', 'OPTIONS']) {
+  for (const via of ['query', 'header'] as const) {
+    test(`hono methodOverride (${via}) on ${method}: the overriding DELETE gets its CSRF check (a cross-site one is refused, a same-origin one runs)`, async () => {
+      let deleted = 0;
+      let runs = 0;
+      const counter: Middleware = { name: 'counter', handle: () => void runs++ };
+      const shield = stack([securityHeaders(), counter, csrf({ mode: 'origin' })], { events: { emit: () => undefined } });
+      const app = new Hono();
+      app.use(shield.hono());
+      app.use(methodOverride(via === 'query' ? { app, query: '_method' } : { app, header: 'x-http-method-override' }));
+      app.delete('/account', (c) => {
+        deleted++;
+        return c.text('account deleted');
+      });
+      app.on(method, '/account', (c) => c.text('safe'));
+      const server = await start(app);
+      const path = via === 'query' ? '/account?_method=DELETE' : '/account';
+      const override: Record<string, string> = via === 'header' ? { 'x-http-method-override': 'DELETE' } : {};
+      try {
+        const crossSite = await send(server.url, method, path, {
+          ...override,
+          origin: 'https://evil.test',
+          'sec-fetch-site': 'cross-site',
+          'sec-fetch-mode': 'no-cors',
+          cookie: 'sid=victim',
+        });
+        assert.equal(crossSite.status, 403);
+        assert.equal(deleted, 0, 'the DELETE route ran for a cross-site request without its CSRF check');
+        assert.equal(crossSite.headers['x-content-type-options'], 'nosniff');
+        const sameOrigin = await send(server.url, method, path, { ...override, 'sec-fetch-site': 'same-origin' });
+        assert.equal(sameOrigin.status, 200);
+        assert.equal(deleted, 1);
+        assert.equal(sameOrigin.headers['x-content-type-options'], 'nosniff');
+        assert.equal(runs, 4, 'the changed method is judged again: twice per request');
+      } finally {
+        await server.close();
+        await shield.close();
+      }
+    });
+  }
+}

@@ -16,6 +16,11 @@ interface HonoContextLike {
 /** On the runtime's node request (@hono/node-server): the exchange of the shield that decided it. */
 const DECIDED: unique symbol = Symbol('rampart.hono.decided');
 type Decided = { [DECIDED]?: WebExchange };
+/** On an exchange whose request the same shield judged again under another method (its answer is final). */
+const SUPERSEDED: unique symbol = Symbol('rampart.hono.superseded');
+type Superseded = { [SUPERSEDED]?: true };
+/** Methods CSRF and CORS let through unjudged: a change from one of them is judged again. */
+const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 
 /** A Hono middleware. */
 // biome-ignore lint/suspicious/noExplicitAny: Hono's Context type, without depending on hono's types (unknown would reject app.use())
@@ -63,8 +68,15 @@ export function honoAdapter(shield: ShieldCore, options: HonoAdapterOptions = {}
       // app.fetch with the new Request and the same env): this shield already decided it.
       const earlier = (incoming as Decided)[DECIDED];
       if (earlier?.builtBy(shield.context) === true) {
-        bindView(earlier, c.req.raw, c);
-        return next();
+        // The same method, or one the shield judged as unsafe (POST overridden to DELETE): decided.
+        if (earlier.method === request.method || !SAFE_METHODS.has(earlier.method)) {
+          bindView(earlier, c.req.raw, c);
+          return next();
+        }
+        // A safe method turned into another (methodOverride honours HEAD/OPTIONS): the shield
+        // judged HEAD, not the DELETE that runs, so it judges this request again and its
+        // answer is final (the first pass leaves it as it is).
+        (earlier as Superseded)[SUPERSEDED] = true;
       }
     }
     const remote = (address !== undefined ? address(c) : undefined) ?? runtimeAddressIn(request, c.env);
@@ -84,6 +96,7 @@ export function honoAdapter(shield: ShieldCore, options: HonoAdapterOptions = {}
       c.res = webReply(exchange, exchange.bodyExceeded());
       return;
     }
+    if ((exchange as Superseded)[SUPERSEDED] === true) return;
     if (c.res === undefined) return;
     const finishing = finishWebResponse(exchange, c.res);
     const finished = finishing instanceof Promise ? await finishing : finishing;
