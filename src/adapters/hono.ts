@@ -83,7 +83,8 @@ export function honoAdapter(shield: ShieldCore, options: HonoAdapterOptions = {}
     const started = startWebExchange(shield, request, remote, c, incoming);
     const { exchange, early } = started instanceof Promise ? await started : started;
     // Marks the runtime's node request (@hono/node-server) as decided by this shield.
-    if (incoming !== undefined && Object.isExtensible(incoming)) (incoming as Decided)[DECIDED] = exchange;
+    // methodOverride never sends a GET through again: a GET costs no mark.
+    if (incoming !== undefined && exchange.method !== 'GET' && Object.isExtensible(incoming)) (incoming as Decided)[DECIDED] = exchange;
     if (exchange.bodyIdleMs !== undefined) closeStalledRuntimeBody(c.env, exchange.bodyIdleMs);
     if (early !== undefined) return early;
     if (exchange.request !== request) {
