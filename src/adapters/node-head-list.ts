@@ -150,6 +150,8 @@ export function mergeHead(res: ServerResponse, pending: HeadList, written: unkno
       const i = findHeader(list, name);
       if (i === -1 || i >= ours) continue;
       if (isSetCookie(name)) {
+        // A Set-Cookie in the written head replaces node's map (node's rule): rampart's lines stay in the list then.
+        if (writesCookie(written)) continue;
         for (let j = i; j !== -1 && j < ours; j = findHeader(list, name, j)) {
           res.appendHeader(name, list[j + 1] as string);
           list.splice(j, 2);
@@ -176,6 +178,19 @@ export function mergeHead(res: ServerResponse, pending: HeadList, written: unkno
   const h = written as OutgoingHttpHeaders;
   for (const name in h) ours = mergeOne(list, ours, name, h[name] as HeaderValue);
   return list;
+}
+
+/** True when a writeHead headers argument (object, flat or nested list) names Set-Cookie. */
+function writesCookie(written: unknown): boolean {
+  if (written === undefined || written === null || typeof written !== 'object') return false;
+  if (Array.isArray(written)) {
+    if (Array.isArray(written[0])) {
+      for (const entry of written as unknown[][]) if (typeof entry[0] === 'string' && isSetCookie(entry[0])) return true;
+    } else for (let i = 0; i < written.length; i += 2) if (typeof written[i] === 'string' && isSetCookie(written[i] as string)) return true;
+    return false;
+  }
+  for (const name in written) if (isSetCookie(name)) return true;
+  return false;
 }
 
 function mergeOne(list: HeadList, ours: number, name: string, value: HeaderValue): number {

@@ -2,15 +2,17 @@ import type { ServerResponse } from 'node:http';
 import type { Reply } from '../core/types.ts';
 import { dropWrittenHead } from './node-head.ts';
 import { isSetCookie, tokenUnion } from './node-head-list.ts';
+import { keepCookie } from './node-cookies.ts';
 
 // Writing to a node response, shared by the exchange (its headers and replies) and the body
 // limiter (its 413): a leaf below both, so neither imports the other.
 
-/** Append to a node response header: a new Set-Cookie line, or the token union elsewhere (Vary). */
+/** Append to a node response header: a new Set-Cookie line (kept through the app's own, see keepCookie), or the token union elsewhere (Vary). */
 export function appendNodeHeader(res: ServerResponse, name: string, value: string): void {
   const current = res.getHeader(name);
   if (isSetCookie(name)) {
     res.setHeader(name, current === undefined ? [value] : Array.isArray(current) ? [...current, value] : [String(current), value]);
+    keepCookie(res, value); // the app may replace Set-Cookie after rampart; its head still carries this line
     return;
   }
   res.setHeader(name, current === undefined ? value : tokenUnion(current, value));
