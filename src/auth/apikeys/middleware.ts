@@ -7,6 +7,9 @@ import { ambiguousCredential, bearerToken, forbidden, localOf, repeatedCredentia
 import { problem } from '../../core/problem.ts';
 import type { ApiKeyManager, ApiKeyPrincipal } from './manager.ts';
 
+/** An `Authorization` value in the Bearer scheme (a credential the key middleware reads). */
+const BEARER_SCHEME = /^bearer(?:[ \t]|$)/i;
+
 /** Options of {@link requireApiKey}. */
 export interface RequireApiKeyOptions {
   keys: ApiKeyManager;
@@ -35,12 +38,22 @@ export function requireApiKey(options: RequireApiKeyOptions): Middleware {
   return Object.freeze({
     name: 'requireApiKey',
     async handle(req: RequestView) {
-      const source = req.header(header) !== undefined ? header : 'authorization';
+      const own = req.header(header);
+      const source = own !== undefined ? header : 'authorization';
       if (repeatedCredential(req, source)) {
         req.emit('INVALID_TOKEN', `api key: more than one ${source} credential`);
         return ambiguousCredential(source === header ? headerLabel : 'Authorization', challenge);
       }
-      const key = req.header(header) ?? bearerToken(req);
+      // A key in the key header and another (or a malformed one, or several) in `Authorization:
+      // Bearer` are two credentials: refused like two lines of one header, never one of them.
+      if (own !== undefined && source !== 'authorization') {
+        const authorization = req.header('authorization');
+        if (authorization !== undefined && BEARER_SCHEME.test(authorization) && (repeatedCredential(req, 'authorization') || bearerToken(req) !== own.trim())) {
+          req.emit('INVALID_TOKEN', `api key: different credentials in ${header} and authorization`);
+          return ambiguousCredential(`${headerLabel} and Authorization`, challenge);
+        }
+      }
+      const key = own ?? bearerToken(req);
       if (key === undefined) {
         req.emit('AUTH_REQUIRED', 'api key: none sent');
         return unauthorized('An API key is required.', challenge, 'ERR_RAMPART_AUTH_REQUIRED');

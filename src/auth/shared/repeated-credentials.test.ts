@@ -78,3 +78,42 @@ test('requireApiKey refuses repeated Authorization or X-API-Key headers identica
     await keys.close();
   }
 });
+
+test('requireApiKey refuses an X-API-Key and a different Authorization: Bearer key on every adapter', async (t) => {
+  const db = new PGlite();
+  const keys = apiKeys({ secret: 'repeated-credentials-apikey-7Hs3Nq8Vd2Rx', database: db, table: 'cross_keys' });
+  const a = await keys.create({ owner: 'acme' });
+  const b = await keys.create({ owner: 'bolt' });
+  const events: SecurityEventRecord[] = [];
+  try {
+    await forEachAdapter(
+      t,
+      () => stack([requireApiKey({ keys })], { events: { emit: (r) => events.push(r) } }),
+      async (app) => {
+        events.length = 0;
+        assertRefused(await send(app, [`X-API-Key: ${a.key}`, `Authorization: Bearer ${b.key}`]), 'x-api-key A + bearer B');
+        assertRefused(await send(app, [`Authorization: Bearer ${b.key}`, `X-API-Key: ${a.key}`]), 'bearer B + x-api-key A');
+        assertRefused(await send(app, [`X-API-Key: ${a.key}`, 'Authorization: Bearer rk_live_nope']), 'x-api-key A + bad bearer');
+        assertRefused(
+          await send(app, [`X-API-Key: ${a.key}`, `Authorization: Bearer ${a.key}`, `Authorization: Bearer ${b.key}`]),
+          'x-api-key + two bearer lines',
+        );
+        assertRefused(await send(app, [`X-API-Key: ${a.key}`, 'Authorization: Bearer']), 'x-api-key + empty bearer');
+        assert.deepEqual(
+          events.map((e) => e.event),
+          Array.from({ length: 5 }, () => 'INVALID_TOKEN'),
+        );
+        // The same key in both places is one credential; a non-Bearer Authorization (a proxy's Basic) is not an API key.
+        const same = await send(app, [`X-API-Key: ${a.key}`, `Authorization: Bearer ${a.key}`]);
+        assert.equal(same.status, 200, same.body);
+        assert.equal(same.body, 'acme');
+        const basic = await send(app, [`X-API-Key: ${a.key}`, 'Authorization: Basic YTpi']);
+        assert.equal(basic.status, 200, basic.body);
+        assert.equal(basic.body, 'acme');
+      },
+      (req) => ({ body: String((req.view?.locals.user as { id?: string } | undefined)?.id ?? 'anon') }),
+    );
+  } finally {
+    await keys.close();
+  }
+});
