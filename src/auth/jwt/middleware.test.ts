@@ -88,12 +88,13 @@ test('requireJwt refuses a valid token without a usable subject (sub) through ev
   const noSub = await jwt.sign({ scope: 'orders:read' });
   const emptySub = await jwt.sign({ sub: '', scope: 'orders:read' });
   const numericSub = await jwt.sign({ sub: 42, scope: 'orders:read' });
+  const blankSubs = [await jwt.sign({ sub: ' ' }), await jwt.sign({ sub: '\t\n' }), await jwt.sign({ sub: '\u00a0\u3000' })];
   const events: SecurityEventRecord[] = [];
   await forEachAdapter(
     t,
     () => stack([requireJwt({ jwt, required: false })], { events: { emit: (r) => events.push(r) } }),
     async (app) => {
-      for (const token of [noSub, emptySub, numericSub]) {
+      for (const token of [noSub, emptySub, numericSub, ...blankSubs]) {
         events.length = 0;
         const r = await fetch(`${app.url}/`, { headers: { authorization: `Bearer ${token}` } });
         assert.equal(r.status, 401);
@@ -107,6 +108,39 @@ test('requireJwt refuses a valid token without a usable subject (sub) through ev
         );
       }
       const ok = await fetch(`${app.url}/`, { headers: { authorization: `Bearer ${await jwt.sign({ sub: 'u1' })}` } });
+      assert.equal(await ok.text(), 'u1');
+    },
+    (req) => ({ body: String((req.view?.locals.user as { id?: string } | undefined)?.id ?? 'anon') }),
+  );
+});
+
+/**
+ * `required: false` makes only an absent Authorization header anonymous: a header that is
+ * sent is a credential, and one that is not a valid Bearer token (no token, a stray `%00`,
+ * another scheme) is 401 invalid_token, as with `required: true`, on every adapter.
+ */
+test('requireJwt({ required: false }) refuses a present but malformed Authorization header through every adapter', async (t) => {
+  const token = await jwt.sign({ sub: 'u1' });
+  const events: SecurityEventRecord[] = [];
+  await forEachAdapter(
+    t,
+    () => stack([requireJwt({ jwt, required: false })], { events: { emit: (r) => events.push(r) } }),
+    async (app) => {
+      for (const value of ['Bearer', 'Bearer ', `Bearer ${token}%00`, `Bearer ${token}.x`, 'Basic YTpi', `Token ${token}`]) {
+        events.length = 0;
+        const r = await fetch(`${app.url}/`, { headers: { authorization: value } });
+        assert.equal(r.status, 401, `${JSON.stringify(value)} on ${app.adapter}`);
+        assert.equal(r.headers.get('www-authenticate'), 'Bearer realm="api", error="invalid_token"');
+        await r.body?.cancel();
+        assert.deepEqual(
+          events.map((e) => e.event),
+          ['INVALID_TOKEN'],
+        );
+      }
+      const anon = await fetch(`${app.url}/`);
+      assert.equal(anon.status, 200);
+      assert.equal(await anon.text(), 'anon');
+      const ok = await fetch(`${app.url}/`, { headers: { authorization: `Bearer ${token}` } });
       assert.equal(await ok.text(), 'u1');
     },
     (req) => ({ body: String((req.view?.locals.user as { id?: string } | undefined)?.id ?? 'anon') }),

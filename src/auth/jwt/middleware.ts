@@ -12,7 +12,7 @@ export interface RequireJwtOptions {
   cookie?: string;
   /** `realm` of the WWW-Authenticate challenge. Default 'api'. */
   realm?: string;
-  /** When false, requests without a token continue unauthenticated (claims are set only when a valid token is sent). Default true. */
+  /** When false, requests without an Authorization header (or cookie token) continue unauthenticated; one that is sent must be valid. Default true. */
   required?: boolean;
 }
 
@@ -23,7 +23,7 @@ const OPTION_NAMES = ['jwt', 'cookie', 'realm', 'required'];
  * `req.locals.jwt` (read them with {@link jwtClaims}) and a principal on `req.locals.user`
  * (`{ id: sub, roles, permissions }` for requirePermission). Missing token → 401
  * `WWW-Authenticate: Bearer realm="api"` + AUTH_REQUIRED; invalid token, or a valid one
- * without a non-empty string `sub` → 401 `Bearer error="invalid_token"` + INVALID_TOKEN.
+ * without a non-blank string `sub` → 401 `Bearer error="invalid_token"` + INVALID_TOKEN.
  */
 export function requireJwt(options: RequireJwtOptions): Middleware {
   const o = optionsObject(options, 'requireJwt');
@@ -46,19 +46,20 @@ export function requireJwt(options: RequireJwtOptions): Middleware {
       }
       const token = bearerToken(req) ?? (cookie === undefined ? undefined : req.cookie(cookie));
       if (token === undefined) {
-        if (!required) return undefined;
-        // A malformed Authorization header is an invalid token, not a missing one.
+        // A malformed Authorization header is an invalid token, not a missing one, and it is
+        // a credential that was sent: refused with `required: false` too (only absence is anonymous).
         if (req.header('authorization') !== undefined) {
           req.emit('INVALID_TOKEN', 'jwt: malformed Authorization header');
           return unauthorized('The Authorization header is not a Bearer token.', invalid, 'ERR_RAMPART_JWT_MALFORMED');
         }
+        if (!required) return undefined;
         req.emit('AUTH_REQUIRED', 'jwt: no bearer token');
         return unauthorized('Authentication required.', missing, 'ERR_RAMPART_AUTH_REQUIRED');
       }
       try {
         const claims = await jwt.check(token);
-        // The principal's id is `sub`: without one, ownership checks would compare undefined ids.
-        if (typeof claims.sub !== 'string' || claims.sub.length === 0) {
+        // The principal's id is `sub`: without one (or with a blank one), ownership checks would compare undefined or blank ids.
+        if (typeof claims.sub !== 'string' || claims.sub.trim().length === 0) {
           req.emit('INVALID_TOKEN', 'jwt: ERR_RAMPART_JWT_CLAIM (no subject)');
           return unauthorized('The access token has no subject (a non-empty string sub claim).', invalid, 'ERR_RAMPART_JWT_CLAIM');
         }
