@@ -89,7 +89,7 @@ export const ERROR_CODES = {
   ERR_RAMPART_AUTH_AMBIGUOUS: {
     status: 400,
     description:
-      'A request carried more than one credential in one header (two Authorization or X-API-Key lines, or a comma-joined list); rampart does not pick one.',
+      'A request carried more than one credential in one header (two Authorization or X-API-Key lines, or a comma-joined list), or different API keys in X-API-Key and Authorization: Bearer; rampart does not pick one.',
   },
   ERR_RAMPART_JWT_MALFORMED: {
     status: 401,
