@@ -1,5 +1,5 @@
 /** The environment-variable rules of `rampart check` (debug flags, TLS, weak secrets). */
-import { checkSecret } from '../crypto/index.ts';
+import { checkSecret } from '../crypto/secret.ts';
 import { finding } from './check-rules.ts';
 import type { Finding } from './findings.ts';
 

@@ -1,6 +1,6 @@
 /** `rampart keys`: generate strong secrets and keys. */
 import { randomBytes } from 'node:crypto';
-import { Fernet } from '../crypto/index.ts';
+import { Fernet } from '../crypto/fernet.ts';
 import { intFlag, parse, UsageError } from './args.ts';
 
 export const KEYS_HELP = `Usage: rampart keys [secret|fernet|csrf] [--bytes N]

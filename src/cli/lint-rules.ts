@@ -4,7 +4,7 @@
  * the file size; the few regular expressions test single short tokens and have no
  * nested quantifiers.
  */
-import { checkSecret, estimateEntropyBits } from '../crypto/index.ts';
+import { checkSecret, estimateEntropyBits } from '../crypto/secret.ts';
 import type { Finding, RuleInfo, Severity } from './findings.ts';
 import { tokenize, type Comment, type Token } from './lint-lexer.ts';
 import { arrayElements, concatArgument, GLOBAL_OBJECTS, inJoinedArray, isStringRawTag, readsRequestValue, skipStringRaw } from './lint-forms.ts';
