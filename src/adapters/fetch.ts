@@ -54,6 +54,12 @@ function printError(error: unknown): void {
   console.error(error);
 }
 
+/** The handler's error when its result is not a Response (the runtime would fail or send it as a 200). */
+function notAResponse(value: unknown): RampartError {
+  const what = value === null ? 'null' : typeof value === 'object' ? `a ${(value as object).constructor?.name ?? 'null-prototype'} object` : typeof value;
+  return new RampartError('ERR_RAMPART_ADAPTER', `shield.fetch(handler): the handler returned ${what} instead of a Response.`);
+}
+
 /** Peer address from the second argument fetch runtimes pass (Deno info, Bun server, node-server env). */
 export function runtimeAddress(request: Request, rest: readonly unknown[]): string {
   return runtimeAddressIn(request, rest[0]);
@@ -129,11 +135,11 @@ export function fetchAdapter(shield: ShieldCore, handler: FetchHandler, options:
     }
     if (typeof (response as Partial<Promise<Response>> | null)?.then === 'function') {
       return (response as Promise<Response>).then(
-        (resolved) => finish(exchange, resolved),
+        (resolved) => (resolved instanceof Response ? finish(exchange, resolved) : failed(exchange, notAResponse(resolved), rest)),
         (error: unknown) => failed(exchange, error, rest),
       );
     }
-    return finish(exchange, response as Response);
+    return response instanceof Response ? finish(exchange, response) : failed(exchange, notAResponse(response), rest);
   };
   // Synchronous while the stack and the handler are: a fetch runtime may then send the
   // Response at once (@hono/node-server writes it without awaiting). Errors still reject the

@@ -11,6 +11,15 @@ interface HonoContextLike {
   env: unknown;
   res: Response | undefined;
   error?: unknown;
+  /** False while no Response was set (Hono ≥ 3). */
+  finalized?: boolean;
+}
+
+/** The app's answer in an error message. */
+function describeAnswer(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  return typeof value === 'object' ? `a ${(value as object).constructor?.name ?? 'null-prototype'} object` : `a ${typeof value}`;
 }
 
 /** On the runtime's node request (@hono/node-server): the exchange of the shield that decided it. */
@@ -91,17 +100,34 @@ export function honoAdapter(shield: ShieldCore, options: HonoAdapterOptions = {}
       c.req.raw = exchange.request;
       bindView(exchange, exchange.request);
     }
-    await next();
+    try {
+      await next();
+    } catch (error) {
+      // What Hono gives no onError (a thrown non-Error) or an onError that throws: the
+      // runtime would answer a bare 500; rampart's 500 carries the security headers.
+      console.error(error);
+      c.res = undefined;
+      c.res = webReply(exchange, exchange.bodyExceeded !== undefined ? exchange.bodyExceeded() : exchange.handlerFailure());
+      return;
+    }
     if (exchange.bodyExceeded !== undefined) {
       c.res = undefined;
       c.res = webReply(exchange, exchange.bodyExceeded());
       return;
     }
     if ((exchange as Superseded)[SUPERSEDED] === true) return;
-    if (c.res === undefined) return;
-    const finishing = finishWebResponse(exchange, c.res);
+    const response = c.finalized === false ? undefined : c.res;
+    if (!(response instanceof Response)) {
+      // No Response (a route that returned none, an onError that answered none) or another
+      // value: Hono without rampart answers 500 ("Context is not finalized", or the runtime's).
+      console.error(new RampartError('ERR_RAMPART_ADAPTER', `shield.hono(): the app answered ${describeAnswer(response)} instead of a Response.`));
+      c.res = undefined;
+      c.res = webReply(exchange, exchange.handlerFailure());
+      return;
+    }
+    const finishing = finishWebResponse(exchange, response);
     const finished = finishing instanceof Promise ? await finishing : finishing;
-    if (finished !== c.res) {
+    if (finished !== response) {
       // Reset first: Hono's setter would otherwise copy the old headers (stale Content-Length) back.
       c.res = undefined;
       c.res = finished;
