@@ -36,7 +36,8 @@ export interface FetchAdapterOptions {
   // biome-ignore lint/suspicious/noExplicitAny: the runtime's extra arguments (env, ctx, info) are typed by the app; unknown would reject its typed handler
   address?: (request: Request, ...rest: any[]) => string | undefined | null;
   /**
-   * Called when the handler throws or rejects, with the error, the request and the
+   * Called when the handler throws, rejects or answers something other than a Response
+   * (ERR_RAMPART_ADAPTER), with the error, the request and the
    * runtime's arguments. rampart then answers a 500 (problem+json, or the HTML page a
    * browser prefers) with its security headers, where the runtime would send its own bare
    * 500. Default: `console.error(error)`, what Bun, Deno, @hono/node-server and Hono print.
@@ -56,7 +57,7 @@ function printError(error: unknown): void {
 
 /** The handler's error when its result is not a Response (the runtime would fail or send it as a 200). */
 function notAResponse(value: unknown): RampartError {
-  const what = value === null ? 'null' : typeof value === 'object' ? `a ${(value as object).constructor?.name ?? 'null-prototype'} object` : typeof value;
+  const what = value === null ? 'null' : typeof value === 'object' ? `an object (${(value as object).constructor?.name ?? 'no prototype'})` : typeof value;
   return new RampartError('ERR_RAMPART_ADAPTER', `shield.fetch(handler): the handler returned ${what} instead of a Response.`);
 }
 

@@ -19,7 +19,7 @@ interface HonoContextLike {
 function describeAnswer(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null';
-  return typeof value === 'object' ? `a ${(value as object).constructor?.name ?? 'null-prototype'} object` : `a ${typeof value}`;
+  return typeof value === 'object' ? `an object (${(value as object).constructor?.name ?? 'no prototype'})` : `a ${typeof value}`;
 }
 
 /** On the runtime's node request (@hono/node-server): the exchange of the shield that decided it. */
