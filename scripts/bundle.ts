@@ -52,7 +52,15 @@ const KERNEL = [
   ...['src/errors.ts', 'src/core/events.ts', 'src/core/registry.ts', 'src/core/consumed-body.ts', 'src/core/options.ts', 'src/crypto/secret.ts'],
   ...['src/stores/database.ts', 'src/stores/worker-driver.ts', 'src/stores/database-display.ts', 'src/stores/copy-text.ts', 'src/core/postgres.ts'],
   ...['src/core/canonical.ts', 'src/core/cookies.ts', 'src/core/optional.ts', 'src/core/problem.ts', 'src/core/builtin.ts', 'src/core/package-info.ts'],
-  ...['src/crypto/bytes.ts', 'src/core/secret-keys.ts', 'src/core/text-scan.ts', 'src/core/luhn.ts', 'src/log/redact.ts', 'src/core/config-registry.ts', 'src/client-ip/ipaddr.ts'],
+  ...[
+    'src/crypto/bytes.ts',
+    'src/core/secret-keys.ts',
+    'src/core/text-scan.ts',
+    'src/core/luhn.ts',
+    'src/log/redact.ts',
+    'src/core/config-registry.ts',
+    'src/client-ip/ipaddr.ts',
+  ],
 ];
 const KERNEL_OUT = 'kernel';
 
