@@ -15,7 +15,7 @@
  * (`callgrind_control --instr=on`) after the warm-up, and V8 runs with `--predictable`
  * (no concurrent compiler or GC threads, no time-based heuristics): two runs with
  * different request counts give the instructions per request as the difference, repeatable
- * to about 0.5 % (bench/instructions.ts, over real sockets, varies by 10–20 % run to run).
+ * to about 2 % (bench/instructions.ts, over real sockets, varies by 10–20 % run to run).
  *
  *   node bench/instructions-loop.ts --all [--gzip] [--only a,b] [--small N] [--large N]
  *   node bench/instructions-loop.ts <server> [requests] [--gzip]   (one run; no valgrind)
