@@ -7,7 +7,6 @@ import { keepVary } from './node-head-vary.ts';
 import { appendInList, headerText, isSetCookie, isVary, listValue, setInList, tokenUnion, type HeadList } from './node-head-list.ts';
 import { limitNodeBody, readNodeBody, watchNodeBody } from './node-body.ts';
 import { appendNodeHeader, sendNodeReply } from './node-reply.ts';
-import { setCheckedHeader } from './node-checked-header.ts';
 import { CONSUMED_BODY_FIX } from '../core/consumed-body.ts';
 import { handlerFailureReply } from './handler-failure.ts';
 
@@ -230,7 +229,7 @@ export class NodeExchange extends RequestViewBase implements ResponseControl {
         else if (isVary(name)) {
           vary = pending[i + 1] as string;
           appendNodeHeader(res, name, vary);
-        } else setCheckedHeader(res, name, pending[i + 1] as string);
+        } else res.setHeader(name, pending[i + 1] as string);
       }
     }
     pending.length = 0;

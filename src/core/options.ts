@@ -1,5 +1,4 @@
 import { RampartError } from '../errors.ts';
-import { markCheckedHeader } from './checked-headers.ts';
 
 /**
  * Reject option names that are not recognised, suggesting the closest valid one, so a
@@ -178,5 +177,4 @@ export function checkHeader(name: string, value: string, option: string): void {
   if (/[\r\n\0]/.test(value) || /[^\t\x20-\x7e\x80-\xff]/.test(value)) {
     throw new RampartError('ERR_RAMPART_HEADER_VALUE', `${option}: the value for ${name} contains CR, LF, NUL or other control characters; remove them.`);
   }
-  markCheckedHeader(name, value);
 }

@@ -1,6 +1,6 @@
 import { compileIpList } from '../client-ip/index.ts';
 import { warnConfig } from '../core/events.ts';
-import { boolOption, checkHeader, checkKeys, configError, describeValue, numberOption, optionsObject } from '../core/options.ts';
+import { boolOption, checkKeys, configError, describeValue, numberOption, optionsObject } from '../core/options.ts';
 import type { RequestView } from '../core/types.ts';
 import { memoryStore } from '../stores/memory.ts';
 import type { Algorithm, Policy, RateLimitStore } from '../stores/types.ts';
@@ -146,10 +146,7 @@ function algorithmOption(value: unknown, name: string): Algorithm {
   return value as Algorithm;
 }
 
-// The constant header values are checked here once (names and numbers only, so they pass):
-// adapters may then write them without node validating them again per response.
 function policy(id: string, name: string, algorithm: Algorithm, limit: number, windowSeconds: number): CompiledPolicy {
-  checkHeader('X-RateLimit-Limit', String(limit), 'rateLimit');
   return Object.freeze({
     id,
     name,
@@ -163,9 +160,11 @@ function policy(id: string, name: string, algorithm: Algorithm, limit: number, w
 }
 
 function plan(policies: CompiledPolicy[], onStoreError?: StoreErrorPolicy): Plan {
-  const policyHeader = policies.map((p) => `"${p.name}";q=${p.limit};w=${Math.max(1, Math.round(p.windowSeconds))}`).join(', ');
-  checkHeader('RateLimit-Policy', policyHeader, 'rateLimit');
-  return Object.freeze({ onStoreError, policies: Object.freeze(policies), policyHeader });
+  return Object.freeze({
+    onStoreError,
+    policies: Object.freeze(policies),
+    policyHeader: policies.map((p) => `"${p.name}";q=${p.limit};w=${Math.max(1, Math.round(p.windowSeconds))}`).join(', '),
+  });
 }
 
 /** True when `value` has the four methods of the rate-limit store contract. */
