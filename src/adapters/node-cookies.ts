@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { isSetCookie } from './node-head-list.ts';
+import { eachWrittenHeader } from './node-head-args.ts';
 
 type WriteHead = (status: number, reason?: unknown, headers?: unknown) => ServerResponse;
 
@@ -67,18 +68,11 @@ function withCookies(res: ServerResponse, ours: readonly string[], headers: unkn
 /** Every Set-Cookie line of a writeHead headers argument (object, flat or nested list), or undefined when it has none. */
 function writtenCookies(headers: object): string[] | undefined {
   let found: string[] | undefined;
-  const add = (value: unknown): void => {
-    found ??= [];
-    if (Array.isArray(value)) for (const line of value) found.push(String(line));
-    else found.push(String(value));
-  };
-  if (Array.isArray(headers)) {
-    if (Array.isArray(headers[0])) {
-      for (const entry of headers as unknown[][]) if (typeof entry[0] === 'string' && isSetCookie(entry[0])) add(entry[1]);
-    } else for (let i = 0; i < headers.length; i += 2) if (typeof headers[i] === 'string' && isSetCookie(headers[i])) add(headers[i + 1]);
-    return found;
-  }
-  for (const name in headers) if (isSetCookie(name)) add((headers as Record<string, unknown>)[name]);
+  eachWrittenHeader(headers, isSetCookie, (value) => {
+    const lines = (found ??= []);
+    if (Array.isArray(value)) for (const line of value) lines.push(String(line));
+    else lines.push(String(value));
+  });
   return found;
 }
 

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { isVary, tokenUnion } from './node-head-list.ts';
+import { eachWrittenHeader } from './node-head-args.ts';
 
 type WriteHead = (status: number, reason?: unknown, headers?: unknown) => ServerResponse;
 
@@ -65,17 +66,10 @@ function withVary(res: ServerResponse, ours: string, headers: unknown): unknown 
 /** Every Vary value of a writeHead headers argument (object, flat or nested list) joined, or undefined. */
 function writtenVary(headers: object): string | undefined {
   let found: string | undefined;
-  const add = (value: unknown): void => {
+  eachWrittenHeader(headers, isVary, (value) => {
     const text = Array.isArray(value) ? value.join(', ') : String(value);
     found = found === undefined ? text : `${found}, ${text}`;
-  };
-  if (Array.isArray(headers)) {
-    if (Array.isArray(headers[0])) {
-      for (const entry of headers as unknown[][]) if (typeof entry[0] === 'string' && isVary(entry[0])) add(entry[1]);
-    } else for (let i = 0; i < headers.length; i += 2) if (typeof headers[i] === 'string' && isVary(headers[i])) add(headers[i + 1]);
-    return found;
-  }
-  for (const name in headers) if (isVary(name)) add((headers as Record<string, unknown>)[name]);
+  });
   return found;
 }
 
