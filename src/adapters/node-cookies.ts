@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { isSetCookie } from './node-head-list.ts';
-import { eachWrittenHeader } from './node-head-args.ts';
+import { copyWrittenHeaders, DROP, eachWrittenHeader } from './node-head-args.ts';
 
 type WriteHead = (status: number, reason?: unknown, headers?: unknown) => ServerResponse;
 
@@ -78,19 +78,8 @@ function writtenCookies(headers: object): string[] | undefined {
 
 /** A copy of the headers argument whose Set-Cookie entries are replaced by one entry of `lines` (the app's object is not changed). */
 function replaceCookies(headers: object, lines: string[]): object {
-  if (Array.isArray(headers)) {
-    const nested = Array.isArray(headers[0]);
-    const out: unknown[] = [];
-    for (let i = 0; i < headers.length; i += nested ? 1 : 2) {
-      const name: unknown = nested ? (headers[i] as unknown[])[0] : headers[i];
-      const value: unknown = nested ? (headers[i] as unknown[])[1] : headers[i + 1];
-      if (typeof name !== 'string' || !isSetCookie(name)) out.push(name, value);
-    }
-    out.push('set-cookie', lines);
-    return out;
-  }
-  const copy: Record<string, unknown> = {};
-  for (const name in headers) if (!isSetCookie(name)) copy[name] = (headers as Record<string, unknown>)[name];
-  copy['set-cookie'] = lines;
+  const copy = copyWrittenHeaders(headers, (name, value) => (typeof name === 'string' && isSetCookie(name) ? DROP : value));
+  if (Array.isArray(copy)) copy.push('set-cookie', lines);
+  else copy['set-cookie'] = lines;
   return copy;
 }

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { isVary, tokenUnion } from './node-head-list.ts';
-import { eachWrittenHeader } from './node-head-args.ts';
+import { copyWrittenHeaders, DROP, eachWrittenHeader } from './node-head-args.ts';
 
 type WriteHead = (status: number, reason?: unknown, headers?: unknown) => ServerResponse;
 
@@ -76,27 +76,10 @@ function writtenVary(headers: object): string | undefined {
 /** A copy of the headers argument whose first Vary entry is `union` and has no other (rare: the handler dropped rampart's tokens). */
 function replaceVary(headers: object, union: string): object {
   let seen = false;
-  const first = (name: unknown): boolean => {
-    if (typeof name !== 'string' || !isVary(name)) return false;
-    const was = seen;
+  return copyWrittenHeaders(headers, (name, value) => {
+    if (typeof name !== 'string' || !isVary(name)) return value;
+    if (seen) return DROP;
     seen = true;
-    return !was;
-  };
-  if (Array.isArray(headers)) {
-    const nested = Array.isArray(headers[0]);
-    const out: unknown[] = [];
-    for (let i = 0; i < headers.length; i += nested ? 1 : 2) {
-      const name: unknown = nested ? (headers[i] as unknown[])[0] : headers[i];
-      const value: unknown = nested ? (headers[i] as unknown[])[1] : headers[i + 1];
-      if (first(name)) out.push(name, union);
-      else if (typeof name !== 'string' || !isVary(name)) out.push(name, value);
-    }
-    return out;
-  }
-  const copy: Record<string, unknown> = {};
-  for (const name in headers) {
-    if (first(name)) copy[name] = union;
-    else if (!isVary(name)) copy[name] = (headers as Record<string, unknown>)[name];
-  }
-  return copy;
+    return union;
+  });
 }
