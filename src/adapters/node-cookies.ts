@@ -67,13 +67,14 @@ function withCookies(res: ServerResponse, ours: readonly string[], headers: unkn
 
 /** Every Set-Cookie line of a writeHead headers argument (object, flat or nested list), or undefined when it has none. */
 function writtenCookies(headers: object): string[] | undefined {
-  let found: string[] | undefined;
+  let found = false;
+  const lines: string[] = [];
   eachWrittenHeader(headers, isSetCookie, (value) => {
-    const lines = (found ??= []);
+    found = true;
     if (Array.isArray(value)) for (const line of value) lines.push(String(line));
     else lines.push(String(value));
   });
-  return found;
+  return found ? lines : undefined;
 }
 
 /** A copy of the headers argument whose Set-Cookie entries are replaced by one entry of `lines` (the app's object is not changed). */
