@@ -146,3 +146,21 @@ test('requireJwt({ required: false }) refuses a present but malformed Authorizat
     (req) => ({ body: String((req.view?.locals.user as { id?: string } | undefined)?.id ?? 'anon') }),
   );
 });
+
+test('requireJwt({ cookie }) reads the cookie only when no Authorization header is sent: a non-Bearer or malformed one beside a valid cookie token is 401 on every adapter', async (t) => {
+  const token = await jwt.sign({ sub: 'u1' });
+  await forEachAdapter(
+    t,
+    () => stack([requireJwt({ jwt, cookie: 'access' })]),
+    async (app) => {
+      for (const value of ['Basic YTpi', 'Bearer', `Bearer ${token}%00`, 'Token abc']) {
+        const r = await fetch(`${app.url}/`, { headers: { authorization: value, cookie: `access=${token}` } });
+        assert.equal(r.status, 401, `${JSON.stringify(value)} with a valid cookie on ${app.adapter}`);
+        await r.body?.cancel();
+      }
+      const fromCookie = await fetch(`${app.url}/`, { headers: { cookie: `access=${token}` } });
+      assert.equal(await fromCookie.text(), 'u1');
+    },
+    (req) => ({ body: String((req.view?.locals.user as { id?: string } | undefined)?.id ?? 'anon') }),
+  );
+});

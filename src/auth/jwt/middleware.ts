@@ -44,14 +44,16 @@ export function requireJwt(options: RequireJwtOptions): Middleware {
         req.emit('INVALID_TOKEN', 'jwt: more than one Authorization credential');
         return ambiguousCredential('Authorization', `Bearer realm="${realm}"`);
       }
-      const token = bearerToken(req) ?? (cookie === undefined ? undefined : req.cookie(cookie));
+      const bearer = bearerToken(req);
+      // A malformed Authorization header is an invalid token, not a missing one, and it is a
+      // credential that was sent: refused with `required: false` too (only absence is
+      // anonymous), and never passed over for the cookie (read only when no header is sent).
+      if (bearer === undefined && req.header('authorization') !== undefined) {
+        req.emit('INVALID_TOKEN', 'jwt: malformed Authorization header');
+        return unauthorized('The Authorization header is not a Bearer token.', invalid, 'ERR_RAMPART_JWT_MALFORMED');
+      }
+      const token = bearer ?? (cookie === undefined ? undefined : req.cookie(cookie));
       if (token === undefined) {
-        // A malformed Authorization header is an invalid token, not a missing one, and it is
-        // a credential that was sent: refused with `required: false` too (only absence is anonymous).
-        if (req.header('authorization') !== undefined) {
-          req.emit('INVALID_TOKEN', 'jwt: malformed Authorization header');
-          return unauthorized('The Authorization header is not a Bearer token.', invalid, 'ERR_RAMPART_JWT_MALFORMED');
-        }
         if (!required) return undefined;
         req.emit('AUTH_REQUIRED', 'jwt: no bearer token');
         return unauthorized('Authentication required.', missing, 'ERR_RAMPART_AUTH_REQUIRED');
