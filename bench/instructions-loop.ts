@@ -21,11 +21,12 @@
  *   node bench/instructions-loop.ts <server> [requests] [--gzip]   (one run; no valgrind)
  *   node --cpu-prof bench/instructions-loop.ts rampart-node 200000  (where the time goes)
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { callgrindTotal, flag, printPerRequest } from './callgrind.ts';
 import { ORIGIN } from './shared.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -37,11 +38,6 @@ const PAIRS: ReadonlyArray<readonly [string, string]> = [
   ['rampart-hono', 'hono-bare'],
   ['rampart-fetch', 'fetch-bare'],
 ];
-
-function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  return i === -1 ? fallback : Number(process.argv[i + 1]);
-}
 
 /** Load a server module; resolve with its server and a server-side socket of a real loopback connection. */
 async function startServer(name: string): Promise<{ server: http.Server; socket: net.Socket; port: number }> {
@@ -121,13 +117,10 @@ async function runOne(): Promise<void> {
 
 /** Instructions (callgrind) of one run, counted from the end of the warm-up. */
 function instructions(name: string, requests: number, gzip: boolean): number {
-  const out = spawnSync(
-    'valgrind',
+  return callgrindTotal(
+    name,
+    ['--instr-atstart=no'],
     [
-      '--tool=callgrind',
-      '--instr-atstart=no',
-      '--callgrind-out-file=/dev/null',
-      process.execPath,
       '--predictable',
       fileURLToPath(import.meta.url),
       name,
@@ -137,41 +130,22 @@ function instructions(name: string, requests: number, gzip: boolean): number {
       String(flag('--warmup', 10000)),
       ...(gzip ? ['--gzip'] : []),
     ],
-    { encoding: 'utf8', maxBuffer: 1 << 24 },
   );
-  const match = /Collected : (\d+)/.exec(out.stderr);
-  if (out.status !== 0 || match === null) throw new Error(`${name}: valgrind failed\n${out.stderr.slice(-2000)}`);
-  return Number(match[1]);
 }
 
 function runAll(): void {
-  const gzip = process.argv.includes('--gzip');
-  const small = flag('--small', 3000);
-  const large = flag('--large', 13000);
-  const onlyAt = process.argv.indexOf('--only');
-  const only = onlyAt === -1 ? undefined : new Set(process.argv[onlyAt + 1]!.split(','));
-  const names = [...new Set(PAIRS.flat())].filter((n) => only === undefined || only.has(n));
-  const perRequest = new Map<string, number>();
-  for (const name of names) {
-    const per = (instructions(name, large, gzip) - instructions(name, small, gzip)) / (large - small);
-    perRequest.set(name, per);
-    process.stderr.write(`${name.padEnd(18)} ${Math.round(per).toLocaleString('en').padStart(10)} instructions/request\n`);
-  }
-  console.log(
-    `\ninstructions per request (${gzip ? 'Accept-Encoding: gzip' : 'identity'}), in-process loop under callgrind, ${large - small} requests measured`,
-  );
-  for (const [name, base] of PAIRS) {
-    const mine = perRequest.get(name);
-    const theirs = perRequest.get(base);
-    if (mine === undefined || theirs === undefined) continue;
-    console.log(
-      `${name.padEnd(18)} ${Math.round(mine).toLocaleString('en').padStart(10)}   ${base.padEnd(13)} ${Math.round(theirs).toLocaleString('en').padStart(10)}   added ${Math.round(
-        mine - theirs,
-      )
+  printPerRequest({
+    pairs: PAIRS,
+    run: instructions,
+    small: flag('--small', 3000),
+    large: flag('--large', 13000),
+    method: 'in-process loop under callgrind',
+    baseWidth: 13,
+    compare: (mine, theirs) =>
+      `added ${Math.round(mine - theirs)
         .toLocaleString('en')
         .padStart(8)}`,
-    );
-  }
+  });
 }
 
 if (process.argv.includes('--all')) runAll();

@@ -22,10 +22,10 @@
  *   node bench/instructions.ts <server> [requests] [--gzip] [--warmup N]
  *   node bench/instructions.ts --all [--gzip] [--small N] [--large N] [--only a,b]
  */
-import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { callgrindTotal, flag, printPerRequest } from './callgrind.ts';
 import { ORIGIN } from './shared.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -52,11 +52,6 @@ const FILES: Record<string, string> = {
   fetch: 'fetch-bare.ts',
   'rampart-fetch': 'rampart-fetch.ts',
 };
-
-function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  return i === -1 ? fallback : Number(process.argv[i + 1]);
-}
 
 /** Load a server module and return the port it announced on stdout. */
 async function startServer(name: string): Promise<number> {
@@ -129,50 +124,23 @@ async function runOne(): Promise<void> {
 
 /** Total instructions (callgrind) of one run. */
 function instructions(name: string, requests: number, gzip: boolean): number {
-  const out = spawnSync(
-    'valgrind',
-    [
-      '--tool=callgrind',
-      '--callgrind-out-file=/dev/null',
-      process.execPath,
-      path.join(HERE, 'instructions.ts'),
-      name,
-      String(requests),
-      '--warmup',
-      String(flag('--warmup', 3000)),
-      ...(gzip ? ['--gzip'] : []),
-    ],
-    { encoding: 'utf8', maxBuffer: 1 << 24 },
+  return callgrindTotal(
+    name,
+    [],
+    [path.join(HERE, 'instructions.ts'), name, String(requests), '--warmup', String(flag('--warmup', 3000)), ...(gzip ? ['--gzip'] : [])],
   );
-  const match = /Collected : (\d+)/.exec(out.stderr);
-  if (out.status !== 0 || match === null) throw new Error(`${name}: valgrind failed\n${out.stderr.slice(-2000)}`);
-  return Number(match[1]);
 }
 
 function runAll(): void {
-  const gzip = process.argv.includes('--gzip');
-  const small = flag('--small', 2000);
-  const large = flag('--large', 6000);
-  const onlyAt = process.argv.indexOf('--only');
-  const only = onlyAt === -1 ? undefined : new Set(process.argv[onlyAt + 1]!.split(','));
-  const names = [...new Set(PAIRS.flat())].filter((n) => only === undefined || only.has(n));
-  const perRequest = new Map<string, number>();
-  for (const name of names) {
-    const a = instructions(name, small, gzip);
-    const b = instructions(name, large, gzip);
-    const per = (b - a) / (large - small);
-    perRequest.set(name, per);
-    process.stderr.write(`${name.padEnd(18)} ${Math.round(per).toLocaleString('en').padStart(10)} instructions/request\n`);
-  }
-  console.log(`\ninstructions per request (${gzip ? 'Accept-Encoding: gzip' : 'identity'}), callgrind, ${large - small} requests measured`);
-  for (const [name, base] of PAIRS) {
-    const mine = perRequest.get(name);
-    const theirs = perRequest.get(base);
-    if (mine === undefined || theirs === undefined) continue;
-    console.log(
-      `${name.padEnd(18)} ${Math.round(mine).toLocaleString('en').padStart(10)}   ${base.padEnd(8)} ${Math.round(theirs).toLocaleString('en').padStart(10)}   ratio ${(theirs / mine).toFixed(2)}×`,
-    );
-  }
+  printPerRequest({
+    pairs: PAIRS,
+    run: instructions,
+    small: flag('--small', 2000),
+    large: flag('--large', 6000),
+    method: 'callgrind',
+    baseWidth: 8,
+    compare: (mine, theirs) => `ratio ${(theirs / mine).toFixed(2)}×`,
+  });
 }
 
 if (process.argv.includes('--all')) runAll();
