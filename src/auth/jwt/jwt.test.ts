@@ -356,3 +356,48 @@ test('HS* secrets pass the shared secret check: repeated, zero, placeholder and 
   createJwt({ algorithm: 'HS256', secret: randomBytes(32), issuer: 'i', audience: 'a' });
   createJwt({ algorithm: 'HS512', secret: randomBytes(64).toString('base64url'), issuer: 'i', audience: 'a' });
 });
+
+test('iat in the future: refused beyond clockTolerance (NOT_YET_VALID), accepted within it; a non-numeric iat is refused', async () => {
+  const strict = createJwt({ algorithm: 'HS256', secret: SECRET, ...ID });
+  const tolerant = createJwt({ algorithm: 'HS256', secret: SECRET, clockTolerance: 60, ...ID });
+  const exp = now() + 600;
+  await rejectsWith(strict.verify(hs256({ alg: 'HS256' }, { ...IA, iat: now() + 5, exp })), 'ERR_RAMPART_JWT_NOT_YET_VALID');
+  await rejectsWith(tolerant.verify(hs256({ alg: 'HS256' }, { ...IA, iat: now() + 120, exp })), 'ERR_RAMPART_JWT_NOT_YET_VALID');
+  // `1e400` is valid JSON that parses to Infinity (JSON.stringify cannot write it: the payload is raw text).
+  const infinite = hs256({ alg: 'HS256' }, `{"iss":"${IA.iss}","aud":"${IA.aud}","iat":1e400,"exp":${exp}}` as unknown as object);
+  await rejectsWith(tolerant.verify(infinite), 'ERR_RAMPART_JWT_NOT_YET_VALID');
+  assert.ok(await tolerant.verify(hs256({ alg: 'HS256' }, { ...IA, iat: now() + 30, exp })), 'within the tolerance');
+  // NumericDate may be fractional (RFC 7519 §2): a token issued this very millisecond is not "in the future".
+  assert.ok(await strict.verify(hs256({ alg: 'HS256' }, { ...IA, iat: Date.now() / 1000 - 0.0005, exp })), 'fractional iat of now');
+  for (const iat of [String(now()), null, true, [now()], { t: now() }]) {
+    await rejectsWith(tolerant.verify(hs256({ alg: 'HS256' }, { ...IA, iat, exp })), 'ERR_RAMPART_JWT_CLAIM');
+  }
+});
+
+test('interop: PyJWT tokens with iat in the future are refused by rampart as by PyJWT (same leeway)', async (t) => {
+  const verifier = createJwt({ algorithm: 'HS256', secret: SECRET, issuer: 'py', audience: 'rampart', clockTolerance: 60 });
+  const out = await python(
+    t,
+    ['jwt'],
+    `import jwt, time
+now = int(time.time())
+def token(skew):
+    return jwt.encode({'sub': 'p', 'iss': 'py', 'aud': 'rampart', 'iat': now + skew, 'exp': now + 600}, data['secret'], algorithm='HS256')
+def pyjwt_accepts(t):
+    try:
+        jwt.decode(t, data['secret'], algorithms=['HS256'], audience='rampart', issuer='py', leeway=60)
+        return True
+    except jwt.ImmatureSignatureError:
+        return False
+tokens = {'past': token(-30), 'within': token(45), 'beyond': token(120), 'far': token(86400)}
+print(json.dumps({name: [t, pyjwt_accepts(t)] for name, t in tokens.items()}))`,
+    { secret: SECRET },
+  );
+  if (out === undefined) return;
+  const r = JSON.parse(out) as Record<'past' | 'within' | 'beyond' | 'far', [string, boolean]>;
+  assert.deepEqual(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v[1]])), { past: true, within: true, beyond: false, far: false });
+  assert.equal((await verifier.verify(r.past[0])).sub, 'p');
+  assert.equal((await verifier.verify(r.within[0])).sub, 'p');
+  await rejectsWith(verifier.verify(r.beyond[0]), 'ERR_RAMPART_JWT_NOT_YET_VALID');
+  await rejectsWith(verifier.verify(r.far[0]), 'ERR_RAMPART_JWT_NOT_YET_VALID');
+});

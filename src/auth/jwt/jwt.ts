@@ -93,9 +93,12 @@ export function createJwt(options: JwtOptions): Jwt {
     } catch (error) {
       throw mapJoseError(error);
     }
-    const now = Math.floor(Date.now() / 1000);
-    if (typeof payload.iat === 'number' && payload.iat > now + clockTolerance)
-      throw fail('ERR_RAMPART_JWT_NOT_YET_VALID', 'The token was issued in the future (iat).');
+    // jose checks a future iat only under maxTokenAge; rampart refuses one always, as PyJWT
+    // does (beyond clockTolerance). jose has refused a non-numeric iat (ERR_RAMPART_JWT_CLAIM).
+    // The clock is not floored: NumericDate may be fractional, and a token issued this very
+    // millisecond must not read as issued in the future.
+    if (typeof payload.iat === 'number' && !(payload.iat <= Date.now() / 1000 + clockTolerance))
+      throw fail('ERR_RAMPART_JWT_NOT_YET_VALID', `The token was issued in the future (iat), beyond the clock tolerance of ${clockTolerance} s.`);
     return payload as JwtClaims;
   }
 

@@ -164,3 +164,58 @@ test('requireJwt({ cookie }) reads the cookie only when no Authorization header 
     (req) => ({ body: String((req.view?.locals.user as { id?: string } | undefined)?.id ?? 'anon') }),
   );
 });
+
+test('requireJwt through every adapter: iat in the future beyond clockTolerance is 401 NOT_YET_VALID, within it (or a fractional iat of now) passes', async (t) => {
+  const secret = 'an-hmac-secret-that-is-long-enough-0123456789';
+  const verifier = createJwt({ algorithm: 'HS256', secret, issuer: 'https://id.example', audience: 'api', clockTolerance: 30 });
+  const strict = createJwt({ algorithm: 'HS256', secret, issuer: 'https://id.example', audience: 'api' });
+  const { createHmac } = await import('node:crypto');
+  const mint = (claims: Record<string, unknown>): string => {
+    const input = `${Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+    return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
+  };
+  const now = Math.floor(Date.now() / 1000);
+  const base = { sub: 'u1', iss: 'https://id.example', aud: 'api', exp: now + 600 };
+  const future = mint({ ...base, iat: now + 300 });
+  const within = mint({ ...base, iat: now + 10 });
+  const invalid = mint({ ...base, iat: 'now' });
+  let events: SecurityEventRecord[] = [];
+  for (const [label, shield] of [
+    ['clockTolerance 30', () => stack([requireJwt({ jwt: verifier })], { events: { emit: (r) => events.push(r) } })],
+    ['clockTolerance 0', () => stack([requireJwt({ jwt: strict })], { events: { emit: (r) => events.push(r) } })],
+  ] as const) {
+    await t.test(label, async (t) => {
+      await forEachAdapter(
+        t,
+        shield,
+        async (app) => {
+          events = [];
+          const call = async (token: string) => {
+            const r = await fetch(`${app.url}/me`, { headers: { authorization: `Bearer ${token}` } });
+            const body = (await r.json()) as { code?: string };
+            return { status: r.status, challenge: r.headers.get('www-authenticate'), code: body.code };
+          };
+          assert.deepEqual(await call(future), {
+            status: 401,
+            challenge: 'Bearer realm="api", error="invalid_token"',
+            code: 'ERR_RAMPART_JWT_NOT_YET_VALID',
+          });
+          assert.equal((await call(invalid)).code, 'ERR_RAMPART_JWT_CLAIM');
+          // A token issued this millisecond with a fractional NumericDate is not in the future.
+          assert.equal((await call(mint({ ...base, iat: Date.now() / 1000 - 0.0005 }))).status, 200);
+          if (label === 'clockTolerance 30') assert.equal((await call(within)).status, 200);
+          else assert.equal((await call(within)).code, 'ERR_RAMPART_JWT_NOT_YET_VALID');
+          assert.deepEqual(
+            events.map((e) => e.detail),
+            [
+              'jwt: ERR_RAMPART_JWT_NOT_YET_VALID',
+              'jwt: ERR_RAMPART_JWT_CLAIM',
+              ...(label === 'clockTolerance 0' ? ['jwt: ERR_RAMPART_JWT_NOT_YET_VALID'] : []),
+            ],
+          );
+        },
+        (req) => ({ status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sub: jwtClaims(req.native)?.sub }) }),
+      );
+    });
+  }
+});
