@@ -1,15 +1,15 @@
 /**
  * `npm run build` (`node scripts/build.ts [--outdir DIR]`): a clean dist/ with the declaration files from tsc (tsconfig.build.json,
- * emitDeclarationOnly; only those the public entry points reach, scripts/prune-declarations.ts), the JavaScript bundled per entry point by scripts/bundle.ts, and the
+ * emitDeclarationOnly), bundled into one file per public entry point by scripts/bundle-declarations.ts, the JavaScript bundled per entry point by scripts/bundle.ts, and the
  * dashboard's script and stylesheet (uPlot included) by scripts/dashboard-assets.ts.
  */
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 import { bundle } from './bundle.ts';
 import { buildDashboardAssets } from './dashboard-assets.ts';
-import { pruneDeclarations } from './prune-declarations.ts';
+import { bundleDeclarations } from './bundle-declarations.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 // `--outdir DIR` builds elsewhere (the consumer test packs a private copy).
@@ -20,6 +20,10 @@ const tsc = spawnSync(process.execPath, [`${root}node_modules/typescript/bin/tsc
   stdio: 'inherit',
 });
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
-pruneDeclarations(outdir, `${root}package.json`);
+const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { exports: Record<string, string | { types?: string }> };
+const types = Object.values(pkg.exports).flatMap((target) =>
+  typeof target === 'object' && target.types !== undefined ? [target.types.replace(/^\.\/dist\//, '')] : [],
+);
+await bundleDeclarations(outdir, types);
 await bundle(outdir);
 await buildDashboardAssets(outdir);
