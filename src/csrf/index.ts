@@ -37,6 +37,8 @@ interface RequestState {
   readonly res: ResponseControl;
   /** The session id the request's token is bound to ('' for none); see csrfToken(). */
   boundTo: string;
+  /** True while a first visit's token is not decided yet (see deferToken). */
+  pending: boolean;
 }
 
 function isSafe(method: string): boolean {
@@ -47,12 +49,13 @@ function sessionOf(config: CsrfConfig, req: RequestView): string {
   return config.sessionId === undefined ? '' : (config.sessionId(req) ?? '');
 }
 
+function tokenCookie(config: CsrfConfig, req: RequestView, token: string): string {
+  // Readable by page scripts (double submit): httpOnly must be off explicitly (serializeCookie defaults it on).
+  return serializeCookie(config.cookieName, token, { path: '/', sameSite: 'Lax', httpOnly: false, secure: config.hostPrefix || req.secure });
+}
+
 function setCookie(config: CsrfConfig, req: RequestView, res: ResponseControl, token: string): void {
-  res.append(
-    'set-cookie',
-    // Readable by page scripts (double submit): httpOnly must be off explicitly (serializeCookie defaults it on).
-    serializeCookie(config.cookieName, token, { path: '/', sameSite: 'Lax', httpOnly: false, secure: config.hostPrefix || req.secure }),
-  );
+  res.append('set-cookie', tokenCookie(config, req, token));
 }
 
 /**
@@ -64,19 +67,58 @@ function provideToken(config: CsrfConfig, req: RequestView, res: ResponseControl
   const locals = req.locals;
   let wire: string;
   const session = sessionOf(config, req);
+  const state: RequestState = { config, res, boundTo: session, pending: false };
+  (locals as Record<symbol, unknown>)[STATE] = state;
   if (verified !== undefined) wire = maskBytes(verified);
   else {
     const signer = config.signer!;
     const cookie = req.cookie(config.cookieName);
-    if (cookie !== undefined && readToken(cookie, cookieToken) && signer.verifyBytes(cookieToken, session)) wire = maskBytes(cookieToken);
-    else {
+    const valid = cookie !== undefined && readToken(cookie, cookieToken) && signer.verifyBytes(cookieToken, session);
+    wire = valid ? maskBytes(cookieToken) : '';
+    cookieToken.fill(0);
+    if (!valid) {
+      if (config.sessionId !== undefined && session === '') {
+        deferToken(req, state);
+        return;
+      }
       wire = maskToken(signer.issue(session));
       setCookie(config, req, res, wire);
     }
-    cookieToken.fill(0);
   }
   locals.csrfToken = wire;
-  (locals as Record<symbol, unknown>)[STATE] = { config, res, boundTo: session } satisfies RequestState;
+}
+
+/**
+ * A first visit without a session: the handler is likely to create one (and to render the
+ * token after that), so the token is decided once, when first needed — when the handler
+ * reads it (`csrfToken(req)`, `req.locals.csrfToken`, `rotateCsrf()`), bound to the
+ * session as it is then; or at the response head when nobody read it. Issuing it now
+ * would need a second token (and a second Set-Cookie line) once the session exists.
+ */
+function deferToken(view: RequestView, state: RequestState): void {
+  state.pending = true;
+  Object.defineProperty(view.locals, 'csrfToken', {
+    get: () => reissue(view, state),
+    enumerable: true,
+    configurable: true,
+  });
+  state.res.onHead((head) => {
+    if (!state.pending) return undefined;
+    state.pending = false;
+    // Nobody read the token. The head can carry a new Set-Cookie line only where it has none
+    // yet (a head hook cannot append a line beside others); otherwise the cookie comes with
+    // the next safe request, as for any client without one. The request fails closed meanwhile.
+    if (head.get('set-cookie') !== undefined) return undefined;
+    let session: string;
+    try {
+      session = sessionOf(state.config, view);
+    } catch {
+      return undefined;
+    }
+    const wire = maskToken(state.config.signer!.issue(session));
+    head.set('set-cookie', tokenCookie(state.config, view, wire));
+    return undefined;
+  });
 }
 
 /** A new token bound to the request's current session: the cookie is set and handlers see it. */
@@ -85,7 +127,10 @@ function reissue(view: RequestView, state: RequestState): string {
   const session = sessionOf(config, view);
   const wire = maskToken(config.signer!.issue(session));
   setCookie(config, view, res, wire);
-  view.locals.csrfToken = wire;
+  if (state.pending) {
+    state.pending = false;
+    Object.defineProperty(view.locals, 'csrfToken', { value: wire, writable: true, enumerable: true, configurable: true });
+  } else view.locals.csrfToken = wire;
   state.boundTo = session;
   return wire;
 }
