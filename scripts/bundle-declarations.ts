@@ -19,7 +19,7 @@ export async function bundleDeclarations(outdir: string, types: readonly string[
   const build = await rollup({
     input,
     plugins: [dts()],
-    // Packages stay imports (jose, ipaddr.js, node: builtins, the frameworks' types).
+    // Packages stay imports (ipaddr.js, jose, node: builtins, the frameworks' types).
     external: (id) => !id.startsWith('.') && !id.startsWith('/'),
     onwarn: (warning) => {
       throw new Error(`declaration bundle: ${warning.message}`);

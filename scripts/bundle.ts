@@ -1,7 +1,7 @@
 /**
  * The JavaScript half of `npm run build` (tsc emits only the .d.ts files): one ES module per
  * public entry point, with shared code in dist/chunks/. Packages stay external: the required
- * ones (jose, ipaddr.js) and the optional peers, which load on first use. The worker thread's
+ * one (ipaddr.js) and the optional peers, which load on first use. The worker thread's
  * file is an entry of its own (src/stores/worker-driver.ts finds it from wherever the chunk that
  * starts it lands).
  *

@@ -7,7 +7,7 @@
 export { hashPassword, verifyPassword, validatePassword, commonPasswordCount, DEFAULT_ARGON2, MAX_PASSWORD_BYTES } from './passwords/index.ts';
 export type { PasswordHashOptions, PasswordCheck, PasswordProblem, ValidatePasswordOptions, Argon2Params, Argon2Variant } from './passwords/index.ts';
 export { createJwt, requireJwt, jwtClaims, ALGORITHMS } from './jwt/index.ts';
-export type { Jwt, JwtOptions, JwtKey, JwtClaims, RequireJwtOptions, JwtAlgorithm, KeyInput } from './jwt/index.ts';
+export type { Jwt, JwtOptions, JwtKey, JwtClaims, JwkSet, JwkSetKey, RequireJwtOptions, JwtAlgorithm, KeyInput } from './jwt/index.ts';
 export type { AuthUser } from './shared/http.ts';
 export { totp, hotp, recoveryCodes, base32Encode, base32Decode } from './totp/index.ts';
 export type { TotpAlgorithm, TotpParams, TotpVerifyOptions } from './totp/index.ts';

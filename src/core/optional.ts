@@ -35,6 +35,7 @@ export const PEERS = {
   uploads: { feature: 'uploads() / parseUploads()', packages: ['busboy', 'file-type'] },
   bcrypt: { feature: 'verifyPassword() of a legacy bcrypt hash', packages: ['bcryptjs'] },
   httpSignatures: { feature: 'HTTP message signatures (RFC 9421)', packages: ['http-message-signatures'] },
+  jwt: { feature: 'JWT (createJwt, requireJwt)', packages: ['jose'] },
 } as const satisfies Record<string, PeerFeature>;
 
 // Created on first use: createRequire walks this file's path (Module._nodeModulePaths), and at

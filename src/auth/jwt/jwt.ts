@@ -1,15 +1,24 @@
 import type { KeyObject } from 'node:crypto';
-import { SignJWT, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import type { JWTPayload, JWTVerifyGetKey, JWTVerifyOptions } from 'jose';
 import { RampartError, type RampartErrorCode } from '../../errors.ts';
 import { checkKeys, configError, numberOption, optionsObject } from '../../core/options.ts';
 import { safeEmit } from '../../core/events.ts';
 import type { JwtAlgorithm } from './keys.ts';
-import { compileJwtOptions, normaliseTyp, type JwtOptions } from './options.ts';
+import { compileJwtOptions, loadJose, normaliseTyp, type JwtOptions } from './options.ts';
 
-export type { JwtKey, JwtOptions } from './options.ts';
+export type { JwkSet, JwkSetKey, JwtKey, JwtOptions } from './options.ts';
 
-/** Verified JWT claims. */
-export type JwtClaims = JWTPayload & Record<string, unknown>;
+/** Verified JWT claims: the registered ones (RFC 7519 §4.1) and whatever else the token carries. */
+export interface JwtClaims {
+  iss?: string;
+  sub?: string;
+  aud?: string | string[];
+  jti?: string;
+  nbf?: number;
+  exp?: number;
+  iat?: number;
+  [claim: string]: unknown;
+}
 
 /** A configured signer/verifier (see {@link createJwt}). */
 export interface Jwt {
@@ -70,7 +79,7 @@ export function createJwt(options: JwtOptions): Jwt {
       throw fail('ERR_RAMPART_JWT_CLAIM', `The token type (typ) must be ${typ}.`);
     }
     let key: KeyObject | JWTVerifyGetKey;
-    if (keySet !== undefined) key = keySet;
+    if (keySet !== undefined) key = await keySet();
     else if (single !== undefined) key = single.verify;
     else {
       const kid = header.kid;
@@ -82,13 +91,14 @@ export function createJwt(options: JwtOptions): Jwt {
     let payload: JWTPayload;
     try {
       // jose reads these lists and never writes them; the compiled ones are frozen.
-      const verifyOptions: NonNullable<Parameters<typeof jwtVerify>[2]> = {
+      const verifyOptions: JWTVerifyOptions = {
         algorithms: [algorithm],
         clockTolerance,
         requiredClaims: requiredClaims as string[],
         issuer,
         audience: audience as string[],
       };
+      const { jwtVerify } = await loadJose();
       ({ payload } = await jwtVerify(token, key as never, verifyOptions));
     } catch (error) {
       throw mapJoseError(error);
@@ -128,6 +138,7 @@ export function createJwt(options: JwtOptions): Jwt {
     for (const [name, value] of Object.entries(c)) if (!REGISTERED.has(name)) body[name] = value;
     const header: { alg: string; typ: string; kid?: string } = { alg: algorithm, typ: typHeader };
     if (use.kid !== undefined) header.kid = use.kid;
+    const { SignJWT } = await loadJose();
     const jwt = new SignJWT(body).setProtectedHeader(header).setIssuedAt(now);
     jwt.setExpirationTime(typeof c.exp === 'number' ? c.exp : now + lifetime);
     if (typeof c.nbf === 'number') jwt.setNotBefore(c.nbf);

@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
-import { createLocalJWKSet, createRemoteJWKSet, type JWTVerifyGetKey, type JSONWebKeySet } from 'jose';
+import type { JWTVerifyGetKey, JSONWebKeySet } from 'jose';
+import { lazyPeer, PEERS, checkPeer } from '../../core/optional.ts';
 import { checkKeys, configError, numberOption, optionsObject, stringList } from '../../core/options.ts';
 import { globalEventSink } from '../../core/events.ts';
 import type { EventSink } from '../../core/types.ts';
@@ -11,6 +12,26 @@ export interface JwtKey {
   secret?: string | Uint8Array;
   privateKey?: KeyInput;
   publicKey?: KeyInput;
+}
+
+/** One key of a {@link JwkSet} (RFC 7517): its members as JSON, private members never needed to verify. */
+export interface JwkSetKey {
+  kty?: string;
+  kid?: string;
+  alg?: string;
+  use?: string;
+  key_ops?: readonly string[];
+  crv?: string;
+  x?: string;
+  y?: string;
+  n?: string;
+  e?: string;
+  x5c?: readonly string[];
+}
+
+/** A JSON Web Key Set (RFC 7517 §5), e.g. the parsed body of an issuer's `jwks_uri`. */
+export interface JwkSet {
+  keys: readonly JwkSetKey[];
 }
 
 /** Options of {@link createJwt}. Times are in seconds. */
@@ -28,7 +49,7 @@ export interface JwtOptions {
   /** The `kid` of `keys` that signs new tokens. Default: the first key. */
   currentKid?: string;
   /** Verify-only key set: a JWKS object or the https URL of one (cached, with a refetch cooldown). */
-  jwks?: string | URL | JSONWebKeySet;
+  jwks?: string | URL | JwkSet;
   /** Seconds a fetched JWKS is trusted. Default 600. */
   jwksCacheMaxAge?: number;
   /** Minimum seconds between two JWKS fetches (unknown `kid`s cannot hammer the issuer). Default 30. */
@@ -78,8 +99,8 @@ export interface JwtConfig {
   readonly single: CompiledKey | undefined;
   /** The key new tokens are signed with (undefined for a JWKS). */
   readonly signer: CompiledKey | undefined;
-  /** The verify-only key set of `jwks`. */
-  readonly keySet: JWTVerifyGetKey | undefined;
+  /** The verify-only key set of `jwks`, built on first use (jose loads then). */
+  readonly keySet: (() => Promise<JWTVerifyGetKey>) | undefined;
 }
 
 const OPTION_NAMES = [
@@ -110,6 +131,7 @@ const KEY_OPTION_NAMES = ['kid', 'secret', 'privateKey', 'publicKey'];
  * ERR_RAMPART_UNKNOWN_OPTION) with the fix. The result is frozen.
  */
 export function compileJwtOptions(options: JwtOptions): JwtConfig {
+  checkPeer(PEERS.jwt);
   const o = optionsObject(options, 'createJwt');
   checkKeys(o, OPTION_NAMES, 'createJwt');
   const algorithm = o.algorithm as JwtAlgorithm;
@@ -138,7 +160,7 @@ export function compileJwtOptions(options: JwtOptions): JwtConfig {
   const keys = new Map<string, CompiledKey>();
   let single: CompiledKey | undefined;
   let signer: CompiledKey | undefined;
-  let keySet: JWTVerifyGetKey | undefined;
+  let keySet: (() => Promise<JWTVerifyGetKey>) | undefined;
 
   const compile = (k: Record<string, unknown>, where: string, kid: string | undefined): CompiledKey => {
     if (isHmac(algorithm)) {
@@ -184,11 +206,16 @@ export function compileJwtOptions(options: JwtOptions): JwtConfig {
       if (url.protocol !== 'https:' && !(url.protocol === 'http:' && /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(url.hostname))) {
         throw configError('createJwt.jwks must be an https:// URL (http is accepted for localhost only).');
       }
-      keySet = createRemoteJWKSet(url, { cacheMaxAge: maxAge * 1000, cooldownDuration: cooldown * 1000, timeoutDuration: 5000 });
+      keySet = onFirstUse(async () =>
+        (await loadJose()).createRemoteJWKSet(url, { cacheMaxAge: maxAge * 1000, cooldownDuration: cooldown * 1000, timeoutDuration: 5000 }),
+      );
     } else {
       const set = optionsObject(o.jwks, 'createJwt.jwks');
-      if (!Array.isArray(set.keys)) throw configError('createJwt.jwks must be { keys: [...] } or a URL.');
-      keySet = createLocalJWKSet(set as unknown as JSONWebKeySet);
+      // What jose's createLocalJWKSet requires, checked here so a bad set fails at construction.
+      if (!Array.isArray(set.keys) || !set.keys.every((k: unknown) => typeof k === 'object' && k !== null && !Array.isArray(k)))
+        throw configError('createJwt.jwks must be { keys: [...] } (a list of JWK objects) or a URL.');
+      const local = structuredClone(set) as unknown as JSONWebKeySet;
+      keySet = onFirstUse(async () => (await loadJose()).createLocalJWKSet(local));
     }
   } else {
     if (o.currentKid !== undefined) throw configError('createJwt.currentKid needs keys: [...].');
@@ -212,6 +239,21 @@ export function compileJwtOptions(options: JwtOptions): JwtConfig {
     signer,
     keySet,
   });
+}
+
+/** jose, loaded by the first signature or verification (an optional peer: rampart/auth imports without it). */
+export const loadJose = lazyPeer(PEERS.jwt, () => import('jose'));
+
+/** `create` run once, on the first call; a failure is not kept (the next call tries again). */
+function onFirstUse<T>(create: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => {
+    pending ??= create().catch((error: unknown) => {
+      pending = undefined;
+      throw error;
+    });
+    return pending;
+  };
 }
 
 /**
