@@ -2,7 +2,7 @@ import { builtin } from '../core/builtin.ts';
 
 const isIP = (): typeof import('node:net').isIP => builtin<typeof import('node:net')>('node:net').isIP;
 import { RampartError } from '../errors.ts';
-import { redact, redactString } from './redact.ts';
+import { redact, redactPath, redactString } from './redact.ts';
 
 /** Column limits (characters). The seed's: event 50, ip 45, user agent 500, path 2000. */
 export const LIMITS = Object.freeze({ event: 50, userId: 255, ip: 45, userAgent: 500, path: 2000, detail: 4096 });
@@ -118,7 +118,7 @@ export interface LogFields {
   ip?: string | null | undefined;
   /** User-Agent header (truncated to 500 characters). */
   userAgent?: string | null | undefined;
-  /** Request path (truncated to 2000 characters). */
+  /** Request path, optionally with its query (secrets masked by `redactPath`, truncated to 2000 characters). */
   path?: string | null | undefined;
   /** Free text or a structured object (redacted, JSON-encoded, bounded). */
   detail?: string | Record<string, unknown> | null | undefined;
@@ -138,7 +138,8 @@ export function toRow(event: string, fields: LogFields, maxDetail: number, time 
     userId: normalizeUserId(fields.userId),
     ip: ip.ip,
     userAgent: cleanText(fields.userAgent, LIMITS.userAgent, 'userAgent'),
-    path: cleanText(fields.path, LIMITS.path, 'path'),
+    // Reset links, API keys and magic-link tokens travel in paths: masked before storing (redactPath).
+    path: cleanText(typeof fields.path === 'string' ? redactPath(fields.path) : fields.path, LIMITS.path, 'path'),
     detail,
     time,
   };

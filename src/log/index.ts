@@ -8,7 +8,7 @@ export type { DatabaseOption } from '../stores/database.ts';
 export type { PGliteLike, PGliteTransactionLike, PostgresClientLike, PostgresQueryable } from '../core/postgres.ts';
 export { SecurityEvent, registerEvent, eventDescription, isRegisteredEvent, isValidEventName, registeredEvents } from './events.ts';
 export type { BuiltinEventName } from './events.ts';
-export { redact, redactString, isSensitiveKey, REDACTED } from './redact.ts';
+export { redact, redactString, redactPath, isSensitiveKey, REDACTED } from './redact.ts';
 export { LIMITS } from './fields.ts';
 export type { LogFields } from './fields.ts';
 export type { SecurityLogRow, VerifyReport, PartitionMode, ResealReport } from './store.ts';

@@ -1,5 +1,6 @@
 import { luhnValid } from '../core/luhn.ts';
 import { isSensitiveKey, mayNameSecret } from '../core/secret-keys.ts';
+import { maskPathSecrets } from '../core/secret-path.ts';
 import { cutForScan, jwtSpans, type JwtShape } from '../core/text-scan.ts';
 import { maskKeyValues, maskPrivateKeys, maskUrlPasswords } from './redact-text.ts';
 /** The replacement for a redacted value. */
@@ -61,6 +62,32 @@ export function redactString(text: string): string {
       return `${REDACTED}${digits.slice(-4)}`;
     });
   return removed > 0 ? `${out}…[${removed} characters not scanned, removed]` : out;
+}
+
+/**
+ * Mask the secrets a request path or URL carries before it is logged: the segment after one
+ * that names a secret-carrying route (`/reset-password/***`, `/api/keys/***\/rotate`, also
+ * invite, magic, confirm, verify, activate, unsubscribe, token, secret, otp), values of
+ * sensitive query parameters (`?access_token=***`), and anywhere JWTs, apiKeys() keys,
+ * ≥ 32 hex digits and random-looking base64url runs of ≥ 24 characters. Numbers, UUIDs,
+ * 24-hex object ids, slugs and camelCase names stay readable. Linear time; a path longer than
+ * {@link REDACT_MAX_LENGTH} is cut at a separator before scanning and ends with
+ * `…[N characters not scanned, removed]`.
+ *
+ * @example
+ * redactPath('/reset-password/9f86d081884c7d659a2feaa0c55ad015?next=%2F') // → '/reset-password/***?next=%2F'
+ */
+export function redactPath(path: string): string {
+  if (path.length <= REDACT_MAX_LENGTH) return maskPathSecrets(path, REDACTED);
+  // Cut after the last separator before the limit, so no secret is left half visible.
+  let end = REDACT_MAX_LENGTH;
+  const floor = REDACT_MAX_LENGTH - 4096;
+  while (end > floor && !isPathSeparator(path.charCodeAt(end - 1))) end--;
+  return `${maskPathSecrets(path.slice(0, end), REDACTED)}…[${path.length - end} characters not scanned, removed]`;
+}
+
+function isPathSeparator(code: number): boolean {
+  return code === 0x2f || code === 0x3f || code === 0x26 || code === 0x3b || code === 0x23;
 }
 
 /**

@@ -2,6 +2,7 @@ import { nodeCrypto } from '../core/builtin.ts';
 import { ipKey } from '../client-ip/index.ts';
 import { globalEventSink, safeEmit } from '../core/events.ts';
 import { configError } from '../core/options.ts';
+import { maskPathSecrets } from '../core/secret-path.ts';
 import type { EventSink, Middleware, RequestView, ResponseControl, SecurityEventRecord } from '../core/types.ts';
 import type { Alert, AlertRuleName } from './alert.ts';
 import { ResponseCounters, type WindowSnapshot } from './counters.ts';
@@ -204,6 +205,8 @@ export function monitor(options: MonitorOptions = {}): Monitor {
     raised++;
     byRule[rule.name] = (byRule[rule.name] ?? 0) + 1;
     const seconds = rule.windowMs / 1000;
+    // Alert sinks (webhooks, lines) are log sinks too: a token in a path never leaves in an alert.
+    const paths = hit.paths.map((p) => maskPathSecrets(p, '***'));
     const alert: Alert = Object.freeze({
       id: alertId(),
       rule: rule.name,
@@ -216,9 +219,9 @@ export function monitor(options: MonitorOptions = {}): Monitor {
       window: seconds,
       time: new Date(at).toISOString(),
       message: MESSAGES[rule.name](hit.count, key, seconds),
-      ...(hit.paths.length > 0 ? { paths: Object.freeze([...hit.paths]) } : {}),
+      ...(paths.length > 0 ? { paths: Object.freeze(paths) } : {}),
     });
-    deliver(alert, ip, hit.paths[0]);
+    deliver(alert, ip, paths[0]);
   };
 
   const count = (

@@ -1,0 +1,268 @@
+/**
+ * Secrets carried in request paths (`/reset-password/<token>`, `/api/keys/<key>/…`,
+ * `/magic/<jwt>`, `?code=…`): which parts of a path or URL must not be logged. One rule for
+ * every place a path reaches a sink (the SecurityLog and JSON-lines rows, monitor alerts).
+ *
+ * A single left-to-right pass with no regular expression: every character is read a bounded
+ * number of times (to find its unit, to read a short unit as a route name, to find its token
+ * run, to split that run at dots and to classify each part: at most six reads in all).
+ */
+import { isSensitiveKey, keyWords } from './secret-keys.ts';
+
+/**
+ * Words that name a route whose next path segment is a secret (`/reset/<token>`,
+ * `/invite/<code>`, `/api/keys/<key>`). Matched against every word of a segment
+ * (`reset-password`, `verifyEmail`, `api_keys`).
+ */
+const ROUTE_WORDS = new Set([
+  'token',
+  'tokens',
+  'reset',
+  'key',
+  'keys',
+  'apikey',
+  'apikeys',
+  'secret',
+  'secrets',
+  'password',
+  'passwords',
+  'passwd',
+  'magic',
+  'invite',
+  'invites',
+  'invitation',
+  'invitations',
+  'confirm',
+  'confirmation',
+  'confirmations',
+  'verify',
+  'verification',
+  'verifications',
+  'activate',
+  'activation',
+  'unsubscribe',
+  'otp',
+]);
+
+/** Longest segment read as a route name (longer ones are not words). */
+const MAX_ROUTE_NAME = 64;
+/** Longest query parameter name judged by its tail (as key=value scanning does). */
+const MAX_PARAM_NAME = 64;
+/** A run of hex digits at least this long is a secret (128 bits); 24-hex object ids and UUID groups stay. */
+const MIN_HEX = 32;
+/** A base64url run at least this long that looks random is a secret (≥ 128 bits of base62). */
+const MIN_RANDOM = 24;
+/** A JWT/JWE (`eyJ…` `.` …) at least this long is masked whatever its shape. */
+const MIN_JWT = 16;
+
+const SLASH = 0x2f;
+const QUESTION = 0x3f;
+const HASH = 0x23;
+const AMPERSAND = 0x26;
+const SEMICOLON = 0x3b;
+const EQUALS = 0x3d;
+const DOT = 0x2e;
+const DASH = 0x2d;
+const UNDERSCORE = 0x5f;
+
+const UPPER = 1;
+const LOWER = 2;
+const DIGIT = 4;
+
+/** Character class of a base64url letter or digit (`-` and `_` are 0: separators, not classes). */
+function classOf(code: number): number {
+  if (code >= 0x41 && code <= 0x5a) return UPPER;
+  if (code >= 0x61 && code <= 0x7a) return LOWER;
+  if (code >= 0x30 && code <= 0x39) return DIGIT;
+  return 0;
+}
+
+function isTokenChar(code: number): boolean {
+  return classOf(code) !== 0 || code === DASH || code === UNDERSCORE;
+}
+
+function isHex(code: number): boolean {
+  return (code >= 0x30 && code <= 0x39) || ((code | 0x20) >= 0x61 && (code | 0x20) <= 0x66);
+}
+
+/**
+ * True when the base64url run [start, end) looks like a secret: an apiKeys() key
+ * (`<prefix>_<env>_<32>_<6>`), ≥ 32 consecutive hex digits, or ≥ 24 characters that mix
+ * at least two of upper case, lower case and digits and change class between neighbours
+ * at least once every three characters (random base62 changes ~62% of the time; camelCase
+ * identifiers, slugs and dates far less). Runs made only of hex digits and separators are
+ * judged by the hex rule alone, so 24-hex object ids and UUIDs stay readable.
+ */
+function isSecretRun(text: string, start: number, end: number): boolean {
+  let hexRun = 0;
+  let onlyHex = true;
+  let classes = 0;
+  let letters = 0;
+  let changes = 0;
+  let previous = 0;
+  let underscores = 0;
+  const parts = [0, 0, 0, 0];
+  for (let i = start; i < end; i++) {
+    const code = text.charCodeAt(i);
+    if (isHex(code)) {
+      if (++hexRun >= MIN_HEX) return true;
+    } else {
+      hexRun = 0;
+      if (code !== DASH && code !== UNDERSCORE) onlyHex = false;
+    }
+    if (code === UNDERSCORE) {
+      underscores++;
+      continue;
+    }
+    if (underscores < 4) parts[underscores]!++;
+    const c = classOf(code);
+    if (c === 0) continue;
+    classes |= c;
+    letters++;
+    if (previous !== 0 && c !== previous) changes++;
+    previous = c;
+  }
+  if (underscores === 3 && isApiKeyShape(text, start, parts)) return true;
+  if (onlyHex || end - start < MIN_RANDOM) return false;
+  const mixed = (classes & (classes - 1)) !== 0; // at least two classes
+  return mixed && changes * 3 >= letters - 1;
+}
+
+/** `<1–16 [a-z0-9]>_<1–16 [a-z0-9]>_<32 base62>_<6 base62>`, the shape apiKeys() issues. */
+function isApiKeyShape(text: string, start: number, parts: readonly number[]): boolean {
+  const [prefix = 0, environment = 0, random = 0, checksum = 0] = parts;
+  if (prefix < 1 || prefix > 16 || environment < 1 || environment > 16 || random !== 32 || checksum !== 6) return false;
+  for (let i = start; i < start + prefix + environment + 1; i++) {
+    const c = classOf(text.charCodeAt(i));
+    if (c === UPPER) return false;
+  }
+  return true;
+}
+
+/** True when the path segment [start, end) names a secret-carrying route (`reset-password`, `api-keys`, `verifyEmail`). */
+function namesSecretRoute(text: string, start: number, end: number): boolean {
+  if (end - start < 3 || end - start > MAX_ROUTE_NAME) return false;
+  for (let i = start; i < end; i++) {
+    const code = text.charCodeAt(i);
+    const c = classOf(code);
+    if (c !== UPPER && c !== LOWER && code !== DASH && code !== UNDERSCORE) return false;
+  }
+  for (const word of keyWords(text.slice(start, end))) if (ROUTE_WORDS.has(word)) return true;
+  return false;
+}
+
+/**
+ * Push onto `spans` the secret-looking token runs of [start, end): a JWT/JWE (a run of
+ * base64url and dots starting with `eyJ`, with a dot) as a whole, otherwise each
+ * dot-separated base64url run judged by {@link isSecretRun} (`<token>.pdf` keeps `.pdf`).
+ */
+function secretRuns(text: string, start: number, end: number, spans: number[]): void {
+  let i = start;
+  while (i < end) {
+    const code = text.charCodeAt(i);
+    if (!isTokenChar(code) && code !== DOT) {
+      i++;
+      continue;
+    }
+    // A maximal run of base64url characters and dots.
+    const runStart = i;
+    let dots = 0;
+    while (i < end) {
+      const c = text.charCodeAt(i);
+      if (c === DOT) dots++;
+      else if (!isTokenChar(c)) break;
+      i++;
+    }
+    const runEnd = i;
+    if (
+      dots > 0 &&
+      runEnd - runStart >= MIN_JWT &&
+      text.charCodeAt(runStart) === 0x65 &&
+      text.charCodeAt(runStart + 1) === 0x79 &&
+      text.charCodeAt(runStart + 2) === 0x4a
+    ) {
+      spans.push(runStart, runEnd);
+      continue;
+    }
+    let partStart = runStart;
+    for (let j = runStart; j <= runEnd; j++) {
+      if (j < runEnd && text.charCodeAt(j) !== DOT) continue;
+      if (j > partStart && isSecretRun(text, partStart, j)) spans.push(partStart, j);
+      partStart = j + 1;
+    }
+  }
+}
+
+/**
+ * `path` (a request path, optionally with `?query` and `#fragment`, or a whole URL) with the
+ * secrets it carries replaced by `mask`:
+ * - the segment after one that names a secret-carrying route (a word of it is token, reset,
+ *   key(s), apikey(s), secret(s), password(s), magic, invite/invitation, confirm(ation),
+ *   verify/verification, activate/activation, unsubscribe or otp): `/reset-password/***`,
+ *   `/api/keys/***\/rotate` — unless that segment names such a route itself (`/password/reset/***`);
+ * - the value of a query (or `;` path) parameter whose name is sensitive by the
+ *   `isSensitiveKey` rule (`access_token`, `password`, `X-Amz-Credential`);
+ * - anywhere: JWTs, apiKeys() keys, ≥ 32 consecutive hex digits, and ≥ 24-character base64url
+ *   runs that look random (mixed character classes that change at least every third character).
+ * Numbers, UUIDs, 24-hex object ids, slugs, dates and camelCase names stay readable.
+ * Linear time, no regular expression.
+ */
+export function maskPathSecrets(path: string, mask: string): string {
+  const n = path.length;
+  // [start, end) pairs of what to mask, in order and not overlapping.
+  const spans: number[] = [];
+  let inQuery = false;
+  let inFragment = false;
+  let afterRoute = false;
+  let unitStart = 0;
+  for (let i = 0; i <= n; i++) {
+    const code = i < n ? path.charCodeAt(i) : -1;
+    // Units: path segments (and `;` path parameters), query parameters, fragment parts.
+    const endsUnit =
+      code === -1 ||
+      (inFragment
+        ? code === SLASH || code === AMPERSAND
+        : inQuery
+          ? code === AMPERSAND || code === SEMICOLON || code === HASH
+          : code === SLASH || code === QUESTION || code === HASH || code === SEMICOLON);
+    if (!endsUnit) continue;
+    if (inQuery || inFragment || (unitStart > 0 && path.charCodeAt(unitStart - 1) === SEMICOLON)) {
+      maskParameter(path, unitStart, i, spans);
+      afterRoute = false;
+    } else {
+      const route = namesSecretRoute(path, unitStart, i);
+      if (afterRoute && !route && i > unitStart) spans.push(unitStart, i);
+      else if (!route) secretRuns(path, unitStart, i, spans);
+      afterRoute = route;
+    }
+    if (code === QUESTION) inQuery = true;
+    else if (code === HASH) {
+      inQuery = false;
+      inFragment = true;
+    }
+    unitStart = i + 1;
+  }
+  if (spans.length === 0) return path;
+  let out = '';
+  let last = 0;
+  for (let k = 0; k < spans.length; k += 2) {
+    out += path.slice(last, spans[k]) + mask;
+    last = spans[k + 1]!;
+  }
+  return out + path.slice(last);
+}
+
+/** A `name=value` unit: the whole value when the name is sensitive, else its secret-looking runs. */
+function maskParameter(path: string, start: number, end: number, spans: number[]): void {
+  let eq = start;
+  while (eq < end && path.charCodeAt(eq) !== EQUALS) eq++;
+  if (eq === end) {
+    secretRuns(path, start, end, spans);
+    return;
+  }
+  if (eq + 1 < end && isSensitiveKey(path.slice(Math.max(start, eq - MAX_PARAM_NAME), eq))) {
+    spans.push(eq + 1, end);
+    return;
+  }
+  secretRuns(path, eq + 1, end, spans);
+}
