@@ -8,7 +8,7 @@
  *     alone and the five-package set go into two more consumers, at the versions installed
  *     in this repository. `npm install --offline` first (the npm cache), the registry when
  *     the cache lacks something; peers are not installed (`--legacy-peer-deps`: the
- *     framework is the application's own). Reported: `du -sb node_modules` and the package count.
+ *     framework is the application's own). Reported: `du -sk node_modules` (disk, the verdict; what `du -sh` shows), `du -sb` and the package count.
  *  2. Import cost: median wall time of `await import()` and median RSS growth across it, in
  *     fresh processes (≥ 5, default 7) inside each consumer: `rampart` and every subpath,
  *     `helmet`, and the five packages imported together.
@@ -121,10 +121,11 @@ const machineAfter = machine();
 clearTimeout(watchdog);
 
 // Report.
-const size = (s: InstallSize): string => {
-  const kb = s.bytes / 1024;
-  return `${kb >= 1024 ? `${(kb / 1024).toFixed(1)} MB` : `${kb.toFixed(0)} KB`}, ${s.packages} package${s.packages === 1 ? '' : 's'}`;
+const human = (bytes: number): string => {
+  const kb = bytes / 1024;
+  return kb >= 1024 ? `${(kb / 1024).toFixed(1)} MB` : `${kb.toFixed(0)} KB`;
 };
+const size = (s: InstallSize): string => `${human(s.disk)} on disk (${human(s.bytes)} of files), ${s.packages} package${s.packages === 1 ? '' : 's'}`;
 const cost = (c: ImportCost): string => (c.error !== undefined ? `fails: ${c.error}` : `${c.ms.toFixed(1)} ms, +${c.mb.toFixed(1)} MB`);
 const added = (r: FirstEvent): number => r.firstMs - r.medianMs;
 const eventCell = (e: (typeof events)[number]): string =>
@@ -152,7 +153,7 @@ out(`| \`await import()\` (median of ${runs}) | ${cost(imp('rampart'))} | ${cost
 for (const e of events) out(`| first security event (bad Host; median of ${eventRuns} runs), ${e.label} | ${eventCell(e)} | — | — |`);
 out();
 out(
-  `rampart tarball: ${(packed.size / 1024).toFixed(0)} KB packed, ${(packed.unpackedSize / 1024).toFixed(0)} KB unpacked, ${packed.files} files; installs: ${install.rampart.source}/${install.helmet.source}/${install.five.source} (offline = npm cache). KB/MB = 1024/1024² bytes (du -sb); RSS MB = 10⁶ bytes.`,
+  `rampart tarball: ${(packed.size / 1024).toFixed(0)} KB packed, ${(packed.unpackedSize / 1024).toFixed(0)} KB unpacked, ${packed.files} files; installs: ${install.rampart.source}/${install.helmet.source}/${install.five.source} (offline = npm cache). KB/MB = 1024/1024² bytes (on disk: du -sk, as du -sh shows it; of files: du -sb); RSS MB = 10⁶ bytes.`,
 );
 out();
 out(`import cost per entry (installed package, median of ${runs} fresh processes; the empty module is the floor every row includes)`);
@@ -162,7 +163,7 @@ for (const r of imports) out(r.error !== undefined ? `| ${r.entry} | fails: ${r.
 out();
 out('DESIGN §8 targets, as measured in this run:');
 const verdict = (ok: boolean): string => (ok ? 'PASS' : 'FAIL');
-out(`  rampart installs in ≤ 2 MB: ${size(install.rampart)} → ${verdict(install.rampart.bytes <= 2 * 1024 * 1024)}`);
+out(`  rampart installs in ≤ 2 MB: ${size(install.rampart)} → ${verdict(install.rampart.disk <= 2 * 1024 * 1024)}`);
 const main = imp('rampart');
 out(`  await import('rampart') ≤ 20 ms and ≤ +8 MB: ${cost(main)} → ${verdict(main.error === undefined && main.ms <= 20 && main.mb <= 8)}`);
 for (const e of events) {

@@ -37,6 +37,8 @@ export function repoVersion(name: string): string {
 export interface InstallSize {
   /** Bytes of every installed file (`du -sb node_modules`, as packagephobia counts). */
   bytes: number;
+  /** Disk usage in bytes (`du -sk` × 1024): every file takes whole blocks, as `du -sh` shows it. */
+  disk: number;
   /** Installed packages (every package.json at a package root under node_modules, nested ones included). */
   packages: number;
   /** 'offline' when the npm cache had everything, 'registry' when it fell back. */
@@ -63,7 +65,8 @@ export async function installInto(consumer: string, specs: readonly string[]): P
   }
   const nm = join(consumer, 'node_modules');
   const bytes = Number(execFileSync('du', ['-sb', nm], { encoding: 'utf8' }).split('\t')[0]);
-  return { bytes, packages: countPackages(nm), source };
+  const disk = Number(execFileSync('du', ['-sk', nm], { encoding: 'utf8' }).split('\t')[0]) * 1024;
+  return { bytes, disk, packages: countPackages(nm), source };
 }
 
 /** Count the packages under a node_modules directory (scoped and nested ones included). */
