@@ -1,3 +1,5 @@
+import type { AsyncLocalStorage } from 'node:async_hooks';
+import { builtin } from '../core/builtin.ts';
 import { bindView } from '../core/registry.ts';
 import { checkKeys, optionsObject } from '../core/options.ts';
 import { RampartError } from '../errors.ts';
@@ -30,6 +32,32 @@ const SUPERSEDED: unique symbol = Symbol('rampart.hono.superseded');
 type Superseded = { [SUPERSEDED]?: true };
 /** Methods CSRF and CORS let through unjudged: a change from one of them is judged again. */
 const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+
+/**
+ * Where the runtime gives no per-request node request (`app.request()`, Workers, Bun): the
+ * exchange whose `next()` is running, so a request the app sends through again from inside
+ * it (methodOverride's `app.fetch`) is known as the same client request. Null where the
+ * runtime has no AsyncLocalStorage: every pass is then judged in full.
+ */
+let running: AsyncLocalStorage<WebExchange> | null | undefined;
+function runningStorage(): AsyncLocalStorage<WebExchange> | undefined {
+  if (running === undefined) {
+    try {
+      running = new (builtin<typeof import('node:async_hooks')>('node:async_hooks').AsyncLocalStorage)<WebExchange>();
+    } catch {
+      running = null;
+    }
+  }
+  return running ?? undefined;
+}
+
+/** The URL's path: methodOverride keeps it (the query may lose its `_method`). */
+function pathOf(url: string): string {
+  const start = url.indexOf('/', url.indexOf('//') + 2);
+  if (start === -1) return '/';
+  const end = url.indexOf('?', start);
+  return end === -1 ? url.slice(start) : url.slice(start, end);
+}
 
 /** A Hono middleware. */
 // biome-ignore lint/suspicious/noExplicitAny: Hono's Context type, without depending on hono's types (unknown would reject app.use())
@@ -65,6 +93,7 @@ export function honoAdapter(shield: ShieldCore, options: HonoAdapterOptions = {}
     throw new RampartError('ERR_RAMPART_CONFIG', 'shield.hono(): give clientIp or its older name address, not both.');
   }
   const address = opts.clientIp ?? opts.address;
+  const rerunning: ShieldCore = shield.rerun === undefined ? shield : { ...shield, run: shield.rerun };
   if (address !== undefined && typeof address !== 'function') {
     throw new RampartError('ERR_RAMPART_CONFIG', "shield.hono(): clientIp must be a function (c) => address, e.g. (c) => c.req.header('CF-Connecting-IP').");
   }
@@ -72,25 +101,28 @@ export function honoAdapter(shield: ShieldCore, options: HonoAdapterOptions = {}
   return async function rampartHono(c: HonoContextLike, next: () => Promise<void>): Promise<Response | void> {
     const request = c.req.raw;
     const incoming = runtimeIncomingIn(c.env);
-    if (incoming !== undefined) {
-      // The same client request sent through the app again (Hono's methodOverride calls
-      // app.fetch with the new Request and the same env): this shield already decided it.
-      const earlier = (incoming as Decided)[DECIDED];
-      if (earlier?.builtBy(shield.context) === true) {
-        // The same method, or one the shield judged as unsafe (POST overridden to DELETE): decided.
-        if (earlier.method === request.method || !SAFE_METHODS.has(earlier.method)) {
-          bindView(earlier, c.req.raw, c);
-          return next();
-        }
-        // A safe method turned into another (methodOverride honours HEAD/OPTIONS): the shield
-        // judged HEAD, not the DELETE that runs, so it judges this request again and its
-        // answer is final (the first pass leaves it as it is).
-        (earlier as Superseded)[SUPERSEDED] = true;
+    // The same client request sent through the app again (Hono's methodOverride calls
+    // app.fetch with the new Request and the same env): this shield already decided it.
+    const earlier = incoming !== undefined ? (incoming as Decided)[DECIDED] : running?.getStore();
+    let again = false;
+    if (earlier?.builtBy(shield.context) === true && (incoming !== undefined || pathOf(earlier.request.url) === pathOf(request.url))) {
+      // The same method, or one the shield judged as unsafe (POST overridden to DELETE): decided.
+      if (earlier.method === request.method || !SAFE_METHODS.has(earlier.method)) {
+        bindView(earlier, c.req.raw, c);
+        return next();
       }
+      // A safe method turned into another (methodOverride honours HEAD/OPTIONS): the shield
+      // judged HEAD, not the DELETE that runs, so it judges this request again (all but the
+      // client-keyed middleware, which counted it already) and its answer is final (the
+      // first pass leaves it as it is).
+      (earlier as Superseded)[SUPERSEDED] = true;
+      again = true;
     }
     const remote = (address !== undefined ? address(c) : undefined) ?? runtimeAddressIn(request, c.env);
-    const started = startWebExchange(shield, request, remote, c, incoming);
+    const started = startWebExchange(again ? rerunning : shield, request, remote, c, incoming);
     const { exchange, early } = started instanceof Promise ? await started : started;
+    // What the first pass's skipped middleware said (rate-limit headers) stays on the answer.
+    if (again && early === undefined) keepEarlierHeaders(earlier!, exchange);
     // Marks the runtime's node request (@hono/node-server) as decided by this shield.
     // methodOverride never sends a GET through again: a GET costs no mark.
     if (incoming !== undefined && exchange.method !== 'GET' && Object.isExtensible(incoming)) (incoming as Decided)[DECIDED] = exchange;
@@ -101,7 +133,10 @@ export function honoAdapter(shield: ShieldCore, options: HonoAdapterOptions = {}
       bindView(exchange, exchange.request);
     }
     try {
-      await next();
+      // Elsewhere than on a node request, methodOverride is recognised through the running
+      // exchange; a GET is never sent through again, so it costs nothing.
+      if (incoming === undefined && !again && exchange.method !== 'GET' && runningStorage() !== undefined) await running!.run(exchange, next);
+      else await next();
     } catch (error) {
       // What Hono gives no onError (a thrown non-Error) or an onError that throws: the
       // runtime would answer a bare 500; rampart's 500 carries the security headers.
@@ -133,6 +168,16 @@ export function honoAdapter(shield: ShieldCore, options: HonoAdapterOptions = {}
       c.res = finished;
     }
   };
+}
+
+/** Copy the headers of `earlier` that `exchange` did not set (Set-Cookie excepted) into `exchange`. */
+function keepEarlierHeaders(earlier: WebExchange, exchange: WebExchange): void {
+  const from = earlier.out;
+  const out = exchange.out;
+  for (let i = 0; i < from.length; i += 2) {
+    const name = from[i]!;
+    if (name !== 'set-cookie' && exchange.get(name) === undefined) out.push(name, from[i + 1]!);
+  }
 }
 
 /** `rampart/hono`: the Hono middleware of a shield (same as `shield.hono()`). */

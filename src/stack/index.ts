@@ -1,7 +1,7 @@
 import { compileTrustProxy, type ProxyHeadersOption, type TrustProxyOption } from '../client-ip/index.ts';
 import { globalEventSink, warnConfig } from '../core/events.ts';
 import { checkKeys, optionsObject } from '../core/options.ts';
-import type { EventSink, Middleware, Reply } from '../core/types.ts';
+import type { EventSink, Middleware, Reply, RequestView, ResponseControl } from '../core/types.ts';
 import type { ViewContext } from '../core/view.ts';
 import { RampartError } from '../errors.ts';
 import { nodeAdapter, type NodeHandler } from '../adapters/node.ts';
@@ -9,7 +9,7 @@ import { expressAdapter, type ExpressAdapterOptions, type ExpressMiddleware } fr
 import { fastifyAdapter, type FastifyPlugin } from '../adapters/fastify.ts';
 import { honoAdapter, type HonoAdapterOptions, type HonoMiddleware } from '../adapters/hono.ts';
 import { fetchAdapter, type FetchAdapterOptions, type FetchHandler } from '../adapters/fetch.ts';
-import { presentDefault, rejectionPresenter, type OnReject } from '../core/on-reject.ts';
+import { presentDefault, rejectionPresenter, type OnReject, type Presenter } from '../core/on-reject.ts';
 import { failureReply, runChain } from './run.ts';
 import type { ShieldCore } from './shield.ts';
 import { withTargetCheck } from './target.ts';
@@ -62,6 +62,30 @@ export interface Shield extends ShieldCore {
 }
 
 /**
+ * Run `chain` with rejections (and a middleware that threw: fail closed) turned into what
+ * the client prefers: an HTML page for a browser, problem+json for the rest, or onReject's answer.
+ */
+function runPresented(
+  chain: readonly Middleware[],
+  present: Presenter,
+  req: RequestView,
+  res: ResponseControl,
+): Reply | undefined | Promise<Reply | undefined> {
+  let outcome: Reply | undefined | Promise<Reply | undefined>;
+  try {
+    outcome = runChain(chain, 0, req, res);
+  } catch (error) {
+    return present(req, failureReply(error));
+  }
+  if (outcome === undefined) return undefined;
+  if (typeof (outcome as Promise<unknown>).then !== 'function') return present(req, outcome as Reply);
+  return (outcome as Promise<Reply | undefined>).then(
+    (reply) => (reply === undefined ? undefined : present(req, reply)),
+    (error: unknown) => present(req, failureReply(error)),
+  );
+}
+
+/**
  * Compose middleware in order (outermost first) into a {@link Shield}.
  *
  * @example
@@ -102,25 +126,13 @@ export function stack(middleware: readonly Middleware[], options: StackOptions =
   // The target check runs right after the security headers, before any other decision.
   const full = withTargetCheck(chain);
   const present = rejectionPresenter(options.onReject);
+  // The chain of a second run for one client request: its client-keyed middleware counted it already.
+  const again = chain.some((m) => m.clientKeyed === true) ? withTargetCheck(chain.filter((m) => m.clientKeyed !== true)) : full;
   const shield: Shield = {
     middleware: chain,
     context,
-    run(req, res) {
-      // Rejections (and a middleware that threw: fail closed) become what the client
-      // prefers: an HTML page for a browser, problem+json for the rest, or onReject's answer.
-      let outcome: Reply | undefined | Promise<Reply | undefined>;
-      try {
-        outcome = runChain(full, 0, req, res);
-      } catch (error) {
-        return present(req, failureReply(error));
-      }
-      if (outcome === undefined) return undefined;
-      if (typeof (outcome as Promise<unknown>).then !== 'function') return present(req, outcome as Reply);
-      return (outcome as Promise<Reply | undefined>).then(
-        (reply) => (reply === undefined ? undefined : present(req, reply)),
-        (error: unknown) => present(req, failureReply(error)),
-      );
-    },
+    run: (req, res) => runPresented(full, present, req, res),
+    rerun: (req, res) => runPresented(again, present, req, res),
     decide: (req, res) => runChain(full, 0, req, res),
     node: (handler) => nodeAdapter(shield, handler),
     express: (opts) => expressAdapter(shield, opts),
