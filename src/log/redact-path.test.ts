@@ -2,11 +2,14 @@
 // not reach a stored row or a written line, while ordinary ids and slugs stay readable.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { redactPath, REDACT_MAX_LENGTH } from './redact.ts';
+import { redactPath, redactString, REDACT_MAX_LENGTH } from './redact.ts';
 import { maskPathSecrets } from '../core/secret-path.ts';
 import { SecurityLog } from './security-log.ts';
 import { jsonLinesSink } from './json-lines.ts';
 import { monitor, type Alert } from '../monitor/index.ts';
+import { cspReport } from '../csp/report.ts';
+import { stack } from '../stack/index.ts';
+import { serve } from '../../test/helpers/adapters.ts';
 
 const HEX64 = '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08';
 const HEX32 = '0123456789ABCDEF0123456789ABCDEF';
@@ -154,4 +157,33 @@ test('monitor alerts: the paths an alert sends to its sinks are redacted too', (
   m.emit({ event: 'LOGIN_FAILED', ip: '192.0.2.7', path: `/magic/${JWT}` });
   assert.equal(alerts.length, 1);
   assert.deepEqual(alerts[0]!.paths, ['/magic/***']);
+});
+
+test('redactString: URLs inside details have their path secrets masked too (a CSP report from a reset page)', () => {
+  assert.equal(
+    redactString(`directive=script-src blocked=https://cdn.example/lib.js document=https://app.example/reset-password/${HEX64}`),
+    'directive=script-src blocked=https://cdn.example/lib.js document=https://app.example/reset-password/***',
+  );
+  assert.equal(redactString(`{"url":"https://app.example/invite/${B64}?x=1","ok":1}`), '{"url":"https://app.example/invite/***?x=1","ok":1}');
+  assert.equal(redactString('see https://docs.example/guides/reset-password for help'), 'see https://docs.example/guides/reset-password for help');
+  assert.equal(redactString('fetch https://user:URLPASS@host.example/keys/k1 failed'), 'fetch https://user:***@host.example/keys/*** failed');
+});
+
+test('cspReport → jsonLinesSink through a real server: the reset token in document-uri is not written', async () => {
+  const lines: string[] = [];
+  const sink = jsonLinesSink({ stream: { write: (line: string) => lines.push(line) }, maxPerInterval: 1000 });
+  const app = await serve('node', stack([cspReport()], { events: sink }));
+  try {
+    const report = {
+      'csp-report': { 'document-uri': `https://app.example/reset-password/${HEX64}`, 'violated-directive': 'script-src', 'blocked-uri': 'inline' },
+    };
+    const r = await fetch(`${app.url}/csp-report`, { method: 'POST', headers: { 'content-type': 'application/csp-report' }, body: JSON.stringify(report) });
+    assert.equal(r.status, 204);
+  } finally {
+    await app.close();
+    sink.close();
+  }
+  assert.equal(lines.length, 1);
+  const detail = (JSON.parse(lines[0]!) as { detail: string }).detail;
+  assert.equal(detail, 'directive=script-src blocked=inline document=https://app.example/reset-password/***');
 });

@@ -5,6 +5,7 @@
  * and scanning resumes after whatever was masked.
  */
 import { isHeaderLikeKey, isSensitiveKey } from '../core/secret-keys.ts';
+import { maskPathSecrets } from '../core/secret-path.ts';
 
 // Longest key name looked at before a separator; a longer run is judged by its tail.
 const MAX_KEY = 64;
@@ -176,6 +177,37 @@ export function maskUrlPasswords(text: string, mask: string): string {
     if (colon === -1 || colon >= at - 1) continue;
     out += text.slice(last, colon + 1) + mask;
     last = at;
+  }
+  return last === 0 ? text : out + text.slice(last);
+}
+
+/** True for the characters that end a URL inside text: whitespace, quotes, `<`, `>`, a backslash (JSON escapes) and a backtick. */
+function endsUrl(code: number): boolean {
+  return isSpace(code) || code === QUOTE || code === APOSTROPHE || code === 0x3c || code === 0x3e || code === BACKSLASH || code === 0x60;
+}
+
+/**
+ * Mask the secrets in the path, query and fragment of every `scheme://…` URL in text by the
+ * path rule (`maskPathSecrets`): `document=https://app.example/reset-password/***` in a CSP
+ * report. Each URL is scanned once and scanning resumes after it.
+ */
+export function maskUrlPaths(text: string, mask: string): string {
+  let out = '';
+  let last = 0;
+  let from = 0;
+  for (;;) {
+    const scheme = text.indexOf('://', from);
+    if (scheme === -1) break;
+    const start = scheme + 3;
+    let end = start;
+    while (end < text.length && !endsUrl(text.charCodeAt(end))) end++;
+    from = end;
+    if (end === start) continue;
+    const url = text.slice(start, end);
+    const masked = maskPathSecrets(url, mask);
+    if (masked === url) continue;
+    out += text.slice(last, start) + masked;
+    last = end;
   }
   return last === 0 ? text : out + text.slice(last);
 }

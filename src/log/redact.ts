@@ -2,7 +2,7 @@ import { luhnValid } from '../core/luhn.ts';
 import { isSensitiveKey, mayNameSecret } from '../core/secret-keys.ts';
 import { maskPathSecrets } from '../core/secret-path.ts';
 import { cutForScan, jwtSpans, type JwtShape } from '../core/text-scan.ts';
-import { maskKeyValues, maskPrivateKeys, maskUrlPasswords } from './redact-text.ts';
+import { maskKeyValues, maskPrivateKeys, maskUrlPasswords, maskUrlPaths } from './redact-text.ts';
 /** The replacement for a redacted value. */
 export const REDACTED = '***';
 
@@ -40,8 +40,9 @@ function maskJwts(text: string): string {
 
 /**
  * Mask secrets inside free text: `Bearer …`/`Basic …` credentials, JWTs, Luhn-valid card
- * numbers (13–19 digits, spaces or dashes allowed; the last four digits stay) and
- * `password=…`-style pairs. Linear time; text longer than {@link REDACT_MAX_LENGTH} is cut
+ * numbers (13–19 digits, spaces or dashes allowed; the last four digits stay),
+ * `password=…`-style pairs, URL passwords and the secrets in URL paths (by the
+ * {@link redactPath} rule). Linear time; text longer than {@link REDACT_MAX_LENGTH} is cut
  * before scanning (with a trailing run that could hold a half secret) and ends with
  * `…[N characters not scanned, removed]`.
  */
@@ -52,7 +53,7 @@ export function redactString(text: string): string {
   // Cheap pre-checks keep the common case (nothing to mask) to a few scans.
   if (out.includes('PRIVATE KEY')) out = maskPrivateKeys(out, REDACTED);
   if (KEY_VALUE_HINT.test(out) && mayNameSecret(out)) out = maskKeyValues(out, REDACTED);
-  if (out.includes('://')) out = maskUrlPasswords(out, REDACTED);
+  if (out.includes('://')) out = maskUrlPaths(maskUrlPasswords(out, REDACTED), REDACTED);
   if (SCHEME_HINT.test(out)) out = out.replace(BEARER, (_m, scheme: string) => `${scheme} ${REDACTED}`);
   if (out.includes('eyJ')) out = maskJwts(out);
   if (DIGITS_HINT.test(out))
