@@ -149,8 +149,14 @@ export function decodeText(bytes: Uint8Array, charset: string): string | undefin
 /** One part of a multipart/form-data body. */
 export interface FormPart {
   readonly name: string;
-  /** Present (possibly '') when the part is a file. */
+  /** The `filename*` (else `filename`) parameter as sent, when there is one. */
   readonly filename: string | undefined;
+  /**
+   * True when every parser reads the part as a file: a file name parameter is present and none
+   * is empty. busboy (multer, @fastify/multipart) takes `filename=""` for a string field and
+   * undici's FormData for a file, so such a part counts as a field (its content is scanned).
+   */
+  readonly file: boolean;
   readonly headers: ReadonlyMap<string, string>;
   readonly content: Uint8Array;
 }
@@ -171,7 +177,7 @@ const BOUNDARY = /^[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]$/;
  * Split a buffered multipart/form-data body (RFC 7578) strictly, for inspection only: every
  * part needs `Content-Disposition: form-data; name=…`, CRLF line ends and a closing delimiter;
  * anything a parser could read another way throws PartError('unparsable'). Files are the
- * parts with a `filename` (or `filename*`) parameter. Stops after `maxParts` parts with
+ * parts with a non-empty `filename` (or `filename*`) parameter (see {@link FormPart.file}). Stops after `maxParts` parts with
  * PartError('values').
  */
 export function* formParts(body: Uint8Array, boundary: string, maxParts: number): Generator<FormPart> {
@@ -200,9 +206,25 @@ export function* formParts(body: Uint8Array, boundary: string, maxParts: number)
     if (parsed === undefined || parsed.type !== 'form-data' || !parsed.params.has('name')) {
       throw new PartError('unparsable', 'a multipart part has no Content-Disposition: form-data with a name');
     }
-    const filename = parsed.params.get('filename*') ?? parsed.params.get('filename');
-    yield { name: parsed.params.get('name')!, filename, headers, content: b.subarray(contentStart, next) };
+    const plain = parsed.params.get('filename');
+    const extended = parsed.params.get('filename*');
+    const filename = extended ?? plain;
+    const file = filename !== undefined && plain !== '' && (extended === undefined || extendedValue(extended) !== '');
+    yield { name: parsed.params.get('name')!, filename, file, headers, content: b.subarray(contentStart, next) };
     pos = next + 2;
+  }
+}
+
+/** The text of an RFC 8187 `charset'language'pct-encoded` parameter value (the value as is when not in that form). */
+function extendedValue(value: string): string {
+  const first = value.indexOf("'");
+  const second = first === -1 ? -1 : value.indexOf("'", first + 1);
+  if (second === -1) return value;
+  const text = value.slice(second + 1);
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
   }
 }
 

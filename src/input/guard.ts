@@ -200,9 +200,9 @@ function decodeComponent(s: string): string {
  *
  * Bodies are read by their media type, since frameworks parse bodies whatever the label
  * says: JSON (`application/json`, `text/json`, `*+json`) and urlencoded are parsed and every
- * string and key scanned; a body without a type, `text/*`, XML or another textual type is
+ * string and key scanned (an urlencoded body that parses as JSON is scanned as JSON too); a body without a type, `text/*`, XML or another textual type is
  * scanned as one text and also as JSON when it parses; `multipart/form-data` is split
- * strictly (part names, file names and parts without a file name scanned; file contents
+ * strictly (part names, file names and parts without a file name, or with an empty one, scanned; file contents
  * counted, not scanned). A repeated or malformed Content-Type, and any type it cannot read
  * (binary), are refused with 415 in block mode unless listed in `passTypes`.
  *
@@ -380,6 +380,15 @@ export function inputGuard(options: InputGuardOptions = {}): InputGuard {
    */
   const scanText = (req: RequestView, text: string, where: string, budget: { left: number; gap?: Gap }): boolean => {
     if (inspect(req, where, text) && block) return true;
+    return scanAsJson(req, text, where, budget);
+  };
+
+  /**
+   * Scan every string of `text` when it parses as JSON (it starts with `{`, `[` or `"`):
+   * `c.req.json()`, `req.json()` and body parsers set to any type read JSON whatever the label
+   * says, and a JSON string escape (`\u0027`) hides a payload from the other readings.
+   */
+  const scanAsJson = (req: RequestView, text: string, where: string, budget: { left: number; gap?: Gap }): boolean => {
     const first = text.trimStart()[0];
     if (first !== '{' && first !== '[' && first !== '"') return false;
     let parsed: unknown;
@@ -402,10 +411,8 @@ export function inputGuard(options: InputGuardOptions = {}): InputGuard {
         }
         const where = `body.${part.name.slice(0, 40)}`;
         if (!PLAIN_KEY.test(part.name) && inspect(req, `${where}#key`, part.name) && block) return true;
-        if (part.filename !== undefined) {
-          if (inspect(req, `${where}#filename`, part.filename) && block) return true;
-          continue;
-        }
+        if (part.filename !== undefined && inspect(req, `${where}#filename`, part.filename) && block) return true;
+        if (part.file) continue;
         const coding = part.headers.get('content-transfer-encoding')?.toLowerCase();
         if (coding !== undefined && coding !== '7bit' && coding !== '8bit' && coding !== 'binary') {
           noteGap(state, 'encoding', `a multipart part with Content-Transfer-Encoding ${JSON.stringify(coding.slice(0, 40))}`);
@@ -420,7 +427,7 @@ export function inputGuard(options: InputGuardOptions = {}): InputGuard {
           noteGap(state, 'charset', `a multipart part in charset ${JSON.stringify(charsetParam!.slice(0, 40))} (it decodes utf-8, us-ascii and iso-8859-1)`);
           return false;
         }
-        // A part without a file name is a string to most parsers (undici's FormData, Hono's
+        // A part without a file name (or with an empty one: busboy's field) is a string to most parsers (undici's FormData, Hono's
         // parseBody), whatever its Content-Type: scan it as text, binary or not. Where the
         // charset is iso-8859-1, parsers that ignore it read UTF-8: scan both readings.
         const text = new TextDecoder(charset, { fatal: false }).decode(part.content);
@@ -471,7 +478,7 @@ export function inputGuard(options: InputGuardOptions = {}): InputGuard {
           noteGap(state, 'unparsable', 'the body is not valid JSON');
         }
       }
-      attack = scanValue(req, parsed, 'body', budget);
+      attack = scanValue(req, parsed, 'body', budget) || (kind === 'form' && budget.gap === undefined && scanAsJson(req, text, 'body', budget));
     }
     if (attack) return blocked();
     if (budget.gap === 'values') noteGap(state, 'values', `more than ${maxValues} body strings and keys`);
