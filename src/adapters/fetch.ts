@@ -13,6 +13,7 @@ import {
   webReply,
 } from './web-exchange.ts';
 import { closeStalledRuntimeBody } from './node-body.ts';
+import { isResponse } from './fetch-response.ts';
 
 /** A fetch-style handler: `(request, ...runtimeArgs) => Response`. */
 // biome-ignore lint/suspicious/noExplicitAny: the runtime's extra arguments (env, ctx, info) are typed by the app; unknown would reject its typed handler
@@ -111,7 +112,7 @@ export function fetchAdapter(shield: ShieldCore, handler: FetchHandler, options:
     exchange.bodyExceeded !== undefined ? webReply(exchange, exchange.bodyExceeded()) : finishWebResponse(exchange, response);
   /** onError's Response with rampart's headers, or rampart's 500. */
   const answered = (exchange: WebExchange, answer: unknown): Response | Promise<Response> =>
-    answer instanceof Response ? finishWebResponse(exchange, answer) : webReply(exchange, exchange.handlerFailure());
+    isResponse(answer) ? finishWebResponse(exchange, answer) : webReply(exchange, exchange.handlerFailure());
   // biome-ignore lint/suspicious/noExplicitAny: the runtime's extra arguments, as FetchHandler
   const failed = (exchange: WebExchange, error: unknown, rest: any[]): Response | Promise<Response> => {
     if (exchange.bodyExceeded !== undefined) return webReply(exchange, exchange.bodyExceeded());
@@ -136,11 +137,11 @@ export function fetchAdapter(shield: ShieldCore, handler: FetchHandler, options:
     }
     if (typeof (response as Partial<Promise<Response>> | null)?.then === 'function') {
       return (response as Promise<Response>).then(
-        (resolved) => (resolved instanceof Response ? finish(exchange, resolved) : failed(exchange, notAResponse(resolved), rest)),
+        (resolved) => (isResponse(resolved) ? finish(exchange, resolved) : failed(exchange, notAResponse(resolved), rest)),
         (error: unknown) => failed(exchange, error, rest),
       );
     }
-    return response instanceof Response ? finish(exchange, response) : failed(exchange, notAResponse(response), rest);
+    return isResponse(response) ? finish(exchange, response) : failed(exchange, notAResponse(response), rest);
   };
   // Synchronous while the stack and the handler are: a fetch runtime may then send the
   // Response at once (@hono/node-server writes it without awaiting). Errors still reject the

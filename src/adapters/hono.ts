@@ -1,6 +1,7 @@
 import type { AsyncLocalStorage } from 'node:async_hooks';
 import { builtin } from '../core/builtin.ts';
 import { bindView } from '../core/registry.ts';
+import { isResponse } from './fetch-response.ts';
 import { checkKeys, optionsObject } from '../core/options.ts';
 import { RampartError } from '../errors.ts';
 import type { ShieldCore } from '../stack/shield.ts';
@@ -152,7 +153,7 @@ export function honoAdapter(shield: ShieldCore, options: HonoAdapterOptions = {}
     }
     if ((exchange as Superseded)[SUPERSEDED] === true) return;
     const response = c.finalized === false ? undefined : c.res;
-    if (!(response instanceof Response)) {
+    if (!isResponse(response)) {
       // No Response (a route that returned none, an onError that answered none) or another
       // value: Hono without rampart answers 500 ("Context is not finalized", or the runtime's).
       console.error(new RampartError('ERR_RAMPART_ADAPTER', `shield.hono(): the app answered ${describeAnswer(response)} instead of a Response.`));
