@@ -9,7 +9,11 @@ import type { RequestView } from './types.ts';
  * - `\` is a separator, as WHATWG URL reads it (`/api\secure` → `/api/secure`);
  * - runs of separators collapse (`//login` → `/login`);
  * - `.` segments are removed (`/./login` → `/login`);
- * - ASCII letters are lower-cased (Express routes case-insensitively by default);
+ * - letters are lower-cased (Express routes case-insensitively by default); a path with
+ *   non-ASCII characters is case-folded per character as `toUpperCase().toLowerCase()`, so
+ *   every character a Unicode-aware router lower- or upper-cases into ASCII reads as that
+ *   ASCII (`%E2%84%AA` KELVIN SIGN → `k`, `ſ` → `s`, `ß` → `ss`, `ﬁ` → `fi`, `İ` → `i̇`):
+ *   Fastify's `caseSensitive: false` routes `/api/%E2%84%AAeys` to `/api/keys`;
  * - a trailing `/` is kept (`/login/`); matchers treat `/x` and `/x/` alike.
  *
  * Targets that routers read in different ways are refused instead ({@link PathVerdict}
@@ -48,6 +52,24 @@ function lowerAscii(text: string): string {
   return text.replace(/[A-Z]+/g, (run) => run.toLowerCase());
 }
 
+const NON_ASCII = /[^\0-\x7f]/gu;
+const NON_ASCII_TEST = /[^\0-\x7f]/;
+
+// Per character, so the result does not depend on context (toLowerCase turns a final Σ into ς).
+function foldCharacter(c: string): string {
+  return c.toUpperCase().toLowerCase();
+}
+
+/**
+ * Lower-case `text` for matching: ASCII letters, and for non-ASCII characters the fold a
+ * case-insensitive router may apply (String#toLowerCase, String#toUpperCase or a Unicode
+ * case-insensitive RegExp), including the ones that land in ASCII (K, ſ, ı, ß, ﬁ, İ …).
+ */
+function foldCase(text: string): string {
+  const lower = lowerAscii(text);
+  return NON_ASCII_TEST.test(lower) ? lower.replace(NON_ASCII, foldCharacter) : lower;
+}
+
 function hexValue(code: number): number {
   if (code >= 48 && code <= 57) return code - 48;
   const lower = code | 0x20;
@@ -57,7 +79,8 @@ function hexValue(code: number): number {
 
 /**
  * The canonical path when `raw` needs no decoding or segment work (no `%`, `\`, NUL,
- * `//` or dot segment): `raw` itself, or lower-cased when it has capitals. Undefined when
+ * `//` or dot segment): `raw` itself, or lower-cased (case-folded when it has non-ASCII
+ * characters) when it has capitals. Undefined when
  * the full canonicalisation is needed. Allocation-free for the common lower-case path.
  */
 export function quickCanonicalPath(raw: string): string | undefined {
@@ -79,8 +102,8 @@ export function quickCanonicalPath(raw: string): string | undefined {
     else if (c >= 65 && c <= 90) upper = true;
     else if (c > 127) ascii = false;
   }
-  if (!upper) return raw;
-  return ascii ? raw.toLowerCase() : lowerAscii(raw);
+  if (!ascii) return foldCase(raw);
+  return upper ? raw.toLowerCase() : raw;
 }
 
 /**
@@ -131,7 +154,7 @@ function slowCanonical(raw: string, allowEncodedSlashes: boolean): PathVerdict {
   }
   let path = `/${out.join('/')}`;
   if (out.length > 0 && pieces[last]!.length === 0) path += '/';
-  return { path: lowerAscii(path), normal, error: undefined };
+  return { path: foldCase(path), normal, error: undefined };
 }
 
 /**
