@@ -3,7 +3,7 @@ import type { TLSSocket } from 'node:tls';
 import type { HeadHook, Reply, ResponseControl } from '../core/types.ts';
 import { RequestViewBase, type ViewContext } from '../core/view.ts';
 import { takeOverHead } from './node-head.ts';
-import { keepVary } from './node-head-vary.ts';
+import { keepVary } from './node-head-keep.ts';
 import { appendInList, headerText, isSetCookie, isVary, listValue, setInList, tokenUnion, type HeadList } from './node-head-list.ts';
 import { limitNodeBody, readNodeBody, watchNodeBody } from './node-body.ts';
 import { appendNodeHeader, sendNodeReply } from './node-reply.ts';

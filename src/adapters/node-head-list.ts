@@ -1,4 +1,5 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { writtenValues } from './node-head-args.ts';
 
 /**
  * A response head as one flat `[name, value, name, value, …]` list: the shape node's
@@ -182,15 +183,7 @@ export function mergeHead(res: ServerResponse, pending: HeadList, written: unkno
 
 /** True when a writeHead headers argument (object, flat or nested list) names Set-Cookie. */
 function writesCookie(written: unknown): boolean {
-  if (written === undefined || written === null || typeof written !== 'object') return false;
-  if (Array.isArray(written)) {
-    if (Array.isArray(written[0])) {
-      for (const entry of written as unknown[][]) if (typeof entry[0] === 'string' && isSetCookie(entry[0])) return true;
-    } else for (let i = 0; i < written.length; i += 2) if (typeof written[i] === 'string' && isSetCookie(written[i] as string)) return true;
-    return false;
-  }
-  for (const name in written) if (isSetCookie(name)) return true;
-  return false;
+  return written !== undefined && written !== null && typeof written === 'object' && writtenValues(written, isSetCookie) !== undefined;
 }
 
 function mergeOne(list: HeadList, ours: number, name: string, value: HeaderValue): number {

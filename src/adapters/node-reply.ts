@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { Reply } from '../core/types.ts';
 import { dropWrittenHead } from './node-head.ts';
 import { isSetCookie, tokenUnion } from './node-head-list.ts';
-import { keepCookie } from './node-cookies.ts';
+import { keepCookie } from './node-head-keep.ts';
 
 // Writing to a node response, shared by the exchange (its headers and replies) and the body
 // limiter (its 413): a leaf below both, so neither imports the other.

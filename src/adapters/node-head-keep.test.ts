@@ -1,13 +1,13 @@
 /**
- * keepVary: the small writeHead wrapper Express and Fastify responses get when rampart's
- * Vary is the only thing left to fix at the head (no head hooks). What reaches the wire
- * must carry rampart's tokens whichever way the handler set or replaced Vary.
+ * keepVary / keepCookie: the one writeHead wrapper a response gets when rampart's Vary or
+ * Set-Cookie lines are all it has left to fix at the head. What reaches the wire must carry
+ * rampart's tokens and lines whichever way the handler set or replaced them.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { keepVary } from './node-head-vary.ts';
+import { keepCookie, keepVary } from './node-head-keep.ts';
 
 /** Serve one response written by `handler` after keepVary(res, ours); resolve the raw Vary lines. */
 async function varyLines(ours: string, handler: (res: http.ServerResponse) => void): Promise<string[]> {
@@ -116,4 +116,29 @@ test('keepVary: a writeHead wrapper installed afterwards (on-headers style) stil
     assert.equal(fired, 1);
   });
   assert.deepEqual(sorted(tokens), ['cookie', 'origin']);
+});
+
+test('keepVary and keepCookie share one writeHead wrapper per response, each header merged by its own rule', async () => {
+  const server = http.createServer((_req, res) => {
+    const original = res.writeHead;
+    keepCookie(res, 'a=1');
+    const wrapped = res.writeHead;
+    assert.notEqual(wrapped, original);
+    keepVary(res, 'Origin');
+    keepCookie(res, 'b=2');
+    keepVary(res, 'Accept-Encoding');
+    assert.equal(res.writeHead, wrapped, 'installed once');
+    res.writeHead(200, { vary: 'Cookie', 'set-cookie': 'app=3' });
+    res.end('x');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    await response.arrayBuffer();
+    assert.deepEqual(sorted((response.headers.get('vary') ?? '').split(',').map((t) => t.trim().toLowerCase())), ['accept-encoding', 'cookie', 'origin']);
+    assert.deepEqual(response.headers.getSetCookie().sort(), ['a=1', 'app=3', 'b=2']);
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
 });
