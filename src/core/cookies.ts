@@ -25,6 +25,30 @@ export function parseCookies(header: string | undefined): Map<string, string> {
   return out;
 }
 
+/**
+ * Every value of cookie `name` in a Cookie header, in the order sent, at most `max` (read as
+ * {@link parseCookies} reads the first). A browser sends several when cookies of one name were
+ * set with different Path or Domain attributes, e.g. one planted by a sibling subdomain.
+ */
+export function cookieValues(header: string | undefined, name: string, max: number): string[] {
+  const out: string[] = [];
+  if (header === undefined || header.length === 0) return out;
+  const text = header.length > 16384 ? header.slice(0, 16384) : header;
+  let start = 0;
+  while (start < text.length && out.length < max) {
+    let end = text.indexOf(';', start);
+    if (end === -1) end = text.length;
+    const eq = text.indexOf('=', start);
+    if (eq !== -1 && eq < end && text.slice(start, eq).trim() === name) {
+      let value = text.slice(eq + 1, end).trim();
+      if (value.length >= 2 && value.charCodeAt(0) === 34 && value.charCodeAt(value.length - 1) === 34) value = value.slice(1, -1);
+      out.push(decodeCookieValue(value));
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
 function decodeCookieValue(value: string): string {
   if (value.indexOf('%') === -1) return value;
   try {

@@ -1,4 +1,4 @@
-import { serializeCookie } from '../core/cookies.ts';
+import { cookieValues, serializeCookie } from '../core/cookies.ts';
 import { problem } from '../core/problem.ts';
 import { exemptionPath } from '../core/canonical.ts';
 import { viewOf } from '../core/registry.ts';
@@ -25,6 +25,25 @@ const REPLIES = new Map<CsrfFailure, Reply>(
     Object.freeze(problem(403, `CSRF check failed: ${reason}.`, { title: 'Forbidden', extra: { reason }, code: 'ERR_RAMPART_CSRF_REJECTED' })),
   ]),
 );
+
+/**
+ * Token cookies considered per request. A sibling subdomain can plant cookies of the same
+ * name with longer Paths, which the browser sends first; each one is checked as the only
+ * cookie would be, so the user's own cookie after them still works (see tokenCookies).
+ */
+const MAX_TOKEN_COOKIES = 16;
+
+/**
+ * The request's token cookies, in the order sent (at most MAX_TOKEN_COOKIES, empty values
+ * left out). Accepting the request when any one of them passes gives a cookie-planting
+ * attacker nothing: each is judged exactly as if it were the only (or first) cookie, and an
+ * attacker who can plant one can already make it the first sent (a longer Path). Their own
+ * signed token is refused once tokens are bound to the session (`sessionId`); only the
+ * victim's cookie can match the victim's session, and its token is not known cross-site.
+ */
+function tokenCookies(config: CsrfConfig, req: RequestView): string[] {
+  return cookieValues(req.header('cookie'), config.cookieName, MAX_TOKEN_COOKIES).filter((v) => v.length > 0);
+}
 
 // The cookie's and the submitted token's 64 bytes during one (synchronous) check; wiped after.
 const cookieToken = Buffer.alloc(TOKEN_BYTES);
@@ -72,8 +91,13 @@ function provideToken(config: CsrfConfig, req: RequestView, res: ResponseControl
   if (verified !== undefined) wire = maskBytes(verified);
   else {
     const signer = config.signer!;
-    const cookie = req.cookie(config.cookieName);
-    const valid = cookie !== undefined && readToken(cookie, cookieToken) && signer.verifyBytes(cookieToken, session);
+    let valid = false;
+    for (const cookie of tokenCookies(config, req)) {
+      if (readToken(cookie, cookieToken) && signer.verifyBytes(cookieToken, session)) {
+        valid = true;
+        break;
+      }
+    }
     wire = valid ? maskBytes(cookieToken) : '';
     cookieToken.fill(0);
     if (!valid) {
@@ -153,23 +177,32 @@ function hasApiCredentials(config: CsrfConfig, req: RequestView): boolean {
 }
 
 /**
- * The token check once the submitted value is known. Cookie and submitted value are each
- * unmasked (masked or, from before masking, plain), then the cookie's signature is verified
- * and the two tokens are compared in constant time.
+ * The token check once the submitted value is known. Cookies and submitted value are each
+ * unmasked (masked or, from before masking, plain); the request passes when one cookie's
+ * signature verifies and its token equals the submitted one (compared in constant time).
+ * Otherwise `bad signature` when no cookie verifies, else `token mismatch`.
  */
-function checkToken(config: CsrfConfig, req: RequestView, res: ResponseControl, cookie: string, submitted: string | undefined): Decision {
+function checkToken(config: CsrfConfig, req: RequestView, res: ResponseControl, cookies: readonly string[], submitted: string | undefined): Decision {
   if (submitted === undefined || submitted.length === 0) return reject(req, 'missing token');
+  const session = sessionOf(config, req);
   // Synchronous from here to the end: the shared buffers cannot be interleaved.
-  let failure: CsrfFailure | undefined;
-  if (!readToken(cookie, cookieToken) || !config.signer!.verifyBytes(cookieToken, sessionOf(config, req))) failure = 'bad signature';
-  else if (!readToken(submitted, givenToken) || !nodeCrypto().timingSafeEqual(cookieToken, givenToken)) failure = 'token mismatch';
-  else provideToken(config, req, res, cookieToken);
+  let failure: CsrfFailure | undefined = 'bad signature';
+  const readable = readToken(submitted, givenToken);
+  for (const cookie of cookies) {
+    if (!readToken(cookie, cookieToken) || !config.signer!.verifyBytes(cookieToken, session)) continue;
+    if (readable && nodeCrypto().timingSafeEqual(cookieToken, givenToken)) {
+      failure = undefined;
+      provideToken(config, req, res, cookieToken);
+      break;
+    }
+    failure = 'token mismatch';
+  }
   cookieToken.fill(0);
   givenToken.fill(0);
   return failure === undefined ? undefined : reject(req, failure);
 }
 
-async function checkFormToken(config: CsrfConfig, req: RequestView, res: ResponseControl, cookie: string): Promise<Decision> {
+async function checkFormToken(config: CsrfConfig, req: RequestView, res: ResponseControl, cookies: readonly string[]): Promise<Decision> {
   const form = formKind(req.header('content-type'));
   if (form === undefined) return reject(req, 'missing token');
   let body: Uint8Array;
@@ -181,7 +214,7 @@ async function checkFormToken(config: CsrfConfig, req: RequestView, res: Respons
     throw error;
   }
   const value = form.kind === 'urlencoded' ? urlencodedField(body, config.fieldName) : multipartField(body, form.boundary, config.fieldName);
-  return checkToken(config, req, res, cookie, value);
+  return checkToken(config, req, res, cookies, value);
 }
 
 /**
@@ -212,11 +245,11 @@ export function csrf(options: CsrfOptions): Middleware {
       }
       if (useOrigin && !originAllowed(req, config.trusted)) return reject(req, 'cross-site request');
       if (!useToken) return undefined;
-      const cookie = req.cookie(config.cookieName);
-      if (cookie === undefined || cookie.length === 0) return reject(req, 'missing token');
+      const cookies = tokenCookies(config, req);
+      if (cookies.length === 0) return reject(req, 'missing token');
       const header = req.header(config.headerName);
-      if (header !== undefined) return checkToken(config, req, res, cookie, header);
-      return checkFormToken(config, req, res, cookie);
+      if (header !== undefined) return checkToken(config, req, res, cookies, header);
+      return checkFormToken(config, req, res, cookies);
     },
   });
 }
