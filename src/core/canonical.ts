@@ -213,7 +213,8 @@ export function exemptionPath(req: RequestView): string {
  * `/login` covers `/login`, `/login/` and `/login/…` (not `/login-help`), compared with
  * the canonical (lower-case) path, so every variant a router delivers to the handler is
  * covered. With `segments: false`, an entry is a plain string prefix (`/api/sec` covers
- * `/api/secure`), and `/x/` still covers `/x`.
+ * `/api/secure`), and `/x/` still covers `/x`. A path is also covered when its part before
+ * a `;` is (`/login;jsessionid=1`), as routers that end the path there read it.
  */
 export function compileCoveredPaths(list: readonly string[], option: string, segments = true): (req: RequestView) => boolean {
   const entries: string[] = [];
@@ -231,13 +232,17 @@ export function compileCoveredPaths(list: readonly string[], option: string, seg
     const below = `${bare}/`;
     return (path) => path === bare || path.startsWith(below);
   });
-  if (tests.length === 1) {
-    const only = tests[0]!;
-    return (req) => only(canonicalPathOf(req));
-  }
-  return (req) => {
-    const path = canonicalPathOf(req);
+  const any = (path: string): boolean => {
     for (const test of tests) if (test(path)) return true;
     return false;
+  };
+  const covered = tests.length === 1 ? tests[0]! : any;
+  return (req) => {
+    const path = canonicalPathOf(req);
+    if (covered(path)) return true;
+    // Routers that end the path at `;` (Fastify useSemicolonDelimiter, servlet-style matrix
+    // parameters) run `/checkout` for `/checkout;x`: the rule covers both readings.
+    const semicolon = path.indexOf(';');
+    return semicolon !== -1 && covered(path.slice(0, semicolon));
   };
 }
