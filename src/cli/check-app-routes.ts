@@ -64,29 +64,42 @@ export function frameworkRoutes(): FrameworkRoutes {
     }
   };
 
-  const observeHono = async (): Promise<void> => {
+  // Router prototypes already observed (require() of an ESM-only build returns the same classes).
+  const observed = new WeakSet<object>();
+  const observeRouters = (exports: Record<string, unknown>): void => {
+    for (const value of Object.values(exports)) {
+      const proto = (value as { prototype?: RouterPrototype } | null)?.prototype;
+      if (typeof value !== 'function' || typeof proto?.add !== 'function' || observed.has(proto)) continue;
+      observed.add(proto);
+      const add = proto.add;
+      proto.add = function observedAdd(this: unknown, method: unknown, path: unknown, ...rest: unknown[]): unknown {
+        // Middleware (`use`) is method ALL on a wildcard path: not a route of its own.
+        if (typeof path === 'string' && !(method === 'ALL' && path.includes('*'))) {
+          const handler = Array.isArray(rest[0]) ? rest[0][0] : rest[0];
+          const key = (handler as Record<string, unknown> | null | undefined)?.[COMPOSED_HANDLER] ?? handler;
+          const list = honoRoutes.get(key) ?? [];
+          list.push({ router: this, path });
+          honoRoutes.set(key, list);
+        }
+        return add.call(this, method, path, ...rest);
+      };
+    }
+  };
+
+  const observeHono = async (appUrl: string): Promise<void> => {
+    // An app that loads Hono with require() gets its CommonJS build: other module instances
+    // than the ESM one, so both are observed, each resolved as the app resolves it.
+    const requireAsTheApp = module.createRequire(appUrl);
     for (const name of HONO_ROUTERS) {
-      let exports: Record<string, unknown>;
       try {
-        exports = (await import(`${AS_THE_APP}hono/router/${name}`)) as Record<string, unknown>;
+        observeRouters((await import(`${AS_THE_APP}hono/router/${name}`)) as Record<string, unknown>);
       } catch {
-        continue; // Hono is not installed for this app, or has no such router
+        // Hono is not installed for this app, or has no such router
       }
-      for (const value of Object.values(exports)) {
-        const proto = (value as { prototype?: RouterPrototype } | null)?.prototype;
-        if (typeof value !== 'function' || typeof proto?.add !== 'function') continue;
-        const add = proto.add;
-        proto.add = function observedAdd(this: unknown, method: unknown, path: unknown, ...rest: unknown[]): unknown {
-          // Middleware (`use`) is method ALL on a wildcard path: not a route of its own.
-          if (typeof path === 'string' && !(method === 'ALL' && path.includes('*'))) {
-            const handler = Array.isArray(rest[0]) ? rest[0][0] : rest[0];
-            const key = (handler as Record<string, unknown> | null | undefined)?.[COMPOSED_HANDLER] ?? handler;
-            const list = honoRoutes.get(key) ?? [];
-            list.push({ router: this, path });
-            honoRoutes.set(key, list);
-          }
-          return add.call(this, method, path, ...rest);
-        };
+      try {
+        observeRouters(requireAsTheApp(`hono/router/${name}`) as Record<string, unknown>);
+      } catch {
+        // no CommonJS build of this router
       }
     }
   };
@@ -102,7 +115,7 @@ export function frameworkRoutes(): FrameworkRoutes {
           return nextResolve(specifier.slice(AS_THE_APP.length), { ...context, parentURL: appUrl });
         },
       });
-      await observeHono();
+      await observeHono(appUrl);
     },
     async paths() {
       for (const app of fastifyApps) {
