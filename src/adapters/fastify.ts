@@ -3,8 +3,10 @@ import { bindView } from '../core/registry.ts';
 import type { Reply } from '../core/types.ts';
 import type { ShieldCore } from '../stack/shield.ts';
 import { failureReply } from '../stack/run.ts';
+import { RampartError } from '../errors.ts';
 import { NodeExchange } from './node-exchange.ts';
 import { replyRecordSeeder } from './fastify-record.ts';
+import { RewrittenExchange, rewrittenUrl } from './fastify-rewrite.ts';
 
 // Structural types: rampart does not depend on fastify's packages at runtime or in its .d.ts.
 /** The part of a Fastify request rampart reads. */
@@ -61,7 +63,9 @@ export function fastifyAdapter(shield: ShieldCore): FastifyPlugin {
   const seed = replyRecordSeeder();
   const plugin = function rampartFastify(instance: FastifyInstanceLike, _options: unknown, done: (error?: Error) => void): void {
     instance.addHook('onRequest', function rampartOnRequest(request, reply, next) {
-      const exchange = new NodeExchange(context, request.raw, reply.raw);
+      // rewriteUrl changed the URL the router runs: rules judge it as well as the sent one.
+      const exchange =
+        rewrittenUrl(request.raw) === undefined ? new NodeExchange(context, request.raw, reply.raw) : new RewrittenExchange(context, request.raw, reply.raw);
       exchange.useHeaderTarget(reply, seed);
       bindView(exchange, request, request.raw, reply, reply.raw);
       // The usual stack is synchronous: decided here with no closure and no promise.
@@ -95,7 +99,53 @@ export function fastifyAdapter(shield: ShieldCore): FastifyPlugin {
   return plugin;
 }
 
+/**
+ * `shield.fastify`: called, it returns the plugin (`await app.register(shield.fastify())`);
+ * handed to `register` uncalled (`await app.register(shield.fastify)`), Fastify calls it as a
+ * plugin and it installs the same hook, so the slip never leaves the app unprotected.
+ */
+export type FastifyPluginFactory = {
+  (): FastifyPlugin;
+  (instance: FastifyInstanceLike, options: unknown, done: (error?: Error) => void): void;
+} & { [key: symbol]: unknown };
+
+function isFastifyInstance(value: unknown): value is FastifyInstanceLike {
+  return typeof value === 'object' && value !== null && typeof (value as { addHook?: unknown }).addHook === 'function';
+}
+
+/**
+ * The `fastify` method of a shield (see {@link FastifyPluginFactory}). `core` is read when the
+ * method runs, so a shield object may define the method before it exists.
+ */
+export function fastifyPluginFactory(core: () => ShieldCore): FastifyPluginFactory {
+  const factory = function rampartFastifyPlugin(instance?: unknown, options?: unknown, done?: unknown): FastifyPlugin | undefined {
+    if (instance === undefined) return fastifyAdapter(core());
+    if (!isFastifyInstance(instance) || typeof done !== 'function') {
+      throw new RampartError(
+        'ERR_RAMPART_CONFIG',
+        'shield.fastify takes no options (configure the shield in rampart()/stack()); mount it with await app.register(shield.fastify()).',
+      );
+    }
+    fastifyAdapter(core())(instance, options, done as (error?: Error) => void);
+    return undefined;
+  } as FastifyPluginFactory;
+  // Registered uncalled, it must skip encapsulation too, or its hook would cover no route.
+  factory[Symbol.for('skip-override')] = true;
+  factory[Symbol.for('fastify.display-name')] = 'rampart';
+  return factory;
+}
+
 /** `rampart/fastify`: the Fastify plugin of a shield (same as `shield.fastify()`). */
 export function fastify(shield: ShieldCore): FastifyPlugin {
+  // `app.register(fastify)` hands Fastify's instance in place of a shield: refuse it loudly.
+  if (typeof shield !== 'object' || shield === null || typeof shield.run !== 'function' || shield.context === undefined) {
+    const error = new RampartError(
+      'ERR_RAMPART_CONFIG',
+      "fastify() from 'rampart/fastify' takes a shield: await app.register(fastify(shield)), or await app.register(shield.fastify()).",
+    );
+    // Called by Fastify as a plugin: a rejected promise makes register()/ready() reject (a throw would be uncaught).
+    if (isFastifyInstance(shield)) return Promise.reject(error) as never;
+    throw error;
+  }
   return fastifyAdapter(shield);
 }

@@ -70,13 +70,22 @@ export interface Dashboard {
   fetch(request: Request): Promise<Response>;
   /** node:http handler and Connect/Express middleware: `app.use(dash.node)`; outside `path` it calls `next()` (or answers 404). */
   node(req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void): void;
-  /** Fastify plugin: `await app.register(dash.fastify)`. */
-  fastify(app: FastifyLike, options: unknown, done: (err?: Error) => void): void;
+  /**
+   * Fastify plugin: `await app.register(dash.fastify())`, after the shield's plugin. Registered
+   * uncalled (`app.register(dash.fastify)`) it is the same plugin.
+   */
+  readonly fastify: DashboardFastifyPlugin;
   /** Hono middleware: `app.use(dash.hono())`. */
   hono(): (c: HonoContextLike, next: () => Promise<void>) => Promise<Response | undefined>;
   /** Stop live updates and close a database the dashboard opened (never the app's SecurityLog). */
   close(): Promise<void>;
 }
+
+/** {@link Dashboard.fastify}: called with no argument it returns itself; Fastify calls it as a plugin. */
+export type DashboardFastifyPlugin = {
+  (): DashboardFastifyPlugin;
+  (app: FastifyLike, options: unknown, done: (err?: Error) => void): void;
+} & { [key: symbol]: unknown };
 
 /** The parts of a Fastify instance the plugin uses. */
 export interface FastifyLike {
@@ -445,7 +454,12 @@ export function dashboardOver(
    * content-type parser of the app (Fastify has none for urlencoded forms and answers 415).
    * Register it after the shield's plugin so the shield's hooks run first.
    */
-  function fastifyPlugin(app: FastifyLike, _options: unknown, done: (err?: Error) => void): void {
+  function fastifyPlugin(app?: FastifyLike, _options?: unknown, done?: (err?: Error) => void): DashboardFastifyPlugin | undefined {
+    // `dash.fastify()` (as `shield.fastify()` is written) hands back the plugin itself.
+    if (app === undefined) return fastifyPlugin as DashboardFastifyPlugin;
+    if (typeof app?.addHook !== 'function' || typeof done !== 'function') {
+      throw configError('dash.fastify takes no options (configure dashboard()); mount it with await app.register(dash.fastify()).');
+    }
     app.addHook('onRequest', (request, reply, next) => {
       const raw = request.raw;
       if (underMount(mount, targetPath(raw.url ?? '/')) === undefined) {
@@ -457,13 +471,14 @@ export function dashboardOver(
       next();
     });
     done();
+    return undefined;
   }
   Object.assign(fastifyPlugin, { [Symbol.for('skip-override')]: true, [Symbol.for('fastify.display-name')]: 'rampart-dashboard' });
 
   return Object.freeze<Dashboard>({
     fetch: fetchHandler,
     node: nodeHandler,
-    fastify: fastifyPlugin,
+    fastify: fastifyPlugin as DashboardFastifyPlugin,
     hono() {
       return async (c, next) => {
         if (underMount(mount, targetPath(c.req.url)) === undefined) {

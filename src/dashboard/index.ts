@@ -4,6 +4,6 @@
  * @module
  */
 export { dashboard } from './dashboard.ts';
-export type { Dashboard, DashboardOptions, DashboardMonitor, MonitorWindow, FastifyLike, HonoContextLike } from './dashboard.ts';
+export type { Dashboard, DashboardOptions, DashboardMonitor, MonitorWindow, FastifyLike, DashboardFastifyPlugin, HonoContextLike } from './dashboard.ts';
 export type { DashboardAuth } from './auth.ts';
 export type { DashboardSummary, DashboardRow } from './summary.ts';

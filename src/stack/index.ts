@@ -6,7 +6,7 @@ import type { ViewContext } from '../core/view.ts';
 import { RampartError } from '../errors.ts';
 import { nodeAdapter, type NodeHandler } from '../adapters/node.ts';
 import { expressAdapter, type ExpressAdapterOptions, type ExpressMiddleware } from '../adapters/express.ts';
-import { fastifyAdapter, type FastifyPlugin } from '../adapters/fastify.ts';
+import { fastifyPluginFactory, type FastifyPluginFactory } from '../adapters/fastify.ts';
 import { honoAdapter, type HonoAdapterOptions, type HonoMiddleware } from '../adapters/hono.ts';
 import { fetchAdapter, type FetchAdapterOptions, type FetchHandler } from '../adapters/fetch.ts';
 import { presentDefault, rejectionPresenter, type OnReject, type Presenter } from '../core/on-reject.ts';
@@ -51,8 +51,11 @@ export interface Shield extends ShieldCore {
    * rejections go to the app's error handler as a RejectionError (`next(err)`).
    */
   express(options?: ExpressAdapterOptions): ExpressMiddleware;
-  /** Fastify plugin: `await app.register(shield.fastify())`. */
-  fastify(): FastifyPlugin;
+  /**
+   * Fastify plugin: `await app.register(shield.fastify())`. Registered uncalled
+   * (`app.register(shield.fastify)`) it installs the same plugin.
+   */
+  readonly fastify: FastifyPluginFactory;
   /** Hono middleware: `app.use(shield.hono())`. */
   hono(options?: HonoAdapterOptions): HonoMiddleware;
   /** fetch-style handler (Bun, Deno, Workers, Node via an adapter): `export default { fetch: shield.fetch(handler) }`. */
@@ -136,7 +139,7 @@ export function stack(middleware: readonly Middleware[], options: StackOptions =
     decide: (req, res) => runChain(full, 0, req, res),
     node: (handler) => nodeAdapter(shield, handler),
     express: (opts) => expressAdapter(shield, opts),
-    fastify: () => fastifyAdapter(shield),
+    fastify: fastifyPluginFactory(() => shield),
     hono: (opts) => honoAdapter(shield, opts),
     fetch: (handler, opts) => fetchAdapter(shield, handler, opts),
     async close() {
