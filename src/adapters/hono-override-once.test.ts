@@ -130,3 +130,26 @@ test('app.request(): a request the app itself sends to another path from a handl
   assert.equal(await (await h.request('/outer', { method: 'POST' })).text(), 'inner');
   assert.equal(runs, 2);
 });
+
+test('app.request(): a request a handler sends later, after its own response, is judged on its own', async () => {
+  let runs = 0;
+  const counter: Middleware = { name: 'counter', handle: () => void runs++ };
+  const shield = stack([counter], quiet);
+  const h = new Hono();
+  h.use(shield.hono());
+  let release: () => void = () => {};
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let later: Promise<Response> | undefined;
+  h.post('/job', (c) => {
+    // A background task started by the handler (it inherits the handler's async context).
+    later ??= gate.then(() => h.request('/job', { method: 'POST' }));
+    return c.text('queued');
+  });
+  assert.equal(await (await h.request('/job', { method: 'POST' })).text(), 'queued');
+  assert.equal(runs, 1);
+  release();
+  assert.equal(await (await later!).text(), 'queued');
+  assert.equal(runs, 2, 'the later request ran the shield');
+});

@@ -52,6 +52,16 @@ function runningStorage(): AsyncLocalStorage<WebExchange> | undefined {
   return running ?? undefined;
 }
 
+/** On an exchange whose `next()` has returned. */
+const FINISHED: unique symbol = Symbol('rampart.hono.finished');
+type Finished = { [FINISHED]?: true };
+
+/** The exchange whose `next()` is running in this async context, if any (see {@link running}). */
+function liveStore(): WebExchange | undefined {
+  const store = running?.getStore();
+  return store === undefined || (store as Finished)[FINISHED] === true ? undefined : store;
+}
+
 /** The URL's path: methodOverride keeps it (the query may lose its `_method`). */
 function pathOf(url: string): string {
   const start = url.indexOf('/', url.indexOf('//') + 2);
@@ -104,7 +114,7 @@ export function honoAdapter(shield: ShieldCore, options: HonoAdapterOptions = {}
     const incoming = runtimeIncomingIn(c.env);
     // The same client request sent through the app again (Hono's methodOverride calls
     // app.fetch with the new Request and the same env): this shield already decided it.
-    const earlier = incoming !== undefined ? (incoming as Decided)[DECIDED] : running?.getStore();
+    const earlier = incoming !== undefined ? (incoming as Decided)[DECIDED] : liveStore();
     let again = false;
     if (earlier?.builtBy(shield.context) === true && (incoming !== undefined || pathOf(earlier.request.url) === pathOf(request.url))) {
       // The same method, or one the shield judged as unsafe (POST overridden to DELETE): decided.
@@ -136,8 +146,15 @@ export function honoAdapter(shield: ShieldCore, options: HonoAdapterOptions = {}
     try {
       // Elsewhere than on a node request, methodOverride is recognised through the running
       // exchange; a GET is never sent through again, so it costs nothing.
-      if (incoming === undefined && !again && exchange.method !== 'GET' && runningStorage() !== undefined) await running!.run(exchange, next);
-      else await next();
+      if (incoming === undefined && !again && exchange.method !== 'GET' && runningStorage() !== undefined) {
+        try {
+          await running!.run(exchange, next);
+        } finally {
+          // Work the handler left running (a background task) keeps this store: what it sends
+          // through the app after the answer is a request of its own.
+          (exchange as Finished)[FINISHED] = true;
+        }
+      } else await next();
     } catch (error) {
       // What Hono gives no onError (a thrown non-Error) or an onError that throws: the
       // runtime would answer a bare 500; rampart's 500 carries the security headers.
