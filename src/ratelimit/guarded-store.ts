@@ -5,6 +5,52 @@ import type { Policy, RateDecision, RateLimitStore } from '../stores/types.ts';
 /** How long a failed remote store is bypassed before it is tried again (ms). */
 const RETRY_MS = 1000;
 
+/** A store call that did not settle in time (a store failure, like an error). */
+class StoreTimeout extends Error {}
+
+/** A store answer that is not what the contract promises (a store failure, like an error). */
+class MalformedAnswer extends Error {}
+
+const isCount = (n: unknown): boolean => typeof n === 'number' && Number.isFinite(n) && n >= 0;
+
+/** True when `d` is a {@link RateDecision}: `allowed` a boolean, the four numbers finite and ≥ 0. */
+function isDecision(d: unknown): d is RateDecision {
+  if (d === null || typeof d !== 'object') return false;
+  const r = d as Record<string, unknown>;
+  return (
+    typeof r.allowed === 'boolean' &&
+    isCount(r.limit) &&
+    isCount(r.remaining) &&
+    isCount(r.resetMs) &&
+    isCount(r.retryAfterMs) &&
+    (r.unavailable === undefined || typeof r.unavailable === 'boolean')
+  );
+}
+
+/** True when a consumeAll answer is an index in [-1, n) with a decision for every policy (admitted) or nothing malformed (refused). */
+function isAllAnswer(index: unknown, n: number, out: readonly (RateDecision | undefined)[]): index is number {
+  if (typeof index !== 'number' || !Number.isInteger(index) || index < -1 || index >= n) return false;
+  for (let i = 0; i < n; i++) {
+    const d = out[i];
+    if (index === -1 ? !isDecision(d) : d !== undefined && !isDecision(d)) return false;
+  }
+  return true;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
+}
+
+function describe(value: unknown): string {
+  return value === null
+    ? 'null'
+    : Array.isArray(value)
+      ? 'an array'
+      : typeof value === 'object'
+        ? 'an object without a valid allowed/limit/remaining/resetMs/retryAfterMs'
+        : typeof value;
+}
+
 /**
  * What a per-route rule does while the remote store fails (`rules[].onStoreError`):
  * `'closed'` answers 503, `'open'` lets the request through unlimited; both bypass the
@@ -19,12 +65,15 @@ export interface StoreErrorPolicy {
 /**
  * Wraps a remote store with the insurance fallback: when a call fails, the decision is
  * taken by the insurance store (or fails open / closed), the failure is logged once, and
- * the remote store is retried at most once per second until it answers again.
+ * the remote store is retried at most once per second until it answers again. A call fails
+ * when it throws, rejects, does not settle within `timeoutMs`, or answers with something
+ * that is not a decision (a custom store is not trusted to keep the contract).
  */
 export class GuardedStore {
   readonly store: RateLimitStore;
   readonly insurance: RateLimitStore | undefined;
   readonly failOpen: boolean;
+  readonly timeoutMs: number;
   #down = false;
   #retryAt = 0;
   #probing = false;
@@ -32,10 +81,32 @@ export class GuardedStore {
   /** The policies already announced in this outage (one event each): a rule name, or '' for the limiter's own. */
   readonly #announced = new Set<string>();
 
-  constructor(store: RateLimitStore, insurance: RateLimitStore | undefined, failOpen: boolean) {
+  constructor(store: RateLimitStore, insurance: RateLimitStore | undefined, failOpen: boolean, timeoutMs: number) {
     this.store = store;
     this.insurance = insurance;
     this.failOpen = failOpen;
+    this.timeoutMs = timeoutMs;
+  }
+
+  /**
+   * `answer` settled within the timeout (the timer is cleared as soon as it settles, and is
+   * unref'd so it never keeps the process alive); a timeout rejects with StoreTimeout.
+   */
+  #bounded<T>(answer: PromiseLike<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new StoreTimeout(`the store did not answer within ${this.timeoutMs / 1000} s`)), this.timeoutMs);
+      timer.unref();
+      answer.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
   }
 
   /** True while the remote store is considered down. */
@@ -52,24 +123,28 @@ export class GuardedStore {
   ): RateDecision | Promise<RateDecision | undefined> | undefined {
     if (this.#down && (this.#probing || now < this.#retryAt)) return this.#fallback(req, key, policy, now, onError);
     if (this.#down) this.#probing = true;
-    let pending: RateDecision | Promise<RateDecision>;
+    let pending: unknown;
     try {
       pending = this.store.consume(key, policy, now);
     } catch (error) {
       this.#fail(error, now);
       return this.#fallback(req, key, policy, now, onError);
     }
-    if (!(pending instanceof Promise)) return pending;
-    return pending.then(
-      (decision) => {
+    if (!isThenable(pending)) {
+      if (isDecision(pending)) return pending;
+      this.#fail(new MalformedAnswer(`consume() answered ${describe(pending)}, not a rate-limit decision`), now);
+      return this.#fallback(req, key, policy, now, onError);
+    }
+    return this.#bounded(pending)
+      .then((decision) => {
+        if (!isDecision(decision)) throw new MalformedAnswer(`consume() answered ${describe(decision)}, not a rate-limit decision`);
         if (this.#down) this.#recover(req);
         return decision;
-      },
-      (error: unknown) => {
+      })
+      .catch((error: unknown) => {
         this.#fail(error, now);
         return this.#fallback(req, key, policy, now, onError);
-      },
-    );
+      });
   }
 
   /**
@@ -87,24 +162,39 @@ export class GuardedStore {
   ): number | Promise<number | undefined> | undefined {
     if (this.#down && (this.#probing || now < this.#retryAt)) return this.#fallbackAll(req, key, policies, now, out, onError);
     if (this.#down) this.#probing = true;
-    let pending: number | Promise<number>;
+    // The store writes its decisions here, copied to `out` once the answer is checked: a store
+    // that answers after the timeout cannot change a decision already taken without it.
+    const answered: Array<RateDecision | undefined> = [];
+    const accept = (index: number): number => {
+      for (let i = 0; i < policies.length; i++) out[i] = answered[i];
+      return index;
+    };
+    let pending: unknown;
     try {
-      pending = this.store.consumeAll!(key, policies, now, out);
+      pending = this.store.consumeAll!(key, policies, now, answered);
     } catch (error) {
       this.#fail(error, now);
       return this.#fallbackAll(req, key, policies, now, out, onError);
     }
-    if (!(pending instanceof Promise)) return pending;
-    return pending.then(
-      (refused) => {
+    const malformed = (index: unknown) =>
+      new MalformedAnswer(
+        `consumeAll() answered ${typeof index === 'number' ? `index ${index}` : describe(index)}, not an index in [-1, ${policies.length}) with valid decisions`,
+      );
+    if (!isThenable(pending)) {
+      if (isAllAnswer(pending, policies.length, answered)) return accept(pending);
+      this.#fail(malformed(pending), now);
+      return this.#fallbackAll(req, key, policies, now, out, onError);
+    }
+    return this.#bounded(pending)
+      .then((refused) => {
+        if (!isAllAnswer(refused, policies.length, answered)) throw malformed(refused);
         if (this.#down) this.#recover(req);
-        return refused;
-      },
-      (error: unknown) => {
+        return accept(refused);
+      })
+      .catch((error: unknown) => {
         this.#fail(error, now);
         return this.#fallbackAll(req, key, policies, now, out, onError);
-      },
-    );
+      });
   }
 
   async #fallbackAll(

@@ -52,7 +52,7 @@ function tighter(d: RateDecision, than: RateDecision): boolean {
 export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
   const config = compileRateLimitOptions(options);
   const { basePlan, rules, ipv6Prefix, allow, store, legacyHeaders, standardHeaders } = config;
-  const guard = config.remote ? new GuardedStore(store, config.insurance, config.failOpen) : undefined;
+  const guard = config.remote ? new GuardedStore(store, config.insurance, config.failOpen, config.storeTimeoutMs) : undefined;
   const clock = config.clock;
   const keyFn = config.key;
   const skip = config.skip;

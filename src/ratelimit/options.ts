@@ -64,6 +64,11 @@ export interface RateLimitOptions {
   insurance?: boolean | RateLimitStore;
   /** Without insurance, let requests through while the store is down (default false: 503). */
   failOpen?: boolean;
+  /**
+   * Seconds a remote store call may take (default 2). A call that has not answered by then
+   * counts as a store failure (insurance, else 503), like an error or a malformed answer.
+   */
+  storeTimeout?: number;
   /** The opposite of failOpen (default true). */
   failClosed?: boolean;
   /** Response headers to send (default: legacy and standard). */
@@ -117,6 +122,8 @@ export interface RateLimitConfig {
   /** True when the insurance store was created here (close() closes it). */
   readonly ownsInsurance: boolean;
   readonly failOpen: boolean;
+  /** Milliseconds a remote store call may take before it counts as a failure. */
+  readonly storeTimeoutMs: number;
 }
 
 const OPTION_KEYS = [
@@ -132,6 +139,7 @@ const OPTION_KEYS = [
   'insurance',
   'failOpen',
   'failClosed',
+  'storeTimeout',
   'headers',
   'burst',
   'now',
@@ -251,6 +259,7 @@ export function compileRateLimitOptions(options: RateLimitOptions = {}): RateLim
   }
 
   const headers = headerSwitches(o.headers);
+  const storeTimeout = o.storeTimeout === undefined ? 2 : numberOption(o.storeTimeout, 'rateLimit.storeTimeout', 0.001, 60, false);
 
   let allow: { has(ip: string): boolean } | undefined;
   if (o.allowlist !== undefined) {
@@ -304,5 +313,6 @@ export function compileRateLimitOptions(options: RateLimitOptions = {}): RateLim
     insurance,
     ownsInsurance,
     failOpen,
+    storeTimeoutMs: Math.max(1, Math.round(storeTimeout * 1000)),
   });
 }
