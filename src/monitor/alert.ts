@@ -27,7 +27,7 @@ export interface Alert {
   readonly message: string;
   /** A few canonical paths involved (scanning, sensitive paths, status spikes), at most 5 of 200 characters. */
   readonly paths?: readonly string[];
-  /** In a summary alert: how many alerts of this rule `alertLimit` held back in its window. */
+  /** In a summary alert: how many alerts of this rule were held back in its `alertLimit` window (coalesced ones included). */
   readonly suppressed?: number;
   /**
    * True for the summary alert a rule sends when its `alertLimit` window ends with alerts held
@@ -36,6 +36,11 @@ export interface Alert {
   readonly summary?: true;
   /** In a summary alert: the first keys (at most 5) whose alerts were held back. */
   readonly keys?: readonly string[];
+  /**
+   * In a summary alert: the clients (at most 5) whose further alerts of this rule were
+   * coalesced into the one already sent for them in the window, with how many.
+   */
+  readonly sources?: readonly { readonly ip: string; readonly count: number }[];
 }
 
 /**

@@ -15,8 +15,10 @@ import { isSensitiveRequest } from './sensitive.ts';
 export interface MonitorStats {
   /** Alerts that went out to the sinks and the ALERT event. */
   readonly raised: number;
-  /** Alerts held back by `alertLimit` (each rule's budget; critical alerts are never held back). */
+  /** Alerts held back by `alertLimit` (each rule's budget, `criticalMax` for critical rules), coalesced ones included. */
   readonly rateLimited: number;
+  /** Of those, alerts held back because the rule already alerted for the same client in the window (one IP, many accounts). */
+  readonly coalesced: number;
   /** Summary alerts sent for held-back alerts. */
   readonly summaries: number;
   /** Alerts raised so far, per rule. */
@@ -57,6 +59,11 @@ interface RuleLimit {
   held: number;
   /** The first keys held back (at most SUMMARY_KEYS). */
   keys: string[];
+  /**
+   * Clients (ipKey) this rule alerted for in the window, with the alerts coalesced into that
+   * one since. At most one entry per alert sent, so bounded by the rule's budget.
+   */
+  sources: Map<string, number>;
   /** Sends the summary when the window ends even if no later alert comes. */
   timer: ReturnType<typeof setTimeout> | undefined;
 }
@@ -119,6 +126,7 @@ export function monitor(options: MonitorOptions = {}): Monitor {
   let raised = 0;
   let rateLimited = 0;
   let summaries = 0;
+  let coalesced = 0;
   const byRule: Partial<Record<AlertRuleName, number>> = {};
   // alertLimit is per rule, so cheap alerts of one rule never use up another rule's budget.
   const limits = new Map<AlertRuleName, RuleLimit>();
@@ -147,11 +155,15 @@ export function monitor(options: MonitorOptions = {}): Monitor {
   const summarise = (rule: CompiledRule, limit: RuleLimit): void => {
     if (limit.timer !== undefined) clearTimeout(limit.timer);
     limit.timer = undefined;
+    const sources: Array<{ ip: string; count: number }> = [];
+    for (const [ip, n] of limit.sources) if (n > 0 && sources.length < SUMMARY_KEYS) sources.push(Object.freeze({ ip, count: n }));
+    limit.sources.clear();
     if (limit.held === 0) return;
     const held = limit.held;
     const keys = Object.freeze(limit.keys);
     limit.held = 0;
     limit.keys = [];
+    const from = sources.length === 0 ? '' : `; ${sources.map((x) => `${x.count} from ${x.ip}`).join(', ')} (one alert per client per window)`;
     summaries++;
     const at = now();
     const alert: Alert = Object.freeze({
@@ -164,20 +176,25 @@ export function monitor(options: MonitorOptions = {}): Monitor {
       threshold: rule.threshold,
       window: rule.windowMs / 1000,
       time: new Date(at).toISOString(),
-      message: `${held} more ${rule.name} alerts held back by alertLimit within ${o.alertLimit.windowMs / 1000} s (${keys.join(', ')}${held > keys.length ? ', …' : ''})`,
+      message: `${held} more ${rule.name} alerts held back by alertLimit within ${o.alertLimit.windowMs / 1000} s (${keys.join(', ')}${held > keys.length ? ', …' : ''})${from}`,
       suppressed: held,
       summary: true,
       keys,
+      ...(sources.length > 0 ? { sources: Object.freeze(sources) } : {}),
     });
     deliver(alert, undefined, undefined);
   };
 
-  /** False when the rule's alert budget of this window is spent (then the alert is tallied for the summary). */
-  const withinLimit = (rule: CompiledRule, key: string, at: number): boolean => {
-    if (rule.severity === 'critical') return true;
+  /**
+   * False when the alert is held back for the summary: the rule's budget of this window is
+   * spent (`max`, or `criticalMax` for a critical rule), or the rule already alerted for
+   * `source` (the client) in this window under another key — one IP spraying many accounts
+   * is one alert and a count, so it cannot crowd out alerts about other clients or rules.
+   */
+  const withinLimit = (rule: CompiledRule, key: string, source: string | undefined, at: number): boolean => {
     let limit = limits.get(rule.name);
     if (limit === undefined) {
-      limit = { start: at, count: 0, held: 0, keys: [], timer: undefined };
+      limit = { start: at, count: 0, held: 0, keys: [], sources: new Map(), timer: undefined };
       limits.set(rule.name, limit);
     }
     if (at - limit.start >= o.alertLimit.windowMs || at < limit.start) {
@@ -185,8 +202,13 @@ export function monitor(options: MonitorOptions = {}): Monitor {
       limit.start = at;
       limit.count = 0;
     }
-    if (limit.count < o.alertLimit.max) {
+    const coalescedBefore = source === undefined ? undefined : limit.sources.get(source);
+    if (source !== undefined && coalescedBefore !== undefined) {
+      limit.sources.set(source, coalescedBefore + 1);
+      coalesced++;
+    } else if (limit.count < (rule.severity === 'critical' ? o.alertLimit.criticalMax : o.alertLimit.max)) {
       limit.count++;
+      if (source !== undefined) limit.sources.set(detached(source, 200), 0);
       return true;
     }
     rateLimited++;
@@ -201,7 +223,9 @@ export function monitor(options: MonitorOptions = {}): Monitor {
   };
 
   const raise = (rule: CompiledRule, subject: 'ip' | 'account', key: string, ip: string | undefined, hit: Hit, at: number): void => {
-    if (!withinLimit(rule, key, at)) return;
+    // Rules keyed by client are already once per client per window; account rules coalesce by client.
+    const source = subject === 'account' && ip !== undefined && ip !== '' ? ipKey(ip) : undefined;
+    if (!withinLimit(rule, key, source, at)) return;
     raised++;
     byRule[rule.name] = (byRule[rule.name] ?? 0) + 1;
     const seconds = rule.windowMs / 1000;
@@ -288,7 +312,15 @@ export function monitor(options: MonitorOptions = {}): Monitor {
       for (const [name, counter] of rules) if (counter.evicted > 0) evicted[name] = counter.evicted;
       let ruleBytes = 0;
       for (const counter of rules.values()) ruleBytes += counter.bytes;
-      return Object.freeze({ raised, rateLimited, summaries, byRule: { ...byRule }, evicted, memory: { ruleBytes, maxStateBytes: o.maxStateBytes } });
+      return Object.freeze({
+        raised,
+        rateLimited,
+        coalesced,
+        summaries,
+        byRule: { ...byRule },
+        evicted,
+        memory: { ruleBytes, maxStateBytes: o.maxStateBytes },
+      });
     },
     connect(log: MonitorSource) {
       if (log === null || typeof log !== 'object' || typeof log.emit !== 'function')

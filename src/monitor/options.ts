@@ -38,11 +38,12 @@ export interface MonitorOptions {
    */
   events?: EventSink | false;
   /**
-   * At most `max` alerts per `window` seconds for each rule (critical alerts are never held
-   * back); held-back alerts are counted and summarised in one alert per rule when the window
-   * ends. Default 30 per 60 s.
+   * At most `max` alerts per `window` seconds for each rule (`criticalMax` for a rule whose
+   * severity is critical); beyond it, and for a second alert of a rule from the same client
+   * (an account rule alerting for many accounts from one IP), alerts are counted and
+   * summarised in one alert per rule when the window ends. Default 30 (critical: 100) per 60 s.
    */
-  alertLimit?: { max?: number; window?: number };
+  alertLimit?: { max?: number; window?: number; criticalMax?: number };
   /** Clock in epoch milliseconds (tests). */
   now?: () => number;
 }
@@ -100,7 +101,7 @@ export interface CompiledMonitorOptions {
   readonly sensitivePaths: readonly string[];
   readonly sinks: readonly AlertSink[];
   readonly events: EventSink | false | undefined;
-  readonly alertLimit: { readonly max: number; readonly windowMs: number };
+  readonly alertLimit: { readonly max: number; readonly windowMs: number; readonly criticalMax: number };
   readonly now: () => number;
 }
 
@@ -151,8 +152,8 @@ export function compileMonitorOptions(options: MonitorOptions | undefined): Comp
   const events = o.events;
   if (events !== undefined && events !== false && (events === null || typeof events !== 'object' || typeof events.emit !== 'function'))
     throw configError('monitor.events must be an event sink such as a SecurityLog, or false.');
-  const limit = optionsObject(o.alertLimit, 'monitor.alertLimit') as { max?: number; window?: number };
-  checkKeys(limit, ['max', 'window'], 'monitor.alertLimit');
+  const limit = optionsObject(o.alertLimit, 'monitor.alertLimit') as { max?: number; window?: number; criticalMax?: number };
+  checkKeys(limit, ['max', 'window', 'criticalMax'], 'monitor.alertLimit');
   if (o.now !== undefined && typeof o.now !== 'function') throw configError('monitor.now must be a function returning epoch milliseconds.');
   return Object.freeze({
     windowMs: numberOption(o.window ?? 60, 'monitor.window', 1, 86_400, false) * 1000,
@@ -166,6 +167,7 @@ export function compileMonitorOptions(options: MonitorOptions | undefined): Comp
     alertLimit: Object.freeze({
       max: numberOption(limit.max ?? 30, 'monitor.alertLimit.max', 1, 1_000_000),
       windowMs: numberOption(limit.window ?? 60, 'monitor.alertLimit.window', 1, 86_400, false) * 1000,
+      criticalMax: numberOption(limit.criticalMax ?? 100, 'monitor.alertLimit.criticalMax', 1, 1_000_000),
     }),
     now: o.now ?? Date.now,
   });
