@@ -1,6 +1,6 @@
 /**
  * The alert rate limit cannot be used up by one rule: each rule has its own budget, critical
- * alerts are never held back, and held-back alerts come out as one summary alert per rule.
+ * alerts have their own larger budget (criticalMax), and held-back alerts come out as one summary alert per rule.
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -52,7 +52,7 @@ test('30 cheap /.env probes from 30 clients do not starve a later serverErrors a
   }
 });
 
-test('critical alerts are never held back (each still once per key per window)', () => {
+test('critical alerts from different clients are not held back within criticalMax (each still once per key per window)', () => {
   const sink = collect();
   const m = monitor({
     now: () => 1_000_000,
