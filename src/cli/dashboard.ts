@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dashboard } from '../dashboard/index.ts';
+import { checkTokenStrength } from '../dashboard/auth.ts';
 import { rampart } from '../preset.ts';
 import { displayDatabase } from '../stores/database-display.ts';
 import { intFlag, parse, stringFlag, UsageError } from './args.ts';
@@ -53,7 +54,14 @@ export async function dashboardCommand(argv: readonly string[]): Promise<number>
   const table = stringFlag(values, 'table') ?? 'rampart_security_log';
   cliDatabase('dashboard', database, table);
   const fromEnv = process.env.RAMPART_DASHBOARD_TOKEN;
-  if (fromEnv !== undefined && fromEnv.length < 24) throw new UsageError('rampart dashboard: RAMPART_DASHBOARD_TOKEN must be at least 24 characters.');
+  if (fromEnv !== undefined) {
+    // Refused before anything opens, with the shared secret check dashboard() applies.
+    try {
+      checkTokenStrength(fromEnv, 'RAMPART_DASHBOARD_TOKEN');
+    } catch (error) {
+      throw new UsageError(`rampart dashboard: ${(error as Error).message} (\`rampart keys\` makes one)`);
+    }
+  }
   const token = fromEnv ?? randomBytes(32).toString('base64url');
   const shown = displayDatabase(database); // never a password, from the userinfo or the query
 

@@ -122,6 +122,9 @@ const PLACEHOLDERS = new Set([
   'secretkey',
   'supersecret',
   'supersecretkey',
+  'pepper',
+  'yourpepper',
+  'yourtoken',
   'notasecret',
   'notsecret',
   'default',
@@ -161,6 +164,17 @@ const PLACEHOLDER_MARKERS = [
   'keyboardcat',
   'putyour',
   'generateone',
+  // "your-dashboard-token-here", "your-pepper-goes-here", "<token here>"
+  'yourdashboard',
+  'yourtoken',
+  'yourpepper',
+  'yourkey',
+  'yourapikey',
+  'tokenhere',
+  'secrethere',
+  'pepperhere',
+  'keyhere',
+  'goeshere',
   'examplesecret',
   'csrfsecret',
   'sessionsecret',
@@ -239,6 +253,12 @@ export interface RequireSecretOptions {
    * single secret is a list of one). Default false: an array is refused.
    */
   rotation?: boolean;
+  /**
+   * Shortest accepted secret in bytes, for a secret whose documented minimum predates this
+   * check (a password pepper: 16, the dashboard token: 24). At least 16; default
+   * {@link MIN_SECRET_BYTES}. The entropy floor scales with it: 4 estimated bits a byte, at most 128.
+   */
+  minBytes?: number;
 }
 
 /** Minimum length of a signing secret, in bytes (256 bits: the HMAC-SHA256 key size). */
@@ -265,9 +285,12 @@ export function requireSecret(value: unknown, options: RequireSecretOptions & { 
 export function requireSecret(value: unknown, options: RequireSecretOptions & { rotation?: false }): Buffer;
 export function requireSecret(value: unknown, options: RequireSecretOptions): Buffer | readonly [Buffer, ...Buffer[]];
 export function requireSecret(value: unknown, options: RequireSecretOptions): Buffer | readonly [Buffer, ...Buffer[]] {
-  const { name, code = 'ERR_RAMPART_WEAK_SECRET', rotation = false } = options;
+  const { name, code = 'ERR_RAMPART_WEAK_SECRET', rotation = false, minBytes = MIN_SECRET_BYTES } = options;
+  if (!Number.isInteger(minBytes) || minBytes < 16) {
+    throw new RampartError('ERR_RAMPART_CONFIG', `requireSecret minBytes must be an integer of at least 16 (got ${String(minBytes)}).`);
+  }
   if (!Array.isArray(value)) {
-    const one = oneSecret(value, name, code);
+    const one = oneSecret(value, name, code, minBytes);
     return rotation ? Object.freeze([one] as [Buffer]) : one;
   }
   if (!rotation) {
@@ -276,14 +299,14 @@ export function requireSecret(value: unknown, options: RequireSecretOptions): Bu
   if (value.length === 0) {
     throw new RampartError('ERR_RAMPART_CONFIG', `${name} is an empty list; give at least one secret (the first signs, all verify).`);
   }
-  const list = (value as unknown[]).map((entry, i) => oneSecret(entry, `${name}[${i}]`, code));
+  const list = (value as unknown[]).map((entry, i) => oneSecret(entry, `${name}[${i}]`, code, minBytes));
   return Object.freeze(list as [Buffer, ...Buffer[]]);
 }
 
 /** The start of a PEM armour line (`-----BEGIN PUBLIC KEY-----`, a certificate, …). */
 const PEM_ARMOR = '-----BEGIN ';
 
-function oneSecret(value: unknown, name: string, code: RampartErrorCode): Buffer {
+function oneSecret(value: unknown, name: string, code: RampartErrorCode, minBytes: number): Buffer {
   const bytes =
     value instanceof Secret
       ? Buffer.from(value.reveal())
@@ -295,7 +318,7 @@ function oneSecret(value: unknown, name: string, code: RampartErrorCode): Buffer
   if (bytes === undefined || bytes.length === 0) {
     throw new RampartError(
       code,
-      `${name} is required: a random string or bytes of at least ${MIN_SECRET_BYTES} bytes (got ${value === undefined ? 'undefined' : kind(value)}); ${HOW_TO_FIX}.`,
+      `${name} is required: a random string or bytes of at least ${minBytes} bytes (got ${value === undefined ? 'undefined' : kind(value)}); ${HOW_TO_FIX}.`,
     );
   }
   if (bytes.includes(PEM_ARMOR)) {
@@ -307,9 +330,10 @@ function oneSecret(value: unknown, name: string, code: RampartErrorCode): Buffer
     );
   }
   const reasons: string[] = [];
-  if (bytes.length < MIN_SECRET_BYTES) reasons.push(`It has ${bytes.length} bytes; at least ${MIN_SECRET_BYTES} are required.`);
+  if (bytes.length < minBytes) reasons.push(`It has ${bytes.length} bytes; at least ${minBytes} are required.`);
   // Length is judged on bytes above; checkSecret adds the placeholder and entropy verdicts.
-  for (const problem of checkSecret(value instanceof Secret ? bytes.toString('utf8') : value, { minLength: 1 })) reasons.push(problem.message);
+  const minEntropyBits = Math.min(128, minBytes * 4);
+  for (const problem of checkSecret(value instanceof Secret ? bytes.toString('utf8') : value, { minLength: 1, minEntropyBits })) reasons.push(problem.message);
   if (reasons.length > 0) {
     bytes.fill(0);
     throw new RampartError(code, `${name} is not usable as a secret. ${reasons.join(' ')} Fix: ${HOW_TO_FIX}.`);

@@ -11,6 +11,7 @@ import type { AuthUser } from '../auth/shared/http.ts';
 import { viewOf } from '../core/registry.ts';
 import { configError, describeValue } from '../core/options.ts';
 import { constantTimeEqual } from '../crypto/bytes.ts';
+import { requireSecret } from '../crypto/secret.ts';
 import type { SharedSignOuts } from './signouts.ts';
 
 /** `auth` of {@link DashboardOptions}: who may see the dashboard. */
@@ -90,6 +91,14 @@ function defaultUser(req: unknown): AuthUser | undefined {
 }
 
 /**
+ * The shared secret check (src/crypto/secret.ts) over a dashboard token: no placeholder, no
+ * low-entropy value, at least 24 bytes. Throws ERR_RAMPART_CONFIG naming `name`, never the token.
+ */
+export function checkTokenStrength(token: string, name: string): void {
+  requireSecret(token, { name, code: 'ERR_RAMPART_CONFIG', minBytes: 24 }).fill(0);
+}
+
+/**
  * Check `auth` at construction: ERR_RAMPART_CONFIG (saying what to pass) when it is missing or
  * malformed. `shared`: sign-outs shared with the other processes on the log's database.
  */
@@ -116,6 +125,7 @@ export function compileAuth(auth: unknown, shared?: SharedSignOuts): DashboardGa
     if (list.length === 0 || list.some((t) => typeof t !== 'string' || t.length < 24 || t.trim() !== t))
       throw configError(`dashboard: auth.token must be a string of at least 24 characters without surrounding spaces (or a list of them); ${how}.`);
     const tokens = list as string[];
+    for (const [i, t] of tokens.entries()) checkTokenStrength(t, tokens.length === 1 ? 'dashboard: auth.token' : `dashboard: auth.token[${i}]`);
     const matching = (candidate: string): string | undefined => {
       let found: string | undefined;
       for (const t of tokens) if (constantTimeEqual(candidate, t)) found = t; // no early exit

@@ -1,6 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { lazyPeer, PEERS } from '../../core/optional.ts';
 import { RampartError } from '../../errors.ts';
+import { requireSecret } from '../../crypto/secret.ts';
 import { checkKeys, configError, numberOption, optionsObject } from '../../core/options.ts';
 import { argon2Raw, encodePhc, MAX_ARGON2_MEMORY_KIB, parsePhc, type Argon2Params } from './argon2.ts';
 
@@ -11,7 +12,8 @@ const loadBcrypt = lazyPeer(PEERS.bcrypt, () => import('bcryptjs'));
 export interface PasswordHashOptions {
   /**
    * Server-side secret mixed in as argon2's `secret` input (a "pepper"): a leaked
-   * database alone does not allow offline guessing. Keep it outside the database.
+   * database alone does not allow offline guessing. Keep it outside the database. At least
+   * 16 random bytes (`openssl rand -base64 32`); a placeholder or low-entropy value is refused.
    */
   pepper?: string | Uint8Array;
   /** Memory cost in KiB. Default 19456 (19 MiB, OWASP). Minimum 7168, maximum 262144 (256 MiB). */
@@ -62,7 +64,10 @@ function resolve(options: PasswordHashOptions | undefined, fn: string): Resolved
     if (typeof o.pepper === 'string') pepper = Buffer.from(o.pepper, 'utf8');
     else if (o.pepper instanceof Uint8Array) pepper = Buffer.from(o.pepper);
     else throw configError(`${fn}.pepper must be a string or bytes.`);
-    if (pepper.length < 16) throw configError(`${fn}.pepper must be at least 16 bytes; generate one with crypto.randomBytes(32).toString('base64').`);
+    // The shared secret check (placeholders, low entropy); 16 bytes stays the minimum, since a
+    // pepper cannot be changed without rehashing every password.
+    pepper.fill(0);
+    pepper = requireSecret(o.pepper, { name: `${fn}.pepper`, code: 'ERR_RAMPART_CONFIG', minBytes: 16 });
   }
   return { params, pepper };
 }
