@@ -201,9 +201,13 @@ export function canonicalPathOf(req: RequestView): string {
 /**
  * The path an exemption may be decided on: the raw path when it is in normal form as
  * sent, else '' (which no exemption matches). `/STATIC/x`, `/st%61tic/x`, `//static/x`
- * and `/static/./x` are therefore never exempt: they get the full check.
+ * and `/static/./x` are therefore never exempt: they get the full check, and so does a
+ * request whose URL the app rewrote into another path before routing ({@link RequestView.routedPath}).
  */
 export function exemptionPath(req: RequestView): string {
+  // The router runs another path than the client sent (Fastify rewriteUrl): an exemption
+  // of one reading would exempt the handler of the other, so none applies.
+  if (req.routedPath !== undefined) return '';
   const raw = req.path;
   return quickCanonicalPath(raw) !== undefined || canonicalPath(raw).normal ? raw : '';
 }
@@ -214,7 +218,8 @@ export function exemptionPath(req: RequestView): string {
  * the canonical (lower-case) path, so every variant a router delivers to the handler is
  * covered. With `segments: false`, an entry is a plain string prefix (`/api/sec` covers
  * `/api/secure`), and `/x/` still covers `/x`. A path is also covered when its part before
- * a `;` is (`/login;jsessionid=1`), as routers that end the path there read it.
+ * a `;` is (`/login;jsessionid=1`), as routers that end the path there read it, and when
+ * the URL the app's router runs after a rewrite ({@link RequestView.routedPath}) is.
  */
 export function compileCoveredPaths(list: readonly string[], option: string, segments = true): (req: RequestView) => boolean {
   const entries: string[] = [];
@@ -237,12 +242,18 @@ export function compileCoveredPaths(list: readonly string[], option: string, seg
     return false;
   };
   const covered = tests.length === 1 ? tests[0]! : any;
-  return (req) => {
-    const path = canonicalPathOf(req);
+  // Routers that end the path at `;` (Fastify useSemicolonDelimiter, servlet-style matrix
+  // parameters) run `/checkout` for `/checkout;x`: the rule covers both readings.
+  const coveredWithParams = (path: string): boolean => {
     if (covered(path)) return true;
-    // Routers that end the path at `;` (Fastify useSemicolonDelimiter, servlet-style matrix
-    // parameters) run `/checkout` for `/checkout;x`: the rule covers both readings.
     const semicolon = path.indexOf(';');
     return semicolon !== -1 && covered(path.slice(0, semicolon));
+  };
+  return (req) => {
+    if (coveredWithParams(canonicalPathOf(req))) return true;
+    // The app rewrote the URL before routing: the rule names the request if it names either
+    // the URL the client sent (what the operator sees) or the one the router runs.
+    const routed = req.routedPath;
+    return routed !== undefined && coveredWithParams(routed);
   };
 }

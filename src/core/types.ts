@@ -14,10 +14,17 @@ export interface RequestView {
   readonly query: string;
   /**
    * The one canonical path every path-scoped decision uses: percent-decoded once (UTF-8),
-   * `\` read as `/`, `//` runs collapsed, `.` segments removed, ASCII lower-case. See
-   * `canonicalPath()` in `src/core/canonical.ts`; '' when the target is refused.
+   * `\` read as `/`, `//` runs collapsed, `.` segments removed, lower-case (non-ASCII
+   * case-folded). See `canonicalPath()` in `src/core/canonical.ts`; '' when the target is refused.
    */
   readonly canonicalPath: string;
+  /**
+   * The canonical path of the URL the app's router dispatches on, when the app rewrote the
+   * client's target before routing (Fastify `rewriteUrl`) and the two paths differ;
+   * undefined otherwise. Rules that add a check match either reading; exemptions apply
+   * only while there is one reading.
+   */
+  readonly routedPath?: string | undefined;
   /**
    * The authority the request is for (lower-case `host[:port]`): an absolute-form
    * target's, else HTTP/2 `:authority`, else `Host`. '' when absent.

@@ -62,5 +62,6 @@ function regexMatcher(re: RegExp): RequestMatcher {
   // A global/sticky RegExp keeps lastIndex between calls; use a clean copy.
   const clean = re.global || re.sticky ? new RegExp(re.source, re.flags.replace(/[gy]/g, '')) : re;
   // The canonical (lower-case) path, and the raw path for expressions written against it.
-  return (req) => clean.test(canonicalPathOf(req)) || clean.test(req.path);
+  // And the path the router runs when the app rewrote the URL (Fastify rewriteUrl).
+  return (req) => clean.test(canonicalPathOf(req)) || clean.test(req.path) || (req.routedPath !== undefined && clean.test(req.routedPath));
 }
