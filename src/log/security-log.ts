@@ -9,6 +9,7 @@ import { checkDatabase, openDatabase, type Database, type DatabaseOption, type D
 import { WriteQueue, type WriterStats } from './queue.ts';
 import type { PartitionMode, ResealReport, SecurityLogRow, Store, VerifyReport } from './store.ts';
 import { requestFields } from './request.ts';
+import { checkAnchor, type ChainAnchor } from './chain-anchor.ts';
 import { formatRow, type ExportFormat } from './export.ts';
 import type { ExportCursor } from './reader.ts';
 
@@ -545,11 +546,18 @@ export class SecurityLog implements EventSink {
     return (await this.query()).userSummary(id);
   }
 
-  /** Check the tamper-evident chain (needs `chain: true`). */
-  async verify(options: { anchor?: string } = {}): Promise<VerifyReport> {
+  /**
+   * Check the tamper-evident chain (needs `chain: true`). `anchor`: the `last` of an earlier
+   * verify() (or of a re-seal report) kept outside the database; the chain must still hold
+   * that row unchanged, so deleting the newest rows back past it is reported (`truncated`).
+   */
+  async verify(options: { anchor?: ChainAnchor } = {}): Promise<VerifyReport> {
     if (!this.options.chain) throw configError('SecurityLog.verify() needs the log to be created with chain: true and a chainKey.');
+    if (typeof options !== 'object' || options === null) throw configError('SecurityLog.verify: pass { anchor } or nothing.');
+    checkKeys(options, ['anchor'], 'SecurityLog.verify');
+    const anchor = checkAnchor(options.anchor);
     await this.flush();
-    return (await this.query()).verify(options);
+    return (await this.query()).verify({ anchor });
   }
 
   /**

@@ -7,6 +7,9 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Queryable } from '../stores/database.ts';
 import { SELECT_COLUMNS, type RawRow } from './store-query.ts';
 import type { InsertRow, LogTable } from './store-schema.ts';
+import type { BadReason, ChainAnchor } from './chain-anchor.ts';
+
+export type { BadReason, ChainAnchor } from './chain-anchor.ts';
 
 /** The result of `verify()`. */
 export interface VerifyReport {
@@ -14,10 +17,14 @@ export interface VerifyReport {
   ok: boolean;
   /** Chained rows checked. */
   checked: number;
-  /** Rows without chain columns (written while the chain was off), skipped. */
+  /** Rows without a MAC older than the whole chain (written before `chain: true`), not checked. */
   unchained: number;
-  /** The first bad row: `altered` (its content or MAC changed) or `deleted` (a row before it is missing). */
-  firstBad?: { id: number; reason: 'altered' | 'deleted' };
+  /**
+   * The first bad row: `altered` (its content or MAC changed), `deleted` (a row before it, or the
+   * anchor row, is missing), `unchained` (a row without MAC inside or after the chain) or
+   * `truncated` (the log ends before the anchor row: the newest rows were deleted).
+   */
+  firstBad?: { id: number; reason: BadReason };
   /** The last chained row: keep `{ id, hmac }` elsewhere to detect deletion of the newest rows. */
   last?: { id: number; hmac: string };
 }
@@ -46,7 +53,7 @@ const PAGE = 5000;
 /** The HMAC of a row: over every stored field, including the id (so deletions show), and the previous MAC. */
 function mac(key: Buffer, prev: string, r: InsertRow): Buffer {
   return createHmac('sha256', key)
-    .update(`${prev}\n${JSON.stringify([r.id, r.event, r.userId, r.ip, r.userAgent, r.path, r.detail, r.timestamp])}`)
+    .update(`${prev}\n${JSON.stringify([r.id, r.event, r.userId, r.ip, r.userAgent, r.path, r.detail, new Date(r.time).toISOString()])}`)
     .digest();
 }
 
@@ -60,7 +67,7 @@ function chainRowOf(raw: RawRow, prev: string): InsertRow {
     userAgent: raw.user_agent,
     path: raw.path,
     detail: raw.detail,
-    timestamp: (raw.timestamp instanceof Date ? raw.timestamp : new Date(raw.timestamp)).toISOString(),
+    time: (raw.timestamp instanceof Date ? raw.timestamp : new Date(raw.timestamp)).getTime(),
     chainPrev: prev,
     chainHmac: null,
   };
@@ -107,28 +114,50 @@ export async function sealBatch(t: LogTable, tx: Queryable, key: Buffer, rows: I
   }
 }
 
-/** Walk the chain in id order and report the first altered or deleted row. `anchor`: the MAC the first chained row must follow. */
-export async function verifyChain(t: LogTable, key: Buffer, anchor: string | undefined): Promise<VerifyReport> {
-  let expected = anchor;
+/**
+ * Walk every row in id order and report the first bad one. Rows without a MAC are accepted
+ * only before a chain that starts at the genesis value (rows written before `chain: true`);
+ * anywhere else they are `unchained` (a row inserted, or a MAC cleared to hide an edit).
+ * `anchor`: a row kept outside the database that must still be in the chain, unchanged.
+ */
+export async function verifyChain(t: LogTable, key: Buffer, anchor: ChainAnchor | undefined): Promise<VerifyReport> {
+  let expected: string | undefined;
   let checked = 0;
   let unchained = 0;
+  let firstUnchained: number | undefined;
   let last: VerifyReport['last'];
+  let anchorSeen = anchor === undefined;
+  const bad = (id: number, reason: BadReason): VerifyReport => ({ ok: false, checked, unchained, firstBad: { id, reason }, ...(last ? { last } : {}) });
   for await (const page of pagesFrom(t, t.db, -1, false)) {
     for (const raw of page) {
       const id = Number(raw.id);
+      // The anchor row is gone while newer rows exist.
+      if (!anchorSeen && id > anchor!.id) return bad(anchor!.id, 'deleted');
       if (raw.chain_hmac === null || raw.chain_hmac === undefined) {
+        if (last !== undefined || (anchor !== undefined && id >= anchor.id)) return bad(id, 'unchained');
         unchained++;
+        firstUnchained ??= id;
         continue;
       }
-      // The first chained row anchors the walk (older rows may have been cleaned up).
-      expected ??= raw.chain_prev ?? '';
+      if (expected === undefined) {
+        // The first chained row anchors the walk (older rows may have been cleaned up), but
+        // rows without a MAC before it are legitimate only when the chain starts right here.
+        expected = raw.chain_prev ?? '';
+        if (firstUnchained !== undefined && expected !== GENESIS) return bad(firstUnchained, 'unchained');
+      }
       const reason = badReason(key, raw, expected);
-      if (reason !== undefined) return { ok: false, checked, unchained, firstBad: { id, reason }, ...(last ? { last } : {}) };
+      if (reason !== undefined) return bad(id, reason);
+      if (anchor !== undefined && id === anchor.id) {
+        if (raw.chain_hmac !== anchor.hmac) return bad(id, 'altered');
+        anchorSeen = true;
+      }
       checked++;
       expected = raw.chain_hmac;
       last = { id, hmac: raw.chain_hmac };
     }
   }
+  // The log ends before the anchor: its newest rows were deleted.
+  if (!anchorSeen) return bad(anchor!.id, 'truncated');
   return { ok: true, checked, unchained, ...(last ? { last } : {}) };
 }
 

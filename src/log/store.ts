@@ -7,14 +7,14 @@
 import { RampartError } from '../errors.ts';
 import type { Database } from '../stores/database.ts';
 import type { PendingRow } from './fields.ts';
-import { anonymize, verifyChain, type ResealReport, type VerifyReport } from './store-chain.ts';
+import { anonymize, verifyChain, type ChainAnchor, type ResealReport, type VerifyReport } from './store-chain.ts';
 import { LogQueries, type SecurityLogRow } from './store-query.ts';
 import { LogTable, type StoreSettings } from './store-schema.ts';
 import { notYetStored, writeBatch } from './store-write.ts';
 
 export type { SecurityLogRow } from './store-query.ts';
 export type { PartitionMode, StoreSettings } from './store-schema.ts';
-export type { ResealReport, VerifyReport } from './store-chain.ts';
+export type { ChainAnchor, ResealReport, VerifyReport } from './store-chain.ts';
 
 function dbError(what: string, err: unknown): RampartError {
   if (err instanceof RampartError) return err;
@@ -62,8 +62,8 @@ export class Store {
     if (rows.length > 0) await writeBatch(this.table, rows, signal);
   }
 
-  /** Walk the chain in id order and report the first altered or deleted row. */
-  async verify(options: { anchor?: string } = {}): Promise<VerifyReport> {
+  /** Walk the chain in id order and report the first bad row (`anchor`: checked by SecurityLog.verify). */
+  async verify(options: { anchor?: ChainAnchor | undefined } = {}): Promise<VerifyReport> {
     const key = this.table.settings.chainKey;
     if (key === undefined) throw new RampartError('ERR_RAMPART_CONFIG', 'SecurityLog.verify() needs the log to be created with chain: true and a chainKey.');
     return this.run('verify', () => verifyChain(this.table, key, options.anchor));

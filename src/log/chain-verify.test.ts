@@ -1,0 +1,179 @@
+import { test, after, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { PGlite } from '@electric-sql/pglite';
+import postgres from 'postgres';
+import { SecurityLog, SecurityEvent, type SecurityLogOptions } from './index.ts';
+import { isRampartError } from '../errors.ts';
+import { startPostgres, type PgServer } from '../../test/helpers/services.ts';
+
+/** Raw SQL on the log's database: the attacker with table access. */
+type Raw = (text: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
+interface Env {
+  /** A log on the test's table; `chained: false` gives a plain log on the same table. */
+  open(options?: SecurityLogOptions): SecurityLog;
+  raw: Raw;
+  table: string;
+}
+
+const CHAIN_KEY = 'chain-key-Zq8v2Lr6Xw0Tn4Bm7Kc1Hd5Gf9Js3Pa8Ye2U';
+let counter = 0;
+let lite: PGlite | undefined;
+let pg: PgServer | undefined;
+let pgTried = false;
+
+after(async () => {
+  await pg?.stop();
+  await lite?.close();
+});
+
+async function environment(t: TestContext, backend: 'pglite' | 'postgres'): Promise<Env | undefined> {
+  const table = `chain_verify_${process.pid}_${++counter}`;
+  const logs: SecurityLog[] = [];
+  let database: SecurityLogOptions['database'];
+  let raw: Raw;
+  if (backend === 'pglite') {
+    lite ??= new PGlite();
+    const db = lite;
+    database = db;
+    raw = async (text, params) => (await db.query<Record<string, unknown>>(text, params)).rows;
+  } else {
+    if (!pgTried) {
+      pgTried = true;
+      pg = await startPostgres(undefined);
+    }
+    if (pg === undefined) {
+      t.skip('PostgreSQL not available');
+      return undefined;
+    }
+    const sql = postgres(pg.url, { max: 1, onnotice: () => {} });
+    t.after(() => sql.end({ timeout: 1 }));
+    database = pg.url;
+    raw = async (text, params) => (await sql.unsafe(text, (params ?? []) as never[])) as unknown as Record<string, unknown>[];
+  }
+  t.after(async () => {
+    for (const l of logs) await l.close();
+  });
+  const open = (options: SecurityLogOptions = {}): SecurityLog => {
+    const l = new SecurityLog({ database, table, flushIntervalMs: 10, chain: true, chainKey: CHAIN_KEY, ...options });
+    logs.push(l);
+    return l;
+  };
+  return { open, raw, table };
+}
+
+async function write(log: SecurityLog, n: number, detail = 'attempt'): Promise<void> {
+  for (let i = 0; i < n; i++) await log.log(SecurityEvent.LOGIN_FAILED, { userId: 'alice', ip: `198.51.100.${i}`, detail: `${detail} ${i}` }, { wait: true });
+}
+
+async function ids(env: Env): Promise<number[]> {
+  return (await env.raw(`select id from ${env.table} order by id`)).map((r) => Number(r.id));
+}
+
+const configError = (err: unknown): boolean => isRampartError(err) && err.code === 'ERR_RAMPART_CONFIG';
+
+for (const backend of ['pglite', 'postgres'] as const) {
+  test(`${backend}: an unchained row appended after the chain is reported, also once genuine rows follow`, async (t) => {
+    const env = await environment(t, backend);
+    if (env === undefined) return;
+    const log = env.open();
+    await write(log, 3);
+    await env.raw(`insert into ${env.table} (event, user_id, detail, "timestamp") values ('PASSWORD_RESET_COMPLETED', 'alice', 'forged', now())`);
+    const forged = (await ids(env)).at(-1)!;
+    assert.deepEqual((await log.verify()).firstBad, { id: forged, reason: 'unchained' });
+    await write(log, 1, 'genuine');
+    const report = await log.verify();
+    assert.equal(report.ok, false);
+    assert.deepEqual(report.firstBad, { id: forged, reason: 'unchained' });
+  });
+
+  test(`${backend}: editing the newest row and clearing its MAC is reported`, async (t) => {
+    const env = await environment(t, backend);
+    if (env === undefined) return;
+    const log = env.open();
+    await write(log, 4);
+    const newest = (await ids(env)).at(-1)!;
+    await env.raw(`update ${env.table} set event = 'LOGOUT', detail = 'edited', chain_prev = null, chain_hmac = null where id = $1`, [newest]);
+    const report = await log.verify();
+    assert.equal(report.ok, false);
+    assert.deepEqual(report.firstBad, { id: newest, reason: 'unchained' });
+  });
+
+  test(`${backend}: clearing the MACs of the oldest chained rows is reported (the chain did not start there)`, async (t) => {
+    const env = await environment(t, backend);
+    if (env === undefined) return;
+    const log = env.open();
+    await write(log, 4);
+    const [first, second] = await ids(env);
+    await env.raw(`update ${env.table} set detail = 'rewritten', chain_prev = null, chain_hmac = null where id <= $1`, [second]);
+    const report = await log.verify();
+    assert.equal(report.ok, false);
+    assert.deepEqual(report.firstBad, { id: first, reason: 'unchained' });
+  });
+
+  test(`${backend}: rows written before the chain was switched on are counted, not failed`, async (t) => {
+    const env = await environment(t, backend);
+    if (env === undefined) return;
+    const plain = env.open({ chain: false, chainKey: undefined });
+    await write(plain, 2, 'before');
+    await plain.close();
+    const log = env.open();
+    await write(log, 3);
+    const report = await log.verify();
+    assert.equal(report.ok, true, JSON.stringify(report));
+    assert.equal(report.unchained, 2);
+    assert.equal(report.checked, 3);
+  });
+
+  test(`${backend}: an anchor taken earlier verifies while the log grows; truncation, deletion and rewriting at the anchor fail`, async (t) => {
+    const env = await environment(t, backend);
+    if (env === undefined) return;
+    const log = env.open();
+    await write(log, 3);
+    const anchor = (await log.verify()).last!;
+    assert.deepEqual(await log.verify({ anchor }), { ok: true, checked: 3, unchained: 0, last: anchor });
+    await write(log, 2, 'later');
+    const grown = await log.verify({ anchor });
+    assert.equal(grown.ok, true, JSON.stringify(grown));
+    assert.equal(grown.checked, 5);
+
+    // Newest rows deleted back past the anchor: without the anchor nothing shows.
+    await env.raw(`delete from ${env.table} where id >= $1`, [anchor.id]);
+    assert.equal((await log.verify()).ok, true);
+    assert.deepEqual((await log.verify({ anchor })).firstBad, { id: anchor.id, reason: 'truncated' });
+    // New genuine rows after the truncation do not hide it.
+    await write(log, 2, 'after');
+    assert.equal((await log.verify()).ok, true);
+    assert.deepEqual((await log.verify({ anchor })).firstBad, { id: anchor.id, reason: 'deleted' });
+  });
+
+  test(`${backend}: an anchor whose row was rewritten and re-sealed by the attacker fails`, async (t) => {
+    const env = await environment(t, backend);
+    if (env === undefined) return;
+    const log = env.open();
+    await write(log, 3);
+    const anchor = (await log.verify()).last!;
+    // The anchor row and its MAC replaced by an unchained row: the link is gone.
+    await env.raw(`update ${env.table} set chain_hmac = $2 where id = $1`, [anchor.id, 'f'.repeat(64)]);
+    assert.deepEqual((await log.verify({ anchor })).firstBad, { id: anchor.id, reason: 'altered' });
+  });
+
+  test(`${backend}: bad anchors are configuration errors`, async (t) => {
+    const env = await environment(t, backend);
+    if (env === undefined) return;
+    const log = env.open();
+    await write(log, 1);
+    const { last } = await log.verify();
+    for (const anchor of [
+      last!.hmac,
+      { id: last!.id },
+      { hmac: last!.hmac },
+      { id: -1, hmac: last!.hmac },
+      { id: 1, hmac: 'xyz' },
+      { ...last, extra: 1 },
+      null,
+      42,
+    ]) {
+      await assert.rejects(log.verify({ anchor } as never), configError, JSON.stringify(anchor));
+    }
+  });
+}
