@@ -201,3 +201,75 @@ test('rateLimit.storeTimeout is validated', () => {
   }
   rateLimit({ store, storeTimeout: 0.5 }).close();
 });
+
+/** A synchronous store of kind 'memory' written by the app, answering as `behaviour` says. */
+class ScriptedMemoryStore implements RateLimitStore {
+  readonly kind = 'memory' as const;
+  behaviour: 'healthy' | 'string-allowed' | 'promise';
+  readonly counts = new Map<string, number>();
+  constructor(behaviour: ScriptedMemoryStore['behaviour']) {
+    this.behaviour = behaviour;
+  }
+  consume(key: string, policy: Policy): RateDecision {
+    const n = (this.counts.get(`${policy.id}:${key}`) ?? 0) + 1;
+    this.counts.set(`${policy.id}:${key}`, n);
+    const d = {
+      allowed: n <= policy.limit,
+      limit: policy.limit,
+      remaining: Math.max(0, policy.limit - n),
+      resetMs: policy.windowMs,
+      retryAfterMs: n <= policy.limit ? 0 : policy.windowMs,
+    };
+    if (this.behaviour === 'string-allowed') return { ...d, allowed: 'yes' } as unknown as RateDecision;
+    if (this.behaviour === 'promise') return Promise.resolve(d) as unknown as RateDecision;
+    return d;
+  }
+  get(key: string, policy: Policy): RateDecision | undefined {
+    const n = this.counts.get(`${policy.id}:${key}`);
+    return n === undefined
+      ? undefined
+      : { allowed: n < policy.limit, limit: policy.limit, remaining: Math.max(0, policy.limit - n), resetMs: policy.windowMs, retryAfterMs: 0 };
+  }
+  reset(): void {}
+  block(): void {}
+  unblock(): void {}
+  blocked(): BlockEntry | undefined {
+    return undefined;
+  }
+  blocks(): BlockEntry[] {
+    return [];
+  }
+  close(): void {}
+}
+
+test("every adapter: an app's own memory-kind store answering something that is not a decision (or a promise) fails closed, with one or several policies", async (t) => {
+  for (const behaviour of ['string-allowed', 'promise'] as const) {
+    for (const burst of [undefined, 10]) {
+      await t.test(`${behaviour}${burst === undefined ? '' : ', with burst'}`, async (t) => {
+        const events: SecurityEventRecord[] = [];
+        await forEachAdapter(
+          t,
+          () =>
+            stack([rateLimit({ maxRequests: 5, window: 60, store: new ScriptedMemoryStore(behaviour), ...(burst === undefined ? {} : { burst }) })], {
+              events: { emit: (r) => void events.push(r) },
+            }),
+          async (app) => {
+            const r = await get(app.url);
+            assert.equal(r.status, 503);
+            assert.equal(r.headers.get('retry-after'), '1');
+          },
+        );
+        assert.match(events.find((e) => e.event === 'RATE_LIMIT_STORE_DOWN')?.detail ?? '', /not a rate-limit decision/);
+      });
+    }
+  }
+  await t.test('a valid synchronous store decides as usual', async (t) => {
+    await forEachAdapter(
+      t,
+      () => stack([rateLimit({ maxRequests: 2, window: 60, store: new ScriptedMemoryStore('healthy'), burst: 10 })], { events: { emit() {} } }),
+      async (app) => {
+        assert.deepEqual([(await get(app.url)).status, (await get(app.url)).status, (await get(app.url)).status], [200, 200, 429]);
+      },
+    );
+  });
+});

@@ -14,7 +14,7 @@ class MalformedAnswer extends Error {}
 const isCount = (n: unknown): boolean => typeof n === 'number' && Number.isFinite(n) && n >= 0;
 
 /** True when `d` is a {@link RateDecision}: `allowed` a boolean, the four numbers finite and ≥ 0. */
-function isDecision(d: unknown): d is RateDecision {
+export function isDecision(d: unknown): d is RateDecision {
   if (d === null || typeof d !== 'object') return false;
   const r = d as Record<string, unknown>;
   return (
@@ -28,7 +28,7 @@ function isDecision(d: unknown): d is RateDecision {
 }
 
 /** True when a consumeAll answer is an index in [-1, n) with a decision for every policy (admitted) or nothing malformed (refused). */
-function isAllAnswer(index: unknown, n: number, out: readonly (RateDecision | undefined)[]): index is number {
+export function isAllAnswer(index: unknown, n: number, out: readonly (RateDecision | undefined)[]): index is number {
   if (typeof index !== 'number' || !Number.isInteger(index) || index < -1 || index >= n) return false;
   for (let i = 0; i < n; i++) {
     const d = out[i];
@@ -41,7 +41,8 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
 }
 
-function describe(value: unknown): string {
+/** What a malformed store answer was, in a few words (never its content: it could be anything). */
+export function describeAnswer(value: unknown): string {
   return value === null
     ? 'null'
     : Array.isArray(value)
@@ -132,12 +133,12 @@ export class GuardedStore {
     }
     if (!isThenable(pending)) {
       if (isDecision(pending)) return pending;
-      this.#fail(new MalformedAnswer(`consume() answered ${describe(pending)}, not a rate-limit decision`), now);
+      this.#fail(new MalformedAnswer(`consume() answered ${describeAnswer(pending)}, not a rate-limit decision`), now);
       return this.#fallback(req, key, policy, now, onError);
     }
     return this.#bounded(pending)
       .then((decision) => {
-        if (!isDecision(decision)) throw new MalformedAnswer(`consume() answered ${describe(decision)}, not a rate-limit decision`);
+        if (!isDecision(decision)) throw new MalformedAnswer(`consume() answered ${describeAnswer(decision)}, not a rate-limit decision`);
         if (this.#down) this.#recover(req);
         return decision;
       })
@@ -178,7 +179,7 @@ export class GuardedStore {
     }
     const malformed = (index: unknown) =>
       new MalformedAnswer(
-        `consumeAll() answered ${typeof index === 'number' ? `index ${index}` : describe(index)}, not an index in [-1, ${policies.length}) with valid decisions`,
+        `consumeAll() answered ${typeof index === 'number' ? `index ${index}` : describeAnswer(index)}, not an index in [-1, ${policies.length}) with valid decisions`,
       );
     if (!isThenable(pending)) {
       if (isAllAnswer(pending, policies.length, answered)) return accept(pending);

@@ -5,7 +5,7 @@ import type { Middleware, Reply, RequestView, ResponseControl } from '../core/ty
 import { RampartError } from '../errors.ts';
 import type { MemoryStore } from '../stores/memory.ts';
 import type { RateDecision, RateLimitStore } from '../stores/types.ts';
-import { GuardedStore } from './guarded-store.ts';
+import { describeAnswer, GuardedStore, isAllAnswer, isDecision } from './guarded-store.ts';
 import { compileRateLimitOptions, type CompiledPolicy, type Plan, type RateLimitOptions } from './options.ts';
 
 export type { RateLimitHeaderOptions, RateLimitOptions, RateLimitRule } from './options.ts';
@@ -57,6 +57,22 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
   const keyFn = config.key;
   const skip = config.skip;
   const v6Keys = new Map<string, string>();
+
+  // A memory-kind store the caller passed is not trusted to keep the contract: an answer that
+  // is not a decision (or a promise: such a store must answer synchronously) fails closed.
+  const checked = config.checkAnswers;
+  let faultAnnounced = false;
+  const storeFault = (req: RequestView, answer: unknown): Reply => {
+    if (!faultAnnounced) {
+      faultAnnounced = true;
+      const message = `rate-limit store answered ${describeAnswer(answer)}, not a rate-limit decision${
+        answer instanceof Promise ? " (a store of kind 'memory' must answer synchronously; declare kind: 'remote' for one that returns promises)" : ''
+      }; failing closed (503).`;
+      if (process.env.RAMPART_SILENT !== '1') console.warn(`[rampart] ${message}`);
+      req.emit('RATE_LIMIT_STORE_DOWN', message);
+    }
+    return problem(503, 'The rate limiter is temporarily unavailable; retry shortly.', { headers: { 'retry-after': '1' } });
+  };
 
   const clientKey = (req: RequestView): string => {
     if (keyFn !== undefined) {
@@ -180,18 +196,25 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
     const policies = plan.policies;
     const n = policies.length;
     if (all !== undefined) {
-      if (all.consumeAll(key, policies, now, decided) !== -1) return refuse(req, res, plan, decided, key, now);
+      const index = all.consumeAll(key, policies, now, decided);
+      if (checked && !isAllAnswer(index, n, decided)) return storeFault(req, index);
+      if (index !== -1) return refuse(req, res, plan, decided, key, now);
     } else {
       // A memory store of your own without consumeAll: check every policy, then count.
-      const peekAll = (): Array<RateDecision | undefined> => policies.map((p) => store.get(key, p, now) as RateDecision | undefined);
-      for (let i = 0; i < n; i++)
-        if (((store.get(key, policies[i]!, now) as RateDecision | undefined)?.remaining ?? 1) < 1) return refuse(req, res, plan, peekAll(), key, now);
+      const peek = (p: CompiledPolicy): RateDecision | undefined => {
+        const d = store.get(key, p, now) as RateDecision | undefined;
+        return isDecision(d) ? d : undefined;
+      };
+      const peekAll = (): Array<RateDecision | undefined> => policies.map(peek);
+      for (let i = 0; i < n; i++) if ((peek(policies[i]!)?.remaining ?? 1) < 1) return refuse(req, res, plan, peekAll(), key, now);
       for (let i = 0; i < n; i++) {
         const d = store.consume(key, policies[i]!, now) as RateDecision;
+        if (checked && !isDecision(d)) return storeFault(req, d);
         if (!d.allowed) return refuse(req, res, plan, peekAll(), key, now);
         decided[i] = d;
       }
     }
+    if (faultAnnounced) faultAnnounced = false;
     let worst = 0;
     for (let i = 1; i < n; i++) if (tighter(decided[i]!, decided[worst]!)) worst = i;
     if (legacyHeaders || standardHeaders) writeHeaders(res, plan, decided[worst]!, policies[worst]!, resetSeconds(decided[worst]!));
@@ -218,6 +241,10 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
       if (plan.policies.length > 1) return decideMemory(req, res, plan, key, now);
       const p = plan.policies[0]!;
       const d = store.consume(key, p, now) as RateDecision;
+      if (checked) {
+        if (!isDecision(d)) return storeFault(req, d);
+        faultAnnounced = false;
+      }
       if (!d.allowed) return refuse(req, res, plan, [d], key, now);
       if (legacyHeaders || standardHeaders) writeHeaders(res, plan, d, p, resetSeconds(d));
       return undefined;

@@ -124,6 +124,8 @@ export interface RateLimitConfig {
   readonly failOpen: boolean;
   /** Milliseconds a remote store call may take before it counts as a failure. */
   readonly storeTimeoutMs: number;
+  /** True for a memory-kind store the caller passed: its answers are checked (not the built-in default). */
+  readonly checkAnswers: boolean;
 }
 
 const OPTION_KEYS = [
@@ -314,5 +316,6 @@ export function compileRateLimitOptions(options: RateLimitOptions = {}): RateLim
     ownsInsurance,
     failOpen,
     storeTimeoutMs: Math.max(1, Math.round(storeTimeout * 1000)),
+    checkAnswers: !remote && o.store !== undefined,
   });
 }
