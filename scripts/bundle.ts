@@ -50,7 +50,7 @@ const STANDALONE = /^src\/((auth|crypto|input|gdpr)\/index|stores\/pglite-worker
  */
 const KERNEL = [
   ...['src/errors.ts', 'src/core/events.ts', 'src/core/registry.ts', 'src/core/consumed-body.ts', 'src/core/options.ts', 'src/crypto/secret.ts'],
-  ...['src/stores/database.ts', 'src/stores/worker-driver.ts', 'src/stores/database-display.ts', 'src/stores/copy-text.ts', 'src/core/postgres.ts'],
+  ...['src/stores/database.ts', 'src/stores/worker-driver.ts', 'src/stores/database-display.ts', 'src/stores/copy-binary.ts', 'src/core/postgres.ts'],
   ...['src/core/canonical.ts', 'src/core/cookies.ts', 'src/core/optional.ts', 'src/core/problem.ts', 'src/core/builtin.ts', 'src/core/package-info.ts'],
   ...[
     'src/crypto/bytes.ts',

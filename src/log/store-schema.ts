@@ -20,12 +20,10 @@ export interface StoreSettings {
   chainKey: Buffer | undefined;
 }
 
-/** A row as a batch writes it (every column); the id is reserved from the table's sequence first. */
-export interface InsertRow extends Omit<PendingRow, 'time'> {
-  id?: number;
-  timestamp: string;
-  chainPrev: string | null;
-  chainHmac: string | null;
+/** A row as a batch writes it (every column); the id is reserved from the table's sequence first. Chain columns absent: NULL. */
+export interface InsertRow extends PendingRow {
+  chainPrev?: string | null;
+  chainHmac?: string | null;
 }
 
 /** A time period (partition) key and its bounds. */

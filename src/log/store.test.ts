@@ -20,7 +20,7 @@ function failing(base: Database): Database & { failInserts: boolean } {
     ...(base.copyRows === undefined
       ? {}
       : {
-          copyRows: (table: string, columns: readonly string[], rows: Parameters<NonNullable<Database['copyRows']>>[2]) =>
+          copyRows: (table: string, columns: Parameters<NonNullable<Database['copyRows']>>[1], rows: Parameters<NonNullable<Database['copyRows']>>[2]) =>
             db.failInserts ? lost() : base.copyRows!(table, columns, rows),
         }),
     transaction: (fn) => base.transaction(fn),
@@ -29,14 +29,18 @@ function failing(base: Database): Database & { failInserts: boolean } {
   return db;
 }
 
-/** The embedded shapes: a caller's PGlite on this thread, rampart's in a worker thread in memory (INSERT … unnest) and on disk (COPY). */
+/** The embedded shapes: a caller's PGlite on this thread (INSERT … unnest), rampart's in a worker thread in memory and on disk (binary COPY). */
 const EMBEDDED = {
   "caller's PGlite": async () => {
     const pg = new PGlite();
     // rampart never closes a caller's instance: the test does.
     return Object.assign(failing(await openDatabase(checkDatabase(pg, 'test'))), { close: () => pg.close() });
   },
-  'PGlite worker in memory': async () => failing(await openDatabase(checkDatabase('memory', 'test'))),
+  'PGlite worker in memory': async () => {
+    const db = failing(await openDatabase(checkDatabase('memory', 'test')));
+    assert.equal(typeof db.copyRows, 'function', 'batches go in with COPY');
+    return db;
+  },
   'PGlite worker on disk': async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rampart-store-'));
     const db = failing(await openDatabase(checkDatabase(join(dir, 'security'), 'test')));

@@ -27,7 +27,11 @@ async function open(): Promise<PGlite> {
     const { PGlite } = await importPeer(PEERS.pglite, () => import('@electric-sql/pglite'));
     // PGlite creates its data directory but not missing parents ('./data/security' on a fresh clone).
     if (dataDir !== undefined && !/^[a-z]+:\/\//i.test(dataDir)) await mkdir(dirname(resolve(dataDir)), { recursive: true });
-    const created = dataDir === undefined ? new PGlite() : new PGlite(dataDir);
+    // In memory the files live in Emscripten's MEMFS, where posix_fallocate (PostgreSQL's way
+    // to extend a table by many pages, as COPY does) reallocates and copies the whole file:
+    // writing zeros grows it geometrically instead. On disk fallocate is the kernel's.
+    const created =
+      dataDir === undefined ? new PGlite({ startParams: [...PGlite.defaultStartParams, '-c', 'file_extend_method=write_zeros'] }) : new PGlite(dataDir);
     await created.waitReady;
     if (onDisk !== undefined) takePgliteLock(onDisk);
     db = created;
@@ -71,7 +75,9 @@ async function handle(msg: WorkerRequest): Promise<void> {
       const target = msg.tx === undefined ? await open() : transactions.get(msg.tx)?.tx;
       if (target === undefined) throw new Error(`transaction ${msg.tx} is not open`);
       // rampart-ignore S003: table and columns are rampart's own identifiers; the data travels as a blob
-      await target.query(`copy ${msg.table} (${msg.columns}) from '/dev/blob'`, [], { blob: new Blob([msg.data]) });
+      await target.query(`copy ${msg.table} (${msg.columns}) from '/dev/blob' with (format binary)`, [], {
+        blob: new Blob([msg.data as Uint8Array<ArrayBuffer>]),
+      });
       reply(msg.id);
       return;
     }

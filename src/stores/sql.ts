@@ -1,14 +1,16 @@
 /** What every open database offers, whatever the backend (see database.ts, which opens them). */
+import type { CopyColumn, CopyValue } from './copy-binary.ts';
 
 /** Parameterised SQL on a connection or inside a transaction. */
 export interface Queryable {
   query<T = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<T[]>;
   /**
-   * Load rows into `table` (a quoted identifier) with one COPY in text format: one statement
-   * with nothing to plan and no array parameters to parse. Only where it is cheaper than an
-   * INSERT: the embedded PGlite in its worker thread. Values: text, numbers or null.
+   * Load rows into `table` (a quoted identifier) with one binary COPY: one statement with
+   * nothing to plan and no parameters or text to parse. Only where it is cheaper than an
+   * INSERT: the embedded PGlite in its worker thread. Values in the order of `columns`:
+   * strings for text, integers for int8, epoch milliseconds for timestamptz, or null.
    */
-  copyRows?(table: string, columns: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number | null>>): Promise<void>;
+  copyRows?(table: string, columns: readonly CopyColumn[], rows: ReadonlyArray<ReadonlyArray<CopyValue>>): Promise<void>;
 }
 
 /** An open database: PostgreSQL through postgres.js, or PGlite (in a worker thread, or a caller's instance). */

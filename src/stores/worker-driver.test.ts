@@ -76,52 +76,76 @@ test('PGliteWorkerDriver: queries, transactions that commit and roll back, and d
   await assert.rejects(driver.query('select 1'), /exited|terminated/);
 });
 
-test('PGliteWorkerDriver.copyRows (on disk): one text-format COPY per batch, nulls, backslashes and unicode intact, in and out of a transaction', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'rampart-copy-'));
-  const driver = new PGliteWorkerDriver(join(dir, 'db'));
-  try {
-    await driver.open();
-    await driver.query('create table c (id int8 primary key, a text, b text, at timestamptz)');
-    const tricky = ['back\\slash', '\\N', 'tab\there', 'line\nbreak\r\n', '\\.', 'ünïcødé 🛡', ''];
-    const rows = tricky.map((a, i) => [i, a, i % 2 === 0 ? null : `b${i}`, new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString()] as const);
-    assert.equal(typeof driver.copyRows, 'function');
-    await driver.copyRows!('c', ['id', 'a', 'b', 'at'], rows.slice(0, 4));
-    await driver.transaction(async (tx) => {
-      assert.equal(typeof tx.copyRows, 'function');
-      await tx.copyRows!('c', ['id', 'a', 'b', 'at'], rows.slice(4));
-    });
-    await assert.rejects(
-      driver.transaction(async (tx) => {
-        await tx.copyRows!('c', ['id', 'a', 'b', 'at'], [[100, 'rolled back', null, new Date().toISOString()]]);
-        throw new Error('abort');
-      }),
-      /abort/,
-    );
-    // A row that breaks a constraint fails the whole COPY with the database's SQLSTATE.
-    await assert.rejects(
-      driver.copyRows!('c', ['id', 'a', 'b', 'at'], [[0, 'duplicate', null, new Date().toISOString()]]),
-      (err: Error & { code?: string }) => err.code === '23505',
-    );
-    const stored = await driver.query<{ id: string; a: string; b: string | null; at: Date }>('select id::text, a, b, at from c order by id');
-    assert.deepEqual(
-      stored.map((r) => [Number(r.id), r.a, r.b, r.at.toISOString()]),
-      rows.map((r) => [...r]),
-    );
-  } finally {
-    await driver.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+const COPY_COLUMNS = [
+  ['id', 'int8'],
+  ['a', 'text'],
+  ['b', 'text'],
+  ['at', 'timestamptz'],
+] as const;
 
-test('an in-memory PGliteWorkerDriver offers no copyRows: its files live in MEMFS, where the bulk extension COPY makes (fallocate) copies the whole file, so a growing table got slower per row', async () => {
+for (const where of ['on disk', 'in memory'] as const) {
+  test(`PGliteWorkerDriver.copyRows (${where}): one binary COPY per batch, nulls, COPY text's special characters, unicode, 53-bit ids and millisecond times intact, in and out of a transaction`, async () => {
+    const dir = where === 'on disk' ? mkdtempSync(join(tmpdir(), 'rampart-copy-')) : undefined;
+    const driver = new PGliteWorkerDriver(dir === undefined ? undefined : join(dir, 'db'));
+    try {
+      await driver.open();
+      await driver.query('create table c (id int8 primary key, a text, b varchar(8), at timestamptz)');
+      const tricky = ['back\\slash', '\\N', 'tab\there', 'line\nbreak\r\n', '\\.', 'ünïcødé 🛡', '', 'x'.repeat(9000)];
+      const ids = [0, 1, -1, 2 ** 32, 2 ** 32 + 1, -(2 ** 40) - 3, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER];
+      const times = [
+        Date.UTC(2026, 0, 1, 0, 0, 0, 1),
+        Date.UTC(1999, 11, 31, 23, 59, 59, 999),
+        Date.UTC(2000, 0, 1),
+        Date.UTC(1970, 0, 1),
+        Date.UTC(2262, 3, 11, 23, 47, 16, 854),
+        1,
+        -1,
+        Date.UTC(2026, 11, 5, 7, 30),
+      ];
+      const rows = tricky.map((a, i) => [ids[i]!, a, i % 2 === 0 ? null : `b${i}é`, times[i]!] as const);
+      assert.equal(typeof driver.copyRows, 'function');
+      await driver.copyRows!('c', COPY_COLUMNS, rows.slice(0, 4));
+      await driver.transaction(async (tx) => {
+        assert.equal(typeof tx.copyRows, 'function');
+        await tx.copyRows!('c', COPY_COLUMNS, rows.slice(4));
+      });
+      await assert.rejects(
+        driver.transaction(async (tx) => {
+          await tx.copyRows!('c', COPY_COLUMNS, [[100, 'rolled back', null, Date.now()]]);
+          throw new Error('abort');
+        }),
+        /abort/,
+      );
+      // A row that breaks a constraint fails the whole COPY with the database's SQLSTATE: a
+      // duplicate key, and a value too long for its varchar, as with an INSERT.
+      await assert.rejects(
+        driver.copyRows!('c', COPY_COLUMNS, [
+          [1000, 'a', null, 0],
+          [0, 'duplicate', null, 0],
+        ]),
+        (err: Error & { code?: string }) => err.code === '23505',
+      );
+      await assert.rejects(driver.copyRows!('c', COPY_COLUMNS, [[1001, 'a', 'ninechars', 0]]), (err: Error & { code?: string }) => err.code === '22001');
+      const stored = await driver.query<{ id: string; a: string; b: string | null; ms: string }>(
+        `select id::text, a, b, (extract(epoch from at) * 1000)::int8::text as ms from c order by c.id`,
+      );
+      assert.deepEqual(
+        stored.map((r) => [Number(r.id), r.a, r.b, Number(r.ms)]),
+        [...rows].sort((x, y) => x[0] - y[0]).map((r) => [...r]),
+      );
+    } finally {
+      await driver.close();
+      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+test('an in-memory PGliteWorkerDriver extends its files by writing zeros: in MEMFS, the posix_fallocate a bulk COPY extends a table with copies the whole file each time', async () => {
   const driver = new PGliteWorkerDriver(undefined);
   try {
     await driver.open();
     assert.equal(driver.ephemeral, true);
-    assert.equal(driver.copyRows, undefined);
-    await driver.transaction(async (tx) => {
-      assert.equal(tx.copyRows, undefined);
-    });
+    assert.deepEqual(await driver.query('show file_extend_method'), [{ file_extend_method: 'write_zeros' }]);
   } finally {
     await driver.close();
   }
