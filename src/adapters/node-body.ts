@@ -3,6 +3,7 @@ import type { Reply } from '../core/types.ts';
 import { RampartError } from '../errors.ts';
 import { consumedBodyError } from '../core/consumed-body.ts';
 import { sendNodeReply } from './node-reply.ts';
+import { cutRequestBody, ignoreLateWrites } from './node-late-writes.ts';
 
 function tooLarge(limit: number): RampartError {
   return new RampartError('ERR_RAMPART_BODY_TOO_LARGE', `The request body is larger than ${limit} bytes.`);
@@ -104,10 +105,9 @@ export function limitNodeBody(req: IncomingMessage, res: ServerResponse, limit: 
         if (!res.headersSent) {
           res.setHeader('connection', 'close');
           sendNodeReply(res, onExceed());
+          ignoreLateWrites(res);
         }
-        const error = tooLarge(limit);
-        if (res.writableFinished) req.destroy(error);
-        else res.once('finish', () => req.destroy(error));
+        cutRequestBody(req, res, tooLarge(limit));
         return false;
       }
     }
@@ -141,10 +141,9 @@ export function watchNodeBody(req: IncomingMessage, res: ServerResponse, idleMs:
     if (!res.headersSent) {
       res.setHeader('connection', 'close');
       sendNodeReply(res, onIdle());
+      ignoreLateWrites(res);
     }
-    const error = new RampartError('ERR_RAMPART_BODY_READ', `The request body stalled: no bytes arrived for ${idleMs / 1000} s.`);
-    if (res.writableFinished) req.destroy(error);
-    else res.once('finish', () => req.destroy(error));
+    cutRequestBody(req, res, new RampartError('ERR_RAMPART_BODY_READ', `The request body stalled: no bytes arrived for ${idleMs / 1000} s.`));
   }, idleMs);
   timer.unref();
   const originalPush = req.push;
