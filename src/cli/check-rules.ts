@@ -4,6 +4,8 @@
  * with explanations is CHECKS (the README's CLI section is written from the same text).
  */
 import { compileHeaders } from '../headers/index.ts';
+import { catchAllProxyEntries } from '../client-ip/catch-all.ts';
+import { isPublicSuffix } from '../core/public-suffix.ts';
 import type { RampartOptions } from '../preset.ts';
 import type { Finding, RuleInfo, Severity } from './findings.ts';
 
@@ -48,7 +50,12 @@ export const CHECKS: readonly CheckInfo[] = [
     severity: 'warning',
     title: 'No allowedHosts: any Host header is accepted (host header poisoning of absolute URLs, password-reset links, caches). Production only.',
   },
-  { id: 'RAMPART-W013', severity: 'error', title: "allowedHosts contains '*': the host guard accepts every Host header." },
+  {
+    id: 'RAMPART-W013',
+    severity: 'error',
+    title:
+      "allowedHosts contains '*' or a wildcard over a public suffix ('.com', '.co.uk', '.github.io'): the host guard accepts every Host header, or every site registered there.",
+  },
   {
     id: 'RAMPART-W014',
     severity: 'warning',
@@ -57,7 +64,8 @@ export const CHECKS: readonly CheckInfo[] = [
   {
     id: 'RAMPART-W015',
     severity: 'error',
-    title: 'trustProxy: true trusts X-Forwarded-For from any peer: clients choose their own address (rate limits, logs, allowlists). List the proxies.',
+    title:
+      "trustProxy: true, or a list with a catch-all block ('0.0.0.0/0', '::/0'), trusts X-Forwarded-For from any peer: clients choose their own address (rate limits, logs, allowlists). List the proxies.",
   },
   {
     id: 'RAMPART-W016',
@@ -149,6 +157,13 @@ function isBroadRegExp(re: RegExp): boolean {
   // An unescaped dot matches any character (`^https://app.example.com$` also accepts `appXexample.com`).
   const unescaped = src.replace(/\\[\s\S]/g, '');
   return !src.startsWith('^') || !src.endsWith('$') || unescaped.includes('.');
+}
+
+/** An allowedHosts entry `.suffix` whose suffix is public (`.com`, `.co.uk.`, `.github.io`). */
+function isPublicSuffixWildcard(entry: unknown): entry is string {
+  if (typeof entry !== 'string') return false;
+  const text = entry.trim().toLowerCase();
+  return text.startsWith('.') && isPublicSuffix(text.slice(1).replace(/\.$/, ''));
 }
 
 /**
@@ -249,10 +264,32 @@ export function checkOptions(options: RampartOptions, production: boolean): Find
   if (hosts === undefined || hosts.length === 0) deploy('RAMPART-W012', undefined, "set allowedHosts: ['example.com', '.example.org'].");
   else if (hosts.some((h) => typeof h === 'string' && h.trim() === '*'))
     out.push(finding('RAMPART-W013', undefined, undefined, 'list the host names instead of *.'));
+  else {
+    const suffixes = hosts.filter(isPublicSuffixWildcard);
+    if (suffixes.length > 0)
+      out.push(
+        finding(
+          'RAMPART-W013',
+          `allowedHosts ${suffixes.map((h) => JSON.stringify(h)).join(', ')} is a wildcard over a public suffix: every site anyone registers there passes the host guard (rampart() refuses it).`,
+          undefined,
+          "list your own domain instead, e.g. '.example.co.uk'.",
+        ),
+      );
+  }
   if (options.httpsRedirect === undefined || options.httpsRedirect === false)
     deploy('RAMPART-W014', undefined, 'set httpsRedirect: true (with allowedHosts), unless the proxy or load balancer already redirects.');
-  if (options.trustProxy === true)
-    out.push(finding('RAMPART-W015', undefined, undefined, "set trustProxy to the proxy addresses (['10.0.0.0/8']) or a hop count."));
+  const catchAll = Array.isArray(options.trustProxy) ? catchAllProxyEntries(options.trustProxy) : [];
+  if (options.trustProxy === true || catchAll.length > 0)
+    out.push(
+      finding(
+        'RAMPART-W015',
+        catchAll.length > 0
+          ? `trustProxy lists ${catchAll.map((e) => JSON.stringify(e)).join(', ')}, which covers (nearly) every address: as with trustProxy: true, any client sets its own address through X-Forwarded-For.`
+          : undefined,
+        undefined,
+        "set trustProxy to the proxy addresses (['10.0.0.0/8']) or a hop count.",
+      ),
+    );
 
   // ── CSRF
   if (options.csrf === false)

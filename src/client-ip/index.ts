@@ -4,6 +4,7 @@ import type { EventSink, ProxyHeadersOption, ProxyTrust } from '../core/types.ts
 import { compileIpList, normalizeIp, parseIp } from './ip.ts';
 import { ipaddr } from './ipaddr.ts';
 import { type ForwardedElements, parseForwarded } from './forwarded.ts';
+import { catchAllProxyEntries } from './catch-all.ts';
 
 export { normalizeIp, parseIp, isIp, compileIpList, ipKey } from './ip.ts';
 export type { IpMatcher } from './ip.ts';
@@ -112,7 +113,7 @@ export function compileTrustProxy(option: TrustProxyOption | undefined, options:
       );
     }
     if (matcher.size === 0) return untrusted(family, sink);
-    const everyone = option.filter((entry) => /\/0+$/.test(String(entry).trim()));
+    const everyone = catchAllProxyEntries(option);
     if (everyone.length > 0) {
       warnConfig(
         `trustProxy: ${everyone.map((e) => JSON.stringify(e)).join(', ')} trusts X-Forwarded-For from any peer, as trustProxy: true does; clients can spoof their address. List your proxies instead.`,

@@ -3,6 +3,7 @@ import { checkKeys, configError, optionsObject, stringList } from '../core/optio
 import { problem } from '../core/problem.ts';
 import type { Middleware, Reply, RequestView } from '../core/types.ts';
 import { isHostPort } from '../core/host-syntax.ts';
+import { isPublicSuffix } from '../core/public-suffix.ts';
 
 /** Options of {@link hostGuard}. */
 export interface HostGuardOptions {
@@ -48,6 +49,10 @@ export function compileHosts(list: readonly string[], option = 'allowedHosts'): 
       const base = hostName(entry.slice(1));
       if (base === undefined || base.startsWith('['))
         throw configError(`${option}: ${JSON.stringify(raw)} is not a valid domain wildcard; write '.example.org'.`);
+      if (isPublicSuffix(base))
+        throw configError(
+          `${option}: ${JSON.stringify(raw)} is a wildcard over the public suffix ${base}: it admits every site anyone registers there (host header poisoning, DNS rebinding). List your own domain, e.g. '.example.${base}'.`,
+        );
       exact.add(base);
       suffixes.push(`.${base}`);
       continue;
