@@ -2,6 +2,7 @@ import { luhnValid } from '../core/luhn.ts';
 import { isSensitiveKey, mayNameSecret } from '../core/secret-keys.ts';
 import { maskPathSecrets } from '../core/secret-path.ts';
 import { cutForScan, jwtSpans, type JwtShape } from '../core/text-scan.ts';
+import { maskApiKeys } from './redact-keys.ts';
 import { maskKeyValues, maskPrivateKeys, maskUrlPasswords, maskUrlPaths } from './redact-text.ts';
 /** The replacement for a redacted value. */
 export const REDACTED = '***';
@@ -39,15 +40,18 @@ function maskJwts(text: string): string {
 }
 
 /**
- * Mask secrets inside free text: `Bearer …`/`Basic …` credentials, JWTs, Luhn-valid card
- * numbers (13–19 digits, spaces or dashes allowed; the last four digits stay),
+ * Mask secrets inside free text: `Bearer …`/`Basic …` credentials, JWTs, API keys (Stripe and
+ * rampart `sk_`/`rk_live_…` and any apiKeys() key keep their prefix, GitHub, Slack, Google,
+ * GitLab, `sk-…`, AWS secret access keys), Luhn-valid card numbers (13–19 digits, spaces or
+ * dashes allowed; the last four digits stay),
  * `password=…`-style pairs, URL passwords and the secrets in URL paths (by the
  * {@link redactPath} rule). Linear time; text longer than {@link REDACT_MAX_LENGTH} is cut
  * before scanning (with a trailing run that could hold a half secret) and ends with
  * `…[N characters not scanned, removed]`.
  */
 export function redactString(text: string): string {
-  if (text.length < 8) return text;
+  // `pin=1` is the shortest text with a secret in it.
+  if (text.length < 5) return text;
   let out = cutForScan(text, REDACT_MAX_LENGTH);
   const removed = text.length - out.length;
   // Cheap pre-checks keep the common case (nothing to mask) to a few scans.
@@ -56,6 +60,7 @@ export function redactString(text: string): string {
   if (out.includes('://')) out = maskUrlPaths(maskUrlPasswords(out, REDACTED), REDACTED);
   if (SCHEME_HINT.test(out)) out = out.replace(BEARER, (_m, scheme: string) => `${scheme} ${REDACTED}`);
   if (out.includes('eyJ')) out = maskJwts(out);
+  if (out.length >= 15) out = maskApiKeys(out, REDACTED);
   if (DIGITS_HINT.test(out))
     out = out.replace(CARD_CANDIDATE, (m) => {
       const digits = m.replace(/[ -]/g, '');
