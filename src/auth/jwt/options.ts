@@ -5,6 +5,7 @@ import { checkKeys, configError, numberOption, optionsObject, stringList } from 
 import { globalEventSink } from '../../core/events.ts';
 import type { EventSink } from '../../core/types.ts';
 import { ALGORITHMS, asymmetricKey, hmacKey, isHmac, type JwtAlgorithm, type KeyInput } from './keys.ts';
+import { boundedJwksFetch } from './jwks-fetch.ts';
 
 /** One key of a rotation set: tokens carry its `kid` in the header. */
 export interface JwtKey {
@@ -206,9 +207,16 @@ export function compileJwtOptions(options: JwtOptions): JwtConfig {
       if (url.protocol !== 'https:' && !(url.protocol === 'http:' && /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(url.hostname))) {
         throw configError('createJwt.jwks must be an https:// URL (http is accepted for localhost only).');
       }
-      keySet = onFirstUse(async () =>
-        (await loadJose()).createRemoteJWKSet(url, { cacheMaxAge: maxAge * 1000, cooldownDuration: cooldown * 1000, timeoutDuration: 5000 }),
-      );
+      keySet = onFirstUse(async () => {
+        const jose = await loadJose();
+        return jose.createRemoteJWKSet(url, {
+          cacheMaxAge: maxAge * 1000,
+          cooldownDuration: cooldown * 1000,
+          timeoutDuration: 5000,
+          // The body is read up to MAX_JWKS_BYTES, then the connection is closed.
+          [jose.customFetch]: boundedJwksFetch((message) => new jose.errors.JWKSInvalid(message)),
+        });
+      });
     } else {
       const set = optionsObject(o.jwks, 'createJwt.jwks');
       // What jose's createLocalJWKSet requires, checked here so a bad set fails at construction.
