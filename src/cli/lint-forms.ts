@@ -74,6 +74,30 @@ export function arrayElements(tokens: readonly Token[], open: number): number[] 
   return starts;
 }
 
+/** How far back the `(` of a parenthesised receiver (`(globalThis as any)`) is looked for. */
+const RECEIVER_SCAN = 8;
+
+/**
+ * True when the receiver ending at `at` (the token before `.eval` or `['eval']`) is the global
+ * object: `globalThis`, `window`, `self`, `global`, or one of them in parentheses with a cast
+ * (`(globalThis as any)`).
+ */
+export function isGlobalReceiver(tokens: readonly Token[], at: number): boolean {
+  const t = tokens[at];
+  if (t === undefined) return false;
+  if (t.kind === 'ident') return GLOBAL_OBJECTS.has(t.text) && tokens[at - 1]?.text !== '.' && tokens[at - 1]?.text !== '?.';
+  if (t.text !== ')') return false;
+  for (let j = at - 1; j >= 0 && j >= at - RECEIVER_SCAN; j--) {
+    const u = tokens[j]!;
+    if (u.text === ')' || u.text === ';') return false;
+    if (u.text === '(') {
+      const first = tokens[j + 1];
+      return first !== undefined && first.kind === 'ident' && GLOBAL_OBJECTS.has(first.text);
+    }
+  }
+  return false;
+}
+
 /** True when a timer's first argument (its source text) reads request data. */
 export function readsRequestValue(expression: string): boolean {
   return REQUEST_VALUE.test(expression);

@@ -7,7 +7,17 @@
 import { checkSecret, estimateEntropyBits } from '../crypto/secret.ts';
 import type { Finding, RuleInfo, Severity } from './findings.ts';
 import { tokenize, type Comment, type Token } from './lint-lexer.ts';
-import { arrayElements, concatArgument, GLOBAL_OBJECTS, inJoinedArray, isStringRawTag, readsRequestValue, skipStringRaw } from './lint-forms.ts';
+import {
+  arrayElements,
+  concatArgument,
+  GLOBAL_OBJECTS,
+  inJoinedArray,
+  isGlobalReceiver,
+  isStringRawTag,
+  readsRequestValue,
+  skipStringRaw,
+} from './lint-forms.ts';
+import { GrownSql } from './lint-grown-sql.ts';
 import { riskySlot, riskyTemplateSlot } from './lint-sql.ts';
 import { applySuppressions, SUPPRESSION_RULE } from './lint-suppress.ts';
 
@@ -26,7 +36,7 @@ export const LINT_RULES: readonly LintRuleInfo[] = [
     id: 'RAMPART-S002',
     severity: 'error',
     title:
-      'A SQL statement is built by string concatenation, .concat(), [...].join() or an untagged (or String.raw) template with ${…}: SQL injection once it reaches the database.',
+      'A SQL statement is built by string concatenation, .concat(), [...].join(), an untagged (or String.raw) template with ${…}, or grown in a variable (q += x, q = q + x): SQL injection once it reaches the database.',
   },
   {
     id: 'RAMPART-S003',
@@ -42,9 +52,10 @@ export const LINT_RULES: readonly LintRuleInfo[] = [
   {
     id: 'RAMPART-S020',
     severity: 'error',
-    title: 'eval() (also aliased, indirect or globalThis.eval) or setTimeout/setInterval with a string or request data: string-to-code; an injection sink.',
+    title:
+      "eval() (also aliased, indirect, globalThis.eval or globalThis['eval']) or setTimeout/setInterval with a string or request data: string-to-code; an injection sink.",
   },
-  { id: 'RAMPART-S021', severity: 'error', title: 'new Function(…): string-to-code; an injection sink.' },
+  { id: 'RAMPART-S021', severity: 'error', title: 'new Function(…) or Function(…) (also globalThis.Function): string-to-code; an injection sink.' },
   {
     id: 'RAMPART-S030',
     severity: 'error',
@@ -54,13 +65,14 @@ export const LINT_RULES: readonly LintRuleInfo[] = [
     id: 'RAMPART-S040',
     severity: 'error',
     title:
-      "innerHTML/outerHTML (also el['innerHTML']), insertAdjacentHTML or document.write with interpolated or concatenated markup: DOM XSS. Use textContent or escapeHtml()/sanitizeHtml(). A warning for a plain variable.",
+      "innerHTML/outerHTML (also el['innerHTML']), insertAdjacentHTML or document.write/writeln with interpolated or concatenated markup: DOM XSS. Use textContent or escapeHtml()/sanitizeHtml(). A warning for a plain variable.",
   },
   { id: 'RAMPART-S041', severity: 'warning', title: 'dangerouslySetInnerHTML: make sure the HTML is sanitised (sanitizeHtml from rampart/input).' },
   {
     id: 'RAMPART-S050',
     severity: 'error',
-    title: 'TLS certificate verification disabled (rejectUnauthorized: false, NODE_TLS_REJECT_UNAUTHORIZED = "0"): man-in-the-middle.',
+    title:
+      "TLS certificate verification disabled (rejectUnauthorized: false, also 'rejectUnauthorized': false; NODE_TLS_REJECT_UNAUTHORIZED = \"0\" or 0, also process.env['NODE_TLS_REJECT_UNAUTHORIZED']): man-in-the-middle.",
   },
   {
     id: 'RAMPART-S060',
@@ -168,6 +180,7 @@ export function lintSource(source: string, file: string): LintResult {
   const tokens = tokenize(source, comments);
   const out: Finding[] = [];
   const reported = new Set<Token>();
+  const grownSql = new GrownSql();
   const add = (id: string, at: Token, message: string, severity?: Severity): void => {
     out.push({ id, severity: severity ?? INFO.get(id)!.severity, message, file, line: at.line, column: at.column });
   };
@@ -236,17 +249,21 @@ export function lintSource(source: string, file: string): LintResult {
       if (t.text === 'eval' && calls && prev?.text !== '.' && prev?.text !== 'function' && tokens[i + 3]?.text !== ':')
         add('RAMPART-S020', t, 'eval() turns a string into code.');
       else if (t.text === 'eval') {
-        const viaGlobal = (prev?.text === '.' || prev?.text === '?.') && GLOBAL_OBJECTS.has(tokens[i - 2]?.text ?? '');
-        if (viaGlobal) add('RAMPART-S020', t, `${tokens[i - 2]!.text}.eval turns a string into code.`);
+        const viaGlobal = (prev?.text === '.' || prev?.text === '?.') && isGlobalReceiver(tokens, i - 2);
+        if (viaGlobal) add('RAMPART-S020', t, `${tokens[i - 2]!.kind === 'ident' ? tokens[i - 2]!.text : 'globalThis'}.eval turns a string into code.`);
         else if (!calls && prev !== undefined && EVAL_VALUE_BEFORE.has(prev.text) && next?.text !== ':' && next?.text !== '?')
           add('RAMPART-S020', t, 'eval is used as a value (an alias or an indirect call still turns a string into code).');
       }
       if ((t.text === 'setTimeout' || t.text === 'setInterval') && calls && stringTimer(tokens, i))
         add('RAMPART-S020', t, `${t.text}() with a string runs it as code; pass a function.`);
-      if (t.text === 'Function' && calls && prev?.text === 'new') add('RAMPART-S021', t, 'new Function() turns a string into code.');
+      if (t.text === 'Function' && calls && functionConstructor(tokens, i))
+        add('RAMPART-S021', t, `${prev?.text === 'new' ? 'new ' : ''}Function() turns a string into code.`);
       // ── DOM XSS
       if ((t.text === 'innerHTML' || t.text === 'outerHTML') && prev?.text === '.' && isAssignment(next)) markupAssignment(t, i + 2);
-      if ((t.text === 'insertAdjacentHTML' || (t.text === 'write' && prev?.text === '.' && tokens[i - 2]?.text === 'document')) && calls) {
+      if (
+        (t.text === 'insertAdjacentHTML' || ((t.text === 'write' || t.text === 'writeln') && prev?.text === '.' && tokens[i - 2]?.text === 'document')) &&
+        calls
+      ) {
         const argAt = t.text === 'insertAdjacentHTML' ? i + 4 : i + 2;
         if (dynamicString(tokens, argAt)) add('RAMPART-S040', t, `${t.text}() receives interpolated or concatenated markup.`);
       }
@@ -254,14 +271,30 @@ export function lintSource(source: string, file: string): LintResult {
       // ── TLS verification
       if (t.text === 'rejectUnauthorized' && next?.text === ':' && tokens[i + 2]?.text === 'false')
         add('RAMPART-S050', t, 'rejectUnauthorized: false disables certificate verification.');
-      if (t.text === 'NODE_TLS_REJECT_UNAUTHORIZED' && next?.text === '=' && tokens[i + 2]?.kind === 'string' && tokens[i + 2]!.text === '0')
+      if (t.text === 'NODE_TLS_REJECT_UNAUTHORIZED' && next?.text === '=' && isZero(tokens[i + 2]))
         add('RAMPART-S050', t, 'NODE_TLS_REJECT_UNAUTHORIZED = "0" disables certificate verification process-wide.');
+      // ── SQL grown in a variable: q += x, q = q + x
+      if (!calls) {
+        const slot = grownSql.grown(tokens, i);
+        if (slot !== undefined) add('RAMPART-S002', t, `SQL in ${t.text} is grown with ${excerpt(slot)}; pass the values as parameters.`);
+        else if (next?.text === '=' && isStringy(tokens[i + 2]) && looksLikeSql(tokens[i + 2]!.text) && prev?.text !== '.' && prev?.text !== '?.')
+          grownSql.assigned(t.text, tokens[i + 2]!.text);
+      }
       // ── Math.random for secrets
       if (t.text === 'random' && prev?.text === '.' && tokens[i - 2]?.text === 'Math' && calls) {
         const name = securityNameOnLine(tokens, i);
         if (name !== undefined) add('RAMPART-S060', t, `Math.random() feeds ${name}; use crypto.randomBytes()/randomUUID().`);
       }
     }
+
+    // ── the string forms: globalThis['eval'], process.env['NODE_TLS_REJECT_UNAUTHORIZED'] = '0', { 'rejectUnauthorized': false }
+    if (t.kind === 'string' && prev?.text === '[' && next?.text === ']') {
+      if (t.text === 'eval' && isGlobalReceiver(tokens, i - 2)) add('RAMPART-S020', t, "globalThis['eval'] turns a string into code.");
+      if (t.text === 'NODE_TLS_REJECT_UNAUTHORIZED' && tokens[i + 2]?.text === '=' && isZero(tokens[i + 3]))
+        add('RAMPART-S050', t, 'NODE_TLS_REJECT_UNAUTHORIZED = "0" disables certificate verification process-wide.');
+    }
+    if (t.kind === 'string' && t.text === 'rejectUnauthorized' && next?.text === ':' && tokens[i + 2]?.text === 'false')
+      add('RAMPART-S050', t, 'rejectUnauthorized: false disables certificate verification.');
 
     // ── el['innerHTML'] = …
     if (t.kind === 'string' && (t.text === 'innerHTML' || t.text === 'outerHTML') && prev?.text === '[' && next?.text === ']' && isAssignment(tokens[i + 2]))
@@ -359,6 +392,23 @@ function joinedArraySql(tokens: readonly Token[], open: number, reported: Set<To
     return { text: piece.text, slot };
   }
   return undefined;
+}
+
+/** `'0'`, `"0"` or `0`: the value that turns NODE_TLS_REJECT_UNAUTHORIZED off. */
+function isZero(t: Token | undefined): boolean {
+  return t !== undefined && (t.kind === 'string' || t.kind === 'number') && t.text === '0';
+}
+
+/**
+ * `Function(…)` at `at` builds a function from strings: `new Function(…)`, `Function(code)`
+ * called plainly or through the global object. Not a method named Function, a declaration
+ * (`function Function(`), or `Function()` with no source.
+ */
+function functionConstructor(tokens: readonly Token[], at: number): boolean {
+  const prev = tokens[at - 1];
+  if (prev?.text === '.' || prev?.text === '?.') return isGlobalReceiver(tokens, at - 2);
+  if (prev?.text === 'new') return true;
+  return prev?.text !== 'function' && tokens[at + 2]?.text !== ')' && tokens[at + 3]?.text !== ':';
 }
 
 /** `= `, `+=`: the token after an assignment target. */
