@@ -96,7 +96,8 @@ export class GuardedStore {
   #bounded<T>(answer: PromiseLike<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => reject(new StoreTimeout(`the store did not answer within ${this.timeoutMs / 1000} s`)), this.timeoutMs);
-      timer.unref();
+      // Deno and browser-like runtimes return a number without unref().
+      (timer as { unref?: () => void }).unref?.();
       answer.then(
         (value) => {
           clearTimeout(timer);
