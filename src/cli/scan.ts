@@ -53,6 +53,7 @@ export function formatReport(report: GradeReport): string {
     lines.push(`  ${t.pass ? 'pass' : 'FAIL'}  ${t.name.padEnd(width)}  ${modifier.padStart(3)}  ${t.result}`);
   }
   for (const r of report.refusedRedirects) lines.push('', `  refused redirect  ${r.from} -> ${r.location}`, `    ${r.reason}`);
+  for (const w of report.warnings) lines.push('', `  warning  ${w}`);
   lines.push('', `Score: ${report.score}  Grade: ${report.grade}  (${report.testsPassed}/${report.tests.length} tests passed)`);
   return `${lines.join('\n')}\n`;
 }

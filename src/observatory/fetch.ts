@@ -36,6 +36,11 @@ export interface Visit {
   readonly hops: readonly Hop[];
   /** The last hop's body (decoded text, at most {@link MAX_BODY} bytes). */
   readonly body: string;
+  /**
+   * True when that body is not the whole answer: cut at {@link MAX_BODY}, or the connection
+   * or decoding failed before its end. What was not read is unknown to the grade.
+   */
+  readonly truncated: boolean;
   /** False when the TLS chain did not verify and the visit was repeated without verification. */
   readonly verified: boolean;
   /** Set when the chain stopped at a redirect the scan refused to follow (the last hop is that redirect). */
@@ -111,6 +116,8 @@ interface RawResponse {
   readonly status: number;
   readonly headers: http.IncomingHttpHeaders;
   readonly body: Buffer;
+  /** The body stopped before its end (MAX_BODY reached, or an error). */
+  readonly truncated: boolean;
 }
 
 /** One request, no redirects followed. */
@@ -146,8 +153,18 @@ function request(url: URL, method: string, headers: Record<string, string>, veri
         size += chunk.length;
         if (size >= MAX_BODY) res.destroy();
       });
-      const done = (): void => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).subarray(0, MAX_BODY) });
-      stream.on('end', done);
+      let complete = false;
+      const done = (): void =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks).subarray(0, MAX_BODY),
+          truncated: !complete || size > MAX_BODY,
+        });
+      stream.on('end', () => {
+        complete = true;
+        done();
+      });
       stream.on('error', done);
       res.on('error', done);
       // A body cut at MAX_BODY never reaches 'end'.
@@ -201,10 +218,15 @@ function nextHop(location: string, from: URL): { url: URL } | RefusedRedirect {
 }
 
 /** Follow `start` through its redirects with GET; throws the transport error of the first hop. */
-async function follow(start: URL, verify: boolean, options: ClientOptions): Promise<{ hops: Hop[]; body: string; refused?: RefusedRedirect }> {
+async function follow(
+  start: URL,
+  verify: boolean,
+  options: ClientOptions,
+): Promise<{ hops: Hop[]; body: string; truncated: boolean; refused?: RefusedRedirect }> {
   const hops: Hop[] = [];
   let url = start;
   let body = '';
+  let truncated = false;
   for (;;) {
     let res: RawResponse;
     try {
@@ -212,14 +234,15 @@ async function follow(start: URL, verify: boolean, options: ClientOptions): Prom
     } catch (err) {
       const last = hops[hops.length - 1];
       if (!(err instanceof RefusedAddressError) || last === undefined) throw err;
-      return { hops, body, refused: { from: redactUrl(last.url), location: redactUrl(url), reason: err.message } };
+      return { hops, body, truncated, refused: { from: redactUrl(last.url), location: redactUrl(url), reason: err.message } };
     }
     hops.push({ url, status: res.status, headers: res.headers });
     body = res.body.toString('utf8');
+    truncated = res.truncated;
     const location = res.headers.location;
-    if (!REDIRECTS.has(res.status) || location === undefined || hops.length > MAX_REDIRECTS) return { hops, body };
+    if (!REDIRECTS.has(res.status) || location === undefined || hops.length > MAX_REDIRECTS) return { hops, body, truncated };
     const next = nextHop(location, url);
-    if (!('url' in next)) return { hops, body, refused: next };
+    if (!('url' in next)) return { hops, body, truncated, refused: next };
     url = next.url;
   }
 }

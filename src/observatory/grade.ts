@@ -8,7 +8,7 @@ import { RampartError } from '../errors.ts';
 import { gradeCookies, type StoredCookie, storeCookies } from './cookies.ts';
 import { gradeCsp } from './csp.ts';
 import { type AllowedClasses, classesOf, type Resolver, systemResolver } from './address.ts';
-import { type ClientOptions, preflight, type RefusedRedirect, redactUrl, type Visit, visit } from './fetch.ts';
+import { type ClientOptions, MAX_BODY, preflight, type RefusedRedirect, redactUrl, type Visit, visit } from './fetch.ts';
 import {
   gradeContentTypeOptions,
   gradeCors,
@@ -69,7 +69,19 @@ export interface GradeReport {
   readonly tests: readonly TestResult[];
   /** Redirects not followed (credentials in the Location, another address class, not http(s)). */
   readonly refusedRedirects: readonly RefusedRedirect[];
+  /**
+   * What the grade could not see, one sentence each: a page larger than the read bound
+   * ({@link MAX_BODY}, 4 MiB) or cut by a failed connection, graded fail-closed.
+   */
+  readonly warnings: readonly string[];
 }
+
+/**
+ * The subresource-integrity verdict for a page only partly read: the unread part may load an
+ * external script over http without integrity, so the worst result stands in for it (a page
+ * that is too large never earns "no scripts" or "all loaded securely").
+ */
+const UNSEEN_SCRIPTS: Verdict = { result: 'sri-not-implemented-and-external-scripts-not-loaded-securely', pass: false };
 
 /** The https and http entry points for `url` (the other scheme on the default or given port). */
 export function entryPoints(url: URL, options: GradeOptions = {}): { https: URL; http: URL } {
@@ -119,6 +131,12 @@ export async function gradeUrl(url: URL, options: GradeOptions = {}): Promise<Gr
   const contentType = (headerValues(headers, 'content-type')[0] ?? '').split(';')[0] ?? '';
   const page = HTML_TYPES.has(contentType) ? readPage(graded.body) : null;
   const withMeta = page !== null && graded.body !== '';
+  const warnings: string[] = [];
+  const partial = page !== null && graded.truncated;
+  if (partial)
+    warnings.push(
+      `${redactUrl(final.url)}: only the first ${graded.body.length} characters of the page were read (the read bound is ${MAX_BODY} bytes, or the connection ended early); subresource-integrity is graded as if the unread part loaded an external script over http without integrity.`,
+    );
 
   const csp = gradeCsp({
     headers: headerValues(headers, 'content-security-policy'),
@@ -138,7 +156,7 @@ export async function gradeUrl(url: URL, options: GradeOptions = {}): Promise<Gr
     redirection: gradeRedirection(overHttp?.hops ?? null, overHttp?.verified ?? true, overHttp?.refused !== undefined),
     'referrer-policy': gradeReferrerPolicy(headers, withMeta ? page.metaReferrer : undefined),
     'strict-transport-security': hsts,
-    'subresource-integrity': gradeSri(page === null ? null : page.scripts, url.hostname, start.protocol === 'https:'),
+    'subresource-integrity': partial ? UNSEEN_SCRIPTS : gradeSri(page === null ? null : page.scripts, url.hostname, start.protocol === 'https:'),
     'x-content-type-options': gradeContentTypeOptions(headers),
     'x-frame-options': gradeFrameOptions(headers, csp.policy?.['frame-ancestors'] !== undefined),
     'cross-origin-resource-policy': gradeResourcePolicy(headers),
@@ -160,6 +178,7 @@ export async function gradeUrl(url: URL, options: GradeOptions = {}): Promise<Gr
     testsFailed: tests.length - passed,
     tests,
     refusedRedirects: distinct([overHttp?.refused, overHttps?.refused]),
+    warnings,
   };
 }
 
