@@ -135,7 +135,7 @@ export function rampart(options: RampartOptions = {}): RampartShield {
   // exists (they would otherwise reach only a log installed with setSecurityLog()).
   const { value, warnings } = collectConfigWarnings(() => build(options));
   for (const message of warnings) safeEmit(value.sink, { event: 'CONFIG_WARNING', detail: message });
-  recordConfig('rampart', options, warnings, value.shield.log);
+  recordConfig('rampart', options, warnings, value.shield.log, value.shield.context);
   return value.shield;
 }
 

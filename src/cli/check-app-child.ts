@@ -11,9 +11,9 @@ import dgram from 'node:dgram';
 import { readFileSync, writeSync } from 'node:fs';
 import net from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { type ConfigRecord, startRecording } from '../core/config-registry.ts';
+import { type ConfigRecord, startRecording, wasMounted } from '../core/config-registry.ts';
 import type { RampartOptions } from '../preset.ts';
-import { type AppSnapshot, cookieFindings, type ServerSnapshot, shieldFindings, timeoutFindings } from './check-app-rules.ts';
+import { type AppSnapshot, cookieFindings, type ServerSnapshot, shieldFindings, timeoutFindings, unmountedFinding } from './check-app-rules.ts';
 import { frameworkRoutes } from './check-app-routes.ts';
 import type { Finding } from './findings.ts';
 
@@ -184,6 +184,7 @@ async function main(): Promise<void> {
       shields++;
       const options = (typeof record.options === 'object' && record.options !== null ? record.options : {}) as RampartOptions;
       findings.push(...shieldFindings(options, record.warnings, record.log, { production, routes, loggedWarnings: logged.details }));
+      if (record.shield !== undefined && !wasMounted(record.shield)) findings.push(unmountedFinding());
     } else findings.push(...cookieFindings(record.kind, record.options, production));
   }
   findings.push(...timeoutFindings(servers.map(serverSnapshot)));

@@ -25,6 +25,16 @@ export interface AppSnapshot {
   findings: Finding[];
 }
 
+/** W031 for a rampart() shield that no adapter method (node, express, fastify, hono, fetch) was called for. */
+export function unmountedFinding(): Finding {
+  return finding(
+    'RAMPART-W031',
+    'a rampart() shield was built but never mounted while the app loaded (no shield.node/express/fastify/hono/fetch call): nothing it configures is enforced.',
+    undefined,
+    'mount it: http.createServer(shield.node(handler)), app.use(shield.express()), await app.register(shield.fastify()), app.use(shield.hono()).',
+  );
+}
+
 /** Paths that take credentials: brute-force targets. */
 const LOGIN_PATH = /\/(?:log-?in|sign-?in|auth|token|password|session)s?(?:\/|$|\?|:)/i;
 // node's own defaults, in ms: above them a server is looser than node out of the box.

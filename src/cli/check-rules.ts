@@ -102,7 +102,11 @@ export const CHECKS: readonly CheckInfo[] = [
     severity: 'error',
     title: '--app: the app module could not be imported (it threw, or did not finish loading in time); nothing it configures was checked.',
   },
-  { id: 'RAMPART-W031', severity: 'warning', title: '--app: the app built no rampart() shield while it was imported.' },
+  {
+    id: 'RAMPART-W031',
+    severity: 'warning',
+    title: '--app: the app built no rampart() shield while it was imported, or built one that it never mounted on an adapter.',
+  },
   {
     id: 'RAMPART-W032',
     severity: 'error',

@@ -14,14 +14,33 @@ export interface ConfigRecord {
   warnings: readonly string[];
   /** The SecurityLog the component writes to, if any (the check reads runtime warnings from it). */
   log?: unknown;
+  /** A shield's identity (its view context), to ask {@link wasMounted} whether an adapter runs it. */
+  shield?: object;
 }
 
-type Holder = { [KEY]?: ConfigRecord[] };
+// The shields an adapter method was called for (shield.node(), .express(), .fastify(), …).
+const MOUNTS = Symbol.for('rampart.mountedShields');
+
+type Holder = { [KEY]?: ConfigRecord[]; [MOUNTS]?: WeakSet<object> };
 
 /** Record a component's configuration when `rampart check --app` is listening (no-op otherwise). */
-export function recordConfig(kind: ConfigRecord['kind'], options: unknown, warnings: readonly string[] = [], log?: unknown): void {
+export function recordConfig(kind: ConfigRecord['kind'], options: unknown, warnings: readonly string[] = [], log?: unknown, shield?: object): void {
   const list = (globalThis as Holder)[KEY];
-  if (list !== undefined && list.length < 1000) list.push({ kind, options, warnings: [...warnings], ...(log !== undefined ? { log } : {}) });
+  if (list !== undefined && list.length < 1000)
+    list.push({ kind, options, warnings: [...warnings], ...(log !== undefined ? { log } : {}), ...(shield !== undefined ? { shield } : {}) });
+}
+
+/** Record that an adapter was made for `shield` (its view context), when recording is on. */
+export function recordMount(shield: object): void {
+  const holder = globalThis as Holder;
+  if (holder[KEY] === undefined) return;
+  holder[MOUNTS] ??= new WeakSet();
+  holder[MOUNTS].add(shield);
+}
+
+/** Whether an adapter was made for `shield` since recording started. */
+export function wasMounted(shield: object): boolean {
+  return (globalThis as Holder)[MOUNTS]?.has(shield) === true;
 }
 
 /** Turn recording on for this process and return the live list (used by the check's preload). */

@@ -1,5 +1,6 @@
 import { compileTrustProxy, type ProxyHeadersOption, type TrustProxyOption } from '../client-ip/index.ts';
 import { globalEventSink, warnConfig } from '../core/events.ts';
+import { recordMount } from '../core/config-registry.ts';
 import { checkKeys, optionsObject } from '../core/options.ts';
 import type { EventSink, Middleware, Reply, RequestView, ResponseControl } from '../core/types.ts';
 import type { ViewContext } from '../core/view.ts';
@@ -131,17 +132,22 @@ export function stack(middleware: readonly Middleware[], options: StackOptions =
   const present = rejectionPresenter(options.onReject);
   // The chain of a second run for one client request: its client-keyed middleware counted it already.
   const again = chain.some((m) => m.clientKeyed === true) ? withTargetCheck(chain.filter((m) => m.clientKeyed !== true)) : full;
+  // `rampart check --app` asks whether an adapter was made for the shield (a shield never mounted protects nothing).
+  const mounted = (): Shield => {
+    recordMount(context);
+    return shield;
+  };
   const shield: Shield = {
     middleware: chain,
     context,
     run: (req, res) => runPresented(full, present, req, res),
     rerun: (req, res) => runPresented(again, present, req, res),
     decide: (req, res) => runChain(full, 0, req, res),
-    node: (handler) => nodeAdapter(shield, handler),
-    express: (opts) => expressAdapter(shield, opts),
-    fastify: fastifyPluginFactory(() => shield),
-    hono: (opts) => honoAdapter(shield, opts),
-    fetch: (handler, opts) => fetchAdapter(shield, handler, opts),
+    node: (handler) => nodeAdapter(mounted(), handler),
+    express: (opts) => expressAdapter(mounted(), opts),
+    fastify: fastifyPluginFactory(mounted),
+    hono: (opts) => honoAdapter(mounted(), opts),
+    fetch: (handler, opts) => fetchAdapter(mounted(), handler, opts),
     async close() {
       await Promise.all(chain.map((m) => m.close?.()));
     },
