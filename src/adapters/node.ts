@@ -66,3 +66,5 @@ export function nodeAdapter(shield: ShieldCore, handler: NodeHandler): NodeHandl
 export function node(shield: ShieldCore, handler: NodeHandler): NodeHandler {
   return nodeAdapter(shield, handler);
 }
+
+export { upgrade, type UpgradeListener, type UpgradeOptions } from './node-upgrade.ts';

@@ -6,6 +6,7 @@ import type { EventSink, Middleware, Reply, RequestView, ResponseControl } from 
 import type { ViewContext } from '../core/view.ts';
 import { RampartError } from '../errors.ts';
 import { nodeAdapter, type NodeHandler } from '../adapters/node.ts';
+import { upgradeAdapter, type UpgradeListener, type UpgradeOptions } from '../adapters/node-upgrade.ts';
 import { expressAdapter, type ExpressAdapterOptions, type ExpressMiddleware } from '../adapters/express.ts';
 import { fastifyPluginFactory, type FastifyPluginFactory } from '../adapters/fastify.ts';
 import { honoAdapter, type HonoAdapterOptions, type HonoMiddleware } from '../adapters/hono.ts';
@@ -47,6 +48,12 @@ export type { ShieldCore } from './shield.ts';
 export interface Shield extends ShieldCore {
   /** node:http handler: `http.createServer(shield.node(handler))`. */
   node<H extends NodeHandler>(handler: H): NodeHandler;
+  /**
+   * node:http 'upgrade' listener (WebSocket handshakes never reach `node(handler)`):
+   * `server.on('upgrade', shield.upgrade(listener, { origins }))` runs the request checks and
+   * refuses a cross-site `Origin`; a refused handshake gets a raw HTTP answer and is closed.
+   */
+  upgrade(listener: UpgradeListener, options?: UpgradeOptions): UpgradeListener;
   /**
    * Connect/Express middleware: `app.use(shield.express())`. With `{ rejections: 'next' }`
    * rejections go to the app's error handler as a RejectionError (`next(err)`).
@@ -144,6 +151,7 @@ export function stack(middleware: readonly Middleware[], options: StackOptions =
     rerun: (req, res) => runPresented(again, present, req, res),
     decide: (req, res) => runChain(full, 0, req, res),
     node: (handler) => nodeAdapter(mounted(), handler),
+    upgrade: (listener, opts) => upgradeAdapter(shield, listener, opts),
     express: (opts) => expressAdapter(mounted(), opts),
     fastify: fastifyPluginFactory(mounted),
     hono: (opts) => honoAdapter(mounted(), opts),
