@@ -32,9 +32,10 @@ export class GrownSql {
   /**
    * For the identifier at `at`, when it is a remembered SQL variable grown by `+=` or
    * `name = name + …`: the first risky appended expression (request data anywhere, any
-   * expression in a value position), else undefined. Literal pieces extend the remembered SQL.
+   * expression in a value position) and the indexes [from, to) of the right-hand side read,
+   * else undefined. Literal pieces extend the remembered SQL.
    */
-  grown(tokens: readonly Token[], at: number): string | undefined {
+  grown(tokens: readonly Token[], at: number): { slot: string; from: number; to: number } | undefined {
     const t = tokens[at]!;
     const before = this.text.get(t.text);
     if (before === undefined) return undefined;
@@ -45,10 +46,11 @@ export class GrownSql {
     if (op?.kind === 'punct' && op.text === '+=') from = at + 2;
     else if (op?.kind === 'punct' && op.text === '=' && tokens[at + 2]?.text === t.text && tokens[at + 3]?.text === '+') from = at + 4;
     else return undefined;
-    return this.judge(t.text, before, tokens, from);
+    const judged = this.judge(t.text, before, tokens, from);
+    return judged.slot === undefined ? undefined : { slot: judged.slot, from, to: judged.to };
   }
 
-  private judge(name: string, sql: string, tokens: readonly Token[], from: number): string | undefined {
+  private judge(name: string, sql: string, tokens: readonly Token[], from: number): { slot: string | undefined; to: number } {
     let text = sql;
     let piece = '';
     let depth = 0;
@@ -57,7 +59,8 @@ export class GrownSql {
       piece = '';
       return expression !== '' && riskySlot(text, expression) ? expression : undefined;
     };
-    for (let j = from; j < tokens.length && j < from + MAX_RHS; j++) {
+    let j = from;
+    for (; j < tokens.length && j < from + MAX_RHS; j++) {
       const t = tokens[j]!;
       // Without semicolons, a new line that neither ends nor starts with `+` is a new statement.
       const last = tokens[j - 1]!;
@@ -70,7 +73,7 @@ export class GrownSql {
         } else if (depth === 0 && (t.text === ';' || t.text === ',')) break;
         else if (depth === 0 && t.text === '+') {
           const risky = settle();
-          if (risky !== undefined) return risky;
+          if (risky !== undefined) return { slot: risky, to: j };
           continue;
         }
       }
@@ -80,7 +83,7 @@ export class GrownSql {
       }
       if (depth === 0 && piece === '' && t.kind === 'template' && t.interpolated) {
         const risky = riskyTemplateSlot(text.slice(-MAX_TEXT) + t.text, t.expressions ?? []);
-        if (risky !== undefined) return risky;
+        if (risky !== undefined) return { slot: risky, to: j + 1 };
         text = (text + t.text).slice(-MAX_TEXT);
         continue;
       }
@@ -88,7 +91,7 @@ export class GrownSql {
     }
     const risky = settle();
     if (risky === undefined) this.text.set(name, text);
-    return risky;
+    return { slot: risky, to: j };
   }
 }
 

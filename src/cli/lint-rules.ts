@@ -275,9 +275,12 @@ export function lintSource(source: string, file: string): LintResult {
         add('RAMPART-S050', t, 'NODE_TLS_REJECT_UNAUTHORIZED = "0" disables certificate verification process-wide.');
       // ── SQL grown in a variable: q += x, q = q + x
       if (!calls) {
-        const slot = grownSql.grown(tokens, i);
-        if (slot !== undefined) add('RAMPART-S002', t, `SQL in ${t.text} is grown with ${excerpt(slot)}; pass the values as parameters.`);
-        else if (next?.text === '=' && isStringy(tokens[i + 2]) && looksLikeSql(tokens[i + 2]!.text) && prev?.text !== '.' && prev?.text !== '?.')
+        const grown = grownSql.grown(tokens, i);
+        if (grown !== undefined) {
+          add('RAMPART-S002', t, `SQL in ${t.text} is grown with ${excerpt(grown.slot)}; pass the values as parameters.`);
+          // One finding per growth: its SQL pieces are not reported again as built in place.
+          for (let j = grown.from; j < grown.to; j++) if (isStringy(tokens[j])) reported.add(tokens[j]!);
+        } else if (next?.text === '=' && isStringy(tokens[i + 2]) && looksLikeSql(tokens[i + 2]!.text) && prev?.text !== '.' && prev?.text !== '?.')
           grownSql.assigned(t.text, tokens[i + 2]!.text);
       }
       // ── Math.random for secrets

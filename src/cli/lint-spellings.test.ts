@@ -43,6 +43,7 @@ const UNSAFE: Record<string, [string, string[]]> = {
     'export async function f(db: any, id: string) { let q = "SELECT * FROM users WHERE id = "; q += id; return db.query(q); }\n',
     ['1 RAMPART-S002'],
   ],
+  'sql_pluseq_piece.ts': ["export function f(id: string) { let q = 'SELECT * FROM t'; q += ' WHERE id = ' + id; return q; }\n", ['1 RAMPART-S002']],
   'fn_call.ts': ['export const run = (code: string) => Function(code)();\n', ['1 RAMPART-S021']],
   'fn_global.ts': ['export const run = (code: string) => new globalThis.Function(code)();\n', ['1 RAMPART-S021']],
   'eval_bracket.ts': ["export const run = (code: string) => globalThis['eval'](code);\n", ['1 RAMPART-S020']],
