@@ -2,6 +2,7 @@
 import { rampartVersion } from '../core/package-info.ts';
 import { formatRow, type ExportFormat } from '../log/export.ts';
 import { isRegisteredEvent, registeredEvents } from '../log/events.ts';
+import { normalizeIp } from '../log/fields.ts';
 import type { SecurityLogRow } from '../log/index.ts';
 import type { LogReader } from '../log/reader.ts';
 import { stringFlag, UsageError, type FlagSpec, type Parsed } from './args.ts';
@@ -51,6 +52,12 @@ function cell(value: string | null, width: number): string {
 }
 
 /** The header line of the table format. */
+/** The `--ip` flag as the log stores addresses (one spelling per IPv6 address); text that is no address stays as given. */
+export function ipFlag(values: Parsed['values']): string | undefined {
+  const ip = stringFlag(values, 'ip');
+  return ip === undefined ? undefined : (normalizeIp(ip).ip ?? ip);
+}
+
 export const TABLE_HEADER = `${'time (UTC)'.padEnd(24)}  ${'event'.padEnd(24)}  ${'ip'.padEnd(39)}  ${'user'.padEnd(12)}  ${'path'.padEnd(24)}  detail`;
 
 function tableLine(r: SecurityLogRow): string {

@@ -1,7 +1,7 @@
 /** `rampart log tail [--follow]`: the newest events, then new ones as they are stored. */
 import type { SecurityLogRow } from '../log/index.ts';
 import { choiceFlag, intFlag, parse, stringFlag } from './args.ts';
-import { checkEventFilter, formatLine, LOG_FLAGS, LOG_FORMATS, LOG_HELP, TABLE_HEADER, withLog } from './log-shared.ts';
+import { checkEventFilter, ipFlag, formatLine, LOG_FLAGS, LOG_FORMATS, LOG_HELP, TABLE_HEADER, withLog } from './log-shared.ts';
 
 /** Rows read per poll while following. */
 const PAGE = 1000;
@@ -25,7 +25,7 @@ export async function tailCommand(argv: readonly string[]): Promise<number> {
   const interval = intFlag('log tail', values, 'interval', 50, 3_600_000, 1000);
   const format = choiceFlag('log tail', values, 'format', LOG_FORMATS, 'table');
   const event = stringFlag(values, 'event');
-  const ip = stringFlag(values, 'ip');
+  const ip = ipFlag(values);
   const wanted = (r: SecurityLogRow): boolean => (event === undefined || r.event === event) && (ip === undefined || r.ipAddress === ip);
   return withLog('log tail', values, async ({ log }) => {
     await checkEventFilter('log tail', log, event);

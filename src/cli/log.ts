@@ -1,7 +1,7 @@
 /** `rampart log`: query a SecurityLog from the terminal (list, tail, stats, cleanup, export). */
 import type { SecurityLogRow } from '../log/index.ts';
 import { choiceFlag, intFlag, parse, splitSubcommand, stringFlag, UsageError } from './args.ts';
-import { checkEventFilter, EVENT_NAME, formatLine, formatTable, LOG_FLAGS, LOG_FORMATS, LOG_HELP, withLog } from './log-shared.ts';
+import { checkEventFilter, ipFlag, EVENT_NAME, formatLine, formatTable, LOG_FLAGS, LOG_FORMATS, LOG_HELP, withLog } from './log-shared.ts';
 
 export { formatTable, LOG_HELP } from './log-shared.ts';
 
@@ -22,7 +22,7 @@ async function listCommand(argv: readonly string[]): Promise<number> {
   const event = stringFlag(values, 'event');
   if (event !== undefined && !EVENT_NAME.test(event))
     throw new UsageError(`rampart log: --event must be an event name like LOGIN_FAILED (got ${JSON.stringify(event)}).`);
-  const ip = stringFlag(values, 'ip');
+  const ip = ipFlag(values);
   const user = stringFlag(values, 'user');
   const limit = intFlag('log', values, 'limit', 1, 10_000, 50);
   const sinceHoursRaw = stringFlag(values, 'since-hours');

@@ -72,8 +72,23 @@ export function normalizeUserId(value: unknown): string | null {
 }
 
 /**
- * Normalise an IP address: a valid IPv4/IPv6 literal (IPv4-mapped IPv6 reduced to IPv4,
- * zone id dropped) or null. Returns `{ invalid }` with the escaped input when the string
+ * One spelling per IPv6 address, so `countByIp` and `getForIp` count every spelling: RFC 5952
+ * (lower case, no leading zeros, the longest run of two or more zero groups, the first on a
+ * tie, as `::`), which is how WHATWG URL serialises an IPv6 host. IPv4-mapped addresses
+ * (`::ffff:192.0.2.1`, also written in hex) become IPv4, as src/client-ip keys them.
+ */
+function canonicalIpv6(address: string): string {
+  const text = new URL(`http://[${address}]/`).hostname.slice(1, -1);
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(text);
+  if (mapped === null) return text;
+  const high = Number.parseInt(mapped[1]!, 16);
+  const low = Number.parseInt(mapped[2]!, 16);
+  return `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
+}
+
+/**
+ * Normalise an IP address: a valid IPv4/IPv6 literal (IPv6 in its RFC 5952 form, IPv4-mapped
+ * IPv6 reduced to IPv4, zone id dropped) or null. Returns `{ invalid }` with the escaped input when the string
  * is not an address, so the caller can keep it in `detail` instead of losing it.
  */
 export function normalizeIp(value: unknown): { ip: string | null; invalid?: string } {
@@ -85,12 +100,7 @@ export function normalizeIp(value: unknown): { ip: string | null; invalid?: stri
   if (v.startsWith('[') && v.endsWith(']')) v = v.slice(1, -1);
   const kind = isIP()(v);
   if (kind === 4) return { ip: v };
-  if (kind === 6) {
-    const lower = v.toLowerCase();
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
-    if (mapped?.[1] !== undefined && isIP()(mapped[1]) === 4) return { ip: mapped[1] };
-    return { ip: lower.slice(0, LIMITS.ip) };
-  }
+  if (kind === 6) return { ip: canonicalIpv6(v) };
   return { ip: null, invalid: truncate(escapeControls(value), 100) };
 }
 
