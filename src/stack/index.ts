@@ -151,7 +151,7 @@ export function stack(middleware: readonly Middleware[], options: StackOptions =
     rerun: (req, res) => runPresented(again, present, req, res),
     decide: (req, res) => runChain(full, 0, req, res),
     node: (handler) => nodeAdapter(mounted(), handler),
-    upgrade: (listener, opts) => upgradeAdapter(shield, listener, opts),
+    upgrade: (listener, opts) => upgradeAdapter(mounted(), listener, opts),
     express: (opts) => expressAdapter(mounted(), opts),
     fastify: fastifyPluginFactory(mounted),
     hono: (opts) => honoAdapter(mounted(), opts),
