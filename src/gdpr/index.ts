@@ -4,6 +4,6 @@
  * @module
  */
 export { privacy } from './privacy.ts';
-export type { Privacy, PrivacyOptions, ErasureReport, EraseResult, RetentionResult, ApiKeyEntry, SessionEntry } from './privacy.ts';
+export type { Privacy, PrivacyOptions, ErasureReport, EraseOptions, EraseResult, RetentionResult, ApiKeyEntry, SessionEntry } from './privacy.ts';
 export type { RetentionPolicies, CheckedPolicies } from './retention.ts';
 export type { ResealReport } from '../log/store.ts';

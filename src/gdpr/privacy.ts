@@ -8,6 +8,7 @@ import type { SessionStore } from '../stores/sessions.ts';
 import { parseJson, type JsonValue } from '../auth/sessions/data.ts';
 import { pseudonymizer } from '../crypto/pseudonym.ts';
 import { checkPolicies, type CheckedPolicies, type RetentionPolicies } from './retention.ts';
+import { checkIdentifiers } from '../log/erase-text.ts';
 
 /** Options of {@link privacy}. Every store is optional; only the configured ones are reported on and erased. */
 export interface PrivacyOptions {
@@ -70,6 +71,19 @@ export interface ErasureReport {
   sessions?: { count: number; sessions: SessionEntry[] };
 }
 
+/** Options of `erase()`. */
+export interface EraseOptions {
+  /** `anonymize` (default): API keys revoked and pseudonymised; `delete`: API keys deleted. Log rows are anonymised in both. */
+  mode?: 'anonymize' | 'delete';
+  /**
+   * Values that name the person in free text (e-mail, username, phone; 3–255 characters, at
+   * most 100): replaced by `[erased]` in `detail` and `path` of every log row, as whole values,
+   * case-insensitively. loginGuard's account name and the user id are erased from the user's
+   * own rows without being listed.
+   */
+  identifiers?: readonly string[];
+}
+
 /** What erase() changed, per store. */
 export interface EraseResult {
   userId: string;
@@ -93,11 +107,12 @@ export interface Privacy {
   /** Everything stored about `userId` across the configured stores (counts, kinds, dates; never secrets). */
   erasureReport(userId: string | number): Promise<ErasureReport>;
   /**
-   * Erase a user: log rows anonymised (keyed pseudonym, ip and user agent cleared; a chained
+   * Erase a user: log rows anonymised (keyed pseudonym, ip and user agent cleared, loginGuard's
+   * account name, the user id and `identifiers` in detail/path replaced by `[erased]`; a chained
    * log is re-sealed), sessions deleted, API keys revoked and pseudonymised (`anonymize`,
    * default) or deleted (`delete`). Idempotent: a second call changes nothing.
    */
-  erase(userId: string | number, options?: { mode?: 'anonymize' | 'delete' }): Promise<EraseResult>;
+  erase(userId: string | number, options?: EraseOptions): Promise<EraseResult>;
   /** Replace the retention policies (validated; unknown names are errors). Returns them frozen. */
   retention(policies: RetentionPolicies): CheckedPolicies;
   /** Enforce the retention policies now; returns what was removed. */
@@ -264,12 +279,13 @@ export function privacy(options: PrivacyOptions): Privacy {
       return report;
     },
 
-    async erase(rawUserId: string | number, eraseOptions: { mode?: 'anonymize' | 'delete' } = {}): Promise<EraseResult> {
+    async erase(rawUserId: string | number, eraseOptions: EraseOptions = {}): Promise<EraseResult> {
       const userId = userIdOf(rawUserId, 'erase');
       const e = optionsObject(eraseOptions, 'privacy.erase');
-      checkKeys(e, ['mode'], 'privacy.erase');
+      checkKeys(e, ['mode', 'identifiers'], 'privacy.erase');
       const mode = e.mode ?? 'anonymize';
       if (mode !== 'anonymize' && mode !== 'delete') throw new RampartError('ERR_RAMPART_GDPR_INPUT', "privacy.erase: mode must be 'anonymize' or 'delete'.");
+      const identifiers = checkIdentifiers(e.identifiers, 'privacy.erase', 'ERR_RAMPART_GDPR_INPUT');
       const pseudonym = pseudonymFor(userId);
       const result: EraseResult = { userId, mode, pseudonym };
       // Sessions first: a live session must not keep acting for a user being erased.
@@ -283,7 +299,7 @@ export function privacy(options: PrivacyOptions): Privacy {
         result.apiKeys = mode === 'delete' ? { deleted: await keys.purge({ owner: userId }) } : { revoked: await keys.anonymizeOwner(userId, pseudonym) };
       }
       if (log !== undefined) {
-        const r = await log.anonymizeUser(userId, { pseudonym, reseal: true });
+        const r = await log.anonymizeUser(userId, { pseudonym, reseal: true, identifiers });
         result.securityLog = { anonymizedRows: r.rows, fields: [...r.fields], ...(r.chain ? { chain: r.chain } : {}) };
       }
       return result;

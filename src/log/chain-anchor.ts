@@ -2,7 +2,7 @@
 import { configError } from '../core/options.ts';
 
 /** Why verify() stopped: a row's content or MAC changed, a row before it is missing, a row without MAC inside the chain, or the log ends before the anchor. */
-export type BadReason = 'altered' | 'deleted' | 'unchained' | 'truncated';
+export type ChainFailureReason = 'altered' | 'deleted' | 'unchained' | 'truncated';
 
 /** A chained row kept outside the database (`verify().last`, `ResealReport.last`): `verify({ anchor })` checks the chain still reaches it. */
 export interface ChainAnchor {

@@ -10,6 +10,7 @@ import { WriteQueue, type WriterStats } from './queue.ts';
 import type { PartitionMode, ResealReport, SecurityLogRow, Store, VerifyReport } from './store.ts';
 import { requestFields } from './request.ts';
 import { checkAnchor, type ChainAnchor } from './chain-anchor.ts';
+import { checkIdentifiers } from './erase-text.ts';
 import { formatRow, type ExportFormat } from './export.ts';
 import type { ExportCursor } from './reader.ts';
 
@@ -132,13 +133,16 @@ export interface AnonymizeReport {
   userId: string;
   /** The pseudonym now stored instead of the user id (rows of one user stay linkable). */
   pseudonym: string;
-  /** Rows updated. */
+  /** Rows updated: the user's, and other rows whose text held one of the `identifiers`. */
   rows: number;
-  /** Columns rewritten in those rows. */
+  /** Columns rewritten (`detail` and `path` only where they named the person). */
   fields: readonly string[];
   /** With `reseal: true` on a chained log: how the chain was re-sealed (or why not). */
   chain?: ResealReport;
 }
+
+/** The columns an erasure rewrites. */
+const ERASED_FIELDS = Object.freeze(['user_id', 'ip_address', 'user_agent', 'detail', 'path']);
 
 function limitOf(options: QueryOptions | undefined, fallback = 100): number {
   const limit = options?.limit ?? fallback;
@@ -516,26 +520,33 @@ export class SecurityLog implements EventSink {
 
   /**
    * GDPR erasure: replace `userId` by a random pseudonym and clear ip_address and
-   * user_agent in that user's rows. Free text in `detail` is not rewritten (the log's
-   * redaction keeps secrets out, but identifiers an application wrote there stay).
+   * user_agent in that user's rows. In their `detail` and `path`, the account name loginGuard
+   * writes (`account=<name> #<digest>`) becomes `account=[erased]` and the user id, as a whole
+   * value, `[erased]`; each of `identifiers` (e-mail, username… at least 3 characters) becomes
+   * `[erased]` wherever it appears as a whole value, in any row (case-insensitive). Other free
+   * text the application wrote stays: name it in `identifiers`.
    * With `chain: true`, the rewritten rows no longer verify unless `reseal: true`: then, under
-   * the chain lock, the rows from the user's oldest one on are checked and re-sealed with
+   * the chain lock, the rows from the oldest rewritten one on are checked and re-sealed with
    * fresh MACs (`report.chain` gives the old and new newest MAC for external anchors); a
    * chain that was already broken there is not re-sealed. `pseudonym` replaces the random one
    * (e.g. a keyed pseudonym from rampart/crypto's pseudonymizer, stable per user).
    */
-  async anonymizeUser(userId: string | number, options: { pseudonym?: string; reseal?: boolean } = {}): Promise<AnonymizeReport> {
+  async anonymizeUser(
+    userId: string | number,
+    options: { pseudonym?: string; reseal?: boolean; identifiers?: readonly string[] } = {},
+  ): Promise<AnonymizeReport> {
     const id = toRow('LOGOUT', { userId }, 64).userId;
     if (id === null) throw new RampartError('ERR_RAMPART_LOG_INPUT', 'anonymizeUser: userId is required.');
-    checkKeys(options, ['pseudonym', 'reseal'], 'anonymizeUser');
+    checkKeys(options, ['pseudonym', 'reseal', 'identifiers'], 'anonymizeUser');
     const wanted = options.pseudonym;
     if (wanted !== undefined && (typeof wanted !== 'string' || !/^[\x21-\x7e]{8,255}$/.test(wanted) || wanted === id)) {
       throw configError('anonymizeUser: pseudonym must be 8–255 printable ASCII characters and differ from the user id.');
     }
     const reseal = options.reseal === undefined ? false : boolOption(options.reseal, 'anonymizeUser: reseal');
+    const identifiers = checkIdentifiers(options.identifiers, 'anonymizeUser', 'ERR_RAMPART_LOG_INPUT');
     await this.flush();
-    const { pseudonym, rows, chain } = await (await this.query()).anonymize(id, wanted, reseal);
-    return { userId: id, pseudonym, rows, fields: ['user_id', 'ip_address', 'user_agent'], ...(chain ? { chain } : {}) };
+    const { pseudonym, rows, chain } = await (await this.query()).anonymize(id, wanted, reseal, identifiers);
+    return { userId: id, pseudonym, rows, fields: [...ERASED_FIELDS], ...(chain ? { chain } : {}) };
   }
 
   /** Rows stored for one user, per event type with the first and last time (for GDPR access/erasure reports). */

@@ -7,9 +7,10 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Queryable } from '../stores/database.ts';
 import { SELECT_COLUMNS, type RawRow } from './store-query.ts';
 import type { InsertRow, LogTable } from './store-schema.ts';
-import type { BadReason, ChainAnchor } from './chain-anchor.ts';
+import type { ChainFailureReason, ChainAnchor } from './chain-anchor.ts';
+import { textEraser, type TextEraser } from './erase-text.ts';
 
-export type { BadReason, ChainAnchor } from './chain-anchor.ts';
+export type { ChainFailureReason, ChainAnchor } from './chain-anchor.ts';
 
 /** The result of `verify()`. */
 export interface VerifyReport {
@@ -24,7 +25,7 @@ export interface VerifyReport {
    * anchor row, is missing), `unchained` (a row without MAC inside or after the chain) or
    * `truncated` (the log ends before the anchor row: the newest rows were deleted).
    */
-  firstBad?: { id: number; reason: BadReason };
+  firstBad?: { id: number; reason: ChainFailureReason };
   /** The last chained row: keep `{ id, hmac }` elsewhere to detect deletion of the newest rows. */
   last?: { id: number; hmac: string };
 }
@@ -127,7 +128,13 @@ export async function verifyChain(t: LogTable, key: Buffer, anchor: ChainAnchor 
   let firstUnchained: number | undefined;
   let last: VerifyReport['last'];
   let anchorSeen = anchor === undefined;
-  const bad = (id: number, reason: BadReason): VerifyReport => ({ ok: false, checked, unchained, firstBad: { id, reason }, ...(last ? { last } : {}) });
+  const bad = (id: number, reason: ChainFailureReason): VerifyReport => ({
+    ok: false,
+    checked,
+    unchained,
+    firstBad: { id, reason },
+    ...(last ? { last } : {}),
+  });
   for await (const page of pagesFrom(t, t.db, -1, false)) {
     for (const raw of page) {
       const id = Number(raw.id);
@@ -206,28 +213,81 @@ async function resealFrom(t: LogTable, tx: Queryable, key: Buffer, fromId: numbe
   return { resealed: true, fromId, rows: count, ...(previous ? { previousLast: previous } : {}), ...(last ? { last } : {}) };
 }
 
-/** Replace a user's id by a pseudonym and clear IP and user agent in their rows; with `reseal` (and a chain key), re-seal the chain from the user's oldest row. */
+/** The rows an erasure rewrites (the user's, and others whose text holds an identifier), in id order, in pages. */
+type ErasureRow = Pick<RawRow, 'id' | 'user_id' | 'path' | 'detail'>;
+
+async function* erasurePages(t: LogTable, tx: Queryable, userId: string, likes: readonly string[]): AsyncGenerator<ErasureRow[]> {
+  let lastId = -1;
+  for (;;) {
+    const page = await tx.query<ErasureRow>(
+      `select id, user_id, path, detail from ${t.q} where (user_id = $1 or detail ilike any($2::text[]) or path ilike any($2::text[])) and id > $3 order by id limit ${PAGE}`,
+      [userId, likes, lastId],
+    );
+    if (page.length === 0) return;
+    yield page;
+    lastId = Number(page.at(-1)!.id);
+  }
+}
+
+/** Rewrite the rows of one erasure; returns how many changed. */
+async function eraseRows(t: LogTable, tx: Queryable, userId: string, pseudonym: string, eraser: TextEraser): Promise<number> {
+  let count = 0;
+  for await (const page of erasurePages(t, tx, userId, eraser.likePatterns)) {
+    const ids: number[] = [];
+    const mine: boolean[] = [];
+    const details: Array<string | null> = [];
+    const paths: Array<string | null> = [];
+    for (const raw of page) {
+      const own = raw.user_id === userId;
+      const detail = eraser.erase(raw.detail, own);
+      const path = eraser.erase(raw.path, own);
+      if (!own && detail === raw.detail && path === raw.path) continue;
+      ids.push(Number(raw.id));
+      mine.push(own);
+      details.push(detail);
+      paths.push(path);
+    }
+    if (ids.length === 0) continue;
+    await tx.query(
+      `update ${t.q} t set user_id = case when u.mine then $5 else t.user_id end,
+         ip_address = case when u.mine then null else t.ip_address end,
+         user_agent = case when u.mine then null else t.user_agent end,
+         detail = u.d, path = u.p
+       from unnest($1::int8[], $2::bool[], $3::text[], $4::text[]) as u(id, mine, d, p) where t.id = u.id`,
+      [ids, mine, details, paths, pseudonym],
+    );
+    count += ids.length;
+  }
+  return count;
+}
+
+/**
+ * GDPR erasure of one user: their id replaced by a pseudonym, IP and user agent cleared, and
+ * in `detail`/`path` loginGuard's account name, the user id and `identifiers` (in any row)
+ * replaced by `[erased]` (see erase-text.ts). With `reseal` (and a chain key), the chain is
+ * re-sealed from the oldest rewritten row, under the chain lock.
+ */
 export async function anonymize(
   t: LogTable,
   userId: string,
   pseudonym = `anon_${randomBytes(8).toString('hex')}`,
   reseal = false,
+  identifiers: readonly string[] = [],
 ): Promise<{ pseudonym: string; rows: number; chain?: ResealReport }> {
-  const update = `with u as (update ${t.q} set user_id = $2, ip_address = null, user_agent = null where user_id = $1 returning 1) select count(*) as n from u`;
   const key = t.settings.chainKey;
-  if (!reseal || key === undefined) {
-    const res = await t.db.query<{ n: number | string }>(update, [userId, pseudonym]);
-    return { pseudonym, rows: Number(res[0]?.n ?? 0) };
-  }
-  // Under the chain lock: writers wait, so the rows re-sealed here are the chain's tail.
+  const eraser = textEraser(userId, identifiers);
   return t.db.transaction(async (tx) => {
+    if (!reseal || key === undefined) return { pseudonym, rows: await eraseRows(t, tx, userId, pseudonym, eraser) };
+    // Under the chain lock: writers wait, so the rows re-sealed here are the chain's tail.
     await t.lock(tx, 'chain');
-    const first = await tx.query<{ id: number | string | null }>(`select min(id) as id from ${t.q} where user_id = $1 and chain_hmac is not null`, [userId]);
+    const first = await tx.query<{ id: number | string | null }>(
+      `select min(id) as id from ${t.q} where chain_hmac is not null and (user_id = $1 or detail ilike any($2::text[]) or path ilike any($2::text[]))`,
+      [userId, eraser.likePatterns],
+    );
     const fromId = first[0]?.id === null || first[0]?.id === undefined ? undefined : Number(first[0].id);
     // Never re-seal over tampering: the rows whose MACs are rewritten must verify first.
     const bad = fromId === undefined ? undefined : await firstBadFrom(t, tx, key, fromId);
-    const res = await tx.query<{ n: number | string }>(update, [userId, pseudonym]);
-    const rows = Number(res[0]?.n ?? 0);
+    const rows = await eraseRows(t, tx, userId, pseudonym, eraser);
     if (fromId === undefined) return { pseudonym, rows, chain: { resealed: false, reason: 'no chained rows of this user' } };
     if (bad !== undefined)
       return { pseudonym, rows, chain: { resealed: false, reason: `the chain was already broken at row ${bad.id} (${bad.reason}); not re-sealed` } };

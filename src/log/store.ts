@@ -14,7 +14,7 @@ import { notYetStored, writeBatch } from './store-write.ts';
 
 export type { SecurityLogRow } from './store-query.ts';
 export type { PartitionMode, StoreSettings } from './store-schema.ts';
-export type { ChainAnchor, ResealReport, VerifyReport } from './store-chain.ts';
+export type { ChainAnchor, ChainFailureReason, ResealReport, VerifyReport } from './store-chain.ts';
 
 function dbError(what: string, err: unknown): RampartError {
   if (err instanceof RampartError) return err;
@@ -112,8 +112,13 @@ export class Store {
     });
   }
 
-  /** Replace a user's id by a pseudonym and clear IP and user agent in their rows (re-sealing the chain when asked). */
-  anonymize(userId: string, pseudonym?: string, reseal = false): Promise<{ pseudonym: string; rows: number; chain?: ResealReport }> {
-    return this.run('anonymizeUser', () => anonymize(this.table, userId, pseudonym, reseal));
+  /** GDPR erasure of a user's rows and of `identifiers` in any row's text (re-sealing the chain when asked). */
+  anonymize(
+    userId: string,
+    pseudonym?: string,
+    reseal = false,
+    identifiers: readonly string[] = [],
+  ): Promise<{ pseudonym: string; rows: number; chain?: ResealReport }> {
+    return this.run('anonymizeUser', () => anonymize(this.table, userId, pseudonym, reseal, identifiers));
   }
 }

@@ -1,0 +1,122 @@
+import { test, after, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { PGlite } from '@electric-sql/pglite';
+import { privacy } from './index.ts';
+import { SecurityLog, SecurityEvent } from '../log/index.ts';
+import { loginGuard } from '../index.ts';
+import { isRampartError } from '../errors.ts';
+import { startPostgres, type PgServer } from '../../test/helpers/services.ts';
+
+const CHAIN_KEY = 'chain-key-for-gdpr-erase-detail-0123456789abcdef';
+const GUARD_SECRET = 'Zq8v2Lr6Xw0Tn4Bm7Kc1Hd5Gf9Js3Pa8Ye2Ui6Oo0-guard';
+const EMAIL = 'ada.lovelace@example.com';
+let counter = 0;
+let lite: PGlite | undefined;
+let pg: PgServer | undefined;
+let pgTried = false;
+
+after(async () => {
+  await pg?.stop();
+  await lite?.close();
+});
+
+async function openLog(t: TestContext, backend: 'pglite' | 'postgres'): Promise<SecurityLog | undefined> {
+  let database: PGlite | string;
+  if (backend === 'pglite') database = lite ??= new PGlite();
+  else {
+    if (!pgTried) {
+      pgTried = true;
+      pg = await startPostgres(undefined);
+    }
+    if (pg === undefined) {
+      t.skip('PostgreSQL not available');
+      return undefined;
+    }
+    database = pg.url;
+  }
+  const log = new SecurityLog({ database, table: `erase_detail_${process.pid}_${++counter}`, flushIntervalMs: 10, chain: true, chainKey: CHAIN_KEY });
+  t.after(() => log.close());
+  return log;
+}
+
+async function exported(log: SecurityLog): Promise<string> {
+  let text = '';
+  for await (const line of log.export({ format: 'jsonl' })) text += line;
+  return text;
+}
+
+for (const backend of ['pglite', 'postgres'] as const) {
+  test(`${backend}: erase() removes the account name loginGuard wrote into detail, keeps the chain verifiable`, async (t) => {
+    const log = await openLog(t, backend);
+    if (log === undefined) return;
+    const guard = loginGuard({ maxFailures: 2, secret: GUARD_SECRET, events: log });
+    t.after(() => guard.close());
+    for (let i = 0; i < 3; i++) await guard.fail('203.0.113.7', EMAIL, { userId: 42 });
+    // Another user's failures stay as they are.
+    await guard.fail('203.0.113.8', 'grace.hopper@example.com', { userId: 7 });
+    await log.flush();
+    const before = await log.getForUser(42);
+    assert.ok(before.length >= 4 && before.every((r) => r.detail?.includes(EMAIL)), 'loginGuard names the account');
+
+    const gdpr = privacy({ log });
+    const erased = await gdpr.erase(42);
+    assert.equal(erased.securityLog!.anonymizedRows, before.length);
+    assert.ok(erased.securityLog!.fields.includes('detail'));
+    const rows = await log.getForUser(erased.pseudonym);
+    assert.equal(rows.length, before.length);
+    for (const r of rows) {
+      assert.doesNotMatch(r.detail ?? '', /ada|lovelace|example\.com/, r.detail ?? '');
+      assert.match(r.detail ?? '', /account=\[erased\]/);
+      // The digest after the name is a hash of the address: gone too.
+      assert.doesNotMatch(r.detail ?? '', /#[A-Za-z0-9_-]{16}/);
+    }
+    const text = await exported(log);
+    assert.ok(!text.includes('lovelace'), 'export holds no trace of the address');
+    assert.match(text, /grace\.hopper@example\.com/, "another user's rows are untouched");
+    const verified = await log.verify();
+    assert.equal(verified.ok, true, JSON.stringify(verified));
+  });
+
+  test(`${backend}: erase({ identifiers }) removes the values the app wrote in detail and path, in any row`, async (t) => {
+    const log = await openLog(t, backend);
+    if (log === undefined) return;
+    await log.log(
+      SecurityEvent.PASSWORD_RESET_REQUESTED,
+      { userId: 'u-ada', detail: `reset mail sent to ${EMAIL.toUpperCase()} for user u-ada`, path: '/users/u-ada/reset' },
+      { wait: true },
+    );
+    await log.log(SecurityEvent.LOGIN_FAILED, { detail: `unknown login for ${EMAIL}`, path: `/login?email=${EMAIL}` }, { wait: true });
+    await log.log(
+      SecurityEvent.LOGIN_FAILED,
+      { userId: 'u-bob', detail: 'bob@example.com: bad password (not ada.lovelace@example.community)' },
+      { wait: true },
+    );
+    const gdpr = privacy({ log });
+    const erased = await gdpr.erase('u-ada', { identifiers: [EMAIL] });
+    assert.equal(erased.securityLog!.anonymizedRows, 2);
+    const text = await exported(log);
+    assert.ok(!text.includes('u-ada'), text);
+    assert.ok(!/ada\.lovelace@example\.com(?!munity)/i.test(text), text);
+    assert.match(text, /reset mail sent to \[erased\] for user \[erased\]/);
+    assert.match(text, /\/users\/\[erased\]\/reset/);
+    assert.match(text, /unknown login for \[erased\]/);
+    assert.match(text, /ada\.lovelace@example\.community/, 'only whole values are erased');
+    assert.equal((await log.verify()).ok, true);
+    // Idempotent.
+    assert.equal((await gdpr.erase('u-ada', { identifiers: [EMAIL] })).securityLog!.anonymizedRows, 0);
+  });
+}
+
+test('erase({ identifiers }) rejects values that would erase too much', async (t) => {
+  const log = new SecurityLog({ database: 'memory' });
+  t.after(() => log.close());
+  const gdpr = privacy({ log });
+  for (const identifiers of [['ab'], 'ada@example.com', [42], ['   '], Array.from({ length: 101 }, (_, i) => `user${i}@example.com`)]) {
+    await assert.rejects(
+      gdpr.erase('u1', { identifiers } as never),
+      (err) => isRampartError(err) && err.code === 'ERR_RAMPART_GDPR_INPUT',
+      JSON.stringify(identifiers).slice(0, 40),
+    );
+  }
+  await assert.rejects(log.anonymizeUser('u1', { identifiers: ['x'] }), (err) => isRampartError(err) && err.code === 'ERR_RAMPART_LOG_INPUT');
+});
