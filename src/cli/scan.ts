@@ -25,6 +25,10 @@ modifiers and grade chart (algorithm version 4). Prints each test, the score and
 Redirects are refused (reported, not followed) when the Location carries user:password@,
 is not http(s), or leads to a non-public address class the scanned host is not in.
 
+A page is read up to 4 MiB. A larger one (or one cut by the connection) is graded
+fail-closed: subresource-integrity takes its worst result for what was not read, and the
+report carries a warning (\`warnings\` in --json).
+
 Exit codes: 0 graded (and at least --min-grade), 1 below --min-grade or unreachable, 2 usage error.
 `;
 
