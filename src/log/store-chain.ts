@@ -214,13 +214,21 @@ async function resealFrom(t: LogTable, tx: Queryable, key: Buffer, fromId: numbe
 }
 
 /** The rows an erasure rewrites (the user's, and others whose text holds an identifier), in id order, in pages. */
+/**
+ * The rows an erasure looks at: the user's ($1, an index lookup) and, when identifiers are
+ * given, every row whose text holds one ($2: ILIKE patterns, a scan of the table).
+ */
+function erasureFilter(likes: readonly string[]): string {
+  return likes.length === 0 ? '(user_id = $1 and $2::text[] is not null)' : '(user_id = $1 or detail ilike any($2::text[]) or path ilike any($2::text[]))';
+}
+
 type ErasureRow = Pick<RawRow, 'id' | 'user_id' | 'path' | 'detail'>;
 
 async function* erasurePages(t: LogTable, tx: Queryable, userId: string, likes: readonly string[]): AsyncGenerator<ErasureRow[]> {
   let lastId = -1;
   for (;;) {
     const page = await tx.query<ErasureRow>(
-      `select id, user_id, path, detail from ${t.q} where (user_id = $1 or detail ilike any($2::text[]) or path ilike any($2::text[])) and id > $3 order by id limit ${PAGE}`,
+      `select id, user_id, path, detail from ${t.q} where ${erasureFilter(likes)} and id > $3 order by id limit ${PAGE}`,
       [userId, likes, lastId],
     );
     if (page.length === 0) return;
@@ -281,7 +289,7 @@ export async function anonymize(
     // Under the chain lock: writers wait, so the rows re-sealed here are the chain's tail.
     await t.lock(tx, 'chain');
     const first = await tx.query<{ id: number | string | null }>(
-      `select min(id) as id from ${t.q} where chain_hmac is not null and (user_id = $1 or detail ilike any($2::text[]) or path ilike any($2::text[]))`,
+      `select min(id) as id from ${t.q} where chain_hmac is not null and ${erasureFilter(eraser.likePatterns)}`,
       [userId, eraser.likePatterns],
     );
     const fromId = first[0]?.id === null || first[0]?.id === undefined ? undefined : Number(first[0].id);
