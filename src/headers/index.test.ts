@@ -273,3 +273,24 @@ test('cspNonce() is undefined for requests without a nonce policy', async (t) =>
   assert.equal(cspNonce({}), undefined);
   assert.equal(cspNonce(null), undefined);
 });
+
+test('the security header names go out in lower case on every adapter (as HTTP/2 and fetch send them; node stores lower-case names without a copy)', async (t) => {
+  const { request } = await import('node:http');
+  await forEachAdapter(
+    t,
+    () => stack([securityHeaders()]),
+    async (app) => {
+      const names = await new Promise<string[]>((resolve, reject) => {
+        request(app.url, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.rawHeaders.filter((_, i) => i % 2 === 0)));
+        })
+          .on('error', reject)
+          .end();
+      });
+      for (const name of Object.keys(DEFAULTS)) {
+        assert.ok(names.includes(name), `${app.adapter}: ${name} in ${names.join(' ')}`);
+      }
+    },
+  );
+});

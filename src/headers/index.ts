@@ -36,11 +36,14 @@ export function securityHeaders(options?: SecurityHeadersOptions): SecurityHeade
   const pairs = compiled.pairs;
   const count = pairs.length;
   // One copy per request instead of a lookup per header (names are distinct; else set() one by one).
+  // Names go out in lower case (as HTTP/2 and the fetch adapters send them): node lower-cases
+  // every name it stores or inspects, and a name already in lower case is returned as it is
+  // instead of as a new string that must be looked up again (~500 instructions a header on Express).
   const distinct = new Set(pairs.map(([name]) => name.toLowerCase())).size === count;
-  const template: readonly string[] | undefined = distinct ? Object.freeze(pairs.flat()) : undefined;
+  const template: readonly string[] | undefined = distinct ? Object.freeze(pairs.flatMap(([name, value]) => [name.toLowerCase(), value])) : undefined;
   const override = compiled.override;
   const parts = compiled.csp?.parts;
-  const cspName = compiled.csp?.headerName ?? '';
+  const cspName = compiled.csp?.headerName.toLowerCase() ?? '';
 
   const reapply: HeadHook = (head) => {
     for (let i = 0; i < count; i++) head.set(pairs[i]![0], pairs[i]![1]);
