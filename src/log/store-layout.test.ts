@@ -52,11 +52,11 @@ test('the user and ip indexes leave out rows without a user or an ip (most event
     await db.query('analyze layout_events');
     const defs = await db.query<{ def: string }>(`select indexdef as def from pg_indexes where tablename = 'layout_events'`);
     assert.ok(
-      defs.some((d) => /\(user_id, "timestamp" DESC\) WHERE \(user_id IS NOT NULL\)/.test(d.def)),
+      defs.some((d) => /\(user_id, "timestamp"\) WHERE \(user_id IS NOT NULL\)/.test(d.def)),
       JSON.stringify(defs),
     );
     assert.ok(
-      defs.some((d) => /\(ip_address, "timestamp" DESC\) WHERE \(ip_address IS NOT NULL\)/.test(d.def)),
+      defs.some((d) => /\(ip_address, "timestamp"\) WHERE \(ip_address IS NOT NULL\)/.test(d.def)),
       JSON.stringify(defs),
     );
     for (const [column, value] of [
