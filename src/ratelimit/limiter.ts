@@ -7,6 +7,8 @@ import type { MemoryStore } from '../stores/memory.ts';
 import type { RateDecision, RateLimitStore } from '../stores/types.ts';
 import { describeAnswer, GuardedStore, isAllAnswer, isDecision } from './guarded-store.ts';
 import { compileRateLimitOptions, type CompiledPolicy, type Plan, type RateLimitOptions } from './options.ts';
+import { type CountedPass, uncountedPlan } from './passes.ts';
+import { earlierPasses } from '../core/passes.ts';
 
 export type { RateLimitHeaderOptions, RateLimitOptions, RateLimitRule } from './options.ts';
 
@@ -30,9 +32,17 @@ export interface RateLimitMiddleware extends Middleware {
 
 const HIT_MEMORY = 10_000;
 
+/**
+ * A store's wait in whole seconds, never more than the policy's window (rounded up): the
+ * built-in stores stay within it, a store of your own may answer anything finite.
+ */
+function waitSeconds(ms: number, p: CompiledPolicy): number {
+  return Math.min(Math.ceil(ms / 1000), Math.ceil(p.windowMs / 1000));
+}
+
 /** Seconds for X-RateLimit-Reset and RateLimit t on an admitted request (see writeHeaders). */
-function resetSeconds(d: RateDecision): number {
-  return d.remaining > 0 ? Math.ceil(d.resetMs / 1000) : Math.max(1, Math.ceil(d.retryAfterMs / 1000));
+function resetSeconds(d: RateDecision, p: CompiledPolicy): number {
+  return d.remaining > 0 ? waitSeconds(d.resetMs, p) : Math.max(1, waitSeconds(d.retryAfterMs, p));
 }
 
 /** The policy the headers describe: fewest requests left, then the longest wait. */
@@ -105,7 +115,7 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
       if (oldest !== undefined) hits.delete(oldest);
     }
     hits.delete(hitKey);
-    hits.set(hitKey, now + Math.max(d.resetMs, d.retryAfterMs, 1000));
+    hits.set(hitKey, now + Math.max(Math.min(Math.max(d.resetMs, d.retryAfterMs), p.windowMs), 1000));
     // A custom key may be an account name or API key: report a short digest, never the key itself.
     const who = keyFn === undefined ? '' : `; key #${nodeCrypto().createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
     req.emit('RATE_LIMIT_HIT', `${p.limit}/${p.windowSeconds}s exceeded (policy "${p.name}")${who}`);
@@ -136,6 +146,7 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
    */
   const refuse = (req: RequestView, res: ResponseControl, plan: Plan, decisions: readonly (RateDecision | undefined)[], key: string, now: number): Reply => {
     let longest = -1;
+    let longestWait = 0;
     const n = plan.policies.length;
     for (let i = 0; i < n; i++) {
       const d = decisions[i];
@@ -144,12 +155,17 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
         const wait = String(Math.max(1, Math.ceil(d.retryAfterMs / 1000)));
         return problem(503, 'The rate limiter is temporarily unavailable; retry shortly.', { headers: { 'retry-after': wait } });
       }
-      if ((d.remaining === 0 || !d.allowed) && (longest === -1 || d.retryAfterMs > decisions[longest]!.retryAfterMs)) longest = i;
+      if (d.remaining !== 0 && d.allowed) continue;
+      const wait = Math.min(d.retryAfterMs, plan.policies[i]!.windowMs);
+      if (longest === -1 || wait > longestWait) {
+        longest = i;
+        longestWait = wait;
+      }
     }
     // (No policy with nothing left can only be a rounding edge of a store: wait one second.)
     const d = longest === -1 ? { allowed: false, limit: plan.policies[0]!.limit, remaining: 0, resetMs: 1000, retryAfterMs: 1000 } : decisions[longest]!;
     const p = plan.policies[longest === -1 ? 0 : longest]!;
-    const retry = Math.max(1, Math.ceil(d.retryAfterMs / 1000));
+    const retry = Math.max(1, waitSeconds(d.retryAfterMs, p));
     writeHeaders(res, plan, d.remaining === 0 ? d : { ...d, remaining: 0 }, p, retry);
     for (let i = 0; i < n; i++) {
       const refused = decisions[i];
@@ -184,7 +200,7 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
     if (refused) return refuse(req, res, plan, decisions, key, now);
     let worst = 0;
     for (let i = 1; i < decisions.length; i++) if (tighter(decisions[i]!, decisions[worst]!)) worst = i;
-    writeHeaders(res, plan, decisions[worst]!, policies[worst]!, resetSeconds(decisions[worst]!));
+    writeHeaders(res, plan, decisions[worst]!, policies[worst]!, resetSeconds(decisions[worst]!, policies[worst]!));
     return undefined;
   };
 
@@ -217,8 +233,23 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
     if (faultAnnounced) faultAnnounced = false;
     let worst = 0;
     for (let i = 1; i < n; i++) if (tighter(decided[i]!, decided[worst]!)) worst = i;
-    if (legacyHeaders || standardHeaders) writeHeaders(res, plan, decided[worst]!, policies[worst]!, resetSeconds(decided[worst]!));
+    if (legacyHeaders || standardHeaders) writeHeaders(res, plan, decided[worst]!, policies[worst]!, resetSeconds(decided[worst]!, policies[worst]!));
     return undefined;
+  };
+
+  /** The policies a request is counted against: the first rule that matches it, else the base ones. */
+  const planOf = (req: RequestView): Plan => {
+    for (let i = 0; i < rules.length; i++) if (rules[i]!.match(req)) return rules[i]!.plan;
+    return basePlan;
+  };
+  /** What an earlier pass was counted against (undefined: it was not counted: allowlisted or skipped). */
+  const countedPass = (view: RequestView): CountedPass | undefined => {
+    try {
+      if (allow?.has(view.ip) || (skip !== undefined && skip(view) === true)) return undefined;
+      return { plan: planOf(view), key: clientKey(view) };
+    } catch {
+      return undefined;
+    }
   };
 
   const middleware: RateLimitMiddleware = {
@@ -230,12 +261,14 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
       if (skip !== undefined && skip(req) === true) return undefined;
       const key = clientKey(req);
       const now = clock();
-      let plan = basePlan;
-      for (let i = 0; i < rules.length; i++) {
-        if (rules[i]!.match(req)) {
-          plan = rules[i]!.plan;
-          break;
-        }
+      let plan = planOf(req);
+      // A later pass of a client request the app sent through itself again (methodOverride,
+      // a re-dispatch to another path): only the policies its earlier passes did not count.
+      const passes = earlierPasses(req);
+      if (passes !== undefined) {
+        const left = uncountedPlan(plan, key, passes.map(countedPass));
+        if (left === undefined) return undefined;
+        plan = left;
       }
       if (guard !== undefined) return decideRemote(req, res, plan, key, now);
       if (plan.policies.length > 1) return decideMemory(req, res, plan, key, now);
@@ -246,7 +279,7 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
         faultAnnounced = false;
       }
       if (!d.allowed) return refuse(req, res, plan, [d], key, now);
-      if (legacyHeaders || standardHeaders) writeHeaders(res, plan, d, p, resetSeconds(d));
+      if (legacyHeaders || standardHeaders) writeHeaders(res, plan, d, p, resetSeconds(d, p));
       return undefined;
     },
     async reset(key: string): Promise<void> {
