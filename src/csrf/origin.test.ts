@@ -1,6 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { trustedOriginSet, normalizeHost, normalizeOrigin } from './origin.ts';
+import { trustedOriginSet } from './origin.ts';
+import { normalizeHost, normalizeOrigin } from '../core/origin-syntax.ts';
 import { isRampartError } from '../errors.ts';
 
 test('normalizeOrigin: http(s) only, lower-case, default port dropped, no path/userinfo/null', () => {

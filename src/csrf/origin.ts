@@ -1,28 +1,6 @@
 import { configError } from '../core/options.ts';
 import type { RequestView } from '../core/types.ts';
-import { isHostPort } from '../core/host-syntax.ts';
-
-/**
- * Normalise a serialised origin (`scheme://host[:port]`, as browsers send in `Origin`):
- * lower-case, default port removed. Undefined when it is not a valid http(s) origin
- * (including the opaque `null`).
- */
-export function normalizeOrigin(origin: string): string | undefined {
-  const sep = origin.indexOf('://');
-  if (sep === -1) return undefined;
-  const scheme = origin.slice(0, sep).toLowerCase();
-  if (scheme !== 'https' && scheme !== 'http') return undefined;
-  const host = normalizeHost(origin.slice(sep + 3), scheme === 'https');
-  return host === undefined ? undefined : `${scheme}://${host}`;
-}
-
-/** Validate and normalise `host[:port]` (lower-case, default port for the scheme dropped). */
-export function normalizeHost(value: string, secure: boolean): string | undefined {
-  const host = value.toLowerCase();
-  if (host.length === 0 || host.length > 300 || !isHostPort(host)) return undefined;
-  const defaultPort = secure ? ':443' : ':80';
-  return host.endsWith(defaultPort) ? host.slice(0, -defaultPort.length) : host;
-}
+import { normalizeHost, normalizeOrigin } from '../core/origin-syntax.ts';
 
 /** Normalise configured trusted origins into a lookup set; an invalid entry (or `'*'`) is a construction error. */
 export function trustedOriginSet(list: readonly string[], option: string): Set<string> {
