@@ -6,7 +6,7 @@ import { checkKeys, optionsObject } from '../core/options.ts';
 import { RampartError } from '../errors.ts';
 import type { ShieldCore } from '../stack/shield.ts';
 import { closeStalledRuntimeBody } from './node-body.ts';
-import { finishWebResponse, runtimeAddressIn, runtimeIncomingIn, startWebExchange, type WebExchange, webReply } from './web-exchange.ts';
+import { finishWebResponse, type RuntimeIncoming, runtimeAddressIn, runtimeIncomingIn, startWebExchange, type WebExchange, webReply } from './web-exchange.ts';
 
 // Structural type of Hono's Context: rampart does not depend on hono at runtime or in its .d.ts.
 interface HonoContextLike {
@@ -28,17 +28,19 @@ function describeAnswer(value: unknown): string {
 /** On the runtime's node request (@hono/node-server): the exchange of the shield that decided it. */
 const DECIDED: unique symbol = Symbol('rampart.hono.decided');
 type Decided = { [DECIDED]?: WebExchange };
-/** On an exchange whose request the same shield judged again under another method (its answer is final). */
-const SUPERSEDED: unique symbol = Symbol('rampart.hono.superseded');
-type Superseded = { [SUPERSEDED]?: true };
-/** Methods CSRF and CORS let through unjudged: a change from one of them is judged again. */
-const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+/**
+ * On an exchange whose client request the app sent through again under another method or
+ * path: the answer of that later pass, final as it is (the earlier pass leaves it alone).
+ */
+const LATER_ANSWER: unique symbol = Symbol('rampart.hono.laterAnswer');
+type Superseded = { [LATER_ANSWER]?: Response | undefined };
 
 /**
  * Where the runtime gives no per-request node request (`app.request()`, Workers, Bun): the
  * exchange whose `next()` is running, so a request the app sends through again from inside
- * it (methodOverride's `app.fetch`) is known as the same client request. Null where the
- * runtime has no AsyncLocalStorage: every pass is then judged in full.
+ * it (methodOverride's `app.fetch`, a re-dispatch) is known as the same client request.
+ * Null where the runtime has no AsyncLocalStorage: every pass then also counts as a new
+ * client request (rate limit).
  */
 let running: AsyncLocalStorage<WebExchange> | null | undefined;
 function runningStorage(): AsyncLocalStorage<WebExchange> | undefined {
@@ -104,7 +106,6 @@ export function honoAdapter(shield: ShieldCore, options: HonoAdapterOptions = {}
     throw new RampartError('ERR_RAMPART_CONFIG', 'shield.hono(): give clientIp or its older name address, not both.');
   }
   const address = opts.clientIp ?? opts.address;
-  const rerunning: ShieldCore = shield.rerun === undefined ? shield : { ...shield, run: shield.rerun };
   if (address !== undefined && typeof address !== 'function') {
     throw new RampartError('ERR_RAMPART_CONFIG', "shield.hono(): clientIp must be a function (c) => address, e.g. (c) => c.req.header('CF-Connecting-IP').");
   }
@@ -113,27 +114,39 @@ export function honoAdapter(shield: ShieldCore, options: HonoAdapterOptions = {}
     const request = c.req.raw;
     const incoming = runtimeIncomingIn(c.env);
     // The same client request sent through the app again (Hono's methodOverride calls
-    // app.fetch with the new Request and the same env): this shield already decided it.
+    // app.fetch with the new Request and the same env; a handler re-dispatching elsewhere).
     const earlier = incoming !== undefined ? (incoming as Decided)[DECIDED] : liveStore();
-    let again = false;
-    if (earlier?.builtBy(shield.context) === true && (incoming !== undefined || pathOf(earlier.request.url) === pathOf(request.url))) {
-      // The same method, or one the shield judged as unsafe (POST overridden to DELETE): decided.
-      if (earlier.method === request.method || !SAFE_METHODS.has(earlier.method)) {
-        bindView(earlier, c.req.raw, c);
-        return next();
-      }
-      // A safe method turned into another (methodOverride honours HEAD/OPTIONS): the shield
-      // judged HEAD, not the DELETE that runs, so it judges this request again (all but the
-      // client-keyed middleware, which counted it already) and its answer is final (the
-      // first pass leaves it as it is).
-      (earlier as Superseded)[SUPERSEDED] = true;
-      again = true;
+    if (earlier?.builtBy(shield.context) !== true) return pass(c, next, request, incoming, undefined);
+    // The same method on the same path: judged already, the same way.
+    if (earlier.method === request.method && pathOf(earlier.request.url) === pathOf(request.url)) {
+      bindView(earlier, c.req.raw, c);
+      return next();
     }
+    // Another method (methodOverride's DELETE) or another path: judged in full for what runs
+    // (no exemption of the first path carries over; the rate limiter charges only the
+    // policies the earlier pass did not), and its answer is final.
+    const answer = await pass(c, next, request, incoming, earlier);
+    (earlier as Superseded)[LATER_ANSWER] = answer ?? (c.finalized === false ? undefined : c.res);
+    return answer;
+  };
+
+  /** Judge one pass of a request and run the app; `earlier` is the client request's earlier pass, if any. */
+  async function pass(
+    c: HonoContextLike,
+    next: () => Promise<void>,
+    request: Request,
+    incoming: RuntimeIncoming | undefined,
+    earlier: WebExchange | undefined,
+    // biome-ignore lint/suspicious/noConfusingVoidType: Hono's MiddlewareHandler returns Promise<Response | void>
+  ): Promise<Response | void> {
     const remote = (address !== undefined ? address(c) : undefined) ?? runtimeAddressIn(request, c.env);
-    const started = startWebExchange(again ? rerunning : shield, request, remote, c, incoming);
+    // A later pass's target is the app's new Request (its URL), not the node request's target;
+    // its connection (TLS) is still the node request's.
+    const connection = earlier !== undefined && incoming !== undefined ? laterPassIncoming(incoming) : incoming;
+    const started = startWebExchange(shield, request, remote, c, connection, earlier);
     const { exchange, early } = started instanceof Promise ? await started : started;
-    // What the first pass's skipped middleware said (rate-limit headers) stays on the answer.
-    if (again && early === undefined) keepEarlierHeaders(earlier!, exchange);
+    // The rate-limit headers of the earlier pass stay on the answer when this pass counted nothing.
+    if (earlier !== undefined && early === undefined) keepRateLimitHeaders(earlier, exchange);
     // Marks the runtime's node request (@hono/node-server) as decided by this shield.
     // methodOverride never sends a GET through again: a GET costs no mark.
     if (incoming !== undefined && exchange.method !== 'GET' && Object.isExtensible(incoming)) (incoming as Decided)[DECIDED] = exchange;
@@ -146,7 +159,7 @@ export function honoAdapter(shield: ShieldCore, options: HonoAdapterOptions = {}
     try {
       // Elsewhere than on a node request, methodOverride is recognised through the running
       // exchange; a GET is never sent through again, so it costs nothing.
-      if (incoming === undefined && !again && exchange.method !== 'GET' && runningStorage() !== undefined) {
+      if (incoming === undefined && exchange.method !== 'GET' && runningStorage() !== undefined) {
         try {
           await running!.run(exchange, next);
         } finally {
@@ -168,8 +181,10 @@ export function honoAdapter(shield: ShieldCore, options: HonoAdapterOptions = {}
       c.res = webReply(exchange, exchange.bodyExceeded());
       return;
     }
-    if ((exchange as Superseded)[SUPERSEDED] === true) return;
     const response = c.finalized === false ? undefined : c.res;
+    // A later pass answered (the app returned its Response as it is): final.
+    const later = (exchange as Superseded)[LATER_ANSWER];
+    if (later !== undefined && response === later) return;
     if (!isResponse(response)) {
       // No Response (a route that returned none, an onError that answered none) or another
       // value: Hono without rampart answers 500 ("Context is not finalized", or the runtime's).
@@ -185,16 +200,22 @@ export function honoAdapter(shield: ShieldCore, options: HonoAdapterOptions = {}
       c.res = undefined;
       c.res = finished;
     }
-  };
+  }
 }
 
-/** Copy the headers of `earlier` that `exchange` did not set (Set-Cookie excepted) into `exchange`. */
-function keepEarlierHeaders(earlier: WebExchange, exchange: WebExchange): void {
+/** The node request of a later pass: its connection without its target (see WebExchange's raw target). */
+function laterPassIncoming(incoming: RuntimeIncoming): RuntimeIncoming {
+  const socket = (incoming as { socket?: unknown }).socket;
+  return { url: '', httpVersionMajor: incoming.httpVersionMajor, socket } as RuntimeIncoming;
+}
+
+/** Copy the rate-limit headers of `earlier` that `exchange` did not set into `exchange`. */
+function keepRateLimitHeaders(earlier: WebExchange, exchange: WebExchange): void {
   const from = earlier.out;
   const out = exchange.out;
   for (let i = 0; i < from.length; i += 2) {
     const name = from[i]!;
-    if (name !== 'set-cookie' && exchange.get(name) === undefined) out.push(name, from[i + 1]!);
+    if ((name.startsWith('ratelimit') || name.startsWith('x-ratelimit')) && exchange.get(name) === undefined) out.push(name, from[i + 1]!);
   }
 }
 

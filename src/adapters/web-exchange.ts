@@ -6,6 +6,7 @@ import { hasToken } from './node-head-list.ts';
 import { NodeRequestHeaders } from './web-node-headers.ts';
 import { type HeaderRecord, recordFromTemplate, rememberTemplate, varyUnion } from './web-record-template.ts';
 import { bindView } from '../core/registry.ts';
+import { linkPass } from '../core/passes.ts';
 import type { ShieldCore } from '../stack/shield.ts';
 import { failureReply } from '../stack/run.ts';
 import { requireClientAddress } from '../client-ip/address.ts';
@@ -340,6 +341,7 @@ async function readWebBody(request: Request, limit: number, fix: string): Promis
 /**
  * Build the exchange for a fetch Request, bind it to the native objects and run the
  * stack. `early` is the Response when a middleware answered (or failed closed).
+ * `earlierPass`: the exchange of the same client request's earlier pass (Hono re-dispatch).
  */
 export function startWebExchange(
   shield: ShieldCore,
@@ -347,6 +349,7 @@ export function startWebExchange(
   remoteAddress: string,
   native?: unknown,
   incoming?: RuntimeIncoming,
+  earlierPass?: WebExchange,
 ): WebStart | Promise<WebStart> {
   // No address while something keys by client: refuse (ERR_RAMPART_CONFIG), never share a key.
   // The last address found valid is remembered: one client's requests do not parse it again.
@@ -356,6 +359,8 @@ export function startWebExchange(
   }
   const exchange = new WebExchange(shield.context, request, remoteAddress, incoming);
   if (native !== undefined) exchange.adapter = 'hono';
+  // The same client request sent through the app again: the rate limiter counts it once per policy.
+  if (earlierPass !== undefined) linkPass(exchange, earlierPass);
   bindView(exchange, request, native);
   let reply: Reply | undefined | Promise<Reply | undefined>;
   try {

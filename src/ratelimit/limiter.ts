@@ -7,6 +7,8 @@ import type { MemoryStore } from '../stores/memory.ts';
 import type { RateDecision, RateLimitStore } from '../stores/types.ts';
 import { describeAnswer, GuardedStore, isAllAnswer, isDecision } from './guarded-store.ts';
 import { compileRateLimitOptions, type CompiledPolicy, type Plan, type RateLimitOptions } from './options.ts';
+import { type CountedPass, uncountedPlan } from './passes.ts';
+import { earlierPasses } from '../core/passes.ts';
 
 export type { RateLimitHeaderOptions, RateLimitOptions, RateLimitRule } from './options.ts';
 
@@ -235,6 +237,21 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
     return undefined;
   };
 
+  /** The policies a request is counted against: the first rule that matches it, else the base ones. */
+  const planOf = (req: RequestView): Plan => {
+    for (let i = 0; i < rules.length; i++) if (rules[i]!.match(req)) return rules[i]!.plan;
+    return basePlan;
+  };
+  /** What an earlier pass was counted against (undefined: it was not counted: allowlisted or skipped). */
+  const countedPass = (view: RequestView): CountedPass | undefined => {
+    try {
+      if (allow?.has(view.ip) || (skip !== undefined && skip(view) === true)) return undefined;
+      return { plan: planOf(view), key: clientKey(view) };
+    } catch {
+      return undefined;
+    }
+  };
+
   const middleware: RateLimitMiddleware = {
     name: 'rateLimit',
     clientKeyed: keyFn === undefined || allow !== undefined || (keyFn as { clientKeyed?: unknown }).clientKeyed === true,
@@ -244,12 +261,14 @@ export function rateLimit(options: RateLimitOptions = {}): RateLimitMiddleware {
       if (skip !== undefined && skip(req) === true) return undefined;
       const key = clientKey(req);
       const now = clock();
-      let plan = basePlan;
-      for (let i = 0; i < rules.length; i++) {
-        if (rules[i]!.match(req)) {
-          plan = rules[i]!.plan;
-          break;
-        }
+      let plan = planOf(req);
+      // A later pass of a client request the app sent through itself again (methodOverride,
+      // a re-dispatch to another path): only the policies its earlier passes did not count.
+      const passes = earlierPasses(req);
+      if (passes !== undefined) {
+        const left = uncountedPlan(plan, key, passes.map(countedPass));
+        if (left === undefined) return undefined;
+        plan = left;
       }
       if (guard !== undefined) return decideRemote(req, res, plan, key, now);
       if (plan.policies.length > 1) return decideMemory(req, res, plan, key, now);

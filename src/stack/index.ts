@@ -137,8 +137,6 @@ export function stack(middleware: readonly Middleware[], options: StackOptions =
   // The target check runs right after the security headers, before any other decision.
   const full = withTargetCheck(chain);
   const present = rejectionPresenter(options.onReject);
-  // The chain of a second run for one client request: its client-keyed middleware counted it already.
-  const again = chain.some((m) => m.clientKeyed === true) ? withTargetCheck(chain.filter((m) => m.clientKeyed !== true)) : full;
   // `rampart check --app` asks whether an adapter was made for the shield (a shield never mounted protects nothing).
   const mounted = (): Shield => {
     recordMount(context);
@@ -148,7 +146,6 @@ export function stack(middleware: readonly Middleware[], options: StackOptions =
     middleware: chain,
     context,
     run: (req, res) => runPresented(full, present, req, res),
-    rerun: (req, res) => runPresented(again, present, req, res),
     decide: (req, res) => runChain(full, 0, req, res),
     node: (handler) => nodeAdapter(mounted(), handler),
     upgrade: (listener, opts) => upgradeAdapter(mounted(), listener, opts),

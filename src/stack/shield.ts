@@ -26,11 +26,4 @@ export interface ShieldCore {
    * (Express `rejections: 'next'`).
    */
   decide(req: RequestView, res: ResponseControl): Reply | undefined | Promise<Reply | undefined>;
-  /**
-   * {@link ShieldCore.run} for a client request this shield already ran once and that the
-   * app sends through again under another method (Hono's methodOverride turning a HEAD into
-   * a DELETE): every middleware judges the method that runs, except the client-keyed ones
-   * (rate limit, blocklist), which counted this client request on the first run.
-   */
-  rerun?(req: RequestView, res: ResponseControl): Reply | undefined | Promise<Reply | undefined>;
 }
