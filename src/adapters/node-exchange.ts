@@ -9,6 +9,7 @@ import { limitNodeBody, readNodeBody, watchNodeBody } from './node-body.ts';
 import { appendNodeHeader, sendNodeReply } from './node-reply.ts';
 import { CONSUMED_BODY_FIX } from '../core/consumed-body.ts';
 import { handlerFailureReply } from './handler-failure.ts';
+import { lowerName } from './header-name.ts';
 
 /** A framework reply with its own header record (Fastify's `reply.header()` / `reply.getHeader()`). */
 export interface HeaderTarget {
@@ -135,6 +136,7 @@ export class NodeExchange extends RequestViewBase implements ResponseControl {
   }
 
   set(name: string, value: string): void {
+    name = lowerName(name);
     if (this.#direct || this.res.headersSent) {
       if (this.#target !== undefined && !this.res.headersSent) this.#toTarget(name, value, false);
       else this.res.setHeader(name, value);
@@ -149,6 +151,7 @@ export class NodeExchange extends RequestViewBase implements ResponseControl {
   }
 
   append(name: string, value: string): void {
+    name = lowerName(name);
     if (this.#direct || this.res.headersSent) {
       if (this.#target !== undefined && !this.res.headersSent && !isSetCookie(name)) this.#toTarget(name, value, true);
       else appendNodeHeader(this.res, name, value);

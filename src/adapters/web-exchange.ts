@@ -12,6 +12,7 @@ import { failureReply } from '../stack/run.ts';
 import { requireClientAddress } from '../client-ip/address.ts';
 import { CONSUMED_BODY_FIX, consumedBodyError } from '../core/consumed-body.ts';
 import { handlerFailureReply } from './handler-failure.ts';
+import { lowerName } from './header-name.ts';
 
 /** Bodies up to this size are buffered and encoded in one step; larger ones stream. */
 const SYNC_ENCODE_LIMIT = 1 << 20;
@@ -171,7 +172,7 @@ export class WebExchange extends RequestViewBase implements ResponseControl {
   }
 
   set(name: string, value: string): void {
-    const lower = name.toLowerCase();
+    const lower = lowerName(name);
     const out = this.out;
     for (let i = out.length - 2; i >= 0; i -= 2) if (out[i] === lower) out.splice(i, 2);
     out.push(lower, value);
@@ -188,7 +189,7 @@ export class WebExchange extends RequestViewBase implements ResponseControl {
   }
 
   append(name: string, value: string): void {
-    const lower = name.toLowerCase();
+    const lower = lowerName(name);
     const out = this.out;
     if (lower !== 'set-cookie') {
       for (let i = 0; i < out.length; i += 2) {
@@ -202,7 +203,7 @@ export class WebExchange extends RequestViewBase implements ResponseControl {
   }
 
   get(name: string): string | undefined {
-    const lower = name.toLowerCase();
+    const lower = lowerName(name);
     const out = this.out;
     let found: string | undefined;
     for (let i = 0; i < out.length; i += 2) if (out[i] === lower) found = found === undefined ? out[i + 1] : `${found}, ${out[i + 1]}`;
