@@ -1,7 +1,7 @@
 /**
  * Cookie tossing (black-box pass 6A): with `hostPrefix` off a sibling subdomain can plant a
  * `csrf_token` cookie with a longer Path, which the browser sends before the user's own. Every
- * token cookie (up to 16) is checked, so the planted one no longer locks the user out, and a
+ * well-formed token cookie is checked (planted-many.test.ts), so the planted one no longer locks the user out, and a
  * planted cookie never makes a request pass that its own check would refuse.
  */
 import test from 'node:test';

@@ -9,7 +9,7 @@ import { formKind, multipartField, urlencodedField } from './form.ts';
 import { compileCsrfOptions, type CsrfConfig, type CsrfOptions } from './options.ts';
 import { originAllowed } from './origin.ts';
 import { nodeCrypto } from '../core/builtin.ts';
-import { maskBytes, maskToken, readToken, TOKEN_BYTES } from './token.ts';
+import { looksLikeToken, maskBytes, maskToken, readToken, TOKEN_BYTES, type TokenSigner } from './token.ts';
 
 export type { CsrfMode, CsrfOptions } from './options.ts';
 
@@ -27,22 +27,46 @@ const REPLIES = new Map<CsrfFailure, Reply>(
 );
 
 /**
- * Token cookies considered per request. A sibling subdomain can plant cookies of the same
- * name with longer Paths, which the browser sends first; each one is checked as the only
- * cookie would be, so the user's own cookie after them still works (see tokenCookies).
+ * Well-formed token cookies compared with the submitted token per request: more than fit in
+ * the 16 KB of Cookie header read (node's default header limit; about 90 masked or 160 plain
+ * tokens), so every one a browser can send is seen. A sibling subdomain can plant cookies of
+ * the same name with longer Paths, which the browser sends first (see tokenCookies).
  */
-const MAX_TOKEN_COOKIES = 16;
+const MAX_TOKEN_COOKIES = 200;
+/** Cookie values of the token's name read (each takes at least 13 of the 16 KB read). */
+const MAX_COOKIE_VALUES = 1300;
+/**
+ * Token cookies whose signature is checked where no submitted token narrows them down (a safe
+ * request keeping the user's cookie, the reason of a rejection): each check is an HMAC.
+ */
+const MAX_SIGNATURE_CHECKS = 16;
+
+/** A request's token cookies. */
+interface TokenCookies {
+  /** The well-formed values in the order sent (at most MAX_TOKEN_COOKIES). */
+  readonly tokens: string[];
+  /** True when any non-empty value was sent, well-formed or not. */
+  readonly sent: boolean;
+}
 
 /**
- * The request's token cookies, in the order sent (at most MAX_TOKEN_COOKIES, empty values
- * left out). Accepting the request when any one of them passes gives a cookie-planting
- * attacker nothing: each is judged exactly as if it were the only (or first) cookie, and an
- * attacker who can plant one can already make it the first sent (a longer Path). Their own
- * signed token is refused once tokens are bound to the session (`sessionId`); only the
- * victim's cookie can match the victim's session, and its token is not known cross-site.
+ * The request's token cookies. Values that cannot be a token (wrong length or alphabet) are
+ * left out without counting, so junk cookies cannot push the user's own out of reach.
+ * Accepting the request when any one of them passes gives a cookie-planting attacker
+ * nothing: each is judged exactly as if it were the only (or first) cookie, and an attacker
+ * who can plant one can already make it the first sent (a longer Path). Their own signed
+ * token is refused once tokens are bound to the session (`sessionId`); only the victim's
+ * cookie can match the victim's session, and its token is not known cross-site.
  */
-function tokenCookies(config: CsrfConfig, req: RequestView): string[] {
-  return cookieValues(req.header('cookie'), config.cookieName, MAX_TOKEN_COOKIES).filter((v) => v.length > 0);
+function tokenCookies(config: CsrfConfig, req: RequestView): TokenCookies {
+  const tokens: string[] = [];
+  let sent = false;
+  for (const value of cookieValues(req.header('cookie'), config.cookieName, MAX_COOKIE_VALUES)) {
+    if (value.length === 0) continue;
+    sent = true;
+    if (looksLikeToken(value) && tokens.push(value) === MAX_TOKEN_COOKIES) break;
+  }
+  return { tokens, sent };
 }
 
 // The cookie's and the submitted token's 64 bytes during one (synchronous) check; wiped after.
@@ -91,13 +115,9 @@ function provideToken(config: CsrfConfig, req: RequestView, res: ResponseControl
   if (verified !== undefined) wire = maskBytes(verified);
   else {
     const signer = config.signer!;
-    let valid = false;
-    for (const cookie of tokenCookies(config, req)) {
-      if (readToken(cookie, cookieToken) && signer.verifyBytes(cookieToken, session)) {
-        valid = true;
-        break;
-      }
-    }
+    // No submitted token to narrow the cookies down: each check is an HMAC, so only the first
+    // few are tried; when none of them is valid the user gets a fresh token (and cookie).
+    const valid = firstValid(signer, tokenCookies(config, req).tokens, session);
     wire = valid ? maskBytes(cookieToken) : '';
     cookieToken.fill(0);
     if (!valid) {
@@ -177,28 +197,42 @@ function hasApiCredentials(config: CsrfConfig, req: RequestView): boolean {
 }
 
 /**
+ * True when one of the first MAX_SIGNATURE_CHECKS cookies carries a token signed for
+ * `session`; its bytes are then in `cookieToken` (the caller wipes them).
+ */
+function firstValid(signer: TokenSigner, cookies: readonly string[], session: string): boolean {
+  const n = Math.min(cookies.length, MAX_SIGNATURE_CHECKS);
+  for (let i = 0; i < n; i++) {
+    if (readToken(cookies[i]!, cookieToken) && signer.verifyBytes(cookieToken, session)) return true;
+  }
+  return false;
+}
+
+/**
  * The token check once the submitted value is known. Cookies and submitted value are each
- * unmasked (masked or, from before masking, plain); the request passes when one cookie's
- * signature verifies and its token equals the submitted one (compared in constant time).
- * Otherwise `bad signature` when no cookie verifies, else `token mismatch`.
+ * unmasked (masked or, from before masking, plain); the request passes when a cookie's token
+ * equals the submitted one (compared in constant time) and its signature verifies. Compared
+ * first, verified after: every cookie equal to the submitted token carries the same bytes,
+ * so one signature check decides, however many cookies were sent. Otherwise `token mismatch`
+ * when a cookie verifies (among the first MAX_SIGNATURE_CHECKS), else `bad signature`.
  */
 function checkToken(config: CsrfConfig, req: RequestView, res: ResponseControl, cookies: readonly string[], submitted: string | undefined): Decision {
   if (submitted === undefined || submitted.length === 0) return reject(req, 'missing token');
   const session = sessionOf(config, req);
+  const signer = config.signer!;
   // Synchronous from here to the end: the shared buffers cannot be interleaved.
-  let failure: CsrfFailure | undefined = 'bad signature';
-  const readable = readToken(submitted, givenToken);
-  for (const cookie of cookies) {
-    if (!readToken(cookie, cookieToken) || !config.signer!.verifyBytes(cookieToken, session)) continue;
-    if (readable && nodeCrypto().timingSafeEqual(cookieToken, givenToken)) {
-      failure = undefined;
-      provideToken(config, req, res, cookieToken);
+  let passed = false;
+  if (readToken(submitted, givenToken)) {
+    for (const cookie of cookies) {
+      if (!readToken(cookie, cookieToken) || !nodeCrypto().timingSafeEqual(cookieToken, givenToken)) continue;
+      passed = signer.verifyBytes(cookieToken, session);
+      if (passed) provideToken(config, req, res, cookieToken);
       break;
     }
-    failure = 'token mismatch';
   }
-  cookieToken.fill(0);
   givenToken.fill(0);
+  const failure: CsrfFailure | undefined = passed ? undefined : firstValid(signer, cookies, session) ? 'token mismatch' : 'bad signature';
+  cookieToken.fill(0);
   return failure === undefined ? undefined : reject(req, failure);
 }
 
@@ -245,8 +279,8 @@ export function csrf(options: CsrfOptions): Middleware {
       }
       if (useOrigin && !originAllowed(req, config.trusted)) return reject(req, 'cross-site request');
       if (!useToken) return undefined;
-      const cookies = tokenCookies(config, req);
-      if (cookies.length === 0) return reject(req, 'missing token');
+      const { tokens: cookies, sent } = tokenCookies(config, req);
+      if (!sent) return reject(req, 'missing token');
       const header = req.header(config.headerName);
       if (header !== undefined) return checkToken(config, req, res, cookies, header);
       return checkFormToken(config, req, res, cookies);

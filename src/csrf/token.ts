@@ -75,6 +75,23 @@ export function readToken(value: string, out: Buffer): boolean {
   return true;
 }
 
+/**
+ * True when `value` has the shape of a token a client could send back: a masked token (171
+ * base64url characters) or a plain `{random}.{hmac}` one. A cheap scan, no decoding: values
+ * that fail it cannot be a token and are skipped before any comparison or signature check.
+ */
+export function looksLikeToken(value: string): boolean {
+  const n = value.length;
+  if (n !== MASKED_LENGTH && n !== TOKEN_LENGTH) return false;
+  for (let i = 0; i < n; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 128 && B64URL[c]! >= 0) continue;
+    if (n === TOKEN_LENGTH && i === PART_LENGTH && c === 46 /* . */) continue;
+    return false;
+  }
+  return n === MASKED_LENGTH || value.charCodeAt(PART_LENGTH) === 46;
+}
+
 function fail(out: Buffer): false {
   out.fill(0);
   return false;
