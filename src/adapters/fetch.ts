@@ -13,7 +13,7 @@ import {
   webReply,
 } from './web-exchange.ts';
 import { closeStalledRuntimeBody } from './node-body.ts';
-import { isResponse } from './fetch-response.ts';
+import { isResponse, unsendableReason } from './fetch-response.ts';
 
 /** A fetch-style handler: `(request, ...runtimeArgs) => Response`. */
 // biome-ignore lint/suspicious/noExplicitAny: the runtime's extra arguments (env, ctx, info) are typed by the app; unknown would reject its typed handler
@@ -56,10 +56,21 @@ function printError(error: unknown): void {
   console.error(error);
 }
 
-/** The handler's error when its result is not a Response (the runtime would fail or send it as a 200). */
+/**
+ * The handler's error when its result is not a Response a server can send (the runtime would
+ * fail, hang up or send it as a 200).
+ */
 function notAResponse(value: unknown): RampartError {
-  const what = value === null ? 'null' : typeof value === 'object' ? `an object (${(value as object).constructor?.name ?? 'no prototype'})` : typeof value;
+  const what = unsendableReason(value) ?? 'an unreadable value';
   return new RampartError('ERR_RAMPART_ADAPTER', `shield.fetch(handler): the handler returned ${what} instead of a Response.`);
+}
+
+/**
+ * The `then` of a handler's (or onError's) result: a promise, or any thenable (awaited like
+ * one, as `await` would). Throws what a throwing `then` getter throws.
+ */
+function thenOf(value: unknown): unknown {
+  return typeof value === 'object' || typeof value === 'function' ? (value as { then?: unknown } | null)?.then : undefined;
 }
 
 /** Peer address from the second argument fetch runtimes pass (Deno info, Bun server, node-server env). */
@@ -107,19 +118,44 @@ export function fetchAdapter(shield: ShieldCore, handler: FetchHandler, options:
     );
   }
   /** The handler's Response, rampart's headers merged; rampart's answer when the body failed (413, 408) meanwhile. */
-  const finish = (exchange: WebExchange, response: Response): Response | Promise<Response> =>
+  // biome-ignore lint/suspicious/noExplicitAny: the runtime's extra arguments, as FetchHandler
+  const finish = (exchange: WebExchange, response: Response, rest: any[]): Response | Promise<Response> => {
     // The body failed but the handler answered anyway: rampart's answer wins.
-    exchange.bodyExceeded !== undefined ? webReply(exchange, exchange.bodyExceeded()) : finishWebResponse(exchange, response);
+    if (exchange.bodyExceeded !== undefined) return webReply(exchange, exchange.bodyExceeded());
+    // A Response rampart cannot merge into (a foreign one whose headers refuse): a handler failure.
+    let finished: Response | Promise<Response>;
+    try {
+      finished = finishWebResponse(exchange, response);
+    } catch (error) {
+      return failed(exchange, error, rest);
+    }
+    return finished instanceof Promise ? finished.catch((error: unknown) => failed(exchange, error, rest)) : finished;
+  };
   /** onError's Response with rampart's headers, or rampart's 500. */
-  const answered = (exchange: WebExchange, answer: unknown): Response | Promise<Response> =>
-    isResponse(answer) ? finishWebResponse(exchange, answer) : webReply(exchange, exchange.handlerFailure());
+  const answered = (exchange: WebExchange, answer: unknown): Response | Promise<Response> => {
+    const failure = (): Response => webReply(exchange, exchange.handlerFailure());
+    if (!isResponse(answer)) return failure();
+    try {
+      const finished = finishWebResponse(exchange, answer);
+      return finished instanceof Promise ? finished.catch(failure) : finished;
+    } catch {
+      return failure();
+    }
+  };
   // biome-ignore lint/suspicious/noExplicitAny: the runtime's extra arguments, as FetchHandler
   const failed = (exchange: WebExchange, error: unknown, rest: any[]): Response | Promise<Response> => {
     if (exchange.bodyExceeded !== undefined) return webReply(exchange, exchange.bodyExceeded());
     // An onError that throws hands its error to the runtime (a rejection).
     const answer = onError(error, exchange.request, ...rest);
-    if (typeof (answer as Partial<Promise<unknown>> | null | undefined)?.then === 'function') {
-      return (answer as Promise<unknown>).then((resolved) => answered(exchange, resolved));
+    let then: unknown;
+    try {
+      then = thenOf(answer);
+    } catch {
+      return answered(exchange, undefined);
+    }
+    if (typeof then === 'function') {
+      // A rejection is onError handing its error to the runtime, as a throw is.
+      return Promise.resolve(answer).then((resolved) => answered(exchange, resolved));
     }
     return answered(exchange, answer);
   };
@@ -135,13 +171,20 @@ export function fetchAdapter(shield: ShieldCore, handler: FetchHandler, options:
     } catch (error) {
       return failed(exchange, error, rest);
     }
-    if (typeof (response as Partial<Promise<Response>> | null)?.then === 'function') {
-      return (response as Promise<Response>).then(
-        (resolved) => (isResponse(resolved) ? finish(exchange, resolved) : failed(exchange, notAResponse(resolved), rest)),
+    let then: unknown;
+    try {
+      then = thenOf(response);
+    } catch (error) {
+      return failed(exchange, error, rest);
+    }
+    if (typeof then === 'function') {
+      // Any thenable, as `await` takes it (its own then() may return nothing).
+      return Promise.resolve(response).then(
+        (resolved) => (isResponse(resolved) ? finish(exchange, resolved, rest) : failed(exchange, notAResponse(resolved), rest)),
         (error: unknown) => failed(exchange, error, rest),
       );
     }
-    return isResponse(response) ? finish(exchange, response) : failed(exchange, notAResponse(response), rest);
+    return isResponse(response) ? finish(exchange, response, rest) : failed(exchange, notAResponse(response), rest);
   };
   // Synchronous while the stack and the handler are: a fetch runtime may then send the
   // Response at once (@hono/node-server writes it without awaiting). Errors still reject the

@@ -1,7 +1,7 @@
 import type { AsyncLocalStorage } from 'node:async_hooks';
 import { builtin } from '../core/builtin.ts';
 import { bindView } from '../core/registry.ts';
-import { isResponse } from './fetch-response.ts';
+import { unsendableReason } from './fetch-response.ts';
 import { checkKeys, optionsObject } from '../core/options.ts';
 import { RampartError } from '../errors.ts';
 import type { ShieldCore } from '../stack/shield.ts';
@@ -16,13 +16,6 @@ interface HonoContextLike {
   error?: unknown;
   /** False while no Response was set (Hono ≥ 3). */
   finalized?: boolean;
-}
-
-/** The app's answer in an error message. */
-function describeAnswer(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (value === null) return 'null';
-  return typeof value === 'object' ? `an object (${(value as object).constructor?.name ?? 'no prototype'})` : `a ${typeof value}`;
 }
 
 /** On the runtime's node request (@hono/node-server): the exchange of the shield that decided it. */
@@ -185,22 +178,32 @@ export function honoAdapter(shield: ShieldCore, options: HonoAdapterOptions = {}
     // A later pass answered (the app returned its Response as it is): final.
     const later = (exchange as Superseded)[LATER_ANSWER];
     if (later !== undefined && response === later) return;
-    if (!isResponse(response)) {
-      // No Response (a route that returned none, an onError that answered none) or another
-      // value: Hono without rampart answers 500 ("Context is not finalized", or the runtime's).
-      console.error(new RampartError('ERR_RAMPART_ADAPTER', `shield.hono(): the app answered ${describeAnswer(response)} instead of a Response.`));
-      c.res = undefined;
-      c.res = webReply(exchange, exchange.handlerFailure());
-      return;
+    // No Response (a route that returned none, an onError that answered none), another value,
+    // or one no server can send (Response.error(), status 0 or 1000, a Proxy around one): Hono
+    // without rampart answers 500 ("Context is not finalized", or the runtime's) or 200.
+    const unsendable = unsendableReason(response);
+    if (unsendable !== undefined)
+      return failWith(c, exchange, new RampartError('ERR_RAMPART_ADAPTER', `shield.hono(): the app answered ${unsendable} instead of a Response.`));
+    let finished: Response;
+    try {
+      const finishing = finishWebResponse(exchange, response as Response);
+      finished = finishing instanceof Promise ? await finishing : finishing;
+    } catch (error) {
+      return failWith(c, exchange, error);
     }
-    const finishing = finishWebResponse(exchange, response);
-    const finished = finishing instanceof Promise ? await finishing : finishing;
     if (finished !== response) {
       // Reset first: Hono's setter would otherwise copy the old headers (stale Content-Length) back.
       c.res = undefined;
       c.res = finished;
     }
   }
+}
+
+/** Print the app's failure and answer rampart's 500 (with the security headers) instead. */
+function failWith(c: HonoContextLike, exchange: WebExchange, error: unknown): void {
+  console.error(error);
+  c.res = undefined;
+  c.res = webReply(exchange, exchange.handlerFailure());
 }
 
 /** The node request of a later pass: its connection without its target (see WebExchange's raw target). */
