@@ -1,7 +1,7 @@
 /**
  * Hono's methodOverride sends a new Request through the whole app again. One client
  * request must cost one rate-limit token, whether the shield skips the second pass (the
- * same or an unsafe method) or judges it again (HEAD/OPTIONS turned into DELETE: CSRF and
+ * same method and path) or judges it again (HEAD/OPTIONS/POST turned into DELETE: CSRF and
  * the rest see the method that runs), on @hono/node-server and where the runtime gives no
  * node request (`app.request()`, Workers, Bun).
  */
