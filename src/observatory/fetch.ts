@@ -12,7 +12,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
-import zlib from 'node:zlib';
+import { readDecodedBody } from './body.ts';
 import { type AllowedClasses, guardedLookup, RefusedAddressError, type Resolver, refusal, systemResolver } from './address.ts';
 
 /** One response in a redirect chain. */
@@ -34,11 +34,12 @@ export interface RefusedRedirect {
 /** A GET followed through its redirects. */
 export interface Visit {
   readonly hops: readonly Hop[];
-  /** The last hop's body (decoded text, at most {@link MAX_BODY} bytes). */
+  /** The last hop's body (decoded through every listed coding, at most {@link MAX_BODY} decoded bytes). */
   readonly body: string;
   /**
-   * True when that body is not the whole answer: cut at {@link MAX_BODY}, or the connection
-   * or decoding failed before its end. What was not read is unknown to the grade.
+   * True when that body is not the whole answer: its decoded form passed {@link MAX_BODY}, the
+   * connection or a decoder failed before its end, or a coding could not be decoded. What was
+   * not read is unknown to the grade.
    */
   readonly truncated: boolean;
   /** False when the TLS chain did not verify and the visit was repeated without verification. */
@@ -59,7 +60,7 @@ export interface ClientOptions {
   readonly resolve?: Resolver | undefined;
 }
 
-/** The largest body read (the rest is dropped): enough for any page's head and scripts. */
+/** The largest body read, in decoded bytes (the rest is dropped): enough for any page's head and scripts. */
 export const MAX_BODY = 4 * 1024 * 1024;
 /** Redirects followed before the last redirect response is taken as final. */
 export const MAX_REDIRECTS = 10;
@@ -116,7 +117,7 @@ interface RawResponse {
   readonly status: number;
   readonly headers: http.IncomingHttpHeaders;
   readonly body: Buffer;
-  /** The body stopped before its end (MAX_BODY reached, or an error). */
+  /** The decoded body stopped before its end (MAX_BODY passed, an error, or an unknown coding). */
   readonly truncated: boolean;
 }
 
@@ -143,34 +144,7 @@ function request(url: URL, method: string, headers: Record<string, string>, veri
     };
     const tlsOptions = { rejectUnauthorized: verify, ...(verify && options.ca !== undefined ? { ca: trustStore(options.ca) } : {}) };
     const onResponse = (res: http.IncomingMessage): void => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const decoder = decoderFor(res.headers['content-encoding']);
-      const stream = decoder === undefined ? res : res.pipe(decoder);
-      stream.on('data', (chunk: Buffer) => {
-        if (size >= MAX_BODY) return;
-        chunks.push(chunk);
-        size += chunk.length;
-        if (size >= MAX_BODY) res.destroy();
-      });
-      let complete = false;
-      const done = (): void =>
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          body: Buffer.concat(chunks).subarray(0, MAX_BODY),
-          truncated: !complete || size > MAX_BODY,
-        });
-      stream.on('end', () => {
-        complete = true;
-        done();
-      });
-      stream.on('error', done);
-      res.on('error', done);
-      // A body cut at MAX_BODY never reaches 'end'.
-      res.on('close', () => {
-        if (size >= MAX_BODY) done();
-      });
+      void readDecodedBody(res, MAX_BODY).then(({ body, truncated }) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body, truncated }));
     };
     const req = secure
       ? https.request({ ...common, ...tlsOptions, servername: net.isIP(hostname) === 0 ? hostname : undefined, agent: false }, onResponse)
@@ -178,20 +152,6 @@ function request(url: URL, method: string, headers: Record<string, string>, veri
     req.on('error', reject);
     req.end();
   });
-}
-
-function decoderFor(encoding: string | undefined): NodeJS.ReadWriteStream | undefined {
-  switch (encoding?.trim().toLowerCase()) {
-    case 'gzip':
-    case 'x-gzip':
-      return zlib.createGunzip();
-    case 'deflate':
-      return zlib.createInflate();
-    case 'br':
-      return zlib.createBrotliDecompress();
-    default:
-      return undefined;
-  }
 }
 
 /** `url` as text for a report: no `user:password@`, printable, at most 300 characters. */
