@@ -31,14 +31,18 @@ export interface Alert {
   readonly suppressed?: number;
   /**
    * True for the summary alert a rule sends when its `alertLimit` window ends with alerts held
-   * back: `count` and `suppressed` are how many, `keys` the first few keys they were for.
+   * back: `count` and `suppressed` are how many, `keys` the keys they were for (the first 100).
    */
   readonly summary?: true;
-  /** In a summary alert: the first keys (at most 5) whose alerts were held back. */
+  /**
+   * In a summary alert: the keys whose alerts were held back, the first 100 of them; `message`
+   * ends the list with the exact count of the rest ("…, and 42 more").
+   */
   readonly keys?: readonly string[];
   /**
-   * In a summary alert: the clients (at most 5) whose further alerts of this rule were
-   * coalesced into the one already sent for them in the window, with how many.
+   * In a summary alert: the clients (the first 100) whose further alerts of this rule were
+   * coalesced into the one already sent for them in the window, with how many. Only an
+   * alert that one client alone caused is coalesced: one that other clients contributed to goes out.
    */
   readonly sources?: readonly { readonly ip: string; readonly count: number }[];
 }

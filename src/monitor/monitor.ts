@@ -57,7 +57,7 @@ interface RuleLimit {
   start: number;
   count: number;
   held: number;
-  /** The first keys held back (at most SUMMARY_KEYS). */
+  /** The first keys held back (at most SUMMARY_KEYS; the summary counts the rest). */
   keys: string[];
   /**
    * Clients (ipKey) this rule alerted for in the window, with the alerts coalesced into that
@@ -68,7 +68,8 @@ interface RuleLimit {
   timer: ReturnType<typeof setTimeout> | undefined;
 }
 
-const SUMMARY_KEYS = 5;
+/** Keys and sources a summary names; beyond them it gives an exact count, never a silent cut. */
+const SUMMARY_KEYS = 100;
 
 const SUBJECTS: Readonly<Record<AlertRuleName, 'ip' | 'account'>> = {
   forbidden: 'ip',
@@ -156,14 +157,23 @@ export function monitor(options: MonitorOptions = {}): Monitor {
     if (limit.timer !== undefined) clearTimeout(limit.timer);
     limit.timer = undefined;
     const sources: Array<{ ip: string; count: number }> = [];
-    for (const [ip, n] of limit.sources) if (n > 0 && sources.length < SUMMARY_KEYS) sources.push(Object.freeze({ ip, count: n }));
+    let moreSources = 0;
+    for (const [ip, n] of limit.sources) {
+      if (n === 0) continue;
+      if (sources.length < SUMMARY_KEYS) sources.push(Object.freeze({ ip, count: n }));
+      else moreSources++;
+    }
     limit.sources.clear();
     if (limit.held === 0) return;
     const held = limit.held;
     const keys = Object.freeze(limit.keys);
     limit.held = 0;
     limit.keys = [];
-    const from = sources.length === 0 ? '' : `; ${sources.map((x) => `${x.count} from ${x.ip}`).join(', ')} (one alert per client per window)`;
+    const more = (n: number, what: string) => (n > 0 ? `, and ${n} more${what}` : '');
+    const from =
+      sources.length === 0
+        ? ''
+        : `; ${sources.map((x) => `${x.count} from ${x.ip}`).join(', ')}${more(moreSources, ' clients')} (one alert per client per window)`;
     summaries++;
     const at = now();
     const alert: Alert = Object.freeze({
@@ -176,7 +186,7 @@ export function monitor(options: MonitorOptions = {}): Monitor {
       threshold: rule.threshold,
       window: rule.windowMs / 1000,
       time: new Date(at).toISOString(),
-      message: `${held} more ${rule.name} alerts held back by alertLimit within ${o.alertLimit.windowMs / 1000} s (${keys.join(', ')}${held > keys.length ? ', …' : ''})${from}`,
+      message: `${held} more ${rule.name} alerts held back by alertLimit within ${o.alertLimit.windowMs / 1000} s (${keys.join(', ')}${more(held - keys.length, '')})${from}`,
       suppressed: held,
       summary: true,
       keys,
@@ -190,6 +200,8 @@ export function monitor(options: MonitorOptions = {}): Monitor {
    * spent (`max`, or `criticalMax` for a critical rule), or the rule already alerted for
    * `source` (the client) in this window under another key — one IP spraying many accounts
    * is one alert and a count, so it cannot crowd out alerts about other clients or rules.
+   * `source` is given only when every event counted toward this alert came from that client,
+   * so an alert other clients contributed to is never folded into one client's count.
    */
   const withinLimit = (rule: CompiledRule, key: string, source: string | undefined, at: number): boolean => {
     let limit = limits.get(rule.name);
@@ -223,8 +235,9 @@ export function monitor(options: MonitorOptions = {}): Monitor {
   };
 
   const raise = (rule: CompiledRule, subject: 'ip' | 'account', key: string, ip: string | undefined, hit: Hit, at: number): void => {
-    // Rules keyed by client are already once per client per window; account rules coalesce by client.
-    const source = subject === 'account' && ip !== undefined && ip !== '' ? ipKey(ip) : undefined;
+    // Rules keyed by client are already once per client per window; an account rule coalesces
+    // by client only an alert that client alone caused.
+    const source = subject === 'account' ? hit.soleSource : undefined;
     if (!withinLimit(rule, key, source, at)) return;
     raised++;
     byRule[rule.name] = (byRule[rule.name] ?? 0) + 1;
@@ -256,9 +269,10 @@ export function monitor(options: MonitorOptions = {}): Monitor {
     path: string | undefined,
     at: number,
     distinct?: string,
+    source?: string,
   ): void => {
     if (counter === undefined) return;
-    const hit = counter.hit(key, at, path, distinct);
+    const hit = counter.hit(key, at, path, distinct, source);
     if (hit.fired) raise(counter.rule, subject, key, ip, hit, at);
   };
 
@@ -280,9 +294,10 @@ export function monitor(options: MonitorOptions = {}): Monitor {
     try {
       const at = now();
       const ip = typeof record.ip === 'string' && record.ip !== '' ? record.ip : undefined;
-      if (ip !== undefined) count(loginIp, 'ip', ipKey(ip), ip, record.path, at);
+      const client = ip === undefined ? undefined : ipKey(ip);
+      if (client !== undefined) count(loginIp, 'ip', client, ip, record.path, at);
       if (record.userId !== undefined && record.userId !== null && record.userId !== '')
-        count(loginAccount, 'account', String(record.userId).slice(0, 200), ip, record.path, at);
+        count(loginAccount, 'account', String(record.userId).slice(0, 200), ip, record.path, at, undefined, client);
     } catch {
       // an event sink never throws
     }

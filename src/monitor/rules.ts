@@ -10,6 +10,11 @@ interface KeyWindow {
   distinct: Set<number> | undefined;
   /** A few paths for the alert (detached copies of at most SAMPLE_PATH_CHARS), dropped once the rule fired. */
   paths: string[];
+  /**
+   * The one source (client key) every counted event came from; false once two sources (or an
+   * event without one) counted; undefined before the first event.
+   */
+  source: string | false | undefined;
   /** Estimated bytes this key holds (key text, window, fingerprints, samples). */
   bytes: number;
 }
@@ -19,9 +24,12 @@ export interface Hit {
   readonly count: number;
   readonly fired: boolean;
   readonly paths: readonly string[];
+  /** When it fired: the source every counted event came from, if they all came from one. */
+  readonly soleSource?: string;
 }
 
 const NO_HIT: Hit = Object.freeze({ count: 0, fired: false, paths: [] });
+const MAX_SOURCE_CHARS = 200;
 const SAMPLE_PATHS = 5;
 const SAMPLE_PATH_CHARS = 200;
 
@@ -69,8 +77,10 @@ export class RuleCounter {
   /**
    * Count one event for `key`. With `distinct`, the count is the number of different
    * `distinct` values in the window (fingerprints of at most `threshold` are remembered).
+   * `source` is who caused the event (an account rule: the client key); the hit that fires
+   * tells whether every counted event came from that one source.
    */
-  hit(key: string, now: number, path: string | undefined, distinct?: string): Hit {
+  hit(key: string, now: number, path: string | undefined, distinct?: string, source?: string): Hit {
     let w = this.keys.get(key);
     if (w === undefined || now - w.start >= this.rule.windowMs || now < w.start) {
       if (w !== undefined) this.forget(key, w);
@@ -80,7 +90,7 @@ export class RuleCounter {
         this.evicted++;
       }
       const own = detached(key);
-      w = { start: now, count: 0, fired: false, distinct: distinct === undefined ? undefined : new Set(), paths: [], bytes: 0 };
+      w = { start: now, count: 0, fired: false, distinct: distinct === undefined ? undefined : new Set(), paths: [], source: undefined, bytes: 0 };
       this.keys.set(own, w);
       this.grow(w, KEY_OVERHEAD_BYTES + stringBytes(own.length));
     }
@@ -96,6 +106,12 @@ export class RuleCounter {
       added += FINGERPRINT_BYTES;
     }
     w.count++;
+    // An unknown or overlong source counts as another source: coalescing is never guessed.
+    const known = source !== undefined && source.length <= MAX_SOURCE_CHARS ? source : undefined;
+    if (w.source === undefined) {
+      w.source = known === undefined ? false : detached(known);
+      if (w.source !== false) added += stringBytes(w.source.length);
+    } else if (w.source !== false && w.source !== known) w.source = false;
     if (path !== undefined && w.paths.length < SAMPLE_PATHS) {
       const sample = detached(path, SAMPLE_PATH_CHARS);
       if (!w.paths.includes(sample)) {
@@ -108,10 +124,11 @@ export class RuleCounter {
       return NO_HIT;
     }
     w.fired = true;
-    const hit: Hit = { count: w.count, fired: true, paths: w.paths };
-    // After firing the key only counts: its fingerprints and samples are released.
+    const hit: Hit = { count: w.count, fired: true, paths: w.paths, ...(w.source !== false && w.source !== undefined ? { soleSource: w.source } : {}) };
+    // After firing the key only counts: its fingerprints, samples and source are released.
     w.distinct = undefined;
     w.paths = [];
+    w.source = false;
     const kept = KEY_OVERHEAD_BYTES + stringBytes(key.length);
     this.bytes -= w.bytes - kept;
     w.bytes = kept;
