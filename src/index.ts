@@ -22,7 +22,7 @@ export {
   type CspReportOptions,
 } from './csp/index.ts';
 export { cors, type CorsOptions, type CorsOrigins } from './cors/index.ts';
-export { csrf, csrfToken, rotateCsrf, type CsrfOptions, type CsrfMode } from './csrf/index.ts';
+export { csrf, csrfToken, rotateCsrf, type CsrfOptions, type CsrfMode, type CsrfTokenOptions } from './csrf/index.ts';
 export {
   rateLimit,
   memoryStore,

@@ -82,6 +82,20 @@ interface RequestState {
   boundTo: string;
   /** True while a first visit's token is not decided yet (see deferToken). */
   pending: boolean;
+  /** The session the handler named for this response (`csrfToken(req, { sessionId })`), if any. */
+  named: string | undefined;
+}
+
+/** Options of {@link csrfToken} and {@link rotateCsrf}. */
+export interface CsrfTokenOptions {
+  /**
+   * The session this response creates or switches to, when the app keeps its own sessions:
+   * `sessionId(req)` reads the request, which does not carry the cookie the handler is
+   * setting. The token is bound to this id, and so is every token of the rest of the
+   * response. Needs `csrf({ sessionId })`; must be the value `sessionId(req)` will return on
+   * the next request (e.g. the new `sid` cookie's value).
+   */
+  readonly sessionId?: string | undefined;
 }
 
 function isSafe(method: string): boolean {
@@ -90,6 +104,30 @@ function isSafe(method: string): boolean {
 
 function sessionOf(config: CsrfConfig, req: RequestView): string {
   return config.sessionId === undefined ? '' : (config.sessionId(req) ?? '');
+}
+
+/** The session a token issued now belongs to: the one the handler named, else the request's. */
+function currentSession(state: RequestState, req: RequestView): string {
+  return state.named ?? sessionOf(state.config, req);
+}
+
+/** Record the session the handler named (see CsrfTokenOptions.sessionId); checked here, at the call. */
+function nameSession(state: RequestState, options: CsrfTokenOptions | undefined, caller: string): void {
+  const id = options?.sessionId;
+  if (id === undefined) return;
+  if (state.config.sessionId === undefined) {
+    throw new RampartError(
+      'ERR_RAMPART_CONFIG',
+      `${caller}(…, { sessionId }) binds the token to a session, which csrf() checks only with its sessionId option: configure csrf({ sessionId: (req) => req.cookie('sid') }) or drop the argument.`,
+    );
+  }
+  if (typeof id !== 'string' || id.length === 0) {
+    throw new RampartError(
+      'ERR_RAMPART_CONFIG',
+      `${caller}(…, { sessionId }) takes the new session's id as a non-empty string (the value sessionId(req) returns on the next request).`,
+    );
+  }
+  state.named = id;
 }
 
 function tokenCookie(config: CsrfConfig, req: RequestView, token: string): string {
@@ -110,7 +148,7 @@ function provideToken(config: CsrfConfig, req: RequestView, res: ResponseControl
   const locals = req.locals;
   let wire: string;
   const session = sessionOf(config, req);
-  const state: RequestState = { config, res, boundTo: session, pending: false };
+  const state: RequestState = { config, res, boundTo: session, pending: false, named: undefined };
   (locals as Record<symbol, unknown>)[STATE] = state;
   if (verified !== undefined) wire = maskBytes(verified);
   else {
@@ -155,7 +193,7 @@ function deferToken(view: RequestView, state: RequestState): void {
     if (head.get('set-cookie') !== undefined) return undefined;
     let session: string;
     try {
-      session = sessionOf(state.config, view);
+      session = currentSession(state, view);
     } catch {
       return undefined;
     }
@@ -168,7 +206,7 @@ function deferToken(view: RequestView, state: RequestState): void {
 /** A new token bound to the request's current session: the cookie is set and handlers see it. */
 function reissue(view: RequestView, state: RequestState): string {
   const { config, res } = state;
-  const session = sessionOf(config, view);
+  const session = currentSession(state, view);
   const wire = maskToken(config.signer!.issue(session));
   setCookie(config, view, res, wire);
   if (state.pending) {
@@ -293,20 +331,27 @@ export function csrf(options: CsrfOptions): Middleware {
  * cookies. Accepts whatever request object the adapter hands the app (node/Express `req`,
  * Fastify `request`, Hono `c`, the fetch `Request`). Undefined when the request did not
  * pass through `csrf()` in token mode, or was rejected. With `sessionId`, a token read after
- * the handler created or replaced the session is re-issued for that session (new cookie).
+ * the handler created or replaced the session is re-issued for that session (new cookie):
+ * `sessionId(req)` must see the new session (rampart's `sessions()` does); an app with its
+ * own session cookie names it, `csrfToken(req, { sessionId: newSid })`, since the request
+ * does not carry the cookie the handler is setting.
  *
+ * @throws RampartError ERR_RAMPART_CONFIG when `options.sessionId` is given without
+ * `csrf({ sessionId })`, or is not a non-empty string.
  * @example
  * res.end(`<input type="hidden" name="_csrf_token" value="${csrfToken(req)}">`);
  */
-export function csrfToken(nativeReq: unknown): string | undefined {
+export function csrfToken(nativeReq: unknown, options?: CsrfTokenOptions): string | undefined {
   const view = viewOf(nativeReq);
+  const state = view === undefined ? undefined : ((view.locals as Record<symbol, unknown>)[STATE] as RequestState | undefined);
+  // Named before the token is read: reading a first visit's token decides it (deferToken).
+  if (state !== undefined) nameSession(state, options, 'csrfToken');
   const current = view?.locals.csrfToken;
   if (typeof current !== 'string') return undefined;
   let token = current;
   // The handler may have created (or regenerated) the session after csrf() bound the token:
   // a token rendered now must be bound to the session the next request will carry.
-  const state = (view!.locals as Record<symbol, unknown>)[STATE] as RequestState | undefined;
-  if (state?.config.sessionId !== undefined && sessionOf(state.config, view!) !== state.boundTo) token = reissue(view!, state);
+  if (state?.config.sessionId !== undefined && currentSession(state, view!) !== state.boundTo) token = reissue(view!, state);
   // The token is about to be rendered: compression's breachGuard keeps this response uncompressed.
   markSecretInBody(view!);
   return token;
@@ -318,11 +363,14 @@ export function csrfToken(nativeReq: unknown): string | undefined {
  * also visible through `csrfToken(req)`. Accepts the adapter's native request or response
  * (node/Express `req`/`res`, Fastify `request`/`reply`, Hono `c`, fetch `Request`). Call
  * it before the response head is sent; with `sessionId` configured, call it after the new
- * session exists so the token is bound to it.
+ * session exists so the token is bound to it (an app with its own session cookie passes the
+ * new id: `rotateCsrf(res, { sessionId: newSid })`).
  *
  * @throws RampartError ERR_RAMPART_CSRF_NOT_MOUNTED when the object did not pass through csrf().
+ * @throws RampartError ERR_RAMPART_CONFIG when `options.sessionId` is given without
+ * `csrf({ sessionId })`, or is not a non-empty string.
  */
-export function rotateCsrf(nativeReqOrRes: unknown): string {
+export function rotateCsrf(nativeReqOrRes: unknown, options?: CsrfTokenOptions): string {
   const view = viewOf(nativeReqOrRes);
   const state = view === undefined ? undefined : ((view.locals as Record<symbol, unknown>)[STATE] as RequestState | undefined);
   if (view === undefined || state === undefined) {
@@ -331,6 +379,7 @@ export function rotateCsrf(nativeReqOrRes: unknown): string {
       'rotateCsrf() needs a request or response that passed through csrf() in token mode; mount csrf() in the stack before the route.',
     );
   }
+  nameSession(state, options, 'rotateCsrf');
   const wire = reissue(view, state);
   markSecretInBody(view);
   return wire;

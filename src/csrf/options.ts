@@ -32,7 +32,11 @@ export interface CsrfOptions {
   trustedOrigins?: readonly string[];
   /** `'both'` (default): origin layer, then token; `'token'`: token only; `'origin'`: fetch-metadata/Origin only, no token. */
   mode?: CsrfMode;
-  /** Session identifier to bind tokens to (a token from another session fails). Default: none. */
+  /**
+   * Session identifier to bind tokens to (a token from another session fails). Default: none.
+   * It reads the request: a handler that creates or replaces the session with a cookie of its
+   * own names the new id, `csrfToken(req, { sessionId })` / `rotateCsrf(res, { sessionId })`.
+   */
   sessionId?: (req: RequestView) => string | undefined;
   /** Return true to skip CSRF checks for a request (e.g. authenticated by a signature). */
   skip?: (req: RequestView) => boolean;
