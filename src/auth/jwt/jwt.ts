@@ -109,6 +109,9 @@ export function createJwt(options: JwtOptions): Jwt {
     // millisecond must not read as issued in the future.
     if (typeof payload.iat === 'number' && !(payload.iat <= Date.now() / 1000 + clockTolerance))
       throw fail('ERR_RAMPART_JWT_NOT_YET_VALID', `The token was issued in the future (iat), beyond the clock tolerance of ${clockTolerance} s.`);
+    // After the future checks (an infinitely future nbf or iat is NOT_YET_VALID, from jose or above).
+    const overflow = nonFiniteTimeClaim(payload);
+    if (overflow !== undefined) throw fail('ERR_RAMPART_JWT_CLAIM', `The token claim ${JSON.stringify(overflow)} is not a finite NumericDate.`);
     return payload as JwtClaims;
   }
 
@@ -148,6 +151,21 @@ export function createJwt(options: JwtOptions): Jwt {
   }
 
   return Object.freeze({ algorithm, sign, verify, check });
+}
+
+const TIME_CLAIMS = ['exp', 'nbf', 'iat'] as const;
+
+/**
+ * The time claim JSON read as a non-finite number (`1e400` is Infinity), if any: jose would
+ * take `exp: Infinity` as never expiring and `nbf: -Infinity` as always valid.
+ */
+function nonFiniteTimeClaim(payload: unknown): string | undefined {
+  if (payload === null || typeof payload !== 'object') return undefined;
+  for (const claim of TIME_CLAIMS) {
+    const value = Object.hasOwn(payload, claim) ? (payload as Record<string, unknown>)[claim] : undefined;
+    if (typeof value === 'number' && !Number.isFinite(value)) return claim;
+  }
+  return undefined;
 }
 
 function mapJoseError(error: unknown): RampartError {
