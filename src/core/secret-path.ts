@@ -3,9 +3,13 @@
  * `/magic/<jwt>`, `?code=…`): which parts of a path or URL must not be logged. One rule for
  * every place a path reaches a sink (the SecurityLog and JSON-lines rows, monitor alerts).
  *
- * A single left-to-right pass with no regular expression: every character is read a bounded
- * number of times (to find its unit, to read a short unit as a route name, to find its token
- * run, to split that run at dots and to classify each part: at most six reads in all).
+ * Names and values are judged on their percent-decoded form (`reset%2Dpassword`, `to%6Ben`,
+ * a JWT with `%2E` dots), as a router reads them: one linear decoding pass (skipped when the
+ * text holds no `%`) keeps where each decoded character came from, so the masks land on the
+ * text as written. Then a single left-to-right pass with no regular expression: every decoded
+ * character is read a bounded number of times (to find its unit, to read a short unit as a
+ * route name, to find its token run, to split that run at dots and to classify each part: at
+ * most six reads in all).
  */
 import { isSensitiveKey, keyWords } from './secret-keys.ts';
 
@@ -64,6 +68,9 @@ const EQUALS = 0x3d;
 const DOT = 0x2e;
 const DASH = 0x2d;
 const UNDERSCORE = 0x5f;
+const PERCENT = 0x25;
+const PLUS = 0x2b;
+const SPACE = 0x20;
 
 const UPPER = 1;
 const LOWER = 2;
@@ -145,7 +152,8 @@ function namesSecretRoute(text: string, start: number, end: number): boolean {
   for (let i = start; i < end; i++) {
     const code = text.charCodeAt(i);
     const c = classOf(code);
-    if (c !== UPPER && c !== LOWER && code !== DASH && code !== UNDERSCORE) return false;
+    // `+` and a space (`%20`) separate words as `-` does: `reset+password` is `reset-password`.
+    if (c !== UPPER && c !== LOWER && code !== DASH && code !== UNDERSCORE && code !== PLUS && code !== SPACE) return false;
   }
   for (const word of keyWords(text.slice(start, end))) if (ROUTE_WORDS.has(word)) return true;
   return false;
@@ -199,24 +207,101 @@ function secretRuns(text: string, start: number, end: number, spans: number[]): 
  * - the segment after one that names a secret-carrying route (a word of it is token, reset,
  *   key(s), apikey(s), secret(s), password(s), magic, invite/invitation, confirm(ation),
  *   verify/verification, activate/activation, unsubscribe or otp): `/reset-password/***`,
- *   `/api/keys/***\/rotate` — unless that segment names such a route itself (`/password/reset/***`);
+ *   `/api/keys/***\/rotate` — unless that segment names such a route itself (`/password/reset/***`).
+ *   Empty and dot segments between them are skipped (`/reset//***`, `/reset/./***`), and a
+ *   route segment's `;params` belong to it (`/api/keys;v=2/***`);
  * - the value of a query (or `;` path) parameter whose name is sensitive by the
  *   `isSensitiveKey` rule (`access_token`, `password`, `X-Amz-Credential`);
  * - anywhere: JWTs, apiKeys() keys, ≥ 32 consecutive hex digits, and ≥ 24-character base64url
  *   runs that look random (mixed character classes that change at least every third character).
+ * All of it is judged on the percent-decoded text (`/reset%2Dpassword/***`, `?to%6Ben=***`).
  * Numbers, UUIDs, 24-hex object ids, slugs, dates and camelCase names stay readable.
  * Linear time, no regular expression.
  */
 export function maskPathSecrets(path: string, mask: string): string {
-  const n = path.length;
-  // [start, end) pairs of what to mask, in order and not overlapping.
+  const decoded = percentDecoded(path);
+  const spans = secretSpans(decoded.text);
+  if (spans.length === 0) return path;
+  const starts = decoded.starts;
+  let out = '';
+  let last = 0;
+  for (let k = 0; k < spans.length; k += 2) {
+    const from = starts === null ? spans[k]! : starts[spans[k]!]!;
+    out += path.slice(last, from) + mask;
+    last = starts === null ? spans[k + 1]! : starts[spans[k + 1]!]!;
+  }
+  return out + path.slice(last);
+}
+
+/** The value of a hex digit, or -1. */
+function hexValue(code: number): number {
+  if (code >= 0x30 && code <= 0x39) return code - 0x30;
+  const lower = code | 0x20;
+  return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
+}
+
+/** A percent-decoded text and, for each of its characters, where it starts in the text as written. */
+export interface PercentDecoded {
+  readonly text: string;
+  /** `starts[i]` is where decoded character `i` begins in the original; one more entry holds its length. Null when nothing was decoded. */
+  readonly starts: Int32Array | null;
+}
+
+/**
+ * `text` with every `%XX` replaced by the character of that byte (one character per byte: the
+ * scanner judges ASCII only, so UTF-8 sequences need no assembling); a `%` not followed by two
+ * hex digits stays. One pass, at most three reads per character; none when there is no `%`.
+ */
+export function percentDecoded(text: string): PercentDecoded {
+  if (text.indexOf('%') === -1) return { text, starts: null };
+  const n = text.length;
+  const codes = new Uint16Array(n);
+  const starts = new Int32Array(n + 1);
+  let m = 0;
+  for (let i = 0; i < n; ) {
+    const code = text.charCodeAt(i);
+    starts[m] = i;
+    if (code === PERCENT && i + 2 < n) {
+      const high = hexValue(text.charCodeAt(i + 1));
+      const low = high === -1 ? -1 : hexValue(text.charCodeAt(i + 2));
+      if (low !== -1) {
+        codes[m++] = high * 16 + low;
+        i += 3;
+        continue;
+      }
+    }
+    codes[m++] = code;
+    i++;
+  }
+  starts[m] = n;
+  let decoded = '';
+  // In slices: fromCharCode takes its arguments on the stack.
+  for (let k = 0; k < m; k += 8192) decoded += String.fromCharCode(...codes.subarray(k, Math.min(m, k + 8192)));
+  return { text: decoded, starts };
+}
+
+/** True for an empty, `.` or `..` segment [start, end): it names nothing, so the route before it still decides. */
+function isDotOrEmpty(text: string, start: number, end: number): boolean {
+  const length = end - start;
+  if (length === 0) return true;
+  if (length > 2 || text.charCodeAt(start) !== DOT) return false;
+  return length === 1 || text.charCodeAt(start + 1) === DOT;
+}
+
+/**
+ * [start, end) pairs, in order and not overlapping, of what to mask in `text` (already
+ * percent-decoded) by the rules of {@link maskPathSecrets}. At most six reads per character.
+ */
+export function secretSpans(text: string): number[] {
+  const n = text.length;
   const spans: number[] = [];
   let inQuery = false;
   let inFragment = false;
   let afterRoute = false;
   let unitStart = 0;
+  let previousEnd = -1;
   for (let i = 0; i <= n; i++) {
-    const code = i < n ? path.charCodeAt(i) : -1;
+    const code = i < n ? text.charCodeAt(i) : -1;
     // Units: path segments (and `;` path parameters), query parameters, fragment parts.
     const endsUnit =
       code === -1 ||
@@ -226,13 +311,16 @@ export function maskPathSecrets(path: string, mask: string): string {
           ? code === AMPERSAND || code === SEMICOLON || code === HASH
           : code === SLASH || code === QUESTION || code === HASH || code === SEMICOLON);
     if (!endsUnit) continue;
-    if (inQuery || inFragment || (unitStart > 0 && path.charCodeAt(unitStart - 1) === SEMICOLON)) {
-      maskParameter(path, unitStart, i, spans);
+    if (inQuery || inFragment) {
+      maskParameter(text, unitStart, i, spans);
       afterRoute = false;
-    } else {
-      const route = namesSecretRoute(path, unitStart, i);
-      if (afterRoute && !route && i > unitStart) spans.push(unitStart, i);
-      else if (!route) secretRuns(path, unitStart, i, spans);
+    } else if (previousEnd === SEMICOLON) {
+      // A path parameter belongs to its segment: `/api/keys;v=2/<key>` still has a key next.
+      maskParameter(text, unitStart, i, spans);
+    } else if (!isDotOrEmpty(text, unitStart, i)) {
+      const route = namesSecretRoute(text, unitStart, i);
+      if (afterRoute && !route) spans.push(unitStart, i);
+      else if (!route) secretRuns(text, unitStart, i, spans);
       afterRoute = route;
     }
     if (code === QUESTION) inQuery = true;
@@ -240,16 +328,10 @@ export function maskPathSecrets(path: string, mask: string): string {
       inQuery = false;
       inFragment = true;
     }
+    previousEnd = code;
     unitStart = i + 1;
   }
-  if (spans.length === 0) return path;
-  let out = '';
-  let last = 0;
-  for (let k = 0; k < spans.length; k += 2) {
-    out += path.slice(last, spans[k]) + mask;
-    last = spans[k + 1]!;
-  }
-  return out + path.slice(last);
+  return spans;
 }
 
 /** A `name=value` unit: the whole value when the name is sensitive, else its secret-looking runs. */

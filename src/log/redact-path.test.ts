@@ -1,14 +1,16 @@
 // Secrets carried in request paths (reset and invite links, API keys, magic-link JWTs) must
 // not reach a stored row or a written line, while ordinary ids and slugs stay readable.
 import { test } from 'node:test';
+import http from 'node:http';
 import assert from 'node:assert/strict';
 import { redactPath, redactString, REDACT_MAX_LENGTH } from './redact.ts';
-import { maskPathSecrets } from '../core/secret-path.ts';
+import { maskPathSecrets, percentDecoded, secretSpans } from '../core/secret-path.ts';
 import { SecurityLog } from './security-log.ts';
 import { jsonLinesSink } from './json-lines.ts';
 import { monitor, type Alert } from '../monitor/index.ts';
 import { cspReport } from '../csp/report.ts';
 import { stack } from '../stack/index.ts';
+import { csrf } from '../csrf/index.ts';
 import { serve } from '../../test/helpers/adapters.ts';
 
 const HEX64 = '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08';
@@ -68,12 +70,78 @@ const KEPT = [
   '',
 ];
 
+/** Spellings of a secret-carrying route or parameter that routers and browsers read as the plain one. */
+const MASKED_SPELLINGS: Array<[string, string]> = [
+  ['/reset-password//SECRET1abc', '/reset-password//***'],
+  ['/reset-password/./SECRET2abc', '/reset-password/./***'],
+  ['/reset-password/;/SECRET3abc', '/reset-password/;/***'],
+  ['/reset-password;x=1/SECRET4abc', '/reset-password;x=1/***'],
+  ['/api/keys;v=2/SECRET5abc/rotate', '/api/keys;v=2/***/rotate'],
+  ['/reset%2Dpassword/SECRET6abc', '/reset%2Dpassword/***'],
+  ['/reset%2dpassword/SECRET6abc', '/reset%2dpassword/***'],
+  ['/reset+password/SECRET7abc', '/reset+password/***'],
+  ['/reset%20password/SECRET8abc', '/reset%20password/***'],
+  ['/reset-password%2FSECRET9abc', '/reset-password%2F***'],
+  [`/dl/${JWT.replaceAll('.', '%2E')}`, '/dl/***'],
+  [`/x/${[...HEX32].map((c) => `%${c.charCodeAt(0).toString(16)}`).join('')}`, '/x/***'],
+  ['/x?to%6Ben=SECRETaabc', '/x?to%6Ben=***'],
+  ['/x?access%5Ftoken=SECRETbabc', '/x?access%5Ftoken=***'],
+  ['/x?access_token%3DSECRETcabc', '/x?access_token%3D***'],
+  ['/x?password%5B%5D=SECRETdabc&page=2', '/x?password%5B%5D=***&page=2'],
+];
+
+/** Percent-encoded paths without secrets stay as they are. */
+const KEPT_SPELLINGS = ['/search?q=caf%C3%A9&page=2', '/files/my%20report%202024.pdf', '/a%2Fb/c%3Fd', '/reset%2Dpassword', '/100%25/done', '/bad%zz/%4'];
+
 test('redactPath: secrets in path segments and query values are masked', () => {
   for (const [path, expected] of MASKED) assert.equal(redactPath(path), expected, path);
 });
 
 test('redactPath: ordinary ids, UUIDs, slugs and route words stay readable', () => {
   for (const path of KEPT) assert.equal(redactPath(path), path, path);
+});
+
+test('redactPath: percent-encoded names, empty and dot segments, `;params` and `+` do not hide a secret', () => {
+  for (const [path, expected] of MASKED_SPELLINGS) assert.equal(redactPath(path), expected, path);
+  for (const path of KEPT_SPELLINGS) assert.equal(redactPath(path), path, path);
+  assert.equal(redactString('document=https://app.example/reset%2Dpassword/SECRETeabc'), 'document=https://app.example/reset%2Dpassword/***');
+});
+
+/** POST `path` to `port` exactly as written (fetch would resolve its dot segments), cross-site; resolves to the status. */
+function postCrossSite(port: number, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: '127.0.0.1', port, path, method: 'POST', headers: { 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end('x');
+  });
+}
+
+test('a real server (CSRF rejections → jsonLinesSink): no spelling of a reset path writes its token', async () => {
+  const lines: string[] = [];
+  const sink = jsonLinesSink({ stream: { write: (line: string) => lines.push(line) }, maxPerInterval: 1000 });
+  const app = await serve('node', stack([csrf({ mode: 'origin' })], { events: sink }));
+  let rejected = 0;
+  try {
+    const port = Number(new URL(app.url).port);
+    for (const [path] of MASKED_SPELLINGS) {
+      const status = await postCrossSite(port, path);
+      // 400: a target the canonical request refuses (an encoded `/` in a segment); 403: the CSRF verdict, logged.
+      assert.ok(status === 400 || status === 403, `${path}: ${status}`);
+      if (status === 403) rejected++;
+    }
+  } finally {
+    await app.close();
+    sink.close();
+  }
+  assert.ok(rejected >= MASKED_SPELLINGS.length - 2, `${rejected} rejected`);
+  assert.ok(lines.length >= rejected);
+  for (const line of lines) assert.doesNotMatch(line, /SECRET|eyJzdWIi|0123456789|%30%31%32/i, line);
 });
 
 /** A string whose character reads are counted: the scanner reads characters only through charCodeAt. */
@@ -88,7 +156,7 @@ function counted(text: string): { text: string; steps: () => number } {
   return { text: new Counting(text) as unknown as string, steps: () => steps };
 }
 
-test('maskPathSecrets is linear: at most 6 character reads per character on pathological paths of 256 KiB and 1 MiB', () => {
+test('maskPathSecrets is linear: at most 6 character reads per character on pathological paths of 256 KiB and 1 MiB, decoding included', () => {
   const MB = 1 << 18; // counted reads are slow; the bound per character does not depend on the size
   const inputs: Record<string, string> = {
     eyJ: 'eyJ'.repeat(MB / 3),
@@ -104,12 +172,28 @@ test('maskPathSecrets is linear: at most 6 character reads per character on path
     letters: '/abcdefgh'.repeat(MB / 9),
     apiKeys: `/${'rk_live_'.repeat(MB / 8)}`,
     'letters (1 MiB)': '/abcdefgh'.repeat((MB * 4) / 9),
+    percents: '%'.repeat(MB),
+    'half escapes': '%4'.repeat(MB / 2),
+    'encoded dots': '/reset/%2E'.repeat(MB / 10),
+    'encoded slashes': '/reset%2F'.repeat(MB / 9),
+    'encoded names': `/?${'to%6Ben=&'.repeat(MB / 10)}`,
+    'route params': '/keys;v=2'.repeat(MB / 9),
+    'empty segments': `/reset${'/;'.repeat(MB / 2)}x`,
+    'encoded JWT': `/${'eyJ%2E'.repeat(MB / 6)}`,
   };
   for (const [name, input] of Object.entries(inputs)) {
     const c = counted(input);
     const out = String(maskPathSecrets(c.text, '***'));
-    assert.ok(out.length > 0 && out.length <= input.length, name);
+    assert.ok(out.length > 0 && out.length <= input.length + 3, name);
+    // Reads of the text as written: the scan itself, or (when it holds a `%`) the decoding pass.
     assert.ok(c.steps() <= 6 * input.length + 16, `${name}: ${c.steps()} reads for ${input.length} characters`);
+    if (!input.includes('%')) continue;
+    const decoding = counted(input);
+    const decoded = percentDecoded(decoding.text);
+    assert.ok(decoding.steps() <= 3 * input.length + 16, `${name}: decoding read ${decoding.steps()} for ${input.length} characters`);
+    const scan = counted(decoded.text);
+    secretSpans(scan.text);
+    assert.ok(scan.steps() <= 6 * decoded.text.length + 16, `${name}: ${scan.steps()} reads of ${decoded.text.length} decoded characters`);
   }
 });
 
