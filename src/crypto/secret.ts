@@ -1,6 +1,9 @@
 import { RampartError, type RampartErrorCode } from '../errors.ts';
 import { constantTimeEqual, kind } from './bytes.ts';
 import { intOption, optionsObject } from './options.ts';
+import { estimateSecret } from './entropy.ts';
+
+export { estimateEntropyBits } from './entropy.ts';
 
 const REDACTED = '[secret]';
 
@@ -218,14 +221,15 @@ export function checkSecret(value: unknown, options?: CheckSecretOptions): Secre
   if (isPlaceholder(value instanceof Uint8Array && !isPrintableAscii(value) ? '' : text)) {
     problems.push({ code: 'SECRET_PLACEHOLDER', message: 'The secret is a known placeholder or example value; generate a random one.' });
   }
-  const bits = value instanceof Uint8Array ? byteEntropyBits(value) : estimateEntropyBits(text);
-  const distinct = value instanceof Uint8Array ? new Set(value).size : new Set(text).size;
-  if (minEntropyBits > 0 && distinct < MIN_DISTINCT_SYMBOLS && length >= MIN_DISTINCT_SYMBOLS) {
-    problems.push({ code: 'SECRET_LOW_ENTROPY', message: `The secret uses only ${distinct} distinct characters; a random secret uses many more.` });
-  } else if (bits < minEntropyBits) {
+  const estimate = estimateSecret(value instanceof Uint8Array ? value : text);
+  const { fewSymbols } = estimate;
+  if (minEntropyBits > 0 && fewSymbols !== undefined && fewSymbols < MIN_DISTINCT_SYMBOLS) {
+    problems.push({ code: 'SECRET_LOW_ENTROPY', message: `The secret uses only ${fewSymbols} distinct characters; a random secret uses many more.` });
+  } else if (estimate.bits < minEntropyBits) {
+    const made = estimate.patterns.length > 0 ? ` (it is made of ${estimate.patterns.join(', ')})` : '';
     problems.push({
       code: 'SECRET_LOW_ENTROPY',
-      message: `The secret's estimated entropy is ${Math.floor(bits)} bits; at least ${minEntropyBits} are required.`,
+      message: `The secret's estimated entropy is ${Math.floor(estimate.bits)} bits${made}; at least ${minEntropyBits} are required.`,
     });
   }
   return problems;
@@ -358,66 +362,4 @@ function isPlaceholder(text: string): boolean {
     if (word.length >= 4 && letters.length % word.length === 0 && letters === word.repeat(letters.length / word.length)) return true;
   }
   return false;
-}
-
-/**
- * Entropy estimate in bits, deliberately conservative: a string that repeats a shorter
- * unit ("abcabc…", "0123456789abcdef0123456789abcdef") is worth its unit; otherwise the
- * smallest of (a) length × log2 of the character pool it draws from (hex, lower, upper,
- * digits, symbols) and (b, c) 1.5 × length × the Shannon entropy of the characters and of
- * the differences between neighbouring characters. (b) catches skewed strings ("aaab…"),
- * (c) sequences ("abcdef…", "13579…"); 1.5 compensates Shannon's underestimate on short
- * samples, so that random secrets (32 hex characters = 128 bits) pass reliably.
- */
-export function estimateEntropyBits(text: string): number {
-  const chars = [...text];
-  if (chars.length === 0) return 0;
-  const period = smallestPeriod(chars);
-  if (period < chars.length) return estimateEntropyBits(chars.slice(0, period).join(''));
-  const codes = chars.map((c) => c.codePointAt(0) ?? 0);
-  const poolBits = chars.length * Math.log2(poolSize(text));
-  const charBits = 1.5 * chars.length * shannon(codes);
-  const deltas = codes.slice(1).map((c, i) => c - (codes[i] ?? 0));
-  const deltaBits = deltas.length === 0 ? charBits : 1.5 * chars.length * shannon(deltas);
-  return Math.min(poolBits, charBits, deltaBits);
-}
-
-/** Length of the shortest unit whose repetition (possibly cut short) spells `chars` (KMP failure function). */
-function smallestPeriod(chars: readonly string[]): number {
-  const fail = new Array<number>(chars.length).fill(0);
-  for (let i = 1, k = 0; i < chars.length; i++) {
-    while (k > 0 && chars[i] !== chars[k]) k = fail[k - 1] ?? 0;
-    if (chars[i] === chars[k]) k++;
-    fail[i] = k;
-  }
-  const period = chars.length - (fail[chars.length - 1] ?? 0);
-  // Only a unit repeated at least twice counts as repetition.
-  return period * 2 <= chars.length ? period : chars.length;
-}
-
-function byteEntropyBits(bytes: Uint8Array): number {
-  const values = [...bytes];
-  const deltas = values.slice(1).map((v, i) => (v - (values[i] ?? 0)) & 0xff);
-  return Math.min(8 * values.length, 1.5 * values.length * shannon(values), deltas.length === 0 ? Infinity : 1.5 * values.length * shannon(deltas));
-}
-
-function poolSize(text: string): number {
-  if (/^[0-9a-f]+$/.test(text) || /^[0-9A-F]+$/.test(text)) return 16;
-  let pool = 0;
-  if (/[a-z]/.test(text)) pool += 26;
-  if (/[A-Z]/.test(text)) pool += 26;
-  if (/[0-9]/.test(text)) pool += 10;
-  if (/[^a-zA-Z0-9]/.test(text)) pool += 33;
-  return Math.max(pool, 2);
-}
-
-function shannon(values: readonly number[]): number {
-  const counts = new Map<number, number>();
-  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
-  let bits = 0;
-  for (const count of counts.values()) {
-    const p = count / values.length;
-    bits -= p * Math.log2(p);
-  }
-  return bits;
 }
