@@ -29,9 +29,11 @@ async function open(): Promise<PGlite> {
     if (dataDir !== undefined && !/^[a-z]+:\/\//i.test(dataDir)) await mkdir(dirname(resolve(dataDir)), { recursive: true });
     // In memory the files live in Emscripten's MEMFS, where posix_fallocate (PostgreSQL's way
     // to extend a table by many pages, as COPY does) reallocates and copies the whole file:
-    // writing zeros grows it geometrically instead. On disk fallocate is the kernel's.
-    const created =
-      dataDir === undefined ? new PGlite({ startParams: [...PGlite.defaultStartParams, '-c', 'file_extend_method=write_zeros'] }) : new PGlite(dataDir);
+    // writing zeros grows it geometrically instead. On disk fallocate is the kernel's. Only a
+    // speed setting: a PGlite without the start parameters opens as it is.
+    const defaults = (PGlite as { defaultStartParams?: unknown }).defaultStartParams;
+    const startParams = Array.isArray(defaults) ? [...(defaults as string[]), '-c', 'file_extend_method=write_zeros'] : undefined;
+    const created = dataDir !== undefined ? new PGlite(dataDir) : startParams !== undefined ? new PGlite({ startParams }) : new PGlite();
     await created.waitReady;
     if (onDisk !== undefined) takePgliteLock(onDisk);
     db = created;
