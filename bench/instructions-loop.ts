@@ -17,7 +17,13 @@
  * different request counts give the instructions per request as the difference, repeatable
  * to about 2 % (bench/instructions.ts, over real sockets, varies by 10–20 % run to run).
  *
- *   node bench/instructions-loop.ts --all [--gzip] [--only a,b] [--small N] [--large N]
+ * The `*-headers` rows are floors: each framework's bare route plus the preset's response
+ * headers from a constant (bench/servers/preset-headers.ts), so `<framework>-headers` minus
+ * `<framework>-bare` is what sending those headers costs there whoever sets them, and the
+ * rampart row minus the floor is rampart's own work. On a loaded machine add `--mutator`
+ * (bench/callgrind.ts): GC and compiler runs vary by ~10 % between identical runs.
+ *
+ *   node bench/instructions-loop.ts --all [--gzip] [--mutator] [--only a,b] [--small N] [--large N]
  *   node bench/instructions-loop.ts <server> [requests] [--gzip]   (one run; no valgrind)
  *   node --cpu-prof bench/instructions-loop.ts rampart-node 200000  (where the time goes)
  */
@@ -37,6 +43,12 @@ const PAIRS: ReadonlyArray<readonly [string, string]> = [
   ['rampart-fastify', 'fastify-bare'],
   ['rampart-hono', 'hono-bare'],
   ['rampart-fetch', 'fetch-bare'],
+  // Floors: the preset's response headers sent from a constant, the cheapest way each framework allows.
+  ['node-headers', 'node-bare'],
+  ['express-headers', 'express-bare'],
+  ['fastify-headers', 'fastify-bare'],
+  ['hono-headers', 'hono-bare'],
+  ['fetch-headers', 'fetch-bare'],
 ];
 
 /** Load a server module; resolve with its server and a server-side socket of a real loopback connection. */
