@@ -69,6 +69,9 @@ export async function dashboardCommand(argv: readonly string[]): Promise<number>
   const shield = rampart({
     allowedHosts: ['127.0.0.1', 'localhost', '[::1]'],
     rateLimit: { maxRequests: 600, window: 60 },
+    // What the preset runs without a secret, chosen here so the user is not told about our
+    // own configuration: Fetch-Metadata/Origin checks (the dashboard's sign-in is its token).
+    csrf: { mode: 'origin' },
     log: false,
   });
   const server = http.createServer(

@@ -45,3 +45,14 @@ test('rampart log --ip finds one IPv6 address in any spelling (alone, with anoth
     assert.equal(ips(tail.stdout).length, 4, q);
   }
 });
+
+test('rampart log --ip that is not an address (or a leading-zero IPv4) is a usage error, exit 2, in list and tail', async () => {
+  for (const q of ['not-an-ip', '192.0.2.01', '2001:db8::1/64']) {
+    for (const args of [['log'], ['log', 'tail']]) {
+      const run = await runCli([...args, '--database', database, '--ip', q], { env: {} });
+      assert.equal(run.code, 2, `${args.join(' ')} --ip ${q}: ${run.stdout}${run.stderr}`);
+      assert.match(run.stderr, /--ip must be an IPv4 or IPv6 address/);
+      assert.equal(run.stdout, '');
+    }
+  }
+});

@@ -52,10 +52,17 @@ function cell(value: string | null, width: number): string {
 }
 
 /** The header line of the table format. */
-/** The `--ip` flag as the log stores addresses (one spelling per IPv6 address); text that is no address stays as given. */
-export function ipFlag(values: Parsed['values']): string | undefined {
+/**
+ * The `--ip` flag as the log stores addresses (one spelling per IPv6 address). Text that is no
+ * address could never match (the log keeps only addresses in that column): a usage error.
+ */
+export function ipFlag(values: Parsed['values'], command: string): string | undefined {
   const ip = stringFlag(values, 'ip');
-  return ip === undefined ? undefined : (normalizeIp(ip).ip ?? ip);
+  if (ip === undefined) return undefined;
+  const normal = normalizeIp(ip).ip;
+  if (normal === null)
+    throw new UsageError(`${command}: --ip must be an IPv4 or IPv6 address such as 203.0.113.7 or 2001:db8::1 (got ${JSON.stringify(ip.slice(0, 100))}).`);
+  return normal;
 }
 
 export const TABLE_HEADER = `${'time (UTC)'.padEnd(24)}  ${'event'.padEnd(24)}  ${'ip'.padEnd(39)}  ${'user'.padEnd(12)}  ${'path'.padEnd(24)}  detail`;

@@ -25,7 +25,7 @@ export async function tailCommand(argv: readonly string[]): Promise<number> {
   const interval = intFlag('log tail', values, 'interval', 50, 3_600_000, 1000);
   const format = choiceFlag('log tail', values, 'format', LOG_FORMATS, 'table');
   const event = stringFlag(values, 'event');
-  const ip = ipFlag(values);
+  const ip = ipFlag(values, 'rampart log tail');
   const wanted = (r: SecurityLogRow): boolean => (event === undefined || r.event === event) && (ip === undefined || r.ipAddress === ip);
   return withLog('log tail', values, async ({ log }) => {
     await checkEventFilter('log tail', log, event);

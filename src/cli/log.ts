@@ -22,7 +22,7 @@ async function listCommand(argv: readonly string[]): Promise<number> {
   const event = stringFlag(values, 'event');
   if (event !== undefined && !EVENT_NAME.test(event))
     throw new UsageError(`rampart log: --event must be an event name like LOGIN_FAILED (got ${JSON.stringify(event)}).`);
-  const ip = ipFlag(values);
+  const ip = ipFlag(values, 'rampart log');
   const user = stringFlag(values, 'user');
   const limit = intFlag('log', values, 'limit', 1, 10_000, 50);
   const sinceHoursRaw = stringFlag(values, 'since-hours');
