@@ -1,6 +1,7 @@
 import { test, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { PGlite } from '@electric-sql/pglite';
+import postgres from 'postgres';
 import { privacy } from './index.ts';
 import { SecurityLog, SecurityEvent } from '../log/index.ts';
 import { loginGuard } from '../index.ts';
@@ -20,7 +21,18 @@ after(async () => {
   await lite?.close();
 });
 
+/** A log on a fresh table, and raw SQL on it (the attacker, or the app, with table access). */
+interface Env {
+  log: SecurityLog;
+  table: string;
+  raw(text: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
+}
+
 async function openLog(t: TestContext, backend: 'pglite' | 'postgres'): Promise<SecurityLog | undefined> {
+  return (await openEnv(t, backend))?.log;
+}
+
+async function openEnv(t: TestContext, backend: 'pglite' | 'postgres'): Promise<Env | undefined> {
   let database: PGlite | string;
   if (backend === 'pglite') database = lite ??= new PGlite();
   else {
@@ -34,9 +46,16 @@ async function openLog(t: TestContext, backend: 'pglite' | 'postgres'): Promise<
     }
     database = pg.url;
   }
-  const log = new SecurityLog({ database, table: `erase_detail_${process.pid}_${++counter}`, flushIntervalMs: 10, chain: true, chainKey: CHAIN_KEY });
+  const table = `erase_detail_${process.pid}_${++counter}`;
+  const log = new SecurityLog({ database, table, flushIntervalMs: 10, chain: true, chainKey: CHAIN_KEY });
   t.after(() => log.close());
-  return log;
+  if (typeof database !== 'string') {
+    const db = database;
+    return { log, table, raw: async (text, params) => (await db.query<Record<string, unknown>>(text, params)).rows };
+  }
+  const sql = postgres(database, { max: 1, onnotice: () => {} });
+  t.after(() => sql.end({ timeout: 1 }));
+  return { log, table, raw: async (text, params) => (await sql.unsafe(text, (params ?? []) as never[])) as unknown as Record<string, unknown>[] };
 }
 
 async function exported(log: SecurityLog): Promise<string> {
@@ -104,6 +123,24 @@ for (const backend of ['pglite', 'postgres'] as const) {
     assert.equal((await log.verify()).ok, true);
     // Idempotent.
     assert.equal((await gdpr.erase('u-ada', { identifiers: [EMAIL] })).securityLog!.anonymizedRows, 0);
+  });
+}
+
+for (const backend of ['pglite', 'postgres'] as const) {
+  test(`${backend}: erase() reaches rows at any id, also 0 and below (as many as erasureReport counts)`, async (t) => {
+    const env = await openEnv(t, backend);
+    if (env === undefined) return;
+    const { log } = env;
+    await log.log(SecurityEvent.LOGIN_FAILED, { userId: 'u1', ip: '198.51.100.1', detail: 'real' }, { wait: true });
+    await env.raw(
+      `insert into ${env.table} (id, event, user_id, ip_address, detail, "timestamp") values (-3, 'LOGIN_FAILED', 'u1', '198.51.100.9', 'inserted by hand', now()), (0, 'LOGIN_FAILED', 'u1', '198.51.100.9', 'inserted by hand', now())`,
+    );
+    const gdpr = privacy({ log });
+    assert.equal((await gdpr.erasureReport('u1')).securityLog!.rows, 3);
+    const erased = await gdpr.erase('u1');
+    assert.equal(erased.securityLog!.anonymizedRows, 3);
+    const left = await env.raw(`select id from ${env.table} where user_id = 'u1' or ip_address is not null`);
+    assert.deepEqual([...left], []);
   });
 }
 

@@ -17,8 +17,8 @@ export function checkAnchor(value: unknown): ChainAnchor | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw configError(`SecurityLog.verify: anchor must be an object; ${fix}.`);
   const { id, hmac, ...rest } = value as Record<string, unknown>;
   if (Object.keys(rest).length > 0) throw configError(`SecurityLog.verify: anchor has unknown keys (${Object.keys(rest).join(', ')}); ${fix}.`);
-  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0)
-    throw configError(`SecurityLog.verify: anchor.id must be a row id (a non-negative integer); ${fix}.`);
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 1)
+    throw configError(`SecurityLog.verify: anchor.id must be a row id (a positive integer); ${fix}.`);
   if (typeof hmac !== 'string' || !/^[0-9a-f]{64}$/.test(hmac))
     throw configError(`SecurityLog.verify: anchor.hmac must be 64 lowercase hex characters; ${fix}.`);
   return { id, hmac };

@@ -168,6 +168,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
       { id: last!.id },
       { hmac: last!.hmac },
       { id: -1, hmac: last!.hmac },
+      { id: 0, hmac: last!.hmac },
       { id: 1, hmac: 'xyz' },
       { ...last, extra: 1 },
       null,
@@ -175,5 +176,59 @@ for (const backend of ['pglite', 'postgres'] as const) {
     ]) {
       await assert.rejects(log.verify({ anchor } as never), configError, JSON.stringify(anchor));
     }
+  });
+
+  test(`${backend}: rows with an id the sequence never hands out (0 or below) fail, with or without a MAC`, async (t) => {
+    const env = await environment(t, backend);
+    if (env === undefined) return;
+    const log = env.open();
+    await write(log, 3);
+    const anchor = (await log.verify()).last!;
+    const forged: Array<[string, number, string]> = [
+      [
+        `insert into ${env.table} (id, event, user_id, ip_address, detail, "timestamp") values (-5, 'LOGIN_SUCCESS', 'alice', '203.0.113.66', 'forged', now() + interval '1 minute')`,
+        -5,
+        'unchained',
+      ],
+      [`insert into ${env.table} (id, event, detail, "timestamp") values (0, 'LOGIN_SUCCESS', 'forged', now() + interval '1 minute')`, 0, 'unchained'],
+      [`insert into ${env.table} (id, event, detail, "timestamp") values (0, 'LOGIN_SUCCESS', 'forged', now() - interval '1 day')`, 0, 'unchained'],
+      [
+        `insert into ${env.table} (id, event, detail, "timestamp", chain_prev, chain_hmac) select -1, event, 'forged', "timestamp", chain_prev, chain_hmac from ${env.table} where id = ${anchor.id}`,
+        -1,
+        'altered',
+      ],
+    ];
+    for (const [insert, id, reason] of forged) {
+      await env.raw(insert);
+      assert.deepEqual((await log.verify()).firstBad, { id, reason }, insert);
+      assert.deepEqual((await log.verify({ anchor })).firstBad, { id, reason }, insert);
+      await env.raw(`delete from ${env.table} where id <= 0`);
+      assert.equal((await log.verify()).ok, true);
+    }
+  });
+
+  test(`${backend}: a row without MAC before the chain must also be older than the chain's first row`, async (t) => {
+    const env = await environment(t, backend);
+    if (env === undefined) return;
+    const plain = env.open({ chain: false, chainKey: undefined });
+    await write(plain, 2, 'before');
+    await plain.close();
+    const log = env.open();
+    await write(log, 2);
+    assert.equal((await log.verify()).ok, true);
+    const [first] = await ids(env);
+    // The pre-chain row rewritten to look recent: it would top getRecent().
+    await env.raw(`update ${env.table} set detail = 'forged', "timestamp" = now() + interval '1 minute' where id = $1`, [first]);
+    assert.deepEqual((await log.verify()).firstBad, { id: first, reason: 'unchained' });
+  });
+
+  test(`${backend}: a timestamp moved by less than a millisecond is reported`, async (t) => {
+    const env = await environment(t, backend);
+    if (env === undefined) return;
+    const log = env.open();
+    await write(log, 3);
+    const [, second] = await ids(env);
+    await env.raw(`update ${env.table} set "timestamp" = "timestamp" + interval '999 microseconds' where id = $1`, [second]);
+    assert.deepEqual((await log.verify()).firstBad, { id: second, reason: 'altered' });
   });
 }

@@ -48,6 +48,9 @@ export interface ResealReport {
 
 type BadRow = { id: number; reason: 'altered' | 'deleted' };
 
+/** A row as the chain walk reads it: `sub_ms` when its timestamp has a part below the millisecond. */
+type ChainRow = RawRow & { sub_ms?: boolean };
+
 const GENESIS = '0'.repeat(64);
 const PAGE = 5000;
 
@@ -56,6 +59,11 @@ function mac(key: Buffer, prev: string, r: InsertRow): Buffer {
   return createHmac('sha256', key)
     .update(`${prev}\n${JSON.stringify([r.id, r.event, r.userId, r.ip, r.userAgent, r.path, r.detail, new Date(r.time).toISOString()])}`)
     .digest();
+}
+
+/** A stored timestamp in milliseconds since the epoch. */
+function timeOf(raw: RawRow): number {
+  return (raw.timestamp instanceof Date ? raw.timestamp : new Date(raw.timestamp)).getTime();
 }
 
 /** The chain input of a stored row (the same fields a batch was sealed with). */
@@ -68,16 +76,19 @@ function chainRowOf(raw: RawRow, prev: string): InsertRow {
     userAgent: raw.user_agent,
     path: raw.path,
     detail: raw.detail,
-    time: (raw.timestamp instanceof Date ? raw.timestamp : new Date(raw.timestamp)).getTime(),
+    time: timeOf(raw),
     chainPrev: prev,
     chainHmac: null,
   };
 }
 
 /** Why a stored chained row does not check out after `expected` (undefined: it does). */
-function badReason(key: Buffer, raw: RawRow, expected: string): BadRow['reason'] | undefined {
+function badReason(key: Buffer, raw: ChainRow, expected: string): BadRow['reason'] | undefined {
   const prev = raw.chain_prev ?? '';
   if (prev !== expected) return 'deleted';
+  // Rows are written at millisecond precision, the precision the MAC covers: a part below
+  // the millisecond is an edit the MAC alone would not show.
+  if (raw.sub_ms === true) return 'altered';
   const stored = Buffer.from(raw.chain_hmac ?? '', 'hex');
   const computed = mac(key, prev, chainRowOf(raw, prev));
   return stored.length === computed.length && timingSafeEqual(stored, computed) ? undefined : 'altered';
@@ -91,17 +102,23 @@ async function lastSealed(t: LogTable, q: Queryable): Promise<{ id: number; hmac
   return rows[0] === undefined ? undefined : { id: Number(rows[0].id), hmac: rows[0].chain_hmac };
 }
 
-/** Pages of rows with id > `after` (chained ones only when `chainedOnly`), in id order. */
-async function* pagesFrom(t: LogTable, q: Queryable, after: number, chainedOnly: boolean): AsyncGenerator<RawRow[]> {
-  let lastId = after;
+/**
+ * Pages of rows with id > `after` (every row when undefined: ids the sequence never hands out,
+ * 0 and below, included), chained ones only when `chainedOnly`, in id order. The cursor is the
+ * id as the driver returned it, so an id beyond 2^53 cannot make a page repeat or skip rows.
+ */
+async function* pagesFrom(t: LogTable, q: Queryable, after: number | undefined, chainedOnly: boolean): AsyncGenerator<ChainRow[]> {
+  let cursor = after === undefined ? undefined : String(after);
+  const chained = chainedOnly ? ' and chain_hmac is not null' : '';
+  const columns = `${SELECT_COLUMNS}, chain_prev, chain_hmac, "timestamp" <> date_trunc('milliseconds', "timestamp") as sub_ms`;
   for (;;) {
-    const page = await q.query<RawRow>(
-      `select ${SELECT_COLUMNS}, chain_prev, chain_hmac from ${t.q} where id > $1${chainedOnly ? ' and chain_hmac is not null' : ''} order by id limit ${PAGE}`,
-      [lastId],
-    );
+    const page =
+      cursor === undefined
+        ? await q.query<ChainRow>(`select ${columns} from ${t.q} where true${chained} order by id limit ${PAGE}`)
+        : await q.query<ChainRow>(`select ${columns} from ${t.q} where id > $1::int8${chained} order by id limit ${PAGE}`, [cursor]);
     if (page.length === 0) return;
     yield page;
-    lastId = Number(page.at(-1)!.id);
+    cursor = String(page.at(-1)!.id);
   }
 }
 
@@ -126,6 +143,8 @@ export async function verifyChain(t: LogTable, key: Buffer, anchor: ChainAnchor 
   let checked = 0;
   let unchained = 0;
   let firstUnchained: number | undefined;
+  // The newest row without MAC before the chain: it must be older than the chain's first row.
+  let newestUnchained: { id: number; time: number } | undefined;
   let last: VerifyReport['last'];
   let anchorSeen = anchor === undefined;
   const bad = (id: number, reason: ChainFailureReason): VerifyReport => ({
@@ -135,22 +154,30 @@ export async function verifyChain(t: LogTable, key: Buffer, anchor: ChainAnchor 
     firstBad: { id, reason },
     ...(last ? { last } : {}),
   });
-  for await (const page of pagesFrom(t, t.db, -1, false)) {
+  for await (const page of pagesFrom(t, t.db, undefined, false)) {
     for (const raw of page) {
       const id = Number(raw.id);
+      const sealed = raw.chain_hmac !== null && raw.chain_hmac !== undefined;
+      // The sequence starts at 1: a row at 0 or below was inserted by hand (a copied MAC
+      // cannot fit, it covers the id).
+      if (id <= 0) return bad(id, sealed ? 'altered' : 'unchained');
       // The anchor row is gone while newer rows exist.
       if (!anchorSeen && id > anchor!.id) return bad(anchor!.id, 'deleted');
-      if (raw.chain_hmac === null || raw.chain_hmac === undefined) {
+      if (!sealed) {
         if (last !== undefined || (anchor !== undefined && id >= anchor.id)) return bad(id, 'unchained');
         unchained++;
         firstUnchained ??= id;
+        const time = timeOf(raw);
+        if (newestUnchained === undefined || time >= newestUnchained.time) newestUnchained = { id, time };
         continue;
       }
       if (expected === undefined) {
         // The first chained row anchors the walk (older rows may have been cleaned up), but
-        // rows without a MAC before it are legitimate only when the chain starts right here.
+        // rows without a MAC before it are legitimate only when the chain starts right here
+        // and they are older than it (written before `chain: true`).
         expected = raw.chain_prev ?? '';
         if (firstUnchained !== undefined && expected !== GENESIS) return bad(firstUnchained, 'unchained');
+        if (newestUnchained !== undefined && newestUnchained.time >= timeOf(raw)) return bad(newestUnchained.id, 'unchained');
       }
       const reason = badReason(key, raw, expected);
       if (reason !== undefined) return bad(id, reason);
@@ -159,8 +186,8 @@ export async function verifyChain(t: LogTable, key: Buffer, anchor: ChainAnchor 
         anchorSeen = true;
       }
       checked++;
-      expected = raw.chain_hmac;
-      last = { id, hmac: raw.chain_hmac };
+      expected = raw.chain_hmac!;
+      last = { id, hmac: raw.chain_hmac! };
     }
   }
   // The log ends before the anchor: its newest rows were deleted.
@@ -224,16 +251,17 @@ function erasureFilter(likes: readonly string[]): string {
 
 type ErasureRow = Pick<RawRow, 'id' | 'user_id' | 'path' | 'detail'>;
 
+/** The rows of one erasure in id order, in pages; every id, also 0 and below (rows inserted by hand hold personal data too). */
 async function* erasurePages(t: LogTable, tx: Queryable, userId: string, likes: readonly string[]): AsyncGenerator<ErasureRow[]> {
-  let lastId = -1;
+  let cursor: string | undefined;
   for (;;) {
     const page = await tx.query<ErasureRow>(
-      `select id, user_id, path, detail from ${t.q} where ${erasureFilter(likes)} and id > $3 order by id limit ${PAGE}`,
-      [userId, likes, lastId],
+      `select id, user_id, path, detail from ${t.q} where ${erasureFilter(likes)} and ($3::int8 is null or id > $3::int8) order by id limit ${PAGE}`,
+      [userId, likes, cursor ?? null],
     );
     if (page.length === 0) return;
     yield page;
-    lastId = Number(page.at(-1)!.id);
+    cursor = String(page.at(-1)!.id);
   }
 }
 
