@@ -23,7 +23,16 @@ async function checkConfig(t: { after(fn: () => void): void }, options: string):
 
 const BASE = "allowedHosts: ['example.com'], httpsRedirect: true, headers: { hsts: { maxAge: 31536000, includeSubDomains: true } }";
 
-for (const list of ["['0.0.0.0/0', '::/0']", "['0.0.0.0/0']", "['::/0']", "['0.0.0.0/1', '128.0.0.0/1']", "['10.0.0.1', '::ffff:0.0.0.0/96']"]) {
+for (const list of [
+  "['0.0.0.0/0', '::/0']",
+  "['0.0.0.0/0']",
+  "['::/0']",
+  "['0.0.0.0/1', '128.0.0.0/1']",
+  "['10.0.0.1', '::ffff:0.0.0.0/96']",
+  "['64:ff9b::/96']",
+  "['2002::/16']",
+  "['2001::/32']",
+]) {
   test(`check: trustProxy: ${list} is reported as W015 (any peer chooses its client address)`, async (t) => {
     const report = await checkConfig(t, `{ ${BASE}, trustProxy: ${list} }`);
     const w015 = report.findings.filter((f) => f.id === 'RAMPART-W015');
