@@ -3,6 +3,7 @@
 // (PGlite in memory) and through the JSON-lines sink, reading back what was stored or written.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { apiKeys } from '../auth/index.ts';
 import { jsonLinesSink } from './json-lines.ts';
 import { redactString } from './redact.ts';
@@ -25,6 +26,13 @@ const CASES: Array<[string, string[], string[]]> = [
   ['aws AKIAIOSFODNN7EXAMPLE wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY end', ['wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'], ['aws AKIAIOSFODNN7EXAMPLE *** end']],
   [`rampart key ${RAMPART_KEY_SAMPLE} used`, ['lrtgvEF6oU0vHODNdJ8msIKLFPFqfiL1'], ['rampart key rk_live_*** used']],
   ['custom prefix acme_prod_Zq8v2Lr6Xw0Tn4Bm7Kc1Hd5Gf9Js3Pa8_4E3OJp', ['Zq8v2Lr6Xw0Tn4Bm7Kc1Hd5Gf9Js3Pa8'], ['custom prefix acme_prod_***']],
+  // A Standard Webhooks secret (monitor's alertWebhook, verifyWebhook): `whsec_` + standard base64 with `+`, `/` and `=`.
+  [
+    'alert webhook whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw+9zD/Hk7Lp== failed',
+    ['MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'Hk7Lp'],
+    ['alert webhook whsec_*** failed'],
+  ],
+  ['{"ref":"whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD/x1Ab"}', ['C2FVsBQIhrscChlQIMV', 'x1Ab'], ['"whsec_***"']],
 ];
 
 /** Text that must come back unchanged. */
@@ -82,6 +90,15 @@ test('SecurityLog (PGlite memory) and the JSON-lines sink store none of these se
     sink.close();
     await log.close();
   }
+});
+
+test('redactString: Standard Webhooks secrets as monitor() tells users to generate them (whsec_ + base64 of 24–64 bytes) never survive', () => {
+  for (let i = 0; i < 300; i++) {
+    const random = randomBytes(24 + (i % 41)).toString('base64');
+    const out = redactString(`webhook secret whsec_${random} rejected`);
+    assert.equal(out, 'webhook secret whsec_*** rejected', `whsec_${random}`);
+  }
+  for (const text of ['whsec_short', 'the whsec_ prefix', 'whsec_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa']) assert.equal(redactString(text), text);
 });
 
 test('the key scanner stays linear on hostile input', () => {

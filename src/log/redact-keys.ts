@@ -1,7 +1,8 @@
 /**
  * A hand-written scanner behind `redactString` for API keys that appear in free text with no
  * key name before them: provider keys with a known prefix (Stripe/rampart `sk_`/`rk_live_…`,
- * GitHub `ghp_…`/`github_pat_…`, Slack `xox?-…`, Google `AIza…`, `sk-…`, GitLab `glpat-…`),
+ * GitHub `ghp_…`/`github_pat_…`, Slack `xox?-…`, Google `AIza…`, `sk-…`, GitLab `glpat-…`,
+ * Standard Webhooks `whsec_…`),
  * keys issued by `apiKeys()` under any prefix, and AWS secret access keys. It visits each
  * character once (maximal runs, each judged in one pass): no regular expression.
  */
@@ -36,6 +37,11 @@ const PROVIDER_PREFIXES: ReadonlyArray<readonly [string, number]> = [
   ['sk-', 20],
   ['AIza', 35],
 ];
+/** Standard Webhooks secrets (monitor's alertWebhook, verifyWebhook): `whsec_` + standard base64 of ≥ 24 bytes. */
+const WEBHOOK_PREFIX = 'whsec_';
+/** Base64 characters of 24 random bytes, the shortest secret monitor() accepts. */
+const WEBHOOK_MIN_BASE64 = 32;
+const EQUALS = 0x3d;
 /** Length of an AWS secret access key (base64 letters, digits, `/` and `+`). */
 const AWS_SECRET_LENGTH = 40;
 
@@ -92,6 +98,14 @@ function isIssuedKeyTail(text: string, start: number, end: number): boolean {
   return true;
 }
 
+/** True for the word [start, end) that is `whsec_` and ≥ 32 base64 characters mixing at least two of upper case, lower case and digits. */
+function isWebhookSecret(text: string, start: number, end: number): boolean {
+  if (end - start < WEBHOOK_PREFIX.length + WEBHOOK_MIN_BASE64 || !text.startsWith(WEBHOOK_PREFIX, start)) return false;
+  let classes = 0;
+  for (let i = start + WEBHOOK_PREFIX.length; i < end; i++) classes |= classOf(text.charCodeAt(i));
+  return (classes & (classes - 1)) !== 0;
+}
+
 /**
  * True for a run of exactly 40 base64 characters that mixes upper case, lower case and digits
  * and changes class at least every third character (an AWS secret access key; random text
@@ -119,7 +133,8 @@ function isAwsSecret(text: string, start: number, end: number): boolean {
 
 /**
  * `text` with API keys replaced by `mask`: a provider or rampart key keeps its non-secret
- * prefix (`sk_live_***`, `ghp_***`, `rk_live_***`), an AWS secret access key becomes `mask`.
+ * prefix (`sk_live_***`, `ghp_***`, `rk_live_***`, `whsec_***` with its base64 `/`, `+` and
+ * padding), an AWS secret access key becomes `mask`.
  * Linear time: each word (a maximal run of letters, digits, `_`, `-`, `/`, `+`) is read once
  * to find its end and once more to judge it, split at `/` and `+` for the prefixed keys.
  */
@@ -142,6 +157,13 @@ export function maskApiKeys(text: string, mask: string): string {
       i++;
     }
     const end = i;
+    if (isWebhookSecret(text, start, end)) {
+      out += text.slice(last, start + WEBHOOK_PREFIX.length) + mask;
+      // The base64 padding goes with the secret.
+      while (i < n && i < end + 2 && text.charCodeAt(i) === EQUALS) i++;
+      last = i;
+      continue;
+    }
     if (separators === 0 && isAwsSecret(text, start, end)) {
       out += text.slice(last, start) + mask;
       last = end;

@@ -71,3 +71,42 @@ test('jsonLinesSink: the same secrets are not written', () => {
     for (const k of kept) assert.ok(written.includes(k), `${JSON.stringify(written)} keeps ${JSON.stringify(k)}`);
   });
 });
+
+/** A document class whose fields are private: JSON sees only what its toJSON returns. */
+class UserDocument {
+  readonly #fields = { email: 'ann@example.com', password: 'CLASS_HASH_SECRET', resetToken: 'CLASS_RESET_SECRET' };
+  toJSON(): Record<string, string> {
+    return this.#fields;
+  }
+}
+
+test('details with their own toJSON (a plain object, a class with private fields): what toJSON returns is redacted, in PGlite and in a JSON line', async () => {
+  const details: Array<Record<string, unknown>> = [
+    { toJSON: () => ({ password: 'PLAIN_TOJSON_SECRET', user: 'ann' }) },
+    new UserDocument() as unknown as Record<string, unknown>,
+    { nested: { toJSON: () => ({ apiKey: 'NESTED_TOJSON_SECRET', ok: 1 }) } },
+  ];
+  const secrets = ['PLAIN_TOJSON_SECRET', 'CLASS_HASH_SECRET', 'CLASS_RESET_SECRET', 'NESTED_TOJSON_SECRET'];
+  const kept = ['"user":"ann"', '"email":"ann@example.com"', '"ok":1'];
+  const log = new SecurityLog({ database: 'memory' });
+  const lines: string[] = [];
+  const sink = jsonLinesSink({ stream: { write: (line: string) => lines.push(line) }, maxPerInterval: 1000 });
+  try {
+    for (const detail of details) {
+      await log.log('PERMISSION_DENIED', { ip: '192.0.2.1', detail }, { wait: true });
+      // The record type says text; a JavaScript caller can hand the sink an object all the same.
+      sink.emit({ event: 'PERMISSION_DENIED', ip: '192.0.2.1', detail: detail as unknown as string });
+    }
+    const stored = (await log.getRecent({ limit: 10 })).map((r) => r.detail ?? '').reverse();
+    const written = lines.map((l) => (JSON.parse(l) as { detail: string }).detail);
+    for (const rows of [stored, written]) {
+      assert.equal(rows.length, details.length);
+      const all = rows.join('\n');
+      for (const s of secrets) assert.ok(!all.includes(s), `${s} in ${all}`);
+      for (const k of kept) assert.ok(all.includes(k), `${all} keeps ${k}`);
+    }
+  } finally {
+    sink.close();
+    await log.close();
+  }
+});

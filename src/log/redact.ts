@@ -102,7 +102,9 @@ function isPathSeparator(code: number): boolean {
  * authorization, cookie, credit_card, … case-insensitive, at any depth) becomes `***`,
  * and strings are passed through {@link redactString}. Never mutates its input; cycles
  * become `[Circular]`; depth is capped at 20. An `Error` becomes `{ name, message, …its own
- * enumerable fields }` (message redacted, no stack).
+ * enumerable fields }` (message redacted, no stack). An object with a `toJSON` method (a
+ * class with private fields, a model) is replaced by what that method returns, redacted in
+ * turn, since that is what JSON would write.
  *
  * @example
  * redact({ user: 'ann', Password: 'x', headers: { Authorization: 'Bearer abc' } })
@@ -127,6 +129,17 @@ function walk(value: unknown, seen: WeakSet<object>, depth: number): unknown {
       return out;
     }
     if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return '[Binary]';
+    // JSON.stringify writes what toJSON returns, not the object's own fields: redact that.
+    const toJSON = (value as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === 'function') {
+      let json: unknown;
+      try {
+        json = toJSON.call(value, '');
+      } catch {
+        return '[toJSON failed]';
+      }
+      if (json !== value) return walk(json, seen, depth + 1);
+    }
     const out: Record<string, unknown> = {};
     // An Error's name and message are not enumerable (JSON would store `{}`); its stack stays out.
     if (value instanceof Error) Object.assign(out, { name: value.name, message: redactString(value.message) });
