@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { MAIN } from './fixtures/run-cli.ts';
 
 test('dashboard masks the userinfo and the secret query parameters of a postgres:// URL in the start-up line and the page', async (t) => {
-  const token = 'cli-dashboard-token-0123456789abcdef';
+  const token = 'cli-dashboard-MuiJX95Y6VEd70y7MhPauVT4';
   const database =
     'postgres://u:pw-secret@127.0.0.1:1/db?password=hunter2&sslpassword=s3cret&sslkey=/keys/k.pem&passfile=/p/.pgpass&x_api_token=tok9&application_name=app';
   const child = spawn(process.execPath, [MAIN, 'dashboard', '--database', database, '--port', '0'], {

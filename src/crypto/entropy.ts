@@ -183,20 +183,21 @@ const YEAR = /(?:19|20)\d\d/y;
 const DATE = /(?:19|20)\d\d([-/.]?)(?:0[1-9]|1[0-2])\1(?:0[1-9]|[12]\d|3[01])|(?:0?[1-9]|[12]\d|3[01])([-/.])(?:0?[1-9]|[12]\d|3[01])\2(?:19|20)?\d\d/y;
 const TIME = /[T ]?(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(\.\d{1,9})?(?:Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?/y;
 
-/** The entries of a list indexed by their first character, for the parse's lookups. */
-function byFirstChar(list: readonly string[]): Map<string, string[]> {
+/** The entries of a list (three characters or more) indexed by their first two characters, for the parse's lookups. */
+function byFirstTwo(list: readonly string[]): Map<string, string[]> {
   const map = new Map<string, string[]>();
-  for (const entry of list) map.set(entry[0] ?? '', [...(map.get(entry[0] ?? '') ?? []), entry]);
+  for (const entry of list) map.set(entry.slice(0, 2), [...(map.get(entry.slice(0, 2)) ?? []), entry]);
   return map;
 }
-const WORDS_BY_FIRST = byFirstChar(COMMON_WORDS.filter((w) => w.length >= 3));
-const KNOWN_BY_FIRST = byFirstChar(WELL_KNOWN_VALUES);
+const WORDS_BY_PREFIX = byFirstTwo(COMMON_WORDS.filter((w) => w.length >= 3));
+const KNOWN_BY_PREFIX = byFirstTwo(WELL_KNOWN_VALUES);
 const WALKS = [...KEYBOARD_WALKS, ...KEYBOARD_WALKS.map((w) => [...w].reverse().join(''))];
-const WALK_STARTS = new Map<string, Array<[walk: string, at: number]>>();
+/** Every place a walk goes from one character to the next, by those two characters. */
+const WALK_STEPS = new Map<string, Array<[walk: string, at: number]>>();
 for (const walk of WALKS) {
-  for (let at = 0; at < walk.length; at++) {
-    const c = walk[at] ?? '';
-    WALK_STARTS.set(c, [...(WALK_STARTS.get(c) ?? []), [walk, at]]);
+  for (let at = 0; at + 1 < walk.length; at++) {
+    const step = walk.slice(at, at + 2);
+    WALK_STEPS.set(step, [...(WALK_STEPS.get(step) ?? []), [walk, at]]);
   }
 }
 
@@ -222,8 +223,11 @@ function parseBits(chars: readonly string[], literalBits: number): Parse {
   const via: Array<EntropyPattern | undefined> = new Array(n + 1);
   const from = new Int32Array(n + 1);
   best[0] = 0;
-  const relax = (start: number, end: number, cost: number, pattern: EntropyPattern | undefined): void => {
-    const total = (best[start] ?? 0) + cost;
+  // `cased`: the token's letters pay for their case (computed only when the token could win).
+  const relax = (start: number, end: number, cost: number, pattern: EntropyPattern | undefined, cased = false): void => {
+    let total = (best[start] ?? 0) + cost;
+    if (total >= (best[end] ?? Number.POSITIVE_INFINITY)) return;
+    if (cased) total += caseBits(text.slice(start, end));
     if (total < (best[end] ?? Number.POSITIVE_INFINITY)) {
       best[end] = total;
       from[end] = start;
@@ -233,16 +237,17 @@ function parseBits(chars: readonly string[], literalBits: number): Parse {
   for (let i = 0; i < n; i++) {
     relax(i, i + 1, literalBits + LITERAL_KIND_BITS, undefined);
     const first = lowered[i] ?? '';
-    for (const word of WORDS_BY_FIRST.get(first) ?? []) {
-      if (lowered.startsWith(word, i)) relax(i, i + word.length, WORD_BITS + caseBits(text.slice(i, i + word.length)), 'common words');
+    const prefix = lowered.slice(i, i + 2);
+    for (const word of WORDS_BY_PREFIX.get(prefix) ?? []) {
+      if (lowered.startsWith(word, i)) relax(i, i + word.length, WORD_BITS, 'common words', true);
     }
-    for (const known of KNOWN_BY_FIRST.get(first) ?? []) {
-      if (lowered.startsWith(known, i)) relax(i, i + known.length, KNOWN_BITS + caseBits(text.slice(i, i + known.length)), 'a well-known example value');
+    for (const known of KNOWN_BY_PREFIX.get(prefix) ?? []) {
+      if (lowered.startsWith(known, i)) relax(i, i + known.length, KNOWN_BITS, 'a well-known example value', true);
     }
-    for (const [walk, at] of WALK_STARTS.get(first) ?? []) {
-      let length = 1;
+    for (const [walk, at] of WALK_STEPS.get(prefix) ?? []) {
+      let length = 2;
       while (i + length < n && lowered[i + length] === walk[at + length]) length++;
-      for (let l = 3; l <= length; l++) relax(i, i + l, WALK_BITS + Math.log2(l) + caseBits(text.slice(i, i + l)), 'a keyboard walk');
+      for (let l = 3; l <= length; l++) relax(i, i + l, WALK_BITS + Math.log2(l), 'a keyboard walk', true);
     }
     if (first >= '0' && first <= '9') {
       for (const [pattern, bits] of [
@@ -254,7 +259,7 @@ function parseBits(chars: readonly string[], literalBits: number): Parse {
         if (match !== null) relax(i, i + match[0].length, bits, 'a date');
       }
     }
-    if ((first >= '0' && first <= '9') || first === 't' || first === ' ') {
+    if ((first >= '0' && first <= '2') || first === 't' || first === ' ') {
       TIME.lastIndex = i;
       const match = TIME.exec(text);
       if (match !== null) relax(i, i + match[0].length, TIME_BITS + ((match[1]?.length ?? 1) - 1) * DIGIT_BITS, 'a date');

@@ -12,7 +12,7 @@ import { rawRequest } from '../../test/helpers/raw-http.ts';
 import { compileAuth, SESSION_SECONDS } from './auth.ts';
 import { dashboard } from './index.ts';
 
-const TOKEN = 'session-test-token-0123456789abcdef';
+const TOKEN = 'session-test-Zq6PyLcIMkK40JuMneHJLbPA';
 let log: SecurityLog;
 before(() => {
   log = new SecurityLog({ flushIntervalMs: 20 });
