@@ -88,3 +88,36 @@ test('a summary names every held-back account up to 100 and counts the rest exac
     await receiver.close();
   }
 });
+
+test('a summary names the alerts held back by the budget before those coalesced into one IP, so a spray cannot push them out of the list', async () => {
+  const receiver = await startReceiver(secret);
+  const hook = alertWebhook({ url: receiver.url, secret });
+  const m = monitor({
+    sinks: [hook],
+    events: false,
+    alertLimit: { criticalMax: 2 },
+    rules: { loginFailedAccount: { threshold: 2, severity: 'critical' }, loginFailedIp: false },
+  });
+  try {
+    for (let u = 0; u < 300; u++) for (let i = 0; i < 2; i++) m.emit({ event: 'LOGIN_FAILED', ip: '203.0.113.66', userId: `decoy${u}` });
+    for (const account of ['ops', 'victim-ceo']) {
+      m.emit({ event: 'LOGIN_FAILED', ip: '198.51.100.1', userId: account });
+      m.emit({ event: 'LOGIN_FAILED', ip: '198.51.100.2', userId: account });
+    }
+    await m.flush();
+    assert.deepEqual(
+      alertsOf(receiver.deliveries).map((a) => a.key),
+      ['decoy0', 'ops'],
+    );
+    await m.close();
+    const summary = alertsOf(receiver.deliveries).find((a) => a.summary === true);
+    assert.ok(summary);
+    assert.equal(summary.suppressed, 300);
+    assert.equal(summary.keys?.[0], 'victim-ceo');
+    assert.equal(summary.keys?.length, 100);
+    assert.match(summary.message, /\(victim-ceo, decoy1, .*decoy99, and 200 more\)/);
+  } finally {
+    await m.close();
+    await receiver.close();
+  }
+});

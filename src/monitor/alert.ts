@@ -31,7 +31,7 @@ export interface Alert {
   readonly suppressed?: number;
   /**
    * True for the summary alert a rule sends when its `alertLimit` window ends with alerts held
-   * back: `count` and `suppressed` are how many, `keys` the keys they were for (the first 100).
+   * back: `count` and `suppressed` are how many, `keys` the keys they were for (the first 100, those held by the budget before those coalesced into a client's alert).
    */
   readonly summary?: true;
   /**

@@ -57,8 +57,10 @@ interface RuleLimit {
   start: number;
   count: number;
   held: number;
-  /** The first keys held back (at most SUMMARY_KEYS; the summary counts the rest). */
+  /** The first keys held back by the budget (at most SUMMARY_KEYS; the summary counts the rest). */
   keys: string[];
+  /** The first keys coalesced into a client's alert, named after `keys` (at most SUMMARY_KEYS). */
+  coalescedKeys: string[];
   /**
    * Clients (ipKey) this rule alerted for in the window, with the alerts coalesced into that
    * one since. At most one entry per alert sent, so bounded by the rule's budget.
@@ -166,9 +168,11 @@ export function monitor(options: MonitorOptions = {}): Monitor {
     limit.sources.clear();
     if (limit.held === 0) return;
     const held = limit.held;
-    const keys = Object.freeze(limit.keys);
+    // Alerts held by the budget first: a spray from one client cannot push them out of the list.
+    const keys = Object.freeze([...limit.keys, ...limit.coalescedKeys].slice(0, SUMMARY_KEYS));
     limit.held = 0;
     limit.keys = [];
+    limit.coalescedKeys = [];
     const more = (n: number, what: string) => (n > 0 ? `, and ${n} more${what}` : '');
     const from =
       sources.length === 0
@@ -206,7 +210,7 @@ export function monitor(options: MonitorOptions = {}): Monitor {
   const withinLimit = (rule: CompiledRule, key: string, source: string | undefined, at: number): boolean => {
     let limit = limits.get(rule.name);
     if (limit === undefined) {
-      limit = { start: at, count: 0, held: 0, keys: [], sources: new Map(), timer: undefined };
+      limit = { start: at, count: 0, held: 0, keys: [], coalescedKeys: [], sources: new Map(), timer: undefined };
       limits.set(rule.name, limit);
     }
     if (at - limit.start >= o.alertLimit.windowMs || at < limit.start) {
@@ -215,9 +219,11 @@ export function monitor(options: MonitorOptions = {}): Monitor {
       limit.count = 0;
     }
     const coalescedBefore = source === undefined ? undefined : limit.sources.get(source);
+    let names = limit.keys;
     if (source !== undefined && coalescedBefore !== undefined) {
       limit.sources.set(source, coalescedBefore + 1);
       coalesced++;
+      names = limit.coalescedKeys;
     } else if (limit.count < (rule.severity === 'critical' ? o.alertLimit.criticalMax : o.alertLimit.max)) {
       limit.count++;
       if (source !== undefined) limit.sources.set(detached(source, 200), 0);
@@ -225,7 +231,7 @@ export function monitor(options: MonitorOptions = {}): Monitor {
     }
     rateLimited++;
     limit.held++;
-    if (limit.keys.length < SUMMARY_KEYS) limit.keys.push(detached(key, 200));
+    if (names.length < SUMMARY_KEYS) names.push(detached(key, 200));
     if (limit.timer === undefined) {
       const l = limit;
       l.timer = setTimeout(() => summarise(rule, l), Math.max(0, l.start + o.alertLimit.windowMs - at));
