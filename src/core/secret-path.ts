@@ -11,6 +11,7 @@
  * route name, to find its token run, to split that run at dots and to classify each part: at
  * most six reads in all).
  */
+import { luhnValid } from './luhn.ts';
 import { isSensitiveKey, keyWords } from './secret-keys.ts';
 
 /**
@@ -58,6 +59,11 @@ const MIN_HEX = 32;
 const MIN_RANDOM = 24;
 /** A JWT/JWE (`eyJ…` `.` …) at least this long is masked whatever its shape. */
 const MIN_JWT = 16;
+/** Digits of a card number (ISO/IEC 7812 PANs), judged by the Luhn check. */
+const MIN_CARD = 13;
+const MAX_CARD = 19;
+/** A `code` value at least this long that mixes letters and digits is an OAuth authorisation code. */
+const MIN_OAUTH_CODE = 10;
 
 const SLASH = 0x2f;
 const QUESTION = 0x3f;
@@ -71,6 +77,7 @@ const UNDERSCORE = 0x5f;
 const PERCENT = 0x25;
 const PLUS = 0x2b;
 const SPACE = 0x20;
+const SLASH_OR_PLUS_OR_EQUALS = new Set([SLASH, PLUS, EQUALS]);
 
 const UPPER = 1;
 const LOWER = 2;
@@ -160,6 +167,43 @@ function namesSecretRoute(text: string, start: number, end: number): boolean {
 }
 
 /**
+ * True for [start, end) made of 13–19 digits that pass the Luhn check and start with 2–6
+ * (the card networks' ranges: Visa, Mastercard, Amex, Discover, JCB, UnionPay). Millisecond
+ * timestamps and snowflake ids, which start with 1, stay readable.
+ */
+function isCardNumber(text: string, start: number, end: number): boolean {
+  const length = end - start;
+  if (length < MIN_CARD || length > MAX_CARD) return false;
+  const first = text.charCodeAt(start);
+  if (first < 0x32 || first > 0x36) return false;
+  for (let i = start + 1; i < end; i++) if (classOf(text.charCodeAt(i)) !== DIGIT) return false;
+  return luhnValid(text.slice(start, end));
+}
+
+/**
+ * True for a unit [start, end) that is one standard-base64 token: ≥ 24 characters of
+ * letters, digits, `-`, `_`, `+`, `/` and `=`, with at least one of `+ / =` (without them the
+ * run rules below judge it the same), that looks random by {@link isSecretRun}. A token that
+ * its `+` or `/` would otherwise cut into short, readable parts is masked whole.
+ */
+function isBase64Token(text: string, start: number, end: number): boolean {
+  if (end - start < MIN_RANDOM) return false;
+  let symbols = 0;
+  for (let i = start; i < end; i++) {
+    const code = text.charCodeAt(i);
+    if (SLASH_OR_PLUS_OR_EQUALS.has(code)) symbols++;
+    else if (!isTokenChar(code)) return false;
+  }
+  return symbols > 0 && isSecretRun(text, start, end);
+}
+
+/** The unit [start, end) (a path segment or a parameter's value): masked whole when it is one base64 token, else its secret-looking runs. */
+function maskValue(text: string, start: number, end: number, spans: number[]): void {
+  if (isBase64Token(text, start, end)) spans.push(start, end);
+  else secretRuns(text, start, end, spans);
+}
+
+/**
  * Push onto `spans` the secret-looking token runs of [start, end): a JWT/JWE (a run of
  * base64url and dots starting with `eyJ`, with a dot) as a whole, otherwise each
  * dot-separated base64url run judged by {@link isSecretRun} (`<token>.pdf` keeps `.pdf`).
@@ -195,7 +239,9 @@ function secretRuns(text: string, start: number, end: number, spans: number[]): 
     let partStart = runStart;
     for (let j = runStart; j <= runEnd; j++) {
       if (j < runEnd && text.charCodeAt(j) !== DOT) continue;
-      if (j > partStart && isSecretRun(text, partStart, j)) spans.push(partStart, j);
+      // A card number keeps its last four digits, as in text.
+      if (isCardNumber(text, partStart, j)) spans.push(partStart, j - 4);
+      else if (j > partStart && isSecretRun(text, partStart, j)) spans.push(partStart, j);
       partStart = j + 1;
     }
   }
@@ -249,18 +295,27 @@ export interface PercentDecoded {
 
 /**
  * `text` with every `%XX` replaced by the character of that byte (one character per byte: the
- * scanner judges ASCII only, so UTF-8 sequences need no assembling); a `%` not followed by two
- * hex digits stays. One pass, at most three reads per character; none when there is no `%`.
+ * scanner judges ASCII only, so UTF-8 sequences need no assembling) and, after the first `?`
+ * or `#`, every `+` by a space; a `%` not followed by two hex digits stays. One pass, at most
+ * three reads per character; none when there is no `%` and no `+`.
  */
 export function percentDecoded(text: string): PercentDecoded {
-  if (text.indexOf('%') === -1) return { text, starts: null };
+  if (text.indexOf('%') === -1 && text.indexOf('+') === -1) return { text, starts: null };
   const n = text.length;
   const codes = new Uint16Array(n);
   const starts = new Int32Array(n + 1);
   let m = 0;
+  let query = false;
   for (let i = 0; i < n; ) {
     const code = text.charCodeAt(i);
     starts[m] = i;
+    if (code === QUESTION || code === HASH) query = true;
+    else if (code === PLUS && query) {
+      // A form-encoded space: `q=Release+Notes+2024` is words, a base64 `+` arrives as `%2B`.
+      codes[m++] = SPACE;
+      i++;
+      continue;
+    }
     if (code === PERCENT && i + 2 < n) {
       const high = hexValue(text.charCodeAt(i + 1));
       const low = high === -1 ? -1 : hexValue(text.charCodeAt(i + 2));
@@ -320,7 +375,7 @@ export function secretSpans(text: string): number[] {
     } else if (!isDotOrEmpty(text, unitStart, i)) {
       const route = namesSecretRoute(text, unitStart, i);
       if (afterRoute && !route) spans.push(unitStart, i);
-      else if (!route) secretRuns(text, unitStart, i, spans);
+      else if (!route) maskValue(text, unitStart, i, spans);
       afterRoute = route;
     }
     if (code === QUESTION) inQuery = true;
@@ -339,12 +394,24 @@ function maskParameter(path: string, start: number, end: number, spans: number[]
   let eq = start;
   while (eq < end && path.charCodeAt(eq) !== EQUALS) eq++;
   if (eq === end) {
-    secretRuns(path, start, end, spans);
+    maskValue(path, start, end, spans);
     return;
   }
-  if (eq + 1 < end && isSensitiveKey(path.slice(Math.max(start, eq - MAX_PARAM_NAME), eq))) {
+  if (eq + 1 < end && (isSensitiveKey(path.slice(Math.max(start, eq - MAX_PARAM_NAME), eq)) || isOAuthCode(path, start, eq, end))) {
     spans.push(eq + 1, end);
     return;
   }
-  secretRuns(path, eq + 1, end, spans);
+  maskValue(path, eq + 1, end, spans);
+}
+
+/**
+ * True for `code=<value>` whose value looks like an OAuth authorisation code: ≥ 10 characters
+ * with both letters and digits. Country, language, promo and error codes (`US`, `en-GB`,
+ * `SAVE20`, `ERR_…`) stay readable.
+ */
+function isOAuthCode(path: string, start: number, eq: number, end: number): boolean {
+  if (eq - start !== 4 || path.slice(start, eq).toLowerCase() !== 'code' || end - eq - 1 < MIN_OAUTH_CODE) return false;
+  let classes = 0;
+  for (let i = eq + 1; i < end; i++) classes |= classOf(path.charCodeAt(i));
+  return (classes & DIGIT) !== 0 && (classes & (UPPER | LOWER)) !== 0;
 }

@@ -2,6 +2,7 @@
 // not reach a stored row or a written line, while ordinary ids and slugs stay readable.
 import { test } from 'node:test';
 import http from 'node:http';
+import { randomBytes } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { redactPath, redactString, REDACT_MAX_LENGTH } from './redact.ts';
 import { maskPathSecrets, percentDecoded, secretSpans } from '../core/secret-path.ts';
@@ -144,6 +145,43 @@ test('a real server (CSRF rejections → jsonLinesSink): no spelling of a reset 
   for (const line of lines) assert.doesNotMatch(line, /SECRET|eyJzdWIi|0123456789|%30%31%32/i, line);
 });
 
+test('redactPath: a standard-base64 token (percent-encoded `+` `/` `=`) in a query value or a segment is masked whole', () => {
+  let leaked = 0;
+  for (let i = 0; i < 500; i++) {
+    const token = randomBytes(24 + (i % 9)).toString('base64');
+    const encoded = encodeURIComponent(token);
+    const query = redactPath(`/verify?t=${encoded}&lang=en`);
+    if (query !== '/verify?t=***&lang=en') leaked++;
+    // In a segment `/` is a separator (an encoded one is refused by the canonical request); `+` and `=` are not.
+    const segment = encodeURIComponent(token.replaceAll('/', '_'));
+    if (redactPath(`/dl/${segment}/file`) !== '/dl/***/file') leaked++;
+  }
+  assert.equal(leaked, 0);
+  for (const path of ['/search?q=hello+world+how+are+you+today', '/a?next=%2Faccount%2Fsettings%2Fprofile', '/search?q=Release+Notes+2024+Final+Draft']) {
+    assert.equal(redactPath(path), path, path);
+  }
+});
+
+test('redactPath: an OAuth `code` that looks like one is masked, short codes (country, promo) stay', () => {
+  assert.equal(redactPath('/cb?code=4%2F0AX4XfWhaOIA8s8q8zlAehjIBLEC&state=xyz'), '/cb?code=***&state=xyz');
+  assert.equal(redactPath('/cb?code=4/0AX4XfWhaOIA8s8q8zlAehjIBLEC&state=xyz'), '/cb?code=***&state=xyz');
+  assert.equal(redactPath('/cb?code=8e490f29c45c3499ceb1'), '/cb?code=***');
+  assert.equal(redactPath('/verify-email?CODE=ab12cd34ef56'), '/verify-email?CODE=***');
+  for (const path of ['/countries?code=US', '/cart?code=SAVE20', '/locale?code=en-GB', '/errors?code=ERR_RAMPART_CSRF_ORIGIN', '/x?zipcode=12345678901']) {
+    assert.equal(redactPath(path), path, path);
+  }
+});
+
+test('redactPath: a Luhn-valid card number (13–19 digits) in a segment or a query value keeps only its last four digits', () => {
+  assert.equal(redactPath('/x/4111111111111111'), '/x/***1111');
+  assert.equal(redactPath('/pay?card=5500005555555559&amount=10'), '/pay?card=***5559&amount=10');
+  assert.equal(redactPath('/cards/378282246310005/charge'), '/cards/***0005/charge');
+  // Not Luhn-valid, too short, or a millisecond timestamp / snowflake id (cards start with 2–6).
+  for (const path of ['/x/4111111111111112', '/orders/987654321', '/events/1796459390094', '/tweets/1234567890123456785', '/x/411111111111']) {
+    assert.equal(redactPath(path), path, path);
+  }
+});
+
 /** A string whose character reads are counted: the scanner reads characters only through charCodeAt. */
 function counted(text: string): { text: string; steps: () => number } {
   let steps = 0;
@@ -180,6 +218,10 @@ test('maskPathSecrets is linear: at most 6 character reads per character on path
     'route params': '/keys;v=2'.repeat(MB / 9),
     'empty segments': `/reset${'/;'.repeat(MB / 2)}x`,
     'encoded JWT': `/${'eyJ%2E'.repeat(MB / 6)}`,
+    'base64 symbols': `/${'aaaa+'.repeat(MB / 5)}`,
+    'card-like segments': '/4111111111111112='.repeat(MB / 18),
+    'card-like values': `/?${'c=4111111111111111+&'.repeat(MB / 21)}`,
+    'oauth codes': `/?${'code=a1&'.repeat(MB / 8)}`,
   };
   for (const [name, input] of Object.entries(inputs)) {
     const c = counted(input);
