@@ -102,3 +102,36 @@ export function isGlobalReceiver(tokens: readonly Token[], at: number): boolean 
 export function readsRequestValue(expression: string): boolean {
   return REQUEST_VALUE.test(expression);
 }
+
+/** A string literal or a template without `${…}`: `'innerHTML'`, `` `innerHTML` ``. */
+export function isPlainString(t: Token | undefined): boolean {
+  return t !== undefined && (t.kind === 'string' || (t.kind === 'template' && !t.interpolated));
+}
+
+/** `false`, `0`, `!1` or `!true` at `at`: the values that turn `rejectUnauthorized` off. */
+export function isFalseValue(tokens: readonly Token[], at: number): boolean {
+  const t = tokens[at];
+  if (t === undefined) return false;
+  if (t.text === 'false' || (t.kind === 'number' && t.text === '0')) return true;
+  return t.text === '!' && (tokens[at + 1]?.text === '1' || tokens[at + 1]?.text === 'true');
+}
+
+// How far a destructuring pattern is followed to its closing brace.
+const PATTERN_SCAN = 64;
+
+/** The key at `at` sits in a pattern destructured from the global object: `const { eval: run } = globalThis`. */
+export function destructuredFromGlobal(tokens: readonly Token[], at: number): boolean {
+  let depth = 0;
+  for (let j = at; j < tokens.length && j < at + PATTERN_SCAN; j++) {
+    const text = tokens[j]!.kind === 'punct' ? tokens[j]!.text : '';
+    if (text === '{' || text === '[' || text === '(') depth++;
+    else if (text === ')' || text === ']' || text === ';') {
+      if (depth === 0) return false;
+      depth--;
+    } else if (text === '}') {
+      if (depth === 0) return tokens[j + 1]?.text === '=' && isGlobalReceiver(tokens, j + 2) && !['.', '?.', '['].includes(tokens[j + 3]?.text ?? '');
+      depth--;
+    }
+  }
+  return false;
+}

@@ -10,9 +10,12 @@ import { tokenize, type Comment, type Token } from './lint-lexer.ts';
 import {
   arrayElements,
   concatArgument,
+  destructuredFromGlobal,
   GLOBAL_OBJECTS,
   inJoinedArray,
+  isFalseValue,
   isGlobalReceiver,
+  isPlainString,
   isStringRawTag,
   readsRequestValue,
   skipStringRaw,
@@ -53,7 +56,7 @@ export const LINT_RULES: readonly LintRuleInfo[] = [
     id: 'RAMPART-S020',
     severity: 'error',
     title:
-      "eval() (also aliased, indirect, globalThis.eval or globalThis['eval']) or setTimeout/setInterval with a string or request data: string-to-code; an injection sink.",
+      "eval() (also aliased, indirect, globalThis.eval, globalThis['eval'] or destructured: const { eval: run } = globalThis) or setTimeout/setInterval with a string or request data: string-to-code; an injection sink.",
   },
   { id: 'RAMPART-S021', severity: 'error', title: 'new Function(…) or Function(…) (also globalThis.Function): string-to-code; an injection sink.' },
   {
@@ -65,14 +68,14 @@ export const LINT_RULES: readonly LintRuleInfo[] = [
     id: 'RAMPART-S040',
     severity: 'error',
     title:
-      "innerHTML/outerHTML (also el['innerHTML']), insertAdjacentHTML or document.write/writeln with interpolated or concatenated markup: DOM XSS. Use textContent or escapeHtml()/sanitizeHtml(). A warning for a plain variable.",
+      "innerHTML/outerHTML (= or +=, also el['innerHTML'] and el[`innerHTML`]), insertAdjacentHTML or document.write/writeln (also document?.write) with interpolated or concatenated markup or request data (req.body.html): DOM XSS. Use textContent or escapeHtml()/sanitizeHtml(). A warning for another plain variable.",
   },
   { id: 'RAMPART-S041', severity: 'warning', title: 'dangerouslySetInnerHTML: make sure the HTML is sanitised (sanitizeHtml from rampart/input).' },
   {
     id: 'RAMPART-S050',
     severity: 'error',
     title:
-      "TLS certificate verification disabled (rejectUnauthorized: false, also 'rejectUnauthorized': false; NODE_TLS_REJECT_UNAUTHORIZED = \"0\" or 0, also process.env['NODE_TLS_REJECT_UNAUTHORIZED']): man-in-the-middle.",
+      "TLS certificate verification disabled (rejectUnauthorized: false, 0 or !1, also 'rejectUnauthorized' and ['rejectUnauthorized'] keys; NODE_TLS_REJECT_UNAUTHORIZED = \"0\" or 0, also process.env['NODE_TLS_REJECT_UNAUTHORIZED'] and the template-literal key): man-in-the-middle.",
   },
   {
     id: 'RAMPART-S060',
@@ -189,6 +192,8 @@ export function lintSource(source: string, file: string): LintResult {
   const markupAssignment = (t: Token, valueAt: number): void => {
     const value = tokens[valueAt];
     if (value !== undefined && dynamicString(tokens, valueAt)) add('RAMPART-S040', t, `${t.text} is assigned interpolated or concatenated markup.`);
+    else if (value?.kind === 'ident' && tokens[valueAt + 1]?.text !== '(' && readsRequestValue(followingExpression(tokens, valueAt)))
+      add('RAMPART-S040', t, `${t.text} is assigned request data (${excerpt(followingExpression(tokens, valueAt))}); escape or sanitise it.`);
     else if (value !== undefined && value.kind === 'ident' && tokens[valueAt + 1]?.text !== '(')
       add('RAMPART-S040', t, `${t.text} is assigned the variable ${value.text}; make sure it is escaped or sanitised.`, 'warning');
   };
@@ -248,6 +253,8 @@ export function lintSource(source: string, file: string): LintResult {
       // (`eval(script: string)` in an interface or class is a declaration, not a call)
       if (t.text === 'eval' && calls && prev?.text !== '.' && prev?.text !== 'function' && tokens[i + 3]?.text !== ':')
         add('RAMPART-S020', t, 'eval() turns a string into code.');
+      else if (t.text === 'eval' && (prev?.text === '{' || prev?.text === ',') && destructuredFromGlobal(tokens, i))
+        add('RAMPART-S020', t, 'eval is destructured from the global object (the alias still turns a string into code).');
       else if (t.text === 'eval') {
         const viaGlobal = (prev?.text === '.' || prev?.text === '?.') && isGlobalReceiver(tokens, i - 2);
         if (viaGlobal) add('RAMPART-S020', t, `${tokens[i - 2]!.kind === 'ident' ? tokens[i - 2]!.text : 'globalThis'}.eval turns a string into code.`);
@@ -261,15 +268,18 @@ export function lintSource(source: string, file: string): LintResult {
       // ── DOM XSS
       if ((t.text === 'innerHTML' || t.text === 'outerHTML') && prev?.text === '.' && isAssignment(next)) markupAssignment(t, i + 2);
       if (
-        (t.text === 'insertAdjacentHTML' || ((t.text === 'write' || t.text === 'writeln') && prev?.text === '.' && tokens[i - 2]?.text === 'document')) &&
+        (t.text === 'insertAdjacentHTML' ||
+          ((t.text === 'write' || t.text === 'writeln') && (prev?.text === '.' || prev?.text === '?.') && tokens[i - 2]?.text === 'document')) &&
         calls
       ) {
         const argAt = t.text === 'insertAdjacentHTML' ? i + 4 : i + 2;
         if (dynamicString(tokens, argAt)) add('RAMPART-S040', t, `${t.text}() receives interpolated or concatenated markup.`);
+        else if (tokens[argAt]?.kind === 'ident' && tokens[argAt + 1]?.text !== '(' && readsRequestValue(followingExpression(tokens, argAt)))
+          add('RAMPART-S040', t, `${t.text}() receives request data (${excerpt(followingExpression(tokens, argAt))}); escape or sanitise it.`);
       }
       if (t.text === 'dangerouslySetInnerHTML') add('RAMPART-S041', t, 'dangerouslySetInnerHTML renders raw HTML.');
       // ── TLS verification
-      if (t.text === 'rejectUnauthorized' && next?.text === ':' && tokens[i + 2]?.text === 'false')
+      if (t.text === 'rejectUnauthorized' && next?.text === ':' && isFalseValue(tokens, i + 2))
         add('RAMPART-S050', t, 'rejectUnauthorized: false disables certificate verification.');
       if (t.text === 'NODE_TLS_REJECT_UNAUTHORIZED' && next?.text === '=' && isZero(tokens[i + 2]))
         add('RAMPART-S050', t, 'NODE_TLS_REJECT_UNAUTHORIZED = "0" disables certificate verification process-wide.');
@@ -290,17 +300,22 @@ export function lintSource(source: string, file: string): LintResult {
       }
     }
 
-    // ── the string forms: globalThis['eval'], process.env['NODE_TLS_REJECT_UNAUTHORIZED'] = '0', { 'rejectUnauthorized': false }
-    if (t.kind === 'string' && prev?.text === '[' && next?.text === ']') {
+    // ── the string forms (quotes or a plain template): globalThis['eval'],
+    // process.env['NODE_TLS_REJECT_UNAUTHORIZED'] = '0', { 'rejectUnauthorized': false }, { ['rejectUnauthorized']: false }
+    if (isPlainString(t) && prev?.text === '[' && next?.text === ']') {
       if (t.text === 'eval' && isGlobalReceiver(tokens, i - 2)) add('RAMPART-S020', t, "globalThis['eval'] turns a string into code.");
       if (t.text === 'NODE_TLS_REJECT_UNAUTHORIZED' && tokens[i + 2]?.text === '=' && isZero(tokens[i + 3]))
         add('RAMPART-S050', t, 'NODE_TLS_REJECT_UNAUTHORIZED = "0" disables certificate verification process-wide.');
     }
-    if (t.kind === 'string' && t.text === 'rejectUnauthorized' && next?.text === ':' && tokens[i + 2]?.text === 'false')
-      add('RAMPART-S050', t, 'rejectUnauthorized: false disables certificate verification.');
+    if (isPlainString(t) && t.text === 'rejectUnauthorized') {
+      // `'rejectUnauthorized': …` or the computed key `['rejectUnauthorized']: …`
+      const colonAt = prev?.text === '[' && next?.text === ']' ? i + 2 : i + 1;
+      if (tokens[colonAt]?.text === ':' && isFalseValue(tokens, colonAt + 1))
+        add('RAMPART-S050', t, 'rejectUnauthorized: false disables certificate verification.');
+    }
 
     // ── el['innerHTML'] = …
-    if (t.kind === 'string' && (t.text === 'innerHTML' || t.text === 'outerHTML') && prev?.text === '[' && next?.text === ']' && isAssignment(tokens[i + 2]))
+    if (isPlainString(t) && (t.text === 'innerHTML' || t.text === 'outerHTML') && prev?.text === '[' && next?.text === ']' && isAssignment(tokens[i + 2]))
       markupAssignment(t, i + 3);
 
     // ── hard-coded secrets: name = 'literal', name: 'literal', env.NAME ?? 'literal'
