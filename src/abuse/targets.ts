@@ -1,4 +1,4 @@
-import { nodeCrypto } from '../core/builtin.ts';
+import { accountDigest } from '../core/account-digest.ts';
 import type IpAddr from 'ipaddr.js';
 import { ipaddr } from '../client-ip/ipaddr.ts';
 import { parseIp } from '../client-ip/index.ts';
@@ -55,8 +55,5 @@ export function accountKey(account: unknown, secret?: string): string {
   if (typeof account !== 'string' || account.trim().length === 0) {
     throw new RampartError('ERR_RAMPART_BLOCKLIST_TARGET', 'The account name must be a non-empty string.');
   }
-  const normalised = account.normalize('NFKC').trim().toLowerCase();
-  const h = nodeCrypto().createHash('sha256');
-  if (secret !== undefined) h.update(secret).update('\u0000');
-  return h.update(normalised).digest('base64url').slice(0, 22);
+  return accountDigest(account, secret);
 }

@@ -144,6 +144,70 @@ for (const backend of ['pglite', 'postgres'] as const) {
   });
 }
 
+for (const backend of ['pglite', 'postgres'] as const) {
+  test(`${backend}: erase({ identifiers }) also finds them percent-encoded in a path and as the whole user id`, async (t) => {
+    const log = await openLog(t, backend);
+    if (log === undefined) return;
+    await log.log(SecurityEvent.LOGIN_FAILED, { userId: 'u-ada', ip: '198.51.100.1', detail: 'bad password' }, { wait: true });
+    await log.log(SecurityEvent.PERMISSION_DENIED, { detail: 'profile', path: '/u/Ada.Lovelace%40Example.com' }, { wait: true });
+    await log.log(SecurityEvent.PERMISSION_DENIED, { path: '/search?q=ada%2Elovelace%40example.com&page=2' }, { wait: true });
+    // The app logged the address as the user id; the monitor's ALERT rows do the same with its key.
+    await log.log(SecurityEvent.LOGIN_FAILED, { userId: 'Ada.Lovelace@Example.com', ip: '198.51.100.5', userAgent: 'agent/1', detail: 'app' }, { wait: true });
+    await log.log(SecurityEvent.LOGIN_FAILED, { userId: 'bob', ip: '198.51.100.6', path: '/u/ada.lovelace%40example.community' }, { wait: true });
+    const gdpr = privacy({ log });
+    const erased = await gdpr.erase('u-ada', { identifiers: [EMAIL] });
+    assert.equal(erased.securityLog!.anonymizedRows, 4);
+    const text = await exported(log);
+    assert.ok(!/lovelace(@|%40)example\.com(?!munity)/i.test(text), text);
+    assert.match(text, /"\/u\/\[erased\]"/);
+    assert.match(text, /\/search\?q=\[erased\]&page=2/);
+    assert.match(text, /ada\.lovelace%40example\.community/, 'only whole values are erased');
+    const mine = await log.getForUser(erased.pseudonym);
+    assert.equal(mine.length, 2, "the row logged under the address is anonymised like the user's own");
+    assert.ok(mine.every((r) => r.ipAddress === null && r.userAgent === null));
+    assert.equal((await log.getForUser('bob'))[0]?.ipAddress, '198.51.100.6');
+    assert.equal((await log.verify()).ok, true);
+  });
+
+  test(`${backend}: erase() removes loginGuard's digest of the account from rows written without a userId`, async (t) => {
+    const log = await openLog(t, backend);
+    if (log === undefined) return;
+    const digestOf = (detail: string | null): string | undefined => /#([A-Za-z0-9_-]{16})(?![A-Za-z0-9_-])/.exec(detail ?? '')?.[1];
+    // With a guard secret the digest is keyed: erase finds it in the user's own rows.
+    const keyed = loginGuard({ maxFailures: 100, secret: GUARD_SECRET, events: log });
+    // Without one, erase computes it from the identifiers (the user has no row of their own here).
+    const plain = loginGuard({ maxFailures: 100, events: log });
+    t.after(() => keyed.close());
+    t.after(() => plain.close());
+    await keyed.fail('203.0.113.7', EMAIL, { userId: 42 });
+    await keyed.fail('203.0.113.9', EMAIL);
+    await keyed.fail('203.0.113.9', EMAIL.toUpperCase());
+    await plain.fail('203.0.113.10', 'grace@example.com');
+    await keyed.fail('203.0.113.11', 'grace@example.com');
+    await log.flush();
+    const digests = new Set((await log.getRecent({ limit: 50 })).filter((r) => r.detail?.includes('a***')).map((r) => digestOf(r.detail)));
+    assert.equal(digests.size, 1, 'the masked rows carry the account digest');
+    const graceBefore = (await log.getRecent({ limit: 50 })).filter((r) => r.detail?.includes('g***')).map((r) => r.detail);
+
+    const gdpr = privacy({ log });
+    await gdpr.erase(42);
+    await plain.fail('203.0.113.12', EMAIL);
+    await log.flush();
+    await gdpr.erase('u-none', { identifiers: [EMAIL] });
+    const rows = await log.getRecent({ limit: 50 });
+    for (const r of rows.filter((x) => !x.detail?.includes('g***'))) {
+      assert.doesNotMatch(r.detail ?? '', /a\*\*\*|A\*\*\*|lovelace|#[A-Za-z0-9_-]{16}/i, r.detail ?? '');
+      assert.match(r.detail ?? '', /account=\[erased\]/);
+    }
+    assert.deepEqual(
+      rows.filter((r) => r.detail?.includes('g***')).map((r) => r.detail),
+      graceBefore,
+      "another account's rows keep their digest",
+    );
+    assert.equal((await log.verify()).ok, true);
+  });
+}
+
 test('erase({ identifiers }) rejects values that would erase too much', async (t) => {
   const log = new SecurityLog({ database: 'memory' });
   t.after(() => log.close());

@@ -3,6 +3,7 @@
  * rampart's loginGuard writes, the user id, and the values the caller names. Each becomes
  * `[erased]`; matching is whole-value (not inside a longer word) and case-insensitive.
  */
+import { accountDigest } from '../core/account-digest.ts';
 import { RampartError } from '../errors.ts';
 
 /** The text that replaces an erased value. */
@@ -13,20 +14,49 @@ const MAX_IDENTIFIERS = 100;
 
 /**
  * loginGuard's `account=<name> #<digest>` (src/abuse/login-guard.ts): the name as given for
- * a known account, and a 16-character digest of it (unsalted without a guard secret, so it
- * identifies the address as well as the name does).
+ * a known account, masked otherwise, and the first 16 characters of its digest (the same
+ * either way, and unsalted without a guard secret: it identifies the account as well as the
+ * name does). Group 1: the digest.
  */
-const ACCOUNT = /account=[^\n]*? #[A-Za-z0-9_-]{16}(?![A-Za-z0-9_-])/g;
+const ACCOUNT = /account=[^\n]*? #([A-Za-z0-9_-]{16})(?![A-Za-z0-9_-])/g;
+/** Length of the digest loginGuard writes after an account name. */
+const LOGGED_DIGEST = 16;
+
+const utf8 = new TextEncoder();
 
 function escapeRegExp(text: string): string {
   return text.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
 }
 
-/** One value as a whole token: not preceded or followed by a letter or digit. */
+/** A character as a URL may carry it: itself or percent-encoded (a space also as `+`). */
+function urlForms(char: string, literal: string): string {
+  const encoded = [...utf8.encode(char)].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+  return `(?:${literal}|${encoded}${char === ' ' ? '|\\+' : ''})`;
+}
+
+/** A value for JavaScript (`iu` flags): each character literal or percent-encoded. */
+function jsValuePattern(value: string): string {
+  return [...value].map((c) => urlForms(c, escapeRegExp(c))).join('');
+}
+
+/** The same for PostgreSQL's `~*`: ASCII punctuation escaped with a backslash (literal in AREs). */
+export function sqlValuePattern(value: string): string {
+  return [...value].map((c) => urlForms(c, /[\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]/.test(c) ? `\\${c}` : c)).join('');
+}
+
+/**
+ * The values as whole tokens: not preceded or followed by a letter or digit, except the hex
+ * digits of a percent escape before it (`/u%2Fada…`).
+ */
 function tokenPattern(values: readonly string[]): RegExp | undefined {
   if (values.length === 0) return undefined;
-  const alternatives = [...values].sort((a, b) => b.length - a.length).map(escapeRegExp);
-  return new RegExp(`(?<![\\p{L}\\p{N}])(?:${alternatives.join('|')})(?![\\p{L}\\p{N}])`, 'giu');
+  const alternatives = [...values].sort((a, b) => b.length - a.length).map(jsValuePattern);
+  return new RegExp(`(?:(?<![\\p{L}\\p{N}])|(?<=%[0-9A-Fa-f]{2}))(?:${alternatives.join('|')})(?![\\p{L}\\p{N}])`, 'giu');
+}
+
+/** The digests loginGuard wrote into `text` after account names. */
+export function accountDigestsIn(text: string | null): string[] {
+  return text === null ? [] : [...text.matchAll(ACCOUNT)].map((m) => m[1]!);
 }
 
 /**
@@ -51,22 +81,36 @@ export function checkIdentifiers(value: unknown, where: string, code: 'ERR_RAMPA
 
 /** Rewrites the text of the rows of one erasure. */
 export interface TextEraser {
-  /** The text with the person's identifiers replaced; `own` for the erased user's rows (the account name and user id go too). */
+  /** The text with the person's identifiers replaced; `own` for the erased user's rows (every account name and the user id go too). */
   erase(text: string | null, own: boolean): string | null;
-  /** ILIKE patterns that find the other rows holding an identifier (empty: only the user's rows change). */
-  readonly likePatterns: readonly string[];
+  /**
+   * Case-insensitive PostgreSQL regular expressions (`~*`) that find the other rows holding an
+   * identifier (also percent-encoded) or one of the person's account digests; empty: only the
+   * user's rows change.
+   */
+  readonly sqlPatterns: readonly string[];
+  /** The identifiers in lower case: a row whose whole user id is one of them is the person's too. */
+  readonly userIds: readonly string[];
 }
 
-/** The eraser for user `userId` and the caller's `identifiers` (already checked). */
-export function textEraser(userId: string, identifiers: readonly string[]): TextEraser {
+/**
+ * The eraser for user `userId` and the caller's `identifiers` (already checked). `digests`:
+ * loginGuard digests found in the user's own rows (keyed ones too). With identifiers, their
+ * unkeyed digests and the user id's are added (the table is scanned then anyway). Rows
+ * loginGuard wrote without a userId (the name masked, the digest the same) lose the link too.
+ */
+export function textEraser(userId: string, identifiers: readonly string[], digests: Iterable<string> = []): TextEraser {
   const everywhere = tokenPattern(identifiers);
   const own = tokenPattern([userId, ...identifiers]);
-  const likePatterns = identifiers.map((v) => `%${v.replace(/[\\%_]/g, '\\$&')}%`);
+  const accounts = new Set(digests);
+  if (identifiers.length > 0) for (const name of [userId, ...identifiers]) accounts.add(accountDigest(name).slice(0, LOGGED_DIGEST));
+  const linked = (match: string, digest: string): string => (accounts.has(digest) ? `account=${ERASED}` : match);
   return {
-    likePatterns,
+    sqlPatterns: [...identifiers.map(sqlValuePattern), ...[...accounts].map((d) => `#${d.replace(/-/g, '\\-')}`)],
+    userIds: identifiers.map((v) => v.toLowerCase()),
     erase(text, mine) {
       if (text === null) return null;
-      let out = mine ? text.replace(ACCOUNT, `account=${ERASED}`) : text;
+      let out = mine ? text.replace(ACCOUNT, `account=${ERASED}`) : text.replace(ACCOUNT, linked);
       const pattern = mine ? own : everywhere;
       if (pattern !== undefined) out = out.replace(pattern, ERASED);
       return out;

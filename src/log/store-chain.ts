@@ -8,7 +8,7 @@ import type { Queryable } from '../stores/database.ts';
 import { SELECT_COLUMNS, type RawRow } from './store-query.ts';
 import type { InsertRow, LogTable } from './store-schema.ts';
 import type { ChainFailureReason, ChainAnchor } from './chain-anchor.ts';
-import { textEraser, type TextEraser } from './erase-text.ts';
+import { accountDigestsIn, textEraser, type TextEraser } from './erase-text.ts';
 
 export type { ChainFailureReason, ChainAnchor } from './chain-anchor.ts';
 
@@ -240,24 +240,34 @@ async function resealFrom(t: LogTable, tx: Queryable, key: Buffer, fromId: numbe
   return { resealed: true, fromId, rows: count, ...(previous ? { previousLast: previous } : {}), ...(last ? { last } : {}) };
 }
 
-/** The rows an erasure rewrites (the user's, and others whose text holds an identifier), in id order, in pages. */
 /**
- * The rows an erasure looks at: the user's ($1, an index lookup) and, when identifiers are
- * given, every row whose text holds one ($2: ILIKE patterns, a scan of the table).
+ * Which rows are the person's own ($1: the user id, an index lookup; $3: the identifiers in
+ * lower case, a row logged under one of them as its whole user id).
  */
-function erasureFilter(likes: readonly string[]): string {
-  return likes.length === 0 ? '(user_id = $1 and $2::text[] is not null)' : '(user_id = $1 or detail ilike any($2::text[]) or path ilike any($2::text[]))';
+const OWN = '(user_id = $1 or lower(user_id) = any($3::text[]))';
+
+/**
+ * The rows an erasure looks at: the person's own and, when there are patterns ($2: an
+ * identifier, also percent-encoded, or an account digest), every row whose text matches one
+ * (a scan of the table). Without patterns, only the user's rows (an index lookup).
+ */
+function erasureFilter(eraser: TextEraser): string {
+  return eraser.sqlPatterns.length === 0
+    ? '(user_id = $1 and $2::text[] is not null and $3::text[] is not null)'
+    : `(${OWN} or detail ~* any($2::text[]) or path ~* any($2::text[]))`;
 }
 
-type ErasureRow = Pick<RawRow, 'id' | 'user_id' | 'path' | 'detail'>;
+const erasureParams = (userId: string, eraser: TextEraser): unknown[] => [userId, eraser.sqlPatterns, eraser.userIds];
+
+type ErasureRow = Pick<RawRow, 'id' | 'path' | 'detail'> & { mine: boolean | null };
 
 /** The rows of one erasure in id order, in pages; every id, also 0 and below (rows inserted by hand hold personal data too). */
-async function* erasurePages(t: LogTable, tx: Queryable, userId: string, likes: readonly string[]): AsyncGenerator<ErasureRow[]> {
+async function* erasurePages(t: LogTable, tx: Queryable, userId: string, eraser: TextEraser): AsyncGenerator<ErasureRow[]> {
   let cursor: string | undefined;
   for (;;) {
     const page = await tx.query<ErasureRow>(
-      `select id, user_id, path, detail from ${t.q} where ${erasureFilter(likes)} and ($3::int8 is null or id > $3::int8) order by id limit ${PAGE}`,
-      [userId, likes, cursor ?? null],
+      `select id, ${OWN} as mine, path, detail from ${t.q} where ${erasureFilter(eraser)} and ($4::int8 is null or id > $4::int8) order by id limit ${PAGE}`,
+      [...erasureParams(userId, eraser), cursor ?? null],
     );
     if (page.length === 0) return;
     yield page;
@@ -265,20 +275,29 @@ async function* erasurePages(t: LogTable, tx: Queryable, userId: string, likes: 
   }
 }
 
+/** The eraser of one erasure, with the loginGuard digests found in the person's own rows (keyed ones included). */
+async function eraserFor(t: LogTable, tx: Queryable, userId: string, identifiers: readonly string[]): Promise<TextEraser> {
+  const plain = textEraser(userId, identifiers);
+  const own = identifiers.length === 0 ? 'user_id = $1 and $2::text[] is not null' : '(user_id = $1 or lower(user_id) = any($2::text[]))';
+  const rows = await tx.query<{ detail: string | null }>(`select detail from ${t.q} where ${own} and detail like '%account=%'`, [userId, plain.userIds]);
+  const digests = new Set(rows.flatMap((r) => accountDigestsIn(r.detail)));
+  return digests.size === 0 ? plain : textEraser(userId, identifiers, digests);
+}
+
 /** Rewrite the rows of one erasure; returns how many changed. */
 async function eraseRows(t: LogTable, tx: Queryable, userId: string, pseudonym: string, eraser: TextEraser): Promise<number> {
   let count = 0;
-  for await (const page of erasurePages(t, tx, userId, eraser.likePatterns)) {
-    const ids: number[] = [];
+  for await (const page of erasurePages(t, tx, userId, eraser)) {
+    const ids: string[] = [];
     const mine: boolean[] = [];
     const details: Array<string | null> = [];
     const paths: Array<string | null> = [];
     for (const raw of page) {
-      const own = raw.user_id === userId;
+      const own = raw.mine === true;
       const detail = eraser.erase(raw.detail, own);
       const path = eraser.erase(raw.path, own);
       if (!own && detail === raw.detail && path === raw.path) continue;
-      ids.push(Number(raw.id));
+      ids.push(String(raw.id));
       mine.push(own);
       details.push(detail);
       paths.push(path);
@@ -298,9 +317,10 @@ async function eraseRows(t: LogTable, tx: Queryable, userId: string, pseudonym: 
 }
 
 /**
- * GDPR erasure of one user: their id replaced by a pseudonym, IP and user agent cleared, and
- * in `detail`/`path` loginGuard's account name, the user id and `identifiers` (in any row)
- * replaced by `[erased]` (see erase-text.ts). With `reseal` (and a chain key), the chain is
+ * GDPR erasure of one user: their id replaced by a pseudonym, IP and user agent cleared (in
+ * their rows and in rows whose whole user id is one of `identifiers`), and in `detail`/`path`
+ * loginGuard's account name, the user id and `identifiers` (in any row, also percent-encoded)
+ * replaced by `[erased]`, as are account names carrying the person's digest (see erase-text.ts). With `reseal` (and a chain key), the chain is
  * re-sealed from the oldest rewritten row, under the chain lock.
  */
 export async function anonymize(
@@ -311,14 +331,14 @@ export async function anonymize(
   identifiers: readonly string[] = [],
 ): Promise<{ pseudonym: string; rows: number; chain?: ResealReport }> {
   const key = t.settings.chainKey;
-  const eraser = textEraser(userId, identifiers);
   return t.db.transaction(async (tx) => {
-    if (!reseal || key === undefined) return { pseudonym, rows: await eraseRows(t, tx, userId, pseudonym, eraser) };
+    if (!reseal || key === undefined) return { pseudonym, rows: await eraseRows(t, tx, userId, pseudonym, await eraserFor(t, tx, userId, identifiers)) };
     // Under the chain lock: writers wait, so the rows re-sealed here are the chain's tail.
     await t.lock(tx, 'chain');
+    const eraser = await eraserFor(t, tx, userId, identifiers);
     const first = await tx.query<{ id: number | string | null }>(
-      `select min(id) as id from ${t.q} where chain_hmac is not null and ${erasureFilter(eraser.likePatterns)}`,
-      [userId, eraser.likePatterns],
+      `select min(id) as id from ${t.q} where chain_hmac is not null and ${erasureFilter(eraser)}`,
+      erasureParams(userId, eraser),
     );
     const fromId = first[0]?.id === null || first[0]?.id === undefined ? undefined : Number(first[0].id);
     // Never re-seal over tampering: the rows whose MACs are rewritten must verify first.
