@@ -44,6 +44,9 @@ const MASKED: Array<[string, string]> = [
   ['/a?password=hunter2', '/a?password=***'],
   [`/a?t=${JWT}#frag`, '/a?t=***#frag'],
   [`https://app.example/reset/${HEX64}?utm=x`, 'https://app.example/reset/***?utm=x'],
+  ['/verify?t=mPi5WjLhUGm8J%2FpHnneEIgJNB%2BX4xHwy&lang=en', '/verify?t=***&lang=en'],
+  ['/cb?code=4%2F0AX4XfWhaOIA8s8q8zlAehjIBLEC&state=xyz', '/cb?code=***&state=xyz'],
+  ['/cards/378282246310005/charge', '/cards/***0005/charge'],
 ];
 
 /** Paths that must stay as they are: numbers, UUIDs, 24-hex object ids, slugs, camelCase, short hashes, route words without a value. */
@@ -250,7 +253,7 @@ test('redactPath: a 1 MB path is cut before scanning and the cut is marked; noth
 
 test('SecurityLog (PGlite memory) and jsonLinesSink: a token in a path never reaches storage or a line', async () => {
   const paths = MASKED.map(([p]) => p);
-  const secrets = [HEX64, HEX32, B64, JWT.slice(0, 30), API_KEY, 'hunter2', 'short-code'];
+  const secrets = [HEX64, HEX32, B64, JWT.slice(0, 30), API_KEY, 'hunter2', 'short-code', 'pHnneEIgJNB', '0AX4XfWh', '37828224631'];
   const log = new SecurityLog({ database: 'memory' });
   try {
     for (const path of paths) await log.log('LOGIN_FAILED', { ip: '192.0.2.1', path });
