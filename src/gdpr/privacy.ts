@@ -78,8 +78,9 @@ export interface EraseOptions {
   /**
    * Values that name the person in free text (e-mail, username, phone; 3–255 characters, at
    * most 100): replaced by `[erased]` in `detail` and `path` of every log row, as whole values,
-   * case-insensitively. loginGuard's account name and the user id are erased from the user's
-   * own rows without being listed.
+   * case-insensitively, also percent-encoded; rows whose whole user id is one of them are
+   * anonymised like the user's. loginGuard's account name and the user id are erased from the
+   * user's own rows without being listed, and the account's digest from every row.
    */
   identifiers?: readonly string[];
 }

@@ -523,8 +523,11 @@ export class SecurityLog implements EventSink {
    * user_agent in that user's rows. In their `detail` and `path`, the account name loginGuard
    * writes (`account=<name> #<digest>`) becomes `account=[erased]` and the user id, as a whole
    * value, `[erased]`; each of `identifiers` (e-mail, username… at least 3 characters) becomes
-   * `[erased]` wherever it appears as a whole value, in any row (case-insensitive). Other free
-   * text the application wrote stays: name it in `identifiers`.
+   * `[erased]` wherever it appears as a whole value, in any row (case-insensitive, also
+   * percent-encoded), and a row whose whole user id is one of them is anonymised like the
+   * user's own; loginGuard's `account=… #<digest>` with the person's digest is erased in rows
+   * written without a userId too. Other free text the application wrote stays: name it in
+   * `identifiers`.
    * With `chain: true`, the rewritten rows no longer verify unless `reseal: true`: then, under
    * the chain lock, the rows from the oldest rewritten one on are checked and re-sealed with
    * fresh MACs (`report.chain` gives the old and new newest MAC for external anchors); a
