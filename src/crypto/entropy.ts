@@ -41,6 +41,7 @@ const SORTED_ALPHABETS = {
 type AlphabetName = keyof typeof SORTED_ALPHABETS;
 
 const PRINTABLE = 95;
+const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const BYTES = 256;
 
 /**
@@ -53,7 +54,10 @@ export function estimateEntropyBits(text: string): number {
 
 /** The estimate of a string or of raw bytes (bytes that are all printable ASCII are read as text). */
 export function estimateSecret(value: string | Uint8Array): EntropyVerdict {
-  const chars = typeof value === 'string' ? [...value] : [...Buffer.from(value).toString('latin1')];
+  const text = typeof value === 'string' ? value : Buffer.from(value).toString('latin1');
+  // A UUID is scored as its 32 hex digits: the dashes carry nothing.
+  if (UUID_SHAPE.test(text)) return estimateSecret(text.replaceAll('-', ''));
+  const chars = [...text];
   if (chars.length === 0) return { bits: 0, patterns: [] };
   const period = smallestPeriod(chars);
   if (period < chars.length) return estimateSecret(chars.slice(0, period).join(''));
@@ -190,7 +194,8 @@ function byFirstTwo(list: readonly string[]): Map<string, string[]> {
   return map;
 }
 const WORDS_BY_PREFIX = byFirstTwo(COMMON_WORDS.filter((w) => w.length >= 3));
-const KNOWN_BY_PREFIX = byFirstTwo(WELL_KNOWN_VALUES);
+// UUIDs are parsed without their dashes (see estimateSecret).
+const KNOWN_BY_PREFIX = byFirstTwo(WELL_KNOWN_VALUES.map((v) => (UUID_SHAPE.test(v) ? v.replaceAll('-', '') : v)));
 const WALKS = [...KEYBOARD_WALKS, ...KEYBOARD_WALKS.map((w) => [...w].reverse().join(''))];
 /** Every place a walk goes from one character to the next, by those two characters. */
 const WALK_STEPS = new Map<string, Array<[walk: string, at: number]>>();

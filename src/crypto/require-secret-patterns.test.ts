@@ -3,7 +3,7 @@
 // (keyboard walks, the product's own words, dates, well-known example values) are.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { checkSecret, requireSecret } from './index.ts';
 import { isRampartError } from '../errors.ts';
 
@@ -35,6 +35,12 @@ test(`requireSecret never refuses CSPRNG output as hex, base64 or base64url at t
       assert.equal(refused, 0, `${name}, ${minBytes} characters: ${refused} of ${SAMPLES} refused, e.g. ${example}`);
     }
   }
+});
+
+test(`checkSecret never refuses a random UUID, scored as its 32 hex digits (${SAMPLES} samples)`, () => {
+  let refused = 0;
+  for (let i = 0; i < SAMPLES; i++) if (checkSecret(randomUUID()).length > 0) refused++;
+  assert.equal(refused, 0);
 });
 
 const WEAK_PEPPERS = [
