@@ -14,7 +14,7 @@ import { COMMON_WORDS, KEYBOARD_WALKS, WELL_KNOWN_VALUES } from './weak-patterns
 const STRUCTURE_MIN_SAVING = 30;
 
 /** What an estimate found, for a message that says why a value is weak. */
-export type EntropyPattern = 'common words' | 'a keyboard walk' | 'a date' | 'a well-known example value';
+export type EntropyPattern = 'common words' | 'a keyboard walk' | 'a date' | 'a well-known example value' | 'repeated parts';
 
 /** The estimate of one value. */
 export interface EntropyVerdict {
@@ -180,6 +180,9 @@ const YEAR_BITS = Math.log2(200) + KIND_BITS;
 const DATE_BITS = Math.log2(200 * 366) + 2 + KIND_BITS;
 const TIME_BITS = Math.log2(86_400) + 2 + KIND_BITS;
 const DIGIT_BITS = Math.log2(10);
+// Bounds that keep the copy search linear: the longest copy and the earlier places tried.
+const MAX_COPY = 64;
+const MAX_COPY_SOURCES = 4;
 // A literal character pays a fraction of a bit for not being a token.
 const LITERAL_KIND_BITS = 0.1;
 
@@ -228,6 +231,8 @@ function parseBits(chars: readonly string[], literalBits: number): Parse {
   const via: Array<EntropyPattern | undefined> = new Array(n + 1);
   const from = new Int32Array(n + 1);
   best[0] = 0;
+  // Where each three-character stretch was seen before (the last few places).
+  const seen = new Map<string, number[]>();
   // `cased`: the token's letters pay for their case (computed only when the token could win).
   const relax = (start: number, end: number, cost: number, pattern: EntropyPattern | undefined, cased = false): void => {
     let total = (best[start] ?? 0) + cost;
@@ -269,6 +274,17 @@ function parseBits(chars: readonly string[], literalBits: number): Parse {
       const match = TIME.exec(text);
       if (match !== null) relax(i, i + match[0].length, TIME_BITS + ((match[1]?.length ?? 1) - 1) * DIGIT_BITS, 'a date');
     }
+    // A copy of an earlier stretch ("Summer2024Summer2024!", "abcdefabcdef"): where it starts and how long it is.
+    const trigram = lowered.slice(i, i + 3);
+    const earlier = trigram.length === 3 ? seen.get(trigram) : undefined;
+    for (const start of earlier ?? []) {
+      let length = 3;
+      while (length < MAX_COPY && i + length < n && lowered[start + length] === lowered[i + length]) length++;
+      for (let l = 3; l <= length; l++) relax(i, i + l, KIND_BITS + Math.log2(i) + Math.log2(l), 'repeated parts', true);
+    }
+    if (earlier === undefined) {
+      if (trigram.length === 3) seen.set(trigram, [i]);
+    } else if (earlier.push(i) > MAX_COPY_SOURCES) earlier.shift();
   }
   const patterns = new Set<EntropyPattern>();
   for (let end = n; end > 0; end = from[end] ?? 0) {

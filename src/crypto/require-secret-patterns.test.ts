@@ -54,6 +54,8 @@ const WEAK_PEPPERS = [
   'zaq1xsw2cde3vfr4',
   '31/12/1999 23:59:59',
   'deadbeefcafebabe',
+  'Summer2024Summer2024',
+  'Tr4vel!Tr4vel!Tr4v3l',
 ];
 const WEAK_DASHBOARD_TOKENS = [
   'rampart-dashboard-secret-1',
@@ -64,6 +66,7 @@ const WEAK_DASHBOARD_TOKENS = [
   'Admin-Rampart-Token-2026',
   'testtesttokentoken123456',
   '2026-12-05T08:10:07.000Z0',
+  'purple-monkey-purple-monkey',
 ];
 
 test('requireSecret refuses keyboard walks, the product words, dates and well-known example values', () => {
