@@ -3,7 +3,7 @@
 // ASCII 6.6, bytes 8): what a CSPRNG encoded that way carries. A few descriptions of
 // structure then compete with that: a repeated unit, an adaptive model of the characters and
 // of the steps between neighbours (skewed or sequential values), and a parse into common
-// words, keyboard walks, dates and well-known example values. Each description is (close to)
+// words, keyboard walks, dates, well-known example values and copies of an earlier stretch. Each description is (close to)
 // a prefix code, so a uniformly random value is described t bits shorter with probability at
 // most 2^-t: structure is only believed when it saves STRUCTURE_MIN_SAVING bits, which keeps
 // random values at the documented minimum length (16 hex characters = 64 bits) from being
