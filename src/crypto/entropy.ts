@@ -183,6 +183,7 @@ const DIGIT_BITS = Math.log2(10);
 // Bounds that keep the copy search linear: the longest copy and the earlier places tried.
 const MAX_COPY = 64;
 const MAX_COPY_SOURCES = 4;
+const SHORT_COPY = 8;
 // A literal character pays a fraction of a bit for not being a token.
 const LITERAL_KIND_BITS = 0.1;
 
@@ -280,7 +281,9 @@ function parseBits(chars: readonly string[], literalBits: number): Parse {
     for (const start of earlier ?? []) {
       let length = 3;
       while (length < MAX_COPY && i + length < n && lowered[start + length] === lowered[i + length]) length++;
-      for (let l = 3; l <= length; l++) relax(i, i + l, KIND_BITS + Math.log2(i) + Math.log2(l), 'repeated parts', true);
+      // The whole copy, and short ones that may let a word or walk take over after them.
+      for (let l = 3; l <= length; l = l < SHORT_COPY || l === length ? l + 1 : length)
+        relax(i, i + l, KIND_BITS + Math.log2(i) + Math.log2(l), 'repeated parts', true);
     }
     if (earlier === undefined) {
       if (trigram.length === 3) seen.set(trigram, [i]);
