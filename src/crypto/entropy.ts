@@ -3,11 +3,12 @@
 // ASCII 6.6, bytes 8): what a CSPRNG encoded that way carries. A few descriptions of
 // structure then compete with that: a repeated unit, an adaptive model of the characters and
 // of the steps between neighbours (skewed or sequential values), and a parse into common
-// words, keyboard walks, dates, well-known example values and copies of an earlier stretch. Each description is (close to)
-// a prefix code, so a uniformly random value is described t bits shorter with probability at
-// most 2^-t: structure is only believed when it saves STRUCTURE_MIN_SAVING bits, which keeps
-// random values at the documented minimum length (16 hex characters = 64 bits) from being
-// refused by chance while the hand-made values fall far below. Linear in the length.
+// words, keyboard walks, dates, well-known example values and copies of an earlier stretch.
+// Each description is (close to) a prefix code, so a uniformly random value is described t
+// bits shorter with probability at most 2^-t: structure is only believed when it saves
+// STRUCTURE_MIN_SAVING bits, which keeps random values at the documented minimum length (16
+// hex characters = 64 bits) from being refused by chance while hand-made values fall far
+// below. Linear in the length.
 import { COMMON_WORDS, KEYBOARD_WALKS, WELL_KNOWN_VALUES } from './weak-patterns.ts';
 
 /** Bits a description must save over the alphabet's own score to be believed (chance: ≤ 2^-30). */
@@ -70,7 +71,7 @@ export function estimateSecret(value: string | Uint8Array): EntropyVerdict {
   const modelled = Math.min(adaptiveBits(alphabet.symbols, k), Math.log2(k) + adaptiveBits(steps(alphabet.symbols, k), k));
   if (uniform - modelled >= STRUCTURE_MIN_SAVING) bits = modelled;
   if (alphabet.ascii) {
-    const parse = parseBits(chars.slice(0, n), Math.log2(k));
+    const parse = parseBits(chars, Math.log2(k));
     if (uniform - parse.bits >= STRUCTURE_MIN_SAVING && parse.bits < bits) {
       bits = parse.bits;
       patterns = parse.patterns;
