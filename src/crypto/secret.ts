@@ -192,8 +192,10 @@ const MIN_DISTINCT_SYMBOLS = 8;
 /**
  * Check a secret's strength: length (≥ 32 by default), known placeholders ("changeme",
  * "your-secret", "your-csrf-secret", "secret", "password", "django-insecure-…") and an
- * entropy estimate (≥ 128 bits by default; repeated, sequential or single-class strings
- * score low). Returns the problems, `[]` when acceptable. Never includes the value.
+ * entropy estimate (≥ 128 bits by default; see {@link estimateEntropyBits}: random hex,
+ * base64 and bytes score their full alphabet, while repeated, skewed or sequential strings,
+ * keyboard walks, the product's words, dates and example values score low). Returns the
+ * problems, `[]` when acceptable. Never includes the value.
  *
  * @example
  * checkSecret('changeme') // → [{ code: 'SECRET_TOO_SHORT', … }, { code: 'SECRET_PLACEHOLDER', … }, …]
@@ -275,7 +277,7 @@ const HOW_TO_FIX = 'generate one with `openssl rand -base64 48` and keep it outs
  * `Uint8Array` or {@link Secret} of at least 32 bytes that is not a PEM key or certificate
  * (a public key is no secret), not a known placeholder
  * ("your-csrf-secret", "changeme…", "secretsecret…") and not low-entropy (one character or a
- * short unit repeated, a sequence, fewer than 8 distinct characters, < 128 estimated bits;
+ * short unit repeated, a sequence, a keyboard walk, words, a date, < 128 estimated bits;
  * see {@link checkSecret}). Throws `RampartError` with `options.code`, naming the option (and
  * the list entry) and how to fix it, never the value. Returns fresh Buffers (the caller may
  * wipe its own): one Buffer, or with `rotation: true` a frozen non-empty list in the
