@@ -12,7 +12,7 @@ import { launchBrowser, screenshotPath } from '../helpers/browser.ts';
 import { dashboard } from '../../src/dashboard/index.ts';
 import { SecurityEvent, SecurityLog } from '../../src/log/index.ts';
 
-const TOKEN = 'dashboard-test-token-0123456789abcdef';
+const TOKEN = 'dashboard-test-8WxSQpB1Z7HW3q37LqErf84';
 
 interface Chart {
   series: Array<{ label?: string }>;
