@@ -112,10 +112,8 @@ async function* pagesFrom(t: LogTable, q: Queryable, after: number | undefined, 
   const chained = chainedOnly ? ' and chain_hmac is not null' : '';
   const columns = `${SELECT_COLUMNS}, chain_prev, chain_hmac, "timestamp" <> date_trunc('milliseconds', "timestamp") as sub_ms`;
   for (;;) {
-    const page =
-      cursor === undefined
-        ? await q.query<ChainRow>(`select ${columns} from ${t.q} where true${chained} order by id limit ${PAGE}`)
-        : await q.query<ChainRow>(`select ${columns} from ${t.q} where id > $1::int8${chained} order by id limit ${PAGE}`, [cursor]);
+    const byId = cursor === undefined ? `where true${chained}` : `where id > $1::int8${chained}`;
+    const page = await q.query<ChainRow>(`select ${columns} from ${t.q} ${byId} order by id limit ${PAGE}`, cursor === undefined ? [] : [cursor]);
     if (page.length === 0) return;
     yield page;
     cursor = String(page.at(-1)!.id);
