@@ -12,6 +12,7 @@
  * most six reads in all).
  */
 import { luhnValid } from './luhn.ts';
+import { DIGIT, LOWER, UPPER, classOf, isB64Url, mixesLettersAndDigits } from './text-scan.ts';
 import { isSensitiveKey, keyWords } from './secret-keys.ts';
 
 /**
@@ -79,21 +80,7 @@ const PLUS = 0x2b;
 const SPACE = 0x20;
 const SLASH_OR_PLUS_OR_EQUALS = new Set([SLASH, PLUS, EQUALS]);
 
-const UPPER = 1;
-const LOWER = 2;
-const DIGIT = 4;
-
-/** Character class of a base64url letter or digit (`-` and `_` are 0: separators, not classes). */
-function classOf(code: number): number {
-  if (code >= 0x41 && code <= 0x5a) return UPPER;
-  if (code >= 0x61 && code <= 0x7a) return LOWER;
-  if (code >= 0x30 && code <= 0x39) return DIGIT;
-  return 0;
-}
-
-function isTokenChar(code: number): boolean {
-  return classOf(code) !== 0 || code === DASH || code === UNDERSCORE;
-}
+const isTokenChar = isB64Url;
 
 function isHex(code: number): boolean {
   return (code >= 0x30 && code <= 0x39) || ((code | 0x20) >= 0x61 && (code | 0x20) <= 0x66);
@@ -411,7 +398,5 @@ function maskParameter(path: string, start: number, end: number, spans: number[]
  */
 function isOAuthCode(path: string, start: number, eq: number, end: number): boolean {
   if (eq - start !== 4 || path.slice(start, eq).toLowerCase() !== 'code' || end - eq - 1 < MIN_OAUTH_CODE) return false;
-  let classes = 0;
-  for (let i = eq + 1; i < end; i++) classes |= classOf(path.charCodeAt(i));
-  return (classes & DIGIT) !== 0 && (classes & (UPPER | LOWER)) !== 0;
+  return mixesLettersAndDigits(path, eq + 1, end);
 }

@@ -4,9 +4,29 @@
  * is linear in the text length: every character is looked at a bounded number of times.
  */
 
+/** Character classes of {@link classOf}, as bits so a run's classes can be or-ed together. */
+export const UPPER = 1;
+export const LOWER = 2;
+export const DIGIT = 4;
+
+/** The class of an ASCII letter or digit (UPPER, LOWER, DIGIT); 0 for anything else. */
+export function classOf(code: number): number {
+  if (code >= 0x41 && code <= 0x5a) return UPPER;
+  if (code >= 0x61 && code <= 0x7a) return LOWER;
+  if (code >= 0x30 && code <= 0x39) return DIGIT;
+  return 0;
+}
+
+/** True when text[start, end) holds both a letter and a digit. */
+export function mixesLettersAndDigits(text: string, start: number, end: number): boolean {
+  let classes = 0;
+  for (let i = start; i < end; i++) classes |= classOf(text.charCodeAt(i));
+  return (classes & DIGIT) !== 0 && (classes & (UPPER | LOWER)) !== 0;
+}
+
 /** base64url alphabet: A–Z a–z 0–9 `-` `_`. */
-function isB64Url(code: number): boolean {
-  return (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a) || (code >= 0x30 && code <= 0x39) || code === 0x2d || code === 0x5f;
+export function isB64Url(code: number): boolean {
+  return classOf(code) !== 0 || code === 0x2d || code === 0x5f;
 }
 
 /** `\w`: A–Z a–z 0–9 `_`. */

@@ -6,10 +6,8 @@
  * keys issued by `apiKeys()` under any prefix, and AWS secret access keys. It visits each
  * character once (maximal runs, each judged in one pass): no regular expression.
  */
+import { DIGIT, LOWER, UPPER, classOf, isB64Url, mixesLettersAndDigits } from '../core/text-scan.ts';
 
-const UPPER = 1;
-const LOWER = 2;
-const DIGIT = 4;
 const UNDERSCORE = 0x5f;
 const DASH = 0x2d;
 const SLASH = 0x2f;
@@ -45,16 +43,7 @@ const EQUALS = 0x3d;
 /** Length of an AWS secret access key (base64 letters, digits, `/` and `+`). */
 const AWS_SECRET_LENGTH = 40;
 
-function classOf(code: number): number {
-  if (code >= 0x41 && code <= 0x5a) return UPPER;
-  if (code >= 0x61 && code <= 0x7a) return LOWER;
-  if (code >= 0x30 && code <= 0x39) return DIGIT;
-  return 0;
-}
-
-function isKeyChar(code: number): boolean {
-  return classOf(code) !== 0 || code === UNDERSCORE || code === DASH;
-}
+const isKeyChar = isB64Url;
 
 /**
  * Characters of the run [start, end) to keep visible when it is an API key (its prefix, e.g.
@@ -86,9 +75,7 @@ function underscoreWithin(text: string, from: number, end: number): number {
 
 /** A key's random part holds letters and digits (`sk-learn-preprocessing` is a package name, not a key). */
 function randomTail(text: string, start: number, end: number): boolean {
-  let classes = 0;
-  for (let i = start; i < end; i++) classes |= classOf(text.charCodeAt(i));
-  return (classes & DIGIT) !== 0 && (classes & (UPPER | LOWER)) !== 0;
+  return mixesLettersAndDigits(text, start, end);
 }
 
 /** `<32 base62>_<6 base62>` up to `end`: the random part and checksum of an apiKeys() key. */
