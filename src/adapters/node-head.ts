@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Transform } from 'node:stream';
 import type { BodyEncoder, HeadHook, ResponseHead } from '../core/types.ts';
-import { findHeader, headerText, listValue, mergeHead, removeFromList, setInList, type HeadList } from './node-head-list.ts';
+import { appendInList, findHeader, headerText, listValue, mergeHead, removeFromList, setInList, type HeadList } from './node-head-list.ts';
 
 type Chunk = string | Uint8Array;
 type Callback = (error?: Error | null) => void;
@@ -132,6 +132,16 @@ class NodeResponseHead implements ResponseHead {
     // The list is written over node's map, so the value goes there and nowhere else.
     if (this.#res.hasHeader(name)) this.#res.removeHeader(name);
     setInList(this.#list, name, value);
+  }
+
+  append(name: string, value: string): void {
+    // A name in the list replaces node's map when the head is written: lines the map holds join the list first.
+    if (findHeader(this.#list, name) === -1 && this.#res.hasHeader(name)) {
+      const held = this.#res.getHeader(name)!;
+      this.#res.removeHeader(name);
+      this.#list.push(name, Array.isArray(held) ? [...held] : String(held));
+    }
+    appendInList(this.#list, name, value);
   }
 
   remove(name: string): void {

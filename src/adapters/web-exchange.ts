@@ -634,6 +634,14 @@ class RecordHead implements ResponseHead {
     else this.record[lower] = value;
   }
 
+  append(name: string, value: string): void {
+    const lower = name.toLowerCase();
+    const current = Object.hasOwn(this.record, lower) ? this.record[lower] : undefined;
+    if (current === undefined) this.set(name, value);
+    else if (lower === 'set-cookie') this.record[lower] = Array.isArray(current) ? [...current, value] : [current, value];
+    else this.record[lower] = `${recordText(current)}, ${value}`;
+  }
+
   remove(name: string): void {
     delete this.record[name.toLowerCase()];
   }
@@ -717,6 +725,7 @@ function runHeadHooks(
     streaming,
     get: (name) => headers.get(name) ?? undefined,
     set: (name, value) => headers.set(name, value),
+    append: (name, value) => headers.append(name, value),
     remove: (name) => headers.delete(name),
   };
   let encoder: BodyEncoder | undefined;

@@ -120,6 +120,8 @@ export interface ResponseHead {
   readonly streaming: boolean;
   get(name: string): string | undefined;
   set(name: string, value: string): void;
+  /** Add a value beside the handler's: a new line for Set-Cookie, a comma-joined value elsewhere. */
+  append(name: string, value: string): void;
   remove(name: string): void;
 }
 

@@ -65,6 +65,30 @@ test('first visit whose page never reads the token: one csrf_token cookie, set a
   );
 });
 
+test('first visit whose page never reads the token but sets its own cookies: the csrf_token cookie comes beside them, and a POST uses it (every adapter)', async (t) => {
+  await forEachAdapter(
+    t,
+    () => stack([sessions({ secret: 'session-signing-secret-of-32-bytes!!' }), csrf({ secret: SECRET, sessionId: sessionIdOf })]),
+    async (app) => {
+      const r = await fetch(`${app.url}/plain`);
+      await r.body?.cancel();
+      const all = r.headers.getSetCookie();
+      assert.ok(
+        all.some((l) => l.startsWith('theme=dark')),
+        `the app's cookie is kept: ${all.join(' | ')}`,
+      );
+      const lines = tokenCookies(r);
+      assert.equal(lines.length, 1, `one csrf_token cookie beside the app's: ${all.join(' | ')}`);
+      const post = await fetch(`${app.url}/submit`, {
+        method: 'POST',
+        headers: { cookie: `theme=dark; csrf_token=${lines[0]}`, 'x-csrf-token': lines[0]!, 'sec-fetch-site': 'same-origin' },
+      });
+      assert.equal(post.status, 200, await post.text());
+    },
+    () => ({ body: 'no token here', headers: { 'set-cookie': 'theme=dark; Path=/; SameSite=Lax' } }),
+  );
+});
+
 test('first visit that renders the token twice after creating the session: one csrf_token cookie, one token (every adapter)', async (t) => {
   await forEachAdapter(
     t,

@@ -187,10 +187,7 @@ function deferToken(view: RequestView, state: RequestState): void {
   state.res.onHead((head) => {
     if (!state.pending) return undefined;
     state.pending = false;
-    // Nobody read the token. The head can carry a new Set-Cookie line only where it has none
-    // yet (a head hook cannot append a line beside others); otherwise the cookie comes with
-    // the next safe request, as for any client without one. The request fails closed meanwhile.
-    if (head.get('set-cookie') !== undefined) return undefined;
+    // Nobody read the token: it is issued now, beside whatever cookies the handler set.
     let session: string;
     try {
       session = currentSession(state, view);
@@ -198,7 +195,7 @@ function deferToken(view: RequestView, state: RequestState): void {
       return undefined;
     }
     const wire = maskToken(state.config.signer!.issue(session));
-    head.set('set-cookie', tokenCookie(state.config, view, wire));
+    head.append('set-cookie', tokenCookie(state.config, view, wire));
     return undefined;
   });
 }
