@@ -12,15 +12,65 @@ export const ERASED = '[erased]';
 /** Most values one erasure takes (each is one pattern over the candidate rows). */
 const MAX_IDENTIFIERS = 100;
 
+/** Length of the digest loginGuard writes after an account name. */
+const LOGGED_DIGEST = 16;
+
+function isDigestChar(code: number): boolean {
+  return (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a) || (code >= 0x30 && code <= 0x39) || code === 0x2d || code === 0x5f;
+}
+
+/** True when `text` holds a whole 16-character digest at `at` (not part of a longer run). */
+function digestAt(text: string, at: number): boolean {
+  if (at + LOGGED_DIGEST > text.length) return false;
+  for (let i = at; i < at + LOGGED_DIGEST; i++) if (!isDigestChar(text.charCodeAt(i))) return false;
+  return !isDigestChar(text.charCodeAt(at + LOGGED_DIGEST));
+}
+
 /**
  * loginGuard's `account=<name> #<digest>` (src/abuse/login-guard.ts): the name as given for
  * a known account, masked otherwise, and the first 16 characters of its digest (the same
  * either way, and unsalted without a guard secret: it identifies the account as well as the
- * name does). Group 1: the digest.
+ * name does). Each is `[start, digestStart]`; the match ends 16 characters after digestStart.
+ * The first ` #<digest>` after `account=` on the same line ends it. Linear: a line without
+ * one is skipped whole, and the next search starts after the previous match.
  */
-const ACCOUNT = /account=[^\n]*? #([A-Za-z0-9_-]{16})(?![A-Za-z0-9_-])/g;
-/** Length of the digest loginGuard writes after an account name. */
-const LOGGED_DIGEST = 16;
+function accountMatches(text: string): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  let from = 0;
+  for (;;) {
+    const start = text.indexOf('account=', from);
+    if (start === -1) return out;
+    const newline = text.indexOf('\n', start);
+    const lineEnd = newline === -1 ? text.length : newline;
+    let digest = -1;
+    for (let hash = text.indexOf(' #', start + 8); hash !== -1 && hash < lineEnd; hash = text.indexOf(' #', hash + 1)) {
+      if (digestAt(text, hash + 2)) {
+        digest = hash + 2;
+        break;
+      }
+    }
+    if (digest === -1) {
+      from = lineEnd;
+      continue;
+    }
+    out.push([start, digest]);
+    from = digest + LOGGED_DIGEST;
+  }
+}
+
+/** `text` with every loginGuard account match replaced by `replace(match, digest)`. */
+function replaceAccounts(text: string, replace: (match: string, digest: string) => string): string {
+  const matches = accountMatches(text);
+  if (matches.length === 0) return text;
+  let out = '';
+  let last = 0;
+  for (const [start, digest] of matches) {
+    const end = digest + LOGGED_DIGEST;
+    out += text.slice(last, start) + replace(text.slice(start, end), text.slice(digest, end));
+    last = end;
+  }
+  return out + text.slice(last);
+}
 
 const utf8 = new TextEncoder();
 
@@ -56,7 +106,7 @@ function tokenPattern(values: readonly string[]): RegExp | undefined {
 
 /** The digests loginGuard wrote into `text` after account names. */
 export function accountDigestsIn(text: string | null): string[] {
-  return text === null ? [] : [...text.matchAll(ACCOUNT)].map((m) => m[1]!);
+  return text === null ? [] : accountMatches(text).map(([, digest]) => text.slice(digest, digest + LOGGED_DIGEST));
 }
 
 /**
@@ -110,7 +160,7 @@ export function textEraser(userId: string, identifiers: readonly string[], diges
     userIds: identifiers.map((v) => v.toLowerCase()),
     erase(text, mine) {
       if (text === null) return null;
-      let out = mine ? text.replace(ACCOUNT, `account=${ERASED}`) : text.replace(ACCOUNT, linked);
+      let out = replaceAccounts(text, mine ? () => `account=${ERASED}` : linked);
       const pattern = mine ? own : everywhere;
       if (pattern !== undefined) out = out.replace(pattern, ERASED);
       return out;
