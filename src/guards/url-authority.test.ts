@@ -16,7 +16,7 @@ process.env.RAMPART_SILENT = '1';
 
 const presetOptions = {
   allowedHosts: ['example.com', 'localhost'],
-  csrf: { secret: `${'k'.repeat(24)}Zq8#mP2$vL9!xR4&` },
+  csrf: { secret: 'z3gyGvltTMhNHacqnzP3J-ZlWOB3sya8qp0yvV2yXb7BqgF6' },
   log: false as const,
 };
 

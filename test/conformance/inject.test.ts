@@ -12,7 +12,7 @@ import { cspNonce, csrfToken } from '../../src/index.ts';
 const options = {
   headers: { csp: { nonce: true } },
   cors: { origins: ['https://app.example.com'] },
-  csrf: { secret: 'k'.repeat(24) + 'Zq8#mP2$vL9!xR4&' },
+  csrf: { secret: 'ay94LYfOTnKqJG3dFVS1IPKJqfQWraSWhDQl8TvBo3TmWUWy' },
   rateLimit: { maxRequests: 3, window: 60 },
   log: false as const,
 };

@@ -9,7 +9,7 @@ import { isRampartError, type RampartErrorCode } from '../../errors.ts';
 import type { SecurityEventRecord } from '../../core/types.ts';
 import { python } from '../../../test/helpers/python.ts';
 
-const SECRET = 'k'.repeat(32) + '-a-long-enough-hmac-secret';
+const SECRET = 'Ao17wbByFx9rJjJR_Kq6LjEJ4YSO1f9tuCvKogesgdOGlQ4m';
 /** The issuer and audience every verifier is built with, and the claims its tokens carry. */
 const ID = { issuer: 'https://id.example', audience: 'api' } as const;
 const IA = { iss: 'https://id.example', aud: 'api' };
