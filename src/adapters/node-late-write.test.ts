@@ -47,10 +47,7 @@ test('node: late writes on a response rampart answered mid-body (413, 408) do no
     assert.equal(statusOf(stalled), 408, stalled);
     await waitFor('late-writes-done', 2);
     // The app answered before reading; the body is cut later and its error path writes again.
-    const early = await rawRequest(
-      url,
-      `POST /early HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n7d0\r\n${'A'.repeat(2000)}\r\n0\r\n\r\n`,
-    );
+    const early = await rawRequest(url, `POST /early HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n7d0\r\n${'A'.repeat(2000)}\r\n0\r\n\r\n`);
     assert.equal(statusOf(early), 200, early);
     await waitFor('late-writes-done', 3);
     // The handler still learnt that the body is incomplete (it never saw 'end').
