@@ -176,7 +176,7 @@ function log2Choose(k: number, d: number): number {
 const KIND_BITS = 4;
 const WORD_BITS = Math.log2(COMMON_WORDS.length) + KIND_BITS;
 const KNOWN_BITS = Math.log2(WELL_KNOWN_VALUES.length) + KIND_BITS;
-const WALK_BITS = Math.log2(2 * KEYBOARD_WALKS.reduce((sum, w) => sum + w.length, 0)) + KIND_BITS;
+const WALK_BITS = Math.log2(2 * KEYBOARD_WALKS.join('').length) + KIND_BITS;
 const YEAR_BITS = Math.log2(200) + KIND_BITS;
 const DATE_BITS = Math.log2(200 * 366) + 2 + KIND_BITS;
 const TIME_BITS = Math.log2(86_400) + 2 + KIND_BITS;
@@ -195,20 +195,43 @@ const TIME = /[T ]?(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(\.\d{1,9})?(?:Z|[+-](?
 /** The entries of a list (three characters or more) indexed by their first two characters, for the parse's lookups. */
 function byFirstTwo(list: readonly string[]): Map<string, string[]> {
   const map = new Map<string, string[]>();
-  for (const entry of list) map.set(entry.slice(0, 2), [...(map.get(entry.slice(0, 2)) ?? []), entry]);
+  for (const entry of list) {
+    const key = entry.slice(0, 2);
+    const entries = map.get(key);
+    if (entries === undefined) map.set(key, [entry]);
+    else entries.push(entry);
+  }
   return map;
 }
-const WORDS_BY_PREFIX = byFirstTwo(COMMON_WORDS.filter((w) => w.length >= 3));
-// UUIDs are parsed without their dashes (see estimateSecret).
-const KNOWN_BY_PREFIX = byFirstTwo(WELL_KNOWN_VALUES.map((v) => (UUID_SHAPE.test(v) ? v.replaceAll('-', '') : v)));
-const WALKS = [...KEYBOARD_WALKS, ...KEYBOARD_WALKS.map((w) => [...w].reverse().join(''))];
-/** Every place a walk goes from one character to the next, by those two characters. */
-const WALK_STEPS = new Map<string, Array<[walk: string, at: number]>>();
-for (const walk of WALKS) {
-  for (let at = 0; at + 1 < walk.length; at++) {
-    const step = walk.slice(at, at + 2);
-    WALK_STEPS.set(step, [...(WALK_STEPS.get(step) ?? []), [walk, at]]);
+
+interface Lookups {
+  readonly words: Map<string, string[]>;
+  readonly known: Map<string, string[]>;
+  /** Every place a walk goes from one character to the next, by those two characters. */
+  readonly walkSteps: Map<string, Array<[walk: string, at: number]>>;
+}
+
+// Built by the first estimate, not at import: the main entry loads this module, and the loops
+// that build the tables made V8 compile them while `import('rampart')` ran (about 1 MB of RSS).
+let lookups: Lookups | undefined;
+function parseLookups(): Lookups {
+  if (lookups !== undefined) return lookups;
+  const walkSteps = new Map<string, Array<[walk: string, at: number]>>();
+  for (const walk of [...KEYBOARD_WALKS, ...KEYBOARD_WALKS.map((w) => [...w].reverse().join(''))]) {
+    for (let at = 0; at + 1 < walk.length; at++) {
+      const step = walk.slice(at, at + 2);
+      const places = walkSteps.get(step);
+      if (places === undefined) walkSteps.set(step, [[walk, at]]);
+      else places.push([walk, at]);
+    }
   }
+  lookups = {
+    words: byFirstTwo(COMMON_WORDS.filter((w) => w.length >= 3)),
+    // UUIDs are parsed without their dashes (see estimateSecret).
+    known: byFirstTwo(WELL_KNOWN_VALUES.map((v) => (UUID_SHAPE.test(v) ? v.replaceAll('-', '') : v))),
+    walkSteps,
+  };
+  return lookups;
 }
 
 /** Bits to say how a token's letters are cased: all lower or upper or Capitalised is cheap, anything else a bit a letter. */
@@ -226,6 +249,7 @@ interface Parse {
 
 /** The cheapest split of an ASCII value into literal characters, common words, walks, dates and example values. */
 function parseBits(chars: readonly string[], literalBits: number): Parse {
+  const { words, known: knownValues, walkSteps } = parseLookups();
   const text = chars.join('');
   const lowered = text.toLowerCase();
   const n = text.length;
@@ -250,13 +274,13 @@ function parseBits(chars: readonly string[], literalBits: number): Parse {
     relax(i, i + 1, literalBits + LITERAL_KIND_BITS, undefined);
     const first = lowered[i] ?? '';
     const prefix = lowered.slice(i, i + 2);
-    for (const word of WORDS_BY_PREFIX.get(prefix) ?? []) {
+    for (const word of words.get(prefix) ?? []) {
       if (lowered.startsWith(word, i)) relax(i, i + word.length, WORD_BITS, 'common words', true);
     }
-    for (const known of KNOWN_BY_PREFIX.get(prefix) ?? []) {
+    for (const known of knownValues.get(prefix) ?? []) {
       if (lowered.startsWith(known, i)) relax(i, i + known.length, KNOWN_BITS, 'a well-known example value', true);
     }
-    for (const [walk, at] of WALK_STEPS.get(prefix) ?? []) {
+    for (const [walk, at] of walkSteps.get(prefix) ?? []) {
       let length = 2;
       while (i + length < n && lowered[i + length] === walk[at + length]) length++;
       for (let l = 3; l <= length; l++) relax(i, i + l, WALK_BITS + Math.log2(l), 'a keyboard walk', true);
