@@ -6,15 +6,13 @@
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import type http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import vm from 'node:vm';
 import { Hono } from 'hono';
-import { serve as serveNode } from '@hono/node-server';
 import { securityHeaders } from '../headers/index.ts';
 import { stack } from '../stack/index.ts';
 import { isRampartError } from '../errors.ts';
 import type { FetchHandler } from './fetch.ts';
+import { listenFetch } from '../../test/helpers/listen.ts';
 
 /**
  * A Response made in a new vm context by a Fetch implementation of that realm (as an edge
@@ -45,18 +43,6 @@ function foreignResponse(text: string, status: number): Response {
   ) as Response;
 }
 
-async function listen(fetchHandler: FetchHandler): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = serveNode({ fetch: fetchHandler, port: 0, hostname: '127.0.0.1' }) as http.Server;
-  await new Promise<void>((resolve) => (server.listening ? resolve() : server.once('listening', () => resolve())));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
 test('a Response from another realm is not instanceof this realm’s (the case this file is about)', () => {
   const r = foreignResponse('x', 200);
   assert.equal(r instanceof Response, false);
@@ -70,7 +56,7 @@ for (const shape of ['sync', 'async'] as const) {
     const handler = shield.fetch(shape === 'sync' ? () => foreignResponse('from the vm', 201) : async () => foreignResponse('from the vm', 201), {
       onError: (error) => void errors.push(error),
     });
-    const server = await listen(handler);
+    const server = await listenFetch(handler);
     try {
       const r = await fetch(server.url);
       assert.equal(r.status, 201);
@@ -96,7 +82,7 @@ for (const [what, make] of NOT_RESPONSES) {
     const errors: unknown[] = [];
     const shield = stack([securityHeaders()], { events: { emit: () => undefined } });
     const handler = shield.fetch((() => make()) as FetchHandler, { onError: (error) => void errors.push(error) });
-    const server = await listen(handler);
+    const server = await listenFetch(handler);
     try {
       const r = await fetch(server.url);
       assert.equal(r.status, 500);
@@ -119,7 +105,7 @@ test("shield.fetch: onError's answer from another realm is sent, with rampart's 
     },
     { onError: () => foreignResponse('sorry', 503) },
   );
-  const server = await listen(handler);
+  const server = await listenFetch(handler);
   try {
     const r = await fetch(server.url);
     assert.equal(r.status, 503);

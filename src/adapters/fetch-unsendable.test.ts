@@ -8,13 +8,10 @@
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import type http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Hono } from 'hono';
-import { serve as serveNode } from '@hono/node-server';
 import { securityHeaders } from '../headers/index.ts';
 import { stack } from '../stack/index.ts';
-import type { FetchHandler } from './fetch.ts';
+import { listenFetch } from '../../test/helpers/listen.ts';
 
 const quiet = { events: { emit: () => undefined } };
 
@@ -39,18 +36,6 @@ const UNSENDABLE: Array<[string, () => unknown]> = [
   ],
 ];
 
-async function listen(handler: FetchHandler): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = serveNode({ fetch: handler, port: 0, hostname: '127.0.0.1' }) as http.Server;
-  await new Promise<void>((resolve) => (server.listening ? resolve() : server.once('listening', () => resolve())));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
 /** rampart's 500: problem+json with the security headers. */
 async function assertRampart500(response: Response, what: string): Promise<void> {
   const body = await response.text();
@@ -69,7 +54,7 @@ for (const [name, answer] of UNSENDABLE) {
     const handler = shield.fetch(() => answer() as Response, { clientIp: () => '192.0.2.50', onError: (error) => void errors.push(error) });
     await assertRampart500(await handler(new Request('http://localhost/')), `direct: ${name}`);
     assert.equal(errors.length, 1, 'onError was not called');
-    const server = await listen(handler);
+    const server = await listenFetch(handler);
     try {
       await assertRampart500(await fetch(server.url), `@hono/node-server: ${name}`);
       assert.equal(errors.length, 2, 'onError was not called');
@@ -93,7 +78,7 @@ for (const [name, answer] of UNSENDABLE) {
       return;
     }
     await assertRampart500(await app.request('/'), `app.request(): ${name}`);
-    const server = await listen(app.fetch);
+    const server = await listenFetch(app.fetch);
     try {
       await assertRampart500(await fetch(server.url), `@hono/node-server: ${name}`);
     } finally {
@@ -141,7 +126,7 @@ test('fetch adapter: a thenable answer is awaited like a promise (real server an
   const direct = await handler(new Request('http://localhost/'));
   assert.equal(await direct.text(), 'from a thenable');
   assert.equal(direct.headers.get('x-content-type-options'), 'nosniff');
-  const server = await listen(handler);
+  const server = await listenFetch(handler);
   try {
     const viaServer = await fetch(server.url);
     assert.equal(await viaServer.text(), 'from a thenable');

@@ -9,28 +9,15 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import type http from 'node:http';
 import { request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Hono } from 'hono';
 import { methodOverride } from 'hono/method-override';
-import { serve as serveNode } from '@hono/node-server';
 import type { Middleware } from '../core/types.ts';
 import { securityHeaders } from '../headers/index.ts';
 import { rateLimit } from '../ratelimit/index.ts';
 import { csrf } from '../csrf/index.ts';
 import { stack } from '../stack/index.ts';
+import { listenFetch } from '../../test/helpers/listen.ts';
 import { clientIpOf } from '../client-ip/request.ts';
-
-async function start(app: Hono): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = serveNode({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as http.Server;
-  await new Promise<void>((resolve) => (server.listening ? resolve() : server.once('listening', () => resolve())));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 const VARIANTS: Array<{ name: string; options: { header: string } | { query: string } | Record<string, never>; send: (url: string) => Promise<Response> }> = [
   {
@@ -55,7 +42,7 @@ for (const variant of VARIANTS) {
     app.use(shield.hono());
     app.use('/posts', methodOverride({ app, ...variant.options } as Parameters<typeof methodOverride>[0]));
     app.delete('/posts', (c) => c.json({ deleted: true, ip: clientIpOf(c) ?? null }));
-    const server = await start(app);
+    const server = await listenFetch(app.fetch);
     try {
       for (let i = 1; i <= 2; i++) {
         runs = 0;
@@ -83,7 +70,7 @@ test('two different shields on one Hono app both run for a request', async () =>
   app.use('/posts', methodOverride({ app, header: 'x-http-method-override' }));
   app.use('/posts', b.hono());
   app.delete('/posts', (c) => c.text('deleted'));
-  const server = await start(app);
+  const server = await listenFetch(app.fetch);
   try {
     const response = await fetch(`${server.url}/posts`, { method: 'POST', headers: { 'x-http-method-override': 'DELETE' } });
     assert.equal(await response.text(), 'deleted');
@@ -121,7 +108,7 @@ for (const method of ['HEAD', 'OPTIONS']) {
         return c.text('account deleted');
       });
       app.on(method, '/account', (c) => c.text('safe'));
-      const server = await start(app);
+      const server = await listenFetch(app.fetch);
       const path = via === 'query' ? '/account?_method=DELETE' : '/account';
       const override: Record<string, string> = via === 'header' ? { 'x-http-method-override': 'DELETE' } : {};
       try {

@@ -7,16 +7,14 @@
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import type http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Hono } from 'hono';
 import { methodOverride } from 'hono/method-override';
-import { serve as serveNode } from '@hono/node-server';
 import type { Middleware } from '../core/types.ts';
 import { securityHeaders } from '../headers/index.ts';
 import { rateLimit } from '../ratelimit/index.ts';
 import { csrf } from '../csrf/index.ts';
 import { stack } from '../stack/index.ts';
+import { listenFetch } from '../../test/helpers/listen.ts';
 
 const quiet = { events: { emit: () => undefined } };
 
@@ -33,18 +31,6 @@ function app(shield: ReturnType<typeof stack>, options?: Parameters<ReturnType<t
   return { app: h, deleted: () => deleted };
 }
 
-async function start(h: Hono): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = serveNode({ fetch: h.fetch, port: 0, hostname: '127.0.0.1' }) as http.Server;
-  await new Promise<void>((resolve) => (server.listening ? resolve() : server.once('listening', () => resolve())));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
 const sameOrigin = { 'x-http-method-override': 'DELETE', 'sec-fetch-site': 'same-origin' };
 const crossSite = { 'x-http-method-override': 'DELETE', 'sec-fetch-site': 'cross-site', origin: 'https://evil.test' };
 
@@ -54,7 +40,7 @@ for (const method of ['HEAD', 'OPTIONS']) {
     const counter: Middleware = { name: 'counter', handle: () => void runs++ };
     const shield = stack([securityHeaders(), counter, rateLimit({ maxRequests: 10, window: 60 }), csrf({ mode: 'origin' })], quiet);
     const { app: h, deleted } = app(shield);
-    const server = await start(h);
+    const server = await listenFetch(h.fetch);
     try {
       for (let i = 1; i <= 2; i++) {
         const r = await fetch(`${server.url}/account`, { method, headers: sameOrigin });

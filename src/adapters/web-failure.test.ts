@@ -7,27 +7,12 @@
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import type http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Hono } from 'hono';
-import { serve as serveNode } from '@hono/node-server';
 import { securityHeaders } from '../headers/index.ts';
 import { stack } from '../stack/index.ts';
-import type { FetchHandler } from './fetch.ts';
+import { listenFetch } from '../../test/helpers/listen.ts';
 
 const quiet = { emit: () => undefined };
-
-async function start(fetchHandler: FetchHandler): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = serveNode({ fetch: fetchHandler, port: 0, hostname: '127.0.0.1' }) as http.Server;
-  await new Promise<void>((resolve) => (server.listening ? resolve() : server.once('listening', () => resolve())));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 async function assertSecured500(response: Response, what: string): Promise<void> {
   await response.arrayBuffer();
@@ -81,8 +66,8 @@ test('hono: a route that returns no Response or throws a non-Error keeps the 500
   await silenced(async () => {
     const bare = honoApp(false);
     const shielded = honoApp(true);
-    const bareServer = await start(bare.app.fetch);
-    const server = await start(shielded.app.fetch);
+    const bareServer = await listenFetch(bare.app.fetch);
+    const server = await listenFetch(shielded.app.fetch);
     try {
       for (const name of Object.keys(ROUTES)) {
         const without = await fetch(`${bareServer.url}/${name}`);
@@ -114,8 +99,8 @@ test('hono: an app.onError that answers nothing, a non-Response or throws keeps 
     for (const [name, onError] of Object.entries(answers)) {
       const bare = honoApp(false, onError);
       const shielded = honoApp(true, onError);
-      const bareServer = await start(bare.app.fetch);
-      const server = await start(shielded.app.fetch);
+      const bareServer = await listenFetch(bare.app.fetch);
+      const server = await listenFetch(shielded.app.fetch);
       try {
         const without = await fetch(`${bareServer.url}/throws`);
         await without.arrayBuffer();
@@ -141,7 +126,7 @@ test('fetch: a handler result that is not a Response is a handler failure: onErr
     },
     { onError: (error) => void reported.push(error) },
   );
-  const server = await start(handler);
+  const server = await listenFetch(handler);
   try {
     for (const name of Object.keys(results)) {
       for (const path of [name, `async-${name}`]) {

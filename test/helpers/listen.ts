@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { getRequestListener } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 
 /** A node:http server on a free loopback port; `close()` drops open connections first. */
@@ -18,4 +19,9 @@ export async function listenLoopback(listener: http.RequestListener): Promise<Li
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** Serve a fetch-style handler `(Request) => Response` on 127.0.0.1 through @hono/node-server, as `serve({ fetch })` does. */
+export function listenFetch(handler: (request: Request) => Response | Promise<Response>): Promise<Listening> {
+  return listenLoopback(getRequestListener(handler));
 }
