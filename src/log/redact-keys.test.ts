@@ -3,11 +3,11 @@
 // (PGlite in memory) and through the JSON-lines sink, reading back what was stored or written.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { apiKeys } from '../auth/index.ts';
 import { jsonLinesSink } from './json-lines.ts';
 import { redactString } from './redact.ts';
 import { SecurityLog } from './security-log.ts';
+import { seededBytes } from '../../test/helpers/seeded-bytes.ts';
 
 const RAMPART_KEY_SAMPLE = 'rk_live_lrtgvEF6oU0vHODNdJ8msIKLFPFqfiL1_4E3OJp';
 
@@ -94,11 +94,23 @@ test('SecurityLog (PGlite memory) and the JSON-lines sink store none of these se
 
 test('redactString: Standard Webhooks secrets as monitor() tells users to generate them (whsec_ + base64 of 24–64 bytes) never survive', () => {
   for (let i = 0; i < 300; i++) {
-    const random = randomBytes(24 + (i % 41)).toString('base64');
+    const random = seededBytes(`whsec ${i}`, 24 + (i % 41)).toString('base64');
     const out = redactString(`webhook secret whsec_${random} rejected`);
     assert.equal(out, 'webhook secret whsec_*** rejected', `whsec_${random}`);
   }
   for (const text of ['whsec_short', 'the whsec_ prefix', 'whsec_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa']) assert.equal(redactString(text), text);
+});
+
+test('redactString: a secret-sounding word inside a random base64 token (`…apPwdVrYQ==`) is not a key: the next word stays', () => {
+  for (const token of ['B/Xi0g+VJXxWxYT1QH2vVlXvaapPwdVrYQ==', 'aPwd7Vr2ZdV0IFbirYiLgBN9YiO5UpkHSLo=']) {
+    assert.equal(redactString(`webhook secret whsec_${token} rejected`), 'webhook secret whsec_*** rejected', token);
+    assert.equal(redactString(`got ${token} rejected`), `got ${token} rejected`, token);
+  }
+  // Real keys keep masking their values, with or without a token before them.
+  assert.equal(redactString('pwd= hunter2'), 'pwd= ***');
+  assert.equal(redactString('x a8Pwd= hunter2'), 'x a8Pwd= ***');
+  assert.equal(redactString('cfg/password=hunter2 next'), 'cfg/password=*** next');
+  assert.equal(redactString('token== rejected'), 'token=*** rejected');
 });
 
 test('the key scanner stays linear on hostile input', () => {

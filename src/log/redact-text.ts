@@ -5,7 +5,7 @@
  * and scanning resumes after whatever was masked.
  */
 import { isHeaderLikeKey, isSensitiveKey } from '../core/secret-keys.ts';
-import { maskPathSecrets } from '../core/secret-path.ts';
+import { isRandomToken, maskPathSecrets } from '../core/secret-path.ts';
 
 // Longest key name looked at before a separator; a longer run is judged by its tail.
 const MAX_KEY = 64;
@@ -106,7 +106,26 @@ function keyBefore(text: string, sep: number): { key: string; quote: string } | 
   while (k >= 0 && j - k < MAX_KEY && isKeyChar(text.charCodeAt(k))) k--;
   if (k === j) return undefined;
   const key = text.slice(k + 1, j + 1);
-  return isSensitiveKey(key) ? { key, quote } : undefined;
+  if (!isSensitiveKey(key)) return undefined;
+  return quote === '' && insideRandomToken(text, k, j + 1) ? undefined : { key, quote };
+}
+
+/** Characters of a token scanned back from a key, at most (a random token is judged on its last part). */
+const MAX_TOKEN_LOOKBACK = 128;
+
+/**
+ * True when the bare key text(before, end) is the tail of a random base64 token:
+ * `…VvaapPwdVrYQ== rejected` reads as key `…Pwd…`, `=`, value `rejected`, but that "key" is
+ * part of a secret, not a name, and the word after it is not a value.
+ */
+function insideRandomToken(text: string, before: number, end: number): boolean {
+  let start = before;
+  while (start >= 0 && end - start <= MAX_TOKEN_LOOKBACK) {
+    const code = text.charCodeAt(start);
+    if (!isKeyChar(code) && code !== 0x2b && code !== 0x2f) break;
+    start--;
+  }
+  return isRandomToken(text, start + 1, end);
 }
 
 /**
