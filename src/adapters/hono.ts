@@ -10,7 +10,8 @@ import { finishWebResponse, type RuntimeIncoming, runtimeAddressIn, runtimeIncom
 
 // Structural type of Hono's Context: rampart does not depend on hono at runtime or in its .d.ts.
 interface HonoContextLike {
-  req: { raw: Request };
+  /** `path`: what the router dispatches on (the app's `getPath`); absent on other frameworks' contexts. */
+  req: { raw: Request; path?: unknown };
   env: unknown;
   res: Response | undefined;
   error?: unknown;
@@ -136,7 +137,11 @@ export function honoAdapter(shield: ShieldCore, options: HonoAdapterOptions = {}
     // A later pass's target is the app's new Request (its URL), not the node request's target;
     // its connection (TLS) is still the node request's.
     const connection = earlier !== undefined && incoming !== undefined ? laterPassIncoming(incoming) : incoming;
-    const started = startWebExchange(shield, request, remote, c, connection, earlier);
+    // Hono routes `getPath(request)` (`c.req.path`): a custom getPath or `strict: false` may run
+    // another path than the URL's, which the rules then match too (see routed-path.ts).
+    const routed = c.req.path;
+    const routerPath = typeof routed === 'string' && routed !== pathOf(request.url) ? routed : undefined;
+    const started = startWebExchange(shield, request, remote, c, connection, earlier, routerPath);
     const { exchange, early } = started instanceof Promise ? await started : started;
     // The rate-limit headers of the earlier pass stay on the answer when this pass counted nothing.
     if (earlier !== undefined && early === undefined) keepRateLimitHeaders(earlier, exchange);

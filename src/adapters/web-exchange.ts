@@ -13,6 +13,7 @@ import { requireClientAddress } from '../client-ip/address.ts';
 import { CONSUMED_BODY_FIX, consumedBodyError } from '../core/consumed-body.ts';
 import { handlerFailureReply } from './handler-failure.ts';
 import { lowerName } from './header-name.ts';
+import { type RoutedReading, routedReading } from './routed-path.ts';
 
 /** Bodies up to this size are buffered and encoded in one step; larger ones stream. */
 const SYNC_ENCODE_LIMIT = 1 << 20;
@@ -105,6 +106,10 @@ export class WebExchange extends RequestViewBase implements ResponseControl {
   bodyIdleMs: number | undefined;
   #body: Promise<Uint8Array> | undefined;
 
+  /** The path the app's router dispatches on, when the adapter found it differs from the target's (Hono's `getPath`). */
+  #routerPath: string | undefined;
+  #routed: RoutedReading | undefined;
+
   /** The request target as the client sent it, when the runtime exposes it (@hono/node-server's `incoming.url`). */
   readonly #rawTarget: string | undefined;
   /** The node request behind it, when the runtime passes one (@hono/node-server). */
@@ -121,6 +126,31 @@ export class WebExchange extends RequestViewBase implements ResponseControl {
     this.#incoming = incoming;
     this.#rawTarget = incoming === undefined || incoming.url === '' ? undefined : incoming.url;
     this.#nodeHeaders = incoming === undefined ? undefined : NodeRequestHeaders.for(request, incoming);
+  }
+
+  /**
+   * Name the path the app's router runs (Hono's `c.req.path`), before the stack judges the
+   * request: when it reads as another path than the target, rules match either reading and
+   * exemptions do not apply ({@link routedPath}); when it reads as no path, the stack answers 400.
+   */
+  routeBy(routerPath: string): void {
+    this.#routerPath = routerPath;
+    this.#routed = undefined;
+  }
+
+  /** The canonical path the app's router runs, when it differs from the target's (see `RequestView.routedPath`). */
+  get routedPath(): string | undefined {
+    return this.#routerPath === undefined ? undefined : this.#routedReading().path;
+  }
+
+  override get targetError(): string | undefined {
+    const own = super.targetError;
+    return own !== undefined || this.#routerPath === undefined ? own : this.#routedReading().error;
+  }
+
+  #routedReading(): RoutedReading {
+    this.#routed ??= routedReading(this.#routerPath!, this.canonicalPath, this.context.allowEncodedSlashes === true, 'Hono getPath');
+    return this.#routed;
   }
 
   /** Whether the stack with this context (one shield) built this exchange. */
@@ -343,6 +373,7 @@ async function readWebBody(request: Request, limit: number, fix: string): Promis
  * Build the exchange for a fetch Request, bind it to the native objects and run the
  * stack. `early` is the Response when a middleware answered (or failed closed).
  * `earlierPass`: the exchange of the same client request's earlier pass (Hono re-dispatch).
+ * `routerPath`: the path the app's router runs when it may differ from the URL's (Hono's `c.req.path`).
  */
 export function startWebExchange(
   shield: ShieldCore,
@@ -351,6 +382,7 @@ export function startWebExchange(
   native?: unknown,
   incoming?: RuntimeIncoming,
   earlierPass?: WebExchange,
+  routerPath?: string,
 ): WebStart | Promise<WebStart> {
   // No address while something keys by client: refuse (ERR_RAMPART_CONFIG), never share a key.
   // The last address found valid is remembered: one client's requests do not parse it again.
@@ -360,6 +392,7 @@ export function startWebExchange(
   }
   const exchange = new WebExchange(shield.context, request, remoteAddress, incoming);
   if (native !== undefined) exchange.adapter = 'hono';
+  if (routerPath !== undefined) exchange.routeBy(routerPath);
   // The same client request sent through the app again: the rate limiter counts it once per policy.
   if (earlierPass !== undefined) linkPass(exchange, earlierPass);
   bindView(exchange, request, native);
