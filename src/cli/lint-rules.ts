@@ -21,6 +21,8 @@ import {
   skipStringRaw,
 } from './lint-forms.ts';
 import { GrownSql } from './lint-grown-sql.ts';
+import { foldedKey } from './lint-constant.ts';
+import { isFunctionValue, MARKUP_PROPERTIES, objectAssignMarkup } from './lint-routes.ts';
 import { riskySlot, riskyTemplateSlot } from './lint-sql.ts';
 import { applySuppressions, SUPPRESSION_RULE } from './lint-suppress.ts';
 
@@ -56,9 +58,14 @@ export const LINT_RULES: readonly LintRuleInfo[] = [
     id: 'RAMPART-S020',
     severity: 'error',
     title:
-      "eval() (also aliased, indirect, globalThis.eval, globalThis['eval'] or destructured: const { eval: run } = globalThis) or setTimeout/setInterval with a string or request data: string-to-code; an injection sink.",
+      "eval() (also aliased, indirect, globalThis.eval, globalThis['eval'], a key folded from constant pieces like globalThis['ev' + 'al'], or destructured: const { eval: run } = globalThis) or setTimeout/setInterval with a string or request data: string-to-code; an injection sink.",
   },
-  { id: 'RAMPART-S021', severity: 'error', title: 'new Function(…) or Function(…) (also globalThis.Function): string-to-code; an injection sink.' },
+  {
+    id: 'RAMPART-S021',
+    severity: 'error',
+    title:
+      "new Function(…) or Function(…) (also globalThis.Function, and the same constructor reached as Function.prototype.constructor, x.constructor.constructor, (function () {}).constructor or Function['constructor']): string-to-code; an injection sink.",
+  },
   {
     id: 'RAMPART-S030',
     severity: 'error',
@@ -68,7 +75,7 @@ export const LINT_RULES: readonly LintRuleInfo[] = [
     id: 'RAMPART-S040',
     severity: 'error',
     title:
-      "innerHTML/outerHTML (= or +=, also el['innerHTML'] and el[`innerHTML`]), insertAdjacentHTML or document.write/writeln (also document?.write) with interpolated or concatenated markup or request data (req.body.html): DOM XSS. Use textContent or escapeHtml()/sanitizeHtml(). A warning for another plain variable.",
+      "innerHTML/outerHTML/srcdoc (= or +=, also el['innerHTML'], el[`innerHTML`], el['inner' + 'HTML'] and Object.assign(el, { innerHTML: … })), insertAdjacentHTML or document.write/writeln (also document?.write) with interpolated or concatenated markup or request data (req.body.html): DOM XSS. Use textContent or escapeHtml()/sanitizeHtml(). A warning for another plain variable.",
   },
   { id: 'RAMPART-S041', severity: 'warning', title: 'dangerouslySetInnerHTML: make sure the HTML is sanitised (sanitizeHtml from rampart/input).' },
   {
@@ -188,14 +195,29 @@ export function lintSource(source: string, file: string): LintResult {
     out.push({ id, severity: severity ?? INFO.get(id)!.severity, message, file, line: at.line, column: at.column });
   };
 
-  // `el.innerHTML = value` / `el['innerHTML'] = value`, the value at `valueAt`.
-  const markupAssignment = (t: Token, valueAt: number): void => {
+  // `el.innerHTML = value` / `el['innerHTML'] = value`, the value at `valueAt`; `name` is the property.
+  const markupAssignment = (t: Token, valueAt: number, how = '', name = t.text): void => {
     const value = tokens[valueAt];
-    if (value !== undefined && dynamicString(tokens, valueAt)) add('RAMPART-S040', t, `${t.text} is assigned interpolated or concatenated markup.`);
+    if (value !== undefined && dynamicString(tokens, valueAt)) add('RAMPART-S040', t, `${how}${name} is assigned interpolated or concatenated markup.`);
     else if (value?.kind === 'ident' && tokens[valueAt + 1]?.text !== '(' && readsRequestValue(followingExpression(tokens, valueAt)))
-      add('RAMPART-S040', t, `${t.text} is assigned request data (${excerpt(followingExpression(tokens, valueAt))}); escape or sanitise it.`);
+      add('RAMPART-S040', t, `${how}${name} is assigned request data (${excerpt(followingExpression(tokens, valueAt))}); escape or sanitise it.`);
     else if (value !== undefined && value.kind === 'ident' && tokens[valueAt + 1]?.text !== '(')
-      add('RAMPART-S040', t, `${t.text} is assigned the variable ${value.text}; make sure it is escaped or sanitised.`, 'warning');
+      add('RAMPART-S040', t, `${how}${name} is assigned the variable ${value.text}; make sure it is escaped or sanitised.`, 'warning');
+  };
+
+  // A computed member or key `[…]` opened at `open`, closed at `close`, whose constant value is `name`.
+  const computedKey = (name: string, open: number, close: number): void => {
+    const at = tokens[open + 1]!;
+    const after = tokens[close + 1];
+    const shown = `['${excerpt(name)}']`;
+    if (name === 'eval' && isGlobalReceiver(tokens, open - 1)) add('RAMPART-S020', at, `globalThis${shown} turns a string into code.`);
+    else if (name === 'NODE_TLS_REJECT_UNAUTHORIZED' && after?.text === '=' && isZero(tokens[close + 2]))
+      add('RAMPART-S050', at, 'NODE_TLS_REJECT_UNAUTHORIZED = "0" disables certificate verification process-wide.');
+    else if (name === 'rejectUnauthorized' && after?.text === ':' && isFalseValue(tokens, close + 2))
+      add('RAMPART-S050', at, 'rejectUnauthorized: false disables certificate verification.');
+    else if (MARKUP_PROPERTIES.has(name) && isAssignment(after)) markupAssignment(at, close + 2, '', name);
+    else if (name === 'constructor' && after?.text === '(' && tokens[close + 2]?.text !== ')' && isFunctionValue(tokens, open - 1))
+      add('RAMPART-S021', at, 'the constructor of a function is Function(): it turns a string into code.');
   };
 
   for (let i = 0; i < tokens.length; i++) {
@@ -265,8 +287,13 @@ export function lintSource(source: string, file: string): LintResult {
         add('RAMPART-S020', t, `${t.text}() with a string runs it as code; pass a function.`);
       if (t.text === 'Function' && calls && functionConstructor(tokens, i))
         add('RAMPART-S021', t, `${prev?.text === 'new' ? 'new ' : ''}Function() turns a string into code.`);
+      // `Function.prototype.constructor(code)`, `[].constructor.constructor(code)`: the same constructor
+      if (t.text === 'constructor' && calls && (prev?.text === '.' || prev?.text === '?.') && tokens[i + 2]?.text !== ')' && isFunctionValue(tokens, i - 2))
+        add('RAMPART-S021', t, 'the constructor of a function is Function(): it turns a string into code.');
       // ── DOM XSS
-      if ((t.text === 'innerHTML' || t.text === 'outerHTML') && prev?.text === '.' && isAssignment(next)) markupAssignment(t, i + 2);
+      if (MARKUP_PROPERTIES.has(t.text) && prev?.text === '.' && isAssignment(next)) markupAssignment(t, i + 2);
+      if (t.text === 'assign' && calls && prev?.text === '.' && tokens[i - 2]?.text === 'Object' && tokens[i - 3]?.text !== '.')
+        for (const { key, valueAt } of objectAssignMarkup(tokens, i)) markupAssignment(key, valueAt, 'Object.assign sets ');
       if (
         (t.text === 'insertAdjacentHTML' ||
           ((t.text === 'write' || t.text === 'writeln') && (prev?.text === '.' || prev?.text === '?.') && tokens[i - 2]?.text === 'document')) &&
@@ -300,23 +327,16 @@ export function lintSource(source: string, file: string): LintResult {
       }
     }
 
-    // ── the string forms (quotes or a plain template): globalThis['eval'],
-    // process.env['NODE_TLS_REJECT_UNAUTHORIZED'] = '0', { 'rejectUnauthorized': false }, { ['rejectUnauthorized']: false }
-    if (isPlainString(t) && prev?.text === '[' && next?.text === ']') {
-      if (t.text === 'eval' && isGlobalReceiver(tokens, i - 2)) add('RAMPART-S020', t, "globalThis['eval'] turns a string into code.");
-      if (t.text === 'NODE_TLS_REJECT_UNAUTHORIZED' && tokens[i + 2]?.text === '=' && isZero(tokens[i + 3]))
-        add('RAMPART-S050', t, 'NODE_TLS_REJECT_UNAUTHORIZED = "0" disables certificate verification process-wide.');
+    // ── computed member names and keys, quoted or folded from constant pieces: globalThis['eval'],
+    // globalThis['ev' + 'al'], process.env['NODE_TLS_REJECT_UNAUTHORIZED'] = '0', { ['rejectUnauthorized']: false },
+    // el['innerHTML'] = …, Function['constructor'](code)
+    if (t.kind === 'punct' && t.text === '[' && next !== undefined) {
+      const key = foldedKey(tokens, i);
+      if (key !== undefined) computedKey(key.value, i, key.close);
     }
-    if (isPlainString(t) && t.text === 'rejectUnauthorized') {
-      // `'rejectUnauthorized': …` or the computed key `['rejectUnauthorized']: …`
-      const colonAt = prev?.text === '[' && next?.text === ']' ? i + 2 : i + 1;
-      if (tokens[colonAt]?.text === ':' && isFalseValue(tokens, colonAt + 1))
-        add('RAMPART-S050', t, 'rejectUnauthorized: false disables certificate verification.');
-    }
-
-    // ── el['innerHTML'] = …
-    if (isPlainString(t) && (t.text === 'innerHTML' || t.text === 'outerHTML') && prev?.text === '[' && next?.text === ']' && isAssignment(tokens[i + 2]))
-      markupAssignment(t, i + 3);
+    // `{ 'rejectUnauthorized': false }`
+    if (isPlainString(t) && t.text === 'rejectUnauthorized' && prev?.text !== '[' && next?.text === ':' && isFalseValue(tokens, i + 2))
+      add('RAMPART-S050', t, 'rejectUnauthorized: false disables certificate verification.');
 
     // ── hard-coded secrets: name = 'literal', name: 'literal', env.NAME ?? 'literal'
     if (
