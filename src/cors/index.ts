@@ -1,6 +1,7 @@
 import { warnConfig } from '../core/events.ts';
 import { checkKeys, configError, describeValue, numberOption, optionsObject, stringList, checkHeader } from '../core/options.ts';
 import type { Middleware, Reply, RequestView, ResponseControl } from '../core/types.ts';
+import { asciiOrigin, refuseWildcardEntry } from './origin-entry.ts';
 
 /** An HTTP field name (RFC 9110 token), lower-cased. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
@@ -92,13 +93,14 @@ export function compileOriginMatcher(origins: CorsOrigins, option = 'cors.origin
       warnConfig(`${option} allows the opaque origin 'null' (sandboxed iframes, file: pages); any page can produce it.`);
       continue;
     }
+    refuseWildcardEntry(entry, option);
     const normal = normalizeOrigin(entry);
     if (normal === undefined) {
       throw configError(
         `${option}: ${JSON.stringify(entry)} is not an origin; write scheme://host[:port] with no path or trailing slash, e.g. 'https://app.example.com'.`,
       );
     }
-    set.add(normal);
+    set.add(asciiOrigin(normal, option));
   }
   return {
     match: (o) => set.has(o) || (o !== 'null' && ((n) => n !== undefined && set.has(n))(normalizeOrigin(o))),
