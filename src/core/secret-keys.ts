@@ -14,6 +14,10 @@ const HEAD_WORDS = new Set([
   'session',
   'sessionid',
   'sid',
+  // Session cookie names of Java servlets and PHP (`JSESSIONID`, `PHPSESSID`).
+  'jsessionid',
+  'phpsessid',
+  'sessid',
   'apikey',
   'privatekey',
   'accesskey',
@@ -34,14 +38,25 @@ const HEAD_WORDS = new Set([
 ]);
 
 // The same as heads when written as two words (`api-key`, `creditCard`, `card_number`).
-const HEAD_PAIRS = new Set(['api_key', 'private_key', 'access_key', 'session_id', 'credit_card', 'card_number', 'cc_number']);
+// `X-Amz-Signature`, `X-Goog-Signature`: the signature of a presigned URL (S3, GCS) is its credential.
+const HEAD_PAIRS = new Set([
+  'api_key',
+  'private_key',
+  'access_key',
+  'session_id',
+  'credit_card',
+  'card_number',
+  'cc_number',
+  'amz_signature',
+  'goog_signature',
+]);
 
 // Trailing words that name an encoding or container of the value, not what it is
 // (`privateKeyPem`, `AccessTokenValue`, `password2`): the head is the word before them.
 const FORM_WORDS = new Set(['value', 'pem', 'der', 'raw', 'hex', 'base64', 'b64', 'data', 'string', 'str', 'text', 'bytes', 'buffer', 'jwk']);
 
 // Every sensitive name contains one of these (case-insensitive); most names are rejected here.
-const HINT = /pass|pwd|tok|secret|sess|sid|key|otp|pin|auth|bearer|cookie|cred|cv[cv]|iban|ssn|card|cc[_-]?n/i;
+const HINT = /pass|pwd|tok|secret|sess|sid|sig|key|otp|pin|auth|bearer|cookie|cred|cv[cv]|iban|ssn|card|cc[_-]?n/i;
 
 const MAX_KEY_LENGTH = 256;
 
@@ -113,7 +128,7 @@ export function isSensitiveKey(key: string): boolean {
 
 /**
  * False when `text` cannot contain a sensitive field name anywhere (none of the fragments
- * every such name contains), so a scan for `key=value` pairs can be skipped.
+ * every such name contains, signature parameters included), so a scan for `key=value` pairs can be skipped.
  */
 export function mayNameSecret(text: string): boolean {
   return HINT.test(text);
@@ -128,4 +143,39 @@ export function isHeaderLikeKey(key: string): boolean {
   const words = keyWords(key);
   const last = words[headIndex(words)];
   return last === 'authorization' || last === 'auth' || last === 'cookie';
+}
+
+// Heads of the names a signed URL carries its signature in (`Signature` of CloudFront and
+// GCS, `sig` of an Azure SAS). Sensitive as a URL parameter (`sig=…`), not as a label: rampart
+// and apps write `signature: invalid`, and objects hold `signature` fields that are not secret.
+const SIGNATURE_HINT = /sig/i;
+const SIGNATURE_HEADS = new Set(['signature', 'sig']);
+
+/**
+ * True when a URL parameter named `key` carries a signature that grants access: its head word
+ * (past value/raw/… and numbers) is signature or sig (`Signature`, `sig`, `X-Amz-Signature`).
+ * Applied to `name=value` parameters, not to `name: value` labels or object keys.
+ */
+export function isSignatureParameter(key: string): boolean {
+  if (!SIGNATURE_HINT.test(key)) return false;
+  const words = keyWords(key);
+  if (words.length === 0) return false;
+  return SIGNATURE_HEADS.has(words[headIndex(words)]!);
+}
+
+// Heads of the names prose writes right before a value, with only a space between:
+// `wrong password hunter2`, `passphrase X9kq-2`, `jsessionid 1A2B3C`.
+const SPOKEN_HINT = /pass|pwd|sess/i;
+const SPOKEN_HEADS = new Set(['password', 'passwords', 'passwd', 'pwd', 'passphrase', 'passcode', 'jsessionid', 'phpsessid', 'sessid']);
+
+/**
+ * True when a word of prose names a password or a session id whose value may follow it after a
+ * space (`password hunter2`, `new_password …`, `JSESSIONID …`): its head word is password(s),
+ * passwd, pwd, passphrase, passcode, jsessionid, phpsessid or sessid.
+ */
+export function isSpokenSecretName(word: string): boolean {
+  if (!SPOKEN_HINT.test(word)) return false;
+  const words = keyWords(word);
+  if (words.length === 0) return false;
+  return SPOKEN_HEADS.has(words[headIndex(words)]!);
 }

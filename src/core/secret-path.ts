@@ -13,7 +13,7 @@
  */
 import { luhnValid } from './luhn.ts';
 import { DIGIT, LOWER, UPPER, classOf, isB64Url, mixesLettersAndDigits } from './text-scan.ts';
-import { isSensitiveKey, keyWords } from './secret-keys.ts';
+import { isSensitiveKey, isSignatureParameter, keyWords } from './secret-keys.ts';
 
 /**
  * Words that name a route whose next path segment is a secret (`/reset/<token>`,
@@ -48,10 +48,36 @@ const ROUTE_WORDS = new Set([
   'activation',
   'unsubscribe',
   'otp',
+  'forgot',
+  'recover',
+  'pwd',
+  'passwordless',
 ]);
+
+/**
+ * Words that a joined route name is made of (`passwordreset`, `pwreset`, `magiclink`,
+ * `verifyemail`): a word that is two of these, one of them a route word, names a route too.
+ */
+const ROUTE_PARTS = new Set([...ROUTE_WORDS, 'pw', 'email', 'mail', 'link', 'account', 'user', 'new', 'change', 'set', 'login', 'signin', 'signup']);
+
+/**
+ * Words of a sign-in or OAuth route (`/oauth/callback`, `/login`): the segment after them is
+ * not a secret (`/api/auth/callback/google`), but a `code` parameter on them is, whatever its
+ * shape, as it is on a secret-carrying route (`/verify-email?code=…`).
+ */
+const CODE_ROUTE_WORDS = new Set(['callback', 'callbacks', 'oauth', 'openid', 'oidc', 'sso', 'auth', 'authorize', 'login', 'signin']);
+
+/** What a path segment names: nothing, a route whose `code` parameter is a secret, or a route whose next segment is one too. */
+const NO_ROUTE = 0;
+const CODE_ROUTE = 1;
+const SECRET_ROUTE = 2;
 
 /** Longest segment read as a route name (longer ones are not words). */
 const MAX_ROUTE_NAME = 64;
+/** Longest segment with non-ASCII characters read as a route name: 64 fullwidth letters in UTF-8 bytes. */
+const MAX_FOLDED_ROUTE_NAME = 3 * MAX_ROUTE_NAME;
+/** Longest word split in two to find a joined route name. */
+const MAX_JOINED_WORD = 32;
 /** Longest query parameter name judged by its tail (as key=value scanning does). */
 const MAX_PARAM_NAME = 64;
 /** A run of hex digits at least this long is a secret (128 bits); 24-hex object ids and UUID groups stay. */
@@ -176,16 +202,69 @@ function isApiKeyShape(text: string, start: number, parts: readonly number[]): b
   return true;
 }
 
-/** True when the path segment [start, end) names a secret-carrying route (`reset-password`, `api-keys`, `verifyEmail`). */
-function namesSecretRoute(text: string, start: number, end: number): boolean {
-  if (end - start < 3 || end - start > MAX_ROUTE_NAME) return false;
+/**
+ * What the path segment [start, end) names: {@link SECRET_ROUTE} when a word of it is a route
+ * word or two joined (`reset-password`, `verifyEmail`, `api_keys`, `passwordreset`), else
+ * {@link CODE_ROUTE} for a sign-in word (`callback`, `login`), else {@link NO_ROUTE}. A segment
+ * with non-ASCII characters is judged after NFKC (`ｒｅｓｅｔ` is `reset`), its bytes read as
+ * UTF-8 first when they are one (a percent-decoded segment holds one character per byte).
+ */
+function routeKind(text: string, start: number, end: number): number {
+  if (end - start < 3 || end - start > MAX_FOLDED_ROUTE_NAME) return NO_ROUTE;
+  let ascii = true;
   for (let i = start; i < end; i++) {
     const code = text.charCodeAt(i);
-    const c = classOf(code);
-    // `+` and a space (`%20`) separate words as `-` does: `reset+password` is `reset-password`.
-    if (c !== UPPER && c !== LOWER && code !== DASH && code !== UNDERSCORE && code !== PLUS && code !== SPACE) return false;
+    if (code >= 0x80) ascii = false;
+    else if (!isRouteNameChar(code)) return NO_ROUTE;
   }
-  for (const word of keyWords(text.slice(start, end))) if (ROUTE_WORDS.has(word)) return true;
+  let name = text.slice(start, end);
+  if (!ascii) {
+    name = foldedName(name);
+    for (let i = 0; i < name.length; i++) if (!isRouteNameChar(name.charCodeAt(i))) return NO_ROUTE;
+  }
+  if (name.length > MAX_ROUTE_NAME) return NO_ROUTE;
+  let kind = NO_ROUTE;
+  for (const word of keyWords(name)) {
+    if (isRouteWord(word)) return SECRET_ROUTE;
+    if (CODE_ROUTE_WORDS.has(word)) kind = CODE_ROUTE;
+  }
+  return kind;
+}
+
+/** Letters and the characters that separate the words of a route name: `-`, `_`, and `+` and a space (`reset+password` is `reset-password`). */
+function isRouteNameChar(code: number): boolean {
+  const c = classOf(code);
+  return c === UPPER || c === LOWER || code === DASH || code === UNDERSCORE || code === PLUS || code === SPACE;
+}
+
+let utf8: TextDecoder | undefined;
+
+/** `name` (with non-ASCII characters) in NFKC, its characters read as UTF-8 bytes first when they are all bytes and valid UTF-8. */
+function foldedName(name: string): string {
+  let bytes = true;
+  for (let i = 0; i < name.length && bytes; i++) bytes = name.charCodeAt(i) <= 0xff;
+  if (bytes) {
+    const array = new Uint8Array(name.length);
+    for (let i = 0; i < name.length; i++) array[i] = name.charCodeAt(i);
+    try {
+      utf8 ??= new TextDecoder('utf-8', { fatal: true });
+      name = utf8.decode(array);
+    } catch {
+      // Not UTF-8 (`café` in Latin-1): judged as it is.
+    }
+  }
+  return name.normalize('NFKC');
+}
+
+/** True for a route word, or a word that joins two route parts, one of them a route word (`passwordreset`, `pwreset`, `magiclink`). */
+function isRouteWord(word: string): boolean {
+  if (ROUTE_WORDS.has(word)) return true;
+  if (word.length < 5 || word.length > MAX_JOINED_WORD) return false;
+  for (let i = 2; i <= word.length - 2; i++) {
+    const head = word.slice(0, i);
+    const tail = word.slice(i);
+    if (ROUTE_PARTS.has(head) && ROUTE_PARTS.has(tail) && (ROUTE_WORDS.has(head) || ROUTE_WORDS.has(tail) || head === 'pw' || tail === 'pw')) return true;
+  }
   return false;
 }
 
@@ -376,6 +455,8 @@ export function secretSpans(text: string): number[] {
   let inQuery = false;
   let inFragment = false;
   let afterRoute = false;
+  // A segment so far named a secret-carrying or sign-in route: a `code` parameter is a secret.
+  let codeRoute = false;
   let unitStart = 0;
   let previousEnd = -1;
   for (let i = 0; i <= n; i++) {
@@ -390,16 +471,18 @@ export function secretSpans(text: string): number[] {
           : code === SLASH || code === QUESTION || code === HASH || code === SEMICOLON);
     if (!endsUnit) continue;
     if (inQuery || inFragment) {
-      maskParameter(text, unitStart, i, spans);
+      maskParameter(text, unitStart, i, spans, codeRoute);
       afterRoute = false;
     } else if (previousEnd === SEMICOLON) {
       // A path parameter belongs to its segment: `/api/keys;v=2/<key>` still has a key next.
-      maskParameter(text, unitStart, i, spans);
+      maskParameter(text, unitStart, i, spans, codeRoute);
     } else if (!isDotOrEmpty(text, unitStart, i)) {
-      const route = namesSecretRoute(text, unitStart, i);
+      const kind = routeKind(text, unitStart, i);
+      const route = kind === SECRET_ROUTE;
       if (afterRoute && !route) spans.push(unitStart, i);
       else if (!route) maskValue(text, unitStart, i, spans);
       afterRoute = route;
+      if (kind !== NO_ROUTE) codeRoute = true;
     }
     if (code === QUESTION) inQuery = true;
     else if (code === HASH) {
@@ -412,15 +495,20 @@ export function secretSpans(text: string): number[] {
   return spans;
 }
 
-/** A `name=value` unit: the whole value when the name is sensitive, else its secret-looking runs. */
-function maskParameter(path: string, start: number, end: number, spans: number[]): void {
+/**
+ * A `name=value` unit: the whole value when the name is sensitive or a signature
+ * (`X-Amz-Signature`, `sig`), when it is an OAuth-looking `code`, or any `code` on a
+ * secret-carrying or sign-in route (`codeRoute`); else its secret-looking runs.
+ */
+function maskParameter(path: string, start: number, end: number, spans: number[], codeRoute: boolean): void {
   let eq = start;
   while (eq < end && path.charCodeAt(eq) !== EQUALS) eq++;
   if (eq === end) {
     maskValue(path, start, end, spans);
     return;
   }
-  if (eq + 1 < end && (isSensitiveKey(path.slice(Math.max(start, eq - MAX_PARAM_NAME), eq)) || isOAuthCode(path, start, eq, end))) {
+  const name = path.slice(Math.max(start, eq - MAX_PARAM_NAME), eq);
+  if (eq + 1 < end && (isSensitiveKey(name) || isSignatureParameter(name) || isOAuthCode(path, start, eq, end, codeRoute))) {
     spans.push(eq + 1, end);
     return;
   }
@@ -428,11 +516,13 @@ function maskParameter(path: string, start: number, end: number, spans: number[]
 }
 
 /**
- * True for `code=<value>` whose value looks like an OAuth authorisation code: ≥ 10 characters
- * with both letters and digits. Country, language, promo and error codes (`US`, `en-GB`,
- * `SAVE20`, `ERR_…`) stay readable.
+ * True for `code=<value>` whose value looks like an OAuth authorisation code (≥ 10 characters
+ * with both letters and digits), or for any `code` on a secret-carrying or sign-in route
+ * (`codeRoute`: `/verify-email?code=…`, `/oauth/callback?code=…`). Elsewhere country,
+ * language, promo and error codes (`US`, `en-GB`, `SAVE20`, `ERR_…`) stay readable.
  */
-function isOAuthCode(path: string, start: number, eq: number, end: number): boolean {
-  if (eq - start !== 4 || path.slice(start, eq).toLowerCase() !== 'code' || end - eq - 1 < MIN_OAUTH_CODE) return false;
-  return mixesLettersAndDigits(path, eq + 1, end);
+function isOAuthCode(path: string, start: number, eq: number, end: number, codeRoute: boolean): boolean {
+  if (eq - start !== 4 || path.slice(start, eq).toLowerCase() !== 'code') return false;
+  if (codeRoute) return true;
+  return end - eq - 1 >= MIN_OAUTH_CODE && mixesLettersAndDigits(path, eq + 1, end);
 }

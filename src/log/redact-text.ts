@@ -4,7 +4,7 @@
  * PEM private keys. Each is linear: every character is visited a bounded number of times,
  * and scanning resumes after whatever was masked.
  */
-import { isHeaderLikeKey, isSensitiveKey } from '../core/secret-keys.ts';
+import { isHeaderLikeKey, isSensitiveKey, isSignatureParameter } from '../core/secret-keys.ts';
 import { isRandomToken, maskPathSecrets } from '../core/secret-path.ts';
 
 // Longest key name looked at before a separator; a longer run is judged by its tail.
@@ -26,7 +26,7 @@ function isSpace(code: number): boolean {
 }
 
 /** End (exclusive) of the quoted string opening at `at` (`"`, `'` or JSON-escaped `\"`); the text's end when unterminated. */
-function quotedEnd(text: string, at: number): number {
+export function quotedEnd(text: string, at: number): number {
   if (text.charCodeAt(at) === BACKSLASH) {
     const close = text.indexOf('\\"', at + 2);
     return close === -1 ? text.length : close + 2;
@@ -91,8 +91,11 @@ function separatorLength(text: string, i: number, c: number): number {
   return d === 0x64 || d === 0x61 ? 3 : 0;
 }
 
-/** The sensitive key whose separator is at `sep`, with how it was quoted, or undefined. */
-function keyBefore(text: string, sep: number): { key: string; quote: string } | undefined {
+/**
+ * The sensitive key whose separator is at `sep`, with how it was quoted, or undefined. After
+ * `=` (`equals`) a signature parameter counts too (`sig=…`, `Signature=…` of a signed URL).
+ */
+function keyBefore(text: string, sep: number, equals: boolean): { key: string; quote: string } | undefined {
   let j = sep - 1;
   while (j >= 0 && sep - j <= 8 && isBlank(text.charCodeAt(j))) j--;
   let quote = '';
@@ -106,7 +109,7 @@ function keyBefore(text: string, sep: number): { key: string; quote: string } | 
   while (k >= 0 && j - k < MAX_KEY && isKeyChar(text.charCodeAt(k))) k--;
   if (k === j) return undefined;
   const key = text.slice(k + 1, j + 1);
-  if (!isSensitiveKey(key)) return undefined;
+  if (!isSensitiveKey(key) && !(equals && quote === '' && isSignatureParameter(key))) return undefined;
   return quote === '' && insideRandomToken(text, k, j + 1) ? undefined : { key, quote };
 }
 
@@ -141,7 +144,7 @@ export function maskKeyValues(text: string, mask: string): string {
     const c = text.charCodeAt(i);
     const length = separatorLength(text, i, c);
     if (length === 0) continue;
-    const found = keyBefore(text, i);
+    const found = keyBefore(text, i, c === 0x3d || (c === 0x25 && (text.charCodeAt(i + 2) | 0x20) === 0x64));
     if (found === undefined) continue;
     // A bare `session:` label heads rampart's own session messages ("session: cookie signature invalid").
     if (c === 0x3a && found.quote === '' && found.key.toLowerCase() === 'session') continue;

@@ -4,6 +4,7 @@ import { maskPathSecrets } from '../core/secret-path.ts';
 import { cutForScan, jwtSpans, type JwtShape } from '../core/text-scan.ts';
 import { maskApiKeys } from './redact-keys.ts';
 import { maskKeyValues, maskPrivateKeys, maskUrlPasswords, maskUrlPaths } from './redact-text.ts';
+import { maskElementValues, maskSpacedValues } from './redact-names.ts';
 /** The replacement for a redacted value. */
 export const REDACTED = '***';
 
@@ -26,6 +27,8 @@ const CARD_CANDIDATE = /\b\d(?:[ -]?\d){12,18}\b/g;
 const KEY_VALUE_HINT = /[=:]|%3[ADad]/;
 const SCHEME_HINT = /earer|EARER|Basic|Digest/;
 const DIGITS_HINT = /\d{4}/;
+// Every name that prose writes before its value with only a space contains one of these (isSpokenSecretName).
+const SPOKEN_HINT = /pass|pwd|sess/i;
 
 function maskJwts(text: string): string {
   const spans = jwtSpans(text, JWT_SHAPE);
@@ -56,7 +59,11 @@ export function redactString(text: string): string {
   const removed = text.length - out.length;
   // Cheap pre-checks keep the common case (nothing to mask) to a few scans.
   if (out.includes('PRIVATE KEY')) out = maskPrivateKeys(out, REDACTED);
-  if (KEY_VALUE_HINT.test(out) && mayNameSecret(out)) out = maskKeyValues(out, REDACTED);
+  if (mayNameSecret(out)) {
+    if (KEY_VALUE_HINT.test(out)) out = maskKeyValues(out, REDACTED);
+    if (out.includes('<')) out = maskElementValues(out, REDACTED);
+    if (SPOKEN_HINT.test(out)) out = maskSpacedValues(out, REDACTED);
+  }
   if (out.includes('://')) out = maskUrlPaths(maskUrlPasswords(out, REDACTED), REDACTED);
   if (SCHEME_HINT.test(out)) out = out.replace(BEARER, (_m, scheme: string) => `${scheme} ${REDACTED}`);
   if (out.includes('eyJ')) out = maskJwts(out);
