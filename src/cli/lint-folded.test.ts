@@ -66,6 +66,20 @@ test('the Function constructor reached through constructor properties is S021', 
   );
 });
 
+test('the Function constructor called through call/apply/bind or Reflect is S021', () => {
+  assert.deepEqual(
+    findings([
+      'Function.call(null, req.body.code)();',
+      'Function.prototype.constructor.apply(null, [code]);',
+      "Reflect.construct(Function, ['a', code]);",
+      'Reflect.apply(globalThis.Function, undefined, [code]);',
+      'const make = Function.bind(null, code);',
+    ]),
+    ['1 RAMPART-S021 error', '2 RAMPART-S021 error', '3 RAMPART-S021 error', '4 RAMPART-S021 error', '5 RAMPART-S021 error'],
+  );
+  assert.deepEqual(findings(['Function.prototype.call.bind(fn); fn.call(null, x); Reflect.apply(fn, null, args);', 'Reflect.construct(Date, [1]);']), []);
+});
+
 test('markup written through Object.assign or srcdoc is S040 like innerHTML =', () => {
   assert.deepEqual(
     findings([

@@ -35,6 +35,31 @@ export function isFunctionValue(tokens: readonly Token[], end: number): boolean 
   return parenthesisedFunction(tokens, end);
 }
 
+/**
+ * True when the expression ending at `end` is the Function constructor itself: `Function`
+ * (also through the global object) or the `constructor` of a function value.
+ */
+export function isFunctionConstructor(tokens: readonly Token[], end: number): boolean {
+  const t = tokens[end];
+  if (t?.kind !== 'ident') return false;
+  if (t.text === 'Function') return isFunctionName(tokens, end);
+  const before = tokens[end - 1]?.text;
+  return t.text === 'constructor' && (before === '.' || before === '?.') && isFunctionValue(tokens, end - 2);
+}
+
+/** How far the first argument of `Reflect.apply(` / `Reflect.construct(` is read. */
+const REFLECT_SCAN = 8;
+
+/** `Reflect.apply(F, …)` / `Reflect.construct(F, …)` with `apply`/`construct` at `at`: whether F is the Function constructor. */
+export function reflectsFunction(tokens: readonly Token[], at: number): boolean {
+  for (let j = at + 2; j < tokens.length && j <= at + 2 + REFLECT_SCAN; j++) {
+    const text = tokens[j]!.kind === 'punct' ? tokens[j]!.text : '';
+    if (text === ',') return isFunctionConstructor(tokens, j - 1);
+    if (text !== '' && text !== '.' && text !== '?.') return false;
+  }
+  return false;
+}
+
 /** `Function` at `at`, global or read from the global object (`globalThis.Function`). */
 function isFunctionName(tokens: readonly Token[], at: number): boolean {
   if (tokens[at]?.text !== 'Function') return false;

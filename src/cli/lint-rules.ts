@@ -22,7 +22,7 @@ import {
 } from './lint-forms.ts';
 import { GrownSql } from './lint-grown-sql.ts';
 import { foldedKey } from './lint-constant.ts';
-import { isFunctionValue, MARKUP_PROPERTIES, objectAssignMarkup } from './lint-routes.ts';
+import { isFunctionConstructor, isFunctionValue, MARKUP_PROPERTIES, objectAssignMarkup, reflectsFunction } from './lint-routes.ts';
 import { riskySlot, riskyTemplateSlot } from './lint-sql.ts';
 import { applySuppressions, SUPPRESSION_RULE } from './lint-suppress.ts';
 
@@ -64,7 +64,7 @@ export const LINT_RULES: readonly LintRuleInfo[] = [
     id: 'RAMPART-S021',
     severity: 'error',
     title:
-      "new Function(…) or Function(…) (also globalThis.Function, and the same constructor reached as Function.prototype.constructor, x.constructor.constructor, (function () {}).constructor or Function['constructor']): string-to-code; an injection sink.",
+      "new Function(…) or Function(…) (also globalThis.Function, and the same constructor reached as Function.prototype.constructor, x.constructor.constructor, (function () {}).constructor or Function['constructor'], and called through .call/.apply/.bind or Reflect.apply/construct): string-to-code; an injection sink.",
   },
   {
     id: 'RAMPART-S030',
@@ -290,6 +290,17 @@ export function lintSource(source: string, file: string): LintResult {
       // `Function.prototype.constructor(code)`, `[].constructor.constructor(code)`: the same constructor
       if (t.text === 'constructor' && calls && (prev?.text === '.' || prev?.text === '?.') && tokens[i + 2]?.text !== ')' && isFunctionValue(tokens, i - 2))
         add('RAMPART-S021', t, 'the constructor of a function is Function(): it turns a string into code.');
+      // `Function.call(null, code)`, `Function.bind(null, code)`, `Reflect.construct(Function, [code])`
+      if (
+        (t.text === 'call' || t.text === 'apply' || t.text === 'bind') &&
+        calls &&
+        prev?.text === '.' &&
+        tokens[i + 2]?.text !== ')' &&
+        isFunctionConstructor(tokens, i - 2)
+      )
+        add('RAMPART-S021', t, `Function.${t.text}() still builds a function from a string.`);
+      if ((t.text === 'construct' || t.text === 'apply') && calls && prev?.text === '.' && tokens[i - 2]?.text === 'Reflect' && reflectsFunction(tokens, i))
+        add('RAMPART-S021', t, `Reflect.${t.text}(Function, …) builds a function from a string.`);
       // ── DOM XSS
       if (MARKUP_PROPERTIES.has(t.text) && prev?.text === '.' && isAssignment(next)) markupAssignment(t, i + 2);
       if (t.text === 'assign' && calls && prev?.text === '.' && tokens[i - 2]?.text === 'Object' && tokens[i - 3]?.text !== '.')

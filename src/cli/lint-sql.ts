@@ -17,6 +17,12 @@ const CONSTANT_EXPRESSION = /^\s*(?:(?:[\w$]+\??\.)*[A-Z][A-Z0-9_]*|\d+|(?:[\w$]
 // `cond ? ' and x' : ''`: a choice between literals.
 const LITERAL_CHOICE = /^[\w$.!\s()]+\?\s*(?:'[^'$]*'|"[^"$]*"|`[^`$]*`)\s*:\s*(?:'[^'$]*'|"[^"$]*"|`[^`$]*`)\s*$/;
 const TAIL = 200;
+// After `$`, a parameter number (`$${params.length + 1}`, `$${i}`): one name or a `.length`,
+// plus or minus a literal — never a value spliced into the statement.
+// Objects whose `length` key the client sets (`?length=1 or 1=1` → req.query.length); `params` is
+// allowed there, being the usual name of the statement's own parameter list.
+const REQUEST_OBJECT = /^\(?\s*(?:req|request|ctx)\b|\b(?:query|body|cookies|headers|searchParams|formData)\b/;
+const PLACEHOLDER_NUMBER = /^\(?\s*(?:[\w$]+\??\.)*[\w$]+\s*(?:[+-]\s*\d+\s*)?\)?$/;
 
 function countQuotes(text: string): number {
   let quotes = 0;
@@ -31,6 +37,14 @@ function countQuotes(text: string): number {
 export function riskySlot(before: string, expression: string, quoted = countQuotes(before) % 2 === 1): boolean {
   const expr = expression.trim();
   if (CONSTANT_EXPRESSION.test(expr) || LITERAL_CHOICE.test(expr)) return false;
+  // A parameter number: a `.length` is a number whatever it counts; a lone name unless request data.
+  if (
+    before.endsWith('$') &&
+    !before.endsWith('$$') &&
+    PLACEHOLDER_NUMBER.test(expr) &&
+    (/\.length\b/.test(expr) ? !REQUEST_OBJECT.test(expr) : !REQUEST_DATA.test(expr))
+  )
+    return false;
   if (REQUEST_DATA.test(expr)) return true;
   // Inside a single-quoted SQL string: a value.
   if (quoted) return true;
