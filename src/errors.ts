@@ -125,7 +125,12 @@ export const ERROR_CODES = {
   },
   ERR_RAMPART_RBAC_UNKNOWN_ROLE: { status: 403, description: 'A user or group names a role that the RBAC configuration does not define.' },
   ERR_RAMPART_SESSION_DATA: { description: 'Session data is not plain JSON (functions, class instances, cycles, `__proto__` keys or non-finite numbers).' },
-  ERR_RAMPART_SESSION_STORE: { status: 503, description: 'The session store failed (connection lost or corrupt record).' },
+  ERR_RAMPART_SESSION_STORE: { status: 503, description: 'The session store failed, timed out (`storeTimeout`) or threw (connection lost or corrupt record).' },
+  ERR_RAMPART_SESSION_ENDED: {
+    status: 409,
+    description:
+      'A session change was refused: another request destroyed or regenerated the session while this request ran (logout, login); nothing was written and the cookie is cleared.',
+  },
   ERR_RAMPART_SIGNATURE_MISSING: { status: 401, description: 'A signed request or webhook lacks its signature or timestamp header.' },
   ERR_RAMPART_SIGNATURE_INVALID: { status: 401, description: 'A request or webhook signature does not match the body and key.' },
   ERR_RAMPART_SIGNATURE_EXPIRED: { status: 401, description: 'A signed request or webhook timestamp is outside the allowed window (default 300 s).' },

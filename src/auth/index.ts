@@ -57,5 +57,5 @@ export type {
   RequireApiKeyOptions,
   DatabaseOption,
 } from './apikeys/index.ts';
-export { sessions, getSession, sessionIdOf, memorySessionStore, redisSessionStore, postgresSessionStore } from './sessions/index.ts';
+export { sessions, getSession, sessionIdOf, memorySessionStore, redisSessionStore, postgresSessionStore, SESSION_TOMBSTONE } from './sessions/index.ts';
 export type { Session, SessionOptions, SessionsMiddleware, SessionStore, RedisSessionClient, StoredSession, JsonValue } from './sessions/index.ts';

@@ -3,12 +3,26 @@ import { configError } from '../core/options.ts';
 import { checkDatabase, checkTable, closeOpened, once, openDatabase, type DatabaseOption } from './database.ts';
 
 /**
- * Where sessions live. Records are opaque JSON strings; `ttl` is in seconds. Stores only
- * need get/set/delete — expiry rules are applied by the sessions middleware.
+ * The record sessions write in place of a destroyed or rotated session (kept a day, so the
+ * old id is recognised as a fixation attempt). {@link SessionStore.update} never replaces it.
+ */
+export const SESSION_TOMBSTONE = '{"destroyed":true}';
+
+/**
+ * Where sessions live. Records are opaque JSON strings; `ttl` is in seconds. Expiry rules
+ * are applied by the sessions middleware; the store's one rule is {@link SessionStore.update}'s.
  */
 export interface SessionStore {
   get(id: string): Promise<string | undefined>;
+  /** Write a record unconditionally (a new session, a tombstone). */
   set(id: string, record: string, ttl: number): Promise<void>;
+  /**
+   * Replace the record of an existing, live session, atomically: resolve false and write
+   * nothing when no record is stored under `id` (never created, expired, erased) or the
+   * record is {@link SESSION_TOMBSTONE}. This is what keeps a request that was still running
+   * when another request logged out or rotated the id from writing the session back.
+   */
+  update(id: string, record: string, ttl: number): Promise<boolean>;
   delete(id: string): Promise<void>;
   /**
    * Every stored record, in no particular order (for GDPR reports, erasure and retention,
@@ -48,6 +62,14 @@ export function memorySessionStore(options: { max?: number } = {}): SessionStore
       map.set(id, { record, expires: Date.now() + ttl * 1000 });
       while (map.size > max) map.delete(map.keys().next().value as string);
     },
+    // No await between the check and the write: atomic in one process.
+    async update(id, record, ttl) {
+      const entry = map.get(id);
+      if (entry === undefined || entry.expires <= Date.now() || entry.record === SESSION_TOMBSTONE) return false;
+      map.delete(id);
+      map.set(id, { record, expires: Date.now() + ttl * 1000 });
+      return true;
+    },
     async delete(id) {
       map.delete(id);
     },
@@ -62,14 +84,24 @@ export interface RedisSessionClient {
   get(key: string): Promise<string | null>;
   set(...args: unknown[]): Promise<unknown>;
   del(...keys: unknown[]): Promise<unknown>;
+  /** EVAL script numKeys …keys …args: update() is one Lua script (check and write atomically). */
+  eval(script: string, numKeys: number, ...args: unknown[]): Promise<unknown>;
   /** Needed only by scan(): SCAN cursor MATCH pattern COUNT n. */
   scan?(...args: unknown[]): Promise<[string, string[]]>;
   mget?(...keys: unknown[]): Promise<Array<string | null>>;
 }
 
-/** Redis store (ioredis client): one GET per lookup, SET … EX per write. */
+// Replace a live record only: a missing key or the tombstone stays as it is.
+const UPDATE_SCRIPT = `local v = redis.call('GET', KEYS[1])
+if (not v) or v == ARGV[3] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return 1`;
+
+/** Redis store (ioredis client): one GET per lookup, SET … EX per write, one Lua script per update. */
 export function redisSessionStore(client: RedisSessionClient, options: { prefix?: string } = {}): SessionStore {
   if (client === null || typeof client !== 'object' || typeof client.get !== 'function') throw configError('redisSessionStore needs an ioredis client.');
+  if (typeof client.eval !== 'function')
+    throw configError('redisSessionStore needs a client with eval() (ioredis has it): session updates are one atomic Lua script.');
   const prefix = options.prefix ?? 'rampart:sess:';
   const wrap = async <T>(fn: () => Promise<T>): Promise<T> => {
     try {
@@ -81,6 +113,8 @@ export function redisSessionStore(client: RedisSessionClient, options: { prefix?
   return {
     get: (id) => wrap(async () => ((await client.get(prefix + id)) as string | null) ?? undefined),
     set: (id, record, ttl) => wrap(async () => void (await client.set(prefix + id, record, 'EX', Math.max(1, Math.ceil(ttl))))),
+    update: (id, record, ttl) =>
+      wrap(async () => Number(await client.eval(UPDATE_SCRIPT, 1, prefix + id, record, String(Math.max(1, Math.ceil(ttl))), SESSION_TOMBSTONE)) === 1),
     delete: (id) => wrap(async () => void (await client.del(prefix + id))),
     async *scan() {
       const scanKeys = client.scan?.bind(client);
@@ -140,6 +174,15 @@ export function postgresSessionStore(
            on conflict (id) do update set record = excluded.record, expires_at = excluded.expires_at`,
           [id, record, ttl],
         );
+      }),
+    update: (id, record, ttl) =>
+      wrap(async () => {
+        const rows = await (await open()).query(
+          `update ${table} set record = $2, expires_at = now() + make_interval(secs => $3::float8)
+           where id = $1 and expires_at > now() and record <> $4 returning id`,
+          [id, record, ttl, SESSION_TOMBSTONE],
+        );
+        return rows.length > 0;
       }),
     delete: (id) => wrap(async () => void (await (await open()).query(`delete from ${table} where id = $1`, [id]))),
     prune: () => wrap(async () => (await (await open()).query(`delete from ${table} where expires_at <= now() returning id`)).length),

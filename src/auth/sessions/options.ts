@@ -6,8 +6,13 @@ import { memorySessionStore, type SessionStore } from '../../stores/sessions.ts'
 export interface SessionOptions {
   /** Key that signs session ids (≥ 32 bytes); a list rotates: the first signs, all verify. Required. */
   secret: string | Uint8Array | Secret | ReadonlyArray<string | Uint8Array | Secret>;
-  /** Default: an in-process memory store (single instance only). */
+  /**
+   * Default: an in-process memory store (single instance only). A custom store must
+   * implement `update()` (replace a live record only, atomically; see {@link SessionStore}).
+   */
   store?: SessionStore;
+  /** Seconds one store call may take before the request gets 503 + Retry-After. Default 2. */
+  storeTimeout?: number;
   /** Absolute lifetime from login. Default 86400 (24 h). */
   maxAge?: number;
   /** Idle timeout since the last request. Default 1800 (30 min). */
@@ -33,6 +38,8 @@ export interface SessionConfig {
   readonly secrets: readonly [Buffer, ...Buffer[]];
   /** The caller's store, or a new memory store. */
   readonly store: SessionStore;
+  /** Bound on one store call, in milliseconds. */
+  readonly storeTimeoutMs: number;
   /** Absolute lifetime in milliseconds. */
   readonly maxAgeMs: number;
   /** Idle timeout in milliseconds. */
@@ -52,7 +59,18 @@ export function cookiePrefixOf(name: string): '__Host-' | '__Secure-' | undefine
   return lower === '__secure-' ? '__Secure-' : undefined;
 }
 
-const OPTION_NAMES = ['secret', 'store', 'maxAge', 'idleTimeout', 'browserSession', 'secure', 'sameSite', 'cookieName', 'maxDataBytes'] as const;
+const OPTION_NAMES = [
+  'secret',
+  'store',
+  'storeTimeout',
+  'maxAge',
+  'idleTimeout',
+  'browserSession',
+  'secure',
+  'sameSite',
+  'cookieName',
+  'maxDataBytes',
+] as const;
 
 function isSessionStore(value: unknown): value is SessionStore {
   const s = value as SessionStore | null;
@@ -71,7 +89,12 @@ export function compileSessionOptions(options: SessionOptions): SessionConfig {
   checkKeys(o, OPTION_NAMES, 'sessions');
   const secrets = requireSecret(o.secret, { name: 'sessions.secret', code: 'ERR_RAMPART_CONFIG', rotation: true });
   if (o.store !== undefined && !isSessionStore(o.store))
-    throw configError('sessions.store must implement get/set/delete (memorySessionStore, redisSessionStore, postgresSessionStore).');
+    throw configError('sessions.store must implement get/set/update/delete (memorySessionStore, redisSessionStore, postgresSessionStore).');
+  if (o.store !== undefined && typeof (o.store as Partial<SessionStore>).update !== 'function')
+    throw configError(
+      'sessions.store has no update(id, record, ttl): add one that replaces the record only when a live one is stored under id (not missing, not SESSION_TOMBSTONE) and resolves whether it wrote, atomically (a Lua script, UPDATE … WHERE, a conditional put). Without it a request still running at logout writes the session back.',
+    );
+  const storeTimeout = o.storeTimeout === undefined ? 2 : numberOption(o.storeTimeout, 'sessions.storeTimeout', 0.001, 60, false);
   const maxAge = o.maxAge === undefined ? 86400 : numberOption(o.maxAge, 'sessions.maxAge', 1, 400 * 86400);
   const idle = o.idleTimeout === undefined ? 1800 : numberOption(o.idleTimeout, 'sessions.idleTimeout', 1, 400 * 86400);
   const browserSession = o.browserSession === true;
@@ -96,6 +119,7 @@ export function compileSessionOptions(options: SessionOptions): SessionConfig {
   return Object.freeze({
     secrets: Object.freeze([...secrets]) as readonly Buffer[] as readonly [Buffer, ...Buffer[]],
     store: (o.store as SessionStore | undefined) ?? memorySessionStore(),
+    storeTimeoutMs: Math.max(1, Math.round(storeTimeout * 1000)),
     maxAgeMs: maxAge * 1000,
     idleMs: idle * 1000,
     browserSession,

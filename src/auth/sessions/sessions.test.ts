@@ -204,7 +204,7 @@ test('sessions on PostgreSQL through every adapter', async (t) => {
     await sessionFlow(() => {
       const s = postgresSessionStore({ database: pg.url, table: `sessions_${stores.length}` });
       stores.push(s);
-      return { get: s.get, set: s.set, delete: s.delete }; // the stack closes middleware, keep the pool for the test
+      return { get: s.get, set: s.set, update: s.update, delete: s.delete }; // the stack closes middleware, keep the pool for the test
     })(t);
     assert.ok((await stores[0]!.prune()) >= 0);
   } finally {

@@ -6,7 +6,8 @@ import type { Middleware, RequestView, ResponseControl } from '../../core/types.
 import { localOf } from '../shared/http.ts';
 import { problem } from '../../core/problem.ts';
 import { jsonCopy, parseJson, type JsonValue } from './data.ts';
-import type { SessionStore } from '../../stores/sessions.ts';
+import { SESSION_TOMBSTONE, type SessionStore } from '../../stores/sessions.ts';
+import { guardSessionStore } from './guarded-store.ts';
 import { compileSessionOptions, cookiePrefixOf, type SessionOptions } from './options.ts';
 
 export type { SessionOptions } from './options.ts';
@@ -35,7 +36,11 @@ export interface Session {
   /** A deep copy of the session data. */
   readonly data: Readonly<Record<string, JsonValue>>;
   get<T extends JsonValue = JsonValue>(key: string): T | undefined;
-  /** Set a JSON value and save (creates the session and its cookie on first use). */
+  /**
+   * Set a JSON value and save (creates the session and its cookie on first use). Like every
+   * mutation, rejects with ERR_RAMPART_SESSION_ENDED (nothing written, the cookie cleared)
+   * when another request destroyed or regenerated this session while this one ran.
+   */
   set(key: string, value: unknown): Promise<void>;
   /** Remove a key and save. */
   delete(key: string): Promise<void>;
@@ -43,8 +48,8 @@ export interface Session {
   replace(data: Record<string, unknown>): Promise<void>;
   /**
    * New id for the same visitor (call on login and privilege change: prevents session
-   * fixation). Data is cleared unless `keepData`; the CSRF token is rotated; the old id
-   * is invalidated.
+   * fixation). Data is cleared unless `keepData`, which also keeps the absolute expiry (a new
+   * id never extends `maxAge`); the CSRF token is rotated; the old id is invalidated.
    */
   regenerate(options?: { keepData?: boolean }): Promise<void>;
   /** Delete the session and clear the cookie (logout). */
@@ -71,10 +76,22 @@ export interface SessionsMiddleware extends Middleware {
  * await session.set('user', { id: 'u1', roles: ['editor'] });
  */
 export function sessions(options: SessionOptions): SessionsMiddleware {
-  const { secrets, store, maxAgeMs, idleMs, browserSession, secure, sameSite, cookieName: baseName, maxDataBytes: maxBytes } = compileSessionOptions(options);
+  const {
+    secrets,
+    store: callerStore,
+    storeTimeoutMs,
+    maxAgeMs,
+    idleMs,
+    browserSession,
+    secure,
+    sameSite,
+    cookieName: baseName,
+    maxDataBytes: maxBytes,
+  } = compileSessionOptions(options);
   recordConfig('sessions', { secure, sameSite });
   // A name with its own prefix is only accepted with secure: true (compileSessionOptions).
   const prefixed = cookiePrefixOf(baseName) !== undefined;
+  const store = guardSessionStore(callerStore, storeTimeoutMs);
 
   const mac = (id: string, key = secrets[0]): Buffer => createHmac('sha256', key).update(id).digest();
   const sign = (id: string): string => `${id}.${mac(id).toString('base64url')}`;
@@ -108,7 +125,7 @@ export function sessions(options: SessionOptions): SessionsMiddleware {
 
   const middleware: SessionsMiddleware = Object.freeze({
     name: 'sessions',
-    store,
+    store: callerStore,
     async handle(req: RequestView, res: ResponseControl) {
       try {
         return await attach(req, res);
@@ -119,7 +136,7 @@ export function sessions(options: SessionOptions): SessionsMiddleware {
       }
     },
     async close() {
-      await store.close?.();
+      await callerStore.close?.();
     },
   });
   return middleware;
@@ -153,7 +170,6 @@ export function sessions(options: SessionOptions): SessionsMiddleware {
         }
       }
     }
-    const isNew = record === undefined;
     let state: StoredRecord = record ?? { data: {}, created: now, seen: now, expires: now + maxAgeMs, csrf: newCsrf() };
 
     const ttlOf = (r: StoredRecord) => Math.max(1, Math.ceil((r.expires - Date.now()) / 1000) + EXPIRED_GRACE);
@@ -161,25 +177,49 @@ export function sessions(options: SessionOptions): SessionsMiddleware {
       const opts = browserSession ? cookieOptions : { ...cookieOptions, maxAge: Math.max(0, Math.floor((state.expires - Date.now()) / 1000)) };
       res.append('set-cookie', serializeCookie(cookieName, sign(id), opts));
     };
+    const blank = (): StoredRecord => ({ data: {}, created: Date.now(), seen: Date.now(), expires: Date.now() + maxAgeMs, csrf: newCsrf() });
+    // Another request destroyed or regenerated this id after this one loaded it: the write was
+    // refused by the store (update() never revives a tombstone), so this request drops its
+    // changes, forgets the id and fails loudly rather than act on a session that is gone.
+    const ended = (): never => {
+      id = '';
+      state = blank();
+      clearCookie();
+      req.emit('SESSION_DESTROYED', 'stale write refused: the session ended in another request');
+      throw new RampartError(
+        'ERR_RAMPART_SESSION_ENDED',
+        'The session was destroyed or regenerated by another request while this one ran; the change was not saved.',
+      );
+    };
     const save = async () => {
+      const created = id === '';
+      state.seen = Date.now();
       const text = JSON.stringify(state);
       if (Buffer.byteLength(text) > maxBytes) throw new RampartError('ERR_RAMPART_SESSION_DATA', `Session data is larger than maxDataBytes (${maxBytes}).`);
-      const created = id === '';
-      if (created) id = newId();
-      state.seen = Date.now();
-      await store.set(id, text, ttlOf(state));
       if (created) {
+        id = newId();
+        await store.set(id, text, ttlOf(state));
         setCookie();
         req.emit('SESSION_CREATED', 'new session');
+      } else if (!(await store.update(id, text, ttlOf(state)))) {
+        ended();
       }
     };
 
     // Idle timeout: record activity, at most about once a minute per session.
     if (record !== undefined && now - record.seen > Math.min(60_000, idleMs / 10)) {
       record.seen = now;
-      await store.set(id, JSON.stringify(record), ttlOf(record));
+      if (!(await store.update(id, JSON.stringify(record), ttlOf(record)))) {
+        // Destroyed between the read and this write: the request goes on without a session.
+        req.emit('SESSION_FIXATION_ATTEMPT', 'session id was destroyed');
+        clearCookie();
+        id = '';
+        record = undefined;
+        state = blank();
+      }
     }
 
+    const isNew = record === undefined;
     const session: Session = {
       get id() {
         return id;
@@ -218,21 +258,25 @@ export function sessions(options: SessionOptions): SessionsMiddleware {
       },
       async regenerate(regenerateOptions: { keepData?: boolean } = {}) {
         const keep = regenerateOptions.keepData === true;
-        const oldId = id;
-        if (oldId !== '') await store.set(oldId, JSON.stringify({ destroyed: true }), TOMBSTONE_TTL);
+        // The old id is retired only if it is still live: a session another request ended
+        // meanwhile must not live on under a new id.
+        if (id !== '' && !(await store.update(id, SESSION_TOMBSTONE, TOMBSTONE_TTL))) ended();
         const at = Date.now();
-        state = { data: keep ? state.data : {}, created: at, seen: at, expires: at + maxAgeMs, csrf: newCsrf() };
+        // keepData keeps the session, so its absolute lifetime carries over to the new id.
+        state = keep
+          ? { data: state.data, created: state.created, seen: at, expires: state.expires, csrf: newCsrf() }
+          : { data: {}, created: at, seen: at, expires: at + maxAgeMs, csrf: newCsrf() };
         id = '';
         await save();
         req.locals.csrfTokenRotated = true;
       },
       async destroy() {
         if (id !== '') {
-          await store.set(id, JSON.stringify({ destroyed: true }), TOMBSTONE_TTL);
+          await store.set(id, SESSION_TOMBSTONE, TOMBSTONE_TTL);
           req.emit('SESSION_DESTROYED', 'logout');
         }
         id = '';
-        state = { data: {}, created: Date.now(), seen: Date.now(), expires: Date.now() + maxAgeMs, csrf: newCsrf() };
+        state = blank();
         clearCookie();
       },
     };
