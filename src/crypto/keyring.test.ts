@@ -168,3 +168,14 @@ test('property: arbitrary strings are rejected with a RampartError, never a cras
     { numRuns: 500 },
   );
 });
+
+test('keyIdOf reads the id from the envelope, also for a key no longer in the ring; malformed envelopes are refused', () => {
+  const old = keyring({ keys: { zz: k1 }, current: 'zz' }).encrypt('left behind');
+  const ring = keyring({ keys: { k2 }, current: 'k2' });
+  assert.equal(ring.keyIdOf(old), 'zz', 'an operator finds the rows still under a removed key');
+  assert.throws(() => ring.decrypt(old), { code: 'ERR_RAMPART_CRYPTO_UNKNOWN_KEY' }, 'decrypting it still says the key is gone');
+  for (const bad of ['v1.zz', 'v2.zz.' + old.slice(6), 'v1.z z.' + old.slice(6), 'v1.zz.!!!', 'v1.zz.' + Buffer.alloc(27).toString('base64url')]) {
+    assert.throws(() => ring.keyIdOf(bad), { code: 'ERR_RAMPART_CRYPTO_MALFORMED' }, bad);
+  }
+  assert.throws(() => ring.keyIdOf(42 as unknown as string), { code: 'ERR_RAMPART_CRYPTO_INPUT' });
+});

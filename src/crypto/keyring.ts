@@ -66,7 +66,7 @@ export interface Keyring {
   decryptJson<T = unknown>(text: string, options?: KeyringCallOptions): T;
   /** True when `text` was encrypted with a key other than the current one. */
   needsRotation(text: string): boolean;
-  /** The key id a ciphertext names (no decryption). */
+  /** The key id a ciphertext names, read from its envelope (no decryption, no key needed: also the id of a removed key). Malformed text throws `ERR_RAMPART_CRYPTO_MALFORMED`. */
   keyIdOf(text: string): string;
   /** Id of the current key. */
   readonly current: string;
@@ -151,21 +151,10 @@ export function keyring(options: KeyringOptions): Keyring {
   }
 
   function parse(text: unknown): { entry: Entry; kid: string; body: Buffer } {
-    if (typeof text !== 'string') throw new RampartError('ERR_RAMPART_CRYPTO_INPUT', `keyring ciphertext must be a string (got ${kind(text)}).`);
-    const first = text.indexOf('.');
-    const second = first < 0 ? -1 : text.indexOf('.', first + 1);
-    if (second < 0 || text.slice(0, first) !== VERSION) {
-      throw new RampartError('ERR_RAMPART_CRYPTO_MALFORMED', 'keyring ciphertext must look like v1.<kid>.<base64url>.');
-    }
-    const kid = text.slice(first + 1, second);
-    if (!KID.test(kid)) throw new RampartError('ERR_RAMPART_CRYPTO_MALFORMED', 'keyring ciphertext has an invalid key id.');
+    const { kid, body } = parseEnvelope(text);
     const entry = entries.get(kid);
     if (entry === undefined)
       throw new RampartError('ERR_RAMPART_CRYPTO_UNKNOWN_KEY', `keyring has no key ${JSON.stringify(kid)}; it was removed before its data was re-encrypted.`);
-    const body = decodeBase64Url(text.slice(second + 1), 'optional');
-    if (body === undefined || body.length < IV_BYTES + TAG_BYTES) {
-      throw new RampartError('ERR_RAMPART_CRYPTO_MALFORMED', 'keyring ciphertext body is not base64url or too short to hold an IV and tag.');
-    }
     return { entry, kid, body };
   }
 
@@ -196,10 +185,27 @@ export function keyring(options: KeyringOptions): Keyring {
       return encrypt(decrypt(text, callOptions), callOptions);
     },
     needsRotation: (text: string) => parse(text).kid !== current,
-    keyIdOf: (text: string) => parse(text).kid,
+    keyIdOf: (text: string) => parseEnvelope(text).kid,
     current,
     usage: () => Object.fromEntries([...entries].map(([kid, entry]) => [kid, entry.used])),
   });
+}
+
+/** Split `v1.<kid>.<body>` and check its shape; the key id is read, not looked up (a removed key's id is still reported). */
+function parseEnvelope(text: unknown): { kid: string; body: Buffer } {
+  if (typeof text !== 'string') throw new RampartError('ERR_RAMPART_CRYPTO_INPUT', `keyring ciphertext must be a string (got ${kind(text)}).`);
+  const first = text.indexOf('.');
+  const second = first < 0 ? -1 : text.indexOf('.', first + 1);
+  if (second < 0 || text.slice(0, first) !== VERSION) {
+    throw new RampartError('ERR_RAMPART_CRYPTO_MALFORMED', 'keyring ciphertext must look like v1.<kid>.<base64url>.');
+  }
+  const kid = text.slice(first + 1, second);
+  if (!KID.test(kid)) throw new RampartError('ERR_RAMPART_CRYPTO_MALFORMED', 'keyring ciphertext has an invalid key id.');
+  const body = decodeBase64Url(text.slice(second + 1), 'optional');
+  if (body === undefined || body.length < IV_BYTES + TAG_BYTES) {
+    throw new RampartError('ERR_RAMPART_CRYPTO_MALFORMED', 'keyring ciphertext body is not base64url or too short to hold an IV and tag.');
+  }
+  return { kid, body };
 }
 
 // JSON.stringify drops undefined and functions, turns NaN into null and Maps into {}: a
