@@ -116,3 +116,29 @@ print(json.dumps({'verify': [a.verify(data['sha1'], for_time=t), b.verify(data['
   assert.equal(totp.verify(r.theirs, secret, { time: time + 3000 }), Math.floor((time + 3000) / 30));
   assert.equal(hotp(secret, 7), r.hotp);
 });
+
+test('totp.uri refuses a colon in issuer or account (Key URI format: the label separator); pyotp reads the names it accepts', async (t) => {
+  const secret = totp.generateSecret();
+  for (const [issuer, account] of [
+    ['Ex:ample', 'ada@example.com'],
+    ['Example', 'ada:lovelace'],
+    ['Example', 'a:b@example.com'],
+  ] as const) {
+    assert.throws(
+      () => totp.uri({ secret, account, issuer }),
+      (e: unknown) => isRampartError(e) && e.code === 'ERR_RAMPART_CONFIG' && /colon/.test(e.message),
+      `${issuer} / ${account}`,
+    );
+  }
+  const names = [
+    ['Example Inc', 'ada lovelace'],
+    ['Exämple', 'ädä+tag@example.com'],
+  ] as const;
+  const uris = names.map(([issuer, account]) => totp.uri({ secret, account, issuer }));
+  const out = await python(t, ['pyotp'], `import pyotp\nprint(json.dumps([[p.issuer, p.name] for p in map(pyotp.parse_uri, data)]))`, uris);
+  if (out === undefined) return;
+  assert.deepEqual(
+    JSON.parse(out),
+    names.map(([issuer, account]) => [issuer, account]),
+  );
+});

@@ -86,7 +86,7 @@ export const totp = Object.freeze({
     return base32Encode(randomBytes(bytes));
   },
 
-  /** The `otpauth://totp/…` URI that authenticator apps import (show it as a QR code). */
+  /** The `otpauth://totp/…` URI that authenticator apps import (show it as a QR code). `issuer` and `account` must not contain `:` (`ERR_RAMPART_CONFIG`): apps split the label there. */
   uri(options: { secret: string; account: string; issuer: string } & TotpParams): string {
     const o = optionsObject(options, 'totp.uri');
     checkKeys(o, ['secret', 'account', 'issuer', ...PARAM_NAMES], 'totp.uri');
@@ -94,6 +94,12 @@ export const totp = Object.freeze({
     secretBytes(o.secret);
     for (const name of ['account', 'issuer']) {
       if (typeof o[name] !== 'string' || (o[name] as string).length === 0) throw configError(`totp.uri: ${name} must be a non-empty string.`);
+      // The label is `issuer:account`; apps split it at the colon (Key URI format forbids one in either part).
+      if ((o[name] as string).includes(':')) {
+        throw configError(
+          `totp.uri: ${name} ${JSON.stringify((o[name] as string).slice(0, 60))} contains a colon, which authenticator apps read as the issuer/account separator; remove or replace it (e.g. with a space or '-').`,
+        );
+      }
     }
     const issuer = o.issuer as string;
     const label = `${encodeURIComponent(issuer)}:${encodeURIComponent(o.account as string)}`;
