@@ -4,6 +4,7 @@ import { RampartError } from '../../errors.ts';
 import { requireSecret } from '../../crypto/secret.ts';
 import { checkKeys, configError, numberOption, optionsObject } from '../../core/options.ts';
 import { argon2Raw, encodePhc, MAX_ARGON2_MEMORY_KIB, parsePhc, type Argon2Params } from './argon2.ts';
+import { verifyDummy } from './dummy.ts';
 
 // bcryptjs is an optional peer, only needed to verify legacy bcrypt hashes.
 const loadBcrypt = lazyPeer(PEERS.bcrypt, () => import('bcryptjs'));
@@ -97,22 +98,23 @@ export async function hashPassword(password: string, options?: PasswordHashOptio
   return encodePhc(params, salt, tag);
 }
 
-// A fixed hash to verify against when the account does not exist, so "unknown user"
-// costs the same argon2 work as "wrong password" (no user enumeration by timing).
-let dummyHash: Promise<string> | undefined;
-
 /**
  * Verify a password against a stored hash: argon2id/argon2i/argon2d PHC strings (any
  * parameters up to m=262144 KiB, t=64, p=64) and legacy bcrypt `$2a$`/`$2b$`/`$2y$`. `needsRehash` tells the app to
  * store a fresh argon2id hash after a successful login (migration on login).
  *
- * Pass `null` as the hash when the user does not exist: a dummy hash is verified so the
- * response time does not reveal which accounts exist.
+ * Pass `null` as the hash when the user does not exist: one argon2 computation with the
+ * parameters of `options` (what a real row hashed with them costs) runs, and `{ ok: false }`
+ * comes back, so neither the answer nor the time reveals which accounts exist.
+ *
+ * A password longer than bcrypt's 72 bytes checked against a bcrypt hash is never compared
+ * (bcrypt would silently ignore the rest): it costs the same dummy check as an unknown user
+ * and resolves `{ ok: false }`, the answer an unknown user gets.
  *
  * Throws ERR_RAMPART_PASSWORD_HASH for an unrecognised stored hash or one with parameters
- * beyond those bounds (checked before any memory is allocated), and
- * ERR_RAMPART_PASSWORD_TOO_LONG for a password longer than bcrypt's 72 bytes when
- * checked against a bcrypt hash (bcrypt would silently ignore the rest). Verifying a bcrypt
+ * beyond those bounds (checked before any memory is allocated), and, whether or not the user
+ * exists, ERR_RAMPART_PASSWORD_INPUT for a non-string and ERR_RAMPART_PASSWORD_TOO_LONG for
+ * a password over 4096 bytes (no stored hash can match one). Verifying a bcrypt
  * hash needs the optional peer `bcryptjs` (`npm install bcryptjs`); without it,
  * ERR_RAMPART_MISSING_DEPENDENCY.
  */
@@ -120,8 +122,7 @@ export async function verifyPassword(hash: string | null | undefined, password: 
   const { params, pepper } = resolve(options, 'verifyPassword');
   const bytes = passwordBytes(password, 'verifyPassword');
   if (hash === null || hash === undefined) {
-    dummyHash ??= hashPassword('rampart-dummy-password-for-timing', options);
-    await verifyArgon2(await dummyHash, bytes, pepper);
+    await verifyDummy(params, bytes, pepper);
     return { ok: false, needsRehash: false };
   }
   if (typeof hash !== 'string') throw new RampartError('ERR_RAMPART_PASSWORD_HASH', 'verifyPassword: the stored hash must be a string.');
@@ -138,14 +139,15 @@ export async function verifyPassword(hash: string | null | undefined, password: 
   }
   if (/^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/.test(hash)) {
     // bcrypt hashes never had a pepper; the legacy password is checked as typed.
-    if (bytes.length > BCRYPT_MAX_BYTES) {
-      throw new RampartError(
-        'ERR_RAMPART_PASSWORD_TOO_LONG',
-        `bcrypt only uses the first ${BCRYPT_MAX_BYTES} bytes of a password; refusing to compare a longer one.`,
-      );
-    }
     const cost = Number(hash.slice(4, 6));
     if (cost < 4 || cost > 20) throw new RampartError('ERR_RAMPART_PASSWORD_HASH', 'bcrypt cost out of range (4–20).');
+    // bcrypt would compare only the first 72 bytes. Never compare a longer password, and answer
+    // as for an unknown user (same work, same false) — a distinct error here told an attacker
+    // which accounts exist and skipped the caller's failure counting.
+    if (bytes.length > BCRYPT_MAX_BYTES) {
+      await verifyDummy(params, bytes, pepper);
+      return { ok: false, needsRehash: false };
+    }
     const { default: bcrypt } = await loadBcrypt();
     const ok = await bcrypt.compare(bytes.toString('utf8'), hash);
     return { ok, needsRehash: ok };
