@@ -232,3 +232,43 @@ test('create() validates scopes with the permission grammar: no empty scope, no 
   assert.deepEqual((await keys.verify(ok.key)).scopes, ['orders:read', 'orders:*', '*', 'billing.v2:refund']);
   await keys.close();
 });
+
+test('revoking a successor ends its predecessors’ overlap: the old key stops working, list() shows it revoked (every adapter)', async (t) => {
+  const keys = manager();
+  const first = await keys.create({ owner: 'acme', scopes: ['orders:read'] });
+  const second = await keys.rotate(first.id); // default overlap: a day
+  const third = await keys.rotate(second.id);
+  const other = await keys.create({ owner: 'acme' }); // unrelated: untouched
+  assert.equal((await keys.verify(first.key)).owner, 'acme', 'still in its overlap');
+  assert.equal(await keys.revoke(third.id), true);
+  for (const k of [first, second, third]) await rejectsWith(keys.verify(k.key), 'ERR_RAMPART_APIKEY_INVALID');
+  assert.equal((await keys.verify(other.key)).owner, 'acme');
+  const listed = new Map((await keys.list({ owner: 'acme' })).map((r) => [r.id, r]));
+  for (const k of [first, second, third]) assert.ok(listed.get(k.id)!.revokedAt instanceof Date, 'the whole lineage shows revoked');
+  assert.equal(listed.get(other.id)!.revokedAt, null);
+  await rejectsWith(keys.rotate(first.id), 'ERR_RAMPART_APIKEY_INVALID');
+  await assert.rejects(keys.rotate(first.id), /revoked/);
+  assert.equal(await keys.revoke(third.id), false, 'nothing left to revoke');
+  await forEachAdapter(
+    t,
+    () => stack([requireApiKey({ keys })]),
+    async (app) => {
+      for (const k of [first, second, third]) {
+        const r = await fetch(`${app.url}/`, { headers: { 'x-api-key': k.key } });
+        assert.equal(r.status, 401);
+        await r.body?.cancel();
+      }
+    },
+  );
+  await keys.close();
+});
+
+test('revoking a predecessor leaves its successor working (only successors end an overlap)', async () => {
+  const keys = manager();
+  const first = await keys.create({ owner: 'acme' });
+  const second = await keys.rotate(first.id);
+  assert.equal(await keys.revoke(first.id), true);
+  await rejectsWith(keys.verify(first.key), 'ERR_RAMPART_APIKEY_INVALID');
+  assert.equal((await keys.verify(second.key)).owner, 'acme');
+  await keys.close();
+});

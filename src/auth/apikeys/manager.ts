@@ -49,7 +49,11 @@ export interface ApiKeyManager {
   verify(key: string): Promise<ApiKeyPrincipal>;
   /** Like verify() without emitting an event (middleware emit through the request). */
   check(key: string): Promise<ApiKeyPrincipal>;
-  /** Revoke a key by id. Resolves false when no such active key exists. */
+  /**
+   * Revoke a key by id, and with it every predecessor it replaced that still works in its
+   * rotation overlap (revoking a leaked replacement must not leave the old key alive).
+   * Resolves false when neither the key nor such a predecessor was active.
+   */
   revoke(id: string): Promise<boolean>;
   /**
    * Issue a replacement with the same owner, scopes and name; the old key keeps working for
@@ -210,7 +214,18 @@ export function apiKeys(options: ApiKeysOptions): ApiKeyManager {
     check,
     async revoke(id: string) {
       const db = await open();
-      const rows = await db.query(`update ${table} set revoked_at = now() where id = $1 and revoked_at is null returning id`, [String(id)]);
+      // The key and its lineage (rotate() records replaced_by on the predecessor), in one statement.
+      const rows = await db.query(
+        `with recursive lineage(id) as (
+           select $1::text
+           union
+           select t.id from ${table} t join lineage l on t.replaced_by = l.id
+         )
+         update ${table} set revoked_at = now()
+         where id in (select id from lineage) and revoked_at is null and (id = $1 or expires_at is null or expires_at > now())
+         returning id`,
+        [String(id)],
+      );
       return rows.length > 0;
     },
     async rotate(id: string, rotateOptions: { overlap?: number; expiresIn?: number } = {}) {
@@ -230,7 +245,11 @@ export function apiKeys(options: ApiKeysOptions): ApiKeyManager {
         );
         const old = rows[0];
         if (old === undefined) {
-          const [rotated] = await tx.query<{ replaced_by: string | null }>(`select replaced_by from ${table} where id = $1`, [String(id)]);
+          const [rotated] = await tx.query<{ replaced_by: string | null; revoked: boolean }>(
+            `select replaced_by, revoked_at is not null as revoked from ${table} where id = $1`,
+            [String(id)],
+          );
+          if (rotated?.revoked === true) throw new RampartError('ERR_RAMPART_APIKEY_INVALID', `API key ${String(id)} is revoked; create a new key.`);
           if (rotated?.replaced_by != null) {
             throw new RampartError(
               'ERR_RAMPART_APIKEY_ROTATED',
