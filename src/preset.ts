@@ -148,7 +148,11 @@ function build(options: RampartOptions): { shield: RampartShield; sink: EventSin
 
   const headers = section(opts.headers, 'headers', true);
   if (headers === false)
-    warnConfig('headers: false: no security headers are sent (no CSP, HSTS, X-Frame-Options, nosniff); set headers: true or pass header options instead.');
+    warnConfig(
+      'headers: false: no security headers are sent (no CSP, HSTS, X-Frame-Options, nosniff); set headers: true or pass header options instead.',
+      undefined,
+      'headers.off',
+    );
   if (headers !== false) {
     const headerMiddleware = securityHeaders(headers);
     chain.push(headerMiddleware);
@@ -162,7 +166,12 @@ function build(options: RampartOptions): { shield: RampartShield; sink: EventSin
     chain.push(httpsRedirect({ ...(opts.allowedHosts !== undefined && redirect.host === undefined ? { allowedHosts: opts.allowedHosts } : {}), ...redirect }));
   }
   if (opts.bodyLimit !== false) chain.push(bodyLimit(opts.bodyLimit ?? 1_048_576));
-  else warnConfig('bodyLimit: false: request bodies of any size reach the application; set a byte limit (default 1 MiB) unless something in front caps them.');
+  else
+    warnConfig(
+      'bodyLimit: false: request bodies of any size reach the application; set a byte limit (default 1 MiB) unless something in front caps them.',
+      undefined,
+      'bodyLimit.off',
+    );
 
   if (opts.cors !== undefined && opts.cors !== false) {
     // CSRF does not inherit cors.origins: reading cross-origin is not writing with the
@@ -172,7 +181,11 @@ function build(options: RampartOptions): { shield: RampartShield; sink: EventSin
 
   const limit = section(opts.rateLimit, 'rateLimit', true);
   if (limit === false)
-    warnConfig('rateLimit: false: no request is rate limited (brute force, scraping and floods are unchecked); remove the option or pass limits.');
+    warnConfig(
+      'rateLimit: false: no request is rate limited (brute force, scraping and floods are unchecked); remove the option or pass limits.',
+      undefined,
+      'rateLimit.off',
+    );
   else {
     if (limit.skip !== undefined) warnConfig('rateLimit.skip: requests for which skip() returns true are not counted or limited.');
     if (limit.allowlist !== undefined && limit.allowlist.length > 0)
@@ -191,10 +204,14 @@ function build(options: RampartOptions): { shield: RampartShield; sink: EventSin
   if (csrfOptions === false)
     warnConfig(
       'csrf: false: no CSRF protection; cookie-authenticated state changes can be forged cross-site. Remove the option unless the app uses no cookies for auth.',
+      undefined,
+      'csrf.off',
     );
   else if (csrfOptions.secret === undefined && csrfOptions.mode === undefined) {
     warnConfig(
       "csrf has no secret, so it runs origin checks only (Fetch-Metadata/Origin) and no signed tokens; set csrf.secret (e.g. process.env.CSRF_SECRET, `openssl rand -base64 48`) for tokens too, or mode: 'origin' to choose this explicitly.",
+      undefined,
+      'csrf.no-secret',
     );
   }
   if (csrfOptions !== false) {

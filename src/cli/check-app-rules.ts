@@ -190,7 +190,14 @@ export function shieldFindings(
   log: unknown,
   context: { production: boolean; routes: readonly string[]; loggedWarnings: readonly string[] },
 ): Finding[] {
-  const out = [...checkOptions(options, context.production), ...configWarningFindings(warnings.filter((w) => !w.includes(PROXY_OFF)))];
+  const dedicated = checkOptions(options, context.production);
+  const out = [
+    ...dedicated,
+    ...configWarningFindings(
+      warnings.filter((w) => !w.includes(PROXY_OFF)),
+      dedicated,
+    ),
+  ];
   out.push(...retentionFindings(options, log));
   out.push(...csrfCookieFindings(options, context.production));
   out.push(...forwardedFindings(options, context.loggedWarnings));

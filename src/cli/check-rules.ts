@@ -4,7 +4,9 @@
  * with explanations is CHECKS (the README's CLI section is written from the same text).
  */
 import { compileHeaders } from '../headers/index.ts';
+import { inlineScriptExposure, openFrameAncestors } from '../csp/judge.ts';
 import { catchAllProxyEntries } from '../client-ip/catch-all.ts';
+import { configWarningTopic } from '../core/events.ts';
 import { isPublicSuffix } from '../core/public-suffix.ts';
 import type { RampartOptions } from '../preset.ts';
 import type { Finding, RuleInfo, Severity } from './findings.ts';
@@ -170,6 +172,40 @@ function isPublicSuffixWildcard(entry: unknown): entry is string {
   return text.startsWith('.') && isPublicSuffix(text.slice(1).replace(/\.$/, ''));
 }
 
+const USE_NONCE = "remove 'unsafe-inline' and use headers: { csp: { nonce: true } } with cspNonce(req) (script-src-attr: move handlers to addEventListener).";
+
+/** W006: inline script the enforced or report-only policy lets run (CSP3 rules, see inlineScriptExposure). */
+function inlineScriptFindings(directives: ReadonlyMap<string, readonly string[]>): Finding[] {
+  const { open, ignored, hashedHandlers } = inlineScriptExposure(directives);
+  const out: Finding[] = [];
+  if (open.length > 0) {
+    const what = open.map((o) =>
+      o.directive === undefined
+        ? `${o.runs === 'elements' ? '<script> elements' : 'on* handlers'} (the policy has neither script-src nor default-src)`
+        : `${o.runs === 'elements' ? 'injected <script> elements' : 'injected on* handlers and javascript: URLs'} ('unsafe-inline' in ${o.directive})`,
+    );
+    out.push(finding('RAMPART-W006', `CSP lets inline script run: ${what.join('; ')}.`, undefined, USE_NONCE));
+  } else if (ignored.length > 0)
+    out.push(
+      finding(
+        'RAMPART-W006',
+        `CSP ${ignored.join(', ')} has 'unsafe-inline' that CSP3 browsers ignore (a nonce, hash or 'strict-dynamic' beside it, or a script-src-elem/-attr that takes precedence); older browsers may honour it.`,
+        'warning',
+        USE_NONCE,
+      ),
+    );
+  if (hashedHandlers)
+    out.push(
+      finding(
+        'RAMPART-W006',
+        "CSP allows 'unsafe-hashes': the hashed event-handler code runs from any attribute an attacker injects.",
+        'warning',
+        "move the handlers to addEventListener in a nonce'd or external script and drop 'unsafe-hashes'.",
+      ),
+    );
+  return out;
+}
+
 /**
  * Run the option rules over `options` (already accepted by `rampart()`). `production`
  * enables the rules that only matter in a deployment (HSTS, allowedHosts, httpsRedirect).
@@ -217,28 +253,26 @@ export function checkOptions(options: RampartOptions, production: boolean): Find
         ),
       );
     else {
+      out.push(...inlineScriptFindings(csp.directives));
       const scripts = csp.directives.get('script-src') ?? csp.directives.get('default-src') ?? [];
-      const hasNonce = headerOptions.csp !== undefined && isObject(headerOptions.csp) && headerOptions.csp.nonce === true;
-      const neutralised = hasNonce || scripts.some((s) => s.startsWith("'nonce-") || s.startsWith("'sha") || s === "'strict-dynamic'");
-      if (scripts.includes("'unsafe-inline'")) {
-        out.push(
-          finding(
-            'RAMPART-W006',
-            neutralised
-              ? "CSP script-src has 'unsafe-inline' next to a nonce/hash/'strict-dynamic' (ignored by CSP3 browsers, effective in old ones)."
-              : "CSP script-src allows 'unsafe-inline': injected <script> and on* handlers run.",
-            neutralised ? 'warning' : undefined,
-            "remove 'unsafe-inline' and use headers: { csp: { nonce: true } } with cspNonce(req).",
-          ),
-        );
-      }
       if (scripts.includes("'unsafe-eval'"))
         out.push(finding('RAMPART-W007', undefined, undefined, "remove 'unsafe-eval'; replace eval()/new Function() with code."));
       if (csp.headerName.endsWith('Report-Only')) out.push(finding('RAMPART-W008', undefined, undefined, 'set reportOnly: false once the reports are clean.'));
     }
     const framed = compiled.pairs.some(([name]) => name === 'X-Frame-Options');
     const ancestors = csp !== undefined && !csp.headerName.endsWith('Report-Only') && csp.directives.has('frame-ancestors');
-    if (!framed && !ancestors) out.push(finding('RAMPART-W009', undefined, undefined, "keep frameOptions: 'DENY' or add frame-ancestors 'self' to the CSP."));
+    const framers = ancestors ? openFrameAncestors(csp.directives) : [];
+    if (framers.length > 0)
+      out.push(
+        finding(
+          'RAMPART-W009',
+          `CSP frame-ancestors ${framers.join(' ')} lets any site frame the pages (clickjacking)${framed ? '; browsers ignore X-Frame-Options when frame-ancestors is present' : ''}.`,
+          undefined,
+          "use frame-ancestors 'none' or 'self', or list the origins that may embed the pages.",
+        ),
+      );
+    else if (!framed && !ancestors)
+      out.push(finding('RAMPART-W009', undefined, undefined, "keep frameOptions: 'DENY' or add frame-ancestors 'self' to the CSP."));
   }
 
   // ── CORS
@@ -347,22 +381,42 @@ export function checkOptions(options: RampartOptions, production: boolean): Find
   return out;
 }
 
-// Substrings of CONFIG_WARNING messages that a rule above already reports.
-const COVERED = [
-  "'unsafe-inline' in script-src",
-  "'unsafe-eval' in script-src",
-  'headers.csp is false',
-  'reportOnly is true',
-  'frameOptions is false',
-  "cors.origins: '*'",
-  "contains '*'",
-  'trustProxy: true',
-  'exemptPaths',
-  'failOpen: true',
-  'hsts.maxAge is 0',
-];
+// The rule that reports the cause of each CONFIG_WARNING topic (see warnConfig's `topic`).
+const RULE_FOR_TOPIC: Readonly<Record<string, string>> = {
+  'headers.off': 'RAMPART-W001',
+  'hsts.max-age-zero': 'RAMPART-W003',
+  'csp.off': 'RAMPART-W005',
+  'csp.script-inline': 'RAMPART-W006',
+  'csp.script-unrestricted': 'RAMPART-W006',
+  'csp.script-hashes': 'RAMPART-W006',
+  'csp.script-eval': 'RAMPART-W007',
+  'csp.report-only': 'RAMPART-W008',
+  'frame.unprotected': 'RAMPART-W009',
+  'csp.frame-ancestors-open': 'RAMPART-W009',
+  'cors.any-origin': 'RAMPART-W010',
+  'hosts.any': 'RAMPART-W013',
+  'proxy.trust-all': 'RAMPART-W015',
+  'csrf.no-secret': 'RAMPART-W016',
+  'csrf.off': 'RAMPART-W017',
+  'csrf.exempt': 'RAMPART-W018',
+  'rateLimit.off': 'RAMPART-W019',
+  'rateLimit.fail-open': 'RAMPART-W020',
+  'bodyLimit.off': 'RAMPART-W021',
+};
 
-/** One W030 finding per CONFIG_WARNING that no dedicated rule already reported. */
-export function configWarningFindings(warnings: readonly string[]): Finding[] {
-  return warnings.filter((w) => !COVERED.some((c) => w.includes(c))).map((w) => finding('RAMPART-W030', w));
+/**
+ * One W030 finding per CONFIG_WARNING whose cause no dedicated rule reported. `dedicated`
+ * are the findings of the other rules, before --ignore: a warning whose topic maps to a rule
+ * among them is that rule's (so ignoring the rule silences the cause once); a warning the
+ * dedicated rule did not catch stays a W030, so nothing relaxed goes unreported.
+ */
+export function configWarningFindings(warnings: readonly string[], dedicated: readonly Finding[]): Finding[] {
+  const reported = new Set(dedicated.map((f) => f.id));
+  return warnings
+    .filter((w) => {
+      const topic = configWarningTopic(w);
+      const rule = topic === undefined ? undefined : RULE_FOR_TOPIC[topic];
+      return rule === undefined || !reported.has(rule);
+    })
+    .map((w) => finding('RAMPART-W030', w));
 }

@@ -169,7 +169,7 @@ export async function runCheck(what: CheckOptions): Promise<CheckReport> {
     } catch {
       // Only reachable when rampart() already threw (E001 says why); the other sections are still checked where possible.
     }
-    findings.push(...configWarningFindings(configWarnings()));
+    findings.push(...configWarningFindings(configWarnings(), findings));
   }
   if (app !== undefined) {
     findings.push(...(await inspectApp(app, environment)));

@@ -93,7 +93,7 @@ export function compileTrustProxy(option: TrustProxyOption | undefined, options:
   if (option === undefined || option === false) return untrusted(family, sink);
   let trusted: (address: string, hop: number) => boolean;
   if (option === true) {
-    warnConfig('trustProxy: true trusts X-Forwarded-For from any peer; clients can spoof their address. List your proxies instead.', sink);
+    warnConfig('trustProxy: true trusts X-Forwarded-For from any peer; clients can spoof their address. List your proxies instead.', sink, 'proxy.trust-all');
     trusted = () => true;
   } else if (typeof option === 'number') {
     if (!Number.isInteger(option) || option < 0 || option > 32) {
@@ -118,6 +118,7 @@ export function compileTrustProxy(option: TrustProxyOption | undefined, options:
       warnConfig(
         `trustProxy: ${everyone.map((e) => JSON.stringify(e)).join(', ')} trusts X-Forwarded-For from any peer, as trustProxy: true does; clients can spoof their address. List your proxies instead.`,
         sink,
+        'proxy.trust-all',
       );
     }
     trusted = (address) => matcher.has(address);

@@ -39,12 +39,33 @@ export function safeEmit(sink: EventSink, record: SecurityEventRecord): void {
 
 const announced = new Set<string>();
 
+// Message → stable topic ('csrf.off', 'csp.script-inline', …), on a Symbol.for key so every
+// copy of rampart in the process (the app's and the CLI's) shares it; `rampart check` maps
+// topics to its dedicated rules instead of matching message text.
+const TOPICS = Symbol.for('rampart.configWarningTopics');
+
+function warningTopics(): Map<string, string> {
+  const holder = globalThis as { [TOPICS]?: Map<string, string> };
+  holder[TOPICS] ??= new Map();
+  return holder[TOPICS];
+}
+
+/**
+ * The stable topic a configuration warning was raised with (see {@link warnConfig}), or
+ * undefined when it was raised without one.
+ */
+export function configWarningTopic(message: string): string | undefined {
+  return warningTopics().get(message);
+}
+
 /**
  * Announce a relaxation of a safe default (CSP 'unsafe-inline', CORS '*', trustProxy: true,
  * fail-open limiter, exempt path …) once per process: one console line and a
- * CONFIG_WARNING event, so operators see it and `rampart check` can count it.
+ * CONFIG_WARNING event, so operators see it and `rampart check` can count it. `topic` is a
+ * stable name for the cause (`'csrf.off'`), so tools can recognise it without reading the text.
  */
-export function warnConfig(message: string, sink: EventSink = globalEventSink): void {
+export function warnConfig(message: string, sink: EventSink = globalEventSink, topic?: string): void {
+  if (topic !== undefined) warningTopics().set(message, topic);
   // While a preset is being built, its warnings are held for its own log (see
   // collectConfigWarnings), even when another shield announced them already.
   if (collecting !== undefined && !collecting.includes(message)) collecting.push(message);

@@ -147,7 +147,12 @@ export function cors(options: CorsOptions): Middleware {
       `cors: origins ${opts.origins instanceof RegExp ? String(opts.origins) : 'function'} accepts any origin (it matched ${ORIGIN_CANARIES.join(' and ')}); with allowCredentials: true that exposes every user's data to every website. Match only your origins, e.g. ${String.raw`/^https:\/\/([a-z0-9-]+\.)?example\.com$/`}.`,
     );
   }
-  if (any) warnConfig("cors.origins: '*' lets any website read responses (without credentials). List origins unless this is a public API.");
+  if (any)
+    warnConfig(
+      "cors.origins: '*' lets any website read responses (without credentials). List origins unless this is a public API.",
+      undefined,
+      'cors.any-origin',
+    );
   const methods = tokens(opts.methods ?? DEFAULT_METHODS, 'cors.methods', true);
   const allowHeaders = tokens(opts.headers ?? ['*'], 'cors.headers', false);
   const anyHeader = allowHeaders.includes('*');

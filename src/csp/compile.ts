@@ -7,6 +7,7 @@ import { warnConfig } from '../core/events.ts';
 import { checkKeys, checkHeader, describeValue } from '../core/options.ts';
 import { RampartError } from '../errors.ts';
 import { checkDirective, checkInjection, cspError, directiveName, FLAG_DIRECTIVES, isKnownDirective, KNOWN_DIRECTIVES, splitSources } from './sources.ts';
+import { inlineScriptExposure, openFrameAncestors } from './judge.ts';
 
 /** A directive value: sources as a list or one space-separated string; `true` for flag directives; `null`/`false` removes a default. */
 export type CspDirectiveValue = string | readonly string[] | boolean | null;
@@ -144,7 +145,7 @@ function flag(value: unknown, name: string, fallback: boolean): boolean {
  */
 export function compileCsp(option: CspOption | undefined): CompiledCsp | undefined {
   if (option === false) {
-    warnConfig('headers.csp is false: no Content-Security-Policy is sent, so injected scripts run unrestricted.');
+    warnConfig('headers.csp is false: no Content-Security-Policy is sent, so injected scripts run unrestricted.', undefined, 'csp.off');
     return undefined;
   }
   const options = normalise(option ?? {});
@@ -230,13 +231,26 @@ function effective(directives: ReadonlyMap<string, readonly string[]>, name: str
 }
 
 function announceRelaxations(directives: ReadonlyMap<string, readonly string[]>, reportOnly: boolean): void {
-  if (reportOnly) warnConfig('headers.csp.reportOnly is true: CSP violations are reported but not blocked.');
+  if (reportOnly) warnConfig('headers.csp.reportOnly is true: CSP violations are reported but not blocked.', undefined, 'csp.report-only');
   const scripts = [...effective(directives, 'script-src'), ...(directives.get('script-src-elem') ?? []), ...(directives.get('script-src-attr') ?? [])];
   const styles = [...effective(directives, 'style-src'), ...(directives.get('style-src-elem') ?? []), ...(directives.get('style-src-attr') ?? [])];
-  if (scripts.includes("'unsafe-inline'"))
-    warnConfig("CSP allows inline scripts ('unsafe-inline' in script-src): injected <script> and on* handlers run; use nonce: true instead.");
-  if (scripts.includes("'unsafe-eval'")) warnConfig("CSP allows eval() ('unsafe-eval' in script-src): string-to-code sinks are open to injection.");
-  if (scripts.includes("'unsafe-hashes'")) warnConfig("CSP allows hashed inline event handlers ('unsafe-hashes' in script-src).");
+  const inline = inlineScriptExposure(directives);
+  if (inline.open.some((o) => o.directive === undefined))
+    warnConfig(
+      "CSP has neither script-src nor default-src: every script runs, inline or from any host; add script-src 'self' (or default-src 'self').",
+      undefined,
+      'csp.script-unrestricted',
+    );
+  if (inline.open.some((o) => o.directive !== undefined) || inline.ignored.length > 0)
+    warnConfig(
+      "CSP allows inline scripts ('unsafe-inline' in script-src): injected <script> and on* handlers run; use nonce: true instead.",
+      undefined,
+      'csp.script-inline',
+    );
+  if (scripts.includes("'unsafe-eval'"))
+    warnConfig("CSP allows eval() ('unsafe-eval' in script-src): string-to-code sinks are open to injection.", undefined, 'csp.script-eval');
+  if (scripts.includes("'unsafe-hashes'"))
+    warnConfig("CSP allows hashed inline event handlers ('unsafe-hashes' in script-src).", undefined, 'csp.script-hashes');
   if (scripts.some((s) => s === '*' || s === 'https:' || s === 'http:' || s === 'data:' || s === 'blob:')) {
     warnConfig(
       `CSP script sources include a wildcard or scheme (${scripts.filter((s) => /^(\*|https?:|data:|blob:)$/.test(s)).join(' ')}): scripts load from any host.`,
@@ -246,6 +260,13 @@ function announceRelaxations(directives: ReadonlyMap<string, readonly string[]>,
     warnConfig("CSP allows inline styles ('unsafe-inline' in style-src): injected CSS can restyle or exfiltrate page content.");
   if (!directives.has('object-src') && !directives.has('default-src'))
     warnConfig("CSP has neither object-src nor default-src: plugins (<object>, <embed>) are unrestricted; add object-src 'none'.");
+  const framers = reportOnly ? [] : openFrameAncestors(directives);
+  if (framers.length > 0)
+    warnConfig(
+      `CSP frame-ancestors ${framers.join(' ')} lets any site frame these pages (clickjacking), and browsers ignore X-Frame-Options when frame-ancestors is present; use frame-ancestors 'none' or 'self', or list the origins that may embed the pages.`,
+      undefined,
+      'csp.frame-ancestors-open',
+    );
   if (!directives.has('base-uri')) warnConfig("CSP has no base-uri: an injected <base> tag can redirect relative script URLs; add base-uri 'self'.");
 }
 

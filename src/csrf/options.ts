@@ -144,7 +144,7 @@ export function compileCsrfOptions(input: CsrfOptions | undefined): CsrfConfig {
   for (const h of lowerKeys) {
     if (h === 'cookie') throw configError('csrf.apiKeyHeader cannot be "cookie": browsers attach cookies cross-site, which is exactly what CSRF abuses.');
   }
-  if (exempt.length > 0) warnConfig(`csrf: requests under ${exempt.join(', ')} skip CSRF checks (exemptPaths)`);
+  if (exempt.length > 0) warnConfig(`csrf: requests under ${exempt.join(', ')} skip CSRF checks (exemptPaths)`, undefined, 'csrf.exempt');
   if (options.skip !== undefined) warnConfig('csrf.skip: requests for which skip() returns true are not checked for CSRF.');
   if (apiKeys.length > 0) {
     warnConfig(

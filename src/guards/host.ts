@@ -63,7 +63,7 @@ export function compileHosts(list: readonly string[], option = 'allowedHosts'): 
     exact.add(name);
   }
   if (any) {
-    warnConfig(`${option} contains '*': every Host header is accepted (host header poisoning is possible).`);
+    warnConfig(`${option} contains '*': every Host header is accepted (host header poisoning is possible).`, undefined, 'hosts.any');
     return (host) => hostName(host) !== undefined;
   }
   // Nearly every request repeats the last accepted Host value: skip the parse for it.

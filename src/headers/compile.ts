@@ -131,7 +131,7 @@ function hstsValue(value: unknown): string | false {
       `headers.hsts.preload needs maxAge >= ${ONE_YEAR} and includeSubDomains: true (the preload list rejects anything less); got maxAge ${maxAge}, includeSubDomains ${includeSubDomains}.`,
     );
   }
-  if (maxAge === 0) warnConfig('headers.hsts.maxAge is 0: browsers forget HSTS for this host.');
+  if (maxAge === 0) warnConfig('headers.hsts.maxAge is 0: browsers forget HSTS for this host.', undefined, 'hsts.max-age-zero');
   return `max-age=${maxAge}${includeSubDomains ? '; includeSubDomains' : ''}${preload ? '; preload' : ''}`;
 }
 
@@ -214,6 +214,8 @@ export function compileHeaders(options: SecurityHeadersOptions | undefined): Com
   if (frame === false && (csp === undefined || !csp.directives.has('frame-ancestors') || csp.headerName.endsWith('Report-Only'))) {
     warnConfig(
       "headers.frameOptions is false and no enforced CSP frame-ancestors is set: any site can frame these pages (clickjacking). Add frame-ancestors 'self' to the CSP.",
+      undefined,
+      'frame.unprotected',
     );
   }
   if (csp !== undefined) {

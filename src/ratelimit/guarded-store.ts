@@ -291,5 +291,5 @@ export function announceRuleFailOpen(rule: string): void {
 
 /** Announce a fail-open limiter once (a relaxation of the safe default). */
 export function announceFailOpen(): void {
-  warnConfig('rateLimit.failOpen: true lets every request through while the rate-limit store is down.');
+  warnConfig('rateLimit.failOpen: true lets every request through while the rate-limit store is down.', undefined, 'rateLimit.fail-open');
 }
