@@ -58,6 +58,7 @@ export function formatRow(row: SecurityLogRow, format: ExportFormat, version: st
     if (row.path !== null) ext.push(`request=${cefValue(row.path)}`);
     if (row.userAgent !== null) ext.push(`requestClientApplication=${cefValue(row.userAgent)}`);
     if (row.detail !== null) ext.push(`msg=${cefValue(row.detail)}`);
+    if (row.integrity !== undefined) ext.push(`cs1Label=integrity cs1=${row.integrity}`);
     const name = eventDescription(row.event) ?? row.event;
     return `CEF:0|rampart|rampart|${cefHeader(version)}|${cefHeader(row.event)}|${cefHeader(name)}|${cefSeverity(row.event)}|${ext.join(' ')}`;
   }
@@ -68,6 +69,7 @@ export function formatRow(row: SecurityLogRow, format: ExportFormat, version: st
   if (row.userId !== null) params.push(`user="${sdValue(row.userId)}"`);
   if (row.path !== null) params.push(`path="${sdValue(row.path)}"`);
   if (row.userAgent !== null) params.push(`ua="${sdValue(row.userAgent)}"`);
+  if (row.integrity !== undefined) params.push(`integrity="${row.integrity}"`);
   const msg = row.detail === null ? '-' : `\ufeff${inertText(row.detail)}`;
   const safeHost = host.replace(/[^\x21-\x7e]/g, '').slice(0, 255) || '-';
   // MSGID is 1–32 printable US-ASCII characters (RFC 5424): an event name that is not (a row

@@ -11,7 +11,7 @@ export type { BuiltinEventName } from './events.ts';
 export { redact, redactString, redactPath, isSensitiveKey, REDACTED } from './redact.ts';
 export { LIMITS } from './fields.ts';
 export type { LogFields } from './fields.ts';
-export type { SecurityLogRow, VerifyReport, PartitionMode, ResealReport, ChainAnchor, ChainFailureReason } from './store.ts';
+export type { SecurityLogRow, RowIntegrity, VerifyReport, PartitionMode, ResealReport, ChainAnchor, ChainFailureReason } from './store.ts';
 export type { WriterStats } from './queue.ts';
 export type { ExportFormat } from './export.ts';
 export { setSecurityLog, getSecurityLog } from './singleton.ts';

@@ -8,7 +8,8 @@
 import { RampartError } from '../errors.ts';
 import { checkDatabase, isDatabaseTarget, openDatabase, type Database, type DatabaseOption, type DatabaseTarget } from '../stores/database.ts';
 import { normalizeIp, toRow } from './fields.ts';
-import { LogQueries, SELECT_COLUMNS, toRowObject, type RawRow, type SecurityLogRow } from './store-query.ts';
+import { LogQueries, type ReadCheck, type ReadOptions, SELECT_COLUMNS, toRowObject, type RawRow, type SecurityLogRow } from './store-query.ts';
+import { chainStart, INTEGRITY_COLUMNS, readChecked } from './row-integrity.ts';
 
 /** Events of one type in one time bucket (`rampart dashboard`'s chart). */
 export interface EventBucket {
@@ -39,22 +40,30 @@ export interface LogStats {
 
 /** The read side of a SecurityLog table. */
 export interface LogReader {
+  /**
+   * True when the rows returned have their MAC checked (a chained log opened with its key):
+   * rows that do not verify are left out unless `includeTampered` (see `SecurityLogRow.integrity`).
+   */
+  readonly checked: boolean;
   /** The most recent events, newest first. */
-  getRecent(options: { limit: number }): Promise<SecurityLogRow[]>;
+  getRecent(options: { limit: number } & ReadOptions): Promise<SecurityLogRow[]>;
   /** Events of one user, newest first. */
-  getForUser(userId: string, options: { limit: number; sinceHours?: number }): Promise<SecurityLogRow[]>;
+  getForUser(userId: string, options: { limit: number; sinceHours?: number } & ReadOptions): Promise<SecurityLogRow[]>;
   /** Events from one address, newest first. */
-  getForIp(ip: string, options: { limit: number; sinceHours?: number }): Promise<SecurityLogRow[]>;
+  getForIp(ip: string, options: { limit: number; sinceHours?: number } & ReadOptions): Promise<SecurityLogRow[]>;
   /** Events of one type within the last `sinceHours`, newest first. */
-  getByEvent(event: string, options: { limit: number; sinceHours: number }): Promise<SecurityLogRow[]>;
+  getByEvent(event: string, options: { limit: number; sinceHours: number } & ReadOptions): Promise<SecurityLogRow[]>;
   /** Events per type since `since`, most frequent first. */
   countsByEvent(since: Date): Promise<Array<{ event: string; count: number }>>;
   /** The addresses with the most events since `since`. */
   topIps(since: Date, limit: number): Promise<Array<{ ip: string; count: number }>>;
   /** Events per type and time bucket of `bucketSeconds` since `since`, oldest bucket first. */
   eventsOverTime(since: Date, bucketSeconds: number): Promise<EventBucket[]>;
-  /** Rows with an id above `afterId`, in id order (what `tail --follow` and live updates poll). */
-  after(afterId: number, limit: number): Promise<SecurityLogRow[]>;
+  /**
+   * Rows with an id above `afterId`, in id order (what `tail --follow` and live updates poll).
+   * Checked: rows left out after the last one returned are read (and reported) again by the next poll.
+   */
+  after(afterId: number, limit: number, options?: ReadOptions): Promise<SecurityLogRow[]>;
   /** The highest id stored (0 when empty). */
   newestId(): Promise<number>;
   /** True when at least one row has this event name. */
@@ -63,7 +72,7 @@ export interface LogReader {
    * Rows after the `cursor` in (time, id) order (keyset pages for export), and the cursor of the
    * next page (the database's own timestamp text, so microseconds are not lost).
    */
-  page(cursor: ExportCursor, limit: number): Promise<{ rows: SecurityLogRow[]; next: ExportCursor | undefined }>;
+  page(cursor: ExportCursor, limit: number, options?: ReadOptions): Promise<{ rows: SecurityLogRow[]; next: ExportCursor | undefined }>;
   /** Rows since `since` (all rows without it). */
   count(since?: Date): Promise<number>;
   /** Totals for `rampart log stats`. */
@@ -82,11 +91,12 @@ function readError(what: string, err: unknown): RampartError {
 
 /**
  * A reader over a database that is already open (`owned`: closed by `close()`). The table must
- * exist and its name be checked; nothing here creates or alters anything.
+ * exist and its name be checked; nothing here creates or alters anything. With `check` (the
+ * chain key of a `chain: true` log), the rows returned have their MAC checked.
  */
-export function readerOver(db: Database, table: string, owned: boolean): LogReader {
+export function readerOver(db: Database, table: string, owned: boolean, check?: ReadCheck): LogReader {
   const q = `"${table}"`;
-  const queries = new LogQueries(db, q);
+  const queries = new LogQueries(db, q, check);
   const run =
     <A extends unknown[], T>(what: string, fn: (...args: A) => Promise<T>) =>
     async (...args: A): Promise<T> => {
@@ -104,17 +114,30 @@ export function readerOver(db: Database, table: string, owned: boolean): LogRead
     );
     return Number(r[0]?.n ?? 0);
   };
+  /** Checked rows read in pages after `first` (see readChecked), telling `check.onTampered`. */
+  const checkedRows = async <R extends RawRow & { cursor_time?: string }>(
+    what: string,
+    limit: number,
+    options: ReadOptions | undefined,
+    fetch: (after: R | undefined, n: number) => Promise<R[]>,
+  ) => {
+    const c = check!;
+    const read = await readChecked(c.key, await chainStart(db, q), limit, options?.includeTampered === true, fetch);
+    if (read.tampered > 0) c.onTampered?.(read.tampered, what);
+    return read;
+  };
   return {
-    getRecent: run('getRecent', ({ limit }: { limit: number }) => queries.recent(limit)),
-    getForUser: run('query', (userId: string, { limit, sinceHours }: { limit: number; sinceHours?: number }) =>
-      queries.forColumn('user_id', toRow('LOGOUT', { userId }, 64).userId ?? '', limit, hoursAgo(sinceHours)),
+    checked: check !== undefined,
+    getRecent: run('getRecent', ({ limit, ...options }: { limit: number } & ReadOptions) => queries.recent(limit, options)),
+    getForUser: run('query', (userId: string, { limit, sinceHours, ...options }: { limit: number; sinceHours?: number } & ReadOptions) =>
+      queries.forColumn('user_id', toRow('LOGOUT', { userId }, 64).userId ?? '', limit, hoursAgo(sinceHours), options),
     ),
-    getForIp: run('query', async (ip: string, { limit, sinceHours }: { limit: number; sinceHours?: number }) => {
+    getForIp: run('query', async (ip: string, { limit, sinceHours, ...options }: { limit: number; sinceHours?: number } & ReadOptions) => {
       const addr = normalizeIp(ip).ip;
-      return addr === null ? [] : queries.forColumn('ip_address', addr, limit, hoursAgo(sinceHours));
+      return addr === null ? [] : queries.forColumn('ip_address', addr, limit, hoursAgo(sinceHours), options);
     }),
-    getByEvent: run('getByEvent', (event: string, { limit, sinceHours }: { limit: number; sinceHours: number }) =>
-      queries.byEvent(event, hoursAgo(sinceHours)!, limit),
+    getByEvent: run('getByEvent', (event: string, { limit, sinceHours, ...options }: { limit: number; sinceHours: number } & ReadOptions) =>
+      queries.byEvent(event, hoursAgo(sinceHours)!, limit, options),
     ),
     countsByEvent: run('countsByEvent', (since: Date) => queries.countsByEvent(since)),
     topIps: run('topIps', (since: Date, limit: number) => queries.topIps(since, limit)),
@@ -126,20 +149,34 @@ export function readerOver(db: Database, table: string, owned: boolean): LogRead
       );
       return r.map((x) => ({ bucket: new Date(Number(x.b) * 1000), event: String(x.event), count: Number(x.n) }));
     }),
-    after: run('after', (afterId: number, limit: number) =>
-      rows(`select ${SELECT_COLUMNS} from ${q} where id > $1::bigint order by id limit $2`, [afterId, limit]),
-    ),
+    after: run('after', async (afterId: number, limit: number, options?: ReadOptions) => {
+      if (check === undefined) return rows(`select ${SELECT_COLUMNS} from ${q} where id > $1::bigint order by id limit $2`, [afterId, limit]);
+      const read = await checkedRows<RawRow>('after', limit, options, (after, n) =>
+        db.query(`select ${SELECT_COLUMNS}, ${INTEGRITY_COLUMNS} from ${q} where id > $1::bigint order by id limit $2`, [
+          after === undefined ? afterId : String(after.id),
+          n,
+        ]),
+      );
+      return read.rows;
+    }),
     newestId: run('newestId', async () => Number((await db.query<{ id: number | string | null }>(`select max(id) as id from ${q}`))[0]?.id ?? 0)),
     hasEvent: run('hasEvent', async (event: string) => (await db.query(`select 1 from ${q} where event = $1 limit 1`, [event])).length > 0),
-    page: run('export', async (cursor: ExportCursor, limit: number) => {
-      const raw = await db.query<RawRow & { cursor_time: string }>(
-        `select ${SELECT_COLUMNS}, "timestamp"::text as cursor_time from ${q}
-         where ("timestamp", id) > ($1::text::timestamptz, $2::bigint) order by "timestamp", id limit $3`,
-        [cursor.time, cursor.id, limit],
-      );
+    page: run('export', async (cursor: ExportCursor, limit: number, options?: ReadOptions) => {
       // The cursor is the database's own text (µs); the $1::text cast keeps the driver from parsing it into a Date (ms).
-      const last = raw.at(-1);
-      return { rows: raw.map(toRowObject), next: last === undefined ? undefined : { time: last.cursor_time, id: Number(last.id) } };
+      const fetch = <R extends RawRow>(after: (RawRow & { cursor_time?: string }) | undefined, n: number, columns: string) =>
+        db.query<R & { cursor_time: string }>(
+          `select ${columns}, "timestamp"::text as cursor_time from ${q}
+           where ("timestamp", id) > ($1::text::timestamptz, $2::bigint) order by "timestamp", id limit $3`,
+          after === undefined ? [cursor.time, cursor.id, n] : [after.cursor_time, String(after.id), n],
+        );
+      const nextOf = (last: (RawRow & { cursor_time?: string }) | undefined): ExportCursor | undefined =>
+        last === undefined ? undefined : { time: last.cursor_time!, id: Number(last.id) };
+      if (check === undefined) {
+        const raw = await fetch<RawRow>(undefined, limit, SELECT_COLUMNS);
+        return { rows: raw.map(toRowObject), next: nextOf(raw.at(-1)) };
+      }
+      const read = await checkedRows('export', limit, options, (after, n) => fetch(after, n, `${SELECT_COLUMNS}, ${INTEGRITY_COLUMNS}`));
+      return { rows: read.rows, next: nextOf(read.last) };
     }),
     count: run('count', count),
     stats: run('stats', async (): Promise<LogStats> => {
@@ -168,8 +205,8 @@ export function readerOver(db: Database, table: string, owned: boolean): LogRead
  * any {@link DatabaseOption}, or one that checkDatabase() has already checked. A missing table
  * is ERR_RAMPART_LOG_DATABASE (the reader never creates one).
  */
-export async function openLogReader(database: DatabaseOption | DatabaseTarget, table: string): Promise<LogReader> {
-  return readerOver(await openLogDatabase(database, table), table, true);
+export async function openLogReader(database: DatabaseOption | DatabaseTarget, table: string, check?: ReadCheck): Promise<LogReader> {
+  return readerOver(await openLogDatabase(database, table), table, true, check);
 }
 
 /**

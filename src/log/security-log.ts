@@ -126,6 +126,11 @@ export interface QueryOptions {
   limit?: number;
   /** Only rows newer than this many hours. */
   sinceHours?: number;
+  /**
+   * With `chain: true`, rows whose MAC does not verify (inserted or edited through SQL without
+   * the key) are left out; true returns them too, marked `integrity: 'tampered'`. Default false.
+   */
+  includeTampered?: boolean;
 }
 
 /** What `anonymizeUser()` changed. */
@@ -159,7 +164,9 @@ function sinceOf(options: QueryOptions | undefined, fallbackHours: number | unde
 function checkQueryOptions(options: unknown, name: string): QueryOptions | undefined {
   if (options === undefined) return undefined;
   if (typeof options !== 'object' || options === null) throw configError(`${name}: options must be an object (got ${describeValue(options)}).`);
-  checkKeys(options, ['limit', 'sinceHours'], name);
+  checkKeys(options, ['limit', 'sinceHours', 'includeTampered'], name);
+  const include = (options as QueryOptions).includeTampered;
+  if (include !== undefined) boolOption(include, `${name}: includeTampered`);
   return options as QueryOptions;
 }
 
@@ -189,6 +196,8 @@ export class SecurityLog implements EventSink {
   private rejected = 0;
   /** Sinks that see every event this log accepts (log, logFromRequest, emit): see observe(). */
   private observers: readonly EventSink[] = [];
+  /** Set once a read of this (chained) log has announced rows whose MAC did not verify. */
+  private tamperedAnnounced = false;
 
   constructor(options: SecurityLogOptions = {}) {
     if (typeof options !== 'object' || options === null) throw configError(`SecurityLog options must be an object (got ${describeValue(options)}).`);
@@ -298,7 +307,17 @@ export class SecurityLog implements EventSink {
     const { table, partition, partitionsAhead, unlogged, chainKey } = this.options;
     // The SQL side loads with the database, not at import (the preset imports this class).
     const { Store } = await import('./store.ts');
-    return new Store(db, { table, partition, partitionsAhead, unlogged, chainKey });
+    return new Store(db, { table, partition, partitionsAhead, unlogged, chainKey }, (count, what) => this.tamperedRead(count, what));
+  }
+
+  /** Announce, once per log, that a read left out rows whose MAC does not verify. */
+  private tamperedRead(count: number, what: string): void {
+    if (this.tamperedAnnounced) return;
+    this.tamperedAnnounced = true;
+    if (process.env.RAMPART_SILENT === '1') return;
+    console.warn(
+      `[rampart] warning: SecurityLog: ${what}() found ${count} row(s) in ${this.options.table} whose MAC does not verify (inserted or changed through SQL without the chain key); they are left out of results (includeTampered: true returns them marked). Run verify() to find where the chain breaks.`,
+    );
   }
 
   private assertOpen(): void {
@@ -456,7 +475,7 @@ export class SecurityLog implements EventSink {
   /** The most recent events, newest first. */
   async getRecent(options?: QueryOptions): Promise<SecurityLogRow[]> {
     const o = checkQueryOptions(options, 'getRecent');
-    return (await this.query()).recent(limitOf(o));
+    return (await this.query()).recent(limitOf(o), o);
   }
 
   /** Events of one user (number or string id), newest first. */
@@ -464,7 +483,7 @@ export class SecurityLog implements EventSink {
     const o = checkQueryOptions(options, 'getForUser');
     const id = toRow('LOGOUT', { userId }, 64).userId;
     if (id === null) throw new RampartError('ERR_RAMPART_LOG_INPUT', 'getForUser: userId is required.');
-    return (await this.query()).forColumn('user_id', id, limitOf(o), sinceOf(o, undefined));
+    return (await this.query()).forColumn('user_id', id, limitOf(o), sinceOf(o, undefined), o);
   }
 
   /** Events from one IP address, newest first. */
@@ -472,14 +491,14 @@ export class SecurityLog implements EventSink {
     const o = checkQueryOptions(options, 'getForIp');
     const addr = toRow('LOGOUT', { ip }, 64).ip;
     if (addr === null) return [];
-    return (await this.query()).forColumn('ip_address', addr, limitOf(o), sinceOf(o, undefined));
+    return (await this.query()).forColumn('ip_address', addr, limitOf(o), sinceOf(o, undefined), o);
   }
 
   /** Events of one type within the last `sinceHours` (default 24), newest first (at most `limit`, default 1000). */
   async getByEvent(event: string, options?: QueryOptions): Promise<SecurityLogRow[]> {
     const o = checkQueryOptions(options, 'getByEvent');
     this.checkEventName(event, 'getByEvent');
-    return (await this.query()).byEvent(event, sinceOf(o, 24)!, limitOf(o, 1000));
+    return (await this.query()).byEvent(event, sinceOf(o, 24)!, limitOf(o, 1000), o);
   }
 
   /** Number of events of one type within the last `sinceHours` (default 24). */
@@ -579,8 +598,9 @@ export class SecurityLog implements EventSink {
    * object per line), `cef` (ArcSight Common Event Format) or `syslog` (RFC 5424). Each
    * yielded string is one line ending in `\n`; pages of 5000 rows are read as it goes.
    */
-  async *export(options: { since?: Date; format?: ExportFormat } = {}): AsyncGenerator<string, void, undefined> {
-    checkKeys(options, ['since', 'format'], 'export');
+  async *export(options: { since?: Date; format?: ExportFormat; includeTampered?: boolean } = {}): AsyncGenerator<string, void, undefined> {
+    checkKeys(options, ['since', 'format', 'includeTampered'], 'export');
+    const includeTampered = options.includeTampered === undefined ? false : boolOption(options.includeTampered, 'export: includeTampered');
     const format = options.format ?? 'jsonl';
     if (format !== 'jsonl' && format !== 'cef' && format !== 'syslog')
       throw configError(`export: format must be 'jsonl', 'cef' or 'syslog' (got ${describeValue(format)}).`);
@@ -592,10 +612,12 @@ export class SecurityLog implements EventSink {
     // The cursor is the database's own timestamp text (readerOver's page): rows written by SQL
     // carry microseconds that a JavaScript Date would cut, and the same page would come back.
     const { readerOver } = await import('./reader.ts');
-    const reader = readerOver(store.db, this.options.table, false);
+    const key = this.options.chainKey;
+    const check = key === undefined ? undefined : { key, onTampered: (count: number) => this.tamperedRead(count, 'export') };
+    const reader = readerOver(store.db, this.options.table, false, check);
     let cursor: ExportCursor | undefined = { time: new Date(since.getTime() - 1).toISOString(), id: Number.MAX_SAFE_INTEGER };
     while (cursor !== undefined) {
-      const { rows, next } = await reader.page(cursor, 5000);
+      const { rows, next } = await reader.page(cursor, 5000, { includeTampered });
       for (const row of rows) yield `${formatRow(row, format, rampartVersion())}\n`;
       cursor = rows.length < 5000 ? undefined : next;
     }

@@ -3,9 +3,10 @@
  * Sealing a batch, verifying the chain, and GDPR anonymisation (which re-seals the rows it
  * rewrote when asked, under the chain lock).
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Queryable } from '../stores/database.ts';
 import { SELECT_COLUMNS, type RawRow } from './store-query.ts';
+import { type BadRow, badReason, type ChainRow, chainRowOf, GENESIS, mac, timeOf } from './chain-mac.ts';
 import type { InsertRow, LogTable } from './store-schema.ts';
 import type { ChainFailureReason, ChainAnchor } from './chain-anchor.ts';
 import { accountDigestsIn, textEraser, type TextEraser } from './erase-text.ts';
@@ -46,53 +47,7 @@ export interface ResealReport {
   last?: { id: number; hmac: string };
 }
 
-type BadRow = { id: number; reason: 'altered' | 'deleted' };
-
-/** A row as the chain walk reads it: `sub_ms` when its timestamp has a part below the millisecond. */
-type ChainRow = RawRow & { sub_ms?: boolean };
-
-const GENESIS = '0'.repeat(64);
 const PAGE = 5000;
-
-/** The HMAC of a row: over every stored field, including the id (so deletions show), and the previous MAC. */
-function mac(key: Buffer, prev: string, r: InsertRow): Buffer {
-  return createHmac('sha256', key)
-    .update(`${prev}\n${JSON.stringify([r.id, r.event, r.userId, r.ip, r.userAgent, r.path, r.detail, new Date(r.time).toISOString()])}`)
-    .digest();
-}
-
-/** A stored timestamp in milliseconds since the epoch. */
-function timeOf(raw: RawRow): number {
-  return (raw.timestamp instanceof Date ? raw.timestamp : new Date(raw.timestamp)).getTime();
-}
-
-/** The chain input of a stored row (the same fields a batch was sealed with). */
-function chainRowOf(raw: RawRow, prev: string): InsertRow {
-  return {
-    id: Number(raw.id),
-    event: raw.event,
-    userId: raw.user_id,
-    ip: raw.ip_address,
-    userAgent: raw.user_agent,
-    path: raw.path,
-    detail: raw.detail,
-    time: timeOf(raw),
-    chainPrev: prev,
-    chainHmac: null,
-  };
-}
-
-/** Why a stored chained row does not check out after `expected` (undefined: it does). */
-function badReason(key: Buffer, raw: ChainRow, expected: string): BadRow['reason'] | undefined {
-  const prev = raw.chain_prev ?? '';
-  if (prev !== expected) return 'deleted';
-  // Rows are written at millisecond precision, the precision the MAC covers: a part below
-  // the millisecond is an edit the MAC alone would not show.
-  if (raw.sub_ms === true) return 'altered';
-  const stored = Buffer.from(raw.chain_hmac ?? '', 'hex');
-  const computed = mac(key, prev, chainRowOf(raw, prev));
-  return stored.length === computed.length && timingSafeEqual(stored, computed) ? undefined : 'altered';
-}
 
 /** The newest chained row. */
 async function lastSealed(t: LogTable, q: Queryable): Promise<{ id: number; hmac: string } | undefined> {

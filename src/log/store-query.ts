@@ -4,87 +4,94 @@
  * statement is parameterised; the table name is a checked identifier.
  */
 import type { Queryable } from '../stores/database.ts';
-
-/** One stored security event, as the query methods return it (newest first). */
-export interface SecurityLogRow {
-  id: number;
-  event: string;
-  /** Stored as text: numeric ids come back as strings ('42'). */
-  userId: string | null;
-  ipAddress: string | null;
-  userAgent: string | null;
-  path: string | null;
-  detail: string | null;
-  timestamp: Date;
-}
-
-/** The columns a row is read with. */
-export const SELECT_COLUMNS = 'id, event, user_id, ip_address, user_agent, path, detail, "timestamp"';
-
-/** A row as the database returns it (with the chain columns when selected). */
-export interface RawRow {
-  id: number | string | bigint;
-  event: string;
-  user_id: string | null;
-  ip_address: string | null;
-  user_agent: string | null;
-  path: string | null;
-  detail: string | null;
-  timestamp: Date | string;
-  chain_prev?: string | null;
-  chain_hmac?: string | null;
-}
+import { type RawRow, SELECT_COLUMNS, type SecurityLogRow, toRowObject } from './row.ts';
+import { chainStart, INTEGRITY_COLUMNS, readChecked } from './row-integrity.ts';
 
 const date = (v: Date | string): Date => (v instanceof Date ? v : new Date(v));
 
-/** A database row as the API returns it. */
-export function toRowObject(r: RawRow): SecurityLogRow {
-  return {
-    id: Number(r.id),
-    event: r.event,
-    userId: r.user_id,
-    ipAddress: r.ip_address,
-    userAgent: r.user_agent,
-    path: r.path,
-    detail: r.detail,
-    timestamp: date(r.timestamp),
-  };
+export { type RawRow, type RowIntegrity, SELECT_COLUMNS, type SecurityLogRow, toRowObject } from './row.ts';
+
+/** The per-row MAC check of a chained log's reads. */
+export interface ReadCheck {
+  /** The chain key. */
+  key: Buffer;
+  /** Told how many rows a read (`what`: getRecent, query, getByEvent, export, after) left out or marked. */
+  onTampered?: ((count: number, what: string) => void) | undefined;
 }
 
-/** Queries over one table `q` (quoted name). */
+/** Which rows a checked read returns: the verified and unchained ones, or all of them marked. */
+export interface ReadOptions {
+  includeTampered?: boolean | undefined;
+}
+
+/** Queries over one table `q` (quoted name); with `check`, the rows they return have their MAC checked. */
 export class LogQueries {
   private readonly db: Queryable;
   private readonly q: string;
+  private readonly check: ReadCheck | undefined;
 
-  constructor(db: Queryable, q: string) {
+  constructor(db: Queryable, q: string, check?: ReadCheck) {
     this.db = db;
     this.q = q;
+    this.check = check;
+  }
+
+  /** True when the rows returned have their MAC checked (a chained log read with its key). */
+  get checked(): boolean {
+    return this.check !== undefined;
   }
 
   private async rows(text: string, params: readonly unknown[]): Promise<SecurityLogRow[]> {
     return (await this.db.query<RawRow>(text, params)).map(toRowObject);
   }
 
-  recent(limit: number): Promise<SecurityLogRow[]> {
-    return this.rows(`select ${SELECT_COLUMNS} from ${this.q} order by "timestamp" desc, id desc limit $1`, [limit]);
+  /**
+   * Rows matching `where` (over `params`), newest first. Checked: pages continue after the
+   * last row read (its database timestamp text keeps the microseconds) while rows were left out.
+   */
+  private async newest(what: string, where: string, params: readonly unknown[], limit: number, options: ReadOptions | undefined): Promise<SecurityLogRow[]> {
+    const check = this.check;
+    const order = 'order by "timestamp" desc, id desc';
+    if (check === undefined)
+      return this.rows(`select ${SELECT_COLUMNS} from ${this.q}${where === '' ? '' : ` where ${where}`} ${order} limit $${params.length + 1}`, [
+        ...params,
+        limit,
+      ]);
+    const start = await chainStart(this.db, this.q);
+    const read = await readChecked(check.key, start, limit, options?.includeTampered === true, (after, n) => {
+      const p: unknown[] = [...params];
+      const conditions = where === '' ? [] : [where];
+      if (after !== undefined) {
+        p.push(after.cursor_time, String(after.id));
+        conditions.push(`("timestamp", id) < ($${p.length - 1}::text::timestamptz, $${p.length}::int8)`);
+      }
+      p.push(n);
+      const filter = conditions.length === 0 ? '' : ` where ${conditions.join(' and ')}`;
+      return this.db.query(
+        `select ${SELECT_COLUMNS}, ${INTEGRITY_COLUMNS}, "timestamp"::text as cursor_time from ${this.q}${filter} ${order} limit $${p.length}`,
+        p,
+      );
+    });
+    if (read.tampered > 0) check.onTampered?.(read.tampered, what);
+    return read.rows;
   }
 
-  forColumn(column: 'user_id' | 'ip_address', value: string, limit: number, since: Date | undefined): Promise<SecurityLogRow[]> {
-    const params: unknown[] = [value, limit];
+  recent(limit: number, options?: ReadOptions): Promise<SecurityLogRow[]> {
+    return this.newest('getRecent', '', [], limit, options);
+  }
+
+  forColumn(column: 'user_id' | 'ip_address', value: string, limit: number, since: Date | undefined, options?: ReadOptions): Promise<SecurityLogRow[]> {
+    const params: unknown[] = [value];
     let where = `${column} = $1`;
     if (since !== undefined) {
-      where += ' and "timestamp" >= $3';
+      where += ' and "timestamp" >= $2';
       params.push(since.toISOString());
     }
-    return this.rows(`select ${SELECT_COLUMNS} from ${this.q} where ${where} order by "timestamp" desc, id desc limit $2`, params);
+    return this.newest('query', where, params, limit, options);
   }
 
-  byEvent(event: string, since: Date, limit: number): Promise<SecurityLogRow[]> {
-    return this.rows(`select ${SELECT_COLUMNS} from ${this.q} where event = $1 and "timestamp" >= $2 order by "timestamp" desc, id desc limit $3`, [
-      event,
-      since.toISOString(),
-      limit,
-    ]);
+  byEvent(event: string, since: Date, limit: number, options?: ReadOptions): Promise<SecurityLogRow[]> {
+    return this.newest('getByEvent', 'event = $1 and "timestamp" >= $2', [event, since.toISOString()], limit, options);
   }
 
   async count(filters: { event?: string | undefined; ip?: string | undefined }, since: Date): Promise<number> {

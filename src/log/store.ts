@@ -8,11 +8,11 @@ import { RampartError } from '../errors.ts';
 import type { Database } from '../stores/database.ts';
 import type { PendingRow } from './fields.ts';
 import { anonymize, verifyChain, type ChainAnchor, type ResealReport, type VerifyReport } from './store-chain.ts';
-import { LogQueries, type SecurityLogRow } from './store-query.ts';
+import { LogQueries, type ReadCheck, type ReadOptions, type SecurityLogRow } from './store-query.ts';
 import { LogTable, type StoreSettings } from './store-schema.ts';
 import { notYetStored, writeBatch } from './store-write.ts';
 
-export type { SecurityLogRow } from './store-query.ts';
+export type { RowIntegrity, SecurityLogRow } from './store-query.ts';
 export type { PartitionMode, StoreSettings } from './store-schema.ts';
 export type { ChainAnchor, ChainFailureReason, ResealReport, VerifyReport } from './store-chain.ts';
 
@@ -27,10 +27,12 @@ export class Store {
   private readonly table: LogTable;
   private readonly queries: LogQueries;
 
-  constructor(db: Database, settings: StoreSettings) {
+  /** `onTampered`: told how many rows a read of a chained log left out (or marked) because their MAC did not verify. */
+  constructor(db: Database, settings: StoreSettings, onTampered?: ReadCheck['onTampered']) {
     this.db = db;
     this.table = new LogTable(db, settings);
-    this.queries = new LogQueries(db, this.table.q);
+    const key = settings.chainKey;
+    this.queries = new LogQueries(db, this.table.q, key === undefined ? undefined : { key, onTampered });
   }
 
   /** True when UNLOGGED was asked for but the database refused it (regular table used). */
@@ -69,16 +71,16 @@ export class Store {
     return this.run('verify', () => verifyChain(this.table, key, options.anchor));
   }
 
-  recent(limit: number): Promise<SecurityLogRow[]> {
-    return this.run('getRecent', () => this.queries.recent(limit));
+  recent(limit: number, options?: ReadOptions): Promise<SecurityLogRow[]> {
+    return this.run('getRecent', () => this.queries.recent(limit, options));
   }
 
-  forColumn(column: 'user_id' | 'ip_address', value: string, limit: number, since: Date | undefined): Promise<SecurityLogRow[]> {
-    return this.run('query', () => this.queries.forColumn(column, value, limit, since));
+  forColumn(column: 'user_id' | 'ip_address', value: string, limit: number, since: Date | undefined, options?: ReadOptions): Promise<SecurityLogRow[]> {
+    return this.run('query', () => this.queries.forColumn(column, value, limit, since, options));
   }
 
-  byEvent(event: string, since: Date, limit: number): Promise<SecurityLogRow[]> {
-    return this.run('getByEvent', () => this.queries.byEvent(event, since, limit));
+  byEvent(event: string, since: Date, limit: number, options?: ReadOptions): Promise<SecurityLogRow[]> {
+    return this.run('getByEvent', () => this.queries.byEvent(event, since, limit, options));
   }
 
   count(filters: { event?: string | undefined; ip?: string | undefined }, since: Date): Promise<number> {
