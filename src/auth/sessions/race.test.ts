@@ -58,6 +58,11 @@ function raceApp(gate: Gate) {
           await gate.wait();
           await session.regenerate({ keepData: true });
           break;
+        case '/slow-login':
+          await gate.wait();
+          await session.regenerate();
+          await session.set('user', { id: 'u2', roles: [] });
+          break;
       }
     } catch (error) {
       if (isRampartError(error)) return { status: 409, body: error.code };
@@ -112,6 +117,22 @@ function raceFlow(storeFactory: () => SessionStore) {
           assert.equal(await who(running.url, cookie), null, `${stale} after ${ender}: the old cookie stays dead`);
           if (rotated !== undefined) assert.deepEqual(await who(running.url, rotated), { id: 'u1', roles: ['admin'] }, 'the new id still works');
         }
+        // 2. a login that started before a logout still logs in: nothing of the ended session
+        // carries over, so it gets a fresh session (the old id stays dead)
+        gate.reset();
+        const login = await fetch(`${running.url}/login`);
+        const cookie = cookieOf(login);
+        await login.body?.cancel();
+        const inFlight = fetch(`${running.url}/slow-login`, { headers: { cookie } });
+        await gate.loaded;
+        (await fetch(`${running.url}/logout`, { headers: { cookie } })).body?.cancel();
+        gate.open();
+        const late = await inFlight;
+        assert.equal(late.status, 200);
+        const fresh = cookieOf(late);
+        await late.body?.cancel();
+        assert.deepEqual(await who(running.url, fresh), { id: 'u2', roles: [] });
+        assert.equal(await who(running.url, cookie), null);
       },
       raceApp(gate),
     );

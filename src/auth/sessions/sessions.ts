@@ -210,8 +210,7 @@ export function sessions(options: SessionOptions): SessionsMiddleware {
     if (record !== undefined && now - record.seen > Math.min(60_000, idleMs / 10)) {
       record.seen = now;
       if (!(await store.update(id, JSON.stringify(record), ttlOf(record)))) {
-        // Destroyed between the read and this write: the request goes on without a session.
-        req.emit('SESSION_FIXATION_ATTEMPT', 'session id was destroyed');
+        // Ended by another request between the read and this write: go on without a session.
         clearCookie();
         id = '';
         record = undefined;
@@ -258,9 +257,13 @@ export function sessions(options: SessionOptions): SessionsMiddleware {
       },
       async regenerate(regenerateOptions: { keepData?: boolean } = {}) {
         const keep = regenerateOptions.keepData === true;
-        // The old id is retired only if it is still live: a session another request ended
-        // meanwhile must not live on under a new id.
-        if (id !== '' && !(await store.update(id, SESSION_TOMBSTONE, TOMBSTONE_TTL))) ended();
+        // With keepData the old id is retired only if it is still live: a session another
+        // request ended meanwhile must not live on under a new id. Without it nothing carries
+        // over (a login): the old id is retired whatever its state, and a fresh session starts.
+        if (id !== '') {
+          if (!keep) await store.set(id, SESSION_TOMBSTONE, TOMBSTONE_TTL);
+          else if (!(await store.update(id, SESSION_TOMBSTONE, TOMBSTONE_TTL))) ended();
+        }
         const at = Date.now();
         // keepData keeps the session, so its absolute lifetime carries over to the new id.
         state = keep
