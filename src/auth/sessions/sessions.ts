@@ -49,7 +49,9 @@ export interface Session {
   /**
    * New id for the same visitor (call on login and privilege change: prevents session
    * fixation). Data is cleared unless `keepData`, which also keeps the absolute expiry (a new
-   * id never extends `maxAge`); the CSRF token is rotated; the old id is invalidated.
+   * id never extends `maxAge`); the CSRF token is rotated; the old id is invalidated. With
+   * `keepData`, a session another request ended meanwhile is ERR_RAMPART_SESSION_ENDED;
+   * without it a fresh session starts regardless.
    */
   regenerate(options?: { keepData?: boolean }): Promise<void>;
   /** Delete the session and clear the cookie (logout). */
