@@ -2,7 +2,8 @@ import { builtin } from '../core/builtin.ts';
 
 const isIP = (): typeof import('node:net').isIP => builtin<typeof import('node:net')>('node:net').isIP;
 import { RampartError } from '../errors.ts';
-import { redact, redactPath, redactString } from './redact.ts';
+import { detailJson, detailString } from './detail.ts';
+import { redactPath } from './redact.ts';
 
 /** Column limits (characters). The seed's: event 50, ip 45, user agent 500, path 2000. */
 export const LIMITS = Object.freeze({ event: 50, userId: 255, ip: 45, userAgent: 500, path: 2000, detail: 4096 });
@@ -41,8 +42,18 @@ export function escapeControls(text: string): string {
 /** Cut `text` to at most `max` characters, marking the cut so readers know data is missing. */
 export function truncate(text: string, max: number): string {
   if (text.length <= max) return text;
-  const marker = `…[truncated ${text.length - max} chars]`;
-  const keep = Math.max(0, max - marker.length);
+  return cutWith(text, max, `…[truncated ${text.length - max} chars]`);
+}
+
+// How far past maxDetail a detail is serialised: a detail that ends within it is cut with the
+// exact count of characters lost, a longer one is not read further.
+const DETAIL_OVERRUN = 1024;
+
+/** The marker of a detail that was read only as far as its column holds: how much was left is not known. */
+const CUT_UNREAD = '…[truncated]';
+
+function cutWith(text: string, max: number, marker: string): string {
+  const keep = Math.max(0, Math.min(text.length, max - marker.length));
   // Never split a surrogate pair.
   let cut = text.slice(0, keep);
   if (cut.length > 0 && /[\ud800-\udbff]$/.test(cut)) cut = cut.slice(0, -1);
@@ -104,20 +115,27 @@ export function normalizeIp(value: unknown): { ip: string | null; invalid?: stri
   return { ip: null, invalid: truncate(escapeControls(value), 100) };
 }
 
-/** Turn `detail` (string or object) into redacted, escaped, bounded text. */
+/**
+ * Turn `detail` (string or object) into redacted, escaped, bounded text. The work is bounded by
+ * `maxDetail`, not by the value: an object is serialised (and a string scanned) only to 1,024
+ * characters past the column's size, and a detail cut there ends with `…[truncated]`.
+ */
 export function normalizeDetail(value: unknown, maxDetail: number): string | null {
   if (value === undefined || value === null) return null;
   let text: string;
-  if (typeof value === 'string') text = redactString(value);
+  let complete = true;
+  const budget = maxDetail + DETAIL_OVERRUN;
+  if (typeof value === 'string') ({ text, complete } = detailString(value, budget));
   else if (typeof value === 'object') {
     try {
-      text = JSON.stringify(redact(value), (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
+      ({ text, complete } = detailJson(value, budget));
     } catch {
       text = '[unserialisable detail]';
     }
   } else if (typeof value === 'number' || typeof value === 'boolean') text = String(value);
   else throw new RampartError('ERR_RAMPART_LOG_INPUT', `SecurityLog: detail must be a string or an object (got ${typeof value}).`);
-  return cleanText(text, maxDetail, 'detail');
+  if (complete) return cleanText(text, maxDetail, 'detail');
+  return cutWith(escapeControls(text.length > budget ? text.slice(0, budget) : text), maxDetail, CUT_UNREAD);
 }
 
 /** What callers pass to `log()`. */
