@@ -17,23 +17,43 @@ export interface FoldedKey {
   close: number;
 }
 
+/** Names declared `const NAME = <constant string>` so far in the file, with their values. */
+export type Constants = ReadonlyMap<string, string>;
+
 /**
  * The constant string between the `[` at `open` and its `]`, or undefined when any piece is not
- * a literal (a variable, a call other than `.concat`, a template with `${…}`) or the key is long.
- * Only concatenation is folded, so the value is the literals' text in source order.
+ * a literal or a known constant (a variable, a call other than `.concat`, a template with
+ * `${…}`) or the key is long.
  */
-export function foldedKey(tokens: readonly Token[], open: number): FoldedKey | undefined {
+export function foldedKey(tokens: readonly Token[], open: number, constants?: Constants): FoldedKey | undefined {
+  const folded = foldFrom(tokens, open + 1, constants);
+  return folded !== undefined && tokens[folded.end]?.text === ']' ? { value: folded.value, close: folded.end } : undefined;
+}
+
+/**
+ * Fold the expression starting at `from`: literals, templates without `${…}` and names in
+ * `constants`, joined with `+` or `.concat(…)`, in any parentheses. Only concatenation is
+ * folded, so the value is the pieces' text in source order. `end` is the index of the token that
+ * ends the expression (`]`, `)`, `;`, `,`, `}`, a new line, or the end of the file).
+ */
+export function foldFrom(tokens: readonly Token[], from: number, constants?: Constants): { value: string; end: number } | undefined {
   let value = '';
   let depth = 0;
   // Whether the previous token ended an operand (a literal or a `)`): `+` and `.concat` need one.
   let afterOperand = false;
-  const end = Math.min(tokens.length, open + 1 + MAX_KEY_TOKENS);
-  for (let j = open + 1; j < end; j++) {
+  const end = Math.min(tokens.length, from + MAX_KEY_TOKENS);
+  for (let j = from; j < end; j++) {
     const t = tokens[j]!;
-    if (t.kind === 'string' || (t.kind === 'template' && !t.interpolated)) {
-      if (afterOperand) return undefined;
-      const piece = decodeEscapes(t.text);
-      if (piece === undefined || value.length + piece.length > MAX_KEY_LENGTH) return undefined;
+    if (afterOperand && depth === 0) {
+      if (t.kind === 'punct' && ENDS.has(t.text)) return { value, end: j };
+      // A line break after a complete operand ends the statement unless an operator continues it.
+      if (t.line > tokens[j - 1]!.line && t.text !== '+' && t.text !== '.') return { value, end: j };
+    }
+    let piece: string | undefined;
+    if (t.kind === 'string' || (t.kind === 'template' && !t.interpolated)) piece = decodeEscapes(t.text);
+    else if (t.kind === 'ident' && constants !== undefined && tokens[j - 1]?.text !== '.' && tokens[j - 1]?.text !== '?.') piece = constants.get(t.text);
+    if (piece !== undefined) {
+      if (afterOperand || value.length + piece.length > MAX_KEY_LENGTH) return undefined;
       value += piece;
       afterOperand = true;
       continue;
@@ -46,7 +66,6 @@ export function foldedKey(tokens: readonly Token[], open: number): FoldedKey | u
     if (t.text === '(') {
       if (afterOperand) return undefined;
       depth++;
-      afterOperand = false;
     } else if (t.text === ')') {
       if (depth === 0 || !afterOperand) return undefined;
       depth--;
@@ -54,11 +73,38 @@ export function foldedKey(tokens: readonly Token[], open: number): FoldedKey | u
       if (!afterOperand) return undefined;
       if (t.text === '.' && tokens[j + 1]?.text !== 'concat') return undefined;
       afterOperand = false;
-    } else if (t.text === ']') {
-      return depth === 0 && afterOperand ? { value, close: j } : undefined;
     } else return undefined;
   }
-  return undefined;
+  return afterOperand && depth === 0 && end === tokens.length ? { value, end } : undefined;
+}
+
+// Tokens that end a folded expression at its top level.
+const ENDS: ReadonlySet<string> = new Set([']', ')', ';', ',', '}']);
+
+/** How many constants one file may declare before later ones are ignored (memory stays bounded). */
+const MAX_CONSTANTS = 10_000;
+
+/**
+ * Record the declarations of the `const`/`let`/`var` at `at`: `const k = 'ev' + 'al', j = k`
+ * adds k and j; any other declaration of a name (not constant, or `let`/`var`) forgets it, so a
+ * name reused in another scope is not taken for the first one's value.
+ */
+export function declareConstants(tokens: readonly Token[], at: number, constants: Map<string, string>): void {
+  const keyword = tokens[at]!.text;
+  let j = at + 1;
+  // Bounded: one fold (at most MAX_KEY_TOKENS tokens) per declarator, at most 16 declarators.
+  for (let n = 0; n < 16; n++) {
+    const name = tokens[j];
+    if (name?.kind !== 'ident' || tokens[j + 1]?.text !== '=') return;
+    const folded = keyword === 'const' ? foldFrom(tokens, j + 2, constants) : undefined;
+    if (folded === undefined) {
+      constants.delete(name.text);
+      return;
+    }
+    if (constants.size < MAX_CONSTANTS || constants.has(name.text)) constants.set(name.text, folded.value);
+    if (tokens[folded.end]?.text !== ',') return;
+    j = folded.end + 1;
+  }
 }
 
 const SINGLE_ESCAPES: Readonly<Record<string, string>> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', v: '\v', 0: '\0' };

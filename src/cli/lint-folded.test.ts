@@ -39,6 +39,30 @@ test('member names folded from constant pieces are resolved: eval, innerHTML, th
   );
 });
 
+test('a const holding a constant name counts as that name in a computed member or key', () => {
+  assert.deepEqual(
+    findings([
+      "const k = 'ev' + 'al'; globalThis[k](req.body.code);",
+      "const prop = 'innerHTML';",
+      'el[prop] = req.body.html;',
+      "const E = 'NODE_TLS_REJECT_UNAUTHORIZED', TLS = 'reject' + 'Unauthorized';",
+      "process.env[E] = '0'; const agent = { [TLS]: false };",
+      "const half = 'inner'; el[half + 'HTML'] = '<p>' + name;",
+    ]),
+    ['1 RAMPART-S020 error', '3 RAMPART-S040 error', '5 RAMPART-S050 error', '5 RAMPART-S050 error', '6 RAMPART-S040 error'],
+  );
+  assert.deepEqual(
+    findings([
+      "const k = 'evaluate'; globalThis[k](x);",
+      "let m = 'eval'; m = 'log'; globalThis[m](x);",
+      "const e = 'eval'; redis[e](script, 0);",
+      "const p = 'innerHTML'.length; el[p] = x;",
+      "const q = 'textContent'; el[q] = req.body.html;",
+    ]),
+    [],
+  );
+});
+
 test('the Function constructor reached through constructor properties is S021', () => {
   assert.deepEqual(
     findings([
@@ -150,6 +174,8 @@ test('folding, receiver and Object.assign scans are bounded: deep nesting and hu
     `${'('.repeat(100_000)}function(){}${')'.repeat(100_000)}.constructor(code);`,
     `x${'.constructor'.repeat(100_000)}(code);`,
     `${'Object.assign('.repeat(50_000)}`,
+    "const a = 'x', ".repeat(100_000),
+    `const k = ${"'a' + ".repeat(100_000)}'b'; globalThis[k](x);`,
     // A minified bundle: one long line of ordinary code.
     'var a=1,b=function(c){return c+1},d={e:b(a),f:[1,2,3]};'.repeat(40_000),
   ];

@@ -4,7 +4,7 @@
  * `(async () => {}).constructor`), and markup properties set through
  * `Object.assign(el, { innerHTML: … })`. Every look is a bounded number of tokens.
  */
-import { foldedKey } from './lint-constant.ts';
+import { type Constants, foldedKey } from './lint-constant.ts';
 import type { Token } from './lint-lexer.ts';
 import { isGlobalReceiver } from './lint-forms.ts';
 
@@ -111,7 +111,7 @@ export interface MarkupKey {
  * srcdoc) that an object-literal source argument sets, by name, quoted or as a constant
  * computed key. Reads at most ASSIGN_SCAN tokens of the call.
  */
-export function objectAssignMarkup(tokens: readonly Token[], at: number): MarkupKey[] {
+export function objectAssignMarkup(tokens: readonly Token[], at: number, constants?: Constants): MarkupKey[] {
   const found: MarkupKey[] = [];
   // depth 0: the call's arguments; 1: inside an argument's first-level brackets.
   let depth = 0;
@@ -125,7 +125,7 @@ export function objectAssignMarkup(tokens: readonly Token[], at: number): Markup
     if (depth === 1 && inObject) {
       const before = tokens[j - 1]!;
       if (before.kind === 'punct' && (before.text === '{' || before.text === ',')) {
-        const markup = markupKey(tokens, j);
+        const markup = markupKey(tokens, j, constants);
         if (markup !== undefined) found.push(markup);
       }
     }
@@ -141,13 +141,13 @@ export function objectAssignMarkup(tokens: readonly Token[], at: number): Markup
 }
 
 /** The markup property named by the object key at `at`, if any. */
-function markupKey(tokens: readonly Token[], at: number): MarkupKey | undefined {
+function markupKey(tokens: readonly Token[], at: number, constants: Constants | undefined): MarkupKey | undefined {
   const key = tokens[at]!;
   let name: string | undefined;
   let after = at + 1;
   if (key.kind === 'ident' || key.kind === 'string' || (key.kind === 'template' && !key.interpolated)) name = key.text;
   else if (key.kind === 'punct' && key.text === '[') {
-    const folded = foldedKey(tokens, at);
+    const folded = foldedKey(tokens, at, constants);
     if (folded === undefined) return undefined;
     name = folded.value;
     after = folded.close + 1;

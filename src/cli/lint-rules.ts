@@ -21,7 +21,7 @@ import {
   skipStringRaw,
 } from './lint-forms.ts';
 import { GrownSql } from './lint-grown-sql.ts';
-import { foldedKey } from './lint-constant.ts';
+import { declareConstants, foldedKey } from './lint-constant.ts';
 import { isFunctionConstructor, isFunctionValue, MARKUP_PROPERTIES, objectAssignMarkup, reflectsFunction } from './lint-routes.ts';
 import { riskySlot, riskyTemplateSlot } from './lint-sql.ts';
 import { applySuppressions, SUPPRESSION_RULE } from './lint-suppress.ts';
@@ -191,6 +191,8 @@ export function lintSource(source: string, file: string): LintResult {
   const out: Finding[] = [];
   const reported = new Set<Token>();
   const grownSql = new GrownSql();
+  // `const k = 'ev' + 'al'`: names whose value is a constant string, for computed members and keys.
+  const constants = new Map<string, string>();
   const add = (id: string, at: Token, message: string, severity?: Severity): void => {
     out.push({ id, severity: severity ?? INFO.get(id)!.severity, message, file, line: at.line, column: at.column });
   };
@@ -227,6 +229,7 @@ export function lintSource(source: string, file: string): LintResult {
     const calls = next?.kind === 'punct' && next.text === '(';
 
     if (t.kind === 'ident') {
+      if ((t.text === 'const' || t.text === 'let' || t.text === 'var') && prev?.text !== '.') declareConstants(tokens, i, constants);
       // ── SQL through query functions, sql.unsafe, exec
       if (calls && QUERY_FUNCTIONS.has(t.text) && (prev?.text === '.' || prev?.text === '?.' || UNSAFE_FUNCTIONS.has(t.text) || t.text === 'query')) {
         const argAt = skipStringRaw(tokens, i + 2);
@@ -304,7 +307,7 @@ export function lintSource(source: string, file: string): LintResult {
       // ── DOM XSS
       if (MARKUP_PROPERTIES.has(t.text) && prev?.text === '.' && isAssignment(next)) markupAssignment(t, i + 2);
       if (t.text === 'assign' && calls && prev?.text === '.' && tokens[i - 2]?.text === 'Object' && tokens[i - 3]?.text !== '.')
-        for (const { key, valueAt } of objectAssignMarkup(tokens, i)) markupAssignment(key, valueAt, 'Object.assign sets ');
+        for (const { key, valueAt } of objectAssignMarkup(tokens, i, constants)) markupAssignment(key, valueAt, 'Object.assign sets ');
       if (
         (t.text === 'insertAdjacentHTML' ||
           ((t.text === 'write' || t.text === 'writeln') && (prev?.text === '.' || prev?.text === '?.') && tokens[i - 2]?.text === 'document')) &&
@@ -342,7 +345,7 @@ export function lintSource(source: string, file: string): LintResult {
     // globalThis['ev' + 'al'], process.env['NODE_TLS_REJECT_UNAUTHORIZED'] = '0', { ['rejectUnauthorized']: false },
     // el['innerHTML'] = …, Function['constructor'](code)
     if (t.kind === 'punct' && t.text === '[' && next !== undefined) {
-      const key = foldedKey(tokens, i);
+      const key = foldedKey(tokens, i, constants);
       if (key !== undefined) computedKey(key.value, i, key.close);
     }
     // `{ 'rejectUnauthorized': false }`
