@@ -234,26 +234,5 @@ export function maskUrlPaths(text: string, mask: string): string {
   return last === 0 ? text : out + text.slice(last);
 }
 
-/** Mask the body of every PEM private key (`-----BEGIN … PRIVATE KEY-----`); an unterminated one is masked to the end. */
-export function maskPrivateKeys(text: string, mask: string): string {
-  let out = '';
-  let last = 0;
-  let from = 0;
-  for (;;) {
-    const begin = text.indexOf('-----BEGIN ', from);
-    if (begin === -1) break;
-    const labelEnd = text.indexOf('-----', begin + 11);
-    if (labelEnd === -1) break;
-    if (labelEnd - begin > 80 || !text.slice(begin + 11, labelEnd).includes('PRIVATE KEY')) {
-      from = begin + 11;
-      continue;
-    }
-    from = labelEnd + 5;
-    const end = text.indexOf('-----END ', from);
-    out += text.slice(last, from) + mask;
-    last = end === -1 ? text.length : end;
-    if (end === -1) break;
-    from = end + 9;
-  }
-  return last === 0 ? text : out + text.slice(last);
-}
+// PEM private keys: one scanner shared with findPii (src/core/private-keys.ts).
+export { maskPrivateKeys } from '../core/private-keys.ts';

@@ -40,14 +40,14 @@ function collect(text: string, types: ReadonlySet<PiiType>, defaultCountry: stri
   };
   for (const [type, detect] of DETECTORS) if (types.has(type)) detect(ctx);
   // Keep the earliest, then longest, match where findings overlap (a card inside a JWT, an IP inside an email…).
+  // A finding that starts inside the previous one and ends after it extends it: dropping it
+  // would leave its tail (a private key glued to a token) unmasked.
   found.sort((a, b) => a.start - b.start || b.end - a.end);
   const out: PiiMatch[] = [];
-  let end = -1;
   for (const f of found) {
-    if (f.start >= end) {
-      out.push(f);
-      end = f.end;
-    }
+    const previous = out[out.length - 1];
+    if (previous === undefined || f.start >= previous.end) out.push(f);
+    else if (f.end > previous.end) out[out.length - 1] = { ...previous, end: f.end, value: text.slice(previous.start, f.end) };
   }
   return out;
 }

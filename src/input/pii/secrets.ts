@@ -1,3 +1,4 @@
+import { privateKeyBlocks } from '../../core/private-keys.ts';
 import { jwtSpans, type JwtShape } from '../../core/text-scan.ts';
 import { regexMatches, type Detector } from './types.ts';
 
@@ -11,7 +12,6 @@ const API_KEYS: readonly RegExp[] = [
   /\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/g, // Google API keys
   /\bsk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,250}/g, // OpenAI / Anthropic style
   /\bglpat-[A-Za-z0-9_-]{20,100}/g, // GitLab
-  /-----BEGIN (?:[A-Z]{1,20} )?PRIVATE KEY-----/g,
 ];
 
 // `eyJ…` `.` `eyJ…` `.` signature: a scanner, not a regex (a repeated `eyJ` inside one long
@@ -30,9 +30,14 @@ function validJwt(token: string): boolean {
   }
 }
 
-/** API keys of well-known providers (Stripe, GitHub, AWS, Slack, Google, OpenAI-style, GitLab) and private-key blocks. */
+/**
+ * API keys of well-known providers (Stripe, GitHub, AWS, Slack, Google, OpenAI-style, GitLab)
+ * and whole private-key blocks, BEGIN line to END line (the scanner the log's redaction uses;
+ * a block without an END runs to the end of the text).
+ */
 export const detectApiKeys: Detector = (ctx) => {
   for (const re of API_KEYS) for (const m of regexMatches(re, ctx.text)) ctx.add('api_key', m.index, m[0]);
+  for (const block of privateKeyBlocks(ctx.text)) ctx.add('api_key', block.start, ctx.text.slice(block.start, block.end));
 };
 
 /** JWTs whose header decodes to JSON with an `alg`. */
