@@ -1,9 +1,10 @@
 import { builtin } from '../core/builtin.ts';
 
 const isIP = (): typeof import('node:net').isIP => builtin<typeof import('node:net')>('node:net').isIP;
+import { cutForScan } from '../core/text-scan.ts';
 import { RampartError } from '../errors.ts';
 import { detailJson, detailString } from './detail.ts';
-import { redactPath } from './redact.ts';
+import { redactPath, redactString } from './redact.ts';
 
 /** Column limits (characters). The seed's: event 50, ip 45, user agent 500, path 2000. */
 export const LIMITS = Object.freeze({ event: 50, userId: 255, ip: 45, userAgent: 500, path: 2000, detail: 4096 });
@@ -104,7 +105,11 @@ function canonicalIpv6(address: string): string {
  */
 export function normalizeIp(value: unknown): { ip: string | null; invalid?: string } {
   if (value === undefined || value === null || value === '') return { ip: null };
-  if (typeof value !== 'string') return { ip: null, invalid: truncate(escapeControls(String(value)), 100) };
+  if (typeof value !== 'string') {
+    // An object's String() runs the caller's code and may be of any size: only its type is kept.
+    const primitive = typeof value !== 'object' && typeof value !== 'function';
+    return { ip: null, invalid: primitive ? quoteInvalidIp(String(value)) : `[${typeof value}]` };
+  }
   let v = value.trim();
   const zone = v.indexOf('%');
   if (zone > 0 && v.includes(':')) v = v.slice(0, zone);
@@ -112,7 +117,16 @@ export function normalizeIp(value: unknown): { ip: string | null; invalid?: stri
   const kind = isIP()(v);
   if (kind === 4) return { ip: v };
   if (kind === 6) return { ip: canonicalIpv6(v) };
-  return { ip: null, invalid: truncate(escapeControls(value), 100) };
+  return { ip: null, invalid: quoteInvalidIp(value) };
+}
+
+// Longest invalid ip stored (in detail), and how much of it is scanned for secrets first.
+const INVALID_IP_STORED = 100;
+const INVALID_IP_SCANNED = 1024;
+
+/** A non-address `ip` as it is kept in detail: bounded, redacted like every stored text (it may be any header value), escaped. */
+function quoteInvalidIp(value: string): string {
+  return truncate(escapeControls(redactString(cutForScan(value, INVALID_IP_SCANNED))), INVALID_IP_STORED);
 }
 
 /**
