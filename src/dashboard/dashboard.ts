@@ -196,7 +196,7 @@ export function dashboard(options: DashboardOptions): Dashboard {
   function open(): Promise<{ db: Database; reader: LogReader }> {
     opened ??= (
       target === undefined
-        ? openedLogDatabase(source as SecurityLog).then(({ db, table: t }) => ({ db, reader: readerOver(db, t, false) }))
+        ? openedLogDatabase(source as SecurityLog).then(({ db, table: t, check }) => ({ db, reader: readerOver(db, t, false, check) }))
         : openLogDatabase(target, table).then((db) => ({ db, reader: readerOver(db, table, true) }))
     ).catch((err: unknown) => {
       opened = undefined;

@@ -13,6 +13,7 @@ import { checkAnchor, type ChainAnchor } from './chain-anchor.ts';
 import { checkIdentifiers } from './erase-text.ts';
 import { formatRow, type ExportFormat } from './export.ts';
 import type { ExportCursor } from './reader.ts';
+import type { ReadCheck } from './store-query.ts';
 
 /** Options of {@link SecurityLog}. Every option is optional. */
 export interface SecurityLogOptions {
@@ -461,9 +462,12 @@ export class SecurityLog implements EventSink {
     if (this.closed) return { dropped: 0 };
     this.closed = true;
     if (this.retentionTimer !== undefined) clearTimeout(this.retentionTimer);
+    const deadline = Date.now() + this.options.closeTimeoutMs;
     const dropped = await this.queue.close(this.options.closeTimeoutMs);
     const store = this.store ?? (this.opening ? await this.opening.catch(() => undefined) : undefined);
-    await store?.db.close().catch(() => undefined);
+    // A write abandoned at the deadline may still hold a connection: it gets what is left of
+    // closeTimeoutMs, not the pool's own grace period on top.
+    await store?.db.close(Math.max(0, deadline - Date.now())).catch(() => undefined);
     return { dropped };
   }
 
@@ -634,11 +638,15 @@ export class SecurityLog implements EventSink {
  * in the same process such as the dashboard, which must not open an embedded PGlite a second time.
  * Not exported from rampart/log.
  */
-export async function openedLogDatabase(log: SecurityLog): Promise<{ db: Database; table: string }> {
+export async function openedLogDatabase(log: SecurityLog): Promise<{ db: Database; table: string; check: ReadCheck | undefined }> {
   await log.ensureTable();
   // Element access reaches the private members from outside the class (this module's own helper).
   // biome-ignore lint/complexity/useLiteralKeys: private members are reachable only this way
   const store = await log['query']();
   // biome-ignore lint/complexity/useLiteralKeys: as above
-  return { db: store.db, table: log['options'].table };
+  const { table, chainKey } = log['options'];
+  // A chained log's reader checks each row's MAC, as the log's own reads do.
+  // biome-ignore lint/complexity/useLiteralKeys: as above
+  const check = chainKey === undefined ? undefined : { key: chainKey, onTampered: (count: number, what: string) => log['tamperedRead'](count, what) };
+  return { db: store.db, table, check };
 }
