@@ -229,10 +229,10 @@ function postgresDatabase(sql: PostgresClientLike, owned: boolean, prepare: bool
     async transaction(fn) {
       return (await sql.begin(async (tx) => fn(postgresQueryable(tx, prepare)))) as Awaited<ReturnType<typeof fn>>;
     },
-    async close() {
+    async close(graceMs = 5000) {
       if (!owned || ended) return;
       ended = true;
-      await sql.end({ timeout: 5 });
+      await sql.end({ timeout: graceMs / 1000 });
     },
   };
 }

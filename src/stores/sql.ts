@@ -20,6 +20,9 @@ export interface Database extends Queryable {
   readonly ephemeral?: boolean;
   /** Run `fn` in one transaction (committed when it resolves, rolled back when it throws). */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
-  /** Close what rampart opened; a caller's client is left open. */
-  close(): Promise<void>;
+  /**
+   * Close what rampart opened; a caller's client is left open. `graceMs`: how long statements
+   * still running may take before the connections are cut (a pool; default 5 s).
+   */
+  close(graceMs?: number): Promise<void>;
 }
