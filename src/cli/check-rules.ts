@@ -8,6 +8,7 @@ import { inlineScriptExposure, openFrameAncestors } from '../csp/judge.ts';
 import { catchAllProxyEntries } from '../client-ip/catch-all.ts';
 import { configWarningTopic } from '../core/events.ts';
 import { isPublicSuffix } from '../core/public-suffix.ts';
+import { broadOriginRegExp } from './check-origin-regexp.ts';
 import type { RampartOptions } from '../preset.ts';
 import type { Finding, RuleInfo, Severity } from './findings.ts';
 
@@ -31,11 +32,16 @@ export const CHECKS: readonly CheckInfo[] = [
     id: 'RAMPART-W006',
     severity: 'error',
     title:
-      "CSP script-src (or default-src) allows 'unsafe-inline': injected <script> and on* handlers run. Use nonce: true. A warning when a nonce or 'strict-dynamic' makes CSP3 browsers ignore it.",
+      "CSP lets inline script run: 'unsafe-inline' where <script> elements (script-src-elem, else script-src, else default-src) or on* handlers (script-src-attr, else script-src, else default-src) are governed, or no script-src/default-src at all. Use nonce: true. A warning when CSP3 browsers ignore it (a nonce, hash or 'strict-dynamic' beside it) and for 'unsafe-hashes'.",
   },
   { id: 'RAMPART-W007', severity: 'error', title: "CSP script-src (or default-src) allows 'unsafe-eval': eval() and new Function() sinks are open." },
   { id: 'RAMPART-W008', severity: 'warning', title: 'CSP is report-only: violations are reported, not blocked.' },
-  { id: 'RAMPART-W009', severity: 'warning', title: 'headers.frameOptions is false and the enforced CSP has no frame-ancestors: clickjacking.' },
+  {
+    id: 'RAMPART-W009',
+    severity: 'warning',
+    title:
+      'Clickjacking: headers.frameOptions is false and the enforced CSP has no frame-ancestors, or frame-ancestors lets any site frame the pages (*, https:, https://*, *.com), which browsers obey over X-Frame-Options.',
+  },
   {
     id: 'RAMPART-W010',
     severity: 'warning',
@@ -45,7 +51,7 @@ export const CHECKS: readonly CheckInfo[] = [
     id: 'RAMPART-W011',
     severity: 'error',
     title:
-      'cors.allowCredentials with a broad RegExp (unanchored, or .* / .+ wildcards) lets look-alike origins read authenticated responses; a warning for a predicate function, which cannot be inspected.',
+      "cors.allowCredentials with a RegExp that accepts origins you do not own (not anchored ^…$, an unescaped '.', a host that ends in .* / .+ / [^/]* or whose fixed suffix is a public suffix such as \\.com) lets them read authenticated responses; a warning for a predicate function, which cannot be inspected.",
   },
   {
     id: 'RAMPART-W012',
@@ -97,7 +103,8 @@ export const CHECKS: readonly CheckInfo[] = [
   {
     id: 'RAMPART-W030',
     severity: 'warning',
-    title: 'A CONFIG_WARNING announced by rampart while it was constructed (a relaxed default not covered by a rule above).',
+    title:
+      'A CONFIG_WARNING announced by rampart while it was constructed whose cause no rule above reported (a warning that a rule reports belongs to that rule, and --ignore of the rule silences it).',
   },
   {
     id: 'RAMPART-E003',
@@ -155,14 +162,6 @@ export function finding(id: string, message?: string, severity?: Severity, hint?
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** A RegExp that matches more than a fixed list of origins. */
-function isBroadRegExp(re: RegExp): boolean {
-  const src = re.source;
-  // An unescaped dot matches any character (`^https://app.example.com$` also accepts `appXexample.com`).
-  const unescaped = src.replace(/\\[\s\S]/g, '');
-  return !src.startsWith('^') || !src.endsWith('$') || unescaped.includes('.');
 }
 
 /** An allowedHosts entry `.suffix` whose suffix is public (`.com`, `.co.uk.`, `.github.io`). */
@@ -280,13 +279,14 @@ export function checkOptions(options: RampartOptions, production: boolean): Find
     const origins = options.cors.origins;
     if (origins === '*') out.push(finding('RAMPART-W010', undefined, undefined, "list the origins, e.g. origins: ['https://app.example.com']."));
     if (options.cors.allowCredentials === true) {
-      if (origins instanceof RegExp && isBroadRegExp(origins)) {
+      const broad = origins instanceof RegExp ? broadOriginRegExp(origins) : undefined;
+      if (broad !== undefined) {
         out.push(
           finding(
             'RAMPART-W011',
-            `cors.origins is the broad RegExp /${origins.source}/ with allowCredentials: true.`,
+            `cors.origins ${String(origins)} with allowCredentials: true accepts origins you do not own: ${broad}.`,
             undefined,
-            'anchor it (^…$), escape dots and avoid .* / .+, or list the origins.',
+            String.raw`anchor it (^…$), escape the dots and end the host in your own domain, e.g. /^https:\/\/([a-z0-9-]+\.)?example\.com$/, or list the origins.`,
           ),
         );
       } else if (typeof origins === 'function') {
