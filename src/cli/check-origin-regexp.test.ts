@@ -56,6 +56,13 @@ for (const [re, foreign] of UNSAFE) {
   });
 }
 
+test('RegExps inside an origins list are judged too', () => {
+  const list = ['https://app.example.com', /^https:\/\/app\.example\.com$|evil/, /^https:\/\/[a-z0-9-]+\.example\.com$/];
+  const w011 = checkOptions({ cors: { origins: list as never, allowCredentials: true } }, true).filter((f) => f.id === 'RAMPART-W011');
+  assert.equal(w011.length, 1);
+  assert.match(w011[0]!.message, /evil/);
+});
+
 test('without credentials a RegExp is not W011', () => {
   assert.ok(!checkOptions({ cors: { origins: /^https:\/\/(.+)$/ } }, true).some((f) => f.id === 'RAMPART-W011'));
 });

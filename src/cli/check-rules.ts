@@ -279,17 +279,21 @@ export function checkOptions(options: RampartOptions, production: boolean): Find
     const origins = options.cors.origins;
     if (origins === '*') out.push(finding('RAMPART-W010', undefined, undefined, "list the origins, e.g. origins: ['https://app.example.com']."));
     if (options.cors.allowCredentials === true) {
-      const broad = origins instanceof RegExp ? broadOriginRegExp(origins) : undefined;
-      if (broad !== undefined) {
+      // A RegExp alone or among the listed origins.
+      const patterns = (Array.isArray(origins) ? (origins as unknown[]) : [origins]).filter((o): o is RegExp => o instanceof RegExp);
+      for (const pattern of patterns) {
+        const broad = broadOriginRegExp(pattern);
+        if (broad === undefined) continue;
         out.push(
           finding(
             'RAMPART-W011',
-            `cors.origins ${String(origins)} with allowCredentials: true accepts origins you do not own: ${broad}.`,
+            `cors.origins ${String(pattern)} with allowCredentials: true accepts origins you do not own: ${broad}.`,
             undefined,
             String.raw`anchor it (^…$), escape the dots and end the host in your own domain, e.g. /^https:\/\/([a-z0-9-]+\.)?example\.com$/, or list the origins.`,
           ),
         );
-      } else if (typeof origins === 'function') {
+      }
+      if (typeof origins === 'function') {
         out.push(
           finding('RAMPART-W011', 'cors.origins is a predicate function with allowCredentials: true; make sure it accepts exact origins only.', 'warning'),
         );
