@@ -165,6 +165,8 @@ const PLACEHOLDER_MARKERS = [
   'placeholder',
   'notasecret',
   'keyboardcat',
+  // xkcd 936's passphrase, the example every password guide (and this README) quotes
+  'correcthorse',
   'putyour',
   'generateone',
   // "your-dashboard-token-here", "your-pepper-goes-here", "<token here>"
