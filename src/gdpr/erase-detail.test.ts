@@ -221,3 +221,32 @@ test('erase({ identifiers }) rejects values that would erase too much', async (t
   }
   await assert.rejects(log.anonymizeUser('u1', { identifiers: ['x'] }), (err) => isRampartError(err) && err.code === 'ERR_RAMPART_LOG_INPUT');
 });
+
+for (const backend of ['pglite', 'postgres'] as const) {
+  test(`${backend}: erase({ identifiers }) also finds them in other rows' user agent, double-percent-encoded and base64-encoded whole`, async (t) => {
+    const log = await openLog(t, backend);
+    if (log === undefined) return;
+    const given = 'Ada.Lovelace@Example.com';
+    const base64 = Buffer.from(given).toString('base64');
+    const base64url = Buffer.from(EMAIL).toString('base64url');
+    await log.log(SecurityEvent.LOGIN_FAILED, { userId: 'u-ada', ip: '198.51.100.1', detail: 'bad password' }, { wait: true });
+    await log.log(SecurityEvent.LOGIN_FAILED, { ip: '198.51.100.2', userAgent: `Mozilla/5.0 mail=${given}`, detail: 'ua' }, { wait: true });
+    await log.log(SecurityEvent.PERMISSION_DENIED, { path: '/q?email=ada.lovelace%2540example.com&x=1' }, { wait: true });
+    await log.log(SecurityEvent.PERMISSION_DENIED, { detail: `token ${base64} and ${base64url} end` }, { wait: true });
+    await log.log(SecurityEvent.PERMISSION_DENIED, { userAgent: 'curl/8 (ada.lovelace@example.community)', detail: 'other' }, { wait: true });
+    const gdpr = privacy({ log });
+    const erased = await gdpr.erase('u-ada', { identifiers: [given] });
+    assert.equal(erased.securityLog!.anonymizedRows, 4);
+    const text = await exported(log);
+    for (const gone of [/lovelace(@|%40|%2540)example\.com(?!munity)/i, new RegExp(base64.replace(/=+$/, '')), new RegExp(base64url)])
+      assert.doesNotMatch(text, gone);
+    assert.match(text, /"userAgent":"Mozilla\/5\.0 mail=\[erased\]"/);
+    assert.match(text, /\/q\?email=\[erased\]&x=1/);
+    assert.match(text, /token \[erased\] and \[erased\] end/);
+    assert.match(text, /ada\.lovelace@example\.community/, 'only whole values are erased');
+    // The other person's row keeps its address and agent.
+    const ua = (await log.getRecent({ limit: 10 })).find((r) => r.detail === 'ua');
+    assert.equal(ua?.ipAddress, '198.51.100.2');
+    assert.equal((await log.verify()).ok, true);
+  });
+}

@@ -77,8 +77,9 @@ export interface EraseOptions {
   mode?: 'anonymize' | 'delete';
   /**
    * Values that name the person in free text (e-mail, username, phone; 3–255 characters, at
-   * most 100): replaced by `[erased]` in `detail` and `path` of every log row, as whole values,
-   * case-insensitively, also percent-encoded; rows whose whole user id is one of them are
+   * most 100): replaced by `[erased]` in `detail`, `path` and `user_agent` of every log row, as
+   * whole values, case-insensitively, also percent-encoded (once or twice) and base64-encoded as
+   * a whole string (standard or URL-safe alphabet); rows whose whole user id is one of them are
    * anonymised like the user's. loginGuard's account name and the user id are erased from the
    * user's own rows without being listed, and the account's digest from every row.
    */
@@ -109,7 +110,7 @@ export interface Privacy {
   erasureReport(userId: string | number): Promise<ErasureReport>;
   /**
    * Erase a user: log rows anonymised (keyed pseudonym, ip and user agent cleared, loginGuard's
-   * account name, the user id and `identifiers` in detail/path replaced by `[erased]`; a chained
+   * account name, the user id and `identifiers` in detail/path/user agent replaced by `[erased]`; a chained
    * log is re-sealed), sessions deleted, API keys revoked and pseudonymised (`anonymize`,
    * default) or deleted (`delete`). Idempotent: a second call changes nothing.
    */

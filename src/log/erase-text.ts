@@ -1,7 +1,10 @@
 /**
- * What GDPR erasure removes from the free text of a row (`detail`, `path`): the account name
- * rampart's loginGuard writes, the user id, and the values the caller names. Each becomes
- * `[erased]`; matching is whole-value (not inside a longer word) and case-insensitive.
+ * What GDPR erasure removes from the free text of a row (`detail`, `path`, and `user_agent` of
+ * other people's rows): the account name rampart's loginGuard writes, the user id, and the
+ * values the caller names. Each becomes `[erased]`; matching is whole-value (not inside a longer
+ * word) and case-insensitive, also percent-encoded once or twice and base64-encoded as a whole.
+ * The patterns are alternations of fixed strings (at most 100 values of at most 255 characters),
+ * so each text is searched in linear time.
  */
 import { accountDigest } from '../core/account-digest.ts';
 import { RampartError } from '../errors.ts';
@@ -78,11 +81,32 @@ function escapeRegExp(text: string): string {
   return text.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
 }
 
-/** A character as a URL may carry it: itself or percent-encoded (a space also as `+`). */
+/**
+ * A character as a URL may carry it: itself, percent-encoded (a space also as `+`) or
+ * percent-encoded twice (`%2540`, a value encoded into a parameter that is encoded again).
+ */
 function urlForms(char: string, literal: string): string {
   const encoded = [...utf8.encode(char)].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
-  return `(?:${literal}|${encoded}${char === ' ' ? '|\\+' : ''})`;
+  return `(?:${literal}|${encoded}|${encoded.replaceAll('%', '%25')}${char === ' ' ? '|\\+' : ''})`;
 }
+
+/**
+ * The value base64-encoded as a whole string (a token, a cookie, a Basic-like header), as
+ * given and in lower case, in the standard and URL-safe alphabets, without its padding. A
+ * value inside a longer encoded text has other characters and is not found.
+ */
+function base64Forms(value: string): string[] {
+  const forms = new Set<string>();
+  for (const v of new Set([value, value.toLowerCase()])) {
+    const standard = Buffer.from(v, 'utf8').toString('base64').replace(/=+$/, '');
+    forms.add(standard);
+    forms.add(standard.replaceAll('+', '-').replaceAll('/', '_'));
+  }
+  return [...forms];
+}
+
+const SQL_PUNCTUATION = /[\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]/;
+const sqlLiteral = (c: string): string => (SQL_PUNCTUATION.test(c) ? `\\${c}` : c);
 
 /** A value for JavaScript (`iu` flags): each character literal or percent-encoded. */
 function jsValuePattern(value: string): string {
@@ -91,16 +115,22 @@ function jsValuePattern(value: string): string {
 
 /** The same for PostgreSQL's `~*`: ASCII punctuation escaped with a backslash (literal in AREs). */
 export function sqlValuePattern(value: string): string {
-  return [...value].map((c) => urlForms(c, /[\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]/.test(c) ? `\\${c}` : c)).join('');
+  return [...value].map((c) => urlForms(c, sqlLiteral(c))).join('');
+}
+
+/** PostgreSQL `~*` patterns of the value's base64 forms. */
+function sqlBase64Patterns(value: string): string[] {
+  return base64Forms(value).map((form) => [...form].map(sqlLiteral).join(''));
 }
 
 /**
  * The values as whole tokens: not preceded or followed by a letter or digit, except the hex
- * digits of a percent escape before it (`/u%2Fada…`).
+ * digits of a percent escape before it (`/u%2Fada…`); their base64 forms with the padding.
  */
 function tokenPattern(values: readonly string[]): RegExp | undefined {
   if (values.length === 0) return undefined;
-  const alternatives = [...values].sort((a, b) => b.length - a.length).map(jsValuePattern);
+  const encoded = values.flatMap(base64Forms).map((form) => `${escapeRegExp(form)}={0,2}`);
+  const alternatives = [...values.map(jsValuePattern), ...encoded].sort((a, b) => b.length - a.length);
   return new RegExp(`(?:(?<![\\p{L}\\p{N}])|(?<=%[0-9A-Fa-f]{2}))(?:${alternatives.join('|')})(?![\\p{L}\\p{N}])`, 'giu');
 }
 
@@ -135,7 +165,8 @@ export interface TextEraser {
   erase(text: string | null, own: boolean): string | null;
   /**
    * Case-insensitive PostgreSQL regular expressions (`~*`) that find the other rows holding an
-   * identifier (also percent-encoded) or one of the person's account digests; empty: only the
+   * identifier (also percent-encoded once or twice, or base64-encoded whole) or one of the
+   * person's account digests; empty: only the
    * user's rows change.
    */
   readonly sqlPatterns: readonly string[];
@@ -156,7 +187,7 @@ export function textEraser(userId: string, identifiers: readonly string[], diges
   if (identifiers.length > 0) for (const name of [userId, ...identifiers]) accounts.add(accountDigest(name).slice(0, LOGGED_DIGEST));
   const linked = (match: string, digest: string): string => (accounts.has(digest) ? `account=${ERASED}` : match);
   return {
-    sqlPatterns: [...identifiers.map(sqlValuePattern), ...[...accounts].map((d) => `#${d.replace(/-/g, '\\-')}`)],
+    sqlPatterns: [...identifiers.map(sqlValuePattern), ...identifiers.flatMap(sqlBase64Patterns), ...[...accounts].map((d) => `#${d.replace(/-/g, '\\-')}`)],
     userIds: identifiers.map((v) => v.toLowerCase()),
     erase(text, mine) {
       if (text === null) return null;

@@ -207,19 +207,19 @@ const OWN = '(user_id = $1 or lower(user_id) = any($3::text[]))';
 function erasureFilter(eraser: TextEraser): string {
   return eraser.sqlPatterns.length === 0
     ? '(user_id = $1 and $2::text[] is not null and $3::text[] is not null)'
-    : `(${OWN} or detail ~* any($2::text[]) or path ~* any($2::text[]))`;
+    : `(${OWN} or detail ~* any($2::text[]) or path ~* any($2::text[]) or user_agent ~* any($2::text[]))`;
 }
 
 const erasureParams = (userId: string, eraser: TextEraser): unknown[] => [userId, eraser.sqlPatterns, eraser.userIds];
 
-type ErasureRow = Pick<RawRow, 'id' | 'path' | 'detail'> & { mine: boolean | null };
+type ErasureRow = Pick<RawRow, 'id' | 'path' | 'detail' | 'user_agent'> & { mine: boolean | null };
 
 /** The rows of one erasure in id order, in pages; every id, also 0 and below (rows inserted by hand hold personal data too). */
 async function* erasurePages(t: LogTable, tx: Queryable, userId: string, eraser: TextEraser): AsyncGenerator<ErasureRow[]> {
   let cursor: string | undefined;
   for (;;) {
     const page = await tx.query<ErasureRow>(
-      `select id, ${OWN} as mine, path, detail from ${t.q} where ${erasureFilter(eraser)} and ($4::int8 is null or id > $4::int8) order by id limit ${PAGE}`,
+      `select id, ${OWN} as mine, path, detail, user_agent from ${t.q} where ${erasureFilter(eraser)} and ($4::int8 is null or id > $4::int8) order by id limit ${PAGE}`,
       [...erasureParams(userId, eraser), cursor ?? null],
     );
     if (page.length === 0) return;
@@ -245,24 +245,28 @@ async function eraseRows(t: LogTable, tx: Queryable, userId: string, pseudonym: 
     const mine: boolean[] = [];
     const details: Array<string | null> = [];
     const paths: Array<string | null> = [];
+    const agents: Array<string | null> = [];
     for (const raw of page) {
       const own = raw.mine === true;
       const detail = eraser.erase(raw.detail, own);
       const path = eraser.erase(raw.path, own);
-      if (!own && detail === raw.detail && path === raw.path) continue;
+      // The person's own rows lose their user agent whole; other rows lose the identifiers in it.
+      const agent = own ? null : eraser.erase(raw.user_agent, false);
+      if (!own && detail === raw.detail && path === raw.path && agent === raw.user_agent) continue;
       ids.push(String(raw.id));
       mine.push(own);
       details.push(detail);
       paths.push(path);
+      agents.push(agent);
     }
     if (ids.length === 0) continue;
     await tx.query(
       `update ${t.q} t set user_id = case when u.mine then $5 else t.user_id end,
          ip_address = case when u.mine then null else t.ip_address end,
-         user_agent = case when u.mine then null else t.user_agent end,
+         user_agent = u.a,
          detail = u.d, path = u.p
-       from unnest($1::int8[], $2::bool[], $3::text[], $4::text[]) as u(id, mine, d, p) where t.id = u.id`,
-      [ids, mine, details, paths, pseudonym],
+       from unnest($1::int8[], $2::bool[], $3::text[], $4::text[], $6::text[]) as u(id, mine, d, p, a) where t.id = u.id`,
+      [ids, mine, details, paths, pseudonym, agents],
     );
     count += ids.length;
   }
@@ -273,7 +277,7 @@ async function eraseRows(t: LogTable, tx: Queryable, userId: string, pseudonym: 
  * GDPR erasure of one user: their id replaced by a pseudonym, IP and user agent cleared (in
  * their rows and in rows whose whole user id is one of `identifiers`), and in `detail`/`path`
  * loginGuard's account name, the user id and `identifiers` (in any row, also percent-encoded)
- * replaced by `[erased]`, as are account names carrying the person's digest (see erase-text.ts). With `reseal` (and a chain key), the chain is
+ * replaced by `[erased]` (also in other rows' user agent), as are account names carrying the person's digest (see erase-text.ts). With `reseal` (and a chain key), the chain is
  * re-sealed from the oldest rewritten row, under the chain lock.
  */
 export async function anonymize(
