@@ -11,6 +11,43 @@ const PHONE_CANDIDATE = /(?<![\w+])(?:\+|\(\+?)?\d(?:[\s().\-/]{0,3}\d){6,14}(?!
 // digit-dense text, never a phone number left in because validating it was too costly).
 const PHONE_PARSE_BUDGET = 200;
 
+// Dates a national-number candidate can hold (`2024-01-15 10`, `01/15/2024`): never phone numbers.
+const DATE_INSIDE =
+  /(?:^|\D)(?:(?:19|20)\d\d[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])|(?:0?[1-9]|[12]\d|3[01])[-/.](?:0?[1-9]|[12]\d|3[01])[-/.](?:19|20)\d\d)(?!\d)/;
+
+/** Where digit groups end, counted in digits from the end (`415 555-2671` → {4, 7}); separators are any non-digits. */
+function groupEnds(text: string): { ends: Set<number>; digits: number } {
+  const ends = new Set<number>();
+  let digits = 0;
+  let inGap = false;
+  for (let i = text.length - 1; i >= 0; i--) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x30 && code <= 0x39) {
+      if (inGap && digits > 0) ends.add(digits);
+      inGap = false;
+      digits++;
+    } else inGap = true;
+  }
+  return { ends, digits };
+}
+
+/**
+ * True when a national number is written with the country's grouping, or a coarser or finer
+ * one (`415 5552671`, `030 123 456 78`), but not one that cuts across it: `2024-000123` is
+ * not the US number `(202) 400-0123`. Group ends are compared from the end, so a written
+ * trunk or country prefix (`1 415 …`) does not matter.
+ */
+function groupingFits(candidate: string, national: string): boolean {
+  const written = groupEnds(candidate);
+  const formatted = groupEnds(national);
+  const inside = Math.min(written.digits, formatted.digits);
+  let extraWritten = false;
+  let missingFormatted = false;
+  for (const end of written.ends) if (end < inside && !formatted.ends.has(end)) extraWritten = true;
+  for (const end of formatted.ends) if (end < inside && !written.ends.has(end)) missingFormatted = true;
+  return !(extraWritten && missingFormatted);
+}
+
 /** The phone candidate without trailing separators (`-`, `.`, `(`, spaces). */
 function trimPhoneTail(candidate: string): string {
   let end = candidate.length;
@@ -51,11 +88,13 @@ export const detectPhones: Detector = (ctx) => {
   const verdicts = new Map<string, boolean>();
   for (const m of regexMatches(PHONE_CANDIDATE, ctx.text)) {
     const candidate = trimPhoneTail(m[0]);
-    if (!candidate.startsWith('+') && defaultCountry === undefined) continue;
+    const national = !candidate.startsWith('+');
+    if (national && (defaultCountry === undefined || DATE_INSIDE.test(candidate))) continue;
     let valid = verdicts.get(candidate);
     if (valid === undefined && parses < PHONE_PARSE_BUDGET) {
       parses++;
-      valid = ctx.peers.phone.parsePhoneNumberFromString(candidate, defaultCountry === undefined ? undefined : { defaultCountry })?.isValid() === true;
+      const parsed = ctx.peers.phone.parsePhoneNumberFromString(candidate, defaultCountry === undefined ? undefined : { defaultCountry });
+      valid = parsed?.isValid() === true && (!national || groupingFits(candidate, parsed.formatNational()));
       verdicts.set(candidate, valid);
     }
     if (valid !== false) ctx.add('phone', m.index, candidate);

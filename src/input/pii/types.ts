@@ -34,9 +34,16 @@ export const DEFAULT_MAX_LENGTH = 100_000;
 /** The optional peers the validating detectors use, loaded once per scan by the scan loop. */
 export interface PiiPeers {
   /** The part of `ibantools` the IBAN detector uses (typed here: no optional peer's types in rampart's declarations). */
-  readonly iban: { isValidIBAN(iban: string): boolean; electronicFormatIBAN(iban?: string): string | null };
+  readonly iban: {
+    isValidIBAN(iban: string): boolean;
+    electronicFormatIBAN(iban?: string): string | null;
+    /** Per country code: the IBAN length in characters. */
+    readonly countrySpecs: Readonly<Record<string, { readonly chars?: number | null }>>;
+  };
   /** The part of `libphonenumber-js` the phone detector uses. */
-  readonly phone: { parsePhoneNumberFromString(text: string, options?: { defaultCountry?: string }): { isValid(): boolean } | undefined };
+  readonly phone: {
+    parsePhoneNumberFromString(text: string, options?: { defaultCountry?: string }): { isValid(): boolean; formatNational(): string } | undefined;
+  };
 }
 
 /** What a detector sees: the (already cut) text, the peers, the phone default country, and where findings go. */
