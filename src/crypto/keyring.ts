@@ -151,7 +151,7 @@ export function keyring(options: KeyringOptions): Keyring {
   }
 
   function parse(text: unknown): { entry: Entry; kid: string; body: Buffer } {
-    const { kid, body } = parseEnvelope(text);
+    const { kid, body } = parseCiphertext(text);
     const entry = entries.get(kid);
     if (entry === undefined)
       throw new RampartError('ERR_RAMPART_CRYPTO_UNKNOWN_KEY', `keyring has no key ${JSON.stringify(kid)}; it was removed before its data was re-encrypted.`);
@@ -191,7 +191,11 @@ export function keyring(options: KeyringOptions): Keyring {
   });
 }
 
-/** Split `v1.<kid>.<body>` and check its shape; the key id is read, not looked up (a removed key's id is still reported). */
+/**
+ * Split `v1.<kid>.<body>` and check its shape: the version, the key id's syntax, a non-empty
+ * base64url body. The key id is read, not looked up, so a removed key's id is still reported;
+ * the body's length is judged by {@link parseCiphertext} (a cut-off row still names its key).
+ */
 function parseEnvelope(text: unknown): { kid: string; body: Buffer } {
   if (typeof text !== 'string') throw new RampartError('ERR_RAMPART_CRYPTO_INPUT', `keyring ciphertext must be a string (got ${kind(text)}).`);
   const first = text.indexOf('.');
@@ -202,10 +206,17 @@ function parseEnvelope(text: unknown): { kid: string; body: Buffer } {
   const kid = text.slice(first + 1, second);
   if (!KID.test(kid)) throw new RampartError('ERR_RAMPART_CRYPTO_MALFORMED', 'keyring ciphertext has an invalid key id.');
   const body = decodeBase64Url(text.slice(second + 1), 'optional');
-  if (body === undefined || body.length < IV_BYTES + TAG_BYTES) {
-    throw new RampartError('ERR_RAMPART_CRYPTO_MALFORMED', 'keyring ciphertext body is not base64url or too short to hold an IV and tag.');
-  }
+  if (body === undefined || body.length === 0) throw new RampartError('ERR_RAMPART_CRYPTO_MALFORMED', 'keyring ciphertext body is empty or not base64url.');
   return { kid, body };
+}
+
+/** {@link parseEnvelope}, and a body long enough to hold an IV and a tag. */
+function parseCiphertext(text: unknown): { kid: string; body: Buffer } {
+  const envelope = parseEnvelope(text);
+  if (envelope.body.length < IV_BYTES + TAG_BYTES) {
+    throw new RampartError('ERR_RAMPART_CRYPTO_MALFORMED', 'keyring ciphertext body is too short to hold an IV and tag.');
+  }
+  return envelope;
 }
 
 // JSON.stringify drops undefined and functions, turns NaN into null and Maps into {}: a
