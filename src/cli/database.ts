@@ -2,6 +2,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { isRampartError, RampartError } from '../errors.ts';
 import { openLogReader, type LogReader } from '../log/reader.ts';
+import type { ReadCheck, ReadOptions } from '../log/store-query.ts';
 import { checkDatabase, type DatabaseTarget } from '../stores/database.ts';
 import { displayDatabase } from '../stores/database-display.ts';
 import { pgliteHolder } from '../stores/pglite-lock.ts';
@@ -14,6 +15,8 @@ const TABLE = /^[a-z_][a-z0-9_]{0,47}$/;
 /** A SecurityLog table opened for reading (the queries and the dashboard's aggregates live with the log's store). */
 export interface OpenLog {
   log: LogReader;
+  /** What the row reads pass (`--include-tampered`). */
+  readOptions: ReadOptions;
   /** Events per type since `since`, most frequent first. */
   countsByEvent(since: Date): Promise<Array<{ event: string; count: number }>>;
   /** The IPs with the most events since `since`. */
@@ -59,8 +62,14 @@ export function cliDatabase(command: string, database: string, table: string): D
  * reading through rampart's one database opener (an embedded PGlite runs in a worker thread).
  * Nothing is created: see {@link cliDatabase} for the checks.
  */
-export async function openLog(command: string, database: string, table = 'rampart_security_log'): Promise<OpenLog> {
+export async function openLog(
+  command: string,
+  database: string,
+  table = 'rampart_security_log',
+  check?: ReadCheck,
+  readOptions: ReadOptions = {},
+): Promise<OpenLog> {
   const target = cliDatabase(command, database, table);
-  const reader = await openLogReader(target, table);
-  return { log: reader, countsByEvent: reader.countsByEvent, topIps: reader.topIps, close: reader.close };
+  const reader = await openLogReader(target, table, check);
+  return { log: reader, readOptions, countsByEvent: reader.countsByEvent, topIps: reader.topIps, close: reader.close };
 }

@@ -3,6 +3,7 @@ import { rampartVersion } from '../core/package-info.ts';
 import { formatRow } from '../log/export.ts';
 import type { SecurityLogRow } from '../log/index.ts';
 import type { ExportCursor } from '../log/reader.ts';
+import { MAX_RETENTION_DAYS } from '../log/retention-days.ts';
 import { SecurityLog } from '../log/security-log.ts';
 import { inertText } from '../output/index.ts';
 import { choiceFlag, intFlag, parse, stringFlag, UsageError } from './args.ts';
@@ -50,7 +51,11 @@ export async function cleanupCommand(argv: readonly string[]): Promise<number> {
   }
   if (stringFlag(values, 'days') === undefined)
     throw new UsageError('rampart log cleanup: --days N is required (events older than N days are deleted; the seed keeps 90).');
-  const days = intFlag('log cleanup', values, 'days', 0, 365 * 100, 90);
+  if (/^[+-]?0*(?:\.0*)?$/.test(stringFlag(values, 'days') ?? ''))
+    throw new UsageError(
+      'rampart log cleanup: --days 0 would delete every event, even those logged a second ago; give at least 1 (the seed keeps 90). To empty the log on purpose, drop its table.',
+    );
+  const days = intFlag('log cleanup', values, 'days', 1, MAX_RETENTION_DAYS, 90);
   const database = stringFlag(values, 'database') ?? DEFAULT_DATABASE;
   const table = stringFlag(values, 'table') ?? 'rampart_security_log';
   cliDatabase('log cleanup', database, table);
@@ -81,13 +86,13 @@ export async function exportCommand(argv: readonly string[]): Promise<number> {
   const hours = stringFlag(values, 'since-hours') === undefined ? undefined : intFlag('log export', values, 'since-hours', 1, 24 * 365 * 100, 24);
   const since = hours === undefined ? new Date(0) : new Date(Date.now() - hours * 3_600_000);
   const quiet = values.quiet === true;
-  return withLog('log export', values, async ({ log }) => {
+  return withLog('log export', values, async ({ log, readOptions }) => {
     const total = await log.count(since);
     const version = rampartVersion();
     let cursor: ExportCursor | undefined = { time: new Date(since.getTime() - 1).toISOString(), id: Number.MAX_SAFE_INTEGER };
     let written = 0;
     for (;;) {
-      const { rows, next }: { rows: SecurityLogRow[]; next: ExportCursor | undefined } = await log.page(cursor, EXPORT_PAGE);
+      const { rows, next }: { rows: SecurityLogRow[]; next: ExportCursor | undefined } = await log.page(cursor, EXPORT_PAGE, readOptions);
       if (rows.length > 0) {
         const chunk = rows.map((r) => `${formatRow(r, format, version)}\n`).join('');
         // Respect back pressure: a slow consumer (a pipe to a SIEM shipper) paces the reads.

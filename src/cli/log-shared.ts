@@ -5,6 +5,8 @@ import { isRegisteredEvent, registeredEvents } from '../log/events.ts';
 import { normalizeIp } from '../log/fields.ts';
 import type { SecurityLogRow } from '../log/index.ts';
 import type { LogReader } from '../log/reader.ts';
+import { requireSecret } from '../crypto/secret.ts';
+import { isRampartError } from '../errors.ts';
 import { stringFlag, UsageError, type FlagSpec, type Parsed } from './args.ts';
 import { DEFAULT_DATABASE, openLog, type OpenLog } from './database.ts';
 import { inertText } from '../output/index.ts';
@@ -33,6 +35,11 @@ export const LOG_HELP = `Usage: rampart log [list] [--database DIR|postgres://â€
   --limit N      at most N rows (1â€“10000, default 50)
   --format       table (default), jsonl, cef (ArcSight) or syslog (RFC 5424)
   --table NAME   table name (default rampart_security_log)
+  --chain-key-env NAME  the environment variable holding the log's chainKey (a chain: true
+                 log): list, tail and export check each row's MAC and leave out rows that do
+                 not verify (inserted or edited through SQL), counted in a warning on stderr
+  --include-tampered    with --chain-key-env: show those rows, marked TAMPERED (integrity
+                 "tampered" in jsonl, cef and syslog)
 
 Reading never creates or alters anything: a PostgreSQL role with SELECT only is enough.
 `;
@@ -44,7 +51,12 @@ export type LogFormat = (typeof LOG_FORMATS)[number];
 /** The shape of an event name. */
 export const EVENT_NAME = /^[A-Z0-9_]{1,50}$/;
 /** Flags every log subcommand takes. */
-export const LOG_FLAGS: FlagSpec = { database: { type: 'string', short: 'd' }, table: { type: 'string' } };
+export const LOG_FLAGS: FlagSpec = {
+  database: { type: 'string', short: 'd' },
+  table: { type: 'string' },
+  'chain-key-env': { type: 'string' },
+  'include-tampered': { type: 'boolean' },
+};
 
 function cell(value: string | null, width: number): string {
   const text = inertText(value ?? '-');
@@ -68,7 +80,7 @@ export function ipFlag(values: Parsed['values'], command: string): string | unde
 export const TABLE_HEADER = `${'time (UTC)'.padEnd(24)}  ${'event'.padEnd(24)}  ${'ip'.padEnd(39)}  ${'user'.padEnd(12)}  ${'path'.padEnd(24)}  detail`;
 
 function tableLine(r: SecurityLogRow): string {
-  return `${r.timestamp.toISOString().padEnd(24)}  ${cell(r.event, 24)}  ${cell(r.ipAddress, 39)}  ${cell(r.userId, 12)}  ${cell(r.path, 24)}  ${cell(r.detail, 80).trimEnd()}`;
+  return `${r.timestamp.toISOString().padEnd(24)}  ${cell(r.integrity === 'tampered' ? `TAMPERED ${r.event}` : r.event, 24)}  ${cell(r.ipAddress, 39)}  ${cell(r.userId, 12)}  ${cell(r.path, 24)}  ${cell(r.detail, 80).trimEnd()}`;
 }
 
 /** Rows as an aligned table, one line per event: every field is inert (escaped controls, bidi and line separators). */
@@ -109,12 +121,49 @@ export async function checkEventFilter(command: string, reader: LogReader, event
   );
 }
 
-/** Open the log named by --database/--table, run `fn`, close it. */
-export async function withLog(command: string, values: Parsed['values'], fn: (db: OpenLog) => Promise<number>): Promise<number> {
-  const db = await openLog(command, stringFlag(values, 'database') ?? DEFAULT_DATABASE, stringFlag(values, 'table'));
+/** The chain key named by --chain-key-env (undefined without the flag); a missing or weak key is a usage error. */
+function chainKeyFlag(command: string, values: Parsed['values']): Buffer | undefined {
+  const name = stringFlag(values, 'chain-key-env');
+  if (name === undefined) {
+    if (values['include-tampered'] === true)
+      throw new UsageError(`rampart ${command}: --include-tampered needs --chain-key-env NAME (rows are checked with the chain key).`);
+    return undefined;
+  }
+  const value = process.env[name];
+  if (value === undefined || value === '') throw new UsageError(`rampart ${command}: --chain-key-env ${name}: the environment variable ${name} is not set.`);
   try {
+    return requireSecret(value, { name: `the chain key in ${name}`, code: 'ERR_RAMPART_CONFIG' });
+  } catch (err) {
+    if (isRampartError(err)) throw new UsageError(`rampart ${command}: --chain-key-env: ${err.message}`);
+    throw err;
+  }
+}
+
+/** The commands that print rows (their rows are checked with --chain-key-env). */
+const SHOWS_ROWS = new Set(['log', 'log tail', 'log export']);
+
+/**
+ * Open the log named by --database/--table, run `fn`, close it. With --chain-key-env, the rows
+ * printed have their MAC checked and those left out are counted on stderr; without it, a
+ * chained log is read unchecked and stderr says so.
+ */
+export async function withLog(command: string, values: Parsed['values'], fn: (db: OpenLog) => Promise<number>): Promise<number> {
+  const key = chainKeyFlag(command, values);
+  const tampered = new Set<number>();
+  const check = key === undefined ? undefined : { key, onTampered: (ids: readonly number[]) => ids.forEach((id) => tampered.add(id)) };
+  const include = values['include-tampered'] === true;
+  const db = await openLog(command, stringFlag(values, 'database') ?? DEFAULT_DATABASE, stringFlag(values, 'table'), check, { includeTampered: include });
+  try {
+    if (key === undefined && SHOWS_ROWS.has(command) && (await db.log.chained()))
+      process.stderr.write(
+        `rampart ${command}: warning: this log is chained (chain: true) but rows are shown unchecked; pass --chain-key-env NAME to leave out rows whose MAC does not verify.\n`,
+      );
     return await fn(db);
   } finally {
+    if (tampered.size > 0)
+      process.stderr.write(
+        `rampart ${command}: warning: ${tampered.size} row(s) whose MAC does not verify (inserted or edited through SQL without the chain key, or --chain-key-env holds another key) were ${include ? 'shown marked TAMPERED' : 'left out (--include-tampered shows them)'}; run SecurityLog.verify() to find where the chain breaks.\n`,
+      );
     await db.close();
   }
 }

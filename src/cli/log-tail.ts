@@ -27,7 +27,7 @@ export async function tailCommand(argv: readonly string[]): Promise<number> {
   const event = stringFlag(values, 'event');
   const ip = ipFlag(values, 'rampart log tail');
   const wanted = (r: SecurityLogRow): boolean => (event === undefined || r.event === event) && (ip === undefined || r.ipAddress === ip);
-  return withLog('log tail', values, async ({ log }) => {
+  return withLog('log tail', values, async ({ log, readOptions: read }) => {
     await checkEventFilter('log tail', log, event);
     const out = (rows: readonly SecurityLogRow[]): void => {
       const text = rows
@@ -39,9 +39,9 @@ export async function tailCommand(argv: readonly string[]): Promise<number> {
     if (format === 'table') process.stdout.write(`${TABLE_HEADER}\n`);
     // The newest `lines` rows that pass the filters, printed oldest first.
     let first: SecurityLogRow[];
-    if (event !== undefined) first = await log.getByEvent(event, { limit: Math.max(lines, 1), sinceHours: 24 * 365 * 100 });
-    else if (ip !== undefined) first = await log.getForIp(ip, { limit: Math.max(lines, 1) });
-    else first = await log.getRecent({ limit: Math.max(lines, 1) });
+    if (event !== undefined) first = await log.getByEvent(event, { limit: Math.max(lines, 1), sinceHours: 24 * 365 * 100, ...read });
+    else if (ip !== undefined) first = await log.getForIp(ip, { limit: Math.max(lines, 1), ...read });
+    else first = await log.getRecent({ limit: Math.max(lines, 1), ...read });
     out(first.filter(wanted).slice(0, lines).reverse());
     if (values.follow !== true) return 0;
 
@@ -58,7 +58,7 @@ export async function tailCommand(argv: readonly string[]): Promise<number> {
     process.once('SIGTERM', stop);
     try {
       while (!stopped) {
-        const rows = await log.after(cursor, PAGE);
+        const rows = await log.after(cursor, PAGE, read);
         out(rows);
         const last = rows.at(-1);
         if (last !== undefined) cursor = last.id;

@@ -36,10 +36,11 @@ async function listCommand(argv: readonly string[]): Promise<number> {
     const window = sinceHours === undefined ? {} : { sinceHours };
     let rows: SecurityLogRow[];
     let primary: 'user' | 'ip' | 'event' | 'recent';
-    if (user !== undefined) [primary, rows] = ['user', await db.log.getForUser(user, { limit: fetchLimit, ...window })];
-    else if (ip !== undefined) [primary, rows] = ['ip', await db.log.getForIp(ip, { limit: fetchLimit, ...window })];
-    else if (event !== undefined) [primary, rows] = ['event', await db.log.getByEvent(event, { limit: fetchLimit, sinceHours: sinceHours ?? 24 })];
-    else [primary, rows] = ['recent', await db.log.getRecent({ limit: fetchLimit })];
+    const read = db.readOptions;
+    if (user !== undefined) [primary, rows] = ['user', await db.log.getForUser(user, { limit: fetchLimit, ...window, ...read })];
+    else if (ip !== undefined) [primary, rows] = ['ip', await db.log.getForIp(ip, { limit: fetchLimit, ...window, ...read })];
+    else if (event !== undefined) [primary, rows] = ['event', await db.log.getByEvent(event, { limit: fetchLimit, sinceHours: sinceHours ?? 24, ...read })];
+    else [primary, rows] = ['recent', await db.log.getRecent({ limit: fetchLimit, ...read })];
     const since = sinceHours === undefined ? undefined : Date.now() - sinceHours * 3_600_000;
     rows = rows
       .filter((r) => (event === undefined || primary === 'event' || r.event === event) && (ip === undefined || primary === 'ip' || r.ipAddress === ip))

@@ -66,6 +66,8 @@ export interface LogReader {
   after(afterId: number, limit: number, options?: ReadOptions): Promise<SecurityLogRow[]>;
   /** The highest id stored (0 when empty). */
   newestId(): Promise<number>;
+  /** True when one of the newest 1000 rows carries a MAC (a `chain: true` log). */
+  chained(): Promise<boolean>;
   /** True when at least one row has this event name. */
   hasEvent(event: string): Promise<boolean>;
   /**
@@ -123,7 +125,7 @@ export function readerOver(db: Database, table: string, owned: boolean, check?: 
   ) => {
     const c = check!;
     const read = await readChecked(c.key, await chainStart(db, q), limit, options?.includeTampered === true, fetch);
-    if (read.tampered > 0) c.onTampered?.(read.tampered, what);
+    if (read.tampered.length > 0) c.onTampered?.(read.tampered, what);
     return read;
   };
   return {
@@ -160,6 +162,14 @@ export function readerOver(db: Database, table: string, owned: boolean, check?: 
       return read.rows;
     }),
     newestId: run('newestId', async () => Number((await db.query<{ id: number | string | null }>(`select max(id) as id from ${q}`))[0]?.id ?? 0)),
+    // The newest rows by id (an index scan), not only the newest one: forged rows appended last carry no MAC.
+    chained: run(
+      'chained',
+      async () =>
+        (
+          await db.query<{ c: boolean | null }>(`select bool_or(chain_hmac is not null) as c from (select chain_hmac from ${q} order by id desc limit 1000) s`)
+        )[0]?.c === true,
+    ),
     hasEvent: run('hasEvent', async (event: string) => (await db.query(`select 1 from ${q} where event = $1 limit 1`, [event])).length > 0),
     page: run('export', async (cursor: ExportCursor, limit: number, options?: ReadOptions) => {
       // The cursor is the database's own text (µs); the $1::text cast keeps the driver from parsing it into a Date (ms).

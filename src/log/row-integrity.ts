@@ -42,8 +42,8 @@ export function integrityOf(key: Buffer, raw: ChainRow, start: ChainStart | unde
 /** What one checked read found. */
 export interface CheckedRows {
   rows: SecurityLogRow[];
-  /** Rows whose MAC did not verify (left out unless included). */
-  tampered: number;
+  /** Ids of the rows whose MAC did not verify (left out unless included). */
+  tampered: number[];
   /** The last row read from the database (kept or not): where the next page starts. */
   last: (ChainRow & { cursor_time?: string }) | undefined;
 }
@@ -61,7 +61,7 @@ export async function readChecked<R extends ChainRow & { cursor_time?: string }>
   fetch: (after: R | undefined, n: number) => Promise<R[]>,
 ): Promise<CheckedRows> {
   const rows: SecurityLogRow[] = [];
-  let tampered = 0;
+  const tampered: number[] = [];
   let last: R | undefined;
   for (;;) {
     const wanted = limit - rows.length;
@@ -69,7 +69,7 @@ export async function readChecked<R extends ChainRow & { cursor_time?: string }>
     for (const raw of page) {
       const integrity = integrityOf(key, raw, start);
       if (integrity === 'tampered') {
-        tampered++;
+        tampered.push(Number(raw.id));
         if (!include) continue;
       }
       rows.push({ ...toRowObject(raw), integrity });

@@ -9,6 +9,7 @@ import { checkDatabase, openDatabase, type Database, type DatabaseOption, type D
 import { WriteQueue, type WriterStats } from './queue.ts';
 import type { PartitionMode, ResealReport, SecurityLogRow, Store, VerifyReport } from './store.ts';
 import { requestFields } from './request.ts';
+import { retentionDays } from './retention-days.ts';
 import { checkAnchor, type ChainAnchor } from './chain-anchor.ts';
 import { checkIdentifiers } from './erase-text.ts';
 import { formatRow, type ExportFormat } from './export.ts';
@@ -116,7 +117,7 @@ function retentionOf(value: SecurityLogOptions['retention']): RetentionState | u
   }
   checkKeys(opts, ['days', 'every'], 'SecurityLog.retention');
   return {
-    days: numberOption(opts.days ?? DEFAULT_RETENTION_DAYS, 'SecurityLog: retention.days', 0, 365 * 100, false),
+    days: retentionDays(opts.days ?? DEFAULT_RETENTION_DAYS, 'SecurityLog: retention.days', true),
     every: numberOption(opts.every ?? 86_400, 'SecurityLog: retention.every (seconds)', 1, 365 * 86_400, false),
   };
 }
@@ -308,7 +309,7 @@ export class SecurityLog implements EventSink {
     const { table, partition, partitionsAhead, unlogged, chainKey } = this.options;
     // The SQL side loads with the database, not at import (the preset imports this class).
     const { Store } = await import('./store.ts');
-    return new Store(db, { table, partition, partitionsAhead, unlogged, chainKey }, (count, what) => this.tamperedRead(count, what));
+    return new Store(db, { table, partition, partitionsAhead, unlogged, chainKey }, (ids, what) => this.tamperedRead(ids.length, what));
   }
 
   /** Announce, once per log, that a read left out rows whose MAC does not verify. */
@@ -536,7 +537,7 @@ export class SecurityLog implements EventSink {
   async cleanup(options: { days?: number } = {}): Promise<{ droppedPartitions: string[]; deletedRows: number }> {
     if (typeof options !== 'object' || options === null) throw configError('cleanup: pass { days } or nothing (90 days).');
     checkKeys(options, ['days'], 'cleanup');
-    const days = numberOption(options.days ?? DEFAULT_RETENTION_DAYS, 'cleanup: days', 0, 365 * 100, false);
+    const days = retentionDays(options.days ?? DEFAULT_RETENTION_DAYS, 'cleanup: days', false);
     await this.flush();
     return (await this.query()).cleanup(new Date(Date.now() - days * 86_400_000));
   }
@@ -617,7 +618,7 @@ export class SecurityLog implements EventSink {
     // carry microseconds that a JavaScript Date would cut, and the same page would come back.
     const { readerOver } = await import('./reader.ts');
     const key = this.options.chainKey;
-    const check = key === undefined ? undefined : { key, onTampered: (count: number) => this.tamperedRead(count, 'export') };
+    const check = key === undefined ? undefined : { key, onTampered: (ids: readonly number[]) => this.tamperedRead(ids.length, 'export') };
     const reader = readerOver(store.db, this.options.table, false, check);
     let cursor: ExportCursor | undefined = { time: new Date(since.getTime() - 1).toISOString(), id: Number.MAX_SAFE_INTEGER };
     while (cursor !== undefined) {
@@ -646,7 +647,9 @@ export async function openedLogDatabase(log: SecurityLog): Promise<{ db: Databas
   // biome-ignore lint/complexity/useLiteralKeys: as above
   const { table, chainKey } = log['options'];
   // A chained log's reader checks each row's MAC, as the log's own reads do.
-  // biome-ignore lint/complexity/useLiteralKeys: as above
-  const check = chainKey === undefined ? undefined : { key: chainKey, onTampered: (count: number, what: string) => log['tamperedRead'](count, what) };
+  const announce = (ids: readonly number[], what: string): void =>
+    // biome-ignore lint/complexity/useLiteralKeys: as above
+    log['tamperedRead'](ids.length, what);
+  const check = chainKey === undefined ? undefined : { key: chainKey, onTampered: announce };
   return { db: store.db, table, check };
 }

@@ -15,8 +15,8 @@ export { type RawRow, type RowIntegrity, SELECT_COLUMNS, type SecurityLogRow, to
 export interface ReadCheck {
   /** The chain key. */
   key: Buffer;
-  /** Told how many rows a read (`what`: getRecent, query, getByEvent, export, after) left out or marked. */
-  onTampered?: ((count: number, what: string) => void) | undefined;
+  /** Told the ids of the rows a read (`what`: getRecent, query, getByEvent, export, after) left out or marked. */
+  onTampered?: ((ids: readonly number[], what: string) => void) | undefined;
 }
 
 /** Which rows a checked read returns: the verified and unchained ones, or all of them marked. */
@@ -72,7 +72,7 @@ export class LogQueries {
         p,
       );
     });
-    if (read.tampered > 0) check.onTampered?.(read.tampered, what);
+    if (read.tampered.length > 0) check.onTampered?.(read.tampered, what);
     return read.rows;
   }
 
