@@ -25,8 +25,7 @@ const REDACTED_JSON = JSON.stringify(REDACTED);
 const STOP: unique symbol = Symbol('detail budget spent');
 
 class Writer {
-  readonly parts: string[] = [];
-  length = 0;
+  text = '';
   /** Members and elements visited: each costs one unit, also those JSON leaves out (undefined, functions). */
   steps = 0;
   /** Characters still allowed through redactString (masking can turn long strings into short output). */
@@ -45,9 +44,8 @@ class Writer {
   }
 
   push(text: string): void {
-    this.parts.push(text);
-    this.length += text.length;
-    if (this.length > this.limit) this.stop();
+    this.text += text;
+    if (this.text.length > this.limit) this.stop();
   }
 
   step(): void {
@@ -55,7 +53,7 @@ class Writer {
   }
 
   string(value: string): void {
-    const allowance = Math.max(0, Math.min(this.scanLeft, this.limit - this.length + SCAN_MARGIN));
+    const allowance = Math.max(0, Math.min(this.scanLeft, this.limit - this.text.length + SCAN_MARGIN));
     const whole = value.length <= allowance;
     const scanned = whole ? value : cutForScan(value, allowance);
     this.scanLeft -= scanned.length;
@@ -70,7 +68,7 @@ class Writer {
   }
 
   key(key: string, first: boolean): void {
-    const room = this.limit - this.length;
+    const room = this.limit - this.text.length;
     // A key longer than the room left is cut: what follows it is never stored.
     this.push(`${first ? '' : ','}${JSON.stringify(key.length > room ? key.slice(0, room + 1) : key)}:`);
   }
@@ -162,34 +160,34 @@ class Writer {
   private members(object: object, depth: number, seen: WeakSet<object>): void {
     this.push('{');
     let first = true;
-    const member = (key: string, read: () => unknown): void => {
-      this.step();
-      const parts = this.parts.length;
-      const length = this.length;
-      this.key(key, first);
-      let written = true;
-      if (isSensitiveKey(key)) this.push(REDACTED_JSON);
-      else written = this.value(read(), depth + 1, seen);
-      if (written) first = false;
-      else {
-        // JSON leaves the member out: take its key back.
-        this.parts.length = parts;
-        this.length = length;
-      }
-    };
     const record = object as Record<string, unknown>;
     // An Error's name and message are not enumerable; redact() writes them first (no stack).
     const error = object instanceof Error;
     if (error) {
-      member('name', () => record.name);
-      member('message', () => record.message);
+      if (this.member('name', record, first, depth, seen)) first = false;
+      if (this.member('message', record, first, depth, seen)) first = false;
     }
     // Listing the keys is the one step that grows with the object (native, no property read).
     for (const key of Object.keys(object)) {
       if (error && (key === 'name' || key === 'message')) continue;
-      member(key, () => record[key]);
+      if (this.member(key, record, first, depth, seen)) first = false;
     }
     this.push('}');
+  }
+
+  /** Write `"key":value` (the first member without a comma); false when JSON leaves it out. */
+  private member(key: string, record: Record<string, unknown>, first: boolean, depth: number, seen: WeakSet<object>): boolean {
+    this.step();
+    const before = this.text;
+    this.key(key, first);
+    if (isSensitiveKey(key)) {
+      this.push(REDACTED_JSON);
+      return true;
+    }
+    if (this.value(record[key], depth + 1, seen)) return true;
+    // JSON leaves the member out: take its key back.
+    this.text = before;
+    return false;
   }
 }
 
@@ -205,7 +203,7 @@ export function detailJson(value: object, limit: number): DetailText {
   } catch (err) {
     if (err !== STOP) throw err;
   }
-  return { text: writer.parts.join(''), complete: !writer.cut };
+  return { text: writer.text, complete: !writer.cut };
 }
 
 /** A free-text detail redacted after cutting it to about `limit` characters (plus the margin a straddling secret needs). */
