@@ -1,0 +1,22 @@
+/** Validation of a retention period in days (the `retention` option, `cleanup()`, `rampart check`). */
+import { configError, describeValue } from '../core/options.ts';
+
+/** The longest retention period accepted: a century. */
+export const MAX_RETENTION_DAYS = 365 * 100;
+
+/**
+ * `value` as a retention period: at least one day (a period of 0 deletes every event,
+ * including those written a second ago), at most {@link MAX_RETENTION_DAYS}, a whole number
+ * of days when `integer`. Throws ERR_RAMPART_CONFIG naming `name` and how to fix it.
+ *
+ * @example
+ * retentionDays(90, 'SecurityLog: retention.days', true); // 90
+ */
+export function retentionDays(value: unknown, name: string, integer: boolean): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 1 || value > MAX_RETENTION_DAYS || (integer && !Number.isInteger(value))) {
+    throw configError(
+      `${name} must be ${integer ? 'a whole number of days' : 'a number of days'} from 1 to ${MAX_RETENTION_DAYS} (got ${describeValue(value)}); 0 would delete every event, even those logged a second ago. To empty the log on purpose, drop its table.`,
+    );
+  }
+  return value;
+}
