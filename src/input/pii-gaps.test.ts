@@ -10,6 +10,8 @@ test('IBANs in lower case, and IBANs followed by a word, are found with a valid 
   assert.equal(redactPii('pay to de89 3704 0044 0532 0130 00 please'), 'pay to [REDACTED:iban] please');
   assert.equal(redactPii('IBAN DE89 3704 0044 0532 0130 00 AB 12'), 'IBAN [REDACTED:iban] AB 12');
   assert.equal(redactPii('GB82 WEST 1234 5698 7654 32, thanks'), '[REDACTED:iban], thanks');
+  assert.equal(redactPii('DE89 3704 0044 0532 0130 00 GB82 WEST 1234 5698 7654 32'), '[REDACTED:iban] [REDACTED:iban]', 'two in a row');
+  assert.equal(redactPii('ref ab12 de89 3704 0044 0532 0130 00'), 'ref ab12 [REDACTED:iban]', 'after an IBAN-shaped word');
   assert.deepEqual(types('bad de89 3704 0044 0532 0130 01 and de89 words here'), []);
 });
 
