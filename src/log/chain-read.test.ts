@@ -161,3 +161,26 @@ for (const backend of ['pglite', 'postgres'] as const) {
     assert.ok(rows.every((r) => !('integrity' in r)));
   });
 }
+
+test('the first read that leaves rows out warns once per log, naming includeTampered and verify()', async (t) => {
+  const env = await environment(t, 'pglite');
+  if (env === undefined) return;
+  const log = env.open();
+  await write(log, 2);
+  const silent = process.env.RAMPART_SILENT;
+  delete process.env.RAMPART_SILENT;
+  t.after(() => {
+    if (silent !== undefined) process.env.RAMPART_SILENT = silent;
+  });
+  const warn = t.mock.method(console, 'warn', () => undefined);
+  await log.getRecent();
+  assert.equal(warn.mock.callCount(), 0, 'no warning while every row verifies');
+  await forge(env);
+  await log.getRecent();
+  await log.getForUser('alice');
+  assert.equal(warn.mock.callCount(), 1);
+  const message = String(warn.mock.calls[0]?.arguments[0]);
+  assert.match(message, /getRecent\(\) found 5 row\(s\) .* whose MAC does not verify/);
+  assert.match(message, /includeTampered: true/);
+  assert.match(message, /verify\(\)/);
+});
