@@ -5,6 +5,7 @@ import { requireSecret } from '../../crypto/secret.ts';
 import { checkKeys, configError, numberOption, optionsObject } from '../../core/options.ts';
 import { argon2Raw, encodePhc, MAX_ARGON2_MEMORY_KIB, parsePhc, type Argon2Params } from './argon2.ts';
 import { verifyDummy } from './dummy.ts';
+import { argon2NeedsRehash } from './rehash.ts';
 
 // bcryptjs is an optional peer, only needed to verify legacy bcrypt hashes.
 const loadBcrypt = lazyPeer(PEERS.bcrypt, () => import('bcryptjs'));
@@ -31,7 +32,9 @@ export interface PasswordCheck {
   ok: boolean;
   /**
    * True when the password matched but the hash uses an older scheme (bcrypt, argon2i/d)
-   * or weaker parameters than now configured: hash it again and store the new hash.
+   * or is weaker than the configured parameters (less memory, a smaller memory × passes, a
+   * salt or tag under 16 bytes): hash it again and store the new hash. A stronger argon2id
+   * hash (argon2-cffi's default m=102400,t=2,p=8, say) is kept, never rewritten weaker.
    */
   needsRehash: boolean;
 }
@@ -129,13 +132,7 @@ export async function verifyPassword(hash: string | null | undefined, password: 
   if (hash.startsWith('$argon2')) {
     const parsed = parsePhc(hash);
     const ok = await verifyArgon2(hash, bytes, pepper);
-    const weaker =
-      parsed.variant !== 'argon2id' ||
-      parsed.memory < params.memory ||
-      parsed.passes < params.passes ||
-      parsed.parallelism !== params.parallelism ||
-      parsed.hash.length < TAG_BYTES;
-    return { ok, needsRehash: ok && weaker };
+    return { ok, needsRehash: ok && argon2NeedsRehash(parsed, params) };
   }
   if (/^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/.test(hash)) {
     // bcrypt hashes never had a pepper; the legacy password is checked as typed.
