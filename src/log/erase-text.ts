@@ -98,9 +98,10 @@ function urlForms(char: string, literal: string): string {
 function base64Forms(value: string): string[] {
   const forms = new Set<string>();
   for (const v of new Set([value, value.toLowerCase()])) {
-    const standard = Buffer.from(v, 'utf8').toString('base64').replace(/=+$/, '');
-    forms.add(standard);
-    forms.add(standard.replaceAll('+', '-').replaceAll('/', '_'));
+    // base64url has no padding; the standard alphabet differs only in `+` and `/`.
+    const urlSafe = Buffer.from(v, 'utf8').toString('base64url');
+    forms.add(urlSafe.replaceAll('-', '+').replaceAll('_', '/'));
+    forms.add(urlSafe);
   }
   return [...forms];
 }
