@@ -316,9 +316,9 @@ export function privacy(options: PrivacyOptions): Privacy {
       const at = now();
       const result: RetentionResult = {};
       if (policies.securityLog !== undefined && log !== undefined) {
-        // cleanup() counts days back from the wall clock; translate the (injectable) cutoff.
+        // cleanup() counts days back from the wall clock; pass the (injectable) cutoff itself.
         const cutoff = at - policies.securityLog.days * DAY;
-        result.securityLog = await log.cleanup({ days: Math.max(0, (Date.now() - cutoff) / DAY) });
+        result.securityLog = await log.cleanup({ before: new Date(Math.min(Date.now(), cutoff)) });
       }
       if (policies.sessions !== undefined && store !== undefined) {
         const cutoff = at - policies.sessions.days * DAY;

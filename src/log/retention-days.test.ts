@@ -39,6 +39,21 @@ test('cleanup({ days: 0 }) and fractions below a day are refused and delete noth
   }
 });
 
+test('cleanup({ before }) takes an explicit cutoff no later than now, never together with days', async () => {
+  const log = new SecurityLog({ database: 'memory' });
+  try {
+    await log.log(SecurityEvent.LOGIN_FAILED, {}, { wait: true });
+    await assert.rejects(log.cleanup({ before: new Date(Date.now() + 60_000) }), { code: 'ERR_RAMPART_CONFIG' });
+    await assert.rejects(log.cleanup({ before: new Date(Number.NaN) }), { code: 'ERR_RAMPART_CONFIG' });
+    await assert.rejects(log.cleanup({ before: new Date(), days: 1 }), { code: 'ERR_RAMPART_CONFIG' });
+    assert.equal((await log.cleanup({ before: new Date(Date.now() - 3_600_000) })).deletedRows, 0);
+    assert.equal(await log.countByEvent('LOGIN_FAILED'), 1);
+    assert.equal((await log.cleanup({ before: new Date() })).deletedRows, 1, 'an explicit cutoff of now is deliberate');
+  } finally {
+    await log.close();
+  }
+});
+
 test('rampart log cleanup --days 0 is a usage error (exit 2) and deletes nothing', async () => {
   const database = join(dir, 'log');
   const log = new SecurityLog({ database });

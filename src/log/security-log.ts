@@ -9,7 +9,7 @@ import { checkDatabase, openDatabase, type Database, type DatabaseOption, type D
 import { WriteQueue, type WriterStats } from './queue.ts';
 import type { PartitionMode, ResealReport, SecurityLogRow, Store, VerifyReport } from './store.ts';
 import { requestFields } from './request.ts';
-import { retentionDays } from './retention-days.ts';
+import { retentionCutoff, retentionDays } from './retention-days.ts';
 import { checkAnchor, type ChainAnchor } from './chain-anchor.ts';
 import { checkIdentifiers } from './erase-text.ts';
 import { formatRow, type ExportFormat } from './export.ts';
@@ -531,15 +531,17 @@ export class SecurityLog implements EventSink {
   }
 
   /**
-   * Delete events older than `days` days (default 90, the seed's value): whole partitions
-   * are dropped, the rest deleted. See the `retention` option to have the log run it.
+   * Delete events older than `days` days (default 90, the seed's value; at least 1): whole
+   * partitions are dropped, the rest deleted. `before` (a Date not later than now) is an
+   * explicit cutoff instead, for callers that keep their own clock. See the `retention`
+   * option to have the log run it.
    */
-  async cleanup(options: { days?: number } = {}): Promise<{ droppedPartitions: string[]; deletedRows: number }> {
-    if (typeof options !== 'object' || options === null) throw configError('cleanup: pass { days } or nothing (90 days).');
-    checkKeys(options, ['days'], 'cleanup');
-    const days = retentionDays(options.days ?? DEFAULT_RETENTION_DAYS, 'cleanup: days', false);
+  async cleanup(options: { days?: number; before?: Date } = {}): Promise<{ droppedPartitions: string[]; deletedRows: number }> {
+    if (typeof options !== 'object' || options === null) throw configError('cleanup: pass { days }, { before } or nothing (90 days).');
+    checkKeys(options, ['days', 'before'], 'cleanup');
+    const cutoff = retentionCutoff(options, DEFAULT_RETENTION_DAYS);
     await this.flush();
-    return (await this.query()).cleanup(new Date(Date.now() - days * 86_400_000));
+    return (await this.query()).cleanup(cutoff);
   }
 
   /**
