@@ -1,8 +1,10 @@
 /**
  * A small, linear-time JavaScript/TypeScript tokenizer for `rampart lint`: enough to tell
- * code from strings, templates, comments and regex literals, never a parser. One pass,
- * no backtracking; unterminated literals end at the end of the file.
+ * code from strings, templates, comments, regex literals and (in .jsx/.tsx) JSX text, never a
+ * parser. One pass, no backtracking, except that a template or JSX element still open at the
+ * end of the file is re-read as code from its opening character, a bounded number of times.
  */
+import { opensControlHead, regexAllowed, regexEnd } from './lint-lexer-slash.ts';
 
 /** Token kinds. */
 export type TokenKind = 'ident' | 'punct' | 'string' | 'template' | 'number' | 'regex';
@@ -20,18 +22,6 @@ export interface Token {
   column: number;
 }
 
-const MAX_EXPRESSION = 200;
-const IDENT_START = /[A-Za-z_$\u00c0-\uffff]/;
-const IDENT_PART = /[A-Za-z0-9_$\u00c0-\uffff]/;
-// After these, a `/` starts a regex literal rather than a division.
-const REGEX_AFTER_KEYWORD = new Set(['return', 'typeof', 'instanceof', 'in', 'of', 'new', 'delete', 'void', 'throw', 'case', 'do', 'else', 'yield', 'await']);
-// Punctuators that end a value: a `/` after them divides. `++`/`--` are taken as postfix (a
-// prefix `++/re/.x` is not code anyone writes).
-const VALUE_END = new Set([')', ']', '}', '++', '--']);
-// Multi-character punctuators kept whole (the rules and the regex decision look at them).
-const THREE_CHAR_PUNCT = new Set(['===', '!==', '...']);
-const TWO_CHAR_PUNCT = new Set(['==', '!=', '+=', '=>', '&&', '||', '??', '?.', '++', '--']);
-
 /** A comment with the 1-based lines it starts and ends on; `text` excludes the delimiters. */
 export interface Comment {
   text: string;
@@ -39,18 +29,49 @@ export interface Comment {
   endLine: number;
 }
 
+/** How to read a file. */
+export interface TokenizeOptions {
+  /** Read JSX (for .jsx/.tsx files): element text is neither code nor a template. */
+  jsx?: boolean;
+}
+
+const MAX_EXPRESSION = 200;
+/** Re-reads of a template or JSX element left open at the end of the file, per file. */
+const MAX_REREADS = 8;
+const IDENT_START = /[A-Za-z_$\u00c0-\uffff]/;
+const IDENT_PART = /[A-Za-z0-9_$\u00c0-\uffff]/;
+const JSX_NAME_PART = /[A-Za-z0-9_$\u00c0-\uffff.:-]/;
+// Multi-character punctuators kept whole (the rules and the regex decision look at them).
+const THREE_CHAR_PUNCT = new Set(['===', '!==', '...']);
+const TWO_CHAR_PUNCT = new Set(['==', '!=', '+=', '=>', '&&', '||', '??', '?.', '++', '--']);
+
+// What is being read, innermost last: template text, or JSX (a tag, an element's text, or
+// the code of a `{…}` in JSX). Code inside `${…}` and JSX `{…}` counts its braces in `depth`.
+type Context =
+  | { kind: 'template'; depth: number; token: Token; start: number }
+  | { kind: 'jsxCode'; depth: number }
+  | { kind: 'jsxTag'; closing: boolean; names: number }
+  | { kind: 'jsxText' };
+
 /**
- * Tokenize `source`. Template interpolations are tokenized as code, nested to any depth.
- * Comments are not tokens; pass `comments` to collect them.
+ * Tokenize `source`. Template interpolations and JSX `{…}` are tokenized as code, nested to
+ * any depth. Comments are not tokens; pass `comments` to collect them.
  */
-export function tokenize(source: string, comments?: Comment[]): Token[] {
+export function tokenize(source: string, comments?: Comment[], options: TokenizeOptions = {}): Token[] {
   const tokens: Token[] = [];
   const n = source.length;
   let i = 0;
   let line = 1;
   let lineStart = 0;
-  // One entry per open `${`: the brace depth inside it, and the template token it belongs to.
-  const templates: Array<{ depth: number; token: Token; start: number }> = [];
+  let contexts: Context[] = [];
+  // The `(` tokens' kinds, innermost last: whether each opened an if/while/for/with head.
+  let parens: boolean[] = [];
+  const headEnds = new Set<Token>();
+  // Where the last template or JSX element opened outside any other began: re-read from
+  // there when it is still open at the end of the file (a misread backtick or `<`).
+  let checkpoint: { i: number; line: number; lineStart: number; tokens: number; comments: number; parens: boolean[] } | undefined;
+  let rereads = 0;
+  let templateOpen = false;
 
   const newline = (at: number): void => {
     line++;
@@ -61,12 +82,22 @@ export function tokenize(source: string, comments?: Comment[]): Token[] {
     tokens.push(token);
     return token;
   };
+  const top = (): Context | undefined => contexts[contexts.length - 1];
+  const mark = (): void => {
+    if (contexts.length === 0) checkpoint = { i, line, lineStart, tokens: tokens.length, comments: comments?.length ?? 0, parens: [...parens] };
+  };
 
-  // Read template text from i (just after ` or }) up to the closing ` or the next ${.
-  const readTemplate = (token: Token): void => {
+  // Read template text from i (just after ` or }) up to the closing ` or the next ${. With
+  // `oneLine`, false when the line ends first (nothing read).
+  const readTemplate = (token: Token, oneLine = false): boolean => {
     let text = '';
+    templateOpen = true;
     while (i < n) {
       const c = source[i]!;
+      if (oneLine && (c === '\n' || c === '\r')) {
+        templateOpen = false;
+        return false;
+      }
       if (c === '\\') {
         text += source.slice(i, i + 2);
         if (source[i + 1] === '\n') newline(i + 1);
@@ -76,23 +107,128 @@ export function tokenize(source: string, comments?: Comment[]): Token[] {
       if (c === '`') {
         i++;
         token.text += text;
-        return;
+        templateOpen = false;
+        return true;
       }
       if (c === '$' && source[i + 1] === '{') {
         i += 2;
         token.text += `${text}\${}`;
         token.interpolated = true;
-        templates.push({ depth: 0, token, start: i });
-        return;
+        contexts.push({ kind: 'template', depth: 0, token, start: i });
+        templateOpen = false;
+        return true;
       }
       if (c === '\n') newline(i);
       text += c;
       i++;
     }
     token.text += text;
+    return true;
   };
 
-  while (i < n) {
+  // JSX element text from i up to the next `{` or `<`: not code, not a template.
+  const readJsxText = (): void => {
+    while (i < n) {
+      const c = source[i]!;
+      if (c === '{') {
+        push('punct', '{', line, i - lineStart + 1);
+        contexts.push({ kind: 'jsxCode', depth: 0 });
+        i++;
+        return;
+      }
+      if (c === '<' && source[i + 1] === '/') {
+        push('punct', '</', line, i - lineStart + 1);
+        contexts.push({ kind: 'jsxTag', closing: true, names: 0 });
+        i += 2;
+        return;
+      }
+      if (c === '<' && (source[i + 1] === '>' || IDENT_START.test(source[i + 1] ?? ''))) {
+        push('punct', '<', line, i - lineStart + 1);
+        contexts.push({ kind: 'jsxTag', closing: false, names: 0 });
+        i++;
+        return;
+      }
+      if (c === '\n') newline(i);
+      i++;
+    }
+  };
+
+  // One piece of a JSX tag at i: a name, `=`, a string, `{`, the end `>` or `/>`. Anything
+  // else means the `<` was not JSX (`<T,>() =>`, `<T extends U>`): the tag is dropped and the
+  // rest is read as code.
+  const readJsxTag = (tag: { kind: 'jsxTag'; closing: boolean; names: number }): void => {
+    const c = source[i]!;
+    const col = i - lineStart + 1;
+    if (c === '\n') {
+      newline(i);
+      i++;
+    } else if (c === ' ' || c === '\t' || c === '\r') i++;
+    else if (c === '>' || (c === '/' && source[i + 1] === '>')) {
+      const selfClosing = c === '/';
+      push('punct', selfClosing ? '/>' : '>', line, col);
+      i += selfClosing ? 2 : 1;
+      contexts.pop();
+      // `</x>` ends the element whose text holds it; `<x>` starts that text.
+      if (tag.closing) {
+        if (top()?.kind === 'jsxText') contexts.pop();
+      } else if (!selfClosing) contexts.push({ kind: 'jsxText' });
+    } else if (IDENT_START.test(c)) {
+      let j = i + 1;
+      while (j < n && JSX_NAME_PART.test(source[j]!)) j++;
+      const name = source.slice(i, j);
+      // `<T extends U>`: a type parameter
+      if (tag.names === 1 && name === 'extends' && !tag.closing) {
+        contexts.pop();
+        return;
+      }
+      push('ident', name, line, col);
+      tag.names++;
+      i = j;
+    } else if (c === '=' && tag.names > 0) {
+      push('punct', '=', line, col);
+      i++;
+    } else if ((c === '"' || c === "'") && tag.names > 0) {
+      const startLine = line;
+      let j = i + 1;
+      while (j < n && source[j] !== c) {
+        if (source[j] === '\n') newline(j);
+        j++;
+      }
+      push('string', source.slice(i + 1, j), startLine, col);
+      i = j + 1;
+    } else if (c === '{' && tag.names > 0) {
+      push('punct', '{', line, col);
+      contexts.push({ kind: 'jsxCode', depth: 0 });
+      i++;
+    } else contexts.pop();
+  };
+
+  const atEnd = (): boolean => {
+    if (checkpoint === undefined || rereads >= MAX_REREADS || (contexts.length === 0 && !templateOpen)) return true;
+    // Still open at the end: take its first character as a lone punctuator and read on as code.
+    rereads++;
+    ({ i, line, lineStart } = checkpoint);
+    tokens.length = checkpoint.tokens;
+    if (comments !== undefined) comments.length = checkpoint.comments;
+    parens = checkpoint.parens;
+    contexts = [];
+    templateOpen = false;
+    checkpoint = undefined;
+    push('punct', source[i]!, line, i - lineStart + 1);
+    i++;
+    return false;
+  };
+
+  while (i < n || !atEnd()) {
+    const context = top();
+    if (context?.kind === 'jsxText') {
+      readJsxText();
+      continue;
+    }
+    if (context?.kind === 'jsxTag') {
+      readJsxTag(context);
+      continue;
+    }
     const c = source[i]!;
     const col = i - lineStart + 1;
     if (c === '\n') {
@@ -133,19 +269,34 @@ export function tokenize(source: string, comments?: Comment[]): Token[] {
       continue;
     }
     if (c === '`') {
+      // Right after a division (`x / \``) or a word after `>` (`<p>Don\`t` in JSX the lexer does
+      // not read as JSX), a backtick is more likely inside a misread regex or markup than a
+      // template: such a template must close (or interpolate) on its line, else the backtick is
+      // a lone punctuator.
+      const unlikely = lastIs(tokens, 1, 'punct', '/') || (tokens[tokens.length - 1]?.kind === 'ident' && lastIs(tokens, 2, 'punct', '>'));
+      mark();
       const token = push('template', '', line, col);
       i++;
-      readTemplate(token);
+      if (!readTemplate(token, unlikely)) {
+        i = token.column + lineStart;
+        tokens.pop();
+        push('punct', '`', line, col);
+      }
       continue;
     }
-    if (c === '}' && templates.length > 0 && templates[templates.length - 1]!.depth === 0) {
-      const { token, start } = templates.pop()!;
+    if (c === '}' && context !== undefined && context.depth === 0) {
+      contexts.pop();
+      if (context.kind === 'jsxCode') {
+        push('punct', '}', line, col);
+        i++;
+        continue;
+      }
       // Capped, so deeply nested templates stay linear.
-      const expression = source.slice(start, Math.min(i, start + MAX_EXPRESSION));
-      if (token.expressions === undefined) token.expressions = [expression];
-      else token.expressions.push(expression);
+      const expression = source.slice(context.start, Math.min(i, context.start + MAX_EXPRESSION));
+      if (context.token.expressions === undefined) context.token.expressions = [expression];
+      else context.token.expressions.push(expression);
       i++;
-      readTemplate(token);
+      readTemplate(context.token);
       continue;
     }
     if (IDENT_START.test(c)) {
@@ -162,7 +313,7 @@ export function tokenize(source: string, comments?: Comment[]): Token[] {
       i = j;
       continue;
     }
-    if (c === '/' && regexAllowed(tokens)) {
+    if (c === '/' && regexAllowed(tokens, headEnds)) {
       const end = regexEnd(source, i);
       // A regex literal cannot hold a line end: a `/` with no closing `/` on its line is a division.
       if (end !== -1) {
@@ -171,56 +322,30 @@ export function tokenize(source: string, comments?: Comment[]): Token[] {
         continue;
       }
     }
-    if (c === '{' && templates.length > 0) templates[templates.length - 1]!.depth++;
-    if (c === '}' && templates.length > 0) templates[templates.length - 1]!.depth--;
+    // `<` where a value starts, before a name or `>`: a JSX element (a regex could start there too).
+    if (c === '<' && options.jsx === true && (source[i + 1] === '>' || IDENT_START.test(source[i + 1] ?? '')) && regexAllowed(tokens, headEnds)) {
+      mark();
+      push('punct', '<', line, col);
+      contexts.push({ kind: 'jsxTag', closing: false, names: 0 });
+      i++;
+      continue;
+    }
+    if (c === '{' && context !== undefined) context.depth++;
+    if (c === '}' && context !== undefined) context.depth--;
     // Multi-character punctuators the rules care about.
     const three = source.slice(i, i + 3);
     const two = source.slice(i, i + 2);
     const p = THREE_CHAR_PUNCT.has(three) ? three : TWO_CHAR_PUNCT.has(two) ? two : c;
-    push('punct', p, line, col);
+    if (p === '(') parens.push(opensControlHead(tokens));
+    const token = push('punct', p, line, col);
+    if (p === ')' && parens.pop() === true) headEnds.add(token);
     i += p.length;
   }
   return tokens;
 }
 
-/** Where the regex literal starting at `start` (a `/`) ends, after its flags; -1 when no `/` closes it on its line. */
-function regexEnd(source: string, start: number): number {
-  const n = source.length;
-  let j = start + 1;
-  let inClass = false;
-  while (j < n) {
-    const d = source[j]!;
-    if (d === '\n' || d === '\r') return -1;
-    if (d === '\\') {
-      if (source[j + 1] === '\n' || source[j + 1] === '\r') return -1;
-      j += 2;
-      continue;
-    }
-    if (d === '[') inClass = true;
-    else if (d === ']') inClass = false;
-    else if (d === '/' && !inClass) break;
-    j++;
-  }
-  if (j >= n) return -1;
-  j++;
-  while (j < n && /[a-z]/.test(source[j]!)) j++;
-  return j;
-}
-
-/**
- * Whether a `/` after `tokens` starts a regex literal (else it is a division). After a value —
- * an identifier, a literal, `)`, `]`, `}` or a postfix `++`/`--` — it divides; after an operator
- * or one of the keywords that take an expression, it starts a regex. A keyword right after `.`
- * or `?.` is a property name (`res.return / 2`), so a value too.
- */
-function regexAllowed(tokens: readonly Token[]): boolean {
-  const prev = tokens[tokens.length - 1];
-  if (prev === undefined) return true;
-  if (prev.kind === 'ident') {
-    const before = tokens[tokens.length - 2];
-    if (before?.kind === 'punct' && (before.text === '.' || before.text === '?.')) return false;
-    return REGEX_AFTER_KEYWORD.has(prev.text);
-  }
-  if (prev.kind === 'punct') return !VALUE_END.has(prev.text);
-  return false;
+/** Whether the `back`-th token from the end has this kind and text. */
+function lastIs(tokens: readonly Token[], back: number, kind: TokenKind, text: string): boolean {
+  const t = tokens[tokens.length - back];
+  return t?.kind === kind && t.text === text;
 }

@@ -187,7 +187,7 @@ export interface LintResult {
 /** Lint one file's source. `file` is only copied into the findings. */
 export function lintSource(source: string, file: string): LintResult {
   const comments: Comment[] = [];
-  const tokens = tokenize(source, comments);
+  const tokens = tokenize(source, comments, { jsx: /\.[jt]sx$/i.test(file) });
   const out: Finding[] = [];
   const reported = new Set<Token>();
   const grownSql = new GrownSql();
