@@ -3,9 +3,10 @@ import { lazyPeer, PEERS } from '../../core/optional.ts';
 import { RampartError } from '../../errors.ts';
 import { requireSecret } from '../../crypto/secret.ts';
 import { checkKeys, configError, numberOption, optionsObject } from '../../core/options.ts';
-import { argon2Raw, encodePhc, MAX_ARGON2_MEMORY_KIB, parsePhc, type Argon2Params } from './argon2.ts';
+import { argon2Raw, encodePhc, MAX_ARGON2_MEMORY_KIB, parsePhc, type Argon2Params, type ParsedArgon2 } from './argon2.ts';
 import { verifyDummy } from './dummy.ts';
 import { argon2NeedsRehash } from './rehash.ts';
+import { hashForm } from './normalize.ts';
 
 // bcryptjs is an optional peer, only needed to verify legacy bcrypt hashes.
 const loadBcrypt = lazyPeer(PEERS.bcrypt, () => import('bcryptjs'));
@@ -76,26 +77,36 @@ function resolve(options: PasswordHashOptions | undefined, fn: string): Resolved
   return { params, pepper };
 }
 
-function passwordBytes(password: unknown, fn: string): Buffer {
+/**
+ * The UTF-8 spellings of a password to compare: its NFKC form first (what rampart hashes),
+ * then, when it differs, the form as typed (hashes made before rampart normalised, or by
+ * libraries that do not). Both are bounded: NFKC can make a string 18 times longer.
+ */
+function passwordForms(password: unknown, fn: string): Buffer[] {
   if (typeof password !== 'string') throw new RampartError('ERR_RAMPART_PASSWORD_INPUT', `${fn}: the password must be a string.`);
-  const bytes = Buffer.from(password, 'utf8');
-  if (bytes.length > MAX_PASSWORD_BYTES) {
-    throw new RampartError('ERR_RAMPART_PASSWORD_TOO_LONG', `Passwords are limited to ${MAX_PASSWORD_BYTES} bytes.`);
-  }
-  return bytes;
+  const tooLong = () => new RampartError('ERR_RAMPART_PASSWORD_TOO_LONG', `Passwords are limited to ${MAX_PASSWORD_BYTES} bytes.`);
+  if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES) throw tooLong();
+  const normalized = hashForm(password);
+  if (Buffer.byteLength(normalized, 'utf8') > MAX_PASSWORD_BYTES) throw tooLong();
+  const forms = [Buffer.from(normalized, 'utf8')];
+  if (normalized !== password) forms.push(Buffer.from(password, 'utf8'));
+  return forms;
 }
 
 /**
  * Hash a password with argon2id (m=19456 KiB, t=2, p=1 by default) using node:crypto,
  * returning a standard PHC string readable by other argon2 libraries (argon2-cffi,
- * libargon2, @node-rs/argon2).
+ * libargon2, @node-rs/argon2). The password is normalised with NFKC first (NIST SP 800-63B
+ * §5.1.1.2), so "é" typed composed or decomposed, or fullwidth letters, hash the same;
+ * another library verifying these hashes must apply NFKC too. The 4096-byte limit applies to
+ * the password as typed and to its NFKC form.
  *
  * @example
  * const stored = await hashPassword('correct horse battery staple', { pepper: process.env.PEPPER });
  */
 export async function hashPassword(password: string, options?: PasswordHashOptions): Promise<string> {
   const { params, pepper } = resolve(options, 'hashPassword');
-  const bytes = passwordBytes(password, 'hashPassword');
+  const [bytes] = passwordForms(password, 'hashPassword') as [Buffer];
   const salt = randomBytes(SALT_BYTES);
   const tag = await argon2Raw(params, bytes, salt, TAG_BYTES, pepper);
   return encodePhc(params, salt, tag);
@@ -105,6 +116,10 @@ export async function hashPassword(password: string, options?: PasswordHashOptio
  * Verify a password against a stored hash: argon2id/argon2i/argon2d PHC strings (any
  * parameters up to m=262144 KiB, t=64, p=64) and legacy bcrypt `$2a$`/`$2b$`/`$2y$`. `needsRehash` tells the app to
  * store a fresh argon2id hash after a successful login (migration on login).
+ *
+ * The password's NFKC form is tried first; when the password as typed differs, that form is
+ * tried too (hashes made before rampart normalised, or by libraries that do not), and a match
+ * of it asks for a rehash. An unknown user's dummy check runs once per form, as a known one's does.
  *
  * Pass `null` as the hash when the user does not exist: one argon2 computation with the
  * parameters of `options` (what a real row hashed with them costs) runs, and `{ ok: false }`
@@ -123,37 +138,38 @@ export async function hashPassword(password: string, options?: PasswordHashOptio
  */
 export async function verifyPassword(hash: string | null | undefined, password: string, options?: PasswordHashOptions): Promise<PasswordCheck> {
   const { params, pepper } = resolve(options, 'verifyPassword');
-  const bytes = passwordBytes(password, 'verifyPassword');
+  const forms = passwordForms(password, 'verifyPassword');
   if (hash === null || hash === undefined) {
-    await verifyDummy(params, bytes, pepper);
+    // A known user's row is tried with every form: the same number of computations here.
+    for (const form of forms) await verifyDummy(params, form, pepper);
     return { ok: false, needsRehash: false };
   }
   if (typeof hash !== 'string') throw new RampartError('ERR_RAMPART_PASSWORD_HASH', 'verifyPassword: the stored hash must be a string.');
   if (hash.startsWith('$argon2')) {
     const parsed = parsePhc(hash);
-    const ok = await verifyArgon2(hash, bytes, pepper);
-    return { ok, needsRehash: ok && argon2NeedsRehash(parsed, params) };
+    for (const [i, form] of forms.entries()) {
+      // A match of the form as typed is a hash from before normalisation: store the NFKC one.
+      if (await verifyArgon2(parsed, form, pepper)) return { ok: true, needsRehash: i > 0 || argon2NeedsRehash(parsed, params) };
+    }
+    return { ok: false, needsRehash: false };
   }
   if (/^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/.test(hash)) {
-    // bcrypt hashes never had a pepper; the legacy password is checked as typed.
+    // bcrypt hashes never had a pepper; the legacy password is checked in both spellings.
     const cost = Number(hash.slice(4, 6));
     if (cost < 4 || cost > 20) throw new RampartError('ERR_RAMPART_PASSWORD_HASH', 'bcrypt cost out of range (4–20).');
-    // bcrypt would compare only the first 72 bytes. Never compare a longer password, and answer
-    // as for an unknown user (same work, same false) — a distinct error here told an attacker
-    // which accounts exist and skipped the caller's failure counting.
-    if (bytes.length > BCRYPT_MAX_BYTES) {
-      await verifyDummy(params, bytes, pepper);
-      return { ok: false, needsRehash: false };
+    // bcrypt would compare only the first 72 bytes. Never compare a longer form: it costs the
+    // dummy check an unknown user costs, and the answer is the same false — a distinct error
+    // here told an attacker which accounts exist and skipped the caller's failure counting.
+    for (const form of forms) {
+      if (form.length > BCRYPT_MAX_BYTES) await verifyDummy(params, form, pepper);
+      else if (await (await loadBcrypt()).default.compare(form.toString('utf8'), hash)) return { ok: true, needsRehash: true };
     }
-    const { default: bcrypt } = await loadBcrypt();
-    const ok = await bcrypt.compare(bytes.toString('utf8'), hash);
-    return { ok, needsRehash: ok };
+    return { ok: false, needsRehash: false };
   }
   throw new RampartError('ERR_RAMPART_PASSWORD_HASH', 'verifyPassword: the stored hash is neither an argon2 PHC string nor a bcrypt $2a/$2b/$2y hash.');
 }
 
-async function verifyArgon2(phc: string, password: Buffer, pepper: Buffer | undefined): Promise<boolean> {
-  const parsed = parsePhc(phc);
+async function verifyArgon2(parsed: ParsedArgon2, password: Buffer, pepper: Buffer | undefined): Promise<boolean> {
   const tag = await argon2Raw(parsed, password, parsed.salt, parsed.hash.length, pepper);
   return timingSafeEqual(tag, parsed.hash);
 }

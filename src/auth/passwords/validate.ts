@@ -2,6 +2,7 @@ import type { ZxcvbnFactory } from '@zxcvbn-ts/core';
 import { PEERS, requirePeer } from '../../core/optional.ts';
 import { checkKeys, configError, numberOption, optionsObject } from '../../core/options.ts';
 import { similarity } from './similarity.ts';
+import { foldedForm, hashForm, visibleForm } from './normalize.ts';
 
 /** One reason a password is not acceptable. Codes follow Django's validators. */
 export interface PasswordProblem {
@@ -20,9 +21,12 @@ export interface ValidatePasswordOptions {
   user?: Record<string, unknown>;
   /** Attribute names of `user` compared with the password. Default: username, email, firstName, lastName, name. */
   userAttributes?: readonly string[];
-  /** Minimum length in characters. Default 12 (the seed's minimum). */
+  /**
+   * Minimum length in characters (Unicode code points after NFKC, invisible characters such
+   * as soft hyphens, zero-width spaces and controls not counted). Default 12 (the seed's minimum).
+   */
   minLength?: number;
-  /** Maximum length in characters. Default 128. */
+  /** Maximum length in characters (code points of the NFKC form, the one that is hashed). Default 128. */
   maxLength?: number;
   /** Similarity (0.1–1) at which a user attribute is "too similar". Default 0.7 (Django). */
   maxSimilarity?: number;
@@ -97,28 +101,32 @@ export function validatePassword(password: string, options?: ValidatePasswordOpt
 
   if (typeof password !== 'string') return [{ code: 'password_required', message: 'Enter a password.' }];
   const problems: PasswordProblem[] = [];
-  const length = [...password].length;
-  if (length < minLength) {
+  // The checks see what the user meant, not how it was encoded: fullwidth letters, a soft
+  // hyphen or a zero-width space must not turn a listed password into an unlisted one.
+  const visible = visibleForm(password);
+  const folded = foldedForm(password);
+  const length = codePoints(hashForm(password));
+  if (codePoints(visible) < minLength) {
     problems.push({ code: 'password_too_short', message: `This password is too short. It must contain at least ${minLength} characters.` });
   }
   if (length > maxLength) {
     problems.push({ code: 'password_too_long', message: `This password is too long. It must contain at most ${maxLength} characters.` });
     return problems; // the remaining checks are pointless and costly on huge input
   }
-  if (list.has(password.trim().toLowerCase())) {
+  if (list.has(folded.trim())) {
     problems.push({ code: 'password_too_common', message: 'This password is too common.' });
   }
-  if (/^\d+$/.test(password)) {
+  if (/^\p{Nd}+$/u.test(folded)) {
     problems.push({ code: 'password_entirely_numeric', message: 'This password is entirely numeric.' });
   }
   const userInputs: string[] = [];
   if (user !== undefined) {
-    const lower = password.toLowerCase();
+    const lower = folded;
     for (const name of attributes) {
       const value = user[name];
       if (typeof value !== 'string' || value.length === 0) continue;
       userInputs.push(value);
-      const text = value.toLowerCase().slice(0, 256);
+      const text = foldedForm(value.slice(0, 256));
       // Like Django: compare with the whole value and with each of its word parts.
       const parts = [text, ...text.split(/\W+/)].filter((p) => p.length > 0);
       if (parts.some((part) => lower.includes(part) && part.length >= 4) || parts.some((part) => similarity(lower, part) >= maxSimilarity)) {
@@ -128,12 +136,18 @@ export function validatePassword(password: string, options?: ValidatePasswordOpt
     }
   }
   if (scorer !== undefined && problems.length === 0) {
-    const result = scorer.check(password, userInputs);
+    const result = scorer.check(visible, userInputs.map(visibleForm));
     if (result.score < minScore) {
       problems.push({ code: 'password_too_weak', message: 'This password is too easy to guess. Add more words or less predictable characters.' });
     }
   }
   return problems;
+}
+
+function codePoints(text: string): number {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
 }
 
 function label(attribute: string): string {
