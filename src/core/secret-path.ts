@@ -59,6 +59,14 @@ const ROUTE_WORDS = new Set([
  * `verifyemail`): a word that is two of these, one of them a route word, names a route too.
  */
 const ROUTE_PARTS = new Set([...ROUTE_WORDS, 'pw', 'email', 'mail', 'link', 'account', 'user', 'new', 'change', 'set', 'login', 'signin', 'signup']);
+/** Route parts by their first two characters (`(code0 << 8) | code1`): most words are rejected by one lookup, none is sliced at every position. */
+const ROUTE_PARTS_BY_START = new Map<number, string[]>();
+for (const part of ROUTE_PARTS) {
+  const key = (part.charCodeAt(0) << 8) | part.charCodeAt(1);
+  const list = ROUTE_PARTS_BY_START.get(key);
+  if (list === undefined) ROUTE_PARTS_BY_START.set(key, [part]);
+  else list.push(part);
+}
 
 /**
  * Words of a sign-in or OAuth route (`/oauth/callback`, `/login`): the segment after them is
@@ -260,10 +268,13 @@ function foldedName(name: string): string {
 function isRouteWord(word: string): boolean {
   if (ROUTE_WORDS.has(word)) return true;
   if (word.length < 5 || word.length > MAX_JOINED_WORD) return false;
-  for (let i = 2; i <= word.length - 2; i++) {
-    const head = word.slice(0, i);
-    const tail = word.slice(i);
-    if (ROUTE_PARTS.has(head) && ROUTE_PARTS.has(tail) && (ROUTE_WORDS.has(head) || ROUTE_WORDS.has(tail) || head === 'pw' || tail === 'pw')) return true;
+  const heads = ROUTE_PARTS_BY_START.get((word.charCodeAt(0) << 8) | word.charCodeAt(1));
+  if (heads === undefined) return false;
+  for (const head of heads) {
+    // Every part has at least two letters (`pw`).
+    if (head.length > word.length - 2 || !word.startsWith(head)) continue;
+    const tail = word.slice(head.length);
+    if (ROUTE_PARTS.has(tail) && (ROUTE_WORDS.has(head) || ROUTE_WORDS.has(tail) || head === 'pw' || tail === 'pw')) return true;
   }
   return false;
 }
@@ -354,12 +365,14 @@ function secretRuns(text: string, start: number, end: number, spans: number[]): 
  * secrets it carries replaced by `mask`:
  * - the segment after one that names a secret-carrying route (a word of it is token, reset,
  *   key(s), apikey(s), secret(s), password(s), magic, invite/invitation, confirm(ation),
- *   verify/verification, activate/activation, unsubscribe or otp): `/reset-password/***`,
+ *   verify/verification, activate/activation, unsubscribe, otp, forgot, recover, or two route
+ *   parts joined, `passwordreset`; judged after NFKC): `/reset-password/***`,
  *   `/api/keys/***\/rotate` — unless that segment names such a route itself (`/password/reset/***`).
  *   Empty and dot segments between them are skipped (`/reset//***`, `/reset/./***`), and a
  *   route segment's `;params` belong to it (`/api/keys;v=2/***`);
  * - the value of a query (or `;` path) parameter whose name is sensitive by the
- *   `isSensitiveKey` rule (`access_token`, `password`, `X-Amz-Credential`);
+ *   `isSensitiveKey` rule or names a signature (`access_token`, `password`, `X-Amz-Credential`,
+ *   `sig`), and any `code` after a secret-carrying or sign-in route (`/oauth/callback?code=***`);
  * - anywhere: JWTs, apiKeys() keys, ≥ 32 consecutive hex digits, and ≥ 24-character base64url
  *   runs that look random (mixed character classes, judged by {@link looksRandom}).
  * All of it is judged on the percent-decoded text (`/reset%2Dpassword/***`, `?to%6Ben=***`).

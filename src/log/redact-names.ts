@@ -7,6 +7,8 @@
 import { isSensitiveKey, isSpokenSecretName } from '../core/secret-keys.ts';
 import { quotedEnd } from './redact-text.ts';
 
+/** Every name {@link isSpokenSecretName} accepts holds one of these. Global: `lastIndex` is reset by each (synchronous) scan. */
+const SPOKEN_FRAGMENTS = /pass|pwd|sess/gi;
 /** Longest name looked at (as the key=value scanner). */
 const MAX_NAME = 64;
 const QUOTE = 0x22;
@@ -100,18 +102,18 @@ export function maskSpacedValues(text: string, mask: string): string {
   let out = '';
   let last = 0;
   const n = text.length;
-  let i = 0;
-  while (i < n) {
-    if (!isWordChar(text.charCodeAt(i))) {
-      i++;
-      continue;
-    }
-    const start = i;
-    while (i < n && isWordChar(text.charCodeAt(i))) i++;
-    const end = i;
+  // Jump from one fragment that every spoken name holds to the next (most words hold none),
+  // then read the word around it once: scanning resumes after that word or the masked value.
+  const fragments = SPOKEN_FRAGMENTS;
+  fragments.lastIndex = 0;
+  for (let found = fragments.exec(text); found !== null; found = fragments.exec(text)) {
+    let start = found.index;
+    while (start > last && isWordChar(text.charCodeAt(start - 1))) start--;
+    let end = found.index + found[0].length;
+    while (end < n && isWordChar(text.charCodeAt(end))) end++;
+    fragments.lastIndex = end;
     // A name ends with a letter: `password.` ends a sentence, its next word is not a value.
     if (end - start < 3 || end - start > MAX_NAME || !isLetter(text.charCodeAt(end - 1))) continue;
-    if (start > 0 && text.charCodeAt(start - 1) === LESS) continue; // an element name: see maskElementValues
     if (!isSpokenSecretName(text.slice(start, end))) continue;
     const v = spokenValueStart(text, end);
     if (v === -1 || v >= n) continue;
@@ -124,14 +126,15 @@ export function maskSpacedValues(text: string, mask: string): string {
       if (contentEnd <= v + quote) continue;
       out += text.slice(last, v + quote) + mask;
       last = contentEnd;
-      i = closed ? close : n;
+      if (!closed) break;
+      fragments.lastIndex = close;
       continue;
     }
     const valueEnd = spokenValueEnd(text, v);
     if (valueEnd <= v || !looksLikeValue(text, v, valueEnd)) continue;
     out += text.slice(last, v) + mask;
     last = valueEnd;
-    i = valueEnd;
+    fragments.lastIndex = valueEnd;
   }
   return last === 0 ? text : out + text.slice(last);
 }

@@ -27,8 +27,6 @@ const CARD_CANDIDATE = /\b\d(?:[ -]?\d){12,18}\b/g;
 const KEY_VALUE_HINT = /[=:]|%3[ADad]/;
 const SCHEME_HINT = /earer|EARER|Basic|Digest/;
 const DIGITS_HINT = /\d{4}/;
-// Every name that prose writes before its value with only a space contains one of these (isSpokenSecretName).
-const SPOKEN_HINT = /pass|pwd|sess/i;
 
 function maskJwts(text: string): string {
   const spans = jwtSpans(text, JWT_SHAPE);
@@ -47,8 +45,10 @@ function maskJwts(text: string): string {
  * rampart `sk_`/`rk_live_…` and any apiKeys() key keep their prefix, GitHub, Slack, Google,
  * GitLab, `sk-…`, AWS secret access keys), Luhn-valid card numbers (13–19 digits, spaces or
  * dashes allowed; the last four digits stay),
- * `password=…`-style pairs, URL passwords and the secrets in URL paths (by the
- * {@link redactPath} rule). Linear time; text longer than {@link REDACT_MAX_LENGTH} is cut
+ * `password=…`-style pairs (and `sig=…`/`Signature=…` of signed URLs), the content of
+ * sensitive XML/HTML elements (`<password>***</password>`), the value prose writes after a
+ * password or session-id word (`wrong password ***`), URL passwords and the secrets in URL
+ * paths (by the {@link redactPath} rule). Linear time; text longer than {@link REDACT_MAX_LENGTH} is cut
  * before scanning (with a trailing run that could hold a half secret) and ends with
  * `…[N characters not scanned, removed]`.
  */
@@ -62,7 +62,7 @@ export function redactString(text: string): string {
   if (mayNameSecret(out)) {
     if (KEY_VALUE_HINT.test(out)) out = maskKeyValues(out, REDACTED);
     if (out.includes('<')) out = maskElementValues(out, REDACTED);
-    if (SPOKEN_HINT.test(out)) out = maskSpacedValues(out, REDACTED);
+    out = maskSpacedValues(out, REDACTED);
   }
   if (out.includes('://')) out = maskUrlPaths(maskUrlPasswords(out, REDACTED), REDACTED);
   if (SCHEME_HINT.test(out)) out = out.replace(BEARER, (_m, scheme: string) => `${scheme} ${REDACTED}`);
@@ -80,8 +80,10 @@ export function redactString(text: string): string {
 /**
  * Mask the secrets a request path or URL carries before it is logged: the segment after one
  * that names a secret-carrying route (`/reset-password/***`, `/api/keys/***\/rotate`, also
- * invite, magic, confirm, verify, activate, unsubscribe, token, secret, otp), values of
- * sensitive query parameters (`?access_token=***`), and anywhere JWTs, apiKeys() keys,
+ * invite, magic, confirm, verify, activate, unsubscribe, forgot, token, secret, otp, joined
+ * forms like `passwordreset`, and fullwidth forms after NFKC), values of sensitive or
+ * signature query parameters (`?access_token=***`, `?X-Amz-Signature=***`), any `code` on such
+ * a route or a sign-in route (`/oauth/callback?code=***`), and anywhere JWTs, apiKeys() keys,
  * ≥ 32 hex digits and random-looking base64url runs of ≥ 24 characters. Numbers, UUIDs,
  * 24-hex object ids, slugs and camelCase names stay readable. Linear time; a path longer than
  * {@link REDACT_MAX_LENGTH} is cut at a separator before scanning and ends with
