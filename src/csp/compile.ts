@@ -241,9 +241,10 @@ function announceRelaxations(directives: ReadonlyMap<string, readonly string[]>,
       undefined,
       'csp.script-unrestricted',
     );
-  if (inline.open.some((o) => o.directive !== undefined) || inline.ignored.length > 0)
+  const inlineIn = [...new Set([...inline.open.flatMap((o) => (o.directive === undefined ? [] : [o.directive])), ...inline.ignored])];
+  if (inlineIn.length > 0)
     warnConfig(
-      "CSP allows inline scripts ('unsafe-inline' in script-src): injected <script> and on* handlers run; use nonce: true instead.",
+      `CSP allows inline scripts ('unsafe-inline' in ${inlineIn.join(', ')}): injected <script> and on* handlers run; use nonce: true instead.`,
       undefined,
       'csp.script-inline',
     );
