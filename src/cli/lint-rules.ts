@@ -20,10 +20,12 @@ import {
   readsRequestValue,
   skipStringRaw,
 } from './lint-forms.ts';
+import { readConcatenation } from './lint-concat.ts';
 import { GrownSql } from './lint-grown-sql.ts';
 import { declareConstants, foldedKey } from './lint-constant.ts';
 import { isFunctionConstructor, isFunctionValue, MARKUP_PROPERTIES, objectAssignMarkup, reflectsFunction } from './lint-routes.ts';
 import { riskySlot, riskyTemplateSlot } from './lint-sql.ts';
+import { RequestCommands } from './lint-shell.ts';
 import { applySuppressions, SUPPRESSION_RULE } from './lint-suppress.ts';
 
 /** One lint rule: id, severity and explanation. */
@@ -117,6 +119,7 @@ const QUERY_FUNCTIONS = new Set([
 ]);
 const UNSAFE_FUNCTIONS = new Set(['unsafe', '$queryRawUnsafe', '$executeRawUnsafe', 'queryUnsafe']);
 const EXEC_FUNCTIONS = new Set(['exec', 'execSync']);
+const SHELL_FUNCTIONS = new Set(['exec', 'execSync', 'spawn', 'spawnSync']);
 const KEYWORDS = new Set([
   'return',
   'typeof',
@@ -191,6 +194,7 @@ export function lintSource(source: string, file: string): LintResult {
   const out: Finding[] = [];
   const reported = new Set<Token>();
   const grownSql = new GrownSql();
+  const requestCommands = new RequestCommands();
   // `const k = 'ev' + 'al'`: names whose value is a constant string, for computed members and keys.
   const constants = new Map<string, string>();
   const add = (id: string, at: Token, message: string, severity?: Severity): void => {
@@ -255,6 +259,19 @@ export function lintSource(source: string, file: string): LintResult {
             add('RAMPART-S001', t, `${t.text}() receives SQL built from pieces (${excerpt(text)}) with ${excerpt(slot)} in it; pass the values as parameters.`);
             continue;
           }
+          // `"select " + req.query.a`, `"SELECT " + cols + " FROM t"`: SQL only once its pieces are joined
+          if (arg.kind === 'string' && tokens[argAt + 1]?.text === '+') {
+            const joined = readConcatenation(tokens, argAt);
+            if (joined.slot !== undefined && (looksLikeSql(joined.text) || (SQL_START.test(joined.text) && readsRequestValue(joined.slot)))) {
+              for (let j = argAt; j < joined.end; j++) if (isStringy(tokens[j])) reported.add(tokens[j]!);
+              add(
+                'RAMPART-S001',
+                t,
+                `${t.text}() receives SQL built from pieces (${excerpt(joined.text)}) with ${excerpt(joined.slot)} in it; pass the values as parameters.`,
+              );
+              continue;
+            }
+          }
         } else if (
           UNSAFE_FUNCTIONS.has(t.text) &&
           arg !== undefined &&
@@ -274,6 +291,14 @@ export function lintSource(source: string, file: string): LintResult {
           continue;
         }
       }
+      if (calls && SHELL_FUNCTIONS.has(t.text)) {
+        const read = requestCommands.commandFromRequest(tokens, i);
+        if (read !== undefined) {
+          add('RAMPART-S030', t, `${t.text}() runs a shell command holding request data (${excerpt(read)}); use execFile()/spawn() with an argument array.`);
+          continue;
+        }
+      }
+      if (next?.text === '=' && prev?.text !== '.' && prev?.text !== '?.') requestCommands.assigned(tokens, i, looksLikeSql);
       // ── string to code
       // (`eval(script: string)` in an interface or class is a declaration, not a call)
       if (t.text === 'eval' && calls && prev?.text !== '.' && prev?.text !== 'function' && tokens[i + 3]?.text !== ':')
@@ -381,6 +406,13 @@ export function lintSource(source: string, file: string): LintResult {
       const joined = next?.text === ',' && !isStringy(tokens[i + 2]) && inJoinedArray(tokens, i);
       const slot = concatenated ? riskyConcatenation(tokens, i) : interpolated ? riskyTemplate(t) : joined ? riskyElement(tokens, i) : undefined;
       if (slot !== undefined) add('RAMPART-S002', t, `SQL built from pieces: ${excerpt(t.text)} with ${excerpt(slot)} in it`);
+    } else if (!reported.has(t) && t.kind === 'string' && next?.text === '+' && prev?.text !== '+') {
+      // `"SELECT " + req.query.cols + " FROM users"`: SQL only once its pieces are joined
+      const joined = readConcatenation(tokens, i);
+      if (joined.slot !== undefined && looksLikeSql(joined.text)) {
+        for (let j = i; j < joined.end; j++) if (isStringy(tokens[j])) reported.add(tokens[j]!);
+        add('RAMPART-S002', t, `SQL built from pieces: ${excerpt(joined.text)} with ${excerpt(joined.slot)} in it`);
+      }
     }
   }
   const codeLines = new Set<number>();
