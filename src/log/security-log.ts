@@ -465,10 +465,15 @@ export class SecurityLog implements EventSink {
     if (this.retentionTimer !== undefined) clearTimeout(this.retentionTimer);
     const deadline = Date.now() + this.options.closeTimeoutMs;
     const dropped = await this.queue.close(this.options.closeTimeoutMs);
-    const store = this.store ?? (this.opening ? await this.opening.catch(() => undefined) : undefined);
+    const store = this.store ?? (this.opening ? await untilDeadline(this.opening, deadline) : undefined);
+    if (store === undefined) {
+      // Still opening at the deadline (an embedded PGlite compiling under load): closed when it opens.
+      void this.opening?.then((late) => late.db.close(0)).catch(() => undefined);
+      return { dropped };
+    }
     // A write abandoned at the deadline may still hold a connection: it gets what is left of
     // closeTimeoutMs, not the pool's own grace period on top.
-    await store?.db.close(Math.max(0, deadline - Date.now())).catch(() => undefined);
+    await store.db.close(Math.max(0, deadline - Date.now())).catch(() => undefined);
     return { dropped };
   }
 
@@ -654,4 +659,17 @@ export async function openedLogDatabase(log: SecurityLog): Promise<{ db: Databas
     log['tamperedRead'](ids.length, what);
   const check = chainKey === undefined ? undefined : { key: chainKey, onTampered: announce };
   return { db: store.db, table, check };
+}
+
+/** `opening`'s store, or undefined when it fails or is not open by `deadline` (epoch ms). */
+async function untilDeadline(opening: Promise<Store>, deadline: number): Promise<Store | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - Date.now()));
+  });
+  try {
+    return await Promise.race([opening.catch(() => undefined), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

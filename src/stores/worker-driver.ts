@@ -68,6 +68,7 @@ export class PGliteWorkerDriver implements Database {
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
   #dead: Error | undefined;
+  #closing = false;
   readonly #root: Queryable;
 
   constructor(dataDir: string | undefined) {
@@ -80,7 +81,7 @@ export class PGliteWorkerDriver implements Database {
       const pending = this.#pending.get(msg.id);
       if (pending === undefined) return;
       this.#pending.delete(msg.id);
-      if (this.#pending.size === 0) this.#worker.unref();
+      if (this.#pending.size === 0 && !this.#closing) this.#worker.unref();
       if (msg.ok) pending.resolve(msg.result);
       else pending.reject(rebuildError(msg.error));
     });
@@ -151,8 +152,22 @@ export class PGliteWorkerDriver implements Database {
     return result;
   }
 
-  async close(): Promise<void> {
-    if (this.#dead === undefined) await this.#call({ op: 'close' }).catch(() => undefined);
+  /**
+   * Close the database in the worker, waiting at most `graceMs` (a statement or transaction
+   * still running may never end: its caller can be the one waiting for close()), then stop
+   * the worker. Statements left in flight are rejected.
+   */
+  async close(graceMs = 5000): Promise<void> {
+    // Held until the worker has exited: a reply arriving meanwhile unrefs an idle worker, and
+    // with nothing else to run the loop would end with terminate() (and our caller) pending.
+    this.#closing = true;
+    this.#worker.ref();
+    if (this.#dead === undefined) {
+      let timer: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+      await Promise.race([this.#call({ op: 'close' }).catch(() => undefined), graceOver]);
+      clearTimeout(timer);
+    }
     await this.#worker.terminate();
   }
 }
