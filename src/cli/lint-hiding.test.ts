@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 import { tokenize } from './lint-lexer.ts';
 import { lintSource } from './lint-rules.ts';
 
@@ -28,7 +31,7 @@ test('lexer: a regex literal after the `)` of an if/while/for/with head holds a 
   assert.ok(!tokenize('x.if(a) / 2 / 3').some((t) => t.kind === 'regex'));
 });
 
-test('lexer: a backtick in JSX text (.tsx/.jsx) does not open a template', () => {
+test('lexer: a backtick in JSX text (.tsx/.jsx/.js) does not open a template', () => {
   const component = [
     'declare const req: any, db: any, el: any;',
     'const P = () => <p className="x">Don`t {"a"} <b>it`s</b> <br/> say /* that </p>;',
@@ -36,7 +39,7 @@ test('lexer: a backtick in JSX text (.tsx/.jsx) does not open a template', () =>
     'export const Q = () => <>`</>;',
     "db.query('SELECT * FROM t WHERE id = ' + req.params.id);",
   ].join('\n');
-  for (const file of ['c.tsx', 'c.jsx']) assert.deepEqual(ids(component, file), [...EXPECTED, '7 RAMPART-S001'], file);
+  for (const file of ['c.tsx', 'c.jsx', 'c.js', 'c.mjs']) assert.deepEqual(ids(component, file), [...EXPECTED, '7 RAMPART-S001'], file);
   // JSX expressions are code: their sinks are found, and templates inside them are templates.
   const inside = `const A = () => <div title={\`a\${b}\`} onClick={() => eval(code)}>{\`x\`}</div>;\neval(y)\n`;
   assert.deepEqual(ids(inside, 'a.tsx'), ['1 RAMPART-S020', '2 RAMPART-S020']);
@@ -49,7 +52,7 @@ test('lexer: a backtick right after a division or a word after `>` opens no temp
   // `}` then a regex: read as a division (a block and an object cannot be told apart), and JSX text in a .js file.
   for (const [file, hostile] of [
     ['block.ts', 'function f() {}\n/`/.test(s);'],
-    ['view.js', 'const P = () => <p>Don`t</p>;'],
+    ['view.ts', 'const P = () => <p>Don`t</p>;'],
   ] as const) {
     const source = `declare const req: any, db: any, el: any;\n${hostile}\n${SINKS}\n`;
     assert.deepEqual(ids(source, file), hostile.includes('\n') ? EXPECTED.map((f) => `${Number(f.split(' ')[0]) + 1} ${f.split(' ')[1]}`) : EXPECTED, file);
@@ -68,4 +71,31 @@ test('lexer: a template or JSX element left open at the end of the file is re-re
   assert.ok(tokenize(hostile).length < hostile.length * 2);
   const jsx = `${'<a>'.repeat(20_000)}\n${'{<b>'.repeat(20_000)}`;
   assert.ok(tokenize(jsx, undefined, { jsx: true }).length < jsx.length * 2);
+});
+
+test('lexer differential: in hostile JSX every identifier of code the TypeScript parser sees is a token at its line and column', () => {
+  const file = fileURLToPath(new URL('./fixtures/lint-jsx/hostile.tsx', import.meta.url));
+  const source = readFileSync(file, 'utf8');
+  const tree = ts.createSourceFile(file, source, ts.ScriptTarget.Latest, true, ts.ScriptKind.TSX);
+  const seen = new Set(tokenize(source, undefined, { jsx: true }).map((t) => `${t.line}:${t.column} ${t.text}`));
+  const missing: string[] = [];
+  let identifiers = 0;
+  const visit = (node: ts.Node): void => {
+    // Tag and attribute names are JSX, not code.
+    const parent = node.parent;
+    const jsxName =
+      parent !== undefined &&
+      (ts.isJsxOpeningElement(parent) || ts.isJsxClosingElement(parent) || ts.isJsxSelfClosingElement(parent) || ts.isJsxAttribute(parent));
+    if (ts.isIdentifier(node) && !jsxName) {
+      identifiers++;
+      const { line, character } = tree.getLineAndCharacterOfPosition(node.getStart(tree));
+      const key = `${line + 1}:${character + 1} ${node.text}`;
+      if (!seen.has(key)) missing.push(key);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(tree);
+  assert.ok(identifiers > 40);
+  assert.deepEqual(missing, []);
+  assert.deepEqual(ids(source, 'hostile.tsx'), ['34 RAMPART-S001']);
 });

@@ -190,7 +190,8 @@ export interface LintResult {
 /** Lint one file's source. `file` is only copied into the findings. */
 export function lintSource(source: string, file: string): LintResult {
   const comments: Comment[] = [];
-  const tokens = tokenize(source, comments, { jsx: /\.[jt]sx$/i.test(file) });
+  // JSX is read everywhere but in .ts/.mts/.cts, where `<T>x` is a type assertion.
+  const tokens = tokenize(source, comments, { jsx: !/\.[mc]?ts$/i.test(file) });
   const out: Finding[] = [];
   const reported = new Set<Token>();
   const grownSql = new GrownSql();
