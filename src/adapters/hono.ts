@@ -140,8 +140,7 @@ export function honoAdapter(shield: ShieldCore, options: HonoAdapterOptions = {}
     // Hono routes `getPath(request)` (`c.req.path`): a custom getPath or `strict: false` may run
     // another path than the URL's, which the rules then match too (see routed-path.ts).
     const routed = c.req.path;
-    const routerPath = typeof routed === 'string' && routed !== pathOf(request.url) ? routed : undefined;
-    const started = startWebExchange(shield, request, remote, c, connection, earlier, routerPath);
+    const started = startWebExchange(shield, request, remote, c, connection, earlier, typeof routed === 'string' ? routed : undefined);
     const { exchange, early } = started instanceof Promise ? await started : started;
     // The rate-limit headers of the earlier pass stay on the answer when this pass counted nothing.
     if (earlier !== undefined && early === undefined) keepRateLimitHeaders(earlier, exchange);

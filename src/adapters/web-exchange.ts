@@ -392,7 +392,8 @@ export function startWebExchange(
   }
   const exchange = new WebExchange(shield.context, request, remoteAddress, incoming);
   if (native !== undefined) exchange.adapter = 'hono';
-  if (routerPath !== undefined) exchange.routeBy(routerPath);
+  // The router's path as sent (Hono's default getPath on a path without `%`): one reading.
+  if (routerPath !== undefined && routerPath !== exchange.path) exchange.routeBy(routerPath);
   // The same client request sent through the app again: the rate limiter counts it once per policy.
   if (earlierPass !== undefined) linkPass(exchange, earlierPass);
   bindView(exchange, request, native);
