@@ -61,14 +61,28 @@ test('lexer: a backtick right after a division or a word after `>` opens no temp
   assert.equal(tokenize('const x = a / `b` + `c`').filter((t) => t.kind === 'template').length, 2);
 });
 
-test('lexer: a template or JSX element left open at the end of the file is re-read as code from its opening character', () => {
+test('lexer: a template or JSX element that proves misread is re-read as code from its opening character', () => {
   const sinks = ["db.query('SELECT * FROM t WHERE id = ' + req.params.id);", "require('child_process').exec('ls ' + req.query.d);"].join('\n');
-  // A stray backtick and a stray `<` no rule of the lexer explains: the sinks after them are still found.
+  // Left open at the end of the file: a stray backtick and a stray `<` the lexer cannot explain.
   assert.deepEqual(ids(`declare const req: any, db: any;\nconst weird = a \` b;\n${sinks}\n`, 'stray.ts'), ['3 RAMPART-S001', '4 RAMPART-S030']);
   assert.deepEqual(ids(`declare const req: any, db: any;\nconst weird = <a b;\n${sinks}\n`, 'stray.tsx'), ['3 RAMPART-S001', '4 RAMPART-S030']);
-  // Bounded: thousands of open templates and `${` are re-read a fixed number of times, linearly.
-  const hostile = `${'`${'.repeat(20_000)}\n${'`'.repeat(20_001)}\neval(x)\n`;
-  assert.ok(tokenize(hostile).length < hostile.length * 2);
+  // A stray backtick that pairs with a later template's opening one: that "template" is directly
+  // followed by a name (\`SELECT), or `${` then shows up in code.
+  const later = [
+    'declare const req: any, db: any, el: any;',
+    'const weird = a ` b;',
+    sinks,
+    `db.query(\`SELECT * FROM t WHERE id = \${req.params.id}\`);`,
+    `el.innerHTML = \`<b>\${req.query.x}</b>\`;`,
+    sinks,
+  ].join('\n');
+  assert.deepEqual(ids(later, 'later.ts'), ['3 RAMPART-S001', '4 RAMPART-S030', '5 RAMPART-S001', '6 RAMPART-S040', '7 RAMPART-S001', '8 RAMPART-S030']);
+  const markup = ['declare const req: any, db: any, el: any;', 'const weird = a ` b;', sinks, `el.innerHTML = \`<b>\${req.query.x}</b>\`;`, sinks].join('\n');
+  assert.deepEqual(ids(markup, 'markup.ts'), ['3 RAMPART-S001', '4 RAMPART-S030', '5 RAMPART-S040', '6 RAMPART-S001', '7 RAMPART-S030']);
+  // Bounded: re-reading costs at most a few passes over the file, whatever it holds.
+  for (const hostile of [`${'`${'.repeat(20_000)}\n${'`'.repeat(20_001)}\neval(x)\n`, '`a`b'.repeat(20_000), `${'`x`\n${'.repeat(20_000)}`]) {
+    assert.ok(tokenize(hostile).length < hostile.length * 2);
+  }
   const jsx = `${'<a>'.repeat(20_000)}\n${'{<b>'.repeat(20_000)}`;
   assert.ok(tokenize(jsx, undefined, { jsx: true }).length < jsx.length * 2);
 });

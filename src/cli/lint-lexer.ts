@@ -1,8 +1,9 @@
 /**
  * A small, linear-time JavaScript/TypeScript tokenizer for `rampart lint`: enough to tell
  * code from strings, templates, comments, regex literals and (in .jsx/.tsx) JSX text, never a
- * parser. One pass, no backtracking, except that a template or JSX element still open at the
- * end of the file is re-read as code from its opening character, a bounded number of times.
+ * parser. One pass, no backtracking, except that a template or JSX element that proves misread
+ * (still open at the end of the file; a template directly followed by a name, or `${` in code
+ * after it) is re-read as code from its opening character, within a budget linear in the file.
  */
 import { opensControlHead, regexAllowed, regexEnd } from './lint-lexer-slash.ts';
 
@@ -36,8 +37,8 @@ export interface TokenizeOptions {
 }
 
 const MAX_EXPRESSION = 200;
-/** Re-reads of a template or JSX element left open at the end of the file, per file. */
-const MAX_REREADS = 8;
+/** Characters re-read after misread templates and JSX, per character of the file: keeps the lexer linear. */
+const REREAD_BUDGET = 4;
 const IDENT_START = /[A-Za-z_$\u00c0-\uffff]/;
 const IDENT_PART = /[A-Za-z0-9_$\u00c0-\uffff]/;
 const JSX_NAME_PART = /[A-Za-z0-9_$\u00c0-\uffff.:-]/;
@@ -53,6 +54,10 @@ type Context =
   | { kind: 'jsxTag'; closing: boolean; names: number }
   | { kind: 'jsxText' };
 
+// The open `(` tokens, innermost first: whether each opened an if/while/for/with head. A
+// persistent list, so that a checkpoint keeps it in constant time.
+type Parens = { opensHead: boolean; outer: Parens } | undefined;
+
 /**
  * Tokenize `source`. Template interpolations and JSX `{…}` are tokenized as code, nested to
  * any depth. Comments are not tokens; pass `comments` to collect them.
@@ -64,13 +69,12 @@ export function tokenize(source: string, comments?: Comment[], options: Tokenize
   let line = 1;
   let lineStart = 0;
   let contexts: Context[] = [];
-  // The `(` tokens' kinds, innermost last: whether each opened an if/while/for/with head.
-  let parens: boolean[] = [];
+  let parens: Parens;
   const headEnds = new Set<Token>();
   // Where the last template or JSX element opened outside any other began: re-read from
-  // there when it is still open at the end of the file (a misread backtick or `<`).
-  let checkpoint: { i: number; line: number; lineStart: number; tokens: number; comments: number; parens: boolean[] } | undefined;
-  let rereads = 0;
+  // there, taking its first character as a lone punctuator, when it proves misread.
+  let checkpoint: { i: number; line: number; lineStart: number; tokens: number; comments: number; parens: Parens; template: boolean } | undefined;
+  let budget = REREAD_BUDGET * n;
   let templateOpen = false;
 
   const newline = (at: number): void => {
@@ -83,9 +87,26 @@ export function tokenize(source: string, comments?: Comment[], options: Tokenize
     return token;
   };
   const top = (): Context | undefined => contexts[contexts.length - 1];
-  const mark = (): void => {
-    if (contexts.length === 0) checkpoint = { i, line, lineStart, tokens: tokens.length, comments: comments?.length ?? 0, parens: [...parens] };
+  const mark = (template: boolean): void => {
+    if (contexts.length === 0) checkpoint = { i, line, lineStart, tokens: tokens.length, comments: comments?.length ?? 0, parens, template };
   };
+  // Go back to the checkpoint; false when there is none or the budget is spent.
+  const reread = (): boolean => {
+    if (checkpoint === undefined || i - checkpoint.i > budget) return false;
+    budget -= i - checkpoint.i;
+    ({ i, line, lineStart, parens } = checkpoint);
+    tokens.length = checkpoint.tokens;
+    if (comments !== undefined) comments.length = checkpoint.comments;
+    contexts = [];
+    templateOpen = false;
+    checkpoint = undefined;
+    push('punct', source[i]!, line, i - lineStart + 1);
+    i++;
+    return true;
+  };
+  // A template just closed outside any other, directly followed by a name or a number
+  // (`\`…\`SELECT`): impossible in code, so its closing backtick really opened a template.
+  const closedMisread = (): boolean => contexts.length === 0 && !templateOpen && i < n && IDENT_PART.test(source[i]!) && reread();
 
   // Read template text from i (just after ` or }) up to the closing ` or the next ${. With
   // `oneLine`, false when the line ends first (nothing read).
@@ -203,21 +224,8 @@ export function tokenize(source: string, comments?: Comment[], options: Tokenize
     } else contexts.pop();
   };
 
-  const atEnd = (): boolean => {
-    if (checkpoint === undefined || rereads >= MAX_REREADS || (contexts.length === 0 && !templateOpen)) return true;
-    // Still open at the end: take its first character as a lone punctuator and read on as code.
-    rereads++;
-    ({ i, line, lineStart } = checkpoint);
-    tokens.length = checkpoint.tokens;
-    if (comments !== undefined) comments.length = checkpoint.comments;
-    parens = checkpoint.parens;
-    contexts = [];
-    templateOpen = false;
-    checkpoint = undefined;
-    push('punct', source[i]!, line, i - lineStart + 1);
-    i++;
-    return false;
-  };
+  // Still open at the end of the file: misread.
+  const atEnd = (): boolean => (contexts.length === 0 && !templateOpen) || !reread();
 
   while (i < n || !atEnd()) {
     const context = top();
@@ -274,14 +282,18 @@ export function tokenize(source: string, comments?: Comment[], options: Tokenize
       // template: such a template must close (or interpolate) on its line, else the backtick is
       // a lone punctuator.
       const unlikely = lastIs(tokens, 1, 'punct', '/') || (tokens[tokens.length - 1]?.kind === 'ident' && lastIs(tokens, 2, 'punct', '>'));
-      mark();
+      mark(true);
       const token = push('template', '', line, col);
       i++;
       if (!readTemplate(token, unlikely)) {
         i = token.column + lineStart;
         tokens.pop();
         push('punct', '`', line, col);
-      }
+      } else closedMisread();
+      continue;
+    }
+    // `${` in code outside any template is template text: the last template closed where it opened.
+    if (c === '$' && source[i + 1] === '{' && contexts.length === 0 && checkpoint?.template === true && reread()) {
       continue;
     }
     if (c === '}' && context !== undefined && context.depth === 0) {
@@ -297,6 +309,7 @@ export function tokenize(source: string, comments?: Comment[], options: Tokenize
       else context.token.expressions.push(expression);
       i++;
       readTemplate(context.token);
+      closedMisread();
       continue;
     }
     if (IDENT_START.test(c)) {
@@ -324,7 +337,7 @@ export function tokenize(source: string, comments?: Comment[], options: Tokenize
     }
     // `<` where a value starts, before a name or `>`: a JSX element (a regex could start there too).
     if (c === '<' && options.jsx === true && (source[i + 1] === '>' || IDENT_START.test(source[i + 1] ?? '')) && regexAllowed(tokens, headEnds)) {
-      mark();
+      mark(false);
       push('punct', '<', line, col);
       contexts.push({ kind: 'jsxTag', closing: false, names: 0 });
       i++;
@@ -336,9 +349,12 @@ export function tokenize(source: string, comments?: Comment[], options: Tokenize
     const three = source.slice(i, i + 3);
     const two = source.slice(i, i + 2);
     const p = THREE_CHAR_PUNCT.has(three) ? three : TWO_CHAR_PUNCT.has(two) ? two : c;
-    if (p === '(') parens.push(opensControlHead(tokens));
+    if (p === '(') parens = { opensHead: opensControlHead(tokens), outer: parens };
     const token = push('punct', p, line, col);
-    if (p === ')' && parens.pop() === true) headEnds.add(token);
+    if (p === ')' && parens !== undefined) {
+      if (parens.opensHead) headEnds.add(token);
+      parens = parens.outer;
+    }
     i += p.length;
   }
   return tokens;
