@@ -71,7 +71,8 @@ export const LINT_RULES: readonly LintRuleInfo[] = [
   {
     id: 'RAMPART-S030',
     severity: 'error',
-    title: 'child_process exec()/execSync() with an interpolated or concatenated command: shell injection. Use execFile/spawn with an argument array.',
+    title:
+      "child_process exec()/execSync() with an interpolated or concatenated command or with request data (also held in a variable initialised from it: const cmd = 'rm -rf ' + req.body.path), or spawn()/spawnSync() with shell: true and such a command: shell injection. Use execFile/spawn with an argument array.",
   },
   {
     id: 'RAMPART-S040',
