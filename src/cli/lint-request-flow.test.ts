@@ -27,6 +27,7 @@ test('SQL concatenated from a bare keyword and request data is reported, in a qu
       'cache.get("select " + key);',
       'const label = "Select " + count + " items";',
       'const hint = "select " + req.query.a;',
+      'const ask = "Delete " + item.name + " from your favourites?";',
     ]),
     [],
   );

@@ -140,6 +140,8 @@ const KEYWORDS = new Set([
   'default',
 ]);
 const SQL_START = /^\s*(?:\(\s*)?(?:SELECT|INSERT|UPDATE|DELETE|REPLACE|UPSERT|MERGE|WITH|CREATE|DROP|ALTER|TRUNCATE)\s/i;
+// The same keywords in upper case: SQL style, unlike prose ("Delete " + name + " from your list?").
+const SQL_START_UPPER = /^\s*(?:\(\s*)?(?:SELECT|INSERT|UPDATE|DELETE|REPLACE|UPSERT|MERGE|WITH|CREATE|DROP|ALTER|TRUNCATE)\s/;
 const SQL_CLAUSE = /\b(?:FROM|INTO|SET|WHERE|VALUES|JOIN|TABLE|AS)\b/i;
 // Upper-case clause keywords that start the middle piece of a concatenated query.
 const SQL_CONTINUATION = /^\s*(?:WHERE|AND|OR|ORDER BY|GROUP BY|LIMIT|OFFSET|VALUES|SET|FROM|JOIN|HAVING|IN)\b/;
@@ -411,7 +413,7 @@ export function lintSource(source: string, file: string): LintResult {
     } else if (!reported.has(t) && t.kind === 'string' && next?.text === '+' && prev?.text !== '+') {
       // `"SELECT " + req.query.cols + " FROM users"`: SQL only once its pieces are joined
       const joined = readConcatenation(tokens, i);
-      if (joined.slot !== undefined && looksLikeSql(joined.text)) {
+      if (joined.slot !== undefined && looksLikeSql(joined.text) && (SQL_START_UPPER.test(t.text) || readsRequestValue(joined.slot))) {
         for (let j = i; j < joined.end; j++) if (isStringy(tokens[j])) reported.add(tokens[j]!);
         add('RAMPART-S002', t, `SQL built from pieces: ${excerpt(joined.text)} with ${excerpt(joined.slot)} in it`);
       }
