@@ -46,6 +46,15 @@ test('lexer: a backtick in JSX text (.tsx/.jsx/.js) does not open a template', (
   // A generic arrow function in .tsx (`<T,>`, `<T extends U>`) and comparisons are not JSX.
   const generic = 'const f = <T,>(x: T) => x;\nconst g = <T extends object>(x: T) => x;\nif (a < b) eval(c)\n';
   assert.deepEqual(ids(generic, 'g.tsx'), ['3 RAMPART-S020']);
+  // Generic signatures in type positions, and a type parameter with a default, are not JSX either.
+  // (Many in one file: each is read right the first time, no re-reading needed.)
+  const signatures = [
+    ...Array.from({ length: 4 }, () => ['type Id = <T>(x: T) => T;', 'const h: <U>(u: U) => U = (u) => u;', 'const k = <T = unknown>(x: T): T => x;']).flat(),
+    'const note = <b>(optional) {"`"}</b>;',
+    'eval(c)',
+  ].join('\n');
+  assert.deepEqual(ids(signatures, 's.tsx'), ['14 RAMPART-S020']);
+  assert.ok(!tokenize(signatures, undefined, { jsx: true }).some((t) => t.kind === 'template'));
 });
 
 test('lexer: a backtick right after a division or a word after `>` opens no template unless it closes on its line', () => {

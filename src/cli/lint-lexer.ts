@@ -186,6 +186,11 @@ export function tokenize(source: string, comments?: Comment[], options: Tokenize
     } else if (c === ' ' || c === '\t' || c === '\r') i++;
     else if (c === '>' || (c === '/' && source[i + 1] === '>')) {
       const selfClosing = c === '/';
+      // `<T>(x: T) => T`: a generic signature (a type, or Flow), not an element
+      if (!selfClosing && !tag.closing && tag.names === 1 && signatureFollows(source, i + 1)) {
+        contexts.pop();
+        return;
+      }
       push('punct', selfClosing ? '/>' : '>', line, col);
       i += selfClosing ? 2 : 1;
       contexts.pop();
@@ -206,6 +211,13 @@ export function tokenize(source: string, comments?: Comment[], options: Tokenize
       tag.names++;
       i = j;
     } else if (c === '=' && tag.names > 0) {
+      // An attribute's value is a string or `{…}`; `<T = unknown>` is a type parameter.
+      let j = i + 1;
+      while (source[j] === ' ' || source[j] === '\t') j++;
+      if (source[j] !== '"' && source[j] !== "'" && source[j] !== '{') {
+        contexts.pop();
+        return;
+      }
       push('punct', '=', line, col);
       i++;
     } else if ((c === '"' || c === "'") && tag.names > 0) {
@@ -364,4 +376,24 @@ export function tokenize(source: string, comments?: Comment[], options: Tokenize
 function lastIs(tokens: readonly Token[], back: number, kind: TokenKind, text: string): boolean {
   const t = tokens[tokens.length - back];
   return t?.kind === kind && t.text === text;
+}
+
+/** Characters looked at after `<T>` for a parameter list. */
+const SIGNATURE_SCAN = 400;
+
+/** Whether `(…) =>` or `(…):` starts at `from` (after spaces), within a bounded look-ahead. */
+function signatureFollows(source: string, from: number): boolean {
+  let j = from;
+  while (source[j] === ' ' || source[j] === '\t') j++;
+  if (source[j] !== '(') return false;
+  const stop = Math.min(source.length, j + SIGNATURE_SCAN);
+  let depth = 0;
+  for (; j < stop; j++) {
+    if (source[j] === '(') depth++;
+    else if (source[j] === ')' && --depth === 0) break;
+  }
+  if (j >= stop) return false;
+  j++;
+  while (j < stop && /\s/.test(source[j]!)) j++;
+  return source[j] === ':' || (source[j] === '=' && source[j + 1] === '>');
 }
