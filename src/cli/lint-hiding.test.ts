@@ -92,6 +92,9 @@ test('lexer: a template or JSX element that proves misread is re-read as code fr
   for (const hostile of [`${'`${'.repeat(20_000)}\n${'`'.repeat(20_001)}\neval(x)\n`, '`a`b'.repeat(20_000), `${'`x`\n${'.repeat(20_000)}`]) {
     assert.ok(tokenize(hostile).length < hostile.length * 2);
   }
+  // A checkpoint costs O(1) however deep the open parentheses are.
+  const deep = `${'('.repeat(50_000)}${'`x`'.repeat(50_000)}`;
+  assert.equal(tokenize(deep).filter((t) => t.kind === 'template').length, 50_000);
   const jsx = `${'<a>'.repeat(20_000)}\n${'{<b>'.repeat(20_000)}`;
   assert.ok(tokenize(jsx, undefined, { jsx: true }).length < jsx.length * 2);
 });

@@ -63,3 +63,11 @@ test('a shell command in a variable initialised from request data is reported at
     [],
   );
 });
+
+test('the concatenation and shell-command reads stay bounded on hostile input: one finding per sink, no deep recursion', () => {
+  const lines = 20_000;
+  assert.equal(lintSource('a = req.body.x + b; exec(a);\n'.repeat(lines), 'app.ts').findings.length, lines);
+  assert.equal(lintSource(`q = ${'"SELECT " + req.body.x + '.repeat(lines)}1;`, 'app.ts').findings.length, 0);
+  assert.equal(lintSource(`spawn(c, ${'{'.repeat(lines)}`, 'app.ts').findings.length, 0);
+  assert.equal(lintSource(`db.query(${'"SELECT " + ('.repeat(lines)}`, 'app.ts').findings.length, 0);
+});
