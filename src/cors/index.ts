@@ -1,17 +1,20 @@
 import { warnConfig } from '../core/events.ts';
 import { checkKeys, configError, describeValue, numberOption, optionsObject, stringList, checkHeader } from '../core/options.ts';
 import type { Middleware, Reply, RequestView, ResponseControl } from '../core/types.ts';
-import { asciiOrigin, refuseWildcardEntry } from './origin-entry.ts';
+import { browserOrigin, refuseWildcardEntry } from './origin-entry.ts';
 
 /** An HTTP field name (RFC 9110 token), lower-cased. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
 
-/** Which origins may read responses cross-origin. */
-export type CorsOrigins = readonly string[] | string | RegExp | ((origin: string) => boolean);
+/**
+ * Which origins may read responses cross-origin: a list of exact origins (RegExps may sit
+ * among them), one origin, `'*'`, an anchored RegExp, or a predicate.
+ */
+export type CorsOrigins = readonly (string | RegExp)[] | string | RegExp | ((origin: string) => boolean);
 
 /** Options of {@link cors} (the seed's CORSMiddleware parameters, camelCased). */
 export interface CorsOptions {
-  /** Allowed origins: a list of `scheme://host[:port]`, `'*'`, an anchored RegExp, or a predicate. Required. */
+  /** Allowed origins: a list of `scheme://host[:port]` (and anchored RegExps), `'*'`, an anchored RegExp, or a predicate. Required. */
   origins: CorsOrigins;
   /** Methods allowed in preflight. Default the seed's GET, POST, PUT, PATCH, DELETE, OPTIONS plus HEAD. */
   methods?: readonly string[];
@@ -60,12 +63,7 @@ export type OriginMatcher = (origin: string) => boolean;
 export function compileOriginMatcher(origins: CorsOrigins, option = 'cors.origins'): { match: OriginMatcher; any: boolean; list: string[] | undefined } {
   if (origins === '*') return { match: (o) => o !== 'null', any: true, list: undefined };
   if (origins instanceof RegExp) {
-    if (!origins.source.startsWith('^') || !origins.source.endsWith('$')) {
-      throw configError(
-        `${option}: the RegExp ${String(origins)} must be anchored with ^ and $, otherwise 'https://app.example.evil.com' matches 'app.example'.`,
-      );
-    }
-    if (origins.global || origins.sticky) throw configError(`${option}: the RegExp must not use the g or y flag (lastIndex makes matching stateful).`);
+    checkPattern(origins, option);
     return { match: (o) => o !== 'null' && origins.test(o), any: false, list: undefined };
   }
   if (typeof origins === 'function') {
@@ -81,10 +79,13 @@ export function compileOriginMatcher(origins: CorsOrigins, option = 'cors.origin
       list: undefined,
     };
   }
-  const entries = stringList(origins, option);
+  const patterns = Array.isArray(origins) ? origins.filter((o): o is RegExp => o instanceof RegExp) : [];
+  for (const pattern of patterns) checkPattern(pattern, option);
+  const entries = originStrings(patterns.length === 0 ? origins : (origins as unknown[]).filter((o) => !(o instanceof RegExp)), option);
   // The seeds write `origins: ['*']` (CORS_ORIGINS="*".split(',')): it means '*'.
-  if (entries.length === 1 && entries[0] === '*') return compileOriginMatcher('*', option);
-  if (entries.length === 0) throw configError(`${option} is empty; list the origins allowed to call this server, e.g. ['https://app.example.com'].`);
+  if (entries.length === 1 && entries[0] === '*' && patterns.length === 0) return compileOriginMatcher('*', option);
+  if (entries.length === 0 && patterns.length === 0)
+    throw configError(`${option} is empty; list the origins allowed to call this server, e.g. ['https://app.example.com'].`);
   const set = new Set<string>();
   for (const entry of entries) {
     if (entry === '*') throw configError(`${option}: '*' cannot be mixed with other origins; use origins: '*' alone, or list the origins.`);
@@ -100,13 +101,43 @@ export function compileOriginMatcher(origins: CorsOrigins, option = 'cors.origin
         `${option}: ${JSON.stringify(entry)} is not an origin; write scheme://host[:port] with no path or trailing slash, e.g. 'https://app.example.com'.`,
       );
     }
-    set.add(asciiOrigin(normal, option));
+    set.add(browserOrigin(normal, option));
   }
+  const listed: OriginMatcher = (o) => set.has(o) || (o !== 'null' && ((n) => n !== undefined && set.has(n))(normalizeOrigin(o)));
   return {
-    match: (o) => set.has(o) || (o !== 'null' && ((n) => n !== undefined && set.has(n))(normalizeOrigin(o))),
+    match: patterns.length === 0 ? listed : (o) => listed(o) || (o !== 'null' && patterns.some((p) => p.test(o))),
     any: false,
     list: [...set],
   };
+}
+
+/** An origin RegExp is anchored at both ends and stateless. */
+function checkPattern(pattern: RegExp, option: string): void {
+  if (!pattern.source.startsWith('^') || !pattern.source.endsWith('$')) {
+    throw configError(
+      `${option}: the RegExp ${String(pattern)} must be anchored with ^ and $, otherwise 'https://app.example.evil.com' matches 'app.example'.`,
+    );
+  }
+  if (pattern.global || pattern.sticky)
+    throw configError(`${option}: the RegExp ${String(pattern)} must not use the g or y flag (lastIndex makes matching stateful).`);
+}
+
+function originStrings(value: unknown, option: string): string[] {
+  if (Array.isArray(value) && value.some((v) => typeof v !== 'string')) {
+    const bad = value.find((v) => typeof v !== 'string');
+    throw configError(
+      `${option} must be a list of origin strings or RegExps, e.g. ['https://app.example.com', /^https:\\/\\/([a-z0-9-]+\\.)+example\\.com$/] (got ${describeValue(bad)} in the list).`,
+    );
+  }
+  return stringList(value, option);
+}
+
+/** The part of `origins` to name when it accepts every origin: the RegExp(s) or 'function'. */
+function broadestPart(origins: CorsOrigins): string {
+  if (origins instanceof RegExp) return String(origins);
+  if (!Array.isArray(origins)) return 'function';
+  const broad = origins.filter((o): o is RegExp => o instanceof RegExp && ORIGIN_CANARIES.some((c) => o.test(c)));
+  return broad.length === 0 ? 'list' : broad.map(String).join(' and ');
 }
 
 function tokens(value: unknown, option: string, upper: boolean): string[] {
@@ -144,7 +175,7 @@ export function cors(options: CorsOptions): Middleware {
   // with credentials that is '*' in disguise (every site reads every user's data).
   if (!any && credentials && ORIGIN_CANARIES.every((o) => match(o))) {
     throw configError(
-      `cors: origins ${opts.origins instanceof RegExp ? String(opts.origins) : 'function'} accepts any origin (it matched ${ORIGIN_CANARIES.join(' and ')}); with allowCredentials: true that exposes every user's data to every website. Match only your origins, e.g. ${String.raw`/^https:\/\/([a-z0-9-]+\.)?example\.com$/`}.`,
+      `cors: origins ${broadestPart(opts.origins)} accepts any origin (it matched ${ORIGIN_CANARIES.join(' and ')}); with allowCredentials: true that exposes every user's data to every website. Match only your origins, e.g. ${String.raw`/^https:\/\/([a-z0-9-]+\.)?example\.com$/`}.`,
     );
   }
   if (any)
