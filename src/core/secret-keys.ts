@@ -49,6 +49,20 @@ const HEAD_PAIRS = new Set([
   'cc_number',
   'amz_signature',
   'goog_signature',
+  // One-time and verification codes (`otp_code`, `mfaCode`, `verification_code`, the OAuth
+  // `authorization_code`); a bare `code` stays readable, as `code=404` is a status.
+  'otp_code',
+  'totp_code',
+  'mfa_code',
+  '2fa_code',
+  'pin_code',
+  'verification_code',
+  'verify_code',
+  'auth_code',
+  'authorization_code',
+  'recovery_code',
+  'backup_code',
+  'security_code',
 ]);
 
 // Trailing words that name an encoding or container of the value, not what it is
@@ -56,7 +70,18 @@ const HEAD_PAIRS = new Set([
 const FORM_WORDS = new Set(['value', 'pem', 'der', 'raw', 'hex', 'base64', 'b64', 'data', 'string', 'str', 'text', 'bytes', 'buffer', 'jwk']);
 
 // Every sensitive name contains one of these (case-insensitive); most names are rejected here.
-const HINT = /pass|pwd|tok|secret|sess|sid|sig|key|otp|pin|auth|bearer|cookie|cred|cv[cv]|iban|ssn|card|cc[_-]?n/i;
+const HINT = /pass|pwd|tok|secret|sess|sid|sig|key|otp|pin|auth|bearer|cookie|cred|cv[cv]|iban|ssn|card|cc[_-]?n|mfa|2fa|verif|recover|backup|secur/i;
+
+// Characters no one sees (zero-width space and joiners, soft hyphen, word joiner, BOM…): removed
+// before a name is judged, so `pass\u200bword` is `password`.
+const NON_ASCII = /[^\x00-\x7f]/;
+const INVISIBLE = /\p{Default_Ignorable_Code_Point}/gu;
+
+// All-capital environment names run words together (`PGPASSWORD`, `DBPASS`, `GITHUBTOKEN`): a
+// word that contains password/passwd, or a head that ends with one of these, is sensitive.
+const ENV_HEAD_ENDINGS = ['secret', 'secrets', 'token', 'tokens', 'pass', 'pwd', 'auth'];
+// Ordinary words that end like a secret name.
+const ENV_ORDINARY = new Set(['bypass', 'compass', 'surpass', 'trespass', 'overpass', 'underpass', 'encompass', 'impass', 'morepass']);
 
 const MAX_KEY_LENGTH = 256;
 
@@ -107,23 +132,59 @@ function headIndex(words: readonly string[]): number {
  * True when a field named `key` holds a secret. Case and separators do not matter
  * (`Password`, `API-Key`, `x_auth_token`, `privateKey`, `clientSecretKey`): the name is
  * split into words; it is sensitive when any word is password, passwd, pwd, passphrase,
- * passcode, secret(s) or credential(s)/creds, or when its head (the last word, past
- * value/pem/raw/… and numbers) is token, session, sid, pass, otp, pin, auth, authorization,
- * bearer, cookie, cvv, cvc, iban, ssn, `key` (after another word), or the pair api key,
- * private key, access key, session id, credit card, card number. So `sessionToken`,
- * `privateKeyPem` and `password_confirmation` are sensitive, `tokenExpiry`, `cookieName`
- * and `apiKeyHeader` are not.
+ * passcode, secret(s) or credential(s)/creds (also cut in two: `pass_word`), or when its head
+ * (the last word, past value/pem/raw/… and numbers) is token, session, sid, pass, otp, pin,
+ * auth, authorization, bearer, cookie, cvv, cvc, iban, ssn, `key` (after another word), or
+ * the pair api key, private key, access key, session id, credit card, card number, or a
+ * one-time code (`otp_code`, `mfaCode`, `verification_code`, `auth_code`). So
+ * `sessionToken`, `privateKeyPem` and `password_confirmation` are sensitive, `tokenExpiry`,
+ * `cookieName`, `apiKeyHeader` and `status_code` are not. Invisible characters are removed
+ * first (`pass\u200bword`); a name in mixed case whose humps split no sensitive word is judged
+ * again in lower case (`pAsSwOrD`); an all-capital name whose words run together is sensitive
+ * when a word holds password/passwd or its head ends with secret, token, pass, pwd or auth
+ * (`PGPASSWORD`, `DBPASS`, `GITHUBTOKEN`; not `BYPASS`, `COMPASS`).
  */
 export function isSensitiveKey(key: string): boolean {
-  if (!HINT.test(key)) return false;
-  const words = keyWords(key);
-  for (const w of words) if (ANYWHERE_WORDS.has(w)) return true;
+  const name = NON_ASCII.test(key) ? key.replace(INVISIBLE, '') : key;
+  if (!HINT.test(name)) return false;
+  if (sensitiveWords(keyWords(name))) return true;
+  let lower = false;
+  let upper = false;
+  for (let i = 0; i < name.length && i < MAX_KEY_LENGTH; i++) {
+    const c = name.charCodeAt(i);
+    if (isLower(c)) lower = true;
+    else if (isUpper(c)) upper = true;
+  }
+  // `pAsSwOrD`: humps that split no real words; judged again in lower case.
+  if (lower && upper) return sensitiveWords(keyWords(name.toLowerCase()));
+  return upper && sensitiveEnvironmentName(keyWords(name));
+}
+
+/** The word rule of {@link isSensitiveKey}. */
+function sensitiveWords(words: readonly string[]): boolean {
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    if (ANYWHERE_WORDS.has(w)) return true;
+    // A secret word cut in two (`pass_word`, `pass-phrase`).
+    const next = words[i + 1];
+    if (next !== undefined && ANYWHERE_WORDS.has(w + next)) return true;
+  }
   if (words.length === 0) return false;
   const h = headIndex(words);
   const head = words[h]!;
   if (HEAD_WORDS.has(head) || (head === 'key' && h > 0)) return true;
   const before = words[h - 1];
   return before !== undefined && (HEAD_PAIRS.has(`${before}_${head}`) || HEAD_WORDS.has(before + head));
+}
+
+/** The rule for all-capital names whose words run together (`PGPASSWORD`, `DBPASS`). */
+function sensitiveEnvironmentName(words: readonly string[]): boolean {
+  for (const w of words) if (w.includes('password') || w.includes('passwd')) return true;
+  if (words.length === 0) return false;
+  const head = words[headIndex(words)]!;
+  if (ENV_ORDINARY.has(head)) return false;
+  for (const ending of ENV_HEAD_ENDINGS) if (head.length > ending.length && head.endsWith(ending)) return true;
+  return false;
 }
 
 /**

@@ -7,6 +7,7 @@
  */
 import { cutForScan } from '../core/text-scan.ts';
 import { isSensitiveKey, REDACTED, redactString } from './redact.ts';
+import { isNamedByPrevious, isValueField, namesSecret } from './redact-pairs.ts';
 
 /** A detail's text, and whether all of the value was read (false: it was cut at the budget). */
 export interface DetailText {
@@ -152,7 +153,8 @@ class Writer {
     for (let i = 0; i < n; i++) {
       this.step();
       if (i > 0) this.push(',');
-      if (!this.value(list[i], depth + 1, seen)) this.push('null');
+      if (isNamedByPrevious(list, i)) this.push(REDACTED_JSON);
+      else if (!this.value(list[i], depth + 1, seen)) this.push('null');
     }
     this.push(']');
   }
@@ -164,23 +166,25 @@ class Writer {
     // An Error's name and message are not enumerable; redact() writes them first (no stack).
     const error = object instanceof Error;
     if (error) {
-      if (this.member('name', record, first, depth, seen)) first = false;
-      if (this.member('message', record, first, depth, seen)) first = false;
+      if (this.member('name', record, first, depth, seen, false)) first = false;
+      if (this.member('message', record, first, depth, seen, false)) first = false;
     }
+    // `{ name: 'password', value: … }`: the value fields are secret.
+    const pair = namesSecret(object);
     // Listing the keys is the one step that grows with the object (native, no property read).
     for (const key of Object.keys(object)) {
       if (error && (key === 'name' || key === 'message')) continue;
-      if (this.member(key, record, first, depth, seen)) first = false;
+      if (this.member(key, record, first, depth, seen, pair)) first = false;
     }
     this.push('}');
   }
 
-  /** Write `"key":value` (the first member without a comma); false when JSON leaves it out. */
-  private member(key: string, record: Record<string, unknown>, first: boolean, depth: number, seen: WeakSet<object>): boolean {
+  /** Write `"key":value` (the first member without a comma; masked when `pair` and a value field); false when JSON leaves it out. */
+  private member(key: string, record: Record<string, unknown>, first: boolean, depth: number, seen: WeakSet<object>, pair: boolean): boolean {
     this.step();
     const before = this.text;
     this.key(key, first);
-    if (isSensitiveKey(key)) {
+    if (isSensitiveKey(key) || (pair && isValueField(key))) {
       this.push(REDACTED_JSON);
       return true;
     }

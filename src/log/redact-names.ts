@@ -118,6 +118,8 @@ export function maskSpacedValues(text: string, mask: string): string {
     const v = spokenValueStart(text, end);
     if (v === -1 || v >= n) continue;
     const first = text.charCodeAt(v);
+    // `password => …`, `password = …`: a separator, whose pair the key=value scanner judged.
+    if (first === 0x3d || first === COLON) continue;
     if (first === QUOTE || first === APOSTROPHE || (first === BACKSLASH && text.charCodeAt(v + 1) === QUOTE)) {
       const quote = first === BACKSLASH ? 2 : 1;
       const close = quotedEnd(text, v);

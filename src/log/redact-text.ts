@@ -14,7 +14,20 @@ const APOSTROPHE = 0x27;
 const BACKSLASH = 0x5c;
 
 function isKeyChar(code: number): boolean {
-  return (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a) || (code >= 0x30 && code <= 0x39) || code === 0x5f || code === 0x2d || code === 0x2e;
+  return (
+    (code >= 0x41 && code <= 0x5a) ||
+    (code >= 0x61 && code <= 0x7a) ||
+    (code >= 0x30 && code <= 0x39) ||
+    code === 0x5f ||
+    code === 0x2d ||
+    code === 0x2e ||
+    isInvisible(code)
+  );
+}
+
+/** Invisible characters that may sit inside a name (`pass\u200bword`): soft hyphen, zero-width space/joiners, word joiner, BOM. */
+function isInvisible(code: number): boolean {
+  return code === 0xad || (code >= 0x200b && code <= 0x200d) || code === 0x2060 || code === 0xfeff;
 }
 
 function isBlank(code: number): boolean {
@@ -83,9 +96,64 @@ function plainValueEnd(text: string, at: number, jsonKey: boolean): number {
   return i;
 }
 
-/** Length of the key/value separator at `i`: `=` or `:`, or percent-encoded (`%3D`, `%3A`, as in a logged form body); 0 when none. */
+/** True when text[start, end) is a plain lower-case word (`correct`): the first word of a passphrase. */
+function isPlainWord(text: string, start: number, end: number): boolean {
+  if (end <= start) return false;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x61 || c > 0x7a) return false;
+  }
+  return true;
+}
+
+/** True for the characters that end a word of a multi-word value: whitespace, `,` `;` `&`, closing brackets, quotes, `<` and a backslash. */
+function endsValueWord(code: number): boolean {
+  return (
+    isSpace(code) ||
+    code === 0x2c ||
+    code === 0x3b ||
+    code === 0x26 ||
+    code === 0x7d ||
+    code === 0x5d ||
+    code === 0x29 ||
+    code === QUOTE ||
+    code === APOSTROPHE ||
+    code === 0x3c ||
+    code === BACKSLASH
+  );
+}
+
+/**
+ * End of a value of plain words whose first word ends at `end` (`password: correct horse
+ * battery staple`): the following words on the same line, up to `,` `;` `&`, a closing
+ * bracket, a quote or the next `name=value`/`name:` pair. Each character is read once.
+ */
+function wordsValueEnd(text: string, end: number): number {
+  let valueEnd = end;
+  let i = end;
+  for (;;) {
+    while (i < text.length && isBlank(text.charCodeAt(i))) i++;
+    if (i === valueEnd || i >= text.length || endsValueWord(text.charCodeAt(i))) return valueEnd;
+    const start = i;
+    let pair = false;
+    while (i < text.length && !endsValueWord(text.charCodeAt(i))) {
+      const c = text.charCodeAt(i);
+      if (c === 0x3d || c === 0x3a) pair = true;
+      i++;
+    }
+    // The next `user=ann` or `user:` starts a pair of its own.
+    if (pair || i === start) return valueEnd;
+    valueEnd = i;
+  }
+}
+
+/**
+ * Length of the key/value separator at `i`: `=` or `:`, the `=>` arrow of Perl, PHP and Ruby,
+ * or percent-encoded (`%3D`, `%3A`, as in a logged form body); 0 when none.
+ */
 function separatorLength(text: string, i: number, c: number): number {
-  if (c === 0x3d || c === 0x3a) return 1;
+  if (c === 0x3d) return text.charCodeAt(i + 1) === 0x3e ? 2 : 1;
+  if (c === 0x3a) return 1;
   if (c !== 0x25 || text.charCodeAt(i + 1) !== 0x33) return 0;
   const d = text.charCodeAt(i + 2) | 0x20;
   return d === 0x64 || d === 0x61 ? 3 : 0;
@@ -167,6 +235,7 @@ export function maskKeyValues(text: string, mask: string): string {
       end = plainValueEnd(text, v, found.quote !== '');
       // After a quoted key the value was a number, literal or bare word; a quoted mask keeps JSON valid.
       if (found.quote !== '') masked = `${found.quote}${mask}${found.quote}`;
+      else if (isPlainWord(text, v, end)) end = wordsValueEnd(text, end);
     }
     if (end <= v) continue;
     out += text.slice(last, v) + masked;

@@ -5,6 +5,7 @@ import { cutForScan, jwtSpans, type JwtShape } from '../core/text-scan.ts';
 import { maskApiKeys } from './redact-keys.ts';
 import { maskKeyValues, maskPrivateKeys, maskUrlPasswords, maskUrlPaths } from './redact-text.ts';
 import { maskElementValues, maskSpacedValues } from './redact-names.ts';
+import { isNamedByPrevious, isValueField, namesSecret } from './redact-pairs.ts';
 /** The replacement for a redacted value. */
 export const REDACTED = '***';
 
@@ -130,7 +131,7 @@ function walk(value: unknown, seen: WeakSet<object>, depth: number): unknown {
   if (depth >= 20) return '[Too deep]';
   seen.add(value);
   try {
-    if (Array.isArray(value)) return value.map((v) => walk(v, seen, depth + 1));
+    if (Array.isArray(value)) return value.map((v, i) => (i > 0 && isNamedByPrevious(value, i) ? REDACTED : walk(v, seen, depth + 1)));
     if (value instanceof Date) return new Date(value.getTime());
     if (value instanceof Map) {
       const out = new Map<unknown, unknown>();
@@ -152,8 +153,10 @@ function walk(value: unknown, seen: WeakSet<object>, depth: number): unknown {
     const out: Record<string, unknown> = {};
     // An Error's name and message are not enumerable (JSON would store `{}`); its stack stays out.
     if (value instanceof Error) Object.assign(out, { name: value.name, message: redactString(value.message) });
+    // `{ name: 'password', value: … }`, `{ k: 'api_key', v: … }`: the name is held in a field.
+    const pair = namesSecret(value);
     for (const [k, v] of Object.entries(value)) {
-      out[k] = isSensitiveKey(k) ? REDACTED : walk(v, seen, depth + 1);
+      out[k] = isSensitiveKey(k) || (pair && isValueField(k)) ? REDACTED : walk(v, seen, depth + 1);
     }
     return out;
   } finally {
