@@ -5,7 +5,10 @@ import { regexMatches, type Detector } from './types.ts';
 // which in free text are far more often a path or a key=value separator than part of an address).
 const ATEXT = /[A-Za-z0-9._%+'-]/;
 const EMAIL_DOMAIN = /[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?){1,8}/y;
-const PHONE_CANDIDATE = /(?<![\w+])(?:\+|\(\+?)?\d(?:[\s().\-/]{0,3}\d){6,14}(?!\d)/g;
+// Up to 41 digits: a phone number with white-space-separated numbers beside it (a TSV row)
+// is one candidate, and its windows are tried (see detectPhones), instead of being cut at
+// 15 digits in the middle of the number.
+const PHONE_CANDIDATE = /(?<![\w+])(?:\+|\(\+?)?\d(?:[\s().\-/]{0,3}\d){6,40}(?!\d)/g;
 // Each distinct candidate costs one libphonenumber parse (~0.07 ms): at most this many per
 // call. Candidates past the budget are reported without validation (over-redaction of a
 // digit-dense text, never a phone number left in because validating it was too costly).
@@ -78,6 +81,26 @@ export const detectEmails: Detector = (ctx) => {
   }
 };
 
+/** [start, end) of the parts of `candidate` between runs of white space. */
+function spaceSeparatedParts(candidate: string): Array<[number, number]> {
+  const parts: Array<[number, number]> = [];
+  let start = -1;
+  for (let i = 0; i <= candidate.length; i++) {
+    const space = i === candidate.length || /\s/.test(candidate[i]!);
+    if (space && start !== -1) {
+      parts.push([start, i]);
+      start = -1;
+    } else if (!space && start === -1) start = i;
+  }
+  return parts;
+}
+
+function digitCount(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x30 && text.charCodeAt(i) <= 0x39) n++;
+  return n;
+}
+
 /** Phone numbers libphonenumber-js accepts: international `+…` ones, or national ones with `defaultCountry`. */
 export const detectPhones: Detector = (ctx) => {
   if (!/\d/.test(ctx.text)) return;
@@ -86,17 +109,46 @@ export const detectPhones: Detector = (ctx) => {
   // find short phone-shaped candidates first and parse only those (bounded count).
   let parses = 0;
   const verdicts = new Map<string, boolean>();
-  for (const m of regexMatches(PHONE_CANDIDATE, ctx.text)) {
-    const candidate = trimPhoneTail(m[0]);
+  /** True for a phone number; also for an unjudged candidate once the parse budget is spent. */
+  const isPhone = (candidate: string): boolean => {
     const national = !candidate.startsWith('+');
-    if (national && (defaultCountry === undefined || DATE_INSIDE.test(candidate))) continue;
+    if (national && (defaultCountry === undefined || DATE_INSIDE.test(candidate))) return false;
     let valid = verdicts.get(candidate);
-    if (valid === undefined && parses < PHONE_PARSE_BUDGET) {
+    if (valid === undefined) {
+      if (parses >= PHONE_PARSE_BUDGET) return true;
       parses++;
       const parsed = ctx.peers.phone.parsePhoneNumberFromString(candidate, defaultCountry === undefined ? undefined : { defaultCountry });
       valid = parsed?.isValid() === true && (!national || groupingFits(candidate, parsed.formatNational()));
       verdicts.set(candidate, valid);
     }
-    if (valid !== false) ctx.add('phone', m.index, candidate);
+    return valid;
+  };
+  for (const m of regexMatches(PHONE_CANDIDATE, ctx.text)) {
+    const candidate = trimPhoneTail(m[0]);
+    if (isPhone(candidate)) {
+      ctx.add('phone', m.index, candidate);
+      continue;
+    }
+    // Numbers next to the phone number with only white space between (`id 12 415-555-2671`,
+    // a TSV row with a date) made one longer candidate: try its space-separated windows,
+    // longest first from the left, so `1 415 555 2671` stays whole.
+    const parts = spaceSeparatedParts(candidate);
+    // digitsBefore[k]: digits in parts[0..k): a window's digit count without slicing it.
+    const digitsBefore = [0];
+    for (const [start, end] of parts) digitsBefore.push(digitsBefore.at(-1)! + digitCount(candidate.slice(start, end)));
+    for (let i = 0; i < parts.length; ) {
+      let found = -1;
+      for (let j = parts.length - 1; j >= i && found === -1; j--) {
+        const digits = digitsBefore[j + 1]! - digitsBefore[i]!;
+        // E.164 numbers have at most 15 digits; the whole candidate was judged above.
+        if (digits < 7 || digits > 15 || (i === 0 && j === parts.length - 1)) continue;
+        const window = candidate.slice(parts[i]![0], parts[j]![1]);
+        if (isPhone(window)) {
+          ctx.add('phone', m.index + parts[i]![0], window);
+          found = j;
+        }
+      }
+      i = found === -1 ? i + 1 : found + 1;
+    }
   }
 };
