@@ -2,12 +2,24 @@
 // hashing, so the same password typed on another keyboard, input method or OS (NFD "é",
 // fullwidth letters from a CJK IME, a no-break space) hashes the same.
 
-/** Code points that display as nothing or are controls: soft hyphen, zero-width space/joiners, word joiner, variation selectors, BOM, NUL, tab. */
-const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\p{Cc}]/gu;
+import { latinLookAlikes } from './look-alikes.ts';
+
+/**
+ * Code points that display as nothing, are controls or are format characters: soft hyphen,
+ * zero-width space/joiners, word joiner, variation selectors, BOM, NUL, tab, bidi controls,
+ * the interlinear annotation anchors U+FFF9–U+FFFB and every other General_Category Cf.
+ */
+const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\p{Cc}\p{Cf}]/gu;
+const COMBINING_MARK = /\p{M}/gu;
 
 /** The form rampart hashes and compares: NFKC (invisible characters are kept: they are part of what the user typed). */
 export function hashForm(password: string): string {
   return password.normalize('NFKC');
+}
+
+/** A password with its invisible code points removed (no normalisation): what the user sees. */
+export function withoutInvisible(password: string): string {
+  return password.replace(INVISIBLE, '');
 }
 
 /**
@@ -24,4 +36,20 @@ export function visibleForm(password: string): string {
  */
 export function foldedForm(password: string): string {
   return visibleForm(password).toLowerCase().normalize('NFKC');
+}
+
+/**
+ * The form compared with the common-password list (and scored a second time by zxcvbn, case
+ * kept): {@link visibleForm} without combining marks (`pa\u0301ssword` is `password`: an accent
+ * on a listed password is a guesser's first variation) and with Cyrillic and Greek letters that
+ * look like Latin ones replaced by them (`pаssword` with a Cyrillic `а`). Never hashed.
+ */
+export function lookAlikeForm(password: string): string {
+  return latinLookAlikes(visibleForm(password).normalize('NFD').replace(COMBINING_MARK, '').normalize('NFC'));
+}
+
+/** {@link lookAlikeForm} lower-cased: the key looked up in the common-password list. */
+export function listForm(password: string): string {
+  // Mapped again once lower-cased: a capital whose small letter is a look-alike (Cyrillic Һ, һ).
+  return latinLookAlikes(lookAlikeForm(password).toLowerCase());
 }

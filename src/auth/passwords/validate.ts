@@ -2,7 +2,8 @@ import type { ZxcvbnFactory } from '@zxcvbn-ts/core';
 import { PEERS, requirePeer } from '../../core/optional.ts';
 import { checkKeys, configError, numberOption, optionsObject } from '../../core/options.ts';
 import { similarity } from './similarity.ts';
-import { foldedForm, hashForm, visibleForm } from './normalize.ts';
+import { foldedForm, hashForm, listForm, lookAlikeForm, visibleForm } from './normalize.ts';
+import { isEntirelyNumeric } from './numeric.ts';
 
 /** One reason a password is not acceptable. Codes follow Django's validators. */
 export interface PasswordProblem {
@@ -113,10 +114,11 @@ export function validatePassword(password: string, options?: ValidatePasswordOpt
     problems.push({ code: 'password_too_long', message: `This password is too long. It must contain at most ${maxLength} characters.` });
     return problems; // the remaining checks are pointless and costly on huge input
   }
-  if (list.has(folded.trim())) {
+  // Also without accents and with Cyrillic/Greek look-alikes as Latin letters (`pаssword`).
+  if (list.has(folded.trim()) || list.has(listForm(password).trim())) {
     problems.push({ code: 'password_too_common', message: 'This password is too common.' });
   }
-  if (/^\p{Nd}+$/u.test(folded)) {
+  if (isEntirelyNumeric(password)) {
     problems.push({ code: 'password_entirely_numeric', message: 'This password is entirely numeric.' });
   }
   const userInputs: string[] = [];
@@ -136,8 +138,11 @@ export function validatePassword(password: string, options?: ValidatePasswordOpt
     }
   }
   if (scorer !== undefined && problems.length === 0) {
-    const result = scorer.check(visible, userInputs.map(visibleForm));
-    if (result.score < minScore) {
+    const inputs = userInputs.map(visibleForm);
+    const lookAlike = lookAlikeForm(password);
+    // Scored as typed and as it looks: look-alike letters or accents must not lift a weak password.
+    const score = Math.min(scorer.check(visible, inputs).score, lookAlike === visible ? 4 : scorer.check(lookAlike, inputs).score);
+    if (score < minScore) {
       problems.push({ code: 'password_too_weak', message: 'This password is too easy to guess. Add more words or less predictable characters.' });
     }
   }
