@@ -23,6 +23,17 @@ export interface SessionStore {
    * when another request logged out or rotated the id from writing the session back.
    */
   update(id: string, record: string, ttl: number): Promise<boolean>;
+  /**
+   * Optional, and what sessions use for every change to a live session when present: call
+   * `change` with the record stored now and store what it returns, atomically — no other
+   * write lands between the read `change` sees and the write (a compare-and-set loop may call
+   * `change` again with the newer record). Resolve the record written, or undefined when no
+   * live record is stored (missing, expired or {@link SESSION_TOMBSTONE}: nothing written).
+   * This keeps a request from writing back keys another request changed or deleted meanwhile.
+   * Without it sessions fall back to get() then update(): a write landing in between is lost
+   * (last writer wins for the whole record).
+   */
+  patch?(id: string, change: (record: string) => string, ttl: number): Promise<string | undefined>;
   delete(id: string): Promise<void>;
   /**
    * Every stored record, in no particular order (for GDPR reports, erasure and retention,
@@ -70,6 +81,15 @@ export function memorySessionStore(options: { max?: number } = {}): SessionStore
       map.set(id, { record, expires: Date.now() + ttl * 1000 });
       return true;
     },
+    // Read, change and write with no await in between: atomic in one process.
+    async patch(id, change, ttl) {
+      const entry = map.get(id);
+      if (entry === undefined || entry.expires <= Date.now() || entry.record === SESSION_TOMBSTONE) return undefined;
+      const record = change(entry.record);
+      map.delete(id);
+      map.set(id, { record, expires: Date.now() + ttl * 1000 });
+      return record;
+    },
     async delete(id) {
       map.delete(id);
     },
@@ -97,7 +117,41 @@ if (not v) or v == ARGV[3] then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 return 1`;
 
-/** Redis store (ioredis client): one GET per lookup, SET … EX per write, one Lua script per update. */
+// Compare and set: write ARGV[2] only while the record is still ARGV[1]. Returns 1 when written,
+// the current record when another write came first, nil when the session is gone.
+// (The change is applied in JavaScript, not with cjson here: cjson rounds numbers to 14
+// digits and turns [] into {}, which would alter keys this request never touched.)
+const COMPARE_AND_SET_SCRIPT = `local v = redis.call('GET', KEYS[1])
+if (not v) or v == ARGV[4] then return nil end
+if v ~= ARGV[1] then return v end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+return 1`;
+
+/** Attempts of a compare-and-set loop before the store is reported as failing (ERR_RAMPART_SESSION_STORE). */
+const MAX_PATCH_ATTEMPTS = 20;
+
+/**
+ * Apply `change` to the latest live record with a compare-and-set primitive `swap` (which
+ * resolves true when written, the newer record when another write came first, undefined when
+ * the session is gone), retrying on conflict.
+ */
+async function compareAndSetLoop(
+  read: () => Promise<string | undefined>,
+  swap: (expected: string, next: string) => Promise<true | string | undefined>,
+  change: (record: string) => string,
+): Promise<string | undefined> {
+  let current = await read();
+  for (let attempt = 0; attempt < MAX_PATCH_ATTEMPTS; attempt++) {
+    if (current === undefined || current === SESSION_TOMBSTONE) return undefined;
+    const next = change(current);
+    const outcome = await swap(current, next);
+    if (outcome === true) return next;
+    current = outcome;
+  }
+  throw new RampartError('ERR_RAMPART_SESSION_STORE', `The session record kept changing: ${MAX_PATCH_ATTEMPTS} attempts to update it failed.`);
+}
+
+/** Redis store (ioredis client): one GET per lookup, SET … EX per write, one Lua script per update, a GET and a compare-and-set Lua script per patch. */
 export function redisSessionStore(client: RedisSessionClient, options: { prefix?: string } = {}): SessionStore {
   if (client === null || typeof client !== 'object' || typeof client.get !== 'function') throw configError('redisSessionStore needs an ioredis client.');
   if (typeof client.eval !== 'function')
@@ -115,6 +169,17 @@ export function redisSessionStore(client: RedisSessionClient, options: { prefix?
     set: (id, record, ttl) => wrap(async () => void (await client.set(prefix + id, record, 'EX', Math.max(1, Math.ceil(ttl))))),
     update: (id, record, ttl) =>
       wrap(async () => Number(await client.eval(UPDATE_SCRIPT, 1, prefix + id, record, String(Math.max(1, Math.ceil(ttl))), SESSION_TOMBSTONE)) === 1),
+    patch: (id, change, ttl) =>
+      compareAndSetLoop(
+        () => wrap(async () => ((await client.get(prefix + id)) as string | null) ?? undefined),
+        (expected, next) =>
+          wrap(async () => {
+            const outcome = await client.eval(COMPARE_AND_SET_SCRIPT, 1, prefix + id, expected, next, String(Math.max(1, Math.ceil(ttl))), SESSION_TOMBSTONE);
+            if (typeof outcome === 'string') return outcome;
+            return outcome === null || outcome === undefined ? undefined : true;
+          }),
+        change,
+      ),
     delete: (id) => wrap(async () => void (await client.del(prefix + id))),
     async *scan() {
       const scanKeys = client.scan?.bind(client);
@@ -184,6 +249,27 @@ export function postgresSessionStore(
         );
         return rows.length > 0;
       }),
+    patch: (id, change, ttl) =>
+      compareAndSetLoop(
+        () =>
+          wrap(async () => {
+            const rows = await (await open()).query<{ record: string }>(`select record from ${table} where id = $1 and expires_at > now()`, [id]);
+            return rows[0]?.record;
+          }),
+        (expected, next) =>
+          wrap(async () => {
+            const db = await open();
+            const written = await db.query(
+              `update ${table} set record = $3, expires_at = now() + make_interval(secs => $4::float8)
+               where id = $1 and record = $2 and expires_at > now() returning id`,
+              [id, expected, next, ttl],
+            );
+            if (written.length > 0) return true;
+            const rows = await db.query<{ record: string }>(`select record from ${table} where id = $1 and expires_at > now()`, [id]);
+            return rows[0]?.record;
+          }),
+        change,
+      ),
     delete: (id) => wrap(async () => void (await (await open()).query(`delete from ${table} where id = $1`, [id]))),
     prune: () => wrap(async () => (await (await open()).query(`delete from ${table} where expires_at <= now() returning id`)).length),
     async *scan() {

@@ -1,5 +1,5 @@
 import { RampartError } from '../../errors.ts';
-import type { SessionStore } from '../../stores/sessions.ts';
+import { SESSION_TOMBSTONE, type SessionStore } from '../../stores/sessions.ts';
 
 /**
  * The store as the sessions middleware calls it: every call is bounded by `timeoutMs`, and
@@ -8,7 +8,10 @@ import type { SessionStore } from '../../stores/sessions.ts';
  * store alike instead of a 500. Other RampartErrors (a missing optional dependency) pass
  * through unchanged: they are not outages.
  */
-export function guardSessionStore(store: SessionStore, timeoutMs: number): Pick<SessionStore, 'get' | 'set' | 'update' | 'delete'> {
+export function guardSessionStore(
+  store: SessionStore,
+  timeoutMs: number,
+): Pick<SessionStore, 'get' | 'set' | 'update' | 'delete'> & Required<Pick<SessionStore, 'patch'>> {
   const call = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -33,6 +36,19 @@ export function guardSessionStore(store: SessionStore, timeoutMs: number): Pick<
     get: (id) => call('get', () => store.get(id)),
     set: (id, record, ttl) => call('set', () => store.set(id, record, ttl)),
     update: async (id, record, ttl) => (await call('update', () => store.update(id, record, ttl))) === true,
+    patch: (id, change, ttl) => call('patch', () => (store.patch !== undefined ? store.patch(id, change, ttl) : patchWithUpdate(store, id, change, ttl))),
     delete: (id) => call('delete', () => store.delete(id)),
   };
+}
+
+/**
+ * patch() for a custom store that has only update(): read, change, replace if still live. A
+ * write another request makes between the read and the update is lost (last writer wins for
+ * the whole record); a destroyed or rotated session still never comes back (update() refuses).
+ */
+async function patchWithUpdate(store: SessionStore, id: string, change: (record: string) => string, ttl: number): Promise<string | undefined> {
+  const current = await store.get(id);
+  if (current === undefined || current === SESSION_TOMBSTONE) return undefined;
+  const next = change(current);
+  return (await store.update(id, next, ttl)) ? next : undefined;
 }
