@@ -8,8 +8,6 @@ import { inlineScriptExposure, openFrameAncestors } from '../csp/judge.ts';
 import { catchAllProxyEntries } from '../client-ip/catch-all.ts';
 import { configWarningTopic } from '../core/events.ts';
 import { isPublicSuffix } from '../core/public-suffix.ts';
-import type { RampartError } from '../errors.ts';
-import { retentionDays } from '../log/retention-days.ts';
 import { broadOriginRegExp } from './check-origin-regexp.ts';
 import type { RampartOptions } from '../preset.ts';
 import type { Finding, RuleInfo, Severity } from './findings.ts';
@@ -384,15 +382,7 @@ export function checkOptions(options: RampartOptions, production: boolean): Find
       ),
     );
   if (options.log === false) out.push(finding('RAMPART-W027', undefined, undefined, 'remove log: false or pass a SecurityLog.'));
-  // The check builds the shield with log: false, so the log's own options are judged here.
-  const retention = isObject(options.log) ? options.log.retention : undefined;
-  if (isObject(retention) && retention.days !== undefined) {
-    try {
-      retentionDays(retention.days, 'SecurityLog: retention.days', true);
-    } catch (err) {
-      out.push(finding('RAMPART-E001', `${(err as RampartError).code}: ${(err as Error).message}`));
-    }
-  }
+  // The log's own options (retention, batchSize, …) are judged by constructing a SecurityLog: see check-construct.ts.
   return out;
 }
 

@@ -3,10 +3,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { configWarnings } from '../core/events.ts';
-import { isRampartError } from '../errors.ts';
-import { rampart, type RampartOptions } from '../preset.ts';
+import type { RampartOptions } from '../preset.ts';
 import { choiceFlag, parse, stringFlag, UsageError } from './args.ts';
 import { auditFindings, inspectApp } from './check-app.ts';
+import { constructionFindings } from './check-construct.ts';
 import { checkEnvironment } from './check-env.ts';
 import { CHECKS, checkOptions, configWarningFindings, finding } from './check-rules.ts';
 import { printable, sortFindings, summarize, type Finding, type Severity } from './findings.ts';
@@ -151,15 +151,11 @@ export async function runCheck(what: CheckOptions): Promise<CheckReport> {
     }
   }
   if (options !== undefined) {
-    // The warnings go to the report, not to stderr; log: false keeps construction free of I/O.
+    // The warnings go to the report, not to stderr; construction opens no database.
     const silent = process.env.RAMPART_SILENT;
     process.env.RAMPART_SILENT = '1';
     try {
-      const shield = rampart({ ...options, log: false });
-      await shield.close();
-    } catch (err) {
-      if (isRampartError(err)) findings.push(finding('RAMPART-E001', `${err.code}: ${err.message}`));
-      else findings.push(finding('RAMPART-E001', `rampart() threw ${(err as Error)?.name ?? 'an error'}: ${(err as Error)?.message ?? String(err)}`));
+      findings.push(...(await constructionFindings(options)));
     } finally {
       if (silent === undefined) delete process.env.RAMPART_SILENT;
       else process.env.RAMPART_SILENT = silent;
