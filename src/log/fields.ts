@@ -71,7 +71,17 @@ function cleanText(value: unknown, max: number, field: string): string | null {
   return truncate(escapeControls(value.length > max * 8 ? value.slice(0, max * 8) : value), max);
 }
 
-/** Normalise a user id (number or string) to text; undefined/null → null. */
+/**
+ * A string id as it is stored: readable, unless redaction would mask part of it (a secret passed
+ * as the id). A decimal id is never masked: `42` and `'42'` are one user, and a long numeric id
+ * may look like a card number.
+ */
+function redactedId(value: string): string {
+  if (/^[0-9]{1,64}$/.test(value)) return value;
+  return redactString(cutForScan(value, LIMITS.userId * 8));
+}
+
+/** Normalise a user id (number or string) to text, redacted as other stored text; undefined/null → null. */
 export function normalizeUserId(value: unknown): string | null {
   if (value === undefined || value === null || value === '') return null;
   if (typeof value === 'number') {
@@ -79,7 +89,7 @@ export function normalizeUserId(value: unknown): string | null {
     return String(value);
   }
   if (typeof value === 'bigint') return String(value);
-  if (typeof value === 'string') return truncate(escapeControls(value), LIMITS.userId);
+  if (typeof value === 'string') return truncate(escapeControls(redactedId(value)), LIMITS.userId);
   throw new RampartError('ERR_RAMPART_LOG_INPUT', `SecurityLog: userId must be an integer or a string (got ${typeof value}).`);
 }
 
@@ -179,7 +189,12 @@ export function toRow(event: string, fields: LogFields, maxDetail: number, time 
     event,
     userId: normalizeUserId(fields.userId),
     ip: ip.ip,
-    userAgent: cleanText(fields.userAgent, LIMITS.userAgent, 'userAgent'),
+    // A client chooses its User-Agent: it may carry a secret like any other free text.
+    userAgent: cleanText(
+      typeof fields.userAgent === 'string' ? redactString(cutForScan(fields.userAgent, LIMITS.userAgent * 8)) : fields.userAgent,
+      LIMITS.userAgent,
+      'userAgent',
+    ),
     // Reset links, API keys and magic-link tokens travel in paths: masked before storing (redactPath).
     path: cleanText(typeof fields.path === 'string' ? redactPath(fields.path) : fields.path, LIMITS.path, 'path'),
     detail,

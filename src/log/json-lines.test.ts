@@ -130,3 +130,39 @@ test('the preset without a log option writes events as JSON lines on stderr and 
   assert.ok(event, `an INVALID_HOST line on stderr: ${child.stderr}`);
   assert.equal(event.ip, '127.0.0.1');
 });
+
+test('jsonLinesSink: userAgent and userId are redacted as the SecurityLog stores them; plain ids stay readable', async () => {
+  const { SecurityLog } = await import('./security-log.ts');
+  const secret = 'hunter2SECRET';
+  const events = [
+    { event: 'LOGIN_FAILED', ip: '192.0.2.1', userAgent: `Mozilla password=${secret}`, detail: 'ua' },
+    { event: 'LOGIN_FAILED', ip: '192.0.2.1', userId: `password=${secret}`, detail: 'uid' },
+    { event: 'LOGIN_FAILED', ip: '192.0.2.1', userId: 'alice@example.com', userAgent: 'curl/8.5', detail: 'plain' },
+    { event: 'LOGIN_FAILED', ip: '192.0.2.1', userId: '4111111111111111', detail: 'digits' },
+  ];
+  const out = capture();
+  const sink = jsonLinesSink({ stream: out });
+  for (const e of events) sink.emit(e);
+  sink.close();
+  assert.equal(out.raw.length, events.length);
+  for (const line of out.raw) assert.ok(!line.includes(secret), line);
+  const log = new SecurityLog();
+  try {
+    await log.ensureTable();
+    for (const e of events) await log.log(e.event, e, { wait: true });
+    const stored = (await log.getRecent({ limit: 10 })).reverse();
+    const lines = out.lines();
+    for (const [i, row] of stored.entries()) {
+      assert.equal(lines[i]!.userAgent ?? null, row.userAgent, `userAgent of event ${i}`);
+      assert.equal(lines[i]!.userId ?? null, row.userId, `userId of event ${i}`);
+      assert.ok(!JSON.stringify(row).includes(secret), JSON.stringify(row));
+    }
+    assert.equal(stored[2]!.userId, 'alice@example.com');
+    assert.equal(stored[2]!.userAgent, 'curl/8.5');
+    // A decimal id is an id (a number and its string are one user), never masked as a card number.
+    assert.equal(stored[3]!.userId, '4111111111111111');
+    assert.equal((await log.getForUser(4111111111111111)).length, 1);
+  } finally {
+    await log.close();
+  }
+});
