@@ -75,6 +75,45 @@ test('rampart log cleanup --days 0 is a usage error (exit 2) and deletes nothing
   }
 });
 
+test('cleanup({ before }) outside 1970..now is a config error, never a database error', async () => {
+  const log = new SecurityLog({ database: 'memory' });
+  try {
+    await log.log(SecurityEvent.LOGIN_FAILED, {}, { wait: true });
+    for (const before of [new Date(-8.64e15), new Date(-1), new Date(Date.UTC(1969, 11, 31)), new Date(8.64e15)]) {
+      await assert.rejects(log.cleanup({ before }), { code: 'ERR_RAMPART_CONFIG' }, before.toISOString());
+    }
+    assert.equal((await log.cleanup({ before: new Date(0) })).deletedRows, 0, 'the epoch itself is a valid cutoff');
+    assert.equal(await log.countByEvent('LOGIN_FAILED'), 1);
+  } finally {
+    await log.close();
+  }
+});
+
+test('rampart log cleanup: an empty or non-numeric --days is a usage error that says it is not a number', async () => {
+  const database = join(dir, 'log-nan');
+  const log = new SecurityLog({ database });
+  await log.log(SecurityEvent.LOGIN_FAILED, {}, { wait: true });
+  await log.close();
+  for (const days of ['', ' ', 'abc', '.', '+', '-', 'NaN', 'Infinity']) {
+    const r = await runCli(['log', 'cleanup', `--days=${days}`, '--database', database]);
+    assert.equal(r.code, 2, `${JSON.stringify(days)}: ${r.stdout}${r.stderr}`);
+    assert.match(r.stderr, /--days/);
+    assert.match(r.stderr, /not a number/, JSON.stringify(days));
+    assert.doesNotMatch(r.stderr, /--days 0 would/, JSON.stringify(days));
+  }
+  // No other spelling reaches cleanup() with a period below a day either.
+  for (const days of ['00', '-0', '+0', '0.', '.0', '0e3', '1e-9', '0x0', '0.9', '1.5']) {
+    const r = await runCli(['log', 'cleanup', `--days=${days}`, '--database', database]);
+    assert.equal(r.code, 2, `${JSON.stringify(days)}: ${r.stdout}${r.stderr}`);
+  }
+  const again = new SecurityLog({ database });
+  try {
+    assert.equal(await again.countByEvent('LOGIN_FAILED'), 1, 'nothing was deleted');
+  } finally {
+    await again.close();
+  }
+});
+
 test('rampart check reports a log retention of 0 days', async () => {
   const config = join(dir, 'rampart.config.mjs');
   writeFileSync(config, "export default { log: { database: 'memory', retention: { days: 0, every: 60 } } };\n");

@@ -23,14 +23,21 @@ export function retentionDays(value: unknown, name: string, integer: boolean): n
 
 /**
  * The cutoff of `cleanup()`: `days` back from now (validated as above, fractions allowed),
- * or an explicit `before` Date that is not later than now. Throws ERR_RAMPART_CONFIG.
+ * or an explicit `before` Date from the epoch (1970) to now. Throws ERR_RAMPART_CONFIG.
  */
 export function retentionCutoff(options: { days?: unknown; before?: unknown }, fallbackDays: number): Date {
   if (options.before === undefined) return new Date(Date.now() - retentionDays(options.days ?? fallbackDays, 'cleanup: days', false) * 86_400_000);
   if (options.days !== undefined) throw configError('cleanup: pass either days or before, not both.');
   const before = options.before;
-  if (!(before instanceof Date) || Number.isNaN(before.getTime()) || before.getTime() > Date.now()) {
-    throw configError(`cleanup: before must be a valid Date no later than now (got ${describeValue(before)}); to keep N days of events pass { days: N }.`);
+  // Before 1970 no event can exist, and dates far outside it are beyond what timestamptz holds.
+  if (!(before instanceof Date) || Number.isNaN(before.getTime()) || before.getTime() < 0 || before.getTime() > Date.now()) {
+    throw configError(
+      `cleanup: before must be a valid Date from 1970-01-01 to now (got ${before instanceof Date ? safeIso(before) : describeValue(before)}); to keep N days of events pass { days: N }.`,
+    );
   }
   return before;
+}
+
+function safeIso(date: Date): string {
+  return Number.isNaN(date.getTime()) ? 'an Invalid Date' : date.toISOString();
 }
