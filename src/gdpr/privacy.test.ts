@@ -271,12 +271,33 @@ for (const backend of backends) {
       assert.deepEqual(r31.apiKeys, { deleted: 1 });
       assert.equal((await keys.list()).length, 3, 'active keys are kept');
       assert.equal((await log.getRecent()).length, 6);
-      // 91 days later the log rows are past 90 days: their day partition is dropped.
+      // 91 days later the log rows are past 90 days. The log's cutoff also counts from the wall
+      // clock (a clock ahead never deletes newer rows), so the rows are aged in the table too.
       clock += 60 * DAY;
+      await env.raw(`update ${table} set "timestamp" = "timestamp" - interval '91 days'`);
       const r91 = await gdpr.applyRetention();
       assert.equal(r91.securityLog!.deletedRows, 6);
       assert.equal((await log.getRecent()).length, 0);
       assert.deepEqual(r91.apiKeys, { deleted: 0 });
+    });
+
+    test('a clock ahead of the wall clock never deletes log rows newer than the retention period', async (t) => {
+      const env = await backend.make(t);
+      if (env === undefined) return;
+      const table = fresh('gdpr_clock');
+      const log = new SecurityLog({ database: env.database, table, flushIntervalMs: 5 });
+      t.after(() => log.close());
+      await log.log(SecurityEvent.LOGIN_FAILED, { userId: 'old' }, { wait: true });
+      await env.raw(`update ${table} set "timestamp" = "timestamp" - interval '100 days'`);
+      for (const userId of ['a', 'b', 'c']) await log.log(SecurityEvent.LOGIN_FAILED, { userId }, { wait: true });
+      const ahead = privacy({ log, now: () => Date.now() + 200 * DAY, retention: { securityLog: { days: 90 } } });
+      assert.equal((await ahead.applyRetention()).securityLog!.deletedRows, 1, 'only the row older than 90 real days');
+      assert.deepEqual((await log.getRecent()).map((r) => r.userId).sort(), ['a', 'b', 'c']);
+      // A clock behind the wall clock keeps more: the cutoff is the earlier of the two.
+      await env.raw(`update ${table} set "timestamp" = "timestamp" - interval '95 days' where user_id = 'a'`);
+      const behind = privacy({ log, now: () => Date.now() - 10 * DAY, retention: { securityLog: { days: 90 } } });
+      assert.equal((await behind.applyRetention()).securityLog!.deletedRows, 0);
+      assert.equal((await ahead.applyRetention()).securityLog!.deletedRows, 1);
     });
   });
 }

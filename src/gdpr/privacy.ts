@@ -316,9 +316,11 @@ export function privacy(options: PrivacyOptions): Privacy {
       const at = now();
       const result: RetentionResult = {};
       if (policies.securityLog !== undefined && log !== undefined) {
-        // cleanup() counts days back from the wall clock; pass the (injectable) cutoff itself.
-        const cutoff = at - policies.securityLog.days * DAY;
-        result.securityLog = await log.cleanup({ before: new Date(Math.min(Date.now(), cutoff)) });
+        // The earlier of the two cutoffs: an injected clock may keep more, but a clock running
+        // ahead (or a wrong one) must never delete rows newer than `days` before the real present.
+        const days = policies.securityLog.days * DAY;
+        const cutoff = Math.max(0, Math.min(at - days, Date.now() - days));
+        result.securityLog = await log.cleanup({ before: new Date(cutoff) });
       }
       if (policies.sessions !== undefined && store !== undefined) {
         const cutoff = at - policies.sessions.days * DAY;
