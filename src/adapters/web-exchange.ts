@@ -13,7 +13,7 @@ import { requireClientAddress } from '../client-ip/address.ts';
 import { CONSUMED_BODY_FIX, consumedBodyError } from '../core/consumed-body.ts';
 import { handlerFailureReply } from './handler-failure.ts';
 import { lowerName } from './header-name.ts';
-import { type RoutedReading, routedReading } from './routed-path.ts';
+import { type RoutedReading, routedReading, routesAsSent } from './routed-path.ts';
 
 /** Bodies up to this size are buffered and encoded in one step; larger ones stream. */
 const SYNC_ENCODE_LIMIT = 1 << 20;
@@ -106,7 +106,7 @@ export class WebExchange extends RequestViewBase implements ResponseControl {
   bodyIdleMs: number | undefined;
   #body: Promise<Uint8Array> | undefined;
 
-  /** The path the app's router dispatches on, when the adapter found it differs from the target's (Hono's `getPath`). */
+  /** The path the app's router dispatches on, when it is not Hono's default reading of the target (the app's `getPath`). */
   #routerPath: string | undefined;
   #routed: RoutedReading | undefined;
 
@@ -130,15 +130,16 @@ export class WebExchange extends RequestViewBase implements ResponseControl {
 
   /**
    * Name the path the app's router runs (Hono's `c.req.path`), before the stack judges the
-   * request: when it reads as another path than the target, rules match either reading and
-   * exemptions do not apply ({@link routedPath}); when it reads as no path, the stack answers 400.
+   * request, when it is another string than Hono's default reading of the target: rules match
+   * either reading and exemptions do not apply ({@link routedPath}); when it reads as no path,
+   * the stack answers 400.
    */
   routeBy(routerPath: string): void {
     this.#routerPath = routerPath;
     this.#routed = undefined;
   }
 
-  /** The canonical path the app's router runs, when it differs from the target's (see `RequestView.routedPath`). */
+  /** The canonical path the app's router runs, when its string is not the target's default reading (see `RequestView.routedPath`). */
   get routedPath(): string | undefined {
     return this.#routerPath === undefined ? undefined : this.#routedReading().path;
   }
@@ -149,7 +150,7 @@ export class WebExchange extends RequestViewBase implements ResponseControl {
   }
 
   #routedReading(): RoutedReading {
-    this.#routed ??= routedReading(this.#routerPath!, this.canonicalPath, this.context.allowEncodedSlashes === true, 'Hono getPath');
+    this.#routed ??= routedReading(this.#routerPath!, this.context.allowEncodedSlashes === true, 'Hono getPath');
     return this.#routed;
   }
 
@@ -392,8 +393,9 @@ export function startWebExchange(
   }
   const exchange = new WebExchange(shield.context, request, remoteAddress, incoming);
   if (native !== undefined) exchange.adapter = 'hono';
-  // The router's path as sent (Hono's default getPath on a path without `%`): one reading.
-  if (routerPath !== undefined && routerPath !== exchange.path) exchange.routeBy(routerPath);
+  // The router runs the path as sent only when its string is exactly Hono's default getPath of
+  // this request (`//x`, `/./x`, `/X` route apart from `/x`): else a second reading (routed-path.ts).
+  if (routerPath !== undefined && !routesAsSent(routerPath, request.url)) exchange.routeBy(routerPath);
   // The same client request sent through the app again: the rate limiter counts it once per policy.
   if (earlierPass !== undefined) linkPass(exchange, earlierPass);
   bindView(exchange, request, native);
