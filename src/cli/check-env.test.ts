@@ -54,3 +54,70 @@ test('identifiers, locations and flags named after a secret are not secrets', ()
     'an ARN value names where the secret lives',
   );
 });
+
+test('secret words joined to another word are secrets (PGPASSWORD, MYSECRET, APPTOKEN, SIGNINGKEY)', () => {
+  for (const name of ['PGPASSWORD', 'DBPASSWORD', 'MYSECRET', 'APPTOKEN', 'SIGNINGKEY', 'STRIPE_APIKEY', 'JWTPRIVATEKEY', 'MYSQL_ROOT_PASSWORD']) {
+    assert.ok(isSecretName(name), name);
+  }
+  assert.deepEqual(weak({ PGPASSWORD: 'postgres', DBPASSWORD: 'postgres', MYSECRET: 'abc', APPTOKEN: 'abc' }), [
+    'APPTOKEN',
+    'DBPASSWORD',
+    'MYSECRET',
+    'PGPASSWORD',
+  ]);
+});
+
+test('a name ending in _KEY (or _KEYS, or a key version such as _KEY_2, _KEY_OLD) is a secret', () => {
+  for (const name of [
+    'KEY',
+    'API_KEY',
+    'CSRF_KEY',
+    'APP_KEY',
+    'ENCRYPTION_KEY',
+    'API_KEYS',
+    'ENCRYPTION_KEY_2',
+    'JWT_KEY_V2',
+    'APP_KEY_OLD',
+    'AWS_SECRET_ACCESS_KEY',
+  ]) {
+    assert.ok(isSecretName(name), name);
+  }
+  assert.deepEqual(weak({ STRIPE_KEY: 'sk_test_xxx', ENCRYPTION_KEY_2: '00000000000000000000000000000000' }), ['ENCRYPTION_KEY_2', 'STRIPE_KEY']);
+});
+
+test('quantities and settings named after a secret are not secrets (KEY_ROTATION_DAYS, MAX_KEYS, …)', () => {
+  for (const name of [
+    'KEY_ROTATION_DAYS',
+    'MAX_KEYS',
+    'OPENAI_MAX_TOKENS',
+    'NUM_TOKENS',
+    'TOKEN_TTL',
+    'TOKEN_TTL_SECONDS',
+    'TOKEN_EXPIRES_IN',
+    'PASSWORD_MIN_LENGTH',
+    'PASSWORD_ROUNDS',
+    'PASSWORD_RESET_ENABLED',
+    'ENABLE_TOKEN_AUTH',
+    'SECRET_ROTATION',
+    'TOKEN_MAX_AGE',
+    'TOKEN_LIMIT',
+    'KEY_SIZE',
+    'SECRET_NAME',
+    'MY_PASSWORD_FILE',
+    'DB_PASSWORD_URL',
+    'ADMIN_PASSWORD_HASH',
+    'KEY_ID',
+    'KEY_HOST',
+    'S3_KEY_PREFIX',
+    'CSRF_TOKEN_HEADER',
+    'PUBLIC_KEY',
+    'TOKENIZERS_PARALLELISM',
+    'PASSWORDLESS_LOGIN',
+    'SECRETARY_EMAIL',
+    'MONKEY',
+    'DB_PASS_ID',
+  ]) {
+    assert.ok(!isSecretName(name), name);
+  }
+  assert.deepEqual(weak({ KEY_ROTATION_DAYS: '30', MAX_KEYS: '100', TOKEN_TTL: '3600', PASSWORD_MIN_LENGTH: '12' }), []);
+});

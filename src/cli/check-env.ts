@@ -1,26 +1,15 @@
 /** The environment-variable rules of `rampart check` (debug flags, TLS, weak secrets). */
 import { checkSecret } from '../crypto/secret.ts';
+import { isSecretName } from './check-env-names.ts';
 import { finding } from './check-rules.ts';
 import type { Finding } from './findings.ts';
 
-// Variable names that hold secrets: SECRET, KEY, TOKEN, PASSWORD, PASSWD, PEPPER, PASSPHRASE
-// as a word of the name, and the short password spellings as its last word (SMTP_PASS,
-// REDIS_PWD, ADMIN_PW; not PWD, the shell's working directory, nor PASS_THROUGH_…).
-const SECRET_NAME = /(?:^|_)(?:SECRET|[A-Z]*KEY|TOKEN|PASSWORD|PASSWD|PEPPER|PASSPHRASE)S?(?:_|$)|_(?:PASS|PWD|PW)$/i;
-// …but not identifiers, public halves, settings or pointers to where the secret lives.
-const NOT_SECRET =
-  /(?:PUBLIC|PUBLISHABLE|_IDS?$|_NAME$|_FILE$|_PATH$|_DIR$|_URL$|_URI$|_ARNS?$|_ENDPOINT$|_HOST(?:NAME)?$|_PORT$|_REGION$|_PREFIX$|_HEADER$|_COOKIE$|_TTL$|_LENGTH$|_ALGORITHM$|_ALG$|_TYPE$|_VERSION$|_COUNT$)/i;
-// Tooling variables (npm, CI) that only look like secrets by name.
-const TOOLING = /^(?:npm_|NPM_CONFIG_|YARN_|PNPM_|GITHUB_ACTIONS$|CI$)/i;
+export { isSecretName } from './check-env-names.ts';
+
 // Passwords chosen by people (a lower bar than generated secrets).
 const PASSWORD_NAME = /PASSWORD|PASSWD|PASSPHRASE|_PASS$|_PWD$|_PW$/i;
 // A value that names where the secret lives (an AWS ARN) rather than being one.
 const REFERENCE_VALUE = /^arn:aws[a-z-]*:/;
-
-/** Whether an environment variable name looks like it holds a secret. */
-export function isSecretName(name: string): boolean {
-  return SECRET_NAME.test(name) && !NOT_SECRET.test(name) && !TOOLING.test(name);
-}
 
 /**
  * Check the environment a deployment runs with. `production` escalates NODE_ENV and

@@ -96,7 +96,7 @@ export const CHECKS: readonly CheckInfo[] = [
     id: 'RAMPART-W025',
     severity: 'error',
     title:
-      'A secret in the environment (a variable named *SECRET*, *KEY*, *TOKEN*, *PASSWORD*, *PASSPHRASE*, *PEPPER*, or ending in _PASS, _PWD, _PW; not *_ID, *_URL, *_ARN, *_ENDPOINT, *_HOST … nor an ARN value) is weak: short, a placeholder or low entropy (checkSecret). The value is never printed.',
+      'A secret in the environment (a variable whose name contains SECRET, TOKEN, PASSWORD, PASSWD, PASSPHRASE, PEPPER, APIKEY, SIGNINGKEY, PRIVATEKEY …, joined or not, or ends in _KEY, _PASS, _PWD, _PW; not a setting or pointer such as *_DAYS, *_TTL, MAX_*, *_ID, *_FILE, *_URL, *_ARN, *_HOST …, nor an ARN value) is weak: short, a placeholder or low entropy (checkSecret). The value is never printed.',
   },
   { id: 'RAMPART-W026', severity: 'error', title: 'NODE_TLS_REJECT_UNAUTHORIZED=0 disables TLS certificate verification for every outgoing connection.' },
   { id: 'RAMPART-W027', severity: 'info', title: 'log: false — security events are not recorded.' },
