@@ -246,12 +246,19 @@ export class RampartError extends Error {
   readonly code: RampartErrorCode;
   /** HTTP status of this error when it reaches a response, from the catalogue ({@link errorStatus}); undefined when it never does. */
   readonly status: number | undefined;
+  /**
+   * Response headers this error asks for when it reaches a response (`Retry-After` on a 503 of
+   * the session store), or undefined. rampart's adapters send them with the status; Express's
+   * and Fastify's error handlers read `headers` from an error too.
+   */
+  readonly headers: Readonly<Record<string, string>> | undefined;
 
-  constructor(code: RampartErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: RampartErrorCode, message: string, options?: { cause?: unknown; headers?: Readonly<Record<string, string>> }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'RampartError';
     this.code = code;
     this.status = errorStatus(code);
+    this.headers = options?.headers === undefined ? undefined : Object.freeze({ ...options.headers });
   }
 }
 

@@ -132,8 +132,8 @@ export function fetchAdapter(shield: ShieldCore, handler: FetchHandler, options:
     return finished instanceof Promise ? finished.catch((error: unknown) => failed(exchange, error, rest)) : finished;
   };
   /** onError's Response with rampart's headers, or rampart's 500. */
-  const answered = (exchange: WebExchange, answer: unknown): Response | Promise<Response> => {
-    const failure = (): Response => webReply(exchange, exchange.handlerFailure());
+  const answered = (exchange: WebExchange, answer: unknown, error: unknown): Response | Promise<Response> => {
+    const failure = (): Response => webReply(exchange, exchange.handlerFailure(error));
     if (!isResponse(answer)) return failure();
     try {
       const finished = finishWebResponse(exchange, answer);
@@ -151,13 +151,13 @@ export function fetchAdapter(shield: ShieldCore, handler: FetchHandler, options:
     try {
       then = thenOf(answer);
     } catch {
-      return answered(exchange, undefined);
+      return answered(exchange, undefined, error);
     }
     if (typeof then === 'function') {
       // A rejection is onError handing its error to the runtime, as a throw is.
-      return Promise.resolve(answer).then((resolved) => answered(exchange, resolved));
+      return Promise.resolve(answer).then((resolved) => answered(exchange, resolved, error));
     }
-    return answered(exchange, answer);
+    return answered(exchange, answer, error);
   };
   // biome-ignore lint/suspicious/noExplicitAny: the runtime's extra arguments, as FetchHandler
   const proceed = (request: Request, rest: any[], started: WebStart): Response | Promise<Response> => {

@@ -170,12 +170,18 @@ export function honoAdapter(shield: ShieldCore, options: HonoAdapterOptions = {}
       // runtime would answer a bare 500; rampart's 500 carries the security headers.
       console.error(error);
       c.res = undefined;
-      c.res = webReply(exchange, exchange.bodyExceeded !== undefined ? exchange.bodyExceeded() : exchange.handlerFailure());
+      c.res = webReply(exchange, exchange.bodyExceeded !== undefined ? exchange.bodyExceeded() : exchange.handlerFailure(error));
       return;
     }
     if (exchange.bodyExceeded !== undefined) {
       c.res = undefined;
       c.res = webReply(exchange, exchange.bodyExceeded());
+      return;
+    }
+    const unanswered = c.error === undefined ? undefined : await unansweredRampartError(c);
+    if (unanswered !== undefined) {
+      c.res = undefined;
+      c.res = webReply(exchange, exchange.handlerFailure(unanswered));
       return;
     }
     const response = c.finalized === false ? undefined : c.res;
@@ -207,7 +213,25 @@ export function honoAdapter(shield: ShieldCore, options: HonoAdapterOptions = {}
 function failWith(c: HonoContextLike, exchange: WebExchange, error: unknown): void {
   console.error(error);
   c.res = undefined;
-  c.res = webReply(exchange, exchange.handlerFailure());
+  c.res = webReply(exchange, exchange.handlerFailure(error));
+}
+
+/**
+ * A RampartError with an HTTP status (409 ERR_RAMPART_SESSION_ENDED, 503 of a session store)
+ * that a route threw and that only Hono's default error handler answered (its plain-text 500,
+ * after printing the error): rampart answers it with its own status and headers instead, as
+ * Express and Fastify do. An onError of the app that answered anything else keeps its answer.
+ */
+async function unansweredRampartError(c: HonoContextLike): Promise<RampartError | undefined> {
+  const error = c.error;
+  if (!(error instanceof RampartError) || error.status === undefined || error.status < 400 || error.status > 599 || error.status === 500) return undefined;
+  const response = c.res;
+  if (response === undefined || response.status !== 500 || response.headers.get('content-type')?.startsWith('text/plain') !== true) return undefined;
+  try {
+    return (await response.clone().text()) === 'Internal Server Error' ? error : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The node request of a later pass: its connection without its target (see WebExchange's raw target). */

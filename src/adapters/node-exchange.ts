@@ -259,11 +259,12 @@ export class NodeExchange extends RequestViewBase implements ResponseControl {
   }
 
   /**
-   * The handler this exchange was handed over to threw: answer rampart's 500 (as the client
+   * The handler this exchange was handed over to threw: answer rampart's 500, or the status
+   * and headers of a RampartError that carries them (see handlerFailureReply; as the client
    * prefers it; rampart's headers merge into its head like into any other), or cut a
    * response already under way. Nothing when the handler had finished its response.
    */
-  answerHandlerFailure(): void {
+  answerHandlerFailure(error?: unknown): void {
     const res = this.res;
     if (res.writableEnded) return;
     if (!res.headersSent) {
@@ -272,7 +273,7 @@ export class NodeExchange extends RequestViewBase implements ResponseControl {
       res.removeHeader('content-language');
       res.removeHeader('content-range');
     }
-    sendNodeReply(res, this.#presented(handlerFailureReply)());
+    sendNodeReply(res, this.#presented(() => handlerFailureReply(error))());
   }
 
   readBody(limit: number): Promise<Uint8Array> {

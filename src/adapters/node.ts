@@ -19,12 +19,12 @@ function callHandler(handler: NodeHandler, req: IncomingMessage, res: ServerResp
   try {
     result = handler(req, res);
   } catch (error) {
-    exchange.answerHandlerFailure();
+    exchange.answerHandlerFailure(error);
     throw error;
   }
   if (result !== undefined && result !== null && typeof (result as Promise<unknown>).then === 'function') {
     return (result as Promise<unknown>).then(undefined, (error: unknown) => {
-      exchange.answerHandlerFailure();
+      exchange.answerHandlerFailure(error);
       throw error;
     });
   }

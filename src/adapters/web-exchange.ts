@@ -272,9 +272,9 @@ export class WebExchange extends RequestViewBase implements ResponseControl {
     this.request = new Request(this.request, { body: body.pipeThrough(counter), duplex: 'half' } as RequestInit);
   }
 
-  /** rampart's 500 for a handler that threw, as the client prefers it (HTML page or problem+json). */
-  handlerFailure(): Reply {
-    return this.#presented(handlerFailureReply)();
+  /** rampart's answer for a handler that threw `error` (see handlerFailureReply), as the client prefers it (HTML page or problem+json). */
+  handlerFailure(error?: unknown): Reply {
+    return this.#presented(() => handlerFailureReply(error))();
   }
 
   /** A rejection answered while the app streams the body (413, 408), as the client prefers it (HTML page or problem+json). */

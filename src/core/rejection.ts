@@ -131,7 +131,7 @@ export function readRejection(reply: Reply, prefersHtml: boolean): Rejection {
  */
 export class RejectionError extends RampartError {
   /** Headers the answer must carry (Retry-After, WWW-Authenticate, Allow), lower-case names. */
-  readonly headers: Readonly<Record<string, string>>;
+  override readonly headers: Readonly<Record<string, string>>;
   /** The rejection as rampart saw it. */
   readonly rejection: Rejection;
   /** The message is rampart's own words, safe to show to the client (the http-errors convention). */

@@ -1,6 +1,9 @@
 import { RampartError } from '../../errors.ts';
 import { SESSION_TOMBSTONE, type SessionStore } from '../../stores/sessions.ts';
 
+/** What a session store outage asks of the client, in the middleware's 503 and in the error a handler gets. */
+export const STORE_RETRY_AFTER: Readonly<Record<string, string>> = Object.freeze({ 'retry-after': '5' });
+
 /**
  * The store as the sessions middleware calls it: every call is bounded by `timeoutMs`, and
  * any failure — a timeout, or an error a custom store throws (a plain Error, a driver error)
@@ -16,7 +19,12 @@ export function guardSessionStore(
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new RampartError('ERR_RAMPART_SESSION_STORE', `The session store did not answer ${what} within ${timeoutMs / 1000} s.`)),
+        () =>
+          reject(
+            new RampartError('ERR_RAMPART_SESSION_STORE', `The session store did not answer ${what} within ${timeoutMs / 1000} s.`, {
+              headers: STORE_RETRY_AFTER,
+            }),
+          ),
         timeoutMs,
       );
       timer.unref();
@@ -24,9 +32,13 @@ export function guardSessionStore(
     try {
       return await Promise.race([Promise.resolve().then(run), timeout]);
     } catch (error) {
+      // A handler that lets the error escape gets 503 + Retry-After from every adapter (error.headers).
+      if (error instanceof RampartError && error.code === 'ERR_RAMPART_SESSION_STORE' && error.headers === undefined)
+        throw new RampartError(error.code, error.message, { cause: error.cause, headers: STORE_RETRY_AFTER });
       if (error instanceof RampartError) throw error;
       throw new RampartError('ERR_RAMPART_SESSION_STORE', `The session store failed on ${what}: ${(error as Error)?.message ?? String(error)}`, {
         cause: error,
+        headers: STORE_RETRY_AFTER,
       });
     } finally {
       clearTimeout(timer);

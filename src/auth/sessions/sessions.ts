@@ -7,7 +7,7 @@ import { localOf } from '../shared/http.ts';
 import { problem } from '../../core/problem.ts';
 import { jsonCopy, parseJson, type JsonValue } from './data.ts';
 import { SESSION_TOMBSTONE, type SessionStore } from '../../stores/sessions.ts';
-import { guardSessionStore } from './guarded-store.ts';
+import { guardSessionStore, STORE_RETRY_AFTER } from './guarded-store.ts';
 import { compileSessionOptions, cookiePrefixOf, type SessionOptions } from './options.ts';
 
 export type { SessionOptions } from './options.ts';
@@ -137,7 +137,7 @@ export function sessions(options: SessionOptions): SessionsMiddleware {
       } catch (error) {
         if (!(error instanceof RampartError) || error.code !== 'ERR_RAMPART_SESSION_STORE') throw error;
         // Fail closed without a 500: the request cannot be tied to its session right now.
-        return problem(503, 'Sessions are temporarily unavailable.', { headers: { 'retry-after': '5' } });
+        return problem(503, 'Sessions are temporarily unavailable.', { headers: { ...STORE_RETRY_AFTER } });
       }
     },
     async close() {
