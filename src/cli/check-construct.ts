@@ -27,7 +27,7 @@ function isLogOptions(log: unknown): log is object {
 export async function constructionFindings(options: RampartOptions): Promise<Finding[]> {
   const out: Finding[] = [];
   const log: unknown = options.log;
-  const shieldLog = log === undefined || typeof log === 'object' ? false : options.log;
+  const shieldLog = log === undefined || (typeof log === 'object' && log !== null) ? false : options.log;
   try {
     const shield = rampart({ ...options, log: shieldLog });
     await shield.close();

@@ -38,6 +38,7 @@ test('log options that rampart() refuses are E001 with the RampartError code and
     ["log: { table: 'Security-Log' }", /^ERR_RAMPART_CONFIG: .*table/],
     ['log: { chain: true }', /^ERR_RAMPART_CONFIG: .*chainKey/],
     ['log: 5', /^ERR_RAMPART_CONFIG: log must be/],
+    ['log: null', /^ERR_RAMPART_CONFIG: log must be/],
   ];
   for (const [body, expected] of refused) {
     const errors = await constructionErrors(body);
