@@ -1,8 +1,8 @@
 /**
  * A hand-written scanner behind `redactString` for API keys that appear in free text with no
  * key name before them: provider keys with a known prefix (Stripe/rampart `sk_`/`rk_live_…`,
- * GitHub `ghp_…`/`github_pat_…`, Slack `xox?-…`, Google `AIza…`, `sk-…`, GitLab `glpat-…`,
- * Standard Webhooks `whsec_…`),
+ * GitHub `ghp_…`/`github_pat_…`, Slack `xox?-…`/`xapp-…`, npm `npm_…`, Google `AIza…`, `sk-…`,
+ * GitLab `glpat-…`, Standard Webhooks `whsec_…`), the secret of Slack webhook URLs,
  * keys issued by `apiKeys()` under any prefix, and AWS secret access keys. It visits each
  * character once (maximal runs, each judged in one pass): no regular expression.
  */
@@ -30,6 +30,10 @@ const PROVIDER_PREFIXES: ReadonlyArray<readonly [string, number]> = [
   ['xoxo-', 10],
   ['xoxs-', 10],
   ['xoxr-', 10],
+  // Slack app-level tokens.
+  ['xapp-', 10],
+  // npm access tokens: `npm_` and 36 base62 characters.
+  ['npm_', 36],
   ['sk-proj-', 20],
   ['sk-ant-', 20],
   ['sk-', 20],
@@ -174,4 +178,47 @@ export function maskApiKeys(text: string, mask: string): string {
 
 function isWordChar(code: number): boolean {
   return classOf(code) !== 0 || code === UNDERSCORE || code === DASH || code === SLASH || code === PLUS;
+}
+
+const SLACK_WEBHOOK = 'hooks.slack.com/services/';
+/** Shortest secret part of a Slack webhook URL looked at (Slack's are 24 characters). */
+const SLACK_SECRET_MIN = 8;
+
+/** End of the run of ASCII letters and digits starting at `from`. */
+function alnumEnd(text: string, from: number): number {
+  let i = from;
+  while (i < text.length && classOf(text.charCodeAt(i)) !== 0) i++;
+  return i;
+}
+
+/**
+ * `text` with the secret of every Slack incoming-webhook URL replaced by `mask`:
+ * `hooks.slack.com/services/T…/B…/***` (the workspace and channel ids stay). Linear: each
+ * occurrence is read once and the search resumes after it.
+ */
+export function maskSlackWebhooks(text: string, mask: string): string {
+  let out = '';
+  let last = 0;
+  let from = 0;
+  for (;;) {
+    const at = text.indexOf(SLACK_WEBHOOK, from);
+    if (at === -1) break;
+    let i = at + SLACK_WEBHOOK.length;
+    from = i;
+    // Two ids (`T…/B…/`), then the secret.
+    let ids = 0;
+    while (ids < 2) {
+      const end = alnumEnd(text, i);
+      if (end === i || text.charCodeAt(end) !== SLASH) break;
+      i = end + 1;
+      ids++;
+    }
+    if (ids < 2) continue;
+    const end = alnumEnd(text, i);
+    from = end;
+    if (end - i < SLACK_SECRET_MIN) continue;
+    out += text.slice(last, i) + mask;
+    last = end;
+  }
+  return last === 0 ? text : out + text.slice(last);
 }

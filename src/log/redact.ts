@@ -1,8 +1,8 @@
-import { luhnValid } from '../core/luhn.ts';
+import { cardSpans } from '../core/card-number.ts';
 import { isSensitiveKey, mayNameSecret } from '../core/secret-keys.ts';
 import { maskPathSecrets } from '../core/secret-path.ts';
 import { cutForScan, jwtSpans, type JwtShape } from '../core/text-scan.ts';
-import { maskApiKeys } from './redact-keys.ts';
+import { maskApiKeys, maskSlackWebhooks } from './redact-keys.ts';
 import { maskKeyValues, maskPrivateKeys, maskUrlPasswords, maskUrlPaths } from './redact-text.ts';
 import { maskElementValues, maskSpacedValues } from './redact-names.ts';
 import { isNamedByPrevious, isValueField, namesSecret } from './redact-pairs.ts';
@@ -23,11 +23,24 @@ const BEARER = /\b([Bb]earer|BEARER|Basic|Digest)\s+[A-Za-z0-9\-._~+/]{8,}=*/g;
 // JWT-shaped tokens (`eyJ…` `.` ≥ 5 `.` any) are found by a scanner: as a regex the repeated
 // `eyJ` prefix inside one long base64url run made the search quadratic (seconds on 100 KB).
 const JWT_SHAPE: JwtShape = { header: [8, REDACT_MAX_LENGTH], payload: [5, REDACT_MAX_LENGTH], signature: REDACT_MAX_LENGTH, payloadJson: false };
-const CARD_CANDIDATE = /\b\d(?:[ -]?\d){12,18}\b/g;
 
 const KEY_VALUE_HINT = /[=:]|%3[ADad]/;
 const SCHEME_HINT = /earer|EARER|Basic|Digest/;
-const DIGITS_HINT = /\d{4}/;
+// Four digits in a row, ASCII or fullwidth: every card number has a group of four.
+const DIGITS_HINT = /[0-9\uff10-\uff19]{4}/;
+
+/** Luhn-valid card numbers (any grouping of {@link cardSpans}) keep only their last four digits, as written. */
+function maskCards(text: string): string {
+  const cards = cardSpans(text, true);
+  if (cards.length === 0) return text;
+  let out = '';
+  let last = 0;
+  for (const { start, end } of cards) {
+    out += `${text.slice(last, start)}${REDACTED}${text.slice(end - 4, end)}`;
+    last = end;
+  }
+  return out + text.slice(last);
+}
 
 function maskJwts(text: string): string {
   const spans = jwtSpans(text, JWT_SHAPE);
@@ -43,9 +56,11 @@ function maskJwts(text: string): string {
 
 /**
  * Mask secrets inside free text: `Bearer …`/`Basic …` credentials, JWTs, API keys (Stripe and
- * rampart `sk_`/`rk_live_…` and any apiKeys() key keep their prefix, GitHub, Slack, Google,
- * GitLab, `sk-…`, AWS secret access keys), Luhn-valid card numbers (13–19 digits, spaces or
- * dashes allowed; the last four digits stay),
+ * rampart `sk_`/`rk_live_…` and any apiKeys() key keep their prefix, GitHub, Slack (also the
+ * secret of a `hooks.slack.com/services/…` webhook URL), npm, Google,
+ * GitLab, `sk-…`, AWS secret access keys), Luhn-valid card numbers (13–19 digits, ASCII or
+ * fullwidth, grouped by spaces, no-break or thin spaces, dashes, or dots between groups of
+ * four; the last four digits stay),
  * `password=…`-style pairs (and `sig=…`/`Signature=…` of signed URLs), the content of
  * sensitive XML/HTML elements (`<password>***</password>`), the value prose writes after a
  * password or session-id word (`wrong password ***`), URL passwords and the secrets in URL
@@ -69,12 +84,8 @@ export function redactString(text: string): string {
   if (SCHEME_HINT.test(out)) out = out.replace(BEARER, (_m, scheme: string) => `${scheme} ${REDACTED}`);
   if (out.includes('eyJ')) out = maskJwts(out);
   if (out.length >= 15) out = maskApiKeys(out, REDACTED);
-  if (DIGITS_HINT.test(out))
-    out = out.replace(CARD_CANDIDATE, (m) => {
-      const digits = m.replace(/[ -]/g, '');
-      if (digits.length < 13 || digits.length > 19 || !luhnValid(digits)) return m;
-      return `${REDACTED}${digits.slice(-4)}`;
-    });
+  if (out.includes('hooks.slack.com')) out = maskSlackWebhooks(out, REDACTED);
+  if (DIGITS_HINT.test(out)) out = maskCards(out);
   return removed > 0 ? `${out}…[${removed} characters not scanned, removed]` : out;
 }
 

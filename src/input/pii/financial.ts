@@ -1,8 +1,7 @@
-import { luhnValid } from '../../core/luhn.ts';
+import { cardSpans } from '../../core/card-number.ts';
 import { regexMatches, type Detector, type ScanContext } from './types.ts';
 
 // Candidates are validated (Luhn and issuer prefix, SSN ranges, IBAN checksum) so random digit runs are not reported.
-const CARD = /(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d])/g;
 const SSN = /(?<![\d-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\d-])/g;
 // Nine digits without separators are an SSN only after a label (`SSN: 536221234`, `"ssn":"…"`); bounded gaps keep it linear.
 const LABELLED_SSN = /\b(?:ssn|social security(?: number| no\.?)?)(?: ?(?:#|no\.?|number))?["']?[ \t]{0,3}[:=#]?[ \t]{0,3}["']?(\d{3})(\d{2})(\d{4})(?!\d)/gi;
@@ -56,11 +55,10 @@ export const detectIbans: Detector = (ctx) => {
   }
 };
 
-/** Luhn-valid card numbers of the major networks (13–19 digits, spaces or dashes allowed). */
+/** Luhn-valid card numbers of the major networks (13–19 digits, ASCII or fullwidth; spaces, no-break or thin spaces, dashes, or dots between groups of four). */
 export const detectCards: Detector = (ctx) => {
-  for (const m of regexMatches(CARD, ctx.text)) {
-    const digits = m[0].replace(/[ -]/g, '');
-    if (digits.length >= 13 && digits.length <= 19 && CARD_PREFIX.test(digits) && luhnValid(digits)) ctx.add('credit_card', m.index, m[0]);
+  for (const card of cardSpans(ctx.text, false)) {
+    if (CARD_PREFIX.test(card.digits)) ctx.add('credit_card', card.start, ctx.text.slice(card.start, card.end));
   }
 };
 

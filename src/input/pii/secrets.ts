@@ -9,6 +9,9 @@ const API_KEYS: readonly RegExp[] = [
   /\bgithub_pat_[A-Za-z0-9_]{22,255}\b/g,
   /\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b/g, // AWS access key ids
   /\bxox[abposr]-[A-Za-z0-9-]{10,250}/g, // Slack
+  /\bxapp-[A-Za-z0-9-]{10,250}/g, // Slack app-level tokens
+  /\bhooks\.slack\.com\/services\/[A-Za-z0-9]{1,32}\/[A-Za-z0-9]{1,32}\/[A-Za-z0-9]{8,64}/g, // Slack webhook URLs
+  /\bnpm_[A-Za-z0-9]{36}(?![A-Za-z0-9])/g, // npm access tokens
   /\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/g, // Google API keys
   /\bsk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,250}/g, // OpenAI / Anthropic style
   /\bglpat-[A-Za-z0-9_-]{20,100}/g, // GitLab
@@ -31,7 +34,8 @@ function validJwt(token: string): boolean {
 }
 
 /**
- * API keys of well-known providers (Stripe, GitHub, AWS, Slack, Google, OpenAI-style, GitLab)
+ * API keys of well-known providers (Stripe, GitHub, AWS, Slack tokens and webhook URLs, npm,
+ * Google, OpenAI-style, GitLab)
  * and whole private-key blocks, BEGIN line to END line (the scanner the log's redaction uses;
  * a block without an END runs to the end of the text).
  */
