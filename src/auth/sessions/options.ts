@@ -8,7 +8,9 @@ export interface SessionOptions {
   secret: string | Uint8Array | Secret | ReadonlyArray<string | Uint8Array | Secret>;
   /**
    * Default: an in-process memory store (single instance only). A custom store must
-   * implement `update()` (replace a live record only, atomically; see {@link SessionStore}).
+   * implement `update()` (replace a live record only, atomically; see {@link SessionStore}),
+   * and should implement `patch()` (change the latest live record atomically): without it
+   * concurrent writes to one session are last-writer-wins for the whole record.
    */
   store?: SessionStore;
   /** Seconds one store call may take before the request gets 503 + Retry-After. Default 2. */

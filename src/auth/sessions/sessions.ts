@@ -38,20 +38,24 @@ export interface Session {
   get<T extends JsonValue = JsonValue>(key: string): T | undefined;
   /**
    * Set a JSON value and save (creates the session and its cookie on first use). Like every
-   * mutation, rejects with ERR_RAMPART_SESSION_ENDED (nothing written, the cookie cleared)
-   * when another request destroyed or regenerated this session while this one ran.
+   * mutation, writes only this change into the session as stored now (keys other requests
+   * changed meanwhile keep their values; for the same key the last write wins), and rejects
+   * with ERR_RAMPART_SESSION_ENDED (409; nothing written, the cookie left alone) when another
+   * request destroyed or regenerated this session while this one ran.
    */
   set(key: string, value: unknown): Promise<void>;
   /** Remove a key and save. */
   delete(key: string): Promise<void>;
-  /** Replace all data and save. */
+  /** Replace all data and save (keys another request set meanwhile are replaced too). */
   replace(data: Record<string, unknown>): Promise<void>;
   /**
    * New id for the same visitor (call on login and privilege change: prevents session
    * fixation). Data is cleared unless `keepData`, which also keeps the absolute expiry (a new
    * id never extends `maxAge`); the CSRF token is rotated; the old id is invalidated. With
-   * `keepData`, a session another request ended meanwhile is ERR_RAMPART_SESSION_ENDED;
-   * without it a fresh session starts regardless.
+   * `keepData`, the data is the session's latest (changes other requests made meanwhile come
+   * along), and a session another request ended or rotated meanwhile is
+   * ERR_RAMPART_SESSION_ENDED without a cookie change (two tabs rotating at once: the first
+   * wins, its cookie stays); without it a fresh session starts regardless.
    */
   regenerate(options?: { keepData?: boolean }): Promise<void>;
   /** Delete the session and clear the cookie (logout). */
