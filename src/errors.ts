@@ -129,7 +129,7 @@ export const ERROR_CODES = {
   ERR_RAMPART_SESSION_ENDED: {
     status: 409,
     description:
-      'A session change was refused: another request destroyed or regenerated the session while this request ran (logout, login); nothing was written and the cookie is cleared.',
+      'A session change was refused: another request destroyed or regenerated the session while this request ran (logout, login); nothing was written and the cookie is left alone (after a rotation the browser holds the new one).',
   },
   ERR_RAMPART_SIGNATURE_MISSING: { status: 401, description: 'A signed request or webhook lacks its signature or timestamp header.' },
   ERR_RAMPART_SIGNATURE_INVALID: { status: 401, description: 'A request or webhook signature does not match the body and key.' },
