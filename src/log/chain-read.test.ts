@@ -5,65 +5,13 @@
  * filled with genuine rows), or returned marked with `includeTampered: true`; rows written
  * before the chain was switched on are returned as `unchained`. On PGlite and PostgreSQL.
  */
-import { test, after, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PGlite } from '@electric-sql/pglite';
-import postgres from 'postgres';
-import { SecurityLog, SecurityEvent, type SecurityLogOptions, type SecurityLogRow } from './index.ts';
-import { startPostgres, type PgServer } from '../../test/helpers/services.ts';
+import { type SecurityLog, SecurityEvent, type SecurityLogRow } from './index.ts';
+import { chainedLogEnvironments, type ChainedLogEnv } from '../../test/helpers/chained-log.ts';
 
-type Raw = (text: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
-interface Env {
-  open(options?: SecurityLogOptions): SecurityLog;
-  raw: Raw;
-  table: string;
-}
-
-const CHAIN_KEY = 'chain-key-Zq8v2Lr6Xw0Tn4Bm7Kc1Hd5Gf9Js3Pa8Ye2U';
-let counter = 0;
-let lite: PGlite | undefined;
-let pg: PgServer | undefined;
-let pgTried = false;
-
-after(async () => {
-  await pg?.stop();
-  await lite?.close();
-});
-
-async function environment(t: TestContext, backend: 'pglite' | 'postgres'): Promise<Env | undefined> {
-  const table = `chain_read_${process.pid}_${++counter}`;
-  const logs: SecurityLog[] = [];
-  let database: SecurityLogOptions['database'];
-  let raw: Raw;
-  if (backend === 'pglite') {
-    lite ??= new PGlite();
-    const db = lite;
-    database = db;
-    raw = async (text, params) => (await db.query<Record<string, unknown>>(text, params)).rows;
-  } else {
-    if (!pgTried) {
-      pgTried = true;
-      pg = await startPostgres(undefined);
-    }
-    if (pg === undefined) {
-      t.skip('PostgreSQL not available (set RAMPART_REQUIRE_SERVICES=1 to fail instead)');
-      return undefined;
-    }
-    const sql = postgres(pg.url, { max: 1, onnotice: () => {} });
-    t.after(() => sql.end({ timeout: 1 }));
-    database = pg.url;
-    raw = async (text, params) => (await sql.unsafe(text, (params ?? []) as never[])) as unknown as Record<string, unknown>[];
-  }
-  t.after(async () => {
-    for (const l of logs) await l.close();
-  });
-  const open = (options: SecurityLogOptions = {}): SecurityLog => {
-    const l = new SecurityLog({ database, table, flushIntervalMs: 10, chain: true, chainKey: CHAIN_KEY, ...options });
-    logs.push(l);
-    return l;
-  };
-  return { open, raw, table };
-}
+const environment = chainedLogEnvironments('chain_read');
+type Env = ChainedLogEnv;
 
 async function write(log: SecurityLog, n: number, detail = 'genuine'): Promise<void> {
   for (let i = 0; i < n; i++) await log.log(SecurityEvent.LOGIN_FAILED, { userId: 'alice', ip: '198.51.100.7', detail: `${detail} ${i}` }, { wait: true });

@@ -1,65 +1,11 @@
-import { test, after, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PGlite } from '@electric-sql/pglite';
-import postgres from 'postgres';
-import { SecurityLog, SecurityEvent, type SecurityLogOptions } from './index.ts';
+import { type SecurityLog, SecurityEvent } from './index.ts';
 import { isRampartError } from '../errors.ts';
-import { startPostgres, type PgServer } from '../../test/helpers/services.ts';
+import { chainedLogEnvironments, type ChainedLogEnv } from '../../test/helpers/chained-log.ts';
 
-/** Raw SQL on the log's database: the attacker with table access. */
-type Raw = (text: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
-interface Env {
-  /** A log on the test's table; `chained: false` gives a plain log on the same table. */
-  open(options?: SecurityLogOptions): SecurityLog;
-  raw: Raw;
-  table: string;
-}
-
-const CHAIN_KEY = 'chain-key-Zq8v2Lr6Xw0Tn4Bm7Kc1Hd5Gf9Js3Pa8Ye2U';
-let counter = 0;
-let lite: PGlite | undefined;
-let pg: PgServer | undefined;
-let pgTried = false;
-
-after(async () => {
-  await pg?.stop();
-  await lite?.close();
-});
-
-async function environment(t: TestContext, backend: 'pglite' | 'postgres'): Promise<Env | undefined> {
-  const table = `chain_verify_${process.pid}_${++counter}`;
-  const logs: SecurityLog[] = [];
-  let database: SecurityLogOptions['database'];
-  let raw: Raw;
-  if (backend === 'pglite') {
-    lite ??= new PGlite();
-    const db = lite;
-    database = db;
-    raw = async (text, params) => (await db.query<Record<string, unknown>>(text, params)).rows;
-  } else {
-    if (!pgTried) {
-      pgTried = true;
-      pg = await startPostgres(undefined);
-    }
-    if (pg === undefined) {
-      t.skip('PostgreSQL not available');
-      return undefined;
-    }
-    const sql = postgres(pg.url, { max: 1, onnotice: () => {} });
-    t.after(() => sql.end({ timeout: 1 }));
-    database = pg.url;
-    raw = async (text, params) => (await sql.unsafe(text, (params ?? []) as never[])) as unknown as Record<string, unknown>[];
-  }
-  t.after(async () => {
-    for (const l of logs) await l.close();
-  });
-  const open = (options: SecurityLogOptions = {}): SecurityLog => {
-    const l = new SecurityLog({ database, table, flushIntervalMs: 10, chain: true, chainKey: CHAIN_KEY, ...options });
-    logs.push(l);
-    return l;
-  };
-  return { open, raw, table };
-}
+const environment = chainedLogEnvironments('chain_verify');
+type Env = ChainedLogEnv;
 
 async function write(log: SecurityLog, n: number, detail = 'attempt'): Promise<void> {
   for (let i = 0; i < n; i++) await log.log(SecurityEvent.LOGIN_FAILED, { userId: 'alice', ip: `198.51.100.${i}`, detail: `${detail} ${i}` }, { wait: true });
