@@ -41,7 +41,8 @@ export interface FetchAdapterOptions {
    * (ERR_RAMPART_ADAPTER), with the error, the request and the
    * runtime's arguments. rampart then answers a 500 (problem+json, or the HTML page a
    * browser prefers) with its security headers, where the runtime would send its own bare
-   * 500. Default: `console.error(error)`, what Bun, Deno, @hono/node-server and Hono print.
+   * 500 — or, for a RampartError with an HTTP status, that status and the error's headers
+   * (409 ERR_RAMPART_SESSION_ENDED, 503 + Retry-After of a session store). Default: `console.error(error)`, what Bun, Deno, @hono/node-server and Hono print.
    * Return a Response to answer with it instead (rampart's headers are merged into it);
    * throw (`(error) => { throw error; }`) to hand the error to the runtime as without
    * rampart (its own 500, without rampart's headers).
@@ -88,7 +89,7 @@ export function runtimeTarget(rest: readonly unknown[]): string | undefined {
 
 /**
  * Wrap a fetch-style handler (Bun, Deno, Cloudflare Workers, any `Request → Response`).
- * A handler that throws gets rampart's 500, security headers included, and its error goes
+ * A handler that throws gets rampart's 500 (a RampartError with an HTTP status: that status), security headers included, and its error goes
  * to {@link FetchAdapterOptions.onError}.
  *
  * @example

@@ -33,7 +33,8 @@ function callHandler(handler: NodeHandler, req: IncomingMessage, res: ServerResp
 
 /**
  * Wrap a node:http handler with a rampart stack. A handler that throws gets rampart's 500
- * (security headers on it) and its error is rethrown to node.
+ * (security headers on it; a RampartError with an HTTP status gets that status and its
+ * headers) and its error is rethrown to node.
  *
  * @example
  * http.createServer(shield.node((req, res) => res.end('ok'))).listen(3000);
