@@ -192,6 +192,8 @@ export class SecurityLog implements EventSink {
   private readonly target: DatabaseTarget;
   private store: Store | undefined;
   private opening: Promise<Store> | undefined;
+  /** Rejects (ERR_RAMPART_LOG_CLOSED) every caller still waiting on the opening when close() gives up on it. */
+  private abandonOpening: { promise: Promise<never>; reject: (err: Error) => void } | undefined;
   private readonly queue: WriteQueue;
   private closed = false;
   /** Events passed to emit() that could not be turned into a row (malformed name or field). */
@@ -300,7 +302,8 @@ export class SecurityLog implements EventSink {
           : new RampartError('ERR_RAMPART_LOG_DATABASE', `SecurityLog: cannot open the database: ${(err as Error)?.message}`, { cause: err });
       },
     );
-    return this.opening;
+    this.abandonOpening ??= abandonable();
+    return Promise.race([this.opening, this.abandonOpening.promise]);
   }
 
   private async connect(): Promise<Store> {
@@ -469,6 +472,7 @@ export class SecurityLog implements EventSink {
     if (store === undefined) {
       // Still opening at the deadline (an embedded PGlite compiling under load): closed when it opens.
       void this.opening?.then((late) => late.db.close(0)).catch(() => undefined);
+      this.abandonOpening?.reject(new RampartError('ERR_RAMPART_LOG_CLOSED', 'SecurityLog: closed while the database was still opening.'));
       return { dropped };
     }
     // A write abandoned at the deadline may still hold a connection: it gets what is left of
@@ -662,6 +666,16 @@ export async function openedLogDatabase(log: SecurityLog): Promise<{ db: Databas
 }
 
 /** `opening`'s store, or undefined when it fails or is not open by `deadline` (epoch ms). */
+/** A promise that only ever rejects, when told to; unobserved, its rejection is not reported. */
+function abandonable(): { promise: Promise<never>; reject: (err: Error) => void } {
+  let reject: (err: Error) => void = () => undefined;
+  const promise = new Promise<never>((_, r) => {
+    reject = r;
+  });
+  promise.catch(() => undefined);
+  return { promise, reject };
+}
+
 async function untilDeadline(opening: Promise<Store>, deadline: number): Promise<Store | undefined> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<undefined>((resolve) => {
