@@ -158,6 +158,10 @@ export function sessions(options: SessionOptions): SessionsMiddleware {
     const raw = req.cookie(cookieName);
     let id = '';
     let record: StoredRecord | undefined;
+    // The request came with an id that another request destroyed or rotated: its writes are
+    // refused (ended) instead of starting an anonymous session, whose cookie would replace the
+    // rotated one in the browser. A login (regenerate() without keepData) may still start one.
+    let endedElsewhere = false;
     const clearCookie = () => res.append('set-cookie', serializeCookie(cookieName, '', { ...cookieOptions, maxAge: 0 }));
     if (raw !== undefined && raw !== '') {
       const verified = unsign(raw);
@@ -172,6 +176,7 @@ export function sessions(options: SessionOptions): SessionsMiddleware {
           // (or set) the new cookie: clearing here could delete that one. The id is dead in
           // the store either way; this request simply has no session.
           if (loaded === 'missing') clearCookie();
+          else endedElsewhere = true;
         } else if (loaded.expires <= now || loaded.seen + idleMs <= now) {
           req.emit('SESSION_EXPIRED', loaded.expires <= now ? 'absolute timeout' : 'idle timeout');
           await store.delete(verified);
@@ -197,6 +202,7 @@ export function sessions(options: SessionOptions): SessionsMiddleware {
     const ended = (): never => {
       id = '';
       state = blank();
+      endedElsewhere = true;
       req.emit('SESSION_DESTROYED', 'stale write refused: the session ended in another request');
       throw new RampartError(
         'ERR_RAMPART_SESSION_ENDED',
@@ -240,6 +246,7 @@ export function sessions(options: SessionOptions): SessionsMiddleware {
     /** Change the data: create the session on its first write, else patch the latest record (or fail: ended). */
     const changeData = async (edit: (data: StoredRecord['data']) => StoredRecord['data']) => {
       if (id === '') {
+        if (endedElsewhere) ended();
         state.data = edit(state.data);
         await create();
         return;
@@ -260,6 +267,7 @@ export function sessions(options: SessionOptions): SessionsMiddleware {
         id = '';
         record = undefined;
         state = blank();
+        endedElsewhere = true;
       } else {
         record = touched;
         state = touched;
@@ -308,6 +316,7 @@ export function sessions(options: SessionOptions): SessionsMiddleware {
         // With keepData the old id is retired only if it is still live: a session another
         // request ended meanwhile must not live on under a new id. Without it nothing carries
         // over (a login): the old id is retired whatever its state, and a fresh session starts.
+        if (id === '' && keep && endedElsewhere) ended();
         if (id !== '') {
           if (!keep) await store.set(id, SESSION_TOMBSTONE, TOMBSTONE_TTL);
           else {
@@ -342,6 +351,8 @@ export function sessions(options: SessionOptions): SessionsMiddleware {
         }
         id = '';
         state = blank();
+        // An explicit logout clears the cookie itself: a session started after it is the app's choice.
+        endedElsewhere = false;
         clearCookie();
       },
     };

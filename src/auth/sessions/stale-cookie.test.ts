@@ -34,6 +34,7 @@ function app(barrier: () => Barrier) {
         await session.set('user', { id: 'u1' });
       }
       if (req.path === '/rotate') await session.regenerate({ keepData: true });
+      if (req.path === '/cart') await session.set('cart', [1]);
       if (req.path === '/rotate-together') {
         await barrier().wait();
         await session.regenerate({ keepData: true });
@@ -69,6 +70,11 @@ test('a request still carrying a rotated id does not clear the new cookie: it ha
       assert.equal(stale.status, 200);
       assert.deepEqual(sessionCookies(stale), [], 'no Set-Cookie: a clear would delete the new cookie');
       assert.deepEqual(await stale.json(), { user: null }, 'the old id carries no session');
+      // a write sent with the old cookie: refused, rather than a new anonymous session whose cookie would replace the new one
+      const write = await fetch(`${running.url}/cart`, { headers: { cookie: old } });
+      assert.equal(write.status, 409);
+      assert.equal(await write.text(), 'ERR_RAMPART_SESSION_ENDED');
+      assert.deepEqual(sessionCookies(write), [], 'no anonymous session cookie replacing the new one');
       const me = await fetch(`${running.url}/me`, { headers: { cookie: fresh } });
       assert.deepEqual(await me.json(), { user: { id: 'u1' } });
     },
