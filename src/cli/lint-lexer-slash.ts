@@ -67,7 +67,72 @@ export function regexEnd(source: string, start: number): number {
     j++;
   }
   if (j >= n) return -1;
-  j++;
-  while (j < n && /[a-z]/.test(source[j]!)) j++;
+  return afterFlags(source, j + 1);
+}
+
+/** The position after the flags that start at `from`. */
+function afterFlags(source: string, from: number): number {
+  let j = from;
+  while (j < source.length && /[a-z]/.test(source[j]!)) j++;
   return j;
+}
+
+/**
+ * `regexEnd` over one source, linear overall however many `/` start a regex that never closes.
+ * A look-ahead that fails has read to its line end; the next `/` on that line would read it
+ * again (`x=/[x=/[…`, quadratic). So a failure records, for every position from there to the
+ * line end, where a scan reaching it (outside or inside a `[…]` class) finds its closing `/`
+ * — one right-to-left pass over what was already read — and later `/`s in that range look
+ * their answer up instead of scanning.
+ */
+export function regexEnds(source: string): (start: number) => number {
+  // Positions [from, to) are known: out[j - from] / inside[j - from] is the closing `/` a scan
+  // at j finds outside / inside a class, or -1.
+  let from = 0;
+  let to = 0;
+  let out = new Int32Array(0);
+  let inside = new Int32Array(0);
+  const record = (start: number): void => {
+    let end = start;
+    while (end < source.length && source[end] !== '\n' && source[end] !== '\r') end++;
+    from = start;
+    to = end;
+    const size = end - start;
+    if (out.length < size) {
+      out = new Int32Array(size);
+      inside = new Int32Array(size);
+    }
+    // Beyond the line end (or past a backslash at it) every scan fails.
+    const outAt = (j: number): number => (j < end ? out[j - start]! : -1);
+    const insideAt = (j: number): number => (j < end ? inside[j - start]! : -1);
+    for (let j = end - 1; j >= start; j--) {
+      const d = source[j]!;
+      let o: number;
+      let c: number;
+      if (d === '\\') {
+        o = j + 1 < end ? outAt(j + 2) : -1;
+        c = j + 1 < end ? insideAt(j + 2) : -1;
+      } else if (d === '[') o = c = insideAt(j + 1);
+      else if (d === ']') o = c = outAt(j + 1);
+      else if (d === '/') {
+        o = j;
+        c = insideAt(j + 1);
+      } else {
+        o = outAt(j + 1);
+        c = insideAt(j + 1);
+      }
+      out[j - start] = o;
+      inside[j - start] = c;
+    }
+  };
+  return (start: number): number => {
+    const body = start + 1;
+    if (body >= from && body < to) {
+      const close = out[body - from]!;
+      return close === -1 ? -1 : afterFlags(source, close + 1);
+    }
+    const end = regexEnd(source, start);
+    if (end === -1 && body < source.length) record(body);
+    return end;
+  };
 }

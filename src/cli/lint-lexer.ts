@@ -5,7 +5,7 @@
  * (still open at the end of the file; a template directly followed by a name, or `${` in code
  * after it) is re-read as code from its opening character, within a budget linear in the file.
  */
-import { opensControlHead, regexAllowed, regexEnd } from './lint-lexer-slash.ts';
+import { opensControlHead, regexAllowed, regexEnds } from './lint-lexer-slash.ts';
 
 /** Token kinds. */
 export type TokenKind = 'ident' | 'punct' | 'string' | 'template' | 'number' | 'regex';
@@ -76,6 +76,8 @@ export function tokenize(source: string, comments?: Comment[], options: Tokenize
   let checkpoint: { i: number; line: number; lineStart: number; tokens: number; comments: number; parens: Parens; template: boolean } | undefined;
   let budget = REREAD_BUDGET * n;
   let templateOpen = false;
+  // Where a regex literal starting at a `/` ends: linear overall, also when many never close.
+  const regexEnd = regexEnds(source);
 
   const newline = (at: number): void => {
     line++;
@@ -339,7 +341,7 @@ export function tokenize(source: string, comments?: Comment[], options: Tokenize
       continue;
     }
     if (c === '/' && regexAllowed(tokens, headEnds)) {
-      const end = regexEnd(source, i);
+      const end = regexEnd(i);
       // A regex literal cannot hold a line end: a `/` with no closing `/` on its line is a division.
       if (end !== -1) {
         push('regex', source.slice(i, end), line, col);
