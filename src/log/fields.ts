@@ -78,7 +78,7 @@ function cleanText(value: unknown, max: number, field: string): string | null {
  */
 function redactedId(value: string): string {
   if (/^[0-9]{1,64}$/.test(value)) return value;
-  return redactString(cutForScan(value, LIMITS.userId * 8));
+  return redactString(value.length > LIMITS.userId * 8 ? value.slice(0, LIMITS.userId * 8) : value);
 }
 
 /** Normalise a user id (number or string) to text, redacted as other stored text; undefined/null → null. */
@@ -191,7 +191,7 @@ export function toRow(event: string, fields: LogFields, maxDetail: number, time 
     ip: ip.ip,
     // A client chooses its User-Agent: it may carry a secret like any other free text.
     userAgent: cleanText(
-      typeof fields.userAgent === 'string' ? redactString(cutForScan(fields.userAgent, LIMITS.userAgent * 8)) : fields.userAgent,
+      typeof fields.userAgent === 'string' ? redactString(fields.userAgent.slice(0, LIMITS.userAgent * 8)) : fields.userAgent,
       LIMITS.userAgent,
       'userAgent',
     ),
