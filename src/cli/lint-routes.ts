@@ -159,3 +159,33 @@ function markupKey(tokens: readonly Token[], at: number, constants: Constants | 
   if (key.kind === 'ident' && (next === ',' || next === '}')) return { key, name, valueAt: at };
   return undefined;
 }
+
+/** How many tokens of a `const` initialiser are read for a Function constructor. */
+const ALIAS_SCAN = 32;
+
+/**
+ * For the `const`/`let`/`var` at `at`, the declared name when it is `const NAME = <the Function
+ * constructor>` (`Function`, `globalThis.Function`, `Function.prototype.constructor`,
+ * `(async () => {}).constructor`…) ending its statement; undefined otherwise.
+ */
+export function functionAlias(tokens: readonly Token[], at: number): string | undefined {
+  const name = tokens[at + 1];
+  if (tokens[at]!.text !== 'const' || name?.kind !== 'ident' || tokens[at + 2]?.text !== '=') return undefined;
+  const first = tokens[at + 3];
+  if (first === undefined || !(first.text === '(' || (first.kind === 'ident' && (first.text === 'Function' || GLOBAL_NAMES.has(first.text))))) return undefined;
+  let depth = 0;
+  for (let j = at + 3; j < tokens.length && j <= at + 3 + ALIAS_SCAN; j++) {
+    const t = tokens[j]!;
+    const ends = j > at + 3 && depth === 0 && (t.line !== tokens[j - 1]!.line || (t.kind === 'punct' && (t.text === ';' || t.text === ',')));
+    if (ends) return isFunctionConstructor(tokens, j - 1) ? name.text : undefined;
+    if (t.kind !== 'punct') continue;
+    if (t.text === '(' || t.text === '[' || t.text === '{') depth++;
+    else if (t.text === ')' || t.text === ']' || t.text === '}') {
+      if (depth === 0) return undefined;
+      depth--;
+    }
+  }
+  return tokens.length <= at + 3 + ALIAS_SCAN && depth === 0 && isFunctionConstructor(tokens, tokens.length - 1) ? name.text : undefined;
+}
+
+const GLOBAL_NAMES: ReadonlySet<string> = new Set(['globalThis', 'window', 'self', 'global']);

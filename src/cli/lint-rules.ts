@@ -23,7 +23,7 @@ import {
 import { readConcatenation } from './lint-concat.ts';
 import { GrownSql } from './lint-grown-sql.ts';
 import { declareConstants, foldedKey } from './lint-constant.ts';
-import { isFunctionConstructor, isFunctionValue, MARKUP_PROPERTIES, objectAssignMarkup, reflectsFunction } from './lint-routes.ts';
+import { functionAlias, isFunctionConstructor, isFunctionValue, MARKUP_PROPERTIES, objectAssignMarkup, reflectsFunction } from './lint-routes.ts';
 import { riskySlot, riskyTemplateSlot } from './lint-sql.ts';
 import { RequestCommands } from './lint-shell.ts';
 import { applySuppressions, SUPPRESSION_RULE } from './lint-suppress.ts';
@@ -66,7 +66,7 @@ export const LINT_RULES: readonly LintRuleInfo[] = [
     id: 'RAMPART-S021',
     severity: 'error',
     title:
-      "new Function(…) or Function(…) (also globalThis.Function, and the same constructor reached as Function.prototype.constructor, x.constructor.constructor, (function () {}).constructor or Function['constructor'], and called through .call/.apply/.bind or Reflect.apply/construct): string-to-code; an injection sink.",
+      "new Function(…) or Function(…) (also globalThis.Function, globalThis['Function'] or a key folded from constant pieces, a const alias such as const F = Function.prototype.constructor or const { Function: F } = globalThis, and the same constructor reached as Function.prototype.constructor, x.constructor.constructor, (function () {}).constructor or Function['constructor'], and called through .call/.apply/.bind or Reflect.apply/construct): string-to-code; an injection sink.",
   },
   {
     id: 'RAMPART-S030',
@@ -78,7 +78,7 @@ export const LINT_RULES: readonly LintRuleInfo[] = [
     id: 'RAMPART-S040',
     severity: 'error',
     title:
-      "innerHTML/outerHTML/srcdoc (= or +=, also el['innerHTML'], el[`innerHTML`], el['inner' + 'HTML'] and Object.assign(el, { innerHTML: … })), insertAdjacentHTML or document.write/writeln (also document?.write) with interpolated or concatenated markup or request data (req.body.html): DOM XSS. Use textContent or escapeHtml()/sanitizeHtml(). A warning for another plain variable.",
+      "innerHTML/outerHTML/srcdoc (= or +=, also el['innerHTML'], el[`innerHTML`], el['inner' + 'HTML'] and Object.assign(el, { innerHTML: … })), insertAdjacentHTML or document.write/writeln (also document?.write, document['write'] and document['wri' + 'te']) with interpolated or concatenated markup or request data (req.body.html): DOM XSS. Use textContent or escapeHtml()/sanitizeHtml(). A warning for another plain variable.",
   },
   { id: 'RAMPART-S041', severity: 'warning', title: 'dangerouslySetInnerHTML: make sure the HTML is sanitised (sanitizeHtml from rampart/input).' },
   {
@@ -157,6 +157,20 @@ function looksLikeSql(text: string): boolean {
   return (SQL_START.test(text) && SQL_CLAUSE.test(text)) || SQL_CONTINUATION.test(text);
 }
 
+// A statement whose keyword (in any case) is followed by SQL structure: DELETE FROM, INSERT INTO,
+// UPDATE t SET, SELECT <columns> FROM, CREATE/DROP/ALTER TABLE…, WITH x AS (.
+const SQL_STRUCTURE =
+  /^\s*(?:\(\s*)?(?:delete\s+from\s|insert\s+(?:or\s+[a-z]+\s+|ignore\s+)?into\s|(?:replace|merge|upsert)\s+into\s|update\s+[\w.$"`{}]+\s+set\s|select\s+(?:distinct\s+)?(?:\*|[\w.$"`(){}*]+(?:\s+as\s+\w+)?(?:\s*,\s*[\w.$"`(){}*]+(?:\s+as\s+\w+)?)*)\s+from\s|(?:create|drop|alter|truncate)\s+(?:table|index|view|schema|database|sequence|type|function|trigger|unique\s+index)\s|with\s+(?:recursive\s+)?\w+\s+as\s+\()/i;
+
+/**
+ * Whether text outside a query call reads as SQL: an upper-case statement keyword with a clause
+ * (SQL style), a keyword followed by SQL structure, or an upper-case continuation clause. Prose
+ * that starts with the same words (`Delete ${name} from your list?`) does not.
+ */
+function readsAsSql(text: string): boolean {
+  return (SQL_START_UPPER.test(text) && SQL_CLAUSE.test(text)) || SQL_STRUCTURE.test(text) || SQL_CONTINUATION.test(text);
+}
+
 function isStringy(t: Token | undefined): t is Token {
   return t !== undefined && (t.kind === 'string' || t.kind === 'template');
 }
@@ -201,6 +215,10 @@ export function lintSource(source: string, file: string): LintResult {
   const requestCommands = new RequestCommands();
   // `const k = 'ev' + 'al'`: names whose value is a constant string, for computed members and keys.
   const constants = new Map<string, string>();
+  // `const F = Function.prototype.constructor`: names bound to the Function constructor.
+  const functionAliases = new Set<string>();
+  // `const q = 'select ' + req.query.a`: names holding SQL text joined with request data, and that data.
+  const sqlFromRequest = new Map<string, string>();
   const add = (id: string, at: Token, message: string, severity?: Severity): void => {
     out.push({ id, severity: severity ?? INFO.get(id)!.severity, message, file, line: at.line, column: at.column });
   };
@@ -215,12 +233,22 @@ export function lintSource(source: string, file: string): LintResult {
       add('RAMPART-S040', t, `${how}${name} is assigned the variable ${value.text}; make sure it is escaped or sanitised.`, 'warning');
   };
 
+  // `document.write(…)`, `el.insertAdjacentHTML(pos, …)`: `name` is the method, its markup argument at `argAt`.
+  const markupCall = (t: Token, argAt: number, name = t.text): void => {
+    if (dynamicString(tokens, argAt)) add('RAMPART-S040', t, `${name}() receives interpolated or concatenated markup.`);
+    else if (tokens[argAt]?.kind === 'ident' && tokens[argAt + 1]?.text !== '(' && readsRequestValue(followingExpression(tokens, argAt)))
+      add('RAMPART-S040', t, `${name}() receives request data (${excerpt(followingExpression(tokens, argAt))}); escape or sanitise it.`);
+  };
+
   // A computed member or key `[…]` opened at `open`, closed at `close`, whose constant value is `name`.
   const computedKey = (name: string, open: number, close: number): void => {
     const at = tokens[open + 1]!;
     const after = tokens[close + 1];
     const shown = `['${excerpt(name)}']`;
+    const called = after?.text === '(' && tokens[close + 2]?.text !== ')';
     if (name === 'eval' && isGlobalReceiver(tokens, open - 1)) add('RAMPART-S020', at, `globalThis${shown} turns a string into code.`);
+    else if (name === 'Function' && called && isGlobalReceiver(tokens, open - 1)) add('RAMPART-S021', at, `globalThis${shown}() turns a string into code.`);
+    else if ((name === 'write' || name === 'writeln') && called && isDocument(tokens, open - 1)) markupCall(at, close + 2, `document${shown}`);
     else if (name === 'NODE_TLS_REJECT_UNAUTHORIZED' && after?.text === '=' && isZero(tokens[close + 2]))
       add('RAMPART-S050', at, 'NODE_TLS_REJECT_UNAUTHORIZED = "0" disables certificate verification process-wide.');
     else if (name === 'rejectUnauthorized' && after?.text === ':' && isFalseValue(tokens, close + 2))
@@ -237,7 +265,13 @@ export function lintSource(source: string, file: string): LintResult {
     const calls = next?.kind === 'punct' && next.text === '(';
 
     if (t.kind === 'ident') {
-      if ((t.text === 'const' || t.text === 'let' || t.text === 'var') && prev?.text !== '.') declareConstants(tokens, i, constants);
+      if ((t.text === 'const' || t.text === 'let' || t.text === 'var') && prev?.text !== '.') {
+        declareConstants(tokens, i, constants);
+        const alias = functionAlias(tokens, i);
+        if (alias !== undefined) {
+          if (functionAliases.size < MAX_NAMES) functionAliases.add(alias);
+        } else if (tokens[i + 1]?.kind === 'ident') functionAliases.delete(tokens[i + 1]!.text);
+      }
       // ── SQL through query functions, sql.unsafe, exec
       if (calls && QUERY_FUNCTIONS.has(t.text) && (prev?.text === '.' || prev?.text === '?.' || UNSAFE_FUNCTIONS.has(t.text) || t.text === 'query')) {
         const argAt = skipStringRaw(tokens, i + 2);
@@ -252,6 +286,11 @@ export function lintSource(source: string, file: string): LintResult {
             );
             continue;
           }
+        }
+        const held = arg?.kind === 'ident' && [')', ','].includes(tokens[argAt + 1]?.text ?? '') ? sqlFromRequest.get(arg.text) : undefined;
+        if (held !== undefined) {
+          add('RAMPART-S001', t, `${t.text}() receives ${arg!.text}, SQL built from request data (${excerpt(held)}); pass the values as parameters.`);
+          continue;
         }
         if (arg !== undefined && dynamicString(tokens, argAt)) {
           const text = isStringy(arg) ? arg.text : (tokens[argAt + 2]?.text ?? '');
@@ -302,7 +341,10 @@ export function lintSource(source: string, file: string): LintResult {
           continue;
         }
       }
-      if (next?.text === '=' && prev?.text !== '.' && prev?.text !== '?.') requestCommands.assigned(tokens, i, looksLikeSql);
+      if (next?.text === '=' && prev?.text !== '.' && prev?.text !== '?.') {
+        requestCommands.assigned(tokens, i, looksLikeSql);
+        sqlFromRequest.delete(t.text);
+      }
       // ── string to code
       // (`eval(script: string)` in an interface or class is a declaration, not a call)
       if (t.text === 'eval' && calls && prev?.text !== '.' && prev?.text !== 'function' && tokens[i + 3]?.text !== ':')
@@ -317,6 +359,24 @@ export function lintSource(source: string, file: string): LintResult {
       }
       if ((t.text === 'setTimeout' || t.text === 'setInterval') && calls && stringTimer(tokens, i))
         add('RAMPART-S020', t, `${t.text}() with a string runs it as code; pass a function.`);
+      if (
+        calls &&
+        functionAliases.has(t.text) &&
+        !['.', '?.', 'function'].includes(prev?.text ?? '') &&
+        tokens[i + 2]?.text !== ')' &&
+        tokens[i + 3]?.text !== ':'
+      )
+        add('RAMPART-S021', t, `${t.text} is the Function constructor: ${t.text}() turns a string into code.`);
+      // `const { Function: G } = globalThis`: G is the constructor too
+      if (
+        t.text === 'Function' &&
+        (prev?.text === '{' || prev?.text === ',') &&
+        next?.text === ':' &&
+        tokens[i + 2]?.kind === 'ident' &&
+        functionAliases.size < MAX_NAMES &&
+        destructuredFromGlobal(tokens, i)
+      )
+        functionAliases.add(tokens[i + 2]!.text);
       if (t.text === 'Function' && calls && functionConstructor(tokens, i))
         add('RAMPART-S021', t, `${prev?.text === 'new' ? 'new ' : ''}Function() turns a string into code.`);
       // `Function.prototype.constructor(code)`, `[].constructor.constructor(code)`: the same constructor
@@ -336,16 +396,13 @@ export function lintSource(source: string, file: string): LintResult {
       // ── DOM XSS
       if (MARKUP_PROPERTIES.has(t.text) && prev?.text === '.' && isAssignment(next)) markupAssignment(t, i + 2);
       if (t.text === 'assign' && calls && prev?.text === '.' && tokens[i - 2]?.text === 'Object' && tokens[i - 3]?.text !== '.')
-        for (const { key, valueAt } of objectAssignMarkup(tokens, i, constants)) markupAssignment(key, valueAt, 'Object.assign sets ');
+        for (const { key, name, valueAt } of objectAssignMarkup(tokens, i, constants)) markupAssignment(key, valueAt, 'Object.assign sets ', name);
       if (
         (t.text === 'insertAdjacentHTML' ||
           ((t.text === 'write' || t.text === 'writeln') && (prev?.text === '.' || prev?.text === '?.') && tokens[i - 2]?.text === 'document')) &&
         calls
       ) {
-        const argAt = t.text === 'insertAdjacentHTML' ? i + 4 : i + 2;
-        if (dynamicString(tokens, argAt)) add('RAMPART-S040', t, `${t.text}() receives interpolated or concatenated markup.`);
-        else if (tokens[argAt]?.kind === 'ident' && tokens[argAt + 1]?.text !== '(' && readsRequestValue(followingExpression(tokens, argAt)))
-          add('RAMPART-S040', t, `${t.text}() receives request data (${excerpt(followingExpression(tokens, argAt))}); escape or sanitise it.`);
+        markupCall(t, t.text === 'insertAdjacentHTML' ? i + 4 : i + 2);
       }
       if (t.text === 'dangerouslySetInnerHTML') add('RAMPART-S041', t, 'dangerouslySetInnerHTML renders raw HTML.');
       // ── TLS verification
@@ -404,7 +461,8 @@ export function lintSource(source: string, file: string): LintResult {
     }
 
     // ── SQL strings built outside a query call
-    if (!reported.has(t) && isStringy(t) && looksLikeSql(t.text)) {
+    const reportedBefore = out.length;
+    if (!reported.has(t) && isStringy(t) && readsAsSql(t.text)) {
       const concatenated = (next?.text === '+' && tokens[i + 2]?.kind !== 'string') || concatArgument(tokens, i) !== -1;
       const interpolated = t.kind === 'template' && t.interpolated && !isTagged(tokens, i);
       const joined = next?.text === ',' && !isStringy(tokens[i + 2]) && inJoinedArray(tokens, i);
@@ -418,6 +476,17 @@ export function lintSource(source: string, file: string): LintResult {
         add('RAMPART-S002', t, `SQL built from pieces: ${excerpt(joined.text)} with ${excerpt(joined.slot)} in it`);
       }
     }
+    // `const q = 'select ' + req.query.a` (not reported here: a bare keyword is SQL only in a query call)
+    if (
+      out.length === reportedBefore &&
+      isStringy(t) &&
+      prev?.text === '=' &&
+      tokens[i - 2]?.kind === 'ident' &&
+      !['.', '?.'].includes(tokens[i - 3]?.text ?? '')
+    ) {
+      const read = requestSql(tokens, i);
+      if (read !== undefined && (sqlFromRequest.size < MAX_NAMES || sqlFromRequest.has(tokens[i - 2]!.text))) sqlFromRequest.set(tokens[i - 2]!.text, read);
+    }
   }
   const codeLines = new Set<number>();
   for (const t of tokens) codeLines.add(t.line);
@@ -425,6 +494,24 @@ export function lintSource(source: string, file: string): LintResult {
 }
 
 const KNOWN_IDS: ReadonlySet<string> = new Set(LINT_RULES.map((r) => r.id));
+
+/** Names remembered per file (function aliases, SQL variables): memory stays bounded. */
+const MAX_NAMES = 1000;
+
+/**
+ * The request data in the SQL that starts at the string or template at `at` (`'select ' +
+ * req.query.a`, `` `select ${req.body.cols}` ``): a statement keyword first, request data in a slot.
+ */
+function requestSql(tokens: readonly Token[], at: number): string | undefined {
+  const t = tokens[at]!;
+  if (t.kind === 'template' && t.interpolated && !isTagged(tokens, at) && SQL_START.test(t.text) && tokens[at + 1]?.text !== '+') {
+    const read = t.expressions?.find((e) => readsRequestValue(e.trim()));
+    return read?.trim();
+  }
+  if (t.kind !== 'string' || tokens[at + 1]?.text !== '+') return undefined;
+  const joined = readConcatenation(tokens, at);
+  return joined.slot !== undefined && SQL_START.test(joined.text) && readsRequestValue(joined.slot) ? joined.slot : undefined;
+}
 
 function riskyTemplate(t: Token): string | undefined {
   return riskyTemplateSlot(t.text, t.expressions ?? []);
@@ -497,6 +584,13 @@ function functionConstructor(tokens: readonly Token[], at: number): boolean {
   if (prev?.text === '.' || prev?.text === '?.') return isGlobalReceiver(tokens, at - 2);
   if (prev?.text === 'new') return true;
   return prev?.text !== 'function' && tokens[at + 2]?.text !== ')' && tokens[at + 3]?.text !== ':';
+}
+
+/** The receiver ending at `at` is `document`: the name (also `window.document`) or `['document']`. */
+function isDocument(tokens: readonly Token[], at: number): boolean {
+  const t = tokens[at];
+  if (t?.kind === 'ident') return t.text === 'document' && (!['.', '?.'].includes(tokens[at - 1]?.text ?? '') || isGlobalReceiver(tokens, at - 2));
+  return t?.text === ']' && isPlainString(tokens[at - 1]) && tokens[at - 1]!.text === 'document' && tokens[at - 2]?.text === '[';
 }
 
 /** `= `, `+=`: the token after an assignment target. */
