@@ -75,6 +75,9 @@ const HINT = /pass|pwd|tok|secret|sess|sid|sig|key|otp|pin|auth|bearer|cookie|cr
 // Characters no one sees (zero-width space and joiners, soft hyphen, word joiner, BOM…): removed
 // before a name is judged, so `pass\u200bword` is `password`.
 const NON_ASCII = /[^\x00-\x7f]/;
+// HINT or a non-ASCII character, in one scan: most keys match neither and are rejected by it.
+const HINT_OR_NON_ASCII =
+  /pass|pwd|tok|secret|sess|sid|sig|key|otp|pin|auth|bearer|cookie|cred|cv[cv]|iban|ssn|card|cc[_-]?n|mfa|2fa|verif|recover|backup|secur|[^\x00-\x7f]/i;
 const INVISIBLE = /\p{Default_Ignorable_Code_Point}/gu;
 
 // All-capital environment names run words together (`PGPASSWORD`, `DBPASS`, `GITHUBTOKEN`): a
@@ -145,8 +148,9 @@ function headIndex(words: readonly string[]): number {
  * (`PGPASSWORD`, `DBPASS`, `GITHUBTOKEN`; not `BYPASS`, `COMPASS`).
  */
 export function isSensitiveKey(key: string): boolean {
+  if (!HINT_OR_NON_ASCII.test(key)) return false;
   const name = NON_ASCII.test(key) ? key.replace(INVISIBLE, '') : key;
-  if (!HINT.test(name)) return false;
+  if (name !== key && !HINT.test(name)) return false;
   if (sensitiveWords(keyWords(name))) return true;
   let lower = false;
   let upper = false;

@@ -169,10 +169,11 @@ class Writer {
       if (this.member('name', record, first, depth, seen, false)) first = false;
       if (this.member('message', record, first, depth, seen, false)) first = false;
     }
-    // `{ name: 'password', value: … }`: the value fields are secret.
-    const pair = namesSecret(object);
     // Listing the keys is the one step that grows with the object (native, no property read).
-    for (const key of Object.keys(object)) {
+    const keys = Object.keys(object);
+    // `{ name: 'password', value: … }`: the value fields are secret.
+    const pair = namesSecret(object, keys);
+    for (const key of keys) {
       if (error && (key === 'name' || key === 'message')) continue;
       if (this.member(key, record, first, depth, seen, pair)) first = false;
     }

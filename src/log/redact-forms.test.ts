@@ -193,3 +193,27 @@ test('a SecurityLog stores none of these values', async () => {
     await log.close();
   }
 });
+
+test('redactKeys masks one-time-code names and names with invisible characters too', async () => {
+  const { redactKeys } = await import('../input/pii.ts');
+  const input = {
+    otp_code: '1',
+    pin_code: '2',
+    verificationCode: '3',
+    'pass\u200bword': '4',
+    'pass\u00adword': '5',
+    pAsSwOrD: '6',
+    status_code: 200,
+    code: 404,
+  };
+  assert.deepEqual(redactKeys(input), {
+    otp_code: '[REDACTED]',
+    pin_code: '[REDACTED]',
+    verificationCode: '[REDACTED]',
+    'pass\u200bword': '[REDACTED]',
+    'pass\u00adword': '[REDACTED]',
+    pAsSwOrD: '[REDACTED]',
+    status_code: 200,
+    code: 404,
+  });
+});

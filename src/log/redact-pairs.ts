@@ -6,7 +6,7 @@
 import { isSensitiveKey } from '../core/secret-keys.ts';
 
 // Fields that hold a name, and the fields that hold its value, in `{ name, value }` pairs.
-const NAME_FIELDS = ['name', 'key', 'k', 'field', 'header', 'param', 'parameter'];
+const NAME_FIELDS = new Set(['name', 'key', 'k', 'field', 'header', 'param', 'parameter']);
 const VALUE_FIELDS = new Set(['value', 'v', 'val']);
 // Longest array element or name field judged as a key name.
 const MAX_NAME = 64;
@@ -26,17 +26,24 @@ export function isNamedByPrevious(array: readonly unknown[], i: number): boolean
   if (i === 0) return false;
   const name = array[i - 1];
   const item = array[i];
-  if (!isSecretName(name) || (item !== null && typeof item === 'object')) return false;
-  if (typeof item === 'string' && (item.startsWith('-') || isSecretName(item))) return false;
-  return name.startsWith('-') || (i % 2 === 1 && array.length % 2 === 0);
+  if (typeof name !== 'string' || (item !== null && typeof item === 'object')) return false;
+  // Structure first (cheap): a flag, or the second of a pair.
+  if (!name.startsWith('-') && (i % 2 === 0 || array.length % 2 !== 0)) return false;
+  if (!isSecretName(name)) return false;
+  return !(typeof item === 'string' && (item.startsWith('-') || isSecretName(item)));
 }
 
 /**
- * True when an object holds a sensitive name in a name field (name, key, k, field, header,
- * param, parameter), so its value fields (value, v, val) are secret: `{ k: 'api_key', v: … }`.
+ * True when an object with these own `keys` holds a sensitive name in a name field (name, key,
+ * k, field, header, param, parameter) and has a value field (value, v, val), which is then
+ * secret: `{ k: 'api_key', v: … }`. One set lookup per key; a name is judged only then.
  */
-export function namesSecret(object: object): boolean {
-  for (const field of NAME_FIELDS) if (Object.hasOwn(object, field) && isSecretName((object as Record<string, unknown>)[field])) return true;
+export function namesSecret(object: object, keys: readonly string[]): boolean {
+  // Most objects have no value field: found by the first letter before any set lookup.
+  let value = false;
+  for (const key of keys) if (key.charCodeAt(0) === 0x76 && VALUE_FIELDS.has(key)) value = true;
+  if (!value) return false;
+  for (const key of keys) if (NAME_FIELDS.has(key)) return isSecretName((object as Record<string, unknown>)[key]);
   return false;
 }
 

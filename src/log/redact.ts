@@ -165,8 +165,12 @@ function walk(value: unknown, seen: WeakSet<object>, depth: number): unknown {
     // An Error's name and message are not enumerable (JSON would store `{}`); its stack stays out.
     if (value instanceof Error) Object.assign(out, { name: value.name, message: redactString(value.message) });
     // `{ name: 'password', value: … }`, `{ k: 'api_key', v: … }`: the name is held in a field.
-    const pair = namesSecret(value);
-    for (const [k, v] of Object.entries(value)) {
+    const entries = Object.entries(value);
+    const pair = namesSecret(
+      value,
+      entries.map((e) => e[0]),
+    );
+    for (const [k, v] of entries) {
       out[k] = isSensitiveKey(k) || (pair && isValueField(k)) ? REDACTED : walk(v, seen, depth + 1);
     }
     return out;

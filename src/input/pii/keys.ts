@@ -3,7 +3,7 @@ import type { RedactPiiOptions } from './types.ts';
 
 /** Options for {@link redactKeys}. */
 export interface RedactKeysOptions {
-  /** Extra key names to redact (compared case-insensitively, ignoring `-`, `_` and spaces). */
+  /** Extra key names to redact (compared case-insensitively, ignoring `-`, `_`, `.`, spaces and invisible characters). */
   keys?: readonly string[];
   /** Replacement value. Default `'[REDACTED]'`. */
   mask?: string;
@@ -42,6 +42,15 @@ const SECRET_KEYS = new Set([
   'otp',
   'totp',
   'mfacode',
+  'otpcode',
+  'totpcode',
+  'pincode',
+  'verificationcode',
+  'authcode',
+  'authorizationcode',
+  'recoverycode',
+  'backupcode',
+  'securitycode',
   'pin',
   'cvv',
   'cvc',
@@ -60,8 +69,11 @@ const SECRET_KEYS = new Set([
 ]);
 const SECRET_PARTS = ['password', 'passwd', 'secret', 'token', 'apikey', 'privatekey', 'credential', 'authorization', 'cookie'];
 
+// Separators and invisible characters (zero-width space, soft hyphen, BOM…) inside a key name.
+const KEY_NOISE = /[-_.\s]|\p{Default_Ignorable_Code_Point}/gu;
+
 function normaliseKey(key: string): string {
-  return key.toLowerCase().replace(/[-_.\s]/g, '');
+  return key.toLowerCase().replace(KEY_NOISE, '');
 }
 
 /**
