@@ -31,7 +31,10 @@ export interface PrivacyOptions {
   sessionUser?: (data: Readonly<Record<string, JsonValue>>) => string | number | undefined;
   /** Retention policies, validated now (see {@link RetentionPolicies}). */
   retention?: RetentionPolicies;
-  /** Clock in ms since the epoch (tests). Default `Date.now`. */
+  /**
+   * Clock in ms since the epoch (tests). Default `Date.now`. The security log's retention cutoff
+   * never passes the wall clock's: a clock running ahead does not delete recent rows.
+   */
   now?: () => number;
 }
 
