@@ -70,14 +70,16 @@ const HEAD_PAIRS = new Set([
 const FORM_WORDS = new Set(['value', 'pem', 'der', 'raw', 'hex', 'base64', 'b64', 'data', 'string', 'str', 'text', 'bytes', 'buffer', 'jwk']);
 
 // Every sensitive name contains one of these (case-insensitive); most names are rejected here.
-const HINT = /pass|pwd|tok|secret|sess|sid|sig|key|otp|pin|auth|bearer|cookie|cred|cv[cv]|iban|ssn|card|cc[_-]?n|mfa|2fa|verif|recover|backup|secur/i;
+const HINT = /pass|pwd|tok|secret|sess|sid|sig|key|otp|pin|auth|bearer|cookie|cred|cv[cv]|iban|ssn|card|cc[_-]?n|code/i;
+// The same for free text, where `code` alone is common (`status code=500`): the one-time-code
+// names are hinted by their first word instead (`mfa_code`, `verification_code`, `backup_code`).
+const TEXT_HINT = /pass|pwd|tok|secret|sess|sid|sig|key|otp|pin|auth|bearer|cookie|cred|cv[cv]|iban|ssn|card|cc[_-]?n|mfa|2fa|verif|recover|backup|secur/i;
 
 // Characters no one sees (zero-width space and joiners, soft hyphen, word joiner, BOM…): removed
 // before a name is judged, so `pass\u200bword` is `password`.
 const NON_ASCII = /[^\x00-\x7f]/;
 // HINT or a non-ASCII character, in one scan: most keys match neither and are rejected by it.
-const HINT_OR_NON_ASCII =
-  /pass|pwd|tok|secret|sess|sid|sig|key|otp|pin|auth|bearer|cookie|cred|cv[cv]|iban|ssn|card|cc[_-]?n|mfa|2fa|verif|recover|backup|secur|[^\x00-\x7f]/i;
+const HINT_OR_NON_ASCII = /pass|pwd|tok|secret|sess|sid|sig|key|otp|pin|auth|bearer|cookie|cred|cv[cv]|iban|ssn|card|cc[_-]?n|code|[^\x00-\x7f]/i;
 const INVISIBLE = /\p{Default_Ignorable_Code_Point}/gu;
 
 // All-capital environment names run words together (`PGPASSWORD`, `DBPASS`, `GITHUBTOKEN`): a
@@ -196,7 +198,7 @@ function sensitiveEnvironmentName(words: readonly string[]): boolean {
  * every such name contains, signature parameters included), so a scan for `key=value` pairs can be skipped.
  */
 export function mayNameSecret(text: string): boolean {
-  return HINT.test(text);
+  return TEXT_HINT.test(text);
 }
 
 /**
