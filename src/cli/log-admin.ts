@@ -52,11 +52,11 @@ export async function cleanupCommand(argv: readonly string[]): Promise<number> {
   if (stringFlag(values, 'days') === undefined)
     throw new UsageError('rampart log cleanup: --days N is required (events older than N days are deleted; the seed keeps 90).');
   const rawDays = stringFlag(values, 'days') ?? '';
-  if (!/^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i.test(rawDays.trim()))
+  if (!/^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/i.test(rawDays.trim()))
     throw new UsageError(
       `rampart log cleanup: --days must be a whole number of days from 1 to ${MAX_RETENTION_DAYS}; ${JSON.stringify(rawDays)} is not a number.`,
     );
-  if (/^[+-]?(?:0+\.?0*|\.0+)$/.test(rawDays))
+  if (/^[+-]?(?:0+(?:\.0*)?|\.0+)$/.test(rawDays))
     throw new UsageError(
       'rampart log cleanup: --days 0 would delete every event, even those logged a second ago; give at least 1 (the seed keeps 90). To empty the log on purpose, drop its table.',
     );
