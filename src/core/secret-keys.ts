@@ -88,6 +88,15 @@ const ENV_HEAD_ENDINGS = ['secret', 'secrets', 'token', 'tokens', 'pass', 'pwd',
 // Ordinary words that end like a secret name.
 const ENV_ORDINARY = new Set(['bypass', 'compass', 'surpass', 'trespass', 'overpass', 'underpass', 'encompass', 'impass', 'morepass']);
 
+// Names written as one word in any case (`newpassword`, `accesstoken`, `clientsecret`): a word
+// that contains one of these is sensitive, unless it is one of JOINED_ORDINARY's words.
+const JOINED_PARTS = ['password', 'passwd', 'passphrase', 'secret'];
+// A head word that ends with one of these is sensitive (`csrftoken`, `stripeapikey`).
+const JOINED_ENDINGS = ['token', 'secret', 'apikey', 'secretkey', 'privatekey'];
+// Ordinary words that contain a secret word: `passwordless` names a way to sign in (its value
+// is a setting), not a password.
+const JOINED_ORDINARY = /secretar|secreti|secretly|secretes?$|secreted|passwordless/;
+
 const MAX_KEY_LENGTH = 256;
 
 function isUpper(code: number): boolean {
@@ -162,8 +171,27 @@ export function isSensitiveKey(key: string): boolean {
     else if (isUpper(c)) upper = true;
   }
   // `pAsSwOrD`: humps that split no real words; judged again in lower case.
-  if (lower && upper) return sensitiveWords(keyWords(name.toLowerCase()));
-  return upper && sensitiveEnvironmentName(keyWords(name));
+  if (lower && upper) {
+    const lowered = keyWords(name.toLowerCase());
+    return sensitiveWords(lowered) || joinedSecretName(lowered);
+  }
+  const words = keyWords(name);
+  return joinedSecretName(words) || (upper && sensitiveEnvironmentName(words));
+}
+
+/**
+ * The rule for words run together (`newpassword`, `accesstoken`, `CLIENTSECRET`): a word that
+ * contains password, passwd, passphrase or secret (not `secretary`, `passwordless`…), or a head
+ * that ends with token, secret, apikey, secretkey or privatekey.
+ */
+function joinedSecretName(words: readonly string[]): boolean {
+  for (const w of words) {
+    for (const part of JOINED_PARTS) if (w.includes(part) && !JOINED_ORDINARY.test(w)) return true;
+  }
+  if (words.length === 0) return false;
+  const head = words[headIndex(words)]!;
+  for (const ending of JOINED_ENDINGS) if (head.length > ending.length && head.endsWith(ending)) return true;
+  return false;
 }
 
 /** The word rule of {@link isSensitiveKey}. */

@@ -67,7 +67,7 @@ const SECRET_KEYS = new Set([
   'dsn',
   'connectionstring',
 ]);
-const SECRET_PARTS = ['password', 'passwd', 'secret', 'token', 'apikey', 'privatekey', 'credential', 'authorization', 'cookie'];
+const SECRET_PARTS = ['password', 'passwd', 'passphrase', 'secret', 'token', 'apikey', 'privatekey', 'credential', 'authorization', 'cookie'];
 
 // Separators and invisible characters (zero-width space, soft hyphen, BOM…) inside a key name.
 const KEY_NOISE = /[-_.\s]|\p{Default_Ignorable_Code_Point}/gu;
