@@ -5,6 +5,7 @@
  * every character is read a bounded number of times and scanning resumes after what was masked.
  */
 import { isSensitiveKey, isSpokenSecretName } from '../core/secret-keys.ts';
+import { isMessageValue } from './redact-messages.ts';
 import { quotedEnd } from './redact-text.ts';
 
 /** Every name {@link isSpokenSecretName} accepts holds one of these. Global: `lastIndex` is reset by each (synchronous) scan. */
@@ -133,7 +134,7 @@ export function maskSpacedValues(text: string, mask: string): string {
       continue;
     }
     const valueEnd = spokenValueEnd(text, v);
-    if (valueEnd <= v || !looksLikeValue(text, v, valueEnd)) continue;
+    if (valueEnd <= v || !looksLikeValue(text, v, valueEnd) || isMessageValue(text, v)) continue;
     out += text.slice(last, v) + mask;
     last = valueEnd;
     fragments.lastIndex = valueEnd;

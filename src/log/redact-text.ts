@@ -4,6 +4,7 @@
  * PEM private keys. Each is linear: every character is visited a bounded number of times,
  * and scanning resumes after whatever was masked.
  */
+import { isMessageValue } from './redact-messages.ts';
 import { isHeaderLikeKey, isSensitiveKey, isSignatureParameter } from '../core/secret-keys.ts';
 import { isRandomToken, maskPathSecrets } from '../core/secret-path.ts';
 
@@ -219,6 +220,8 @@ export function maskKeyValues(text: string, mask: string): string {
     let v = i + length;
     while (v < text.length && isBlank(text.charCodeAt(v))) v++;
     if (v >= text.length) break;
+    // `password: too short`, `pin: 4 digits required`: a message after a label, not a value.
+    if (c === 0x3a && found.quote === '' && isMessageValue(text, v)) continue;
     const first = text.charCodeAt(v);
     let end: number;
     let masked = mask;
