@@ -152,7 +152,9 @@ function isNameChar(code: number): boolean {
  * (`<password>`, `<apiKey>`, `<ns:client_secret type="x">`; the local name after a namespace
  * prefix is judged): `<password>hunter2</password>` → `<password>***</password>`. Blanks around
  * the content stay; a CDATA section is masked inside its markers (to the end of the text when
- * unterminated). An element with child elements keeps them: only text up to the next `<` is content.
+ * unterminated). Everything up to the matching end tag is content, child elements and comments
+ * included (`<password><value>hunter2</value></password>` → `<password>***</password>`); with no
+ * end tag, the content runs to the end of the text.
  */
 export function maskElementValues(text: string, mask: string): string {
   let out = '';
@@ -178,22 +180,49 @@ export function maskElementValues(text: string, mask: string): string {
     from = close + 1;
     if (text.charCodeAt(close - 1) === SLASH || !isSensitiveKey(text.slice(local, i))) continue;
     let start = close + 1;
-    let end: number;
+    // The content runs to the matching end tag (the same name) or, when there is none, to the end.
+    const endTag = matchingEndTag(text, start, text.slice(open + 1, i));
+    let end = endTag === -1 ? n : endTag;
+    from = endTag === -1 ? n : endTag + 2;
+    while (start < end && isSpace(text.charCodeAt(start))) start++;
+    while (end > start && isSpace(text.charCodeAt(end - 1))) end--;
+    // Content that is one CDATA section keeps its markers (`<![CDATA[***]]>`).
     if (text.startsWith(CDATA_OPEN, start)) {
-      start += CDATA_OPEN.length;
-      const cdataEnd = text.indexOf(CDATA_CLOSE, start);
-      end = cdataEnd === -1 ? n : cdataEnd;
-      from = cdataEnd === -1 ? n : cdataEnd + CDATA_CLOSE.length;
-    } else {
-      const next = text.indexOf('<', start);
-      end = next === -1 ? n : next;
-      from = end;
+      const cdataEnd = text.indexOf(CDATA_CLOSE, start + CDATA_OPEN.length);
+      if (cdataEnd === -1 || cdataEnd >= end) {
+        start += CDATA_OPEN.length;
+        end = n;
+        from = n;
+      } else if (cdataEnd + CDATA_CLOSE.length === end) {
+        start += CDATA_OPEN.length;
+        end = cdataEnd;
+      }
     }
     while (start < end && isSpace(text.charCodeAt(start))) start++;
     while (end > start && isSpace(text.charCodeAt(end - 1))) end--;
-    if (end <= start) continue;
+    if (end <= start) {
+      if (endTag === -1) break;
+      continue;
+    }
     out += text.slice(last, start) + mask;
     last = end;
+    if (endTag === -1) break;
   }
   return last === 0 ? text : out + text.slice(last);
+}
+
+/**
+ * Index of the first `</name>` (blanks allowed before `>`) at or after `from`, or -1. Every
+ * character is searched once: each miss resumes after the `</name` it found.
+ */
+function matchingEndTag(text: string, from: number, name: string): number {
+  const tag = `</${name}`;
+  let at = text.indexOf(tag, from);
+  while (at !== -1) {
+    let i = at + tag.length;
+    while (i < text.length && isSpace(text.charCodeAt(i))) i++;
+    if (text.charCodeAt(i) === GREATER) return at;
+    at = text.indexOf(tag, at + tag.length);
+  }
+  return -1;
 }
