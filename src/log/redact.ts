@@ -74,7 +74,7 @@ export function redactString(text: string): string {
   let out = cutForScan(text, REDACT_MAX_LENGTH);
   const removed = text.length - out.length;
   // Cheap pre-checks keep the common case (nothing to mask) to a few scans.
-  if (out.includes('PRIVATE KEY')) out = maskPrivateKeys(out, REDACTED);
+  if (out.includes('-----BEGIN')) out = maskPrivateKeys(out, REDACTED);
   if (mayNameSecret(out)) {
     if (KEY_VALUE_HINT.test(out)) out = maskKeyValues(out, REDACTED);
     if (out.includes('<')) out = maskElementValues(out, REDACTED);
