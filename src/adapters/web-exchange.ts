@@ -393,9 +393,10 @@ export function startWebExchange(
   }
   const exchange = new WebExchange(shield.context, request, remoteAddress, incoming);
   if (native !== undefined) exchange.adapter = 'hono';
-  // The router runs the path as sent only when its string is exactly Hono's default getPath of
-  // this request (`//x`, `/./x`, `/X` route apart from `/x`): else a second reading (routed-path.ts).
-  if (routerPath !== undefined && !routesAsSent(routerPath, request.url)) exchange.routeBy(routerPath);
+  // The router runs the path as sent only when its string is exactly the target's path or Hono's
+  // default getPath of this request (`//x`, `/./x`, `/X` route apart from `/x`): else a second
+  // reading (routed-path.ts).
+  if (routerPath !== undefined && routerPath !== exchange.path && !routesAsSent(routerPath, request.url)) exchange.routeBy(routerPath);
   // The same client request sent through the app again: the rate limiter counts it once per policy.
   if (earlierPass !== undefined) linkPass(exchange, earlierPass);
   bindView(exchange, request, native);
