@@ -20,6 +20,13 @@ const GREATER = 0x3e;
 const SLASH = 0x2f;
 const COLON = 0x3a;
 const CDATA_OPEN = '<![CDATA[';
+/** Opening backtick and typographic quotes, with the character that closes each. */
+const CLOSING_QUOTES = new Map<number, string>([
+  [0x60, '`'],
+  [0x2018, '\u2019'],
+  [0x201c, '\u201d'],
+  [0xab, '\u00bb'],
+]);
 const CDATA_CLOSE = ']]>';
 
 function isLetter(code: number): boolean {
@@ -82,8 +89,10 @@ function spokenValueStart(text: string, end: number): number {
   if (v === end) return -1;
   for (const link of ['is', 'was']) {
     const after = v + link.length;
-    if (text.startsWith(link, v) && after < text.length && isBlank(text.charCodeAt(after))) {
-      v = after;
+    // `is hunter2`, and `is: hunter2`.
+    const colon = text.charCodeAt(after) === COLON ? 1 : 0;
+    if (text.startsWith(link, v) && after + colon < text.length && isBlank(text.charCodeAt(after + colon))) {
+      v = after + colon;
       while (v < text.length && isBlank(text.charCodeAt(v))) v++;
       return v;
     }
@@ -121,6 +130,18 @@ export function maskSpacedValues(text: string, mask: string): string {
     const first = text.charCodeAt(v);
     // `password => …`, `password = …`: a separator, whose pair the key=value scanner judged.
     if (first === 0x3d || first === COLON) continue;
+    // Backticks and typographic quotes (`hunter2`, ‘hunter2’, “correct horse”, «…»): masked inside, to the end when unclosed.
+    const closer = CLOSING_QUOTES.get(first);
+    if (closer !== undefined) {
+      const close = text.indexOf(closer, v + 1);
+      const contentEnd = close === -1 ? n : close;
+      if (contentEnd <= v + 1) continue;
+      out += text.slice(last, v + 1) + mask;
+      last = contentEnd;
+      if (close === -1) break;
+      fragments.lastIndex = close + 1;
+      continue;
+    }
     if (first === QUOTE || first === APOSTROPHE || (first === BACKSLASH && text.charCodeAt(v + 1) === QUOTE)) {
       const quote = first === BACKSLASH ? 2 : 1;
       const close = quotedEnd(text, v);

@@ -154,7 +154,8 @@ function wordsValueEnd(text: string, end: number): number {
  */
 function separatorLength(text: string, i: number, c: number): number {
   if (c === 0x3d) return text.charCodeAt(i + 1) === 0x3e ? 2 : 1;
-  if (c === 0x3a) return 1;
+  // `:=` of Go and Pascal.
+  if (c === 0x3a) return text.charCodeAt(i + 1) === 0x3d ? 2 : 1;
   if (c !== 0x25 || text.charCodeAt(i + 1) !== 0x33) return 0;
   const d = text.charCodeAt(i + 2) | 0x20;
   return d === 0x64 || d === 0x61 ? 3 : 0;
@@ -221,7 +222,7 @@ export function maskKeyValues(text: string, mask: string): string {
     while (v < text.length && isBlank(text.charCodeAt(v))) v++;
     if (v >= text.length) break;
     // `password: too short`, `pin: 4 digits required`: a message after a label, not a value.
-    if (c === 0x3a && found.quote === '' && isMessageValue(text, v)) continue;
+    if (c === 0x3a && length === 1 && found.quote === '' && isMessageValue(text, v)) continue;
     const first = text.charCodeAt(v);
     let end: number;
     let masked = mask;
