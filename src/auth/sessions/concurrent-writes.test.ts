@@ -5,31 +5,9 @@ import { stack } from '../../stack/index.ts';
 import { forEachAdapter, type AppRequest, type AppResponse } from '../../../test/helpers/adapters.ts';
 import { startRedis, startPostgres } from '../../../test/helpers/services.ts';
 import { isRampartError } from '../../errors.ts';
+import { Gate } from '../../../test/helpers/gate.ts';
 
 const SECRET = 'session-signing-secret-of-32-bytes!!';
-
-/** Holds a request that loaded its session until the test has run another request meanwhile. */
-class Gate {
-  loaded!: Promise<void>;
-  private markLoaded!: () => void;
-  private opened!: Promise<void>;
-  open!: () => void;
-  constructor() {
-    this.reset();
-  }
-  reset(): void {
-    this.loaded = new Promise((resolve) => {
-      this.markLoaded = resolve;
-    });
-    this.opened = new Promise((resolve) => {
-      this.open = resolve;
-    });
-  }
-  async wait(): Promise<void> {
-    this.markLoaded();
-    await this.opened;
-  }
-}
 
 function tabsApp(gate: Gate) {
   return async (req: AppRequest): Promise<AppResponse> => {

@@ -5,35 +5,9 @@ import { stack } from '../../stack/index.ts';
 import { forEachAdapter, type AppRequest, type AppResponse } from '../../../test/helpers/adapters.ts';
 import { startRedis, startPostgres } from '../../../test/helpers/services.ts';
 import { isRampartError } from '../../errors.ts';
+import { Gate } from '../../../test/helpers/gate.ts';
 
 const SECRET = 'session-signing-secret-of-32-bytes!!';
-
-/**
- * A request that loaded its session, then waits (a slow handler) until the test has logged
- * out or rotated the id in another request, then writes. The gate makes the interleaving
- * certain instead of timed.
- */
-class Gate {
-  loaded!: Promise<void>;
-  private markLoaded!: () => void;
-  private opened!: Promise<void>;
-  open!: () => void;
-  constructor() {
-    this.reset();
-  }
-  reset(): void {
-    this.loaded = new Promise((resolve) => {
-      this.markLoaded = resolve;
-    });
-    this.opened = new Promise((resolve) => {
-      this.open = resolve;
-    });
-  }
-  async wait(): Promise<void> {
-    this.markLoaded();
-    await this.opened;
-  }
-}
 
 function raceApp(gate: Gate) {
   return async (req: AppRequest): Promise<AppResponse> => {
