@@ -150,7 +150,15 @@ const SHOWS_ROWS = new Set(['log', 'log tail', 'log export']);
 export async function withLog(command: string, values: Parsed['values'], fn: (db: OpenLog) => Promise<number>): Promise<number> {
   const key = chainKeyFlag(command, values);
   const tampered = new Set<number>();
-  const check = key === undefined ? undefined : { key, onTampered: (ids: readonly number[]) => ids.forEach((id) => tampered.add(id)) };
+  const check =
+    key === undefined
+      ? undefined
+      : {
+          key,
+          onTampered: (ids: readonly number[]) => {
+            for (const id of ids) tampered.add(id);
+          },
+        };
   const include = values['include-tampered'] === true;
   const db = await openLog(command, stringFlag(values, 'database') ?? DEFAULT_DATABASE, stringFlag(values, 'table'), check, { includeTampered: include });
   try {
